@@ -1,0 +1,151 @@
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lq_buf.h"
+
+void
+lq_buf_init(struct lq_buf *b)
+{
+	b->buf = NULL;
+	b->len = b->cap = 0;
+}
+
+void
+lq_buf_release(struct lq_buf *b)
+{
+	free(b->buf);
+	lq_buf_init(b);
+}
+
+void
+lq_buf_grow(struct lq_buf *b, size_t n)
+{
+	size_t want = b->len + n + 1;
+
+	if (want <= b->cap)
+		return;
+	size_t cap = b->cap ? b->cap : 64;
+	while (cap < want)
+		cap *= 2;
+	char *p = realloc(b->buf, cap);
+	if (!p)
+		abort();
+	b->buf = p;
+	b->cap = cap;
+}
+
+void
+lq_buf_add(struct lq_buf *b, const void *p, size_t n)
+{
+	lq_buf_grow(b, n);
+	if (n)
+		memcpy(b->buf + b->len, p, n);
+	b->len += n;
+	b->buf[b->len] = 0;
+}
+
+void
+lq_buf_adds(struct lq_buf *b, const char *s)
+{
+	lq_buf_add(b, s, strlen(s));
+}
+
+void
+lq_buf_addc(struct lq_buf *b, int c)
+{
+	lq_buf_grow(b, 1);
+	b->buf[b->len++] = (char)c;
+	b->buf[b->len] = 0;
+}
+
+void
+lq_buf_addf(struct lq_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	lq_buf_grow(b, 64);
+	va_start(ap, fmt);
+	n = vsnprintf(b->buf + b->len, b->cap - b->len, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n >= b->cap - b->len) {
+		lq_buf_grow(b, (size_t)n);
+		va_start(ap, fmt);
+		vsnprintf(b->buf + b->len, b->cap - b->len, fmt, ap);
+		va_end(ap);
+	}
+	b->len += (size_t)n;
+}
+
+void
+lq_buf_json_str(struct lq_buf *b, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i, run = 0;
+
+	lq_buf_grow(b, n + 2);
+	lq_buf_addc(b, '"');
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		lq_buf_add(b, s + run, i - run);
+		run = i + 1;
+		switch (c) {
+		case '"': lq_buf_add(b, "\\\"", 2); break;
+		case '\\': lq_buf_add(b, "\\\\", 2); break;
+		case '\n': lq_buf_add(b, "\\n", 2); break;
+		case '\r': lq_buf_add(b, "\\r", 2); break;
+		case '\t': lq_buf_add(b, "\\t", 2); break;
+		case '\b': lq_buf_add(b, "\\b", 2); break;
+		case '\f': lq_buf_add(b, "\\f", 2); break;
+		default: {
+			char e[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
+			lq_buf_add(b, e, 6);
+		}
+		}
+	}
+	lq_buf_add(b, s + run, n - run);
+	lq_buf_addc(b, '"');
+}
+
+void
+lq_buf_json_strs(struct lq_buf *b, const char *s)
+{
+	lq_buf_json_str(b, s, strlen(s));
+}
+
+void
+lq_buf_json_num(struct lq_buf *b, double d)
+{
+	char tmp[40];
+	int p;
+
+	if (!isfinite(d)) {
+		lq_buf_add(b, "null", 4);
+		return;
+	}
+	if (d == floor(d) && fabs(d) < 9007199254740992.0) {
+		lq_buf_addf(b, "%.0f", d == 0 ? 0.0 : d);
+		return;
+	}
+	for (p = 15; p <= 17; p++) {
+		snprintf(tmp, sizeof(tmp), "%.*g", p, d);
+		if (strtod(tmp, NULL) == d)
+			break;
+	}
+	lq_buf_adds(b, tmp);
+}
+
+void
+lq_buf_json_round(struct lq_buf *b, double d, int places)
+{
+	double m = pow(10, places);
+
+	lq_buf_json_num(b, round(d * m) / m);
+}

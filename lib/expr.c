@@ -1,0 +1,373 @@
+/*
+ * expr.c - one combined, sandboxed libjq program per rule file.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jq.h>
+
+#include "lq_buf.h"
+#include "lq_expr.h"
+
+/* jq 1.6 hardening (libjq brief, section 5.2) */
+static const char prelude[] =
+"def env: {};\n"
+"def halt: error(\"halt is disabled\");\n"
+"def halt_error: error(\"halt_error is disabled\");\n"
+"def halt_error($c): error(\"halt_error is disabled\");\n"
+"def input: error(\"input is disabled\");\n"
+"def inputs: error(\"inputs is disabled\");\n"
+"def debug: .;\n"
+"def stderr: .;\n"
+"def input_filename: null;\n"
+"def input_line_number: null;\n"
+"def get_search_list: [];\n"
+"def get_prog_origin: null;\n"
+"def get_jq_origin: null;\n"
+"def limit($n; f): if $n > 0 then label $out | foreach f as $item (0; .+1; $item, if . >= $n then break $out else empty end) elif $n == 0 then empty else f end;\n"
+"def indices($i): if type == \"array\" and ($i|type) == \"array\" then .[$i]\n"
+"  elif type == \"array\" then .[[$i]]\n"
+"  elif type == \"string\" and ($i|type) == \"string\" then (if $i == \"\" then null else _strindices($i) end)\n"
+"  else .[$i] end;\n"
+"def index($i): indices($i) | .[0];\n"
+"def rindex($i): indices($i) | .[-1:][0];\n"
+"def _jq16_strftime($f): strftime($f);\n"
+"def strftime($f): if type == \"number\" then gmtime | _jq16_strftime($f) else _jq16_strftime($f) end;\n"
+"def _jq16_strflocaltime($f): strflocaltime($f);\n"
+"def strflocaltime($f): if type == \"number\" then localtime | _jq16_strflocaltime($f) else _jq16_strflocaltime($f) end;\n"
+"def todateiso8601: strftime(\"%Y-%m-%dT%H:%M:%SZ\");\n"
+"def todate: todateiso8601;\n";
+
+struct slot {
+	char *text;
+	struct lq_expr_src src;
+};
+
+struct lq_exprs {
+	struct slot *s;
+	int n, cap;
+	jq_state *jq;
+	struct lq_buf errbuf;	/* first compile error message */
+};
+
+struct lq_exprs *
+lq_exprs_new(void)
+{
+	struct lq_exprs *x = calloc(1, sizeof(*x));
+
+	if (!x)
+		abort();
+	return x;
+}
+
+void
+lq_exprs_free(struct lq_exprs *x)
+{
+	int i;
+
+	if (!x)
+		return;
+	for (i = 0; i < x->n; i++)
+		free(x->s[i].text);
+	free(x->s);
+	if (x->jq)
+		jq_teardown(&x->jq);
+	lq_buf_release(&x->errbuf);
+	free(x);
+}
+
+int
+lq_exprs_count(const struct lq_exprs *x)
+{
+	return x->n;
+}
+
+static const char *const forbidden[] = {
+	"env", "input", "inputs", "debug", "stderr", "input_filename",
+	"input_line_number", "halt", "halt_error", "import", "include",
+	"get_search_list", "get_prog_origin", "get_jq_origin", "$ENV",
+	"$__loc__", "$__prog_args", NULL
+};
+
+/* Report a lint error at byte offset off of the expression text. */
+static int
+src_err(const struct lq_expr_src *src, const char *text, size_t off,
+    struct lq_err *err, const char *msg)
+{
+	int line = src->line, col = src->col;
+
+	if (src->block) {
+		size_t i, k = 0, c = 0;
+		for (i = 0; i < off; i++) {
+			if (text[i] == '\n') {
+				k++;
+				c = 0;
+			} else
+				c++;
+		}
+		line = src->line + 1 + (int)k;
+		col = src->col + (int)c;
+	}
+	return lq_err_at(err, src->file, line, col, "jq: %s", msg);
+}
+
+/*
+ * Refuse forbidden identifiers: scan tokens outside string literals; a
+ * name preceded by '.' is a field, one followed by ':' an object key.
+ */
+static int
+lint(const char *t, const struct lq_expr_src *src, struct lq_err *err)
+{
+	size_t i = 0, n = strlen(t);
+
+	while (i < n) {
+		char c = t[i];
+		if (c == '"') {
+			/* skip a string, including \( interpolation roughly */
+			i++;
+			while (i < n && t[i] != '"') {
+				if (t[i] == '\\')
+					i++;
+				i++;
+			}
+			i++;
+			continue;
+		}
+		if (c == '#') {
+			while (i < n && t[i] != '\n')
+				i++;
+			continue;
+		}
+		if (c == '$' || isalpha((unsigned char)c) || c == '_') {
+			size_t s = i++;
+			while (i < n && (isalnum((unsigned char)t[i]) ||
+			    t[i] == '_'))
+				i++;
+			size_t j = i;
+			while (j < n && (t[j] == ' ' || t[j] == '\t'))
+				j++;
+			int field = s > 0 && t[s - 1] == '.';
+			int objkey = j < n && t[j] == ':' && c != '$';
+			if (field || objkey)
+				continue;
+			for (int k = 0; forbidden[k]; k++) {
+				if (strlen(forbidden[k]) == i - s &&
+				    !memcmp(forbidden[k], t + s, i - s)) {
+					char msg[200];
+					snprintf(msg, sizeof(msg), "'%s' is not "
+					    "allowed in rule expressions (an "
+					    "expression sees only the record)",
+					    forbidden[k]);
+					return src_err(src, t, s, err, msg);
+				}
+			}
+			continue;
+		}
+		i++;
+	}
+	return 0;
+}
+
+int
+lq_exprs_add(struct lq_exprs *x, const char *text,
+    const struct lq_expr_src *src, struct lq_err *err)
+{
+	if (lint(text, src, err))
+		return -1;
+	if (x->n == x->cap) {
+		x->cap = x->cap ? x->cap * 2 : 16;
+		x->s = realloc(x->s, (size_t)x->cap * sizeof(*x->s));
+		if (!x->s)
+			abort();
+	}
+	x->s[x->n].text = strdup(text);
+	x->s[x->n].src = *src;
+	return x->n++;
+}
+
+static void
+err_cb(void *data, jv msg)
+{
+	struct lq_buf *b = data;
+
+	if (jv_get_kind(msg) != JV_KIND_STRING)
+		msg = jv_dump_string(msg, 0);
+	if (!b->len)
+		lq_buf_adds(b, jv_string_value(msg));
+	jv_free(msg);
+}
+
+static jq_state *
+new_state(struct lq_buf *errbuf)
+{
+	jq_state *jq = jq_init();
+
+	if (!jq)
+		return NULL;
+	jq_set_error_cb(jq, err_cb, errbuf);
+	jq_set_input_cb(jq, NULL, NULL);
+	jq_set_debug_cb(jq, NULL, NULL);
+	return jq;
+}
+
+static void
+build(struct lq_buf *p, struct slot *s, int n)
+{
+	int i;
+
+	lq_buf_adds(p, prelude);
+	lq_buf_adds(p, "{} as $ENV | [");
+	for (i = 0; i < n; i++) {
+		if (i)
+			lq_buf_addc(p, ',');
+		lq_buf_adds(p, "(try [\n");
+		lq_buf_adds(p, s[i].text);
+		lq_buf_adds(p, "\n] catch {\"error\": .})");
+	}
+	lq_buf_adds(p, "]");
+}
+
+/* Turn "jq: error: MSG at <top-level>, line N:" into MSG and N. */
+static void
+clean_msg(const char *raw, struct lq_buf *msg, int *line)
+{
+	const char *p = raw, *at;
+
+	*line = 0;
+	if (!strncmp(p, "jq: error: ", 11))
+		p += 11;
+	at = strstr(p, " at <top-level>, line ");
+	if (at) {
+		*line = atoi(at + 22);
+		lq_buf_add(msg, p, (size_t)(at - p));
+	} else {
+		lq_buf_adds(msg, p);
+	}
+	while (msg->len && (msg->buf[msg->len - 1] == '\n' ||
+	    msg->buf[msg->len - 1] == ':'))
+		msg->buf[--msg->len] = 0;
+}
+
+int
+lq_exprs_compile(struct lq_exprs *x, struct lq_err *err)
+{
+	struct lq_buf prog = LQ_BUF_INIT;
+	int i, ok;
+
+	if (x->jq)
+		jq_teardown(&x->jq);
+	lq_buf_reset(&x->errbuf);
+	x->jq = new_state(&x->errbuf);
+	if (!x->jq)
+		return lq_err_set(err, LQ_EXIT_USAGE, "jq: out of memory");
+	build(&prog, x->s, x->n);
+	ok = jq_compile(x->jq, prog.buf);
+	lq_buf_release(&prog);
+	if (ok)
+		return 0;
+	jq_teardown(&x->jq);
+
+	/* find the culprit: compile each expression alone */
+	for (i = 0; i < x->n; i++) {
+		struct lq_buf eb = LQ_BUF_INIT, msg = LQ_BUF_INIT;
+		jq_state *jq = new_state(&eb);
+		int line, plines = 0;
+		const char *q;
+		for (q = prelude; *q; q++)
+			plines += *q == '\n';
+		build(&prog, &x->s[i], 1);
+		ok = jq_compile(jq, prog.buf);
+		lq_buf_release(&prog);
+		jq_teardown(&jq);
+		if (ok) {
+			lq_buf_release(&eb);
+			continue;
+		}
+		clean_msg(eb.len ? eb.buf : "compile error", &msg, &line);
+		/* program line plines+2 is the expression's first line */
+		int k = line - (plines + 2);
+		const struct lq_expr_src *src = &x->s[i].src;
+		if (src->block && k >= 0) {
+			lq_err_at(err, src->file, src->line + 1 + k, src->col,
+			    "jq: %s", msg.buf);
+		} else {
+			lq_err_at(err, src->file, src->line, src->col,
+			    "jq: %s", msg.buf);
+		}
+		lq_buf_release(&eb);
+		lq_buf_release(&msg);
+		return -1;
+	}
+	return lq_err_set(err, LQ_EXIT_USAGE, "jq: %s", x->errbuf.len ?
+	    x->errbuf.buf : "cannot compile the rule expressions");
+}
+
+jv
+lq_exprs_run(struct lq_exprs *x, jv rec)
+{
+	jv r;
+
+	jq_start(x->jq, rec, 0);
+	r = jq_next(x->jq);
+	if (!jv_is_valid(r)) {
+		if (jv_invalid_has_msg(jv_copy(r)))
+			return r;
+		jv_free(r);
+		return jv_invalid_with_msg(jv_string("rules produced no "
+		    "result"));
+	}
+	return r;
+}
+
+enum lq_truth
+lq_exprs_truth(jv results, int i, const char **why)
+{
+	jv slot = jv_array_get(jv_copy(results), i);
+	enum lq_truth t = LQ_FALSE;
+
+	if (jv_get_kind(slot) == JV_KIND_OBJECT) {
+		if (why) {
+			/* the message lives in results, which outlives this */
+			jv m = jv_object_get(jv_copy(slot), jv_string("error"));
+			*why = jv_get_kind(m) == JV_KIND_STRING ?
+			    jv_string_value(m) : "error";
+			jv_free(m);	/* results still holds a reference */
+		}
+		jv_free(slot);
+		return LQ_UNKNOWN;
+	}
+	int n = jv_array_length(jv_copy(slot));
+	for (int k = 0; k < n; k++) {
+		jv v = jv_array_get(jv_copy(slot), k);
+		jv_kind kd = jv_get_kind(v);
+		jv_free(v);
+		if (kd != JV_KIND_FALSE && kd != JV_KIND_NULL) {
+			t = LQ_TRUE;
+			break;
+		}
+	}
+	jv_free(slot);
+	return t;
+}
+
+jv
+lq_exprs_outputs(jv results, int i)
+{
+	jv slot = jv_array_get(jv_copy(results), i);
+
+	if (jv_get_kind(slot) == JV_KIND_OBJECT) {
+		jv m = jv_object_get(slot, jv_string("error"));
+		if (jv_get_kind(m) != JV_KIND_STRING)
+			m = jv_dump_string(m, 0);
+		return jv_invalid_with_msg(m);
+	}
+	return slot;
+}
+
+jv
+lq_expr_parse_record(const char *line, size_t len)
+{
+	return jv_parse_sized(line, (int)len);
+}

@@ -1,0 +1,482 @@
+/*
+ * json.c - strict JSON validation with top-level member spans.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lq_json.h"
+
+void
+lq_scan_init(struct lq_scan *s)
+{
+	memset(s, 0, sizeof(*s));
+}
+
+void
+lq_scan_release(struct lq_scan *s)
+{
+	free(s->m);
+	free(s->stack);
+	lq_scan_init(s);
+}
+
+/* byte classes for the string fast path: 0 = plain ASCII */
+enum { C_PLAIN = 0, C_QUOTE, C_ESC, C_CTRL, C_HIGH };
+static unsigned char sclass[256];
+
+static void
+init_classes(void)
+{
+	int i;
+
+	if (sclass['"'])
+		return;
+	for (i = 0; i < 0x20; i++)
+		sclass[i] = C_CTRL;
+	for (i = 0x80; i < 0x100; i++)
+		sclass[i] = C_HIGH;
+	sclass['\\'] = C_ESC;
+	sclass['"'] = C_QUOTE;
+}
+
+#define FAIL(msg) do { errmsg = (msg); goto fail; } while (0)
+
+/* Validate one UTF-8 sequence at p[i]; return its length or 0. */
+static size_t
+utf8_seq(const unsigned char *p, size_t i, size_t n)
+{
+	unsigned c = p[i];
+
+	if (c < 0xC2)
+		return 0;
+	if (c < 0xE0) {
+		if (i + 1 >= n || (p[i + 1] & 0xC0) != 0x80)
+			return 0;
+		return 2;
+	}
+	if (c < 0xF0) {
+		if (i + 2 >= n || (p[i + 1] & 0xC0) != 0x80 ||
+		    (p[i + 2] & 0xC0) != 0x80)
+			return 0;
+		if (c == 0xE0 && p[i + 1] < 0xA0)
+			return 0;	/* overlong */
+		if (c == 0xED && p[i + 1] >= 0xA0)
+			return 0;	/* UTF-16 surrogate */
+		return 3;
+	}
+	if (c < 0xF5) {
+		if (i + 3 >= n || (p[i + 1] & 0xC0) != 0x80 ||
+		    (p[i + 2] & 0xC0) != 0x80 || (p[i + 3] & 0xC0) != 0x80)
+			return 0;
+		if (c == 0xF0 && p[i + 1] < 0x90)
+			return 0;	/* overlong */
+		if (c == 0xF4 && p[i + 1] >= 0x90)
+			return 0;	/* beyond U+10FFFF */
+		return 4;
+	}
+	return 0;
+}
+
+static int
+ishex(unsigned char c)
+{
+	return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f');
+}
+
+/*
+ * Scan a string starting at the opening quote p[*ip]; leave *ip after the
+ * closing quote.  Returns NULL or an error message.
+ */
+static const char *
+scan_string(const unsigned char *p, size_t n, size_t *ip, int *esc)
+{
+	size_t i = *ip + 1;
+
+	for (;;) {
+		while (i < n && sclass[p[i]] == C_PLAIN)
+			i++;
+		if (i >= n)
+			return "unterminated string";
+		switch (sclass[p[i]]) {
+		case C_QUOTE:
+			*ip = i + 1;
+			return NULL;
+		case C_CTRL:
+			return "control character in string";
+		case C_ESC:
+			*esc = 1;
+			if (i + 1 >= n)
+				return "unterminated string";
+			switch (p[i + 1]) {
+			case '"': case '\\': case '/': case 'b': case 'f':
+			case 'n': case 'r': case 't':
+				i += 2;
+				break;
+			case 'u':
+				if (i + 5 >= n || !ishex(p[i + 2]) ||
+				    !ishex(p[i + 3]) || !ishex(p[i + 4]) ||
+				    !ishex(p[i + 5]))
+					return "bad \\u escape in string";
+				i += 6;
+				break;
+			default:
+				return "bad escape in string";
+			}
+			break;
+		case C_HIGH: {
+			size_t k = utf8_seq(p, i, n);
+			if (!k)
+				return "invalid UTF-8";
+			i += k;
+			break;
+		}
+		}
+	}
+}
+
+static size_t
+scan_number(const unsigned char *p, size_t n, size_t i)
+{
+	size_t s = i;
+
+	if (i < n && p[i] == '-')
+		i++;
+	if (i >= n)
+		return 0;
+	if (p[i] == '0')
+		i++;
+	else if (p[i] >= '1' && p[i] <= '9')
+		while (i < n && p[i] >= '0' && p[i] <= '9')
+			i++;
+	else
+		return 0;
+	if (i < n && p[i] == '.') {
+		i++;
+		if (i >= n || p[i] < '0' || p[i] > '9')
+			return 0;
+		while (i < n && p[i] >= '0' && p[i] <= '9')
+			i++;
+	}
+	if (i < n && (p[i] == 'e' || p[i] == 'E')) {
+		i++;
+		if (i < n && (p[i] == '+' || p[i] == '-'))
+			i++;
+		if (i >= n || p[i] < '0' || p[i] > '9')
+			return 0;
+		while (i < n && p[i] >= '0' && p[i] <= '9')
+			i++;
+	}
+	return i - s;
+}
+
+static int
+push(struct lq_scan *s, size_t depth, unsigned char c)
+{
+	if (depth >= s->stack_cap) {
+		size_t cap = s->stack_cap ? s->stack_cap * 2 : 64;
+		unsigned char *st = realloc(s->stack, cap);
+		if (!st)
+			return -1;
+		s->stack = st;
+		s->stack_cap = cap;
+	}
+	s->stack[depth] = c;
+	return 0;
+}
+
+static struct lq_member *
+add_member(struct lq_scan *s)
+{
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 32;
+		struct lq_member *m = realloc(s->m, cap * sizeof(*m));
+		if (!m)
+			return NULL;
+		s->m = m;
+		s->cap = cap;
+	}
+	return &s->m[s->n++];
+}
+
+#define WS(c) ((c) == ' ' || (c) == '\t' || (c) == '\n' || (c) == '\r')
+
+int
+lq_json_scan(struct lq_scan *s, const char *line, size_t n, struct lq_err *err)
+{
+	const unsigned char *p = (const unsigned char *)line;
+	const char *errmsg;
+	size_t i = 0, depth = 0;
+	struct lq_member *cur = NULL;
+	enum lq_jkind k = LQ_J_NONE;
+
+	init_classes();
+	s->kind = LQ_J_NONE;
+	s->n = 0;
+	s->open = s->close = 0;
+	if (n >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF)
+		i = 3;
+
+value:	/* expect a value at p[i] (after whitespace) */
+	while (i < n && WS(p[i]))
+		i++;
+	if (i >= n)
+		FAIL(depth ? "unexpected end of line" : "empty value");
+	if (depth == 1 && cur)
+		cur->vstart = i;
+	switch (p[i]) {
+	case '{':
+		if (depth == 0) {
+			s->kind = LQ_J_OBJECT;
+			s->open = i;
+		}
+		if (push(s, depth++, '{'))
+			FAIL("out of memory");
+		i++;
+		while (i < n && WS(p[i]))
+			i++;
+		if (i < n && p[i] == '}') {
+			i++;
+			depth--;
+			k = LQ_J_OBJECT;
+			if (depth == 0)
+				s->close = i - 1;
+			goto after;
+		}
+		goto key;
+	case '[':
+		if (depth == 0)
+			s->kind = LQ_J_ARRAY;
+		if (push(s, depth++, '['))
+			FAIL("out of memory");
+		i++;
+		while (i < n && WS(p[i]))
+			i++;
+		if (i < n && p[i] == ']') {
+			i++;
+			depth--;
+			k = LQ_J_ARRAY;
+			goto after;
+		}
+		goto value;
+	case '"': {
+		int esc = 0;
+		if ((errmsg = scan_string(p, n, &i, &esc)))
+			goto fail;
+		k = LQ_J_STRING;
+		goto after;
+	}
+	case 't':
+		if (n - i >= 4 && !memcmp(p + i, "true", 4)) {
+			i += 4;
+			k = LQ_J_TRUE;
+			goto after;
+		}
+		FAIL("invalid literal");
+	case 'f':
+		if (n - i >= 5 && !memcmp(p + i, "false", 5)) {
+			i += 5;
+			k = LQ_J_FALSE;
+			goto after;
+		}
+		FAIL("invalid literal");
+	case 'n':
+		if (n - i >= 4 && !memcmp(p + i, "null", 4)) {
+			i += 4;
+			k = LQ_J_NULL;
+			goto after;
+		}
+		FAIL("invalid literal");
+	default: {
+		size_t l = scan_number(p, n, i);
+		if (!l)
+			FAIL(p[i] == '}' || p[i] == ']' ? "expected a value" :
+			    "invalid number or token");
+		i += l;
+		k = LQ_J_NUMBER;
+		if (i < n && !WS(p[i]) && p[i] != ',' && p[i] != '}' &&
+		    p[i] != ']')
+			FAIL("invalid number");
+		goto after;
+	}
+	}
+
+key:	/* inside an object, expect "key" : at p[i] (whitespace skipped) */
+	if (i >= n || p[i] != '"')
+		FAIL("expected a string key");
+	{
+		size_t ks = i;
+		int esc = 0;
+		if ((errmsg = scan_string(p, n, &i, &esc)))
+			goto fail;
+		if (depth == 1) {
+			if (!(cur = add_member(s)))
+				FAIL("out of memory");
+			cur->kstart = ks;
+			cur->klen = i - ks;
+			cur->kesc = esc;
+		}
+	}
+	while (i < n && WS(p[i]))
+		i++;
+	if (i >= n || p[i] != ':')
+		FAIL("expected ':' after object key");
+	i++;
+	goto value;
+
+after:	/* a value of kind k ended at i (it started at vs when scalar) */
+	if (depth == 1 && s->stack[0] == '{' && cur) {
+		/* closing a top-level member value */
+		cur->vend = i;
+		cur->vkind = k;
+		cur = NULL;
+	}
+	while (i < n && WS(p[i]))
+		i++;
+	if (depth == 0) {
+		if (s->kind == LQ_J_NONE)
+			s->kind = k;
+		if (i != n)
+			FAIL("unexpected data after the value");
+		return 0;
+	}
+	if (i >= n)
+		FAIL("unexpected end of line");
+	if (p[i] == ',') {
+		i++;
+		if (s->stack[depth - 1] == '{') {
+			while (i < n && WS(p[i]))
+				i++;
+			goto key;
+		}
+		goto value;
+	}
+	if (p[i] == (s->stack[depth - 1] == '{' ? '}' : ']')) {
+		k = s->stack[depth - 1] == '{' ? LQ_J_OBJECT : LQ_J_ARRAY;
+		i++;
+		depth--;
+		if (depth == 0 && k == LQ_J_OBJECT)
+			s->close = i - 1;
+		goto after;
+	}
+	FAIL(s->stack[depth - 1] == '{' ? "expected ',' or '}'" :
+	    "expected ',' or ']'");
+
+fail:
+	s->n = 0;
+	s->kind = LQ_J_NONE;
+	if (!strcmp(errmsg, "invalid UTF-8"))
+		return lq_err_set(err, LQ_EXIT_RECORDS,
+		    "invalid UTF-8 at byte %zu", i + 1);
+	return lq_err_set(err, LQ_EXIT_RECORDS, "invalid JSON at byte %zu: %s",
+	    i + 1, errmsg);
+}
+
+static unsigned
+hexval(unsigned char c)
+{
+	return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
+}
+
+static void
+put_utf8(struct lq_buf *out, uint32_t cp)
+{
+	char b[4];
+
+	if (cp < 0x80) {
+		lq_buf_addc(out, (int)cp);
+	} else if (cp < 0x800) {
+		b[0] = (char)(0xC0 | cp >> 6);
+		b[1] = (char)(0x80 | (cp & 0x3F));
+		lq_buf_add(out, b, 2);
+	} else if (cp < 0x10000) {
+		b[0] = (char)(0xE0 | cp >> 12);
+		b[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+		b[2] = (char)(0x80 | (cp & 0x3F));
+		lq_buf_add(out, b, 3);
+	} else {
+		b[0] = (char)(0xF0 | cp >> 18);
+		b[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+		b[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+		b[3] = (char)(0x80 | (cp & 0x3F));
+		lq_buf_add(out, b, 4);
+	}
+}
+
+void
+lq_json_unescape(struct lq_buf *out, const char *raw, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)raw + 1;
+	const unsigned char *e = (const unsigned char *)raw + n - 1;
+
+	while (p < e) {
+		const unsigned char *q = memchr(p, '\\', (size_t)(e - p));
+		if (!q) {
+			lq_buf_add(out, p, (size_t)(e - p));
+			return;
+		}
+		lq_buf_add(out, p, (size_t)(q - p));
+		p = q + 1;
+		switch (*p++) {
+		case 'b': lq_buf_addc(out, '\b'); break;
+		case 'f': lq_buf_addc(out, '\f'); break;
+		case 'n': lq_buf_addc(out, '\n'); break;
+		case 'r': lq_buf_addc(out, '\r'); break;
+		case 't': lq_buf_addc(out, '\t'); break;
+		case 'u': {
+			uint32_t cp = hexval(p[0]) << 12 | hexval(p[1]) << 8 |
+			    hexval(p[2]) << 4 | hexval(p[3]);
+			p += 4;
+			if (cp >= 0xD800 && cp < 0xDC00 && e - p >= 6 &&
+			    p[0] == '\\' && p[1] == 'u') {
+				uint32_t lo = hexval(p[2]) << 12 |
+				    hexval(p[3]) << 8 | hexval(p[4]) << 4 |
+				    hexval(p[5]);
+				if (lo >= 0xDC00 && lo < 0xE000) {
+					cp = 0x10000 + ((cp - 0xD800) << 10) +
+					    (lo - 0xDC00);
+					p += 6;
+				}
+			}
+			if (cp >= 0xD800 && cp < 0xE000)
+				cp = 0xFFFD;
+			put_utf8(out, cp);
+			break;
+		}
+		default: lq_buf_addc(out, p[-1]); break;
+		}
+	}
+}
+
+int
+lq_json_key_eq(const char *raw, size_t rawlen, const char *k, size_t kn)
+{
+	struct lq_buf b = LQ_BUF_INIT;
+	int eq;
+
+	if (!memchr(raw, '\\', rawlen))
+		return rawlen == kn + 2 && !memcmp(raw + 1, k, kn);
+	lq_json_unescape(&b, raw, rawlen);
+	eq = b.len == kn && !memcmp(b.buf, k, kn);
+	lq_buf_release(&b);
+	return eq;
+}
+
+long
+lq_scan_find(const struct lq_scan *s, const char *line, const char *key,
+    size_t keylen)
+{
+	long i;
+
+	for (i = (long)s->n - 1; i >= 0; i--) {
+		const struct lq_member *m = &s->m[i];
+		if (!m->kesc) {
+			if (m->klen == keylen + 2 &&
+			    !memcmp(line + m->kstart + 1, key, keylen))
+				return i;
+		} else if (lq_json_key_eq(line + m->kstart, m->klen, key,
+		    keylen))
+			return i;
+	}
+	return -1;
+}

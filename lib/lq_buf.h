@@ -1,0 +1,64 @@
+/*
+ * lq_buf.h - a growable byte buffer, after git's strbuf.
+ *
+ * Lifecycle: LQ_BUF_INIT or lq_buf_init(), any number of appends,
+ * lq_buf_release() (frees the bytes; the struct can be reused after init).
+ * buf is always NUL-terminated after an append (len excludes the NUL).
+ * Allocation failure aborts: a filter that cannot grow a line buffer has no
+ * useful way to go on, and every caller would otherwise check every append.
+ */
+#ifndef LQ_BUF_H
+#define LQ_BUF_H
+
+#include <stddef.h>
+
+struct lq_buf {
+	char *buf;
+	size_t len;
+	size_t cap;
+};
+
+#define LQ_BUF_INIT { NULL, 0, 0 }
+
+/* Initialise an empty buffer (no allocation). */
+void lq_buf_init(struct lq_buf *b);
+
+/* Free the bytes and reset to empty. */
+void lq_buf_release(struct lq_buf *b);
+
+/* Make room for at least n more bytes (plus the NUL). */
+void lq_buf_grow(struct lq_buf *b, size_t n);
+
+/* Set len to 0, keeping the allocation. */
+static inline void lq_buf_reset(struct lq_buf *b) { b->len = 0; if (b->buf) b->buf[0] = 0; }
+
+/* Append n bytes. */
+void lq_buf_add(struct lq_buf *b, const void *p, size_t n);
+
+/* Append a NUL-terminated string. */
+void lq_buf_adds(struct lq_buf *b, const char *s);
+
+/* Append one byte. */
+void lq_buf_addc(struct lq_buf *b, int c);
+
+/* Append printf-formatted text. */
+void lq_buf_addf(struct lq_buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Append s (n bytes, valid UTF-8 assumed) as a JSON string literal. */
+void lq_buf_json_str(struct lq_buf *b, const char *s, size_t n);
+
+/* Append a NUL-terminated string as a JSON string literal. */
+void lq_buf_json_strs(struct lq_buf *b, const char *s);
+
+/*
+ * Append a double as JSON: integers within 2^53 without a fraction,
+ * others with up to 17 significant digits trimmed of trailing zeros
+ * ("%.*g" shortest round trip); NaN and infinities become null.
+ */
+void lq_buf_json_num(struct lq_buf *b, double d);
+
+/* Append d rounded to places decimals (trailing zeros trimmed). */
+void lq_buf_json_round(struct lq_buf *b, double d, int places);
+
+#endif

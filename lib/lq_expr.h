@@ -1,0 +1,90 @@
+/*
+ * lq_expr.h - jq expressions from rule files, compiled once, run per record.
+ *
+ * A tool adds every expression of its rule file to one lq_exprs set and
+ * compiles the set once: all expressions become a single jq program (jq
+ * 1.6 pays ~15 ms per compile), each wrapped so that an error in one stays
+ * in its own slot.  An expression sees one record (.) and nothing else:
+ * env, $ENV, input, inputs, debug, stderr, input_filename, $__loc__,
+ * halt, halt_error, import and include are refused at load time, and a
+ * hardening prelude disables them again at run time.
+ *
+ * Ownership follows jv.h: "consumes" means the callee frees the jv,
+ * "borrowed" means it does not.
+ */
+#ifndef LQ_EXPR_H
+#define LQ_EXPR_H
+
+#include <stddef.h>
+
+#include <jv.h>
+
+#include "lq_err.h"
+
+struct lq_exprs;
+
+/* where an expression came from, for compile-error messages */
+struct lq_expr_src {
+	const char *file;	/* rule file path (borrowed, must outlive) */
+	int line, col;		/* 1-based position of the expression text */
+	int block;		/* literal block scalar: line k of the text is
+				   file line line+1+k, column col */
+};
+
+/* the outcome of one expression on one record */
+enum lq_truth { LQ_FALSE = 0, LQ_TRUE = 1, LQ_UNKNOWN = 2 };
+
+/* Create an empty expression set. */
+struct lq_exprs *lq_exprs_new(void);
+
+/* Free the set and everything compiled in it. */
+void lq_exprs_free(struct lq_exprs *x);
+
+/*
+ * Add expression text (copied) to the set and return its slot number, or
+ * -1 with err set when the text uses a forbidden builtin
+ * ("rules.yaml:12:9: jq: 'env' is not allowed in rule expressions").
+ */
+int lq_exprs_add(struct lq_exprs *x, const char *text,
+    const struct lq_expr_src *src, struct lq_err *err);
+
+/*
+ * Compile every added expression.  On a jq compile error returns -1 with
+ * err set to "FILE:LINE:COL: jq: MESSAGE" for the first bad expression.
+ */
+int lq_exprs_compile(struct lq_exprs *x, struct lq_err *err);
+
+/* Number of slots. */
+int lq_exprs_count(const struct lq_exprs *x);
+
+/*
+ * Run every expression on rec (consumed).  Returns an owned array with one
+ * element per slot: an array of that expression's outputs, or an object
+ * {"error": MESSAGE} when it raised an error.  On a failure of the whole
+ * program (should not happen) returns jv_invalid_with_msg.
+ */
+jv lq_exprs_run(struct lq_exprs *x, jv rec);
+
+/*
+ * Truth of slot i of a result from lq_exprs_run (borrowed): true when some
+ * output is neither false nor null, false when there are outputs and all
+ * are false/null or when there are none; unknown when the expression
+ * raised an error.  *why, if not NULL, receives the error message (owned
+ * by the result) for unknowns.
+ */
+enum lq_truth lq_exprs_truth(jv results, int i, const char **why);
+
+/*
+ * Outputs of slot i (owned array), or jv_invalid_with_msg when the
+ * expression raised an error.  results is borrowed.
+ */
+jv lq_exprs_outputs(jv results, int i);
+
+/*
+ * Parse a record line (already validated JSON) into a jv for lq_exprs_run.
+ * Returns an owned jv, invalid with a message on failure (for example
+ * nesting deeper than jq's limit).
+ */
+jv lq_expr_parse_record(const char *line, size_t len);
+
+#endif

@@ -1,0 +1,81 @@
+/*
+ * lq_json.h - a strict, allocation-light JSON scanner for NDJSON records.
+ *
+ * lq_json_scan() validates one line against RFC 8259 (UTF-8 included) and,
+ * when the value is an object, remembers where each top-level member sits,
+ * so a tool can read a field or splice its own member in without ever
+ * re-serialising the record (numbers, escapes and key order stay exactly as
+ * they came).  Nothing is copied: spans are byte offsets into the line.
+ */
+#ifndef LQ_JSON_H
+#define LQ_JSON_H
+
+#include <stddef.h>
+
+#include "lq_buf.h"
+#include "lq_err.h"
+
+enum lq_jkind {
+	LQ_J_NONE = 0, LQ_J_OBJECT, LQ_J_ARRAY, LQ_J_STRING, LQ_J_NUMBER,
+	LQ_J_TRUE, LQ_J_FALSE, LQ_J_NULL
+};
+
+/* one top-level member of an object: "key" : value */
+struct lq_member {
+	size_t kstart;		/* offset of the key's opening quote */
+	size_t klen;		/* raw key length including both quotes */
+	size_t vstart;		/* offset of the value's first byte */
+	size_t vend;		/* offset one past the value's last byte */
+	enum lq_jkind vkind;	/* kind of the value */
+	int kesc;		/* the raw key contains a backslash escape */
+};
+
+struct lq_scan {
+	enum lq_jkind kind;	/* kind of the top-level value */
+	size_t open, close;	/* offsets of the object's '{' and '}' */
+	struct lq_member *m;	/* top-level members, in order (objects only) */
+	size_t n, cap;
+	unsigned char *stack;	/* nesting stack (internal) */
+	size_t stack_cap;
+};
+
+#define LQ_SCAN_INIT { LQ_J_NONE, 0, 0, NULL, 0, 0, NULL, 0 }
+
+/* Initialise a scanner; it may be reused for any number of lines. */
+void lq_scan_init(struct lq_scan *s);
+
+/* Free the scanner's arrays. */
+void lq_scan_release(struct lq_scan *s);
+
+/*
+ * Validate p[0..n) as exactly one JSON value surrounded by optional
+ * whitespace (a leading UTF-8 byte order mark is allowed).  On success
+ * fill s and return 0.  On failure return -1 with a message such as
+ * "invalid JSON at byte 12: expected ':' after object key" or
+ * "invalid UTF-8 at byte 40" in err (code LQ_EXIT_RECORDS).
+ * Nesting is limited only by memory.
+ */
+int lq_json_scan(struct lq_scan *s, const char *p, size_t n,
+    struct lq_err *err);
+
+/*
+ * Compare a raw JSON string literal (with its quotes, as found in a record)
+ * with the UTF-8 key k of length kn, decoding escapes when there are any.
+ */
+int lq_json_key_eq(const char *raw, size_t rawlen, const char *k, size_t kn);
+
+/*
+ * Append the decoded contents of the raw JSON string literal raw[0..n)
+ * (quotes included, already validated) to out.  Lone surrogate escapes
+ * become U+FFFD.
+ */
+void lq_json_unescape(struct lq_buf *out, const char *raw, size_t n);
+
+/*
+ * Find the top-level member named key (decoded comparison).  Returns its
+ * index in s->m, the last one when the key is duplicated, or -1.
+ */
+long lq_scan_find(const struct lq_scan *s, const char *line, const char *key,
+    size_t keylen);
+
+#endif

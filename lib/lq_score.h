@@ -1,0 +1,56 @@
+/*
+ * lq_score.h - rule-based lead scoring (the score: section of a rule file).
+ *
+ * A rule file names signals (a jq condition and points, in a group such as
+ * fit or engagement), decaying behavioural signals over timestamped events,
+ * disqualifiers, tier thresholds, the review band and how confidence is
+ * derived; man/lq-rules.5 documents the format.  lq_score_eval() turns one
+ * record into the JSON of its score member.
+ */
+#ifndef LQ_SCORE_H
+#define LQ_SCORE_H
+
+#include <stddef.h>
+
+#include <jv.h>
+
+#include "lq_buf.h"
+#include "lq_err.h"
+#include "lq_json.h"
+
+struct lq_score;
+
+/*
+ * Load and compile the score: section of the rule file path.  Returns a
+ * new scorer, or NULL with err set ("path:line:col: message").
+ */
+struct lq_score *lq_score_load(const char *path, struct lq_err *err);
+
+/* Free a scorer. */
+void lq_score_free(struct lq_score *sc);
+
+/* Set the time decay is computed against (seconds since the epoch). */
+void lq_score_set_now(struct lq_score *sc, double now);
+
+/* Number of signals, and the name of signal i (borrowed). */
+int lq_score_nsignals(const struct lq_score *sc);
+const char *lq_score_signal_name(const struct lq_score *sc, int i);
+
+/*
+ * Evaluate the signals on rec (borrowed): points[i] receives the points
+ * signal i contributed (0 when it did not fire, NAN when unknown).
+ * Returns 0, or -1 with err set when the rules could not run at all.
+ */
+int lq_score_signals(struct lq_score *sc, jv rec, double *points,
+    struct lq_err *err);
+
+/*
+ * Score the record line[0..len) (scanned, an object) and append the JSON
+ * object of its score to out.  key is the tool's output member: an old
+ * value under it is ignored by the rules.  Returns 0, or -1 with err set
+ * (the record is then a bad record).
+ */
+int lq_score_eval(struct lq_score *sc, const char *line, size_t len,
+    const char *key, struct lq_buf *out, struct lq_err *err);
+
+#endif

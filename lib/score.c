@@ -1,0 +1,786 @@
+/*
+ * score.c - signals, groups, decay, disqualifiers, tiers, confidence.
+ */
+#include <ctype.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lq_expr.h"
+#include "lq_score.h"
+#include "lq_time.h"
+#include "lq_yaml.h"
+
+struct path {
+	char **part;
+	int n;
+	char *text;
+};
+
+struct signal {
+	const char *name;
+	int group;
+	int slot;
+	double points;
+	int decay;		/* events: with a half-life */
+	double half_life;	/* seconds */
+	double max;		/* cap on this signal's points, or NAN */
+	struct path *req;
+	int nreq;
+	double weight;		/* |points| (|max| for decay with a cap) */
+};
+
+struct group {
+	const char *name;
+	double cap, min;	/* NAN when absent */
+};
+
+struct disq {
+	const char *name;
+	int slot;
+	int tier;		/* 0..3 for L1..L4 */
+	const char *action;
+	const char *reason;
+};
+
+struct lq_score {
+	struct lq_ydoc doc;
+	struct lq_exprs *x;
+	struct signal *sig;
+	int nsig;
+	struct group *grp;
+	int ngrp;
+	struct disq *dq;
+	int ndq;
+	double tier[3];		/* minimum points for L1, L2, L3 */
+	double band;		/* review band half-width, points */
+	double min_conf;	/* below: review */
+	double margin;		/* distance for full margin credit */
+	double floor;		/* confidence share not tied to margin */
+	double now;
+	/* per-record scratch */
+	double *pts;
+	int *state;		/* 0 not fired, 1 fired, 2 unknown */
+	const char **why;
+	int *nevents;
+};
+
+static const char *const tier_names[] = { "L1", "L2", "L3", "L4" };
+
+/* ---- loading ---------------------------------------------------------- */
+
+static int
+parse_path(const char *s, struct path *p)
+{
+	char *t, *tok, *save;
+
+	memset(p, 0, sizeof(*p));
+	p->text = strdup(s[0] == '.' ? s + 1 : s);
+	t = strdup(p->text);
+	for (tok = strtok_r(t, ".", &save); tok; tok = strtok_r(NULL, ".",
+	    &save)) {
+		p->part = realloc(p->part, (size_t)(p->n + 1) * sizeof(char *));
+		p->part[p->n++] = strdup(tok);
+	}
+	free(t);
+	return p->n ? 0 : -1;
+}
+
+/* The path an expression starts with (".title | test(...)" -> title). */
+static int
+leading_path(const char *e, struct path *p)
+{
+	char buf[256];
+	size_t n = 0;
+
+	if (strstr(e, "//"))
+		return -1;	/* the author handles absence */
+	while (*e == ' ' || *e == '\t' || *e == '\n' || *e == '(')
+		e++;
+	if (*e != '.' || !(isalpha((unsigned char)e[1]) || e[1] == '_'))
+		return -1;
+	while (*e == '.' && (isalpha((unsigned char)e[1]) || e[1] == '_') &&
+	    n < sizeof(buf) - 2) {
+		if (n)
+			buf[n++] = '.';
+		e++;
+		while ((isalnum((unsigned char)*e) || *e == '_') &&
+		    n < sizeof(buf) - 2)
+			buf[n++] = *e++;
+	}
+	buf[n] = 0;
+	return parse_path(buf, p);
+}
+
+static int
+add_expr(struct lq_score *sc, const struct lq_ynode *node, const char *what,
+    struct lq_err *err)
+{
+	struct lq_expr_src src;
+	const char *text;
+
+	if (lq_ystr(&sc->doc, node, what, &text, err))
+		return -1;
+	if (!*text)
+		return lq_yerr(&sc->doc, node, err, "%s is empty", what);
+	src.file = sc->doc.file;
+	lq_ynode_text_pos(&sc->doc, node, &src.line, &src.col);
+	src.block = node->style == LQ_Y_LITERAL;
+	if (src.block)
+		src.line--;
+	return lq_exprs_add(sc->x, text, &src, err);
+}
+
+static int
+find_group(struct lq_score *sc, const char *name)
+{
+	for (int i = 0; i < sc->ngrp; i++)
+		if (!strcmp(sc->grp[i].name, name))
+			return i;
+	return -1;
+}
+
+static int
+parse_tier(const char *s)
+{
+	for (int i = 0; i < 4; i++)
+		if (!strcmp(s, tier_names[i]))
+			return i;
+	return -1;
+}
+
+static const char *const top_keys[] = { "groups", "tiers", "review",
+	"confidence", "signals", "disqualify", NULL };
+static const char *const group_keys[] = { "cap", "min", "description", NULL };
+static const char *const tier_keys[] = { "L1", "L2", "L3", NULL };
+static const char *const review_keys[] = { "band", "min_confidence", NULL };
+static const char *const conf_keys[] = { "margin", "floor", NULL };
+static const char *const sig_keys[] = { "name", "group", "when", "events",
+	"points", "half_life", "max", "requires", "description", NULL };
+static const char *const dq_keys[] = { "name", "when", "tier", "action",
+	"reason", "description", NULL };
+
+static int
+load_groups(struct lq_score *sc, struct lq_ynode *g, struct lq_err *err)
+{
+	struct lq_ydoc *d = &sc->doc;
+
+	if (!g)
+		return lq_err_at(err, d->file, 1, 1, "score: no 'groups:' "
+		    "(at least one group, such as fit and engagement)");
+	if (lq_yexpect(d, g, LQ_Y_MAP, "groups", err))
+		return -1;
+	sc->grp = calloc(g->n, sizeof(*sc->grp));
+	for (size_t i = 0; i < g->n; i++) {
+		struct group *gr = &sc->grp[sc->ngrp++];
+		struct lq_ynode *v = g->items[i], *c;
+		gr->name = g->keys[i]->str;
+		gr->cap = gr->min = NAN;
+		if (lq_ynull(v))
+			continue;
+		if (lq_ymap_check(d, v, "a group", group_keys, err))
+			return -1;
+		if ((c = lq_ymap_get(v, "cap")) &&
+		    lq_ynum(d, c, "cap", &gr->cap, err))
+			return -1;
+		if ((c = lq_ymap_get(v, "min")) &&
+		    lq_ynum(d, c, "min", &gr->min, err))
+			return -1;
+	}
+	return 0;
+}
+
+static int
+load_signal(struct lq_score *sc, struct lq_ynode *v, struct lq_err *err)
+{
+	struct lq_ydoc *d = &sc->doc;
+	struct signal *s = &sc->sig[sc->nsig];
+	struct lq_ynode *c, *when, *events;
+	const char *str;
+
+	if (lq_ymap_check(d, v, "a signal", sig_keys, err))
+		return -1;
+	if (!(c = lq_ymap_get(v, "name")))
+		return lq_yerr(d, v, err, "signal without a name");
+	if (lq_ystr(d, c, "name", &s->name, err))
+		return -1;
+	for (int i = 0; i < sc->nsig; i++)
+		if (!strcmp(sc->sig[i].name, s->name))
+			return lq_yerr(d, c, err, "duplicate signal name '%s'",
+			    s->name);
+	if (!(c = lq_ymap_get(v, "group")))
+		return lq_yerr(d, v, err, "signal '%s' has no group", s->name);
+	if (lq_ystr(d, c, "group", &str, err))
+		return -1;
+	if ((s->group = find_group(sc, str)) < 0)
+		return lq_yerr(d, c, err, "signal '%s': unknown group '%s' "
+		    "(declare it under groups:)", s->name, str);
+	if (!(c = lq_ymap_get(v, "points")))
+		return lq_yerr(d, v, err, "signal '%s' has no points", s->name);
+	if (lq_ynum(d, c, "points", &s->points, err))
+		return -1;
+	when = lq_ymap_get(v, "when");
+	events = lq_ymap_get(v, "events");
+	if (!!when == !!events)
+		return lq_yerr(d, v, err, "signal '%s' needs exactly one of "
+		    "'when' (a condition) or 'events' (timestamps)", s->name);
+	s->max = NAN;
+	if ((c = lq_ymap_get(v, "max")) && lq_ynum(d, c, "max", &s->max, err))
+		return -1;
+	if (events) {
+		s->decay = 1;
+		if (!(c = lq_ymap_get(v, "half_life")))
+			return lq_yerr(d, v, err, "signal '%s': events need "
+			    "a half_life (such as 14d)", s->name);
+		if (lq_ydur(d, c, "half_life", &s->half_life, err))
+			return -1;
+		if (s->half_life <= 0)
+			return lq_yerr(d, c, err, "half_life must be > 0");
+	} else if ((c = lq_ymap_get(v, "half_life"))) {
+		return lq_yerr(d, c, err, "half_life applies to 'events' "
+		    "signals only");
+	}
+	if ((s->slot = add_expr(sc, when ? when : events, when ? "when" :
+	    "events", err)) < 0)
+		return -1;
+	if ((c = lq_ymap_get(v, "requires"))) {
+		if (lq_yexpect(d, c, LQ_Y_SEQ, "requires", err))
+			return -1;
+		s->req = calloc(c->n + 1, sizeof(*s->req));
+		for (size_t i = 0; i < c->n; i++) {
+			if (lq_ystr(d, c->items[i], "requires", &str, err))
+				return -1;
+			if (parse_path(str, &s->req[s->nreq++]))
+				return lq_yerr(d, c->items[i], err,
+				    "bad path '%s'", str);
+		}
+	} else {
+		s->req = calloc(1, sizeof(*s->req));
+		if (!leading_path((when ? when : events)->str, &s->req[0]))
+			s->nreq = 1;
+	}
+	s->weight = fabs(s->decay && !isnan(s->max) ? s->max : s->points);
+	sc->nsig++;
+	return 0;
+}
+
+static int
+load_disq(struct lq_score *sc, struct lq_ynode *v, struct lq_err *err)
+{
+	struct lq_ydoc *d = &sc->doc;
+	struct disq *q = &sc->dq[sc->ndq];
+	struct lq_ynode *c;
+	const char *str;
+
+	if (lq_ymap_check(d, v, "a disqualifier", dq_keys, err))
+		return -1;
+	if (!(c = lq_ymap_get(v, "name")) || lq_ystr(d, c, "name", &q->name,
+	    err))
+		return c ? -1 : lq_yerr(d, v, err, "disqualifier without a "
+		    "name");
+	if (!(c = lq_ymap_get(v, "when")))
+		return lq_yerr(d, v, err, "disqualifier '%s' has no 'when'",
+		    q->name);
+	if ((q->slot = add_expr(sc, c, "when", err)) < 0)
+		return -1;
+	q->tier = 3;
+	if ((c = lq_ymap_get(v, "tier"))) {
+		if (lq_ystr(d, c, "tier", &str, err))
+			return -1;
+		if ((q->tier = parse_tier(str)) < 0)
+			return lq_yerr(d, c, err, "tier must be L1, L2, L3 or "
+			    "L4, not '%s'", str);
+	}
+	q->action = q->tier == 3 ? "nurture" : "route";
+	if ((c = lq_ymap_get(v, "action"))) {
+		if (lq_ystr(d, c, "action", &q->action, err))
+			return -1;
+		if (strcmp(q->action, "route") && strcmp(q->action, "review") &&
+		    strcmp(q->action, "nurture"))
+			return lq_yerr(d, c, err, "action must be route, "
+			    "review or nurture, not '%s'", q->action);
+	}
+	q->reason = q->name;
+	if ((c = lq_ymap_get(v, "reason")) && lq_ystr(d, c, "reason",
+	    &q->reason, err))
+		return -1;
+	sc->ndq++;
+	return 0;
+}
+
+static int
+load(struct lq_score *sc, const char *path, struct lq_err *err)
+{
+	struct lq_ydoc *d = &sc->doc;
+	struct lq_ynode *root, *c, *v;
+
+	if (lq_config_section(d, path, "score", &root, err))
+		return -1;
+	if (lq_ymap_check(d, root, "the score section", top_keys, err))
+		return -1;
+	if (load_groups(sc, lq_ymap_get(root, "groups"), err))
+		return -1;
+
+	if (!(c = lq_ymap_get(root, "tiers")))
+		return lq_yerr(d, root, err, "score: no 'tiers:' (minimum "
+		    "points for L1, L2 and L3)");
+	if (lq_ymap_check(d, c, "tiers", tier_keys, err))
+		return -1;
+	for (int i = 0; i < 3; i++) {
+		if (!(v = lq_ymap_get(c, tier_names[i])))
+			return lq_yerr(d, c, err, "tiers: %s is missing",
+			    tier_names[i]);
+		if (lq_ynum(d, v, tier_names[i], &sc->tier[i], err))
+			return -1;
+		if (i && sc->tier[i] >= sc->tier[i - 1])
+			return lq_yerr(d, v, err, "tiers: %s (%g) must be below "
+			    "%s (%g)", tier_names[i], sc->tier[i],
+			    tier_names[i - 1], sc->tier[i - 1]);
+	}
+
+	sc->band = 0;
+	sc->min_conf = 0;
+	if ((c = lq_ymap_get(root, "review"))) {
+		if (lq_ymap_check(d, c, "review", review_keys, err))
+			return -1;
+		if ((v = lq_ymap_get(c, "band")) &&
+		    lq_ynum(d, v, "band", &sc->band, err))
+			return -1;
+		if ((v = lq_ymap_get(c, "min_confidence")) &&
+		    lq_ynum(d, v, "min_confidence", &sc->min_conf, err))
+			return -1;
+	}
+	sc->margin = 10;
+	sc->floor = 0.5;
+	if ((c = lq_ymap_get(root, "confidence"))) {
+		if (lq_ymap_check(d, c, "confidence", conf_keys, err))
+			return -1;
+		if ((v = lq_ymap_get(c, "margin")) &&
+		    lq_ynum(d, v, "margin", &sc->margin, err))
+			return -1;
+		if ((v = lq_ymap_get(c, "floor")) &&
+		    lq_ynum(d, v, "floor", &sc->floor, err))
+			return -1;
+		if (sc->margin <= 0 || sc->floor < 0 || sc->floor > 1)
+			return lq_yerr(d, c, err, "confidence: margin must be "
+			    "> 0 and floor within 0..1");
+	}
+
+	if (!(c = lq_ymap_get(root, "signals")))
+		return lq_yerr(d, root, err, "score: no 'signals:'");
+	if (lq_yexpect(d, c, LQ_Y_SEQ, "signals", err))
+		return -1;
+	sc->sig = calloc(c->n + 1, sizeof(*sc->sig));
+	for (size_t i = 0; i < c->n; i++)
+		if (load_signal(sc, c->items[i], err))
+			return -1;
+	if ((c = lq_ymap_get(root, "disqualify"))) {
+		if (lq_yexpect(d, c, LQ_Y_SEQ, "disqualify", err))
+			return -1;
+		sc->dq = calloc(c->n + 1, sizeof(*sc->dq));
+		for (size_t i = 0; i < c->n; i++)
+			if (load_disq(sc, c->items[i], err))
+				return -1;
+	}
+	if (lq_exprs_compile(sc->x, err))
+		return -1;
+	sc->pts = calloc((size_t)sc->nsig + 1, sizeof(double));
+	sc->state = calloc((size_t)sc->nsig + 1, sizeof(int));
+	sc->why = calloc((size_t)sc->nsig + 1, sizeof(char *));
+	sc->nevents = calloc((size_t)sc->nsig + 1, sizeof(int));
+	return 0;
+}
+
+struct lq_score *
+lq_score_load(const char *path, struct lq_err *err)
+{
+	struct lq_score *sc = calloc(1, sizeof(*sc));
+
+	if (!sc)
+		abort();
+	sc->x = lq_exprs_new();
+	sc->now = lq_time_now();
+	if (load(sc, path, err)) {
+		lq_score_free(sc);
+		return NULL;
+	}
+	return sc;
+}
+
+void
+lq_score_free(struct lq_score *sc)
+{
+	if (!sc)
+		return;
+	/* sig has one spare entry, which may hold a half-loaded signal */
+	for (int i = 0; sc->sig && i <= sc->nsig; i++) {
+		for (int k = 0; k < sc->sig[i].nreq; k++) {
+			struct path *p = &sc->sig[i].req[k];
+			for (int j = 0; j < p->n; j++)
+				free(p->part[j]);
+			free(p->part);
+			free(p->text);
+		}
+		free(sc->sig[i].req);
+	}
+	free(sc->sig);
+	free(sc->grp);
+	free(sc->dq);
+	free(sc->pts);
+	free(sc->state);
+	free(sc->why);
+	free(sc->nevents);
+	lq_exprs_free(sc->x);
+	lq_yaml_release(&sc->doc);
+	free(sc);
+}
+
+void
+lq_score_set_now(struct lq_score *sc, double now)
+{
+	sc->now = now;
+}
+
+int
+lq_score_nsignals(const struct lq_score *sc)
+{
+	return sc->nsig;
+}
+
+const char *
+lq_score_signal_name(const struct lq_score *sc, int i)
+{
+	return sc->sig[i].name;
+}
+
+/* ---- evaluation ------------------------------------------------------- */
+
+/* Is path missing (absent or null) in rec (borrowed)? */
+static int
+path_missing(jv rec, const struct path *p)
+{
+	jv v = jv_copy(rec);
+
+	for (int i = 0; i < p->n; i++) {
+		if (jv_get_kind(v) != JV_KIND_OBJECT) {
+			jv_free(v);
+			return 1;
+		}
+		v = jv_object_get(v, jv_string(p->part[i]));
+		if (!jv_is_valid(v))
+			return 1;
+	}
+	int missing = jv_get_kind(v) == JV_KIND_NULL;
+	jv_free(v);
+	return missing;
+}
+
+static const char *
+first_missing(jv rec, const struct signal *s)
+{
+	for (int k = 0; k < s->nreq; k++)
+		if (path_missing(rec, &s->req[k]))
+			return s->req[k].text;
+	return NULL;
+}
+
+/* Decayed points of the timestamps in outputs (owned array). */
+static double
+decay_points(const struct lq_score *sc, const struct signal *s, jv outs,
+    int *nevents, int *nbad)
+{
+	double sum = 0;
+	int n = jv_array_length(jv_copy(outs));
+
+	*nevents = *nbad = 0;
+	for (int k = 0; k < n; k++) {
+		jv v = jv_array_get(jv_copy(outs), k);
+		double t;
+		int ok = 0;
+		if (jv_get_kind(v) == JV_KIND_NUMBER) {
+			t = lq_time_from_number(jv_number_value(v));
+			ok = 1;
+		} else if (jv_get_kind(v) == JV_KIND_STRING) {
+			ok = lq_time_parse(jv_string_value(v),
+			    (size_t)jv_string_length_bytes(jv_copy(v)), &t) == 0;
+		}
+		jv_free(v);
+		if (!ok) {
+			(*nbad)++;
+			continue;
+		}
+		double age = sc->now - t;
+		if (age < 0)
+			age = 0;
+		sum += s->points * pow(0.5, age / s->half_life);
+		(*nevents)++;
+	}
+	jv_free(outs);
+	if (!isnan(s->max)) {
+		if (s->points >= 0 && sum > s->max)
+			sum = s->max;
+		if (s->points < 0 && sum < s->max)
+			sum = s->max;
+	}
+	return sum;
+}
+
+/* Run the rules; fills sc->pts/state/why; returns results (owned). */
+static jv
+run(struct lq_score *sc, jv rec, struct lq_err *err)
+{
+	jv res = lq_exprs_run(sc->x, jv_copy(rec));
+
+	if (!jv_is_valid(res)) {
+		jv m = jv_invalid_get_msg(res);
+		lq_err_set(err, LQ_EXIT_RECORDS, "rules failed: %s",
+		    jv_get_kind(m) == JV_KIND_STRING ? jv_string_value(m) :
+		    "unknown error");
+		jv_free(m);
+		return jv_invalid();
+	}
+	for (int i = 0; i < sc->nsig; i++) {
+		struct signal *s = &sc->sig[i];
+		const char *why = NULL;
+		sc->pts[i] = 0;
+		sc->state[i] = 0;
+		sc->nevents[i] = 0;
+		if (s->decay) {
+			jv outs = lq_exprs_outputs(res, s->slot);
+			if (!jv_is_valid(outs)) {
+				jv m = jv_invalid_get_msg(outs);
+				jv_free(m);
+				lq_exprs_truth(res, s->slot, &why);
+				sc->state[i] = 2;
+				sc->why[i] = why;
+				continue;
+			}
+			int nbad;
+			double p = decay_points(sc, s, outs, &sc->nevents[i],
+			    &nbad);
+			if (sc->nevents[i]) {
+				sc->pts[i] = p;
+				sc->state[i] = 1;
+			} else if (nbad) {
+				sc->state[i] = 2;
+				sc->why[i] = "no valid timestamp";
+			} else if ((why = first_missing(rec, s))) {
+				sc->state[i] = 2;
+				sc->why[i] = why;
+			}
+			continue;
+		}
+		switch (lq_exprs_truth(res, s->slot, &why)) {
+		case LQ_TRUE:
+			sc->pts[i] = s->points;
+			sc->state[i] = 1;
+			break;
+		case LQ_UNKNOWN:
+			sc->state[i] = 2;
+			sc->why[i] = why;
+			break;
+		case LQ_FALSE:
+			if ((why = first_missing(rec, s))) {
+				sc->state[i] = 2;
+				sc->why[i] = why;
+			}
+			break;
+		}
+	}
+	return res;
+}
+
+int
+lq_score_signals(struct lq_score *sc, jv rec, double *points,
+    struct lq_err *err)
+{
+	jv res = run(sc, rec, err);
+
+	if (!jv_is_valid(res))
+		return -1;
+	for (int i = 0; i < sc->nsig; i++)
+		points[i] = sc->state[i] == 2 ? NAN : sc->pts[i];
+	jv_free(res);
+	return 0;
+}
+
+static int
+is_missing_msg(const struct signal *s, const char *why)
+{
+	for (int k = 0; k < s->nreq; k++)
+		if (why == s->req[k].text)
+			return 1;
+	return 0;
+}
+
+int
+lq_score_eval(struct lq_score *sc, const char *line, size_t len,
+    const char *key, struct lq_buf *out, struct lq_err *err)
+{
+	jv rec = lq_expr_parse_record(line, len);
+	double gsum[64], *g = gsum, total = 0, unknown_w = 0, all_w = 0;
+	int dq = -1, tier, nunknown = 0;
+
+	if (!jv_is_valid(rec)) {
+		jv m = jv_invalid_get_msg(rec);
+		lq_err_set(err, LQ_EXIT_RECORDS, "cannot evaluate: %s",
+		    jv_get_kind(m) == JV_KIND_STRING ? jv_string_value(m) :
+		    "parse error");
+		jv_free(m);
+		return -1;
+	}
+	if (jv_object_has(jv_copy(rec), jv_string(key)))
+		rec = jv_object_delete(rec, jv_string(key));
+	jv res = run(sc, rec, err);
+	if (!jv_is_valid(res)) {
+		jv_free(rec);
+		return -1;
+	}
+	if (sc->ngrp > 64)
+		g = calloc((size_t)sc->ngrp, sizeof(double));
+	for (int i = 0; i < sc->ngrp; i++)
+		g[i] = 0;
+	for (int i = 0; i < sc->nsig; i++) {
+		all_w += sc->sig[i].weight;
+		if (sc->state[i] == 2) {
+			unknown_w += sc->sig[i].weight;
+			nunknown++;
+		}
+		g[sc->sig[i].group] += sc->pts[i];
+	}
+	for (int i = 0; i < sc->ngrp; i++) {
+		double v = g[i];
+		if (!isnan(sc->grp[i].cap) && v > sc->grp[i].cap)
+			v = sc->grp[i].cap;
+		if (!isnan(sc->grp[i].min) && v < sc->grp[i].min)
+			v = sc->grp[i].min;
+		total += v;
+	}
+	total = round(total * 100) / 100;
+	for (int i = 0; i < sc->ndq && dq < 0; i++)
+		if (lq_exprs_truth(res, sc->dq[i].slot, NULL) == LQ_TRUE)
+			dq = i;
+
+	tier = 3;
+	for (int i = 0; i < 3; i++)
+		if (total >= sc->tier[i]) {
+			tier = i;
+			break;
+		}
+	double dist = INFINITY;
+	for (int i = 0; i < 3; i++)
+		if (fabs(total - sc->tier[i]) < dist)
+			dist = fabs(total - sc->tier[i]);
+	double coverage = all_w > 0 ? 1 - unknown_w / all_w : 1;
+	double margin = dist / sc->margin;
+	if (margin > 1)
+		margin = 1;
+	double conf = coverage * (sc->floor + (1 - sc->floor) * margin);
+	const char *action;
+	if (dq >= 0) {
+		tier = sc->dq[dq].tier;
+		action = sc->dq[dq].action;
+		conf = 1;
+	} else if (tier == 3 && dist >= sc->band && conf >= sc->min_conf) {
+		action = "nurture";
+	} else if (dist < sc->band || conf < sc->min_conf) {
+		action = "review";
+	} else {
+		action = "route";
+	}
+
+	lq_buf_adds(out, "{\"points\":");
+	lq_buf_json_num(out, total);
+	lq_buf_adds(out, ",\"tier\":\"");
+	lq_buf_adds(out, tier_names[tier]);
+	lq_buf_adds(out, "\",\"confidence\":");
+	lq_buf_json_round(out, conf, 2);
+	lq_buf_adds(out, ",\"action\":\"");
+	lq_buf_adds(out, action);
+	lq_buf_adds(out, "\",\"groups\":{");
+	for (int i = 0; i < sc->ngrp; i++) {
+		if (i)
+			lq_buf_addc(out, ',');
+		lq_buf_json_strs(out, sc->grp[i].name);
+		lq_buf_addc(out, ':');
+		double v = g[i];
+		if (!isnan(sc->grp[i].cap) && v > sc->grp[i].cap)
+			v = sc->grp[i].cap;
+		if (!isnan(sc->grp[i].min) && v < sc->grp[i].min)
+			v = sc->grp[i].min;
+		lq_buf_json_round(out, v, 2);
+	}
+	lq_buf_adds(out, "},\"unknown\":");
+	lq_buf_addf(out, "%d", nunknown);
+	lq_buf_adds(out, ",\"reasons\":[");
+	int first = 1;
+	for (int i = 0; i < sc->ndq; i++) {
+		if (lq_exprs_truth(res, sc->dq[i].slot, NULL) != LQ_TRUE)
+			continue;
+		lq_buf_adds(out, first ? "" : ",");
+		first = 0;
+		lq_buf_adds(out, "{\"disqualifier\":");
+		lq_buf_json_strs(out, sc->dq[i].name);
+		lq_buf_adds(out, ",\"tier\":\"");
+		lq_buf_adds(out, tier_names[sc->dq[i].tier]);
+		lq_buf_adds(out, "\",\"reason\":");
+		lq_buf_json_strs(out, sc->dq[i].reason);
+		if (i != dq)
+			lq_buf_adds(out, ",\"overridden\":true");
+		lq_buf_addc(out, '}');
+	}
+	for (int i = 0; i < sc->nsig; i++) {
+		struct signal *s = &sc->sig[i];
+		if (!sc->state[i])
+			continue;
+		lq_buf_adds(out, first ? "" : ",");
+		first = 0;
+		lq_buf_adds(out, "{\"signal\":");
+		lq_buf_json_strs(out, s->name);
+		lq_buf_adds(out, ",\"group\":");
+		lq_buf_json_strs(out, sc->grp[s->group].name);
+		if (sc->state[i] == 2) {
+			lq_buf_adds(out, ",\"unknown\":");
+			if (is_missing_msg(s, sc->why[i])) {
+				lq_buf_adds(out, "\"missing .");
+				lq_buf_add(out, sc->why[i], strlen(sc->why[i]));
+				lq_buf_adds(out, "\"");
+			} else {
+				lq_buf_json_strs(out, sc->why[i]);
+			}
+		} else {
+			lq_buf_adds(out, ",\"points\":");
+			lq_buf_json_round(out, sc->pts[i], 2);
+			if (s->decay) {
+				lq_buf_addf(out, ",\"events\":%d,\"base\":",
+				    sc->nevents[i]);
+				lq_buf_json_num(out, s->points);
+				lq_buf_adds(out, ",\"half_life_days\":");
+				lq_buf_json_round(out, s->half_life / 86400, 3);
+			}
+		}
+		lq_buf_addc(out, '}');
+	}
+	for (int i = 0; i < sc->ngrp; i++) {
+		const struct group *gr = &sc->grp[i];
+		if ((!isnan(gr->cap) && g[i] > gr->cap) ||
+		    (!isnan(gr->min) && g[i] < gr->min)) {
+			lq_buf_adds(out, first ? "" : ",");
+			first = 0;
+			lq_buf_adds(out, "{\"group\":");
+			lq_buf_json_strs(out, gr->name);
+			lq_buf_adds(out, ",\"capped\":");
+			lq_buf_json_round(out, g[i] > gr->cap ? gr->cap :
+			    gr->min, 2);
+			lq_buf_adds(out, ",\"uncapped\":");
+			lq_buf_json_round(out, g[i], 2);
+			lq_buf_addc(out, '}');
+		}
+	}
+	lq_buf_adds(out, "]}");
+	if (g != gsum)
+		free(g);
+	jv_free(res);
+	jv_free(rec);
+	return 0;
+}

@@ -1,0 +1,25 @@
+#!/bin/sh
+# Install the Debian packages lq needs, when they are missing.
+# usage: deps.sh GROUP...   (groups: build test bench)
+set -e
+pkgs=
+for g in "$@"; do
+	case $g in
+	build) pkgs="$pkgs gcc make libc6-dev libjq-dev libonig-dev libyaml-dev libsqlite3-dev libcsv-dev" ;;
+	test) pkgs="$pkgs bats jq mandoc librsvg2-bin parallel python3 sqlite3 perl" ;;
+	bench) pkgs="$pkgs miller python3-sklearn python3-numpy hyperfine valgrind csvkit" ;;
+	esac
+done
+missing=
+for p in $pkgs; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+		missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+echo "deps: installing:$missing" >&2
+if [ "$(id -u)" -eq 0 ]; then sudo=; elif command -v sudo >/dev/null; then sudo=sudo; else
+	echo "deps: missing Debian packages:$missing (run as root: apt-get install$missing)" >&2
+	exit 1
+fi
+$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $missing >/dev/null ||
+	{ $sudo apt-get update -q >/dev/null && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $missing >/dev/null; }
