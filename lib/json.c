@@ -92,22 +92,28 @@ static const char *
 scan_string(const unsigned char *p, size_t n, size_t *ip, int *esc)
 {
 	size_t i = *ip + 1;
+	const char *e;
 
 	for (;;) {
 		while (i < n && sclass[p[i]] == C_PLAIN)
 			i++;
-		if (i >= n)
+		if (i >= n) {
+			*ip = i;
 			return "unterminated string";
+		}
 		switch (sclass[p[i]]) {
 		case C_QUOTE:
 			*ip = i + 1;
 			return NULL;
 		case C_CTRL:
-			return "control character in string";
+			e = "control character in string";
+			goto bad;
 		case C_ESC:
 			*esc = 1;
-			if (i + 1 >= n)
-				return "unterminated string";
+			if (i + 1 >= n) {
+				e = "unterminated string";
+				goto bad;
+			}
 			switch (p[i + 1]) {
 			case '"': case '\\': case '/': case 'b': case 'f':
 			case 'n': case 'r': case 't':
@@ -116,23 +122,31 @@ scan_string(const unsigned char *p, size_t n, size_t *ip, int *esc)
 			case 'u':
 				if (i + 5 >= n || !ishex(p[i + 2]) ||
 				    !ishex(p[i + 3]) || !ishex(p[i + 4]) ||
-				    !ishex(p[i + 5]))
-					return "bad \\u escape in string";
+				    !ishex(p[i + 5])) {
+					e = "bad \\u escape in string";
+					goto bad;
+				}
 				i += 6;
 				break;
 			default:
-				return "bad escape in string";
+				e = "bad escape in string";
+				goto bad;
 			}
 			break;
 		case C_HIGH: {
 			size_t k = utf8_seq(p, i, n);
-			if (!k)
-				return "invalid UTF-8";
+			if (!k) {
+				e = "invalid UTF-8";
+				goto bad;
+			}
 			i += k;
 			break;
 		}
 		}
 	}
+bad:
+	*ip = i;
+	return e;
 }
 
 static size_t

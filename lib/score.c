@@ -575,10 +575,13 @@ run(struct lq_score *sc, jv rec, struct lq_err *err)
 			sc->pts[i] = s->points;
 			sc->state[i] = 1;
 			break;
-		case LQ_UNKNOWN:
+		case LQ_UNKNOWN: {
+			/* say "missing .x" rather than jq's message about null */
+			const char *miss = first_missing(rec, s);
 			sc->state[i] = 2;
-			sc->why[i] = why;
+			sc->why[i] = miss ? miss : why;
 			break;
+		}
 		case LQ_FALSE:
 			if ((why = first_missing(rec, s))) {
 				sc->state[i] = 2;

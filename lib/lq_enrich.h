@@ -1,0 +1,240 @@
+/*
+ * lq_enrich.h - offline lead enrichment with provenance (lq-enrich).
+ *
+ * The enrich: section of a rule file names the data directory (shipped
+ * lists: free-mail, disposable, role prefixes, typo targets, title rules,
+ * countries), lookup tables (company table keyed by domain, CRM accounts)
+ * and derived fields (set: jq expressions).  lq_enrich_eval() writes the
+ * "enrich" object of one record; see lq-enrich(1) for the fields.
+ *
+ * The lower-level pieces (email, title, country, tables, names) are
+ * declared below as well so that they can be tested on their own.
+ */
+#ifndef LQ_ENRICH_H
+#define LQ_ENRICH_H
+
+#include <stddef.h>
+
+#include "lq_buf.h"
+#include "lq_err.h"
+#include "lq_json.h"
+
+struct lq_enrich;
+
+/*
+ * Load the enrich: section of the rule file path, every list and table it
+ * names (building or reusing table indexes) and compile its expressions.
+ * Load-time warnings (duplicate table keys, ...) are appended to warn, one
+ * line each ending in a newline.  Returns NULL with err set
+ * ("file:line:col: message", code LQ_EXIT_USAGE) on failure.
+ */
+struct lq_enrich *lq_enrich_load(const char *path, struct lq_buf *warn,
+    struct lq_err *err);
+
+/* Free everything. */
+void lq_enrich_free(struct lq_enrich *e);
+
+/*
+ * Append to out the JSON object for the record line[0..len) (scanned into
+ * s).  key is the output member name: an existing member of that name is
+ * ignored (not seen by set: expressions).  Returns 0, or -1 with err set
+ * (code LQ_EXIT_RECORDS) when the record cannot be evaluated.
+ */
+int lq_enrich_eval(struct lq_enrich *e, const char *line, size_t len,
+    const struct lq_scan *s, const char *key, struct lq_buf *out,
+    struct lq_err *err);
+
+/* ---- string sets and maps (enrich_map.c) ------------------------------ */
+
+/* an open-addressing hash map from byte strings to longs */
+struct lq_smap {
+	char **k;		/* keys (owned), NULL for empty slots */
+	size_t *kn;
+	long *v;
+	size_t cap, n;
+};
+
+/* Initialise an empty map. */
+void lq_smap_init(struct lq_smap *m);
+
+/* Free the keys and slots. */
+void lq_smap_release(struct lq_smap *m);
+
+/*
+ * Insert key k[0..n) with value v unless present.  Returns 1 if inserted,
+ * 0 if the key was there (*old, if not NULL, receives its value).
+ */
+int lq_smap_put(struct lq_smap *m, const char *k, size_t n, long v,
+    long *old);
+
+/* Replace the value of an existing key, or insert it. */
+void lq_smap_set(struct lq_smap *m, const char *k, size_t n, long v);
+
+/* Look k up: 1 and *v set when found, else 0. */
+int lq_smap_get(const struct lq_smap *m, const char *k, size_t n, long *v);
+
+/*
+ * Load a list file (one entry a line; '#' starts a comment; blank lines
+ * ignored; entries lowercased) into m with value 1.  Returns the number of
+ * entries, or -1 with err set.
+ */
+long lq_smap_load_list(struct lq_smap *m, const char *path,
+    struct lq_err *err);
+
+/* ---- email (enrich_email.c) ------------------------------------------- */
+
+/* the shipped email lists */
+struct lq_email_lists {
+	struct lq_smap free, disposable, role;
+	char **typo;		/* typo targets (well-known providers) */
+	size_t ntypo;
+};
+
+/* what an address says */
+struct lq_email {
+	int valid;		/* 1: domain below is usable */
+	const char *problem;	/* static text when !valid */
+	struct lq_buf local;	/* local part, lowercased, +tag removed */
+	struct lq_buf domain;	/* ASCII (punycode) domain, lowercased */
+	struct lq_buf udomain;	/* UTF-8 domain when it is an IDN, else empty */
+	int free, disposable, role;
+	const char *typo_of;	/* a typo target (borrowed), or NULL */
+};
+
+/* Initialise an lq_email (empty buffers). */
+void lq_email_init(struct lq_email *m);
+
+/* Free its buffers. */
+void lq_email_release(struct lq_email *m);
+
+/*
+ * Parse the address s[0..n) (UTF-8): trims blanks, accepts "Name <a@b>"
+ * and "mailto:"; lowercases; removes a "+tag" from the local part;
+ * converts a Unicode domain to punycode (simple case folding of Latin,
+ * Greek and Cyrillic; no full UTS #46 mapping).  Sets valid/problem and,
+ * when lists is not NULL, the flags and typo_of.
+ */
+void lq_email_parse(struct lq_email *m, const char *s, size_t n,
+    const struct lq_email_lists *lists);
+
+/*
+ * Is domain d[0..n), or a parent of it, in set?  Parents stop at two
+ * labels.  Returns 1 or 0.
+ */
+int lq_domain_in(const struct lq_smap *set, const char *d, size_t n);
+
+/*
+ * Append the ASCII form of the UTF-8 domain d[0..n) to out: each label
+ * lowercased and, when it is not ASCII, punycode-encoded with "xn--".
+ * Returns 0, or -1 when d is not valid UTF-8 or a label cannot be encoded.
+ */
+int lq_domain_to_ascii(struct lq_buf *out, const char *d, size_t n);
+
+/* Free the lists. */
+void lq_email_lists_release(struct lq_email_lists *l);
+
+/* ---- titles (enrich_title.c) ------------------------------------------ */
+
+struct lq_titles;
+
+/*
+ * Load title rules from the YAML file path (seniority: and department:
+ * ordered rule lists).  Returns NULL with err set on failure.
+ */
+struct lq_titles *lq_titles_load(const char *path, struct lq_err *err);
+
+/* Free the rules. */
+void lq_titles_free(struct lq_titles *t);
+
+/*
+ * Classify the title s[0..n): *seniority gets a level ("unknown" when no
+ * rule matches), *department a department or NULL.  Strings are borrowed
+ * from t.  scratch is a work buffer.
+ */
+void lq_titles_classify(const struct lq_titles *t, const char *s, size_t n,
+    struct lq_buf *scratch, const char **seniority, const char **department);
+
+/* ---- countries (enrich_country.c) ------------------------------------- */
+
+struct lq_countries;
+
+/* Load a countries file (see data/countries.tsv).  NULL with err set. */
+struct lq_countries *lq_countries_load(const char *path, struct lq_err *err);
+
+/* Free it. */
+void lq_countries_free(struct lq_countries *c);
+
+/* a resolved country */
+struct lq_country {
+	const char *code;	/* ISO 3166-1 alpha-2, or NULL */
+	const char *name;	/* English short name */
+	const char *tz;		/* IANA time zone when knowable, or NULL */
+	const char *source;	/* "country", "phone" or "email" */
+};
+
+/*
+ * Resolve a country from the spelling country[0..cn) (may be NULL), the
+ * region region[0..rn) (may be NULL, used for the time zone of countries
+ * with several) and the phone number phone[0..pn) (may be NULL, used when
+ * the country is missing or unknown: "+49 ..." -> DE).  Returns 1 with *out
+ * filled, or 0 when nothing is known.
+ */
+int lq_country_resolve(const struct lq_countries *c, const char *country,
+    size_t cn, const char *region, size_t rn, const char *phone, size_t pn,
+    struct lq_country *out);
+
+/* ---- tables (enrich_table.c) ------------------------------------------ */
+
+enum lq_index { LQ_INDEX_AUTO, LQ_INDEX_MEMORY, LQ_INDEX_SQLITE };
+enum lq_dups { LQ_DUPS_FIRST, LQ_DUPS_LAST, LQ_DUPS_ERROR };
+
+struct lq_etable_opts {
+	const char *name;	/* table name, the "source" of a match */
+	const char *path;	/* CSV (.csv) or NDJSON (anything else) */
+	const char *key;	/* key column (domains) */
+	const char *namecol;	/* company name column, or NULL */
+	const char *cache;	/* SQLite index path, or NULL: path + ".lqidx" */
+	const char *const *split;	/* CSV columns to split on ';' */
+	int nsplit;
+	enum lq_index index;
+	enum lq_dups dups;
+};
+
+struct lq_etable;
+
+/*
+ * Open a table: load it into memory (small tables) or build/reuse its
+ * SQLite index (large ones; reused while the table's size and mtime are
+ * unchanged).  Duplicate keys are reported in warn ("file:line: ...").
+ * Returns NULL with err set.
+ */
+struct lq_etable *lq_etable_open(const struct lq_etable_opts *o,
+    struct lq_buf *warn, struct lq_err *err);
+
+/* Free the table (closing its index). */
+void lq_etable_free(struct lq_etable *t);
+
+/*
+ * Look up the key k[0..n) (byname: a normalised company name) and append
+ * the row's members (JSON object text without braces) to out.  Returns 1
+ * when found, 0 when not.
+ */
+int lq_etable_get(struct lq_etable *t, int byname, const char *k, size_t n,
+    struct lq_buf *out);
+
+/* Rows in the table; 1 if the index was reused, 0 if (re)built. */
+long lq_etable_rows(const struct lq_etable *t, int *reused);
+
+/*
+ * Append the normalised form of a company name s[0..n) to out: lowercase,
+ * punctuation as blanks, '&' as "and", legal suffixes (Inc., GmbH, Ltd.,
+ * LLC, S.A., ...) and a leading "the" removed, blanks collapsed.
+ */
+void lq_name_normalise(struct lq_buf *out, const char *s, size_t n);
+
+/*
+ * Append s[0..n) as a JSON string, replacing invalid UTF-8 with U+FFFD.
+ */
+void lq_json_str_lossy(struct lq_buf *out, const char *s, size_t n);
+
+#endif

@@ -1,0 +1,194 @@
+#!/usr/bin/env bats
+# lq-score: rule scoring, the record contract, errors.
+
+load helpers
+
+R="$FIX/lq-score/rules.yaml"
+NOW="--now 2026-11-28T00:00:00Z"
+
+@test "golden output on the fixture leads" {
+	run lq-score -r "$R" $NOW "$FIX/lq-score/leads.ndjson"
+	[ "$status" -eq 0 ]
+	diff <(echo "$output") "$FIX/lq-score/expected.ndjson"
+}
+
+@test "input bytes pass through exactly: big ids, unicode, escapes, spacing" {
+	lq-score -r "$R" $NOW "$FIX/lq-score/leads.ndjson" > "$BATS_TEST_TMPDIR/out"
+	# strip the score member again: what is left is the input, byte for byte
+	# (the old score of line 2 was replaced, so compare it without its score)
+	perl -pe 's/,"score":\{.*\}(\s*)\}$/$1}/; s/^\{"score":\{.*\}\}$/{}/' "$BATS_TEST_TMPDIR/out" > "$BATS_TEST_TMPDIR/stripped"
+	perl -pe 's/,"score":\{"stale":true\}//' "$FIX/lq-score/leads.ndjson" | diff - "$BATS_TEST_TMPDIR/stripped"
+	grep -q '"id":1000000000000011631,' "$BATS_TEST_TMPDIR/out"
+	grep -q '"id":12345678901234567890,' "$BATS_TEST_TMPDIR/out"
+	grep -q '"name":"Zo\\u00eb \\"Z\\" Ødegaard","n":1.50,' "$BATS_TEST_TMPDIR/out"
+}
+
+@test "idempotent: scoring twice gives the bytes of scoring once" {
+	lq-score -r "$R" $NOW "$FIX/lq-score/leads.ndjson" > "$BATS_TEST_TMPDIR/once"
+	lq-score -r "$R" $NOW "$BATS_TEST_TMPDIR/once" > "$BATS_TEST_TMPDIR/twice"
+	cmp "$BATS_TEST_TMPDIR/once" "$BATS_TEST_TMPDIR/twice"
+}
+
+@test "an existing score member is replaced, not duplicated" {
+	run lq-score -r "$R" $NOW <<< '{"score":1,"title":"VP","score":{"x":2},"employees":10}'
+	[ "$status" -eq 0 ]
+	[ "$(grep -o '"score"' <<< "$output" | wc -l)" -eq 1 ]
+	[[ "$output" == '{"title":"VP","employees":10,"score":{"points":20,'* ]]
+}
+
+@test "tiers, decay against --now, caps and reasons are computed" {
+	run lq-score -r "$R" --now 2026-12-05T00:00:00Z <<< '{"title":"VP","employees":5000,"visits":[{"page":"/pricing","at":"2026-11-28T00:00:00Z"}]}'
+	[ "$status" -eq 0 ]
+	# fit 50 capped at 50 (30+20), pricing 10 halved after one half-life
+	[[ "$output" == *'"points":55,"tier":"L2"'* ]]
+	[[ "$output" == *'{"signal":"pricing","group":"engagement","points":5,"events":1'* ]]
+	run lq-score -r "$R" --now 2026-12-05T00:00:00Z <<< '{"title":"VP","employees":5000,"visits":[{"page":"/pricing","at":"2026-11-28T00:00:00Z"}],"email":"a@gmail.com"}'
+	[[ "$output" == *'"groups":{"fit":40,"engagement":5}'* ]]
+}
+
+@test "group cap is reported in the reasons" {
+	cat > "$BATS_TEST_TMPDIR/r.yaml" <<-'Y'
+	score:
+	  groups: { fit: { cap: 25 } }
+	  tiers: { L1: 30, L2: 20, L3: 10 }
+	  signals:
+	    - { name: a, group: fit, when: .a, points: 20 }
+	    - { name: b, group: fit, when: .b, points: 20 }
+	Y
+	run lq-score -r "$BATS_TEST_TMPDIR/r.yaml" <<< '{"a":true,"b":true}'
+	[ "$status" -eq 0 ]
+	[[ "$output" == *'"points":25,"tier":"L2"'* ]]
+	[[ "$output" == *'{"group":"fit","capped":25,"uncapped":40}'* ]]
+}
+
+@test "missing data and expression errors lower confidence and are named" {
+	run lq-score -r "$R" $NOW <<< '{"employees":5000,"title":"VP","visits":[],"email":"a@b.c"}'
+	[[ "$output" == *'"confidence":1,'* ]]
+	run lq-score -r "$R" $NOW <<< '{"employees":5000,"email":"a@b.c","visits":[]}'
+	[[ "$output" == *'"unknown":1,'* ]]
+	[[ "$output" == *'{"signal":"vp","group":"fit","unknown":"missing .title"}'* ]]
+	[[ "$output" != *'"confidence":1,'* ]]
+	run lq-score -r "$R" $NOW <<< '{"employees":5000,"title":42,"email":"a@b.c","visits":[]}'
+	[[ "$output" == *'"unknown":"number (42) cannot be matched, as it is not a string"'* ]]
+}
+
+@test "disqualifier forces the tier and says so" {
+	run lq-score -r "$R" $NOW <<< '{"title":"PhD Student","employees":5000,"visits":[]}'
+	[[ "$output" == *'"tier":"L4","confidence":1,"action":"nurture"'* ]]
+	[[ "$output" == *'{"disqualifier":"student","tier":"L4","reason":"students do not buy"}'* ]]
+}
+
+@test "borderline leads go to review" {
+	run lq-score -r "$R" $NOW <<< '{"employees":5000,"title":"Chief Revenue Officer","email":"a@gmail.com","visits":[]}'
+	# 30 + 20 - 10 = 40: exactly on the L2 boundary
+	[[ "$output" == *'"points":40,"tier":"L2"'* ]]
+	[[ "$output" == *'"action":"review"'* ]]
+}
+
+@test "-k changes the output key" {
+	run lq-score -r "$R" -k s2 $NOW <<< '{"a":1}'
+	[[ "$output" == '{"a":1,"s2":{'* ]]
+}
+
+@test "bad records: reported with file:line, kept with --rejects, others scored, exit 1" {
+	printf '%s\n' '{"a":1}' '{bad' '[1,2]' '"str"' '{"b":2}' '' $'{"c":"\xff"}' '{"d":4}' > "$BATS_TEST_TMPDIR/in"
+	run -1 lq-score -r "$R" $NOW --rejects "$BATS_TEST_TMPDIR/rej" "$BATS_TEST_TMPDIR/in"
+	[ "$(grep -c '"score"' <<< "$output")" -eq 3 ]
+	[[ "$output" == *"lq-score: $BATS_TEST_TMPDIR/in:2: invalid JSON at byte 2: expected a string key"* ]]
+	[[ "$output" == *"lq-score: $BATS_TEST_TMPDIR/in:3: not a JSON object"* ]]
+	[[ "$output" == *"lq-score: $BATS_TEST_TMPDIR/in:4: not a JSON object"* ]]
+	[[ "$output" == *"lq-score: $BATS_TEST_TMPDIR/in:7: invalid UTF-8 at byte 7"* ]]
+	[[ "$output" == *"lq-score: 4 of 7 records rejected"* ]]
+	printf '%s\n' '{bad' '[1,2]' '"str"' $'{"c":"\xff"}' | cmp - "$BATS_TEST_TMPDIR/rej"
+}
+
+@test "order is kept and the good lines after a bad one still come out" {
+	printf '%s\n' '{"i":1}' 'nope' '{"i":2}' '{"i":3}' > "$BATS_TEST_TMPDIR/in"
+	lq-score -q -r "$R" "$BATS_TEST_TMPDIR/in" 2>/dev/null > "$BATS_TEST_TMPDIR/out" || true
+	[ "$(cut -c1-7 "$BATS_TEST_TMPDIR/out" | tr '\n' ' ')" = '{"i":1, {"i":2, {"i":3, ' ]
+}
+
+@test "--strict stops at the first bad record" {
+	printf '%s\n' '{"i":1}' 'nope' '{"i":2}' > "$BATS_TEST_TMPDIR/in"
+	run -1 lq-score --strict -r "$R" "$BATS_TEST_TMPDIR/in"
+	[ "$(grep -c '"score"' <<< "$output")" -eq 1 ]
+}
+
+@test "CRLF input and a last line without newline" {
+	printf '{"a":1}\r\n{"b":2}' > "$BATS_TEST_TMPDIR/in"
+	run lq-score -r "$R" "$BATS_TEST_TMPDIR/in"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 2 ]
+	[[ "${lines[0]}" == '{"a":1,"score":'*'}' ]]
+	[[ "$output" != *$'\r'* ]]
+}
+
+@test "empty input gives empty output and status 0" {
+	run lq-score -r "$R" < /dev/null
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	printf '\n\n' | lq-score -r "$R" | wc -c | grep -qx 0
+}
+
+@test "a 20 MB line is scored and passed through exactly" {
+	python3 -c 'import sys; sys.stdout.write("{\"id\":1,\"blob\":\"" + "x"*(20*1024*1024) + "\",\"title\":\"VP\"}\n")' > "$BATS_TEST_TMPDIR/big"
+	lq-score -r "$R" "$BATS_TEST_TMPDIR/big" > "$BATS_TEST_TMPDIR/out"
+	[ "$(wc -l < "$BATS_TEST_TMPDIR/out")" -eq 1 ]
+	head -c 20971540 "$BATS_TEST_TMPDIR/out" | cmp - <(head -c 20971540 "$BATS_TEST_TMPDIR/big")
+	grep -q '"title":"VP","score":{"points":20' "$BATS_TEST_TMPDIR/out"
+}
+
+@test "rule file errors exit 2 with file:line:col before reading input" {
+	cp "$R" "$BATS_TEST_TMPDIR/typo.yaml"
+	sed -i 's/      points: 30/      pionts: 30/' "$BATS_TEST_TMPDIR/typo.yaml"
+	run -2 lq-score -r "$BATS_TEST_TMPDIR/typo.yaml" < /dev/null
+	[ "$output" = "lq-score: $BATS_TEST_TMPDIR/typo.yaml:13:7: unknown key 'pionts' in a signal (did you mean 'points'?)" ]
+}
+
+@test "a bad jq expression is located in the rule file" {
+	cp "$R" "$BATS_TEST_TMPDIR/bad.yaml"
+	sed -i 's/test("vp|chief"; "i")/tset("vp|chief"; "i")/' "$BATS_TEST_TMPDIR/bad.yaml"
+	run -2 lq-score -r "$BATS_TEST_TMPDIR/bad.yaml" < /dev/null
+	[ "$output" = "lq-score: $BATS_TEST_TMPDIR/bad.yaml:17:9: jq: tset/2 is not defined" ]
+	sed -i 's/tset("vp|chief"; "i")/test("vp|chief" "i")/' "$BATS_TEST_TMPDIR/bad.yaml"
+	run -2 lq-score -r "$BATS_TEST_TMPDIR/bad.yaml" < /dev/null
+	[[ "$output" == "lq-score: $BATS_TEST_TMPDIR/bad.yaml:17:9: jq: syntax error"* ]]
+}
+
+@test "env, \$ENV and input are refused at load time" {
+	for e in 'env.HOME == "x"' '$ENV.HOME' 'input' '[inputs] | length > 0' 'debug'; do
+		printf 'score:\n  groups: {fit: {}}\n  tiers: {L1: 3, L2: 2, L3: 1}\n  signals:\n    - name: x\n      group: fit\n      points: 1\n      when: %s\n' "'$e'" > "$BATS_TEST_TMPDIR/e.yaml"
+		run -2 lq-score -r "$BATS_TEST_TMPDIR/e.yaml" < /dev/null
+		[[ "$output" == "lq-score: $BATS_TEST_TMPDIR/e.yaml:8:"*"jq: '"*"' is not allowed in rule expressions"* ]]
+	done
+}
+
+@test "rule file structure errors" {
+	printf 'score:\n  groups: {fit: {}}\n  tiers: {L1: 1, L2: 2, L3: 0}\n  signals: []\n' > "$BATS_TEST_TMPDIR/t.yaml"
+	run -2 lq-score -r "$BATS_TEST_TMPDIR/t.yaml"
+	[[ "$output" == *"t.yaml:3:22: tiers: L2 (2) must be below L1 (1)" ]]
+	printf 'score:\n  groups: {fit: {}}\n  tiers: {L1: 3, L2: 2, L3: 1}\n  signals:\n    - {name: a, group: fyt, when: .a, points: 1}\n' > "$BATS_TEST_TMPDIR/t.yaml"
+	run -2 lq-score -r "$BATS_TEST_TMPDIR/t.yaml"
+	[[ "$output" == *"t.yaml:5:24: signal 'a': unknown group 'fyt' (declare it under groups:)" ]]
+	printf 'scor:\n  x: 1\n' > "$BATS_TEST_TMPDIR/t.yaml"
+	run -2 lq-score -r "$BATS_TEST_TMPDIR/t.yaml"
+	[[ "$output" == *"t.yaml:1:1: unknown key 'scor' in the top level of a rule file (did you mean 'score'?)" ]]
+	run -2 lq-score -r "$BATS_TEST_TMPDIR/nonexistent.yaml"
+	[[ "$output" == *"nonexistent.yaml: No such file or directory" ]]
+	printf 'score:\n  groups: {fit: {}}\n  tiers: {L1: 3, L2: 2, L3: 1}\n  signals:\n    - {name: a, group: fit, when: .a, points: yes}\n' > "$BATS_TEST_TMPDIR/t.yaml"
+	run -2 lq-score -r "$BATS_TEST_TMPDIR/t.yaml"
+	[[ "$output" == *"t.yaml:5:47: points: ambiguous YAML 1.1 boolean; quote it or use true/false" ]]
+}
+
+@test "usage errors exit 2" {
+	run -2 lq-score
+	[[ "$output" == "usage: lq-score "* ]]
+	run -2 lq-score -r "$R" --now yesterday
+	[[ "$output" == *"--now: not a time: 'yesterday'" ]]
+}
+
+@test "a missing input file is reported, the others are processed, exit 1" {
+	run -1 lq-score -r "$R" "$BATS_TEST_TMPDIR/nope" "$FIX/lq-score/leads.ndjson"
+	[[ "$output" == *"lq-score: $BATS_TEST_TMPDIR/nope: No such file or directory"* ]]
+	[ "$(grep -c '"score"' <<< "$output")" -eq 5 ]
+}
