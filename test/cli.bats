@@ -1,0 +1,94 @@
+#!/usr/bin/env bats
+# The CLI contract every lq tool shares: --help, --version, usage errors,
+# write errors, broken pipes and streaming (design notes, sections 4 and 5).
+
+load helpers
+
+R="$FIX/lq-score/rules.yaml"
+
+tools() {
+	for t in "$LQ_BIN"/lq-*; do basename "$t"; done
+}
+
+@test "every tool answers --help on stdout with status 0" {
+	for t in $(tools); do
+		run "$t" --help
+		[ "$status" -eq 0 ] || { echo "$t: status $status"; false; }
+		[[ "$output" == *"usage: $t"* ]] || { echo "$t: $output"; false; }
+	done
+}
+
+@test "every tool answers -h and --version" {
+	for t in $(tools); do
+		run "$t" -h
+		[ "$status" -eq 0 ]
+		run "$t" --version
+		[ "$status" -eq 0 ]
+		[[ "$output" =~ ^$t\ \(lq\)\ [0-9]+\.[0-9]+ ]] || { echo "$t: $output"; false; }
+	done
+}
+
+@test "every tool refuses an unknown option with status 2 and a usage line" {
+	for t in $(tools); do
+		run -2 "$t" --no-such-option < /dev/null
+		[[ "$output" == *"usage: $t"* ]] || { echo "$t: $output"; false; }
+	done
+}
+
+@test "--help and --version to a full disk exit 1" {
+	for t in $(tools); do
+		run -1 sh -c "$t --version > /dev/full"
+		[[ "$output" == *"$t: write error"* ]] || { echo "$t: $output"; false; }
+	done
+}
+
+@test "writing to a full disk exits 1 with a message" {
+	run -1 sh -c "lq-score -r '$R' '$FIX/lq-score/leads.ndjson' > /dev/full"
+	[[ "$output" == "lq-score: write error: No space left on device" ]]
+}
+
+@test "a closed pipe (| head -1) ends the tool quietly" {
+	python3 -c 'import sys
+for i in range(200000): sys.stdout.write("{\"id\":%d,\"title\":\"VP\"}\n" % i)' > "$BATS_TEST_TMPDIR/many"
+	run bash -c "set -o pipefail; lq-score -r '$R' '$BATS_TEST_TMPDIR/many' 2>'$BATS_TEST_TMPDIR/err' | head -1"
+	[ "$status" -eq 141 ]
+	[[ "$output" == '{"id":0,"title":"VP","score":'* ]]
+	[ ! -s "$BATS_TEST_TMPDIR/err" ]
+}
+
+@test "a lead written alone into a pipe comes out before the writer closes it" {
+	mkfifo "$BATS_TEST_TMPDIR/in"
+	lq-score -r "$R" < "$BATS_TEST_TMPDIR/in" > "$BATS_TEST_TMPDIR/out" &
+	pid=$!
+	exec 7> "$BATS_TEST_TMPDIR/in"
+	echo '{"id":1,"title":"VP"}' >&7
+	for i in $(seq 100); do
+		[ -s "$BATS_TEST_TMPDIR/out" ] && break
+		sleep 0.1
+	done
+	# the writer still holds the pipe open: the lead left on its own
+	kill -0 "$pid"
+	grep -q '^{"id":1,"title":"VP","score":' "$BATS_TEST_TMPDIR/out"
+	echo '{"id":2}' >&7
+	exec 7>&-
+	wait "$pid"
+	[ "$(wc -l < "$BATS_TEST_TMPDIR/out")" -eq 2 ]
+}
+
+@test "file operands and - for standard input, in order" {
+	printf '{"f":1}\n' > "$BATS_TEST_TMPDIR/a"
+	printf '{"f":3}\n' > "$BATS_TEST_TMPDIR/c"
+	run bash -c "printf '{\"f\":2}\n' | lq-score -r '$R' '$BATS_TEST_TMPDIR/a' - '$BATS_TEST_TMPDIR/c' | cut -c1-6"
+	[ "$output" = $'{"f":1\n{"f":2\n{"f":3' ]
+}
+
+@test "memory stays flat however many leads flow through" {
+	sanitized && skip "RSS is not meaningful under ASan"
+	python3 -c 'import sys
+for i in range(20000): sys.stdout.write("{\"id\":%d,\"title\":\"VP\",\"employees\":%d}\n" % (i, i))' > "$BATS_TEST_TMPDIR/20k"
+	for i in 1 2 3 4 5 6 7 8 9 10; do cat "$BATS_TEST_TMPDIR/20k"; done > "$BATS_TEST_TMPDIR/200k"
+	small=$( { /usr/bin/time -f %M lq-score -r "$R" "$BATS_TEST_TMPDIR/20k" > /dev/null; } 2>&1 )
+	big=$( { /usr/bin/time -f %M lq-score -r "$R" "$BATS_TEST_TMPDIR/200k" > /dev/null; } 2>&1 )
+	echo "max RSS: 20k leads ${small} KB, 200k leads ${big} KB"
+	[ "$big" -lt $((small + small / 5 + 1024)) ]
+}
