@@ -1,0 +1,504 @@
+/*
+ * lq-csv - CSV exports into NDJSON leads, and NDJSON back into CSV.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lq_csv.h"
+#include "lqcmd.h"
+
+static const char usage[] =
+    "[-ans] [-d DELIM] [-e null|omit|string] [--rejects FILE] [FILE ...]\n"
+    "       lq-csv -t [-f FIELDS] [-d DELIM] [--crlf] [--no-safe] [FILE ...]";
+
+static const char help[] =
+"usage: lq-csv [options] [FILE ...]\n"
+"       lq-csv --to-csv [options] [FILE ...]\n"
+"Convert CSV (FILEs or standard input; the first row names the keys) to\n"
+"NDJSON, one object per row; with --to-csv, NDJSON records to CSV.\n"
+"\n"
+"CSV to NDJSON:\n"
+"  -d, --delimiter C    separator: a character, or 'tab' (default: the most\n"
+"                       frequent of , ; and tab in the header line)\n"
+"  -s, --strings        every cell a string (default: JSON numbers as\n"
+"                       written, true, false typed)\n"
+"  -e, --empty MODE     empty cell: null (default), omit, or string\n"
+"                       (default with --strings)\n"
+"  -n, --nest           dotted header names become nested objects\n"
+"  -a, --arrays         no header row: each row a JSON array\n"
+"      --no-header      no header row: keys column_1, column_2, ...\n"
+"      --comment C      skip lines that start with C\n"
+"      --trim           ignore blanks around fields\n"
+"\n"
+"NDJSON to CSV:\n"
+"  -t, --to-csv         write CSV\n"
+"  -f, --fields LIST    columns: paths such as email,score.tier (default:\n"
+"                       the keys of the first records, flattened)\n"
+"      --sample N       records read for the default columns (1000)\n"
+"      --crlf           end rows with CRLF\n"
+"      --no-safe        do not neutralise formulas (= + - @ tab CR)\n"
+"      --no-header      no header row\n"
+"\n"
+"  -d, --delimiter C    separator (default ',')\n"
+"      --rejects FILE   append bad rows or lines to FILE\n"
+"      --strict         stop at the first bad record\n"
+"  -q, --quiet          no warnings about header names, no summary\n"
+"  -h, --help           this help\n"
+"  -V, --version        version\n"
+"\n"
+"Exit status: 0 all records converted, 1 some rejected or an I/O error,\n"
+"2 usage error.  See lq-csv(1).\n";
+
+enum {
+	O_NOHEADER = 0x2001, O_COMMENT, O_TRIM, O_SAMPLE, O_CRLF, O_SAFE,
+	O_NOSAFE
+};
+
+struct opts {
+	int delim, strings, nest, arrays, noheader, comment, trim;
+	enum lq_csv_empty empty;
+	int to_csv, crlf, safe;
+	long sample;
+	struct lq_csv_cols cols;
+	int fixed;		/* -f given */
+	const char *rejects;
+	int strict, quiet;
+	/* run state */
+	FILE *rf;
+	long records, rejected;
+};
+
+static int
+idle_flush(void *arg)
+{
+	(void)arg;
+	if (lq_writer_flush(&lqcmd_out) < 0)
+		exit(lqcmd_finish(LQ_EXIT_RECORDS));	/* reports, or SIGPIPE */
+	return 0;
+}
+
+/* a bad record: report, keep its bytes with --rejects */
+static void
+reject(struct opts *o, const char *file, long line, const char *raw,
+    size_t n, const char *msg)
+{
+	lqcmd_warn("%s:%ld: %s", file, line, msg);
+	o->rejected++;
+	if (!o->rejects)
+		return;
+	if (!o->rf && !(o->rf = fopen(o->rejects, "a")))
+		lqcmd_die(LQ_EXIT_RECORDS, "%s: %s", o->rejects,
+		    strerror(errno));
+	fwrite(raw, 1, n, o->rf);
+	if (n && raw[n - 1] != '\n')
+		fputc('\n', o->rf);
+}
+
+/* the reason a CSV row is bad, or NULL */
+static const char *
+bad_row(const struct lq_csv *c, size_t ncol, const char **names, char *msg,
+    size_t msgsz)
+{
+	size_t i, n;
+
+	if (c->bad == LQ_CSV_UNTERMINATED)
+		return "unterminated quoted field (it runs to the end of input)";
+	if (c->bad == LQ_CSV_TOOLONG) {
+		snprintf(msg, msgsz, "row longer than %zu bytes (a stray "
+		    "quote?)", c->max_row);
+		return msg;
+	}
+	if (ncol && c->nf != ncol) {
+		snprintf(msg, msgsz, "expected %zu fields, found %zu", ncol,
+		    c->nf);
+		return msg;
+	}
+	for (i = 0; i < c->nf; i++) {
+		const char *p = lq_csv_field(c, i, &n);
+		if (!lq_csv_utf8_valid(p, n)) {
+			snprintf(msg, msgsz, "invalid UTF-8 in field %zu%s%s%s",
+			    i + 1, names ? " (" : "", names ? names[i] : "",
+			    names ? ")" : "");
+			return msg;
+		}
+	}
+	return NULL;
+}
+
+/* read the header row and build the shape; 0, or -1 when unusable */
+static int
+header(struct opts *o, struct lq_csv *c, struct lq_csv_shape *sh,
+    char ***namesp, size_t *ncol)
+{
+	char msg[256], **names;
+	const char *why;
+	int *renamed = NULL, *clash = NULL;
+	size_t i;
+
+	if ((why = bad_row(c, 0, NULL, msg, sizeof(msg)))) {
+		lqcmd_warn("%s:%ld: header: %s", c->name, c->line, why);
+		return -1;
+	}
+	lq_csv_header_names(c, &names, &renamed);
+	if (o->noheader) {
+		for (i = 0; i < c->nf; i++) {
+			char tmp[32];
+			snprintf(tmp, sizeof(tmp), "column_%zu", i + 1);
+			free(names[i]);
+			if (!(names[i] = strdup(tmp)))
+				abort();
+		}
+		free(renamed);
+		renamed = NULL;
+	}
+	for (i = 0; renamed && i < c->nf; i++)
+		if (!o->quiet) {
+			size_t n;
+			const char *p = lq_csv_field(c, i, &n);
+			lqcmd_warn("%s:%ld: column %zu: %s header name%s%.*s%s, "
+			    "named '%s'", c->name, c->line, i + 1, n ? "duplicate" :
+			    "empty", n ? " '" : "", (int)n, p, n ? "'" : "",
+			    names[i]);
+		}
+	lq_csv_shape_init(sh, names, c->nf, o->nest, &clash);
+	for (i = 0; clash && i < c->nf; i++)
+		if (!o->quiet)
+			lqcmd_warn("%s:%ld: column %zu: '%s' not nested: a "
+			    "prefix of it is a column too", c->name, c->line,
+			    i + 1, names[i]);
+	sh->strings = o->strings;
+	sh->empty = o->empty;
+	free(renamed);
+	free(clash);
+	*namesp = names;
+	*ncol = c->nf;
+	return 0;
+}
+
+/* one CSV file to NDJSON; returns 0, or 1 after an input error */
+static int
+from_csv(struct opts *o, const char *file)
+{
+	struct lq_csv c;
+	struct lq_csv_shape sh = { 0 };
+	struct lq_err err;
+	char msg[256], **names = NULL;
+	const char *why;
+	size_t ncol = 0;
+	int got, status = 0, first = 1;
+
+	lq_err_clear(&err);
+	if (lq_csv_open(&c, file, &err) < 0) {
+		lqcmd_warn("%s", err.msg);
+		return 1;
+	}
+	c.delim = o->delim;
+	c.comment = o->comment;
+	c.trim = o->trim;
+	c.idle = idle_flush;
+	while ((got = lq_csv_next(&c, &err)) > 0) {
+		if (first && !o->arrays) {
+			first = 0;
+			if (header(o, &c, &sh, &names, &ncol) < 0) {
+				status = 1;
+				break;
+			}
+			if (!o->noheader)
+				continue;
+		}
+		o->records++;
+		if ((why = bad_row(&c, ncol, (const char **)names, msg,
+		    sizeof(msg)))) {
+			reject(o, c.name, c.line, c.raw.buf, c.raw.len, why);
+			if (o->strict)
+				break;
+			continue;
+		}
+		if (o->arrays)
+			lq_csv_row_array(&lqcmd_out.out, &c, o->strings, o->empty);
+		else
+			lq_csv_row_json(&lqcmd_out.out, &sh, &c);
+		lqcmd_write("\n", 1);
+	}
+	if (got < 0) {
+		lqcmd_warn("%s", err.msg);
+		status = 1;
+	}
+	lq_csv_shape_release(&sh);
+	lq_csv_names_free(names, ncol);
+	lq_csv_close(&c);
+	return status;
+}
+
+/* ---- NDJSON to CSV ---- */
+
+struct held {
+	char *line;
+	size_t len;
+};
+
+struct tocsv {
+	struct opts *o;
+	struct lq_scan scan;
+	struct lq_buf tmp;
+	struct held *held;	/* records read before the columns are known */
+	size_t nheld;
+	int ready;
+};
+
+static void
+write_row(struct tocsv *t, const char *line)
+{
+	struct opts *o = t->o;
+	struct lq_buf *out = &lqcmd_out.out;
+	size_t i, vs = 0, ve = 0;
+
+	for (i = 0; i < o->cols.n; i++) {
+		enum lq_jkind k = lq_csv_lookup(line, &t->scan, &o->cols.v[i],
+		    &vs, &ve);
+		if (i)
+			lq_buf_addc(out, o->delim);
+		lq_csv_value_cell(out, k, line + vs, ve - vs, o->delim, o->safe,
+		    &t->tmp);
+	}
+	lqcmd_write(o->crlf ? "\r\n" : "\n", o->crlf ? 2 : 1);
+}
+
+/* the columns are known: write the header and the records held */
+static void
+ready(struct tocsv *t)
+{
+	struct opts *o = t->o;
+	struct lq_err err;
+	size_t i;
+
+	t->ready = 1;
+	for (i = 0; !o->fixed && i < t->nheld; i++)
+		if (lq_json_scan(&t->scan, t->held[i].line, t->held[i].len,
+		    &err) == 0)
+			lq_csv_cols_learn(&o->cols, t->held[i].line, &t->scan);
+	if (o->cols.n == 0) {
+		if (t->nheld)
+			lqcmd_warn("no columns: the records have no keys");
+	} else if (!o->noheader) {
+		for (i = 0; i < o->cols.n; i++) {
+			if (i)
+				lq_buf_addc(&lqcmd_out.out, o->delim);
+			lq_csv_cell(&lqcmd_out.out, o->cols.v[i].name,
+			    strlen(o->cols.v[i].name), o->delim, o->safe);
+		}
+		lqcmd_write(o->crlf ? "\r\n" : "\n", o->crlf ? 2 : 1);
+	}
+	for (i = 0; i < t->nheld; i++) {
+		if (o->cols.n && lq_json_scan(&t->scan, t->held[i].line,
+		    t->held[i].len, &err) == 0)
+			write_row(t, t->held[i].line);
+		free(t->held[i].line);
+	}
+	free(t->held);
+	t->held = NULL;
+	t->nheld = 0;
+}
+
+static void
+hold(struct tocsv *t, const char *line, size_t len)
+{
+	struct held *h;
+
+	if (!(t->nheld & (t->nheld - 1)) || t->nheld == 0) {
+		size_t cap = t->nheld ? t->nheld * 2 : 16;
+		t->held = realloc(t->held, cap * sizeof(*t->held));
+		if (!t->held)
+			abort();
+	}
+	h = &t->held[t->nheld++];
+	if (!(h->line = malloc(len + 1)))
+		abort();
+	memcpy(h->line, line, len);
+	h->line[len] = '\0';
+	h->len = len;
+}
+
+static int
+to_csv_file(struct tocsv *t, const char *file)
+{
+	struct opts *o = t->o;
+	struct lq_reader rd;
+	struct lq_err err;
+	char *line;
+	size_t len;
+	int got;
+
+	lq_err_clear(&err);
+	if (lq_reader_open(&rd, file, &err) < 0) {
+		lqcmd_warn("%s", err.msg);
+		return 1;
+	}
+	rd.idle = idle_flush;
+	while ((got = lq_reader_next(&rd, &line, &len, &err)) > 0) {
+		if (len == 0)
+			continue;
+		o->records++;
+		if (lq_json_scan(&t->scan, line, len, &err) < 0 ||
+		    t->scan.kind != LQ_J_OBJECT) {
+			reject(o, rd.name, rd.lineno, line, len,
+			    t->scan.kind != LQ_J_OBJECT && !err.code ?
+			    "not a JSON object" : err.msg);
+			lq_err_clear(&err);
+			if (o->strict)
+				break;
+			continue;
+		}
+		if (t->ready) {
+			write_row(t, line);
+			continue;
+		}
+		hold(t, line, len);
+		if (o->fixed || (long)t->nheld >= o->sample)
+			ready(t);
+	}
+	if (got < 0)
+		lqcmd_warn("%s", err.msg);
+	lq_reader_close(&rd);
+	return got < 0;
+}
+
+static int
+run(struct opts *o, char **files, int nfiles)
+{
+	struct tocsv t = { .o = o };
+	char *dash[] = { "-" };
+	int i, status = 0;
+
+	if (nfiles == 0) {
+		files = dash;
+		nfiles = 1;
+	}
+	lq_scan_init(&t.scan);
+	for (i = 0; i < nfiles && !(o->strict && o->rejected); i++)
+		status |= o->to_csv ? to_csv_file(&t, files[i]) :
+		    from_csv(o, files[i]);
+	if (o->to_csv && !t.ready && (t.nheld || o->fixed))
+		ready(&t);
+	lq_scan_release(&t.scan);
+	lq_buf_release(&t.tmp);
+	if (o->rf && fclose(o->rf) == EOF)
+		lqcmd_die(LQ_EXIT_RECORDS, "%s: write error", o->rejects);
+	if (o->rejected) {
+		status = 1;
+		if (!o->quiet)
+			lqcmd_warn("%ld of %ld records rejected%s%s%s",
+			    o->rejected, o->records, o->rejects ? " (kept in " :
+			    "", o->rejects ? o->rejects : "", o->rejects ? ")" :
+			    "");
+	}
+	return status;
+}
+
+static int
+char_arg(const char *opt, const char *a)
+{
+	if (!strcmp(a, "tab") || !strcmp(a, "\\t"))
+		return '\t';
+	if (strlen(a) != 1 || *a == '"' || *a == '\n' || *a == '\r')
+		lqcmd_die(LQ_EXIT_USAGE, "%s: not a separator: '%s'", opt, a);
+	return (unsigned char)*a;
+}
+
+static void
+options(struct opts *o, int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "rejects", required_argument, NULL, LQCMD_OPT_REJECTS },
+		{ "strict", no_argument, NULL, LQCMD_OPT_STRICT },
+		{ "delimiter", required_argument, NULL, 'd' },
+		{ "strings", no_argument, NULL, 's' },
+		{ "empty", required_argument, NULL, 'e' },
+		{ "nest", no_argument, NULL, 'n' },
+		{ "arrays", no_argument, NULL, 'a' },
+		{ "no-header", no_argument, NULL, O_NOHEADER },
+		{ "comment", required_argument, NULL, O_COMMENT },
+		{ "trim", no_argument, NULL, O_TRIM },
+		{ "to-csv", no_argument, NULL, 't' },
+		{ "fields", required_argument, NULL, 'f' },
+		{ "sample", required_argument, NULL, O_SAMPLE },
+		{ "crlf", no_argument, NULL, O_CRLF },
+		{ "safe", no_argument, NULL, O_SAFE },
+		{ "no-safe", no_argument, NULL, O_NOSAFE },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct lq_err err;
+	char *end;
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "hVqd:se:natf:", lo, NULL)) != -1)
+		switch (ch) {
+		case 'h':
+			fputs(help, stdout);
+			exit(lqcmd_finish(0));
+		case 'V':
+			lqcmd_version();
+		case 'q': o->quiet = 1; break;
+		case LQCMD_OPT_REJECTS: o->rejects = optarg; break;
+		case LQCMD_OPT_STRICT: o->strict = 1; break;
+		case 'd': o->delim = char_arg("-d", optarg); break;
+		case 's': o->strings = 1; break;
+		case 'e':
+			if (!strcmp(optarg, "null"))
+				o->empty = LQ_CSV_E_NULL;
+			else if (!strcmp(optarg, "omit"))
+				o->empty = LQ_CSV_E_OMIT;
+			else if (!strcmp(optarg, "string"))
+				o->empty = LQ_CSV_E_STRING;
+			else
+				lqcmd_die(LQ_EXIT_USAGE, "-e: expected null, "
+				    "omit or string, not '%s'", optarg);
+			break;
+		case 'n': o->nest = 1; break;
+		case 'a': o->arrays = 1; break;
+		case O_NOHEADER: o->noheader = 1; break;
+		case O_COMMENT: o->comment = char_arg("--comment", optarg); break;
+		case O_TRIM: o->trim = 1; break;
+		case 't': o->to_csv = 1; break;
+		case 'f':
+			lq_err_clear(&err);
+			if (lq_csv_cols_parse(&o->cols, optarg, &err) < 0)
+				lqcmd_die(LQ_EXIT_USAGE, "-f: %s", err.msg);
+			o->fixed = 1;
+			break;
+		case O_SAMPLE:
+			o->sample = strtol(optarg, &end, 10);
+			if (*end || o->sample < 1)
+				lqcmd_die(LQ_EXIT_USAGE, "--sample: not a "
+				    "positive number: '%s'", optarg);
+			break;
+		case O_CRLF: o->crlf = 1; break;
+		case O_SAFE: o->safe = 1; break;
+		case O_NOSAFE: o->safe = 0; break;
+		default:
+			lqcmd_usage(usage);
+		}
+}
+
+int
+main(int argc, char **argv)
+{
+	struct opts o = { .safe = 1, .sample = 1000 };
+	int status;
+
+	lqcmd_name = "lq-csv";
+	signal(SIGPIPE, SIG_IGN);
+	options(&o, argc, argv);
+	if (o.to_csv && !o.delim)
+		o.delim = ',';
+	if (o.fixed && !o.to_csv)
+		lqcmd_die(LQ_EXIT_USAGE, "-f needs --to-csv");
+	status = run(&o, argv + optind, argc - optind);
+	lq_csv_cols_release(&o.cols);
+	return lqcmd_finish(status);
+}

@@ -1,0 +1,557 @@
+/*
+ * csv.c - streaming CSV reader, cell typing, header names (lq_csv.h).
+ * The JSON shaping and the NDJSON-to-CSV side are in csv_json.c.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lq_csv.h"
+
+#define CSV_CHUNK (256 * 1024)
+
+enum { S_ROW, S_FIELD, S_UNQ, S_QUO, S_QQ, S_QBLANK, S_COMMENT };
+
+int
+lq_csv_open(struct lq_csv *c, const char *path, struct lq_err *err)
+{
+	memset(c, 0, sizeof(*c));
+	c->quote = '"';
+	c->max_row = (size_t)64 << 20;
+	c->curline = 1;
+	if (!path || !strcmp(path, "-")) {
+		c->fd = 0;
+		c->name = "-";
+		return 0;
+	}
+	c->name = path;
+	c->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (c->fd < 0)
+		return lq_err_set(err, LQ_EXIT_RECORDS, "%s: %s", path,
+		    strerror(errno));
+	return 0;
+}
+
+void
+lq_csv_close(struct lq_csv *c)
+{
+	if (c->fd > 0)
+		close(c->fd);
+	c->fd = -1;
+	free(c->buf);
+	free(c->f);
+	c->buf = NULL;
+	c->f = NULL;
+	lq_buf_release(&c->data);
+	lq_buf_release(&c->raw);
+}
+
+static int
+would_block(int fd)
+{
+	struct pollfd p = { fd, POLLIN, 0 };
+
+	return poll(&p, 1, 0) == 0;
+}
+
+/* Read more input after buf[pos..end) (kept); returns bytes read, 0, -1. */
+static ssize_t
+fill(struct lq_csv *c, struct lq_err *err)
+{
+	ssize_t got;
+
+	if (c->pos > 0) {
+		memmove(c->buf, c->buf + c->pos, c->end - c->pos);
+		c->end -= c->pos;
+		c->pos = 0;
+	}
+	if (c->end == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : CSV_CHUNK;
+		char *b = realloc(c->buf, cap);
+		if (!b)
+			return lq_err_set(err, LQ_EXIT_RECORDS,
+			    "%s: out of memory", c->name);
+		c->buf = b;
+		c->cap = cap;
+	}
+	if (c->idle && would_block(c->fd) && c->idle(c->idle_arg) < 0)
+		return lq_err_set(err, LQ_EXIT_RECORDS, "write error");
+	do
+		got = read(c->fd, c->buf + c->end, c->cap - c->end);
+	while (got < 0 && errno == EINTR);
+	if (got < 0)
+		return lq_err_set(err, LQ_EXIT_RECORDS, "%s: read: %s",
+		    c->name, strerror(errno));
+	if (got == 0)
+		c->eof = 1;
+	c->end += (size_t)got;
+	return got;
+}
+
+int
+lq_csv_sniff(const char *p, size_t n)
+{
+	size_t i, comma = 0, semi = 0, tab = 0;
+	int q = 0;
+
+	for (i = 0; i < n; i++) {
+		if (p[i] == '"')
+			q = !q;
+		else if (q)
+			continue;
+		else if (p[i] == '\n' || p[i] == '\r')
+			break;
+		else if (p[i] == ',')
+			comma++;
+		else if (p[i] == ';')
+			semi++;
+		else if (p[i] == '\t')
+			tab++;
+	}
+	if (semi > comma && semi >= tab)
+		return ';';
+	if (tab > comma && tab > semi)
+		return '\t';
+	return ',';
+}
+
+/* first call: skip a byte order mark, detect the separator */
+static int
+start(struct lq_csv *c, struct lq_err *err)
+{
+	c->started = 1;
+	while (!c->eof && c->end - c->pos < 3)
+		if (fill(c, err) < 0)
+			return -1;
+	if (c->end - c->pos >= 3 && !memcmp(c->buf + c->pos, "\xef\xbb\xbf", 3))
+		c->pos += 3;
+	if (c->delim)
+		return 0;
+	/* look at the first line, reading up to one chunk for it */
+	for (;;) {
+		char *nl = c->end > c->pos ?
+		    memchr(c->buf + c->pos, '\n', c->end - c->pos) : NULL;
+		if (nl || c->eof || c->end - c->pos >= CSV_CHUNK)
+			break;
+		if (fill(c, err) < 0)
+			return -1;
+	}
+	c->delim = lq_csv_sniff(c->buf + c->pos, c->end - c->pos);
+	return 0;
+}
+
+static void
+keep_raw(struct lq_csv *c, size_t from, size_t to)
+{
+	if (c->over || to <= from)
+		return;
+	if (c->raw.len + (to - from) > c->max_row) {
+		c->over = 1;
+		c->bad = LQ_CSV_TOOLONG;
+		return;
+	}
+	lq_buf_add(&c->raw, c->buf + from, to - from);
+}
+
+static void
+add_data(struct lq_csv *c, const char *p, size_t n)
+{
+	if (!c->over && n)
+		lq_buf_add(&c->data, p, n);
+}
+
+static void
+end_field(struct lq_csv *c, size_t fstart, int quoted)
+{
+	if (c->nf == c->fcap) {
+		c->fcap = c->fcap ? c->fcap * 2 : 64;
+		c->f = realloc(c->f, c->fcap * sizeof(*c->f));
+		if (!c->f)
+			abort();
+	}
+	if (c->over) {
+		/* the row is dropped anyway: keep a count, not the bytes */
+		c->f[c->nf].off = 0;
+		c->f[c->nf].len = 0;
+	} else {
+		if (fstart > c->data.len)
+			fstart = c->data.len;
+		c->f[c->nf].off = fstart;
+		c->f[c->nf].len = c->data.len - fstart;
+		if (c->trim && !quoted) {
+			while (c->f[c->nf].len > 0) {
+				char ch = c->data.buf[fstart +
+				    c->f[c->nf].len - 1];
+				if (ch != ' ' && (ch != '\t' || c->delim == '\t'))
+					break;
+				c->f[c->nf].len--;
+			}
+		}
+	}
+	c->nf++;
+}
+
+static int
+is_blank(const struct lq_csv *c, int ch)
+{
+	return ch == ' ' || (ch == '\t' && c->delim != '\t');
+}
+
+int
+lq_csv_next(struct lq_csv *c, struct lq_err *err)
+{
+	size_t mark, fstart = 0, qblank = 0;
+	int state = S_ROW, quoted = 0;
+
+	if (!c->started && start(c, err) < 0)
+		return -1;
+	lq_buf_reset(&c->data);
+	lq_buf_reset(&c->raw);
+	c->nf = 0;
+	c->bad = LQ_CSV_OK;
+	c->over = 0;
+	c->line = c->curline;
+	mark = c->pos;
+	for (;;) {
+		char *p, *e, ch;
+
+		if (c->pos == c->end) {
+			keep_raw(c, mark, c->pos);
+			if (c->eof || fill(c, err) == 0) {
+				mark = c->pos;
+				break;
+			}
+			if (!c->eof && c->pos == c->end)
+				return -1;
+			mark = c->pos;
+			continue;
+		}
+		ch = c->buf[c->pos];
+		switch (state) {
+		case S_ROW:
+			if (c->skip_lf) {
+				c->skip_lf = 0;
+				if (ch == '\n') {
+					c->pos++;
+					mark = c->pos;
+					continue;
+				}
+			}
+			if (ch == '\n' || ch == '\r') {
+				/* a blank line */
+				c->pos++;
+				c->curline++;
+				c->skip_lf = ch == '\r';
+				c->line = c->curline;
+				c->blank++;
+				lq_buf_reset(&c->raw);
+				mark = c->pos;
+				continue;
+			}
+			if (c->comment && ch == c->comment) {
+				state = S_COMMENT;
+				continue;
+			}
+			state = S_FIELD;
+			fstart = c->data.len;
+			/* FALLTHROUGH */
+		case S_FIELD:
+			if (c->trim && is_blank(c, ch)) {
+				c->pos++;
+				continue;
+			}
+			if (ch == c->quote) {
+				c->pos++;
+				quoted = 1;
+				state = S_QUO;
+				continue;
+			}
+			quoted = 0;
+			state = S_UNQ;
+			/* FALLTHROUGH */
+		case S_UNQ:
+			p = c->buf + c->pos;
+			e = c->buf + c->end;
+			while (p < e && *p != c->delim && *p != '\n' &&
+			    *p != '\r')
+				p++;
+			add_data(c, c->buf + c->pos, (size_t)(p - c->buf) -
+			    c->pos);
+			c->pos = (size_t)(p - c->buf);
+			if (p == e)
+				continue;
+			ch = *p;
+			break;
+		case S_QUO:
+			p = c->buf + c->pos;
+			e = memchr(p, c->quote, c->end - c->pos);
+			if (!e)
+				e = c->buf + c->end;
+			add_data(c, p, (size_t)(e - p));
+			for (; (p = memchr(p, '\n', (size_t)(e - p))); p++)
+				c->curline++;
+			c->pos = (size_t)(e - c->buf);
+			if (c->pos < c->end) {
+				c->pos++;
+				state = S_QQ;
+			}
+			continue;
+		case S_QQ:
+			if (ch == c->quote) {
+				add_data(c, &ch, 1);
+				c->pos++;
+				state = S_QUO;
+				continue;
+			}
+			if (is_blank(c, ch)) {
+				qblank = c->data.len;
+				state = S_QBLANK;
+				continue;
+			}
+			if (ch == c->delim || ch == '\n' || ch == '\r')
+				break;
+			/* text after a closing quote: kept, as Python does */
+			state = S_UNQ;
+			continue;
+		case S_QBLANK:
+			if (is_blank(c, ch)) {
+				add_data(c, &ch, 1);
+				c->pos++;
+				continue;
+			}
+			if (ch == c->delim || ch == '\n' || ch == '\r') {
+				/* blanks after the closing quote: dropped */
+				if (!c->over)
+					c->data.len = qblank;
+				break;
+			}
+			state = S_UNQ;
+			continue;
+		case S_COMMENT:
+			p = c->buf + c->pos;
+			e = c->buf + c->end;
+			while (p < e && *p != '\n' && *p != '\r')
+				p++;
+			c->pos = (size_t)(p - c->buf);
+			if (p < e) {
+				/* the terminator ends it as a blank line */
+				c->blank--;
+				state = S_ROW;
+			}
+			continue;
+		}
+		/* here ch ends a field: delimiter, CR or LF */
+		end_field(c, fstart, quoted);
+		c->pos++;
+		if (ch == c->delim) {
+			state = S_FIELD;
+			fstart = c->data.len;
+			continue;
+		}
+		c->curline++;
+		c->skip_lf = ch == '\r';
+		keep_raw(c, mark, c->pos);
+		return 1;
+	}
+	/* end of input */
+	switch (state) {
+	case S_ROW:
+	case S_COMMENT:
+		return 0;
+	case S_QUO:
+		if (!c->over)
+			c->bad = LQ_CSV_UNTERMINATED;
+		break;
+	case S_QBLANK:
+		if (!c->over)
+			c->data.len = qblank;
+		break;
+	}
+	end_field(c, fstart, quoted);
+	return 1;
+}
+
+int
+lq_csv_utf8_valid(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s, *e = p + n;
+
+	while (p < e) {
+		if (*p < 0x80) {
+			/* ASCII runs, eight bytes at a time */
+			while (e - p >= 8) {
+				uint64_t w;
+				memcpy(&w, p, 8);
+				if (w & 0x8080808080808080ULL)
+					break;
+				p += 8;
+			}
+			while (p < e && *p < 0x80)
+				p++;
+			continue;
+		}
+		if (*p >= 0xc2 && *p <= 0xdf) {
+			if (e - p < 2 || (p[1] & 0xc0) != 0x80)
+				return 0;
+			p += 2;
+		} else if (*p >= 0xe0 && *p <= 0xef) {
+			if (e - p < 3 || (p[1] & 0xc0) != 0x80 ||
+			    (p[2] & 0xc0) != 0x80)
+				return 0;
+			if (*p == 0xe0 && p[1] < 0xa0)
+				return 0;	/* overlong */
+			if (*p == 0xed && p[1] >= 0xa0)
+				return 0;	/* surrogate */
+			p += 3;
+		} else if (*p >= 0xf0 && *p <= 0xf4) {
+			if (e - p < 4 || (p[1] & 0xc0) != 0x80 ||
+			    (p[2] & 0xc0) != 0x80 || (p[3] & 0xc0) != 0x80)
+				return 0;
+			if (*p == 0xf0 && p[1] < 0x90)
+				return 0;
+			if (*p == 0xf4 && p[1] >= 0x90)
+				return 0;
+			p += 4;
+		} else
+			return 0;
+	}
+	return 1;
+}
+
+static int
+isdig(char ch)
+{
+	return ch >= '0' && ch <= '9';
+}
+
+int
+lq_csv_is_number(const char *p, size_t n)
+{
+	size_t i = 0;
+
+	if (i < n && p[i] == '-')
+		i++;
+	if (i == n)
+		return 0;
+	if (p[i] == '0')
+		i++;
+	else if (isdig(p[i]))
+		while (i < n && isdig(p[i]))
+			i++;
+	else
+		return 0;
+	if (i < n && p[i] == '.') {
+		i++;
+		if (i == n || !isdig(p[i]))
+			return 0;
+		while (i < n && isdig(p[i]))
+			i++;
+	}
+	if (i < n && (p[i] == 'e' || p[i] == 'E')) {
+		i++;
+		if (i < n && (p[i] == '+' || p[i] == '-'))
+			i++;
+		if (i == n || !isdig(p[i]))
+			return 0;
+		while (i < n && isdig(p[i]))
+			i++;
+	}
+	return i == n;
+}
+
+enum lq_csv_type
+lq_csv_type(const char *p, size_t n)
+{
+	if (n == 0)
+		return LQ_CSV_EMPTY;
+	if ((isdig(p[0]) || p[0] == '-') && lq_csv_is_number(p, n))
+		return LQ_CSV_NUMBER;
+	if (n == 4 && !memcmp(p, "true", 4))
+		return LQ_CSV_TRUE;
+	if (n == 5 && !memcmp(p, "false", 5))
+		return LQ_CSV_FALSE;
+	return LQ_CSV_STRING;
+}
+
+static int
+name_taken(char **names, size_t n, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (names[i] && !strcmp(names[i], s))
+			return 1;
+	return 0;
+}
+
+size_t
+lq_csv_header_names(const struct lq_csv *c, char ***namesp, int **renamedp)
+{
+	char **names = calloc(c->nf ? c->nf : 1, sizeof(*names));
+	int *renamed = calloc(c->nf ? c->nf : 1, sizeof(*renamed));
+	struct lq_buf b = LQ_BUF_INIT;
+	size_t i, j, nren = 0;
+
+	if (!names || !renamed)
+		abort();
+	/* the names as they are first, so a rename never takes a real name */
+	for (i = 0; i < c->nf; i++) {
+		size_t n;
+		const char *p = lq_csv_field(c, i, &n);
+		if (!(names[i] = strndup(p, n)))
+			abort();
+	}
+	for (i = 0; i < c->nf; i++) {
+		int dup = 0;
+		for (j = 0; j < i && !dup; j++)
+			dup = !strcmp(names[i], names[j]);
+		if (*names[i] && !dup)
+			continue;
+		lq_buf_reset(&b);
+		if (!*names[i]) {
+			lq_buf_addf(&b, "column_%zu", i + 1);
+			for (j = 2; name_taken(names, c->nf, b.buf); j++) {
+				lq_buf_reset(&b);
+				lq_buf_addf(&b, "column_%zu_%zu", i + 1, j);
+			}
+		} else {
+			for (j = 2;; j++) {
+				lq_buf_reset(&b);
+				lq_buf_addf(&b, "%s_%zu", names[i], j);
+				if (!name_taken(names, c->nf, b.buf))
+					break;
+			}
+		}
+		free(names[i]);
+		if (!(names[i] = strdup(b.buf)))
+			abort();
+		renamed[i] = 1;
+		nren++;
+	}
+	lq_buf_release(&b);
+	*namesp = names;
+	if (nren)
+		*renamedp = renamed;
+	else {
+		free(renamed);
+		*renamedp = NULL;
+	}
+	return nren;
+}
+
+void
+lq_csv_names_free(char **names, size_t n)
+{
+	size_t i;
+
+	if (!names)
+		return;
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}

@@ -1,0 +1,604 @@
+/*
+ * csv_json.c - CSV rows as JSON objects, and NDJSON records as CSV rows
+ * (lq_csv.h).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "lq_csv.h"
+
+#define LEARN_DEPTH 64	/* deepest object flattened into columns */
+
+struct lq_csv_node {
+	char *name;		/* the key (one segment) */
+	struct lq_buf key;	/* "key": as JSON */
+	long col;		/* a leaf's column, or -1 for an object */
+	struct lq_csv_node *kids;
+	size_t nkids, cap;
+};
+
+static struct lq_csv_node *
+node_add(struct lq_csv_node *parent, const char *name, size_t n, long col)
+{
+	struct lq_csv_node *k;
+
+	if (parent->nkids == parent->cap) {
+		parent->cap = parent->cap ? parent->cap * 2 : 8;
+		parent->kids = realloc(parent->kids,
+		    parent->cap * sizeof(*parent->kids));
+		if (!parent->kids)
+			abort();
+	}
+	k = &parent->kids[parent->nkids++];
+	memset(k, 0, sizeof(*k));
+	if (!(k->name = strndup(name, n)))
+		abort();
+	lq_buf_json_str(&k->key, name, n);
+	lq_buf_addc(&k->key, ':');
+	k->col = col;
+	return k;
+}
+
+static struct lq_csv_node *
+node_find(struct lq_csv_node *parent, const char *name, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < parent->nkids; i++)
+		if (parent->kids[i].col < 0 &&
+		    !strncmp(parent->kids[i].name, name, n) &&
+		    !parent->kids[i].name[n])
+			return &parent->kids[i];
+	return NULL;
+}
+
+static void
+node_release(struct lq_csv_node *k)
+{
+	size_t i;
+
+	for (i = 0; i < k->nkids; i++)
+		node_release(&k->kids[i]);
+	free(k->kids);
+	free(k->name);
+	lq_buf_release(&k->key);
+}
+
+/* can names[i] nest: dotted, no empty segment, no prefix is a column */
+static int
+can_nest(char **names, size_t ncol, size_t i)
+{
+	const char *s = names[i], *d;
+	size_t j;
+
+	if (!strchr(s, '.') || *s == '.' || s[strlen(s) - 1] == '.' ||
+	    strstr(s, ".."))
+		return 0;
+	for (d = strchr(s, '.'); d; d = strchr(d + 1, '.'))
+		for (j = 0; j < ncol; j++)
+			if (j != i && !strncmp(names[j], s, (size_t)(d - s)) &&
+			    names[j][d - s] == '\0')
+				return 0;
+	return 1;
+}
+
+int
+lq_csv_shape_init(struct lq_csv_shape *s, char **names, size_t ncol,
+    int nest, int **clashp)
+{
+	int *clash = NULL;
+	size_t i;
+
+	memset(s, 0, sizeof(*s));
+	s->ncol = ncol;
+	if (!(s->root = calloc(1, sizeof(*s->root))))
+		abort();
+	s->root->col = -1;
+	for (i = 0; i < ncol; i++) {
+		struct lq_csv_node *at = s->root;
+		const char *p = names[i], *d;
+
+		if (!nest || !strchr(p, '.')) {
+			node_add(s->root, p, strlen(p), (long)i);
+			continue;
+		}
+		if (!can_nest(names, ncol, i)) {
+			if (!clash && !(clash = calloc(ncol, sizeof(*clash))))
+				abort();
+			clash[i] = 1;
+			node_add(s->root, p, strlen(p), (long)i);
+			continue;
+		}
+		while ((d = strchr(p, '.'))) {
+			struct lq_csv_node *k = node_find(at, p, (size_t)(d - p));
+			at = k ? k : node_add(at, p, (size_t)(d - p), -1);
+			p = d + 1;
+		}
+		node_add(at, p, strlen(p), (long)i);
+	}
+	*clashp = clash;
+	return 0;
+}
+
+void
+lq_csv_shape_release(struct lq_csv_shape *s)
+{
+	if (s->root) {
+		node_release(s->root);
+		free(s->root);
+	}
+	s->root = NULL;
+}
+
+static enum lq_csv_empty
+empty_mode(int strings, enum lq_csv_empty empty)
+{
+	if (empty != LQ_CSV_E_DEFAULT)
+		return empty;
+	return strings ? LQ_CSV_E_STRING : LQ_CSV_E_NULL;
+}
+
+/* the JSON value of a cell; returns 0 when the member is to be omitted */
+static int
+cell_json(struct lq_buf *out, const char *p, size_t n, int strings,
+    enum lq_csv_empty empty)
+{
+	if (n == 0) {
+		switch (empty) {
+		case LQ_CSV_E_OMIT:
+			return 0;
+		case LQ_CSV_E_STRING:
+			lq_buf_add(out, "\"\"", 2);
+			return 1;
+		default:
+			lq_buf_add(out, "null", 4);
+			return 1;
+		}
+	}
+	if (!strings)
+		switch (lq_csv_type(p, n)) {
+		case LQ_CSV_NUMBER:
+		case LQ_CSV_TRUE:
+		case LQ_CSV_FALSE:
+			lq_buf_add(out, p, n);
+			return 1;
+		default:
+			break;
+		}
+	lq_buf_json_str(out, p, n);
+	return 1;
+}
+
+static void
+emit(struct lq_buf *out, const struct lq_csv_node *obj,
+    const struct lq_csv *c, int strings, enum lq_csv_empty empty)
+{
+	size_t i;
+
+	lq_buf_addc(out, '{');
+	for (i = 0; i < obj->nkids; i++) {
+		const struct lq_csv_node *k = &obj->kids[i];
+		size_t back = out->len;
+
+		if (out->buf[out->len - 1] != '{')
+			lq_buf_addc(out, ',');
+		lq_buf_add(out, k->key.buf, k->key.len);
+		if (k->col >= 0) {
+			size_t n;
+			const char *p = lq_csv_field(c, (size_t)k->col, &n);
+			if (!cell_json(out, p, n, strings, empty))
+				out->len = back;
+		} else {
+			size_t at = out->len;
+			emit(out, k, c, strings, empty);
+			/* every member omitted: omit the object too */
+			if (empty == LQ_CSV_E_OMIT && out->len == at + 2)
+				out->len = back;
+		}
+	}
+	lq_buf_addc(out, '}');
+}
+
+void
+lq_csv_row_json(struct lq_buf *out, const struct lq_csv_shape *s,
+    const struct lq_csv *c)
+{
+	lq_buf_grow(out, c->data.len + c->nf * 16 + 2);
+	emit(out, s->root, c, s->strings, empty_mode(s->strings, s->empty));
+}
+
+void
+lq_csv_row_array(struct lq_buf *out, const struct lq_csv *c, int strings,
+    enum lq_csv_empty empty)
+{
+	size_t i;
+
+	empty = empty_mode(strings, empty);
+	if (empty == LQ_CSV_E_OMIT)
+		empty = LQ_CSV_E_NULL;	/* an array keeps its positions */
+	lq_buf_addc(out, '[');
+	for (i = 0; i < c->nf; i++) {
+		size_t n;
+		const char *p = lq_csv_field(c, i, &n);
+		if (i)
+			lq_buf_addc(out, ',');
+		cell_json(out, p, n, strings, empty);
+	}
+	lq_buf_addc(out, ']');
+}
+
+/* ---- NDJSON to CSV ---- */
+
+static const char *
+skip_ws(const char *p, const char *e)
+{
+	while (p < e && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+		p++;
+	return p;
+}
+
+/* p at an opening quote of a valid string: return the byte after it */
+static const char *
+skip_str(const char *p, const char *e)
+{
+	for (p++; p < e && *p != '"'; p++)
+		if (*p == '\\')
+			p++;
+	return p < e ? p + 1 : e;
+}
+
+static const char *
+skip_val(const char *p, const char *e)
+{
+	int depth = 0;
+
+	if (*p == '"')
+		return skip_str(p, e);
+	if (*p != '{' && *p != '[') {
+		while (p < e && *p != ',' && *p != '}' && *p != ']' &&
+		    *p != ' ' && *p != '\t' && *p != '\n' && *p != '\r')
+			p++;
+		return p;
+	}
+	while (p < e) {
+		if (*p == '"') {
+			p = skip_str(p, e);
+			continue;
+		}
+		if (*p == '{' || *p == '[')
+			depth++;
+		else if ((*p == '}' || *p == ']') && --depth == 0)
+			return p + 1;
+		p++;
+	}
+	return e;
+}
+
+static enum lq_jkind
+kind_of(char ch)
+{
+	switch (ch) {
+	case '{': return LQ_J_OBJECT;
+	case '[': return LQ_J_ARRAY;
+	case '"': return LQ_J_STRING;
+	case 't': return LQ_J_TRUE;
+	case 'f': return LQ_J_FALSE;
+	case 'n': return LQ_J_NULL;
+	default: return LQ_J_NUMBER;
+	}
+}
+
+/* one member of an object: [ks, ke) raw key, [vs, ve) value */
+struct mem {
+	const char *ks, *ke, *vs, *ve;
+};
+
+/* iterate: *pp at '{' first, then where the last call left; 1 per member */
+static int
+next_mem(const char **pp, const char *e, struct mem *m)
+{
+	const char *p = *pp;
+
+	if (*p == '{' || *p == ',')
+		p++;
+	p = skip_ws(p, e);
+	if (p >= e || *p != '"')
+		return 0;
+	m->ks = p;
+	m->ke = p = skip_str(p, e);
+	p = skip_ws(p, e);
+	p = skip_ws(p + 1, e);	/* the colon */
+	m->vs = p;
+	m->ve = p = skip_val(p, e);
+	*pp = skip_ws(p, e);
+	return 1;
+}
+
+static void
+col_free(struct lq_csv_col *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->nseg; i++)
+		free(c->seg[i]);
+	free(c->seg);
+	free(c->seglen);
+	free(c->name);
+}
+
+void
+lq_csv_cols_release(struct lq_csv_cols *cols)
+{
+	size_t i;
+
+	for (i = 0; i < cols->n; i++)
+		col_free(&cols->v[i]);
+	free(cols->v);
+	if (cols->scratch)
+		for (i = 0; i < LEARN_DEPTH; i++)
+			lq_buf_release(&cols->scratch[i]);
+	free(cols->scratch);
+	memset(cols, 0, sizeof(*cols));
+}
+
+/* add a column from n decoded segments */
+static void
+col_add(struct lq_csv_cols *cols, struct lq_buf *segs, size_t n)
+{
+	struct lq_csv_col *c;
+	struct lq_buf name = LQ_BUF_INIT;
+	size_t i;
+
+	if (cols->n == cols->cap) {
+		cols->cap = cols->cap ? cols->cap * 2 : 32;
+		cols->v = realloc(cols->v, cols->cap * sizeof(*cols->v));
+		if (!cols->v)
+			abort();
+	}
+	c = &cols->v[cols->n++];
+	c->nseg = n;
+	c->seg = calloc(n, sizeof(*c->seg));
+	c->seglen = calloc(n, sizeof(*c->seglen));
+	if (!c->seg || !c->seglen)
+		abort();
+	for (i = 0; i < n; i++) {
+		c->seg[i] = malloc(segs[i].len + 1);
+		if (!c->seg[i])
+			abort();
+		memcpy(c->seg[i], segs[i].buf ? segs[i].buf : "", segs[i].len);
+		c->seg[i][segs[i].len] = '\0';
+		c->seglen[i] = segs[i].len;
+		if (i)
+			lq_buf_addc(&name, '.');
+		lq_buf_add(&name, c->seg[i], c->seglen[i]);
+	}
+	lq_buf_addc(&name, '\0');
+	c->name = name.buf;
+}
+
+int
+lq_csv_cols_parse(struct lq_csv_cols *cols, const char *spec,
+    struct lq_err *err)
+{
+	struct lq_buf segs[64];
+	struct lq_scan sc = LQ_SCAN_INIT;
+	const char *p = spec;
+	size_t n = 0, i;
+	int ret = 0;
+
+	for (i = 0; i < 64; i++)
+		lq_buf_init(&segs[i]);
+	for (;;) {
+		const char *s;
+
+		if (*p == '.' && n == 0)
+			p++;
+		if (n == 64) {
+			ret = lq_err_set(err, LQ_EXIT_USAGE,
+			    "field '%s': too deep", spec);
+			break;
+		}
+		lq_buf_reset(&segs[n]);
+		if (*p == '"') {
+			s = skip_str(p, p + strlen(p));
+			if (s[-1] != '"' || s == p + 1 ||
+			    lq_json_scan(&sc, p, (size_t)(s - p), err) < 0) {
+				ret = lq_err_set(err, LQ_EXIT_USAGE,
+				    "field list '%s': bad quoted key", spec);
+				break;
+			}
+			lq_json_unescape(&segs[n], p, (size_t)(s - p));
+		} else {
+			for (s = p; *s && *s != '.' && *s != ','; s++)
+				;
+			if (s == p) {
+				ret = lq_err_set(err, LQ_EXIT_USAGE,
+				    "field list '%s': empty field name", spec);
+				break;
+			}
+			lq_buf_add(&segs[n], p, (size_t)(s - p));
+		}
+		n++;
+		p = s;
+		if (*p == '.') {
+			p++;
+			continue;
+		}
+		if (*p != ',' && *p != '\0') {
+			ret = lq_err_set(err, LQ_EXIT_USAGE,
+			    "field list '%s': expected ',' or '.' at '%s'",
+			    spec, p);
+			break;
+		}
+		col_add(cols, segs, n);
+		n = 0;
+		if (*p == '\0')
+			break;
+		p++;
+	}
+	for (i = 0; i < 64; i++)
+		lq_buf_release(&segs[i]);
+	lq_scan_release(&sc);
+	return ret;
+}
+
+static int
+col_eq(const struct lq_csv_col *c, struct lq_buf *segs, size_t n)
+{
+	size_t i;
+
+	if (c->nseg != n)
+		return 0;
+	for (i = n; i-- > 0;)
+		if (c->seglen[i] != segs[i].len ||
+		    memcmp(c->seg[i], segs[i].buf, segs[i].len))
+			return 0;
+	return 1;
+}
+
+struct learn {
+	struct lq_csv_cols *cols;
+	struct lq_buf *segs;	/* LEARN_DEPTH decoded keys */
+	size_t hint;
+};
+
+
+
+static void
+learn_leaf(struct learn *l, size_t n)
+{
+	size_t i, k = l->cols->n;
+
+	/* records mostly repeat the order of the last one */
+	if (l->hint < k && col_eq(&l->cols->v[l->hint], l->segs, n)) {
+		l->hint++;
+		return;
+	}
+	for (i = 0; i < k; i++)
+		if (col_eq(&l->cols->v[i], l->segs, n)) {
+			l->hint = i + 1;
+			return;
+		}
+	col_add(l->cols, l->segs, n);
+	l->hint = l->cols->n;
+}
+
+static void
+learn_obj(struct learn *l, const char *p, const char *e, size_t depth)
+{
+	struct mem m;
+
+	while (next_mem(&p, e, &m)) {
+		lq_buf_reset(&l->segs[depth]);
+		lq_json_unescape(&l->segs[depth], m.ks, (size_t)(m.ke - m.ks));
+		if (*m.vs == '{' && depth + 1 < LEARN_DEPTH &&
+		    *skip_ws(m.vs + 1, m.ve) != '}')
+			learn_obj(l, m.vs, m.ve, depth + 1);
+		else
+			learn_leaf(l, depth + 1);
+	}
+}
+
+void
+lq_csv_cols_learn(struct lq_csv_cols *cols, const char *line,
+    const struct lq_scan *s)
+{
+	struct learn l;
+
+	if (!cols->scratch &&
+	    !(cols->scratch = calloc(LEARN_DEPTH, sizeof(struct lq_buf))))
+		abort();
+	l.cols = cols;
+	l.segs = cols->scratch;
+	l.hint = 0;
+	learn_obj(&l, line + s->open, line + s->close + 1, 0);
+}
+
+enum lq_jkind
+lq_csv_lookup(const char *line, const struct lq_scan *s,
+    const struct lq_csv_col *col, size_t *vs, size_t *ve)
+{
+	const char *p, *e;
+	size_t i;
+	long k = lq_scan_find(s, line, col->seg[0], col->seglen[0]);
+
+	if (k < 0)
+		return LQ_J_NONE;
+	p = line + s->m[k].vstart;
+	e = line + s->m[k].vend;
+	for (i = 1; i < col->nseg; i++) {
+		const char *q = p, *fs = NULL, *fe = NULL;
+		struct mem m;
+
+		if (*p != '{')
+			return LQ_J_NONE;
+		while (next_mem(&q, e, &m))
+			if (lq_json_key_eq(m.ks, (size_t)(m.ke - m.ks),
+			    col->seg[i], col->seglen[i])) {
+				fs = m.vs;
+				fe = m.ve;
+			}
+		if (!fs)
+			return LQ_J_NONE;
+		p = fs;
+		e = fe;
+	}
+	*vs = (size_t)(p - line);
+	*ve = (size_t)(e - line);
+	return kind_of(*p);
+}
+
+void
+lq_csv_cell(struct lq_buf *out, const char *p, size_t n, int delim,
+    int safe)
+{
+	size_t i;
+	int quote = 0, prefix = 0;
+
+	for (i = 0; i < n && !quote; i++)
+		quote = p[i] == delim || p[i] == '"' || p[i] == '\n' ||
+		    p[i] == '\r';
+	if (safe && n && p[0] && strchr("=+-@\t\r", p[0]) && !lq_csv_is_number(p, n))
+		prefix = 1;
+	if (!quote) {
+		if (prefix)
+			lq_buf_addc(out, '\'');
+		lq_buf_add(out, p, n);
+		return;
+	}
+	lq_buf_grow(out, n + 4);
+	lq_buf_addc(out, '"');
+	if (prefix)
+		lq_buf_addc(out, '\'');
+	for (;;) {
+		const char *q = memchr(p, '"', n);
+		if (!q) {
+			lq_buf_add(out, p, n);
+			break;
+		}
+		lq_buf_add(out, p, (size_t)(q - p) + 1);
+		lq_buf_addc(out, '"');
+		n -= (size_t)(q - p) + 1;
+		p = q + 1;
+	}
+	lq_buf_addc(out, '"');
+}
+
+void
+lq_csv_value_cell(struct lq_buf *out, enum lq_jkind kind, const char *v,
+    size_t n, int delim, int safe, struct lq_buf *tmp)
+{
+	switch (kind) {
+	case LQ_J_NONE:
+	case LQ_J_NULL:
+		return;
+	case LQ_J_STRING:
+		lq_buf_reset(tmp);
+		lq_json_unescape(tmp, v, n);
+		lq_csv_cell(out, tmp->buf ? tmp->buf : "", tmp->len, delim,
+		    safe);
+		return;
+	default:
+		lq_csv_cell(out, v, n, delim, safe);
+	}
+}

@@ -1,0 +1,234 @@
+/*
+ * lq_csv.h - CSV in and out of NDJSON, exactly (lq-csv).
+ *
+ * Reading: a streaming RFC 4180 reader that also accepts what real exports
+ * do (CRLF or LF or CR, a UTF-8 byte order mark, ';' or tab separators, a
+ * bare quote inside an unquoted field, blanks after a closing quote).  It
+ * hands out one row at a time with the physical line where the row starts
+ * and the row's raw bytes, so a bad row can be reported and kept verbatim.
+ * Memory is bounded by the longest row (and max_row), never by the file.
+ *
+ * Why not libcsv: libcsv 3.0.3 decides "blank after a closing quote" and
+ * "blank at the start of an unquoted field" with the same is_space()
+ * callback, which cannot see the parser state (csv_parse keeps it in a
+ * local).  RFC 4180 and the Apache Commons CSV control file test_rfc4180
+ * need both ` " j " ` kept as it is and `" l " ` read as ` l `: with
+ * is_space() false libcsv reads the second as an open quoted field that
+ * swallows the rest of the file, with it true it trims the first.  It also
+ * reports no position, so the line where a row starts is unknown.
+ * test/unit/test_csv.c shows both.
+ *
+ * Typing (lq_csv_type): a cell that is exactly a JSON number (so no
+ * leading zeros, no '+', no blanks) is a number and its text is kept as
+ * it is; "true" and "false" are booleans; an empty cell is empty; anything
+ * else is a string.
+ *
+ * Writing: lq_csv_cell() quotes per RFC 4180 and, when safe is set,
+ * neutralises spreadsheet formulas (OWASP "CSV injection").
+ */
+#ifndef LQ_CSV_H
+#define LQ_CSV_H
+
+#include <stddef.h>
+
+#include "lq_buf.h"
+#include "lq_err.h"
+#include "lq_json.h"
+
+/* what is wrong with a row (lq_csv.bad) */
+enum lq_csv_bad {
+	LQ_CSV_OK = 0,
+	LQ_CSV_UNTERMINATED,	/* end of input inside a quoted field */
+	LQ_CSV_TOOLONG		/* row longer than max_row bytes */
+};
+
+struct lq_csv_field {
+	size_t off, len;	/* bytes data.buf[off..off+len) */
+};
+
+struct lq_csv {
+	/* options: set after lq_csv_open, before the first lq_csv_next */
+	int delim;		/* separator; 0: detect from the first line */
+	int quote;		/* quote character (default '"') */
+	int comment;		/* skip lines starting with it; 0: none */
+	int trim;		/* ignore blanks around fields */
+	size_t max_row;		/* longest row kept (default 64 MiB) */
+	int (*idle)(void *);	/* called before a read that would block */
+	void *idle_arg;
+
+	/* the row last returned by lq_csv_next */
+	struct lq_buf data;	/* the fields' bytes, unquoted */
+	struct lq_csv_field *f;	/* the fields */
+	size_t nf;
+	struct lq_buf raw;	/* the row's bytes as read, terminator included */
+	long line;		/* physical line (1-based) where the row starts */
+	enum lq_csv_bad bad;
+	long blank;		/* blank and comment lines skipped so far */
+
+	/* internal */
+	int fd;
+	const char *name;
+	char *buf;
+	size_t cap, pos, end;
+	int eof, started, skip_lf, over;
+	size_t fcap;
+	long curline;
+};
+
+/*
+ * Open path ("-" or NULL: standard input) for reading; name kept by
+ * reference.  Returns 0, or -1 with err set (code LQ_EXIT_RECORDS).
+ */
+int lq_csv_open(struct lq_csv *c, const char *path, struct lq_err *err);
+
+/*
+ * Read the next row into c->f/c->nf/c->data, c->raw, c->line and c->bad.
+ * Blank lines (and comment lines) are skipped.  Returns 1 for a row, 0 at
+ * end of input, -1 on a read error (err set).  The first call detects the
+ * separator when c->delim is 0 and skips a UTF-8 byte order mark.
+ */
+int lq_csv_next(struct lq_csv *c, struct lq_err *err);
+
+/* Field i of the current row (a pointer into c->data, not NUL-terminated). */
+static inline const char *
+lq_csv_field(const struct lq_csv *c, size_t i, size_t *len)
+{
+	*len = c->f[i].len;
+	return c->data.buf ? c->data.buf + c->f[i].off : "";
+}
+
+/* Close the input (not standard input) and free everything. */
+void lq_csv_close(struct lq_csv *c);
+
+/*
+ * Guess the separator from the first line of p[0..n): the most frequent
+ * of ',', ';' and tab outside quotes (ties in that order; none: ',').
+ */
+int lq_csv_sniff(const char *p, size_t n);
+
+/* Return 1 when p[0..n) is valid UTF-8. */
+int lq_csv_utf8_valid(const char *p, size_t n);
+
+enum lq_csv_type {
+	LQ_CSV_EMPTY, LQ_CSV_STRING, LQ_CSV_NUMBER, LQ_CSV_TRUE, LQ_CSV_FALSE
+};
+
+/* Type of a cell by the rules above. */
+enum lq_csv_type lq_csv_type(const char *p, size_t n);
+
+/* Return 1 when p[0..n) is exactly a JSON number (RFC 8259 grammar). */
+int lq_csv_is_number(const char *p, size_t n);
+
+/*
+ * Header: make column names unique and non-empty.  An empty name becomes
+ * "column_N" (N its 1-based position); a repeated name becomes "NAME_2",
+ * "NAME_3", ... (skipping names already taken).  names[i] are malloc'd,
+ * NUL-terminated; *renamed (malloc'd array, may be NULL when none) flags
+ * the columns whose name was changed.  Returns the number renamed.
+ */
+size_t lq_csv_header_names(const struct lq_csv *c, char ***names,
+    int **renamed);
+
+/* Free an array of n names from lq_csv_header_names. */
+void lq_csv_names_free(char **names, size_t n);
+
+/* How a row becomes a JSON object (struct lq_csv_shape). */
+enum lq_csv_empty { LQ_CSV_E_DEFAULT, LQ_CSV_E_NULL, LQ_CSV_E_OMIT,
+    LQ_CSV_E_STRING };
+
+struct lq_csv_node;
+
+struct lq_csv_shape {
+	size_t ncol;
+	struct lq_csv_node *root;	/* top-level members, in order */
+	int strings;		/* every cell a string */
+	enum lq_csv_empty empty;
+};
+
+/*
+ * Build the shape for ncol column names.  With nest, a dotted name
+ * ("form.timeline") becomes a member of a nested object; a name that
+ * cannot nest (an empty segment, or a clash such as both "a" and "a.b")
+ * stays a flat key and is reported: *clash (malloc'd, NULL when none)
+ * flags such columns.  Returns 0.
+ */
+int lq_csv_shape_init(struct lq_csv_shape *s, char **names, size_t ncol,
+    int nest, int **clash);
+
+/* Free the shape. */
+void lq_csv_shape_release(struct lq_csv_shape *s);
+
+/*
+ * Append the current row of c (exactly s->ncol fields, valid UTF-8) to
+ * out as one JSON object, without a newline.
+ */
+void lq_csv_row_json(struct lq_buf *out, const struct lq_csv_shape *s,
+    const struct lq_csv *c);
+
+/*
+ * Append the current row as a JSON array (strings, or typed cells unless
+ * strings is set), for headerless input.
+ */
+void lq_csv_row_array(struct lq_buf *out, const struct lq_csv *c,
+    int strings, enum lq_csv_empty empty);
+
+/* ---- NDJSON to CSV ---- */
+
+/* a column: a path of object keys; name is the header (keys joined by .) */
+struct lq_csv_col {
+	char *name;
+	char **seg;
+	size_t *seglen;
+	size_t nseg;
+};
+
+struct lq_csv_cols {
+	struct lq_csv_col *v;
+	size_t n, cap;
+	struct lq_buf *scratch;	/* internal */
+};
+
+/*
+ * Add the columns of a field list such as "email,score.tier,.route.owner"
+ * (a leading '.' is optional; a key with dots or commas is written as a
+ * JSON string: '."Lead Number"' or 'a."b.c"').  Returns 0, or -1 with err
+ * (code LQ_EXIT_USAGE).
+ */
+int lq_csv_cols_parse(struct lq_csv_cols *cols, const char *spec,
+    struct lq_err *err);
+
+/*
+ * Add the columns of one record (scanned into s) that are not there yet:
+ * each leaf, with nested objects flattened to dotted names (an empty
+ * object and an array are leaves).
+ */
+void lq_csv_cols_learn(struct lq_csv_cols *cols, const char *line,
+    const struct lq_scan *s);
+
+/* Free the columns. */
+void lq_csv_cols_release(struct lq_csv_cols *cols);
+
+/*
+ * Find the value at col in the record: returns its kind and the span of
+ * its bytes [*vs, *ve) in line, or LQ_J_NONE when absent.
+ */
+enum lq_jkind lq_csv_lookup(const char *line, const struct lq_scan *s,
+    const struct lq_csv_col *col, size_t *vs, size_t *ve);
+
+/*
+ * Append one CSV cell to out: quoted when it holds delim, a quote, CR or
+ * LF; with safe, a cell starting with = + - @ tab or CR gets a leading
+ * single quote unless it is a plain number (-12.5).
+ */
+void lq_csv_cell(struct lq_buf *out, const char *p, size_t n, int delim,
+    int safe);
+
+/*
+ * Append the CSV cell of a JSON value (kind, raw bytes v[0..n)): strings
+ * decoded, numbers and booleans as written, null and absent empty,
+ * objects and arrays as their JSON text.  tmp is scratch space.
+ */
+void lq_csv_value_cell(struct lq_buf *out, enum lq_jkind kind,
+    const char *v, size_t n, int delim, int safe, struct lq_buf *tmp);
+
+#endif
