@@ -1,0 +1,135 @@
+/*
+ * report_int.h - lq-report internals shared by report.c (configuration and
+ * aggregation), report_drift.c (PSI, fill rates, alerts) and report_out.c
+ * (text, NDJSON and SVG output).  Not a public interface.
+ */
+#ifndef REPORT_INT_H
+#define REPORT_INT_H
+
+#include <jv.h>
+
+#include "lq_buf.h"
+#include "lq_err.h"
+#include "lq_expr.h"
+#include "lq_report.h"
+#include "lq_stats.h"
+#include "lq_yaml.h"
+
+/* the outcome fields a report: section may name */
+enum {
+	F_TIER, F_OWNER, F_SOURCE, F_SEGMENT, F_CREATED, F_HANDED,
+	F_ACCEPTED, F_REJECTED, F_ACCEPTED_AT, F_CONTACT, F_OPPORTUNITY,
+	F_WON, F_LOST, F_AMOUNT, F_CLOSED, F_MEETING, F_PROBABILITY,
+	F_POINTS, F_NFIELDS
+};
+
+extern const char *const lq_report_fields[F_NFIELDS + 1];
+
+#define KEY_WEEK (-2)		/* group key: ISO week of created_at */
+#define NONE_LABEL "(none)"
+
+/* aggregates of one group */
+struct agg {
+	char *key;		/* labels joined by '\037' */
+	long leads, handed, accepted, rejected;
+	long no_created, contacted, no_contact, bad_times;
+	long under60, under300, under3600;
+	struct lq_vals contact;	/* seconds from creation to first contact */
+	struct lq_vals accept;	/* seconds from creation to acceptance */
+	long high, low, false_pos, missed;
+	long opps, won, lost, open, won_amounts;
+	double won_value, pipeline_value;
+	struct lq_vals cycle;	/* days from creation to close, won */
+	long meetings;
+};
+
+struct grouping {
+	int nkeys;
+	char **names;		/* key names (owned) */
+	int *slot;		/* expression slot, or KEY_WEEK */
+	struct agg **tab;	/* open addressing on key */
+	size_t cap, n;
+};
+
+/* a categorical tally */
+struct tally {
+	char **label;
+	long *n;
+	int len, cap;
+};
+
+struct feat {
+	char *name;
+	int slot;
+	/* expected distribution from a model profile */
+	int model, cat;
+	double *edges;
+	int nedges;
+	char **levels;
+	int nlev;
+	double *share;
+	/* observed values: [0] baseline, [1] current */
+	struct lq_vals num[2];
+	struct tally tal[2];
+	long missing[2], n[2];
+	/* result */
+	double psi;
+	int nbins;
+	int done;
+};
+
+struct fill {
+	char *name;
+	int slot;
+	long n[2], filled[2];
+};
+
+struct lq_report {
+	struct lq_ydoc doc, mdoc;
+	int have_doc, have_mdoc;
+	struct lq_exprs *x;
+	int fslot[F_NFIELDS];	/* -1: not configured */
+	struct grouping by, total, tiers, weeks;
+	char **tier_levels;	/* shown even when empty */
+	int ntier_levels;
+	char **high;		/* tiers counted as high (L1, L2) */
+	int nhigh;
+	/* drift */
+	int mode;		/* 0 none, 1 baseline expr, 2 split, 3 model */
+	int base_slot;
+	double split;
+	struct feat *feat;
+	int nfeat;
+	struct fill *fill;
+	int nfill;
+	double psi_warn, psi_alert, fill_min, fill_drop;
+	long period_n[2], unperiod;
+	/* calibration bins of predicted probability */
+	long cal_n[10], cal_won[10];
+	double cal_sum[10];
+	double tmin, tmax;	/* created_at span */
+	long records;
+	int finished;		/* drift computed, weeks filled in */
+	struct lq_buf scratch;
+};
+
+/* report.c */
+struct agg *lq_report_group(struct grouping *g, const char *key);
+void lq_report_sort(struct grouping *g, struct agg ***out, size_t *n);
+double lq_report_weeks(const struct lq_report *r);
+
+/* report_drift.c */
+int lq_report_drift_load(struct lq_report *r, const struct lq_ynode *drift,
+    const char *model, struct lq_err *err);
+void lq_report_drift_add(struct lq_report *r, jv res, int period);
+void lq_report_drift_finish(struct lq_report *r);
+void lq_report_drift_free(struct lq_report *r);
+int lq_report_alert_rows(struct lq_report *r, struct lq_buf *out);
+jv lq_report_first(jv res, int slot);
+int lq_report_filled(jv v);
+
+/* report_out.c helpers */
+void lq_report_json_agg(struct lq_report *r, struct lq_buf *o,
+    const struct agg *a);
+
+#endif

@@ -1,0 +1,651 @@
+/*
+ * report_out.c - lq-report output: aligned text tables, NDJSON rows, SVG.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lq_svg.h"
+#include "lq_time.h"
+#include "report_int.h"
+
+static double
+ratio(double a, double b)
+{
+	return b > 0 ? a / b : NAN;
+}
+
+/* derived metrics of a group, computed once for every output */
+struct derived {
+	double sal, p50, p90, u60, u300, u3600, acc50;
+	double fp, missed, conv, win, avg, cycle, velocity, mpw;
+};
+
+static void
+derive(const struct lq_report *r, struct agg *a, struct derived *d)
+{
+	double weeks = lq_report_weeks(r);
+
+	d->sal = ratio(a->accepted, a->handed);
+	d->p50 = lq_vals_quantile(&a->contact, 0.5);
+	d->p90 = lq_vals_quantile(&a->contact, 0.9);
+	d->u60 = ratio(a->under60, a->contacted);
+	d->u300 = ratio(a->under300, a->contacted);
+	d->u3600 = ratio(a->under3600, a->contacted);
+	d->acc50 = lq_vals_quantile(&a->accept, 0.5);
+	d->fp = ratio(a->false_pos, a->high);
+	d->missed = ratio(a->missed, a->won);
+	d->conv = ratio(a->won, a->leads);
+	d->win = ratio(a->won, a->won + a->lost);
+	d->avg = ratio(a->won_value, a->won_amounts);
+	d->cycle = lq_vals_mean(&a->cycle);
+	d->velocity = d->cycle > 0 ? a->opps * d->win * d->avg / d->cycle :
+	    NAN;
+	d->mpw = ratio(a->meetings, weeks);
+}
+
+/* seed empty groups so that they are shown: tiers, and weeks in the span */
+static void
+finish(struct lq_report *r)
+{
+	char wk[16];
+
+	if (r->finished)
+		return;
+	r->finished = 1;
+	lq_report_drift_finish(r);
+	for (int i = 0; i < r->ntier_levels; i++) {
+		if (r->tiers.nkeys)
+			lq_report_group(&r->tiers, r->tier_levels[i]);
+		if (r->by.nkeys == 1 && r->by.slot[0] == r->fslot[F_TIER])
+			lq_report_group(&r->by, r->tier_levels[i]);
+	}
+	if (r->tmax >= r->tmin && lq_report_weeks(r) <= 520) {
+		for (double t = r->tmin; ; t += 7 * 86400) {
+			if (t > r->tmax)
+				t = r->tmax;
+			lq_iso_week(wk, sizeof(wk), t);
+			lq_report_group(&r->weeks, wk);
+			if (r->by.nkeys == 1 && r->by.slot[0] == KEY_WEEK)
+				lq_report_group(&r->by, wk);
+			if (t >= r->tmax)
+				break;
+		}
+	}
+}
+
+static void
+jkey(struct lq_buf *o, const char *k)
+{
+	lq_buf_addc(o, ',');
+	lq_buf_json_strs(o, k);
+	lq_buf_addc(o, ':');
+}
+
+static void
+jnum(struct lq_buf *o, const char *k, double v, int places)
+{
+	jkey(o, k);
+	if (places >= 0 && isfinite(v))
+		lq_buf_json_round(o, v, places);
+	else
+		lq_buf_json_num(o, v);
+}
+
+static void
+jlong(struct lq_buf *o, const char *k, long v)
+{
+	jkey(o, k);
+	lq_buf_addf(o, "%ld", v);
+}
+
+void
+lq_report_json_agg(struct lq_report *r, struct lq_buf *o,
+    const struct agg *ca)
+{
+	struct agg *a = (struct agg *)ca;
+	struct derived d;
+
+	derive(r, a, &d);
+	jlong(o, "leads", a->leads);
+	jlong(o, "handed", a->handed);
+	jlong(o, "accepted", a->accepted);
+	jlong(o, "rejected", a->rejected);
+	jnum(o, "sal_rate", d.sal, 4);
+	jlong(o, "contacted", a->contacted);
+	jlong(o, "no_contact", a->no_contact);
+	jlong(o, "no_created", a->no_created);
+	jlong(o, "bad_times", a->bad_times);
+	jnum(o, "contact_p50_s", d.p50, 1);
+	jnum(o, "contact_p90_s", d.p90, 1);
+	jnum(o, "contact_under_60s", d.u60, 4);
+	jnum(o, "contact_under_5m", d.u300, 4);
+	jnum(o, "contact_under_1h", d.u3600, 4);
+	jnum(o, "accept_p50_s", d.acc50, 1);
+	jlong(o, "high", a->high);
+	jlong(o, "false_pos", a->false_pos);
+	jnum(o, "fp_rate", d.fp, 4);
+	jlong(o, "low", a->low);
+	jlong(o, "missed", a->missed);
+	jnum(o, "missed_rate", d.missed, 4);
+	jlong(o, "opportunities", a->opps);
+	jlong(o, "won", a->won);
+	jlong(o, "lost", a->lost);
+	jlong(o, "open", a->open);
+	jnum(o, "conversion", d.conv, 4);
+	jnum(o, "win_rate", d.win, 4);
+	jnum(o, "won_value", a->won_value, 2);
+	jnum(o, "pipeline_value", a->pipeline_value, 2);
+	jnum(o, "avg_deal", d.avg, 2);
+	jnum(o, "cycle_days", d.cycle, 2);
+	jnum(o, "velocity_per_day", d.velocity, 2);
+	jlong(o, "meetings", a->meetings);
+	jnum(o, "meetings_per_week", d.mpw, 4);
+}
+
+static void
+json_group(struct lq_report *r, struct lq_buf *o, const struct grouping *g,
+    const struct agg *a)
+{
+	const char *p = a->key;
+
+	lq_buf_adds(o, "{\"type\":\"group\",\"by\":{");
+	for (int i = 0; i < g->nkeys; i++) {
+		size_t n = strcspn(p, "\037");
+		if (i)
+			lq_buf_addc(o, ',');
+		lq_buf_json_strs(o, g->names[i]);
+		lq_buf_addc(o, ':');
+		if (n == strlen(NONE_LABEL) && !memcmp(p, NONE_LABEL, n))
+			lq_buf_adds(o, "null");
+		else
+			lq_buf_json_str(o, p, n);
+		p += n + (p[n] != 0);
+	}
+	lq_buf_addc(o, '}');
+	lq_report_json_agg(r, o, a);
+	lq_buf_adds(o, "}\n");
+}
+
+static struct agg *
+total_agg(struct lq_report *r)
+{
+	return lq_report_group(&r->total, "");
+}
+
+void
+lq_report_json(struct lq_report *r, struct lq_buf *o, int alerts)
+{
+	struct agg **v;
+	size_t n;
+	char t0[32], t1[32];
+
+	finish(r);
+	lq_report_sort(&r->by, &v, &n);
+	for (size_t i = 0; i < n; i++)
+		json_group(r, o, &r->by, v[i]);
+	free(v);
+	lq_buf_adds(o, "{\"type\":\"total\"");
+	lq_report_json_agg(r, o, total_agg(r));
+	jlong(o, "records", r->records);
+	jnum(o, "weeks", lq_report_weeks(r), -1);
+	if (r->tmax >= r->tmin) {
+		lq_time_format(t0, sizeof(t0), r->tmin);
+		lq_time_format(t1, sizeof(t1), r->tmax);
+		jkey(o, "first_created");
+		lq_buf_json_strs(o, t0);
+		jkey(o, "last_created");
+		lq_buf_json_strs(o, t1);
+	}
+	lq_buf_adds(o, "}\n");
+	for (int i = 0; i < r->nfeat; i++) {
+		struct feat *f = &r->feat[i];
+		lq_buf_adds(o, "{\"type\":\"drift\",\"name\":");
+		lq_buf_json_strs(o, f->name);
+		jkey(o, "against");
+		lq_buf_json_strs(o, f->model ? "model" : "baseline");
+		jkey(o, "kind");
+		lq_buf_json_strs(o, f->cat ? "categorical" : "numeric");
+		jlong(o, "bins", f->nbins);
+		jlong(o, "baseline_n", f->model ? 0 : f->n[0]);
+		jlong(o, "current_n", f->n[1]);
+		jlong(o, "baseline_missing", f->model ? 0 : f->missing[0]);
+		jlong(o, "current_missing", f->missing[1]);
+		jnum(o, "psi", f->psi, 4);
+		lq_buf_adds(o, "}\n");
+	}
+	for (int i = 0; i < r->nfill; i++) {
+		struct fill *fl = &r->fill[i];
+		lq_buf_adds(o, "{\"type\":\"fill\",\"name\":");
+		lq_buf_json_strs(o, fl->name);
+		if (r->mode == 1 || r->mode == 2) {
+			jlong(o, "baseline_n", fl->n[0]);
+			jnum(o, "baseline_rate", ratio(fl->filled[0],
+			    fl->n[0]), 4);
+		}
+		jlong(o, "current_n", fl->n[1]);
+		jlong(o, "filled", fl->filled[1]);
+		jnum(o, "rate", ratio(fl->filled[1], fl->n[1]), 4);
+		lq_buf_adds(o, "}\n");
+	}
+	if (alerts)
+		lq_report_alert_rows(r, o);
+}
+
+int
+lq_report_alerts(struct lq_report *r, struct lq_buf *out)
+{
+	finish(r);
+	return lq_report_alert_rows(r, out);
+}
+
+/* ---- text tables ---- */
+
+struct table {
+	char **cell;		/* row-major, cols per row */
+	int n, cap, cols;
+	int *right;		/* column is right-aligned */
+};
+
+/* append the next cell, filling rows left to right */
+static void
+cell(struct table *t, const char *s)
+{
+	if (t->n == t->cap) {
+		t->cap = t->cap ? t->cap * 2 : 64;
+		t->cell = realloc(t->cell, (size_t)t->cap * sizeof(char *));
+		if (!t->cell)
+			abort();
+	}
+	if (!(t->cell[t->n++] = strdup(s)))
+		abort();
+}
+
+static void
+cellf(struct table *t, const char *fmt, double v)
+{
+	char buf[64];
+
+	if (isnan(v))
+		cell(t, "-");
+	else {
+		snprintf(buf, sizeof(buf), fmt, v);
+		cell(t, buf);
+	}
+}
+
+static void
+cell_pct(struct table *t, double v)
+{
+	cellf(t, "%.1f%%", isnan(v) ? v : v * 100);
+}
+
+static void
+cell_long(struct table *t, long v)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%ld", v);
+	cell(t, buf);
+}
+
+static void
+cell_dur(struct table *t, double s)
+{
+	if (isnan(s))
+		cell(t, "-");
+	else if (s < 60)
+		cellf(t, "%.0fs", s);
+	else if (s < 3600)
+		cellf(t, "%.1fm", s / 60);
+	else if (s < 86400)
+		cellf(t, "%.1fh", s / 3600);
+	else
+		cellf(t, "%.1fd", s / 86400);
+}
+
+static void
+cell_money(struct table *t, double v)
+{
+	cellf(t, "%.0f", v);
+}
+
+static size_t
+width(const char *s)
+{
+	size_t w = 0;
+
+	for (; *s; s++)
+		w += ((unsigned char)*s & 0xc0) != 0x80;
+	return w;
+}
+
+static void
+table_print(struct table *t, struct lq_buf *o)
+{
+	size_t *w = calloc((size_t)t->cols, sizeof(size_t));
+	int rows = t->n / t->cols;
+
+	for (int r = 0; r < rows; r++)
+		for (int c = 0; c < t->cols; c++) {
+			size_t x = width(t->cell[r * t->cols + c]);
+			if (x > w[c])
+				w[c] = x;
+		}
+	for (int r = 0; r < rows; r++) {
+		struct lq_buf line = LQ_BUF_INIT;
+		for (int c = 0; c < t->cols; c++) {
+			const char *s = t->cell[r * t->cols + c];
+			size_t pad = w[c] - width(s);
+			if (c)
+				lq_buf_adds(&line, "  ");
+			if (t->right[c])
+				for (size_t k = 0; k < pad; k++)
+					lq_buf_addc(&line, ' ');
+			lq_buf_adds(&line, s);
+			if (!t->right[c] && c + 1 < t->cols)
+				for (size_t k = 0; k < pad; k++)
+					lq_buf_addc(&line, ' ');
+		}
+		while (line.len && line.buf[line.len - 1] == ' ')
+			line.len--;
+		lq_buf_add(o, line.buf, line.len);
+		lq_buf_addc(o, '\n');
+		lq_buf_release(&line);
+		if (r == 0) {
+			for (int c = 0; c < t->cols; c++) {
+				if (c)
+					lq_buf_adds(o, "  ");
+				for (size_t k = 0; k < w[c]; k++)
+					lq_buf_addc(o, '-');
+			}
+			lq_buf_addc(o, '\n');
+		}
+	}
+	for (int i = 0; i < t->n; i++)
+		free(t->cell[i]);
+	free(t->cell);
+	free(t->right);
+	free(w);
+}
+
+static void
+table_init(struct table *t, int keys, const char *const *heads, int nheads,
+    const struct grouping *g)
+{
+	memset(t, 0, sizeof(*t));
+	t->cols = keys + nheads;
+	t->right = calloc((size_t)t->cols, sizeof(int));
+	for (int i = 0; i < keys; i++)
+		cell(t, g->names[i]);
+	for (int i = 0; i < nheads; i++) {
+		t->right[keys + i] = 1;
+		cell(t, heads[i]);
+	}
+}
+
+static void
+key_cells(struct table *t, const struct grouping *g, const char *key)
+{
+	for (int i = 0; i < g->nkeys; i++) {
+		size_t n = strcspn(key, "\037");
+		char *s = strndup(key, n);
+		cell(t, s);
+		free(s);
+		key += n + (key[n] != 0);
+	}
+}
+
+static const char *const heads1[] = {
+	"leads", "handed", "accepted", "SAL rate", "contacted", "no contact",
+	"median", "p90", "<1m", "<5m", "<1h"
+};
+static const char *const heads2[] = {
+	"high", "FP rate", "missed", "opps", "won", "lost", "conversion",
+	"win rate", "won value", "pipeline", "cycle d", "velocity/d",
+	"mtg/wk"
+};
+
+static void
+row1(struct lq_report *r, struct table *t, struct agg *a)
+{
+	struct derived d;
+
+	derive(r, a, &d);
+	cell_long(t, a->leads);
+	cell_long(t, a->handed);
+	cell_long(t, a->accepted);
+	cell_pct(t, d.sal);
+	cell_long(t, a->contacted);
+	cell_long(t, a->no_contact);
+	cell_dur(t, d.p50);
+	cell_dur(t, d.p90);
+	cell_pct(t, d.u60);
+	cell_pct(t, d.u300);
+	cell_pct(t, d.u3600);
+}
+
+static void
+row2(struct lq_report *r, struct table *t, struct agg *a)
+{
+	struct derived d;
+
+	derive(r, a, &d);
+	cell_long(t, a->high);
+	cell_pct(t, d.fp);
+	cell_long(t, a->missed);
+	cell_long(t, a->opps);
+	cell_long(t, a->won);
+	cell_long(t, a->lost);
+	cell_pct(t, d.conv);
+	cell_pct(t, d.win);
+	cell_money(t, a->won_value);
+	cell_money(t, a->pipeline_value);
+	cellf(t, "%.1f", d.cycle);
+	cell_money(t, d.velocity);
+	cellf(t, "%.2f", d.mpw);
+}
+
+static void
+group_table(struct lq_report *r, struct lq_buf *o, int which)
+{
+	struct table t;
+	struct agg **v;
+	size_t n;
+	int keys = r->by.nkeys ? r->by.nkeys : 1;
+	static const char *const all[] = { "all" };
+	const struct grouping *g = &r->by;
+	struct grouping none = { 1, (char **)all, NULL, NULL, 0, 0 };
+
+	if (!r->by.nkeys)
+		g = &none;
+	if (which == 1)
+		table_init(&t, keys, heads1, 11, g);
+	else
+		table_init(&t, keys, heads2, 13, g);
+	lq_report_sort(&r->by, &v, &n);
+	for (size_t i = 0; r->by.nkeys && i < n; i++) {
+		key_cells(&t, g, v[i]->key);
+		(which == 1 ? row1 : row2)(r, &t, v[i]);
+	}
+	cell(&t, "total");
+	for (int i = 1; i < keys; i++)
+		cell(&t, "");
+	(which == 1 ? row1 : row2)(r, &t, total_agg(r));
+	free(v);
+	table_print(&t, o);
+}
+
+static void
+drift_table(struct lq_report *r, struct lq_buf *o)
+{
+	static const char *const h[] = {
+		"against", "bins", "baseline n", "current n", "missing", "PSI",
+		"status"
+	};
+	struct grouping g = { 1, (char *[]){ "feature" }, NULL, NULL, 0, 0 };
+	struct table t;
+
+	table_init(&t, 1, h, 7, &g);
+	for (int i = 0; i < r->nfeat; i++) {
+		struct feat *f = &r->feat[i];
+		cell(&t, f->name);
+		cell(&t, f->model ? "model" : "baseline");
+		cell_long(&t, f->nbins);
+		if (f->model)
+			cell(&t, "-");
+		else
+			cell_long(&t, f->n[0]);
+		cell_long(&t, f->n[1]);
+		cell_pct(&t, ratio(f->missing[1], f->n[1]));
+		cellf(&t, "%.3f", f->psi);
+		cell(&t, isnan(f->psi) ? "no data" : f->psi >= r->psi_alert ?
+		    "ALERT" : f->psi >= r->psi_warn ? "warn" : "stable");
+	}
+	table_print(&t, o);
+}
+
+static void
+fill_table(struct lq_report *r, struct lq_buf *o)
+{
+	static const char *const h[] = { "baseline", "current", "filled" };
+	struct grouping g = { 1, (char *[]){ "field" }, NULL, NULL, 0, 0 };
+	struct table t;
+
+	table_init(&t, 1, h, 3, &g);
+	for (int i = 0; i < r->nfill; i++) {
+		struct fill *fl = &r->fill[i];
+		cell(&t, fl->name);
+		if (r->mode == 1 || r->mode == 2)
+			cell_pct(&t, ratio(fl->filled[0], fl->n[0]));
+		else
+			cell(&t, "-");
+		cell_pct(&t, ratio(fl->filled[1], fl->n[1]));
+		cell_long(&t, fl->filled[1]);
+	}
+	table_print(&t, o);
+}
+
+void
+lq_report_text(struct lq_report *r, struct lq_buf *o)
+{
+	struct lq_buf al = LQ_BUF_INIT;
+	char t0[32], t1[32];
+
+	finish(r);
+	lq_buf_addf(o, "%ld leads", r->records);
+	if (r->tmax >= r->tmin) {
+		lq_time_format(t0, sizeof(t0), r->tmin);
+		lq_time_format(t1, sizeof(t1), r->tmax);
+		lq_buf_addf(o, " created %s .. %s (%g weeks)", t0, t1,
+		    lq_report_weeks(r));
+	}
+	lq_buf_adds(o, "\n\nAcceptance and speed to contact\n\n");
+	group_table(r, o, 1);
+	lq_buf_adds(o, "\nOutcomes (high tiers: ");
+	for (int i = 0; i < r->nhigh; i++)
+		lq_buf_addf(o, "%s%s", i ? ", " : "", r->high[i]);
+	lq_buf_adds(o, ")\n\n");
+	group_table(r, o, 2);
+	if (r->nfeat) {
+		lq_buf_adds(o, "\nDrift (population stability index)\n\n");
+		drift_table(r, o);
+	}
+	if (r->nfill) {
+		lq_buf_adds(o, "\nFill rate of enrichment fields\n\n");
+		fill_table(r, o);
+	}
+	if (lq_report_alert_rows(r, &al)) {
+		jv a;
+		lq_buf_adds(o, "\nAlerts\n\n");
+		for (char *p = al.buf; p && *p; ) {
+			char *nl = strchr(p, '\n');
+			a = jv_parse_sized(p, (int)(nl - p));
+			jv m = jv_object_get(jv_copy(a), jv_string("message"));
+			jv l = jv_object_get(a, jv_string("level"));
+			lq_buf_addf(o, "%-6s %s\n", jv_string_value(l),
+			    jv_string_value(m));
+			jv_free(m);
+			jv_free(l);
+			p = nl + 1;
+		}
+	}
+	lq_buf_release(&al);
+}
+
+/* ---- SVG ---- */
+
+static const char *const speed_label[] = {
+	"<1m", "1-5m", "5-15m", "15-60m", "1-4h", "4-24h", "1-3d", ">3d"
+};
+static const double speed_upper[] = {
+	60, 300, 900, 3600, 14400, 86400, 259200, INFINITY
+};
+
+void
+lq_report_svg(struct lq_report *r, struct lq_buf *o)
+{
+	struct agg **v, *tot;
+	size_t n;
+	char note[16][32], *labels[64];
+	const char *notes[16];
+	double val[64], pred[10], obs[10], speed[8] = { 0 };
+
+	finish(r);
+	lq_svg_begin(o, 960, 660, "lq-report: impact of lead qualification");
+
+	/* conversion by tier */
+	lq_report_sort(&r->tiers, &v, &n);
+	if (n > 16)
+		n = 16;
+	for (size_t i = 0; i < n; i++) {
+		labels[i] = v[i]->key;
+		val[i] = ratio(v[i]->won, v[i]->leads);
+		snprintf(note[i], sizeof(note[i]), "n=%ld", v[i]->leads);
+		notes[i] = note[i];
+	}
+	lq_svg_bars(o, 0, 0, 480, 330, "Conversion (won / leads) by tier",
+	    (int)n, (const char *const *)labels, val, notes, 0, LQ_SVG_PCT);
+	free(v);
+
+	/* calibration */
+	for (int i = 0; i < 10; i++) {
+		pred[i] = ratio(r->cal_sum[i], r->cal_n[i]);
+		obs[i] = ratio(r->cal_won[i], r->cal_n[i]);
+	}
+	lq_svg_calibration(o, 480, 0, 480, 330,
+	    "Calibration: observed win share vs predicted", 10, pred, obs,
+	    r->cal_n);
+
+	/* speed to contact */
+	tot = total_agg(r);
+	for (size_t i = 0; i < tot->contact.n; i++) {
+		int k = 0;
+		while (tot->contact.v[i] >= speed_upper[k])
+			k++;
+		speed[k]++;
+	}
+	for (int k = 0; k < 8; k++)
+		speed[k] = tot->contact.n ? speed[k] / (double)tot->contact.n :
+		    NAN;
+	lq_svg_bars(o, 0, 330, 480, 330, "Speed to first contact (share of "
+	    "contacted leads)", tot->contact.n ? 8 : 0, speed_label, speed,
+	    NULL, 0, LQ_SVG_PCT);
+
+	/* weekly SAL rate */
+	lq_report_sort(&r->weeks, &v, &n);
+	if (n > 64)
+		n = 64;
+	for (size_t i = 0; i < n; i++) {
+		size_t kl = strlen(v[i]->key);
+		labels[i] = kl > 5 && v[i]->key[kl - 4] == '-' ?
+		    v[i]->key + kl - 3 : v[i]->key;
+		val[i] = ratio(v[i]->accepted, v[i]->handed);
+	}
+	lq_svg_line(o, 480, 330, 480, 330, "Weekly SAL rate (accepted / "
+	    "handed)", (int)n, (const char *const *)labels, val, 1,
+	    LQ_SVG_PCT);
+	free(v);
+	lq_svg_end(o);
+}
