@@ -183,6 +183,15 @@ int lq_country_resolve(const struct lq_countries *c, const char *country,
     size_t cn, const char *region, size_t rn, const char *phone, size_t pn,
     struct lq_country *out);
 
+/*
+ * Resolve a country from the country-code top-level domain of the email
+ * domain d[0..n) ("example.de" -> DE, source "email"); TLDs commonly sold
+ * as generic ones (.io, .co, .ai, .me, .tv, ...) are ignored.  Returns 1
+ * with *out filled, or 0.
+ */
+int lq_country_by_tld(const struct lq_countries *c, const char *d, size_t n,
+    struct lq_country *out);
+
 /* ---- tables (enrich_table.c) ------------------------------------------ */
 
 enum lq_index { LQ_INDEX_AUTO, LQ_INDEX_MEMORY, LQ_INDEX_SQLITE };

@@ -1,0 +1,639 @@
+/*
+ * enrich.c - the enrich: section and the per-record enrich object.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <jv.h>
+
+#include "lq_enrich.h"
+#include "lq_expr.h"
+#include "lq_yaml.h"
+
+#ifndef LQ_DATADIR
+#define LQ_DATADIR "/usr/local/share/lq/data"
+#endif
+
+enum { M_DOMAIN = 1, M_PARENT = 2, M_NAME = 4 };
+
+/* provenance confidence of each match kind (see lq-enrich(1)) */
+#define CONF_DOMAIN "0.95"
+#define CONF_PARENT "0.8"
+#define CONF_NAME "0.6"
+
+enum { F_EMAIL, F_TITLE, F_COMPANY, F_COUNTRY, F_REGION, F_PHONE, NFIELDS };
+static const char *const field_names[NFIELDS + 1] = { "email", "title",
+	"company", "country", "region", "phone", NULL };
+
+enum { L_FREE, L_DISPOSABLE, L_ROLE, L_TYPO, L_TITLES, L_COUNTRIES, NLISTS };
+static const char *const list_keys[NLISTS] = { "free", "disposable", "role",
+	"typo", "titles", "countries" };
+static const char *const list_files[NLISTS] = { "free-mail.txt",
+	"disposable.txt", "role-prefixes.txt", "typo-targets.txt",
+	"titles.yaml", "countries.tsv" };
+
+struct table {
+	struct lq_etable *t;
+	char *path, *cache;
+	const char *name, *as;
+	int match;		/* M_* allowed */
+	const char **split;
+};
+
+struct lq_enrich {
+	struct lq_ydoc doc;
+	char *dir;		/* the rule file's directory */
+	char *datadir;
+	struct lq_email_lists lists;
+	struct lq_titles *titles;
+	struct lq_countries *countries;
+	const char *field[NFIELDS];
+	struct table *tab;
+	int ntab;
+	struct lq_exprs *x;
+	const char **setname;
+	int nset;
+	/* per-record scratch */
+	struct lq_email em;
+	struct lq_buf v[NFIELDS], scratch, norm, tmp;
+};
+
+/* ---- loading ---------------------------------------------------------- */
+
+static char *
+join(const char *dir, const char *p)
+{
+	struct lq_buf b = LQ_BUF_INIT;
+
+	if (p[0] != '/' && dir && *dir) {
+		lq_buf_adds(&b, dir);
+		lq_buf_addc(&b, '/');
+	}
+	lq_buf_adds(&b, p);
+	return b.buf;
+}
+
+/* err (from a file named at node) gets node's position in front. */
+static int
+at_node(struct lq_enrich *e, const struct lq_ynode *node, struct lq_err *err)
+{
+	char msg[sizeof(err->msg)];
+
+	snprintf(msg, sizeof(msg), "%s", err->msg);
+	if (!node)
+		return lq_err_set(err, LQ_EXIT_USAGE, "%s (data directory %s; "
+		    "set data: in the enrich section or LQ_DATADIR)", msg,
+		    e->datadir);
+	return lq_yerr(&e->doc, node, err, "%s", msg);
+}
+
+static int
+load_lists(struct lq_enrich *e, struct lq_ynode *root, struct lq_err *err)
+{
+	for (int i = 0; i < NLISTS; i++) {
+		struct lq_ynode *c = root ? lq_ymap_get(root, list_keys[i]) :
+		    NULL;
+		const char *s;
+		char *p;
+		int rc = 0;
+		if (c) {
+			if (lq_ystr(&e->doc, c, list_keys[i], &s, err))
+				return -1;
+			p = join(e->dir, s);
+		} else {
+			p = join(e->datadir, list_files[i]);
+		}
+		switch (i) {
+		case L_FREE:
+			rc = lq_smap_load_list(&e->lists.free, p, err) < 0;
+			break;
+		case L_DISPOSABLE:
+			rc = lq_smap_load_list(&e->lists.disposable, p, err) < 0;
+			break;
+		case L_ROLE:
+			rc = lq_smap_load_list(&e->lists.role, p, err) < 0;
+			break;
+		case L_TYPO: {
+			struct lq_smap m;
+			lq_smap_init(&m);
+			if ((rc = lq_smap_load_list(&m, p, err) < 0))
+				break;
+			e->lists.typo = calloc(m.n + 1, sizeof(char *));
+			for (size_t k = 0; k < m.cap; k++)
+				if (m.k[k]) {
+					e->lists.typo[e->lists.ntypo++] = m.k[k];
+					m.k[k] = NULL;
+				}
+			lq_smap_release(&m);
+			break;
+		}
+		case L_TITLES:
+			rc = !(e->titles = lq_titles_load(p, err));
+			break;
+		case L_COUNTRIES:
+			rc = !(e->countries = lq_countries_load(p, err));
+			break;
+		}
+		free(p);
+		if (rc)
+			return at_node(e, c, err);
+	}
+	return 0;
+}
+
+static int
+load_fields(struct lq_enrich *e, struct lq_ynode *c, struct lq_err *err)
+{
+	for (int i = 0; i < NFIELDS; i++)
+		e->field[i] = field_names[i];
+	if (!c)
+		return 0;
+	if (lq_ymap_check(&e->doc, c, "fields", field_names, err))
+		return -1;
+	for (int i = 0; i < NFIELDS; i++) {
+		struct lq_ynode *v = lq_ymap_get(c, field_names[i]);
+		if (v && lq_ystr(&e->doc, v, field_names[i], &e->field[i], err))
+			return -1;
+	}
+	return 0;
+}
+
+static int
+load_table(struct lq_enrich *e, struct lq_ynode *n, struct lq_buf *warn,
+    struct lq_err *err)
+{
+	static const char *const keys[] = { "name", "path", "as", "key",
+		"name_column", "split", "index", "cache", "duplicates", "match",
+		"description", NULL };
+	struct lq_ydoc *d = &e->doc;
+	struct table *t = &e->tab[e->ntab];
+	struct lq_etable_opts o;
+	struct lq_ynode *c;
+	const char *s;
+
+	memset(&o, 0, sizeof(o));
+	if (lq_ymap_check(d, n, "a table", keys, err))
+		return -1;
+	if (!(c = lq_ymap_get(n, "name")) || lq_ystr(d, c, "name", &t->name,
+	    err))
+		return c ? -1 : lq_yerr(d, n, err, "table without a name");
+	for (int i = 0; i < e->ntab; i++)
+		if (!strcmp(e->tab[i].name, t->name))
+			return lq_yerr(d, c, err, "duplicate table name '%s'",
+			    t->name);
+	if (!(c = lq_ymap_get(n, "path")))
+		return lq_yerr(d, n, err, "table '%s' has no path", t->name);
+	if (lq_ystr(d, c, "path", &s, err))
+		return -1;
+	struct lq_ynode *pathnode = c;
+	t->path = join(e->dir, s);
+	t->as = t->name;
+	if ((c = lq_ymap_get(n, "as")) && lq_ystr(d, c, "as", &t->as, err))
+		return -1;
+	for (int i = 0; i < e->ntab; i++)
+		if (!strcmp(e->tab[i].as, t->as))
+			return lq_yerr(d, c ? c : n, err, "two tables write "
+			    "'%s' (set as:)", t->as);
+	o.key = "domain";
+	if ((c = lq_ymap_get(n, "key")) && lq_ystr(d, c, "key", &o.key, err))
+		return -1;
+	if ((c = lq_ymap_get(n, "name_column")) && lq_ystr(d, c,
+	    "name_column", &o.namecol, err))
+		return -1;
+	if ((c = lq_ymap_get(n, "split"))) {
+		if (lq_yexpect(d, c, LQ_Y_SEQ, "split", err))
+			return -1;
+		t->split = calloc(c->n + 1, sizeof(char *));
+		for (size_t i = 0; i < c->n; i++)
+			if (lq_ystr(d, c->items[i], "split", &t->split[i], err))
+				return -1;
+		o.split = t->split;
+		o.nsplit = (int)c->n;
+	}
+	if ((c = lq_ymap_get(n, "index"))) {
+		if (lq_ystr(d, c, "index", &s, err))
+			return -1;
+		if (!strcmp(s, "auto"))
+			o.index = LQ_INDEX_AUTO;
+		else if (!strcmp(s, "memory"))
+			o.index = LQ_INDEX_MEMORY;
+		else if (!strcmp(s, "sqlite"))
+			o.index = LQ_INDEX_SQLITE;
+		else
+			return lq_yerr(d, c, err, "index must be auto, memory "
+			    "or sqlite, not '%s'", s);
+	}
+	if ((c = lq_ymap_get(n, "cache"))) {
+		if (lq_ystr(d, c, "cache", &s, err))
+			return -1;
+		t->cache = join(e->dir, s);
+		o.cache = t->cache;
+	}
+	if ((c = lq_ymap_get(n, "duplicates"))) {
+		if (lq_ystr(d, c, "duplicates", &s, err))
+			return -1;
+		if (!strcmp(s, "first"))
+			o.dups = LQ_DUPS_FIRST;
+		else if (!strcmp(s, "last"))
+			o.dups = LQ_DUPS_LAST;
+		else if (!strcmp(s, "error"))
+			o.dups = LQ_DUPS_ERROR;
+		else
+			return lq_yerr(d, c, err, "duplicates must be first, "
+			    "last or error, not '%s'", s);
+	}
+	t->match = M_DOMAIN | M_PARENT | (o.namecol ? M_NAME : 0);
+	if ((c = lq_ymap_get(n, "match"))) {
+		if (lq_yexpect(d, c, LQ_Y_SEQ, "match", err))
+			return -1;
+		t->match = 0;
+		for (size_t i = 0; i < c->n; i++) {
+			if (lq_ystr(d, c->items[i], "match", &s, err))
+				return -1;
+			if (!strcmp(s, "domain"))
+				t->match |= M_DOMAIN;
+			else if (!strcmp(s, "parent-domain"))
+				t->match |= M_PARENT;
+			else if (!strcmp(s, "name") && o.namecol)
+				t->match |= M_NAME;
+			else
+				return lq_yerr(d, c->items[i], err, "match: "
+				    "expected domain, parent-domain or name "
+				    "(name needs name_column), not '%s'", s);
+		}
+	}
+	o.name = t->name;
+	o.path = t->path;
+	e->ntab++;
+	if (!(t->t = lq_etable_open(&o, warn, err)))
+		return at_node(e, pathnode, err);
+	return 0;
+}
+
+static int
+load_set(struct lq_enrich *e, struct lq_ynode *c, struct lq_err *err)
+{
+	struct lq_ydoc *d = &e->doc;
+
+	if (lq_yexpect(d, c, LQ_Y_MAP, "set", err))
+		return -1;
+	e->setname = calloc(c->n + 1, sizeof(char *));
+	for (size_t i = 0; i < c->n; i++) {
+		struct lq_ynode *v = c->items[i];
+		struct lq_expr_src src;
+		const char *text, *name = c->keys[i]->str;
+		if (!strcmp(name, "email") || !strcmp(name, "title") ||
+		    !strcmp(name, "country") || !strcmp(name, "errors"))
+			return lq_yerr(d, c->keys[i], err, "set: '%s' is "
+			    "written by lq-enrich itself", name);
+		for (int k = 0; k < e->ntab; k++)
+			if (!strcmp(name, e->tab[k].as))
+				return lq_yerr(d, c->keys[i], err, "set: '%s' "
+				    "is written by table '%s'", name,
+				    e->tab[k].name);
+		if (lq_ystr(d, v, name, &text, err))
+			return -1;
+		if (!*text)
+			return lq_yerr(d, v, err, "set: '%s' is empty", name);
+		src.file = d->file;
+		lq_ynode_text_pos(d, v, &src.line, &src.col);
+		src.block = v->style == LQ_Y_LITERAL;
+		if (src.block)
+			src.line--;
+		if (lq_exprs_add(e->x, text, &src, err) < 0)
+			return -1;
+		e->setname[e->nset++] = name;
+	}
+	return lq_exprs_compile(e->x, err);
+}
+
+static int
+load(struct lq_enrich *e, const char *path, struct lq_buf *warn,
+    struct lq_err *err)
+{
+	static const char *const top[] = { "data", "free", "disposable",
+		"role", "typo", "titles", "countries", "fields", "tables",
+		"set", "description", NULL };
+	struct lq_ydoc *d = &e->doc;
+	struct lq_ynode *root, *c;
+	const char *s, *slash;
+
+	if (lq_config_section(d, path, "enrich", &root, err))
+		return -1;
+	if (lq_ynull(root))
+		root = NULL;
+	else if (lq_ymap_check(d, root, "the enrich section", top, err))
+		return -1;
+	slash = strrchr(path, '/');
+	e->dir = slash ? strndup(path, (size_t)(slash - path)) : strdup(".");
+	if (root && (c = lq_ymap_get(root, "data"))) {
+		if (lq_ystr(d, c, "data", &s, err))
+			return -1;
+		e->datadir = join(e->dir, s);
+	} else {
+		e->datadir = strdup(getenv("LQ_DATADIR") ? getenv("LQ_DATADIR")
+		    : LQ_DATADIR);
+	}
+	if (load_lists(e, root, err) ||
+	    load_fields(e, root ? lq_ymap_get(root, "fields") : NULL, err))
+		return -1;
+	if (root && (c = lq_ymap_get(root, "tables"))) {
+		if (lq_yexpect(d, c, LQ_Y_SEQ, "tables", err))
+			return -1;
+		e->tab = calloc(c->n + 1, sizeof(*e->tab));
+		for (size_t i = 0; i < c->n; i++)
+			if (load_table(e, c->items[i], warn, err))
+				return -1;
+	}
+	if (root && (c = lq_ymap_get(root, "set")))
+		return load_set(e, c, err);
+	return 0;
+}
+
+struct lq_enrich *
+lq_enrich_load(const char *path, struct lq_buf *warn, struct lq_err *err)
+{
+	struct lq_enrich *e = calloc(1, sizeof(*e));
+
+	if (!e)
+		abort();
+	e->x = lq_exprs_new();
+	lq_email_init(&e->em);
+	if (load(e, path, warn, err)) {
+		lq_enrich_free(e);
+		return NULL;
+	}
+	return e;
+}
+
+void
+lq_enrich_free(struct lq_enrich *e)
+{
+	if (!e)
+		return;
+	for (int i = 0; e->tab && i <= e->ntab; i++) {
+		lq_etable_free(e->tab[i].t);
+		free(e->tab[i].path);
+		free(e->tab[i].cache);
+		free(e->tab[i].split);
+	}
+	free(e->tab);
+	free(e->setname);
+	lq_exprs_free(e->x);
+	lq_email_lists_release(&e->lists);
+	lq_titles_free(e->titles);
+	lq_countries_free(e->countries);
+	lq_email_release(&e->em);
+	for (int i = 0; i < NFIELDS; i++)
+		lq_buf_release(&e->v[i]);
+	lq_buf_release(&e->scratch);
+	lq_buf_release(&e->norm);
+	lq_buf_release(&e->tmp);
+	free(e->dir);
+	free(e->datadir);
+	lq_yaml_release(&e->doc);
+	free(e);
+}
+
+/* ---- evaluation ------------------------------------------------------- */
+
+static void
+add_bool(struct lq_buf *out, const char *name, int v)
+{
+	lq_buf_adds(out, name);
+	lq_buf_adds(out, v ? "true" : "false");
+}
+
+static void
+email_json(struct lq_enrich *e, struct lq_buf *out, int present)
+{
+	struct lq_email *m = &e->em;
+
+	lq_buf_adds(out, "\"email\":");
+	if (!present) {
+		lq_buf_adds(out, "null");
+		return;
+	}
+	if (!m->valid) {
+		lq_buf_adds(out, "{\"valid\":false,\"problem\":");
+		lq_buf_json_strs(out, m->problem);
+		lq_buf_adds(out, ",\"domain\":null,\"free\":null,"
+		    "\"disposable\":null,\"role\":null,\"typo_of\":null}");
+		return;
+	}
+	lq_buf_adds(out, "{\"valid\":true,\"domain\":");
+	lq_buf_json_str(out, m->domain.buf, m->domain.len);
+	if (m->udomain.len) {
+		lq_buf_adds(out, ",\"domain_unicode\":");
+		lq_buf_json_str(out, m->udomain.buf, m->udomain.len);
+	}
+	add_bool(out, ",\"free\":", m->free);
+	add_bool(out, ",\"disposable\":", m->disposable);
+	add_bool(out, ",\"role\":", m->role);
+	lq_buf_adds(out, ",\"typo_of\":");
+	if (m->typo_of)
+		lq_buf_json_strs(out, m->typo_of);
+	else
+		lq_buf_adds(out, "null");
+	lq_buf_addc(out, '}');
+}
+
+static void
+country_json(struct lq_buf *out, const struct lq_country *c)
+{
+	lq_buf_adds(out, ",\"country\":{\"code\":");
+	lq_buf_json_strs(out, c->code);
+	lq_buf_adds(out, ",\"name\":");
+	lq_buf_json_strs(out, c->name);
+	lq_buf_adds(out, ",\"tz\":");
+	if (c->tz)
+		lq_buf_json_strs(out, c->tz);
+	else
+		lq_buf_adds(out, "null");
+	lq_buf_adds(out, ",\"source\":");
+	lq_buf_json_strs(out, c->source);
+	lq_buf_addc(out, '}');
+}
+
+/* Look up one table; appends ,"as":{...} (or null). */
+static void
+lookup(struct lq_enrich *e, struct table *t, int company_domain,
+    struct lq_buf *out)
+{
+	const char *kind = NULL, *conf = NULL, *d = e->em.domain.buf;
+	size_t dn = e->em.domain.len, mark;
+
+	lq_buf_addc(out, ',');
+	lq_buf_json_strs(out, t->as);
+	lq_buf_adds(out, ":{");
+	mark = out->len;
+	if (company_domain && (t->match & M_DOMAIN) &&
+	    lq_etable_get(t->t, 0, d, dn, out)) {
+		kind = "domain";
+		conf = CONF_DOMAIN;
+	} else if (company_domain && (t->match & M_PARENT)) {
+		const char *dot;
+		while ((dot = memchr(d, '.', dn)) &&
+		    memchr(dot + 1, '.', dn - (size_t)(dot + 1 - d))) {
+			dn -= (size_t)(dot + 1 - d);
+			d = dot + 1;
+			if (lq_etable_get(t->t, 0, d, dn, out)) {
+				kind = "parent-domain";
+				conf = CONF_PARENT;
+				break;
+			}
+		}
+	}
+	if (!kind && !company_domain && (t->match & M_NAME) && e->norm.len &&
+	    lq_etable_get(t->t, 1, e->norm.buf, e->norm.len, out)) {
+		kind = "name";
+		conf = CONF_NAME;
+	}
+	if (!kind) {
+		out->len = mark - 1;
+		lq_buf_adds(out, "null");
+		return;
+	}
+	if (out->len > mark)
+		lq_buf_addc(out, ',');
+	lq_buf_adds(out, "\"source\":");
+	lq_buf_json_strs(out, t->name);
+	lq_buf_adds(out, ",\"match\":\"");
+	lq_buf_adds(out, kind);
+	lq_buf_adds(out, "\",\"confidence\":");
+	lq_buf_adds(out, conf);
+	lq_buf_addc(out, '}');
+}
+
+/* Run the set: expressions; appends their members and errors. */
+static int
+derive(struct lq_enrich *e, const char *line, size_t len, const char *key,
+    struct lq_buf *out, size_t start, struct lq_err *err)
+{
+	jv rec = lq_expr_parse_record(line, len), res, mine;
+	int nerr = 0;
+
+	lq_buf_addc(out, '}');
+	mine = jv_parse_sized(out->buf + start, (int)(out->len - start));
+	out->len--;
+	if (!jv_is_valid(rec) || !jv_is_valid(mine)) {
+		jv m = jv_invalid_get_msg(jv_is_valid(rec) ? mine : rec);
+		lq_err_set(err, LQ_EXIT_RECORDS, "cannot evaluate: %s",
+		    jv_get_kind(m) == JV_KIND_STRING ? jv_string_value(m) :
+		    "parse error");
+		jv_free(m);
+		jv_free(jv_is_valid(rec) ? rec : mine);
+		return -1;
+	}
+	rec = jv_object_set(rec, jv_string(key), mine);
+	res = lq_exprs_run(e->x, rec);
+	if (!jv_is_valid(res)) {
+		jv m = jv_invalid_get_msg(res);
+		lq_err_set(err, LQ_EXIT_RECORDS, "set: %s",
+		    jv_get_kind(m) == JV_KIND_STRING ? jv_string_value(m) :
+		    "failed");
+		jv_free(m);
+		return -1;
+	}
+	lq_buf_reset(&e->tmp);
+	for (int i = 0; i < e->nset; i++) {
+		jv outs = lq_exprs_outputs(res, i);
+		lq_buf_addc(out, ',');
+		lq_buf_json_strs(out, e->setname[i]);
+		lq_buf_addc(out, ':');
+		if (!jv_is_valid(outs)) {
+			jv m = jv_invalid_get_msg(outs);
+			lq_buf_adds(out, "null");
+			lq_buf_adds(&e->tmp, nerr++ ? "," : "");
+			lq_buf_json_strs(&e->tmp, e->setname[i]);
+			lq_buf_addc(&e->tmp, ':');
+			lq_buf_json_strs(&e->tmp, jv_get_kind(m) ==
+			    JV_KIND_STRING ? jv_string_value(m) : "error");
+			jv_free(m);
+			continue;
+		}
+		if (jv_array_length(jv_copy(outs)) > 0) {
+			jv s = jv_dump_string(jv_array_get(jv_copy(outs), 0), 0);
+			lq_buf_adds(out, jv_string_value(s));
+			jv_free(s);
+		} else {
+			lq_buf_adds(out, "null");
+		}
+		jv_free(outs);
+	}
+	if (nerr) {
+		lq_buf_adds(out, ",\"errors\":{");
+		lq_buf_add(out, e->tmp.buf, e->tmp.len);
+		lq_buf_addc(out, '}');
+	}
+	jv_free(res);
+	return 0;
+}
+
+int
+lq_enrich_eval(struct lq_enrich *e, const char *line, size_t len,
+    const struct lq_scan *s, const char *key, struct lq_buf *out,
+    struct lq_err *err)
+{
+	int have[NFIELDS];
+	size_t start = out->len;
+	struct lq_country cty;
+	const char *sen, *dep;
+
+	for (int i = 0; i < NFIELDS; i++) {
+		long k = lq_scan_find(s, line, e->field[i],
+		    strlen(e->field[i]));
+		lq_buf_reset(&e->v[i]);
+		have[i] = k >= 0 && s->m[k].vkind == LQ_J_STRING;
+		if (have[i])
+			lq_json_unescape(&e->v[i], line + s->m[k].vstart,
+			    s->m[k].vend - s->m[k].vstart);
+		if (!e->v[i].buf)
+			lq_buf_adds(&e->v[i], "");
+	}
+	lq_buf_addc(out, '{');
+	if (have[F_EMAIL])
+		lq_email_parse(&e->em, e->v[F_EMAIL].buf, e->v[F_EMAIL].len,
+		    &e->lists);
+	email_json(e, out, have[F_EMAIL]);
+
+	lq_buf_adds(out, ",\"title\":{\"seniority\":");
+	if (have[F_TITLE] && e->v[F_TITLE].len) {
+		lq_titles_classify(e->titles, e->v[F_TITLE].buf,
+		    e->v[F_TITLE].len, &e->scratch, &sen, &dep);
+	} else {
+		sen = "unknown";
+		dep = NULL;
+	}
+	lq_buf_json_strs(out, sen);
+	lq_buf_adds(out, ",\"department\":");
+	if (dep)
+		lq_buf_json_strs(out, dep);
+	else
+		lq_buf_adds(out, "null");
+	lq_buf_addc(out, '}');
+
+	int company_domain = have[F_EMAIL] && e->em.valid && !e->em.free &&
+	    !e->em.disposable && !e->em.typo_of;
+	if (lq_country_resolve(e->countries, e->v[F_COUNTRY].buf,
+	    e->v[F_COUNTRY].len, e->v[F_REGION].buf, e->v[F_REGION].len,
+	    e->v[F_PHONE].buf, e->v[F_PHONE].len, &cty) ||
+	    (company_domain && lq_country_by_tld(e->countries,
+	    e->em.domain.buf, e->em.domain.len, &cty)))
+		country_json(out, &cty);
+	else
+		lq_buf_adds(out, ",\"country\":null");
+
+	lq_buf_reset(&e->norm);
+	if (have[F_COMPANY])
+		lq_name_normalise(&e->norm, e->v[F_COMPANY].buf,
+		    e->v[F_COMPANY].len);
+	for (int i = 0; i < e->ntab; i++)
+		lookup(e, &e->tab[i], company_domain, out);
+	if (e->nset && derive(e, line, len, key, out, start, err)) {
+		out->len = start;
+		return -1;
+	}
+	lq_buf_addc(out, '}');
+	return 0;
+}
