@@ -12,7 +12,7 @@
 #include "lqcmd.h"
 
 const char *lqcmd_name = "lq";
-struct lq_writer lqcmd_out = { 1, LQ_BUF_INIT, 0 };
+struct lq_writer lqcmd_out = { 1, LQ_BUF_INIT, 0, NULL, NULL };
 
 void
 lqcmd_warn(const char *fmt, ...)

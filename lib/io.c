@@ -146,6 +146,8 @@ lq_writer_init(struct lq_writer *w, int fd)
 	w->fd = fd;
 	lq_buf_init(&w->out);
 	w->failed_errno = 0;
+	w->before_write = NULL;
+	w->before_arg = NULL;
 }
 
 int
@@ -155,6 +157,11 @@ lq_writer_flush(struct lq_writer *w)
 
 	if (w->failed_errno)
 		return -1;
+	if (w->out.len && w->before_write &&
+	    w->before_write(w->before_arg) < 0) {
+		w->failed_errno = EIO;
+		return -1;
+	}
 	while (off < w->out.len) {
 		ssize_t n = write(w->fd, w->out.buf + off, w->out.len - off);
 		if (n < 0) {

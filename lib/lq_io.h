@@ -49,6 +49,13 @@ struct lq_writer {
 	int fd;
 	struct lq_buf out;
 	int failed_errno;	/* errno of the first failed write, or 0 */
+	/*
+	 * Optional: called before pending bytes are written out; a tool
+	 * that must make something durable first (lq-route commits its
+	 * ledger) does it here.  Returning -1 fails the write (EIO).
+	 */
+	int (*before_write)(void *);
+	void *before_arg;
 };
 
 /* Initialise a writer on fd. */
