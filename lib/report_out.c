@@ -587,7 +587,7 @@ void
 lq_report_svg(struct lq_report *r, struct lq_buf *o)
 {
 	struct agg **v, *tot;
-	size_t n;
+	size_t n, skip;
 	char note[16][32], *labels[64];
 	const char *notes[16];
 	double val[64], pred[10], obs[10], speed[8] = { 0 };
@@ -635,13 +635,16 @@ lq_report_svg(struct lq_report *r, struct lq_buf *o)
 
 	/* weekly SAL rate */
 	lq_report_sort(&r->weeks, &v, &n);
-	if (n > 64)
-		n = 64;
+	if (n && !strcmp(v[n - 1]->key, NONE_LABEL))
+		n--;		/* no created_at: not on the time line */
+	skip = n > 64 ? n - 64 : 0;	/* the most recent 64 weeks */
+	n -= skip;
 	for (size_t i = 0; i < n; i++) {
-		size_t kl = strlen(v[i]->key);
-		labels[i] = kl > 5 && v[i]->key[kl - 4] == '-' ?
-		    v[i]->key + kl - 3 : v[i]->key;
-		val[i] = ratio(v[i]->accepted, v[i]->handed);
+		struct agg *a = v[skip + i];
+		size_t kl = strlen(a->key);
+		labels[i] = kl > 5 && a->key[kl - 4] == '-' ?
+		    a->key + kl - 3 : a->key;
+		val[i] = ratio(a->accepted, a->handed);
 	}
 	lq_svg_line(o, 480, 330, 480, 330, "Weekly SAL rate (accepted / "
 	    "handed)", (int)n, (const char *const *)labels, val, 1,

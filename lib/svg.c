@@ -71,7 +71,7 @@ static void
 fmt_val(char *buf, size_t n, double v, enum lq_svg_fmt fmt)
 {
 	if (fmt == LQ_SVG_PCT)
-		snprintf(buf, n, "%.0f%%", v * 100);
+		snprintf(buf, n, "%.3g%%", v * 100);
 	else if (fabs(v) >= 1e6)
 		snprintf(buf, n, "%.1fM", v / 1e6);
 	else if (fabs(v) >= 1e4)
@@ -91,7 +91,8 @@ nice_max(double m, enum lq_svg_fmt fmt)
 	if (!(m > 0))
 		return 1;
 	if (fmt == LQ_SVG_PCT && m <= 1)
-		return m > 0.5 ? 1 : ceil(m * 10 + 1e-9) / 10;
+		return m > 0.2 ? ceil(m / 0.2 - 1e-9) * 0.2 :
+		    ceil(m / 0.04 - 1e-9) * 0.04;
 	p = pow(10, floor(log10(m)));
 	f = m / p;
 	f = f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10;
@@ -141,7 +142,7 @@ lq_svg_bars(struct lq_buf *b, double x, double y, double w, double h,
 	for (int i = 0; i < n; i++)
 		if (!isnan(v[i]) && v[i] > m)
 			m = v[i];
-	ymax = nice_max(ymax > 0 ? ymax : m, fmt);
+	ymax = nice_max(ymax > 0 ? ymax : m * 1.08, fmt);
 	frame(b, x, y, w, h, title, ymax, fmt, &px, &py, &pw, &ph);
 	if (n == 0) {
 		no_data(b, px, py, pw, ph);
@@ -184,7 +185,7 @@ lq_svg_line(struct lq_buf *b, double x, double y, double w, double h,
 	for (int i = 0; i < n; i++)
 		if (!isnan(v[i]) && v[i] > m)
 			m = v[i];
-	ymax = nice_max(ymax > 0 ? ymax : m, fmt);
+	ymax = nice_max(ymax > 0 ? ymax : m * 1.08, fmt);
 	frame(b, x, y, w, h, title, ymax, fmt, &px, &py, &pw, &ph);
 	if (n == 0) {
 		no_data(b, px, py, pw, ph);
