@@ -154,7 +154,7 @@ header(struct opts *o, struct lq_csv *c, struct lq_csv_shape *sh,
 		renamed = NULL;
 	}
 	for (i = 0; renamed && i < c->nf; i++)
-		if (!o->quiet) {
+		if (renamed[i] && !o->quiet) {
 			size_t n;
 			const char *p = lq_csv_field(c, i, &n);
 			lqcmd_warn("%s:%ld: column %zu: %s header name%s%.*s%s, "
@@ -164,7 +164,7 @@ header(struct opts *o, struct lq_csv *c, struct lq_csv_shape *sh,
 		}
 	lq_csv_shape_init(sh, names, c->nf, o->nest, &clash);
 	for (i = 0; clash && i < c->nf; i++)
-		if (!o->quiet)
+		if (clash[i] && !o->quiet)
 			lqcmd_warn("%s:%ld: column %zu: '%s' not nested: a "
 			    "prefix of it is a column too", c->name, c->line,
 			    i + 1, names[i]);

@@ -420,6 +420,7 @@ lq_email_parse(struct lq_email *m, const char *s, size_t n,
 		    m->domain.len, NULL);
 	m->role = m->local.len && lq_smap_get(&lists->role, m->local.buf,
 	    m->local.len, NULL);
-	if (!m->free && !m->disposable)
+	/* typo domains are often registered as disposable traps: check them */
+	if (!m->free)
 		m->typo_of = typo_of(lists, m->domain.buf, m->domain.len);
 }
