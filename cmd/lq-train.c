@@ -1,0 +1,281 @@
+/*
+ * lq-train - learn a calibrated lead model from won/lost history.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lq_train.h"
+#include "lqcmd.h"
+
+static const char usage[] =
+    "[-q] -l LABEL [-r RULES] [--cv K] [--holdout EXPR] [--time-field F]\n"
+    "       [--exclude GLOB] [--include GLOB] [--C C | --lambda L]\n"
+    "       [--report FILE] [--rejects FILE] [--strict] [FILE ...]";
+
+static const char help[] =
+"usage: lq-train [options] -l LABEL [FILE ...] > model.yaml\n"
+"Learn an L2-regularised logistic regression from NDJSON history (FILEs or\n"
+"standard input) and write the model (YAML) to standard output.\n"
+"\n"
+"  -l, --label EXPR       jq expression: true (won), false (lost), null (skip)\n"
+"  -r, --rules FILE       rule file: score: signals become features, train:\n"
+"                         adds jq features, exclude and include lists\n"
+"  -o, --output FILE      write the model to FILE instead of standard output\n"
+"      --cv K             K-fold cross validation (default 5)\n"
+"      --holdout EXPR     jq predicate marking test rows (evaluated only)\n"
+"      --time-field F     timestamp field: date span; latest 20% is the test set\n"
+"      --exclude GLOB     leave out features whose name matches (repeatable)\n"
+"      --include GLOB     use only features whose name matches (repeatable)\n"
+"      --C C              inverse L2 strength (as scikit-learn); --lambda 1/C\n"
+"      --lambda L         L2 strength (default: chosen by cross validation)\n"
+"      --l1-precision P   precision target of tier L1 (default 0.8)\n"
+"      --l4-rate R        L4 converts at most R (default: half the base rate)\n"
+"      --min-count N      levels seen fewer times pool into (other) (default 10)\n"
+"      --max-levels N     at most N levels per feature, 0 no limit (default 100)\n"
+"      --numeric MODE     robust (default: log for heavy tails, median/IQR,\n"
+"                         clipped) or standard (mean/sd, as scikit-learn)\n"
+"      --report FILE      write the evaluation as NDJSON to FILE\n"
+"      --rejects FILE     append bad input lines to FILE\n"
+"      --strict           stop at the first bad record\n"
+"  -q, --quiet            no report on standard error\n"
+"  -h, --help             this help\n"
+"  -V, --version          version\n"
+"\n"
+"Exit status: 0 model written, 1 some records rejected or an I/O error,\n"
+"2 usage or rule file error.  See lq-train(1).\n";
+
+enum { O_CV = 0x100, O_HOLDOUT, O_TIME, O_EXCLUDE, O_INCLUDE, O_C, O_LAMBDA,
+	O_L1, O_L4, O_MINCOUNT, O_MAXLEV, O_NUMERIC, O_REPORT, O_REJECTS,
+	O_STRICT };
+
+struct args {
+	struct lq_train_opts o;
+	const char *output, *report, *rejects;
+	int quiet, strict;
+	const char **excl, **incl;
+};
+
+static double
+num_arg(const char *opt, const char *s, double lo, double hi)
+{
+	char *end;
+	double v = strtod(s, &end);
+
+	if (!*s || *end || !(v >= lo && v <= hi))
+		lqcmd_die(LQ_EXIT_USAGE, "%s: bad value '%s'", opt, s);
+	return v;
+}
+
+static void
+parse_args(struct args *a, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "label", required_argument, NULL, 'l' },
+		{ "rules", required_argument, NULL, 'r' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "cv", required_argument, NULL, O_CV },
+		{ "holdout", required_argument, NULL, O_HOLDOUT },
+		{ "time-field", required_argument, NULL, O_TIME },
+		{ "exclude", required_argument, NULL, O_EXCLUDE },
+		{ "include", required_argument, NULL, O_INCLUDE },
+		{ "C", required_argument, NULL, O_C },
+		{ "lambda", required_argument, NULL, O_LAMBDA },
+		{ "l1-precision", required_argument, NULL, O_L1 },
+		{ "l4-rate", required_argument, NULL, O_L4 },
+		{ "min-count", required_argument, NULL, O_MINCOUNT },
+		{ "max-levels", required_argument, NULL, O_MAXLEV },
+		{ "numeric", required_argument, NULL, O_NUMERIC },
+		{ "report", required_argument, NULL, O_REPORT },
+		{ "rejects", required_argument, NULL, O_REJECTS },
+		{ "strict", no_argument, NULL, O_STRICT },
+		{ NULL, 0, NULL, 0 }
+	};
+	int ch;
+
+	lq_train_opts_init(&a->o);
+	a->excl = calloc((size_t)argc + 1, sizeof(char *));
+	a->incl = calloc((size_t)argc + 1, sizeof(char *));
+	a->o.exclude = a->excl;
+	a->o.include = a->incl;
+	while ((ch = getopt_long(argc, argv, "hVql:r:o:", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'h':
+			fputs(help, stdout);
+			exit(lqcmd_finish(0));
+		case 'V':
+			lqcmd_version();
+		case 'q': a->quiet = 1; break;
+		case 'l': a->o.label = optarg; break;
+		case 'r': a->o.rules = optarg; break;
+		case 'o': a->output = optarg; break;
+		case O_CV: a->o.folds = (int)num_arg("--cv", optarg, 2, 100);
+			break;
+		case O_HOLDOUT: a->o.holdout = optarg; break;
+		case O_TIME: a->o.time_field = optarg; break;
+		case O_EXCLUDE: a->excl[a->o.nexclude++] = optarg; break;
+		case O_INCLUDE: a->incl[a->o.ninclude++] = optarg; break;
+		case O_C: a->o.lambda = 1 / num_arg("--C", optarg, 1e-12, 1e12);
+			break;
+		case O_LAMBDA: a->o.lambda = num_arg("--lambda", optarg, 0,
+		    1e12);
+			break;
+		case O_L1: a->o.l1_precision = num_arg("--l1-precision",
+		    optarg, 0, 1);
+			break;
+		case O_L4: a->o.l4_rate = num_arg("--l4-rate", optarg, 0, 1);
+			break;
+		case O_MINCOUNT: a->o.min_count = (int)num_arg("--min-count",
+		    optarg, 1, 1e9);
+			break;
+		case O_MAXLEV: a->o.max_levels = (int)num_arg("--max-levels",
+		    optarg, 0, 1e9);
+			break;
+		case O_NUMERIC:
+			if (strcmp(optarg, "robust") && strcmp(optarg,
+			    "standard"))
+				lqcmd_die(LQ_EXIT_USAGE, "--numeric: robust or "
+				    "standard, not '%s'", optarg);
+			a->o.standard = !strcmp(optarg, "standard");
+			break;
+		case O_REPORT: a->report = optarg; break;
+		case O_REJECTS: a->rejects = optarg; break;
+		case O_STRICT: a->strict = 1; break;
+		default:
+			lqcmd_usage(usage);
+		}
+	}
+}
+
+/* Read every record of the operands into t.  Returns the exit status. */
+static int
+read_inputs(struct lq_train *t, const struct args *a, char **files, int n)
+{
+	struct lq_scan scan = LQ_SCAN_INIT;
+	struct lq_err err;
+	FILE *rej = NULL;
+	char *line, *dash = "-";
+	size_t len;
+	long bad = 0;
+	int status = 0, r;
+
+	if (a->rejects && !(rej = fopen(a->rejects, "a")))
+		lqcmd_die(LQ_EXIT_RECORDS, "%s: %s", a->rejects,
+		    strerror(errno));
+	if (!n) {
+		files = &dash;
+		n = 1;
+	}
+	for (int i = 0; i < n && !(status && a->strict); i++) {
+		struct lq_reader rd;
+		lq_err_clear(&err);
+		if (lq_reader_open(&rd, files[i], &err)) {
+			lqcmd_warn("%s", err.msg);
+			status = 1;
+			continue;
+		}
+		while ((r = lq_reader_next(&rd, &line, &len, &err)) == 1) {
+			if (!len)
+				continue;
+			if (!lq_json_scan(&scan, line, len, &err) &&
+			    scan.kind != LQ_J_OBJECT)
+				lq_err_set(&err, 1, "not a JSON object");
+			else if (!err.code && lq_train_add(t, line, len,
+			    &err) >= 0)
+				continue;
+			lqcmd_warn("%s:%ld: %s", rd.name, rd.lineno, err.msg);
+			lq_err_clear(&err);
+			if (rej) {
+				fwrite(line, 1, len, rej);
+				fputc('\n', rej);
+			}
+			bad++;
+			status = 1;
+			if (a->strict)
+				break;
+		}
+		if (r < 0) {
+			lqcmd_warn("%s", err.msg);
+			status = 1;
+		}
+		lq_reader_close(&rd);
+	}
+	if (rej && fclose(rej))
+		lqcmd_die(LQ_EXIT_RECORDS, "%s: write error", a->rejects);
+	lq_scan_release(&scan);
+	if (bad && !a->quiet)
+		lqcmd_warn("%ld bad records", bad);
+	return status;
+}
+
+static int
+write_file(const char *path, const struct lq_buf *b)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+	ssize_t w = 0;
+
+	if (fd >= 0 && b->len)
+		w = write(fd, b->buf, b->len);
+	if (fd < 0 || w != (ssize_t)b->len || close(fd)) {
+		lqcmd_warn("%s: %s", path, strerror(errno ? errno : EIO));
+		return 1;
+	}
+	return 0;
+}
+
+/* Fit, then write the model, the report and the summary. */
+static int
+train(struct lq_train *t, const struct args *a, int status)
+{
+	struct lq_buf model = LQ_BUF_INIT, human = LQ_BUF_INIT, js = LQ_BUF_INIT;
+	struct lq_model *m;
+	struct lq_err err;
+
+	lq_err_clear(&err);
+	if (!(m = lq_train_fit(t, &human, &js, &err))) {
+		lqcmd_warn("%s", err.msg);
+		return err.code ? err.code : 1;
+	}
+	lq_model_write(m, &model);
+	if (!a->quiet)
+		fputs(human.buf, stderr);
+	if (a->report && write_file(a->report, &js))
+		status = 1;
+	if (a->output)
+		status |= write_file(a->output, &model);
+	else
+		lqcmd_write(model.buf, model.len);
+	lq_model_free(m);
+	lq_buf_release(&model);
+	lq_buf_release(&human);
+	lq_buf_release(&js);
+	return status;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct args a = { 0 };
+	struct lq_train *t;
+	struct lq_err err;
+	int status;
+
+	lqcmd_name = "lq-train";
+	parse_args(&a, argc, argv);
+	lq_err_clear(&err);
+	if (!(t = lq_train_new(&a.o, &err)))
+		lqcmd_die_err(&err);
+	status = read_inputs(t, &a, argv + optind, argc - optind);
+	if (!(status && a.strict))
+		status = train(t, &a, status);
+	lq_train_free(t);
+	free(a.excl);
+	free(a.incl);
+	return lqcmd_finish(status);
+}

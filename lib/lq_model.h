@@ -1,0 +1,153 @@
+/*
+ * lq_model.h - a trained lead model: features, encoders, weights,
+ * calibration, tier cut-offs; written by lq-train as YAML, read back by
+ * lq-score -m (and lq-report for its profile: section).
+ *
+ * A feature turns one record into one value: a field of the record (a
+ * path of keys, optionally the length of an array), a signal of the score
+ * rules (its points, NAN when unknown) or a jq expression from the train:
+ * section.  Categorical features one-hot encode their levels plus
+ * "(other)" (rare or unseen values) and "(missing)"; numeric features are
+ * transformed (optionally sign(x) log(1 + |x|)), centred, scaled and
+ * clipped, with a missing indicator.  The log-odds are the intercept
+ * plus one contribution per feature.
+ */
+#ifndef LQ_MODEL_H
+#define LQ_MODEL_H
+
+#include <stddef.h>
+
+#include <jv.h>
+
+#include "lq_buf.h"
+#include "lq_err.h"
+
+struct lq_score;
+struct lq_exprs;
+
+enum lq_fsrc { LQ_FS_FIELD, LQ_FS_SIGNAL, LQ_FS_EXPR };
+enum lq_ftype { LQ_FT_CAT, LQ_FT_NUM };
+
+/* column offsets inside a categorical feature after its levels */
+#define LQ_COL_OTHER(f) ((f)->nlev)
+#define LQ_COL_MISSING(f) ((f)->nlev + 1)
+
+struct lq_feat {
+	char *name;		/* readable name, unique in a model */
+	enum lq_fsrc src;
+	char **path;		/* LQ_FS_FIELD: keys from the record's top */
+	int npath;
+	int length;		/* the value is the length of an array */
+	char *expr;		/* LQ_FS_EXPR: jq text; LQ_FS_SIGNAL: name */
+	int slot;		/* expression slot or signal index */
+	enum lq_ftype type;
+	/* categorical: ncol = nlev + 2 (levels, other, missing) */
+	char **levels;
+	int nlev;
+	int *order;		/* level indices sorted by value (lookup) */
+	/* numeric: ncol = 2 (value, missing) */
+	int logt;		/* sign(x) * log1p(|x|) first */
+	double center, scale;	/* x' = (t(x) - center) / scale */
+	double lo, hi;		/* then clipped to [lo, hi] (+-HUGE_VAL: none) */
+	int ncol;
+	double *w, *se;		/* per column: weight, standard error */
+	long *count;		/* per column: training rows */
+	/* profile (for drift): numeric decile edges in raw units, shares */
+	double *pedge;
+	int npedge;
+	double *pshare;
+	int npshare;
+};
+
+/* a raw value extracted from a record */
+struct lq_raw {
+	int kind;		/* 0 missing, 1 number, 2 string */
+	double num;
+	const char *s;		/* borrowed from the record or scratch */
+	size_t n;
+};
+
+struct lq_tierstat {
+	long count, pos;
+	double conv, lift, precision, recall, fpr;
+};
+
+struct lq_model {
+	struct lq_feat *f;
+	int nf;
+	double w0, se0;		/* intercept and its standard error */
+	double cal_a, cal_b;	/* Platt: p = 1 / (1 + exp(-(a z + b))) */
+	double cut[3];		/* minimum probability for L1, L2, L3 */
+	double min_conf;	/* below: action review */
+	/* metadata */
+	char *label;		/* label expression */
+	char *when;		/* RFC 3339 of the newest training row, or NULL */
+	char *time_field;
+	char *first, *last;	/* date span with --time-field */
+	long rows, skipped, pos;
+	double lambda;
+	int folds;
+	char *eval;		/* "cv", "holdout", "time" */
+	double auc, logloss, brier, ece, ece_raw;
+	struct lq_tierstat tier[4];
+	double l1_target;
+	/* profile */
+	double score_share[10];
+	/* scoring state */
+	struct lq_exprs *x;	/* expression features (owned) */
+	struct lq_score *sc;	/* signals (borrowed) */
+	double *sigpts;
+	char numtxt[256];
+};
+
+/* Allocate an empty model. */
+struct lq_model *lq_model_new(void);
+
+/* Free a model and everything it holds. */
+void lq_model_free(struct lq_model *m);
+
+/*
+ * Load a model file.  sc (borrowed, may be NULL) supplies the signals a
+ * model may use: each must exist in it.  Returns NULL with err set
+ * ("model.yaml:12:5: ...") on any error.
+ */
+struct lq_model *lq_model_load(const char *path, struct lq_score *sc,
+    struct lq_err *err);
+
+/* Append the model as YAML to out. */
+void lq_model_write(const struct lq_model *m, struct lq_buf *out);
+
+/*
+ * Extract feature f's raw value from rec (borrowed) and res (the results
+ * of the expression set, borrowed; may be jv_invalid() when there are no
+ * expression features) and sig (signal points, may be NULL).  String
+ * values point into rec or into the model's scratch.
+ */
+void lq_feat_raw(struct lq_model *m, const struct lq_feat *f, jv rec,
+    jv res, const double *sig, struct lq_raw *out);
+
+/* Transform a raw number of numeric feature f (not clipped, scaled). */
+double lq_feat_scale(const struct lq_feat *f, double x);
+
+/* Level index of string s[0..n) in categorical f, or -1. */
+int lq_feat_level(const struct lq_feat *f, const char *s, size_t n);
+
+/* Format a number as a categorical level (shortest text of the float). */
+void lq_num_level(double v, char *buf, size_t n);
+
+/* Calibrated probability of log-odds z. */
+double lq_model_prob(const struct lq_model *m, double z);
+
+/* Tier index 0..3 of a probability. */
+int lq_model_tier(const struct lq_model *m, double p);
+
+/*
+ * Score the record line[0..len) and append the JSON object of the score
+ * member to out: points, tier, confidence, action, probability, log_odds,
+ * unknown and reasons (each feature's contribution, sorted).  key names
+ * the tool's own member (ignored if present).  Returns 0 or -1 with err.
+ */
+int lq_model_eval(struct lq_model *m, const char *line, size_t len,
+    const char *key, struct lq_buf *out, struct lq_err *err);
+
+#endif

@@ -1,0 +1,1881 @@
+/*
+ * train.c - collect labelled records, encode features, fit, calibrate,
+ * cut tiers and evaluate (see lq_train.h).
+ */
+#include <fnmatch.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lq_expr.h"
+#include "lq_json.h"
+#include "lq_model.h"
+#include "lq_optim.h"
+#include "lq_score.h"
+#include "lq_time.h"
+#include "lq_train.h"
+#include "lq_yaml.h"
+
+#define MAX_DISTINCT 200000	/* per column; more values pool as rare */
+#define OVERFLOW_ID 0xffffffffu
+#define MAX_DEPTH 4
+
+/* one candidate feature, stored column-wise */
+struct col {
+	char *name;
+	char **path;
+	int npath, length;
+	enum lq_fsrc src;
+	int slot;		/* expression slot or signal index */
+	char *expr;
+	int excluded;
+	float *num;		/* NAN: not a number */
+	uint32_t *sid;		/* 0: not a string; else id + 1 */
+	long nnum, nstr;
+	/* interned strings */
+	char **str;
+	size_t nstrs, capstrs;
+	uint32_t *tab;		/* hash table of id + 1 */
+	size_t tabcap;
+};
+
+struct lq_train {
+	struct lq_train_opts o;
+	struct lq_ydoc doc;
+	int have_doc;
+	struct lq_score *sc;
+	struct lq_exprs *x;
+	int label_slot, holdout_slot, time_slot;
+	char *label_field;	/* top-level key the label reads */
+	char *time_key;
+	struct col *c;
+	int nc, capc;
+	uint32_t *ctab;		/* column lookup: hash of name -> index + 1 */
+	size_t ctabcap;
+	long n, cap, skipped;
+	uint8_t *y, *test;
+	double *t;
+	double *sig;
+	char **excl;		/* from the train: section */
+	int nexcl;
+	char **incl;
+	int nincl;
+	struct lq_buf key;
+};
+
+void
+lq_train_opts_init(struct lq_train_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->folds = 5;
+	o->lambda = -1;
+	o->l1_precision = 0.8;
+	o->l4_rate = -1;
+	o->min_count = 10;
+	o->max_levels = 100;
+	o->gtol = 1e-6;
+}
+
+static uint64_t
+hash_bytes(const char *s, size_t n)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+	return h;
+}
+
+/* splitmix64: fold assignment by row number */
+static uint64_t
+mix(uint64_t x)
+{
+	x += 0x9e3779b97f4a7c15ULL;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}
+
+/* ---- setup ------------------------------------------------------------ */
+
+static int
+add_expr_text(struct lq_train *t, const char *text, const char *what,
+    struct lq_err *err)
+{
+	struct lq_expr_src src = { what, 1, 1, 0 };
+
+	return lq_exprs_add(t->x, text, &src, err);
+}
+
+/* The top-level key an expression starts with (".stage == 1" -> stage). */
+static char *
+leading_key(const char *e)
+{
+	size_t n = 0;
+
+	while (*e == ' ' || *e == '(')
+		e++;
+	if (*e != '.')
+		return NULL;
+	e++;
+	if (*e == '[' && e[1] == '"') {
+		const char *q = strchr(e + 2, '"');
+		return q ? strndup(e + 2, (size_t)(q - e - 2)) : NULL;
+	}
+	while (e[n] == '_' || (e[n] >= 'a' && e[n] <= 'z') ||
+	    (e[n] >= 'A' && e[n] <= 'Z') || (e[n] >= '0' && e[n] <= '9'))
+		n++;
+	return n ? strndup(e, n) : NULL;
+}
+
+static struct col *
+new_col(struct lq_train *t, const char *name)
+{
+	struct col *c;
+
+	if (t->nc == t->capc) {
+		t->capc = t->capc ? 2 * t->capc : 32;
+		t->c = realloc(t->c, (size_t)t->capc * sizeof(*t->c));
+	}
+	c = &t->c[t->nc++];
+	memset(c, 0, sizeof(*c));
+	c->name = strdup(name);
+	return c;
+}
+
+static const char *const train_keys[] = { "label", "features", "exclude",
+	"include", NULL };
+static const char *const tfeat_keys[] = { "name", "expr", "description",
+	NULL };
+
+static int
+strlist(struct lq_train *t, struct lq_ynode *n, const char *what,
+    char ***out, int *nout, struct lq_err *err)
+{
+	const char *s;
+
+	if (!n)
+		return 0;
+	if (lq_yexpect(&t->doc, n, LQ_Y_SEQ, what, err))
+		return -1;
+	*out = calloc(n->n + 1, sizeof(char *));
+	for (size_t i = 0; i < n->n; i++) {
+		if (lq_ystr(&t->doc, n->items[i], what, &s, err))
+			return -1;
+		(*out)[(*nout)++] = strdup(s);
+	}
+	return 0;
+}
+
+static int
+load_rules(struct lq_train *t, struct lq_err *err)
+{
+	struct lq_ydoc *d = &t->doc;
+	struct lq_ynode *sec, *c;
+	const char *s;
+
+	if (lq_yaml_load(d, t->o.rules, err))
+		return -1;
+	t->have_doc = 1;
+	if (d->root && d->root->kind == LQ_Y_MAP && lq_ymap_get(d->root,
+	    "score")) {
+		if (!(t->sc = lq_score_load(t->o.rules, err)))
+			return -1;
+		int ns = lq_score_nsignals(t->sc);
+		t->sig = calloc((size_t)ns + 1, sizeof(double));
+		for (int i = 0; i < ns; i++) {
+			lq_buf_reset(&t->key);
+			lq_buf_addf(&t->key, "signal.%s",
+			    lq_score_signal_name(t->sc, i));
+			struct col *col = new_col(t, t->key.buf);
+			col->src = LQ_FS_SIGNAL;
+			col->slot = i;
+			col->expr = strdup(lq_score_signal_name(t->sc, i));
+		}
+	}
+	if (!d->root || d->root->kind != LQ_Y_MAP ||
+	    !(sec = lq_ymap_get(d->root, "train")))
+		return 0;
+	if (lq_ymap_check(d, sec, "the train section", train_keys, err))
+		return -1;
+	if ((c = lq_ymap_get(sec, "label")) && !t->o.label) {
+		if (lq_ystr(d, c, "label", &t->o.label, err))
+			return -1;
+	}
+	if (strlist(t, lq_ymap_get(sec, "exclude"), "exclude", &t->excl,
+	    &t->nexcl, err) || strlist(t, lq_ymap_get(sec, "include"),
+	    "include", &t->incl, &t->nincl, err))
+		return -1;
+	if (!(c = lq_ymap_get(sec, "features")))
+		return 0;
+	if (lq_yexpect(d, c, LQ_Y_SEQ, "features", err))
+		return -1;
+	for (size_t i = 0; i < c->n; i++) {
+		struct lq_ynode *f = c->items[i], *v;
+		struct lq_expr_src src;
+		const char *name;
+		if (lq_ymap_check(d, f, "a train feature", tfeat_keys, err))
+			return -1;
+		if (!(v = lq_ymap_get(f, "name")) || lq_ystr(d, v, "name",
+		    &name, err))
+			return v ? -1 : lq_yerr(d, f, err, "feature without a "
+			    "name");
+		if (!(v = lq_ymap_get(f, "expr")) || lq_ystr(d, v, "expr", &s,
+		    err))
+			return v ? -1 : lq_yerr(d, f, err, "feature '%s' has "
+			    "no expr", name);
+		src.file = d->file;
+		lq_ynode_text_pos(d, v, &src.line, &src.col);
+		src.block = v->style == LQ_Y_LITERAL;
+		if (src.block)
+			src.line--;
+		for (int k = 0; k < t->nc; k++)
+			if (!strcmp(t->c[k].name, name))
+				return lq_yerr(d, v, err, "duplicate feature "
+				    "'%s'", name);
+		struct col *col = new_col(t, name);
+		col->src = LQ_FS_EXPR;
+		col->expr = strdup(s);
+		if ((col->slot = lq_exprs_add(t->x, s, &src, err)) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+struct lq_train *
+lq_train_new(const struct lq_train_opts *o, struct lq_err *err)
+{
+	struct lq_train *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		abort();
+	t->o = *o;
+	t->x = lq_exprs_new();
+	t->label_slot = t->holdout_slot = t->time_slot = -1;
+	if (t->o.rules && load_rules(t, err))
+		goto fail;
+	if (!t->o.label) {
+		lq_err_set(err, LQ_EXIT_USAGE, "no label: give --label EXPR "
+		    "(or label: in the train: section)");
+		goto fail;
+	}
+	if ((t->label_slot = add_expr_text(t, t->o.label, "--label", err)) < 0)
+		goto fail;
+	t->label_field = leading_key(t->o.label);
+	if (t->o.holdout && (t->holdout_slot = add_expr_text(t, t->o.holdout,
+	    "--holdout", err)) < 0)
+		goto fail;
+	if (t->o.time_field) {
+		if (t->o.time_field[0] == '.') {
+			if ((t->time_slot = add_expr_text(t, t->o.time_field,
+			    "--time-field", err)) < 0)
+				goto fail;
+			t->time_key = leading_key(t->o.time_field);
+		} else {
+			t->time_key = strdup(t->o.time_field);
+		}
+	}
+	if (lq_exprs_compile(t->x, err))
+		goto fail;
+	if (t->o.folds < 2 || t->o.folds > 100) {
+		lq_err_set(err, LQ_EXIT_USAGE, "--cv must be 2..100");
+		goto fail;
+	}
+	return t;
+fail:
+	if (!err->code)
+		err->code = LQ_EXIT_USAGE;
+	err->code = LQ_EXIT_USAGE;
+	lq_train_free(t);
+	return NULL;
+}
+
+void
+lq_train_free(struct lq_train *t)
+{
+	if (!t)
+		return;
+	for (int i = 0; i < t->nc; i++) {
+		struct col *c = &t->c[i];
+		free(c->name);
+		for (int k = 0; k < c->npath; k++)
+			free(c->path[k]);
+		free(c->path);
+		free(c->expr);
+		free(c->num);
+		free(c->sid);
+		for (size_t k = 0; k < c->nstrs; k++)
+			free(c->str[k]);
+		free(c->str);
+		free(c->tab);
+	}
+	free(t->c);
+	free(t->ctab);
+	free(t->y);
+	free(t->test);
+	free(t->t);
+	free(t->sig);
+	for (int i = 0; i < t->nexcl; i++)
+		free(t->excl[i]);
+	free(t->excl);
+	for (int i = 0; i < t->nincl; i++)
+		free(t->incl[i]);
+	free(t->incl);
+	free(t->label_field);
+	free(t->time_key);
+	lq_buf_release(&t->key);
+	lq_score_free(t->sc);
+	lq_exprs_free(t->x);
+	if (t->have_doc)
+		lq_yaml_release(&t->doc);
+	free(t);
+}
+
+long
+lq_train_rows(const struct lq_train *t)
+{
+	return t->n;
+}
+
+long
+lq_train_skipped(const struct lq_train *t)
+{
+	return t->skipped;
+}
+
+/* ---- collecting ------------------------------------------------------- */
+
+static uint32_t
+intern(struct col *c, const char *s, size_t n)
+{
+	uint64_t h = hash_bytes(s, n);
+	size_t i;
+
+	if (2 * (c->nstrs + 1) > c->tabcap) {
+		size_t nc = c->tabcap ? 2 * c->tabcap : 64;
+		uint32_t *nt = calloc(nc, sizeof(uint32_t));
+		for (size_t k = 0; k < c->nstrs; k++) {
+			const char *q = c->str[k];
+			size_t j = hash_bytes(q, strlen(q)) & (nc - 1);
+			while (nt[j])
+				j = (j + 1) & (nc - 1);
+			nt[j] = (uint32_t)k + 1;
+		}
+		free(c->tab);
+		c->tab = nt;
+		c->tabcap = nc;
+	}
+	for (i = h & (c->tabcap - 1); c->tab[i]; i = (i + 1) & (c->tabcap - 1)) {
+		const char *q = c->str[c->tab[i] - 1];
+		if (!strncmp(q, s, n) && q[n] == 0)
+			return c->tab[i] - 1;
+	}
+	if (c->nstrs >= MAX_DISTINCT || memchr(s, 0, n))
+		return OVERFLOW_ID;
+	if (c->nstrs == c->capstrs) {
+		c->capstrs = c->capstrs ? 2 * c->capstrs : 16;
+		c->str = realloc(c->str, c->capstrs * sizeof(char *));
+	}
+	c->str[c->nstrs] = strndup(s, n);
+	c->tab[i] = (uint32_t)c->nstrs + 1;
+	return (uint32_t)c->nstrs++;
+}
+
+static int
+name_excluded(const struct lq_train *t, const char *name)
+{
+	for (int i = 0; i < t->o.nexclude; i++)
+		if (!fnmatch(t->o.exclude[i], name, 0))
+			return 1;
+	for (int i = 0; i < t->nexcl; i++)
+		if (!fnmatch(t->excl[i], name, 0))
+			return 1;
+	if (!t->o.ninclude && !t->nincl)
+		return 0;
+	for (int i = 0; i < t->o.ninclude; i++)
+		if (!fnmatch(t->o.include[i], name, 0))
+			return 0;
+	for (int i = 0; i < t->nincl; i++)
+		if (!fnmatch(t->incl[i], name, 0))
+			return 0;
+	return 1;
+}
+
+static void
+grow_col(struct lq_train *t, struct col *c, int want_num, int want_sid)
+{
+	if (want_num && !c->num) {
+		c->num = malloc((size_t)t->cap * sizeof(float));
+		for (long i = 0; i < t->cap; i++)
+			c->num[i] = NAN;
+	}
+	if (want_sid && !c->sid)
+		c->sid = calloc((size_t)t->cap, sizeof(uint32_t));
+}
+
+/* Find or create the field column for path (joined in t->key). */
+static struct col *
+field_col(struct lq_train *t, const char *const *path, int npath, int length)
+{
+	const char *name = t->key.buf;
+	size_t n = t->key.len;
+	uint64_t h = hash_bytes(name, n) ^ (uint64_t)length;
+	size_t i;
+
+	if (2 * ((size_t)t->nc + 1) > t->ctabcap) {
+		size_t nc = t->ctabcap ? 2 * t->ctabcap : 128;
+		uint32_t *nt = calloc(nc, sizeof(uint32_t));
+		for (int k = 0; k < t->nc; k++) {
+			struct col *c = &t->c[k];
+			if (c->src != LQ_FS_FIELD)
+				continue;
+			size_t j = (hash_bytes(c->name, strlen(c->name)) ^
+			    (uint64_t)c->length) & (nc - 1);
+			while (nt[j])
+				j = (j + 1) & (nc - 1);
+			nt[j] = (uint32_t)k + 1;
+		}
+		free(t->ctab);
+		t->ctab = nt;
+		t->ctabcap = nc;
+	}
+	for (i = h & (t->ctabcap - 1); t->ctab[i]; i = (i + 1) &
+	    (t->ctabcap - 1)) {
+		struct col *c = &t->c[t->ctab[i] - 1];
+		if (c->length == length && !strcmp(c->name, name))
+			return c;
+	}
+	struct col *c = new_col(t, name);
+	c->src = LQ_FS_FIELD;
+	c->length = length;
+	c->path = calloc((size_t)npath + 1, sizeof(char *));
+	for (int k = 0; k < npath; k++)
+		c->path[k] = strdup(path[k]);
+	c->npath = npath;
+	if (npath == 1 && ((t->label_field && !strcmp(path[0],
+	    t->label_field)) || (t->time_key && !strcmp(path[0],
+	    t->time_key))))
+		c->excluded = 1;
+	if (npath == 1 && (!strcmp(path[0], "score") || !strcmp(path[0],
+	    "route")))
+		c->excluded = 1;
+	if (name_excluded(t, c->name))
+		c->excluded = 1;
+	t->ctab[i] = (uint32_t)(c - t->c) + 1;
+	return c;
+}
+
+static void
+put_value(struct lq_train *t, struct col *c, jv v)
+{
+	long r = t->n;
+
+	switch (jv_get_kind(v)) {
+	case JV_KIND_NUMBER:
+		grow_col(t, c, 1, 0);
+		c->num[r] = (float)jv_number_value(v);
+		c->nnum++;
+		break;
+	case JV_KIND_STRING:
+		grow_col(t, c, 0, 1);
+		c->sid[r] = intern(c, jv_string_value(v),
+		    (size_t)jv_string_length_bytes(jv_copy(v))) + 1;
+		c->nstr++;
+		break;
+	case JV_KIND_TRUE:
+	case JV_KIND_FALSE:
+		grow_col(t, c, 0, 1);
+		c->sid[r] = intern(c, jv_get_kind(v) == JV_KIND_TRUE ? "true" :
+		    "false", jv_get_kind(v) == JV_KIND_TRUE ? 4 : 5) + 1;
+		c->nstr++;
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+walk(struct lq_train *t, jv obj, const char **path, int depth)
+{
+	jv_object_foreach(obj, k, v) {
+		size_t mark = t->key.len;
+		path[depth] = jv_string_value(k);
+		if (depth)
+			lq_buf_addc(&t->key, '.');
+		lq_buf_adds(&t->key, path[depth]);
+		jv_kind kind = jv_get_kind(v);
+		if (kind == JV_KIND_OBJECT && depth + 1 < MAX_DEPTH) {
+			if (!(depth == 0 && ((t->label_field &&
+			    !strcmp(path[0], t->label_field)) ||
+			    !strcmp(path[0], "score") ||
+			    !strcmp(path[0], "route"))))
+				walk(t, v, path, depth + 1);
+		} else if (kind == JV_KIND_ARRAY) {
+			lq_buf_adds(&t->key, ".length");
+			struct col *c = field_col(t, path, depth + 1, 1);
+			if (!c->excluded) {
+				grow_col(t, c, 1, 0);
+				c->num[t->n] = (float)jv_array_length(jv_copy(v));
+				c->nnum++;
+			}
+		} else if (kind != JV_KIND_OBJECT) {
+			struct col *c = field_col(t, path, depth + 1, 0);
+			if (!c->excluded)
+				put_value(t, c, v);
+		}
+		t->key.len = mark;
+		t->key.buf[mark] = 0;
+		jv_free(k);
+		jv_free(v);
+	}
+}
+
+static void
+grow_rows(struct lq_train *t)
+{
+	long nc = t->cap ? 2 * t->cap : 1024;
+
+	t->y = realloc(t->y, (size_t)nc);
+	t->test = realloc(t->test, (size_t)nc);
+	t->t = realloc(t->t, (size_t)nc * sizeof(double));
+	for (int i = 0; i < t->nc; i++) {
+		struct col *c = &t->c[i];
+		if (c->num) {
+			c->num = realloc(c->num, (size_t)nc * sizeof(float));
+			for (long k = t->cap; k < nc; k++)
+				c->num[k] = NAN;
+		}
+		if (c->sid) {
+			c->sid = realloc(c->sid, (size_t)nc * sizeof(uint32_t));
+			memset(c->sid + t->cap, 0, (size_t)(nc - t->cap) *
+			    sizeof(uint32_t));
+		}
+	}
+	t->cap = nc;
+}
+
+static double
+jv_time(jv v)
+{
+	double tm = NAN;
+
+	if (jv_get_kind(v) == JV_KIND_NUMBER)
+		tm = lq_time_from_number(jv_number_value(v));
+	else if (jv_get_kind(v) == JV_KIND_STRING && lq_time_parse(
+	    jv_string_value(v), (size_t)jv_string_length_bytes(jv_copy(v)),
+	    &tm))
+		tm = NAN;
+	return tm;
+}
+
+int
+lq_train_add(struct lq_train *t, const char *line, size_t len,
+    struct lq_err *err)
+{
+	jv rec = lq_expr_parse_record(line, len), res, out;
+	const char *path[MAX_DEPTH];
+	int y;
+
+	if (!jv_is_valid(rec)) {
+		jv m = jv_invalid_get_msg(rec);
+		lq_err_set(err, LQ_EXIT_RECORDS, "cannot evaluate: %s",
+		    jv_get_kind(m) == JV_KIND_STRING ? jv_string_value(m) :
+		    "parse error");
+		jv_free(m);
+		return -1;
+	}
+	res = lq_exprs_run(t->x, jv_copy(rec));
+	if (!jv_is_valid(res)) {
+		jv_free(res);
+		jv_free(rec);
+		return lq_err_set(err, LQ_EXIT_RECORDS, "expressions failed");
+	}
+	out = lq_exprs_outputs(res, t->label_slot);
+	if (!jv_is_valid(out)) {
+		jv m = jv_invalid_get_msg(out);
+		lq_err_set(err, LQ_EXIT_RECORDS, "label: %s",
+		    jv_get_kind(m) == JV_KIND_STRING ? jv_string_value(m) :
+		    "error");
+		jv_free(m);
+		goto bad;
+	}
+	jv first = jv_array_length(jv_copy(out)) ? jv_array_get(jv_copy(out),
+	    0) : jv_null();
+	jv_free(out);
+	switch (jv_get_kind(first)) {
+	case JV_KIND_TRUE:
+		y = 1;
+		break;
+	case JV_KIND_FALSE:
+		y = 0;
+		break;
+	case JV_KIND_NULL:
+		y = -1;
+		break;
+	default:
+		lq_err_set(err, LQ_EXIT_RECORDS, "label is %s, not true, false "
+		    "or null", jv_kind_name(jv_get_kind(first)));
+		jv_free(first);
+		goto bad;
+	}
+	jv_free(first);
+	if (y < 0) {
+		t->skipped++;
+		jv_free(res);
+		jv_free(rec);
+		return 0;
+	}
+	if (t->n == t->cap)
+		grow_rows(t);
+	t->y[t->n] = (uint8_t)y;
+	t->test[t->n] = t->holdout_slot >= 0 && lq_exprs_truth(res,
+	    t->holdout_slot, NULL) == LQ_TRUE;
+	t->t[t->n] = NAN;
+	if (t->time_slot >= 0) {
+		jv o = lq_exprs_outputs(res, t->time_slot);
+		if (jv_is_valid(o) && jv_array_length(jv_copy(o)) > 0)
+			t->t[t->n] = jv_time(jv_array_get(jv_copy(o), 0));
+		jv_free(jv_is_valid(o) ? o : jv_invalid_get_msg(o));
+	} else if (t->time_key) {
+		t->t[t->n] = jv_time(jv_object_get(jv_copy(rec),
+		    jv_string(t->time_key)));
+	}
+	/* signals and expression features */
+	if (t->sc && lq_score_signals(t->sc, rec, t->sig, err))
+		goto bad;
+	for (int i = 0; i < t->nc; i++) {
+		struct col *c = &t->c[i];
+		if (c->src == LQ_FS_SIGNAL) {
+			if (!isnan(t->sig[c->slot])) {
+				grow_col(t, c, 1, 0);
+				c->num[t->n] = (float)t->sig[c->slot];
+				c->nnum++;
+			}
+		} else if (c->src == LQ_FS_EXPR) {
+			jv o = lq_exprs_outputs(res, c->slot);
+			if (jv_is_valid(o) && jv_array_length(jv_copy(o)) > 0) {
+				jv e = jv_array_get(jv_copy(o), 0);
+				put_value(t, c, e);
+				jv_free(e);
+			}
+			jv_free(jv_is_valid(o) ? o : jv_invalid_get_msg(o));
+		}
+	}
+	lq_buf_reset(&t->key);
+	lq_buf_addc(&t->key, 0);
+	lq_buf_reset(&t->key);
+	walk(t, rec, path, 0);
+	t->n++;
+	jv_free(res);
+	jv_free(rec);
+	return 1;
+bad:
+	jv_free(res);
+	jv_free(rec);
+	return -1;
+}
+
+/* ---- encoding --------------------------------------------------------- */
+
+struct enc {
+	struct col *c;
+	struct lq_feat *f;
+	int off;		/* first weight index */
+	uint32_t *u;		/* categorical: column within the feature */
+	float *x;		/* numeric: scaled value, NAN missing */
+};
+
+static double
+quantile(const double *v, long n, double q)
+{
+	double pos = q * (double)(n - 1);
+	long i = (long)floor(pos);
+
+	if (i >= n - 1)
+		return v[n - 1];
+	return v[i] + (pos - (double)i) * (v[i + 1] - v[i]);
+}
+
+static int
+cmp_dbl(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static struct col *cnt_col;
+static long *cnt_of;
+
+static int
+cmp_level(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	if (cnt_of[x] != cnt_of[y])
+		return cnt_of[x] < cnt_of[y] ? 1 : -1;
+	return strcmp(cnt_col->str[x], cnt_col->str[y]);
+}
+
+static void
+feat_alloc(struct lq_feat *f, int ncol)
+{
+	f->ncol = ncol;
+	f->w = calloc((size_t)ncol, sizeof(double));
+	f->se = calloc((size_t)ncol, sizeof(double));
+	f->count = calloc((size_t)ncol, sizeof(long));
+}
+
+static void
+feat_source(struct lq_feat *f, const struct col *c)
+{
+	f->name = strdup(c->name);
+	f->src = c->src;
+	f->length = c->length;
+	f->slot = c->slot;
+	if (c->expr)
+		f->expr = strdup(c->expr);
+	if (c->npath) {
+		f->path = calloc((size_t)c->npath, sizeof(char *));
+		for (int i = 0; i < c->npath; i++)
+			f->path[i] = strdup(c->path[i]);
+		f->npath = c->npath;
+	}
+}
+
+/* Encode column c as a categorical feature; 0 if it carries no signal. */
+static int
+encode_cat(struct lq_train *t, struct col *c, struct lq_feat *f, struct enc *e)
+{
+	char txt[64];
+	long *cnt, nmiss = 0, nover = 0;
+	uint32_t *ids, *map;
+	int nkeep = 0;
+
+	grow_col(t, c, 0, 1);
+	if (c->num)
+		for (long i = 0; i < t->n; i++)
+			if (!isnan(c->num[i]) && !c->sid[i]) {
+				lq_num_level(c->num[i], txt, sizeof(txt));
+				c->sid[i] = intern(c, txt, strlen(txt)) + 1;
+			}
+	cnt = calloc(c->nstrs + 1, sizeof(long));
+	for (long i = 0; i < t->n; i++) {
+		if (t->test[i])
+			continue;
+		if (!c->sid[i])
+			nmiss++;
+		else if (c->sid[i] == OVERFLOW_ID + 1)
+			nover++;
+		else
+			cnt[c->sid[i] - 1]++;
+	}
+	ids = calloc(c->nstrs + 1, sizeof(uint32_t));
+	for (size_t k = 0; k < c->nstrs; k++)
+		if (cnt[k] >= t->o.min_count && cnt[k] > 0)
+			ids[nkeep++] = (uint32_t)k;
+	cnt_col = c;
+	cnt_of = cnt;
+	qsort(ids, (size_t)nkeep, sizeof(uint32_t), cmp_level);
+	if (t->o.max_levels > 0 && nkeep > t->o.max_levels)
+		nkeep = t->o.max_levels;
+	feat_source(f, c);
+	f->type = LQ_FT_CAT;
+	f->nlev = nkeep;
+	f->levels = calloc((size_t)nkeep + 1, sizeof(char *));
+	feat_alloc(f, nkeep + 2);
+	map = malloc((c->nstrs + 1) * sizeof(uint32_t));
+	for (size_t k = 0; k < c->nstrs; k++)
+		map[k] = (uint32_t)LQ_COL_OTHER(f);
+	for (int k = 0; k < nkeep; k++) {
+		f->levels[k] = strdup(c->str[ids[k]]);
+		map[ids[k]] = (uint32_t)k;
+	}
+	for (long i = 0; i < t->n; i++) {
+		uint32_t s = c->sid[i];
+		c->sid[i] = !s ? (uint32_t)LQ_COL_MISSING(f) : s == OVERFLOW_ID
+		    + 1 ? (uint32_t)LQ_COL_OTHER(f) : map[s - 1];
+		if (!t->test[i])
+			f->count[c->sid[i]]++;
+	}
+	int used = 0;
+	for (int k = 0; k < f->ncol; k++)
+		used += f->count[k] > 0;
+	/* profile: shares of the training rows */
+	f->npshare = f->ncol;
+	f->pshare = calloc((size_t)f->ncol, sizeof(double));
+	long ntr = 0;
+	for (int k = 0; k < f->ncol; k++)
+		ntr += f->count[k];
+	for (int k = 0; k < f->ncol; k++)
+		f->pshare[k] = ntr ? round(1e4 * f->count[k] / ntr) / 1e4 : 0;
+	free(cnt);
+	free(ids);
+	free(map);
+	e->u = c->sid;
+	(void)nmiss;
+	(void)nover;
+	return used >= 2;
+}
+
+static int
+encode_num(struct lq_train *t, struct col *c, struct lq_feat *f, struct enc *e)
+{
+	long nv = 0, nmiss = 0;
+	double *v = malloc((size_t)(t->n + 1) * sizeof(double));
+
+	grow_col(t, c, 1, 0);
+	for (long i = 0; i < t->n; i++) {
+		if (t->test[i])
+			continue;
+		if (isnan(c->num[i]))
+			nmiss++;
+		else
+			v[nv++] = c->num[i];
+	}
+	if (!nv) {
+		free(v);
+		return 0;
+	}
+	qsort(v, (size_t)nv, sizeof(double), cmp_dbl);
+	feat_source(f, c);
+	f->type = LQ_FT_NUM;
+	feat_alloc(f, 2);
+	f->lo = -HUGE_VAL;
+	f->hi = HUGE_VAL;
+	/* profile: decile edges in raw units */
+	f->npedge = 11;
+	f->pedge = calloc(11, sizeof(double));
+	for (int k = 0; k <= 10; k++)
+		f->pedge[k] = quantile(v, nv, k / 10.0);
+	f->npshare = 10;
+	f->pshare = calloc(10, sizeof(double));
+	for (long i = 0; i < nv; i++) {
+		int k = 0;
+		while (k < 9 && v[i] >= f->pedge[k + 1])
+			k++;
+		f->pshare[k] += 1;
+	}
+	for (int k = 0; k < 10; k++)
+		f->pshare[k] = round(1e4 * f->pshare[k] / nv) / 1e4;
+	double mean = 0, sd = 0;
+	for (long i = 0; i < nv; i++)
+		mean += v[i];
+	mean /= nv;
+	for (long i = 0; i < nv; i++)
+		sd += (v[i] - mean) * (v[i] - mean);
+	sd = sqrt(sd / nv);
+	if (t->o.standard) {
+		f->center = mean;
+		f->scale = sd > 0 ? sd : 1;
+	} else {
+		double q50 = quantile(v, nv, .5), iqr = quantile(v, nv, .75) -
+		    quantile(v, nv, .25), spread = iqr > 0 ? iqr : sd;
+		if (spread > 0 && (v[nv - 1] - q50 > 10 * spread ||
+		    q50 - v[0] > 10 * spread)) {
+			f->logt = 1;
+			f->center = 0;
+			f->scale = 1;
+			for (long i = 0; i < nv; i++)
+				v[i] = lq_feat_scale(f, v[i]);
+			/* still sorted: the transform is monotonic */
+			mean = 0;
+			for (long i = 0; i < nv; i++)
+				mean += v[i];
+			mean /= nv;
+			sd = 0;
+			for (long i = 0; i < nv; i++)
+				sd += (v[i] - mean) * (v[i] - mean);
+			sd = sqrt(sd / nv);
+		}
+		q50 = quantile(v, nv, .5);
+		iqr = quantile(v, nv, .75) - quantile(v, nv, .25);
+		f->center = iqr > 0 ? q50 : mean;
+		f->scale = iqr > 0 ? iqr / 1.349 : sd > 0 ? sd : 1;
+		double lo = quantile(v, nv, .001), hi = quantile(v, nv, .999);
+		f->lo = (lo - f->center) / f->scale;
+		f->hi = (hi - f->center) / f->scale;
+		if (!(f->hi > f->lo)) {
+			f->lo = -HUGE_VAL;
+			f->hi = HUGE_VAL;
+		}
+	}
+	int constant = v[0] == v[nv - 1];
+	for (long i = 0; i < t->n; i++) {
+		double x = c->num[i];
+		if (isnan(x))
+			continue;
+		x = lq_feat_scale(f, x);
+		if (x < f->lo)
+			x = f->lo;
+		if (x > f->hi)
+			x = f->hi;
+		c->num[i] = (float)x;
+	}
+	f->count[0] = nv;
+	f->count[1] = nmiss;
+	free(v);
+	e->x = c->num;
+	return !constant || (nmiss > 0 && nv > 0);
+}
+
+/* ---- fitting ---------------------------------------------------------- */
+
+struct fit {
+	struct enc *e;
+	int ne, d;
+	const uint8_t *y;
+	const long *idx;	/* the rows of this fit */
+	long n;
+	double lambda;
+	double *z, *r;
+};
+
+static inline double
+log1pexp(double z)
+{
+	return z > 0 ? z + log1p(exp(-z)) : log1p(exp(z));
+}
+
+static inline double
+sigmoid(double z)
+{
+	if (z >= 0)
+		return 1 / (1 + exp(-z));
+	double ez = exp(z);
+	return ez / (1 + ez);
+}
+
+/* z[k] = log-odds of row idx[k] */
+static void
+predict(const struct enc *e, int ne, const double *w, const long *idx,
+    long n, double *z)
+{
+	for (long k = 0; k < n; k++)
+		z[k] = w[0];
+	for (int j = 0; j < ne; j++) {
+		const double *we = w + e[j].off;
+		if (e[j].u) {
+			const uint32_t *u = e[j].u;
+			for (long k = 0; k < n; k++)
+				z[k] += we[u[idx[k]]];
+		} else {
+			const float *x = e[j].x;
+			for (long k = 0; k < n; k++) {
+				float v = x[idx[k]];
+				z[k] += isnan(v) ? we[1] : we[0] * v;
+			}
+		}
+	}
+}
+
+static double
+objective(void *ctx, const double *w, double *g)
+{
+	struct fit *p = ctx;
+	double f = 0, g0 = 0;
+
+	predict(p->e, p->ne, w, p->idx, p->n, p->z);
+	for (long k = 0; k < p->n; k++) {
+		double z = p->z[k];
+		int y = p->y[p->idx[k]];
+		f += log1pexp(z) - (y ? z : 0);
+		p->r[k] = sigmoid(z) - y;
+		g0 += p->r[k];
+	}
+	memset(g, 0, (size_t)p->d * sizeof(double));
+	g[0] = g0;
+	for (int j = 0; j < p->ne; j++) {
+		double *ge = g + p->e[j].off;
+		if (p->e[j].u) {
+			const uint32_t *u = p->e[j].u;
+			for (long k = 0; k < p->n; k++)
+				ge[u[p->idx[k]]] += p->r[k];
+		} else {
+			const float *x = p->e[j].x;
+			for (long k = 0; k < p->n; k++) {
+				float v = x[p->idx[k]];
+				if (isnan(v))
+					ge[1] += p->r[k];
+				else
+					ge[0] += p->r[k] * v;
+			}
+		}
+	}
+	for (int i = 1; i < p->d; i++) {
+		f += 0.5 * p->lambda * w[i] * w[i];
+		g[i] += p->lambda * w[i];
+	}
+	return f;
+}
+
+/* the objective in preconditioned coordinates v = sqrt(D) w */
+struct pre {
+	struct fit *p;
+	double *sd;		/* sqrt(D) */
+	double *w;
+};
+
+static double
+objective_pre(void *ctx, const double *v, double *g)
+{
+	struct pre *q = ctx;
+	int d = q->p->d;
+
+	for (int j = 0; j < d; j++)
+		q->w[j] = v[j] / q->sd[j];
+	double f = objective(q->p, q->w, g);
+	for (int j = 0; j < d; j++)
+		g[j] /= q->sd[j];
+	return f;
+}
+
+#define NEWTON_MAX_D 1500
+
+/* The row's active columns and values (intercept first). */
+static int
+row_cols(const struct fit *p, long i, int *cols, double *vals)
+{
+	int nc = 0;
+
+	cols[nc] = 0;
+	vals[nc++] = 1;
+	for (int j = 0; j < p->ne; j++) {
+		if (p->e[j].u) {
+			cols[nc] = p->e[j].off + (int)p->e[j].u[i];
+			vals[nc++] = 1;
+		} else {
+			float v = p->e[j].x[i];
+			cols[nc] = p->e[j].off + (isnan(v) ? 1 : 0);
+			vals[nc++] = isnan(v) ? 1 : v;
+		}
+	}
+	return nc;
+}
+
+/*
+ * Newton's method with a backtracking line search: exact Hessian
+ * X'WX + lambda I (dense, d <= NEWTON_MAX_D).  Few iterations however
+ * ill-conditioned the one-hot design is.
+ */
+static int
+fit_newton(struct fit *p, double *w, double gtol, int *iters)
+{
+	int d = p->d, it, status = 1;
+	double *H = malloc((size_t)d * d * sizeof(double));
+	double *g = malloc((size_t)d * sizeof(double));
+	double *dx = malloc((size_t)d * sizeof(double));
+	double *wn = malloc((size_t)d * sizeof(double));
+	double *gn = malloc((size_t)d * sizeof(double));
+	int *cols = malloc(((size_t)p->ne + 1) * sizeof(int));
+	double *vals = malloc(((size_t)p->ne + 1) * sizeof(double));
+	double f = objective(p, w, g), tol = gtol * (double)(p->n ? p->n : 1);
+
+	for (it = 0; it < 100; it++) {
+		double gmax = 0;
+		for (int j = 0; j < d; j++)
+			gmax = fmax(gmax, fabs(g[j]));
+		if (gmax <= tol) {
+			status = 0;
+			break;
+		}
+		/* H from the log-odds of the last evaluation (p->z) */
+		memset(H, 0, (size_t)d * d * sizeof(double));
+		for (long k = 0; k < p->n; k++) {
+			double q = sigmoid(p->z[k]), h = q * (1 - q);
+			int nc = row_cols(p, p->idx[k], cols, vals);
+			for (int a = 0; a < nc; a++) {
+				double ha = h * vals[a];
+				double *row = H + (size_t)cols[a] * d;
+				for (int b = 0; b < nc; b++)
+					row[cols[b]] += ha * vals[b];
+			}
+		}
+		for (int j = 0; j < d; j++)
+			H[(size_t)j * d + j] += (j ? p->lambda : 0) + 1e-8;
+		if (lq_cholesky(d, H))
+			break;
+		memcpy(dx, g, (size_t)d * sizeof(double));
+		lq_chol_solve(d, H, dx);
+		double gd = 0;
+		for (int j = 0; j < d; j++)
+			gd -= g[j] * dx[j];
+		double step = 1, fn = f;
+		int ls;
+		for (ls = 0; ls < 40; ls++, step /= 2) {
+			for (int j = 0; j < d; j++)
+				wn[j] = w[j] - step * dx[j];
+			fn = objective(p, wn, gn);
+			if (fn <= f + 1e-4 * step * gd)
+				break;
+		}
+		if (ls == 40)
+			break;
+		memcpy(w, wn, (size_t)d * sizeof(double));
+		memcpy(g, gn, (size_t)d * sizeof(double));
+		double df = f - fn;
+		f = fn;
+		if (df <= 1e-13 * fabs(f) && -gd < 1e-12 * fabs(f)) {
+			status = 0;
+			it++;
+			break;
+		}
+	}
+	if (getenv("LQ_TRAIN_DEBUG"))
+		fprintf(stderr, "newton: n %ld d %d lambda %g iter %d status %d "
+		    "f %.8f\n", p->n, d, p->lambda, it, status, f);
+	if (iters)
+		*iters += it;
+	free(H);
+	free(g);
+	free(dx);
+	free(wn);
+	free(gn);
+	free(cols);
+	free(vals);
+	return status;
+}
+
+/* Fit p from the start w (updated): Newton when the model is small,
+ * else Jacobi-preconditioned L-BFGS. */
+/* Fit p from the start w (updated).  Jacobi-preconditioned L-BFGS. */
+static int
+fit_lbfgs(struct fit *p, double *w, double gtol, int *iters)
+{
+	struct lq_optim o;
+	struct pre q;
+	int d = p->d;
+	double *D = calloc((size_t)d, sizeof(double)), dmax = 0;
+	double *v = malloc((size_t)d * sizeof(double));
+
+	/* D = diagonal of the Hessian at p = 1/2, plus lambda */
+	D[0] = 0.25 * (double)p->n;
+	for (int j = 0; j < p->ne; j++) {
+		double *De = D + p->e[j].off;
+		if (p->e[j].u) {
+			for (long k = 0; k < p->n; k++)
+				De[p->e[j].u[p->idx[k]]] += 0.25;
+		} else {
+			for (long k = 0; k < p->n; k++) {
+				float x = p->e[j].x[p->idx[k]];
+				if (isnan(x))
+					De[1] += 0.25;
+				else
+					De[0] += 0.25 * x * x;
+			}
+		}
+	}
+	q.p = p;
+	q.sd = D;
+	q.w = malloc((size_t)d * sizeof(double));
+	for (int j = 0; j < d; j++) {
+		D[j] = sqrt(D[j] + (j ? p->lambda : 0) + 1e-6);
+		dmax = fmax(dmax, D[j]);
+		v[j] = w[j] * D[j];
+	}
+	lq_optim_init(&o);
+	o.gtol = gtol * (double)(p->n > 0 ? p->n : 1) / dmax;
+	o.max_iter = 5000;
+	lq_lbfgs(d, v, objective_pre, &q, &o);
+	for (int j = 0; j < d; j++)
+		w[j] = v[j] / D[j];
+	if (getenv("LQ_TRAIN_DEBUG"))
+		fprintf(stderr, "fit: n %ld d %d lambda %g iter %d nfev %d "
+		    "status %d f %.6f gmax %g\n", p->n, p->d, p->lambda,
+		    o.iter, o.nfev, o.status, o.f, o.gmax);
+	if (iters)
+		*iters += o.iter;
+	free(D);
+	free(v);
+	free(q.w);
+	return o.status;
+}
+
+static int
+fit_lr(struct fit *p, double *w, double gtol, int *iters)
+{
+	if (p->d <= NEWTON_MAX_D)
+		return fit_newton(p, w, gtol, iters);
+	return fit_lbfgs(p, w, gtol, iters);
+}
+
+/* Platt scaling: fit a, b of sigma(a z + b) by Newton's method. */
+static void
+platt(const double *z, const uint8_t *y, long n, double *pa, double *pb)
+{
+	double a = 1, b = 0;
+
+	for (int it = 0; it < 100; it++) {
+		double ga = 0, gb = 0, haa = 1e-9, hab = 0, hbb = 1e-9, f0 = 0;
+		for (long k = 0; k < n; k++) {
+			double s = a * z[k] + b, p = sigmoid(s), r = p - y[k];
+			double h = p * (1 - p);
+			f0 += log1pexp(s) - (y[k] ? s : 0);
+			ga += r * z[k];
+			gb += r;
+			haa += h * z[k] * z[k];
+			hab += h * z[k];
+			hbb += h;
+		}
+		double det = haa * hbb - hab * hab;
+		if (det <= 0)
+			break;
+		double da = (hbb * ga - hab * gb) / det;
+		double db = (haa * gb - hab * ga) / det;
+		double step = 1;
+		for (int ls = 0; ls < 30; ls++, step /= 2) {
+			double na = a - step * da, nb = b - step * db, f1 = 0;
+			for (long k = 0; k < n; k++) {
+				double s = na * z[k] + nb;
+				f1 += log1pexp(s) - (y[k] ? s : 0);
+			}
+			if (f1 <= f0 + 1e-12) {
+				a = na;
+				b = nb;
+				break;
+			}
+		}
+		if (fabs(da) + fabs(db) < 1e-10)
+			break;
+	}
+	*pa = a;
+	*pb = b;
+}
+
+/* ---- evaluation ------------------------------------------------------- */
+
+struct metrics {
+	long n, pos;
+	double auc, logloss, brier, ece;
+	long bn[10], bpos[10];
+	double bp[10];
+};
+
+static const double *sort_key;
+
+static int
+cmp_desc(const void *a, const void *b)
+{
+	long x = *(const long *)a, y = *(const long *)b;
+
+	if (sort_key[x] != sort_key[y])
+		return sort_key[x] < sort_key[y] ? 1 : -1;
+	return (x > y) - (x < y);
+}
+
+/* Rows 0..n-1 ordered by p, highest first (ties by row). */
+static long *
+order_desc(const double *p, long n)
+{
+	long *o = malloc((size_t)(n + 1) * sizeof(long));
+
+	for (long i = 0; i < n; i++)
+		o[i] = i;
+	sort_key = p;
+	qsort(o, (size_t)n, sizeof(long), cmp_desc);
+	return o;
+}
+
+static void
+evaluate(const double *p, const uint8_t *y, long n, struct metrics *m)
+{
+	long *o = order_desc(p, n);
+	double rank_sum = 0;
+
+	memset(m, 0, sizeof(*m));
+	m->n = n;
+	for (long i = 0; i < n; i++) {
+		double q = fmin(fmax(p[i], 1e-15), 1 - 1e-15);
+		m->pos += y[i];
+		m->logloss -= y[i] ? log(q) : log(1 - q);
+		m->brier += (p[i] - y[i]) * (p[i] - y[i]);
+		int b = (int)(p[i] * 10);
+		b = b < 0 ? 0 : b > 9 ? 9 : b;
+		m->bn[b]++;
+		m->bpos[b] += y[i];
+		m->bp[b] += p[i];
+	}
+	/* AUC by ranks (ascending), ties averaged */
+	for (long i = 0; i < n;) {
+		long j = i;
+		while (j < n && p[o[j]] == p[o[i]])
+			j++;
+		/* descending positions i..j-1 -> ascending ranks n-j+1..n-i */
+		double r = ((double)(n - j + 1) + (double)(n - i)) / 2;
+		for (long k = i; k < j; k++)
+			if (y[o[k]])
+				rank_sum += r;
+		i = j;
+	}
+	long neg = n - m->pos;
+	m->auc = m->pos && neg ? (rank_sum - (double)m->pos * (m->pos + 1) /
+	    2) / ((double)m->pos * neg) : NAN;
+	if (n) {
+		m->logloss /= n;
+		m->brier /= n;
+	}
+	for (int b = 0; b < 10; b++)
+		if (m->bn[b])
+			m->ece += fabs(m->bp[b] - m->bpos[b]) / n;
+	free(o);
+}
+
+/* Learn the tier cut-offs from calibrated out-of-fold p of the rows. */
+static void
+learn_tiers(const double *p, const uint8_t *y, long n, double target,
+    double l4rate, double *cut, int *l1_met)
+{
+	long *o = order_desc(p, n), pos = 0, minvol;
+	double base;
+
+	for (long i = 0; i < n; i++)
+		pos += y[i];
+	base = n ? (double)pos / n : 0;
+	if (l4rate < 0)
+		l4rate = base / 2;
+	minvol = n / 50 > 5 ? n / 50 : 5;
+	cut[0] = cut[1] = cut[2] = 0;
+	*l1_met = 0;
+	/* L1: the largest top band with precision >= target */
+	long cp = 0, best = -1;
+	for (long k = 0; k < n; k++) {
+		cp += y[o[k]];
+		if (k + 1 < n && p[o[k + 1]] == p[o[k]])
+			continue;	/* cut only between distinct values */
+		if (k + 1 >= minvol && (double)cp / (k + 1) >= target)
+			best = k;
+	}
+	if (best >= 0) {
+		*l1_met = 1;
+		cut[0] = p[o[best]];
+	} else {
+		long k = minvol - 1 < n ? minvol - 1 : n - 1;
+		cut[0] = n ? p[o[k]] : 1;
+		if (cut[0] <= 0)
+			cut[0] = 1e-9;
+	}
+	/* L4: calibrated p below the low conversion rate */
+	cut[2] = l4rate < cut[0] ? l4rate : cut[0];
+	cut[1] = base;
+	if (cut[1] > cut[0])
+		cut[1] = cut[0];
+	if (cut[1] < cut[2])
+		cut[1] = cut[2];
+	/* round for a readable file; keep the order */
+	for (int i = 0; i < 3; i++)
+		cut[i] = floor(cut[i] * 1e6) / 1e6;
+	free(o);
+}
+
+static void
+tier_stats(const struct lq_model *m, const double *p, const uint8_t *y,
+    long n, struct lq_tierstat *ts)
+{
+	long pos = 0, cumn = 0, cump = 0;
+
+	memset(ts, 0, 4 * sizeof(*ts));
+	for (long i = 0; i < n; i++) {
+		int k = lq_model_tier(m, p[i]);
+		ts[k].count++;
+		ts[k].pos += y[i];
+		pos += y[i];
+	}
+	double base = n ? (double)pos / n : 0;
+	for (int k = 0; k < 4; k++) {
+		struct lq_tierstat *s = &ts[k];
+		cumn += s->count;
+		cump += s->pos;
+		s->conv = s->count ? (double)s->pos / s->count : 0;
+		s->lift = base > 0 ? s->conv / base : 0;
+		s->precision = cumn ? (double)cump / cumn : 0;
+		s->recall = pos ? (double)cump / pos : 0;
+		s->fpr = n - pos ? (double)(cumn - cump) / (n - pos) : 0;
+	}
+}
+
+/* Standard errors from the inverse Hessian (full when small, else its
+ * diagonal's reciprocal). */
+static void
+std_errors(struct fit *p, const double *w, double *se)
+{
+	int d = p->d, full = d <= 600;
+	long step = p->n > 100000 ? p->n / 100000 + 1 : 1, nsub = 0;
+	double *H = full ? calloc((size_t)d * d, sizeof(double)) :
+	    calloc((size_t)d, sizeof(double));
+	int *cols = malloc(((size_t)p->ne + 1) * sizeof(int));
+	double *vals = malloc(((size_t)p->ne + 1) * sizeof(double));
+
+	predict(p->e, p->ne, w, p->idx, p->n, p->z);
+	for (long k = 0; k < p->n; k += step, nsub++) {
+		long i = p->idx[k];
+		double q = sigmoid(p->z[k]), h = q * (1 - q);
+		int nc = 0;
+		cols[nc] = 0;
+		vals[nc++] = 1;
+		for (int j = 0; j < p->ne; j++) {
+			if (p->e[j].u) {
+				cols[nc] = p->e[j].off + (int)p->e[j].u[i];
+				vals[nc++] = 1;
+			} else {
+				float v = p->e[j].x[i];
+				cols[nc] = p->e[j].off + (isnan(v) ? 1 : 0);
+				vals[nc++] = isnan(v) ? 1 : v;
+			}
+		}
+		for (int a = 0; a < nc; a++) {
+			if (!full) {
+				H[cols[a]] += h * vals[a] * vals[a];
+				continue;
+			}
+			for (int b = 0; b < nc; b++)
+				H[(size_t)cols[a] * d + cols[b]] += h * vals[a] *
+				    vals[b];
+		}
+	}
+	double scale = nsub ? (double)p->n / nsub : 1;
+	for (int a = 0; a < d; a++) {
+		double ridge = a ? p->lambda : 0;
+		ridge += 1e-8;
+		if (full) {
+			for (int b = 0; b < d; b++)
+				H[(size_t)a * d + b] *= scale;
+			H[(size_t)a * d + a] += ridge;
+		} else {
+			H[a] = H[a] * scale + ridge;
+			se[a] = sqrt(1 / H[a]);
+		}
+	}
+	if (full) {
+		/* Cholesky H = L L^T, then diag(H^-1) = column norms of L^-1 */
+		int ok = 1;
+		for (int j = 0; j < d && ok; j++) {
+			double s = H[(size_t)j * d + j];
+			for (int k = 0; k < j; k++)
+				s -= H[(size_t)j * d + k] * H[(size_t)j * d + k];
+			if (s <= 0) {
+				ok = 0;
+				break;
+			}
+			H[(size_t)j * d + j] = sqrt(s);
+			for (int i = j + 1; i < d; i++) {
+				double r = H[(size_t)i * d + j];
+				for (int k = 0; k < j; k++)
+					r -= H[(size_t)i * d + k] *
+					    H[(size_t)j * d + k];
+				H[(size_t)i * d + j] = r / H[(size_t)j * d + j];
+			}
+		}
+		double *x = malloc((size_t)d * sizeof(double));
+		for (int c = 0; c < d; c++) {
+			/* solve L x = e_c; var_c = |x|^2 */
+			double v = 0;
+			for (int i = 0; i < d; i++)
+				x[i] = 0;
+			for (int i = c; i < d; i++) {
+				double r = i == c ? 1 : 0;
+				for (int k = c; k < i; k++)
+					r -= H[(size_t)i * d + k] * x[k];
+				x[i] = r / H[(size_t)i * d + i];
+				v += x[i] * x[i];
+			}
+			se[c] = ok ? sqrt(v) : 0;
+		}
+		free(x);
+	}
+	free(H);
+	free(cols);
+	free(vals);
+}
+
+/* ---- the whole fit ---------------------------------------------------- */
+
+static const double lambda_grid[] = { 1000, 100, 10, 1, 0.1, 0.01 };
+#define NGRID (sizeof(lambda_grid) / sizeof(lambda_grid[0]))
+
+/* mark the latest 20% of the timed rows as test rows */
+static void
+time_split(struct lq_train *t)
+{
+	long nt = 0, *o;
+	double *key = malloc((size_t)(t->n + 1) * sizeof(double));
+
+	for (long i = 0; i < t->n; i++)
+		key[i] = isnan(t->t[i]) ? -HUGE_VAL : t->t[i];
+	o = order_desc(key, t->n);
+	for (long i = 0; i < t->n; i++)
+		nt += !isnan(t->t[i]);
+	for (long k = 0; k < nt / 5; k++)
+		t->test[o[k]] = 1;
+	free(o);
+	free(key);
+}
+
+static void
+span(struct lq_train *t, struct lq_model *m)
+{
+	double lo = HUGE_VAL, hi = -HUGE_VAL;
+	char buf[64];
+
+	for (long i = 0; i < t->n; i++)
+		if (!isnan(t->t[i])) {
+			lo = fmin(lo, t->t[i]);
+			hi = fmax(hi, t->t[i]);
+		}
+	m->time_field = strdup(t->o.time_field);
+	if (lo <= hi) {
+		lq_time_format(buf, sizeof(buf), lo);
+		m->first = strdup(buf);
+		lq_time_format(buf, sizeof(buf), hi);
+		m->last = strdup(buf);
+	}
+}
+
+static void
+report(struct lq_train *t, struct lq_model *m, const struct metrics *ev,
+    const double *cvloss, int ngrid, struct lq_buf *h, struct lq_buf *js)
+{
+	static const char *const tn[] = { "L1", "L2", "L3", "L4" };
+
+	if (h) {
+		lq_buf_addf(h, "rows %ld (positive %ld, %.1f%%), skipped %ld "
+		    "(label null), features %d\n", m->rows, m->pos,
+		    m->rows ? 100.0 * m->pos / m->rows : 0, m->skipped, m->nf);
+		lq_buf_addf(h, "lambda %g (C %g)", m->lambda, 1 / m->lambda);
+		for (int i = 0; i < ngrid; i++)
+			lq_buf_addf(h, "%s %g:%.5f", i ? "," : "  cv log loss",
+			    lambda_grid[i], cvloss[i]);
+		lq_buf_addf(h, "\nevaluation: %s on %ld rows\n", m->eval,
+		    ev->n);
+		lq_buf_addf(h, "AUC %.4f  log loss %.4f  Brier %.4f  ECE %.4f "
+		    "(uncalibrated %.4f)\n", m->auc, m->logloss, m->brier,
+		    m->ece, m->ece_raw);
+		lq_buf_addf(h, "calibration   predicted  observed   rows\n");
+		for (int b = 0; b < 10; b++)
+			if (ev->bn[b])
+				lq_buf_addf(h, "  %.1f-%.1f     %7.4f   %7.4f "
+				    "%6ld\n", b / 10.0, (b + 1) / 10.0,
+				    ev->bp[b] / ev->bn[b], (double)ev->bpos[b] /
+				    ev->bn[b], ev->bn[b]);
+		lq_buf_addf(h, "tier  min p     rows  conv    lift  "
+		    "precision recall  fpr\n");
+		for (int k = 0; k < 4; k++) {
+			const struct lq_tierstat *s = &m->tier[k];
+			lq_buf_addf(h, "%s   %-8.4f %6ld  %.4f  %5.2f  %.4f    "
+			    "%.4f  %.4f\n", tn[k], k < 3 ? m->cut[k] : 0,
+			    s->count, s->conv, s->lift, s->precision,
+			    s->recall, s->fpr);
+		}
+	}
+	if (!js)
+		return;
+	lq_buf_addf(js, "{\"type\":\"summary\",\"rows\":%ld,\"positives\":%ld,"
+	    "\"skipped\":%ld,\"features\":%d,\"lambda\":", m->rows, m->pos,
+	    m->skipped, m->nf);
+	lq_buf_json_num(js, m->lambda);
+	lq_buf_adds(js, ",\"evaluation\":");
+	lq_buf_json_strs(js, m->eval);
+	lq_buf_addf(js, ",\"eval_rows\":%ld,\"auc\":", ev->n);
+	lq_buf_json_round(js, m->auc, 6);
+	lq_buf_adds(js, ",\"log_loss\":");
+	lq_buf_json_round(js, m->logloss, 6);
+	lq_buf_adds(js, ",\"brier\":");
+	lq_buf_json_round(js, m->brier, 6);
+	lq_buf_adds(js, ",\"ece\":");
+	lq_buf_json_round(js, m->ece, 6);
+	lq_buf_adds(js, ",\"ece_uncalibrated\":");
+	lq_buf_json_round(js, m->ece_raw, 6);
+	lq_buf_adds(js, "}\n");
+	for (int i = 0; i < ngrid; i++) {
+		lq_buf_adds(js, "{\"type\":\"lambda\",\"lambda\":");
+		lq_buf_json_num(js, lambda_grid[i]);
+		lq_buf_adds(js, ",\"cv_log_loss\":");
+		lq_buf_json_round(js, cvloss[i], 6);
+		lq_buf_adds(js, "}\n");
+	}
+	for (int b = 0; b < 10; b++) {
+		lq_buf_addf(js, "{\"type\":\"calibration\",\"bin\":%d,\"low\":"
+		    "%.1f,\"high\":%.1f,\"rows\":%ld,\"predicted\":", b,
+		    b / 10.0, (b + 1) / 10.0, ev->bn[b]);
+		if (ev->bn[b])
+			lq_buf_json_round(js, ev->bp[b] / ev->bn[b], 6);
+		else
+			lq_buf_adds(js, "null");
+		lq_buf_adds(js, ",\"observed\":");
+		if (ev->bn[b])
+			lq_buf_json_round(js, (double)ev->bpos[b] / ev->bn[b],
+			    6);
+		else
+			lq_buf_adds(js, "null");
+		lq_buf_adds(js, "}\n");
+	}
+	for (int k = 0; k < 4; k++) {
+		const struct lq_tierstat *s = &m->tier[k];
+		lq_buf_addf(js, "{\"type\":\"tier\",\"tier\":\"%s\",\"min_"
+		    "probability\":", tn[k]);
+		lq_buf_json_num(js, k < 3 ? m->cut[k] : 0);
+		lq_buf_addf(js, ",\"rows\":%ld,\"positives\":%ld,\"conversion\":",
+		    s->count, s->pos);
+		lq_buf_json_round(js, s->conv, 6);
+		lq_buf_adds(js, ",\"lift\":");
+		lq_buf_json_round(js, s->lift, 6);
+		lq_buf_adds(js, ",\"precision\":");
+		lq_buf_json_round(js, s->precision, 6);
+		lq_buf_adds(js, ",\"recall\":");
+		lq_buf_json_round(js, s->recall, 6);
+		lq_buf_adds(js, ",\"fpr\":");
+		lq_buf_json_round(js, s->fpr, 6);
+		lq_buf_adds(js, "}\n");
+	}
+	(void)t;
+}
+
+struct lq_model *
+lq_train_fit(struct lq_train *t, struct lq_buf *human, struct lq_buf *json,
+    struct lq_err *err)
+{
+	struct lq_model *m;
+	struct enc *e;
+	struct fit p;
+	long ntr = 0, nte = 0, *tr, *te, *fold_of;
+	int K = t->o.folds, ne = 0, d = 1, iters = 0, l1_met;
+	double cvloss[NGRID];
+	int ngrid;
+
+	if (t->time_key && !t->o.holdout)
+		time_split(t);
+	for (long i = 0; i < t->n; i++)
+		ntr += !t->test[i];
+	nte = t->n - ntr;
+	if (ntr < 2 * K) {
+		lq_err_set(err, LQ_EXIT_RECORDS, "too few training rows (%ld) "
+		    "for %d-fold cross validation", ntr, K);
+		return NULL;
+	}
+	long npos = 0;
+	for (long i = 0; i < t->n; i++)
+		npos += !t->test[i] && t->y[i];
+	if (npos == 0 || npos == ntr) {
+		lq_err_set(err, LQ_EXIT_RECORDS, "the label is always %s in the "
+		    "training rows: nothing to learn", npos ? "true" : "false");
+		return NULL;
+	}
+	m = lq_model_new();
+	m->label = strdup(t->o.label);
+	m->rows = ntr;
+	m->pos = npos;
+	m->skipped = t->skipped;
+	m->folds = K;
+	m->l1_target = t->o.l1_precision;
+	m->eval = strdup(t->o.holdout ? "holdout" : t->time_key ? "time" :
+	    "cv");
+	if (t->time_key)
+		span(t, m);
+
+	/* encode */
+	m->f = calloc((size_t)t->nc + 1, sizeof(*m->f));
+	e = calloc((size_t)t->nc + 1, sizeof(*e));
+	for (int i = 0; i < t->nc; i++) {
+		struct col *c = &t->c[i];
+		struct lq_feat *f = &m->f[m->nf];
+		int keep;
+		if (c->excluded || name_excluded(t, c->name) ||
+		    (!c->nnum && !c->nstr))
+			continue;
+		memset(&e[ne], 0, sizeof(e[ne]));
+		keep = c->nstr > c->nnum ? encode_cat(t, c, f, &e[ne]) :
+		    encode_num(t, c, f, &e[ne]);
+		if (!keep) {
+			/* free what encode_* made of the feature */
+			for (int k = 0; k < f->nlev; k++)
+				free(f->levels[k]);
+			free(f->levels);
+			free(f->name);
+			for (int k = 0; k < f->npath; k++)
+				free(f->path[k]);
+			free(f->path);
+			free(f->expr);
+			free(f->w);
+			free(f->se);
+			free(f->count);
+			free(f->pedge);
+			free(f->pshare);
+			memset(f, 0, sizeof(*f));
+			continue;
+		}
+		e[ne].c = c;
+		e[ne].f = f;
+		e[ne].off = d;
+		d += f->ncol;
+		ne++;
+		m->nf++;
+	}
+
+	/* rows */
+	tr = malloc((size_t)(ntr + 1) * sizeof(long));
+	te = malloc((size_t)(nte + 1) * sizeof(long));
+	fold_of = malloc((size_t)(ntr + 1) * sizeof(long));
+	ntr = nte = 0;
+	for (long i = 0; i < t->n; i++) {
+		if (t->test[i])
+			te[nte++] = i;
+		else {
+			fold_of[ntr] = (long)(mix((uint64_t)ntr) % (uint64_t)K);
+			tr[ntr++] = i;
+		}
+	}
+	uint8_t *ytr = malloc((size_t)ntr + 1);
+	for (long k = 0; k < ntr; k++)
+		ytr[k] = t->y[tr[k]];
+
+	memset(&p, 0, sizeof(p));
+	p.e = e;
+	p.ne = ne;
+	p.d = d;
+	p.y = t->y;
+	p.z = malloc((size_t)(t->n + 1) * sizeof(double));
+	p.r = malloc((size_t)(t->n + 1) * sizeof(double));
+
+	/* cross validation over the lambda grid, warm-started per fold */
+	double *W = calloc((size_t)K * d, sizeof(double));
+	double *oof = malloc((size_t)(ntr + 1) * sizeof(double));
+	double *best_oof = malloc((size_t)(ntr + 1) * sizeof(double));
+	long *fidx = malloc((size_t)(ntr + 1) * sizeof(long));
+	long *oidx = malloc((size_t)(ntr + 1) * sizeof(long));
+	long *opos = malloc((size_t)(ntr + 1) * sizeof(long));
+	double best = HUGE_VAL, best_lambda = t->o.lambda;
+	int worse = 0;
+	ngrid = t->o.lambda >= 0 ? 1 : (int)NGRID;
+	for (int g = 0; g < ngrid; g++) {
+		double lam = t->o.lambda >= 0 ? t->o.lambda : lambda_grid[g];
+		double loss = 0;
+		for (int k = 0; k < K; k++) {
+			long nf = 0, no = 0;
+			for (long q = 0; q < ntr; q++) {
+				if (fold_of[q] == k) {
+					opos[no] = q;
+					oidx[no++] = tr[q];
+				} else {
+					fidx[nf++] = tr[q];
+				}
+			}
+			p.idx = fidx;
+			p.n = nf;
+			p.lambda = lam;
+			fit_lr(&p, W + (size_t)k * d, t->o.gtol, &iters);
+			predict(e, ne, W + (size_t)k * d, oidx, no, p.z);
+			for (long q = 0; q < no; q++) {
+				double z = p.z[q];
+				oof[opos[q]] = z;
+				loss += log1pexp(z) - (ytr[opos[q]] ? z : 0);
+			}
+		}
+		cvloss[g] = loss / ntr;
+		if (cvloss[g] < best) {
+			best = cvloss[g];
+			best_lambda = lam;
+			memcpy(best_oof, oof, (size_t)ntr * sizeof(double));
+			worse = 0;
+		} else if (++worse >= 2) {
+			ngrid = g + 1;
+			break;
+		}
+	}
+	m->lambda = best_lambda;
+
+	/* final fit on every training row */
+	double *w = calloc((size_t)d, sizeof(double));
+	for (int k = 0; k < K; k++)
+		for (int j = 0; j < d; j++)
+			w[j] += W[(size_t)k * d + j] / K;
+	p.idx = tr;
+	p.n = ntr;
+	p.lambda = best_lambda;
+	fit_lr(&p, w, t->o.gtol, &iters);
+
+	/* calibration on out-of-fold log-odds; tiers from them */
+	platt(best_oof, ytr, ntr, &m->cal_a, &m->cal_b);
+	m->cal_a = round(m->cal_a * 1e6) / 1e6;
+	m->cal_b = round(m->cal_b * 1e6) / 1e6;
+	double *pc = malloc((size_t)(ntr + 1) * sizeof(double));
+	for (long q = 0; q < ntr; q++)
+		pc[q] = lq_model_prob(m, best_oof[q]);
+	learn_tiers(pc, ytr, ntr, t->o.l1_precision, t->o.l4_rate, m->cut,
+	    &l1_met);
+
+	/* evaluation rows: the test rows, else out of fold */
+	struct metrics ev, raw;
+	long nev = nte ? nte : ntr;
+	double *pe = malloc((size_t)(nev + 1) * sizeof(double));
+	double *pr = malloc((size_t)(nev + 1) * sizeof(double));
+	uint8_t *ye = malloc((size_t)nev + 1);
+	if (nte) {
+		predict(e, ne, w, te, nte, p.z);
+		for (long q = 0; q < nte; q++) {
+			pe[q] = lq_model_prob(m, p.z[q]);
+			pr[q] = sigmoid(p.z[q]);
+			ye[q] = t->y[te[q]];
+		}
+	} else {
+		for (long q = 0; q < ntr; q++) {
+			pe[q] = pc[q];
+			pr[q] = sigmoid(best_oof[q]);
+			ye[q] = ytr[q];
+		}
+	}
+	evaluate(pe, ye, nev, &ev);
+	evaluate(pr, ye, nev, &raw);
+	m->auc = ev.auc;
+	m->logloss = ev.logloss;
+	m->brier = ev.brier;
+	m->ece = ev.ece;
+	m->ece_raw = raw.ece;
+	tier_stats(m, pe, ye, nev, m->tier);
+
+	/* weights, standard errors, profile of the final model */
+	double *se = calloc((size_t)d, sizeof(double));
+	std_errors(&p, w, se);
+	m->w0 = w[0];
+	m->se0 = se[0];
+	for (int j = 0; j < ne; j++)
+		for (int c = 0; c < e[j].f->ncol; c++) {
+			e[j].f->w[c] = w[e[j].off + c];
+			e[j].f->se[c] = se[e[j].off + c];
+		}
+	predict(e, ne, w, tr, ntr, p.z);
+	for (long q = 0; q < ntr; q++) {
+		double pp = lq_model_prob(m, p.z[q]);
+		int b = (int)(pp * 10);
+		m->score_share[b > 9 ? 9 : b] += 1;
+	}
+	for (int b = 0; b < 10; b++)
+		m->score_share[b] = round(1e4 * m->score_share[b] / ntr) / 1e4;
+
+	report(t, m, &ev, cvloss, ngrid, human, json);
+	if (human && !l1_met)
+		lq_buf_addf(human, "note: no band reaches the L1 precision "
+		    "target %g; L1 is the top 2%% of rows\n",
+		    t->o.l1_precision);
+	(void)iters;
+	free(se);
+	free(pe);
+	free(pr);
+	free(ye);
+	free(pc);
+	free(w);
+	free(W);
+	free(oof);
+	free(best_oof);
+	free(fidx);
+	free(oidx);
+	free(opos);
+	free(ytr);
+	free(tr);
+	free(te);
+	free(fold_of);
+	free(p.z);
+	free(p.r);
+	free(e);
+	return m;
+}
