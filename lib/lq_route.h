@@ -1,0 +1,91 @@
+/*
+ * lq_route.h - lead routing (the route: section of a rule file).
+ *
+ * A router holds teams of reps (time zone, working hours, capacity, PTO,
+ * paused/active), ordered territory rules (jq conditions choosing a
+ * team), the queues for nurture/review leads, the SLA of each tier and,
+ * optionally, rep performance learned by lq-train --reps.  lq_route_eval()
+ * decides one lead, in the order of lq-route(1): action queue, CRM owner,
+ * territory and best available rep, first rep available later, fallback.
+ *
+ * Capacity is counted in an lq_ledger when one is given (lq_ledger.h), and
+ * otherwise within the router's own lifetime.
+ */
+#ifndef LQ_ROUTE_H
+#define LQ_ROUTE_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "lq_buf.h"
+#include "lq_err.h"
+#include "lq_json.h"
+
+struct lq_route;
+struct lq_ledger;
+
+/*
+ * Load the route: section of the rule file path (and the performance
+ * file it names, relative to the rule file).  Returns a new router, or
+ * NULL with err set ("path:line:col: message", code LQ_EXIT_USAGE).
+ */
+struct lq_route *lq_route_load(const char *path, struct lq_err *err);
+
+/* Free a router. */
+void lq_route_free(struct lq_route *rt);
+
+/* The top-level member holding the lead id (config id_field, or "id"). */
+const char *lq_route_id_field(const struct lq_route *rt);
+
+/* Override the lead id member (--id-field). */
+void lq_route_set_id_field(struct lq_route *rt, const char *name);
+
+/*
+ * Use lg (borrowed; NULL: none) for capacity counts and assignments.
+ * With readonly set, the ledger is read (existing assignments, counts)
+ * and never written (--dry-run).  reassign routes leads already in the
+ * ledger again.
+ */
+void lq_route_set_ledger(struct lq_route *rt, struct lq_ledger *lg,
+    int readonly, int reassign);
+
+/*
+ * Decide the lead line[0..len) (scanned into s, an object) at time now
+ * (seconds since the epoch) and append the JSON object of its route
+ * member to out.  key is the tool's output member (an old value is
+ * ignored).  With a writable ledger the assignment is recorded inside the
+ * ledger's open transaction (the caller commits).  Returns 0, or -1 with
+ * err set: code LQ_EXIT_RECORDS for a bad record (no id with a ledger),
+ * LQ_EXIT_USAGE for a ledger failure.
+ */
+int lq_route_eval(struct lq_route *rt, const char *line, size_t len,
+    const struct lq_scan *s, double now, const char *key, struct lq_buf *out,
+    struct lq_err *err);
+
+/*
+ * Read the lead's time from its top-level member name (RFC 3339 string or
+ * epoch number) into *t.  Returns 0 or -1 (missing or not a time).
+ */
+int lq_route_lead_time(const char *line, const struct lq_scan *s,
+    const char *name, double *t);
+
+/* --- time zones (route_tz.c), on the system tz database --- */
+
+/* True when zone names a file of the tz database (or is "UTC"). */
+int lq_tz_valid(const char *zone);
+
+/*
+ * Local time of t in zone into *tm (tm_gmtoff set).  The process time zone
+ * (TZ) is switched while doing so; callers that print local times of their
+ * own must not rely on it.
+ */
+void lq_tz_local(const char *zone, time_t t, struct tm *tm);
+
+/*
+ * The instant of the local time *tm in zone (tm_isdst ignored: the rules
+ * of the zone decide; a time skipped by a DST change moves forward).
+ * tm is normalised (tm_wday set).
+ */
+time_t lq_tz_mktime(const char *zone, struct tm *tm);
+
+#endif

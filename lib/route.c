@@ -1,0 +1,1542 @@
+/*
+ * route.c - the route: section and the routing decision (lq_route.h).
+ */
+#include <ctype.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jv.h>
+
+#include "lq_expr.h"
+#include "lq_ledger.h"
+#include "lq_route.h"
+#include "lq_time.h"
+#include "lq_yaml.h"
+
+#define NCACHE 4
+#define LOOKAHEAD_DAYS 21
+#define NOCAP -1.0
+
+struct ival { int start, end; };	/* minutes of the local day */
+struct pto { double from, to; };
+struct capc { unsigned long gen; double from, to; long n; int used; };
+struct dayb { double start; long n; };
+
+/* a time zone and the local facts of the last minute asked about */
+struct zone {
+	const char *name;
+	double minute;		/* floor(t / 60) of the cached facts, or -1 */
+	int wday, mod;		/* local weekday (0 = Sunday), minute of day */
+	double day0, day1, week0, week1;
+};
+
+struct rep {
+	const char *id;
+	int team, zone;
+	struct ival *h[7];
+	int nh[7];
+	struct pto *pto;
+	int npto;
+	double cap_day, cap_week;
+	int paused, active;
+	long n_all, won_all;
+	double perf_all;
+	long *n_seg;
+	double *perf_seg;	/* per segment, shrunk */
+	struct capc cache[NCACHE];
+	int next_cache;
+	struct dayb *days;	/* counts per local day (no ledger) */
+	size_t ndays, capdays;
+};
+
+struct team {
+	const char *name;
+	int *reps, nreps;
+	double rate_all, *rate_seg;
+};
+
+struct terr {
+	const char *name;
+	int slot;		/* -1: no condition */
+	int team;
+};
+
+struct lq_route {
+	struct lq_ydoc doc;
+	struct lq_exprs *x;
+	const char *id_field, *score_key;
+	const char *q_nurture, *q_review, *q_fallback;
+	int fallback_owner;
+	double sla[4], sla_default;
+	double w_perf, w_load, load_scale, prior;
+	int owner_slot, segment_slot, have_perf;
+	struct terr *terr;
+	int nterr;
+	struct team *teams;
+	int nteams;
+	struct rep *reps;
+	int nreps;
+	struct zone *zones;
+	int nzones;
+	char **segs;
+	int nsegs;
+	struct lq_ledger *lg;
+	int ro, reassign;
+	char *perf_path;
+	struct lq_buf tmp;
+	const struct lq_ynode *defaults;
+};
+
+static const char *const top_keys[] = { "id_field", "score_key", "queues",
+    "fallback_owner", "sla", "weights", "owner", "segment", "performance",
+    "prior", "defaults", "territories", "teams", NULL };
+static const char *const queue_keys[] = { "nurture", "review", "fallback",
+    NULL };
+static const char *const sla_keys[] = { "L1", "L2", "L3", "L4", "default",
+    NULL };
+static const char *const weight_keys[] = { "performance", "load",
+    "load_scale", NULL };
+static const char *const def_keys[] = { "tz", "hours", "capacity", NULL };
+static const char *const team_keys[] = { "tz", "hours", "capacity", "reps",
+    NULL };
+static const char *const rep_keys[] = { "id", "tz", "hours", "capacity",
+    "pto", "paused", "active", NULL };
+static const char *const cap_keys[] = { "day", "week", NULL };
+static const char *const pto_keys[] = { "from", "to", NULL };
+static const char *const terr_keys[] = { "name", "if", "team", NULL };
+static const char *const days[] = { "sun", "mon", "tue", "wed", "thu", "fri",
+    "sat" };
+
+/* --- loading --- */
+
+static int
+add_expr(struct lq_route *rt, const struct lq_ynode *node, const char *what,
+    struct lq_err *err)
+{
+	struct lq_expr_src src;
+	const char *text;
+
+	if (lq_ystr(&rt->doc, node, what, &text, err))
+		return -1;
+	if (!*text)
+		return lq_yerr(&rt->doc, node, err, "%s is empty", what);
+	src.file = rt->doc.file;
+	lq_ynode_text_pos(&rt->doc, node, &src.line, &src.col);
+	src.block = node->style == LQ_Y_LITERAL;
+	if (src.block)
+		src.line--;
+	return lq_exprs_add(rt->x, text, &src, err);
+}
+
+static int
+get_str(struct lq_route *rt, const struct lq_ynode *map, const char *key,
+    const char **out, struct lq_err *err)
+{
+	struct lq_ynode *v = lq_ymap_get(map, key);
+
+	if (!v)
+		return 0;
+	if (lq_ynull(v)) {
+		*out = NULL;
+		return 0;
+	}
+	return lq_ystr(&rt->doc, v, key, out, err);
+}
+
+static int
+find_rep(const struct lq_route *rt, const char *id, size_t n)
+{
+	for (int i = 0; i < rt->nreps; i++)
+		if (strlen(rt->reps[i].id) == n && !memcmp(rt->reps[i].id, id,
+		    n))
+			return i;
+	return -1;
+}
+
+static int
+find_team(const struct lq_route *rt, const char *name)
+{
+	for (int i = 0; i < rt->nteams; i++)
+		if (!strcmp(rt->teams[i].name, name))
+			return i;
+	return -1;
+}
+
+static int
+intern_zone(struct lq_route *rt, const char *name)
+{
+	for (int i = 0; i < rt->nzones; i++)
+		if (!strcmp(rt->zones[i].name, name))
+			return i;
+	rt->zones = realloc(rt->zones, (rt->nzones + 1) * sizeof(*rt->zones));
+	if (!rt->zones)
+		abort();
+	memset(&rt->zones[rt->nzones], 0, sizeof(*rt->zones));
+	rt->zones[rt->nzones].name = name;
+	rt->zones[rt->nzones].minute = -1;
+	return rt->nzones++;
+}
+
+static int
+parse_hm(const char *s, int *min)
+{
+	int h, m, n = 0;
+
+	if (sscanf(s, "%d:%d%n", &h, &m, &n) != 2 || s[n] || h < 0 ||
+	    h > 24 || m < 0 || m > 59 || (h == 24 && m))
+		return -1;
+	*min = h * 60 + m;
+	return 0;
+}
+
+static int
+day_index(const char *s, size_t n)
+{
+	for (int i = 0; i < 7; i++)
+		if (n == 3 && !strncasecmp(s, days[i], 3))
+			return i;
+	return -1;
+}
+
+/* "mon-fri 09:00-17:00 [13:00-18:00 ...]" into r->h */
+static int
+parse_hours_line(struct lq_route *rt, struct rep *r,
+    const struct lq_ynode *node, const char *s, struct lq_err *err)
+{
+	char word[64];
+	int dayset[7] = { 0 }, ntimes = 0;
+	const char *p = s;
+
+	while (*p) {
+		size_t n = 0;
+		while (isspace((unsigned char)*p) || *p == ',')
+			p++;
+		if (!*p)
+			break;
+		while (p[n] && !isspace((unsigned char)p[n]) && p[n] != ',')
+			n++;
+		if (n >= sizeof(word))
+			goto bad;
+		memcpy(word, p, n);
+		word[n] = 0;
+		p += n;
+		if (isalpha((unsigned char)word[0])) {
+			char *dash = strchr(word, '-');
+			int a = day_index(word, dash ? (size_t)(dash - word) : n);
+			int b = dash ? day_index(dash + 1, strlen(dash + 1)) : a;
+			if (a < 0 || b < 0 || ntimes)
+				goto bad;
+			for (int d = a;; d = (d + 1) % 7) {
+				dayset[d] = 1;
+				if (d == b)
+					break;
+			}
+		} else {
+			char *dash = strchr(word, '-');
+			int a, b;
+			if (!dash)
+				goto bad;
+			*dash = 0;
+			if (parse_hm(word, &a) || parse_hm(dash + 1, &b) ||
+			    a >= b)
+				goto bad;
+			ntimes++;
+			for (int d = 0; d < 7; d++) {
+				if (!dayset[d])
+					continue;
+				r->h[d] = realloc(r->h[d], (r->nh[d] + 1) *
+				    sizeof(struct ival));
+				if (!r->h[d])
+					abort();
+				r->h[d][r->nh[d]].start = a;
+				r->h[d][r->nh[d]++].end = b;
+			}
+		}
+	}
+	if (!ntimes)
+		goto bad;
+	return 0;
+bad:
+	return lq_yerr(&rt->doc, node, err, "hours: expected lines such as "
+	    "'mon-fri 09:00-17:00', not '%s'", s);
+}
+
+static int
+load_hours(struct lq_route *rt, struct rep *r, const struct lq_ynode *v,
+    struct lq_err *err)
+{
+	const char *s;
+
+	for (int d = 0; d < 7; d++) {
+		free(r->h[d]);
+		r->h[d] = NULL;
+		r->nh[d] = 0;
+	}
+	if (v->kind == LQ_Y_SEQ) {
+		for (size_t i = 0; i < v->n; i++)
+			if (lq_ystr(&rt->doc, v->items[i], "hours", &s, err) ||
+			    parse_hours_line(rt, r, v->items[i], s, err))
+				return -1;
+		return 0;
+	}
+	if (lq_ystr(&rt->doc, v, "hours", &s, err))
+		return -1;
+	return parse_hours_line(rt, r, v, s, err);
+}
+
+static int
+load_capacity(struct lq_route *rt, struct rep *r, const struct lq_ynode *v,
+    struct lq_err *err)
+{
+	struct lq_ynode *x;
+
+	if (lq_ymap_check(&rt->doc, v, "capacity", cap_keys, err))
+		return -1;
+	if ((x = lq_ymap_get(v, "day"))) {
+		if (lq_ynull(x))
+			r->cap_day = NOCAP;
+		else if (lq_ynum(&rt->doc, x, "capacity day", &r->cap_day, err))
+			return -1;
+	}
+	if ((x = lq_ymap_get(v, "week"))) {
+		if (lq_ynull(x))
+			r->cap_week = NOCAP;
+		else if (lq_ynum(&rt->doc, x, "capacity week", &r->cap_week,
+		    err))
+			return -1;
+	}
+	return 0;
+}
+
+/* layered settings: defaults, then the team, then the rep */
+static int
+load_layer(struct lq_route *rt, struct rep *r, const struct lq_ynode *m,
+    struct lq_err *err)
+{
+	struct lq_ynode *v;
+	const char *tz;
+
+	if (!m)
+		return 0;
+	if ((v = lq_ymap_get(m, "tz"))) {
+		if (lq_ystr(&rt->doc, v, "tz", &tz, err))
+			return -1;
+		if (!lq_tz_valid(tz))
+			return lq_yerr(&rt->doc, v, err, "tz: unknown time zone "
+			    "'%s' (not in the tz database)", tz);
+		r->zone = intern_zone(rt, tz);
+	}
+	if ((v = lq_ymap_get(m, "hours")) && load_hours(rt, r, v, err))
+		return -1;
+	if ((v = lq_ymap_get(m, "capacity")) && load_capacity(rt, r, v, err))
+		return -1;
+	return 0;
+}
+
+/* a PTO bound: a date (local midnight; end: the next midnight) or a time */
+static int
+pto_time(struct lq_route *rt, struct rep *r, const struct lq_ynode *v,
+    int end, double *t, struct lq_err *err)
+{
+	const char *s;
+	int y, mo, d, n = 0;
+
+	if (lq_ystr(&rt->doc, v, "pto", &s, err))
+		return -1;
+	if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) == 3 && !s[n] &&
+	    n == 10) {
+		struct tm tm = { 0 };
+		tm.tm_year = y - 1900;
+		tm.tm_mon = mo - 1;
+		tm.tm_mday = d + (end ? 1 : 0);
+		*t = (double)lq_tz_mktime(rt->zones[r->zone].name, &tm);
+		return 0;
+	}
+	if (lq_time_parse(s, strlen(s), t) < 0)
+		return lq_yerr(&rt->doc, v, err, "pto: not a date or time: "
+		    "'%s'", s);
+	return 0;
+}
+
+static int
+load_rep(struct lq_route *rt, int team, const struct lq_ynode *tm,
+    const struct lq_ynode *m, struct lq_err *err)
+{
+	struct lq_ydoc *d = &rt->doc;
+	struct lq_ynode *v;
+	struct rep *r;
+	const char *id;
+
+	if (lq_yexpect(d, m, LQ_Y_MAP, "rep", err) ||
+	    lq_ymap_check(d, m, "rep", rep_keys, err))
+		return -1;
+	if (!(v = lq_ymap_get(m, "id")))
+		return lq_yerr(d, m, err, "rep: no 'id:'");
+	if (lq_ystr(d, v, "id", &id, err))
+		return -1;
+	if (!*id)
+		return lq_yerr(d, v, err, "rep: empty id");
+	if (find_rep(rt, id, strlen(id)) >= 0)
+		return lq_yerr(d, v, err, "rep '%s' is listed twice", id);
+	r = &rt->reps[rt->nreps++];
+	memset(r, 0, sizeof(*r));
+	r->id = id;
+	r->team = team;
+	r->active = 1;
+	r->cap_day = r->cap_week = NOCAP;
+	r->zone = intern_zone(rt, "UTC");
+	if (parse_hours_line(rt, r, m, "mon-fri 09:00-17:00", err))
+		return -1;
+	if (load_layer(rt, r, rt->defaults, err) ||
+	    load_layer(rt, r, tm, err) || load_layer(rt, r, m, err))
+		return -1;
+	if ((v = lq_ymap_get(m, "paused")) &&
+	    lq_ybool(d, v, "paused", &r->paused, err))
+		return -1;
+	if ((v = lq_ymap_get(m, "active")) &&
+	    lq_ybool(d, v, "active", &r->active, err))
+		return -1;
+	if ((v = lq_ymap_get(m, "pto"))) {
+		if (lq_yexpect(d, v, LQ_Y_SEQ, "pto", err))
+			return -1;
+		r->pto = calloc(v->n + 1, sizeof(*r->pto));
+		for (size_t i = 0; i < v->n; i++) {
+			struct lq_ynode *p = v->items[i], *f, *t;
+			if (lq_yexpect(d, p, LQ_Y_MAP, "pto range", err) ||
+			    lq_ymap_check(d, p, "pto range", pto_keys, err))
+				return -1;
+			if (!(f = lq_ymap_get(p, "from")) ||
+			    !(t = lq_ymap_get(p, "to")))
+				return lq_yerr(d, p, err, "pto: a range needs "
+				    "'from:' and 'to:'");
+			if (pto_time(rt, r, f, 0, &r->pto[i].from, err) ||
+			    pto_time(rt, r, t, 1, &r->pto[i].to, err))
+				return -1;
+			if (r->pto[i].to <= r->pto[i].from)
+				return lq_yerr(d, p, err, "pto: 'to' is before "
+				    "'from'");
+			r->npto++;
+		}
+	}
+	return 0;
+}
+
+static int
+load_teams(struct lq_route *rt, const struct lq_ynode *c, struct lq_err *err)
+{
+	struct lq_ydoc *d = &rt->doc;
+	size_t total = 0;
+
+	if (lq_yexpect(d, c, LQ_Y_MAP, "teams", err))
+		return -1;
+	for (size_t i = 0; i < c->n; i++) {
+		struct lq_ynode *t = c->items[i], *rs;
+		if (lq_yexpect(d, t, LQ_Y_MAP, "team", err) ||
+		    lq_ymap_check(d, t, "team", team_keys, err))
+			return -1;
+		if (!(rs = lq_ymap_get(t, "reps")))
+			return lq_yerr(d, t, err, "team '%s': no 'reps:'",
+			    c->keys[i]->str);
+		if (lq_yexpect(d, rs, LQ_Y_SEQ, "reps", err))
+			return -1;
+		total += rs->n;
+	}
+	rt->teams = calloc(c->n + 1, sizeof(*rt->teams));
+	rt->reps = calloc(total + 1, sizeof(*rt->reps));
+	for (size_t i = 0; i < c->n; i++) {
+		struct lq_ynode *t = c->items[i], *rs = lq_ymap_get(t, "reps");
+		struct team *tm = &rt->teams[rt->nteams++];
+		tm->name = c->keys[i]->str;
+		tm->reps = calloc(rs->n + 1, sizeof(int));
+		for (size_t k = 0; k < rs->n; k++) {
+			if (load_rep(rt, (int)i, t, rs->items[k], err))
+				return -1;
+			tm->reps[tm->nreps++] = rt->nreps - 1;
+		}
+	}
+	return 0;
+}
+
+static int
+load_territories(struct lq_route *rt, const struct lq_ynode *c,
+    struct lq_err *err)
+{
+	struct lq_ydoc *d = &rt->doc;
+
+	if (lq_yexpect(d, c, LQ_Y_SEQ, "territories", err))
+		return -1;
+	rt->terr = calloc(c->n + 1, sizeof(*rt->terr));
+	for (size_t i = 0; i < c->n; i++) {
+		struct lq_ynode *m = c->items[i], *v;
+		struct terr *t = &rt->terr[rt->nterr++];
+		const char *team;
+		if (lq_yexpect(d, m, LQ_Y_MAP, "territory", err) ||
+		    lq_ymap_check(d, m, "territory", terr_keys, err))
+			return -1;
+		if (!(v = lq_ymap_get(m, "team")))
+			return lq_yerr(d, m, err, "territory: no 'team:'");
+		if (lq_ystr(d, v, "team", &team, err))
+			return -1;
+		if ((t->team = find_team(rt, team)) < 0)
+			return lq_yerr(d, v, err, "territory: no team '%s' "
+			    "under 'teams:'", team);
+		t->name = team;
+		if (get_str(rt, m, "name", &t->name, err))
+			return -1;
+		if (!t->name)
+			t->name = team;
+		t->slot = -1;
+		if ((v = lq_ymap_get(m, "if")) &&
+		    (t->slot = add_expr(rt, v, "if", err)) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+seg_index(const struct lq_route *rt, const char *s, size_t n)
+{
+	for (int i = 0; i < rt->nsegs; i++)
+		if (strlen(rt->segs[i]) == n && !memcmp(rt->segs[i], s, n))
+			return i;
+	return -1;
+}
+
+static int
+ycount(struct lq_ydoc *d, const struct lq_ynode *m, const char *key,
+    long *out, struct lq_err *err)
+{
+	struct lq_ynode *v = lq_ymap_get(m, key);
+	double x;
+
+	*out = 0;
+	if (!v)
+		return 0;
+	if (lq_ynum(d, v, key, &x, err))
+		return -1;
+	if (x < 0 || x != floor(x))
+		return lq_yerr(d, v, err, "%s must be a count", key);
+	*out = (long)x;
+	return 0;
+}
+
+/*
+ * The performance file of lq-train --reps: per rep the deals (n) and wins
+ * (won), overall and by segment.  Rates are shrunk here, towards the rate
+ * of the rep's team in the segment, itself shrunk towards the team's rate.
+ */
+static int
+load_perf(struct lq_route *rt, const char *path, struct lq_err *err)
+{
+	struct lq_ydoc pd = { 0 };
+	struct lq_ynode *root, *by, *v;
+	double fileprior = NAN;
+	int rc = -1;
+
+	if (lq_yaml_load(&pd, path, err))
+		return -1;
+	root = lq_ymap_get(pd.root, "reps");
+	if (!root || root->kind != LQ_Y_MAP) {
+		lq_yerr(&pd, pd.root ? pd.root : NULL, err, "not a performance "
+		    "file of lq-train --reps (no 'reps:' mapping)");
+		goto out;
+	}
+	if ((v = lq_ymap_get(root, "prior")) &&
+	    lq_ynum(&pd, v, "prior", &fileprior, err))
+		goto out;
+	if (isnan(rt->prior))
+		rt->prior = isnan(fileprior) ? 20 : fileprior;
+	by = lq_ymap_get(root, "by_rep");
+	/* collect segment names */
+	for (size_t i = 0; by && i < by->n; i++) {
+		struct lq_ynode *s = lq_ymap_get(by->items[i], "segments");
+		for (size_t k = 0; s && s->kind == LQ_Y_MAP && k < s->n; k++) {
+			const char *name = s->keys[k]->str;
+			if (seg_index(rt, name, strlen(name)) >= 0)
+				continue;
+			rt->segs = realloc(rt->segs, (rt->nsegs + 1) *
+			    sizeof(char *));
+			if (!rt->segs || !(rt->segs[rt->nsegs++] =
+			    strdup(name)))
+				abort();
+		}
+	}
+	for (int i = 0; i < rt->nreps; i++) {
+		rt->reps[i].n_seg = calloc(rt->nsegs + 1, sizeof(long));
+		rt->reps[i].perf_seg = calloc(rt->nsegs + 1, sizeof(double));
+	}
+	long *won = calloc((size_t)rt->nreps * (rt->nsegs + 1) + 1,
+	    sizeof(long));
+	for (size_t i = 0; by && i < by->n; i++) {
+		const char *id = by->keys[i]->str;
+		int ri = find_rep(rt, id, strlen(id));
+		struct lq_ynode *a = lq_ymap_get(by->items[i], "all");
+		struct lq_ynode *s = lq_ymap_get(by->items[i], "segments");
+		if (ri < 0)
+			continue;	/* history of someone not routed to */
+		struct rep *r = &rt->reps[ri];
+		if (a && (ycount(&pd, a, "n", &r->n_all, err) ||
+		    ycount(&pd, a, "won", &r->won_all, err)))
+			goto fail;
+		for (size_t k = 0; s && s->kind == LQ_Y_MAP && k < s->n; k++) {
+			int si = seg_index(rt, s->keys[k]->str,
+			    strlen(s->keys[k]->str));
+			if (ycount(&pd, s->items[k], "n", &r->n_seg[si], err) ||
+			    ycount(&pd, s->items[k], "won",
+			    &won[(size_t)ri * (rt->nsegs + 1) + si], err))
+				goto fail;
+		}
+	}
+	for (int t = 0; t < rt->nteams; t++) {
+		struct team *tm = &rt->teams[t];
+		long n = 0, w = 0;
+		for (int k = 0; k < tm->nreps; k++) {
+			n += rt->reps[tm->reps[k]].n_all;
+			w += rt->reps[tm->reps[k]].won_all;
+		}
+		tm->rate_all = n ? (double)w / n : 0.5;
+		tm->rate_seg = calloc(rt->nsegs + 1, sizeof(double));
+		for (int si = 0; si < rt->nsegs; si++) {
+			long sn = 0, sw = 0;
+			for (int k = 0; k < tm->nreps; k++) {
+				sn += rt->reps[tm->reps[k]].n_seg[si];
+				sw += won[(size_t)tm->reps[k] *
+				    (rt->nsegs + 1) + si];
+			}
+			tm->rate_seg[si] = (sw + rt->prior * tm->rate_all) /
+			    (sn + rt->prior);
+		}
+		for (int k = 0; k < tm->nreps; k++) {
+			struct rep *r = &rt->reps[tm->reps[k]];
+			r->perf_all = (r->won_all + rt->prior * tm->rate_all) /
+			    (r->n_all + rt->prior);
+			for (int si = 0; si < rt->nsegs; si++)
+				r->perf_seg[si] = (won[(size_t)tm->reps[k] *
+				    (rt->nsegs + 1) + si] + rt->prior *
+				    tm->rate_seg[si]) / (r->n_seg[si] +
+				    rt->prior);
+		}
+	}
+	rt->have_perf = 1;
+	rc = 0;
+fail:
+	free(won);
+out:
+	lq_yaml_release(&pd);
+	return rc;
+}
+
+static int
+load_sla(struct lq_route *rt, const struct lq_ynode *c, struct lq_err *err)
+{
+	static const double dflt[] = { 300, 3600, 86400, 3 * 86400 };
+	struct lq_ynode *v;
+
+	for (int i = 0; i < 4; i++)
+		rt->sla[i] = dflt[i];
+	rt->sla_default = 86400;
+	if (!c)
+		return 0;
+	if (lq_ymap_check(&rt->doc, c, "sla", sla_keys, err))
+		return -1;
+	for (int i = 0; sla_keys[i]; i++) {
+		if (!(v = lq_ymap_get(c, sla_keys[i])))
+			continue;
+		if (lq_ydur(&rt->doc, v, sla_keys[i], i < 4 ? &rt->sla[i] :
+		    &rt->sla_default, err))
+			return -1;
+	}
+	return 0;
+}
+
+static int
+load(struct lq_route *rt, const char *path, struct lq_err *err)
+{
+	struct lq_ydoc *d = &rt->doc;
+	struct lq_ynode *root, *c, *v;
+	const char *s;
+
+	if (lq_config_section(d, path, "route", &root, err))
+		return -1;
+	if (lq_yexpect(d, root, LQ_Y_MAP, "the route section", err) ||
+	    lq_ymap_check(d, root, "the route section", top_keys, err))
+		return -1;
+	rt->id_field = "id";
+	rt->score_key = "score";
+	rt->q_nurture = "nurture";
+	rt->q_review = "review";
+	rt->q_fallback = "unassigned";
+	rt->w_perf = 1;
+	rt->w_load = 0.5;
+	rt->load_scale = 20;
+	rt->prior = NAN;
+	rt->owner_slot = rt->segment_slot = -1;
+	rt->fallback_owner = -1;
+	if (get_str(rt, root, "id_field", &rt->id_field, err) ||
+	    get_str(rt, root, "score_key", &rt->score_key, err))
+		return -1;
+	if (!rt->id_field || !rt->score_key)
+		return lq_yerr(d, root, err, "id_field and score_key must not "
+		    "be null");
+	if ((c = lq_ymap_get(root, "queues"))) {
+		if (lq_ymap_check(d, c, "queues", queue_keys, err) ||
+		    get_str(rt, c, "nurture", &rt->q_nurture, err) ||
+		    get_str(rt, c, "review", &rt->q_review, err) ||
+		    get_str(rt, c, "fallback", &rt->q_fallback, err))
+			return -1;
+	}
+	if (load_sla(rt, lq_ymap_get(root, "sla"), err))
+		return -1;
+	if ((c = lq_ymap_get(root, "weights"))) {
+		if (lq_ymap_check(d, c, "weights", weight_keys, err))
+			return -1;
+		if ((v = lq_ymap_get(c, "performance")) &&
+		    lq_ynum(d, v, "performance", &rt->w_perf, err))
+			return -1;
+		if ((v = lq_ymap_get(c, "load")) &&
+		    lq_ynum(d, v, "load", &rt->w_load, err))
+			return -1;
+		if ((v = lq_ymap_get(c, "load_scale")) &&
+		    lq_ynum(d, v, "load_scale", &rt->load_scale, err))
+			return -1;
+		if (rt->load_scale <= 0)
+			return lq_yerr(d, v, err, "load_scale must be > 0");
+	}
+	if ((v = lq_ymap_get(root, "prior"))) {
+		if (lq_ynum(d, v, "prior", &rt->prior, err))
+			return -1;
+		if (rt->prior < 0)
+			return lq_yerr(d, v, err, "prior must be >= 0");
+	}
+	if ((c = lq_ymap_get(root, "defaults")) &&
+	    (lq_yexpect(d, c, LQ_Y_MAP, "defaults", err) ||
+	    lq_ymap_check(d, c, "defaults", def_keys, err)))
+		return -1;
+	rt->defaults = c;
+	if (!(c = lq_ymap_get(root, "teams")))
+		return lq_yerr(d, root, err, "route: no 'teams:'");
+	if (load_teams(rt, c, err))
+		return -1;
+	if ((v = lq_ymap_get(root, "fallback_owner")) && !lq_ynull(v)) {
+		if (lq_ystr(d, v, "fallback_owner", &s, err))
+			return -1;
+		if ((rt->fallback_owner = find_rep(rt, s, strlen(s))) < 0)
+			return lq_yerr(d, v, err, "fallback_owner: no rep "
+			    "'%s'", s);
+	}
+	rt->x = lq_exprs_new();
+	if ((v = lq_ymap_get(root, "owner")) && !lq_ynull(v) &&
+	    (rt->owner_slot = add_expr(rt, v, "owner", err)) < 0)
+		return -1;
+	if ((v = lq_ymap_get(root, "segment")) && !lq_ynull(v) &&
+	    (rt->segment_slot = add_expr(rt, v, "segment", err)) < 0)
+		return -1;
+	if ((c = lq_ymap_get(root, "territories")) &&
+	    load_territories(rt, c, err))
+		return -1;
+	if (lq_exprs_compile(rt->x, err))
+		return -1;
+	if ((v = lq_ymap_get(root, "performance")) && !lq_ynull(v)) {
+		const char *slash = strrchr(path, '/');
+		if (lq_ystr(d, v, "performance", &s, err))
+			return -1;
+		if (s[0] == '/' || !slash) {
+			rt->perf_path = strdup(s);
+		} else {
+			size_t n = (size_t)(slash - path) + 1;
+			rt->perf_path = malloc(n + strlen(s) + 1);
+			if (!rt->perf_path)
+				abort();
+			memcpy(rt->perf_path, path, n);
+			strcpy(rt->perf_path + n, s);
+		}
+		if (load_perf(rt, rt->perf_path, err))
+			return -1;
+	}
+	if (isnan(rt->prior))
+		rt->prior = 20;
+	return 0;
+}
+
+struct lq_route *
+lq_route_load(const char *path, struct lq_err *err)
+{
+	struct lq_route *rt = calloc(1, sizeof(*rt));
+
+	if (!rt)
+		abort();
+	if (load(rt, path, err)) {
+		if (!err->code)
+			err->code = LQ_EXIT_USAGE;
+		lq_route_free(rt);
+		return NULL;
+	}
+	return rt;
+}
+
+void
+lq_route_free(struct lq_route *rt)
+{
+	if (!rt)
+		return;
+	for (int i = 0; i < rt->nreps; i++) {
+		struct rep *r = &rt->reps[i];
+		for (int d = 0; d < 7; d++)
+			free(r->h[d]);
+		free(r->pto);
+		free(r->n_seg);
+		free(r->perf_seg);
+		free(r->days);
+	}
+	for (int i = 0; i < rt->nteams; i++) {
+		free(rt->teams[i].reps);
+		free(rt->teams[i].rate_seg);
+	}
+	for (int i = 0; i < rt->nsegs; i++)
+		free(rt->segs[i]);
+	free(rt->segs);
+	free(rt->reps);
+	free(rt->teams);
+	free(rt->terr);
+	free(rt->zones);
+	free(rt->perf_path);
+	if (rt->x)
+		lq_exprs_free(rt->x);
+	lq_buf_release(&rt->tmp);
+	lq_yaml_release(&rt->doc);
+	free(rt);
+}
+
+const char *
+lq_route_id_field(const struct lq_route *rt)
+{
+	return rt->id_field;
+}
+
+void
+lq_route_set_id_field(struct lq_route *rt, const char *name)
+{
+	rt->id_field = name;
+}
+
+void
+lq_route_set_ledger(struct lq_route *rt, struct lq_ledger *lg, int readonly,
+    int reassign)
+{
+	rt->lg = lg;
+	rt->ro = readonly;
+	rt->reassign = reassign;
+}
+
+/* --- time --- */
+
+static struct zone *
+zone_at(struct lq_route *rt, int zi, double t)
+{
+	struct zone *z = &rt->zones[zi];
+	double minute = floor(t / 60);
+	struct tm tm, a;
+
+	if (z->minute == minute)
+		return z;
+	lq_tz_local(z->name, (time_t)floor(t), &tm);
+	z->minute = minute;
+	z->wday = tm.tm_wday;
+	z->mod = tm.tm_hour * 60 + tm.tm_min;
+	memset(&a, 0, sizeof(a));
+	a.tm_year = tm.tm_year;
+	a.tm_mon = tm.tm_mon;
+	a.tm_mday = tm.tm_mday;
+	z->day0 = (double)lq_tz_mktime(z->name, &a);
+	memset(&a, 0, sizeof(a));
+	a.tm_year = tm.tm_year;
+	a.tm_mon = tm.tm_mon;
+	a.tm_mday = tm.tm_mday + 1;
+	z->day1 = (double)lq_tz_mktime(z->name, &a);
+	memset(&a, 0, sizeof(a));
+	a.tm_year = tm.tm_year;
+	a.tm_mon = tm.tm_mon;
+	a.tm_mday = tm.tm_mday - (tm.tm_wday + 6) % 7;
+	z->week0 = (double)lq_tz_mktime(z->name, &a);
+	a.tm_mday += 7;
+	z->week1 = (double)lq_tz_mktime(z->name, &a);
+	return z;
+}
+
+static int
+in_pto(const struct rep *r, double t, double *until)
+{
+	for (int i = 0; i < r->npto; i++)
+		if (t >= r->pto[i].from && t < r->pto[i].to) {
+			if (until)
+				*until = r->pto[i].to;
+			return 1;
+		}
+	return 0;
+}
+
+static int
+in_hours(const struct rep *r, const struct zone *z)
+{
+	for (int i = 0; i < r->nh[z->wday]; i++)
+		if (z->mod >= r->h[z->wday][i].start &&
+		    z->mod < r->h[z->wday][i].end)
+			return 1;
+	return 0;
+}
+
+/*
+ * The first instant >= t at which r works and is not on PTO, within
+ * LOOKAHEAD_DAYS; -1 if none.
+ */
+static double
+next_available(struct lq_route *rt, const struct rep *r, double t)
+{
+	const char *zn = rt->zones[r->zone].name;
+	struct tm lt;
+	double until;
+
+	for (int guard = 0; guard < 64; guard++) {
+		double best = -1;
+		lq_tz_local(zn, (time_t)floor(t), &lt);
+		for (int dd = 0; dd <= LOOKAHEAD_DAYS && best < 0; dd++) {
+			struct tm noon = { 0 };
+			noon.tm_year = lt.tm_year;
+			noon.tm_mon = lt.tm_mon;
+			noon.tm_mday = lt.tm_mday + dd;
+			noon.tm_hour = 12;
+			lq_tz_mktime(zn, &noon);
+			int wd = noon.tm_wday;
+			for (int i = 0; i < r->nh[wd]; i++) {
+				struct tm a = { 0 }, b = { 0 };
+				a.tm_year = b.tm_year = noon.tm_year;
+				a.tm_mon = b.tm_mon = noon.tm_mon;
+				a.tm_mday = b.tm_mday = noon.tm_mday;
+				a.tm_hour = r->h[wd][i].start / 60;
+				a.tm_min = r->h[wd][i].start % 60;
+				b.tm_hour = r->h[wd][i].end / 60;
+				b.tm_min = r->h[wd][i].end % 60;
+				double s = (double)lq_tz_mktime(zn, &a);
+				double e = (double)lq_tz_mktime(zn, &b);
+				if (e <= t)
+					continue;
+				double c = s > t ? s : t;
+				if (best < 0 || c < best)
+					best = c;
+			}
+		}
+		if (best < 0)
+			return -1;
+		if (!in_pto(r, best, &until))
+			return best;
+		t = until;
+	}
+	return -1;
+}
+
+/* --- capacity counts --- */
+
+static int
+rep_count(struct lq_route *rt, struct rep *r, double from, double to,
+    long *n, struct lq_err *err)
+{
+	unsigned long gen = rt->lg ? lq_ledger_generation(rt->lg) : 0;
+	struct capc *c;
+
+	for (int i = 0; i < NCACHE; i++) {
+		c = &r->cache[i];
+		if (c->used && c->gen == gen && c->from == from && c->to == to) {
+			*n = c->n;
+			return 0;
+		}
+	}
+	*n = 0;
+	if (rt->lg && lq_ledger_count(rt->lg, r->id, from, to, n, err))
+		return -1;
+	if (!rt->lg || rt->ro)
+		for (size_t i = 0; i < r->ndays; i++)
+			if (r->days[i].start >= from && r->days[i].start < to)
+				*n += r->days[i].n;
+	c = &r->cache[r->next_cache];
+	r->next_cache = (r->next_cache + 1) % NCACHE;
+	c->used = 1;
+	c->gen = gen;
+	c->from = from;
+	c->to = to;
+	c->n = *n;
+	return 0;
+}
+
+static void
+rep_counted(struct lq_route *rt, struct rep *r, double at)
+{
+	unsigned long gen = rt->lg ? lq_ledger_generation(rt->lg) : 0;
+	struct zone *z = zone_at(rt, r->zone, at);
+
+	for (int i = 0; i < NCACHE; i++) {
+		struct capc *c = &r->cache[i];
+		if (c->used && c->gen == gen && at >= c->from && at < c->to)
+			c->n++;
+	}
+	if (rt->lg && !rt->ro)
+		return;
+	for (size_t i = 0; i < r->ndays; i++)
+		if (r->days[i].start == z->day0) {
+			r->days[i].n++;
+			return;
+		}
+	if (r->ndays == r->capdays) {
+		r->capdays = r->capdays ? 2 * r->capdays : 8;
+		r->days = realloc(r->days, r->capdays * sizeof(*r->days));
+		if (!r->days)
+			abort();
+	}
+	r->days[r->ndays].start = z->day0;
+	r->days[r->ndays++].n = 1;
+}
+
+/* --- deciding --- */
+
+struct cand {
+	int rep;
+	double perf, load, value;
+	long nday, nweek;
+	uint64_t tie;
+};
+
+struct decision {
+	int rep, team, terr;
+	const char *queue, *step;
+	double contact_by;	/* -1: none */
+	struct lq_buf *why;	/* reason members after "step" */
+	int counts;
+};
+
+static uint64_t
+fnv(const char *a, size_t an, const char *b)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (size_t i = 0; i < an; i++)
+		h = (h ^ (unsigned char)a[i]) * 1099511628211ULL;
+	h = (h ^ 0xff) * 1099511628211ULL;
+	for (; *b; b++)
+		h = (h ^ (unsigned char)*b) * 1099511628211ULL;
+	return h;
+}
+
+static int
+better(const struct cand *a, const struct cand *b)
+{
+	if (fabs(a->value - b->value) > 1e-9)
+		return a->value > b->value;
+	if (a->nday != b->nday)
+		return a->nday < b->nday;
+	if (a->nweek != b->nweek)
+		return a->nweek < b->nweek;
+	if (a->tie != b->tie)
+		return a->tie < b->tie;
+	return a->rep < b->rep;
+}
+
+static void
+add_num(struct lq_buf *b, const char *name, double v, int places)
+{
+	lq_buf_addf(b, ",\"%s\":", name);
+	lq_buf_json_round(b, v, places);
+}
+
+static void
+add_time(struct lq_buf *b, const char *name, double t)
+{
+	char tb[40];
+
+	lq_time_format(tb, sizeof(tb), t);
+	lq_buf_addf(b, ",\"%s\":\"%s\"", name, tb);
+}
+
+static double
+rep_perf(const struct lq_route *rt, const struct rep *r, int seg, long *n)
+{
+	if (seg >= 0) {
+		*n = r->n_seg[seg];
+		return r->perf_seg[seg];
+	}
+	*n = r->n_all;
+	return r->perf_all;
+}
+
+/* why a rep cannot take a lead now: NULL when it can */
+static const char *
+unavailable(struct lq_route *rt, struct rep *r, double now, long *nday,
+    long *nweek, struct lq_err *err, int *fail)
+{
+	struct zone *z;
+
+	*fail = 0;
+	if (!r->active)
+		return "inactive";
+	if (r->paused)
+		return "paused";
+	z = zone_at(rt, r->zone, now);
+	if (rep_count(rt, r, z->day0, z->day1, nday, err) ||
+	    rep_count(rt, r, z->week0, z->week1, nweek, err)) {
+		*fail = 1;
+		return "error";
+	}
+	if (r->cap_day >= 0 && *nday >= r->cap_day)
+		return "capacity_day";
+	if (r->cap_week >= 0 && *nweek >= r->cap_week)
+		return "capacity_week";
+	if (in_pto(r, now, NULL))
+		return "pto";
+	if (!in_hours(r, z))
+		return "hours";
+	return NULL;
+}
+
+static int
+decide_team(struct lq_route *rt, int team, int seg, const char *id,
+    size_t idn, double now, double sla, struct decision *dc,
+    struct lq_err *err)
+{
+	struct team *tm = &rt->teams[team];
+	struct cand best = { .rep = -1 }, c;
+	int ncand = 0, nwhy[7] = { 0 }, fail;
+	static const char *whys[] = { "inactive", "paused", "capacity_day",
+	    "capacity_week", "pto", "hours", NULL };
+	double soonest = -1;
+	int soonest_rep = -1;
+	struct cand later = { .rep = -1 };
+
+	for (int k = 0; k < tm->nreps; k++) {
+		struct rep *r = &rt->reps[tm->reps[k]];
+		const char *why = unavailable(rt, r, now, &c.nday, &c.nweek,
+		    err, &fail);
+		if (fail)
+			return -1;
+		c.rep = tm->reps[k];
+		long sup;
+		c.perf = rt->have_perf ? rep_perf(rt, r, seg, &sup) : 0;
+		c.load = 0;
+		if (r->cap_day > 0)
+			c.load = c.nday / r->cap_day;
+		else
+			c.load = c.nday / rt->load_scale;
+		if (r->cap_week > 0 && c.nweek / r->cap_week > c.load)
+			c.load = c.nweek / r->cap_week;
+		c.value = rt->w_perf * c.perf - rt->w_load * c.load;
+		c.tie = fnv(id, idn, r->id);
+		if (!why) {
+			ncand++;
+			if (best.rep < 0 || better(&c, &best))
+				best = c;
+			continue;
+		}
+		for (int w = 0; whys[w]; w++)
+			if (!strcmp(whys[w], why))
+				nwhy[w]++;
+		if (strcmp(why, "pto") && strcmp(why, "hours"))
+			continue;
+		/* could take it later today or on a later day */
+		double at = next_available(rt, r, now);
+		if (at < 0)
+			continue;
+		if (soonest < 0 || at < soonest || (at == soonest &&
+		    better(&c, &later))) {
+			soonest = at;
+			soonest_rep = c.rep;
+			later = c;
+		}
+	}
+	struct lq_buf *b = dc->why;
+	if (best.rep >= 0 || soonest_rep >= 0) {
+		struct cand *w = best.rep >= 0 ? &best : &later;
+		struct rep *r = &rt->reps[w->rep];
+		long sup = 0;
+		dc->rep = w->rep;
+		dc->team = team;
+		dc->counts = 1;
+		if (best.rep >= 0) {
+			dc->step = "team";
+			dc->contact_by = now + sla;
+		} else {
+			dc->step = "next_available";
+			dc->contact_by = soonest + sla;
+			add_time(b, "available_at", soonest);
+		}
+		if (seg >= 0 || rt->segment_slot >= 0) {
+			lq_buf_adds(b, ",\"segment\":");
+			if (seg >= 0)
+				lq_buf_json_strs(b, rt->segs[seg]);
+			else
+				lq_buf_adds(b, "null");
+		}
+		lq_buf_addf(b, ",\"candidates\":%d", ncand);
+		if (rt->have_perf) {
+			double p = rep_perf(rt, r, seg, &sup);
+			add_num(b, "win_rate", p, 4);
+			lq_buf_addf(b, ",\"support\":%ld", sup);
+			add_num(b, "team_rate", seg >= 0 ?
+			    tm->rate_seg[seg] : tm->rate_all, 4);
+		}
+		lq_buf_addf(b, ",\"load\":{\"day\":%ld,\"week\":%ld}",
+		    w->nday, w->nweek);
+		if (r->cap_day >= 0 || r->cap_week >= 0) {
+			lq_buf_adds(b, ",\"capacity\":{\"day\":");
+			lq_buf_json_num(b, r->cap_day >= 0 ? r->cap_day : NAN);
+			lq_buf_adds(b, ",\"week\":");
+			lq_buf_json_num(b, r->cap_week >= 0 ? r->cap_week :
+			    NAN);
+			lq_buf_addc(b, '}');
+		}
+		add_num(b, "value", w->value, 4);
+		return 0;
+	}
+	/* nobody now or later: say why */
+	lq_buf_adds(b, ",\"unavailable\":{");
+	int first = 1;
+	for (int w = 0; whys[w]; w++)
+		if (nwhy[w]) {
+			lq_buf_addf(b, "%s\"%s\":%d", first ? "" : ",",
+			    whys[w], nwhy[w]);
+			first = 0;
+		}
+	lq_buf_addc(b, '}');
+	return 1;
+}
+
+static int
+tier_index(jv score)
+{
+	int t = -1;
+
+	if (jv_get_kind(score) == JV_KIND_OBJECT) {
+		jv v = jv_object_get(jv_copy(score), jv_string("tier"));
+		if (jv_get_kind(v) == JV_KIND_STRING) {
+			const char *s = jv_string_value(v);
+			if (s[0] == 'L' && s[1] >= '1' && s[1] <= '4' && !s[2])
+				t = s[1] - '1';
+		}
+		jv_free(v);
+	}
+	return t;
+}
+
+static jv
+first_string(jv res, int slot)
+{
+	jv outs, v;
+
+	if (slot < 0)
+		return jv_null();
+	outs = lq_exprs_outputs(res, slot);
+	if (!jv_is_valid(outs)) {
+		jv_free(jv_invalid_get_msg(outs));
+		return jv_null();
+	}
+	if (jv_array_length(jv_copy(outs)) < 1) {
+		jv_free(outs);
+		return jv_null();
+	}
+	v = jv_array_get(outs, 0);
+	if (jv_get_kind(v) != JV_KIND_STRING) {
+		jv_free(v);
+		return jv_null();
+	}
+	return v;
+}
+
+/* the lead id as exact text: a string's contents or a number's spelling */
+static int
+lead_id(const struct lq_route *rt, const char *line, const struct lq_scan *s,
+    struct lq_buf *id)
+{
+	long i = lq_scan_find(s, line, rt->id_field, strlen(rt->id_field));
+	const struct lq_member *m;
+
+	lq_buf_reset(id);
+	if (i < 0)
+		return -1;
+	m = &s->m[i];
+	if (m->vkind == LQ_J_STRING)
+		lq_json_unescape(id, line + m->vstart, m->vend - m->vstart);
+	else if (m->vkind == LQ_J_NUMBER)
+		lq_buf_add(id, line + m->vstart, m->vend - m->vstart);
+	else
+		return -1;
+	return id->len ? 0 : -1;
+}
+
+int
+lq_route_lead_time(const char *line, const struct lq_scan *s,
+    const char *name, double *t)
+{
+	long i = lq_scan_find(s, line, name, strlen(name));
+	const struct lq_member *m;
+	char buf[64];
+	size_t n;
+
+	if (i < 0)
+		return -1;
+	m = &s->m[i];
+	n = m->vend - m->vstart;
+	if (m->vkind == LQ_J_STRING) {
+		if (n < 2)
+			return -1;
+		return lq_time_parse(line + m->vstart + 1, n - 2, t);
+	}
+	if (m->vkind != LQ_J_NUMBER || n >= sizeof(buf))
+		return -1;
+	memcpy(buf, line + m->vstart, n);
+	buf[n] = 0;
+	*t = lq_time_from_number(strtod(buf, NULL));
+	return 0;
+}
+
+static void
+write_route(struct lq_route *rt, struct lq_buf *out, const struct decision *d,
+    const char *why)
+{
+	lq_buf_adds(out, "{\"owner\":");
+	if (d->rep >= 0)
+		lq_buf_json_strs(out, rt->reps[d->rep].id);
+	else
+		lq_buf_adds(out, "null");
+	lq_buf_adds(out, ",\"team\":");
+	if (d->team >= 0)
+		lq_buf_json_strs(out, rt->teams[d->team].name);
+	else
+		lq_buf_adds(out, "null");
+	lq_buf_adds(out, ",\"queue\":");
+	if (d->queue)
+		lq_buf_json_strs(out, d->queue);
+	else
+		lq_buf_adds(out, "null");
+	lq_buf_adds(out, ",\"reason\":{\"step\":");
+	lq_buf_json_strs(out, d->step);
+	lq_buf_adds(out, why);
+	lq_buf_adds(out, "},\"contact_by\":");
+	if (d->contact_by >= 0) {
+		char tb[40];
+		lq_time_format(tb, sizeof(tb), d->contact_by);
+		lq_buf_addf(out, "\"%s\"", tb);
+	} else {
+		lq_buf_adds(out, "null");
+	}
+	lq_buf_addc(out, '}');
+}
+
+static int
+decide(struct lq_route *rt, jv rec, const char *id, size_t idn, double now,
+    struct decision *dc, const char **tier_name, struct lq_err *err)
+{
+	struct lq_buf *b = dc->why;
+	jv score = jv_object_get(jv_copy(rec), jv_string(rt->score_key));
+	jv action = jv_get_kind(score) == JV_KIND_OBJECT ?
+	    jv_object_get(jv_copy(score), jv_string("action")) : jv_null();
+	int tier = tier_index(score), seg = -1, rc = 0;
+	double sla = tier >= 0 ? rt->sla[tier] : rt->sla_default;
+	static const char *tiers[] = { "L1", "L2", "L3", "L4" };
+
+	*tier_name = tier >= 0 ? tiers[tier] : NULL;
+	jv_free(score);
+	if (jv_get_kind(action) == JV_KIND_STRING) {
+		const char *a = jv_string_value(action);
+		const char *q = !strcmp(a, "nurture") ? rt->q_nurture :
+		    !strcmp(a, "review") ? rt->q_review : NULL;
+		if (q || strcmp(a, "route")) {
+			if (!q)
+				q = rt->q_review;
+			dc->queue = q;
+			dc->step = "action";
+			lq_buf_adds(b, ",\"action\":");
+			lq_buf_json_strs(b, a);
+			jv_free(action);
+			jv_free(rec);
+			return 0;
+		}
+	}
+	jv_free(action);
+
+	jv res = lq_exprs_run(rt->x, rec);
+	if (!jv_is_valid(res)) {
+		jv m = jv_invalid_get_msg(res);
+		lq_err_set(err, LQ_EXIT_RECORDS, "route rules failed: %s",
+		    jv_get_kind(m) == JV_KIND_STRING ? jv_string_value(m) :
+		    "unknown error");
+		jv_free(m);
+		return -1;
+	}
+	if (rt->have_perf) {
+		jv s = first_string(res, rt->segment_slot);
+		if (jv_get_kind(s) == JV_KIND_STRING)
+			seg = seg_index(rt, jv_string_value(s),
+			    (size_t)jv_string_length_bytes(jv_copy(s)));
+		jv_free(s);
+	}
+
+	/* 2. CRM ownership */
+	jv own = first_string(res, rt->owner_slot);
+	if (jv_get_kind(own) == JV_KIND_STRING) {
+		const char *o = jv_string_value(own);
+		int ri = find_rep(rt, o, (size_t)jv_string_length_bytes(
+		    jv_copy(own)));
+		if (ri >= 0 && rt->reps[ri].active) {
+			struct rep *r = &rt->reps[ri];
+			struct zone *z = zone_at(rt, r->zone, now);
+			double at = now;
+			dc->rep = ri;
+			dc->team = r->team;
+			dc->step = "owner";
+			dc->counts = 1;
+			lq_buf_adds(b, ",\"source\":\"crm\"");
+			if (r->paused || in_pto(r, now, NULL) ||
+			    !in_hours(r, z)) {
+				at = r->paused ? -1 : next_available(rt, r, now);
+				lq_buf_adds(b, ",\"available\":false");
+				if (at >= 0)
+					add_time(b, "available_at", at);
+				else
+					at = now;
+			}
+			dc->contact_by = at + sla;
+			jv_free(own);
+			goto done;
+		}
+		lq_buf_adds(b, ",\"owner_skipped\":{\"rep\":");
+		lq_buf_json_strs(b, o);
+		lq_buf_addf(b, ",\"why\":\"%s\"}", ri < 0 ? "unknown rep" :
+		    "inactive");
+	}
+	jv_free(own);
+
+	/* 3. territory */
+	int nunk = 0;
+	for (int i = 0; i < rt->nterr; i++) {
+		struct terr *t = &rt->terr[i];
+		enum lq_truth tr = t->slot < 0 ? LQ_TRUE :
+		    lq_exprs_truth(res, t->slot, NULL);
+		if (tr == LQ_UNKNOWN) {
+			lq_buf_adds(b, nunk++ ? "," : ",\"unknown\":[");
+			lq_buf_json_strs(b, t->name);
+			continue;
+		}
+		if (tr == LQ_TRUE) {
+			dc->terr = i;
+			break;
+		}
+	}
+	if (nunk)
+		lq_buf_addc(b, ']');
+	if (dc->terr >= 0) {
+		lq_buf_adds(b, ",\"territory\":");
+		lq_buf_json_strs(b, rt->terr[dc->terr].name);
+		dc->team = rt->terr[dc->terr].team;
+		/* 4 and 5: best rep now, or the first available later */
+		rc = decide_team(rt, dc->team, seg, id, idn, now, sla, dc, err);
+		if (rc < 0)
+			goto out;
+		if (rc == 0)
+			goto done;
+	} else {
+		lq_buf_adds(b, ",\"territory\":null");
+	}
+	/* 5. fallback */
+	dc->step = "fallback";
+	dc->queue = rt->q_fallback;
+	dc->contact_by = now + sla;
+	if (rt->fallback_owner >= 0) {
+		dc->rep = rt->fallback_owner;
+		dc->counts = 0;
+	}
+done:
+	rc = 0;
+out:
+	jv_free(res);
+	return rc < 0 ? -1 : 0;
+}
+
+int
+lq_route_eval(struct lq_route *rt, const char *line, size_t len,
+    const struct lq_scan *s, double now, const char *key, struct lq_buf *out,
+    struct lq_err *err)
+{
+	struct lq_buf id = LQ_BUF_INIT, why = LQ_BUF_INIT, route = LQ_BUF_INIT;
+	struct decision dc = { .rep = -1, .team = -1, .terr = -1,
+	    .contact_by = -1, .why = &why };
+	const char *tier = NULL;
+	int found = 0, rc = -1;
+	jv rec;
+
+	if (lead_id(rt, line, s, &id) < 0) {
+		if (rt->lg) {
+			lq_err_set(err, LQ_EXIT_RECORDS, "no lead id (a string "
+			    "or number in member '%s')", rt->id_field);
+			goto out;
+		}
+		lq_buf_add(&id, line, len);	/* tie-breaks on the bytes */
+	}
+	if (rt->lg) {
+		if (lq_ledger_begin(rt->lg, err) ||
+		    lq_ledger_find(rt->lg, id.buf, id.len, &route, &found,
+		    err))
+			goto out;
+		if (found && !rt->reassign) {
+			/* the stored route, marked as coming from the ledger */
+			if (route.len && route.buf[route.len - 1] == '}')
+				route.len--;
+			lq_buf_add(out, route.buf, route.len);
+			lq_buf_adds(out, ",\"ledger\":\"existing\"}");
+			rc = 0;
+			goto out;
+		}
+		lq_buf_reset(&route);
+		if (found && lq_ledger_forget(rt->lg, id.buf, id.len, err))
+			goto out;
+	}
+	rec = lq_expr_parse_record(line, len);
+	if (!jv_is_valid(rec)) {
+		jv m = jv_invalid_get_msg(rec);
+		lq_err_set(err, LQ_EXIT_RECORDS, "cannot evaluate: %s",
+		    jv_get_kind(m) == JV_KIND_STRING ? jv_string_value(m) :
+		    "parse error");
+		jv_free(m);
+		goto out;
+	}
+	if (jv_object_has(jv_copy(rec), jv_string(key)))
+		rec = jv_object_delete(rec, jv_string(key));
+	if (decide(rt, rec, id.buf, id.len, now, &dc, &tier, err))
+		goto out;
+	write_route(rt, &route, &dc, why.buf ? why.buf : "");
+	if (rt->lg && !rt->ro) {
+		struct lq_assign a = {
+			.lead_id = id.buf, .lead_idlen = id.len,
+			.rep = dc.rep >= 0 ? rt->reps[dc.rep].id : NULL,
+			.team = dc.team >= 0 ? rt->teams[dc.team].name : NULL,
+			.queue = dc.queue, .at = now, .tier = tier,
+			.step = dc.step, .counts = dc.counts && dc.rep >= 0,
+			.route = route.buf, .routelen = route.len,
+			.reassign = found };
+		if (lq_ledger_record(rt->lg, &a, err))
+			goto out;
+	}
+	if (dc.counts && dc.rep >= 0)
+		rep_counted(rt, &rt->reps[dc.rep], now);
+	lq_buf_add(out, route.buf, route.len - 1);
+	if (rt->lg)
+		lq_buf_adds(out, rt->ro ? ",\"ledger\":\"dry-run\"}" :
+		    found ? ",\"ledger\":\"reassigned\"}" :
+		    ",\"ledger\":\"new\"}");
+	else
+		lq_buf_addc(out, '}');
+	rc = 0;
+out:
+	lq_buf_release(&id);
+	lq_buf_release(&why);
+	lq_buf_release(&route);
+	return rc;
+}
