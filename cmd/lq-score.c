@@ -4,12 +4,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lq_model.h"
 #include "lq_score.h"
 #include "lq_time.h"
 #include "lqcmd.h"
 
 static const char usage[] =
-    "[-q] -r RULES [-k KEY] [--now TIME] [--rejects FILE] [--strict] [FILE ...]";
+    "[-q] -r RULES | -m MODEL [-k KEY] [--now TIME] [--explain]\n"
+    "       [--rejects FILE] [--strict] [FILE ...]";
 
 static const char help[] =
 "usage: lq-score [options] -r RULES [FILE ...]\n"
@@ -18,9 +20,13 @@ static const char help[] =
 "confidence, action (route, review, nurture), groups and reasons.\n"
 "\n"
 "  -r, --rules FILE     rule file (YAML; see lq-rules(5))\n"
+"  -m, --model FILE     score with a model from lq-train(1): probability,\n"
+"                       tier from its cut-offs, reasons in log-odds\n"
 "  -k, --key NAME       output member name (default: score)\n"
 "      --now TIME       time that decay is computed against (RFC 3339 or\n"
 "                       epoch seconds; default: the clock)\n"
+"      --explain        list each rule and how it is evaluated (native or\n"
+"                       jq), then exit\n"
 "      --rejects FILE   append bad input lines to FILE\n"
 "      --strict         stop at the first bad record\n"
 "  -q, --quiet          no end-of-run summary on stderr\n"
@@ -32,6 +38,7 @@ static const char help[] =
 
 struct ctx {
 	struct lq_score *sc;
+	struct lq_model *m;
 	const char *key;
 };
 
@@ -41,7 +48,9 @@ score_one(void *arg, const struct lqcmd_rec *r, struct lq_buf *val,
 {
 	struct ctx *c = arg;
 
-	return lq_score_eval(c->sc, r->line, r->len, c->key, val, err);
+	if (c->m)
+		return lq_model_eval(c->m, r->line, r->len, c->key, val, err);
+	return lq_score_eval(c->sc, r->line, r->len, r->scan, c->key, val, err);
 }
 
 int
@@ -50,45 +59,66 @@ main(int argc, char **argv)
 	static const struct option opts[] = {
 		LQCMD_FILTER_OPTIONS,
 		{ "rules", required_argument, NULL, 'r' },
+		{ "model", required_argument, NULL, 'm' },
 		{ "now", required_argument, NULL, 'N' },
+		{ "explain", no_argument, NULL, 'E' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct lqcmd_filter f = { .key = "score" };
 	struct ctx c = { 0 };
 	struct lq_err err;
-	const char *rules = NULL, *now = NULL;
+	const char *rules = NULL, *now = NULL, *model = NULL;
 	double t = 0;
-	int ch, status;
+	int ch, status, explain = 0;
 
 	lqcmd_name = "lq-score";
-	while ((ch = getopt_long(argc, argv, "hVk:qr:", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "hVk:qr:m:", opts, NULL)) != -1) {
 		if (lqcmd_filter_opt(&f, ch, optarg, help))
 			continue;
 		switch (ch) {
 		case 'r':
 			rules = optarg;
 			break;
+		case 'm':
+			model = optarg;
+			break;
 		case 'N':
 			now = optarg;
+			break;
+		case 'E':
+			explain = 1;
 			break;
 		default:
 			lqcmd_usage(usage);
 		}
 	}
-	if (!rules)
+	if (!rules && !model)
 		lqcmd_usage(usage);
 	if (now && lq_time_parse(now, strlen(now), &t) < 0)
 		lqcmd_die(LQ_EXIT_USAGE, "--now: not a time: '%s'", now);
 
 	lq_err_clear(&err);
-	if (!(c.sc = lq_score_load(rules, &err)))
+	if (rules && !(c.sc = lq_score_load(rules, &err)))
 		lqcmd_die_err(&err);
-	if (now)
+	if (now && c.sc)
 		lq_score_set_now(c.sc, t);
+	if (model && !(c.m = lq_model_load(model, c.sc, &err)))
+		lqcmd_die_err(&err);
+	if (explain) {
+		struct lq_buf b = LQ_BUF_INIT;
+		if (c.sc)
+			lq_score_explain(c.sc, &b);
+		lqcmd_write(b.buf ? b.buf : "", b.len);
+		lq_buf_release(&b);
+		lq_model_free(c.m);
+		lq_score_free(c.sc);
+		return lqcmd_finish(0);
+	}
 	c.key = f.key;
 	f.fn = score_one;
 	f.ctx = &c;
 	status = lqcmd_filter_run(&f, argv + optind, argc - optind);
+	lq_model_free(c.m);
 	lq_score_free(c.sc);
 	return lqcmd_finish(status);
 }

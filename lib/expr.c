@@ -10,6 +10,8 @@
 
 #include "lq_buf.h"
 #include "lq_expr.h"
+#include "lq_jqn.h"
+#include "lq_time.h"
 
 /* jq 1.6 hardening (libjq brief, section 5.2) */
 static const char prelude[] =
@@ -43,6 +45,7 @@ static const char prelude[] =
 struct slot {
 	char *text;
 	struct lq_expr_src src;
+	struct lq_jqn *native;	/* NULL: libjq only */
 };
 
 struct lq_exprs {
@@ -69,8 +72,10 @@ lq_exprs_free(struct lq_exprs *x)
 
 	if (!x)
 		return;
-	for (i = 0; i < x->n; i++)
+	for (i = 0; i < x->n; i++) {
 		free(x->s[i].text);
+		lq_jqn_free(x->s[i].native);
+	}
 	free(x->s);
 	if (x->jq)
 		jq_teardown(&x->jq);
@@ -184,6 +189,7 @@ lq_exprs_add(struct lq_exprs *x, const char *text,
 	}
 	x->s[x->n].text = strdup(text);
 	x->s[x->n].src = *src;
+	x->s[x->n].native = NULL;
 	return x->n++;
 }
 
@@ -265,8 +271,15 @@ lq_exprs_compile(struct lq_exprs *x, struct lq_err *err)
 	build(&prog, x->s, x->n);
 	ok = jq_compile(x->jq, prog.buf);
 	lq_buf_release(&prog);
-	if (ok)
+	if (ok) {
+		const char *e = getenv("LQ_EVAL");
+		int native = !(e && !strcmp(e, "jq"));
+		for (i = 0; native && i < x->n; i++) {
+			lq_jqn_free(x->s[i].native);
+			x->s[i].native = lq_jqn_compile(x->s[i].text);
+		}
 		return 0;
+	}
 	jq_teardown(&x->jq);
 
 	/* find the culprit: compile each expression alone */
@@ -370,4 +383,228 @@ jv
 lq_expr_parse_record(const char *line, size_t len)
 {
 	return jv_parse_sized(line, (int)len);
+}
+
+int
+lq_exprs_is_native(const struct lq_exprs *x, int i)
+{
+	return x->s[i].native != NULL;
+}
+
+/* ---- per-record results ------------------------------------------------ */
+
+struct res {
+	int st;			/* LQ_JQN_OK or LQ_JQN_ERROR */
+	int fromjq;		/* answer is in ev->jqres */
+	struct lq_nv *outs;
+	size_t n;
+	const char *msg;
+};
+
+struct lq_eval {
+	struct lq_exprs *x;
+	struct lq_jqn_ctx *ctx;
+	struct res *r;
+	jv jqres;		/* libjq results of this record, or invalid */
+	long jq_records;
+};
+
+struct lq_eval *
+lq_eval_new(struct lq_exprs *x)
+{
+	struct lq_eval *ev = calloc(1, sizeof(*ev));
+
+	if (!ev)
+		abort();
+	ev->x = x;
+	ev->ctx = lq_jqn_ctx_new();
+	ev->r = calloc((size_t)x->n + 1, sizeof(*ev->r));
+	ev->jqres = jv_invalid();
+	return ev;
+}
+
+void
+lq_eval_free(struct lq_eval *ev)
+{
+	if (!ev)
+		return;
+	lq_jqn_ctx_free(ev->ctx);
+	free(ev->r);
+	jv_free(ev->jqres);
+	free(ev);
+}
+
+long
+lq_eval_jq_records(const struct lq_eval *ev)
+{
+	return ev->jq_records;
+}
+
+static int
+run_jq(struct lq_eval *ev, jv rec, struct lq_err *err)
+{
+	jv_free(ev->jqres);
+	ev->jq_records++;
+	ev->jqres = lq_exprs_run(ev->x, rec);
+	if (!jv_is_valid(ev->jqres)) {
+		jv m = jv_invalid_get_msg(ev->jqres);
+		ev->jqres = jv_invalid();
+		lq_err_set(err, LQ_EXIT_RECORDS, "cannot evaluate: %s",
+		    jv_get_kind(m) == JV_KIND_STRING ? jv_string_value(m) :
+		    "rules produced no result");
+		jv_free(m);
+		return -1;
+	}
+	return 0;
+}
+
+int
+lq_eval_jv(struct lq_eval *ev, jv rec, struct lq_err *err)
+{
+	for (int i = 0; i < ev->x->n; i++)
+		ev->r[i].fromjq = 1;
+	return run_jq(ev, jv_copy(rec), err);
+}
+
+int
+lq_eval_record(struct lq_eval *ev, const char *line, size_t len,
+    const struct lq_scan *scan, const char *skipkey, struct lq_err *err)
+{
+	int need_jq = 0;
+
+	jv_free(ev->jqres);
+	ev->jqres = jv_invalid();
+	lq_jqn_start(ev->ctx, line, len, scan, skipkey);
+	for (int i = 0; i < ev->x->n; i++) {
+		struct res *r = &ev->r[i];
+		r->fromjq = 0;
+		if (!ev->x->s[i].native) {
+			r->fromjq = need_jq = 1;
+			continue;
+		}
+		struct lq_nv *outs;
+		size_t n;
+		r->st = lq_jqn_run(ev->ctx, ev->x->s[i].native, &outs, &n,
+		    &r->msg);
+		if (r->st == LQ_JQN_GIVEUP) {
+			r->fromjq = need_jq = 1;
+			continue;
+		}
+		r->outs = r->st == LQ_JQN_OK ? lq_jqn_keep(ev->ctx, outs, n) :
+		    NULL;
+		r->n = n;
+	}
+	if (!need_jq)
+		return 0;
+	jv rec = jv_parse_sized(line, (int)len);
+	if (!jv_is_valid(rec)) {
+		jv m = jv_invalid_get_msg(rec);
+		lq_err_set(err, LQ_EXIT_RECORDS, "cannot evaluate: %s",
+		    jv_get_kind(m) == JV_KIND_STRING ? jv_string_value(m) :
+		    "parse error");
+		jv_free(m);
+		return -1;
+	}
+	if (skipkey && jv_object_has(jv_copy(rec), jv_string(skipkey)))
+		rec = jv_object_delete(rec, jv_string(skipkey));
+	return run_jq(ev, rec, err);
+}
+
+enum lq_truth
+lq_eval_truth(struct lq_eval *ev, int i, const char **why)
+{
+	struct res *r = &ev->r[i];
+
+	if (r->fromjq)
+		return lq_exprs_truth(ev->jqres, i, why);
+	if (r->st == LQ_JQN_ERROR) {
+		if (why)
+			*why = r->msg ? r->msg : "error";
+		return LQ_UNKNOWN;
+	}
+	for (size_t k = 0; k < r->n; k++)
+		if (lq_nv_truthy(&r->outs[k]))
+			return LQ_TRUE;
+	return LQ_FALSE;
+}
+
+long
+lq_eval_count(struct lq_eval *ev, int i)
+{
+	struct res *r = &ev->r[i];
+
+	if (r->fromjq) {
+		jv o = lq_exprs_outputs(ev->jqres, i);
+		long n = jv_is_valid(o) ? jv_array_length(jv_copy(o)) : -1;
+		jv_free(o);
+		return n;
+	}
+	return r->st == LQ_JQN_OK ? (long)r->n : -1;
+}
+
+int
+lq_eval_time(struct lq_eval *ev, int i, long k, double *t)
+{
+	struct res *r = &ev->r[i];
+
+	if (r->fromjq) {
+		jv v = lq_eval_output(ev, i, k);
+		int rc = -1;
+		if (jv_get_kind(v) == JV_KIND_NUMBER) {
+			*t = lq_time_from_number(jv_number_value(v));
+			rc = 0;
+		} else if (jv_get_kind(v) == JV_KIND_STRING) {
+			rc = lq_time_parse(jv_string_value(v),
+			    (size_t)jv_string_length_bytes(jv_copy(v)), t);
+		}
+		jv_free(v);
+		return rc;
+	}
+	const struct lq_nv *v = &r->outs[k];
+	if (v->kind == NV_NUMBER) {
+		*t = lq_time_from_number(v->num);
+		return 0;
+	}
+	if (v->kind == NV_STRING) {
+		size_t n;
+		const char *s = lq_nv_str(ev->ctx, v, &n);
+		return lq_time_parse(s, n, t);
+	}
+	return -1;
+}
+
+jv
+lq_eval_output(struct lq_eval *ev, int i, long k)
+{
+	struct res *r = &ev->r[i];
+
+	if (r->fromjq) {
+		jv o = lq_exprs_outputs(ev->jqres, i);
+		if (!jv_is_valid(o))
+			return o;
+		return jv_array_get(o, (int)k);
+	}
+	if (r->st != LQ_JQN_OK)
+		return jv_invalid_with_msg(jv_string(r->msg ? r->msg :
+		    "error"));
+	return lq_nv_to_jv(&r->outs[k]);
+}
+
+int
+lq_eval_missing(struct lq_eval *ev, int i)
+{
+	struct res *r = &ev->r[i];
+
+	if (r->fromjq) {
+		jv o = lq_exprs_outputs(ev->jqres, i);
+		int miss = !jv_is_valid(o) || jv_array_length(jv_copy(o)) == 0;
+		if (!miss) {
+			jv v = jv_array_get(jv_copy(o), 0);
+			miss = jv_get_kind(v) == JV_KIND_NULL;
+			jv_free(v);
+		}
+		jv_free(o);
+		return miss;
+	}
+	return r->st != LQ_JQN_OK || r->n == 0 || r->outs[0].kind == NV_NULL;
 }

@@ -20,6 +20,7 @@
 #include <jv.h>
 
 #include "lq_err.h"
+#include "lq_json.h"
 
 struct lq_exprs;
 
@@ -79,6 +80,62 @@ enum lq_truth lq_exprs_truth(jv results, int i, const char **why);
  * expression raised an error.  results is borrowed.
  */
 jv lq_exprs_outputs(jv results, int i);
+
+/*
+ * Per-record results of a whole set, computed natively from the raw record
+ * where the expression allows (lq_jqn.h) and with libjq otherwise.
+ * Lifecycle: lq_eval_new(x) after lq_exprs_compile, lq_eval_record() (or
+ * lq_eval_jv()) per record, the accessors, lq_eval_free().  Everything an
+ * accessor returns is valid until the next record.
+ */
+struct lq_eval;
+
+/* Create a results holder for the compiled set x (borrowed). */
+struct lq_eval *lq_eval_new(struct lq_exprs *x);
+
+/* Free it. */
+void lq_eval_free(struct lq_eval *ev);
+
+/*
+ * Evaluate every expression on the record line[0..len) (scanned into scan,
+ * an object).  Members named skipkey (may be NULL) are invisible to the
+ * expressions.  Returns 0, or -1 with err set when the record cannot be
+ * evaluated at all (for example nesting beyond jq's parser limit).
+ */
+int lq_eval_record(struct lq_eval *ev, const char *line, size_t len,
+    const struct lq_scan *scan, const char *skipkey, struct lq_err *err);
+
+/* Evaluate every expression on rec (borrowed) with libjq only. */
+int lq_eval_jv(struct lq_eval *ev, jv rec, struct lq_err *err);
+
+/* Truth of slot i (see lq_exprs_truth); *why gets the error message. */
+enum lq_truth lq_eval_truth(struct lq_eval *ev, int i, const char **why);
+
+/* True when slot i raised an error, had no output, or output null. */
+int lq_eval_missing(struct lq_eval *ev, int i);
+
+/* Number of outputs of slot i, or -1 when it raised an error. */
+long lq_eval_count(struct lq_eval *ev, int i);
+
+/*
+ * Output k of slot i read as a time (a number of epoch seconds, or
+ * milliseconds above 1e11, or an RFC 3339 string) into *t: 0, or -1 when
+ * it is neither.
+ */
+int lq_eval_time(struct lq_eval *ev, int i, long k, double *t);
+
+/* Output k of slot i as an owned jv. */
+jv lq_eval_output(struct lq_eval *ev, int i, long k);
+
+/*
+ * How slot i is evaluated: 1 native, 0 libjq.  Setting the environment
+ * variable LQ_EVAL=jq before lq_exprs_compile makes every slot use libjq
+ * (the reference, for differential tests).
+ */
+int lq_exprs_is_native(const struct lq_exprs *x, int i);
+
+/* Number of records (since lq_eval_new) that needed libjq. */
+long lq_eval_jq_records(const struct lq_eval *ev);
 
 /*
  * Parse a record line (already validated JSON) into a jv for lq_exprs_run.

@@ -45,12 +45,19 @@ int lq_score_signals(struct lq_score *sc, jv rec, double *points,
     struct lq_err *err);
 
 /*
- * Score the record line[0..len) (scanned, an object) and append the JSON
+ * Score the record line[0..len) (scanned into scan, an object) and append the JSON
  * object of its score to out.  key is the tool's output member: an old
  * value under it is ignored by the rules.  Returns 0, or -1 with err set
  * (the record is then a bad record).
  */
 int lq_score_eval(struct lq_score *sc, const char *line, size_t len,
-    const char *key, struct lq_buf *out, struct lq_err *err);
+    const struct lq_scan *scan, const char *key, struct lq_buf *out,
+    struct lq_err *err);
+
+/*
+ * Write to out one line per signal and disqualifier: its name and whether
+ * it is evaluated natively or by libjq ("native" / "jq"), for --explain.
+ */
+void lq_score_explain(const struct lq_score *sc, struct lq_buf *out);
 
 #endif

@@ -15,6 +15,7 @@ struct path {
 	char **part;
 	int n;
 	char *text;
+	int slot;		/* expression reading the path */
 };
 
 struct signal {
@@ -58,6 +59,7 @@ struct lq_score {
 	double margin;		/* distance for full margin credit */
 	double floor;		/* confidence share not tied to margin */
 	double now;
+	struct lq_eval *ev;
 	/* per-record scratch */
 	double *pts;
 	int *state;		/* 0 not fired, 1 fired, 2 unknown */
@@ -129,6 +131,28 @@ add_expr(struct lq_score *sc, const struct lq_ynode *node, const char *what,
 	if (src.block)
 		src.line--;
 	return lq_exprs_add(sc->x, text, &src, err);
+}
+
+/* the jq expression reading a required path: ."a"."b" */
+static int
+add_path(struct lq_score *sc, const struct path *p, const struct lq_ynode *at,
+    struct lq_err *err)
+{
+	struct lq_buf e = LQ_BUF_INIT;
+	struct lq_expr_src src;
+	int slot;
+
+	for (int i = 0; i < p->n; i++) {
+		lq_buf_addc(&e, '.');
+		lq_buf_json_strs(&e, p->part[i]);
+	}
+	src.file = sc->doc.file;
+	src.line = at->line;
+	src.col = at->col;
+	src.block = 0;
+	slot = lq_exprs_add(sc->x, e.buf, &src, err);
+	lq_buf_release(&e);
+	return slot;
 }
 
 static int
@@ -259,6 +283,9 @@ load_signal(struct lq_score *sc, struct lq_ynode *v, struct lq_err *err)
 		if (!leading_path((when ? when : events)->str, &s->req[0]))
 			s->nreq = 1;
 	}
+	for (int k = 0; k < s->nreq; k++)
+		if ((s->req[k].slot = add_path(sc, &s->req[k], v, err)) < 0)
+			return -1;
 	s->weight = fabs(s->decay && !isnan(s->max) ? s->max : s->points);
 	sc->nsig++;
 	return 0;
@@ -384,6 +411,7 @@ load(struct lq_score *sc, const char *path, struct lq_err *err)
 	}
 	if (lq_exprs_compile(sc->x, err))
 		return -1;
+	sc->ev = lq_eval_new(sc->x);
 	sc->pts = calloc((size_t)sc->nsig + 1, sizeof(double));
 	sc->state = calloc((size_t)sc->nsig + 1, sizeof(int));
 	sc->why = calloc((size_t)sc->nsig + 1, sizeof(char *));
@@ -430,6 +458,7 @@ lq_score_free(struct lq_score *sc)
 	free(sc->state);
 	free(sc->why);
 	free(sc->nevents);
+	lq_eval_free(sc->ev);
 	lq_exprs_free(sc->x);
 	lq_yaml_release(&sc->doc);
 	free(sc);
@@ -455,57 +484,25 @@ lq_score_signal_name(const struct lq_score *sc, int i)
 
 /* ---- evaluation ------------------------------------------------------- */
 
-/* Is path missing (absent or null) in rec (borrowed)? */
-static int
-path_missing(jv rec, const struct path *p)
-{
-	jv v = jv_copy(rec);
-
-	for (int i = 0; i < p->n; i++) {
-		if (jv_get_kind(v) != JV_KIND_OBJECT) {
-			jv_free(v);
-			return 1;
-		}
-		v = jv_object_get(v, jv_string(p->part[i]));
-		if (!jv_is_valid(v))
-			return 1;
-	}
-	int missing = jv_get_kind(v) == JV_KIND_NULL;
-	jv_free(v);
-	return missing;
-}
-
 static const char *
-first_missing(jv rec, const struct signal *s)
+first_missing(struct lq_score *sc, const struct signal *s)
 {
 	for (int k = 0; k < s->nreq; k++)
-		if (path_missing(rec, &s->req[k]))
+		if (lq_eval_missing(sc->ev, s->req[k].slot))
 			return s->req[k].text;
 	return NULL;
 }
 
-/* Decayed points of the timestamps in outputs (owned array). */
+/* Decayed points of the timestamps slot produced. */
 static double
-decay_points(const struct lq_score *sc, const struct signal *s, jv outs,
+decay_points(const struct lq_score *sc, const struct signal *s, long n,
     int *nevents, int *nbad)
 {
-	double sum = 0;
-	int n = jv_array_length(jv_copy(outs));
+	double sum = 0, t;
 
 	*nevents = *nbad = 0;
-	for (int k = 0; k < n; k++) {
-		jv v = jv_array_get(jv_copy(outs), k);
-		double t;
-		int ok = 0;
-		if (jv_get_kind(v) == JV_KIND_NUMBER) {
-			t = lq_time_from_number(jv_number_value(v));
-			ok = 1;
-		} else if (jv_get_kind(v) == JV_KIND_STRING) {
-			ok = lq_time_parse(jv_string_value(v),
-			    (size_t)jv_string_length_bytes(jv_copy(v)), &t) == 0;
-		}
-		jv_free(v);
-		if (!ok) {
+	for (long k = 0; k < n; k++) {
+		if (lq_eval_time(sc->ev, s->slot, k, &t) < 0) {
 			(*nbad)++;
 			continue;
 		}
@@ -515,7 +512,6 @@ decay_points(const struct lq_score *sc, const struct signal *s, jv outs,
 		sum += s->points * pow(0.5, age / s->half_life);
 		(*nevents)++;
 	}
-	jv_free(outs);
 	if (!isnan(s->max)) {
 		if (s->points >= 0 && sum > s->max)
 			sum = s->max;
@@ -525,38 +521,27 @@ decay_points(const struct lq_score *sc, const struct signal *s, jv outs,
 	return sum;
 }
 
-/* Run the rules; fills sc->pts/state/why; returns results (owned). */
-static jv
-run(struct lq_score *sc, jv rec, struct lq_err *err)
+/* Interpret the evaluated slots into sc->pts/state/why. */
+static void
+interpret(struct lq_score *sc)
 {
-	jv res = lq_exprs_run(sc->x, jv_copy(rec));
-
-	if (!jv_is_valid(res)) {
-		jv m = jv_invalid_get_msg(res);
-		lq_err_set(err, LQ_EXIT_RECORDS, "rules failed: %s",
-		    jv_get_kind(m) == JV_KIND_STRING ? jv_string_value(m) :
-		    "unknown error");
-		jv_free(m);
-		return jv_invalid();
-	}
 	for (int i = 0; i < sc->nsig; i++) {
 		struct signal *s = &sc->sig[i];
-		const char *why = NULL;
+		const char *why = NULL, *miss;
 		sc->pts[i] = 0;
 		sc->state[i] = 0;
 		sc->nevents[i] = 0;
 		if (s->decay) {
-			jv outs = lq_exprs_outputs(res, s->slot);
-			if (!jv_is_valid(outs)) {
-				jv m = jv_invalid_get_msg(outs);
-				jv_free(m);
-				lq_exprs_truth(res, s->slot, &why);
+			long n = lq_eval_count(sc->ev, s->slot);
+			if (n < 0) {
+				lq_eval_truth(sc->ev, s->slot, &why);
+				miss = first_missing(sc, s);
 				sc->state[i] = 2;
-				sc->why[i] = why;
+				sc->why[i] = miss ? miss : why;
 				continue;
 			}
 			int nbad;
-			double p = decay_points(sc, s, outs, &sc->nevents[i],
+			double p = decay_points(sc, s, n, &sc->nevents[i],
 			    &nbad);
 			if (sc->nevents[i]) {
 				sc->pts[i] = p;
@@ -564,46 +549,42 @@ run(struct lq_score *sc, jv rec, struct lq_err *err)
 			} else if (nbad) {
 				sc->state[i] = 2;
 				sc->why[i] = "no valid timestamp";
-			} else if ((why = first_missing(rec, s))) {
+			} else if ((why = first_missing(sc, s))) {
 				sc->state[i] = 2;
 				sc->why[i] = why;
 			}
 			continue;
 		}
-		switch (lq_exprs_truth(res, s->slot, &why)) {
+		switch (lq_eval_truth(sc->ev, s->slot, &why)) {
 		case LQ_TRUE:
 			sc->pts[i] = s->points;
 			sc->state[i] = 1;
 			break;
-		case LQ_UNKNOWN: {
+		case LQ_UNKNOWN:
 			/* say "missing .x" rather than jq's message about null */
-			const char *miss = first_missing(rec, s);
+			miss = first_missing(sc, s);
 			sc->state[i] = 2;
 			sc->why[i] = miss ? miss : why;
 			break;
-		}
 		case LQ_FALSE:
-			if ((why = first_missing(rec, s))) {
+			if ((why = first_missing(sc, s))) {
 				sc->state[i] = 2;
 				sc->why[i] = why;
 			}
 			break;
 		}
 	}
-	return res;
 }
 
 int
 lq_score_signals(struct lq_score *sc, jv rec, double *points,
     struct lq_err *err)
 {
-	jv res = run(sc, rec, err);
-
-	if (!jv_is_valid(res))
+	if (lq_eval_jv(sc->ev, rec, err) < 0)
 		return -1;
+	interpret(sc);
 	for (int i = 0; i < sc->nsig; i++)
 		points[i] = sc->state[i] == 2 ? NAN : sc->pts[i];
-	jv_free(res);
 	return 0;
 }
 
@@ -618,27 +599,15 @@ is_missing_msg(const struct signal *s, const char *why)
 
 int
 lq_score_eval(struct lq_score *sc, const char *line, size_t len,
-    const char *key, struct lq_buf *out, struct lq_err *err)
+    const struct lq_scan *scan, const char *key, struct lq_buf *out,
+    struct lq_err *err)
 {
-	jv rec = lq_expr_parse_record(line, len);
 	double gsum[64], *g = gsum, total = 0, unknown_w = 0, all_w = 0;
 	int dq = -1, tier, nunknown = 0;
 
-	if (!jv_is_valid(rec)) {
-		jv m = jv_invalid_get_msg(rec);
-		lq_err_set(err, LQ_EXIT_RECORDS, "cannot evaluate: %s",
-		    jv_get_kind(m) == JV_KIND_STRING ? jv_string_value(m) :
-		    "parse error");
-		jv_free(m);
+	if (lq_eval_record(sc->ev, line, len, scan, key, err) < 0)
 		return -1;
-	}
-	if (jv_object_has(jv_copy(rec), jv_string(key)))
-		rec = jv_object_delete(rec, jv_string(key));
-	jv res = run(sc, rec, err);
-	if (!jv_is_valid(res)) {
-		jv_free(rec);
-		return -1;
-	}
+	interpret(sc);
 	if (sc->ngrp > 64)
 		g = calloc((size_t)sc->ngrp, sizeof(double));
 	for (int i = 0; i < sc->ngrp; i++)
@@ -661,7 +630,7 @@ lq_score_eval(struct lq_score *sc, const char *line, size_t len,
 	}
 	total = round(total * 100) / 100;
 	for (int i = 0; i < sc->ndq && dq < 0; i++)
-		if (lq_exprs_truth(res, sc->dq[i].slot, NULL) == LQ_TRUE)
+		if (lq_eval_truth(sc->ev, sc->dq[i].slot, NULL) == LQ_TRUE)
 			dq = i;
 
 	tier = 3;
@@ -718,7 +687,7 @@ lq_score_eval(struct lq_score *sc, const char *line, size_t len,
 	lq_buf_adds(out, ",\"reasons\":[");
 	int first = 1;
 	for (int i = 0; i < sc->ndq; i++) {
-		if (lq_exprs_truth(res, sc->dq[i].slot, NULL) != LQ_TRUE)
+		if (lq_eval_truth(sc->ev, sc->dq[i].slot, NULL) != LQ_TRUE)
 			continue;
 		lq_buf_adds(out, first ? "" : ",");
 		first = 0;
@@ -783,7 +752,18 @@ lq_score_eval(struct lq_score *sc, const char *line, size_t len,
 	lq_buf_adds(out, "]}");
 	if (g != gsum)
 		free(g);
-	jv_free(res);
-	jv_free(rec);
 	return 0;
+}
+
+void
+lq_score_explain(const struct lq_score *sc, struct lq_buf *out)
+{
+	for (int i = 0; i < sc->nsig; i++)
+		lq_buf_addf(out, "signal %-28s %s\n", sc->sig[i].name,
+		    lq_exprs_is_native(sc->x, sc->sig[i].slot) ? "native" :
+		    "jq");
+	for (int i = 0; i < sc->ndq; i++)
+		lq_buf_addf(out, "disqualifier %-22s %s\n", sc->dq[i].name,
+		    lq_exprs_is_native(sc->x, sc->dq[i].slot) ? "native" :
+		    "jq");
 }

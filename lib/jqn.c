@@ -1,0 +1,1946 @@
+/*
+ * jqn.c - native evaluation of the common jq forms, straight from the raw
+ * record bytes, with libjq 1.6's results and error messages.
+ *
+ * Evaluation is continuation-passing: eval(node, input, k) calls k once per
+ * output, which gives jq's generator semantics (cartesian binary operators
+ * with the right operand outermost, short-circuit any/all, try stopping at
+ * the first error, including errors raised downstream as jq 1.6 does).
+ */
+#include <ctype.h>
+#include <float.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <oniguruma.h>
+
+#include "lq_jqn.h"
+
+enum { ST_OK = LQ_JQN_OK, ST_ERR = LQ_JQN_ERROR, ST_GIVEUP = LQ_JQN_GIVEUP,
+	ST_STOP = 3 };
+
+/* ---- nodes ------------------------------------------------------------- */
+
+enum op {
+	O_IDENT, O_FIELD, O_INDEX, O_ITER, O_LIT, O_PIPE, O_COMMA, O_ALT,
+	O_AND, O_OR, O_CMP, O_ARITH, O_NEG, O_ARRAY, O_IF, O_TRY, O_CALL
+};
+
+enum fn {
+	F_NOT, F_LENGTH, F_ADD, F_ANY0, F_ALL0, F_EMPTY, F_TYPE, F_TOSTRING,
+	F_DOWNCASE, F_UPCASE, F_SELECT, F_MAP, F_ANY1, F_ALL1, F_HAS,
+	F_STARTSWITH, F_ENDSWITH, F_CONTAINS, F_LTRIM, F_RTRIM, F_TEST, F_IN1,
+	F_IN2, F_ANY2, F_ALL2
+};
+
+enum cmp { C_EQ, C_NE, C_LT, C_LE, C_GT, C_GE };
+
+struct node {
+	enum op op;
+	int sub;		/* cmp/arith operator, fn, or opt flag */
+	struct node *a, *b, *c;	/* operands / target / args */
+	char *key;		/* field name */
+	size_t keylen;
+	long idx;		/* constant array index */
+	struct lq_nv lit;	/* literal */
+	char *litstr;		/* owned bytes of a string literal */
+	OnigRegex re;		/* test(): compiled once */
+	struct node *next_alloc;
+};
+
+struct lq_jqn {
+	struct node *root;
+	struct node *all;	/* every node, for free */
+};
+
+/* ---- lexer ------------------------------------------------------------- */
+
+enum tok {
+	T_END, T_DOT, T_FIELD, T_IDENT, T_NUM, T_STR, T_LB, T_RB, T_LP, T_RP,
+	T_PIPE, T_COMMA, T_ALT, T_EQ, T_NE, T_LT, T_LE, T_GT, T_GE, T_PLUS,
+	T_MINUS, T_STAR, T_SLASH, T_PCT, T_QM, T_SEMI, T_BAD
+};
+
+struct lexer {
+	const char *s;
+	enum tok t;
+	const char *tp;		/* token text */
+	size_t tn;
+	double num;
+	char *str;		/* decoded string literal (owned by lexer) */
+	size_t strn;
+	struct lq_jqn *q;
+};
+
+static void
+str_free(struct lexer *L)
+{
+	free(L->str);
+	L->str = NULL;
+}
+
+static int
+lex_string(struct lexer *L)
+{
+	struct lq_buf b = LQ_BUF_INIT;
+	const char *p = L->s + 1;
+
+	for (;;) {
+		if (!*p) {
+			lq_buf_release(&b);
+			return -1;
+		}
+		if (*p == '"')
+			break;
+		if (*p == '\\') {
+			const char *e = p + 1;
+			switch (*e) {
+			case '(':	/* interpolation: not native */
+				lq_buf_release(&b);
+				return -1;
+			case 'u': {
+				/* reuse the JSON unescaper on "\uXXXX[\uXXXX]" */
+				char tmp[16];
+				size_t k = 6;
+				if (e[5] && e[6] == '\\' && e[7] == 'u')
+					k = 12;
+				if (strlen(p) < k) {
+					lq_buf_release(&b);
+					return -1;
+				}
+				tmp[0] = '"';
+				memcpy(tmp + 1, p, k);
+				tmp[k + 1] = '"';
+				for (size_t i = 2; i < k + 1; i++)
+					if (i != 1 + 6 && i != 2 + 6 &&
+					    !isxdigit((unsigned char)tmp[i]) &&
+					    !(i == 7 && tmp[i] == '\\') &&
+					    !(i == 8 && tmp[i] == 'u')) {
+						lq_buf_release(&b);
+						return -1;
+					}
+				lq_json_unescape(&b, tmp, k + 2);
+				p += k;
+				continue;
+			}
+			case '"': case '\\': case '/':
+				lq_buf_addc(&b, *e);
+				break;
+			case 'b': lq_buf_addc(&b, '\b'); break;
+			case 'f': lq_buf_addc(&b, '\f'); break;
+			case 'n': lq_buf_addc(&b, '\n'); break;
+			case 'r': lq_buf_addc(&b, '\r'); break;
+			case 't': lq_buf_addc(&b, '\t'); break;
+			default:
+				lq_buf_release(&b);
+				return -1;
+			}
+			p += 2;
+			continue;
+		}
+		lq_buf_addc(&b, *p++);
+	}
+	if (!b.buf)
+		lq_buf_grow(&b, 1);
+	L->str = b.buf;
+	L->strn = b.len;
+	L->s = p + 1;
+	return 0;
+}
+
+static void
+next(struct lexer *L)
+{
+	const char *s = L->s;
+
+	for (;;) {
+		while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+			s++;
+		if (*s == '#') {
+			while (*s && *s != '\n')
+				s++;
+			continue;
+		}
+		break;
+	}
+	L->tp = s;
+	L->s = s + 1;
+	str_free(L);
+	switch (*s) {
+	case 0: L->t = T_END; L->s = s; return;
+	case '[': L->t = T_LB; return;
+	case ']': L->t = T_RB; return;
+	case '(': L->t = T_LP; return;
+	case ')': L->t = T_RP; return;
+	case ',': L->t = T_COMMA; return;
+	case ';': L->t = T_SEMI; return;
+	case '+': L->t = s[1] == '=' ? T_BAD : T_PLUS; return;
+	case '-': L->t = s[1] == '=' ? T_BAD : T_MINUS; return;
+	case '*': L->t = s[1] == '=' ? T_BAD : T_STAR; return;
+	case '/':
+		if (s[1] == '/') {
+			L->t = s[2] == '=' ? T_BAD : T_ALT;
+			L->s = s + 2;
+		} else
+			L->t = s[1] == '=' ? T_BAD : T_SLASH;
+		return;
+	case '%': L->t = s[1] == '=' ? T_BAD : T_PCT; return;
+	case '?': L->t = s[1] == '/' ? T_BAD : T_QM; return;
+	case '|': L->t = s[1] == '=' ? T_BAD : T_PIPE; return;
+	case '=':
+		L->t = s[1] == '=' ? T_EQ : T_BAD;
+		L->s = s + 2;
+		return;
+	case '!':
+		L->t = s[1] == '=' ? T_NE : T_BAD;
+		L->s = s + 2;
+		return;
+	case '<':
+		if (s[1] == '=') { L->t = T_LE; L->s = s + 2; } else L->t = T_LT;
+		return;
+	case '>':
+		if (s[1] == '=') { L->t = T_GE; L->s = s + 2; } else L->t = T_GT;
+		return;
+	case '"':
+		L->s = s;
+		L->t = lex_string(L) ? T_BAD : T_STR;
+		return;
+	case '.':
+		if (isalpha((unsigned char)s[1]) || s[1] == '_') {
+			const char *e = s + 1;
+			while (isalnum((unsigned char)*e) || *e == '_')
+				e++;
+			L->t = T_FIELD;
+			L->tp = s + 1;
+			L->tn = (size_t)(e - s - 1);
+			L->s = e;
+			return;
+		}
+		if (s[1] == '.') {
+			L->t = T_BAD;
+			return;
+		}
+		if (isdigit((unsigned char)s[1]))
+			break;	/* .5 is a number */
+		L->t = T_DOT;
+		return;
+	}
+	if (isdigit((unsigned char)*s) || *s == '.') {
+		const char *e = s;
+		while (isdigit((unsigned char)*e))
+			e++;
+		if (*e == '.') {
+			e++;
+			while (isdigit((unsigned char)*e))
+				e++;
+		}
+		if (*e == 'e' || *e == 'E') {
+			const char *f = e + 1;
+			if (*f == '+' || *f == '-')
+				f++;
+			if (isdigit((unsigned char)*f)) {
+				while (isdigit((unsigned char)*f))
+					f++;
+				e = f;
+			}
+		}
+		char buf[64];
+		size_t n = (size_t)(e - s);
+		if (n >= sizeof(buf)) {
+			L->t = T_BAD;
+			return;
+		}
+		memcpy(buf, s, n);
+		buf[n] = 0;
+		L->num = strtod(buf, NULL);
+		if (isinf(L->num))
+			L->num = L->num > 0 ? DBL_MAX : -DBL_MAX;
+		L->t = T_NUM;
+		L->s = e;
+		return;
+	}
+	if (isalpha((unsigned char)*s) || *s == '_') {
+		const char *e = s;
+		while (isalnum((unsigned char)*e) || *e == '_')
+			e++;
+		if (e[0] == ':' && e[1] == ':') {
+			L->t = T_BAD;
+			return;
+		}
+		L->t = T_IDENT;
+		L->tn = (size_t)(e - s);
+		L->s = e;
+		return;
+	}
+	L->t = T_BAD;	/* $ { @ and anything else */
+}
+
+static int
+is_kw(const struct lexer *L, const char *w)
+{
+	return L->t == T_IDENT && L->tn == strlen(w) && !memcmp(L->tp, w, L->tn);
+}
+
+/* ---- parser ------------------------------------------------------------ */
+
+static struct node *
+mk(struct lexer *L, enum op op)
+{
+	struct node *n = calloc(1, sizeof(*n));
+
+	if (!n)
+		abort();
+	n->op = op;
+	n->next_alloc = L->q->all;
+	L->q->all = n;
+	return n;
+}
+
+static struct node *parse_pipe(struct lexer *L);
+
+static struct node *
+parse_args(struct lexer *L, struct node **args, int max, int *nargs)
+{
+	*nargs = 0;
+	if (L->t != T_LP)
+		return (struct node *)1;
+	next(L);
+	for (;;) {
+		if (*nargs == max)
+			return NULL;
+		if (!(args[(*nargs)++] = parse_pipe(L)))
+			return NULL;
+		if (L->t == T_SEMI) {
+			next(L);
+			continue;
+		}
+		if (L->t != T_RP)
+			return NULL;
+		next(L);
+		return (struct node *)1;
+	}
+}
+
+static const struct {
+	const char *name;
+	int arity;
+	enum fn fn;
+} fns[] = {
+	{ "not", 0, F_NOT }, { "length", 0, F_LENGTH }, { "add", 0, F_ADD },
+	{ "any", 0, F_ANY0 }, { "all", 0, F_ALL0 }, { "empty", 0, F_EMPTY },
+	{ "type", 0, F_TYPE }, { "tostring", 0, F_TOSTRING },
+	{ "ascii_downcase", 0, F_DOWNCASE }, { "ascii_upcase", 0, F_UPCASE },
+	{ "select", 1, F_SELECT }, { "map", 1, F_MAP }, { "any", 1, F_ANY1 },
+	{ "all", 1, F_ALL1 }, { "has", 1, F_HAS },
+	{ "startswith", 1, F_STARTSWITH }, { "endswith", 1, F_ENDSWITH },
+	{ "contains", 1, F_CONTAINS }, { "ltrimstr", 1, F_LTRIM },
+	{ "rtrimstr", 1, F_RTRIM }, { "test", 1, F_TEST }, { "test", 2, F_TEST },
+	{ "IN", 1, F_IN1 }, { "IN", 2, F_IN2 }, { "any", 2, F_ANY2 },
+	{ "all", 2, F_ALL2 }, { NULL, 0, 0 }
+};
+
+/* compile test()'s constant regex and flags like jq 1.6's f_match */
+static int
+compile_regex(struct node *n, struct node *re, struct node *flags)
+{
+	OnigOptionType opt = ONIG_OPTION_CAPTURE_GROUP;
+	OnigErrorInfo einfo;
+
+	if (re->op != O_LIT || re->lit.kind != NV_STRING)
+		return -1;
+	if (flags) {
+		if (flags->op != O_LIT)
+			return -1;
+		if (flags->lit.kind == NV_STRING) {
+			for (const char *f = flags->litstr; *f; f++) {
+				switch (*f) {
+				case 'g': break;
+				case 'i': opt |= ONIG_OPTION_IGNORECASE; break;
+				case 'x': opt |= ONIG_OPTION_EXTEND; break;
+				case 'n': opt |= ONIG_OPTION_FIND_NOT_EMPTY; break;
+				case 's': opt |= ONIG_OPTION_SINGLELINE; break;
+				case 'p': opt |= ONIG_OPTION_MULTILINE |
+				    ONIG_OPTION_SINGLELINE; break;
+				case 'l': opt |= ONIG_OPTION_FIND_LONGEST; break;
+				case 'x' + 1: default: return -1;
+				}
+			}
+		} else if (flags->lit.kind != NV_NULL) {
+			return -1;
+		}
+	}
+	if (memchr(re->litstr, 0, re->lit.n))
+		return -1;
+	if (onig_new(&n->re, (const UChar *)re->litstr,
+	    (const UChar *)re->litstr + re->lit.n, opt, ONIG_ENCODING_UTF8,
+	    ONIG_SYNTAX_PERL_NG, &einfo) != ONIG_NORMAL)
+		return -1;
+	return 0;
+}
+
+static struct node *
+parse_term(struct lexer *L)
+{
+	struct node *n;
+
+	switch (L->t) {
+	case T_DOT:
+		next(L);
+		if (L->t == T_STR) {
+			n = mk(L, O_FIELD);
+			n->key = L->str;
+			n->keylen = L->strn;
+			L->str = NULL;
+			next(L);
+			return n;
+		}
+		return mk(L, O_IDENT);
+	case T_FIELD:
+		n = mk(L, O_FIELD);
+		n->key = strndup(L->tp, L->tn);
+		n->keylen = L->tn;
+		next(L);
+		return n;
+	case T_NUM:
+		n = mk(L, O_LIT);
+		n->lit.kind = NV_NUMBER;
+		n->lit.num = L->num;
+		next(L);
+		return n;
+	case T_STR:
+		n = mk(L, O_LIT);
+		n->lit.kind = NV_STRING;
+		n->litstr = L->str;
+		n->lit.p = L->str;
+		n->lit.n = L->strn;
+		L->str = NULL;
+		next(L);
+		return n;
+	case T_LP:
+		next(L);
+		if (!(n = parse_pipe(L)) || L->t != T_RP)
+			return NULL;
+		next(L);
+		return n;
+	case T_LB:
+		next(L);
+		n = mk(L, O_ARRAY);
+		if (L->t == T_RB) {
+			next(L);
+			return n;
+		}
+		if (!(n->a = parse_pipe(L)) || L->t != T_RB)
+			return NULL;
+		next(L);
+		return n;
+	case T_IDENT:
+		break;
+	default:
+		return NULL;
+	}
+	if (is_kw(L, "true") || is_kw(L, "false") || is_kw(L, "null")) {
+		n = mk(L, O_LIT);
+		n->lit.kind = is_kw(L, "true") ? NV_TRUE : is_kw(L, "false") ?
+		    NV_FALSE : NV_NULL;
+		next(L);
+		return n;
+	}
+	if (is_kw(L, "if")) {
+		struct node *top = NULL, **slot = &top;
+		next(L);
+		for (;;) {
+			n = mk(L, O_IF);
+			if (!(n->a = parse_pipe(L)) || !is_kw(L, "then"))
+				return NULL;
+			next(L);
+			if (!(n->b = parse_pipe(L)))
+				return NULL;
+			*slot = n;
+			if (is_kw(L, "elif")) {
+				next(L);
+				slot = &n->c;
+				continue;
+			}
+			if (!is_kw(L, "else"))
+				return NULL;
+			next(L);
+			if (!(n->c = parse_pipe(L)) || !is_kw(L, "end"))
+				return NULL;
+			next(L);
+			return top;
+		}
+	}
+	/* a builtin call */
+	char name[32];
+	struct node *args[2] = { NULL, NULL };
+	int nargs, i;
+	if (L->tn >= sizeof(name))
+		return NULL;
+	memcpy(name, L->tp, L->tn);
+	name[L->tn] = 0;
+	next(L);
+	if (!parse_args(L, args, 2, &nargs))
+		return NULL;
+	for (i = 0; fns[i].name; i++)
+		if (!strcmp(fns[i].name, name) && fns[i].arity == nargs)
+			break;
+	if (!fns[i].name)
+		return NULL;
+	n = mk(L, O_CALL);
+	n->sub = fns[i].fn;
+	n->a = args[0];
+	n->b = args[1];
+	if (n->sub == F_TEST && compile_regex(n, n->a, n->b) < 0)
+		return NULL;
+	return n;
+}
+
+static struct node *
+parse_postfix(struct lexer *L)
+{
+	struct node *t = parse_term(L), *n;
+
+	while (t) {
+		if (L->t == T_FIELD) {
+			n = mk(L, O_FIELD);
+			n->a = t;
+			n->key = strndup(L->tp, L->tn);
+			n->keylen = L->tn;
+			next(L);
+		} else if (L->t == T_DOT) {
+			next(L);
+			if (L->t != T_STR)
+				return NULL;
+			n = mk(L, O_FIELD);
+			n->a = t;
+			n->key = L->str;
+			n->keylen = L->strn;
+			L->str = NULL;
+			next(L);
+		} else if (L->t == T_LB) {
+			next(L);
+			if (L->t == T_RB) {
+				n = mk(L, O_ITER);
+				n->a = t;
+				next(L);
+			} else {
+				struct node *ix = parse_pipe(L);
+				if (!ix || L->t != T_RB || ix->op != O_LIT)
+					return NULL;
+				next(L);
+				if (ix->lit.kind == NV_STRING) {
+					n = mk(L, O_FIELD);
+					n->key = strndup(ix->litstr, ix->lit.n);
+					n->keylen = ix->lit.n;
+				} else if (ix->lit.kind == NV_NUMBER &&
+				    ix->lit.num == floor(ix->lit.num) &&
+				    fabs(ix->lit.num) < 1e9) {
+					n = mk(L, O_INDEX);
+					n->idx = (long)ix->lit.num;
+				} else {
+					return NULL;
+				}
+				n->a = t;
+			}
+		} else if (L->t == T_QM) {
+			next(L);
+			if ((t->op == O_FIELD || t->op == O_INDEX ||
+			    t->op == O_ITER) && !t->sub) {
+				t->sub = 1;	/* index_opt / each_opt */
+				continue;
+			}
+			n = mk(L, O_TRY);
+			n->a = t;
+		} else {
+			return t;
+		}
+		t = n;
+	}
+	return NULL;
+}
+
+static struct node *parse_mul(struct lexer *L);
+
+static struct node *
+parse_unary(struct lexer *L)
+{
+	if (L->t == T_MINUS) {
+		struct node *n = mk(L, O_NEG);
+		next(L);
+		n->a = parse_mul(L);
+		return n->a ? n : NULL;
+	}
+	return parse_postfix(L);
+}
+
+static struct node *
+binop(struct lexer *L, enum op op, int sub, struct node *a, struct node *b)
+{
+	struct node *n;
+
+	if (!a || !b)
+		return NULL;
+	n = mk(L, op);
+	n->sub = sub;
+	n->a = a;
+	n->b = b;
+	return n;
+}
+
+static struct node *
+parse_mul(struct lexer *L)
+{
+	struct node *l = parse_unary(L);
+
+	while (l && (L->t == T_STAR || L->t == T_SLASH || L->t == T_PCT)) {
+		int op = L->t == T_STAR ? '*' : L->t == T_SLASH ? '/' : '%';
+		next(L);
+		l = binop(L, O_ARITH, op, l, parse_unary(L));
+	}
+	return l;
+}
+
+static struct node *
+parse_add(struct lexer *L)
+{
+	struct node *l = parse_mul(L);
+
+	while (l && (L->t == T_PLUS || L->t == T_MINUS)) {
+		int op = L->t == T_PLUS ? '+' : '-';
+		next(L);
+		l = binop(L, O_ARITH, op, l, parse_mul(L));
+	}
+	return l;
+}
+
+static struct node *
+parse_cmp(struct lexer *L)
+{
+	struct node *l = parse_add(L);
+	int c;
+
+	switch (L->t) {
+	case T_EQ: c = C_EQ; break;
+	case T_NE: c = C_NE; break;
+	case T_LT: c = C_LT; break;
+	case T_LE: c = C_LE; break;
+	case T_GT: c = C_GT; break;
+	case T_GE: c = C_GE; break;
+	default: return l;
+	}
+	next(L);
+	return binop(L, O_CMP, c, l, parse_add(L));
+}
+
+static struct node *
+parse_and(struct lexer *L)
+{
+	struct node *l = parse_cmp(L);
+
+	while (l && is_kw(L, "and")) {
+		next(L);
+		l = binop(L, O_AND, 0, l, parse_cmp(L));
+	}
+	return l;
+}
+
+static struct node *
+parse_or(struct lexer *L)
+{
+	struct node *l = parse_and(L);
+
+	while (l && is_kw(L, "or")) {
+		next(L);
+		l = binop(L, O_OR, 0, l, parse_and(L));
+	}
+	return l;
+}
+
+static struct node *
+parse_alt(struct lexer *L)
+{
+	struct node *l = parse_or(L);
+
+	if (l && L->t == T_ALT) {
+		next(L);
+		return binop(L, O_ALT, 0, l, parse_alt(L));
+	}
+	return l;
+}
+
+static struct node *
+parse_comma(struct lexer *L)
+{
+	struct node *l = parse_alt(L);
+
+	while (l && L->t == T_COMMA) {
+		next(L);
+		l = binop(L, O_COMMA, 0, l, parse_alt(L));
+	}
+	return l;
+}
+
+static struct node *
+parse_pipe(struct lexer *L)
+{
+	struct node *l = parse_comma(L);
+
+	if (l && L->t == T_PIPE) {
+		next(L);
+		return binop(L, O_PIPE, 0, l, parse_pipe(L));
+	}
+	if (l && (is_kw(L, "as") || L->t == T_BAD))
+		return NULL;
+	return l;
+}
+
+void
+lq_jqn_free(struct lq_jqn *q)
+{
+	struct node *n, *nx;
+
+	if (!q)
+		return;
+	for (n = q->all; n; n = nx) {
+		nx = n->next_alloc;
+		free(n->key);
+		free(n->litstr);
+		if (n->re)
+			onig_free(n->re);
+		free(n);
+	}
+	free(q);
+}
+
+struct lq_jqn *
+lq_jqn_compile(const char *text)
+{
+	struct lq_jqn *q = calloc(1, sizeof(*q));
+	struct lexer L;
+
+	if (!q)
+		abort();
+	memset(&L, 0, sizeof(L));
+	L.s = text;
+	L.q = q;
+	next(&L);
+	q->root = parse_pipe(&L);
+	if (!q->root || L.t != T_END) {
+		str_free(&L);
+		lq_jqn_free(q);
+		return NULL;
+	}
+	str_free(&L);
+	return q;
+}
+
+/* ---- per-record context ------------------------------------------------ */
+
+struct chunk {
+	struct chunk *next;
+	size_t used, cap;
+	char data[];
+};
+
+struct lq_jqn_ctx {
+	const char *line;
+	size_t len;
+	const struct lq_scan *scan;
+	const char *skip;
+	size_t skiplen;
+	struct chunk *arena;
+	const char *msg;	/* error message of the last run */
+	struct lq_nv root;
+	/* outputs of the current run */
+	struct lq_nv *outs;
+	size_t nouts, capouts;
+};
+
+static void *
+alloc(struct lq_jqn_ctx *c, size_t n)
+{
+	struct chunk *ch = c->arena;
+
+	n = (n + 15) & ~(size_t)15;
+	if (!ch || ch->cap - ch->used < n) {
+		size_t cap = n > 65536 ? n : 65536;
+		ch = malloc(sizeof(*ch) + cap);
+		if (!ch)
+			abort();
+		ch->next = c->arena;
+		ch->used = 0;
+		ch->cap = cap;
+		c->arena = ch;
+	}
+	void *p = ch->data + ch->used;
+	ch->used += n;
+	return p;
+}
+
+static void
+arena_reset(struct lq_jqn_ctx *c)
+{
+	struct chunk *ch = c->arena, *nx;
+
+	if (!ch)
+		return;
+	for (nx = ch->next; nx; nx = ch) {
+		ch = nx->next;
+		free(nx);
+	}
+	c->arena->next = NULL;
+	c->arena->used = 0;
+}
+
+struct lq_jqn_ctx *
+lq_jqn_ctx_new(void)
+{
+	struct lq_jqn_ctx *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		abort();
+	return c;
+}
+
+void
+lq_jqn_ctx_free(struct lq_jqn_ctx *c)
+{
+	struct chunk *ch, *nx;
+
+	if (!c)
+		return;
+	for (ch = c->arena; ch; ch = nx) {
+		nx = ch->next;
+		free(ch);
+	}
+	free(c->outs);
+	free(c);
+}
+
+void
+lq_jqn_start(struct lq_jqn_ctx *c, const char *line, size_t len,
+    const struct lq_scan *scan, const char *skipkey)
+{
+	arena_reset(c);
+	c->line = line;
+	c->len = len;
+	c->scan = scan;
+	c->skip = skipkey;
+	c->skiplen = skipkey ? strlen(skipkey) : 0;
+	memset(&c->root, 0, sizeof(c->root));
+	c->root.kind = NV_OBJECT;
+	c->root.raw = 1;
+	c->root.root = 1;
+	c->root.p = line + scan->open;
+	c->root.n = scan->close + 1 - scan->open;
+}
+
+/* ---- raw JSON navigation (the line is already validated) ---------------- */
+
+static const char *
+ws(const char *p)
+{
+	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+		p++;
+	return p;
+}
+
+/* end of the string starting at the quote p */
+static const char *
+str_end(const char *p, int *esc)
+{
+	p++;
+	for (;;) {
+		const char *q = p;
+		while (*q != '"' && *q != '\\')
+			q++;
+		if (*q == '"')
+			return q + 1;
+		*esc = 1;
+		p = q + 2;
+	}
+}
+
+static const char *
+skip_value(const char *p)
+{
+	int esc, depth = 0;
+
+	for (;;) {
+		switch (*p) {
+		case '"':
+			p = str_end(p, &esc);
+			break;
+		case '{': case '[':
+			depth++;
+			p++;
+			break;
+		case '}': case ']':
+			depth--;
+			p++;
+			break;
+		default:
+			if (depth == 0) {
+				while (*p && !strchr(",}] \t\r\n", *p))
+					p++;
+				return p;
+			}
+			p++;
+			continue;
+		}
+		if (depth == 0)
+			return p;
+	}
+}
+
+static void
+make_raw(struct lq_nv *v, const char *p, const char *e)
+{
+	memset(v, 0, sizeof(*v));
+	v->raw = 1;
+	v->p = p;
+	v->n = (size_t)(e - p);
+	switch (*p) {
+	case '{': v->kind = NV_OBJECT; break;
+	case '[': v->kind = NV_ARRAY; break;
+	case '"': {
+		int esc = 0;
+		v->kind = NV_STRING;
+		str_end(p, &esc);
+		v->esc = (unsigned char)esc;
+		break;
+	}
+	case 't': v->kind = NV_TRUE; break;
+	case 'f': v->kind = NV_FALSE; break;
+	case 'n': v->kind = NV_NULL; break;
+	default:
+		v->kind = NV_NUMBER;
+		v->num = strtod(p, NULL);
+		if (isinf(v->num))
+			v->num = v->num > 0 ? DBL_MAX : -DBL_MAX;
+	}
+}
+
+const char *
+lq_nv_str(struct lq_jqn_ctx *c, const struct lq_nv *v, size_t *len)
+{
+	if (v->kind != NV_STRING)
+		return NULL;
+	if (!v->raw) {
+		*len = v->n;
+		return v->p;
+	}
+	if (!v->esc) {
+		*len = v->n - 2;
+		return v->p + 1;
+	}
+	struct lq_buf b = LQ_BUF_INIT;
+	lq_json_unescape(&b, v->p, v->n);
+	char *s = alloc(c, b.len + 1);
+	memcpy(s, b.buf ? b.buf : "", b.len);
+	s[b.len] = 0;
+	*len = b.len;
+	lq_buf_release(&b);
+	return s;
+}
+
+/* a NUL-terminated copy of a string value (for strstr semantics) */
+static const char *
+str_z(struct lq_jqn_ctx *c, const struct lq_nv *v, size_t *len)
+{
+	const char *s = lq_nv_str(c, v, len);
+
+	if (!v->raw || v->esc)
+		return s;	/* computed and decoded strings end in NUL */
+	char *z = alloc(c, *len + 1);
+	memcpy(z, s, *len);
+	z[*len] = 0;
+	return z;
+}
+
+static int
+key_is(const char *raw, size_t rawlen, int esc, const char *k, size_t kn)
+{
+	if (!esc)
+		return rawlen == kn + 2 && !memcmp(raw + 1, k, kn);
+	return lq_json_key_eq(raw, rawlen, k, kn);
+}
+
+/* .key of a raw object; *found = 0 when absent */
+static int
+raw_get(struct lq_jqn_ctx *c, const struct lq_nv *o, const char *k, size_t kn,
+    struct lq_nv *out)
+{
+	if (o->root) {
+		const struct lq_scan *s = c->scan;
+		if (c->skip && kn == c->skiplen && !memcmp(k, c->skip, kn))
+			return 0;
+		for (long i = (long)s->n - 1; i >= 0; i--) {
+			const struct lq_member *m = &s->m[i];
+			if (key_is(c->line + m->kstart, m->klen, m->kesc, k, kn)) {
+				make_raw(out, c->line + m->vstart,
+				    c->line + m->vend);
+				return 1;
+			}
+		}
+		return 0;
+	}
+	const char *p = ws(o->p + 1), *vs = NULL, *ve = NULL;
+	if (*p == '}')
+		return 0;
+	for (;;) {
+		int esc = 0;
+		const char *ke = str_end(p, &esc);
+		int hit = key_is(p, (size_t)(ke - p), esc, k, kn);
+		p = ws(ws(ke) + 1);
+		const char *e = skip_value(p);
+		if (hit) {
+			vs = p;
+			ve = e;
+		}
+		p = ws(e);
+		if (*p == '}')
+			break;
+		p = ws(p + 1);
+	}
+	if (!vs)
+		return 0;
+	make_raw(out, vs, ve);
+	return 1;
+}
+
+/* iterate a raw array; f returns non-zero to stop (that status returned) */
+typedef int (*each_fn)(struct lq_jqn_ctx *, void *, struct lq_nv *);
+
+static int
+raw_each(struct lq_jqn_ctx *c, const struct lq_nv *a, each_fn f, void *arg)
+{
+	if (!a->raw) {
+		for (size_t i = 0; i < a->n; i++) {
+			int r = f(c, arg, &a->items[i]);
+			if (r)
+				return r;
+		}
+		return 0;
+	}
+	const char *p = ws(a->p + 1);
+	if (*p == ']')
+		return 0;
+	for (;;) {
+		struct lq_nv v;
+		const char *e = skip_value(p);
+		make_raw(&v, p, e);
+		int r = f(c, arg, &v);
+		if (r)
+			return r;
+		p = ws(e);
+		if (*p == ']')
+			return 0;
+		p = ws(p + 1);
+	}
+}
+
+static int
+count_cb(struct lq_jqn_ctx *c, void *arg, struct lq_nv *v)
+{
+	(*(long *)arg)++;
+	return 0;
+}
+
+static long
+arr_len(struct lq_jqn_ctx *c, const struct lq_nv *a)
+{
+	long n = 0;
+
+	if (!a->raw)
+		return (long)a->n;
+	raw_each(c, a, count_cb, &n);
+	return n;
+}
+
+struct nth { long i; struct lq_nv *out; int found; };
+
+static int
+nth_cb(struct lq_jqn_ctx *c, void *arg, struct lq_nv *v)
+{
+	struct nth *t = arg;
+
+	if (t->i-- == 0) {
+		*t->out = *v;
+		t->found = 1;
+		return 1;
+	}
+	return 0;
+}
+
+/* ---- values ------------------------------------------------------------ */
+
+jv
+lq_nv_to_jv(const struct lq_nv *v)
+{
+	switch (v->kind) {
+	case NV_NULL: return jv_null();
+	case NV_FALSE: return jv_false();
+	case NV_TRUE: return jv_true();
+	case NV_NUMBER: return jv_number(v->num);
+	default: break;
+	}
+	if (v->raw)
+		return jv_parse_sized(v->p, (int)v->n);
+	if (v->kind == NV_STRING)
+		return jv_string_sized(v->p, (int)v->n);
+	jv a = jv_array();
+	for (size_t i = 0; i < v->n; i++)
+		a = jv_array_append(a, lq_nv_to_jv(&v->items[i]));
+	return a;
+}
+
+static jv
+to_jv(struct lq_jqn_ctx *c, const struct lq_nv *v)
+{
+	if (v->root) {
+		jv r = jv_parse_sized(c->line, (int)c->len);
+		if (c->skip)
+			r = jv_object_delete(r, jv_string(c->skip));
+		return r;
+	}
+	return lq_nv_to_jv(v);
+}
+
+static const char *const kind_names[] = { "null", "boolean", "boolean",
+	"number", "string", "array", "object" };
+
+static int
+fail(struct lq_jqn_ctx *c, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	size_t n = strlen(buf);
+	char *m = alloc(c, n + 1);
+	memcpy(m, buf, n + 1);
+	c->msg = m;
+	return ST_ERR;
+}
+
+/* jq's type_error: "KIND (VALUE...) MSG" */
+static int
+type_error(struct lq_jqn_ctx *c, const struct lq_nv *v, const char *msg)
+{
+	char eb[15];
+	jv j = to_jv(c, v);
+	const char *d = jv_dump_string_trunc(jv_copy(j), eb, sizeof(eb));
+	int r = fail(c, "%s (%s) %s", kind_names[v->kind], d, msg);
+
+	jv_free(j);
+	return r;
+}
+
+static int
+type_error2(struct lq_jqn_ctx *c, const struct lq_nv *a, const struct lq_nv *b,
+    const char *msg)
+{
+	char ea[15], eb[15];
+	jv ja = to_jv(c, a), jb = to_jv(c, b);
+	const char *da = jv_dump_string_trunc(jv_copy(ja), ea, sizeof(ea));
+	const char *db = jv_dump_string_trunc(jv_copy(jb), eb, sizeof(eb));
+	int r = fail(c, "%s (%s) and %s (%s) %s", kind_names[a->kind], da,
+	    kind_names[b->kind], db, msg);
+
+	jv_free(ja);
+	jv_free(jb);
+	return r;
+}
+
+static void
+mk_bool(struct lq_nv *v, int b)
+{
+	memset(v, 0, sizeof(*v));
+	v->kind = b ? NV_TRUE : NV_FALSE;
+}
+
+static void
+mk_num(struct lq_nv *v, double d)
+{
+	memset(v, 0, sizeof(*v));
+	v->kind = NV_NUMBER;
+	v->num = d;
+}
+
+static void
+mk_str(struct lq_nv *v, const char *s, size_t n)
+{
+	memset(v, 0, sizeof(*v));
+	v->kind = NV_STRING;
+	v->p = s;
+	v->n = n;
+}
+
+/* jv_cmp order; sets *r (-1, 0, 1); GIVEUP never needed (uses libjq) */
+static int
+cmp(struct lq_jqn_ctx *c, const struct lq_nv *a, const struct lq_nv *b)
+{
+	if (a->kind != b->kind)
+		return a->kind < b->kind ? -1 : 1;
+	switch (a->kind) {
+	case NV_NUMBER:
+		return a->num < b->num ? -1 : a->num == b->num ? 0 : 1;
+	case NV_STRING: {
+		size_t la, lb;
+		const char *sa = lq_nv_str(c, a, &la), *sb = lq_nv_str(c, b, &lb);
+		int r = memcmp(sa, sb, la < lb ? la : lb);
+		if (r == 0)
+			r = la < lb ? -1 : la > lb ? 1 : 0;
+		return r < 0 ? -1 : r > 0;
+	}
+	case NV_ARRAY:
+	case NV_OBJECT: {
+		jv ja = to_jv(c, a), jb = to_jv(c, b);
+		int r = jv_cmp(ja, jb);	/* consumes both */
+		return r < 0 ? -1 : r > 0;
+	}
+	default:
+		return 0;
+	}
+}
+
+/* ---- evaluation -------------------------------------------------------- */
+
+typedef int (*kfn)(struct lq_jqn_ctx *, void *, struct lq_nv *);
+
+static int eval(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
+    kfn k, void *kc);
+
+struct k2 {		/* a continuation with a node and its own continuation */
+	struct node *n;
+	struct lq_nv *in;
+	kfn k;
+	void *kc;
+	struct lq_nv *other;
+	int flag;
+};
+
+static int
+index_value(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *v,
+    struct lq_nv *out)
+{
+	if (n->op == O_FIELD) {
+		if (v->kind == NV_OBJECT) {
+			if (!raw_get(c, v, n->key, n->keylen, out))
+				memset(out, 0, sizeof(*out));	/* null */
+			return v->raw ? ST_OK : ST_GIVEUP;
+		}
+		if (v->kind == NV_NULL) {
+			memset(out, 0, sizeof(*out));
+			return ST_OK;
+		}
+		return fail(c, "Cannot index %s with string \"%s\"",
+		    kind_names[v->kind], n->key);
+	}
+	/* O_INDEX */
+	if (v->kind == NV_ARRAY) {
+		long len = -1, i = n->idx;
+		struct nth t;
+		if (i < 0) {
+			len = arr_len(c, v);
+			i += len;
+		}
+		memset(out, 0, sizeof(*out));
+		if (i < 0)
+			return ST_OK;
+		if (!v->raw) {
+			if ((size_t)i < v->n)
+				*out = v->items[i];
+			return ST_OK;
+		}
+		t.i = i;
+		t.out = out;
+		t.found = 0;
+		raw_each(c, v, nth_cb, &t);
+		return ST_OK;
+	}
+	if (v->kind == NV_NULL) {
+		memset(out, 0, sizeof(*out));
+		return ST_OK;
+	}
+	return fail(c, "Cannot index %s with number", kind_names[v->kind]);
+}
+
+static int
+k_index(struct lq_jqn_ctx *c, void *kc, struct lq_nv *v)
+{
+	struct k2 *x = kc;
+	struct lq_nv out;
+	int r = index_value(c, x->n, v, &out);
+
+	if (r == ST_ERR && x->n->sub)
+		return ST_OK;	/* .a? : no output */
+	if (r)
+		return r;
+	return x->k(c, x->kc, &out);
+}
+
+struct kiter { kfn k; void *kc; };
+
+static int
+iter_cb(struct lq_jqn_ctx *c, void *arg, struct lq_nv *v)
+{
+	struct kiter *t = arg;
+
+	return t->k(c, t->kc, v);
+}
+
+/* .[] over v */
+static int
+iterate(struct lq_jqn_ctx *c, struct lq_nv *v, int opt, kfn k, void *kc)
+{
+	struct kiter t = { k, kc };
+
+	if (v->kind == NV_ARRAY)
+		return raw_each(c, v, iter_cb, &t);
+	if (v->kind == NV_OBJECT)
+		return ST_GIVEUP;	/* key order and duplicates: libjq */
+	if (opt)
+		return ST_OK;
+	char eb[15];
+	jv j = to_jv(c, v);
+	int r = fail(c, "Cannot iterate over %s (%s)", kind_names[v->kind],
+	    jv_dump_string_trunc(jv_copy(j), eb, sizeof(eb)));
+	jv_free(j);
+	return r;
+}
+
+static int
+k_iter(struct lq_jqn_ctx *c, void *kc, struct lq_nv *v)
+{
+	struct k2 *x = kc;
+
+	return iterate(c, v, x->n->sub, x->k, x->kc);
+}
+
+static int
+k_pipe(struct lq_jqn_ctx *c, void *kc, struct lq_nv *v)
+{
+	struct k2 *x = kc;
+
+	return eval(c, x->n, v, x->k, x->kc);
+}
+
+static int
+k_alt(struct lq_jqn_ctx *c, void *kc, struct lq_nv *v)
+{
+	struct k2 *x = kc;
+
+	if (!lq_nv_truthy(v))
+		return ST_OK;
+	x->flag = 1;
+	return x->k(c, x->kc, v);
+}
+
+static int
+k_and_b(struct lq_jqn_ctx *c, void *kc, struct lq_nv *v)
+{
+	struct k2 *x = kc;
+	struct lq_nv r;
+
+	mk_bool(&r, lq_nv_truthy(v));
+	return x->k(c, x->kc, &r);
+}
+
+static int
+k_and_a(struct lq_jqn_ctx *c, void *kc, struct lq_nv *v)
+{
+	struct k2 *x = kc;
+	struct lq_nv r;
+	int is_and = x->flag;
+
+	if (lq_nv_truthy(v) != is_and) {
+		mk_bool(&r, !is_and);
+		return x->k(c, x->kc, &r);
+	}
+	return eval(c, x->n, x->in, k_and_b, x);
+}
+
+static int
+k_if(struct lq_jqn_ctx *c, void *kc, struct lq_nv *v)
+{
+	struct k2 *x = kc;
+
+	return eval(c, lq_nv_truthy(v) ? x->n->b : x->n->c, x->in, x->k, x->kc);
+}
+
+/* binary operator: a (inner) OP b (outer) */
+static int
+apply_arith(struct lq_jqn_ctx *c, int op, struct lq_nv *a, struct lq_nv *b,
+    struct lq_nv *r)
+{
+	if (a->kind == NV_NUMBER && b->kind == NV_NUMBER) {
+		switch (op) {
+		case '+': mk_num(r, a->num + b->num); return ST_OK;
+		case '-': mk_num(r, a->num - b->num); return ST_OK;
+		case '*': mk_num(r, a->num * b->num); return ST_OK;
+		case '/':
+			if (b->num == 0)
+				return type_error2(c, a, b, "cannot be divided "
+				    "because the divisor is zero");
+			mk_num(r, a->num / b->num);
+			return ST_OK;
+		case '%':
+			if (fabs(a->num) >= 9e18 || fabs(b->num) >= 9e18 ||
+			    isnan(a->num) || isnan(b->num))
+				return ST_GIVEUP;
+			if ((intmax_t)b->num == 0)
+				return type_error2(c, a, b, "cannot be divided "
+				    "(remainder) because the divisor is zero");
+			if ((intmax_t)b->num == -1)
+				return ST_GIVEUP;
+			mk_num(r, (double)((intmax_t)a->num %
+			    (intmax_t)b->num));
+			return ST_OK;
+		}
+	}
+	if (op == '+') {
+		if (a->kind == NV_NULL) {
+			*r = *b;
+			return ST_OK;
+		}
+		if (b->kind == NV_NULL) {
+			*r = *a;
+			return ST_OK;
+		}
+		if (a->kind == NV_STRING && b->kind == NV_STRING) {
+			size_t la, lb;
+			const char *sa = lq_nv_str(c, a, &la);
+			const char *sb = lq_nv_str(c, b, &lb);
+			char *s = alloc(c, la + lb + 1);
+			memcpy(s, sa, la);
+			memcpy(s + la, sb, lb);
+			s[la + lb] = 0;
+			mk_str(r, s, la + lb);
+			return ST_OK;
+		}
+		if (a->kind == b->kind && (a->kind == NV_ARRAY ||
+		    a->kind == NV_OBJECT))
+			return ST_GIVEUP;
+		return type_error2(c, a, b, "cannot be added");
+	}
+	if (op == '-') {
+		if (a->kind == NV_ARRAY && b->kind == NV_ARRAY)
+			return ST_GIVEUP;
+		return type_error2(c, a, b, "cannot be subtracted");
+	}
+	if (op == '*') {
+		if ((a->kind == NV_STRING && b->kind == NV_NUMBER) ||
+		    (a->kind == NV_NUMBER && b->kind == NV_STRING) ||
+		    (a->kind == NV_OBJECT && b->kind == NV_OBJECT))
+			return ST_GIVEUP;
+		return type_error2(c, a, b, "cannot be multiplied");
+	}
+	if (op == '/' && a->kind == NV_STRING && b->kind == NV_STRING)
+		return ST_GIVEUP;
+	return type_error2(c, a, b, "cannot be divided");
+}
+
+static int
+k_bin_a(struct lq_jqn_ctx *c, void *kc, struct lq_nv *a)
+{
+	struct k2 *x = kc;
+	struct lq_nv r, *b = x->other;
+
+	if (x->n->op == O_CMP) {
+		int d = cmp(c, a, b), t = 0;
+		switch (x->n->sub) {
+		case C_EQ: t = d == 0; break;
+		case C_NE: t = d != 0; break;
+		case C_LT: t = d < 0; break;
+		case C_LE: t = d <= 0; break;
+		case C_GT: t = d > 0; break;
+		case C_GE: t = d >= 0; break;
+		}
+		mk_bool(&r, t);
+	} else {
+		int st = apply_arith(c, x->n->sub, a, b, &r);
+		if (st)
+			return st;
+	}
+	return x->k(c, x->kc, &r);
+}
+
+static int
+k_bin_b(struct lq_jqn_ctx *c, void *kc, struct lq_nv *b)
+{
+	struct k2 *x = kc;
+	struct k2 y = *x;
+
+	y.other = b;
+	return eval(c, x->n->a, x->in, k_bin_a, &y);
+}
+
+static int
+k_neg(struct lq_jqn_ctx *c, void *kc, struct lq_nv *v)
+{
+	struct k2 *x = kc;
+	struct lq_nv r;
+
+	if (v->kind != NV_NUMBER)
+		return ST_GIVEUP;
+	mk_num(&r, -v->num);
+	return x->k(c, x->kc, &r);
+}
+
+/* collecting outputs into a computed array */
+struct coll { struct lq_nv *v; size_t n, cap; };
+
+static int
+k_collect(struct lq_jqn_ctx *c, void *kc, struct lq_nv *v)
+{
+	struct coll *a = kc;
+
+	if (a->n == a->cap) {
+		size_t cap = a->cap ? a->cap * 2 : 8;
+		struct lq_nv *nv = alloc(c, cap * sizeof(*nv));
+		if (a->n)
+			memcpy(nv, a->v, a->n * sizeof(*nv));
+		a->v = nv;
+		a->cap = cap;
+	}
+	a->v[a->n++] = *v;
+	return ST_OK;
+}
+
+static void
+mk_arr(struct lq_nv *r, struct coll *a)
+{
+	memset(r, 0, sizeof(*r));
+	r->kind = NV_ARRAY;
+	r->items = a->v;
+	r->n = a->n;
+}
+
+/* any/all over the outputs of a generator: x->flag = 1 for any */
+static int
+k_anyall(struct lq_jqn_ctx *c, void *kc, struct lq_nv *v)
+{
+	struct k2 *x = kc;
+	int is_any = x->flag;
+
+	if (lq_nv_truthy(v) == is_any)
+		return ST_STOP;
+	return ST_OK;
+}
+
+static int
+anyall_finish(struct lq_jqn_ctx *c, int st, int is_any, kfn k, void *kc)
+{
+	struct lq_nv r;
+
+	if (st == ST_STOP)
+		mk_bool(&r, is_any);
+	else if (st == ST_OK)
+		mk_bool(&r, !is_any);
+	else
+		return st;
+	return k(c, kc, &r);
+}
+
+/* g | cond for any(g; cond): pipe g's outputs into cond */
+static int
+k_gen_cond(struct lq_jqn_ctx *c, void *kc, struct lq_nv *v)
+{
+	struct k2 *x = kc;
+
+	return eval(c, x->n, v, k_anyall, x);
+}
+
+static int
+k_select(struct lq_jqn_ctx *c, void *kc, struct lq_nv *v)
+{
+	struct k2 *x = kc;
+
+	if (!lq_nv_truthy(v))
+		return ST_OK;
+	return x->k(c, x->kc, x->in);
+}
+
+static int
+k_map_elem(struct lq_jqn_ctx *c, void *kc, struct lq_nv *v)
+{
+	struct k2 *x = kc;
+
+	return eval(c, x->n, v, k_collect, x->other);
+}
+
+/* IN(s): s == . ; IN(src; s): src == s -- any over equality */
+static int
+k_in_a(struct lq_jqn_ctx *c, void *kc, struct lq_nv *a)
+{
+	struct k2 *x = kc;
+
+	return cmp(c, a, x->other) == 0 ? ST_STOP : ST_OK;
+}
+
+static int
+k_in_b(struct lq_jqn_ctx *c, void *kc, struct lq_nv *b)
+{
+	struct k2 *x = kc;
+	struct k2 y = *x;
+
+	y.other = b;
+	return eval(c, x->n, x->in, k_in_a, &y);
+}
+
+struct addst { struct lq_nv acc; int st; };
+
+static int
+add_cb(struct lq_jqn_ctx *c, void *arg, struct lq_nv *v)
+{
+	struct addst *s = arg;
+	struct lq_nv r;
+	int st = apply_arith(c, '+', &s->acc, v, &r);
+
+	if (st)
+		return st;
+	s->acc = r;
+	return 0;
+}
+
+/* one-argument string builtins: the argument is a generator */
+static int
+k_strfn(struct lq_jqn_ctx *c, void *kc, struct lq_nv *arg)
+{
+	struct k2 *x = kc;
+	struct lq_nv r, *in = x->in;
+	size_t la, lb;
+	const char *a, *b;
+
+	switch (x->n->sub) {
+	case F_STARTSWITH:
+	case F_ENDSWITH:
+		if (in->kind != NV_STRING || arg->kind != NV_STRING)
+			return fail(c, "%s() requires string inputs",
+			    x->n->sub == F_STARTSWITH ? "startswith" :
+			    "endswith");
+		a = lq_nv_str(c, in, &la);
+		b = lq_nv_str(c, arg, &lb);
+		if (x->n->sub == F_STARTSWITH)
+			mk_bool(&r, la >= lb && !memcmp(a, b, lb));
+		else
+			mk_bool(&r, la >= lb && !memcmp(a + la - lb, b, lb));
+		break;
+	case F_LTRIM:
+	case F_RTRIM:
+		r = *in;
+		if (in->kind == NV_STRING && arg->kind == NV_STRING) {
+			a = lq_nv_str(c, in, &la);
+			b = lq_nv_str(c, arg, &lb);
+			if (x->n->sub == F_LTRIM && la >= lb &&
+			    !memcmp(a, b, lb)) {
+				char *s = alloc(c, la - lb + 1);
+				memcpy(s, a + lb, la - lb);
+				s[la - lb] = 0;
+				mk_str(&r, s, la - lb);
+			} else if (x->n->sub == F_RTRIM && la >= lb &&
+			    !memcmp(a + la - lb, b, lb)) {
+				char *s = alloc(c, la - lb + 1);
+				memcpy(s, a, la - lb);
+				s[la - lb] = 0;
+				mk_str(&r, s, la - lb);
+			}
+		}
+		break;
+	case F_CONTAINS:
+		if (in->kind != arg->kind)
+			return type_error2(c, in, arg, "cannot have their "
+			    "containment checked");
+		if (in->kind == NV_STRING) {
+			/* jq 1.6 uses strstr: both stop at a NUL */
+			a = str_z(c, in, &la);
+			b = str_z(c, arg, &lb);
+			mk_bool(&r, strstr(a, b) != NULL);
+		} else {
+			jv ja = to_jv(c, in), jb = to_jv(c, arg);
+			mk_bool(&r, jv_contains(ja, jb));
+		}
+		break;
+	case F_HAS:
+		if (in->kind == NV_OBJECT && arg->kind == NV_STRING) {
+			struct lq_nv tmp;
+			b = lq_nv_str(c, arg, &lb);
+			if (!in->raw)
+				return ST_GIVEUP;
+			mk_bool(&r, raw_get(c, in, b, lb, &tmp));
+		} else if (in->kind == NV_NULL) {
+			mk_bool(&r, 0);
+		} else if (in->kind == NV_ARRAY && arg->kind == NV_NUMBER) {
+			return ST_GIVEUP;
+		} else {
+			return fail(c, "Cannot check whether %s has a %s key",
+			    kind_names[in->kind], kind_names[arg->kind]);
+		}
+		break;
+	default:
+		return ST_GIVEUP;
+	}
+	return x->k(c, x->kc, &r);
+}
+
+static int
+call(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in, kfn k, void *kc)
+{
+	struct lq_nv r;
+	struct k2 x = { NULL, in, k, kc, NULL, 0 };
+	size_t len;
+	const char *s;
+	int st;
+
+	switch ((enum fn)n->sub) {
+	case F_NOT:
+		mk_bool(&r, !lq_nv_truthy(in));
+		return k(c, kc, &r);
+	case F_EMPTY:
+		return ST_OK;
+	case F_TYPE:
+		mk_str(&r, kind_names[in->kind], strlen(kind_names[in->kind]));
+		return k(c, kc, &r);
+	case F_LENGTH:
+		switch (in->kind) {
+		case NV_NULL: mk_num(&r, 0); break;
+		case NV_NUMBER: mk_num(&r, fabs(in->num)); break;
+		case NV_STRING: {
+			long cp = 0;
+			s = lq_nv_str(c, in, &len);
+			for (size_t i = 0; i < len; i++)
+				cp += ((unsigned char)s[i] & 0xC0) != 0x80;
+			mk_num(&r, (double)cp);
+			break;
+		}
+		case NV_ARRAY: mk_num(&r, (double)arr_len(c, in)); break;
+		case NV_OBJECT: {
+			jv j = to_jv(c, in);
+			mk_num(&r, jv_object_length(j));
+			break;
+		}
+		default:
+			return type_error(c, in, "has no length");
+		}
+		return k(c, kc, &r);
+	case F_TOSTRING:
+		if (in->kind == NV_STRING) {
+			s = lq_nv_str(c, in, &len);
+			mk_str(&r, s, len);
+		} else {
+			jv d = jv_dump_string(to_jv(c, in), 0);
+			len = (size_t)jv_string_length_bytes(jv_copy(d));
+			char *t = alloc(c, len + 1);
+			memcpy(t, jv_string_value(d), len + 1);
+			jv_free(d);
+			mk_str(&r, t, len);
+		}
+		return k(c, kc, &r);
+	case F_DOWNCASE:
+	case F_UPCASE: {
+		if (in->kind != NV_STRING)
+			return fail(c, "explode input must be a string");
+		s = lq_nv_str(c, in, &len);
+		char *t = alloc(c, len + 1);
+		for (size_t i = 0; i < len; i++) {
+			unsigned char ch = (unsigned char)s[i];
+			if (n->sub == F_DOWNCASE && ch >= 'A' && ch <= 'Z')
+				ch += 32;
+			else if (n->sub == F_UPCASE && ch >= 'a' && ch <= 'z')
+				ch -= 32;
+			t[i] = (char)ch;
+		}
+		t[len] = 0;
+		mk_str(&r, t, len);
+		return k(c, kc, &r);
+	}
+	case F_TEST: {
+		if (in->kind != NV_STRING)
+			return type_error(c, in, "cannot be matched, as it is "
+			    "not a string");
+		s = lq_nv_str(c, in, &len);
+		int m = onig_search(n->re, (const UChar *)s,
+		    (const UChar *)s + len, (const UChar *)s,
+		    (const UChar *)s + len, NULL, ONIG_OPTION_NONE);
+		if (m < ONIG_MISMATCH)
+			return ST_GIVEUP;	/* regex engine error */
+		mk_bool(&r, m >= 0);
+		return k(c, kc, &r);
+	}
+	case F_SELECT:
+		return eval(c, n->a, in, k_select, &x);
+	case F_MAP: {
+		struct coll a = { NULL, 0, 0 };
+		x.n = n->a;
+		x.other = (struct lq_nv *)&a;
+		st = iterate(c, in, 0, k_map_elem, &x);
+		if (st)
+			return st;
+		mk_arr(&r, &a);
+		return k(c, kc, &r);
+	}
+	case F_ADD: {
+		struct addst as;
+		memset(&as, 0, sizeof(as));
+		if (in->kind != NV_ARRAY)
+			return iterate(c, in, 0, k_collect, &(struct coll){ 0 });
+		st = raw_each(c, in, add_cb, &as);
+		if (st)
+			return st;
+		return k(c, kc, &as.acc);
+	}
+	case F_ANY0:
+	case F_ALL0:
+	case F_ANY1:
+	case F_ALL1: {
+		static struct node ident = { .op = O_IDENT };
+		int is_any = n->sub == F_ANY0 || n->sub == F_ANY1;
+		x.flag = is_any;
+		x.n = n->a ? n->a : &ident;
+		st = iterate(c, in, 0, k_gen_cond, &x);
+		return anyall_finish(c, st, is_any, k, kc);
+	}
+	case F_ANY2:
+	case F_ALL2: {
+		int is_any = n->sub == F_ANY2;
+		x.flag = is_any;
+		x.n = n->b;
+		st = eval(c, n->a, in, k_gen_cond, &x);
+		return anyall_finish(c, st, is_any, k, kc);
+	}
+	case F_IN1: {
+		/* any(s == .; .): b is '.', a is s */
+		x.other = in;
+		st = eval(c, n->a, in, k_in_a, &x);
+		return anyall_finish(c, st, 1, k, kc);
+	}
+	case F_IN2:
+		/* any(src == s; .): outer over s (b), inner over src (a) */
+		x.n = n->a;
+		st = eval(c, n->b, in, k_in_b, &x);
+		return anyall_finish(c, st, 1, k, kc);
+	case F_HAS:
+	case F_STARTSWITH:
+	case F_ENDSWITH:
+	case F_CONTAINS:
+	case F_LTRIM:
+	case F_RTRIM:
+		x.n = n;
+		return eval(c, n->a, in, k_strfn, &x);
+	}
+	return ST_GIVEUP;
+}
+
+static int
+eval(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in, kfn k, void *kc)
+{
+	struct k2 x = { NULL, in, k, kc, NULL, 0 };
+	int st;
+
+	switch (n->op) {
+	case O_IDENT:
+		return k(c, kc, in);
+	case O_LIT:
+		return k(c, kc, &n->lit);
+	case O_FIELD:
+	case O_INDEX:
+		x.n = n;
+		if (!n->a)
+			return k_index(c, &x, in);
+		return eval(c, n->a, in, k_index, &x);
+	case O_ITER:
+		x.n = n;
+		if (!n->a)
+			return k_iter(c, &x, in);
+		return eval(c, n->a, in, k_iter, &x);
+	case O_PIPE:
+		x.n = n->b;
+		return eval(c, n->a, in, k_pipe, &x);
+	case O_COMMA:
+		if ((st = eval(c, n->a, in, k, kc)))
+			return st;
+		return eval(c, n->b, in, k, kc);
+	case O_ALT:
+		if ((st = eval(c, n->a, in, k_alt, &x)))
+			return st;
+		if (x.flag)
+			return ST_OK;
+		return eval(c, n->b, in, k, kc);
+	case O_AND:
+	case O_OR:
+		x.n = n->b;
+		x.flag = n->op == O_AND;
+		return eval(c, n->a, in, k_and_a, &x);
+	case O_CMP:
+	case O_ARITH:
+		x.n = n;
+		return eval(c, n->b, in, k_bin_b, &x);
+	case O_NEG:
+		return eval(c, n->a, in, k_neg, &x);
+	case O_ARRAY: {
+		struct coll a = { NULL, 0, 0 };
+		struct lq_nv r;
+		if (n->a && (st = eval(c, n->a, in, k_collect, &a)))
+			return st;
+		mk_arr(&r, &a);
+		return k(c, kc, &r);
+	}
+	case O_IF:
+		x.n = n;
+		return eval(c, n->a, in, k_if, &x);
+	case O_TRY:
+		st = eval(c, n->a, in, k, kc);
+		return st == ST_ERR ? ST_OK : st;
+	case O_CALL:
+		return call(c, n, in, k, kc);
+	}
+	return ST_GIVEUP;
+}
+
+static int
+k_out(struct lq_jqn_ctx *c, void *kc, struct lq_nv *v)
+{
+	if (c->nouts == c->capouts) {
+		c->capouts = c->capouts ? c->capouts * 2 : 16;
+		c->outs = realloc(c->outs, c->capouts * sizeof(*c->outs));
+		if (!c->outs)
+			abort();
+	}
+	c->outs[c->nouts++] = *v;
+	return ST_OK;
+}
+
+int
+lq_jqn_run(struct lq_jqn_ctx *c, struct lq_jqn *q, struct lq_nv **outs,
+    size_t *nouts, const char **msg)
+{
+	int st;
+
+	c->nouts = 0;
+	c->msg = NULL;
+	st = eval(c, q->root, &c->root, k_out, NULL);
+	if (st == ST_STOP)
+		st = ST_GIVEUP;	/* cannot happen: any/all catch their own */
+	*outs = c->outs;
+	*nouts = c->nouts;
+	*msg = c->msg;
+	return st;
+}
+
+struct lq_nv *
+lq_jqn_keep(struct lq_jqn_ctx *c, const struct lq_nv *v, size_t n)
+{
+	struct lq_nv *k = alloc(c, (n ? n : 1) * sizeof(*k));
+
+	if (n)
+		memcpy(k, v, n * sizeof(*k));
+	return k;
+}

@@ -1,0 +1,93 @@
+/*
+ * lq_jqn.h - a native evaluator for the jq forms rule files use (internal
+ * to liblq; tools use lq_expr.h).
+ *
+ * lq_jqn_compile() parses one expression; when it uses only the supported
+ * subset (paths, literals, comparisons, arithmetic, and/or/not, //, if,
+ * select, map, add, any, all, IN, has, length, type, test with a constant
+ * regex compiled once with oniguruma, startswith, endswith, contains,
+ * ascii_downcase/upcase, ltrimstr/rtrimstr, tostring, empty, ?, [..]) it
+ * returns a program that lq_jqn_run() evaluates straight from the raw bytes
+ * of a scanned record, building no jq values; otherwise NULL, and the caller
+ * keeps using libjq.  Results, including error messages, are the same as
+ * libjq 1.6's; a differential test keeps it so.  A run may also answer
+ * LQ_JQN_GIVEUP for value combinations it does not handle (e.g. adding two
+ * objects): the caller then evaluates that expression with libjq.
+ */
+#ifndef LQ_JQN_H
+#define LQ_JQN_H
+
+#include <stddef.h>
+
+#include <jv.h>
+
+#include "lq_buf.h"
+#include "lq_json.h"
+
+enum lq_nkind { NV_NULL, NV_FALSE, NV_TRUE, NV_NUMBER, NV_STRING, NV_ARRAY,
+	NV_OBJECT };
+
+/* a value: either raw JSON text inside the record, or computed */
+struct lq_nv {
+	unsigned char kind;	/* enum lq_nkind */
+	unsigned char raw;	/* 1: p/n is the value's JSON text */
+	unsigned char root;	/* the record itself (members in the scan) */
+	unsigned char esc;	/* raw string contains escapes */
+	size_t n;
+	const char *p;		/* raw text, or decoded string bytes */
+	double num;		/* numbers (raw ones parsed at creation) */
+	struct lq_nv *items;	/* computed arrays */
+};
+
+enum { LQ_JQN_OK = 0, LQ_JQN_ERROR = 1, LQ_JQN_GIVEUP = 2 };
+
+struct lq_jqn;		/* a compiled expression */
+struct lq_jqn_ctx;	/* per-record state: arena, record, results */
+
+/* Compile expression text, or return NULL when it is outside the subset. */
+struct lq_jqn *lq_jqn_compile(const char *text);
+
+/* Free a compiled expression. */
+void lq_jqn_free(struct lq_jqn *q);
+
+/* Create / free a per-record context. */
+struct lq_jqn_ctx *lq_jqn_ctx_new(void);
+void lq_jqn_ctx_free(struct lq_jqn_ctx *c);
+
+/*
+ * Start a record: line[0..len) scanned into scan (borrowed until the next
+ * start).  Members named skipkey (the tool's own output key) are invisible.
+ * Frees the values of the previous record.
+ */
+void lq_jqn_start(struct lq_jqn_ctx *c, const char *line, size_t len,
+    const struct lq_scan *scan, const char *skipkey);
+
+/*
+ * Evaluate q on the current record.  On LQ_JQN_OK *outs and *nouts hold the
+ * outputs (valid until the next start); on LQ_JQN_ERROR *msg holds jq's
+ * message; LQ_JQN_GIVEUP: use libjq for this one.
+ */
+int lq_jqn_run(struct lq_jqn_ctx *c, struct lq_jqn *q, struct lq_nv **outs,
+    size_t *nouts, const char **msg);
+
+/* Copy n values into the record's arena (valid until the next start). */
+struct lq_nv *lq_jqn_keep(struct lq_jqn_ctx *c, const struct lq_nv *v,
+    size_t n);
+
+/* Truthiness of a value: neither null nor false. */
+static inline int lq_nv_truthy(const struct lq_nv *v)
+{
+	return v->kind != NV_NULL && v->kind != NV_FALSE;
+}
+
+/* A value as an owned jv (for callers that need one). */
+jv lq_nv_to_jv(const struct lq_nv *v);
+
+/*
+ * The bytes of a string value, decoded (valid until the next start), or
+ * NULL when v is not a string.
+ */
+const char *lq_nv_str(struct lq_jqn_ctx *c, const struct lq_nv *v,
+    size_t *len);
+
+#endif
