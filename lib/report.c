@@ -164,9 +164,9 @@ load_by(struct lq_report *r, const struct lq_ydoc *d,
 		while (*tok == ' ')
 			tok++;
 		if (!*tok) {
-			free(copy);
-			return lq_err_set(err, LQ_EXIT_USAGE, "--by: empty "
-			    "group key in '%s'", spec);
+			lq_err_set(err, LQ_EXIT_USAGE, "--by: empty group key "
+			    "in '%s'", spec);
+			goto fail;
 		}
 		for (int i = 0; i < F_NFIELDS; i++)
 			if (!strcmp(tok, lq_report_fields[i]))
@@ -176,9 +176,9 @@ load_by(struct lq_report *r, const struct lq_ydoc *d,
 		else if (!strcmp(tok, "week"))
 			slot = KEY_WEEK;
 		else if (slot == -3) {
-			free(copy);
-			return lq_err_set(err, LQ_EXIT_USAGE, "--by: field "
-			    "'%s' is disabled in the report section", tok);
+			lq_err_set(err, LQ_EXIT_USAGE, "--by: field '%s' is "
+			    "disabled in the report section", tok);
+			goto fail;
 		} else if (slot == -1 && *tok == '.')
 			slot = add_text(r, tok, "--by", col, err);
 		else if (slot == -1 && is_path(tok)) {
@@ -187,20 +187,21 @@ load_by(struct lq_report *r, const struct lq_ydoc *d,
 			slot = add_text(r, b.buf, "--by", col, err);
 			lq_buf_release(&b);
 		} else if (slot == -1) {
-			free(copy);
-			return lq_err_set(err, LQ_EXIT_USAGE, "--by: '%s' is "
-			    "not a field, group or path (put expressions "
-			    "under report: groups:)", tok);
+			lq_err_set(err, LQ_EXIT_USAGE, "--by: '%s' is not a "
+			    "field, group or path (put expressions under "
+			    "report: groups:)", tok);
+			goto fail;
 		}
-		if (slot == -1) {
-			free(copy);
-			return -1;
-		}
+		if (slot == -1)
+			goto fail;
 		g->names[g->nkeys] = xstrdup(tok);
 		g->slot[g->nkeys++] = slot;
 	}
 	free(copy);
 	return 0;
+fail:
+	free(copy);
+	return -1;
 }
 
 static void
