@@ -575,7 +575,7 @@ lq_enrich_eval(struct lq_enrich *e, const char *line, size_t len,
     const struct lq_scan *s, const char *key, struct lq_buf *out,
     struct lq_err *err)
 {
-	int have[NFIELDS];
+	int have[NFIELDS], odd_email = 0;
 	size_t start = out->len;
 	struct lq_country cty;
 	const char *sen, *dep;
@@ -585,6 +585,9 @@ lq_enrich_eval(struct lq_enrich *e, const char *line, size_t len,
 		    strlen(e->field[i]));
 		lq_buf_reset(&e->v[i]);
 		have[i] = k >= 0 && s->m[k].vkind == LQ_J_STRING;
+		if (i == F_EMAIL && k >= 0 && !have[i] &&
+		    s->m[k].vkind != LQ_J_NULL)
+			odd_email = 1;
 		if (have[i])
 			lq_json_unescape(&e->v[i], line + s->m[k].vstart,
 			    s->m[k].vend - s->m[k].vstart);
@@ -595,7 +598,11 @@ lq_enrich_eval(struct lq_enrich *e, const char *line, size_t len,
 	if (have[F_EMAIL])
 		lq_email_parse(&e->em, e->v[F_EMAIL].buf, e->v[F_EMAIL].len,
 		    &e->lists);
-	email_json(e, out, have[F_EMAIL]);
+	if (odd_email) {
+		e->em.valid = 0;
+		e->em.problem = "not a string";
+	}
+	email_json(e, out, have[F_EMAIL] || odd_email);
 
 	lq_buf_adds(out, ",\"title\":{\"seniority\":");
 	if (have[F_TITLE] && e->v[F_TITLE].len) {

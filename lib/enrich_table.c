@@ -285,8 +285,9 @@ mem_add(struct lq_etable *t, long line, struct lq_err *err)
 	if (t->name.len && !lq_smap_put(&t->names, t->name.buf, t->name.len,
 	    (long)t->nr, &old) && old >= 0) {
 		struct mrow *o = &t->r[old];
-		if (o->klen != r->klen || memcmp(t->arena.buf + o->koff,
-		    t->arena.buf + r->koff, r->klen))
+		/* two rows, not one row twice: the name is ambiguous */
+		if (!r->klen || o->klen != r->klen || memcmp(t->arena.buf +
+		    o->koff, t->arena.buf + r->koff, r->klen))
 			lq_smap_set(&t->names, t->name.buf, t->name.len, -1);
 		else if (t->o.dups == LQ_DUPS_LAST)
 			lq_smap_set(&t->names, t->name.buf, t->name.len,
@@ -749,7 +750,8 @@ build_index(struct lq_etable *t, FILE *fp, const char *sig,
 	    prepare(t, &t->upd_row, "UPDATE rows SET line = ?2, j = ?3 "
 	    "WHERE k = ?1", err) ||
 	    prepare(t, &t->ins_name, "INSERT INTO names VALUES(?1,?2,?3) "
-	    "ON CONFLICT(n) DO UPDATE SET j = CASE WHEN names.k IS excluded.k "
+	    "ON CONFLICT(n) DO UPDATE SET j = CASE WHEN names.k = excluded.k "
+	    "AND excluded.k <> '' "
 	    "THEN CASE WHEN ?4 THEN excluded.j ELSE names.j END ELSE NULL END",
 	    err))
 		goto out;

@@ -1,0 +1,337 @@
+#!/usr/bin/env bats
+# lq-enrich: email, title, country derivations, table matching, indexes,
+# derived fields, the record contract and errors.
+
+load helpers
+
+F="$FIX/lq-enrich"
+R="$F/enrich.yaml"
+
+# the enrich member of one lead given as JSON text
+enrich() {
+	printf '%s\n' "$1" | lq-enrich -q -r "${2:-$R}" 2>/dev/null | jq -c ".enrich${3:-}"
+}
+
+# a copy of the fixture config and tables in the test's own directory
+private_config() {
+	cp "$F"/companies.csv "$F"/companies.ndjson "$F"/accounts.csv "$BATS_TEST_TMPDIR/"
+	sed "s#data: ../../../data#data: $TOP/data#" "$R" > "$BATS_TEST_TMPDIR/enrich.yaml"
+}
+
+@test "--help, --version and usage errors" {
+	run lq-enrich --help
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"usage: lq-enrich"* ]]
+	run lq-enrich --version
+	[ "$status" -eq 0 ]
+	[[ "$output" == "lq-enrich (lq) "* ]]
+	run -2 lq-enrich
+	[[ "$output" == *"usage:"* ]]
+	run -2 lq-enrich -r "$R" --bogus
+}
+
+@test "golden output on the fixture leads" {
+	lq-enrich -q -r "$R" "$F/leads.ndjson" > "$BATS_TEST_TMPDIR/out" 2>/dev/null
+	diff "$BATS_TEST_TMPDIR/out" "$F/expected.ndjson"
+}
+
+@test "input bytes pass through exactly and a second run changes nothing" {
+	lq-enrich -q -r "$R" "$F/leads.ndjson" > "$BATS_TEST_TMPDIR/once" 2>/dev/null
+	# strip the enrich member: the input is left, byte for byte (the lead
+	# that came with a stale enrich member is compared without it)
+	perl -pe 's/,"enrich":\{.*\}\}$/}/' "$BATS_TEST_TMPDIR/once" > "$BATS_TEST_TMPDIR/stripped"
+	perl -pe 's/,"enrich":\{"old":true\}//' "$F/leads.ndjson" | diff - "$BATS_TEST_TMPDIR/stripped"
+	grep -q '"id":12345678901234567890, "name":"Zo\\u00eb \\"Z\\" Ødegaard",  "n":1.50,' "$BATS_TEST_TMPDIR/once"
+	lq-enrich -q -r "$R" "$BATS_TEST_TMPDIR/once" > "$BATS_TEST_TMPDIR/twice" 2>/dev/null
+	cmp "$BATS_TEST_TMPDIR/once" "$BATS_TEST_TMPDIR/twice"
+}
+
+@test "email: domain lowercased, +tag and display name ignored, flags" {
+	[ "$(enrich '{"email":"Jane Doe <Jane.Doe+news@ACME.Com.>"}' "" .email)" = \
+	  '{"valid":true,"domain":"acme.com","free":false,"disposable":false,"role":false,"typo_of":null}' ]
+	[ "$(enrich '{"email":"x@GMail.com"}' "" .email.free)" = true ]
+	[ "$(enrich '{"email":"x@mailinator.com"}' "" '.email | [.free, .disposable]')" = '[false,true]' ]
+	# subdomains of listed disposable domains are disposable too
+	[ "$(enrich '{"email":"x@a.b.mailinator.com"}' "" .email.disposable)" = true ]
+	[ "$(enrich '{"email":"x@mailinator.com.evil.io"}' "" .email.disposable)" = false ]
+	[ "$(enrich '{"email":"Info@acme.com"}' "" .email.role)" = true ]
+	[ "$(enrich '{"email":"noreply+x@acme.com"}' "" .email.role)" = true ]
+	[ "$(enrich '{"email":"information.desk@acme.com"}' "" .email.role)" = false ]
+}
+
+@test "email: likely typos of well-known providers" {
+	[ "$(enrich '{"email":"a@gmial.com"}' "" .email.typo_of)" = '"gmail.com"' ]
+	[ "$(enrich '{"email":"a@hotmial.com"}' "" .email.typo_of)" = '"hotmail.com"' ]
+	[ "$(enrich '{"email":"a@gmail.con"}' "" .email.typo_of)" = '"gmail.com"' ]
+	[ "$(enrich '{"email":"a@outlok.com"}' "" .email.typo_of)" = '"outlook.com"' ]
+	# real domains near short provider names are not typos
+	[ "$(enrich '{"email":"a@aon.com"}' "" .email.typo_of)" = null ]
+	[ "$(enrich '{"email":"a@gmail.com"}' "" .email.typo_of)" = null ]
+	[ "$(enrich '{"email":"a@acme.com"}' "" .email.typo_of)" = null ]
+}
+
+@test "email: IDN domains become punycode, the UTF-8 form is kept" {
+	[ "$(enrich '{"email":"zoë@Bücher.DE"}' "" '.email | [.domain, .domain_unicode]')" = '["xn--bcher-kva.de","bücher.de"]' ]
+	[ "$(enrich '{"email":"a@пример.рф"}' "" .email.domain)" = '"xn--e1afmkfd.xn--p1ai"' ]
+	[ "$(enrich '{"email":"a@MÜNCHEN.de"}' "" .email.domain)" = '"xn--mnchen-3ya.de"' ]
+	# a domain already in punycode is kept as it is
+	[ "$(enrich '{"email":"a@xn--bcher-kva.de"}' "" .email.domain)" = '"xn--bcher-kva.de"' ]
+}
+
+@test "email: missing and malformed addresses" {
+	[ "$(enrich '{"name":"x"}' "" .email)" = null ]
+	[ "$(enrich '{"email":null}' "" .email)" = null ]
+	[ "$(enrich '{"email":"bob at acme.com"}' "" .email.problem)" = '"no @"' ]
+	[ "$(enrich '{"email":"bob@"}' "" .email.problem)" = '"empty domain"' ]
+	[ "$(enrich '{"email":"@acme.com"}' "" .email.problem)" = '"empty local part"' ]
+	[ "$(enrich '{"email":"bob@acme"}' "" .email.problem)" = '"domain without a dot"' ]
+	[ "$(enrich '{"email":"bob@ac me.com"}' "" .email.valid)" = false ]
+	[ "$(enrich '{"email":"bob@a..com"}' "" .email.problem)" = '"invalid domain"' ]
+	[ "$(enrich '{"email":""}' "" .email.problem)" = '"empty"' ]
+	[ "$(enrich '{"email":["a@b.com"]}' "" .email.problem)" = '"not a string"' ]
+}
+
+@test "title: seniority and department by the shipped rules" {
+	t() { enrich "{\"title\":\"$1\"}" "" '.title | [.seniority, .department] | join("/")'; }
+	[ "$(t 'VP of Sales')" = '"vp/sales"' ]
+	[ "$(t 'Vice-President, Marketing')" = '"vp/marketing"' ]
+	[ "$(t 'Chief Technology Officer')" = '"c-level/engineering"' ]
+	[ "$(t 'Founder & CEO')" = '"owner/executive"' ]
+	[ "$(t 'Product Owner')" = '"unknown/product"' ]
+	[ "$(t 'Executive Assistant to the CEO')" = '"entry/executive"' ]
+	[ "$(t 'Head of IT')" = '"head/it"' ]
+	[ "$(t 'Sr. Director, R&D')" = '"director/engineering"' ]
+	[ "$(t 'Marketing Manager')" = '"manager/marketing"' ]
+	[ "$(t 'Senior Software Engineer')" = '"senior/engineering"' ]
+	[ "$(t 'Junior Accountant')" = '"entry/finance"' ]
+	[ "$(t 'Werkstudent Marketing')" = '"intern/marketing"' ]
+	[ "$(t 'Geschäftsführer')" = '"c-level/executive"' ]
+	[ "$(t 'Directeur Général')" = '"c-level/executive"' ]
+	[ "$(t 'Dog Groomer')" = '"unknown/"' ]
+	[ "$(enrich '{"title":null}' "" .title)" = '{"seniority":"unknown","department":null}' ]
+}
+
+@test "title: the rules file is editable and checked" {
+	private_config
+	cat > "$BATS_TEST_TMPDIR/titles.yaml" <<-'Y'
+	seniority:
+	  - { level: wizard, any: ["grand*"], none: [grandparent] }
+	department:
+	  - { department: magic, any: [wizard] }
+	Y
+	printf '  titles: titles.yaml\n' >> "$BATS_TEST_TMPDIR/enrich.yaml"
+	# titles: must go into the enrich section, before tables: is fine too
+	perl -0pi -e 's/(  data: [^\n]*\n)/$1  titles: titles.yaml\n/; s/  titles: titles.yaml\n$//' "$BATS_TEST_TMPDIR/enrich.yaml"
+	[ "$(enrich '{"title":"Grandmaster Wizard"}' "$BATS_TEST_TMPDIR/enrich.yaml" .title)" = '{"seniority":"wizard","department":"magic"}' ]
+	[ "$(enrich '{"title":"Grandparent"}' "$BATS_TEST_TMPDIR/enrich.yaml" .title.seniority)" = '"unknown"' ]
+	printf 'seniority:\n  - { level: x, anyy: [a] }\ndepartment: []\n' > "$BATS_TEST_TMPDIR/titles.yaml"
+	run -2 lq-enrich -r "$BATS_TEST_TMPDIR/enrich.yaml" < /dev/null
+	[[ "$output" == *"titles.yaml:2:"*"unknown key 'anyy'"* ]]
+}
+
+@test "country: ISO code from spellings, time zone from region or phone" {
+	c() { enrich "$1" "" '.country | [.code, .tz, .source] | join(" ")'; }
+	[ "$(c '{"country":"U.S.A.","region":"CA"}')" = '"US America/Los_Angeles country"' ]
+	[ "$(c '{"country":"United States","region":"New York"}')" = '"US America/New_York country"' ]
+	[ "$(c '{"country":"USA"}')" = '"US  country"' ]
+	[ "$(c '{"country":"Deutschland"}')" = '"DE Europe/Berlin country"' ]
+	[ "$(c '{"country":"UK"}')" = '"GB Europe/London country"' ]
+	[ "$(c '{"country":"Brasil","region":"SP"}')" = '"BR America/Sao_Paulo country"' ]
+	[ "$(c '{"country":"中国"}')" = '"CN Asia/Shanghai country"' ]
+	[ "$(c '{"phone":"+49 30 1234567"}')" = '"DE Europe/Berlin phone"' ]
+	[ "$(c '{"phone":"0044 20 7946 0000"}')" = '"GB Europe/London phone"' ]
+	[ "$(c '{"email":"a@firma.at"}')" = '"AT Europe/Vienna email"' ]
+	# a generic-looking ccTLD says nothing; +1 is not one country
+	[ "$(enrich '{"email":"a@startup.io"}' "" .country)" = null ]
+	[ "$(enrich '{"phone":"+1 415 555 0100"}' "" .country)" = null ]
+	[ "$(enrich '{"country":"Atlantis"}' "" .country)" = null ]
+}
+
+@test "tables: exact domain, parent domain, then name for free-mail only" {
+	m() { enrich "$1" "" '.company | if . then [.name, .match, .confidence, .source] else null end'; }
+	[ "$(m '{"email":"a@acme.com"}')" = '["Acme, Inc.","domain",0.95,"companies"]' ]
+	[ "$(m '{"email":"a@eu.west.acme.com"}')" = '["Acme, Inc.","parent-domain",0.8,"companies"]' ]
+	[ "$(m '{"email":"a@gmail.com","company":"ACME Inc"}')" = '["Acme, Inc.","name",0.6,"companies"]' ]
+	[ "$(m '{"email":"a@gmail.com","company":"Globex G.m.b.H."}')" = '["Globex GmbH","name",0.6,"companies"]' ]
+	[ "$(m '{"company":"the initech, ltd"}')" = '["Initech Ltd.","name",0.6,"companies"]' ]
+	# a work address that is not in the table does not fall back to the name
+	[ "$(m '{"email":"a@unknown-corp.com","company":"Acme"}')" = null ]
+	# two rows with one normalised name: ambiguous, no name match
+	[ "$(enrich '{"email":"a@gmail.com","company":"Stark Industries"}' "" .account)" = null ]
+	[ "$(enrich '{"email":"a@gmail.com","company":"Globex"}' "" .account.owner)" = '"Vicki Laflamme"' ]
+	# table keys are normalised too (URL, www., case, IDN)
+	[ "$(m '{"email":"a@umbrella.com"}')" = '["Umbrella Corporation","domain",0.95,"companies"]' ]
+	[ "$(m '{"email":"a@bücher.de"}')" = '["Bücher AG","domain",0.95,"companies"]' ]
+}
+
+@test "tables: CSV cells typed, split columns become arrays" {
+	[ "$(enrich '{"email":"a@acme.com"}' "" '.company | [.employees, .tech]')" = '[1200,["aws","salesforce","slack"]]' ]
+	[ "$(enrich '{"email":"a@initech.co.uk"}' "" '.company | [.revenue_usd, .tech]')" = '[null,[]]' ]
+	# a leading zero is not a JSON number: kept as a string
+	[ "$(enrich '{"email":"a@hooli.io"}' "" .company.employees)" = '"007"' ]
+}
+
+@test "tables: duplicate keys are reported at load with file:line" {
+	run lq-enrich -r "$R" < /dev/null
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"companies.csv:6: duplicate domain 'acme.com' (first at line 2); keeping the first"* ]]
+	[ "$(enrich '{"email":"a@acme.com"}' "" .company.name)" = '"Acme, Inc."' ]
+	private_config
+	sed -i 's/index: memory/index: memory\n      duplicates: last/' "$BATS_TEST_TMPDIR/enrich.yaml"
+	[ "$(enrich '{"email":"a@acme.com"}' "$BATS_TEST_TMPDIR/enrich.yaml" .company.name)" = '"Acme Duplicate Row"' ]
+	sed -i 's/duplicates: last/duplicates: error/' "$BATS_TEST_TMPDIR/enrich.yaml"
+	run -2 lq-enrich -r "$BATS_TEST_TMPDIR/enrich.yaml" < /dev/null
+	[[ "$output" == *"enrich.yaml:7:13: "*"companies.csv:6: duplicate domain 'acme.com' (first at line 2)"* ]]
+}
+
+@test "tables: NDJSON tables keep the row's bytes" {
+	private_config
+	sed -i 's/path: companies.csv/path: companies.ndjson/; s/      split: \[tech\]//' "$BATS_TEST_TMPDIR/enrich.yaml"
+	run lq-enrich -r "$BATS_TEST_TMPDIR/enrich.yaml" <<< '{"email":"a@globex.de"}'
+	[ "$status" -eq 0 ]
+	[[ "$output" == *'"company":{"domain":"globex.de","name":"Globex GmbH","employees":85,"industry":"manufacturing","id":12345678901234567890,"source":"companies","match":"domain","confidence":0.95}'* ]]
+	[[ "$output" == *"companies.ndjson:4: duplicate domain 'acme.com' (first at line 1)"* ]]
+}
+
+@test "tables: a SQLite index is built once, reused, and rebuilt when the table changes" {
+	private_config
+	sed -i 's/index: memory/index: sqlite/' "$BATS_TEST_TMPDIR/enrich.yaml"
+	lq-enrich -q -r "$BATS_TEST_TMPDIR/enrich.yaml" "$F/leads.ndjson" > "$BATS_TEST_TMPDIR/sql1" 2>/dev/null
+	[ -f "$BATS_TEST_TMPDIR/companies.csv.lqidx" ]
+	# same results as the in-memory table
+	diff "$BATS_TEST_TMPDIR/sql1" "$F/expected.ndjson"
+	before=$(stat -c '%i %Y' "$BATS_TEST_TMPDIR/companies.csv.lqidx")
+	# reused: the index file is not rewritten; duplicates are still reported
+	run lq-enrich -r "$BATS_TEST_TMPDIR/enrich.yaml" "$F/leads.ndjson"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"companies.csv:6: duplicate domain 'acme.com'"* ]]
+	[ "$(stat -c '%i %Y' "$BATS_TEST_TMPDIR/companies.csv.lqidx")" = "$before" ]
+	# the table changes: the index is rebuilt and the new row is found
+	echo 'newco.com,NewCo,5,software,,seed,,US,NA' >> "$BATS_TEST_TMPDIR/companies.csv"
+	[ "$(enrich '{"email":"a@newco.com"}' "$BATS_TEST_TMPDIR/enrich.yaml" .company.name)" = '"NewCo"' ]
+	[ "$(enrich '{"email":"a@gmail.com","company":"Stark Industries"}' "$BATS_TEST_TMPDIR/enrich.yaml" .account)" = null ]
+	# an explicit cache path
+	sed -i 's#index: sqlite#index: sqlite\n      cache: idx/companies.sqlite#' "$BATS_TEST_TMPDIR/enrich.yaml"
+	run -2 lq-enrich -r "$BATS_TEST_TMPDIR/enrich.yaml" < /dev/null
+	[[ "$output" == *"cannot create index"* ]]
+	mkdir "$BATS_TEST_TMPDIR/idx"
+	[ "$(enrich '{"email":"a@newco.com"}' "$BATS_TEST_TMPDIR/enrich.yaml" .company.match)" = '"domain"' ]
+	[ -f "$BATS_TEST_TMPDIR/idx/companies.sqlite" ]
+}
+
+@test "set: derived fields see the enrich object; errors stay in the record" {
+	[ "$(enrich '{"email":"a@umbrella.com","title":"CEO"}' "" ' | [.segment, .senior]')" = '["enterprise",true]' ]
+	[ "$(enrich '{"email":"a@gmail.com"}' "" ' | [.segment, .senior]')" = '[null,false]' ]
+	[ "$(enrich '{"email":"a@gmail.com"}' "" '.errors.broken')" = '"null (null) cannot be matched, as it is not a string"' ]
+	[ "$(enrich '{"title":"x"}' "" ' | [.broken, .errors]')" = '[true,null]' ]
+	# an old enrich member is not seen by the expressions
+	[ "$(enrich '{"enrich":{"company":{"employees":5000}}}' "" .segment)" = null ]
+}
+
+@test "-k changes the output member" {
+	run --separate-stderr lq-enrich -q -r "$R" -k facts <<< '{"email":"a@acme.com"}'
+	[ "$status" -eq 0 ]
+	[[ "$output" == '{"email":"a@acme.com","facts":{"email":{"valid":true,"domain":"acme.com"'* ]]
+}
+
+@test "bad records are reported, rejected and counted; the rest is enriched" {
+	run lq-enrich -r "$R" --rejects "$BATS_TEST_TMPDIR/rej" "$F/bad.ndjson"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"lq-enrich: $F/bad.ndjson:2: invalid JSON"* ]]
+	[[ "$output" == *"lq-enrich: $F/bad.ndjson:3: "* ]]
+	[ "$(grep -c '"enrich"' <<< "$output")" -eq 2 ]
+	diff "$BATS_TEST_TMPDIR/rej" <(sed -n 2,3p "$F/bad.ndjson")
+	run -1 lq-enrich -q -r "$R" --strict "$F/bad.ndjson"
+	[ "$(grep -c '"enrich"' <<< "$output")" -eq 1 ]
+}
+
+@test "config errors exit 2 with file:line:col before reading input" {
+	private_config
+	c="$BATS_TEST_TMPDIR/enrich.yaml"
+	cp "$c" "$BATS_TEST_TMPDIR/orig.yaml"
+	sed -i 's/name_column: name/name_colum: name/' "$c"
+	run -2 lq-enrich -r "$c" < /dev/null
+	[[ "$output" == *"enrich.yaml:8:7: "*"unknown key 'name_colum'"*"did you mean 'name_column'"* ]]
+	cp "$BATS_TEST_TMPDIR/orig.yaml" "$c"
+	sed -i 's/\.title | test("x")/.title | test("x"/' "$c"
+	run -2 lq-enrich -r "$c" < /dev/null
+	[[ "$output" == *"enrich.yaml:18:14: jq: syntax error"* ]]
+	cp "$BATS_TEST_TMPDIR/orig.yaml" "$c"
+	sed -i 's/path: accounts.csv/path: nothere.csv/' "$c"
+	run -2 lq-enrich -r "$c" < /dev/null
+	[[ "$output" == *"enrich.yaml:13:13: "*"nothere.csv: No such file or directory"* ]]
+	cp "$BATS_TEST_TMPDIR/orig.yaml" "$c"
+	sed -i 's/key: domain//; s/name_column: name/name_column: name\n      key: web/' "$c"
+	run -2 lq-enrich -r "$c" < /dev/null
+	[[ "$output" == *"companies.csv:1: no column 'web'"* ]]
+	cp "$BATS_TEST_TMPDIR/orig.yaml" "$c"
+	sed -i 's/index: memory/index: fast/' "$c"
+	run -2 lq-enrich -r "$c" < /dev/null
+	[[ "$output" == *"enrich.yaml:10:14: index must be auto, memory or sqlite"* ]]
+	cp "$BATS_TEST_TMPDIR/orig.yaml" "$c"
+	sed -i 's#data: .*#data: /nonexistent#' "$c"
+	run -2 lq-enrich -r "$c" < /dev/null
+	[[ "$output" == *"enrich.yaml:3:9: /nonexistent/free-mail.txt: No such file"* ]]
+	printf 'enrich:\n  set:\n    x: env.HOME\n' > "$c"
+	LQ_DATADIR="$TOP/data" run -2 lq-enrich -r "$c" < /dev/null
+	[[ "$output" == *"enrich.yaml:3:8: "*"env"* ]]
+	# without data: the data directory comes from LQ_DATADIR
+	printf 'enrich:\n' > "$c"
+	LQ_DATADIR="$TOP/data" run lq-enrich -r "$c" <<< '{"email":"a@gmail.com"}'
+	[ "$status" -eq 0 ]
+	[[ "$output" == *'"free":true'* ]]
+	LQ_DATADIR=/nonexistent run -2 lq-enrich -r "$c" < /dev/null
+	[[ "$output" == *"LQ_DATADIR"* ]]
+}
+
+@test "the demo config enriches generated leads with the sample tables" {
+	[ -f "$TOP/examples/companies.csv" ] || skip "no examples/companies.csv"
+	cd "$TOP"
+	run lq-enrich -q -r rules/enrich.yaml <<< '{"email":"ann@eu.hubspot.com","title":"VP Sales","country":"USA","region":"MA"}'
+	[ "$status" -eq 0 ]
+	[ "$(jq -c '.enrich | [.company.match, .account.owner, .segment, .work_email]' <<< "$output")" = '["parent-domain","Darcel Schlecht","enterprise",true]' ]
+	command -v python3 >/dev/null || skip "no python3"
+	[ -f tools/gen-leads.py ] || skip "no tools/gen-leads.py"
+	n=$(python3 tools/gen-leads.py -n 200 | lq-enrich -q -r rules/enrich.yaml | jq -s 'map(select(.enrich.company != null)) | length')
+	[ "$n" -gt 100 ]
+}
+
+@test "title rules: coverage on the unlabelled title corpus, no crash" {
+	need_shared job-titles-unlabeled
+	sanitized && skip "corpus run is slow under the sanitizers"
+	cd "$TOP"
+	share=$(jq -Rc '{title: .}' "$SHARED/data/job-titles-unlabeled/job-titles.txt" |
+		lq-enrich -q -r rules/enrich.yaml |
+		jq -s 'map(select(.enrich.title.seniority != "unknown")) | length')
+	total=$(wc -l < "$SHARED/data/job-titles-unlabeled/job-titles.txt")
+	echo "coverage: $share of $total"
+	[ $((share * 100 / total)) -ge 40 ]
+}
+
+@test "man page examples produce the output shown" {
+	cd "$TOP"
+	mandoc -Tlint -W warning man/lq-enrich.1
+	# each "$ command" line in EXAMPLES is run; the lines after it, up to
+	# the next command or .Ed, are its expected output
+	awk '/^\.Sh EXAMPLES/{e=1; next} /^\.Sh/{e=0} e' man/lq-enrich.1 > "$BATS_TEST_TMPDIR/ex"
+	n=0
+	while IFS= read -r line; do
+		case $line in
+		'$ '*)	[ $n -eq 0 ] || check_example
+			cmd=${line#\$ }; want=; n=$((n + 1)) ;;
+		.Ed)	[ -z "${cmd:-}" ] || check_example; cmd= ;;
+		.*)	;;
+		*)	[ -n "${cmd:-}" ] && want="$want$line"$'\n' ;;
+		esac
+	done < "$BATS_TEST_TMPDIR/ex"
+	[ $n -ge 3 ]
+}
+
+check_example() {
+	got=$(sh -c "${cmd//\\e/\\}" 2>&1)
+	want=${want//\\e/\\}
+	if [ "$got" != "${want%$'\n'}" ]; then
+		echo "example: $cmd"; echo "got:"; echo "$got"; echo "want:"; echo "$want"
+		return 1
+	fi
+}
