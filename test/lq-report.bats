@@ -378,14 +378,23 @@ val() {
 
 @test "man page examples run as documented" {
 	cd "$TOP"
-	sed -n '/^\.Sh EXAMPLES/,/^\.Sh /p' man/lq-report.1 | sed -n 's/^\.Dl \$ //p' > "$BATS_TEST_TMPDIR/cmds"
-	[ "$(wc -l < "$BATS_TEST_TMPDIR/cmds")" -ge 4 ]
-	cp examples/outcomes.ndjson rules/report.yaml "$BATS_TEST_TMPDIR/"
+	sed -n '/^\.Sh EXAMPLES/,/^\.Sh /p' man/lq-report.1 | sed -n 's/^\$ //p' > "$BATS_TEST_TMPDIR/cmds"
+	[ "$(wc -l < "$BATS_TEST_TMPDIR/cmds")" -eq 5 ]
+	mkdir -p "$BATS_TEST_TMPDIR/ex/examples" "$BATS_TEST_TMPDIR/ex/rules"
+	cp examples/outcomes.ndjson "$BATS_TEST_TMPDIR/ex/examples/"
+	cp rules/report.yaml "$BATS_TEST_TMPDIR/ex/rules/"
+	cp "$FIX/lq-report/model.yaml" "$BATS_TEST_TMPDIR/ex/"
+	n=0
 	while read -r cmd; do
-		(cd "$BATS_TEST_TMPDIR" && mkdir -p examples rules && cp outcomes.ndjson examples/ && \
-		    cp report.yaml rules/ && eval "$cmd" > out) || { echo "failed: $cmd"; false; }
+		n=$((n + 1))
+		(cd "$BATS_TEST_TMPDIR/ex" && eval "$cmd" > "out$n") || { echo "failed: $cmd"; false; }
+		[ -s "$BATS_TEST_TMPDIR/ex/out$n" ]
 	done < "$BATS_TEST_TMPDIR/cmds"
-	[ -s "$BATS_TEST_TMPDIR/impact.svg" ]
+	grep -q '^total ' "$BATS_TEST_TMPDIR/ex/out1"
+	jq -e 'length == 3' "$BATS_TEST_TMPDIR/ex/out2" > /dev/null
+	rsvg-convert "$BATS_TEST_TMPDIR/ex/impact.svg" > /dev/null
+	jq -e '.type == "alert"' "$BATS_TEST_TMPDIR/ex/alerts.ndjson" > /dev/null
+	grep -q '"type":"drift","name":"source","against":"model"' "$BATS_TEST_TMPDIR/ex/out5"
 	mandoc -Tlint -W warning man/lq-report.1
 }
 
