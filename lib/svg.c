@@ -159,7 +159,11 @@ lq_svg_bars(struct lq_buf *b, double x, double y, double w, double h,
 			    "height=\"%.1f\" fill=\"" BAR "\"/>\n", cx - bw / 2,
 			    py + ph - bh, bw, bh);
 			if (n <= 16) {
-				fmt_val(lab, sizeof(lab), v[i], fmt);
+				if (fmt == LQ_SVG_PCT)
+					snprintf(lab, sizeof(lab), "%.1f%%",
+					    v[i] * 100);
+				else
+					fmt_val(lab, sizeof(lab), v[i], fmt);
 				lq_svg_text(b, cx, py + ph - bh - 4, "middle",
 				    10, lab);
 			}
