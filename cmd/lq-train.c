@@ -10,6 +10,7 @@
 
 #include "lq_train.h"
 #include "lqcmd.h"
+#include "lqreps.h"
 
 static const char usage[] =
     "[-q] -l LABEL [-r RULES] [--cv K] [--holdout EXPR] [--time-field F]\n"
@@ -266,6 +267,8 @@ main(int argc, char **argv)
 	struct lq_err err;
 	int status;
 
+	if (lqreps_wanted(argc, argv))	/* rep win rates for lq-route */
+		return lqreps_main(argc, argv);
 	lqcmd_name = "lq-train";
 	parse_args(&a, argc, argv);
 	lq_err_clear(&err);

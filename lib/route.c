@@ -1385,7 +1385,7 @@ decide(struct lq_route *rt, jv rec, const char *id, size_t idn, double now,
 		const char *o = jv_string_value(own);
 		int ri = find_rep(rt, o, (size_t)jv_string_length_bytes(
 		    jv_copy(own)));
-		if (ri >= 0 && rt->reps[ri].active) {
+		if (ri >= 0 && rt->reps[ri].active && !rt->reps[ri].paused) {
 			struct rep *r = &rt->reps[ri];
 			struct zone *z = zone_at(rt, r->zone, now);
 			double at = now;
@@ -1394,9 +1394,8 @@ decide(struct lq_route *rt, jv rec, const char *id, size_t idn, double now,
 			dc->step = "owner";
 			dc->counts = 1;
 			lq_buf_adds(b, ",\"source\":\"crm\"");
-			if (r->paused || in_pto(r, now, NULL) ||
-			    !in_hours(r, z)) {
-				at = r->paused ? -1 : next_available(rt, r, now);
+			if (in_pto(r, now, NULL) || !in_hours(r, z)) {
+				at = next_available(rt, r, now);
 				lq_buf_adds(b, ",\"available\":false");
 				if (at >= 0)
 					add_time(b, "available_at", at);
@@ -1410,7 +1409,7 @@ decide(struct lq_route *rt, jv rec, const char *id, size_t idn, double now,
 		lq_buf_adds(b, ",\"owner_skipped\":{\"rep\":");
 		lq_buf_json_strs(b, o);
 		lq_buf_addf(b, ",\"why\":\"%s\"}", ri < 0 ? "unknown rep" :
-		    "inactive");
+		    !rt->reps[ri].active ? "inactive" : "paused");
 	}
 	jv_free(own);
 
