@@ -1,0 +1,182 @@
+#!/usr/bin/env bats
+# docs: the EXAMPLES of lq(7), lq-rules(5) and lq-score(1) run as printed,
+# every man page is mandoc -Tlint clean, and rules/score.yaml scores the
+# bundled examples into every tier and every action.
+
+load helpers
+
+NOW=2026-11-28T12:00:00Z
+
+# run_examples PAGE: run the transcripts in PAGE's EXAMPLES section.
+# A transcript is a .Bd -literal display; a line starting with "$ " is a
+# command (continued by here-documents and by lines ending in | or \),
+# the lines up to the next command are its expected output (stdout and
+# stderr).  A command without output lines must succeed and print nothing.
+# Displays without "$ " lines are illustrations and are not run.  The
+# commands run in order in one scratch directory holding copies of
+# examples/, rules/ and data/.
+run_examples() {
+	local dir="$BATS_TEST_TMPDIR/run"
+	mkdir -p "$dir"
+	cp -R "$TOP/examples" "$TOP/rules" "$dir/"
+	[ ! -d "$TOP/data" ] || cp -R "$TOP/data" "$dir/"
+	python3 - "$1" "$dir" <<-'PY'
+	import re, subprocess, sys
+
+	page, cwd = sys.argv[1], sys.argv[2]
+	src = open(page, encoding="utf-8").read().split("\n")
+
+	def unroff(s):
+	    s = s.replace("\\e", "\x00").replace("\\&", "").replace("\\-", "-")
+	    s = s.replace("\\(dq", '"').replace("\\(aq", "'")
+	    return s.replace("\x00", "\\")
+
+	blocks, cur, sect = [], None, None
+	for n, line in enumerate(src, 1):
+	    if line.startswith(".Sh "):
+	        sect = line[4:].strip()
+	    elif sect == "EXAMPLES" and line.startswith(".Bd -literal"):
+	        cur = []
+	    elif cur is not None and line.startswith(".Ed"):
+	        blocks.append(cur)
+	        cur = None
+	    elif cur is not None:
+	        cur.append((n, unroff(line)))
+
+	cases = []
+	for b in blocks:
+	    i = 0
+	    while i < len(b):
+	        n, line = b[i]
+	        if not line.startswith("$ "):
+	            i += 1
+	            continue
+	        cmd = [line[2:]]
+	        i += 1
+	        m = re.search(r"<<-?\s*'?(\w+)'?", cmd[0])
+	        if m:
+	            while i < len(b) and b[i][1] != m.group(1):
+	                cmd.append(b[i][1])
+	                i += 1
+	            if i < len(b):
+	                cmd.append(b[i][1])
+	                i += 1
+	        while i < len(b) and re.search(r"(\||\\|&&)\s*$", cmd[-1]):
+	            cmd.append(b[i][1])
+	            i += 1
+	        out = []
+	        while i < len(b) and not b[i][1].startswith("$ "):
+	            out.append(b[i][1])
+	            i += 1
+	        cases.append((n, "\n".join(cmd), out))
+
+	if not cases:
+	    sys.exit("%s: no runnable examples found" % page)
+	bad = 0
+	for n, cmd, want in cases:
+	    p = subprocess.run(["bash", "-o", "pipefail", "-c", cmd] if not want else ["bash", "-c", cmd],
+	                       cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+	    got = p.stdout.decode("utf-8", "replace").rstrip("\n").split("\n")
+	    if got == [""]:
+	        got = []
+	    if want and got != want:
+	        bad += 1
+	        print("%s:%d: %s\n--- the page says:\n%s\n--- got:\n%s" %
+	              (page, n, cmd, "\n".join(want), "\n".join(got)))
+	    elif not want and (p.returncode != 0 or got):
+	        bad += 1
+	        print("%s:%d: %s\n--- exit %d, output:\n%s" % (page, n, cmd, p.returncode, "\n".join(got)))
+	print("%d examples, %d failed" % (len(cases), bad))
+	sys.exit(1 if bad else 0)
+	PY
+}
+
+@test "lq-rules.5: EXAMPLES run as printed" {
+	run run_examples "$TOP/man/lq-rules.5"
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
+
+@test "lq-score.1: EXAMPLES run as printed" {
+	run run_examples "$TOP/man/lq-score.1"
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
+
+@test "lq.7: EXAMPLES run as printed" {
+	command -v parallel >/dev/null || skip "no GNU parallel"
+	run run_examples "$TOP/man/lq.7"
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
+
+@test "every man page is mandoc -Tlint clean (warnings)" {
+	local n=0
+	for m in "$TOP"/man/*.[157]; do
+		run mandoc -Tlint -Wwarning "$m"
+		echo "$output"
+		[ "$status" -eq 0 ]
+		[ -z "$output" ] || [[ "$output" != *"$m"* ]]
+		n=$((n + 1))
+	done
+	[ "$n" -ge 3 ]
+}
+
+@test "lq.7, lq-rules.5, lq-score.1 are mandoc -Tlint clean (style)" {
+	# references to the other lq pages cannot resolve before install
+	for m in lq.7 lq-rules.5 lq-score.1; do
+		[ -f "$TOP/man/$m" ]
+		run mandoc -Tlint "$TOP/man/$m"
+		echo "$output"
+		[ -z "$(grep ": STYLE\|: WARNING\|: ERROR" <<< "$output" |
+		    grep -v "referenced manual not found")" ]
+	done
+}
+
+# count TIER ACTION pairs of scored leads on stdin
+tiers_and_actions() {
+	jq -r '.score.tier, .score.action' | sort -u | tr '\n' ' '
+}
+
+@test "rules/score.yaml scores examples/leads.ndjson into every tier and every action" {
+	run lq-score -r "$TOP/rules/score.yaml" --now "$NOW" "$TOP/examples/leads.ndjson"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 300 ]
+	got=$(printf '%s\n' "$output" | tiers_and_actions)
+	echo "$got"
+	[ "$got" = "L1 L2 L3 L4 nurture review route " ]
+	# a disqualifier fires and its reason is given
+	printf '%s\n' "$output" | grep -q '"disqualifier":"student"'
+	printf '%s\n' "$output" | grep -q '"disqualifier":"competitor"'
+	# no tier takes more than half of the leads
+	[ -z "$(printf '%s\n' "$output" | jq -r .score.tier | sort | uniq -c |
+	    awk '$1 > 150')" ]
+}
+
+@test "rules/score.yaml after lq-enrich: every tier and every action" {
+	[ -x "$LQ_BIN/lq-enrich" ] || skip "lq-enrich not built"
+	[ -f "$TOP/rules/enrich.yaml" ] || skip "no rules/enrich.yaml"
+	lq-enrich -q -r "$TOP/rules/enrich.yaml" "$TOP/examples/leads.ndjson" > "$BATS_TEST_TMPDIR/e"
+	run lq-score -r "$TOP/rules/score.yaml" --now "$NOW" "$BATS_TEST_TMPDIR/e"
+	[ "$status" -eq 0 ]
+	got=$(printf '%s\n' "$output" | tiers_and_actions)
+	echo "$got"
+	[ "$got" = "L1 L2 L3 L4 nurture review route " ]
+}
+
+@test "gen-leads.py is deterministic and writes the schema's company header" {
+	python3 "$TOP/tools/gen-leads.py" -n 20 --companies "$BATS_TEST_TMPDIR/c1.csv" > "$BATS_TEST_TMPDIR/a"
+	python3 "$TOP/tools/gen-leads.py" -n 20 --companies "$BATS_TEST_TMPDIR/c2.csv" > "$BATS_TEST_TMPDIR/b"
+	cmp "$BATS_TEST_TMPDIR/a" "$BATS_TEST_TMPDIR/b"
+	cmp "$BATS_TEST_TMPDIR/c1.csv" "$BATS_TEST_TMPDIR/c2.csv"
+	[ "$(head -1 "$BATS_TEST_TMPDIR/c1.csv")" = "domain,name,employees,industry,revenue_usd,funding_stage,tech,country,hq_region" ]
+	[ "$(wc -l < "$BATS_TEST_TMPDIR/c1.csv")" -eq 201 ]
+	# the committed examples are what the generator makes
+	python3 "$TOP/tools/gen-leads.py" -n 300 --companies "$BATS_TEST_TMPDIR/c3.csv" |
+	    cmp - "$TOP/examples/leads.ndjson"
+	cmp "$BATS_TEST_TMPDIR/c3.csv" "$TOP/examples/companies.csv"
+	# 19-digit ids, another seed gives other leads
+	head -1 "$BATS_TEST_TMPDIR/a" | grep -q '^{"id":1000000000000011631,'
+	python3 "$TOP/tools/gen-leads.py" -n 20 --seed 2 | cmp -s - "$BATS_TEST_TMPDIR/a" && false
+	true
+}
