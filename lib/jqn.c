@@ -7,7 +7,9 @@
  * with the right operand outermost, short-circuit any/all, try stopping at
  * the first error, including errors raised downstream as jq 1.6 does).
  */
+#define _GNU_SOURCE
 #include <ctype.h>
+#include <limits.h>
 #include <float.h>
 #include <math.h>
 #include <stdarg.h>
@@ -27,14 +29,17 @@ enum { ST_OK = LQ_JQN_OK, ST_ERR = LQ_JQN_ERROR, ST_GIVEUP = LQ_JQN_GIVEUP,
 
 enum op {
 	O_IDENT, O_FIELD, O_INDEX, O_ITER, O_LIT, O_PIPE, O_COMMA, O_ALT,
-	O_AND, O_OR, O_CMP, O_ARITH, O_NEG, O_ARRAY, O_IF, O_TRY, O_CALL
+	O_AND, O_OR, O_CMP, O_ARITH, O_NEG, O_ARRAY, O_IF, O_TRY, O_CALL,
+	O_BIND, O_VAR, O_SLICE
 };
 
 enum fn {
 	F_NOT, F_LENGTH, F_ADD, F_ANY0, F_ALL0, F_EMPTY, F_TYPE, F_TOSTRING,
 	F_DOWNCASE, F_UPCASE, F_SELECT, F_MAP, F_ANY1, F_ALL1, F_HAS,
 	F_STARTSWITH, F_ENDSWITH, F_CONTAINS, F_LTRIM, F_RTRIM, F_TEST, F_IN1,
-	F_IN2, F_ANY2, F_ALL2
+	F_IN2, F_ANY2, F_ALL2, F_ERROR1, F_ERROR0, F_SPLIT, F_STRINGS,
+	F_NUMBERS, F_BOOLEANS, F_NULLS, F_ARRAYS, F_OBJECTS, F_ITERABLES,
+	F_SCALARS, F_VALUES, F_FIRST, F_LAST, F_UNIQUE
 };
 
 enum cmp { C_EQ, C_NE, C_LT, C_LE, C_GT, C_GE };
@@ -49,6 +54,8 @@ struct node {
 	struct lq_nv lit;	/* literal */
 	char *litstr;		/* owned bytes of a string literal */
 	OnigRegex re;		/* test(): compiled once */
+	struct lq_nv *cur;	/* O_BIND: the bound value while its body runs */
+	long from, to;		/* O_SLICE bounds; LONG_MIN when omitted */
 	struct node *next_alloc;
 };
 
@@ -62,10 +69,18 @@ struct lq_jqn {
 enum tok {
 	T_END, T_DOT, T_FIELD, T_IDENT, T_NUM, T_STR, T_LB, T_RB, T_LP, T_RP,
 	T_PIPE, T_COMMA, T_ALT, T_EQ, T_NE, T_LT, T_LE, T_GT, T_GE, T_PLUS,
-	T_MINUS, T_STAR, T_SLASH, T_PCT, T_QM, T_SEMI, T_BAD
+	T_MINUS, T_STAR, T_SLASH, T_PCT, T_QM, T_SEMI, T_VAR, T_COLON, T_BAD
+};
+
+struct scope {
+	const char *name;
+	size_t len;
+	struct node *bind;
+	struct scope *up;
 };
 
 struct lexer {
+	struct scope *vars;	/* variables in scope (innermost first) */
 	const char *s;
 	enum tok t;
 	const char *tp;		/* token text */
@@ -178,6 +193,7 @@ next(struct lexer *L)
 	case ')': L->t = T_RP; return;
 	case ',': L->t = T_COMMA; return;
 	case ';': L->t = T_SEMI; return;
+	case ':': L->t = T_COLON; return;
 	case '+': L->t = s[1] == '=' ? T_BAD : T_PLUS; return;
 	case '-': L->t = s[1] == '=' ? T_BAD : T_MINUS; return;
 	case '*': L->t = s[1] == '=' ? T_BAD : T_STAR; return;
@@ -276,7 +292,17 @@ next(struct lexer *L)
 		L->s = e;
 		return;
 	}
-	L->t = T_BAD;	/* $ { @ and anything else */
+	if (*s == '$' && (isalpha((unsigned char)s[1]) || s[1] == '_')) {
+		const char *e = s + 1;
+		while (isalnum((unsigned char)*e) || *e == '_')
+			e++;
+		L->t = T_VAR;
+		L->tp = s + 1;
+		L->tn = (size_t)(e - s - 1);
+		L->s = e;
+		return;
+	}
+	L->t = T_BAD;	/* { @ and anything else */
 }
 
 static int
@@ -340,7 +366,14 @@ static const struct {
 	{ "contains", 1, F_CONTAINS }, { "ltrimstr", 1, F_LTRIM },
 	{ "rtrimstr", 1, F_RTRIM }, { "test", 1, F_TEST }, { "test", 2, F_TEST },
 	{ "IN", 1, F_IN1 }, { "IN", 2, F_IN2 }, { "any", 2, F_ANY2 },
-	{ "all", 2, F_ALL2 }, { NULL, 0, 0 }
+	{ "all", 2, F_ALL2 }, { "error", 1, F_ERROR1 }, { "error", 0, F_ERROR0 },
+	{ "split", 1, F_SPLIT }, { "strings", 0, F_STRINGS },
+	{ "numbers", 0, F_NUMBERS }, { "booleans", 0, F_BOOLEANS },
+	{ "nulls", 0, F_NULLS }, { "arrays", 0, F_ARRAYS },
+	{ "objects", 0, F_OBJECTS }, { "iterables", 0, F_ITERABLES },
+	{ "scalars", 0, F_SCALARS }, { "values", 0, F_VALUES },
+	{ "first", 0, F_FIRST }, { "last", 0, F_LAST }, { "unique", 0, F_UNIQUE },
+	{ NULL, 0, 0 }
 };
 
 /* compile test()'s constant regex and flags like jq 1.6's f_match */
@@ -437,6 +470,18 @@ parse_term(struct lexer *L)
 			return NULL;
 		next(L);
 		return n;
+	case T_VAR: {
+		struct scope *sc;
+		for (sc = L->vars; sc; sc = sc->up)
+			if (sc->len == L->tn && !memcmp(sc->name, L->tp, L->tn))
+				break;
+		if (!sc)
+			return NULL;	/* $ENV, $__loc__, unknown: libjq */
+		n = mk(L, O_VAR);
+		n->a = sc->bind;
+		next(L);
+		return n;
+	}
 	case T_IDENT:
 		break;
 	default:
@@ -499,6 +544,54 @@ parse_term(struct lexer *L)
 	return n;
 }
 
+/* a constant integer bound of a slice or index, or LONG_MIN */
+static int
+slice_bound(struct lexer *L, long *v)
+{
+	int neg = 0;
+
+	*v = LONG_MIN;
+	if (L->t == T_COLON || L->t == T_RB)
+		return 0;
+	if (L->t == T_MINUS) {
+		neg = 1;
+		next(L);
+	}
+	if (L->t != T_NUM || L->num != floor(L->num) || fabs(L->num) > 1e9)
+		return -1;
+	*v = (long)(neg ? -L->num : L->num);
+	next(L);
+	return 0;
+}
+
+/* after '[': N] is an index, [N:M], [:M], [N:] a slice */
+static struct node *
+parse_slice(struct lexer *L)
+{
+	long a, b;
+	struct node *n;
+
+	if (slice_bound(L, &a))
+		return NULL;
+	if (L->t == T_RB && a != LONG_MIN) {
+		next(L);
+		n = mk(L, O_INDEX);
+		n->idx = a;
+		return n;
+	}
+	if (L->t != T_COLON)
+		return NULL;
+	next(L);
+	if (slice_bound(L, &b) || L->t != T_RB || (a == LONG_MIN &&
+	    b == LONG_MIN))
+		return NULL;
+	next(L);
+	n = mk(L, O_SLICE);
+	n->from = a;
+	n->to = b;
+	return n;
+}
+
 static struct node *
 parse_postfix(struct lexer *L)
 {
@@ -527,6 +620,11 @@ parse_postfix(struct lexer *L)
 				n = mk(L, O_ITER);
 				n->a = t;
 				next(L);
+			} else if (L->t == T_COLON || L->t == T_NUM ||
+			    L->t == T_MINUS) {
+				if (!(n = parse_slice(L)))
+					return NULL;
+				n->a = t;
 			} else {
 				struct node *ix = parse_pipe(L);
 				if (!ix || L->t != T_RB || ix->op != O_LIT)
@@ -687,6 +785,34 @@ parse_comma(struct lexer *L)
 static struct node *
 parse_pipe(struct lexer *L)
 {
+	/* Term as $name | Pipe */
+	if (L->t != T_STR && L->t != T_END) {
+		struct lexer save = *L;
+		struct node *t = parse_postfix(L);
+		if (t && is_kw(L, "as")) {
+			struct scope sc;
+			struct node *n;
+			next(L);
+			if (L->t != T_VAR)
+				return NULL;
+			n = mk(L, O_BIND);
+			n->a = t;
+			sc.name = L->tp;
+			sc.len = L->tn;
+			sc.bind = n;
+			sc.up = L->vars;
+			next(L);
+			if (L->t != T_PIPE)
+				return NULL;
+			next(L);
+			L->vars = &sc;
+			n->b = parse_pipe(L);
+			L->vars = sc.up;
+			return n->b ? n : NULL;
+		}
+		str_free(L);
+		*L = save;	/* not a binding: parse again from the term */
+	}
 	struct node *l = parse_comma(L);
 
 	if (l && L->t == T_PIPE) {
@@ -1692,6 +1818,156 @@ k_strfn(struct lq_jqn_ctx *c, void *kc, struct lq_nv *arg)
 }
 
 static int
+k_bind(struct lq_jqn_ctx *c, void *kc, struct lq_nv *v)
+{
+	struct k2 *x = kc;
+	struct lq_nv *saved = x->n->cur;
+	int st;
+
+	x->n->cur = v;
+	st = eval(c, x->n->b, x->in, x->k, x->kc);
+	x->n->cur = saved;
+	return st;
+}
+
+/* clamp slice bounds like jq 1.6's parse_slice */
+static void
+bounds(long len, long from, long to, long *s, long *e)
+{
+	*s = from == LONG_MIN ? 0 : from;
+	*e = to == LONG_MIN ? len : to;
+	if (*s < 0)
+		*s += len;
+	if (*e < 0)
+		*e += len;
+	if (*s < 0)
+		*s = 0;
+	if (*s > len)
+		*s = len;
+	if (*e > len)
+		*e = len;
+	if (*e < *s)
+		*e = *s;
+}
+
+static int
+k_slice(struct lq_jqn_ctx *c, void *kc, struct lq_nv *v)
+{
+	struct k2 *x = kc;
+	struct lq_nv r;
+	long s, e;
+
+	if (v->kind == NV_NULL) {
+		memset(&r, 0, sizeof(r));
+		return x->k(c, x->kc, &r);
+	}
+	if (v->kind == NV_STRING) {
+		size_t len;
+		const char *p = lq_nv_str(c, v, &len);
+		long cps = 0;
+		for (size_t i = 0; i < len; i++)
+			cps += ((unsigned char)p[i] & 0xC0) != 0x80;
+		bounds(cps, x->n->from, x->n->to, &s, &e);
+		/* codepoints s..e to bytes */
+		size_t bs = len, be = len, i;
+		long cp = -1;
+		for (i = 0; i < len; i++) {
+			if (((unsigned char)p[i] & 0xC0) != 0x80) {
+				cp++;
+				if (cp == s && bs == len)
+					bs = i;
+				if (cp == e) {
+					be = i;
+					break;
+				}
+			}
+		}
+		if (s >= cps)
+			bs = len;
+		char *t = alloc(c, be - bs + 1);
+		memcpy(t, p + bs, be - bs);
+		t[be - bs] = 0;
+		mk_str(&r, t, be - bs);
+		return x->k(c, x->kc, &r);
+	}
+	if (v->kind == NV_ARRAY) {
+		struct coll a = { NULL, 0, 0 };
+		long len = arr_len(c, v), i;
+		struct lq_nv el;
+		bounds(len, x->n->from, x->n->to, &s, &e);
+		for (i = s; i < e; i++) {
+			struct nth t = { i, &el, 0 };
+			if (!v->raw)
+				el = v->items[i];
+			else
+				raw_each(c, v, nth_cb, &t);
+			k_collect(c, &a, &el);
+		}
+		mk_arr(&r, &a);
+		return x->k(c, x->kc, &r);
+	}
+	return ST_GIVEUP;
+}
+
+static int
+k_error(struct lq_jqn_ctx *c, void *kc, struct lq_nv *v)
+{
+	size_t len;
+	const char *s;
+
+	if (v->kind == NV_NULL)
+		return ST_OK;	/* jq 1.6: error(null) acts like empty */
+	if (v->kind != NV_STRING)
+		return ST_GIVEUP;
+	s = lq_nv_str(c, v, &len);
+	char *m = alloc(c, len + 1);
+	memcpy(m, s, len);
+	m[len] = 0;
+	c->msg = m;
+	return ST_ERR;
+}
+
+static int
+k_split(struct lq_jqn_ctx *c, void *kc, struct lq_nv *sep)
+{
+	struct k2 *x = kc;
+	struct coll a = { NULL, 0, 0 };
+	struct lq_nv r, part;
+	size_t len, sl;
+	const char *p, *sp;
+
+	if (x->in->kind != NV_STRING || sep->kind != NV_STRING)
+		return fail(c, "split input and separator must be strings");
+	p = lq_nv_str(c, x->in, &len);
+	sp = lq_nv_str(c, sep, &sl);
+	if (sl == 0)
+		return ST_GIVEUP;
+	if (len > 0) {
+		const char *q = p, *e = p + len;
+		for (;;) {
+			const char *hit = memmem(q, (size_t)(e - q), sp, sl);
+			const char *end = hit ? hit : e;
+			char *t = alloc(c, (size_t)(end - q) + 1);
+			memcpy(t, q, (size_t)(end - q));
+			t[end - q] = 0;
+			mk_str(&part, t, (size_t)(end - q));
+			k_collect(c, &a, &part);
+			if (!hit)
+				break;
+			q = hit + sl;
+		}
+	}
+	mk_arr(&r, &a);
+	return x->k(c, x->kc, &r);
+}
+
+static int
+nv_sort_cmp(const void *a, const void *b, void *c)
+{
+	return cmp(c, a, b);
+}
+
+static int
 call(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in, kfn k, void *kc)
 {
 	struct lq_nv r;
@@ -1835,6 +2111,55 @@ call(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in, kfn k, void *kc)
 	case F_RTRIM:
 		x.n = n;
 		return eval(c, n->a, in, k_strfn, &x);
+	case F_ERROR1:
+		return eval(c, n->a, in, k_error, &x);
+	case F_ERROR0:
+		return k_error(c, &x, in);
+	case F_SPLIT:
+		return eval(c, n->a, in, k_split, &x);
+	case F_STRINGS: case F_NUMBERS: case F_BOOLEANS: case F_NULLS:
+	case F_ARRAYS: case F_OBJECTS: case F_ITERABLES: case F_SCALARS:
+	case F_VALUES: {
+		int kd = in->kind, keep = 0;
+		switch (n->sub) {
+		case F_STRINGS: keep = kd == NV_STRING; break;
+		case F_NUMBERS: keep = kd == NV_NUMBER; break;
+		case F_BOOLEANS: keep = kd == NV_TRUE || kd == NV_FALSE; break;
+		case F_NULLS: keep = kd == NV_NULL; break;
+		case F_ARRAYS: keep = kd == NV_ARRAY; break;
+		case F_OBJECTS: keep = kd == NV_OBJECT; break;
+		case F_ITERABLES: keep = kd == NV_ARRAY || kd == NV_OBJECT; break;
+		case F_SCALARS: keep = kd != NV_ARRAY && kd != NV_OBJECT; break;
+		case F_VALUES: keep = kd != NV_NULL; break;
+		}
+		return keep ? k(c, kc, in) : ST_OK;
+	}
+	case F_FIRST:
+	case F_LAST: {
+		struct node ix = { .op = O_INDEX, .idx = n->sub == F_FIRST ? 0 :
+		    -1 };
+		x.n = &ix;
+		return k_index(c, &x, in);
+	}
+	case F_UNIQUE: {
+		struct coll a = { NULL, 0, 0 };
+		size_t i, o = 0;
+		if (in->kind != NV_ARRAY)
+			return ST_GIVEUP;
+		if ((st = iterate(c, in, 0, k_collect, &a)))
+			return st;
+		for (i = 0; i < a.n; i++)
+			if (a.v[i].kind == NV_ARRAY || a.v[i].kind == NV_OBJECT)
+				return ST_GIVEUP;
+		if (a.n > 1)
+			qsort_r(a.v, a.n, sizeof(*a.v), nv_sort_cmp, c);
+		for (i = 0; i < a.n; i++)
+			if (o == 0 || cmp(c, &a.v[o - 1], &a.v[i]) != 0)
+				a.v[o++] = a.v[i];
+		a.n = o;
+		mk_arr(&r, &a);
+		return k(c, kc, &r);
+	}
 	}
 	return ST_GIVEUP;
 }
@@ -1901,6 +2226,16 @@ eval(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in, kfn k, void *kc)
 		return st == ST_ERR ? ST_OK : st;
 	case O_CALL:
 		return call(c, n, in, k, kc);
+	case O_BIND:
+		x.n = n;
+		return eval(c, n->a, in, k_bind, &x);
+	case O_VAR:
+		return k(c, kc, n->a->cur);
+	case O_SLICE:
+		x.n = n;
+		if (!n->a)
+			return k_slice(c, &x, in);
+		return eval(c, n->a, in, k_slice, &x);
 	}
 	return ST_GIVEUP;
 }
