@@ -90,6 +90,8 @@ at_node(struct lq_enrich *e, const struct lq_ynode *node, struct lq_err *err)
 static int
 load_lists(struct lq_enrich *e, struct lq_ynode *root, struct lq_err *err)
 {
+	struct lq_ynode *data = root ? lq_ymap_get(root, "data") : NULL;
+
 	for (int i = 0; i < NLISTS; i++) {
 		struct lq_ynode *c = root ? lq_ymap_get(root, list_keys[i]) :
 		    NULL;
@@ -136,7 +138,7 @@ load_lists(struct lq_enrich *e, struct lq_ynode *root, struct lq_err *err)
 		}
 		free(p);
 		if (rc)
-			return at_node(e, c, err);
+			return at_node(e, c ? c : data, err);
 	}
 	return 0;
 }

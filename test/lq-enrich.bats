@@ -317,9 +317,9 @@ private_config() {
 	n=0
 	while IFS= read -r line; do
 		case $line in
-		'$ '*)	[ $n -eq 0 ] || check_example
+		'$ '*)	[ -z "${cmd:-}" ] || check_example
 			cmd=${line#\$ }; want=; n=$((n + 1)) ;;
-		.Ed)	[ -z "${cmd:-}" ] || check_example; cmd= ;;
+		.Ed)	[ -z "${cmd:-}" ] || check_example; cmd=; want= ;;
 		.*)	;;
 		*)	[ -n "${cmd:-}" ] && want="$want$line"$'\n' ;;
 		esac
