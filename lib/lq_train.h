@@ -33,7 +33,7 @@ struct lq_train_opts {
 	int min_count;		/* rarer levels pool into (other) (10) */
 	int max_levels;		/* most levels per feature, 0: no limit (100) */
 	int standard;		/* numerics: mean/sd scaling, no log, no clip */
-	double gtol;		/* gradient tolerance per row (1e-6) */
+	double gtol;		/* gradient tolerance per row (1e-5) */
 };
 
 struct lq_train;

@@ -818,11 +818,12 @@ lq_model_eval(struct lq_model *m, const char *line, size_t len,
 			}
 		} else {
 			x = lq_feat_scale(f, raw.num);
-			if (x < f->lo || x > f->hi) {
-				x = x < f->lo ? f->lo : f->hi;
+			double tol = 1e-6 * (1 + fabs(f->hi - f->lo));
+			if (x < f->lo - tol || x > f->hi + tol) {
 				k->flag = 2;
 				nunseen++;
 			}
+			x = x < f->lo ? f->lo : x > f->hi ? f->hi : x;
 		}
 		k->c = f->w[k->col] * x;
 		k->x2se2 = x * x * f->se[k->col] * f->se[k->col];

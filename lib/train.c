@@ -75,7 +75,7 @@ lq_train_opts_init(struct lq_train_opts *o)
 	o->l4_rate = -1;
 	o->min_count = 10;
 	o->max_levels = 100;
-	o->gtol = 1e-6;
+	o->gtol = 1e-5;
 }
 
 static uint64_t
@@ -1033,6 +1033,7 @@ objective_pre(void *ctx, const double *v, double *g)
 }
 
 #define NEWTON_MAX_D 1500
+#define HESS_SAMPLE 25000
 
 /* The row's active columns and values (intercept first). */
 static int
@@ -1072,8 +1073,11 @@ fit_newton(struct fit *p, double *w, double gtol, int *iters)
 	int *cols = malloc(((size_t)p->ne + 1) * sizeof(int));
 	double *vals = malloc(((size_t)p->ne + 1) * sizeof(double));
 	double f = objective(p, w, g), tol = gtol * (double)(p->n ? p->n : 1);
+	long hstep = p->n > HESS_SAMPLE ? (p->n + HESS_SAMPLE - 1) /
+	    HESS_SAMPLE : 1;
+	double hscale = (double)p->n / (double)((p->n + hstep - 1) / hstep);
 
-	for (it = 0; it < 100; it++) {
+	for (it = 0; it < 200; it++) {
 		double gmax = 0;
 		for (int j = 0; j < d; j++)
 			gmax = fmax(gmax, fabs(g[j]));
@@ -1081,9 +1085,11 @@ fit_newton(struct fit *p, double *w, double gtol, int *iters)
 			status = 0;
 			break;
 		}
-		/* H from the log-odds of the last evaluation (p->z) */
+		/* H from the log-odds of the last evaluation (p->z), on a
+		 * systematic sample of HESS_SAMPLE rows when there are more
+		 * (the gradient stays exact, so does the stopping rule) */
 		memset(H, 0, (size_t)d * d * sizeof(double));
-		for (long k = 0; k < p->n; k++) {
+		for (long k = 0; k < p->n; k += hstep) {
 			double q = sigmoid(p->z[k]), h = q * (1 - q);
 			int nc = row_cols(p, p->idx[k], cols, vals);
 			for (int a = 0; a < nc; a++) {
@@ -1093,6 +1099,9 @@ fit_newton(struct fit *p, double *w, double gtol, int *iters)
 					row[cols[b]] += ha * vals[b];
 			}
 		}
+		if (hstep > 1)
+			for (size_t j = 0; j < (size_t)d * d; j++)
+				H[j] *= hscale;
 		for (int j = 0; j < d; j++)
 			H[(size_t)j * d + j] += (j ? p->lambda : 0) + 1e-8;
 		if (lq_cholesky(d, H))
@@ -1395,10 +1404,15 @@ tier_stats(const struct lq_model *m, const double *p, const uint8_t *y,
 	}
 }
 
-/* Standard errors from the inverse Hessian (full when small, else its
- * diagonal's reciprocal). */
+/*
+ * Centre each categorical feature's weights on their training mean (the
+ * intercept takes the means; predictions do not change) and compute the
+ * standard errors of the centred weights from the inverse Hessian: the
+ * full covariance when the model is small (so the one-hot/intercept
+ * collinearity cancels), else the reciprocal of the Hessian's diagonal.
+ */
 static void
-std_errors(struct fit *p, const double *w, double *se)
+std_errors(struct fit *p, double *w, double *se, long ntr)
 {
 	int d = p->d, full = d <= 600;
 	long step = p->n > 100000 ? p->n / 100000 + 1 : 1, nsub = 0;
@@ -1406,24 +1420,12 @@ std_errors(struct fit *p, const double *w, double *se)
 	    calloc((size_t)d, sizeof(double));
 	int *cols = malloc(((size_t)p->ne + 1) * sizeof(int));
 	double *vals = malloc(((size_t)p->ne + 1) * sizeof(double));
+	double *pi = calloc((size_t)d, sizeof(double));
 
 	predict(p->e, p->ne, w, p->idx, p->n, p->z);
 	for (long k = 0; k < p->n; k += step, nsub++) {
-		long i = p->idx[k];
 		double q = sigmoid(p->z[k]), h = q * (1 - q);
-		int nc = 0;
-		cols[nc] = 0;
-		vals[nc++] = 1;
-		for (int j = 0; j < p->ne; j++) {
-			if (p->e[j].u) {
-				cols[nc] = p->e[j].off + (int)p->e[j].u[i];
-				vals[nc++] = 1;
-			} else {
-				float v = p->e[j].x[i];
-				cols[nc] = p->e[j].off + (isnan(v) ? 1 : 0);
-				vals[nc++] = isnan(v) ? 1 : v;
-			}
-		}
+		int nc = row_cols(p, p->idx[k], cols, vals);
 		for (int a = 0; a < nc; a++) {
 			if (!full) {
 				H[cols[a]] += h * vals[a] * vals[a];
@@ -1436,8 +1438,7 @@ std_errors(struct fit *p, const double *w, double *se)
 	}
 	double scale = nsub ? (double)p->n / nsub : 1;
 	for (int a = 0; a < d; a++) {
-		double ridge = a ? p->lambda : 0;
-		ridge += 1e-8;
+		double ridge = (a ? p->lambda : 0) + 1e-8;
 		if (full) {
 			for (int b = 0; b < d; b++)
 				H[(size_t)a * d + b] *= scale;
@@ -1447,43 +1448,82 @@ std_errors(struct fit *p, const double *w, double *se)
 			se[a] = sqrt(1 / H[a]);
 		}
 	}
-	if (full) {
-		/* Cholesky H = L L^T, then diag(H^-1) = column norms of L^-1 */
-		int ok = 1;
-		for (int j = 0; j < d && ok; j++) {
-			double s = H[(size_t)j * d + j];
-			for (int k = 0; k < j; k++)
-				s -= H[(size_t)j * d + k] * H[(size_t)j * d + k];
-			if (s <= 0) {
-				ok = 0;
-				break;
-			}
-			H[(size_t)j * d + j] = sqrt(s);
-			for (int i = j + 1; i < d; i++) {
-				double r = H[(size_t)i * d + j];
-				for (int k = 0; k < j; k++)
-					r -= H[(size_t)i * d + k] *
-					    H[(size_t)j * d + k];
-				H[(size_t)i * d + j] = r / H[(size_t)j * d + j];
-			}
-		}
-		double *x = malloc((size_t)d * sizeof(double));
-		for (int c = 0; c < d; c++) {
-			/* solve L x = e_c; var_c = |x|^2 */
-			double v = 0;
-			for (int i = 0; i < d; i++)
-				x[i] = 0;
+	/* the centring weights: training shares of each level */
+	for (int j = 0; j < p->ne; j++)
+		if (p->e[j].u)
+			for (int c = 0; c < p->e[j].f->ncol; c++)
+				pi[p->e[j].off + c] = ntr ? (double)
+				    p->e[j].f->count[c] / ntr : 0;
+	if (full && lq_cholesky(d, H) == 0) {
+		/* L^-1 in place (lower triangle), then S = L^-T L^-1 */
+		double *Li = calloc((size_t)d * d, sizeof(double));
+		double *S = malloc((size_t)d * d * sizeof(double));
+		for (int c = 0; c < d; c++)
 			for (int i = c; i < d; i++) {
 				double r = i == c ? 1 : 0;
 				for (int k = c; k < i; k++)
-					r -= H[(size_t)i * d + k] * x[k];
-				x[i] = r / H[(size_t)i * d + i];
-				v += x[i] * x[i];
+					r -= H[(size_t)i * d + k] *
+					    Li[(size_t)k * d + c];
+				Li[(size_t)i * d + c] = r / H[(size_t)i * d + i];
 			}
-			se[c] = ok ? sqrt(v) : 0;
+		for (int a = 0; a < d; a++)
+			for (int b = 0; b <= a; b++) {
+				double v = 0;
+				for (int k = a; k < d; k++)
+					v += Li[(size_t)k * d + a] *
+					    Li[(size_t)k * d + b];
+				S[(size_t)a * d + b] = S[(size_t)b * d + a] = v;
+			}
+		/* var of w0' = (e0 + pi) S (e0 + pi)' */
+		double v0 = 0;
+		for (int a = 0; a < d; a++) {
+			double ta = a ? pi[a] : 1;
+			if (!ta)
+				continue;
+			for (int b = 0; b < d; b++) {
+				double tb = b ? pi[b] : 1;
+				if (tb)
+					v0 += ta * tb * S[(size_t)a * d + b];
+			}
 		}
-		free(x);
+		se[0] = sqrt(fmax(v0, 0));
+		for (int a = 1; a < d; a++)
+			se[a] = sqrt(fmax(S[(size_t)a * d + a], 0));
+		for (int j = 0; j < p->ne; j++) {
+			if (!p->e[j].u)
+				continue;
+			int o = p->e[j].off, nc = p->e[j].f->ncol;
+			double qq = 0;
+			for (int a = 0; a < nc; a++)
+				for (int b = 0; b < nc; b++)
+					qq += pi[o + a] * pi[o + b] *
+					    S[(size_t)(o + a) * d + o + b];
+			for (int a = 0; a < nc; a++) {
+				double sp = 0;
+				for (int b = 0; b < nc; b++)
+					sp += pi[o + b] * S[(size_t)(o + a) * d +
+					    o + b];
+				double v = S[(size_t)(o + a) * d + o + a] -
+				    2 * sp + qq;
+				se[o + a] = sqrt(fmax(v, 0));
+			}
+		}
+		free(Li);
+		free(S);
 	}
+	/* centre the weights */
+	for (int j = 0; j < p->ne; j++) {
+		if (!p->e[j].u)
+			continue;
+		int o = p->e[j].off, nc = p->e[j].f->ncol;
+		double mean = 0;
+		for (int a = 0; a < nc; a++)
+			mean += pi[o + a] * w[o + a];
+		for (int a = 0; a < nc; a++)
+			w[o + a] -= mean;
+		w[0] += mean;
+	}
+	free(pi);
 	free(H);
 	free(cols);
 	free(vals);
@@ -1493,6 +1533,7 @@ std_errors(struct fit *p, const double *w, double *se)
 
 static const double lambda_grid[] = { 1000, 100, 10, 1, 0.1, 0.01 };
 #define NGRID (sizeof(lambda_grid) / sizeof(lambda_grid[0]))
+#define CV_SAMPLE 20000
 
 /* mark the latest 20% of the timed rows as test rows */
 static void
@@ -1737,7 +1778,8 @@ lq_train_fit(struct lq_train *t, struct lq_buf *human, struct lq_buf *json,
 	p.z = malloc((size_t)(t->n + 1) * sizeof(double));
 	p.r = malloc((size_t)(t->n + 1) * sizeof(double));
 
-	/* cross validation over the lambda grid, warm-started per fold */
+	/* cross validation over the lambda grid, warm-started per fold; on
+	 * a systematic sample of CV_SAMPLE rows when there are more */
 	double *W = calloc((size_t)K * d, sizeof(double));
 	double *oof = malloc((size_t)(ntr + 1) * sizeof(double));
 	double *best_oof = malloc((size_t)(ntr + 1) * sizeof(double));
@@ -1746,13 +1788,23 @@ lq_train_fit(struct lq_train *t, struct lq_buf *human, struct lq_buf *json,
 	long *opos = malloc((size_t)(ntr + 1) * sizeof(long));
 	double best = HUGE_VAL, best_lambda = t->o.lambda;
 	int worse = 0;
+	long step = t->o.lambda < 0 && ntr > CV_SAMPLE ? (ntr + CV_SAMPLE - 1) /
+	    CV_SAMPLE : 1;
 	ngrid = t->o.lambda >= 0 ? 1 : (int)NGRID;
-	for (int g = 0; g < ngrid; g++) {
-		double lam = t->o.lambda >= 0 ? t->o.lambda : lambda_grid[g];
-		double loss = 0;
+	for (int g = 0; g <= ngrid; g++) {
+		double lam, loss = 0;
+		long nl = 0;
+		if (g == ngrid) {	/* out of fold on every row */
+			if (step == 1)
+				break;
+			step = 1;
+			lam = best_lambda;
+		} else {
+			lam = t->o.lambda >= 0 ? t->o.lambda : lambda_grid[g];
+		}
 		for (int k = 0; k < K; k++) {
 			long nf = 0, no = 0;
-			for (long q = 0; q < ntr; q++) {
+			for (long q = 0; q < ntr; q += step) {
 				if (fold_of[q] == k) {
 					opos[no] = q;
 					oidx[no++] = tr[q];
@@ -1770,8 +1822,13 @@ lq_train_fit(struct lq_train *t, struct lq_buf *human, struct lq_buf *json,
 				oof[opos[q]] = z;
 				loss += log1pexp(z) - (ytr[opos[q]] ? z : 0);
 			}
+			nl += no;
 		}
-		cvloss[g] = loss / ntr;
+		if (g == ngrid) {
+			memcpy(best_oof, oof, (size_t)ntr * sizeof(double));
+			break;
+		}
+		cvloss[g] = loss / nl;
 		if (cvloss[g] < best) {
 			best = cvloss[g];
 			best_lambda = lam;
@@ -1779,7 +1836,6 @@ lq_train_fit(struct lq_train *t, struct lq_buf *human, struct lq_buf *json,
 			worse = 0;
 		} else if (++worse >= 2) {
 			ngrid = g + 1;
-			break;
 		}
 	}
 	m->lambda = best_lambda;
@@ -1835,7 +1891,7 @@ lq_train_fit(struct lq_train *t, struct lq_buf *human, struct lq_buf *json,
 
 	/* weights, standard errors, profile of the final model */
 	double *se = calloc((size_t)d, sizeof(double));
-	std_errors(&p, w, se);
+	std_errors(&p, w, se, ntr);
 	m->w0 = w[0];
 	m->se0 = se[0];
 	for (int j = 0; j < ne; j++)

@@ -10,10 +10,12 @@
                                         encoding and the same folds
   sklearn-ref.py fit [options] FILE     load + fit once; prints seconds
 
-options: --label FIELD=JSON (label true when FIELD equals the JSON value),
+options: --label PATH=JSON (label true when the dotted PATH equals the JSON
+value; --skip-null skips rows where it is null or absent),
 --exclude GLOB (repeatable), --cv K (5), --C C (1).
-Encoding (same as lq-train --numeric standard --min-count 1): a top-level
-field is categorical when it holds more strings/booleans than numbers
+Encoding (same as lq-train --numeric standard --min-count 1): records are
+flattened as lq-train does (nested objects to dotted names, arrays to
+NAME.length; the label's top-level key, score and route left out); a field is categorical when it holds more strings/booleans than numbers
 (one-hot, missing as its own level), else numeric (standardised with the
 mean and population sd, missing -> 0 plus a missing indicator).
 """
@@ -59,28 +61,51 @@ def level(v):
     return v
 
 
-def load(path, label, excl):
+def flatten(obj, out, prefix, depth, skip):
+    for k, v in obj.items():
+        name = prefix + k
+        if depth == 0 and k in skip:
+            continue
+        if isinstance(v, dict):
+            if depth + 1 < 4:
+                flatten(v, out, name + '.', depth + 1, skip)
+        elif isinstance(v, list):
+            out[name + '.length'] = len(v)
+        else:
+            out[name] = v
+    return out
+
+
+def get(r, path):
+    for p in path.split('.'):
+        if not isinstance(r, dict):
+            return None
+        r = r.get(p)
+    return r
+
+
+def load(path, label, excl, skip_null=False):
     import numpy as np
     from scipy import sparse
     field, want = label.split('=', 1)
     want = json.loads(want)
+    skip = {field.split('.')[0], 'score', 'route'}
     rows, y = [], []
     with open(path, encoding='utf-8') as f:
         for line in f:
             if not line.strip():
                 continue
             r = json.loads(line)
-            v = r.get(field)
-            if v is None:
+            v = get(r, field)
+            if v is None and skip_null:
                 continue
             y.append(1 if v == want else 0)
-            rows.append(r)
-    names = []
+            rows.append(flatten(r, {}, '', 0, skip))
+    names = {}
     for r in rows:
         for k in r:
-            if k not in names:
-                names.append(k)
-    names = [k for k in names if k != field and
+            names[k] = 1
+    names = [k for k in names if
              not any(fnmatch.fnmatchcase(k, g) for g in excl)]
     cols, data, indices, indptr = [], [], [], [0]
     blocks = []
@@ -130,7 +155,7 @@ def main():
     if cmd == 'csv':
         to_ndjson(args[0], args[1] if len(args) > 1 else ',')
         return
-    label, excl, k, C = None, [], 5, 1.0
+    label, excl, k, C, skip_null = None, [], 5, 1.0, False
     files = []
     while args:
         a = args.pop(0)
@@ -140,6 +165,8 @@ def main():
             excl.append(args.pop(0))
         elif a == '--cv':
             k = int(args.pop(0))
+        elif a == '--skip-null':
+            skip_null = True
         elif a == '--C':
             C = float(args.pop(0))
         else:
@@ -150,7 +177,7 @@ def main():
     import warnings
     warnings.filterwarnings('ignore')
     t0 = time.time()
-    X, y = load(files[0], label, excl)
+    X, y = load(files[0], label, excl, skip_null)
     if cmd == 'fit':
         LogisticRegression(C=C, max_iter=1000).fit(X, y)
         print('%.3f' % (time.time() - t0))
