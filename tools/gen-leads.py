@@ -27,7 +27,7 @@ role accounts, malformed addresses, leads without email or company.
 
 import argparse
 import bisect
-import calendar
+import datetime
 import itertools
 import json
 import math
@@ -685,13 +685,14 @@ def make_lead(rng, k, now, comps, codes, cweights):
 
 
 def parse_now(s):
-    s = s.strip()
-    for fmt in ("%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"):
-        try:
-            return calendar.timegm(time.strptime(s, fmt))
-        except ValueError:
-            pass
-    raise argparse.ArgumentTypeError("not an RFC 3339 UTC time: %r" % s)
+    """RFC 3339 (or a date) to seconds since the epoch; naive means UTC."""
+    try:
+        d = datetime.datetime.fromisoformat(s.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError("not an RFC 3339 time: %r" % s)
+    if d.tzinfo is None:
+        d = d.replace(tzinfo=datetime.timezone.utc)
+    return int(d.timestamp())
 
 
 def main(argv=None):
