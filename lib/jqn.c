@@ -872,6 +872,19 @@ struct chunk {
 	char data[];
 };
 
+struct span {			/* one member (k set) or element */
+	const char *k;
+	const char *v, *ve;
+	unsigned klen;
+	unsigned char kesc;
+};
+
+struct span_ent {
+	const char *p;		/* the container's first byte; NULL: empty */
+	struct span *s;
+	size_t n;
+};
+
 struct lq_jqn_ctx {
 	const char *line;
 	size_t len;
@@ -881,6 +894,9 @@ struct lq_jqn_ctx {
 	struct chunk *arena;
 	const char *msg;	/* error message of the last run */
 	struct lq_nv root;
+	/* parsed members/elements of raw objects and arrays, by address */
+	struct span_ent *spans;
+	size_t spans_cap, spans_n;
 	/* outputs of the current run */
 	struct lq_nv *outs;
 	size_t nouts, capouts;
@@ -944,6 +960,7 @@ lq_jqn_ctx_free(struct lq_jqn_ctx *c)
 		free(ch);
 	}
 	free(c->outs);
+	free(c->spans);
 	free(c);
 }
 
@@ -952,6 +969,10 @@ lq_jqn_start(struct lq_jqn_ctx *c, const char *line, size_t len,
     const struct lq_scan *scan, const char *skipkey)
 {
 	arena_reset(c);
+	if (c->spans_n) {
+		memset(c->spans, 0, c->spans_cap * sizeof(*c->spans));
+		c->spans_n = 0;
+	}
 	c->line = line;
 	c->len = len;
 	c->scan = scan;
@@ -982,14 +1003,24 @@ str_end(const char *p, int *esc)
 	p++;
 	for (;;) {
 		const char *q = p;
-		while (*q != '"' && *q != '\\')
-			q++;
+		while (q[0] != '"' && q[0] != '\\') {
+			if (q[1] == '"' || q[1] == '\\') {
+				q++;
+				break;
+			}
+			q += 2;
+		}
 		if (*q == '"')
 			return q + 1;
 		*esc = 1;
 		p = q + 2;
 	}
 }
+
+static const unsigned char delim[256] = {
+	[0] = 1, [','] = 1, ['}'] = 1, [']'] = 1, [' '] = 1, ['\t'] = 1,
+	['\r'] = 1, ['\n'] = 1
+};
 
 static const char *
 skip_value(const char *p)
@@ -1011,7 +1042,7 @@ skip_value(const char *p)
 			break;
 		default:
 			if (depth == 0) {
-				while (*p && !strchr(",}] \t\r\n", *p))
+				while (!delim[(unsigned char)*p])
 					p++;
 				return p;
 			}
@@ -1033,13 +1064,10 @@ make_raw(struct lq_nv *v, const char *p, const char *e)
 	switch (*p) {
 	case '{': v->kind = NV_OBJECT; break;
 	case '[': v->kind = NV_ARRAY; break;
-	case '"': {
-		int esc = 0;
+	case '"':
 		v->kind = NV_STRING;
-		str_end(p, &esc);
-		v->esc = (unsigned char)esc;
+		v->esc = 2;	/* not looked at yet */
 		break;
-	}
 	case 't': v->kind = NV_TRUE; break;
 	case 'f': v->kind = NV_FALSE; break;
 	case 'n': v->kind = NV_NULL; break;
@@ -1060,6 +1088,8 @@ lq_nv_str(struct lq_jqn_ctx *c, const struct lq_nv *v, size_t *len)
 		*len = v->n;
 		return v->p;
 	}
+	if (v->esc == 2)
+		((struct lq_nv *)v)->esc = memchr(v->p, '\\', v->n) != NULL;
 	if (!v->esc) {
 		*len = v->n - 2;
 		return v->p + 1;
@@ -1080,7 +1110,7 @@ str_z(struct lq_jqn_ctx *c, const struct lq_nv *v, size_t *len)
 {
 	const char *s = lq_nv_str(c, v, len);
 
-	if (!v->raw || v->esc)
+	if (!v->raw || v->esc == 1)
 		return s;	/* computed and decoded strings end in NUL */
 	char *z = alloc(c, *len + 1);
 	memcpy(z, s, *len);
@@ -1096,7 +1126,79 @@ key_is(const char *raw, size_t rawlen, int esc, const char *k, size_t kn)
 	return lq_json_key_eq(raw, rawlen, k, kn);
 }
 
-/* .key of a raw object; *found = 0 when absent */
+/* the members or elements of a raw container, parsed once per record */
+static struct span_ent *
+spans_of(struct lq_jqn_ctx *c, const char *p)
+{
+	size_t h, mask;
+
+	if (c->spans_n * 2 >= c->spans_cap) {
+		size_t cap = c->spans_cap ? c->spans_cap * 2 : 64, i;
+		struct span_ent *old = c->spans, *t = calloc(cap, sizeof(*t));
+		if (!t)
+			abort();
+		for (i = 0; i < c->spans_cap; i++) {
+			if (!old[i].p)
+				continue;
+			h = ((uintptr_t)old[i].p * 0x9E3779B97F4A7C15ull) >> 20;
+			while (t[h & (cap - 1)].p)
+				h++;
+			t[h & (cap - 1)] = old[i];
+		}
+		free(old);
+		c->spans = t;
+		c->spans_cap = cap;
+	}
+	mask = c->spans_cap - 1;
+	h = ((uintptr_t)p * 0x9E3779B97F4A7C15ull) >> 20;
+	while (c->spans[h & mask].p && c->spans[h & mask].p != p)
+		h++;
+	struct span_ent *e = &c->spans[h & mask];
+	if (e->p)
+		return e;
+
+	/* parse it */
+	struct span tmp[64], *sp = tmp;
+	size_t n = 0, cap = 64;
+	int obj = *p == '{';
+	const char *q = ws(p + 1);
+	if (*q != (obj ? '}' : ']')) {
+		for (;;) {
+			if (n == cap) {
+				struct span *ns = alloc(c, cap * 2 * sizeof(*ns));
+				memcpy(ns, sp, n * sizeof(*ns));
+				sp = ns;
+				cap *= 2;
+			}
+			struct span *m = &sp[n++];
+			if (obj) {
+				int esc = 0;
+				const char *ke = str_end(q, &esc);
+				m->k = q;
+				m->klen = (unsigned)(ke - q);
+				m->kesc = (unsigned char)esc;
+				q = ws(ws(ke) + 1);
+			}
+			m->v = q;
+			m->ve = skip_value(q);
+			q = ws(m->ve);
+			if (*q != ',')
+				break;
+			q = ws(q + 1);
+		}
+	}
+	e->p = p;
+	e->n = n;
+	if (sp == tmp) {
+		e->s = alloc(c, (n ? n : 1) * sizeof(*sp));
+		memcpy(e->s, tmp, n * sizeof(*sp));
+	} else
+		e->s = sp;
+	c->spans_n++;
+	return e;
+}
+
+/* .key of a raw object; 0 when absent */
 static int
 raw_get(struct lq_jqn_ctx *c, const struct lq_nv *o, const char *k, size_t kn,
     struct lq_nv *out)
@@ -1115,28 +1217,15 @@ raw_get(struct lq_jqn_ctx *c, const struct lq_nv *o, const char *k, size_t kn,
 		}
 		return 0;
 	}
-	const char *p = ws(o->p + 1), *vs = NULL, *ve = NULL;
-	if (*p == '}')
-		return 0;
-	for (;;) {
-		int esc = 0;
-		const char *ke = str_end(p, &esc);
-		int hit = key_is(p, (size_t)(ke - p), esc, k, kn);
-		p = ws(ws(ke) + 1);
-		const char *e = skip_value(p);
-		if (hit) {
-			vs = p;
-			ve = e;
+	struct span_ent *e = spans_of(c, o->p);
+	for (long i = (long)e->n - 1; i >= 0; i--) {
+		const struct span *m = &e->s[i];
+		if (key_is(m->k, m->klen, m->kesc, k, kn)) {
+			make_raw(out, m->v, m->ve);
+			return 1;
 		}
-		p = ws(e);
-		if (*p == '}')
-			break;
-		p = ws(p + 1);
 	}
-	if (!vs)
-		return 0;
-	make_raw(out, vs, ve);
-	return 1;
+	return 0;
 }
 
 /* iterate a raw array; f returns non-zero to stop (that status returned) */
@@ -1153,21 +1242,15 @@ raw_each(struct lq_jqn_ctx *c, const struct lq_nv *a, each_fn f, void *arg)
 		}
 		return 0;
 	}
-	const char *p = ws(a->p + 1);
-	if (*p == ']')
-		return 0;
-	for (;;) {
+	struct span_ent *e = spans_of(c, a->p);
+	for (size_t i = 0; i < e->n; i++) {
 		struct lq_nv v;
-		const char *e = skip_value(p);
-		make_raw(&v, p, e);
+		make_raw(&v, e->s[i].v, e->s[i].ve);
 		int r = f(c, arg, &v);
 		if (r)
 			return r;
-		p = ws(e);
-		if (*p == ']')
-			return 0;
-		p = ws(p + 1);
 	}
+	return 0;
 }
 
 static int
@@ -1184,8 +1267,8 @@ arr_len(struct lq_jqn_ctx *c, const struct lq_nv *a)
 
 	if (!a->raw)
 		return (long)a->n;
-	raw_each(c, a, count_cb, &n);
-	return n;
+	(void)n;
+	return (long)spans_of(c, a->p)->n;
 }
 
 struct nth { long i; struct lq_nv *out; int found; };
