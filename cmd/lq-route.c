@@ -12,6 +12,7 @@
 static const char usage[] =
     "[-q] -r RULES [-k KEY] [--state FILE [--dry-run] [--reassign]]\n"
     "       [--now TIME | --time-field NAME] [--id-field NAME] [--batch N]\n"
+    "       [--performance FILE]\n"
     "       [--rejects FILE] [--strict] [FILE ...]";
 
 static const char help[] =
@@ -30,6 +31,8 @@ static const char help[] =
 "      --time-field NAME  routing time from the lead's member NAME\n"
 "      --id-field NAME    member holding the lead id (default: id)\n"
 "      --batch N          leads per ledger transaction at most (default 256)\n"
+"      --performance FILE rep win rates from lq-train --reps (instead of\n"
+"                         the rule file's performance:)\n"
 "  -k, --key NAME         output member name (default: route)\n"
 "      --rejects FILE     append bad input lines to FILE\n"
 "      --strict           stop at the first bad record\n"
@@ -40,7 +43,8 @@ static const char help[] =
 "Exit status: 0 all records routed, 1 some records rejected or an I/O\n"
 "error, 2 usage, rule file or ledger error.  See lq-route(1).\n";
 
-enum { OPT_NOW = 0x2001, OPT_TFIELD, OPT_IDFIELD, OPT_BATCH, OPT_REASSIGN };
+enum { OPT_NOW = 0x2001, OPT_TFIELD, OPT_IDFIELD, OPT_BATCH, OPT_REASSIGN,
+	OPT_PERF };
 
 struct ctx {
 	struct lq_route *rt;
@@ -111,12 +115,14 @@ main(int argc, char **argv)
 		{ "time-field", required_argument, NULL, OPT_TFIELD },
 		{ "id-field", required_argument, NULL, OPT_IDFIELD },
 		{ "batch", required_argument, NULL, OPT_BATCH },
+		{ "performance", required_argument, NULL, OPT_PERF },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct lqcmd_filter f = { .key = "route" };
 	struct ctx c = { .batch = 256 };
 	struct lq_err err;
 	const char *rules = NULL, *now = NULL, *state = NULL, *idf = NULL;
+	const char *perf = NULL;
 	int ch, status, dry = 0, reassign = 0;
 	char *end;
 
@@ -146,6 +152,9 @@ main(int argc, char **argv)
 		case OPT_IDFIELD:
 			idf = optarg;
 			break;
+		case OPT_PERF:
+			perf = optarg;
+			break;
 		case OPT_BATCH:
 			c.batch = strtol(optarg, &end, 10);
 			if (*end || c.batch < 1)
@@ -163,7 +172,7 @@ main(int argc, char **argv)
 	c.fixed = now != NULL;
 
 	lq_err_clear(&err);
-	if (!(c.rt = lq_route_load(rules, &err)))
+	if (!(c.rt = lq_route_load(rules, perf, &err)))
 		lqcmd_die_err(&err);
 	if (idf)
 		lq_route_set_id_field(c.rt, idf);

@@ -25,11 +25,13 @@ struct lq_route;
 struct lq_ledger;
 
 /*
- * Load the route: section of the rule file path (and the performance
- * file it names, relative to the rule file).  Returns a new router, or
+ * Load the route: section of the rule file path and the performance file
+ * perf (written by lq-train --reps), or when perf is NULL the one the
+ * section names (relative to the rule file).  Returns a new router, or
  * NULL with err set ("path:line:col: message", code LQ_EXIT_USAGE).
  */
-struct lq_route *lq_route_load(const char *path, struct lq_err *err);
+struct lq_route *lq_route_load(const char *path, const char *perf,
+    struct lq_err *err);
 
 /* Free a router. */
 void lq_route_free(struct lq_route *rt);

@@ -505,6 +505,13 @@ seg_index(const struct lq_route *rt, const char *s, size_t n)
 	return -1;
 }
 
+/* (won + k * base) / (n + k): the rate shrunk towards base by k deals */
+static double
+shrink(long won, long n, double k, double base)
+{
+	return n + k > 0 ? (won + k * base) / (n + k) : base;
+}
+
 static int
 ycount(struct lq_ydoc *d, const struct lq_ynode *m, const char *key,
     long *out, struct lq_err *err)
@@ -606,18 +613,17 @@ load_perf(struct lq_route *rt, const char *path, struct lq_err *err)
 				sw += won[(size_t)tm->reps[k] *
 				    (rt->nsegs + 1) + si];
 			}
-			tm->rate_seg[si] = (sw + rt->prior * tm->rate_all) /
-			    (sn + rt->prior);
+			tm->rate_seg[si] = shrink(sw, sn, rt->prior,
+			    tm->rate_all);
 		}
 		for (int k = 0; k < tm->nreps; k++) {
 			struct rep *r = &rt->reps[tm->reps[k]];
-			r->perf_all = (r->won_all + rt->prior * tm->rate_all) /
-			    (r->n_all + rt->prior);
+			r->perf_all = shrink(r->won_all, r->n_all, rt->prior,
+			    tm->rate_all);
 			for (int si = 0; si < rt->nsegs; si++)
-				r->perf_seg[si] = (won[(size_t)tm->reps[k] *
-				    (rt->nsegs + 1) + si] + rt->prior *
-				    tm->rate_seg[si]) / (r->n_seg[si] +
-				    rt->prior);
+				r->perf_seg[si] = shrink(won[(size_t)tm->reps[k]
+				    * (rt->nsegs + 1) + si], r->n_seg[si],
+				    rt->prior, tm->rate_seg[si]);
 		}
 	}
 	rt->have_perf = 1;
@@ -653,7 +659,8 @@ load_sla(struct lq_route *rt, const struct lq_ynode *c, struct lq_err *err)
 }
 
 static int
-load(struct lq_route *rt, const char *path, struct lq_err *err)
+load(struct lq_route *rt, const char *path, const char *perf,
+    struct lq_err *err)
 {
 	struct lq_ydoc *d = &rt->doc;
 	struct lq_ynode *root, *c, *v;
@@ -739,7 +746,12 @@ load(struct lq_route *rt, const char *path, struct lq_err *err)
 		return -1;
 	if (lq_exprs_compile(rt->x, err))
 		return -1;
-	if ((v = lq_ymap_get(root, "performance")) && !lq_ynull(v)) {
+	if (perf) {
+		if (!(rt->perf_path = strdup(perf)))
+			abort();
+		if (load_perf(rt, rt->perf_path, err))
+			return -1;
+	} else if ((v = lq_ymap_get(root, "performance")) && !lq_ynull(v)) {
 		const char *slash = strrchr(path, '/');
 		if (lq_ystr(d, v, "performance", &s, err))
 			return -1;
@@ -762,13 +774,13 @@ load(struct lq_route *rt, const char *path, struct lq_err *err)
 }
 
 struct lq_route *
-lq_route_load(const char *path, struct lq_err *err)
+lq_route_load(const char *path, const char *perf, struct lq_err *err)
 {
 	struct lq_route *rt = calloc(1, sizeof(*rt));
 
 	if (!rt)
 		abort();
-	if (load(rt, path, err)) {
+	if (load(rt, path, perf, err)) {
 		if (!err->code)
 			err->code = LQ_EXIT_USAGE;
 		lq_route_free(rt);
