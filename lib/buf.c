@@ -120,6 +120,24 @@ lq_buf_json_strs(struct lq_buf *b, const char *s)
 	lq_buf_json_str(b, s, strlen(s));
 }
 
+/* integer part |v| < 2^63 as decimal digits */
+static void
+add_int(struct lq_buf *b, long long v)
+{
+	char tmp[24];
+	int i = sizeof(tmp);
+	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v :
+	    (unsigned long long)v;
+
+	do {
+		tmp[--i] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		tmp[--i] = '-';
+	lq_buf_add(b, tmp + i, sizeof(tmp) - (size_t)i);
+}
+
 void
 lq_buf_json_num(struct lq_buf *b, double d)
 {
@@ -131,7 +149,7 @@ lq_buf_json_num(struct lq_buf *b, double d)
 		return;
 	}
 	if (d == floor(d) && fabs(d) < 9007199254740992.0) {
-		lq_buf_addf(b, "%.0f", d == 0 ? 0.0 : d);
+		add_int(b, (long long)d);
 		return;
 	}
 	for (p = 15; p <= 17; p++) {
@@ -145,7 +163,35 @@ lq_buf_json_num(struct lq_buf *b, double d)
 void
 lq_buf_json_round(struct lq_buf *b, double d, int places)
 {
-	double m = pow(10, places);
+	static const double pow10[] = { 1, 10, 100, 1e3, 1e4, 1e5, 1e6 };
+	double m = places >= 0 && places <= 6 ? pow10[places] : pow(10, places);
+	double r = round(d * m);
 
-	lq_buf_json_num(b, round(d * m) / m);
+	if (places < 0 || places > 6 || !isfinite(r) || fabs(r) >= 1e15) {
+		lq_buf_json_num(b, r / m);
+		return;
+	}
+	/* exact decimal text of r / 10^places, trailing zeros trimmed:
+	 * the same digits as the shortest round trip of that double */
+	long long q = (long long)r, unit = (long long)m;
+	long long ip = q / unit, fp = q % unit;
+	if (fp < 0)
+		fp = -fp;
+	if (q < 0 && ip == 0)
+		lq_buf_addc(b, '-');
+	add_int(b, ip);
+	if (fp) {
+		char tmp[8];
+		int k = places;
+		while (fp % 10 == 0) {
+			fp /= 10;
+			k--;
+		}
+		for (int i = k - 1; i >= 0; i--) {
+			tmp[i] = (char)('0' + fp % 10);
+			fp /= 10;
+		}
+		lq_buf_addc(b, '.');
+		lq_buf_add(b, tmp, (size_t)k);
+	}
 }

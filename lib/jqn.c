@@ -56,6 +56,7 @@ struct node {
 	OnigRegex re;		/* test(): compiled once */
 	struct lq_nv *cur;	/* O_BIND: the bound value while its body runs */
 	long from, to;		/* O_SLICE bounds; LONG_MIN when omitted */
+	long keyid;		/* O_FIELD: interned key number */
 	struct node *next_alloc;
 };
 
@@ -63,6 +64,29 @@ struct lq_jqn {
 	struct node *root;
 	struct node *all;	/* every node, for free */
 };
+
+/* field names, interned process-wide so a record's member positions can
+ * be cached per name (single-threaded, like libjq itself) */
+static char **key_tab;
+static size_t key_n, key_cap;
+
+static long
+intern(const char *k, size_t n)
+{
+	for (size_t i = 0; i < key_n; i++)
+		if (strlen(key_tab[i]) == n && !memcmp(key_tab[i], k, n))
+			return (long)i;
+	if (memchr(k, 0, n))
+		return -1;
+	if (key_n == key_cap) {
+		key_cap = key_cap ? key_cap * 2 : 64;
+		key_tab = realloc(key_tab, key_cap * sizeof(*key_tab));
+		if (!key_tab)
+			abort();
+	}
+	key_tab[key_n] = strndup(k, n);
+	return (long)key_n++;
+}
 
 /* ---- lexer ------------------------------------------------------------- */
 
@@ -427,6 +451,7 @@ parse_term(struct lexer *L)
 			n = mk(L, O_FIELD);
 			n->key = L->str;
 			n->keylen = L->strn;
+			n->keyid = intern(n->key, n->keylen);
 			L->str = NULL;
 			next(L);
 			return n;
@@ -436,6 +461,7 @@ parse_term(struct lexer *L)
 		n = mk(L, O_FIELD);
 		n->key = strndup(L->tp, L->tn);
 		n->keylen = L->tn;
+		n->keyid = intern(n->key, n->keylen);
 		next(L);
 		return n;
 	case T_NUM:
@@ -603,6 +629,7 @@ parse_postfix(struct lexer *L)
 			n->a = t;
 			n->key = strndup(L->tp, L->tn);
 			n->keylen = L->tn;
+			n->keyid = intern(n->key, n->keylen);
 			next(L);
 		} else if (L->t == T_DOT) {
 			next(L);
@@ -612,6 +639,7 @@ parse_postfix(struct lexer *L)
 			n->a = t;
 			n->key = L->str;
 			n->keylen = L->strn;
+			n->keyid = intern(n->key, n->keylen);
 			L->str = NULL;
 			next(L);
 		} else if (L->t == T_LB) {
@@ -634,6 +662,7 @@ parse_postfix(struct lexer *L)
 					n = mk(L, O_FIELD);
 					n->key = strndup(ix->litstr, ix->lit.n);
 					n->keylen = ix->lit.n;
+					n->keyid = intern(n->key, n->keylen);
 				} else if (ix->lit.kind == NV_NUMBER &&
 				    ix->lit.num == floor(ix->lit.num) &&
 				    fabs(ix->lit.num) < 1e9) {
@@ -883,6 +912,7 @@ struct span_ent {
 	const char *p;		/* the container's first byte; NULL: empty */
 	struct span *s;
 	size_t n;
+	unsigned gen;		/* record generation the entry belongs to */
 };
 
 struct lq_jqn_ctx {
@@ -897,6 +927,11 @@ struct lq_jqn_ctx {
 	/* parsed members/elements of raw objects and arrays, by address */
 	struct span_ent *spans;
 	size_t spans_cap, spans_n;
+	unsigned gen;		/* record generation (never 0) */
+	/* member index of each interned key in the record, for this gen */
+	long *root_idx;
+	unsigned *root_gen;
+	size_t root_cap;
 	/* outputs of the current run */
 	struct lq_nv *outs;
 	size_t nouts, capouts;
@@ -961,6 +996,8 @@ lq_jqn_ctx_free(struct lq_jqn_ctx *c)
 	}
 	free(c->outs);
 	free(c->spans);
+	free(c->root_idx);
+	free(c->root_gen);
 	free(c);
 }
 
@@ -969,9 +1006,13 @@ lq_jqn_start(struct lq_jqn_ctx *c, const char *line, size_t len,
     const struct lq_scan *scan, const char *skipkey)
 {
 	arena_reset(c);
-	if (c->spans_n) {
+	c->spans_n = 0;
+	if (++c->gen == 0) {
+		/* wrapped: forget everything once */
 		memset(c->spans, 0, c->spans_cap * sizeof(*c->spans));
-		c->spans_n = 0;
+		if (c->root_gen)
+			memset(c->root_gen, 0, c->root_cap * sizeof(unsigned));
+		c->gen = 1;
 	}
 	c->line = line;
 	c->len = len;
@@ -1138,7 +1179,7 @@ spans_of(struct lq_jqn_ctx *c, const char *p)
 		if (!t)
 			abort();
 		for (i = 0; i < c->spans_cap; i++) {
-			if (!old[i].p)
+			if (!old[i].p || old[i].gen != c->gen)
 				continue;
 			h = ((uintptr_t)old[i].p * 0x9E3779B97F4A7C15ull) >> 20;
 			while (t[h & (cap - 1)].p)
@@ -1151,10 +1192,11 @@ spans_of(struct lq_jqn_ctx *c, const char *p)
 	}
 	mask = c->spans_cap - 1;
 	h = ((uintptr_t)p * 0x9E3779B97F4A7C15ull) >> 20;
-	while (c->spans[h & mask].p && c->spans[h & mask].p != p)
+	while (c->spans[h & mask].p && c->spans[h & mask].gen == c->gen &&
+	    c->spans[h & mask].p != p)
 		h++;
 	struct span_ent *e = &c->spans[h & mask];
-	if (e->p)
+	if (e->p && e->gen == c->gen)
 		return e;
 
 	/* parse it */
@@ -1189,6 +1231,7 @@ spans_of(struct lq_jqn_ctx *c, const char *p)
 	}
 	e->p = p;
 	e->n = n;
+	e->gen = c->gen;
 	if (sp == tmp) {
 		e->s = alloc(c, (n ? n : 1) * sizeof(*sp));
 		memcpy(e->s, tmp, n * sizeof(*sp));
@@ -1253,21 +1296,11 @@ raw_each(struct lq_jqn_ctx *c, const struct lq_nv *a, each_fn f, void *arg)
 	return 0;
 }
 
-static int
-count_cb(struct lq_jqn_ctx *c, void *arg, struct lq_nv *v)
-{
-	(*(long *)arg)++;
-	return 0;
-}
-
 static long
 arr_len(struct lq_jqn_ctx *c, const struct lq_nv *a)
 {
-	long n = 0;
-
 	if (!a->raw)
 		return (long)a->n;
-	(void)n;
 	return (long)spans_of(c, a->p)->n;
 }
 
@@ -1436,12 +1469,58 @@ struct k2 {		/* a continuation with a node and its own continuation */
 	int flag;
 };
 
+/* .key of the record itself, with the member position cached per name */
+static int
+root_get(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *out)
+{
+	size_t id = (size_t)n->keyid;
+	long idx;
+
+	if (id >= c->root_cap) {
+		size_t cap = key_cap > id ? key_cap : id + 1;
+		c->root_idx = realloc(c->root_idx, cap * sizeof(long));
+		c->root_gen = realloc(c->root_gen, cap * sizeof(unsigned));
+		if (!c->root_idx || !c->root_gen)
+			abort();
+		memset(c->root_gen + c->root_cap, 0,
+		    (cap - c->root_cap) * sizeof(unsigned));
+		c->root_cap = cap;
+	}
+	if (c->root_gen[id] == c->gen) {
+		idx = c->root_idx[id];
+	} else {
+		const struct lq_scan *s = c->scan;
+		idx = -1;
+		if (!(c->skip && n->keylen == c->skiplen &&
+		    !memcmp(n->key, c->skip, n->keylen)))
+			for (long i = (long)s->n - 1; i >= 0; i--) {
+				const struct lq_member *m = &s->m[i];
+				if (key_is(c->line + m->kstart, m->klen, m->kesc,
+				    n->key, n->keylen)) {
+					idx = i;
+					break;
+				}
+			}
+		c->root_idx[id] = idx;
+		c->root_gen[id] = c->gen;
+	}
+	if (idx < 0) {
+		memset(out, 0, sizeof(*out));
+		return ST_OK;
+	}
+	const struct lq_member *m = &c->scan->m[idx];
+	make_raw(out, c->line + m->vstart, c->line + m->vend);
+	return ST_OK;
+}
+
 static int
 index_value(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *v,
     struct lq_nv *out)
 {
 	if (n->op == O_FIELD) {
 		if (v->kind == NV_OBJECT) {
+			if (v->root && n->keyid >= 0)
+				return root_get(c, n, out);
 			if (!raw_get(c, v, n->key, n->keylen, out))
 				memset(out, 0, sizeof(*out));	/* null */
 			return v->raw ? ST_OK : ST_GIVEUP;
