@@ -14,9 +14,14 @@ M="$FIX/lq-report/model.yaml"
 rows() {
 	jq -c "select(.type == \"$1\")${2:+ | select($2)}" <<< "$output"
 }
-# field KEY of the single row selected by rows
+# top-level field KEY (a number, null or a plain string) of the compact row
+# in $row, without spawning jq for each
 val() {
-	jq -r ".$1" <<< "$row"
+	local re="\"$1\":(\"[^\"]*\"|[^,}]*)" v
+	[[ $row =~ $re ]] || { echo "no $1 in $row" >&2; return 1; }
+	v=${BASH_REMATCH[1]}
+	v=${v#\"}
+	echo "${v%\"}"
 }
 
 @test "--help, --version, usage errors" {
@@ -45,6 +50,11 @@ val() {
 	[ "$(val sal_rate)" = 0.75 ]
 	# acceptance times: leads 1 and 3, both one hour
 	[ "$(val accept_p50_s)" = 3600 ]
+	# several operands and - for standard input add up; CRLF is fine
+	run lq-report --json - "$L" < <(sed 's/$/\r/' "$L")
+	row=$(rows total)
+	[ "$(val leads)" = 20 ]
+	[ "$(val accepted)" = 12 ]
 }
 
 @test "speed to contact: median, p90, shares; time zones; missing timestamps" {
