@@ -54,11 +54,42 @@ struct node {
 	struct lq_nv lit;	/* literal */
 	char *litstr;		/* owned bytes of a string literal */
 	OnigRegex re;		/* test(): compiled once */
+	struct memo *memo;	/* test(): recent inputs and results */
 	struct lq_nv *cur;	/* O_BIND: the bound value while its body runs */
 	long from, to;		/* O_SLICE bounds; LONG_MIN when omitted */
 	long keyid;		/* O_FIELD: interned key number */
 	struct node *next_alloc;
 };
+
+/*
+ * test() results memoised by input string: lead fields such as titles,
+ * industries and form answers repeat, and a regex search costs far more
+ * than a hash.  Direct-mapped, bounded: MEMO_SLOTS strings of at most
+ * MEMO_MAXLEN bytes per regex.
+ */
+#define MEMO_SLOTS 1024
+#define MEMO_MAXLEN 200
+
+struct memo_ent {
+	uint64_t h;
+	unsigned len;		/* 0: empty slot (empty strings not cached) */
+	int result;
+	char s[MEMO_MAXLEN];
+};
+
+struct memo {
+	struct memo_ent e[MEMO_SLOTS];
+};
+
+static uint64_t
+hash_bytes(const char *p, size_t n)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	while (n--)
+		h = (h ^ (unsigned char)*p++) * 1099511628211ULL;
+	return h;
+}
 
 struct lq_jqn {
 	struct node *root;
@@ -866,6 +897,7 @@ lq_jqn_free(struct lq_jqn *q)
 		free(n->litstr);
 		if (n->re)
 			onig_free(n->re);
+		free(n->memo);
 		free(n);
 	}
 	free(q);
@@ -2205,11 +2237,30 @@ call(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in, kfn k, void *kc)
 			return type_error(c, in, "cannot be matched, as it is "
 			    "not a string");
 		s = lq_nv_str(c, in, &len);
+		struct memo_ent *me = NULL;
+		uint64_t h = 0;
+		if (len > 0 && len <= MEMO_MAXLEN) {
+			if (!n->memo && !(n->memo = calloc(1, sizeof(*n->memo))))
+				abort();
+			h = hash_bytes(s, len);
+			me = &n->memo->e[h & (MEMO_SLOTS - 1)];
+			if (me->len == len && me->h == h &&
+			    !memcmp(me->s, s, len)) {
+				mk_bool(&r, me->result);
+				return k(c, kc, &r);
+			}
+		}
 		int m = onig_search(n->re, (const UChar *)s,
 		    (const UChar *)s + len, (const UChar *)s,
 		    (const UChar *)s + len, NULL, ONIG_OPTION_NONE);
 		if (m < ONIG_MISMATCH)
 			return ST_GIVEUP;	/* regex engine error */
+		if (me) {
+			me->h = h;
+			me->len = (unsigned)len;
+			me->result = m >= 0;
+			memcpy(me->s, s, len);
+		}
 		mk_bool(&r, m >= 0);
 		return k(c, kc, &r);
 	}
