@@ -484,3 +484,21 @@ val() {
 	# Hayden Neloms wins 0.704 of closed deals (SOURCE.md)
 	[ "$(jq -r 'select(.by.owner == "Hayden Neloms") | .win_rate' "$BATS_TEST_TMPDIR/owner.json")" = 0.7039 ]
 }
+
+@test "a model written by lq-train: its own training rows show no feature drift" {
+	command -v lq-train > /dev/null || skip "no lq-train"
+	label='if .crm.stage == "won" then true elif .crm.stage == "lost" or .crm.status == "rejected" then false else null end'
+	lq-train -q -l "$label" --exclude 'crm*' --exclude 'score*' --exclude 'route*' \
+	    --exclude id -o "$BATS_TEST_TMPDIR/m.yaml" "$TOP/examples/outcomes.ndjson" ||
+	    skip "lq-train failed (status $?)"
+	grep -q '^profile:' "$BATS_TEST_TMPDIR/m.yaml" || skip "no profile in the model"
+	jq -c "select(($label) != null)" "$TOP/examples/outcomes.ndjson" > "$BATS_TEST_TMPDIR/train"
+	run lq-report --json -m "$BATS_TEST_TMPDIR/m.yaml" "$BATS_TEST_TMPDIR/train"
+	[ "$status" -eq 0 ]
+	# numeric (visits.length, employees, chat.messages) and categorical
+	# features read by the model's field paths, binned as lq-train did
+	[ "$(rows drift '.name != "score"' | wc -l)" -ge 5 ]
+	rows drift '.name != "score" and (.psi == null or .psi > 0.001)' > "$BATS_TEST_TMPDIR/bad"
+	[ ! -s "$BATS_TEST_TMPDIR/bad" ] || { cat "$BATS_TEST_TMPDIR/bad"; false; }
+	[ "$(rows drift '.kind == "numeric" and .name != "score"' | wc -l)" -ge 1 ]
+}
