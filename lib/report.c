@@ -18,7 +18,8 @@ const char *const lq_report_fields[F_NFIELDS + 1] = {
 
 /* where each field is found when the report: section does not say */
 static const char *const field_default[F_NFIELDS] = {
-	".score.tier", ".route.owner", ".source", ".segment", ".created_at",
+	".score.tier", ".route.owner", ".source", ".enrich.segment // .segment",
+	".created_at",
 	NULL, ".outcome.accepted", ".outcome.rejected",
 	".outcome.accepted_at", ".outcome.first_contact_at", NULL,
 	".outcome.won", ".outcome.lost", ".outcome.amount",

@@ -19,7 +19,7 @@ static const char *const fill_default[][2] = {
 	{ "company", ".enrich.company" },
 	{ "industry", ".enrich.company.industry" },
 	{ "employees", ".enrich.company.employees" },
-	{ "seniority", ".enrich.title.seniority" },
+	{ "seniority", ".enrich.title.seniority | select(. != \"unknown\")" },
 	{ "country", ".enrich.country.code" },
 };
 

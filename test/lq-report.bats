@@ -147,6 +147,19 @@ val() {
 	[ "$(val velocity_per_day)" = null ]
 }
 
+@test "fill rates of the default enrichment fields" {
+	run lq-report --json "$L"
+	# .enrich.company: leads 1, 2, 3 and 8 (null in 4 is not filled)
+	row=$(rows fill '.name == "company"')
+	[ "$(val filled)" = 4 ]
+	[ "$(val rate)" = 0.4 ]
+	# industry: "" in lead 8 is not filled
+	row=$(rows fill '.name == "industry"')
+	[ "$(val rate)" = 0.3 ]
+	[ "$(rows fill | wc -l)" -eq 5 ]
+	[ "$(rows alert | wc -l)" -eq 0 ]
+}
+
 @test "groups by owner, by two keys, and by a path; missing keys are null" {
 	run lq-report --json --by owner "$L"
 	row=$(rows group '.by.owner == "ana"')
