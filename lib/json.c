@@ -95,6 +95,21 @@ scan_string(const unsigned char *p, size_t n, size_t *ip, int *esc)
 	const char *e;
 
 	for (;;) {
+		/* eight plain ASCII bytes at a time: no quote, backslash,
+		 * control character or high bit */
+		while (i + 8 <= n) {
+			uint64_t x;
+			memcpy(&x, p + i, 8);
+			uint64_t hi = x & 0x8080808080808080ULL;
+			uint64_t q = x ^ 0x2222222222222222ULL;
+			uint64_t b = x ^ 0x5c5c5c5c5c5c5c5cULL;
+			uint64_t t = ((q - 0x0101010101010101ULL) & ~q) |
+			    ((b - 0x0101010101010101ULL) & ~b) |
+			    ((x - 0x2020202020202020ULL) & ~x);
+			if ((t & 0x8080808080808080ULL) | hi)
+				break;
+			i += 8;
+		}
 		while (i < n && sclass[p[i]] == C_PLAIN)
 			i++;
 		if (i >= n) {

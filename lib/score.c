@@ -29,11 +29,15 @@ struct signal {
 	struct path *req;
 	int nreq;
 	double weight;		/* |points| (|max| for decay with a cap) */
+	char *json;		/* {"signal":NAME,"group":GROUP */
+	size_t jsonlen;
 };
 
 struct group {
 	const char *name;
 	double cap, min;	/* NAN when absent */
+	char *json;		/* "NAME": */
+	size_t jsonlen;
 };
 
 struct disq {
@@ -42,6 +46,8 @@ struct disq {
 	int tier;		/* 0..3 for L1..L4 */
 	const char *action;
 	const char *reason;
+	char *json;		/* {"disqualifier":..,"tier":..,"reason":.. */
+	size_t jsonlen;
 };
 
 struct lq_score {
@@ -335,6 +341,8 @@ load_disq(struct lq_score *sc, struct lq_ynode *v, struct lq_err *err)
 	return 0;
 }
 
+static void precompute(struct lq_score *sc);
+
 static int
 load(struct lq_score *sc, const char *path, struct lq_err *err)
 {
@@ -412,11 +420,51 @@ load(struct lq_score *sc, const char *path, struct lq_err *err)
 	if (lq_exprs_compile(sc->x, err))
 		return -1;
 	sc->ev = lq_eval_new(sc->x);
+	precompute(sc);
 	sc->pts = calloc((size_t)sc->nsig + 1, sizeof(double));
 	sc->state = calloc((size_t)sc->nsig + 1, sizeof(int));
 	sc->why = calloc((size_t)sc->nsig + 1, sizeof(char *));
 	sc->nevents = calloc((size_t)sc->nsig + 1, sizeof(int));
 	return 0;
+}
+
+static char *
+take(struct lq_buf *b, size_t *len)
+{
+	*len = b->len;
+	return b->buf;
+}
+
+/* the constant JSON text of reasons and groups, built once */
+static void
+precompute(struct lq_score *sc)
+{
+	struct lq_buf b;
+
+	for (int i = 0; i < sc->ngrp; i++) {
+		lq_buf_init(&b);
+		lq_buf_json_strs(&b, sc->grp[i].name);
+		lq_buf_addc(&b, ':');
+		sc->grp[i].json = take(&b, &sc->grp[i].jsonlen);
+	}
+	for (int i = 0; i < sc->nsig; i++) {
+		lq_buf_init(&b);
+		lq_buf_adds(&b, "{\"signal\":");
+		lq_buf_json_strs(&b, sc->sig[i].name);
+		lq_buf_adds(&b, ",\"group\":");
+		lq_buf_json_strs(&b, sc->grp[sc->sig[i].group].name);
+		sc->sig[i].json = take(&b, &sc->sig[i].jsonlen);
+	}
+	for (int i = 0; i < sc->ndq; i++) {
+		lq_buf_init(&b);
+		lq_buf_adds(&b, "{\"disqualifier\":");
+		lq_buf_json_strs(&b, sc->dq[i].name);
+		lq_buf_adds(&b, ",\"tier\":\"");
+		lq_buf_adds(&b, tier_names[sc->dq[i].tier]);
+		lq_buf_adds(&b, "\",\"reason\":");
+		lq_buf_json_strs(&b, sc->dq[i].reason);
+		sc->dq[i].json = take(&b, &sc->dq[i].jsonlen);
+	}
 }
 
 struct lq_score *
@@ -450,7 +498,12 @@ lq_score_free(struct lq_score *sc)
 			free(p->text);
 		}
 		free(sc->sig[i].req);
+		free(sc->sig[i].json);
 	}
+	for (int i = 0; sc->grp && i < sc->ngrp; i++)
+		free(sc->grp[i].json);
+	for (int i = 0; sc->dq && i < sc->ndq; i++)
+		free(sc->dq[i].json);
 	free(sc->sig);
 	free(sc->grp);
 	free(sc->dq);
@@ -608,6 +661,7 @@ lq_score_eval(struct lq_score *sc, const char *line, size_t len,
 	if (lq_eval_record(sc->ev, line, len, scan, key, err) < 0)
 		return -1;
 	interpret(sc);
+	lq_buf_grow(out, 256 + (size_t)sc->nsig * 64);
 	if (sc->ngrp > 64)
 		g = calloc((size_t)sc->ngrp, sizeof(double));
 	for (int i = 0; i < sc->ngrp; i++)
@@ -673,8 +727,7 @@ lq_score_eval(struct lq_score *sc, const char *line, size_t len,
 	for (int i = 0; i < sc->ngrp; i++) {
 		if (i)
 			lq_buf_addc(out, ',');
-		lq_buf_json_strs(out, sc->grp[i].name);
-		lq_buf_addc(out, ':');
+		lq_buf_add(out, sc->grp[i].json, sc->grp[i].jsonlen);
 		double v = g[i];
 		if (!isnan(sc->grp[i].cap) && v > sc->grp[i].cap)
 			v = sc->grp[i].cap;
@@ -691,12 +744,7 @@ lq_score_eval(struct lq_score *sc, const char *line, size_t len,
 			continue;
 		lq_buf_adds(out, first ? "" : ",");
 		first = 0;
-		lq_buf_adds(out, "{\"disqualifier\":");
-		lq_buf_json_strs(out, sc->dq[i].name);
-		lq_buf_adds(out, ",\"tier\":\"");
-		lq_buf_adds(out, tier_names[sc->dq[i].tier]);
-		lq_buf_adds(out, "\",\"reason\":");
-		lq_buf_json_strs(out, sc->dq[i].reason);
+		lq_buf_add(out, sc->dq[i].json, sc->dq[i].jsonlen);
 		if (i != dq)
 			lq_buf_adds(out, ",\"overridden\":true");
 		lq_buf_addc(out, '}');
@@ -707,10 +755,7 @@ lq_score_eval(struct lq_score *sc, const char *line, size_t len,
 			continue;
 		lq_buf_adds(out, first ? "" : ",");
 		first = 0;
-		lq_buf_adds(out, "{\"signal\":");
-		lq_buf_json_strs(out, s->name);
-		lq_buf_adds(out, ",\"group\":");
-		lq_buf_json_strs(out, sc->grp[s->group].name);
+		lq_buf_add(out, s->json, s->jsonlen);
 		if (sc->state[i] == 2) {
 			lq_buf_adds(out, ",\"unknown\":");
 			if (is_missing_msg(s, sc->why[i])) {
