@@ -433,10 +433,10 @@ lq_model_write(const struct lq_model *m, struct lq_buf *b)
 	ynum(b, m->cal_a);
 	lq_buf_adds(b, "\n  b: ");
 	ynum(b, m->cal_b);
-	lq_buf_adds(b, "\n# L1: lowest cut-off whose band precision meets the "
-	    "target with enough rows;\n# L4: below the highest cut-off whose "
-	    "band converts at most half the base rate;\n# L2/L3 split at the "
-	    "base rate.  Values are minimum calibrated probabilities.\n"
+	lq_buf_adds(b, "\n# tiers: minimum calibrated probability.  L1: the largest "
+	    "top band (at least 2% of\n# rows, 5 or more) whose precision "
+	    "meets l1_precision; L4: below the low\n# conversion rate "
+	    "(default half the base rate); L2/L3 split at the base rate.\n"
 	    "tiers:\n");
 	for (int i = 0; i < 3; i++) {
 		lq_buf_addf(b, "  %s: ", tier_names[i]);

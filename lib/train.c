@@ -1709,8 +1709,7 @@ lq_train_fit(struct lq_train *t, struct lq_buf *human, struct lq_buf *json,
 	m->skipped = t->skipped;
 	m->folds = K;
 	m->l1_target = t->o.l1_precision;
-	m->eval = strdup(t->o.holdout ? "holdout" : t->time_key ? "time" :
-	    "cv");
+	m->eval = strdup(!nte ? "cv" : t->o.holdout ? "holdout" : "time");
 	if (t->time_key)
 		span(t, m);
 
@@ -1911,7 +1910,8 @@ lq_train_fit(struct lq_train *t, struct lq_buf *human, struct lq_buf *json,
 	report(t, m, &ev, cvloss, ngrid, human, json);
 	if (human && !l1_met)
 		lq_buf_addf(human, "note: no band reaches the L1 precision "
-		    "target %g; L1 is the top 2%% of rows\n",
+		    "target %g; L1 is the smallest band allowed (2%% of rows, "
+		    "at least 5)\n",
 		    t->o.l1_precision);
 	(void)iters;
 	free(se);

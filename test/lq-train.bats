@@ -1,0 +1,228 @@
+#!/usr/bin/env bats
+# lq-train: exact models on small fixtures, determinism, evaluation
+# options, model scoring with lq-score -m, and the reference comparison
+# with scikit-learn on ../shared data (skipped when absent).
+
+load helpers
+
+F="$FIX/lq-train"
+LABEL='.stage | if . == "open" then null else . == "won" end'
+
+# a python3 with scikit-learn, or nothing
+sk_python() {
+	for p in python3 /usr/bin/python3; do
+		if "$p" -c 'import sklearn' 2>/dev/null; then echo "$p"; return; fi
+	done
+}
+
+@test "the fixture gives exactly the expected model" {
+	run lq-train -q -l "$LABEL" --exclude id --min-count 5 "$F/leads.ndjson"
+	[ "$status" -eq 0 ]
+	diff -u "$F/model.yaml" <(printf '%s\n' "$output")
+}
+
+@test "same input and options give a byte-identical model; stdin too" {
+	lq-train -q -l "$LABEL" "$F/leads.ndjson" > "$BATS_TEST_TMPDIR/a"
+	lq-train -q -l "$LABEL" "$F/leads.ndjson" > "$BATS_TEST_TMPDIR/b"
+	lq-train -q -l "$LABEL" < "$F/leads.ndjson" > "$BATS_TEST_TMPDIR/c"
+	cmp "$BATS_TEST_TMPDIR/a" "$BATS_TEST_TMPDIR/b"
+	cmp "$BATS_TEST_TMPDIR/a" "$BATS_TEST_TMPDIR/c"
+}
+
+@test "rows whose label is null are skipped and counted" {
+	run lq-train -l "$LABEL" -o "$BATS_TEST_TMPDIR/m" "$F/leads.ndjson"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"rows 132 (positive 76, 57.6%), skipped 18 (label null)"* ]]
+	grep -q '^  skipped: 18$' "$BATS_TEST_TMPDIR/m"
+	grep -q '^  rows: 132$' "$BATS_TEST_TMPDIR/m"
+}
+
+@test "the label's own field, score and route are never features" {
+	jq -c '. + {score: {points: 1}, route: {owner: "x"}}' "$F/leads.ndjson" |
+	    lq-train -q -l '.stage == "won"' > "$BATS_TEST_TMPDIR/m"
+	! grep -E '^  - name: "(stage|score|route)' "$BATS_TEST_TMPDIR/m"
+	grep -q '^  - name: "source"' "$BATS_TEST_TMPDIR/m"
+}
+
+@test "a label that is not true, false or null is a bad record" {
+	{ head -20 "$F/leads.ndjson"; echo '{"stage":"won","x":1}'; echo '[1]';
+	  tail -n +21 "$F/leads.ndjson"; } > "$BATS_TEST_TMPDIR/in"
+	run -1 lq-train -q -l '.stage | if . == "won" then true elif . == "lost" then false elif . == "open" then null else . end' \
+	    --rejects "$BATS_TEST_TMPDIR/rej" -o "$BATS_TEST_TMPDIR/m" "$BATS_TEST_TMPDIR/in"
+	[[ "$output" == *"lq-train: $BATS_TEST_TMPDIR/in:22: not a JSON object"* ]]
+	[ "$(wc -l < "$BATS_TEST_TMPDIR/rej")" -eq 1 ]
+	grep -q '^  rows: 133$' "$BATS_TEST_TMPDIR/m"
+	echo '{"stage":"maybe"}' >> "$BATS_TEST_TMPDIR/in"
+	run -1 lq-train -q -l '.stage | if . == "won" then true elif . == "lost" then false elif . == "open" then null else . end' \
+	    --strict -o "$BATS_TEST_TMPDIR/m2" "$BATS_TEST_TMPDIR/in"
+	[[ "$output" == *":22: not a JSON object"* ]]
+	[ ! -e "$BATS_TEST_TMPDIR/m2" ]
+	run -1 lq-train -q -l '.stage' -o "$BATS_TEST_TMPDIR/m3" "$F/leads.ndjson"
+	[[ "$output" == *"leads.ndjson:1: label is string, not true, false or null"* ]]
+}
+
+@test "usage and expression errors exit 2 before reading input" {
+	run -2 lq-train "$F/leads.ndjson"
+	[[ "$output" == *"no label"* ]]
+	run -2 lq-train -l '.stage ==' /nonexistent
+	[[ "$output" == "lq-train: --label:"*"jq:"* ]]
+	run -2 lq-train -l '$ENV' /nonexistent
+	run -2 lq-train -l .x --cv 1 /nonexistent
+	run -2 lq-train -l .x --numeric odd /nonexistent
+	printf 'train:\n  labl: .x\n' > "$BATS_TEST_TMPDIR/r.yaml"
+	run -2 lq-train -r "$BATS_TEST_TMPDIR/r.yaml" /nonexistent
+	[[ "$output" == *"r.yaml:2:3: "*"labl"*"label"* ]]
+}
+
+@test "too few rows or a constant label: exit 1 with a reason, no model" {
+	run -1 lq-train -q -l '.stage == "won"' <(head -5 "$F/leads.ndjson")
+	[[ "$output" == *"too few training rows"* ]]
+	run -1 lq-train -q -l 'true' "$F/leads.ndjson"
+	[[ "$output" == *"always true"* ]]
+}
+
+@test "rule signals and train: features become features (exact model)" {
+	cd "$F"
+	run lq-train -q -r lq.yaml leads.ndjson
+	[ "$status" -eq 0 ]
+	diff -u "$F/model-rules.yaml" <(printf '%s\n' "$output")
+}
+
+@test "--exclude and --include take globs" {
+	lq-train -q -l "$LABEL" --exclude 'form.*' --exclude id "$F/leads.ndjson" > "$BATS_TEST_TMPDIR/m"
+	! grep -q '"form.timeline"' "$BATS_TEST_TMPDIR/m"
+	grep -q '^  - name: "source"' "$BATS_TEST_TMPDIR/m"
+	lq-train -q -l "$LABEL" --include 'so*' --include employees "$F/leads.ndjson" > "$BATS_TEST_TMPDIR/m"
+	[ "$(grep -c '^  - name:' "$BATS_TEST_TMPDIR/m")" -eq 2 ]
+}
+
+@test "--report writes the evaluation as NDJSON; the table goes to stderr" {
+	run lq-train -l "$LABEL" --report "$BATS_TEST_TMPDIR/r" -o /dev/null "$F/leads.ndjson"
+	[[ "$output" == *"AUC 0.8"* ]]
+	[[ "$output" == *"calibration   predicted  observed"* ]]
+	r="$BATS_TEST_TMPDIR/r"
+	[ "$(jq -s 'map(select(.type == "calibration")) | length' "$r")" -eq 10 ]
+	[ "$(jq -s 'map(select(.type == "tier")) | map(.rows) | add' "$r")" -eq 132 ]
+	jq -se '.[] | select(.type == "summary") | .auc > 0.75 and .ece < 0.1 and .eval_rows == 132' "$r"
+	# the calibration bins add up to the rows; ECE agrees with the bins
+	jq -se '((map(select(.type == "calibration") | select(.rows > 0) |
+	    .rows * ((.predicted - .observed) | fabs)) | add) / 132) as $e |
+	    (map(select(.type == "summary"))[0].ece - $e | fabs) < 1e-4' "$r"
+}
+
+@test "--holdout evaluates on the marked rows only" {
+	run lq-train -q -l "$LABEL" --holdout '.created_at[5:7] == "03"' --report "$BATS_TEST_TMPDIR/r" -o "$BATS_TEST_TMPDIR/m" "$F/leads.ndjson"
+	[ "$status" -eq 0 ]
+	n=$(jq -c 'select(.stage != "open" and .created_at[5:7] == "03")' "$F/leads.ndjson" | wc -l)
+	jq -se --argjson n "$n" '.[] | select(.type == "summary") | .evaluation == "holdout" and .eval_rows == $n' "$BATS_TEST_TMPDIR/r"
+	grep -q "^  rows: $((132 - n))$" "$BATS_TEST_TMPDIR/m"
+}
+
+@test "--time-field gives the date span and a time-ordered split" {
+	run lq-train -q -l "$LABEL" --time-field created_at --report "$BATS_TEST_TMPDIR/r" -o "$BATS_TEST_TMPDIR/m" "$F/leads.ndjson"
+	[ "$status" -eq 0 ]
+	grep -q '^  first: "2026-01-01T10:00:00Z"$' "$BATS_TEST_TMPDIR/m"
+	grep -q '^  last: "2026-11-10T10:00:00Z"$' "$BATS_TEST_TMPDIR/m"
+	jq -se '.[] | select(.type == "summary") | .evaluation == "time" and .eval_rows == 26' "$BATS_TEST_TMPDIR/r"
+	! grep -q '^  - name: "created_at"' "$BATS_TEST_TMPDIR/m"
+	grep -q '^  time_field: "created_at"$' "$BATS_TEST_TMPDIR/m"
+}
+
+@test "lq-score -m: exactly the expected scores" {
+	run lq-score -m "$F/model.yaml" "$F/leads.ndjson"
+	[ "$status" -eq 0 ]
+	diff -u "$F/scored.ndjson" <(printf '%s\n' "$output")
+}
+
+@test "lq-score -m: reasons sum to the log-odds, sorted, one per feature" {
+	lq-score -m "$F/model.yaml" "$F/leads.ndjson" > "$BATS_TEST_TMPDIR/s"
+	nf=$(grep -c '^  - name:' "$F/model.yaml")
+	jq -e --argjson nf "$nf" '.score | (.reasons | length) == $nf and
+	    ((.baseline + (.reasons | map(.log_odds) | add)) - .log_odds | fabs) < 0.001 and
+	    (.reasons | map(.log_odds | fabs)) == (.reasons | map(.log_odds | fabs) | sort | reverse) and
+	    .probability > 0 and .probability < 1 and .confidence >= 0 and .confidence <= 1 and
+	    (.tier | IN("L1","L2","L3","L4"))' "$BATS_TEST_TMPDIR/s" > /dev/null
+	# the tier follows the model's cut-offs
+	l1=$(sed -n 's/^  L1: //p' "$F/model.yaml")
+	jq -se --argjson c "$l1" 'map(select(.score.probability >= $c + 0.0001)) |
+	    length > 0 and all(.score.tier == "L1")' "$BATS_TEST_TMPDIR/s"
+}
+
+@test "lq-score -m: unseen values and out-of-range numbers are flagged" {
+	run lq-score -m "$F/model.yaml" <<< '{"source":"carrier pigeon","employees":1e9,"form":{"timeline":"this quarter"},"visits":[]}'
+	[ "$status" -eq 0 ]
+	jq -e '.score.unseen == 2 and
+	    (.score.reasons[] | select(.feature == "source") | .unseen) and
+	    (.score.reasons[] | select(.feature == "employees") | .outside_training_range)' <<< "$output"
+	run lq-score -m "$F/model.yaml" <<< '{"source":"referral","employees":100,"form":{"timeline":"this quarter"},"visits":[1,2]}'
+	jq -e '.score.unseen == 0' <<< "$output"
+}
+
+@test "lq-score -m: model file errors exit 2 with file:line:col" {
+	sed 's/^  L2:/  L2x:/' "$F/model.yaml" > "$BATS_TEST_TMPDIR/bad.yaml"
+	run -2 lq-score -m "$BATS_TEST_TMPDIR/bad.yaml" < /dev/null
+	[[ "$output" == "lq-score: $BATS_TEST_TMPDIR/bad.yaml:"*"L2"* ]]
+	sed 's/    type: numeric/    type: numbers/' "$F/model.yaml" > "$BATS_TEST_TMPDIR/bad.yaml"
+	run -2 lq-score -m "$BATS_TEST_TMPDIR/bad.yaml" < /dev/null
+	[[ "$output" == *"bad.yaml:"*":"*": type must be category or numeric"* ]]
+	# a model with signals needs the rule file
+	run -2 lq-score -m "$F/model-rules.yaml" < /dev/null
+	[[ "$output" == *"give the rule file with -r"* ]]
+	run lq-score -r "$F/lq.yaml" -m "$F/model-rules.yaml" "$F/leads.ndjson"
+	[ "$status" -eq 0 ]
+}
+
+@test "lq-score without -m is unchanged: no probability" {
+	run lq-score -r "$F/lq.yaml" <<< '{"source":"referral"}'
+	[ "$status" -eq 0 ]
+	jq -e '.score | has("probability") | not' <<< "$output"
+	jq -e '.score.points == 20' <<< "$output"
+}
+
+@test "x-education-leads: AUC matches scikit-learn within 0.005, ECE < 0.03" {
+	need_shared x-education-leads
+	sanitized && skip "slow under the sanitizers"
+	py=$(sk_python)
+	[ -n "$py" ] || skip "no scikit-learn"
+	d="$BATS_TEST_TMPDIR"
+	"$py" "$TOP/tools/sklearn-ref.py" csv "$SHARED/data/x-education-leads/Leads.csv" |
+	    jq -c 'select(.["Lead Number"] % 5 != 0)' > "$d/train.ndjson"
+	ex=(--exclude Tags --exclude 'Lead Quality' --exclude 'Lead Profile'
+	    --exclude 'Asymmetrique*' --exclude 'Last Notable Activity'
+	    --exclude 'Prospect ID' --exclude 'Lead Number')
+	sk=$("$py" "$TOP/tools/sklearn-ref.py" cv --label 'Converted=1' "${ex[@]}" "$d/train.ndjson" | jq .auc)
+	lq-train -q -l '.Converted == 1' --C 1 --numeric standard --min-count 1 --max-levels 0 \
+	    "${ex[@]}" --report "$d/r1" "$d/train.ndjson" > /dev/null
+	lq-train -q -l '.Converted == 1' "${ex[@]}" --report "$d/r2" "$d/train.ndjson" > /dev/null
+	a1=$(jq 'select(.type == "summary") | .auc' "$d/r1")
+	a2=$(jq 'select(.type == "summary") | .auc' "$d/r2")
+	echo "sklearn $sk, lq-train (same encoding) $a1, lq-train defaults $a2"
+	jq -en "($sk - $a1 | fabs) < 0.005 and $a2 >= $sk - 0.005"
+	jq -se 'map(select(.type == "summary") | .ece < 0.03) | all' "$d/r1" "$d/r2"
+}
+
+@test "uci-bank-marketing: AUC matches scikit-learn within 0.005, ECE < 0.03" {
+	need_shared uci-bank-marketing
+	sanitized && skip "slow under the sanitizers"
+	py=$(sk_python)
+	[ -n "$py" ] || skip "no scikit-learn"
+	d="$BATS_TEST_TMPDIR"
+	"$py" "$TOP/tools/sklearn-ref.py" csv "$SHARED/data/uci-bank-marketing/bank-full.csv" ';' > "$d/bank.ndjson"
+	sk=$("$py" "$TOP/tools/sklearn-ref.py" cv --label 'y="yes"' --exclude duration "$d/bank.ndjson" | jq .auc)
+	lq-train -q -l '.y == "yes"' --C 1 --numeric standard --min-count 1 --max-levels 0 \
+	    --exclude duration --report "$d/r1" "$d/bank.ndjson" > /dev/null
+	lq-train -q -l '.y == "yes"' --exclude duration --report "$d/r2" "$d/bank.ndjson" > /dev/null
+	a1=$(jq 'select(.type == "summary") | .auc' "$d/r1")
+	a2=$(jq 'select(.type == "summary") | .auc' "$d/r2")
+	echo "sklearn $sk, lq-train (same encoding) $a1, lq-train defaults $a2"
+	jq -en "($sk - $a1 | fabs) < 0.005 and $a2 >= $sk - 0.005"
+	jq -se 'map(select(.type == "summary") | .ece < 0.03) | all' "$d/r1" "$d/r2"
+}
+
+@test "lq-train.1: mandoc -Tlint clean and EXAMPLES run as printed" {
+	run mandoc -Tlint -Wwarning "$TOP/man/lq-train.1"
+	[ -z "$(grep -v 'referenced manual not found' <<< "$output")" ]
+	run python3 "$F/run-examples.py" "$TOP/man/lq-train.1" "$TOP" "$BATS_TEST_TMPDIR/ex"
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
