@@ -246,7 +246,56 @@ struct tocsv {
 	struct held *held;	/* records read before the columns are known */
 	size_t nheld;
 	int ready;
+	struct lq_buf unseen;	/* top-level keys that are no column, warned */
+	size_t hint;
 };
+
+/* is the raw key of member m the first key of a column */
+static int
+is_column(struct tocsv *t, const char *line, const struct lq_member *m)
+{
+	struct lq_csv_cols *cols = &t->o->cols;
+	size_t i, j;
+
+	for (i = 0; i < cols->n; i++) {
+		j = (t->hint + i) % cols->n;
+		if (lq_json_key_eq(line + m->kstart, m->klen, cols->v[j].seg[0],
+		    cols->v[j].seglen[0])) {
+			t->hint = j;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* warn once about each top-level key that came after the sample */
+static void
+check_keys(struct tocsv *t, const char *file, long lineno, const char *line)
+{
+	struct lq_buf k = LQ_BUF_INIT;
+	size_t i, off;
+
+	for (i = 0; i < t->scan.n; i++) {
+		const struct lq_member *m = &t->scan.m[i];
+		if (is_column(t, line, m))
+			continue;
+		lq_buf_reset(&k);
+		lq_json_unescape(&k, line + m->kstart, m->klen);
+		lq_buf_addc(&k, '\0');
+		for (off = 0; off < t->unseen.len; off += strlen(t->unseen.buf +
+		    off) + 1)
+			if (!strcmp(t->unseen.buf + off, k.buf))
+				break;
+		if (off < t->unseen.len)
+			continue;
+		lq_buf_add(&t->unseen, k.buf, k.len);
+		if (!t->o->quiet)
+			lqcmd_warn("%s:%ld: key '%s' is not a column (columns "
+			    "come from the first %ld records; name them with -f)",
+			    file, lineno, k.buf, t->o->sample);
+	}
+	lq_buf_release(&k);
+}
 
 static void
 write_row(struct tocsv *t, const char *line)
@@ -352,6 +401,8 @@ to_csv_file(struct tocsv *t, const char *file)
 			continue;
 		}
 		if (t->ready) {
+			if (!o->fixed)
+				check_keys(t, rd.name, rd.lineno, line);
 			write_row(t, line);
 			continue;
 		}
@@ -384,6 +435,7 @@ run(struct opts *o, char **files, int nfiles)
 		ready(&t);
 	lq_scan_release(&t.scan);
 	lq_buf_release(&t.tmp);
+	lq_buf_release(&t.unseen);
 	if (o->rf && fclose(o->rf) == EOF)
 		lqcmd_die(LQ_EXIT_RECORDS, "%s: write error", o->rejects);
 	if (o->rejected) {

@@ -170,8 +170,12 @@ with open(sys.argv[1], newline="", encoding="utf-8-sig") as f:
 
 @test "--to-csv: columns come from the first --sample records" {
 	printf '{"a":1}\n{"a":2,"b":3}\n' > "$BATS_TEST_TMPDIR/s.ndjson"
-	run lq-csv -t --sample 1 "$BATS_TEST_TMPDIR/s.ndjson"
+	run --separate-stderr lq-csv -t --sample 1 "$BATS_TEST_TMPDIR/s.ndjson"
+	[ "$status" -eq 0 ]
 	[ "$output" = $'a\n1\n2' ]
+	[[ "$stderr" == *"s.ndjson:2: key 'b' is not a column (columns come from the first 1 records; name them with -f)"* ]]
+	run --separate-stderr lq-csv -t -f a "$BATS_TEST_TMPDIR/s.ndjson"
+	[ -z "$stderr" ]
 	run lq-csv -t "$BATS_TEST_TMPDIR/s.ndjson"
 	[ "$output" = $'a,b\n1,\n2,3' ]
 }
