@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -79,6 +80,31 @@ idle_flush(void *arg)
 	return 0;
 }
 
+/* append bytes to the --rejects file, opening it on first use */
+static void
+keep(struct opts *o, const char *raw, size_t n)
+{
+	if (!o->rf && !(o->rf = fopen(o->rejects, "a")))
+		lqcmd_die(LQ_EXIT_RECORDS, "%s: %s", o->rejects,
+		    strerror(errno));
+	fwrite(raw, 1, n, o->rf);
+	if (n && raw[n - 1] != '\n')
+		fputc('\n', o->rf);
+}
+
+/* is the --rejects file still empty */
+static int
+rejects_empty(struct opts *o)
+{
+	struct stat st;
+
+	if (!o->rf && !(o->rf = fopen(o->rejects, "a")))
+		lqcmd_die(LQ_EXIT_RECORDS, "%s: %s", o->rejects,
+		    strerror(errno));
+	fflush(o->rf);
+	return fstat(fileno(o->rf), &st) == 0 && st.st_size == 0;
+}
+
 /* a bad record: report, keep its bytes with --rejects */
 static void
 reject(struct opts *o, const char *file, long line, const char *raw,
@@ -86,14 +112,8 @@ reject(struct opts *o, const char *file, long line, const char *raw,
 {
 	lqcmd_warn("%s:%ld: %s", file, line, msg);
 	o->rejected++;
-	if (!o->rejects)
-		return;
-	if (!o->rf && !(o->rf = fopen(o->rejects, "a")))
-		lqcmd_die(LQ_EXIT_RECORDS, "%s: %s", o->rejects,
-		    strerror(errno));
-	fwrite(raw, 1, n, o->rf);
-	if (n && raw[n - 1] != '\n')
-		fputc('\n', o->rf);
+	if (o->rejects)
+		keep(o, raw, n);
 }
 
 /* the reason a CSV row is bad, or NULL */
@@ -184,6 +204,7 @@ from_csv(struct opts *o, const char *file)
 	struct lq_csv c;
 	struct lq_csv_shape sh = { 0 };
 	struct lq_err err;
+	struct lq_buf hdr = LQ_BUF_INIT;	/* the header row, for --rejects */
 	char msg[256], **names = NULL;
 	const char *why;
 	size_t ncol = 0;
@@ -205,12 +226,18 @@ from_csv(struct opts *o, const char *file)
 				status = 1;
 				break;
 			}
-			if (!o->noheader)
+			if (!o->noheader) {
+				lq_buf_add(&hdr, c.raw.buf, c.raw.len);
 				continue;
+			}
 		}
 		o->records++;
 		if ((why = bad_row(&c, ncol, (const char **)names, msg,
 		    sizeof(msg)))) {
+			/* an empty rejects file gets the header: it is a CSV file */
+			if (o->rejects && hdr.len && rejects_empty(o))
+				keep(o, hdr.buf, hdr.len);
+			lq_buf_release(&hdr);
 			reject(o, c.name, c.line, c.raw.buf, c.raw.len, why);
 			if (o->strict)
 				break;
@@ -226,6 +253,7 @@ from_csv(struct opts *o, const char *file)
 		lqcmd_warn("%s", err.msg);
 		status = 1;
 	}
+	lq_buf_release(&hdr);
 	lq_csv_shape_release(&sh);
 	lq_csv_names_free(names, ncol);
 	lq_csv_close(&c);

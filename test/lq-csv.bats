@@ -101,7 +101,11 @@ with open(sys.argv[1], newline="", encoding="utf-8-sig") as f:
 	[[ "$stderr" == *"lq-csv: bad.csv:6: invalid UTF-8 in field 2 (b)"* ]]
 	[[ "$stderr" == *"lq-csv: bad.csv:9: unterminated quoted field"* ]]
 	[[ "$stderr" == *"3 of 6 records rejected (kept in rej.csv)"* ]]
-	printf '4,5\n9,"x\377",10\n14,"open,15\n16,17,18\n' | cmp - rej.csv
+	# an empty rejects file gets the header row first: it is CSV again
+	printf 'a,b,c\n4,5\n9,"x\377",10\n14,"open,15\n16,17,18\n' | cmp - rej.csv
+	run -1 lq-csv --rejects rej.csv bad.csv
+	[ "$(grep -c '^a,b,c$' rej.csv)" -eq 1 ]
+	[ "$(grep -c '^4,5$' rej.csv)" -eq 2 ]
 }
 
 @test "--strict stops at the first bad row" {
