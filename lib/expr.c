@@ -46,6 +46,7 @@ struct slot {
 	char *text;
 	struct lq_expr_src src;
 	struct lq_jqn *native;	/* NULL: libjq only */
+	int lazy;		/* evaluate on first use in a record */
 };
 
 struct lq_exprs {
@@ -190,6 +191,7 @@ lq_exprs_add(struct lq_exprs *x, const char *text,
 	x->s[x->n].text = strdup(text);
 	x->s[x->n].src = *src;
 	x->s[x->n].native = NULL;
+	x->s[x->n].lazy = 0;
 	return x->n++;
 }
 
@@ -385,6 +387,12 @@ lq_expr_parse_record(const char *line, size_t len)
 	return jv_parse_sized(line, (int)len);
 }
 
+void
+lq_exprs_set_lazy(struct lq_exprs *x, int i)
+{
+	x->s[i].lazy = 1;
+}
+
 int
 lq_exprs_is_native(const struct lq_exprs *x, int i)
 {
@@ -394,6 +402,7 @@ lq_exprs_is_native(const struct lq_exprs *x, int i)
 /* ---- per-record results ------------------------------------------------ */
 
 struct res {
+	int pending;		/* lazy slot not evaluated yet */
 	int st;			/* LQ_JQN_OK or LQ_JQN_ERROR */
 	int fromjq;		/* answer is in ev->jqres */
 	struct lq_nv *outs;
@@ -403,6 +412,9 @@ struct res {
 
 struct lq_eval {
 	struct lq_exprs *x;
+	const char *line;	/* the current record (for lazy slots) */
+	size_t len;
+	const char *skipkey;
 	struct lq_jqn_ctx *ctx;
 	struct res *r;
 	jv jqres;		/* libjq results of this record, or invalid */
@@ -466,6 +478,21 @@ lq_eval_jv(struct lq_eval *ev, jv rec, struct lq_err *err)
 	return run_jq(ev, jv_copy(rec), err);
 }
 
+static int run_native(struct lq_eval *ev, int i);
+static int jq_record(struct lq_eval *ev, struct lq_err *err);
+
+/* make sure a lazy slot has its value */
+static struct res *
+get(struct lq_eval *ev, int i)
+{
+	struct res *r = &ev->r[i];
+	struct lq_err err;
+
+	if (r->pending && run_native(ev, i) < 0 && !jv_is_valid(ev->jqres))
+		jq_record(ev, &err);	/* on failure the slot reads as error */
+	return r;
+}
+
 int
 lq_eval_record(struct lq_eval *ev, const char *line, size_t len,
     const struct lq_scan *scan, const char *skipkey, struct lq_err *err)
@@ -475,27 +502,54 @@ lq_eval_record(struct lq_eval *ev, const char *line, size_t len,
 	jv_free(ev->jqres);
 	ev->jqres = jv_invalid();
 	lq_jqn_start(ev->ctx, line, len, scan, skipkey);
+	ev->line = line;
+	ev->len = len;
+	ev->skipkey = skipkey;
 	for (int i = 0; i < ev->x->n; i++) {
 		struct res *r = &ev->r[i];
 		r->fromjq = 0;
+		r->pending = 0;
 		if (!ev->x->s[i].native) {
 			r->fromjq = need_jq = 1;
 			continue;
 		}
-		struct lq_nv *outs;
-		size_t n;
-		r->st = lq_jqn_run(ev->ctx, ev->x->s[i].native, &outs, &n,
-		    &r->msg);
-		if (r->st == LQ_JQN_GIVEUP) {
-			r->fromjq = need_jq = 1;
+		if (ev->x->s[i].lazy) {
+			r->pending = 1;
 			continue;
 		}
-		r->outs = r->st == LQ_JQN_OK ? lq_jqn_keep(ev->ctx, outs, n) :
-		    NULL;
-		r->n = n;
+		if (run_native(ev, i) < 0)
+			need_jq = 1;
 	}
 	if (!need_jq)
 		return 0;
+	return jq_record(ev, err);
+}
+
+/* Evaluate slot i natively; -1 when it needs libjq. */
+static int
+run_native(struct lq_eval *ev, int i)
+{
+	struct res *r = &ev->r[i];
+	struct lq_nv *outs;
+	size_t n;
+
+	r->pending = 0;
+	r->st = lq_jqn_run(ev->ctx, ev->x->s[i].native, &outs, &n, &r->msg);
+	if (r->st == LQ_JQN_GIVEUP) {
+		r->fromjq = 1;
+		return -1;
+	}
+	r->outs = r->st == LQ_JQN_OK ? lq_jqn_keep(ev->ctx, outs, n) : NULL;
+	r->n = n;
+	return 0;
+}
+
+/* Run the whole libjq program on the current record. */
+static int
+jq_record(struct lq_eval *ev, struct lq_err *err)
+{
+	const char *line = ev->line, *skipkey = ev->skipkey;
+	size_t len = ev->len;
 	jv rec = jv_parse_sized(line, (int)len);
 	if (!jv_is_valid(rec)) {
 		jv m = jv_invalid_get_msg(rec);
@@ -513,7 +567,7 @@ lq_eval_record(struct lq_eval *ev, const char *line, size_t len,
 enum lq_truth
 lq_eval_truth(struct lq_eval *ev, int i, const char **why)
 {
-	struct res *r = &ev->r[i];
+	struct res *r = get(ev, i);
 
 	if (r->fromjq)
 		return lq_exprs_truth(ev->jqres, i, why);
@@ -531,7 +585,7 @@ lq_eval_truth(struct lq_eval *ev, int i, const char **why)
 long
 lq_eval_count(struct lq_eval *ev, int i)
 {
-	struct res *r = &ev->r[i];
+	struct res *r = get(ev, i);
 
 	if (r->fromjq) {
 		jv o = lq_exprs_outputs(ev->jqres, i);
@@ -545,7 +599,7 @@ lq_eval_count(struct lq_eval *ev, int i)
 int
 lq_eval_time(struct lq_eval *ev, int i, long k, double *t)
 {
-	struct res *r = &ev->r[i];
+	struct res *r = get(ev, i);
 
 	if (r->fromjq) {
 		jv v = lq_eval_output(ev, i, k);
@@ -576,7 +630,7 @@ lq_eval_time(struct lq_eval *ev, int i, long k, double *t)
 jv
 lq_eval_output(struct lq_eval *ev, int i, long k)
 {
-	struct res *r = &ev->r[i];
+	struct res *r = get(ev, i);
 
 	if (r->fromjq) {
 		jv o = lq_exprs_outputs(ev->jqres, i);
@@ -593,7 +647,7 @@ lq_eval_output(struct lq_eval *ev, int i, long k)
 int
 lq_eval_missing(struct lq_eval *ev, int i)
 {
-	struct res *r = &ev->r[i];
+	struct res *r = get(ev, i);
 
 	if (r->fromjq) {
 		jv o = lq_exprs_outputs(ev->jqres, i);

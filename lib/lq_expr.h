@@ -128,6 +128,12 @@ int lq_eval_time(struct lq_eval *ev, int i, long k, double *t);
 jv lq_eval_output(struct lq_eval *ev, int i, long k);
 
 /*
+ * Evaluate slot i only when a record's result for it is asked for (for
+ * expressions most records never need, such as presence checks).
+ */
+void lq_exprs_set_lazy(struct lq_exprs *x, int i);
+
+/*
  * How slot i is evaluated: 1 native, 0 libjq.  Setting the environment
  * variable LQ_EVAL=jq before lq_exprs_compile makes every slot use libjq
  * (the reference, for differential tests).

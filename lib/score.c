@@ -152,11 +152,20 @@ add_path(struct lq_score *sc, const struct path *p, const struct lq_ynode *at,
 		lq_buf_addc(&e, '.');
 		lq_buf_json_strs(&e, p->part[i]);
 	}
+	/* the same path in several signals is read once */
+	for (int i = 0; i < sc->nsig; i++)
+		for (int k = 0; k < sc->sig[i].nreq; k++)
+			if (!strcmp(sc->sig[i].req[k].text, p->text)) {
+				lq_buf_release(&e);
+				return sc->sig[i].req[k].slot;
+			}
 	src.file = sc->doc.file;
 	src.line = at->line;
 	src.col = at->col;
 	src.block = 0;
 	slot = lq_exprs_add(sc->x, e.buf, &src, err);
+	if (slot >= 0)
+		lq_exprs_set_lazy(sc->x, slot);
 	lq_buf_release(&e);
 	return slot;
 }
