@@ -17,6 +17,8 @@ struct lq_csv_node {
 	size_t nkids, cap;
 };
 
+static size_t row_bound(const struct lq_csv_node *);
+
 static struct lq_csv_node *
 node_add(struct lq_csv_node *parent, const char *name, size_t n, long col)
 {
@@ -116,6 +118,7 @@ lq_csv_shape_init(struct lq_csv_shape *s, char **names, size_t ncol,
 		}
 		node_add(at, p, strlen(p), (long)i);
 	}
+	s->bound = row_bound(s->root);
 	*clashp = clash;
 	return 0;
 }
@@ -138,21 +141,61 @@ empty_mode(int strings, enum lq_csv_empty empty)
 	return strings ? LQ_CSV_E_STRING : LQ_CSV_E_NULL;
 }
 
-/* the JSON value of a cell; returns 0 when the member is to be omitted */
-static int
-cell_json(struct lq_buf *out, const char *p, size_t n, int strings,
+/*
+ * Rows are written straight into out's bytes: the caller reserves the
+ * worst case first (row_bound), so no write checks for room.
+ */
+static char *
+put_str(char *w, const char *p, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i, run = 0;
+
+	*w++ = '"';
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)p[i];
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		memcpy(w, p + run, i - run);
+		w += i - run;
+		run = i + 1;
+		*w++ = '\\';
+		switch (c) {
+		case '"': *w++ = '"'; break;
+		case '\\': *w++ = '\\'; break;
+		case '\n': *w++ = 'n'; break;
+		case '\r': *w++ = 'r'; break;
+		case '\t': *w++ = 't'; break;
+		case '\b': *w++ = 'b'; break;
+		case '\f': *w++ = 'f'; break;
+		default:
+			memcpy(w, "u00", 3);
+			w[3] = hex[c >> 4];
+			w[4] = hex[c & 15];
+			w += 5;
+		}
+	}
+	memcpy(w, p + run, n - run);
+	w += n - run;
+	*w++ = '"';
+	return w;
+}
+
+/* the JSON value of a cell; NULL when the member is to be omitted */
+static char *
+put_cell(char *w, const char *p, size_t n, int strings,
     enum lq_csv_empty empty)
 {
 	if (n == 0) {
 		switch (empty) {
 		case LQ_CSV_E_OMIT:
-			return 0;
+			return NULL;
 		case LQ_CSV_E_STRING:
-			lq_buf_add(out, "\"\"", 2);
-			return 1;
+			memcpy(w, "\"\"", 2);
+			return w + 2;
 		default:
-			lq_buf_add(out, "null", 4);
-			return 1;
+			memcpy(w, "null", 4);
+			return w + 4;
 		}
 	}
 	if (!strings)
@@ -160,71 +203,95 @@ cell_json(struct lq_buf *out, const char *p, size_t n, int strings,
 		case LQ_CSV_NUMBER:
 		case LQ_CSV_TRUE:
 		case LQ_CSV_FALSE:
-			lq_buf_add(out, p, n);
-			return 1;
+			memcpy(w, p, n);
+			return w + n;
 		default:
 			break;
 		}
-	lq_buf_json_str(out, p, n);
-	return 1;
+	return put_str(w, p, n);
 }
 
-static void
-emit(struct lq_buf *out, const struct lq_csv_node *obj,
-    const struct lq_csv *c, int strings, enum lq_csv_empty empty)
+static char *
+emit(char *w, const struct lq_csv_node *obj, const struct lq_csv *c,
+    int strings, enum lq_csv_empty empty)
 {
+	char *open = w;
 	size_t i;
 
-	lq_buf_addc(out, '{');
+	*w++ = '{';
 	for (i = 0; i < obj->nkids; i++) {
 		const struct lq_csv_node *k = &obj->kids[i];
-		size_t back = out->len;
+		char *back = w, *v;
 
-		if (out->buf[out->len - 1] != '{')
-			lq_buf_addc(out, ',');
-		lq_buf_add(out, k->key.buf, k->key.len);
+		if (w != open + 1)
+			*w++ = ',';
+		memcpy(w, k->key.buf, k->key.len);
+		w += k->key.len;
 		if (k->col >= 0) {
 			size_t n;
 			const char *p = lq_csv_field(c, (size_t)k->col, &n);
-			if (!cell_json(out, p, n, strings, empty))
-				out->len = back;
+			v = put_cell(w, p, n, strings, empty);
 		} else {
-			size_t at = out->len;
-			emit(out, k, c, strings, empty);
+			v = emit(w, k, c, strings, empty);
 			/* every member omitted: omit the object too */
-			if (empty == LQ_CSV_E_OMIT && out->len == at + 2)
-				out->len = back;
+			if (empty == LQ_CSV_E_OMIT && v == w + 2)
+				v = NULL;
 		}
+		w = v ? v : back;
 	}
-	lq_buf_addc(out, '}');
+	*w++ = '}';
+	return w;
+}
+
+/* the most bytes a row can take as JSON */
+static size_t
+row_bound(const struct lq_csv_node *obj)
+{
+	size_t i, n = 2;
+
+	for (i = 0; i < obj->nkids; i++)
+		n += 1 + obj->kids[i].key.len + (obj->kids[i].col < 0 ?
+		    row_bound(&obj->kids[i]) : 6);
+	return n;
 }
 
 void
 lq_csv_row_json(struct lq_buf *out, const struct lq_csv_shape *s,
     const struct lq_csv *c)
 {
-	lq_buf_grow(out, c->data.len + c->nf * 16 + 2);
-	emit(out, s->root, c, s->strings, empty_mode(s->strings, s->empty));
+	enum lq_csv_empty empty = empty_mode(s->strings, s->empty);
+	char *w;
+
+	/* cells: 6 bytes per byte at worst (\u00XX), quotes in the bound */
+	lq_buf_grow(out, s->bound + 6 * c->data.len);
+	w = emit(out->buf + out->len, s->root, c, s->strings, empty);
+	out->len = (size_t)(w - out->buf);
+	out->buf[out->len] = '\0';
 }
 
 void
 lq_csv_row_array(struct lq_buf *out, const struct lq_csv *c, int strings,
     enum lq_csv_empty empty)
 {
+	char *w;
 	size_t i;
 
 	empty = empty_mode(strings, empty);
 	if (empty == LQ_CSV_E_OMIT)
 		empty = LQ_CSV_E_NULL;	/* an array keeps its positions */
-	lq_buf_addc(out, '[');
+	lq_buf_grow(out, 2 + 7 * c->nf + 6 * c->data.len);
+	w = out->buf + out->len;
+	*w++ = '[';
 	for (i = 0; i < c->nf; i++) {
 		size_t n;
 		const char *p = lq_csv_field(c, i, &n);
 		if (i)
-			lq_buf_addc(out, ',');
-		cell_json(out, p, n, strings, empty);
+			*w++ = ',';
+		w = put_cell(w, p, n, strings, empty);
 	}
-	lq_buf_addc(out, ']');
+	*w++ = ']';
+	out->len = (size_t)(w - out->buf);
+	out->buf[out->len] = '\0';
 }
 
 /* ---- NDJSON to CSV ---- */

@@ -143,6 +143,7 @@ struct lq_csv_shape {
 	struct lq_csv_node *root;	/* top-level members, in order */
 	int strings;		/* every cell a string */
 	enum lq_csv_empty empty;
+	size_t bound;		/* bytes of a row's JSON besides its cells */
 };
 
 /*
