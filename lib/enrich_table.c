@@ -23,7 +23,7 @@
 
 #include "lq_enrich.h"
 
-#define INDEX_FORMAT "lq-enrich-index 1"
+#define INDEX_FORMAT "lq-enrich-index 2"
 #define AUTO_SQLITE_BYTES (4L << 20)
 #define MAX_DUP_WARN 5
 
@@ -44,7 +44,8 @@ struct lq_etable {
 	struct lq_smap keys, names;
 	/* sqlite */
 	sqlite3 *db;
-	sqlite3_stmt *ins_row, *ins_name, *line_of, *upd_row, *q_key, *q_name;
+	sqlite3_stmt *ins_key, *ins_row, *ins_name, *line_of, *upd_key;
+	sqlite3_stmt *q_key, *q_name;
 	/* loading */
 	struct lq_buf *warn, warnlog;
 	struct lq_buf key, name, json;
@@ -306,22 +307,27 @@ sql_fail(struct lq_etable *t, struct lq_err *err, const char *what)
 }
 
 static int
+step(struct lq_etable *t, sqlite3_stmt *s, struct lq_err *err)
+{
+	int rc = sqlite3_step(s);
+
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : sql_fail(t, err, "insert");
+}
+
+static int
 sql_add(struct lq_etable *t, long line, struct lq_err *err)
 {
+	sqlite3_int64 id = (sqlite3_int64)t->nr++;
 	sqlite3_stmt *s;
-	int rc;
 
 	if (t->key.len) {
-		s = t->ins_row;
+		s = t->ins_key;
 		sqlite3_bind_text(s, 1, t->key.buf, (int)t->key.len,
 		    SQLITE_STATIC);
-		sqlite3_bind_int64(s, 2, line);
-		sqlite3_bind_text(s, 3, t->json.buf, (int)t->json.len,
-		    SQLITE_STATIC);
-		rc = sqlite3_step(s);
-		sqlite3_reset(s);
-		if (rc != SQLITE_DONE)
-			return sql_fail(t, err, "insert");
+		sqlite3_bind_int64(s, 2, id);
+		if (step(t, s, err))
+			return -1;
 		if (!sqlite3_changes(t->db)) {
 			long first = 0;
 			s = t->line_of;
@@ -337,31 +343,30 @@ sql_add(struct lq_etable *t, long line, struct lq_err *err)
 			dup_warn(t, line, first);
 			if (t->o.dups != LQ_DUPS_LAST)
 				return 0;
-			s = t->upd_row;
+			s = t->upd_key;
 			sqlite3_bind_text(s, 1, t->key.buf, (int)t->key.len,
 			    SQLITE_STATIC);
-			sqlite3_bind_int64(s, 2, line);
-			sqlite3_bind_text(s, 3, t->json.buf, (int)t->json.len,
-			    SQLITE_STATIC);
-			rc = sqlite3_step(s);
-			sqlite3_reset(s);
-			if (rc != SQLITE_DONE)
-				return sql_fail(t, err, "update");
+			sqlite3_bind_int64(s, 2, id);
+			if (step(t, s, err))
+				return -1;
 		}
 	}
+	s = t->ins_row;
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, line);
+	sqlite3_bind_text(s, 3, t->json.buf, (int)t->json.len, SQLITE_STATIC);
+	if (step(t, s, err))
+		return -1;
 	if (t->name.len) {
 		s = t->ins_name;
 		sqlite3_bind_text(s, 1, t->name.buf, (int)t->name.len,
 		    SQLITE_STATIC);
 		sqlite3_bind_text(s, 2, t->key.buf, (int)t->key.len,
 		    SQLITE_STATIC);
-		sqlite3_bind_text(s, 3, t->json.buf, (int)t->json.len,
-		    SQLITE_STATIC);
+		sqlite3_bind_int64(s, 3, id);
 		sqlite3_bind_int(s, 4, t->o.dups == LQ_DUPS_LAST);
-		rc = sqlite3_step(s);
-		sqlite3_reset(s);
-		if (rc != SQLITE_DONE)
-			return sql_fail(t, err, "insert");
+		if (step(t, s, err))
+			return -1;
 	}
 	t->rows++;
 	return 0;
@@ -649,6 +654,8 @@ try_reuse(struct lq_etable *t, const char *sig)
 	if (sqlite3_open_v2(t->cache, &t->db, SQLITE_OPEN_READONLY, NULL) !=
 	    SQLITE_OK)
 		goto out;
+	/* lookups read pages through a mapping: no read(2) per page */
+	sqlite3_exec(t->db, "PRAGMA mmap_size=4294967296", NULL, NULL, NULL);
 	if (sqlite3_prepare_v2(t->db, "SELECT v FROM meta WHERE k = ?", -1, &s,
 	    NULL) != SQLITE_OK)
 		goto out;
@@ -711,11 +718,13 @@ load_source(struct lq_etable *t, FILE *fp, struct lq_err *err)
 static void
 finalize_build(struct lq_etable *t)
 {
+	sqlite3_finalize(t->ins_key);
 	sqlite3_finalize(t->ins_row);
 	sqlite3_finalize(t->line_of);
-	sqlite3_finalize(t->upd_row);
+	sqlite3_finalize(t->upd_key);
 	sqlite3_finalize(t->ins_name);
-	t->ins_row = t->line_of = t->upd_row = t->ins_name = NULL;
+	t->ins_key = t->ins_row = t->line_of = t->upd_key = NULL;
+	t->ins_name = NULL;
 }
 
 static int
@@ -733,9 +742,10 @@ build_index(struct lq_etable *t, FILE *fp, const char *sig,
 	    sqlite3_exec(t->db, "PRAGMA journal_mode=OFF;"
 	    "PRAGMA synchronous=OFF;"
 	    "CREATE TABLE meta(k TEXT PRIMARY KEY, v TEXT);"
-	    "CREATE TABLE rows(k TEXT PRIMARY KEY, line INTEGER, j TEXT) "
-	    "WITHOUT ROWID;"
-	    "CREATE TABLE names(n TEXT PRIMARY KEY, k TEXT, j TEXT) "
+	    "PRAGMA cache_size=-65536;"
+	    "CREATE TABLE rows(id INTEGER PRIMARY KEY, line INTEGER, j TEXT);"
+	    "CREATE TABLE keys(k TEXT PRIMARY KEY, id INTEGER) WITHOUT ROWID;"
+	    "CREATE TABLE names(n TEXT PRIMARY KEY, k TEXT, id INTEGER) "
 	    "WITHOUT ROWID;"
 	    "BEGIN;", NULL, NULL, NULL) != SQLITE_OK) {
 		lq_err_set(err, LQ_EXIT_USAGE, "%s: cannot create index %s "
@@ -743,17 +753,18 @@ build_index(struct lq_etable *t, FILE *fp, const char *sig,
 		    t->db ? sqlite3_errmsg(t->db) : "out of memory");
 		goto out;
 	}
-	if (prepare(t, &t->ins_row, "INSERT INTO rows VALUES(?1,?2,?3) "
+	/* a name shared by two rows with different keys is ambiguous */
+	if (prepare(t, &t->ins_key, "INSERT INTO keys VALUES(?1,?2) "
 	    "ON CONFLICT(k) DO NOTHING", err) ||
-	    prepare(t, &t->line_of, "SELECT line FROM rows WHERE k = ?1",
+	    prepare(t, &t->ins_row, "INSERT INTO rows VALUES(?1,?2,?3)", err) ||
+	    prepare(t, &t->line_of, "SELECT rows.line FROM keys JOIN rows ON "
+	    "rows.id = keys.id WHERE keys.k = ?1", err) ||
+	    prepare(t, &t->upd_key, "UPDATE keys SET id = ?2 WHERE k = ?1",
 	    err) ||
-	    prepare(t, &t->upd_row, "UPDATE rows SET line = ?2, j = ?3 "
-	    "WHERE k = ?1", err) ||
 	    prepare(t, &t->ins_name, "INSERT INTO names VALUES(?1,?2,?3) "
-	    "ON CONFLICT(n) DO UPDATE SET j = CASE WHEN names.k = excluded.k "
-	    "AND excluded.k <> '' "
-	    "THEN CASE WHEN ?4 THEN excluded.j ELSE names.j END ELSE NULL END",
-	    err))
+	    "ON CONFLICT(n) DO UPDATE SET id = CASE WHEN names.k = excluded.k "
+	    "AND excluded.k <> '' THEN CASE WHEN ?4 THEN excluded.id "
+	    "ELSE names.id END ELSE NULL END", err))
 		goto out;
 	if (load_source(t, fp, err))
 		goto out;
@@ -783,6 +794,7 @@ build_index(struct lq_etable *t, FILE *fp, const char *sig,
 		sql_fail(t, err, "open");
 		goto out;
 	}
+	sqlite3_exec(t->db, "PRAGMA mmap_size=4294967296", NULL, NULL, NULL);
 	rc = 0;
 out:
 	if (rc) {
@@ -833,9 +845,10 @@ lq_etable_open(const struct lq_etable_opts *o, struct lq_buf *warn,
 			t->reused = 1;
 		else if (build_index(t, fp, sig.buf, err))
 			goto fail;
-		if (prepare(t, &t->q_key, "SELECT j FROM rows WHERE k = ?1",
-		    err) || prepare(t, &t->q_name, "SELECT j FROM names "
-		    "WHERE n = ?1 AND j IS NOT NULL", err))
+		if (prepare(t, &t->q_key, "SELECT j FROM keys JOIN rows ON "
+		    "rows.id = keys.id WHERE keys.k = ?1", err) ||
+		    prepare(t, &t->q_name, "SELECT j FROM names JOIN rows ON "
+		    "rows.id = names.id WHERE names.n = ?1", err))
 			goto fail;
 	} else if (load_source(t, fp, err)) {
 		goto fail;
