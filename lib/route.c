@@ -67,6 +67,7 @@ struct terr {
 struct lq_route {
 	struct lq_ydoc doc;
 	struct lq_exprs *x;
+	struct lq_eval *ev;
 	const char *id_field, *score_key;
 	const char *q_nurture, *q_review, *q_fallback;
 	int fallback_owner;
@@ -746,6 +747,7 @@ load(struct lq_route *rt, const char *path, const char *perf,
 		return -1;
 	if (lq_exprs_compile(rt->x, err))
 		return -1;
+	rt->ev = lq_eval_new(rt->x);
 	if (perf) {
 		if (!(rt->perf_path = strdup(perf)))
 			abort();
@@ -815,6 +817,8 @@ lq_route_free(struct lq_route *rt)
 	free(rt->terr);
 	free(rt->zones);
 	free(rt->perf_path);
+	if (rt->ev)
+		lq_eval_free(rt->ev);
 	if (rt->x)
 		lq_exprs_free(rt->x);
 	lq_buf_release(&rt->tmp);
@@ -1239,22 +1243,13 @@ tier_index(jv score)
 }
 
 static jv
-first_string(jv res, int slot)
+first_string(struct lq_eval *ev, int slot)
 {
-	jv outs, v;
+	jv v;
 
-	if (slot < 0)
+	if (slot < 0 || lq_eval_count(ev, slot) < 1)
 		return jv_null();
-	outs = lq_exprs_outputs(res, slot);
-	if (!jv_is_valid(outs)) {
-		jv_free(jv_invalid_get_msg(outs));
-		return jv_null();
-	}
-	if (jv_array_length(jv_copy(outs)) < 1) {
-		jv_free(outs);
-		return jv_null();
-	}
-	v = jv_array_get(outs, 0);
+	v = lq_eval_output(ev, slot, 0);
 	if (jv_get_kind(v) != JV_KIND_STRING) {
 		jv_free(v);
 		return jv_null();
@@ -1342,12 +1337,36 @@ write_route(struct lq_route *rt, struct lq_buf *out, const struct decision *d,
 	lq_buf_addc(out, '}');
 }
 
+/* the value of top-level member name, parsed alone (jv_null if absent) */
+static jv
+member_jv(const char *line, const struct lq_scan *s, const char *name)
+{
+	long i = lq_scan_find(s, line, name, strlen(name));
+	jv v;
+
+	if (i < 0)
+		return jv_null();
+	v = jv_parse_sized(line + s->m[i].vstart,
+	    (int)(s->m[i].vend - s->m[i].vstart));
+	if (!jv_is_valid(v)) {
+		jv_free(v);
+		return jv_null();
+	}
+	return v;
+}
+
+/*
+ * Decide; the record is parsed only past step 1 (nurture and review
+ * leads need nothing but their score).
+ */
 static int
-decide(struct lq_route *rt, jv rec, const char *id, size_t idn, double now,
-    struct decision *dc, const char **tier_name, struct lq_err *err)
+decide(struct lq_route *rt, const char *line, size_t len,
+    const struct lq_scan *s, const char *key, const char *id, size_t idn,
+    double now, struct decision *dc, const char **tier_name,
+    struct lq_err *err)
 {
 	struct lq_buf *b = dc->why;
-	jv score = jv_object_get(jv_copy(rec), jv_string(rt->score_key));
+	jv score = member_jv(line, s, rt->score_key);
 	jv action = jv_get_kind(score) == JV_KIND_OBJECT ?
 	    jv_object_get(jv_copy(score), jv_string("action")) : jv_null();
 	int tier = tier_index(score), seg = -1, rc = 0;
@@ -1368,21 +1387,13 @@ decide(struct lq_route *rt, jv rec, const char *id, size_t idn, double now,
 			lq_buf_adds(b, ",\"action\":");
 			lq_buf_json_strs(b, a);
 			jv_free(action);
-			jv_free(rec);
 			return 0;
 		}
 	}
 	jv_free(action);
-
-	jv res = lq_exprs_run(rt->x, rec);
-	if (!jv_is_valid(res)) {
-		jv m = jv_invalid_get_msg(res);
-		lq_err_set(err, LQ_EXIT_RECORDS, "route rules failed: %s",
-		    jv_get_kind(m) == JV_KIND_STRING ? jv_string_value(m) :
-		    "unknown error");
-		jv_free(m);
+	if (lq_eval_record(rt->ev, line, len, s, key, err) < 0)
 		return -1;
-	}
+	struct lq_eval *res = rt->ev;
 	if (rt->have_perf) {
 		jv s = first_string(res, rt->segment_slot);
 		if (jv_get_kind(s) == JV_KIND_STRING)
@@ -1430,7 +1441,7 @@ decide(struct lq_route *rt, jv rec, const char *id, size_t idn, double now,
 	for (int i = 0; i < rt->nterr; i++) {
 		struct terr *t = &rt->terr[i];
 		enum lq_truth tr = t->slot < 0 ? LQ_TRUE :
-		    lq_exprs_truth(res, t->slot, NULL);
+		    lq_eval_truth(res, t->slot, NULL);
 		if (tr == LQ_UNKNOWN) {
 			lq_buf_adds(b, nunk++ ? "," : ",\"unknown\":[");
 			lq_buf_json_strs(b, t->name);
@@ -1467,7 +1478,6 @@ decide(struct lq_route *rt, jv rec, const char *id, size_t idn, double now,
 done:
 	rc = 0;
 out:
-	jv_free(res);
 	return rc < 0 ? -1 : 0;
 }
 
@@ -1481,7 +1491,6 @@ lq_route_eval(struct lq_route *rt, const char *line, size_t len,
 	    .contact_by = -1, .why = &why };
 	const char *tier = NULL;
 	int found = 0, rc = -1;
-	jv rec;
 
 	if (lead_id(rt, line, s, &id) < 0) {
 		if (rt->lg) {
@@ -1509,18 +1518,8 @@ lq_route_eval(struct lq_route *rt, const char *line, size_t len,
 		if (found && lq_ledger_forget(rt->lg, id.buf, id.len, err))
 			goto out;
 	}
-	rec = lq_expr_parse_record(line, len);
-	if (!jv_is_valid(rec)) {
-		jv m = jv_invalid_get_msg(rec);
-		lq_err_set(err, LQ_EXIT_RECORDS, "cannot evaluate: %s",
-		    jv_get_kind(m) == JV_KIND_STRING ? jv_string_value(m) :
-		    "parse error");
-		jv_free(m);
-		goto out;
-	}
-	if (jv_object_has(jv_copy(rec), jv_string(key)))
-		rec = jv_object_delete(rec, jv_string(key));
-	if (decide(rt, rec, id.buf, id.len, now, &dc, &tier, err))
+	if (decide(rt, line, len, s, key, id.buf, id.len, now, &dc, &tier,
+	    err))
 		goto out;
 	write_route(rt, &route, &dc, why.buf ? why.buf : "");
 	if (rt->lg && !rt->ro) {
