@@ -80,16 +80,25 @@ idle_flush(void *arg)
 	return 0;
 }
 
-/* append bytes to the --rejects file, opening it on first use */
-static void
-keep(struct opts *o, const char *raw, size_t n)
+/* the --rejects file, opened on first use */
+static FILE *
+rejects(struct opts *o)
 {
 	if (!o->rf && !(o->rf = fopen(o->rejects, "a")))
 		lqcmd_die(LQ_EXIT_RECORDS, "%s: %s", o->rejects,
 		    strerror(errno));
-	fwrite(raw, 1, n, o->rf);
+	return o->rf;
+}
+
+/* append a row or line to the --rejects file, ending it with a newline */
+static void
+keep(struct opts *o, const char *raw, size_t n)
+{
+	FILE *f = rejects(o);
+
+	fwrite(raw, 1, n, f);
 	if (n && raw[n - 1] != '\n')
-		fputc('\n', o->rf);
+		fputc('\n', f);
 }
 
 /* is the --rejects file still empty */
@@ -97,12 +106,10 @@ static int
 rejects_empty(struct opts *o)
 {
 	struct stat st;
+	FILE *f = rejects(o);
 
-	if (!o->rf && !(o->rf = fopen(o->rejects, "a")))
-		lqcmd_die(LQ_EXIT_RECORDS, "%s: %s", o->rejects,
-		    strerror(errno));
-	fflush(o->rf);
-	return fstat(fileno(o->rf), &st) == 0 && st.st_size == 0;
+	fflush(f);
+	return fstat(fileno(f), &st) == 0 && st.st_size == 0;
 }
 
 /* a bad record: report, keep its bytes with --rejects */
@@ -523,11 +530,21 @@ options(struct opts *o, int argc, char **argv)
 			exit(lqcmd_finish(0));
 		case 'V':
 			lqcmd_version();
-		case 'q': o->quiet = 1; break;
-		case LQCMD_OPT_REJECTS: o->rejects = optarg; break;
-		case LQCMD_OPT_STRICT: o->strict = 1; break;
-		case 'd': o->delim = char_arg("-d", optarg); break;
-		case 's': o->strings = 1; break;
+		case 'q':
+			o->quiet = 1;
+			break;
+		case LQCMD_OPT_REJECTS:
+			o->rejects = optarg;
+			break;
+		case LQCMD_OPT_STRICT:
+			o->strict = 1;
+			break;
+		case 'd':
+			o->delim = char_arg("-d", optarg);
+			break;
+		case 's':
+			o->strings = 1;
+			break;
 		case 'e':
 			if (!strcmp(optarg, "null"))
 				o->empty = LQ_CSV_E_NULL;
@@ -539,12 +556,24 @@ options(struct opts *o, int argc, char **argv)
 				lqcmd_die(LQ_EXIT_USAGE, "-e: expected null, "
 				    "omit or string, not '%s'", optarg);
 			break;
-		case 'n': o->nest = 1; break;
-		case 'a': o->arrays = 1; break;
-		case O_NOHEADER: o->noheader = 1; break;
-		case O_COMMENT: o->comment = char_arg("--comment", optarg); break;
-		case O_TRIM: o->trim = 1; break;
-		case 't': o->to_csv = 1; break;
+		case 'n':
+			o->nest = 1;
+			break;
+		case 'a':
+			o->arrays = 1;
+			break;
+		case O_NOHEADER:
+			o->noheader = 1;
+			break;
+		case O_COMMENT:
+			o->comment = char_arg("--comment", optarg);
+			break;
+		case O_TRIM:
+			o->trim = 1;
+			break;
+		case 't':
+			o->to_csv = 1;
+			break;
 		case 'f':
 			lq_err_clear(&err);
 			if (lq_csv_cols_parse(&o->cols, optarg, &err) < 0)
@@ -557,9 +586,15 @@ options(struct opts *o, int argc, char **argv)
 				lqcmd_die(LQ_EXIT_USAGE, "--sample: not a "
 				    "positive number: '%s'", optarg);
 			break;
-		case O_CRLF: o->crlf = 1; break;
-		case O_SAFE: o->safe = 1; break;
-		case O_NOSAFE: o->safe = 0; break;
+		case O_CRLF:
+			o->crlf = 1;
+			break;
+		case O_SAFE:
+			o->safe = 1;
+			break;
+		case O_NOSAFE:
+			o->safe = 0;
+			break;
 		default:
 			lqcmd_usage(usage);
 		}
