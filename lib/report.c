@@ -673,9 +673,12 @@ lq_report_add(struct lq_report *r, const char *line, size_t len,
 	rec = lq_expr_parse_record(line, len);
 	if (!jv_is_valid(rec)) {
 		jv m = jv_invalid_get_msg(rec);
-		lq_err_set(err, LQ_EXIT_RECORDS, "%s",
-		    jv_get_kind(m) == JV_KIND_STRING ? jv_string_value(m) :
-		    "cannot read record");
+		const char *s = jv_get_kind(m) == JV_KIND_STRING ?
+		    jv_string_value(m) : "cannot read record";
+		const char *cut = strstr(s, " (while parsing");
+		/* jq quotes the record after the message: keep it out */
+		lq_err_set(err, LQ_EXIT_RECORDS, "%.*s",
+		    (int)(cut ? (size_t)(cut - s) : strlen(s)), s);
 		jv_free(m);
 		return -1;
 	}

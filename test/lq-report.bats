@@ -291,6 +291,11 @@ val() {
 	[ "$(val leads)" = 3 ]
 	run -1 lq-report --strict -q --json "$BATS_TEST_TMPDIR/in"
 	[ "$(grep -c 'lq-report:' <<< "$output")" -eq 1 ]
+	# valid JSON too deep for jq: rejected without echoing the record
+	python3 -c 'print("{\"a\":" * 3000 + "1" + "}" * 3000)' > "$BATS_TEST_TMPDIR/deep"
+	run -1 lq-report -q --json "$BATS_TEST_TMPDIR/deep"
+	[[ "${lines[0]}" == "lq-report: $BATS_TEST_TMPDIR/deep:1: "*depth* ]]
+	[ "${#lines[0]}" -lt 200 ]
 }
 
 @test "rule and model file errors exit 2 with file:line:col" {
