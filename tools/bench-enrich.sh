@@ -1,0 +1,74 @@
+#!/bin/sh
+# lq-enrich throughput with a 1,000,000-row company table, and the table's
+# load time on a first run (SQLite index built) and a second run (reused).
+# usage: bench-enrich.sh BINDIR WORKDIR   (N=100000 leads, M=1000000 rows,
+# RUNS=3; the generated files are kept in WORKDIR for the next run)
+set -eu
+BIN=$(cd "$1" && pwd)
+mkdir -p "$2"
+W=$(cd "$2" && pwd)
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+N=${N:-100000}
+M=${M:-1000000}
+RUNS=${RUNS:-3}
+PATH="$BIN:$PATH"
+
+now() { date +%s.%N; }
+secs() { echo "$2 - $1" | bc -l | awk '{ printf "%.3f", $1 }'; }
+
+# best wall time of RUNS runs of a shell command, in seconds
+best() {
+	b=
+	i=0
+	while [ "$i" -lt "$RUNS" ]; do
+		s=$(now)
+		sh -c "$1" > /dev/null
+		t=$(secs "$s" "$(now)")
+		if [ -z "$b" ] || [ "$(echo "$t < $b" | bc -l)" = 1 ]; then b=$t; fi
+		i=$((i + 1))
+	done
+	echo "$b"
+}
+
+T="$W/companies-$M.csv"
+L="$W/leads-$N-$M.ndjson"
+if [ ! -s "$T" ] || [ ! -s "$L" ]; then
+	echo "generating $M companies and $N leads ..." >&2
+	if [ -f "$TOP/tools/gen-leads.py" ]; then
+		python3 "$TOP/tools/gen-leads.py" -n "$N" --companies "$T" \
+		    --ncompanies "$M" > "$L"
+	else
+		echo "bench-enrich: no tools/gen-leads.py" >&2
+		exit 1
+	fi
+fi
+cat > "$W/enrich-bench.yaml" <<Y
+enrich:
+  data: $TOP/data
+  tables:
+    - name: companies
+      as: company
+      path: $T
+      name_column: name
+      split: [tech]
+      index: sqlite
+      cache: $W/companies-$M.sqlite
+Y
+rm -f "$W/companies-$M.sqlite"
+
+echo "== lq-enrich bench: $N leads, $M-row company table ($(wc -c < "$T") bytes), $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg)"
+s=$(now)
+lq-enrich -q -r "$W/enrich-bench.yaml" < /dev/null
+first=$(secs "$s" "$(now)")
+second=$(best "lq-enrich -q -r '$W/enrich-bench.yaml' < /dev/null")
+echo "table load, first run (index built):   ${first} s   (index $(wc -c < "$W/companies-$M.sqlite") bytes)"
+echo "table load, second run (index reused): ${second} s"
+
+t=$(best "lq-enrich -q -r '$W/enrich-bench.yaml' '$L'")
+j=$(best "jq -c . '$L'")
+echo "lq-enrich:  ${t} s  $(echo "$N / $t" | bc) leads/s"
+echo "jq -c .:    ${j} s  $(echo "$N / $j" | bc) leads/s"
+echo "ratio lq-enrich / jq -c . (leads/s): $(echo "scale=2; $j / $t" | bc -l)"
+lq-enrich -q -r "$W/enrich-bench.yaml" "$L" |
+	jq -r '.enrich.company.match // "none"' | sort | uniq -c |
+	awk '{ printf "%s%s %s", (NR > 1 ? ", " : "matches: "), $2, $1 } END { print "" }'
