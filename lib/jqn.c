@@ -1317,10 +1317,13 @@ raw_each(struct lq_jqn_ctx *c, const struct lq_nv *a, each_fn f, void *arg)
 		}
 		return 0;
 	}
+	/* copy out: nested lookups may grow (and move) the table */
 	struct span_ent *e = spans_of(c, a->p);
-	for (size_t i = 0; i < e->n; i++) {
+	const struct span *sp = e->s;
+	size_t n = e->n;
+	for (size_t i = 0; i < n; i++) {
 		struct lq_nv v;
-		make_raw(&v, e->s[i].v, e->s[i].ve);
+		make_raw(&v, sp[i].v, sp[i].ve);
 		int r = f(c, arg, &v);
 		if (r)
 			return r;
@@ -1397,9 +1400,13 @@ fail(struct lq_jqn_ctx *c, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	size_t n = strlen(buf);
+	/* like jq, through a jv string: a value cut inside a UTF-8
+	 * sequence shows U+FFFD */
+	jv js = jv_string(buf);
+	size_t n = (size_t)jv_string_length_bytes(jv_copy(js));
 	char *m = alloc(c, n + 1);
-	memcpy(m, buf, n + 1);
+	memcpy(m, jv_string_value(js), n + 1);
+	jv_free(js);
 	c->msg = m;
 	return ST_ERR;
 }
@@ -1765,7 +1772,8 @@ apply_arith(struct lq_jqn_ctx *c, int op, struct lq_nv *a, struct lq_nv *b,
 	}
 	if (op == '/' && a->kind == NV_STRING && b->kind == NV_STRING)
 		return ST_GIVEUP;
-	return type_error2(c, a, b, "cannot be divided");
+	return type_error2(c, a, b, op == '%' ? "cannot be divided (remainder)" :
+	    "cannot be divided");
 }
 
 static int

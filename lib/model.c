@@ -314,7 +314,8 @@ write_feat(struct lq_buf *b, const struct lq_feat *f)
 		break;
 	}
 	if (f->type == LQ_FT_CAT) {
-		lq_buf_adds(b, "    type: category\n    levels:\n");
+		lq_buf_adds(b, f->nlev ? "    type: category\n    levels:\n" :
+		    "    type: category\n    levels: []\n");
 		for (int i = 0; i < f->nlev; i++) {
 			lq_buf_adds(b, "      - {value: ");
 			ystr(b, f->levels[i]);
@@ -812,9 +813,12 @@ lq_model_eval(struct lq_model *m, const char *line, size_t len,
 		} else if (f->type == LQ_FT_CAT) {
 			k->col = lq_feat_level(f, raw.s, raw.n);
 			if (k->col < 0) {
+				/* new to the model unless (other) was learnt
+				 * from enough training rows */
 				k->col = LQ_COL_OTHER(f);
 				k->flag = 1;
-				nunseen++;
+				if (f->count[k->col] < 30)
+					nunseen++;
 			}
 		} else {
 			x = lq_feat_scale(f, raw.num);

@@ -287,9 +287,9 @@ load(struct lq_report *r, const struct lq_report_opts *o, struct lq_err *err)
 	    lq_yexpect(d, drift, LQ_Y_MAP, "drift", err))
 		return -1;
 	r->mode = 0;
-	if ((o->baseline != NULL) + (o->split != NULL) + (o->model != NULL) > 1)
-		return lq_err_set(err, LQ_EXIT_USAGE, "--baseline, --split "
-		    "and --model exclude each other");
+	if (o->baseline && o->split)
+		return lq_err_set(err, LQ_EXIT_USAGE, "--baseline and --split "
+		    "exclude each other");
 	if (o->baseline) {
 		r->mode = 1;
 		if ((r->base_slot = add_text(r, o->baseline, "--baseline", 1,

@@ -174,7 +174,10 @@ load_dist(struct lq_report *r, const struct lq_ydoc *d,
 
 	if (lq_yexpect(d, n, LQ_Y_MAP, f->name, err))
 		return -1;
-	f->model = 1;
+	if (f->share || f->levels || f->edges)
+		return lq_yerr(d, n, err, "profile: '%s' appears twice",
+		    f->name);
+	f->model = r->mode == 3;
 	if (num_list(d, lq_ymap_get(n, "share"), "share", &f->share, &nshare,
 	    err))
 		return lq_yerr(d, n, err, "profile of '%s': no share list",
@@ -208,7 +211,6 @@ load_dist(struct lq_report *r, const struct lq_ydoc *d,
 		return lq_yerr(d, n, err, "profile of '%s': needs edges or "
 		    "levels", f->name);
 	f->nbins = nshare;
-	(void)r;
 	return 0;
 }
 
@@ -293,7 +295,8 @@ lq_report_drift_load(struct lq_report *r, const struct lq_ynode *drift,
 			new_feat(r, n->keys[i]->str, slot);
 		}
 	}
-	if (r->mode == 3 && load_model(r, model, err))
+	/* with a period as well, the model only names the features */
+	if (model && load_model(r, model, err))
 		return -1;
 	if (drift && (n = lq_ymap_get(drift, "fill"))) {
 		if (lq_yexpect(d, n, LQ_Y_MAP, "fill", err))
@@ -504,6 +507,7 @@ psi_periods(struct feat *f)
 	if (f->num[0].n == 0 || f->num[1].n == 0)
 		return;
 	/* numeric: deciles of the baseline */
+	free(f->edges);
 	f->nedges = 11;
 	f->edges = calloc(11, sizeof(double));
 	for (int i = 0; i <= 10; i++)

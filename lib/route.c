@@ -1487,10 +1487,13 @@ lq_route_eval(struct lq_route *rt, const char *line, size_t len,
     struct lq_err *err)
 {
 	struct lq_buf id = LQ_BUF_INIT, why = LQ_BUF_INIT, route = LQ_BUF_INIT;
+	struct lq_buf old = LQ_BUF_INIT;
 	struct decision dc = { .rep = -1, .team = -1, .terr = -1,
 	    .contact_by = -1, .why = &why };
-	const char *tier = NULL;
+	static const char unowned[] = "{\"owner\":null,";
+	const char *tier = NULL, *state = "new";
 	int found = 0, rc = -1;
+	size_t head;
 
 	if (lead_id(rt, line, s, &id) < 0) {
 		if (rt->lg) {
@@ -1502,26 +1505,33 @@ lq_route_eval(struct lq_route *rt, const char *line, size_t len,
 	}
 	if (rt->lg) {
 		if (lq_ledger_begin(rt->lg, err) ||
-		    lq_ledger_find(rt->lg, id.buf, id.len, &route, &found,
-		    err))
+		    lq_ledger_find(rt->lg, id.buf, id.len, &old, &found, err))
 			goto out;
-		if (found && !rt->reassign) {
-			/* the stored route, marked as coming from the ledger */
-			if (route.len && route.buf[route.len - 1] == '}')
-				route.len--;
-			lq_buf_add(out, route.buf, route.len);
-			lq_buf_adds(out, ",\"ledger\":\"existing\"}");
-			rc = 0;
-			goto out;
-		}
-		lq_buf_reset(&route);
-		if (found && lq_ledger_forget(rt->lg, id.buf, id.len, err))
+		/*
+		 * A lead with an owner keeps it; one held in a queue (nurture,
+		 * review, fallback) is decided again, and keeps its stored
+		 * route unless it now goes elsewhere.
+		 */
+		if (found && !rt->reassign && strncmp(old.buf, unowned,
+		    sizeof(unowned) - 1))
+			goto existing;
+		state = found ? (rt->reassign ? "reassigned" : "updated") :
+		    "new";
+		if (found && rt->reassign &&
+		    lq_ledger_forget(rt->lg, id.buf, id.len, err))
 			goto out;
 	}
 	if (decide(rt, line, len, s, key, id.buf, id.len, now, &dc, &tier,
 	    err))
 		goto out;
 	write_route(rt, &route, &dc, why.buf ? why.buf : "");
+	if (found && !rt->reassign) {
+		/* same owner (none), team and queue: nothing changes */
+		char *r = strstr(route.buf, ",\"reason\":");
+		head = r ? (size_t)(r - route.buf) + 1 : 0;
+		if (head && old.len > head && !memcmp(old.buf, route.buf, head))
+			goto existing;
+	}
 	if (rt->lg && !rt->ro) {
 		struct lq_assign a = {
 			.lead_id = id.buf, .lead_idlen = id.len,
@@ -1538,15 +1548,23 @@ lq_route_eval(struct lq_route *rt, const char *line, size_t len,
 		rep_counted(rt, &rt->reps[dc.rep], now);
 	lq_buf_add(out, route.buf, route.len - 1);
 	if (rt->lg)
-		lq_buf_adds(out, rt->ro ? ",\"ledger\":\"dry-run\"}" :
-		    found ? ",\"ledger\":\"reassigned\"}" :
-		    ",\"ledger\":\"new\"}");
+		lq_buf_addf(out, ",\"ledger\":\"%s\"}", rt->ro ? "dry-run" :
+		    state);
 	else
 		lq_buf_addc(out, '}');
+	rc = 0;
+	goto out;
+existing:
+	/* the stored route, marked as coming from the ledger */
+	if (old.len && old.buf[old.len - 1] == '}')
+		old.len--;
+	lq_buf_add(out, old.buf, old.len);
+	lq_buf_adds(out, ",\"ledger\":\"existing\"}");
 	rc = 0;
 out:
 	lq_buf_release(&id);
 	lq_buf_release(&why);
 	lq_buf_release(&route);
+	lq_buf_release(&old);
 	return rc;
 }

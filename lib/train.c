@@ -556,6 +556,7 @@ grow_rows(struct lq_train *t)
 	t->cap = nc;
 }
 
+/* v (consumed) as a time, NAN if it is none */
 static double
 jv_time(jv v)
 {
@@ -567,6 +568,7 @@ jv_time(jv v)
 	    jv_string_value(v), (size_t)jv_string_length_bytes(jv_copy(v)),
 	    &tm))
 		tm = NAN;
+	jv_free(v);
 	return tm;
 }
 
