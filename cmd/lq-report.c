@@ -13,7 +13,7 @@
 
 static const char usage[] =
     "[-jq] [-r RULES] [-b KEYS] [--svg FILE] [--alerts FILE]\n"
-    "       [-m MODEL | --baseline EXPR | --split TIME] [--rejects FILE] "
+    "       [-m MODEL] [--baseline EXPR | --split TIME] [--rejects FILE] "
     "[--strict] [FILE ...]";
 
 static const char help[] =
@@ -31,7 +31,9 @@ static const char help[] =
 "  -j, --json           NDJSON rows instead of the text tables\n"
 "      --svg FILE       write the charts as SVG to FILE\n"
 "      --alerts FILE    write drift and fill-rate alerts (NDJSON) to FILE\n"
-"  -m, --model FILE     drift against the profile: of a model file\n"
+"  -m, --model FILE     drift against the profile: of a model file (with\n"
+"                       --baseline or --split: of its features between\n"
+"                       the periods)\n"
 "      --baseline EXPR  drift: leads for which EXPR is true are the baseline\n"
 "      --split TIME     drift: leads created before TIME are the baseline\n"
 "      --rejects FILE   append bad input lines to FILE\n"

@@ -34,7 +34,7 @@ val() {
 	[[ "$output" == *"usage: lq-report"* ]]
 	run -2 lq-report --split yesterday "$L"
 	[[ "$output" == "lq-report: --split: not a time: 'yesterday'" ]]
-	run -2 lq-report --split 2026-11-01 -m "$M" "$L"
+	run -2 lq-report --split 2026-11-01 --baseline .x "$L"
 	[[ "$output" == *"exclude each other"* ]]
 }
 
@@ -251,6 +251,24 @@ val() {
 	row=$(rows drift '.name == "fit_signal"')
 	[ "$(val psi)" = null ]
 	[ "$(rows alert | jq -r .name)" = score ]
+}
+
+@test "the model's features compared between periods (--model with --split)" {
+	run lq-report --json -m "$M" --split 2026-11-10T00:00:00Z "$L"
+	[ "$status" -eq 0 ]
+	# same numbers as with drift.yaml: the model only names the features
+	row=$(rows drift '.name == "score"')
+	[ "$(val against)" = baseline ]
+	[ "$(val psi)" = 9.9494 ]
+	row=$(rows drift '.name == "points"')
+	[ "$(val psi)" = 4.4598 ]
+	row=$(rows drift '.name == "source"')
+	[ "$(val psi)" = 6.7995 ]
+	row=$(rows drift '.name == "fit_signal"')
+	[ "$(val psi)" = null ]
+	printf 'profile:\n  score: {edges: [0, 1], share: [1]}\n  features:\n    score: {levels: [a], share: [1]}\n' > "$BATS_TEST_TMPDIR/m.yaml"
+	run -2 lq-report -m "$BATS_TEST_TMPDIR/m.yaml" < /dev/null
+	[[ "$output" == *"m.yaml:4:12: profile: 'score' appears twice"* ]]
 }
 
 @test "--alerts FILE: NDJSON alerts there, not on stdout" {
