@@ -408,3 +408,18 @@ gen() {	# N leads with 19-digit ids for the bulk config
 	most_old=$(jq -r .route.owner out.ndjson | grep -vE '^(Mei-Mei Johns|Elizabeth Anderson|Natalya Ivanova|Carol Thompson|Carl Lin)$' | sort | uniq -c | sort -rn | awk 'NR == 1 { print $1 }')
 	[ "$most_new" -le "$most_old" ]
 }
+
+@test "a lead held in a queue is decided again when its score changes; an owned lead keeps its owner" {
+	db="$BATS_TEST_TMPDIR/l.db"
+	nurture='{"id":40,"enrich":{"country":{"code":"DE"}},"score":{"tier":"L4","action":"nurture"}}'
+	hot='{"id":40,"enrich":{"country":{"code":"DE"}},"score":{"tier":"L1","action":"route"}}'
+	run route1 "$nurture" $NOW --state "$db"
+	[[ "$output" == '{"owner":null,"team":null,"queue":"nurture",'*'"ledger":"new"}' ]]
+	run route1 "$nurture" --now 2026-12-01T15:00:00Z --state "$db"
+	[[ "$output" == *'"contact_by":null,"ledger":"existing"}' ]]
+	run route1 "$hot" $NOW --state "$db"
+	[[ "$output" == '{"owner":"Anna Snelling",'*'"ledger":"updated"}' ]]
+	run route1 "$nurture" $NOW --state "$db"
+	[[ "$output" == '{"owner":"Anna Snelling",'*'"ledger":"existing"}' ]]
+	[ "$(sqlite3 "$db" "select group_concat(action || ':' || ifnull(rep, queue)) from log where lead_id = '40'")" = "assign:nurture,reassign:Anna Snelling" ]
+}
