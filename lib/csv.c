@@ -130,6 +130,22 @@ start(struct lq_csv *c, struct lq_err *err)
 			return -1;
 	if (c->end - c->pos >= 3 && !memcmp(c->buf + c->pos, "\xef\xbb\xbf", 3))
 		c->pos += 3;
+	else if (c->end - c->pos >= 2 && (!memcmp(c->buf + c->pos, "\xff\xfe",
+	    2) || !memcmp(c->buf + c->pos, "\xfe\xff", 2)))
+		return lq_err_set(err, LQ_EXIT_RECORDS, "%s: UTF-16 input "
+		    "(convert it first: iconv -f UTF-16 -t UTF-8)", c->name);
+	/* Excel's "sep=;" line names the separator */
+	while (!c->eof && c->end - c->pos < 7)
+		if (fill(c, err) < 0)
+			return -1;
+	if (c->end - c->pos >= 6 && !memcmp(c->buf + c->pos, "sep=", 4) &&
+	    (c->buf[c->pos + 5] == '\n' || (c->buf[c->pos + 5] == '\r' &&
+	    c->end - c->pos >= 7 && c->buf[c->pos + 6] == '\n'))) {
+		if (!c->delim)
+			c->delim = (unsigned char)c->buf[c->pos + 4];
+		c->pos += c->buf[c->pos + 5] == '\r' ? 7 : 6;
+		c->curline++;
+	}
 	if (c->delim)
 		return 0;
 	/* look at the first line, reading up to one chunk for it */

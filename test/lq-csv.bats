@@ -84,6 +84,14 @@ with open(sys.argv[1], newline="", encoding="utf-8-sig") as f:
 	[[ "$output" == *"-d: not a separator: 'ab'"* ]]
 }
 
+@test "Excel's sep= line names the separator; UTF-16 input is refused clearly" {
+	run lq-csv < <(printf 'sep=;\r\na;b\r\n1;"x,y"\r\n')
+	[ "$status" -eq 0 ]
+	[ "$output" = '{"a":1,"b":"x,y"}' ]
+	run -1 lq-csv < <(printf '\377\376a\000,\000b\000\n\000')
+	[[ "$output" == *"lq-csv: -: UTF-16 input (convert it first: iconv -f UTF-16 -t UTF-8)"* ]]
+}
+
 @test "line endings LF, CRLF and CR, a BOM and no final newline read alike" {
 	for t in 'a,b\n1,2\n' 'a,b\r\n1,2\r\n' 'a,b\r1,2\r' '\357\273\277a,b\n1,2'; do
 		run lq-csv < <(printf "$t")
@@ -325,7 +333,6 @@ assert [dict(zip(rows[0], r)) for r in rows[1:]] == want'
 
 @test "bank-full.csv: ; detected, 45,211 rows, round trip identical" {
 	need_shared uci-bank-marketing
-	sanitized && skip "45k rows: covered by the unsanitized run"
 	B="$SHARED/data/uci-bank-marketing/bank-full.csv"
 	lq-csv "$B" > "$BATS_TEST_TMPDIR/bank.ndjson"
 	[ "$(wc -l < "$BATS_TEST_TMPDIR/bank.ndjson")" -eq 45211 ]

@@ -196,6 +196,15 @@ main(void)
 	got = rows("x;y\n", 0, 0, 0);
 	is_str(got, "@1:x|y;", "separator detected");
 	free(got);
+	got = rows("sep=|\r\na|b,c\r\n", 0, 0, 0);
+	is_str(got, "@2:a|b,c;", "Excel's sep= line sets the separator");
+	free(got);
+	got = rows("sep=|\na;b\n", ';', 0, 0);
+	is_str(got, "@2:a|b;", "-d wins over sep=");
+	free(got);
+	got = rows("\xff\xfe" "a\0", 0, 0, 0);
+	is_str(got, "", "UTF-16 input is refused");
+	free(got);
 
 	/* header names */
 	{
