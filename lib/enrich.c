@@ -634,9 +634,14 @@ lq_enrich_eval(struct lq_enrich *e, const char *line, size_t len,
 		lq_buf_adds(out, ",\"country\":null");
 
 	lq_buf_reset(&e->norm);
+	lq_buf_adds(out, ",\"company_key\":");
 	if (have[F_COMPANY])
 		lq_name_normalise(&e->norm, e->v[F_COMPANY].buf,
 		    e->v[F_COMPANY].len);
+	if (e->norm.len)
+		lq_buf_json_str(out, e->norm.buf, e->norm.len);
+	else
+		lq_buf_adds(out, "null");
 	for (int i = 0; i < e->ntab; i++)
 		lookup(e, &e->tab[i], company_domain, out);
 	if (e->nset && derive(e, line, len, key, out, start, err)) {

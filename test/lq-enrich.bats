@@ -164,6 +164,31 @@ private_config() {
 	[ "$(m '{"email":"a@bücher.de"}')" = '["Bücher AG","domain",0.95,"companies"]' ]
 }
 
+@test "company_key: the lead's company name as name matching sees it" {
+	[ "$(enrich '{"company":"The Globex G.m.b.H."}' "" .company_key)" = '"globex"' ]
+	[ "$(enrich '{"company":"Johnson & Johnson, Inc."}' "" .company_key)" = '"johnson and johnson"' ]
+	[ "$(enrich '{"company":" "}' "" .company_key)" = null ]
+	[ "$(enrich '{"company":7}' "" .company_key)" = null ]
+}
+
+@test "output errors: a full disk exits 1, a closed pipe quietly" {
+	run -1 sh -c "lq-enrich -q -r '$R' '$F/leads.ndjson' 2>&1 > /dev/full"
+	[[ "$output" == *"lq-enrich: "* ]]
+	for i in 1 2 3 4 5 6 7 8; do cat "$F/leads.ndjson"; done > "$BATS_TEST_TMPDIR/many"
+	for i in 1 2 3 4 5 6 7 8; do cat "$BATS_TEST_TMPDIR/many"; done > "$BATS_TEST_TMPDIR/more"
+	run sh -c "lq-enrich -q -r '$R' '$BATS_TEST_TMPDIR/more' 2>'$BATS_TEST_TMPDIR/err' | head -1"
+	[ "$status" -eq 0 ]
+	[ "$(grep -v duplicate "$BATS_TEST_TMPDIR/err")" = "" ]
+}
+
+@test "tables: CRLF line ends and a byte order mark are accepted" {
+	private_config
+	printf '\357\273\277domain,name,employees\r\nwayne.com,"Wayne\r\nEnterprises",50\r\nstark.com,Stark,60\r\n' > "$BATS_TEST_TMPDIR/companies.csv"
+	sed -i 's/      split: \[tech\]//' "$BATS_TEST_TMPDIR/enrich.yaml"
+	[ "$(enrich '{"email":"a@stark.com"}' "$BATS_TEST_TMPDIR/enrich.yaml" .company)" = '{"domain":"stark.com","name":"Stark","employees":60,"source":"companies","match":"domain","confidence":0.95}' ]
+	[ "$(enrich '{"email":"a@wayne.com"}' "$BATS_TEST_TMPDIR/enrich.yaml" .company.name)" = '"Wayne\r\nEnterprises"' ]
+}
+
 @test "tables: CSV cells typed, split columns become arrays" {
 	[ "$(enrich '{"email":"a@acme.com"}' "" '.company | [.employees, .tech]')" = '[1200,["aws","salesforce","slack"]]' ]
 	[ "$(enrich '{"email":"a@initech.co.uk"}' "" '.company | [.revenue_usd, .tech]')" = '[null,[]]' ]
