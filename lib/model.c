@@ -795,8 +795,16 @@ lq_model_eval(struct lq_model *m, const char *line, size_t len,
 		free(cb);
 		return -1;
 	}
-	if (m->x)
-		res = lq_exprs_run(m->x, jv_copy(rec));
+	if (m->x && !jv_is_valid(res = lq_exprs_run(m->x, jv_copy(rec)))) {
+		jv msg = jv_invalid_get_msg(res);
+		lq_err_set(err, LQ_EXIT_RECORDS, "model expressions failed: %s",
+		    jv_get_kind(msg) == JV_KIND_STRING ? jv_string_value(msg) :
+		    "unknown error");
+		jv_free(msg);
+		jv_free(rec);
+		free(cb);
+		return -1;
+	}
 	lq_buf_adds(out, "{");
 	size_t mark = out->len;
 	/* reasons are written after the summary: build them in a side area */
