@@ -237,7 +237,7 @@ gen() {	# N leads with 19-digit ids for the bulk config
 
 @test "kill -9 in the middle leaves a consistent ledger holding every lead already written" {
 	db="$BATS_TEST_TMPDIR/l.db"
-	n=30000; sanitized && n=6000
+	n=12000; sanitized && n=4000
 	gen $n > "$BATS_TEST_TMPDIR/in"
 	lq-route -r "$B" $NOW --state "$db" --batch 64 "$BATS_TEST_TMPDIR/in" > "$BATS_TEST_TMPDIR/out" &
 	pid=$!
@@ -422,4 +422,17 @@ gen() {	# N leads with 19-digit ids for the bulk config
 	run route1 "$nurture" $NOW --state "$db"
 	[[ "$output" == '{"owner":"Anna Snelling",'*'"ledger":"existing"}' ]]
 	[ "$(sqlite3 "$db" "select group_concat(action || ':' || ifnull(rep, queue)) from log where lead_id = '40'")" = "assign:nurture,reassign:Anna Snelling" ]
+}
+
+@test "with a ledger: a full disk exits 1, a closed pipe ends quietly, the ledger stays sound" {
+	db="$BATS_TEST_TMPDIR/l.db"
+	run -1 sh -c "lq-route -r '$R' $NOW --state '$db' '$L' > /dev/full"
+	[ "$output" = "lq-route: write error: No space left on device" ]
+	gen 3000 > "$BATS_TEST_TMPDIR/in"
+	run bash -c "set -o pipefail; lq-route -r '$B' $NOW --state '$db' '$BATS_TEST_TMPDIR/in' 2> '$BATS_TEST_TMPDIR/err' | head -1"
+	[ "$status" -eq 141 ]
+	[[ "$output" == '{"id":1000000000000000000,"score":'* ]]
+	[ ! -s "$BATS_TEST_TMPDIR/err" ]
+	[ "$(sqlite3 "$db" 'pragma integrity_check')" = ok ]
+	[ "$(sqlite3 "$db" "select count(*) from assignment where lead_id = '1000000000000000000'")" -eq 1 ]
 }
