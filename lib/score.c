@@ -94,6 +94,29 @@ parse_path(const char *s, struct path *p)
 	return p->n ? 0 : -1;
 }
 
+/* a dotted path of names: a.b.c (a leading dot allowed) */
+static int
+valid_path(const char *s)
+{
+	int seg = 0;
+
+	if (*s == '.')
+		s++;
+	for (; *s; s++) {
+		if (*s == '.') {
+			if (!seg)
+				return 0;
+			seg = 0;
+		} else if (isalnum((unsigned char)*s) || *s == '_' ||
+		    *s == '-') {
+			seg++;
+		} else {
+			return 0;
+		}
+	}
+	return seg > 0;
+}
+
 /* The path an expression starts with (".title | test(...)" -> title). */
 static int
 leading_path(const char *e, struct path *p)
@@ -101,8 +124,18 @@ leading_path(const char *e, struct path *p)
 	char buf[256];
 	size_t n = 0;
 
-	if (strstr(e, "//"))
-		return -1;	/* the author handles absence */
+	/* "//" outside string literals: the author handles absence */
+	for (const char *q = e; *q; q++) {
+		if (*q == '"') {
+			for (q++; *q && *q != '"'; q++)
+				if (*q == '\\' && q[1])
+					q++;
+			if (!*q)
+				break;
+		} else if (q[0] == '/' && q[1] == '/') {
+			return -1;
+		}
+	}
 	while (*e == ' ' || *e == '\t' || *e == '\n' || *e == '(')
 		e++;
 	if (*e != '.' || !(isalpha((unsigned char)e[1]) || e[1] == '_'))
@@ -225,6 +258,9 @@ load_groups(struct lq_score *sc, struct lq_ynode *g, struct lq_err *err)
 		if ((c = lq_ymap_get(v, "min")) &&
 		    lq_ynum(d, c, "min", &gr->min, err))
 			return -1;
+		if (!isnan(gr->cap) && !isnan(gr->min) && gr->min > gr->cap)
+			return lq_yerr(d, v, err, "group '%s': min (%g) is above "
+			    "cap (%g)", gr->name, gr->min, gr->cap);
 	}
 	return 0;
 }
@@ -264,8 +300,16 @@ load_signal(struct lq_score *sc, struct lq_ynode *v, struct lq_err *err)
 		return lq_yerr(d, v, err, "signal '%s' needs exactly one of "
 		    "'when' (a condition) or 'events' (timestamps)", s->name);
 	s->max = NAN;
-	if ((c = lq_ymap_get(v, "max")) && lq_ynum(d, c, "max", &s->max, err))
-		return -1;
+	if ((c = lq_ymap_get(v, "max"))) {
+		if (lq_ynum(d, c, "max", &s->max, err))
+			return -1;
+		if (!events)
+			return lq_yerr(d, c, err, "max applies to 'events' "
+			    "signals only");
+		if ((s->max < 0) != (s->points < 0))
+			return lq_yerr(d, c, err, "max (%g) must have the sign "
+			    "of points (%g)", s->max, s->points);
+	}
 	if (events) {
 		s->decay = 1;
 		if (!(c = lq_ymap_get(v, "half_life")))
@@ -289,9 +333,11 @@ load_signal(struct lq_score *sc, struct lq_ynode *v, struct lq_err *err)
 		for (size_t i = 0; i < c->n; i++) {
 			if (lq_ystr(d, c->items[i], "requires", &str, err))
 				return -1;
-			if (parse_path(str, &s->req[s->nreq++]))
+			if (!valid_path(str) ||
+			    parse_path(str, &s->req[s->nreq++]))
 				return lq_yerr(d, c->items[i], err,
-				    "bad path '%s'", str);
+				    "requires: '%s' is not a path such as "
+				    "company.employees", str);
 		}
 	} else {
 		s->req = calloc(1, sizeof(*s->req));
@@ -393,6 +439,9 @@ load(struct lq_score *sc, const char *path, struct lq_err *err)
 		if ((v = lq_ymap_get(c, "min_confidence")) &&
 		    lq_ynum(d, v, "min_confidence", &sc->min_conf, err))
 			return -1;
+		if (sc->band < 0 || sc->min_conf < 0 || sc->min_conf > 1)
+			return lq_yerr(d, c, err, "review: band must be >= 0 "
+			    "and min_confidence within 0..1");
 	}
 	sc->margin = 10;
 	sc->floor = 0.5;

@@ -192,3 +192,45 @@ NOW="--now 2026-11-28T00:00:00Z"
 	[[ "$output" == *"lq-score: $BATS_TEST_TMPDIR/nope: No such file or directory"* ]]
 	[ "$(grep -c '"score"' <<< "$output")" -eq 5 ]
 }
+
+@test "rule values that cannot mean what they say are refused" {
+	base='score:\n  groups: {fit: {%s}}\n  tiers: {L1: 3, L2: 2, L3: 1}\n%s  signals:\n    - {name: a, group: fit, points: %s, %s}\n'
+	printf "$base" "" "" "-5" "events: .e, half_life: 1d, max: 10" > "$BATS_TEST_TMPDIR/t.yaml"
+	run -2 lq-score -r "$BATS_TEST_TMPDIR/t.yaml"
+	[[ "$output" == *"max (10) must have the sign of points (-5)" ]]
+	printf "$base" "" "" "5" "when: .a, max: 3" > "$BATS_TEST_TMPDIR/t.yaml"
+	run -2 lq-score -r "$BATS_TEST_TMPDIR/t.yaml"
+	[[ "$output" == *"max applies to 'events' signals only" ]]
+	printf "$base" "" "" "5" "when: .a, requires: [.visits[]]" > "$BATS_TEST_TMPDIR/t.yaml"
+	run -2 lq-score -r "$BATS_TEST_TMPDIR/t.yaml"
+	[[ "$output" == *"requires: '.visits[]' is not a path such as company.employees" ]]
+	printf "$base" "cap: 1, min: 2" "" "5" "when: .a" > "$BATS_TEST_TMPDIR/t.yaml"
+	run -2 lq-score -r "$BATS_TEST_TMPDIR/t.yaml"
+	[[ "$output" == *"group 'fit': min (2) is above cap (1)" ]]
+	printf "$base" "" "  review: {min_confidence: 2}\n" "5" "when: .a" > "$BATS_TEST_TMPDIR/t.yaml"
+	run -2 lq-score -r "$BATS_TEST_TMPDIR/t.yaml"
+	[[ "$output" == *"min_confidence within 0..1" ]]
+}
+
+@test "a // inside a regex string does not hide the default required path" {
+	printf 'score:\n  groups: {fit: {}}\n  tiers: {L1: 3, L2: 2, L3: 1}\n  signals:\n    - name: site\n      group: fit\n      points: 1\n      when: .website | test("^https?://")\n' > "$BATS_TEST_TMPDIR/t.yaml"
+	run lq-score -r "$BATS_TEST_TMPDIR/t.yaml" <<< '{"a":1}'
+	[[ "$output" == *'"unknown":"missing .website"'* ]]
+}
+
+@test "--explain lists each rule and its evaluator" {
+	run lq-score -r "$R" --explain
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "signal big                          native" ]
+	[ "${#lines[@]}" -eq 5 ]
+}
+
+@test "the native evaluator and libjq (LQ_EVAL=jq) give the same bytes" {
+	lq-score -r "$R" $NOW "$FIX/lq-score/leads.ndjson" > "$BATS_TEST_TMPDIR/a"
+	LQ_EVAL=jq lq-score -r "$R" $NOW "$FIX/lq-score/leads.ndjson" > "$BATS_TEST_TMPDIR/b"
+	cmp "$BATS_TEST_TMPDIR/a" "$BATS_TEST_TMPDIR/b"
+	[ -f "$TOP/examples/leads.ndjson" ] || skip "no examples"
+	lq-score -r "$TOP/rules/score.yaml" $NOW "$TOP/examples/leads.ndjson" > "$BATS_TEST_TMPDIR/a"
+	LQ_EVAL=jq lq-score -r "$TOP/rules/score.yaml" $NOW "$TOP/examples/leads.ndjson" > "$BATS_TEST_TMPDIR/b"
+	cmp "$BATS_TEST_TMPDIR/a" "$BATS_TEST_TMPDIR/b"
+}
