@@ -201,7 +201,7 @@ NOW="--now 2026-11-28T00:00:00Z"
 	printf "$base" "" "" "5" "when: .a, max: 3" > "$BATS_TEST_TMPDIR/t.yaml"
 	run -2 lq-score -r "$BATS_TEST_TMPDIR/t.yaml"
 	[[ "$output" == *"max applies to 'events' signals only" ]]
-	printf "$base" "" "" "5" "when: .a, requires: [.visits[]]" > "$BATS_TEST_TMPDIR/t.yaml"
+	printf "$base" "" "" "5" "when: .a, requires: ['.visits[]']" > "$BATS_TEST_TMPDIR/t.yaml"
 	run -2 lq-score -r "$BATS_TEST_TMPDIR/t.yaml"
 	[[ "$output" == *"requires: '.visits[]' is not a path such as company.employees" ]]
 	printf "$base" "cap: 1, min: 2" "" "5" "when: .a" > "$BATS_TEST_TMPDIR/t.yaml"
