@@ -5,7 +5,9 @@
  * every byte that is not a letter, digit or part of a UTF-8 sequence
  * becomes a blank, blanks collapse.  A pattern matches when it occurs as
  * whole words; a pattern ending in '*' matches word prefixes ("direct*"
- * matches "director" and "directeur").  The first rule with a matching
+ * matches "director" and "directeur"); a pattern in a script written
+ * without spaces (Chinese, Japanese, Korean) matches anywhere ("经理" in
+ * "销售经理").  The first rule with a matching
  * "any" pattern and no matching "none" pattern wins.
  */
 #include <ctype.h>
@@ -79,6 +81,16 @@ lq_titles_free(struct lq_titles *t)
 	free(t);
 }
 
+/*
+ * A pattern in a script written without spaces between words (CJK: lead
+ * bytes of U+3000 and above) matches anywhere in the title.
+ */
+static int
+cjk(const char *s)
+{
+	return (unsigned char)s[0] >= 0xe3 && (unsigned char)s[0] <= 0xed;
+}
+
 static int
 load_pats(struct lq_titles *t, struct lq_ynode *seq, const char *what,
     struct pat **out, size_t *nout, struct lq_err *err)
@@ -105,8 +117,10 @@ load_pats(struct lq_titles *t, struct lq_ynode *seq, const char *what,
 			    "%s: pattern '%s' has no letters or digits", what,
 			    s);
 		}
-		if (prefix)
+		if (prefix || cjk(s))
 			b.len--;	/* drop the trailing blank */
+		if (cjk(s))
+			memmove(b.buf, b.buf + 1, b.len--);	/* and the leading */
 		(*out)[i].s = strndup(b.buf, b.len);
 		(*out)[i].n = b.len;
 		(*nout)++;

@@ -108,6 +108,10 @@ private_config() {
 	[ "$(t 'Geschäftsführer')" = '"c-level/executive"' ]
 	[ "$(t 'Directeur Général')" = '"c-level/executive"' ]
 	[ "$(t 'Dog Groomer')" = '"unknown/"' ]
+	# scripts without spaces between words: patterns match anywhere
+	[ "$(t '销售经理')" = '"manager/sales"' ]
+	[ "$(t '副总裁')" = '"vp/"' ]
+	[ "$(t '代表取締役社長')" = '"c-level/executive"' ]
 	[ "$(enrich '{"title":null}' "" .title)" = '{"seniority":"unknown","department":null}' ]
 }
 
