@@ -207,7 +207,7 @@ NOW="--now 2026-11-28T00:00:00Z"
 	printf "$base" "cap: 1, min: 2" "" "5" "when: .a" > "$BATS_TEST_TMPDIR/t.yaml"
 	run -2 lq-score -r "$BATS_TEST_TMPDIR/t.yaml"
 	[[ "$output" == *"group 'fit': min (2) is above cap (1)" ]]
-	printf "$base" "" "  review: {min_confidence: 2}\n" "5" "when: .a" > "$BATS_TEST_TMPDIR/t.yaml"
+	printf "$base" "" $'  review: {min_confidence: 2}\n' "5" "when: .a" > "$BATS_TEST_TMPDIR/t.yaml"
 	run -2 lq-score -r "$BATS_TEST_TMPDIR/t.yaml"
 	[[ "$output" == *"min_confidence within 0..1" ]]
 }
