@@ -234,3 +234,12 @@ NOW="--now 2026-11-28T00:00:00Z"
 	LQ_EVAL=jq lq-score -r "$TOP/rules/score.yaml" $NOW "$TOP/examples/leads.ndjson" > "$BATS_TEST_TMPDIR/b"
 	cmp "$BATS_TEST_TMPDIR/a" "$BATS_TEST_TMPDIR/b"
 }
+
+@test "GNU parallel --pipe --keep-order gives the output of one process" {
+	command -v parallel > /dev/null || skip "no GNU parallel"
+	[ -f "$TOP/examples/leads.ndjson" ] || skip "no examples"
+	lq-score -r "$TOP/rules/score.yaml" $NOW "$TOP/examples/leads.ndjson" > "$BATS_TEST_TMPDIR/one"
+	parallel --will-cite --pipe --keep-order -j 3 --block 20k \
+		lq-score -r "$TOP/rules/score.yaml" $NOW < "$TOP/examples/leads.ndjson" > "$BATS_TEST_TMPDIR/many"
+	cmp "$BATS_TEST_TMPDIR/one" "$BATS_TEST_TMPDIR/many"
+}
