@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lq_time.h"
 #include "lq_train.h"
 #include "lqcmd.h"
 #include "lqreps.h"
@@ -25,6 +26,7 @@ static const char help[] =
 "  -l, --label EXPR       jq expression: true (won), false (lost), null (skip)\n"
 "  -r, --rules FILE       rule file: score: signals become features, train:\n"
 "                         adds jq features, exclude and include lists\n"
+"      --now TIME         time the signals decay against (default: the clock)\n"
 "  -o, --output FILE      write the model to FILE instead of standard output\n"
 "      --cv K             K-fold cross validation (default 5)\n"
 "      --holdout EXPR     jq predicate marking test rows (evaluated only)\n"
@@ -51,7 +53,7 @@ static const char help[] =
 
 enum { O_CV = 0x100, O_HOLDOUT, O_TIME, O_EXCLUDE, O_INCLUDE, O_C, O_LAMBDA,
 	O_L1, O_L4, O_MINCOUNT, O_MAXLEV, O_NUMERIC, O_REPORT, O_REJECTS,
-	O_STRICT };
+	O_STRICT, O_NOW };
 
 struct args {
 	struct lq_train_opts o;
@@ -96,6 +98,7 @@ parse_args(struct args *a, int argc, char **argv)
 		{ "report", required_argument, NULL, O_REPORT },
 		{ "rejects", required_argument, NULL, O_REJECTS },
 		{ "strict", no_argument, NULL, O_STRICT },
+		{ "now", required_argument, NULL, O_NOW },
 		{ NULL, 0, NULL, 0 }
 	};
 	int ch;
@@ -148,6 +151,11 @@ parse_args(struct args *a, int argc, char **argv)
 		case O_REPORT: a->report = optarg; break;
 		case O_REJECTS: a->rejects = optarg; break;
 		case O_STRICT: a->strict = 1; break;
+		case O_NOW:
+			if (lq_time_parse(optarg, strlen(optarg), &a->o.now))
+				lqcmd_die(LQ_EXIT_USAGE, "--now: not a time: '%s'",
+				    optarg);
+			break;
 		default:
 			lqcmd_usage(usage);
 		}

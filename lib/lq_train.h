@@ -34,6 +34,7 @@ struct lq_train_opts {
 	int max_levels;		/* most levels per feature, 0: no limit (100) */
 	int standard;		/* numerics: mean/sd scaling, no log, no clip */
 	double gtol;		/* gradient tolerance per row (1e-5) */
+	double now;		/* time signals decay against; 0: the clock */
 };
 
 struct lq_train;

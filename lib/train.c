@@ -183,6 +183,8 @@ load_rules(struct lq_train *t, struct lq_err *err)
 	    "score")) {
 		if (!(t->sc = lq_score_load(t->o.rules, err)))
 			return -1;
+		if (t->o.now)
+			lq_score_set_now(t->sc, t->o.now);
 		int ns = lq_score_nsignals(t->sc);
 		t->sig = calloc((size_t)ns + 1, sizeof(double));
 		for (int i = 0; i < ns; i++) {
