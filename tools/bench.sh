@@ -1,10 +1,19 @@
 #!/bin/sh
 # make bench: throughput of lq against its peers, as ratios measured in the
-# same run.  usage: bench.sh BINDIR   (N=200000 leads by default; RUNS=3)
+# same run.  usage: bench.sh BINDIR
+#   N=200000      leads for lq-score and jq -c .
+#   JQ_N=20000    leads for the jq CLI running the rules (it is ~100 times
+#                 slower; rates are per lead, so the ratio is unaffected)
+#   PIPE_N=1000000 leads through lq-enrich | lq-score | lq-route
+#   LAT_N=1000    leads sent one at a time for the latency figure
+#   RUNS=3        best of RUNS wall-clock runs
 set -eu
 BIN=$(cd "$1" && pwd)
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 N=${N:-200000}
+JQ_N=${JQ_N:-20000}
+PIPE_N=${PIPE_N:-1000000}
+LAT_N=${LAT_N:-1000}
 RUNS=${RUNS:-3}
 W=${BENCH_DIR:-$TOP/bench-out}
 NOW=2026-11-28T12:00:00Z
@@ -39,15 +48,25 @@ L="$W/leads-$N.ndjson"
 BYTES=$(wc -c < "$L")
 python3 "$TOP/tools/rules2jq.py" "$TOP/rules/score.yaml" > "$W/score.jq"
 
+head -n "$JQ_N" "$L" > "$W/leads-jq.ndjson"
+JQ_BYTES=$(wc -c < "$W/leads-jq.ndjson")
+
 t_lq=$(best "lq-score -r '$TOP/rules/score.yaml' --now $NOW '$L'")
-t_jq=$(best "jq -c --argjson now $NOWE -f '$W/score.jq' '$L'")
+t_lqjq=$(best "LQ_EVAL=jq lq-score -r '$TOP/rules/score.yaml' --now $NOW '$W/leads-jq.ndjson'")
+t_jq=$(RUNS=1 best "jq -c --argjson now $NOWE -f '$W/score.jq' '$W/leads-jq.ndjson'")
 t_cat=$(best "jq -c . '$L'")
-printf '%-44s %10s %12s %8s\n' "command" "seconds" "leads/s" "MB/s"
-printf '%-44s %10.3f %12s %8s\n' "lq-score -r rules/score.yaml" "$t_lq" "$(rate "$N" "$t_lq")" "$(mbs "$BYTES" "$t_lq")"
-printf '%-44s %10.3f %12s %8s\n' "jq -c -f score.jq (same rules)" "$t_jq" "$(rate "$N" "$t_jq")" "$(mbs "$BYTES" "$t_jq")"
-printf '%-44s %10.3f %12s %8s\n' "jq -c . (reprint only)" "$t_cat" "$(rate "$N" "$t_cat")" "$(mbs "$BYTES" "$t_cat")"
-echo "ratio lq-score / jq same rules: $(ratio "$t_lq" "$t_jq")x"
-echo "ratio lq-score / jq -c .:       $(ratio "$t_lq" "$t_cat")x"
+r_lq=$(rate "$N" "$t_lq")
+r_lqjq=$(rate "$JQ_N" "$t_lqjq")
+r_jq=$(rate "$JQ_N" "$t_jq")
+r_cat=$(rate "$N" "$t_cat")
+printf '%-46s %7s %9s %10s %8s\n' "command" "leads" "seconds" "leads/s" "MB/s"
+printf '%-46s %7s %9.3f %10s %8s\n' "lq-score -r rules/score.yaml" "$N" "$t_lq" "$r_lq" "$(mbs "$BYTES" "$t_lq")"
+printf '%-46s %7s %9.3f %10s %8s\n' "lq-score, libjq evaluator (LQ_EVAL=jq)" "$JQ_N" "$t_lqjq" "$r_lqjq" "$(mbs "$JQ_BYTES" "$t_lqjq")"
+printf '%-46s %7s %9.3f %10s %8s\n' "jq -c -f score.jq (the same rules)" "$JQ_N" "$t_jq" "$r_jq" "$(mbs "$JQ_BYTES" "$t_jq")"
+printf '%-46s %7s %9.3f %10s %8s\n' "jq -c . (reprint only)" "$N" "$t_cat" "$r_cat" "$(mbs "$BYTES" "$t_cat")"
+echo "ratio lq-score / jq CLI same rules: $(echo "scale=1; $r_lq / $r_jq" | bc -l)x"
+echo "ratio lq-score / jq -c .:           $(echo "scale=2; $r_lq / $r_cat" | bc -l)x"
+echo "rules evaluated natively: $(lq-score -r "$TOP/rules/score.yaml" --explain | grep -c ' native$') of $(lq-score -r "$TOP/rules/score.yaml" --explain | wc -l)"
 
 if command -v valgrind > /dev/null && [ "${CALLGRIND:-1}" = 1 ]; then
 	head -n 2000 "$L" > "$W/leads-2000.ndjson"
@@ -59,6 +78,37 @@ if command -v valgrind > /dev/null && [ "${CALLGRIND:-1}" = 1 ]; then
 	a=$(ir lq-score -r "$TOP/rules/score.yaml" --now $NOW "$W/leads-2000.ndjson")
 	z=$(ir lq-score -r "$TOP/rules/score.yaml" --now $NOW "$W/leads-0.ndjson")
 	echo "lq-score instructions per lead (callgrind, 2000 leads minus start-up): $(( (a - z) / 2000 ))"
+fi
+
+if [ "$PIPE_N" -gt 0 ]; then
+	echo
+	echo "== pipeline: lq-enrich | lq-score | lq-route on $PIPE_N leads"
+	P="$W/leads-$PIPE_N.ndjson"
+	if [ ! -s "$P" ]; then
+		python3 "$TOP/tools/gen-leads.py" -n "$PIPE_N" --now "$NOW" > "$P"
+	fi
+	cd "$TOP"
+	s=$(date +%s.%N)
+	/usr/bin/time -f '%U %S' -o "$W/t.enrich" lq-enrich -r rules/enrich.yaml "$P" |
+		/usr/bin/time -f '%U %S' -o "$W/t.score" lq-score -r rules/score.yaml --now $NOW |
+		/usr/bin/time -f '%U %S' -o "$W/t.route" lq-route -r rules/route.yaml --now $NOW > /dev/null
+	e=$(date +%s.%N)
+	wall=$(echo "$e - $s" | bc -l)
+	cpu() { awk '{ printf "%.2f", $1 + $2 }' "$1"; }
+	ce=$(cpu "$W/t.enrich"); cs=$(cpu "$W/t.score"); cr=$(cpu "$W/t.route")
+	tot=$(echo "$ce + $cs + $cr" | bc -l)
+	printf 'wall %.1f s, %s leads/s; CPU: lq-enrich %s s (%s%%), lq-score %s s (%s%%), lq-route %s s (%s%%)\n' \
+		"$wall" "$(rate "$PIPE_N" "$wall")" "$ce" "$(echo "scale=0; 100 * $ce / $tot" | bc -l)" \
+		"$cs" "$(echo "scale=0; 100 * $cs / $tot" | bc -l)" "$cr" "$(echo "scale=0; 100 * $cr / $tot" | bc -l)"
+	cd - > /dev/null
+fi
+
+if [ "$LAT_N" -gt 0 ]; then
+	echo
+	echo "== latency: lq-enrich | lq-score | lq-route, one lead at a time"
+	(cd "$TOP" && head -n 1000 "$L" | python3 tools/latency.py "$LAT_N" \
+		"lq-enrich -r rules/enrich.yaml | lq-score -r rules/score.yaml --now $NOW | lq-route -r rules/route.yaml --now $NOW")
+	(cd "$TOP" && head -n 1000 "$L" | python3 tools/latency.py "$LAT_N" "cat") | sed 's/^/(cat alone, the floor: /; s/$/)/'
 fi
 
 for b in "$TOP"/tools/bench-*.sh; do
