@@ -266,6 +266,24 @@ each() {
 	[ -f "$BATS_TEST_TMPDIR/idx/companies.sqlite" ]
 }
 
+@test "match: limits the kinds of match; fields: renames the lead's members" {
+	private_config
+	c="$BATS_TEST_TMPDIR/enrich.yaml"
+	sed -i 's/index: memory/index: memory\n      match: [domain]/' "$c"
+	each '.company.match' "$c" <<-'C'
+	{"email":"a@acme.com"}	"domain"
+	{"email":"a@eu.acme.com"}	null
+	{"email":"a@gmail.com","company":"Acme"}	null
+	C
+	printf 'enrich:\n  data: %s\n  fields: {email: work_email, title: job}\n' "$TOP/data" > "$c"
+	each '[.email.domain, .title.seniority]' "$c" <<-'C'
+	{"work_email":"a@acme.com","job":"CEO","email":"b@other.org"}	["acme.com","c-level"]
+	C
+	printf 'enrich:\n  data: %s\n  fields: {mail: x}\n' "$TOP/data" > "$c"
+	run -2 lq-enrich -r "$c" < /dev/null
+	[[ "$output" == *"enrich.yaml:3:12: "*"unknown key 'mail'"* ]]
+}
+
 @test "set: derived fields see the enrich object; errors stay in the record" {
 	[ "$(enrich '{"email":"a@umbrella.com","title":"CEO"}' "" ' | [.segment, .senior]')" = '["enterprise",true]' ]
 	[ "$(enrich '{"email":"a@gmail.com"}' "" ' | [.segment, .senior]')" = '[null,false]' ]
