@@ -754,7 +754,7 @@ static int
 encode_cat(struct lq_train *t, struct col *c, struct lq_feat *f, struct enc *e)
 {
 	char txt[64];
-	long *cnt, nmiss = 0, nover = 0;
+	long *cnt;
 	uint32_t *ids, *map;
 	int nkeep = 0;
 
@@ -769,11 +769,7 @@ encode_cat(struct lq_train *t, struct col *c, struct lq_feat *f, struct enc *e)
 	for (long i = 0; i < t->n; i++) {
 		if (t->test[i])
 			continue;
-		if (!c->sid[i])
-			nmiss++;
-		else if (c->sid[i] == OVERFLOW_ID + 1)
-			nover++;
-		else
+		if (c->sid[i] && c->sid[i] != OVERFLOW_ID + 1)
 			cnt[c->sid[i] - 1]++;
 	}
 	ids = calloc(c->nstrs + 1, sizeof(uint32_t));
@@ -819,8 +815,6 @@ encode_cat(struct lq_train *t, struct col *c, struct lq_feat *f, struct enc *e)
 	free(ids);
 	free(map);
 	e->u = c->sid;
-	(void)nmiss;
-	(void)nover;
 	return used >= 2;
 }
 
@@ -1036,7 +1030,7 @@ objective_pre(void *ctx, const double *v, double *g)
 	return f;
 }
 
-#define NEWTON_MAX_D 1500
+#define NEWTON_MAX_D 600
 #define HESS_SAMPLE 25000
 
 /* The row's active columns and values (intercept first). */
@@ -1209,7 +1203,11 @@ fit_lbfgs(struct fit *p, double *w, double gtol, int *iters)
 static int
 fit_lr(struct fit *p, double *w, double gtol, int *iters)
 {
-	if (p->d <= NEWTON_MAX_D)
+	static int force = -1;
+
+	if (force < 0)		/* LQ_TRAIN_LBFGS=1: the large-model path */
+		force = getenv("LQ_TRAIN_LBFGS") != NULL;
+	if (p->d <= NEWTON_MAX_D && !force)
 		return fit_newton(p, w, gtol, iters);
 	return fit_lbfgs(p, w, gtol, iters);
 }
