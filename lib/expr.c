@@ -53,6 +53,7 @@ struct lq_exprs {
 	struct slot *s;
 	int n, cap;
 	jq_state *jq;
+	int deferred;		/* jq program not built yet (all native) */
 	struct lq_buf errbuf;	/* first compile error message */
 };
 
@@ -258,31 +259,57 @@ clean_msg(const char *raw, struct lq_buf *msg, int *line)
 		msg->buf[--msg->len] = 0;
 }
 
+/* Build the libjq program of every slot: 1 compiled, 0 error, -1 nomem. */
+static int
+compile_jq(struct lq_exprs *x)
+{
+	struct lq_buf prog = LQ_BUF_INIT;
+	int ok;
+
+	x->deferred = 0;
+	lq_buf_reset(&x->errbuf);
+	if (!(x->jq = new_state(&x->errbuf)))
+		return -1;
+	build(&prog, x->s, x->n);
+	ok = jq_compile(x->jq, prog.buf);
+	lq_buf_release(&prog);
+	if (!ok)
+		jq_teardown(&x->jq);
+	return ok ? 1 : 0;
+}
+
 int
 lq_exprs_compile(struct lq_exprs *x, struct lq_err *err)
 {
 	struct lq_buf prog = LQ_BUF_INIT;
 	int i, ok;
 
+	const char *e = getenv("LQ_EVAL");
+	int native = !(e && !strcmp(e, "jq")), all_native = native;
+
 	if (x->jq)
 		jq_teardown(&x->jq);
-	lq_buf_reset(&x->errbuf);
-	x->jq = new_state(&x->errbuf);
-	if (!x->jq)
-		return lq_err_set(err, LQ_EXIT_USAGE, "jq: out of memory");
-	build(&prog, x->s, x->n);
-	ok = jq_compile(x->jq, prog.buf);
-	lq_buf_release(&prog);
-	if (ok) {
-		const char *e = getenv("LQ_EVAL");
-		int native = !(e && !strcmp(e, "jq"));
-		for (i = 0; native && i < x->n; i++) {
-			lq_jqn_free(x->s[i].native);
-			x->s[i].native = lq_jqn_compile(x->s[i].text);
-		}
+	x->deferred = 0;
+	for (i = 0; i < x->n; i++) {
+		lq_jqn_free(x->s[i].native);
+		x->s[i].native = native ? lq_jqn_compile(x->s[i].text) : NULL;
+		if (!x->s[i].native)
+			all_native = 0;
+	}
+	/*
+	 * The native parser accepts only a strict subset of jq's grammar, so
+	 * when it took every expression the libjq program (15 ms and more to
+	 * compile) is built only if a record ever needs it.  Anything it
+	 * refused goes through jq's compiler now, for jq's own messages.
+	 */
+	if (all_native && x->n > 0) {
+		x->deferred = 1;
 		return 0;
 	}
-	jq_teardown(&x->jq);
+	if ((ok = compile_jq(x)) == 1)
+		return 0;
+	if (ok < 0)
+		return lq_err_set(err, LQ_EXIT_USAGE, "jq: out of memory");
 
 	/* find the culprit: compile each expression alone */
 	for (i = 0; i < x->n; i++) {
@@ -324,6 +351,15 @@ lq_exprs_run(struct lq_exprs *x, jv rec)
 {
 	jv r;
 
+	if (x->deferred && compile_jq(x) != 1) {
+		jv_free(rec);
+		return jv_invalid_with_msg(jv_string(x->errbuf.len ?
+		    x->errbuf.buf : "cannot compile the rule expressions"));
+	}
+	if (!x->jq) {
+		jv_free(rec);
+		return jv_invalid_with_msg(jv_string("no compiled program"));
+	}
 	jq_start(x->jq, rec, 0);
 	r = jq_next(x->jq);
 	if (!jv_is_valid(r)) {
