@@ -230,7 +230,7 @@ sk_python() {
 @test "the L-BFGS path (large models) agrees with Newton's method" {
 	lq-train -q -l "$LABEL" --exclude id --report "$BATS_TEST_TMPDIR/n" -o "$BATS_TEST_TMPDIR/mn" "$F/leads.ndjson"
 	LQ_TRAIN_LBFGS=1 lq-train -q -l "$LABEL" --exclude id --report "$BATS_TEST_TMPDIR/l" -o "$BATS_TEST_TMPDIR/ml" "$F/leads.ndjson"
-	jq -sne '[inputs | select(.type == "summary")] | (.[0].auc - .[1].auc | fabs) < 1e-4 and
+	jq -ne '[inputs | select(.type == "summary")] | (.[0].auc - .[1].auc | fabs) < 1e-4 and
 	    (.[0].log_loss - .[1].log_loss | fabs) < 1e-5' "$BATS_TEST_TMPDIR/n" "$BATS_TEST_TMPDIR/l"
 	# every weight within 1e-3
 	paste <(grep -o 'weight: [-0-9.e]*' "$BATS_TEST_TMPDIR/mn") <(grep -o 'weight: [-0-9.e]*' "$BATS_TEST_TMPDIR/ml") |
