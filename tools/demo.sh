@@ -26,13 +26,29 @@ echo "== where the leads went (owner or queue)"
 jq -r '.route | (.owner // ("queue:" + (.queue // "-")))' "$OUT/routed.ndjson" | sort | uniq -c | sort -rn | head -12 |
 	awk '{ c = $1; $1 = ""; printf "   %5d %s\n", c, $0 }'
 echo
-echo "== the best lead, with its reasons"
-jq -c 'select(.score.tier == "L1")' "$OUT/routed.ndjson" | head -1 |
-	jq '{id, name: ((.first_name // "") + " " + (.last_name // "")), title, company,
-	     enrich: {email: .enrich.email, title: .enrich.title, company: (.enrich.company | if . then {name, employees, industry, match, source} else null end)},
-	     score: {points: .score.points, tier: .score.tier, confidence: .score.confidence, action: .score.action,
-	             groups: .score.groups, reasons: [.score.reasons[] | tostring]},
-	     route: .route}'
+echo "== the first L1 lead routed to a rep, with its reasons"
+echo "   (printed with python3: jq 1.6 would round its 19-digit id)"
+python3 - "$OUT/routed.ndjson" <<'PY'
+import json, sys
+for line in open(sys.argv[1], encoding="utf-8"):
+    r = json.loads(line)
+    if r["score"]["tier"] == "L1" and r["score"]["action"] == "route":
+        break
+e = r.get("enrich") or {}
+c = e.get("company") or {}
+print("   id %s  %s %s, %s at %s" % (r["id"], r.get("first_name"), r.get("last_name"),
+      r.get("title"), r.get("company")))
+print("   enrich: domain %s (free %s), seniority %s, company %s (%s employees, %s; match %s)" % (
+      e.get("email", {}).get("domain"), e.get("email", {}).get("free"),
+      e.get("title", {}).get("seniority"), c.get("name"), c.get("employees"),
+      c.get("industry"), c.get("match")))
+s = r["score"]
+print("   score: %s points, %s, confidence %s, action %s, groups %s" % (
+      s["points"], s["tier"], s["confidence"], s["action"], json.dumps(s["groups"])))
+for x in s["reasons"]:
+    print("     " + json.dumps(x, ensure_ascii=False))
+print("   route: " + json.dumps(r["route"], ensure_ascii=False))
+PY
 if [ -x "$BIN/lq-csv" ]; then
 	echo
 	echo "== back to CSV for the CRM (first 3 rows)"
