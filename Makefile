@@ -5,12 +5,14 @@ VERSION = 0.1.0
 PREFIX ?= /usr/local
 BINDIR = $(PREFIX)/bin
 MANDIR = $(PREFIX)/share/man
+DATADIR = $(PREFIX)/share/lq/data
 OPT ?= -O2 -g
 BUILD ?= build
 EXTRA_CFLAGS ?=
 EXTRA_LDFLAGS ?=
 LQ_CFLAGS = -std=gnu11 -Wall -Wextra -Wno-unused-parameter $(OPT) \
-	-Ilib -Icmd -DLQ_VERSION='"$(VERSION)"' $(EXTRA_CFLAGS) $(CFLAGS)
+	-Ilib -Icmd -DLQ_VERSION='"$(VERSION)"' -DLQ_DATADIR='"$(DATADIR)"' \
+	$(EXTRA_CFLAGS) $(CFLAGS)
 LDLIBS = -ljq -lonig -lyaml -lsqlite3 -lcsv -lm
 
 LIBSRC = $(wildcard lib/*.c)
@@ -81,10 +83,14 @@ install: $(TOOLS)
 		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7
 	for t in $(TOOLS); do cp $$t $(DESTDIR)$(BINDIR)/; done
 	for m in $(MANPAGES); do s=$${m##*.}; cp $$m $(DESTDIR)$(MANDIR)/man$$s/; done
+	mkdir -p $(DESTDIR)$(DATADIR)
+	cp -R data/. $(DESTDIR)$(DATADIR)/
 
 uninstall:
 	for t in $(TOOLS); do rm -f $(DESTDIR)$(BINDIR)/$${t##*/}; done
 	for m in $(MANPAGES); do s=$${m##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$${m##*/}; done
+	rm -rf $(DESTDIR)$(DATADIR)
+	-rmdir $(DESTDIR)$(PREFIX)/share/lq 2>/dev/null
 
 clean:
 	rm -rf build
