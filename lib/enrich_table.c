@@ -37,6 +37,7 @@ struct lq_etable {
 	char *cache;
 	long rows, dups, nonames;
 	int reused;
+	int nowrite;		/* the index file could not be created */
 	/* memory */
 	struct lq_buf arena;
 	struct mrow *r;
@@ -751,6 +752,7 @@ build_index(struct lq_etable *t, FILE *fp, const char *sig,
 		lq_err_set(err, LQ_EXIT_USAGE, "%s: cannot create index %s "
 		    "(set cache: to a writable path): %s", t->o.path, t->cache,
 		    t->db ? sqlite3_errmsg(t->db) : "out of memory");
+		t->nowrite = 1;
 		goto out;
 	}
 	/* a name shared by two rows with different keys is ambiguous */
@@ -843,16 +845,25 @@ lq_etable_open(const struct lq_etable_opts *o, struct lq_buf *warn,
 		signature(t, &st, &sig);
 		if (try_reuse(t, sig.buf))
 			t->reused = 1;
-		else if (build_index(t, fp, sig.buf, err))
-			goto fail;
-		if (prepare(t, &t->q_key, "SELECT j FROM keys JOIN rows ON "
-		    "rows.id = keys.id WHERE keys.k = ?1", err) ||
+		else if (build_index(t, fp, sig.buf, err)) {
+			if (!t->nowrite || o->index != LQ_INDEX_AUTO)
+				goto fail;
+			/* index: auto in a read-only place: load in memory */
+			lq_buf_addf(warn, "%s; loading the table in memory\n",
+			    err->msg);
+			lq_err_clear(err);
+			sqlite = 0;
+			t->nr = 0;
+			rewind(fp);
+		}
+		if (sqlite && (prepare(t, &t->q_key, "SELECT j FROM keys JOIN "
+		    "rows ON rows.id = keys.id WHERE keys.k = ?1", err) ||
 		    prepare(t, &t->q_name, "SELECT j FROM names JOIN rows ON "
-		    "rows.id = names.id WHERE names.n = ?1", err))
+		    "rows.id = names.id WHERE names.n = ?1", err)))
 			goto fail;
-	} else if (load_source(t, fp, err)) {
-		goto fail;
 	}
+	if (!sqlite && load_source(t, fp, err))
+		goto fail;
 	if (t->warnlog.len)
 		lq_buf_add(warn, t->warnlog.buf, t->warnlog.len);
 	if (t->dups > MAX_DUP_WARN)

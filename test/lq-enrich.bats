@@ -284,6 +284,25 @@ each() {
 	[[ "$output" == *"enrich.yaml:3:12: "*"unknown key 'mail'"* ]]
 }
 
+@test "tables: index: auto indexes big tables, and falls back to memory when it cannot write" {
+	sanitized && skip "big table"
+	awk 'BEGIN { print "domain,name,employees,note"
+		for (i = 0; i < 80000; i++) printf "c%d.com,Company %d,%d,padding padding padding padding\n", i, i, i }' \
+		> "$BATS_TEST_TMPDIR/big.csv"
+	[ "$(wc -c < "$BATS_TEST_TMPDIR/big.csv")" -ge 4194304 ]
+	printf 'enrich:\n  data: %s\n  tables:\n    - {name: big, path: big.csv, name_column: name}\n' "$TOP/data" > "$BATS_TEST_TMPDIR/big.yaml"
+	each '.big | [.employees, .match]' "$BATS_TEST_TMPDIR/big.yaml" <<-'C'
+	{"email":"a@c79999.com"}	[79999,"domain"]
+	{"email":"a@gmail.com","company":"Company 7 Inc."}	[7,"name"]
+	C
+	[ -f "$BATS_TEST_TMPDIR/big.csv.lqidx" ]
+	printf 'enrich:\n  data: %s\n  tables:\n    - {name: big, path: big.csv, cache: nodir/big.sqlite}\n' "$TOP/data" > "$BATS_TEST_TMPDIR/big.yaml"
+	run lq-enrich -r "$BATS_TEST_TMPDIR/big.yaml" <<< '{"email":"a@c5.com"}'
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"cannot create index"*"loading the table in memory"* ]]
+	[[ "$output" == *'"employees":5,'* ]]
+}
+
 @test "set: derived fields see the enrich object; errors stay in the record" {
 	[ "$(enrich '{"email":"a@umbrella.com","title":"CEO"}' "" ' | [.segment, .senior]')" = '["enterprise",true]' ]
 	[ "$(enrich '{"email":"a@gmail.com"}' "" ' | [.segment, .senior]')" = '[null,false]' ]
