@@ -370,10 +370,7 @@ lq_email_parse(struct lq_email *m, const char *s, size_t n,
 	}
 	for (const char *p = s; p < at && *p != '+'; p++)
 		lq_buf_addc(&m->local, tolower((unsigned char)*p));
-	if (!m->local.len) {
-		lq_buf_addc(&m->local, 0);
-		m->local.len = 0;
-	}
+	lq_buf_add(&m->local, "", 0);	/* NUL-terminated even when empty */
 	const char *d = at + 1;
 	size_t dn = (size_t)(e - d);
 	while (dn && d[dn - 1] == '.')
