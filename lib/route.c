@@ -10,6 +10,7 @@
 
 #include <jv.h>
 
+#include "lq_csv.h"
 #include "lq_expr.h"
 #include "lq_ledger.h"
 #include "lq_route.h"
@@ -24,6 +25,7 @@ struct ival { int start, end; };	/* minutes of the local day */
 struct pto { double from, to; };
 struct capc { unsigned long gen; double from, to; long n; int used; };
 struct dayb { double start; long n; };
+struct acct { char *key, *owner; };	/* key lowercased */
 
 /* a time zone and the local facts of the last minute asked about */
 struct zone {
@@ -74,6 +76,9 @@ struct lq_route {
 	double sla[4], sla_default;
 	double w_perf, w_load, load_scale, prior;
 	int owner_slot, segment_slot, have_perf;
+	int match_slot;		/* accounts: match expression */
+	struct acct *acct;	/* accounts table, sorted by key */
+	size_t nacct;
 	struct terr *terr;
 	int nterr;
 	struct team *teams;
@@ -93,7 +98,9 @@ struct lq_route {
 
 static const char *const top_keys[] = { "id_field", "score_key", "queues",
     "fallback_owner", "sla", "weights", "owner", "segment", "performance",
-    "prior", "defaults", "territories", "teams", NULL };
+    "prior", "defaults", "territories", "teams", "accounts", NULL };
+static const char *const acct_keys[] = { "path", "key", "owner", "match",
+    NULL };
 static const char *const queue_keys[] = { "nurture", "review", "fallback",
     NULL };
 static const char *const sla_keys[] = { "L1", "L2", "L3", "L4", "default",
@@ -636,6 +643,130 @@ out:
 	return rc;
 }
 
+static void
+lower(char *p)
+{
+	for (; *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p += 'a' - 'A';
+}
+
+static int
+cmp_acct(const void *a, const void *b)
+{
+	return strcmp(((const struct acct *)a)->key,
+	    ((const struct acct *)b)->key);
+}
+
+static char *
+rel_path(const char *base, const char *p)
+{
+	const char *slash = strrchr(base, '/');
+	size_t n;
+	char *r;
+
+	if (p[0] == '/' || !slash)
+		return strdup(p);
+	n = (size_t)(slash - base) + 1;
+	if (!(r = malloc(n + strlen(p) + 1)))
+		abort();
+	memcpy(r, base, n);
+	strcpy(r + n, p);
+	return r;
+}
+
+/* accounts: a CRM table (CSV) of key -> owner, matched by an expression */
+static int
+load_accounts(struct lq_route *rt, const char *cfg, const struct lq_ynode *c,
+    struct lq_err *err)
+{
+	struct lq_ydoc *d = &rt->doc;
+	const char *path = NULL, *key = NULL, *owner = "owner";
+	struct lq_ynode *v;
+	struct lq_csv csv;
+	long ki = -1, oi = -1;
+	size_t cap = 0, n;
+	char *file;
+	int got, rc = -1;
+
+	if (lq_yexpect(d, c, LQ_Y_MAP, "accounts", err) ||
+	    lq_ymap_check(d, c, "accounts", acct_keys, err) ||
+	    get_str(rt, c, "path", &path, err) ||
+	    get_str(rt, c, "key", &key, err) ||
+	    get_str(rt, c, "owner", &owner, err))
+		return -1;
+	if (!path || !key || !owner || !(v = lq_ymap_get(c, "match")))
+		return lq_yerr(d, c, err, "accounts: needs 'path:', 'key:' "
+		    "and 'match:' (and 'owner:', default owner)");
+	if ((rt->match_slot = add_expr(rt, v, "match", err)) < 0)
+		return -1;
+	file = rel_path(cfg, path);
+	memset(&csv, 0, sizeof(csv));
+	if (lq_csv_open(&csv, file, err) < 0) {
+		lq_yerr(d, lq_ymap_get(c, "path"), err, "accounts: cannot read "
+		    "'%s'", file);
+		free(file);
+		return -1;
+	}
+	while ((got = lq_csv_next(&csv, err)) > 0) {
+		if (ki < 0 && oi < 0) {	/* the header */
+			for (size_t i = 0; i < csv.nf; i++) {
+				const char *f = lq_csv_field(&csv, i, &n);
+				if (n == strlen(key) && !memcmp(f, key, n))
+					ki = (long)i;
+				if (n == strlen(owner) && !memcmp(f, owner, n))
+					oi = (long)i;
+			}
+			if (ki < 0 || oi < 0) {
+				lq_yerr(d, c, err, "accounts: %s has no column "
+				    "'%s'", file, ki < 0 ? key : owner);
+				goto out;
+			}
+			continue;
+		}
+		if ((size_t)ki >= csv.nf || (size_t)oi >= csv.nf)
+			continue;
+		const char *k = lq_csv_field(&csv, (size_t)ki, &n);
+		size_t on;
+		const char *o = lq_csv_field(&csv, (size_t)oi, &on);
+		if (!n || !on)
+			continue;
+		if (rt->nacct == cap) {
+			cap = cap ? 2 * cap : 64;
+			rt->acct = realloc(rt->acct, cap * sizeof(*rt->acct));
+			if (!rt->acct)
+				abort();
+		}
+		struct acct *a = &rt->acct[rt->nacct++];
+		if (!(a->key = strndup(k, n)) || !(a->owner = strndup(o, on)))
+			abort();
+		lower(a->key);
+	}
+	if (got < 0)
+		goto out;
+	qsort(rt->acct, rt->nacct, sizeof(*rt->acct), cmp_acct);
+	rc = 0;
+out:
+	lq_csv_close(&csv);
+	free(file);
+	return rc;
+}
+
+static const char *
+account_owner(const struct lq_route *rt, const char *key)
+{
+	struct acct k, *a;
+	char buf[512];
+
+	if (!rt->nacct || strlen(key) >= sizeof(buf))
+		return NULL;
+	strcpy(buf, key);
+	lower(buf);
+	k.key = buf;
+	a = bsearch(&k, rt->acct, rt->nacct, sizeof(*rt->acct), cmp_acct);
+	return a ? a->owner : NULL;
+}
+
 static int
 load_sla(struct lq_route *rt, const struct lq_ynode *c, struct lq_err *err)
 {
@@ -681,7 +812,7 @@ load(struct lq_route *rt, const char *path, const char *perf,
 	rt->w_load = 0.5;
 	rt->load_scale = 20;
 	rt->prior = NAN;
-	rt->owner_slot = rt->segment_slot = -1;
+	rt->owner_slot = rt->segment_slot = rt->match_slot = -1;
 	rt->fallback_owner = -1;
 	if (get_str(rt, root, "id_field", &rt->id_field, err) ||
 	    get_str(rt, root, "score_key", &rt->score_key, err))
@@ -745,6 +876,9 @@ load(struct lq_route *rt, const char *path, const char *perf,
 	if ((c = lq_ymap_get(root, "territories")) &&
 	    load_territories(rt, c, err))
 		return -1;
+	if ((c = lq_ymap_get(root, "accounts")) &&
+	    load_accounts(rt, path, c, err))
+		return -1;
 	if (lq_exprs_compile(rt->x, err))
 		return -1;
 	rt->ev = lq_eval_new(rt->x);
@@ -754,19 +888,9 @@ load(struct lq_route *rt, const char *path, const char *perf,
 		if (load_perf(rt, rt->perf_path, err))
 			return -1;
 	} else if ((v = lq_ymap_get(root, "performance")) && !lq_ynull(v)) {
-		const char *slash = strrchr(path, '/');
 		if (lq_ystr(d, v, "performance", &s, err))
 			return -1;
-		if (s[0] == '/' || !slash) {
-			rt->perf_path = strdup(s);
-		} else {
-			size_t n = (size_t)(slash - path) + 1;
-			rt->perf_path = malloc(n + strlen(s) + 1);
-			if (!rt->perf_path)
-				abort();
-			memcpy(rt->perf_path, path, n);
-			strcpy(rt->perf_path + n, s);
-		}
+		rt->perf_path = rel_path(path, s);
 		if (load_perf(rt, rt->perf_path, err))
 			return -1;
 	}
@@ -817,6 +941,11 @@ lq_route_free(struct lq_route *rt)
 	free(rt->terr);
 	free(rt->zones);
 	free(rt->perf_path);
+	for (size_t i = 0; i < rt->nacct; i++) {
+		free(rt->acct[i].key);
+		free(rt->acct[i].owner);
+	}
+	free(rt->acct);
 	if (rt->ev)
 		lq_eval_free(rt->ev);
 	if (rt->x)
@@ -1402,8 +1531,18 @@ decide(struct lq_route *rt, const char *line, size_t len,
 		jv_free(s);
 	}
 
-	/* 2. CRM ownership */
+	/* 2. CRM ownership: the owner expression, else the accounts table */
 	jv own = first_string(res, rt->owner_slot);
+	const char *src = "crm";
+	if (jv_get_kind(own) != JV_KIND_STRING && rt->match_slot >= 0) {
+		jv k = first_string(res, rt->match_slot);
+		const char *o = jv_get_kind(k) == JV_KIND_STRING ?
+		    account_owner(rt, jv_string_value(k)) : NULL;
+		jv_free(own);
+		own = o ? jv_string(o) : jv_null();
+		src = "accounts";
+		jv_free(k);
+	}
 	if (jv_get_kind(own) == JV_KIND_STRING) {
 		const char *o = jv_string_value(own);
 		int ri = find_rep(rt, o, (size_t)jv_string_length_bytes(
@@ -1416,7 +1555,7 @@ decide(struct lq_route *rt, const char *line, size_t len,
 			dc->team = r->team;
 			dc->step = "owner";
 			dc->counts = 1;
-			lq_buf_adds(b, ",\"source\":\"crm\"");
+			lq_buf_addf(b, ",\"source\":\"%s\"", src);
 			if (in_pto(r, now, NULL) || !in_hours(r, z)) {
 				at = next_available(rt, r, now);
 				lq_buf_adds(b, ",\"available\":false");

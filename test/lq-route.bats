@@ -436,3 +436,21 @@ gen() {	# N leads with 19-digit ids for the bulk config
 	[ "$(sqlite3 "$db" 'pragma integrity_check')" = ok ]
 	[ "$(sqlite3 "$db" "select count(*) from assignment where lead_id = '1000000000000000000'")" -eq 1 ]
 }
+
+@test "step 2 from an accounts table named in the route config" {
+	run route1 "$(lead 50 US L1 ',"email":{"domain":"globex.com"}')" $NOW
+	[[ "$output" == '{"owner":"Corliss Cosme","team":"na","queue":null,"reason":{"step":"owner","source":"accounts"},'* ]]
+	# the owner expression (the join done by lq-enrich) comes first
+	run route1 "$(lead 51 US L1 ',"email":{"domain":"globex.com"},"company":{"owner":"Violet Mclelland"}')" $NOW
+	[[ "$output" == '{"owner":"Violet Mclelland",'*'"source":"crm"'* ]]
+	run route1 "$(lead 52 DE L1 ',"email":{"domain":"left.example"}')" $NOW
+	[[ "$output" == *'"owner_skipped":{"rep":"Moses Frase","why":"inactive"}'* ]]
+	f="$BATS_TEST_TMPDIR/r.yaml"
+	printf 'route:\n  accounts: { path: nope.csv, key: domain, match: .d }\n  teams: { a: { reps: [{ id: x }] } }\n' > "$f"
+	run -2 lq-route -r "$f" < /dev/null
+	[[ "$output" == *"r.yaml:2:21: accounts: cannot read"* ]]
+	printf 'domain,rep\nx.com,x\n' > "$BATS_TEST_TMPDIR/a.csv"
+	printf 'route:\n  accounts: { path: a.csv, key: domain, match: .d }\n  teams: { a: { reps: [{ id: x }] } }\n' > "$f"
+	run -2 lq-route -r "$f" < /dev/null
+	[[ "$output" == *"accounts: "*"a.csv has no column 'owner'"* ]]
+}
