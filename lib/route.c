@@ -115,6 +115,9 @@ static const char *const rep_keys[] = { "id", "tz", "hours", "capacity",
 static const char *const cap_keys[] = { "day", "week", NULL };
 static const char *const pto_keys[] = { "from", "to", NULL };
 static const char *const terr_keys[] = { "name", "if", "team", NULL };
+static const char *const perf_keys[] = { "owner", "segment", "outcome",
+    "prior", "rows", "skipped", "overall", "segments", "by_rep", NULL };
+static const char *const perf_rep_keys[] = { "all", "segments", NULL };
 static const char *const days[] = { "sun", "mon", "tue", "wed", "thu", "fri",
     "sat" };
 
@@ -559,12 +562,21 @@ load_perf(struct lq_route *rt, const char *path, struct lq_err *err)
 		    "file of lq-train --reps (no 'reps:' mapping)");
 		goto out;
 	}
+	if (lq_ymap_check(&pd, root, "reps", perf_keys, err))
+		goto out;
 	if ((v = lq_ymap_get(root, "prior")) &&
 	    lq_ynum(&pd, v, "prior", &fileprior, err))
 		goto out;
 	if (isnan(rt->prior))
 		rt->prior = isnan(fileprior) ? 20 : fileprior;
 	by = lq_ymap_get(root, "by_rep");
+	if (by && lq_yexpect(&pd, by, LQ_Y_MAP, "by_rep", err))
+		goto out;
+	for (size_t i = 0; by && i < by->n; i++)
+		if (lq_yexpect(&pd, by->items[i], LQ_Y_MAP, "rep", err) ||
+		    lq_ymap_check(&pd, by->items[i], "rep", perf_rep_keys,
+		    err))
+			goto out;
 	/* collect segment names */
 	for (size_t i = 0; by && i < by->n; i++) {
 		struct lq_ynode *s = lq_ymap_get(by->items[i], "segments");

@@ -317,6 +317,9 @@ gen() {	# N leads with 19-digit ids for the bulk config
 	run -2 lq-route -r "$R" --dry-run < /dev/null
 	[[ "$output" == *usage:* ]]
 	run -2 lq-route -r "$R" --now yesterday < /dev/null
+	printf 'version: 1\nreps:\n  by_rep:\n    "a":\n      al: {n: 1}\n' > "$BATS_TEST_TMPDIR/p.yaml"
+	run -2 lq-route -r "$R" --performance "$BATS_TEST_TMPDIR/p.yaml" < /dev/null
+	[[ "$output" == *"p.yaml:5:7: unknown key 'al' in rep (did you mean 'all'?)"* ]]
 }
 
 @test "a ledger of another schema version is refused with exit 2" {
