@@ -443,7 +443,7 @@ struct res {
 	int fromjq;		/* answer is in ev->jqres */
 	struct lq_nv *outs;
 	size_t n;
-	const char *msg;
+	struct lq_jqn_err *err;
 };
 
 struct lq_eval {
@@ -570,7 +570,7 @@ run_native(struct lq_eval *ev, int i)
 	size_t n;
 
 	r->pending = 0;
-	r->st = lq_jqn_run(ev->ctx, ev->x->s[i].native, &outs, &n, &r->msg);
+	r->st = lq_jqn_run(ev->ctx, ev->x->s[i].native, &outs, &n, &r->err);
 	if (r->st == LQ_JQN_GIVEUP) {
 		r->fromjq = 1;
 		return -1;
@@ -609,7 +609,7 @@ lq_eval_truth(struct lq_eval *ev, int i, const char **why)
 		return lq_exprs_truth(ev->jqres, i, why);
 	if (r->st == LQ_JQN_ERROR) {
 		if (why)
-			*why = r->msg ? r->msg : "error";
+			*why = lq_jqn_msg(ev->ctx, r->err);
 		return LQ_UNKNOWN;
 	}
 	for (size_t k = 0; k < r->n; k++)
@@ -675,8 +675,8 @@ lq_eval_output(struct lq_eval *ev, int i, long k)
 		return jv_array_get(o, (int)k);
 	}
 	if (r->st != LQ_JQN_OK)
-		return jv_invalid_with_msg(jv_string(r->msg ? r->msg :
-		    "error"));
+		return jv_invalid_with_msg(jv_string(lq_jqn_msg(ev->ctx,
+		    r->err)));
 	return lq_nv_to_jv(&r->outs[k]);
 }
 

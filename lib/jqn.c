@@ -947,6 +947,14 @@ struct span_ent {
 	unsigned gen;		/* record generation the entry belongs to */
 };
 
+/* an error: the message, or what is needed to write it when asked */
+struct lq_jqn_err {
+	const char *msg;	/* NULL until rendered */
+	int kind;		/* 1 type_error, 2 type_error2, 3 iteration */
+	struct lq_nv a, b;
+	const char *text;
+};
+
 struct lq_jqn_ctx {
 	const char *line;
 	size_t len;
@@ -954,7 +962,7 @@ struct lq_jqn_ctx {
 	const char *skip;
 	size_t skiplen;
 	struct chunk *arena;
-	const char *msg;	/* error message of the last run */
+	struct lq_jqn_err *err;	/* error of the last run */
 	struct lq_nv root;
 	/* parsed members/elements of raw objects and arrays, by address */
 	struct span_ent *spans;
@@ -1407,13 +1415,43 @@ fail(struct lq_jqn_ctx *c, const char *fmt, ...)
 	char *m = alloc(c, n + 1);
 	memcpy(m, jv_string_value(js), n + 1);
 	jv_free(js);
-	c->msg = m;
+	c->err = alloc(c, sizeof(*c->err));
+	memset(c->err, 0, sizeof(*c->err));
+	c->err->msg = m;
 	return ST_ERR;
+}
+
+/* an error whose message shows values: written only if someone asks */
+static int
+lazy_error(struct lq_jqn_ctx *c, int kind, const struct lq_nv *a,
+    const struct lq_nv *b, const char *text)
+{
+	c->err = alloc(c, sizeof(*c->err));
+	memset(c->err, 0, sizeof(*c->err));
+	c->err->kind = kind;
+	c->err->a = *a;
+	if (b)
+		c->err->b = *b;
+	c->err->text = text;
+	return ST_ERR;
+}
+
+static int
+type_error(struct lq_jqn_ctx *c, const struct lq_nv *v, const char *msg)
+{
+	return lazy_error(c, 1, v, NULL, msg);
+}
+
+static int
+type_error2(struct lq_jqn_ctx *c, const struct lq_nv *a, const struct lq_nv *b,
+    const char *msg)
+{
+	return lazy_error(c, 2, a, b, msg);
 }
 
 /* jq's type_error: "KIND (VALUE...) MSG" */
 static int
-type_error(struct lq_jqn_ctx *c, const struct lq_nv *v, const char *msg)
+render_type_error(struct lq_jqn_ctx *c, const struct lq_nv *v, const char *msg)
 {
 	char eb[15];
 	jv j = to_jv(c, v);
@@ -1425,8 +1463,8 @@ type_error(struct lq_jqn_ctx *c, const struct lq_nv *v, const char *msg)
 }
 
 static int
-type_error2(struct lq_jqn_ctx *c, const struct lq_nv *a, const struct lq_nv *b,
-    const char *msg)
+render_type_error2(struct lq_jqn_ctx *c, const struct lq_nv *a,
+    const struct lq_nv *b, const char *msg)
 {
 	char ea[15], eb[15];
 	jv ja = to_jv(c, a), jb = to_jv(c, b);
@@ -1636,12 +1674,7 @@ iterate(struct lq_jqn_ctx *c, struct lq_nv *v, int opt, kfn k, void *kc)
 		return ST_GIVEUP;	/* key order and duplicates: libjq */
 	if (opt)
 		return ST_OK;
-	char eb[15];
-	jv j = to_jv(c, v);
-	int r = fail(c, "Cannot iterate over %s (%s)", kind_names[v->kind],
-	    jv_dump_string_trunc(jv_copy(j), eb, sizeof(eb)));
-	jv_free(j);
-	return r;
+	return lazy_error(c, 3, v, NULL, NULL);
 }
 
 static int
@@ -2125,7 +2158,9 @@ k_error(struct lq_jqn_ctx *c, void *kc, struct lq_nv *v)
 	char *m = alloc(c, len + 1);
 	memcpy(m, s, len);
 	m[len] = 0;
-	c->msg = m;
+	c->err = alloc(c, sizeof(*c->err));
+	memset(c->err, 0, sizeof(*c->err));
+	c->err->msg = m;
 	return ST_ERR;
 }
 
@@ -2474,20 +2509,47 @@ k_out(struct lq_jqn_ctx *c, void *kc, struct lq_nv *v)
 	return ST_OK;
 }
 
+const char *
+lq_jqn_msg(struct lq_jqn_ctx *c, struct lq_jqn_err *e)
+{
+	char eb[15];
+	jv j;
+
+	if (!e)
+		return "error";
+	if (e->msg)
+		return e->msg;
+	switch (e->kind) {
+	case 1:
+		render_type_error(c, &e->a, e->text);
+		break;
+	case 2:
+		render_type_error2(c, &e->a, &e->b, e->text);
+		break;
+	default:
+		j = to_jv(c, &e->a);
+		fail(c, "Cannot iterate over %s (%s)", kind_names[e->a.kind],
+		    jv_dump_string_trunc(jv_copy(j), eb, sizeof(eb)));
+		jv_free(j);
+	}
+	e->msg = c->err->msg;
+	return e->msg;
+}
+
 int
 lq_jqn_run(struct lq_jqn_ctx *c, struct lq_jqn *q, struct lq_nv **outs,
-    size_t *nouts, const char **msg)
+    size_t *nouts, struct lq_jqn_err **err)
 {
 	int st;
 
 	c->nouts = 0;
-	c->msg = NULL;
+	c->err = NULL;
 	st = eval(c, q->root, &c->root, k_out, NULL);
 	if (st == ST_STOP)
 		st = ST_GIVEUP;	/* cannot happen: any/all catch their own */
 	*outs = c->outs;
 	*nouts = c->nouts;
-	*msg = c->msg;
+	*err = st == ST_ERR ? c->err : NULL;
 	return st;
 }
 

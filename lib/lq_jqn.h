@@ -42,6 +42,7 @@ struct lq_nv {
 enum { LQ_JQN_OK = 0, LQ_JQN_ERROR = 1, LQ_JQN_GIVEUP = 2 };
 
 struct lq_jqn;		/* a compiled expression */
+struct lq_jqn_err;	/* an evaluation error (message written on demand) */
 struct lq_jqn_ctx;	/* per-record state: arena, record, results */
 
 /* Compile expression text, or return NULL when it is outside the subset. */
@@ -64,11 +65,17 @@ void lq_jqn_start(struct lq_jqn_ctx *c, const char *line, size_t len,
 
 /*
  * Evaluate q on the current record.  On LQ_JQN_OK *outs and *nouts hold the
- * outputs (valid until the next start); on LQ_JQN_ERROR *msg holds jq's
- * message; LQ_JQN_GIVEUP: use libjq for this one.
+ * outputs (valid until the next start); on LQ_JQN_ERROR *err identifies the
+ * error (see lq_jqn_msg); LQ_JQN_GIVEUP: use libjq for this one.
  */
 int lq_jqn_run(struct lq_jqn_ctx *c, struct lq_jqn *q, struct lq_nv **outs,
-    size_t *nouts, const char **msg);
+    size_t *nouts, struct lq_jqn_err **err);
+
+/*
+ * jq's message for an error of the current record, written on the first
+ * call (messages that quote values cost more than the evaluation).
+ */
+const char *lq_jqn_msg(struct lq_jqn_ctx *c, struct lq_jqn_err *err);
 
 /* Copy n values into the record's arena (valid until the next start). */
 struct lq_nv *lq_jqn_keep(struct lq_jqn_ctx *c, const struct lq_nv *v,

@@ -645,8 +645,8 @@ interpret(struct lq_score *sc)
 		if (s->decay) {
 			long n = lq_eval_count(sc->ev, s->slot);
 			if (n < 0) {
-				lq_eval_truth(sc->ev, s->slot, &why);
-				miss = first_missing(sc, s);
+				if (!(miss = first_missing(sc, s)))
+					lq_eval_truth(sc->ev, s->slot, &why);
 				sc->state[i] = 2;
 				sc->why[i] = miss ? miss : why;
 				continue;
@@ -666,14 +666,16 @@ interpret(struct lq_score *sc)
 			}
 			continue;
 		}
-		switch (lq_eval_truth(sc->ev, s->slot, &why)) {
+		switch (lq_eval_truth(sc->ev, s->slot, NULL)) {
 		case LQ_TRUE:
 			sc->pts[i] = s->points;
 			sc->state[i] = 1;
 			break;
 		case LQ_UNKNOWN:
-			/* say "missing .x" rather than jq's message about null */
-			miss = first_missing(sc, s);
+			/* say "missing .x" rather than jq's message about null;
+			 * jq's message is only written when it is shown */
+			if (!(miss = first_missing(sc, s)))
+				lq_eval_truth(sc->ev, s->slot, &why);
 			sc->state[i] = 2;
 			sc->why[i] = miss ? miss : why;
 			break;

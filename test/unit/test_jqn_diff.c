@@ -164,8 +164,9 @@ compare(const char *e, struct lq_jqn *q, jv res, int i, const char *line,
 {
 	struct lq_nv *outs;
 	size_t n;
-	const char *msg;
-	int st = lq_jqn_run(c, q, &outs, &n, &msg);
+	struct lq_jqn_err *e_;
+	int st = lq_jqn_run(c, q, &outs, &n, &e_);
+	const char *msg = st == LQ_JQN_ERROR ? lq_jqn_msg(c, e_) : NULL;
 
 	if (st == LQ_JQN_GIVEUP) {
 		gaveup++;
