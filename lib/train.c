@@ -1230,11 +1230,16 @@ platt(const double *z, const uint8_t *y, long n, double *pa, double *pb)
 			hab += h * z[k];
 			hbb += h;
 		}
-		double det = haa * hbb - hab * hab;
-		if (det <= 0)
+		if (fmax(fabs(ga), fabs(gb)) <= 1e-9 * (double)n)
 			break;
-		double da = (hbb * ga - hab * gb) / det;
-		double db = (haa * gb - hab * ga) / det;
+		double det = haa * hbb - hab * hab, da, db;
+		if (det <= 1e-12 * haa * hbb) {	/* z constant: b only */
+			da = 0;
+			db = gb / hbb;
+		} else {
+			da = (hbb * ga - hab * gb) / det;
+			db = (haa * gb - hab * ga) / det;
+		}
 		double step = 1;
 		for (int ls = 0; ls < 30; ls++, step /= 2) {
 			double na = a - step * da, nb = b - step * db, f1 = 0;
