@@ -8,6 +8,7 @@
 
 #include "lq_enrich.h"
 #include "lq_expr.h"
+#include "lq_io.h"
 #include "lq_yaml.h"
 
 #ifndef LQ_DATADIR
@@ -51,6 +52,9 @@ struct lq_enrich {
 	struct table *tab;
 	int ntab;
 	struct lq_exprs *x;
+	struct lq_eval *ev;	/* per-record results of the set: slots */
+	struct lq_scan sscan;	/* the record with the enrich so far */
+	struct lq_buf sline, skey;
 	const char **setname;
 	int nset;
 	/* per-record scratch */
@@ -306,7 +310,10 @@ load_set(struct lq_enrich *e, struct lq_ynode *c, struct lq_err *err)
 			return -1;
 		e->setname[e->nset++] = name;
 	}
-	return lq_exprs_compile(e->x, err);
+	if (lq_exprs_compile(e->x, err))
+		return -1;
+	e->ev = lq_eval_new(e->x);
+	return 0;
 }
 
 static int
@@ -381,7 +388,11 @@ lq_enrich_free(struct lq_enrich *e)
 	}
 	free(e->tab);
 	free(e->setname);
+	lq_eval_free(e->ev);
 	lq_exprs_free(e->x);
+	lq_scan_release(&e->sscan);
+	lq_buf_release(&e->sline);
+	lq_buf_release(&e->skey);
 	lq_email_lists_release(&e->lists);
 	lq_titles_free(e->titles);
 	lq_countries_free(e->countries);
@@ -507,68 +518,64 @@ lookup(struct lq_enrich *e, struct table *t, int company_domain,
 	lq_buf_addc(out, '}');
 }
 
-/* Run the set: expressions; appends their members and errors. */
+/*
+ * Run the set: expressions; appends their members and errors.  They see
+ * the record with the enrich object built so far, spliced into the
+ * record's own bytes and evaluated from there (natively when the
+ * expressions allow, lq_expr.h).
+ */
 static int
 derive(struct lq_enrich *e, const char *line, size_t len, const char *key,
     struct lq_buf *out, size_t start, struct lq_err *err)
 {
-	jv rec = lq_expr_parse_record(line, len), res, mine;
+	struct lq_scan s0 = LQ_SCAN_INIT;
 	int nerr = 0;
 
+	lq_buf_reset(&e->skey);
+	lq_buf_json_strs(&e->skey, key);
+	if (lq_json_scan(&s0, line, len, err) < 0) {
+		lq_scan_release(&s0);
+		return -1;
+	}
 	lq_buf_addc(out, '}');
-	mine = jv_parse_sized(out->buf + start, (int)(out->len - start));
+	lq_buf_reset(&e->sline);
+	lq_splice(&e->sline, line, len, &s0, key, strlen(key), e->skey.buf,
+	    e->skey.len, out->buf + start, out->len - start);
 	out->len--;
-	if (!jv_is_valid(rec) || !jv_is_valid(mine)) {
-		jv m = jv_invalid_get_msg(jv_is_valid(rec) ? mine : rec);
-		lq_err_set(err, LQ_EXIT_RECORDS, "cannot evaluate: %s",
-		    jv_get_kind(m) == JV_KIND_STRING ? jv_string_value(m) :
-		    "parse error");
-		jv_free(m);
-		jv_free(jv_is_valid(rec) ? rec : mine);
+	lq_scan_release(&s0);
+	if (lq_json_scan(&e->sscan, e->sline.buf, e->sline.len, err) < 0 ||
+	    lq_eval_record(e->ev, e->sline.buf, e->sline.len, &e->sscan, NULL,
+	    err) < 0)
 		return -1;
-	}
-	rec = jv_object_set(rec, jv_string(key), mine);
-	res = lq_exprs_run(e->x, rec);
-	if (!jv_is_valid(res)) {
-		jv m = jv_invalid_get_msg(res);
-		lq_err_set(err, LQ_EXIT_RECORDS, "set: %s",
-		    jv_get_kind(m) == JV_KIND_STRING ? jv_string_value(m) :
-		    "failed");
-		jv_free(m);
-		return -1;
-	}
 	lq_buf_reset(&e->tmp);
 	for (int i = 0; i < e->nset; i++) {
-		jv outs = lq_exprs_outputs(res, i);
+		long n = lq_eval_count(e->ev, i);
 		lq_buf_addc(out, ',');
 		lq_buf_json_strs(out, e->setname[i]);
 		lq_buf_addc(out, ':');
-		if (!jv_is_valid(outs)) {
-			jv m = jv_invalid_get_msg(outs);
+		if (n < 0) {
+			const char *why = NULL;
+			lq_eval_truth(e->ev, i, &why);
 			lq_buf_adds(out, "null");
 			lq_buf_adds(&e->tmp, nerr++ ? "," : "");
 			lq_buf_json_strs(&e->tmp, e->setname[i]);
 			lq_buf_addc(&e->tmp, ':');
-			lq_buf_json_strs(&e->tmp, jv_get_kind(m) ==
-			    JV_KIND_STRING ? jv_string_value(m) : "error");
-			jv_free(m);
+			lq_buf_json_strs(&e->tmp, why ? why : "error");
 			continue;
 		}
-		if (jv_array_length(jv_copy(outs)) > 0) {
-			jv s = jv_dump_string(jv_array_get(jv_copy(outs), 0), 0);
+		if (n > 0) {
+			jv s = jv_dump_string(lq_eval_output(e->ev, i, 0), 0);
 			lq_buf_adds(out, jv_string_value(s));
 			jv_free(s);
 		} else {
 			lq_buf_adds(out, "null");
 		}
-		jv_free(outs);
 	}
 	if (nerr) {
 		lq_buf_adds(out, ",\"errors\":{");
 		lq_buf_add(out, e->tmp.buf, e->tmp.len);
 		lq_buf_addc(out, '}');
 	}
-	jv_free(res);
 	return 0;
 }
 
