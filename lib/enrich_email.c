@@ -22,9 +22,12 @@ lq_email_release(struct lq_email *m)
 	lq_buf_release(&m->udomain);
 }
 
+static void ymemo_forget(const struct lq_email_lists *l);
+
 void
 lq_email_lists_release(struct lq_email_lists *l)
 {
+	ymemo_forget(l);
 	lq_smap_release(&l->free);
 	lq_smap_release(&l->disposable);
 	lq_smap_release(&l->role);
@@ -273,8 +276,51 @@ osa(const char *a, size_t an, const char *b, size_t bn)
  * first label has at least 5 letters (so aon.com is not a typo of
  * aol.com), or distance 2 when that label has 8 or more.
  */
+/* domains repeat: remember recent answers (bounded, keyed by the lists) */
+#define YMEMO_SLOTS 1024
+#define YMEMO_MAXLEN 64
+
+static struct ymemo {
+	const struct lq_email_lists *l;
+	unsigned len;
+	char d[YMEMO_MAXLEN];
+	const char *best;
+} ymemo[YMEMO_SLOTS];
+
+static const char *typo_scan(const struct lq_email_lists *l, const char *d,
+    size_t n);
+
+/* drop what released lists left in the memo */
+static void
+ymemo_forget(const struct lq_email_lists *l)
+{
+	for (size_t i = 0; i < YMEMO_SLOTS; i++)
+		if (ymemo[i].l == l)
+			ymemo[i].l = NULL;
+}
+
 static const char *
 typo_of(const struct lq_email_lists *l, const char *d, size_t n)
+{
+	struct ymemo *m;
+	uint64_t h = 1469598103934665603ULL;
+
+	if (n == 0 || n >= YMEMO_MAXLEN)
+		return typo_scan(l, d, n);
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)d[i]) * 1099511628211ULL;
+	m = &ymemo[h & (YMEMO_SLOTS - 1)];
+	if (m->l == l && m->len == n && !memcmp(m->d, d, n))
+		return m->best;
+	m->l = l;
+	m->len = (unsigned)n;
+	memcpy(m->d, d, n);
+	m->best = typo_scan(l, d, n);
+	return m->best;
+}
+
+static const char *
+typo_scan(const struct lq_email_lists *l, const char *d, size_t n)
 {
 	const char *best = NULL;
 	int bestd = 3;

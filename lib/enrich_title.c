@@ -11,6 +11,7 @@
  * "any" pattern and no matching "none" pattern wins.
  */
 #include <ctype.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -70,11 +71,14 @@ free_rules(struct rule *r, size_t n)
 	free(r);
 }
 
+static void tmemo_forget(const struct lq_titles *t);
+
 void
 lq_titles_free(struct lq_titles *t)
 {
 	if (!t)
 		return;
+	tmemo_forget(t);
 	free_rules(t->sen, t->nsen);
 	free_rules(t->dep, t->ndep);
 	lq_yaml_release(&t->doc);
@@ -213,14 +217,59 @@ first(const struct rule *r, size_t n, const char *title)
 	return NULL;
 }
 
+/*
+ * Titles repeat (a few thousand distinct ones cover most leads), and the
+ * ordered rules are many substring searches: remember recent answers.
+ * Direct-mapped and bounded; keyed by the rule set too.
+ */
+#define TMEMO_SLOTS 2048
+#define TMEMO_MAXLEN 96
+
+static struct tmemo {
+	const struct lq_titles *t;
+	unsigned len;
+	char s[TMEMO_MAXLEN];
+	const char *sen, *dep;
+} tmemo[TMEMO_SLOTS];
+
+/* drop what a freed rule set left in the memo */
+static void
+tmemo_forget(const struct lq_titles *t)
+{
+	for (size_t i = 0; i < TMEMO_SLOTS; i++)
+		if (tmemo[i].t == t)
+			tmemo[i].t = NULL;
+}
+
 void
 lq_titles_classify(const struct lq_titles *t, const char *s, size_t n,
     struct lq_buf *scratch, const char **seniority, const char **department)
 {
 	const char *lv;
+	struct tmemo *m = NULL;
 
 	norm(scratch, s, n);
+	if (scratch->len > 0 && scratch->len < TMEMO_MAXLEN) {
+		uint64_t h = 1469598103934665603ULL;
+		for (size_t i = 0; i < scratch->len; i++)
+			h = (h ^ (unsigned char)scratch->buf[i]) *
+			    1099511628211ULL;
+		m = &tmemo[h & (TMEMO_SLOTS - 1)];
+		if (m->t == t && m->len == scratch->len &&
+		    !memcmp(m->s, scratch->buf, scratch->len)) {
+			*seniority = m->sen;
+			*department = m->dep;
+			return;
+		}
+	}
 	lv = first(t->sen, t->nsen, scratch->buf);
 	*seniority = lv ? lv : "unknown";
 	*department = first(t->dep, t->ndep, scratch->buf);
+	if (m) {
+		m->t = t;
+		m->len = (unsigned)scratch->len;
+		memcpy(m->s, scratch->buf, scratch->len);
+		m->sen = *seniority;
+		m->dep = *department;
+	}
 }
