@@ -21,6 +21,19 @@
 #include "lq_yaml.h"
 #include "tap.h"
 
+/*
+ * libjq 1.6 itself leaks a caught error's message on some error paths of
+ * this corpus (inside jq_start/jq_next; valgrind and the CLI agree the
+ * same programs are clean when run alone).  The leak is in the reference
+ * interpreter, not in lq: LeakSanitizer is told so for this test only.
+ */
+const char *__lsan_default_suppressions(void);
+const char *
+__lsan_default_suppressions(void)
+{
+	return "leak:libjq.so\n";
+}
+
 static char **exprs;
 static int nexprs, capexprs;
 
