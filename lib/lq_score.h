@@ -45,6 +45,14 @@ int lq_score_signals(struct lq_score *sc, jv rec, double *points,
     struct lq_err *err);
 
 /*
+ * The same from the raw record line[0..len) scanned into scan, evaluated
+ * natively where the rules allow (faster than building a jv).
+ */
+int lq_score_signals_record(struct lq_score *sc, const char *line,
+    size_t len, const struct lq_scan *scan, double *points,
+    struct lq_err *err);
+
+/*
  * Score the record line[0..len) (scanned into scan, an object) and append the JSON
  * object of its score to out.  key is the tool's output member: an old
  * value under it is ignored by the rules.  Returns 0, or -1 with err set

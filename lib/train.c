@@ -47,6 +47,8 @@ struct lq_train {
 	int have_doc;
 	struct lq_score *sc;
 	struct lq_exprs *x;
+	struct lq_eval *ev;	/* per-record results of x (native) */
+	struct lq_scan scan;
 	int label_slot, holdout_slot, time_slot;
 	char *label_field;	/* top-level key the label reads */
 	char *time_key;
@@ -279,7 +281,7 @@ lq_train_new(const struct lq_train_opts *o, struct lq_err *err)
 			t->time_key = strdup(t->o.time_field);
 		}
 	}
-	if (lq_exprs_compile(t->x, err))
+	if (lq_exprs_compile(t->x, err) || !(t->ev = lq_eval_new(t->x)))
 		goto fail;
 	if (t->o.folds < 2 || t->o.folds > 100) {
 		lq_err_set(err, LQ_EXIT_USAGE, "--cv must be 2..100");
@@ -329,6 +331,8 @@ lq_train_free(struct lq_train *t)
 	free(t->time_key);
 	lq_buf_release(&t->key);
 	lq_score_free(t->sc);
+	lq_eval_free(t->ev);
+	lq_scan_release(&t->scan);
 	lq_exprs_free(t->x);
 	if (t->have_doc)
 		lq_yaml_release(&t->doc);
@@ -578,7 +582,7 @@ int
 lq_train_add(struct lq_train *t, const char *line, size_t len,
     struct lq_err *err)
 {
-	jv rec = lq_expr_parse_record(line, len), res, out;
+	jv rec = lq_expr_parse_record(line, len), out;
 	const char *path[MAX_DEPTH];
 	int y;
 
@@ -590,13 +594,18 @@ lq_train_add(struct lq_train *t, const char *line, size_t len,
 		jv_free(m);
 		return -1;
 	}
-	res = lq_exprs_run(t->x, jv_copy(rec));
-	if (!jv_is_valid(res)) {
-		jv_free(res);
+	/* label, holdout, time and expression features: evaluated from the
+	 * raw record (lq_expr.h), natively where the expressions allow */
+	if (lq_json_scan(&t->scan, line, len, err) < 0 ||
+	    lq_eval_record(t->ev, line, len, &t->scan, NULL, err) < 0) {
 		jv_free(rec);
-		return lq_err_set(err, LQ_EXIT_RECORDS, "expressions failed");
+		return -1;
 	}
-	out = lq_exprs_outputs(res, t->label_slot);
+	out = lq_eval_count(t->ev, t->label_slot) < 0 ?
+	    lq_eval_output(t->ev, t->label_slot, 0) :
+	    lq_eval_count(t->ev, t->label_slot) > 0 ?
+	    jv_array_append(jv_array(), lq_eval_output(t->ev, t->label_slot,
+	    0)) : jv_array();
 	if (!jv_is_valid(out)) {
 		jv m = jv_invalid_get_msg(out);
 		lq_err_set(err, LQ_EXIT_RECORDS, "label: %s",
@@ -627,27 +636,26 @@ lq_train_add(struct lq_train *t, const char *line, size_t len,
 	jv_free(first);
 	if (y < 0) {
 		t->skipped++;
-		jv_free(res);
 		jv_free(rec);
 		return 0;
 	}
 	if (t->n == t->cap)
 		grow_rows(t);
 	t->y[t->n] = (uint8_t)y;
-	t->test[t->n] = t->holdout_slot >= 0 && lq_exprs_truth(res,
+	t->test[t->n] = t->holdout_slot >= 0 && lq_eval_truth(t->ev,
 	    t->holdout_slot, NULL) == LQ_TRUE;
 	t->t[t->n] = NAN;
 	if (t->time_slot >= 0) {
-		jv o = lq_exprs_outputs(res, t->time_slot);
-		if (jv_is_valid(o) && jv_array_length(jv_copy(o)) > 0)
-			t->t[t->n] = jv_time(jv_array_get(jv_copy(o), 0));
-		jv_free(jv_is_valid(o) ? o : jv_invalid_get_msg(o));
+		if (lq_eval_count(t->ev, t->time_slot) > 0)
+			t->t[t->n] = jv_time(lq_eval_output(t->ev,
+			    t->time_slot, 0));
 	} else if (t->time_key) {
 		t->t[t->n] = jv_time(jv_object_get(jv_copy(rec),
 		    jv_string(t->time_key)));
 	}
 	/* signals and expression features */
-	if (t->sc && lq_score_signals(t->sc, rec, t->sig, err))
+	if (t->sc && lq_score_signals_record(t->sc, line, len, &t->scan,
+	    t->sig, err))
 		goto bad;
 	for (int i = 0; i < t->nc; i++) {
 		struct col *c = &t->c[i];
@@ -658,13 +666,11 @@ lq_train_add(struct lq_train *t, const char *line, size_t len,
 				c->nnum++;
 			}
 		} else if (c->src == LQ_FS_EXPR) {
-			jv o = lq_exprs_outputs(res, c->slot);
-			if (jv_is_valid(o) && jv_array_length(jv_copy(o)) > 0) {
-				jv e = jv_array_get(jv_copy(o), 0);
+			if (lq_eval_count(t->ev, c->slot) > 0) {
+				jv e = lq_eval_output(t->ev, c->slot, 0);
 				put_value(t, c, e);
 				jv_free(e);
 			}
-			jv_free(jv_is_valid(o) ? o : jv_invalid_get_msg(o));
 		}
 	}
 	lq_buf_reset(&t->key);
@@ -672,11 +678,9 @@ lq_train_add(struct lq_train *t, const char *line, size_t len,
 	lq_buf_reset(&t->key);
 	walk(t, rec, path, 0);
 	t->n++;
-	jv_free(res);
 	jv_free(rec);
 	return 1;
 bad:
-	jv_free(res);
 	jv_free(rec);
 	return -1;
 }
