@@ -509,3 +509,90 @@ lq_scan_find(const struct lq_scan *s, const char *line, const char *key,
 	}
 	return -1;
 }
+
+/* end of the valid JSON value starting at p */
+static const char *
+skip_value(const char *p)
+{
+	int depth = 0;
+
+	for (;;) {
+		switch (*p) {
+		case '"':
+			for (p++; *p != '"'; p++)
+				if (*p == '\\')
+					p++;
+			p++;
+			break;
+		case '{': case '[':
+			depth++;
+			p++;
+			break;
+		case '}': case ']':
+			depth--;
+			p++;
+			break;
+		case ' ': case '\t': case '\n': case '\r': case ',': case ':':
+			p++;
+			continue;
+		default:
+			while (*p && !strchr(",}] \t\r\n", *p))
+				p++;
+			break;
+		}
+		if (depth == 0)
+			return p;
+	}
+}
+
+static const char *
+skip_ws(const char *p)
+{
+	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+		p++;
+	return p;
+}
+
+void
+lq_json_iter_start(struct lq_json_iter *it, const char *obj)
+{
+	it->p = skip_ws(obj + 1);
+}
+
+int
+lq_json_iter_next(struct lq_json_iter *it, const char **k, size_t *klen,
+    const char **v, size_t *vlen)
+{
+	const char *p = it->p, *e;
+
+	if (*p == '}' || *p == ']' || !*p)
+		return 0;
+	if (k) {
+		e = skip_value(p);
+		*k = p;
+		*klen = (size_t)(e - p);
+		p = skip_ws(skip_ws(e) + 1);
+	}
+	e = skip_value(p);
+	*v = p;
+	*vlen = (size_t)(e - p);
+	p = skip_ws(e);
+	if (*p == ',')
+		p = skip_ws(p + 1);
+	it->p = p;
+	return 1;
+}
+
+long
+lq_json_array_len(const char *arr)
+{
+	struct lq_json_iter it;
+	const char *v;
+	size_t vn;
+	long n = 0;
+
+	lq_json_iter_start(&it, arr);
+	while (lq_json_iter_next(&it, NULL, NULL, &v, &vn))
+		n++;
+	return n;
+}

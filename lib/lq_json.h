@@ -78,4 +78,25 @@ void lq_json_unescape(struct lq_buf *out, const char *raw, size_t n);
 long lq_scan_find(const struct lq_scan *s, const char *line, const char *key,
     size_t keylen);
 
+/*
+ * A cursor over the members of a valid object's text (or the elements of
+ * a valid array's), for values below the top level.  Nothing is copied.
+ */
+struct lq_json_iter {
+	const char *p;
+};
+
+/* Start at the '{' or '[' of a valid object or array (NUL-terminated). */
+void lq_json_iter_start(struct lq_json_iter *it, const char *open);
+
+/*
+ * Next member: raw key [*k, *k + *klen) (pass k NULL for arrays) and
+ * value [*v, *v + *vlen).  Returns 0 at the end.
+ */
+int lq_json_iter_next(struct lq_json_iter *it, const char **k, size_t *klen,
+    const char **v, size_t *vlen);
+
+/* Number of elements of a valid array's text. */
+long lq_json_array_len(const char *arr);
+
 #endif

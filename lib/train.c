@@ -3,6 +3,7 @@
  * cut tiers and evaluate (see lq_train.h).
  */
 #include <fnmatch.h>
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -49,6 +50,7 @@ struct lq_train {
 	struct lq_exprs *x;
 	struct lq_eval *ev;	/* per-record results of x (native) */
 	struct lq_scan scan;
+	struct lq_buf kbuf[MAX_DEPTH], vbuf;	/* decoded keys and strings */
 	int label_slot, holdout_slot, time_slot;
 	char *label_field;	/* top-level key the label reads */
 	char *time_key;
@@ -333,6 +335,9 @@ lq_train_free(struct lq_train *t)
 	lq_score_free(t->sc);
 	lq_eval_free(t->ev);
 	lq_scan_release(&t->scan);
+	for (int i = 0; i < MAX_DEPTH; i++)
+		lq_buf_release(&t->kbuf[i]);
+	lq_buf_release(&t->vbuf);
 	lq_exprs_free(t->x);
 	if (t->have_doc)
 		lq_yaml_release(&t->doc);
@@ -502,39 +507,101 @@ put_value(struct lq_train *t, struct col *c, jv v)
 	}
 }
 
-static void
-walk(struct lq_train *t, jv obj, const char **path, int depth)
+/* the scalar JSON text p[0..n) (valid) as a jv */
+static jv
+raw_scalar(struct lq_train *t, const char *p, size_t n)
 {
-	jv_object_foreach(obj, k, v) {
-		size_t mark = t->key.len;
-		path[depth] = jv_string_value(k);
-		if (depth)
-			lq_buf_addc(&t->key, '.');
-		lq_buf_adds(&t->key, path[depth]);
-		jv_kind kind = jv_get_kind(v);
-		if (kind == JV_KIND_OBJECT && depth + 1 < MAX_DEPTH) {
-			if (!(depth == 0 && ((t->label_field &&
-			    !strcmp(path[0], t->label_field)) ||
-			    !strcmp(path[0], "score") ||
-			    !strcmp(path[0], "route"))))
-				walk(t, v, path, depth + 1);
-		} else if (kind == JV_KIND_ARRAY) {
-			lq_buf_adds(&t->key, ".length");
-			struct col *c = field_col(t, path, depth + 1, 1);
-			if (!c->excluded) {
-				grow_col(t, c, 1, 0);
-				c->num[t->n] = (float)jv_array_length(jv_copy(v));
-				c->nnum++;
-			}
-		} else if (kind != JV_KIND_OBJECT) {
-			struct col *c = field_col(t, path, depth + 1, 0);
-			if (!c->excluded)
-				put_value(t, c, v);
+	double d;
+
+	switch (*p) {
+	case '"':
+		lq_buf_reset(&t->vbuf);
+		lq_json_unescape(&t->vbuf, p, n);
+		return jv_string_sized(t->vbuf.buf ? t->vbuf.buf : "",
+		    (int)t->vbuf.len);
+	case 't':
+		return jv_true();
+	case 'f':
+		return jv_false();
+	case 'n':
+		return jv_null();
+	default:
+		d = strtod(p, NULL);	/* as jq 1.6 reads it */
+		if (isinf(d))
+			d = d > 0 ? DBL_MAX : -DBL_MAX;
+		return jv_number(d);
+	}
+}
+
+/* one member: key k[0..kn) raw, value v[0..vn) raw */
+static void walk_obj(struct lq_train *t, const char *obj, const char **path,
+    int depth);
+
+static void
+walk_member(struct lq_train *t, const char *k, size_t kn, const char *v,
+    size_t vn, const char **path, int depth)
+{
+	size_t mark = t->key.len;
+	struct lq_buf *kb = &t->kbuf[depth];
+
+	lq_buf_reset(kb);
+	lq_json_unescape(kb, k, kn);
+	if (!kb->buf)
+		lq_buf_grow(kb, 1);
+	path[depth] = kb->buf;
+	if (depth)
+		lq_buf_addc(&t->key, '.');
+	lq_buf_add(&t->key, kb->buf, kb->len);
+	if (*v == '{' && depth + 1 < MAX_DEPTH) {
+		if (!(depth == 0 && ((t->label_field &&
+		    !strcmp(path[0], t->label_field)) ||
+		    !strcmp(path[0], "score") || !strcmp(path[0], "route"))))
+			walk_obj(t, v, path, depth + 1);
+	} else if (*v == '[') {
+		lq_buf_adds(&t->key, ".length");
+		struct col *c = field_col(t, path, depth + 1, 1);
+		if (!c->excluded) {
+			grow_col(t, c, 1, 0);
+			c->num[t->n] = (float)lq_json_array_len(v);
+			c->nnum++;
 		}
-		t->key.len = mark;
-		t->key.buf[mark] = 0;
-		jv_free(k);
-		jv_free(v);
+	} else if (*v != '{') {
+		struct col *c = field_col(t, path, depth + 1, 0);
+		if (!c->excluded) {
+			jv x = raw_scalar(t, v, vn);
+			put_value(t, c, x);
+			jv_free(x);
+		}
+	}
+	t->key.len = mark;
+	t->key.buf[mark] = 0;
+}
+
+static void
+walk_obj(struct lq_train *t, const char *obj, const char **path, int depth)
+{
+	struct lq_json_iter it;
+	const char *k, *v;
+	size_t kn, vn;
+
+	lq_json_iter_start(&it, obj);
+	while (lq_json_iter_next(&it, &k, &kn, &v, &vn))
+		walk_member(t, k, kn, v, vn, path, depth);
+}
+
+/*
+ * The automatic features of a record, straight from its scanned bytes:
+ * scalars by dotted name, objects walked, arrays as their length.
+ */
+static void
+walk(struct lq_train *t, const char *line, const char **path)
+{
+	const struct lq_scan *s = &t->scan;
+
+	for (size_t i = 0; i < s->n; i++) {
+		const struct lq_member *m = &s->m[i];
+		walk_member(t, line + m->kstart, m->klen, line + m->vstart,
+		    m->vend - m->vstart, path, 0);
 	}
 }
 
@@ -582,25 +649,15 @@ int
 lq_train_add(struct lq_train *t, const char *line, size_t len,
     struct lq_err *err)
 {
-	jv rec = lq_expr_parse_record(line, len), out;
+	jv out;
 	const char *path[MAX_DEPTH];
 	int y;
 
-	if (!jv_is_valid(rec)) {
-		jv m = jv_invalid_get_msg(rec);
-		lq_err_set(err, LQ_EXIT_RECORDS, "cannot evaluate: %s",
-		    jv_get_kind(m) == JV_KIND_STRING ? jv_string_value(m) :
-		    "parse error");
-		jv_free(m);
-		return -1;
-	}
 	/* label, holdout, time and expression features: evaluated from the
 	 * raw record (lq_expr.h), natively where the expressions allow */
 	if (lq_json_scan(&t->scan, line, len, err) < 0 ||
-	    lq_eval_record(t->ev, line, len, &t->scan, NULL, err) < 0) {
-		jv_free(rec);
+	    lq_eval_record(t->ev, line, len, &t->scan, NULL, err) < 0)
 		return -1;
-	}
 	out = lq_eval_count(t->ev, t->label_slot) < 0 ?
 	    lq_eval_output(t->ev, t->label_slot, 0) :
 	    lq_eval_count(t->ev, t->label_slot) > 0 ?
@@ -636,7 +693,6 @@ lq_train_add(struct lq_train *t, const char *line, size_t len,
 	jv_free(first);
 	if (y < 0) {
 		t->skipped++;
-		jv_free(rec);
 		return 0;
 	}
 	if (t->n == t->cap)
@@ -650,8 +706,12 @@ lq_train_add(struct lq_train *t, const char *line, size_t len,
 			t->t[t->n] = jv_time(lq_eval_output(t->ev,
 			    t->time_slot, 0));
 	} else if (t->time_key) {
-		t->t[t->n] = jv_time(jv_object_get(jv_copy(rec),
-		    jv_string(t->time_key)));
+		long m = lq_scan_find(&t->scan, line, t->time_key,
+		    strlen(t->time_key));
+		if (m >= 0)
+			t->t[t->n] = jv_time(raw_scalar(t, line +
+			    t->scan.m[m].vstart, t->scan.m[m].vend -
+			    t->scan.m[m].vstart));
 	}
 	/* signals and expression features */
 	if (t->sc && lq_score_signals_record(t->sc, line, len, &t->scan,
@@ -676,12 +736,10 @@ lq_train_add(struct lq_train *t, const char *line, size_t len,
 	lq_buf_reset(&t->key);
 	lq_buf_addc(&t->key, 0);
 	lq_buf_reset(&t->key);
-	walk(t, rec, path, 0);
+	walk(t, line, path);
 	t->n++;
-	jv_free(rec);
 	return 1;
 bad:
-	jv_free(rec);
 	return -1;
 }
 
