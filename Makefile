@@ -1,5 +1,7 @@
 # lq - lead qualification toolkit.  See README.
 .SUFFIXES:
+# keep objects that pattern rules make on the way to a binary
+.SECONDARY:
 
 VERSION = 0.1.0
 PREFIX ?= /usr/local

@@ -66,6 +66,10 @@ printf '%-46s %7s %9.3f %10s %8s\n' "jq -c -f score.jq (the same rules)" "$JQ_N"
 printf '%-46s %7s %9.3f %10s %8s\n' "jq -c . (reprint only)" "$N" "$t_cat" "$r_cat" "$(mbs "$BYTES" "$t_cat")"
 echo "ratio lq-score / jq CLI same rules: $(echo "scale=1; $r_lq / $r_jq" | bc -l)x"
 echo "ratio lq-score / jq -c .:           $(echo "scale=2; $r_lq / $r_cat" | bc -l)x"
+t_en=$(cd "$TOP" && best "lq-enrich -r rules/enrich.yaml '$L'")
+r_en=$(rate "$N" "$t_en")
+printf '%-46s %7s %9.3f %10s %8s\n' "lq-enrich -r rules/enrich.yaml (example)" "$N" "$t_en" "$r_en" "$(mbs "$BYTES" "$t_en")"
+echo "ratio lq-enrich / jq -c .:          $(echo "scale=2; $r_en / $r_cat" | bc -l)x"
 echo "rules evaluated natively: $(lq-score -r "$TOP/rules/score.yaml" --explain | grep -c ' native$') of $(lq-score -r "$TOP/rules/score.yaml" --explain | wc -l)"
 
 if command -v valgrind > /dev/null && [ "${CALLGRIND:-1}" = 1 ]; then
