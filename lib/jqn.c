@@ -1077,64 +1077,6 @@ ws(const char *p)
 	return p;
 }
 
-/* end of the string starting at the quote p */
-static const char *
-str_end(const char *p, int *esc)
-{
-	p++;
-	for (;;) {
-		const char *q = p;
-		while (q[0] != '"' && q[0] != '\\') {
-			if (q[1] == '"' || q[1] == '\\') {
-				q++;
-				break;
-			}
-			q += 2;
-		}
-		if (*q == '"')
-			return q + 1;
-		*esc = 1;
-		p = q + 2;
-	}
-}
-
-static const unsigned char delim[256] = {
-	[0] = 1, [','] = 1, ['}'] = 1, [']'] = 1, [' '] = 1, ['\t'] = 1,
-	['\r'] = 1, ['\n'] = 1
-};
-
-static const char *
-skip_value(const char *p)
-{
-	int esc, depth = 0;
-
-	for (;;) {
-		switch (*p) {
-		case '"':
-			p = str_end(p, &esc);
-			break;
-		case '{': case '[':
-			depth++;
-			p++;
-			break;
-		case '}': case ']':
-			depth--;
-			p++;
-			break;
-		default:
-			if (depth == 0) {
-				while (!delim[(unsigned char)*p])
-					p++;
-				return p;
-			}
-			p++;
-			continue;
-		}
-		if (depth == 0)
-			return p;
-	}
-}
-
 static void
 make_raw(struct lq_nv *v, const char *p, const char *e)
 {
@@ -1255,14 +1197,14 @@ spans_of(struct lq_jqn_ctx *c, const char *p)
 			struct span *m = &sp[n++];
 			if (obj) {
 				int esc = 0;
-				const char *ke = str_end(q, &esc);
+				const char *ke = lq_json_str_end(q, &esc);
 				m->k = q;
 				m->klen = (unsigned)(ke - q);
 				m->kesc = (unsigned char)esc;
 				q = ws(ws(ke) + 1);
 			}
 			m->v = q;
-			m->ve = skip_value(q);
+			m->ve = lq_json_skip(q);
 			q = ws(m->ve);
 			if (*q != ',')
 				break;

@@ -510,19 +510,41 @@ lq_scan_find(const struct lq_scan *s, const char *line, const char *key,
 	return -1;
 }
 
-/* end of the valid JSON value starting at p */
-static const char *
-skip_value(const char *p)
+/* end of the string starting at the quote p */
+const char *
+lq_json_str_end(const char *p, int *esc)
 {
-	int depth = 0;
+	p++;
+	for (;;) {
+		const char *q = p;
+		while (q[0] != '"' && q[0] != '\\') {
+			if (q[1] == '"' || q[1] == '\\') {
+				q++;
+				break;
+			}
+			q += 2;
+		}
+		if (*q == '"')
+			return q + 1;
+		*esc = 1;
+		p = q + 2;
+	}
+}
+
+static const unsigned char delim[256] = {
+	[0] = 1, [','] = 1, ['}'] = 1, [']'] = 1, [' '] = 1, ['\t'] = 1,
+	['\r'] = 1, ['\n'] = 1
+};
+
+const char *
+lq_json_skip(const char *p)
+{
+	int esc, depth = 0;
 
 	for (;;) {
 		switch (*p) {
 		case '"':
-			for (p++; *p != '"'; p++)
-				if (*p == '\\')
-					p++;
-			p++;
+			p = lq_json_str_end(p, &esc);
 			break;
 		case '{': case '[':
 			depth++;
@@ -532,13 +554,14 @@ skip_value(const char *p)
 			depth--;
 			p++;
 			break;
-		case ' ': case '\t': case '\n': case '\r': case ',': case ':':
+		default:
+			if (depth == 0) {
+				while (!delim[(unsigned char)*p])
+					p++;
+				return p;
+			}
 			p++;
 			continue;
-		default:
-			while (*p && !strchr(",}] \t\r\n", *p))
-				p++;
-			break;
 		}
 		if (depth == 0)
 			return p;
@@ -568,12 +591,12 @@ lq_json_iter_next(struct lq_json_iter *it, const char **k, size_t *klen,
 	if (*p == '}' || *p == ']' || !*p)
 		return 0;
 	if (k) {
-		e = skip_value(p);
+		e = lq_json_skip(p);
 		*k = p;
 		*klen = (size_t)(e - p);
 		p = skip_ws(skip_ws(e) + 1);
 	}
-	e = skip_value(p);
+	e = lq_json_skip(p);
 	*v = p;
 	*vlen = (size_t)(e - p);
 	p = skip_ws(e);

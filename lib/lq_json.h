@@ -79,6 +79,16 @@ long lq_scan_find(const struct lq_scan *s, const char *line, const char *key,
     size_t keylen);
 
 /*
+ * The end of the valid JSON value starting at p (the line it is in must be
+ * NUL-terminated or go on past it): no validation, for text already
+ * scanned.
+ */
+const char *lq_json_skip(const char *p);
+
+/* The end of the string whose quote is at p; *esc set when it has escapes. */
+const char *lq_json_str_end(const char *p, int *esc);
+
+/*
  * A cursor over the members of a valid object's text (or the elements of
  * a valid array's), for values below the top level.  Nothing is copied.
  */
