@@ -303,12 +303,11 @@ static const char *
 typo_of(const struct lq_email_lists *l, const char *d, size_t n)
 {
 	struct ymemo *m;
-	uint64_t h = 1469598103934665603ULL;
+	uint64_t h;
 
 	if (n == 0 || n >= YMEMO_MAXLEN)
 		return typo_scan(l, d, n);
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)d[i]) * 1099511628211ULL;
+	h = lq_hash_bytes(d, n);
 	m = &ymemo[h & (YMEMO_SLOTS - 1)];
 	if (m->l == l && m->len == n && !memcmp(m->d, d, n))
 		return m->best;

@@ -250,10 +250,7 @@ lq_titles_classify(const struct lq_titles *t, const char *s, size_t n,
 
 	norm(scratch, s, n);
 	if (scratch->len > 0 && scratch->len < TMEMO_MAXLEN) {
-		uint64_t h = 1469598103934665603ULL;
-		for (size_t i = 0; i < scratch->len; i++)
-			h = (h ^ (unsigned char)scratch->buf[i]) *
-			    1099511628211ULL;
+		uint64_t h = lq_hash_bytes(scratch->buf, scratch->len);
 		m = &tmemo[h & (TMEMO_SLOTS - 1)];
 		if (m->t == t && m->len == scratch->len &&
 		    !memcmp(m->s, scratch->buf, scratch->len)) {

@@ -81,15 +81,6 @@ struct memo {
 	struct memo_ent e[MEMO_SLOTS];
 };
 
-static uint64_t
-hash_bytes(const char *p, size_t n)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	while (n--)
-		h = (h ^ (unsigned char)*p++) * 1099511628211ULL;
-	return h;
-}
 
 struct lq_jqn {
 	struct node *root;
@@ -2227,7 +2218,7 @@ call(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in, kfn k, void *kc)
 		if (len > 0 && len <= MEMO_MAXLEN) {
 			if (!n->memo && !(n->memo = calloc(1, sizeof(*n->memo))))
 				abort();
-			h = hash_bytes(s, len);
+			h = lq_hash_bytes(s, len);
 			me = &n->memo->e[h & (MEMO_SLOTS - 1)];
 			if (me->len == len && me->h == h &&
 			    !memcmp(me->s, s, len)) {

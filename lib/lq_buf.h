@@ -61,4 +61,16 @@ void lq_buf_json_num(struct lq_buf *b, double d);
 /* Append d rounded to places decimals (trailing zeros trimmed). */
 void lq_buf_json_round(struct lq_buf *b, double d, int places);
 
+/* FNV-1a hash of n bytes, for the hash tables and memos of liblq. */
+static inline unsigned long long
+lq_hash_bytes(const void *p, size_t n)
+{
+	const unsigned char *s = p;
+	unsigned long long h = 1469598103934665603ULL;
+
+	while (n--)
+		h = (h ^ *s++) * 1099511628211ULL;
+	return h;
+}
+
 #endif

@@ -376,11 +376,7 @@ lq_report_free(struct lq_report *r)
 static size_t
 hash(const char *s)
 {
-	size_t h = 14695981039346656037UL;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211UL;
-	return h;
+	return (size_t)lq_hash_bytes(s, strlen(s));
 }
 
 struct agg *

@@ -82,15 +82,6 @@ lq_train_opts_init(struct lq_train_opts *o)
 	o->gtol = 1e-5;
 }
 
-static uint64_t
-hash_bytes(const char *s, size_t n)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
-	return h;
-}
 
 /* splitmix64: fold assignment by row number */
 static uint64_t
@@ -361,7 +352,7 @@ lq_train_skipped(const struct lq_train *t)
 static uint32_t
 intern(struct col *c, const char *s, size_t n)
 {
-	uint64_t h = hash_bytes(s, n);
+	uint64_t h = lq_hash_bytes(s, n);
 	size_t i;
 
 	if (2 * (c->nstrs + 1) > c->tabcap) {
@@ -369,7 +360,7 @@ intern(struct col *c, const char *s, size_t n)
 		uint32_t *nt = calloc(nc, sizeof(uint32_t));
 		for (size_t k = 0; k < c->nstrs; k++) {
 			const char *q = c->str[k];
-			size_t j = hash_bytes(q, strlen(q)) & (nc - 1);
+			size_t j = lq_hash_bytes(q, strlen(q)) & (nc - 1);
 			while (nt[j])
 				j = (j + 1) & (nc - 1);
 			nt[j] = (uint32_t)k + 1;
@@ -432,7 +423,7 @@ field_col(struct lq_train *t, const char *const *path, int npath, int length)
 {
 	const char *name = t->key.buf;
 	size_t n = t->key.len;
-	uint64_t h = hash_bytes(name, n) ^ (uint64_t)length;
+	uint64_t h = lq_hash_bytes(name, n) ^ (uint64_t)length;
 	size_t i;
 
 	if (2 * ((size_t)t->nc + 1) > t->ctabcap) {
@@ -442,7 +433,7 @@ field_col(struct lq_train *t, const char *const *path, int npath, int length)
 			struct col *c = &t->c[k];
 			if (c->src != LQ_FS_FIELD)
 				continue;
-			size_t j = (hash_bytes(c->name, strlen(c->name)) ^
+			size_t j = (lq_hash_bytes(c->name, strlen(c->name)) ^
 			    (uint64_t)c->length) & (nc - 1);
 			while (nt[j])
 				j = (j + 1) & (nc - 1);
