@@ -1,6 +1,7 @@
 /*
  * enrich.c - the enrich: section and the per-record enrich object.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -286,8 +287,7 @@ load_set(struct lq_enrich *e, struct lq_ynode *c, struct lq_err *err)
 	e->setname = calloc(c->n + 1, sizeof(char *));
 	for (size_t i = 0; i < c->n; i++) {
 		struct lq_ynode *v = c->items[i];
-		struct lq_expr_src src;
-		const char *text, *name = c->keys[i]->str;
+		const char *name = c->keys[i]->str;
 		if (!strcmp(name, "email") || !strcmp(name, "title") ||
 		    !strcmp(name, "country") || !strcmp(name, "errors"))
 			return lq_yerr(d, c->keys[i], err, "set: '%s' is "
@@ -297,16 +297,9 @@ load_set(struct lq_enrich *e, struct lq_ynode *c, struct lq_err *err)
 				return lq_yerr(d, c->keys[i], err, "set: '%s' "
 				    "is written by table '%s'", name,
 				    e->tab[k].name);
-		if (lq_ystr(d, v, name, &text, err))
-			return -1;
-		if (!*text)
-			return lq_yerr(d, v, err, "set: '%s' is empty", name);
-		src.file = d->file;
-		lq_ynode_text_pos(d, v, &src.line, &src.col);
-		src.block = v->style == LQ_Y_LITERAL;
-		if (src.block)
-			src.line--;
-		if (lq_exprs_add(e->x, text, &src, err) < 0)
+		char what[128];
+		snprintf(what, sizeof(what), "set: '%s'", name);
+		if (lq_exprs_add_node(e->x, d, v, what, err) < 0)
 			return -1;
 		e->setname[e->nset++] = name;
 	}

@@ -196,6 +196,25 @@ lq_exprs_add(struct lq_exprs *x, const char *text,
 	return x->n++;
 }
 
+int
+lq_exprs_add_node(struct lq_exprs *x, const struct lq_ydoc *doc,
+    const struct lq_ynode *node, const char *what, struct lq_err *err)
+{
+	struct lq_expr_src src;
+	const char *text;
+
+	if (lq_ystr(doc, node, what, &text, err))
+		return -1;
+	if (!*text)
+		return lq_yerr(doc, node, err, "%s is empty", what);
+	src.file = doc->file;
+	lq_ynode_text_pos(doc, node, &src.line, &src.col);
+	src.block = node->style == LQ_Y_LITERAL;
+	if (src.block)
+		src.line--;	/* block text line k is file line line+1+k */
+	return lq_exprs_add(x, text, &src, err);
+}
+
 static void
 err_cb(void *data, jv msg)
 {

@@ -21,6 +21,7 @@
 
 #include "lq_err.h"
 #include "lq_json.h"
+#include "lq_yaml.h"
 
 struct lq_exprs;
 
@@ -48,6 +49,14 @@ void lq_exprs_free(struct lq_exprs *x);
  */
 int lq_exprs_add(struct lq_exprs *x, const char *text,
     const struct lq_expr_src *src, struct lq_err *err);
+
+/*
+ * Add the expression that is the YAML scalar node (of doc) and return its
+ * slot; the text must be a non-empty string (what names it in messages),
+ * and jq errors in a literal block scalar point at the right line.
+ */
+int lq_exprs_add_node(struct lq_exprs *x, const struct lq_ydoc *doc,
+    const struct lq_ynode *node, const char *what, struct lq_err *err);
 
 /*
  * Compile every added expression.  On a jq compile error returns -1 with

@@ -58,19 +58,7 @@ static int
 add_node(struct lq_report *r, const struct lq_ydoc *d,
     const struct lq_ynode *node, const char *what, struct lq_err *err)
 {
-	struct lq_expr_src src;
-	const char *text;
-
-	if (lq_ystr(d, node, what, &text, err))
-		return -1;
-	if (!*text)
-		return lq_yerr(d, node, err, "%s: empty expression", what);
-	src.file = d->file;
-	lq_ynode_text_pos(d, node, &src.line, &src.col);
-	src.block = node->style == LQ_Y_LITERAL;
-	if (src.block)
-		src.line--;
-	return lq_exprs_add(r->x, text, &src, err);
+	return lq_exprs_add_node(r->x, d, node, what, err);
 }
 
 static int

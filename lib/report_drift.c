@@ -37,19 +37,7 @@ static int
 add_expr(struct lq_report *r, const struct lq_ydoc *d,
     const struct lq_ynode *node, const char *what, struct lq_err *err)
 {
-	struct lq_expr_src src;
-	const char *text;
-
-	if (lq_ystr(d, node, what, &text, err))
-		return -1;
-	if (!*text)
-		return lq_yerr(d, node, err, "%s: empty expression", what);
-	src.file = d->file;
-	lq_ynode_text_pos(d, node, &src.line, &src.col);
-	src.block = node->style == LQ_Y_LITERAL;
-	if (src.block)
-		src.line--;
-	return lq_exprs_add(r->x, text, &src, err);
+	return lq_exprs_add_node(r->x, d, node, what, err);
 }
 
 static struct feat *
@@ -135,13 +123,8 @@ model_feat_slot(struct lq_report *r, const struct lq_ynode *list,
 			return path_expr(r, name, n, l && l->kind ==
 			    LQ_Y_SCALAR && !strcmp(l->str, "true"), err);
 		}
-		if ((n = lq_ymap_get(it, "expr")) && n->kind == LQ_Y_SCALAR) {
-			struct lq_expr_src src;
-			src.file = d->file;
-			lq_ynode_text_pos(d, n, &src.line, &src.col);
-			src.block = 0;
-			return lq_exprs_add(r->x, n->str, &src, err);
-		}
+		if ((n = lq_ymap_get(it, "expr")) && n->kind == LQ_Y_SCALAR)
+			return add_expr(r, d, n, "expr", err);
 		return -2;	/* a signal of the score rules */
 	}
 	return path_expr(r, name, NULL, 0, err);

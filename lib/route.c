@@ -127,19 +127,7 @@ static int
 add_expr(struct lq_route *rt, const struct lq_ynode *node, const char *what,
     struct lq_err *err)
 {
-	struct lq_expr_src src;
-	const char *text;
-
-	if (lq_ystr(&rt->doc, node, what, &text, err))
-		return -1;
-	if (!*text)
-		return lq_yerr(&rt->doc, node, err, "%s is empty", what);
-	src.file = rt->doc.file;
-	lq_ynode_text_pos(&rt->doc, node, &src.line, &src.col);
-	src.block = node->style == LQ_Y_LITERAL;
-	if (src.block)
-		src.line--;
-	return lq_exprs_add(rt->x, text, &src, err);
+	return lq_exprs_add_node(rt->x, &rt->doc, node, what, err);
 }
 
 static int

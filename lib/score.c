@@ -157,19 +157,7 @@ static int
 add_expr(struct lq_score *sc, const struct lq_ynode *node, const char *what,
     struct lq_err *err)
 {
-	struct lq_expr_src src;
-	const char *text;
-
-	if (lq_ystr(&sc->doc, node, what, &text, err))
-		return -1;
-	if (!*text)
-		return lq_yerr(&sc->doc, node, err, "%s is empty", what);
-	src.file = sc->doc.file;
-	lq_ynode_text_pos(&sc->doc, node, &src.line, &src.col);
-	src.block = node->style == LQ_Y_LITERAL;
-	if (src.block)
-		src.line--;
-	return lq_exprs_add(sc->x, text, &src, err);
+	return lq_exprs_add_node(sc->x, &sc->doc, node, what, err);
 }
 
 /* the jq expression reading a required path: ."a"."b" */

@@ -211,7 +211,6 @@ load_rules(struct lq_train *t, struct lq_err *err)
 		return -1;
 	for (size_t i = 0; i < c->n; i++) {
 		struct lq_ynode *f = c->items[i], *v;
-		struct lq_expr_src src;
 		const char *name;
 		if (lq_ymap_check(d, f, "a train feature", tfeat_keys, err))
 			return -1;
@@ -223,11 +222,6 @@ load_rules(struct lq_train *t, struct lq_err *err)
 		    err))
 			return v ? -1 : lq_yerr(d, f, err, "feature '%s' has "
 			    "no expr", name);
-		src.file = d->file;
-		lq_ynode_text_pos(d, v, &src.line, &src.col);
-		src.block = v->style == LQ_Y_LITERAL;
-		if (src.block)
-			src.line--;
 		for (int k = 0; k < t->nc; k++)
 			if (!strcmp(t->c[k].name, name))
 				return lq_yerr(d, v, err, "duplicate feature "
@@ -235,7 +229,7 @@ load_rules(struct lq_train *t, struct lq_err *err)
 		struct col *col = new_col(t, name);
 		col->src = LQ_FS_EXPR;
 		col->expr = strdup(s);
-		if ((col->slot = lq_exprs_add(t->x, s, &src, err)) < 0)
+		if ((col->slot = lq_exprs_add_node(t->x, d, v, "expr", err)) < 0)
 			return -1;
 	}
 	return 0;
