@@ -37,39 +37,6 @@ lq_email_lists_release(struct lq_email_lists *l)
 	memset(l, 0, sizeof(*l));
 }
 
-/* Decode one code point; returns its length, 0 when invalid. */
-static size_t
-utf8_dec(const unsigned char *p, size_t n, uint32_t *cp)
-{
-	unsigned c = p[0];
-	size_t len;
-	uint32_t v, min;
-
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	}
-	if (c >= 0xc2 && c <= 0xdf) {
-		len = 2, v = c & 0x1f, min = 0x80;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		len = 3, v = c & 0x0f, min = 0x800;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		len = 4, v = c & 0x07, min = 0x10000;
-	} else {
-		return 0;
-	}
-	if (n < len)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		v = v << 6 | (p[i] & 0x3f);
-	}
-	if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
-		return 0;
-	*cp = v;
-	return len;
-}
 
 static void
 utf8_enc(struct lq_buf *b, uint32_t c)
@@ -193,7 +160,7 @@ lq_domain_to_ascii(struct lq_buf *out, const char *d, size_t n)
 		ncp = 0;
 		while (i < n && p[i] != '.') {
 			uint32_t c;
-			size_t l = utf8_dec(p + i, n - i, &c);
+			size_t l = lq_utf8_decode(p + i, n - i, &c);
 			if (!l) {
 				rc = -1;
 				goto out;
@@ -440,7 +407,7 @@ lq_email_parse(struct lq_email *m, const char *s, size_t n,
 		const unsigned char *p = (const unsigned char *)d;
 		for (size_t i = 0; i < dn;) {
 			uint32_t c;
-			size_t l = utf8_dec(p + i, dn - i, &c);
+			size_t l = lq_utf8_decode(p + i, dn - i, &c);
 			if (c == 0x3002 || c == 0xff0e || c == 0xff61)
 				c = '.';
 			utf8_enc(&m->udomain, fold(c));

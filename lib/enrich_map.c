@@ -159,42 +159,6 @@ lq_smap_load_list(struct lq_smap *m, const char *path, struct lq_err *err)
 	return n;
 }
 
-/* Length of the valid UTF-8 sequence at p (at most n bytes), or 0. */
-static size_t
-utf8_len(const unsigned char *p, size_t n)
-{
-	unsigned c = p[0];
-	size_t len;
-	unsigned min, cp;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf) {
-		len = 2;
-		cp = c & 0x1f;
-		min = 0x80;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		len = 3;
-		cp = c & 0x0f;
-		min = 0x800;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		len = 4;
-		cp = c & 0x07;
-		min = 0x10000;
-	} else {
-		return 0;
-	}
-	if (n < len)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (p[i] & 0x3f);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
 
 void
 lq_json_str_lossy(struct lq_buf *out, const char *s, size_t n)
@@ -204,7 +168,8 @@ lq_json_str_lossy(struct lq_buf *out, const char *s, size_t n)
 	struct lq_buf tmp = LQ_BUF_INIT;
 
 	while (i < n) {
-		size_t l = utf8_len(p + i, n - i);
+		uint32_t cp;
+		size_t l = lq_utf8_decode(p + i, n - i, &cp);
 		if (!l)
 			break;
 		i += l;
@@ -215,7 +180,8 @@ lq_json_str_lossy(struct lq_buf *out, const char *s, size_t n)
 	}
 	for (i = 0; i < n;) {
 		start = i;
-		size_t l = utf8_len(p + i, n - i);
+		uint32_t cp;
+		size_t l = lq_utf8_decode(p + i, n - i, &cp);
 		if (l) {
 			lq_buf_add(&tmp, s + start, l);
 			i += l;

@@ -11,6 +11,7 @@
 #define LQ_JSON_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "lq_buf.h"
 #include "lq_err.h"
@@ -77,6 +78,12 @@ void lq_json_unescape(struct lq_buf *out, const char *raw, size_t n);
  */
 long lq_scan_find(const struct lq_scan *s, const char *line, const char *key,
     size_t keylen);
+
+/*
+ * Decode the UTF-8 sequence at p (at most n bytes) into *cp; returns its
+ * length, or 0 when it is not valid UTF-8 (overlong, surrogate, too big).
+ */
+size_t lq_utf8_decode(const unsigned char *p, size_t n, uint32_t *cp);
 
 /*
  * The end of the valid JSON value starting at p (the line it is in must be
