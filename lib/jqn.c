@@ -21,9 +21,13 @@
 #include <oniguruma.h>
 
 #include "lq_jqn.h"
+#include "lq_refilter.h"
 
 enum { ST_OK = LQ_JQN_OK, ST_ERR = LQ_JQN_ERROR, ST_GIVEUP = LQ_JQN_GIVEUP,
-	ST_STOP = 3 };
+	ST_STOP = 3,
+	ST_EMPTY = 4,		/* direct(): no output (a suppressed .a? error) */
+	ST_NODIRECT = 5		/* direct(): needs the continuation path */
+};
 
 /* ---- nodes ------------------------------------------------------------- */
 
@@ -54,6 +58,7 @@ struct node {
 	struct lq_nv lit;	/* literal */
 	char *litstr;		/* owned bytes of a string literal */
 	OnigRegex re;		/* test(): compiled once */
+	struct lq_refilter *pf;	/* test(): literal prefilter, or NULL */
 	struct memo *memo;	/* test(): recent inputs and results */
 	struct lq_nv *cur;	/* O_BIND: the bound value while its body runs */
 	long from, to;		/* O_SLICE bounds; LONG_MIN when omitted */
@@ -458,6 +463,8 @@ compile_regex(struct node *n, struct node *re, struct node *flags)
 	    (const UChar *)re->litstr + re->lit.n, opt, ONIG_ENCODING_UTF8,
 	    ONIG_SYNTAX_PERL_NG, &einfo) != ONIG_NORMAL)
 		return -1;
+	n->pf = lq_refilter_new(re->litstr, re->lit.n,
+	    flags && flags->lit.kind == NV_STRING ? flags->litstr : NULL);
 	return 0;
 }
 
@@ -888,6 +895,7 @@ lq_jqn_free(struct lq_jqn *q)
 		free(n->litstr);
 		if (n->re)
 			onig_free(n->re);
+		lq_refilter_free(n->pf);
 		free(n->memo);
 		free(n);
 	}
@@ -950,6 +958,7 @@ struct lq_jqn_ctx {
 	const char *line;
 	size_t len;
 	const struct lq_scan *scan;
+	const struct lq_tval *tape;	/* the record's values, or NULL */
 	const char *skip;
 	size_t skiplen;
 	struct chunk *arena;
@@ -1048,6 +1057,7 @@ lq_jqn_start(struct lq_jqn_ctx *c, const char *line, size_t len,
 	c->line = line;
 	c->len = len;
 	c->scan = scan;
+	c->tape = scan->tn ? scan->tape : NULL;
 	c->skip = skipkey;
 	c->skiplen = skipkey ? strlen(skipkey) : 0;
 	memset(&c->root, 0, sizeof(c->root));
@@ -1056,6 +1066,7 @@ lq_jqn_start(struct lq_jqn_ctx *c, const char *line, size_t len,
 	c->root.root = 1;
 	c->root.p = line + scan->open;
 	c->root.n = scan->close + 1 - scan->open;
+	c->root.t = c->tape ? 1 : 0;
 }
 
 /* ---- raw JSON navigation (the line is already validated) ---------------- */
@@ -1066,6 +1077,28 @@ ws(const char *p)
 	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
 		p++;
 	return p;
+}
+
+/* a JSON number's value: integers of up to 15 digits exactly, the rest
+ * with strtod (infinities clamped as jq 1.6 does) */
+static double
+num_parse(const char *p, size_t n)
+{
+	const char *q = p + (*p == '-');
+	size_t d = n - (size_t)(q - p);
+
+	if (d > 0 && d <= 15) {
+		uint64_t u = 0;
+		size_t i;
+		for (i = 0; i < d && q[i] >= '0' && q[i] <= '9'; i++)
+			u = u * 10 + (uint64_t)(q[i] - '0');
+		if (i == d)
+			return *p == '-' ? -(double)u : (double)u;
+	}
+	double v = strtod(p, NULL);
+	if (isinf(v))
+		v = v > 0 ? DBL_MAX : -DBL_MAX;
+	return v;
 }
 
 static void
@@ -1087,9 +1120,7 @@ make_raw(struct lq_nv *v, const char *p, const char *e)
 	case 'n': v->kind = NV_NULL; break;
 	default:
 		v->kind = NV_NUMBER;
-		v->num = strtod(p, NULL);
-		if (isinf(v->num))
-			v->num = v->num > 0 ? DBL_MAX : -DBL_MAX;
+		v->num = num_parse(p, v->n);
 	}
 }
 
@@ -1136,7 +1167,8 @@ static int
 key_is(const char *raw, size_t rawlen, int esc, const char *k, size_t kn)
 {
 	if (!esc)
-		return rawlen == kn + 2 && !memcmp(raw + 1, k, kn);
+		return rawlen == kn + 2 && (kn == 0 || (raw[1] == k[0] &&
+		    !memcmp(raw + 1, k, kn)));
 	return lq_json_key_eq(raw, rawlen, k, kn);
 }
 
@@ -1214,6 +1246,37 @@ spans_of(struct lq_jqn_ctx *c, const char *p)
 	return e;
 }
 
+/* a raw value from tape entry i */
+static void
+tape_raw(struct lq_jqn_ctx *c, struct lq_nv *v, uint32_t i)
+{
+	const struct lq_tval *t = &c->tape[i];
+	const char *p = c->line + t->v;
+
+	v->raw = 1;
+	v->root = 0;
+	v->esc = 0;
+	v->t = i + 1;
+	v->p = p;
+	v->n = t->ve - t->v;
+	v->num = 0;
+	v->items = NULL;
+	switch (*p) {
+	case '{': v->kind = NV_OBJECT; break;
+	case '[': v->kind = NV_ARRAY; break;
+	case '"':
+		v->kind = NV_STRING;
+		v->esc = (unsigned char)t->n;	/* known from the scan */
+		break;
+	case 't': v->kind = NV_TRUE; break;
+	case 'f': v->kind = NV_FALSE; break;
+	case 'n': v->kind = NV_NULL; break;
+	default:
+		v->kind = NV_NUMBER;
+		v->num = num_parse(p, v->n);
+	}
+}
+
 /* .key of a raw object; 0 when absent */
 static int
 raw_get(struct lq_jqn_ctx *c, const struct lq_nv *o, const char *k, size_t kn,
@@ -1226,12 +1289,35 @@ raw_get(struct lq_jqn_ctx *c, const struct lq_nv *o, const char *k, size_t kn,
 		for (long i = (long)s->n - 1; i >= 0; i--) {
 			const struct lq_member *m = &s->m[i];
 			if (key_is(c->line + m->kstart, m->klen, m->kesc, k, kn)) {
-				make_raw(out, c->line + m->vstart,
-				    c->line + m->vend);
+				if (c->tape)
+					tape_raw(c, out, m->t);
+				else
+					make_raw(out, c->line + m->vstart,
+					    c->line + m->vend);
 				return 1;
 			}
 		}
 		return 0;
+	}
+	if (o->t) {
+		/* the last member with that name, as jq keeps it */
+		const struct lq_tval *T = c->tape;
+		uint32_t i = o->t, found = 0;
+		if (!T[i - 1].n)
+			return 0;
+		for (;;) {
+			uint32_t kl = T[i].klen;
+			if (key_is(c->line + T[i].k, kl & ~LQ_TKESC,
+			    (kl & LQ_TKESC) != 0, k, kn))
+				found = i + 1;
+			if (!T[i].next)
+				break;
+			i = T[i].next;
+		}
+		if (!found)
+			return 0;
+		tape_raw(c, out, found - 1);
+		return 1;
 	}
 	struct span_ent *e = spans_of(c, o->p);
 	for (long i = (long)e->n - 1; i >= 0; i--) {
@@ -1258,6 +1344,22 @@ raw_each(struct lq_jqn_ctx *c, const struct lq_nv *a, each_fn f, void *arg)
 		}
 		return 0;
 	}
+	if (a->t) {
+		const struct lq_tval *T = c->tape;
+		uint32_t i = a->t;
+		if (!T[i - 1].n)
+			return 0;
+		for (;;) {
+			struct lq_nv v;
+			tape_raw(c, &v, i);
+			int r = f(c, arg, &v);
+			if (r)
+				return r;
+			if (!T[i].next)
+				return 0;
+			i = T[i].next;
+		}
+	}
 	/* copy out: nested lookups may grow (and move) the table */
 	struct span_ent *e = spans_of(c, a->p);
 	const struct span *sp = e->s;
@@ -1277,6 +1379,8 @@ arr_len(struct lq_jqn_ctx *c, const struct lq_nv *a)
 {
 	if (!a->raw)
 		return (long)a->n;
+	if (a->t)
+		return (long)c->tape[a->t - 1].n;
 	return (long)spans_of(c, a->p)->n;
 }
 
@@ -1469,6 +1573,8 @@ typedef int (*kfn)(struct lq_jqn_ctx *, void *, struct lq_nv *);
 
 static int eval(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
     kfn k, void *kc);
+static int direct(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
+    struct lq_nv *out);
 
 struct k2 {		/* a continuation with a node and its own continuation */
 	struct node *n;
@@ -1519,7 +1625,10 @@ root_get(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *out)
 		return ST_OK;
 	}
 	const struct lq_member *m = &c->scan->m[idx];
-	make_raw(out, c->line + m->vstart, c->line + m->vend);
+	if (c->tape)
+		tape_raw(c, out, m->t);
+	else
+		make_raw(out, c->line + m->vstart, c->line + m->vend);
 	return ST_OK;
 }
 
@@ -1658,6 +1767,11 @@ k_and_a(struct lq_jqn_ctx *c, void *kc, struct lq_nv *v)
 		mk_bool(&r, !is_and);
 		return x->k(c, x->kc, &r);
 	}
+	int st = direct(c, x->n, x->in, &r);
+	if (st == ST_OK)
+		return k_and_b(c, x, &r);
+	if (st != ST_NODIRECT)
+		return st == ST_EMPTY ? ST_OK : st;
 	return eval(c, x->n, x->in, k_and_b, x);
 }
 
@@ -1849,7 +1963,13 @@ static int
 k_gen_cond(struct lq_jqn_ctx *c, void *kc, struct lq_nv *v)
 {
 	struct k2 *x = kc;
+	struct lq_nv r;
+	int st = direct(c, x->n, v, &r);
 
+	if (st == ST_OK)
+		return k_anyall(c, x, &r);
+	if (st != ST_NODIRECT)
+		return st == ST_EMPTY ? ST_OK : st;
 	return eval(c, x->n, v, k_anyall, x);
 }
 
@@ -2213,6 +2333,10 @@ call(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in, kfn k, void *kc)
 			return type_error(c, in, "cannot be matched, as it is "
 			    "not a string");
 		s = lq_nv_str(c, in, &len);
+		if (n->pf && !lq_refilter_may_match(n->pf, s, len)) {
+			mk_bool(&r, 0);
+			return k(c, kc, &r);
+		}
 		struct memo_ent *me = NULL;
 		uint64_t h = 0;
 		if (len > 0 && len <= MEMO_MAXLEN) {
@@ -2241,6 +2365,11 @@ call(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in, kfn k, void *kc)
 		return k(c, kc, &r);
 	}
 	case F_SELECT:
+		st = direct(c, n->a, in, &r);
+		if (st == ST_OK)
+			return k_select(c, &x, &r);
+		if (st != ST_NODIRECT)
+			return st == ST_EMPTY ? ST_OK : st;
 		return eval(c, n->a, in, k_select, &x);
 	case F_MAP: {
 		struct coll a = { NULL, 0, 0 };
@@ -2299,6 +2428,11 @@ call(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in, kfn k, void *kc)
 	case F_LTRIM:
 	case F_RTRIM:
 		x.n = n;
+		st = direct(c, n->a, in, &r);
+		if (st == ST_OK)
+			return k_strfn(c, &x, &r);
+		if (st != ST_NODIRECT)
+			return st == ST_EMPTY ? ST_OK : st;
 		return eval(c, n->a, in, k_strfn, &x);
 	case F_ERROR1:
 		return eval(c, n->a, in, k_error, &x);
@@ -2353,10 +2487,51 @@ call(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in, kfn k, void *kc)
 	return ST_GIVEUP;
 }
 
+/*
+ * Evaluate n without continuations when it is a path on its input or a
+ * literal (exactly one output, or an error, or none for a suppressed .a?
+ * error: ST_EMPTY); ST_NODIRECT: use eval().  Errors come in the same order
+ * as eval() raises them.
+ */
+static int
+direct(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
+    struct lq_nv *out)
+{
+	struct lq_nv base;
+	int st;
+
+	switch (n->op) {
+	case O_IDENT:
+		*out = *in;
+		return ST_OK;
+	case O_LIT:
+		*out = n->lit;
+		return ST_OK;
+	case O_VAR:
+		*out = *n->a->cur;
+		return ST_OK;
+	case O_FIELD:
+	case O_INDEX:
+		if (n->a) {
+			if ((st = direct(c, n->a, in, &base)) != ST_OK)
+				return st;
+			in = &base;
+		}
+		st = index_value(c, n, in, out);
+		return st == ST_ERR && n->sub ? ST_EMPTY : st;
+	default:
+		return ST_NODIRECT;
+	}
+}
+
+/* the status of a direct() that did not give one output, for eval() */
+#define NOT_DIRECT(st) ((st) == ST_EMPTY ? ST_OK : (st))
+
 static int
 eval(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in, kfn k, void *kc)
 {
 	struct k2 x = { NULL, in, k, kc, NULL, 0 };
+	struct lq_nv va, vb;
 	int st;
 
 	switch (n->op) {
@@ -2366,6 +2541,11 @@ eval(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in, kfn k, void *kc)
 		return k(c, kc, &n->lit);
 	case O_FIELD:
 	case O_INDEX:
+		st = direct(c, n, in, &va);
+		if (st == ST_OK)
+			return k(c, kc, &va);
+		if (st != ST_NODIRECT)
+			return NOT_DIRECT(st);
 		x.n = n;
 		if (!n->a)
 			return k_index(c, &x, in);
@@ -2376,6 +2556,11 @@ eval(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in, kfn k, void *kc)
 			return k_iter(c, &x, in);
 		return eval(c, n->a, in, k_iter, &x);
 	case O_PIPE:
+		st = direct(c, n->a, in, &va);
+		if (st == ST_OK)
+			return eval(c, n->b, &va, k, kc);
+		if (st != ST_NODIRECT)
+			return NOT_DIRECT(st);
 		x.n = n->b;
 		return eval(c, n->a, in, k_pipe, &x);
 	case O_COMMA:
@@ -2383,6 +2568,13 @@ eval(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in, kfn k, void *kc)
 			return st;
 		return eval(c, n->b, in, k, kc);
 	case O_ALT:
+		st = direct(c, n->a, in, &va);
+		if (st == ST_OK && lq_nv_truthy(&va))
+			return k(c, kc, &va);
+		if (st == ST_OK || st == ST_EMPTY)
+			return eval(c, n->b, in, k, kc);
+		if (st != ST_NODIRECT)
+			return st;
 		if ((st = eval(c, n->a, in, k_alt, &x)))
 			return st;
 		if (x.flag)
@@ -2392,11 +2584,27 @@ eval(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in, kfn k, void *kc)
 	case O_OR:
 		x.n = n->b;
 		x.flag = n->op == O_AND;
+		st = direct(c, n->a, in, &va);
+		if (st == ST_OK)
+			return k_and_a(c, &x, &va);
+		if (st != ST_NODIRECT)
+			return NOT_DIRECT(st);
 		return eval(c, n->a, in, k_and_a, &x);
 	case O_CMP:
 	case O_ARITH:
 		x.n = n;
-		return eval(c, n->b, in, k_bin_b, &x);
+		st = direct(c, n->b, in, &vb);
+		if (st == ST_NODIRECT)
+			return eval(c, n->b, in, k_bin_b, &x);
+		if (st != ST_OK)
+			return NOT_DIRECT(st);
+		x.other = &vb;
+		st = direct(c, n->a, in, &va);
+		if (st == ST_OK)
+			return k_bin_a(c, &x, &va);
+		if (st != ST_NODIRECT)
+			return NOT_DIRECT(st);
+		return eval(c, n->a, in, k_bin_a, &x);
 	case O_NEG:
 		return eval(c, n->a, in, k_neg, &x);
 	case O_ARRAY: {
@@ -2409,6 +2617,11 @@ eval(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in, kfn k, void *kc)
 	}
 	case O_IF:
 		x.n = n;
+		st = direct(c, n->a, in, &va);
+		if (st == ST_OK)
+			return k_if(c, &x, &va);
+		if (st != ST_NODIRECT)
+			return NOT_DIRECT(st);
 		return eval(c, n->a, in, k_if, &x);
 	case O_TRY:
 		st = eval(c, n->a, in, k, kc);

@@ -18,6 +18,8 @@ lq_scan_release(struct lq_scan *s)
 {
 	free(s->m);
 	free(s->stack);
+	free(s->tape);
+	free(s->tstk);
 	lq_scan_init(s);
 }
 
@@ -208,9 +210,43 @@ push(struct lq_scan *s, size_t depth, unsigned char c)
 		if (!st)
 			return -1;
 		s->stack = st;
+		uint32_t *ts = realloc(s->tstk, cap * 2 * sizeof(*ts));
+		if (!ts)
+			return -1;
+		s->tstk = ts;
 		s->stack_cap = cap;
 	}
 	s->stack[depth] = c;
+	return 0;
+}
+
+/* a new tape entry for the value starting at i, linked into its parent */
+static int
+tape_add(struct lq_scan *s, size_t depth, size_t i, uint32_t k, uint32_t kl)
+{
+	struct lq_tval *t;
+	uint32_t e = (uint32_t)s->tn;
+
+	if (s->tn == s->tcap) {
+		size_t cap = s->tcap ? s->tcap * 2 : 256;
+		t = realloc(s->tape, cap * sizeof(*t));
+		if (!t)
+			return -1;
+		s->tape = t;
+		s->tcap = cap;
+	}
+	t = &s->tape[s->tn++];
+	t->v = (uint32_t)i;
+	t->k = k;
+	t->klen = kl;
+	t->next = 0;
+	t->n = 0;
+	if (depth) {
+		uint32_t *st = &s->tstk[2 * (depth - 1)];
+		if (s->tape[st[0]].n++)
+			s->tape[st[1]].next = e;
+		st[1] = e;
+	}
 	return 0;
 }
 
@@ -238,10 +274,13 @@ lq_json_scan(struct lq_scan *s, const char *line, size_t n, struct lq_err *err)
 	size_t i = 0, depth = 0;
 	struct lq_member *cur = NULL;
 	enum lq_jkind k = LQ_J_NONE;
+	int tape = s->want_tape && n < UINT32_MAX;
+	uint32_t te = 0, tk = 0, tkl = 0;	/* tape: entry, pending key */
 
 	init_classes();
 	s->kind = LQ_J_NONE;
 	s->n = 0;
+	s->tn = 0;
 	s->open = s->close = 0;
 	if (n >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF)
 		i = 3;
@@ -251,16 +290,25 @@ value:	/* expect a value at p[i] (after whitespace) */
 		i++;
 	if (i >= n)
 		FAIL(depth ? "unexpected end of line" : "empty value");
-	if (depth == 1 && cur)
+	if (tape) {
+		te = (uint32_t)s->tn;
+		if (tape_add(s, depth, i, tk, tkl))
+			FAIL("out of memory");
+		tkl = 0;
+	}
+	if (depth == 1 && cur) {
 		cur->vstart = i;
+		cur->t = te;
+	}
 	switch (p[i]) {
 	case '{':
 		if (depth == 0) {
 			s->kind = LQ_J_OBJECT;
 			s->open = i;
 		}
-		if (push(s, depth++, '{'))
+		if (push(s, depth, '{'))
 			FAIL("out of memory");
+		s->tstk[2 * depth++] = te;
 		i++;
 		while (i < n && WS(p[i]))
 			i++;
@@ -276,8 +324,9 @@ value:	/* expect a value at p[i] (after whitespace) */
 	case '[':
 		if (depth == 0)
 			s->kind = LQ_J_ARRAY;
-		if (push(s, depth++, '['))
+		if (push(s, depth, '['))
 			FAIL("out of memory");
+		s->tstk[2 * depth++] = te;
 		i++;
 		while (i < n && WS(p[i]))
 			i++;
@@ -292,6 +341,8 @@ value:	/* expect a value at p[i] (after whitespace) */
 		int esc = 0;
 		if ((errmsg = scan_string(p, n, &i, &esc)))
 			goto fail;
+		if (tape)
+			s->tape[te].n = (uint32_t)esc;
 		k = LQ_J_STRING;
 		goto after;
 	}
@@ -345,6 +396,8 @@ key:	/* inside an object, expect "key" : at p[i] (whitespace skipped) */
 			cur->klen = i - ks;
 			cur->kesc = esc;
 		}
+		tk = (uint32_t)ks;
+		tkl = (uint32_t)(i - ks) | (esc ? LQ_TKESC : 0);
 	}
 	while (i < n && WS(p[i]))
 		i++;
@@ -353,7 +406,9 @@ key:	/* inside an object, expect "key" : at p[i] (whitespace skipped) */
 	i++;
 	goto value;
 
-after:	/* a value of kind k ended at i (it started at vs when scalar) */
+after:	/* a value of kind k ended at i (te: its tape entry) */
+	if (tape)
+		s->tape[te].ve = (uint32_t)i;
 	if (depth == 1 && s->stack[0] == '{' && cur) {
 		/* closing a top-level member value */
 		cur->vend = i;
@@ -384,6 +439,7 @@ after:	/* a value of kind k ended at i (it started at vs when scalar) */
 		k = s->stack[depth - 1] == '{' ? LQ_J_OBJECT : LQ_J_ARRAY;
 		i++;
 		depth--;
+		te = s->tstk[2 * depth];
 		if (depth == 0 && k == LQ_J_OBJECT)
 			s->close = i - 1;
 		goto after;
@@ -393,6 +449,7 @@ after:	/* a value of kind k ended at i (it started at vs when scalar) */
 
 fail:
 	s->n = 0;
+	s->tn = 0;
 	s->kind = LQ_J_NONE;
 	if (!strcmp(errmsg, "invalid UTF-8"))
 		return lq_err_set(err, LQ_EXIT_RECORDS,

@@ -18,6 +18,7 @@
 #define LQ_JQN_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <jv.h>
 
@@ -33,6 +34,7 @@ struct lq_nv {
 	unsigned char raw;	/* 1: p/n is the value's JSON text */
 	unsigned char root;	/* the record itself (members in the scan) */
 	unsigned char esc;	/* raw string contains escapes */
+	uint32_t t;		/* raw: tape entry + 1 (0: not known) */
 	size_t n;
 	const char *p;		/* raw text, or decoded string bytes */
 	double num;		/* numbers (raw ones parsed at creation) */

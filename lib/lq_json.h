@@ -29,7 +29,26 @@ struct lq_member {
 	size_t vend;		/* offset one past the value's last byte */
 	enum lq_jkind vkind;	/* kind of the value */
 	int kesc;		/* the raw key contains a backslash escape */
+	uint32_t t;		/* the value's index in the tape (if kept) */
 };
+
+/*
+ * One value of the record in document order (the tape, kept when
+ * lq_scan.want_tape is set): entry 0 is the record itself; a container's
+ * members or elements follow it, each chained to the next by .next, each
+ * followed by its own members when it is a container.
+ */
+struct lq_tval {
+	uint32_t v, ve;		/* the value's bytes [v, ve) */
+	uint32_t k;		/* member key: offset of its opening quote */
+	uint32_t klen;		/* raw key length with quotes (0: element);
+				 * LQ_TKESC set: the key has escapes */
+	uint32_t next;		/* the next member or element; 0: last */
+	uint32_t n;		/* containers: how many members/elements;
+				 * strings: 1 when it has escapes */
+};
+
+#define LQ_TKESC 0x80000000u
 
 struct lq_scan {
 	enum lq_jkind kind;	/* kind of the top-level value */
@@ -38,9 +57,14 @@ struct lq_scan {
 	size_t n, cap;
 	unsigned char *stack;	/* nesting stack (internal) */
 	size_t stack_cap;
+	int want_tape;		/* set by the caller: keep the tape */
+	struct lq_tval *tape;	/* every value (want_tape; lines < 4 GiB) */
+	size_t tn, tcap;	/* tn == 0: no tape for this line */
+	uint32_t *tstk;		/* per depth: open container, last child */
 };
 
-#define LQ_SCAN_INIT { LQ_J_NONE, 0, 0, NULL, 0, 0, NULL, 0 }
+#define LQ_SCAN_INIT { LQ_J_NONE, 0, 0, NULL, 0, 0, NULL, 0, 0, NULL, 0, 0, \
+	NULL }
 
 /* Initialise a scanner; it may be reused for any number of lines. */
 void lq_scan_init(struct lq_scan *s);

@@ -303,11 +303,18 @@ main(void)
 				continue;
 			}
 			jv res = lq_exprs_run(x, jv_parse(recs[r]));
-			lq_jqn_start(c, recs[r], strlen(recs[r]), &sc, NULL);
-			for (int i = lo; i < hi; i++)
-				if (qs[i])
-					compare(exprs[i], qs[i], res, slot[i],
-					    recs[r], c);
+			/* navigation by span parsing, then by the scan's tape */
+			for (int tape = 0; tape < 2; tape++) {
+				sc.want_tape = tape;
+				lq_json_scan(&sc, recs[r], strlen(recs[r]),
+				    &err);
+				lq_jqn_start(c, recs[r], strlen(recs[r]), &sc,
+				    NULL);
+				for (int i = lo; i < hi; i++)
+					if (qs[i])
+						compare(exprs[i], qs[i], res,
+						    slot[i], recs[r], c);
+			}
 			jv_free(res);
 			lq_scan_release(&sc);
 		}

@@ -21,6 +21,35 @@ scan(const char *s)
 	return rc;
 }
 
+/* rebuild the value at tape entry i from the tape alone */
+static void
+walk(const struct lq_scan *sc, const char *rec, uint32_t i, struct lq_buf *b)
+{
+	const struct lq_tval *t = &sc->tape[i];
+	char c = rec[t->v];
+
+	if (c != '{' && c != '[') {
+		lq_buf_add(b, rec + t->v, t->ve - t->v);
+		if (c == '"' && t->n)
+			lq_buf_adds(b, "/esc");
+		return;
+	}
+	lq_buf_addc(b, c);
+	for (uint32_t j = t->n ? i + 1 : 0, k = 0; j; j = sc->tape[j].next) {
+		if (k++)
+			lq_buf_addc(b, ',');
+		if (c == '{') {
+			uint32_t kl = sc->tape[j].klen;
+			lq_buf_add(b, rec + sc->tape[j].k, kl & ~LQ_TKESC);
+			lq_buf_adds(b, kl & LQ_TKESC ? "/esc:" : ":");
+		}
+		walk(sc, rec, j, b);
+	}
+	lq_buf_addc(b, c == '{' ? '}' : ']');
+	if (rec[t->ve - 1] != (c == '{' ? '}' : ']'))
+		lq_buf_adds(b, "/bad-end");
+}
+
 static char *
 slurp(const char *path, size_t *n)
 {
@@ -136,6 +165,24 @@ main(void)
 	ok(rec[sc.close] == '}' && rec[sc.open] == '{', "braces located");
 
 	struct lq_buf b = LQ_BUF_INIT;
+	ok(sc.tn == 0, "no tape unless asked for");
+	sc.want_tape = 1;
+	{
+		const char *t = " {\"a\" : [ 1 , {\"b\\n\":\"x\\\"y\"},[],{} ],"
+		    "\"c\":{\"d\":[[true]]}, \"e\":\"z\"} ";
+		ok(lq_json_scan(&sc, t, strlen(t), &err) == 0, "tape record");
+		ok(sc.tn == 12, "one tape entry per value (%zu)", sc.tn);
+		walk(&sc, t, 0, &b);
+		is_str(b.buf, "{\"a\":[1,{\"b\\n\"/esc:\"x\\\"y\"/esc},[],{}],"
+		    "\"c\":{\"d\":[[true]]},\"e\":\"z\"}",
+		    "the tape rebuilds the record");
+		ok(sc.n == 3 && sc.tape[sc.m[1].t].v == sc.m[1].vstart,
+		    "top-level members point into the tape");
+		ok(lq_json_scan(&sc, "{\"a\":[1,}", 10, &err) < 0 && sc.tn == 0,
+		    "no tape for a rejected line");
+		lq_buf_reset(&b);
+	}
+	sc.want_tape = 0;
 	{
 		const char *raw = "\"a\\u00e9\\n\\ud83d\\ude00\\\"\"";
 		lq_json_unescape(&b, raw, strlen(raw));
