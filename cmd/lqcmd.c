@@ -167,6 +167,7 @@ lqcmd_filter_run(struct lqcmd_filter *f, char **files, int nfiles)
 	char *dash[] = { "-" };
 
 	signal(SIGPIPE, SIG_IGN);
+	scan.want_tape = 1;	/* expressions navigate records by it */
 	lq_buf_json_strs(&keyjson, f->key);
 	if (nfiles == 0) {
 		files = dash;
