@@ -121,8 +121,8 @@ lq_buf_json_strs(struct lq_buf *b, const char *s)
 }
 
 /* integer part |v| < 2^63 as decimal digits */
-static void
-add_int(struct lq_buf *b, long long v)
+void
+lq_buf_add_int(struct lq_buf *b, long long v)
 {
 	char tmp[24];
 	int i = sizeof(tmp);
@@ -149,7 +149,7 @@ lq_buf_json_num(struct lq_buf *b, double d)
 		return;
 	}
 	if (d == floor(d) && fabs(d) < 9007199254740992.0) {
-		add_int(b, (long long)d);
+		lq_buf_add_int(b, (long long)d);
 		return;
 	}
 	for (p = 15; p <= 17; p++) {
@@ -179,7 +179,7 @@ lq_buf_json_round(struct lq_buf *b, double d, int places)
 		fp = -fp;
 	if (q < 0 && ip == 0)
 		lq_buf_addc(b, '-');
-	add_int(b, ip);
+	lq_buf_add_int(b, ip);
 	if (fp) {
 		char tmp[8];
 		int k = places;

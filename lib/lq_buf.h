@@ -41,6 +41,9 @@ void lq_buf_adds(struct lq_buf *b, const char *s);
 /* Append one byte. */
 void lq_buf_addc(struct lq_buf *b, int c);
 
+/* Append a decimal integer. */
+void lq_buf_add_int(struct lq_buf *b, long long v);
+
 /* Append printf-formatted text. */
 void lq_buf_addf(struct lq_buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -776,7 +776,7 @@ lq_score_eval(struct lq_score *sc, const char *line, size_t len,
 	}
 
 	lq_buf_adds(out, "{\"points\":");
-	lq_buf_json_num(out, total);
+	lq_buf_json_round(out, total, 2);	/* = json_num: total is rounded */
 	lq_buf_adds(out, ",\"tier\":\"");
 	lq_buf_adds(out, tier_names[tier]);
 	lq_buf_adds(out, "\",\"confidence\":");
@@ -796,7 +796,7 @@ lq_score_eval(struct lq_score *sc, const char *line, size_t len,
 		lq_buf_json_round(out, v, 2);
 	}
 	lq_buf_adds(out, "},\"unknown\":");
-	lq_buf_addf(out, "%d", nunknown);
+	lq_buf_add_int(out, nunknown);
 	lq_buf_adds(out, ",\"reasons\":[");
 	int first = 1;
 	for (int i = 0; i < sc->ndq; i++) {
@@ -829,8 +829,9 @@ lq_score_eval(struct lq_score *sc, const char *line, size_t len,
 			lq_buf_adds(out, ",\"points\":");
 			lq_buf_json_round(out, sc->pts[i], 2);
 			if (s->decay) {
-				lq_buf_addf(out, ",\"events\":%d,\"base\":",
-				    sc->nevents[i]);
+				lq_buf_adds(out, ",\"events\":");
+				lq_buf_add_int(out, sc->nevents[i]);
+				lq_buf_adds(out, ",\"base\":");
 				lq_buf_json_num(out, s->points);
 				lq_buf_adds(out, ",\"half_life_days\":");
 				lq_buf_json_round(out, s->half_life / 86400, 3);
