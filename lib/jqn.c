@@ -63,6 +63,9 @@ struct node {
 	struct lq_nv *cur;	/* O_BIND: the bound value while its body runs */
 	long from, to;		/* O_SLICE bounds; LONG_MIN when omitted */
 	long keyid;		/* O_FIELD: interned key number */
+	unsigned char one;	/* at most one output: direct() can run it */
+	int cse;		/* 1 + id shared by identical subtrees; 0: none */
+	unsigned char fast;	/* eval() runs it through direct() */
 	struct node *next_alloc;
 };
 
@@ -902,6 +905,162 @@ lq_jqn_free(struct lq_jqn *q)
 	free(q);
 }
 
+/*
+ * Identical one-output subtrees (the same text, such as the employee count
+ * that four rules start from) share an id, process-wide, so that their
+ * value on the record (or on one of its objects) is computed once per
+ * record: see direct().
+ */
+static struct {
+	char **s;
+	size_t *len;
+	unsigned *uses;		/* subtrees compiled with this text */
+	size_t n, cap;
+} cse_tab;
+
+static long
+cse_intern(const char *k, size_t n)
+{
+	for (size_t i = 0; i < cse_tab.n; i++)
+		if (cse_tab.len[i] == n && !memcmp(cse_tab.s[i], k, n)) {
+			cse_tab.uses[i]++;
+			return (long)i;
+		}
+	if (cse_tab.n == cse_tab.cap) {
+		cse_tab.cap = cse_tab.cap ? cse_tab.cap * 2 : 256;
+		cse_tab.s = realloc(cse_tab.s, cse_tab.cap * sizeof(char *));
+		cse_tab.len = realloc(cse_tab.len, cse_tab.cap * sizeof(size_t));
+		cse_tab.uses = realloc(cse_tab.uses,
+		    cse_tab.cap * sizeof(unsigned));
+		if (!cse_tab.s || !cse_tab.len || !cse_tab.uses)
+			abort();
+	}
+	cse_tab.uses[cse_tab.n] = 1;
+	if (!(cse_tab.s[cse_tab.n] = malloc(n ? n : 1)))
+		abort();
+	memcpy(cse_tab.s[cse_tab.n], k, n);
+	cse_tab.len[cse_tab.n] = n;
+	return (long)cse_tab.n++;
+}
+
+/* n's canonical text into b; 0 when it depends on a variable */
+static int
+canon(struct node *n, struct lq_buf *b)
+{
+	char t[96];
+
+	if (!n) {
+		lq_buf_addc(b, '_');
+		return 1;
+	}
+	if (n->op == O_VAR || n->op == O_BIND)
+		return 0;
+	snprintf(t, sizeof(t), "(%d %d %ld %ld %ld ", (int)n->op, n->sub,
+	    n->idx, n->from, n->to);
+	lq_buf_adds(b, t);
+	if (n->key) {
+		lq_buf_add_int(b, (long long)n->keylen);
+		lq_buf_addc(b, ':');
+		lq_buf_add(b, n->key, n->keylen);
+	}
+	if (n->op == O_LIT) {
+		snprintf(t, sizeof(t), "%d %.17g ", n->lit.kind, n->lit.num);
+		lq_buf_adds(b, t);
+		if (n->lit.kind == NV_STRING) {
+			lq_buf_add_int(b, (long long)n->lit.n);
+			lq_buf_addc(b, ':');
+			lq_buf_add(b, n->lit.p, n->lit.n);
+		}
+	}
+	if (!canon(n->a, b) || !canon(n->b, b) || !canon(n->c, b))
+		return 0;
+	lq_buf_addc(b, ')');
+	return 1;
+}
+
+static void
+mark_cse(struct node *n)
+{
+	if (!n || n->op == O_VAR)
+		return;
+	mark_cse(n->a);
+	mark_cse(n->b);
+	mark_cse(n->c);
+	n->cse = 0;
+	if (!n->one || n->op == O_IDENT || n->op == O_LIT)
+		return;
+	struct lq_buf b = LQ_BUF_INIT;
+	if (canon(n, &b))
+		n->cse = (int)cse_intern(b.buf, b.len) + 1;
+	lq_buf_release(&b);
+}
+
+/*
+ * Mark the nodes that give at most one output (or an error) whatever their
+ * input, so that they can be evaluated without continuations.  try (and
+ * so .a? on anything but a path) is never marked: jq 1.6's try also stops
+ * errors raised downstream, which needs the continuation.
+ */
+static int
+mark_one(struct node *n)
+{
+	int a, b, c;
+
+	if (!n)
+		return 1;
+	if (n->op == O_VAR)	/* n->a is its binding: no recursion */
+		return n->one = 1;
+	a = mark_one(n->a);
+	b = mark_one(n->b);
+	c = mark_one(n->c);
+	switch (n->op) {
+	case O_IDENT: case O_LIT: case O_VAR: case O_ARRAY:
+		n->one = 1;
+		break;
+	case O_FIELD: case O_INDEX: case O_SLICE: case O_NEG:
+		n->one = a;
+		break;
+	case O_PIPE: case O_ALT: case O_AND: case O_OR: case O_CMP:
+	case O_ARITH: case O_BIND:
+		n->one = a && b;
+		break;
+	case O_IF:
+		n->one = a && b && c;
+		break;
+	case O_CALL:
+		switch ((enum fn)n->sub) {
+		case F_SELECT: case F_HAS: case F_STARTSWITH: case F_ENDSWITH:
+		case F_CONTAINS: case F_LTRIM: case F_RTRIM: case F_SPLIT:
+		case F_ERROR1:
+			n->one = a;
+			break;
+		default:
+			/* the rest give one value (or none: empty, strings)
+			 * whatever their arguments do inside */
+			n->one = 1;
+		}
+		break;
+	default:		/* ITER, COMMA, TRY */
+		n->one = 0;
+	}
+	switch (n->op) {
+	case O_FIELD: case O_INDEX: case O_CMP: case O_ARITH: case O_AND:
+	case O_OR: case O_ALT: case O_PIPE: case O_IF:
+		n->fast = n->one;
+		break;
+	case O_CALL:
+		n->fast = n->one && (n->sub == F_NOT || n->sub == F_SELECT ||
+		    n->sub == F_TEST || n->sub == F_HAS ||
+		    n->sub == F_STARTSWITH || n->sub == F_ENDSWITH ||
+		    n->sub == F_CONTAINS || n->sub == F_LTRIM ||
+		    n->sub == F_RTRIM);
+		break;
+	default:
+		n->fast = 0;
+	}
+	return n->one;
+}
+
 struct lq_jqn *
 lq_jqn_compile(const char *text)
 {
@@ -921,6 +1080,8 @@ lq_jqn_compile(const char *text)
 		return NULL;
 	}
 	str_free(&L);
+	mark_one(q->root);
+	mark_cse(q->root);
 	return q;
 }
 
@@ -975,6 +1136,22 @@ struct lq_jqn_ctx {
 	/* outputs of the current run */
 	struct lq_nv *outs;
 	size_t nouts, capouts;
+	/* values of shared subtrees: on the record by id, on its other
+	 * values by (id, tape entry) */
+	struct cmemo *rmemo;
+	size_t rmemo_cap;
+	struct cmemo *tmemo;	/* TMEMO slots */
+};
+
+#define TMEMO 4096
+
+struct cmemo {
+	unsigned gen;		/* record generation; 0: empty */
+	int cse;
+	uint32_t t;
+	int st;
+	struct lq_nv v;
+	struct lq_jqn_err *err;
 };
 
 static void *
@@ -1038,6 +1215,8 @@ lq_jqn_ctx_free(struct lq_jqn_ctx *c)
 	free(c->spans);
 	free(c->root_idx);
 	free(c->root_gen);
+	free(c->rmemo);
+	free(c->tmemo);
 	free(c);
 }
 
@@ -1052,6 +1231,10 @@ lq_jqn_start(struct lq_jqn_ctx *c, const char *line, size_t len,
 		memset(c->spans, 0, c->spans_cap * sizeof(*c->spans));
 		if (c->root_gen)
 			memset(c->root_gen, 0, c->root_cap * sizeof(unsigned));
+		if (c->rmemo)
+			memset(c->rmemo, 0, c->rmemo_cap * sizeof(*c->rmemo));
+		if (c->tmemo)
+			memset(c->tmemo, 0, TMEMO * sizeof(*c->tmemo));
 		c->gen = 1;
 	}
 	c->line = line;
@@ -1573,7 +1756,9 @@ typedef int (*kfn)(struct lq_jqn_ctx *, void *, struct lq_nv *);
 
 static int eval(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
     kfn k, void *kc);
-static int direct(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
+static inline int direct(struct lq_jqn_ctx *c, struct node *n,
+    struct lq_nv *in, struct lq_nv *out);
+static int direct1(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
     struct lq_nv *out);
 
 struct k2 {		/* a continuation with a node and its own continuation */
@@ -1856,15 +2041,14 @@ apply_arith(struct lq_jqn_ctx *c, int op, struct lq_nv *a, struct lq_nv *b,
 	    "cannot be divided");
 }
 
+/* a OP b for a comparison or arithmetic node n */
 static int
-k_bin_a(struct lq_jqn_ctx *c, void *kc, struct lq_nv *a)
+apply_binop(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *a, struct lq_nv *b,
+    struct lq_nv *r)
 {
-	struct k2 *x = kc;
-	struct lq_nv r, *b = x->other;
-
-	if (x->n->op == O_CMP) {
+	if (n->op == O_CMP) {
 		int d = cmp(c, a, b), t = 0;
-		switch (x->n->sub) {
+		switch (n->sub) {
 		case C_EQ: t = d == 0; break;
 		case C_NE: t = d != 0; break;
 		case C_LT: t = d < 0; break;
@@ -1872,12 +2056,21 @@ k_bin_a(struct lq_jqn_ctx *c, void *kc, struct lq_nv *a)
 		case C_GT: t = d > 0; break;
 		case C_GE: t = d >= 0; break;
 		}
-		mk_bool(&r, t);
-	} else {
-		int st = apply_arith(c, x->n->sub, a, b, &r);
-		if (st)
-			return st;
+		mk_bool(r, t);
+		return ST_OK;
 	}
+	return apply_arith(c, n->sub, a, b, r);
+}
+
+static int
+k_bin_a(struct lq_jqn_ctx *c, void *kc, struct lq_nv *a)
+{
+	struct k2 *x = kc;
+	struct lq_nv r;
+	int st = apply_binop(c, x->n, a, x->other, &r);
+
+	if (st)
+		return st;
 	return x->k(c, x->kc, &r);
 }
 
@@ -2027,23 +2220,23 @@ add_cb(struct lq_jqn_ctx *c, void *arg, struct lq_nv *v)
 
 /* one-argument string builtins: the argument is a generator */
 static int
-k_strfn(struct lq_jqn_ctx *c, void *kc, struct lq_nv *arg)
+strfn(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
+    struct lq_nv *arg, struct lq_nv *out)
 {
-	struct k2 *x = kc;
-	struct lq_nv r, *in = x->in;
+	struct lq_nv r;
 	size_t la, lb;
 	const char *a, *b;
 
-	switch (x->n->sub) {
+	switch (n->sub) {
 	case F_STARTSWITH:
 	case F_ENDSWITH:
 		if (in->kind != NV_STRING || arg->kind != NV_STRING)
 			return fail(c, "%s() requires string inputs",
-			    x->n->sub == F_STARTSWITH ? "startswith" :
+			    n->sub == F_STARTSWITH ? "startswith" :
 			    "endswith");
 		a = lq_nv_str(c, in, &la);
 		b = lq_nv_str(c, arg, &lb);
-		if (x->n->sub == F_STARTSWITH)
+		if (n->sub == F_STARTSWITH)
 			mk_bool(&r, la >= lb && !memcmp(a, b, lb));
 		else
 			mk_bool(&r, la >= lb && !memcmp(a + la - lb, b, lb));
@@ -2054,13 +2247,13 @@ k_strfn(struct lq_jqn_ctx *c, void *kc, struct lq_nv *arg)
 		if (in->kind == NV_STRING && arg->kind == NV_STRING) {
 			a = lq_nv_str(c, in, &la);
 			b = lq_nv_str(c, arg, &lb);
-			if (x->n->sub == F_LTRIM && la >= lb &&
+			if (n->sub == F_LTRIM && la >= lb &&
 			    !memcmp(a, b, lb)) {
 				char *s = alloc(c, la - lb + 1);
 				memcpy(s, a + lb, la - lb);
 				s[la - lb] = 0;
 				mk_str(&r, s, la - lb);
-			} else if (x->n->sub == F_RTRIM && la >= lb &&
+			} else if (n->sub == F_RTRIM && la >= lb &&
 			    !memcmp(a + la - lb, b, lb)) {
 				char *s = alloc(c, la - lb + 1);
 				memcpy(s, a, la - lb);
@@ -2102,6 +2295,19 @@ k_strfn(struct lq_jqn_ctx *c, void *kc, struct lq_nv *arg)
 	default:
 		return ST_GIVEUP;
 	}
+	*out = r;
+	return ST_OK;
+}
+
+static int
+k_strfn(struct lq_jqn_ctx *c, void *kc, struct lq_nv *arg)
+{
+	struct k2 *x = kc;
+	struct lq_nv r;
+	int st = strfn(c, x->n, x->in, arg, &r);
+
+	if (st)
+		return st;
 	return x->k(c, x->kc, &r);
 }
 
@@ -2257,6 +2463,50 @@ nv_sort_cmp(const void *a, const void *b, void *c)
 	return cmp(c, a, b);
 }
 
+/* test(re): on a string, with the prefilter and the memo */
+static int
+test_str(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
+    struct lq_nv *out)
+{
+	size_t len;
+	const char *s;
+
+	if (in->kind != NV_STRING)
+		return type_error(c, in, "cannot be matched, as it is "
+		    "not a string");
+	s = lq_nv_str(c, in, &len);
+	if (n->pf && !lq_refilter_may_match(n->pf, s, len)) {
+		mk_bool(out, 0);
+		return ST_OK;
+	}
+	struct memo_ent *me = NULL;
+	uint64_t h = 0;
+	if (len > 0 && len <= MEMO_MAXLEN) {
+		if (!n->memo && !(n->memo = calloc(1, sizeof(*n->memo))))
+			abort();
+		h = lq_hash_bytes(s, len);
+		me = &n->memo->e[h & (MEMO_SLOTS - 1)];
+		if (me->len == len && me->h == h &&
+		    !memcmp(me->s, s, len)) {
+			mk_bool(out, me->result);
+			return ST_OK;
+		}
+	}
+	int m = onig_search(n->re, (const UChar *)s,
+	    (const UChar *)s + len, (const UChar *)s,
+	    (const UChar *)s + len, NULL, ONIG_OPTION_NONE);
+	if (m < ONIG_MISMATCH)
+		return ST_GIVEUP;	/* regex engine error */
+	if (me) {
+		me->h = h;
+		me->len = (unsigned)len;
+		me->result = m >= 0;
+		memcpy(me->s, s, len);
+	}
+	mk_bool(out, m >= 0);
+	return ST_OK;
+}
+
 static int
 call(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in, kfn k, void *kc)
 {
@@ -2328,42 +2578,10 @@ call(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in, kfn k, void *kc)
 		mk_str(&r, t, len);
 		return k(c, kc, &r);
 	}
-	case F_TEST: {
-		if (in->kind != NV_STRING)
-			return type_error(c, in, "cannot be matched, as it is "
-			    "not a string");
-		s = lq_nv_str(c, in, &len);
-		if (n->pf && !lq_refilter_may_match(n->pf, s, len)) {
-			mk_bool(&r, 0);
-			return k(c, kc, &r);
-		}
-		struct memo_ent *me = NULL;
-		uint64_t h = 0;
-		if (len > 0 && len <= MEMO_MAXLEN) {
-			if (!n->memo && !(n->memo = calloc(1, sizeof(*n->memo))))
-				abort();
-			h = lq_hash_bytes(s, len);
-			me = &n->memo->e[h & (MEMO_SLOTS - 1)];
-			if (me->len == len && me->h == h &&
-			    !memcmp(me->s, s, len)) {
-				mk_bool(&r, me->result);
-				return k(c, kc, &r);
-			}
-		}
-		int m = onig_search(n->re, (const UChar *)s,
-		    (const UChar *)s + len, (const UChar *)s,
-		    (const UChar *)s + len, NULL, ONIG_OPTION_NONE);
-		if (m < ONIG_MISMATCH)
-			return ST_GIVEUP;	/* regex engine error */
-		if (me) {
-			me->h = h;
-			me->len = (unsigned)len;
-			me->result = m >= 0;
-			memcpy(me->s, s, len);
-		}
-		mk_bool(&r, m >= 0);
+	case F_TEST:
+		if ((st = test_str(c, n, in, &r)))
+			return st;
 		return k(c, kc, &r);
-	}
 	case F_SELECT:
 		st = direct(c, n->a, in, &r);
 		if (st == ST_OK)
@@ -2487,17 +2705,36 @@ call(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in, kfn k, void *kc)
 	return ST_GIVEUP;
 }
 
+struct cap { struct lq_nv *out; int n; };
+
+/* continuation that keeps the (single) output */
+static int
+k_cap(struct lq_jqn_ctx *c, void *kc, struct lq_nv *v)
+{
+	struct cap *p = kc;
+
+	*p->out = *v;
+	p->n++;
+	return ST_OK;
+}
+
+static int strfn(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
+    struct lq_nv *arg, struct lq_nv *out);
+static int test_str(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
+    struct lq_nv *out);
+static int k_bind(struct lq_jqn_ctx *c, void *kc, struct lq_nv *v);
+
 /*
- * Evaluate n without continuations when it is a path on its input or a
- * literal (exactly one output, or an error, or none for a suppressed .a?
- * error: ST_EMPTY); ST_NODIRECT: use eval().  Errors come in the same order
- * as eval() raises them.
+ * Evaluate a node that gives at most one output (marked one, or a path on
+ * its input) without continuations: ST_OK with *out, ST_EMPTY for no
+ * output, or an error status; ST_NODIRECT when n is not such a node.
+ * Operands are evaluated in the order eval() uses, so the same error wins.
  */
 static int
-direct(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
+direct1(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
     struct lq_nv *out)
 {
-	struct lq_nv base;
+	struct lq_nv va, vb;
 	int st;
 
 	switch (n->op) {
@@ -2513,15 +2750,142 @@ direct(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
 	case O_FIELD:
 	case O_INDEX:
 		if (n->a) {
-			if ((st = direct(c, n->a, in, &base)) != ST_OK)
+			if ((st = direct(c, n->a, in, &va)) != ST_OK)
 				return st;
-			in = &base;
+			in = &va;
 		}
 		st = index_value(c, n, in, out);
 		return st == ST_ERR && n->sub ? ST_EMPTY : st;
 	default:
-		return ST_NODIRECT;
+		break;
 	}
+	if (!n->one)
+		return ST_NODIRECT;
+	switch (n->op) {
+	case O_CMP:
+	case O_ARITH:
+		if ((st = direct(c, n->b, in, &vb)) ||
+		    (st = direct(c, n->a, in, &va)))
+			return st;
+		return apply_binop(c, n, &va, &vb, out);
+	case O_AND:
+	case O_OR:
+		if ((st = direct(c, n->a, in, &va)))
+			return st;
+		if (lq_nv_truthy(&va) != (n->op == O_AND)) {
+			mk_bool(out, n->op != O_AND);
+			return ST_OK;
+		}
+		if ((st = direct(c, n->b, in, &vb)))
+			return st;
+		mk_bool(out, lq_nv_truthy(&vb));
+		return ST_OK;
+	case O_ALT:
+		st = direct(c, n->a, in, out);
+		if (st == ST_OK && lq_nv_truthy(out))
+			return ST_OK;
+		if (st == ST_OK || st == ST_EMPTY)
+			return direct(c, n->b, in, out);
+		return st;
+	case O_PIPE:
+		if ((st = direct(c, n->a, in, &va)))
+			return st;
+		return direct(c, n->b, &va, out);
+	case O_IF:
+		if ((st = direct(c, n->a, in, &va)))
+			return st;
+		return direct(c, lq_nv_truthy(&va) ? n->b : n->c, in, out);
+	case O_CALL:
+		switch ((enum fn)n->sub) {
+		case F_NOT:
+			mk_bool(out, !lq_nv_truthy(in));
+			return ST_OK;
+		case F_SELECT:
+			if ((st = direct(c, n->a, in, &va)))
+				return st;
+			if (!lq_nv_truthy(&va))
+				return ST_EMPTY;
+			*out = *in;
+			return ST_OK;
+		case F_TEST:
+			return test_str(c, n, in, out);
+		case F_HAS: case F_STARTSWITH: case F_ENDSWITH:
+		case F_CONTAINS: case F_LTRIM: case F_RTRIM:
+			if ((st = direct(c, n->a, in, &va)))
+				return st;
+			return strfn(c, n, in, &va, out);
+		default:
+			break;
+		}
+		break;
+	default:
+		break;
+	}
+	/* the rest: through the continuation path, keeping the output */
+	struct cap cp = { out, 0 };
+	if (n->op == O_BIND) {
+		struct k2 x = { n, in, k_cap, &cp, NULL, 0 };
+		if ((st = direct(c, n->a, in, &va)) || (st = k_bind(c, &x, &va)))
+			return st;
+	} else if ((st = eval(c, n, in, k_cap, &cp))) {
+		return st;
+	}
+	return cp.n ? ST_OK : ST_EMPTY;
+}
+
+/* the memo slot for shared subtree id on input in */
+static struct cmemo *
+memo_slot(struct lq_jqn_ctx *c, int id, const struct lq_nv *in)
+{
+	if (in->root) {
+		if ((size_t)id >= c->rmemo_cap) {
+			size_t cap = cse_tab.cap > (size_t)id ? cse_tab.cap :
+			    (size_t)id + 1;
+			c->rmemo = realloc(c->rmemo, cap * sizeof(*c->rmemo));
+			if (!c->rmemo)
+				abort();
+			memset(c->rmemo + c->rmemo_cap, 0,
+			    (cap - c->rmemo_cap) * sizeof(*c->rmemo));
+			c->rmemo_cap = cap;
+		}
+		return &c->rmemo[id];
+	}
+	if (!c->tmemo && !(c->tmemo = calloc(TMEMO, sizeof(*c->tmemo))))
+		abort();
+	uint32_t h = ((uint32_t)id * 0x9E3779B1u) ^ (in->t * 0x85EBCA77u);
+	return &c->tmemo[(h ^ (h >> 15)) & (TMEMO - 1)];
+}
+
+/*
+ * direct() with the per-record memo: a shared subtree applied to the
+ * record, or to a value of it, is evaluated once per record.
+ */
+static inline __attribute__((always_inline)) int
+direct(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
+    struct lq_nv *out)
+{
+	if (!n->cse || cse_tab.uses[n->cse - 1] < 2 ||
+	    !(in->root || (in->raw && in->t)))
+		return direct1(c, n, in, out);
+	struct cmemo *m = memo_slot(c, n->cse, in);
+	uint32_t t = in->root ? 0 : in->t;
+	if (m->gen == c->gen && m->cse == n->cse && m->t == t) {
+		if (m->st == ST_ERR)
+			c->err = m->err;
+		else if (m->st == ST_OK)
+			*out = m->v;
+		return m->st;
+	}
+	int st = direct1(c, n, in, out);
+	m = memo_slot(c, n->cse, in);	/* the table may have grown */
+	m->gen = c->gen;
+	m->cse = n->cse;
+	m->t = t;
+	m->st = st;
+	if (st == ST_OK)
+		m->v = *out;
+	m->err = st == ST_ERR ? c->err : NULL;
+	return st;
 }
 
 /* the status of a direct() that did not give one output, for eval() */
@@ -2534,6 +2898,12 @@ eval(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in, kfn k, void *kc)
 	struct lq_nv va, vb;
 	int st;
 
+	if (n->fast) {
+		st = direct(c, n, in, &va);
+		if (st == ST_OK)
+			return k(c, kc, &va);
+		return NOT_DIRECT(st);
+	}
 	switch (n->op) {
 	case O_IDENT:
 		return k(c, kc, in);
