@@ -2356,14 +2356,28 @@ k_slice(struct lq_jqn_ctx *c, void *kc, struct lq_nv *v)
 		return x->k(c, x->kc, &r);
 	}
 	if (v->kind == NV_STRING) {
-		size_t len;
+		size_t len, bs, be, i;
 		const char *p = lq_nv_str(c, v, &len);
 		long cps = 0;
-		for (size_t i = 0; i < len; i++)
+		int ascii = 1;
+		for (i = 0; i < len; i++)
+			if ((unsigned char)p[i] & 0x80) {
+				ascii = 0;
+				break;
+			}
+		if (ascii) {
+			/* bytes are codepoints */
+			bounds((long)len, x->n->from, x->n->to, &s, &e);
+			bs = (size_t)s;
+			be = (size_t)e;
+			goto cut;
+		}
+		for (i = 0; i < len; i++)
 			cps += ((unsigned char)p[i] & 0xC0) != 0x80;
 		bounds(cps, x->n->from, x->n->to, &s, &e);
 		/* codepoints s..e to bytes */
-		size_t bs = len, be = len, i;
+		bs = len;
+		be = len;
 		long cp = -1;
 		for (i = 0; i < len; i++) {
 			if (((unsigned char)p[i] & 0xC0) != 0x80) {
@@ -2378,6 +2392,7 @@ k_slice(struct lq_jqn_ctx *c, void *kc, struct lq_nv *v)
 		}
 		if (s >= cps)
 			bs = len;
+cut:;
 		char *t = alloc(c, be - bs + 1);
 		memcpy(t, p + bs, be - bs);
 		t[be - bs] = 0;
@@ -2692,8 +2707,18 @@ call(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in, kfn k, void *kc)
 		for (i = 0; i < a.n; i++)
 			if (a.v[i].kind == NV_ARRAY || a.v[i].kind == NV_OBJECT)
 				return ST_GIVEUP;
-		if (a.n > 1)
+		if (a.n > 32) {
 			qsort_r(a.v, a.n, sizeof(*a.v), nv_sort_cmp, c);
+		} else {
+			/* stable like jq's sort, without msort's buffer */
+			for (i = 1; i < a.n; i++) {
+				struct lq_nv t = a.v[i];
+				size_t j = i;
+				for (; j > 0 && cmp(c, &a.v[j - 1], &t) > 0; j--)
+					a.v[j] = a.v[j - 1];
+				a.v[j] = t;
+			}
+		}
 		for (i = 0; i < a.n; i++)
 			if (o == 0 || cmp(c, &a.v[o - 1], &a.v[i]) != 0)
 				a.v[o++] = a.v[i];
@@ -2809,6 +2834,16 @@ direct1(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
 			return ST_OK;
 		case F_TEST:
 			return test_str(c, n, in, out);
+		case F_STRINGS:
+			if (in->kind != NV_STRING)
+				return ST_EMPTY;
+			*out = *in;
+			return ST_OK;
+		case F_NUMBERS:
+			if (in->kind != NV_NUMBER)
+				return ST_EMPTY;
+			*out = *in;
+			return ST_OK;
 		case F_HAS: case F_STARTSWITH: case F_ENDSWITH:
 		case F_CONTAINS: case F_LTRIM: case F_RTRIM:
 			if ((st = direct(c, n->a, in, &va)))
@@ -2888,6 +2923,75 @@ direct(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
 	return st;
 }
 
+/* ---- iteration without continuations ---------------------------------- */
+
+/* an iteration over a one-output base: B[] or B[]? */
+static int
+is_iter1(const struct node *n)
+{
+	return n->op == O_ITER && (!n->a || n->a->one);
+}
+
+struct iterk {
+	struct node *post;	/* .f after [] (FIELD or INDEX), or NULL */
+	struct node *body;	/* one-output node the values go through */
+	kfn k;
+	void *kc;
+};
+
+static int
+iter_elem(struct lq_jqn_ctx *c, void *arg, struct lq_nv *v)
+{
+	struct iterk *x = arg;
+	struct lq_nv v1, o;
+	int st;
+
+	if (x->post) {
+		st = index_value(c, x->post, v, &v1);
+		if (st == ST_ERR && x->post->sub)
+			return ST_OK;	/* .f? : no output */
+		if (st)
+			return st;
+		v = &v1;
+	}
+	if (x->body) {
+		st = direct(c, x->body, v, &o);
+		if (st == ST_EMPTY)
+			return ST_OK;
+		if (st)
+			return st;
+		v = &o;
+	}
+	return x->k(c, x->kc, v);
+}
+
+/*
+ * `B[]` (it), then `.f` (post) and `| body` when given, each output to k:
+ * one loop over the array instead of a continuation per step.  The same
+ * outputs and errors, in the same order, as eval() of the whole.
+ */
+static int
+iter_loop(struct lq_jqn_ctx *c, struct node *it, struct node *post,
+    struct node *body, struct lq_nv *in, kfn k, void *kc)
+{
+	struct iterk x = { post, body, k, kc };
+	struct lq_nv base;
+	int st;
+
+	if (it->a) {
+		if ((st = direct(c, it->a, in, &base)))
+			return st == ST_EMPTY ? ST_OK : st;
+		in = &base;
+	}
+	if (in->kind == NV_ARRAY)
+		return raw_each(c, in, iter_elem, &x);
+	if (in->kind == NV_OBJECT)
+		return ST_GIVEUP;	/* key order and duplicates: libjq */
+	if (it->sub)
+		return ST_OK;
+	return lazy_error(c, 3, in, NULL, NULL);
+}
+
 /* the status of a direct() that did not give one output, for eval() */
 #define NOT_DIRECT(st) ((st) == ST_EMPTY ? ST_OK : (st))
 
@@ -2916,16 +3020,25 @@ eval(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in, kfn k, void *kc)
 			return k(c, kc, &va);
 		if (st != ST_NODIRECT)
 			return NOT_DIRECT(st);
+		if (is_iter1(n->a))	/* B[].f */
+			return iter_loop(c, n->a, n, NULL, in, k, kc);
 		x.n = n;
 		if (!n->a)
 			return k_index(c, &x, in);
 		return eval(c, n->a, in, k_index, &x);
 	case O_ITER:
+		if (is_iter1(n))
+			return iter_loop(c, n, NULL, NULL, in, k, kc);
 		x.n = n;
 		if (!n->a)
 			return k_iter(c, &x, in);
 		return eval(c, n->a, in, k_iter, &x);
 	case O_PIPE:
+		if (n->b->one && is_iter1(n->a))
+			return iter_loop(c, n->a, NULL, n->b, in, k, kc);
+		if (n->b->one && (n->a->op == O_FIELD || n->a->op == O_INDEX) &&
+		    n->a->a && is_iter1(n->a->a))
+			return iter_loop(c, n->a->a, n->a, n->b, in, k, kc);
 		st = direct(c, n->a, in, &va);
 		if (st == ST_OK)
 			return eval(c, n->b, &va, k, kc);
