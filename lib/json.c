@@ -4,6 +4,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "lq_json.h"
 
@@ -97,6 +100,24 @@ scan_string(const unsigned char *p, size_t n, size_t *ip, int *esc)
 	const char *e;
 
 	for (;;) {
+#ifdef __SSE2__
+		/* sixteen bytes at a time: find the first quote, backslash,
+		 * control character or byte with the high bit */
+		while (i + 16 <= n) {
+			__m128i x = _mm_loadu_si128((const __m128i *)(p + i));
+			__m128i m = _mm_or_si128(_mm_or_si128(
+			    _mm_cmpeq_epi8(x, _mm_set1_epi8('"')),
+			    _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))),
+			    _mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(0x1F)), x));
+			unsigned bits = (unsigned)(_mm_movemask_epi8(m) |
+			    _mm_movemask_epi8(x));
+			if (bits) {
+				i += (size_t)__builtin_ctz(bits);
+				goto special;
+			}
+			i += 16;
+		}
+#endif
 		/* eight plain ASCII bytes at a time: no quote, backslash,
 		 * control character or high bit */
 		while (i + 8 <= n) {
@@ -114,6 +135,9 @@ scan_string(const unsigned char *p, size_t n, size_t *ip, int *esc)
 		}
 		while (i < n && sclass[p[i]] == C_PLAIN)
 			i++;
+#ifdef __SSE2__
+special:
+#endif
 		if (i >= n) {
 			*ip = i;
 			return "unterminated string";
