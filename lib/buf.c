@@ -38,26 +38,12 @@ lq_buf_grow(struct lq_buf *b, size_t n)
 }
 
 void
-lq_buf_add(struct lq_buf *b, const void *p, size_t n)
+lq_buf_add_slow(struct lq_buf *b, const void *p, size_t n)
 {
 	lq_buf_grow(b, n);
 	if (n)
 		memcpy(b->buf + b->len, p, n);
 	b->len += n;
-	b->buf[b->len] = 0;
-}
-
-void
-lq_buf_adds(struct lq_buf *b, const char *s)
-{
-	lq_buf_add(b, s, strlen(s));
-}
-
-void
-lq_buf_addc(struct lq_buf *b, int c)
-{
-	lq_buf_grow(b, 1);
-	b->buf[b->len++] = (char)c;
 	b->buf[b->len] = 0;
 }
 

@@ -460,9 +460,10 @@ struct res {
 	int pending;		/* lazy slot not evaluated yet */
 	int st;			/* LQ_JQN_OK or LQ_JQN_ERROR */
 	int fromjq;		/* answer is in ev->jqres */
-	struct lq_nv *outs;
+	struct lq_nv *outs;	/* &one, or copies in the record's arena */
 	size_t n;
 	struct lq_jqn_err *err;
+	struct lq_nv one;	/* the output when there is just one */
 };
 
 struct lq_eval {
@@ -594,7 +595,14 @@ run_native(struct lq_eval *ev, int i)
 		r->fromjq = 1;
 		return -1;
 	}
-	r->outs = r->st == LQ_JQN_OK ? lq_jqn_keep(ev->ctx, outs, n) : NULL;
+	if (r->st != LQ_JQN_OK) {
+		r->outs = NULL;
+	} else if (n == 1) {
+		r->one = outs[0];
+		r->outs = &r->one;
+	} else {
+		r->outs = lq_jqn_keep(ev->ctx, outs, n);
+	}
 	r->n = n;
 	return 0;
 }

@@ -3173,7 +3173,21 @@ lq_jqn_run(struct lq_jqn_ctx *c, struct lq_jqn *q, struct lq_nv **outs,
 
 	c->nouts = 0;
 	c->err = NULL;
-	st = eval(c, q->root, &c->root, k_out, NULL);
+	if (q->root->one) {
+		/* no continuations: straight into the output array */
+		if (!c->capouts) {
+			c->capouts = 16;
+			if (!(c->outs = malloc(c->capouts * sizeof(*c->outs))))
+				abort();
+		}
+		st = direct(c, q->root, &c->root, &c->outs[0]);
+		if (st == ST_OK)
+			c->nouts = 1;
+		else if (st == ST_EMPTY)
+			st = ST_OK;
+	} else {
+		st = eval(c, q->root, &c->root, k_out, NULL);
+	}
 	if (st == ST_STOP)
 		st = ST_GIVEUP;	/* cannot happen: any/all catch their own */
 	*outs = c->outs;

@@ -11,6 +11,7 @@
 #define LQ_BUF_H
 
 #include <stddef.h>
+#include <string.h>
 
 struct lq_buf {
 	char *buf;
@@ -32,14 +33,41 @@ void lq_buf_grow(struct lq_buf *b, size_t n);
 /* Set len to 0, keeping the allocation. */
 static inline void lq_buf_reset(struct lq_buf *b) { b->len = 0; if (b->buf) b->buf[0] = 0; }
 
-/* Append n bytes. */
-void lq_buf_add(struct lq_buf *b, const void *p, size_t n);
+/* lq_buf_add() when the bytes do not fit: grows, then appends. */
+void lq_buf_add_slow(struct lq_buf *b, const void *p, size_t n);
+
+/* Append n bytes (inline: output is built from many small appends). */
+static inline void
+lq_buf_add(struct lq_buf *b, const void *p, size_t n)
+{
+	if (b->len + n < b->cap) {
+		memcpy(b->buf + b->len, p, n);
+		b->len += n;
+		b->buf[b->len] = 0;
+	} else {
+		lq_buf_add_slow(b, p, n);
+	}
+}
 
 /* Append a NUL-terminated string. */
-void lq_buf_adds(struct lq_buf *b, const char *s);
+static inline void
+lq_buf_adds(struct lq_buf *b, const char *s)
+{
+	lq_buf_add(b, s, strlen(s));
+}
 
 /* Append one byte. */
-void lq_buf_addc(struct lq_buf *b, int c);
+static inline void
+lq_buf_addc(struct lq_buf *b, int c)
+{
+	if (b->len + 1 < b->cap) {
+		b->buf[b->len++] = (char)c;
+		b->buf[b->len] = 0;
+	} else {
+		char ch = (char)c;
+		lq_buf_add_slow(b, &ch, 1);
+	}
+}
 
 /* Append a decimal integer. */
 void lq_buf_add_int(struct lq_buf *b, long long v);
