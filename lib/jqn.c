@@ -1195,7 +1195,7 @@ lq_jqn_ctx_new(void)
 {
 	struct lq_jqn_ctx *c = calloc(1, sizeof(*c));
 
-	if (!c)
+	if (!c || !(c->tmemo = calloc(TMEMO, sizeof(*c->tmemo))))
 		abort();
 	return c;
 }
@@ -1218,6 +1218,20 @@ lq_jqn_ctx_free(struct lq_jqn_ctx *c)
 	free(c->rmemo);
 	free(c->tmemo);
 	free(c);
+}
+
+/* room in the record memo for every shared subtree compiled so far */
+static void
+rmemo_size(struct lq_jqn_ctx *c)
+{
+	size_t cap = cse_tab.cap + 1;
+
+	c->rmemo = realloc(c->rmemo, cap * sizeof(*c->rmemo));
+	if (!c->rmemo)
+		abort();
+	memset(c->rmemo + c->rmemo_cap, 0,
+	    (cap - c->rmemo_cap) * sizeof(*c->rmemo));
+	c->rmemo_cap = cap;
 }
 
 void
@@ -2868,42 +2882,39 @@ direct1(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
 	return cp.n ? ST_OK : ST_EMPTY;
 }
 
-/* the memo slot for shared subtree id on input in */
-static struct cmemo *
-memo_slot(struct lq_jqn_ctx *c, int id, const struct lq_nv *in)
-{
-	if (in->root) {
-		if ((size_t)id >= c->rmemo_cap) {
-			size_t cap = cse_tab.cap > (size_t)id ? cse_tab.cap :
-			    (size_t)id + 1;
-			c->rmemo = realloc(c->rmemo, cap * sizeof(*c->rmemo));
-			if (!c->rmemo)
-				abort();
-			memset(c->rmemo + c->rmemo_cap, 0,
-			    (cap - c->rmemo_cap) * sizeof(*c->rmemo));
-			c->rmemo_cap = cap;
-		}
-		return &c->rmemo[id];
-	}
-	if (!c->tmemo && !(c->tmemo = calloc(TMEMO, sizeof(*c->tmemo))))
-		abort();
-	uint32_t h = ((uint32_t)id * 0x9E3779B1u) ^ (in->t * 0x85EBCA77u);
-	return &c->tmemo[(h ^ (h >> 15)) & (TMEMO - 1)];
-}
-
 /*
  * direct() with the per-record memo: a shared subtree applied to the
- * record, or to a value of it, is evaluated once per record.
+ * record, or to a value of it, is evaluated once per record.  Literals and
+ * '.' are answered here, without a call.
  */
 static inline __attribute__((always_inline)) int
 direct(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
     struct lq_nv *out)
 {
-	if (!n->cse || cse_tab.uses[n->cse - 1] < 2 ||
-	    !(in->root || (in->raw && in->t)))
+	struct cmemo *m;
+	uint32_t t;
+
+	if (n->op == O_LIT) {
+		*out = n->lit;
+		return ST_OK;
+	}
+	if (n->op == O_IDENT) {
+		*out = *in;
+		return ST_OK;
+	}
+	if (!n->cse || cse_tab.uses[n->cse - 1] < 2)
 		return direct1(c, n, in, out);
-	struct cmemo *m = memo_slot(c, n->cse, in);
-	uint32_t t = in->root ? 0 : in->t;
+	if (in->root) {
+		t = 0;
+		m = &c->rmemo[n->cse];	/* sized in lq_jqn_start */
+	} else if (in->t) {
+		uint32_t h = ((uint32_t)n->cse * 0x9E3779B1u) ^
+		    (in->t * 0x85EBCA77u);
+		t = in->t;
+		m = &c->tmemo[(h ^ (h >> 15)) & (TMEMO - 1)];
+	} else {
+		return direct1(c, n, in, out);
+	}
 	if (m->gen == c->gen && m->cse == n->cse && m->t == t) {
 		if (m->st == ST_ERR)
 			c->err = m->err;
@@ -2912,7 +2923,6 @@ direct(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
 		return m->st;
 	}
 	int st = direct1(c, n, in, out);
-	m = memo_slot(c, n->cse, in);	/* the table may have grown */
 	m->gen = c->gen;
 	m->cse = n->cse;
 	m->t = t;
@@ -3173,6 +3183,8 @@ lq_jqn_run(struct lq_jqn_ctx *c, struct lq_jqn *q, struct lq_nv **outs,
 
 	c->nouts = 0;
 	c->err = NULL;
+	if (c->rmemo_cap < cse_tab.n + 1)
+		rmemo_size(c);	/* expressions compiled since the last run */
 	if (q->root->one) {
 		/* no continuations: straight into the output array */
 		if (!c->capouts) {
