@@ -65,6 +65,7 @@ struct node {
 	long keyid;		/* O_FIELD: interned key number */
 	unsigned char one;	/* at most one output: direct() can run it */
 	int cse;		/* 1 + id shared by identical subtrees; 0: none */
+	unsigned char shared;	/* cse is used more than once: memoise */
 	unsigned char fast;	/* eval() runs it through direct() */
 	struct node *next_alloc;
 };
@@ -93,6 +94,7 @@ struct memo {
 struct lq_jqn {
 	struct node *root;
 	struct node *all;	/* every node, for free */
+	unsigned long interned;	/* cse_tab.interned when memo flags were set */
 };
 
 /* field names, interned process-wide so a record's member positions can
@@ -916,11 +918,14 @@ static struct {
 	size_t *len;
 	unsigned *uses;		/* subtrees compiled with this text */
 	size_t n, cap;
+	unsigned long interned;	/* calls so far: node memo flags are
+				 * refreshed when it changes */
 } cse_tab;
 
 static long
 cse_intern(const char *k, size_t n)
 {
+	cse_tab.interned++;
 	for (size_t i = 0; i < cse_tab.n; i++)
 		if (cse_tab.len[i] == n && !memcmp(cse_tab.s[i], k, n)) {
 			cse_tab.uses[i]++;
@@ -2902,7 +2907,7 @@ direct(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
 		*out = *in;
 		return ST_OK;
 	}
-	if (!n->cse || cse_tab.uses[n->cse - 1] < 2)
+	if (!n->shared)
 		return direct1(c, n, in, out);
 	if (in->root) {
 		t = 0;
@@ -3185,6 +3190,12 @@ lq_jqn_run(struct lq_jqn_ctx *c, struct lq_jqn *q, struct lq_nv **outs,
 	c->err = NULL;
 	if (c->rmemo_cap < cse_tab.n + 1)
 		rmemo_size(c);	/* expressions compiled since the last run */
+	if (q->interned != cse_tab.interned) {
+		/* and so which subtrees are shared */
+		for (struct node *n = q->all; n; n = n->next_alloc)
+			n->shared = n->cse && cse_tab.uses[n->cse - 1] > 1;
+		q->interned = cse_tab.interned;
+	}
 	if (q->root->one) {
 		/* no continuations: straight into the output array */
 		if (!c->capouts) {
