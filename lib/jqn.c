@@ -1329,8 +1329,10 @@ make_raw(struct lq_nv *v, const char *p, const char *e)
 const char *
 lq_nv_str(struct lq_jqn_ctx *c, const struct lq_nv *v, size_t *len)
 {
-	if (v->kind != NV_STRING)
+	if (v->kind != NV_STRING) {
+		*len = 0;
 		return NULL;
+	}
 	if (!v->raw) {
 		*len = v->n;
 		return v->p;
@@ -1351,11 +1353,27 @@ lq_nv_str(struct lq_jqn_ctx *c, const struct lq_nv *v, size_t *len)
 	return s;
 }
 
+/* lq_nv_str() with the common cases inline: computed, or raw without
+ * escapes (v must be a string) */
+static inline const char *
+nv_str(struct lq_jqn_ctx *c, const struct lq_nv *v, size_t *len)
+{
+	if (!v->raw) {
+		*len = v->n;
+		return v->p;
+	}
+	if (!v->esc) {
+		*len = v->n - 2;
+		return v->p + 1;
+	}
+	return lq_nv_str(c, v, len);
+}
+
 /* a NUL-terminated copy of a string value (for strstr semantics) */
 static const char *
 str_z(struct lq_jqn_ctx *c, const struct lq_nv *v, size_t *len)
 {
-	const char *s = lq_nv_str(c, v, len);
+	const char *s = nv_str(c, v, len);
 
 	if (!v->raw || v->esc == 1)
 		return s;	/* computed and decoded strings end in NUL */
@@ -1752,7 +1770,7 @@ cmp(struct lq_jqn_ctx *c, const struct lq_nv *a, const struct lq_nv *b)
 		return a->num < b->num ? -1 : a->num == b->num ? 0 : 1;
 	case NV_STRING: {
 		size_t la, lb;
-		const char *sa = lq_nv_str(c, a, &la), *sb = lq_nv_str(c, b, &lb);
+		const char *sa = nv_str(c, a, &la), *sb = nv_str(c, b, &lb);
 		int r = memcmp(sa, sb, la < lb ? la : lb);
 		if (r == 0)
 			r = la < lb ? -1 : la > lb ? 1 : 0;
@@ -2028,8 +2046,8 @@ apply_arith(struct lq_jqn_ctx *c, int op, struct lq_nv *a, struct lq_nv *b,
 		}
 		if (a->kind == NV_STRING && b->kind == NV_STRING) {
 			size_t la, lb;
-			const char *sa = lq_nv_str(c, a, &la);
-			const char *sb = lq_nv_str(c, b, &lb);
+			const char *sa = nv_str(c, a, &la);
+			const char *sb = nv_str(c, b, &lb);
 			char *s = alloc(c, la + lb + 1);
 			memcpy(s, sa, la);
 			memcpy(s + la, sb, lb);
@@ -2253,8 +2271,8 @@ strfn(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
 			return fail(c, "%s() requires string inputs",
 			    n->sub == F_STARTSWITH ? "startswith" :
 			    "endswith");
-		a = lq_nv_str(c, in, &la);
-		b = lq_nv_str(c, arg, &lb);
+		a = nv_str(c, in, &la);
+		b = nv_str(c, arg, &lb);
 		if (n->sub == F_STARTSWITH)
 			mk_bool(&r, la >= lb && !memcmp(a, b, lb));
 		else
@@ -2264,8 +2282,8 @@ strfn(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
 	case F_RTRIM:
 		r = *in;
 		if (in->kind == NV_STRING && arg->kind == NV_STRING) {
-			a = lq_nv_str(c, in, &la);
-			b = lq_nv_str(c, arg, &lb);
+			a = nv_str(c, in, &la);
+			b = nv_str(c, arg, &lb);
 			if (n->sub == F_LTRIM && la >= lb &&
 			    !memcmp(a, b, lb)) {
 				char *s = alloc(c, la - lb + 1);
@@ -2298,7 +2316,7 @@ strfn(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
 	case F_HAS:
 		if (in->kind == NV_OBJECT && arg->kind == NV_STRING) {
 			struct lq_nv tmp;
-			b = lq_nv_str(c, arg, &lb);
+			b = nv_str(c, arg, &lb);
 			if (!in->raw)
 				return ST_GIVEUP;
 			mk_bool(&r, raw_get(c, in, b, lb, &tmp));
@@ -2376,7 +2394,7 @@ k_slice(struct lq_jqn_ctx *c, void *kc, struct lq_nv *v)
 	}
 	if (v->kind == NV_STRING) {
 		size_t len, bs, be, i;
-		const char *p = lq_nv_str(c, v, &len);
+		const char *p = nv_str(c, v, &len);
 		long cps = 0;
 		int ascii = 1;
 		for (i = 0; i < len; i++)
@@ -2447,7 +2465,7 @@ k_error(struct lq_jqn_ctx *c, void *kc, struct lq_nv *v)
 		return ST_OK;	/* jq 1.6: error(null) acts like empty */
 	if (v->kind != NV_STRING)
 		return ST_GIVEUP;
-	s = lq_nv_str(c, v, &len);
+	s = nv_str(c, v, &len);
 	char *m = alloc(c, len + 1);
 	memcpy(m, s, len);
 	m[len] = 0;
@@ -2468,8 +2486,8 @@ k_split(struct lq_jqn_ctx *c, void *kc, struct lq_nv *sep)
 
 	if (x->in->kind != NV_STRING || sep->kind != NV_STRING)
 		return fail(c, "split input and separator must be strings");
-	p = lq_nv_str(c, x->in, &len);
-	sp = lq_nv_str(c, sep, &sl);
+	p = nv_str(c, x->in, &len);
+	sp = nv_str(c, sep, &sl);
 	if (sl == 0)
 		return ST_GIVEUP;
 	if (len > 0) {
@@ -2508,7 +2526,7 @@ test_str(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
 	if (in->kind != NV_STRING)
 		return type_error(c, in, "cannot be matched, as it is "
 		    "not a string");
-	s = lq_nv_str(c, in, &len);
+	s = nv_str(c, in, &len);
 	if (n->pf && !lq_refilter_may_match(n->pf, s, len)) {
 		mk_bool(out, 0);
 		return ST_OK;
@@ -2565,7 +2583,7 @@ call(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in, kfn k, void *kc)
 		case NV_NUMBER: mk_num(&r, fabs(in->num)); break;
 		case NV_STRING: {
 			long cp = 0;
-			s = lq_nv_str(c, in, &len);
+			s = nv_str(c, in, &len);
 			for (size_t i = 0; i < len; i++)
 				cp += ((unsigned char)s[i] & 0xC0) != 0x80;
 			mk_num(&r, (double)cp);
@@ -2583,7 +2601,7 @@ call(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in, kfn k, void *kc)
 		return k(c, kc, &r);
 	case F_TOSTRING:
 		if (in->kind == NV_STRING) {
-			s = lq_nv_str(c, in, &len);
+			s = nv_str(c, in, &len);
 			mk_str(&r, s, len);
 		} else {
 			jv d = jv_dump_string(to_jv(c, in), 0);
@@ -2598,7 +2616,7 @@ call(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in, kfn k, void *kc)
 	case F_UPCASE: {
 		if (in->kind != NV_STRING)
 			return fail(c, "explode input must be a string");
-		s = lq_nv_str(c, in, &len);
+		s = nv_str(c, in, &len);
 		char *t = alloc(c, len + 1);
 		for (size_t i = 0; i < len; i++) {
 			unsigned char ch = (unsigned char)s[i];
