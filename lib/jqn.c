@@ -49,24 +49,25 @@ enum fn {
 enum cmp { C_EQ, C_NE, C_LT, C_LE, C_GT, C_GE };
 
 struct node {
+	/* what evaluation reads first, in one cache line */
 	enum op op;
 	int sub;		/* cmp/arith operator, fn, or opt flag */
+	unsigned char one;	/* at most one output: direct() can run it */
+	unsigned char fast;	/* eval() runs it through direct() */
+	unsigned char shared;	/* cse is used more than once: memoise */
+	int cse;		/* 1 + id shared by identical subtrees; 0: none */
 	struct node *a, *b, *c;	/* operands / target / args */
 	char *key;		/* field name */
 	size_t keylen;
-	long idx;		/* constant array index */
+	long keyid;		/* O_FIELD: interned key number */
 	struct lq_nv lit;	/* literal */
-	char *litstr;		/* owned bytes of a string literal */
 	OnigRegex re;		/* test(): compiled once */
 	struct lq_refilter *pf;	/* test(): literal prefilter, or NULL */
 	struct memo *memo;	/* test(): recent inputs and results */
 	struct lq_nv *cur;	/* O_BIND: the bound value while its body runs */
+	long idx;		/* constant array index */
 	long from, to;		/* O_SLICE bounds; LONG_MIN when omitted */
-	long keyid;		/* O_FIELD: interned key number */
-	unsigned char one;	/* at most one output: direct() can run it */
-	int cse;		/* 1 + id shared by identical subtrees; 0: none */
-	unsigned char shared;	/* cse is used more than once: memoise */
-	unsigned char fast;	/* eval() runs it through direct() */
+	char *litstr;		/* owned bytes of a string literal */
 	struct node *next_alloc;
 };
 
@@ -76,8 +77,8 @@ struct node {
  * than a hash.  Direct-mapped, bounded: MEMO_SLOTS strings of at most
  * MEMO_MAXLEN bytes per regex.
  */
-#define MEMO_SLOTS 1024
-#define MEMO_MAXLEN 200
+#define MEMO_SLOTS 512
+#define MEMO_MAXLEN 100
 
 struct memo_ent {
 	uint64_t h;
@@ -1148,7 +1149,7 @@ struct lq_jqn_ctx {
 	struct cmemo *tmemo;	/* TMEMO slots */
 };
 
-#define TMEMO 4096
+#define TMEMO 512
 
 struct cmemo {
 	unsigned gen;		/* record generation; 0: empty */
