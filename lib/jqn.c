@@ -68,6 +68,8 @@ struct node {
 	long idx;		/* constant array index */
 	long from, to;		/* O_SLICE bounds; LONG_MIN when omitted */
 	char *litstr;		/* owned bytes of a string literal */
+	struct lq_nv *set;	/* IN(lit, lit, ...): the literals */
+	int nset;
 	struct node *next_alloc;
 };
 
@@ -899,6 +901,7 @@ lq_jqn_free(struct lq_jqn *q)
 		nx = n->next_alloc;
 		free(n->key);
 		free(n->litstr);
+		free(n->set);
 		if (n->re)
 			onig_free(n->re);
 		lq_refilter_free(n->pf);
@@ -1007,6 +1010,34 @@ mark_cse(struct node *n)
  * so .a? on anything but a path) is never marked: jq 1.6's try also stops
  * errors raised downstream, which needs the continuation.
  */
+/* count (n == NULL) or collect the literals of a comma list of them */
+static int
+lits_of(const struct node *t, struct lq_nv *out, int *n)
+{
+	if (t->op == O_COMMA)
+		return lits_of(t->a, out, n) && lits_of(t->b, out, n);
+	if (t->op != O_LIT)
+		return 0;
+	if (out)
+		out[*n] = t->lit;
+	(*n)++;
+	return 1;
+}
+
+/* IN(a, b, c) over literals: keep them as a set (in order) */
+static void
+lit_set(struct node *n)
+{
+	int k = 0;
+
+	if (!n->a || !lits_of(n->a, NULL, &k) || !k)
+		return;
+	if (!(n->set = malloc((size_t)k * sizeof(*n->set))))
+		abort();
+	n->nset = 0;
+	lits_of(n->a, n->set, &n->nset);
+}
+
 static int
 mark_one(struct node *n)
 {
@@ -1049,6 +1080,8 @@ mark_one(struct node *n)
 	default:		/* ITER, COMMA, TRY */
 		n->one = 0;
 	}
+	if (n->op == O_CALL && n->sub == F_IN1 && !n->set)
+		lit_set(n);
 	switch (n->op) {
 	case O_FIELD: case O_INDEX: case O_CMP: case O_ARITH: case O_AND:
 	case O_OR: case O_ALT: case O_PIPE: case O_IF:
@@ -1059,7 +1092,7 @@ mark_one(struct node *n)
 		    n->sub == F_TEST || n->sub == F_HAS ||
 		    n->sub == F_STARTSWITH || n->sub == F_ENDSWITH ||
 		    n->sub == F_CONTAINS || n->sub == F_LTRIM ||
-		    n->sub == F_RTRIM);
+		    n->sub == F_RTRIM || (n->sub == F_IN1 && n->set));
 		break;
 	default:
 		n->fast = 0;
@@ -2084,6 +2117,18 @@ static int
 apply_binop(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *a, struct lq_nv *b,
     struct lq_nv *r)
 {
+	if (n->op == O_CMP && (n->sub == C_EQ || n->sub == C_NE) &&
+	    (a->kind != b->kind || a->kind == NV_STRING)) {
+		/* equality of strings: lengths first, no ordering needed */
+		int eq = 0;
+		if (a->kind == b->kind) {
+			size_t la, lb;
+			const char *sa = nv_str(c, a, &la), *sb = nv_str(c, b, &lb);
+			eq = la == lb && !memcmp(sa, sb, la);
+		}
+		mk_bool(r, n->sub == C_EQ ? eq : !eq);
+		return ST_OK;
+	}
 	if (n->op == O_CMP) {
 		int d = cmp(c, a, b), t = 0;
 		switch (n->sub) {
@@ -2872,6 +2917,16 @@ direct1(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
 			return ST_OK;
 		case F_TEST:
 			return test_str(c, n, in, out);
+		case F_IN1:
+			if (n->set) {
+				/* any(lit == .; .): no errors, first match */
+				int hit = 0;
+				for (int i = 0; i < n->nset && !hit; i++)
+					hit = cmp(c, &n->set[i], in) == 0;
+				mk_bool(out, hit);
+				return ST_OK;
+			}
+			break;
 		case F_STRINGS:
 			if (in->kind != NV_STRING)
 				return ST_EMPTY;
