@@ -163,8 +163,10 @@ lqcmd_filter_run(struct lqcmd_filter *f, char **files, int nfiles)
 	struct lq_buf val = LQ_BUF_INIT, keyjson = LQ_BUF_INIT;
 	struct lq_err err;
 	FILE *rf = NULL;
-	int i, status = 0;
+	int i, status = 0, comma;
 	char *dash[] = { "-" };
+	size_t keylen = strlen(f->key);
+	long ins;
 
 	signal(SIGPIPE, SIG_IGN);
 	scan.want_tape = 1;	/* expressions navigate records by it */
@@ -198,6 +200,30 @@ lqcmd_filter_run(struct lqcmd_filter *f, char **files, int nfiles)
 				reject(f, &rf, &r, err.msg);
 			} else if (scan.kind != LQ_J_OBJECT) {
 				reject(f, &rf, &r, "not a JSON object");
+			} else if ((ins = lq_splice_point(r.line, &scan, f->key,
+			    keylen, &comma)) >= 0) {
+				/* the usual case: the value goes straight into
+				 * the output, between the two halves */
+				struct lq_buf *o = &lqcmd_out.out;
+				size_t mark = o->len, vstart;
+				lq_buf_add(o, r.line, (size_t)ins);
+				if (comma)
+					lq_buf_addc(o, ',');
+				lq_buf_add(o, keyjson.buf, keyjson.len);
+				lq_buf_addc(o, ':');
+				vstart = o->len;
+				lq_err_clear(&err);
+				if (f->fn(f->ctx, &r, o, &err) < 0) {
+					o->len = mark;
+					o->buf[mark] = 0;
+					reject(f, &rf, &r, err.msg);
+				} else {
+					if (o->len == vstart)
+						lq_buf_add(o, "null", 4);
+					lq_buf_add(o, r.line + ins,
+					    r.len - (size_t)ins);
+					lqcmd_write("\n", 1);
+				}
 			} else {
 				lq_buf_reset(&val);
 				lq_err_clear(&err);

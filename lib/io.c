@@ -201,6 +201,22 @@ lq_writer_release(struct lq_writer *w)
 	return rc;
 }
 
+long
+lq_splice_point(const char *line, const struct lq_scan *s, const char *key,
+    size_t keylen, int *comma)
+{
+	size_t n = s->n;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct lq_member *m = &s->m[i];
+		if ((m->kesc || m->klen == keylen + 2) &&
+		    lq_json_key_eq(line + m->kstart, m->klen, key, keylen))
+			return -1;
+	}
+	*comma = n > 0;
+	return (long)(n ? s->m[n - 1].vend : s->open + 1);
+}
+
 void
 lq_splice(struct lq_buf *out, const char *line, size_t len,
     const struct lq_scan *s, const char *key, size_t keylen,

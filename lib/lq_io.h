@@ -71,6 +71,16 @@ int lq_writer_flush(struct lq_writer *w);
 int lq_writer_release(struct lq_writer *w);
 
 /*
+ * Where lq_splice() would put "key":val when the record has no member
+ * named key: the byte offset in line after which to write ',"key":val'
+ * (no comma when the object is empty, see *comma); -1 when there is such
+ * a member (then use lq_splice()).  Lets a tool write its value straight
+ * into the output.
+ */
+long lq_splice_point(const char *line, const struct lq_scan *s,
+    const char *key, size_t keylen, int *comma);
+
+/*
  * Append to out the record line[0..len) (scanned into s, an object) with
  * every top-level member named key removed and the member "key":val
  * appended after the last remaining member.  keyjson is the key as a JSON
