@@ -70,6 +70,7 @@ struct lq_route {
 	struct lq_ydoc doc;
 	struct lq_exprs *x;
 	struct lq_eval *ev;
+	struct lq_buf sbuf;	/* a score member's string, decoded */
 	const char *id_field, *score_key;
 	const char *q_nurture, *q_review, *q_fallback;
 	int fallback_owner;
@@ -920,6 +921,7 @@ lq_route_free(struct lq_route *rt)
 {
 	if (!rt)
 		return;
+	lq_buf_release(&rt->sbuf);
 	for (int i = 0; i < rt->nreps; i++) {
 		struct rep *r = &rt->reps[i];
 		for (int d = 0; d < 7; d++)
@@ -1354,21 +1356,56 @@ decide_team(struct lq_route *rt, int team, int seg, const char *id,
 	return 1;
 }
 
-static int
-tier_index(jv score)
+/*
+ * The string member name of the record's top-level object member mi,
+ * decoded into buf (the last one when repeated, as jq reads it); NULL when
+ * absent or not a string.  Walks the scan's tape when there is one, else
+ * the member's text: the score object is not parsed.
+ */
+static const char *
+member_str(const char *line, const struct lq_scan *s, long mi,
+    const char *name, struct lq_buf *buf)
 {
-	int t = -1;
+	const char *v = NULL, *k, *vv;
+	size_t vlen = 0, kl, vl, nl = strlen(name);
 
-	if (jv_get_kind(score) == JV_KIND_OBJECT) {
-		jv v = jv_object_get(jv_copy(score), jv_string("tier"));
-		if (jv_get_kind(v) == JV_KIND_STRING) {
-			const char *s = jv_string_value(v);
-			if (s[0] == 'L' && s[1] >= '1' && s[1] <= '4' && !s[2])
-				t = s[1] - '1';
-		}
-		jv_free(v);
+	if (mi < 0 || s->m[mi].vkind != LQ_J_OBJECT)
+		return NULL;
+	if (s->tn) {
+		const struct lq_tval *T = s->tape;
+		uint32_t i = s->m[mi].t;
+		if (T[i].n)
+			for (i = i + 1; ; i = T[i].next) {
+				if (lq_json_key_eq(line + T[i].k,
+				    T[i].klen & ~LQ_TKESC, name, nl)) {
+					v = line + T[i].v;
+					vlen = T[i].ve - T[i].v;
+				}
+				if (!T[i].next)
+					break;
+			}
+	} else {
+		struct lq_json_iter it;
+		lq_json_iter_start(&it, line + s->m[mi].vstart);
+		while (lq_json_iter_next(&it, &k, &kl, &vv, &vl))
+			if (lq_json_key_eq(k, kl, name, nl)) {
+				v = vv;
+				vlen = vl;
+			}
 	}
-	return t;
+	if (!v || *v != '"')
+		return NULL;
+	lq_buf_reset(buf);
+	lq_json_unescape(buf, v, vlen);
+	return buf->buf ? buf->buf : "";
+}
+
+static int
+tier_index(const char *s)
+{
+	if (s && s[0] == 'L' && s[1] >= '1' && s[1] <= '4' && !s[2])
+		return s[1] - '1';
+	return -1;
 }
 
 static jv
@@ -1466,24 +1503,6 @@ write_route(struct lq_route *rt, struct lq_buf *out, const struct decision *d,
 	lq_buf_addc(out, '}');
 }
 
-/* the value of top-level member name, parsed alone (jv_null if absent) */
-static jv
-member_jv(const char *line, const struct lq_scan *s, const char *name)
-{
-	long i = lq_scan_find(s, line, name, strlen(name));
-	jv v;
-
-	if (i < 0)
-		return jv_null();
-	v = jv_parse_sized(line + s->m[i].vstart,
-	    (int)(s->m[i].vend - s->m[i].vstart));
-	if (!jv_is_valid(v)) {
-		jv_free(v);
-		return jv_null();
-	}
-	return v;
-}
-
 /*
  * Decide; the record is parsed only past step 1 (nurture and review
  * leads need nothing but their score).
@@ -1495,17 +1514,15 @@ decide(struct lq_route *rt, const char *line, size_t len,
     struct lq_err *err)
 {
 	struct lq_buf *b = dc->why;
-	jv score = member_jv(line, s, rt->score_key);
-	jv action = jv_get_kind(score) == JV_KIND_OBJECT ?
-	    jv_object_get(jv_copy(score), jv_string("action")) : jv_null();
-	int tier = tier_index(score), seg = -1, rc = 0;
+	long si = lq_scan_find(s, line, rt->score_key, strlen(rt->score_key));
+	int tier = tier_index(member_str(line, s, si, "tier", &rt->sbuf)),
+	    seg = -1, rc = 0;
 	double sla = tier >= 0 ? rt->sla[tier] : rt->sla_default;
 	static const char *tiers[] = { "L1", "L2", "L3", "L4" };
+	const char *a = member_str(line, s, si, "action", &rt->sbuf);
 
 	*tier_name = tier >= 0 ? tiers[tier] : NULL;
-	jv_free(score);
-	if (jv_get_kind(action) == JV_KIND_STRING) {
-		const char *a = jv_string_value(action);
+	if (a) {
 		const char *q = !strcmp(a, "nurture") ? rt->q_nurture :
 		    !strcmp(a, "review") ? rt->q_review : NULL;
 		if (q || strcmp(a, "route")) {
@@ -1515,11 +1532,9 @@ decide(struct lq_route *rt, const char *line, size_t len,
 			dc->step = "action";
 			lq_buf_adds(b, ",\"action\":");
 			lq_buf_json_strs(b, a);
-			jv_free(action);
 			return 0;
 		}
 	}
-	jv_free(action);
 	if (lq_eval_record(rt->ev, line, len, s, key, err) < 0)
 		return -1;
 	struct lq_eval *res = rt->ev;
