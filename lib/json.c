@@ -93,7 +93,7 @@ ishex(unsigned char c)
  * Scan a string starting at the opening quote p[*ip]; leave *ip after the
  * closing quote.  Returns NULL or an error message.
  */
-static const char *
+static inline __attribute__((always_inline)) const char *
 scan_string(const unsigned char *p, size_t n, size_t *ip, int *esc)
 {
 	size_t i = *ip + 1;
