@@ -1417,7 +1417,7 @@ str_z(struct lq_jqn_ctx *c, const struct lq_nv *v, size_t *len)
 	return z;
 }
 
-static int
+static inline __attribute__((always_inline)) int
 key_is(const char *raw, size_t rawlen, int esc, const char *k, size_t kn)
 {
 	if (!esc)
@@ -1501,7 +1501,7 @@ spans_of(struct lq_jqn_ctx *c, const char *p)
 }
 
 /* a raw value from tape entry i */
-static void
+static inline __attribute__((always_inline)) void
 tape_raw(struct lq_jqn_ctx *c, struct lq_nv *v, uint32_t i)
 {
 	const struct lq_tval *t = &c->tape[i];
@@ -1532,7 +1532,7 @@ tape_raw(struct lq_jqn_ctx *c, struct lq_nv *v, uint32_t i)
 }
 
 /* .key of a raw object; 0 when absent */
-static int
+static inline __attribute__((always_inline)) int
 raw_get(struct lq_jqn_ctx *c, const struct lq_nv *o, const char *k, size_t kn,
     struct lq_nv *out)
 {
@@ -1794,7 +1794,7 @@ mk_str(struct lq_nv *v, const char *s, size_t n)
 }
 
 /* jv_cmp order; sets *r (-1, 0, 1); GIVEUP never needed (uses libjq) */
-static int
+static inline int
 cmp(struct lq_jqn_ctx *c, const struct lq_nv *a, const struct lq_nv *b)
 {
 	if (a->kind != b->kind)
@@ -1842,7 +1842,7 @@ struct k2 {		/* a continuation with a node and its own continuation */
 };
 
 /* .key of the record itself, with the member position cached per name */
-static int
+static inline __attribute__((always_inline)) int
 root_get(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *out)
 {
 	size_t id = (size_t)n->keyid;
@@ -1888,7 +1888,7 @@ root_get(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *out)
 	return ST_OK;
 }
 
-static int
+static inline __attribute__((always_inline)) int
 index_value(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *v,
     struct lq_nv *out)
 {
@@ -2113,7 +2113,7 @@ apply_arith(struct lq_jqn_ctx *c, int op, struct lq_nv *a, struct lq_nv *b,
 }
 
 /* a OP b for a comparison or arithmetic node n */
-static int
+static inline int
 apply_binop(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *a, struct lq_nv *b,
     struct lq_nv *r)
 {
