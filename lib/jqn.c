@@ -2896,6 +2896,14 @@ direct1(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
 			return direct(c, n->b, in, out);
 		return st;
 	case O_PIPE:
+		if (n->a->op == O_CALL && n->a->sub == F_SELECT) {
+			/* select(C) | B: B on the input when C holds */
+			if ((st = direct(c, n->a->a, in, &va)))
+				return st;
+			if (!lq_nv_truthy(&va))
+				return ST_EMPTY;
+			return direct(c, n->b, in, out);
+		}
 		if ((st = direct(c, n->a, in, &va)))
 			return st;
 		return direct(c, n->b, &va, out);
