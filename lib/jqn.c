@@ -1337,27 +1337,38 @@ num_parse(const char *p, size_t n)
 	return v;
 }
 
-static void
-make_raw(struct lq_nv *v, const char *p, const char *e)
+/* a raw value: the JSON text p[0..n); esc as lq_nv.esc for strings */
+static inline __attribute__((always_inline)) void
+set_raw(struct lq_nv *v, const char *p, size_t n, unsigned char esc)
 {
-	memset(v, 0, sizeof(*v));
 	v->raw = 1;
+	v->root = 0;
+	v->esc = 0;
+	v->t = 0;
 	v->p = p;
-	v->n = (size_t)(e - p);
+	v->n = n;
+	v->num = 0;
+	v->items = NULL;
 	switch (*p) {
 	case '{': v->kind = NV_OBJECT; break;
 	case '[': v->kind = NV_ARRAY; break;
 	case '"':
 		v->kind = NV_STRING;
-		v->esc = 2;	/* not looked at yet */
+		v->esc = esc;
 		break;
 	case 't': v->kind = NV_TRUE; break;
 	case 'f': v->kind = NV_FALSE; break;
 	case 'n': v->kind = NV_NULL; break;
 	default:
 		v->kind = NV_NUMBER;
-		v->num = num_parse(p, v->n);
+		v->num = num_parse(p, n);
 	}
+}
+
+static void
+make_raw(struct lq_nv *v, const char *p, const char *e)
+{
+	set_raw(v, p, (size_t)(e - p), 2);	/* escapes: not looked at yet */
 }
 
 const char *
@@ -1505,30 +1516,10 @@ static inline __attribute__((always_inline)) void
 tape_raw(struct lq_jqn_ctx *c, struct lq_nv *v, uint32_t i)
 {
 	const struct lq_tval *t = &c->tape[i];
-	const char *p = c->line + t->v;
 
-	v->raw = 1;
-	v->root = 0;
-	v->esc = 0;
+	/* a string's escapes are known from the scan */
+	set_raw(v, c->line + t->v, t->ve - t->v, (unsigned char)t->n);
 	v->t = i + 1;
-	v->p = p;
-	v->n = t->ve - t->v;
-	v->num = 0;
-	v->items = NULL;
-	switch (*p) {
-	case '{': v->kind = NV_OBJECT; break;
-	case '[': v->kind = NV_ARRAY; break;
-	case '"':
-		v->kind = NV_STRING;
-		v->esc = (unsigned char)t->n;	/* known from the scan */
-		break;
-	case 't': v->kind = NV_TRUE; break;
-	case 'f': v->kind = NV_FALSE; break;
-	case 'n': v->kind = NV_NULL; break;
-	default:
-		v->kind = NV_NUMBER;
-		v->num = num_parse(p, v->n);
-	}
 }
 
 /* .key of a raw object; 0 when absent */
@@ -1831,6 +1822,8 @@ static inline int direct(struct lq_jqn_ctx *c, struct node *n,
     struct lq_nv *in, struct lq_nv *out);
 static int direct1(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
     struct lq_nv *out);
+static int then(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
+    kfn kf, void *x);
 
 struct k2 {		/* a continuation with a node and its own continuation */
 	struct node *n;
@@ -2023,12 +2016,7 @@ k_and_a(struct lq_jqn_ctx *c, void *kc, struct lq_nv *v)
 		mk_bool(&r, !is_and);
 		return x->k(c, x->kc, &r);
 	}
-	int st = direct(c, x->n, x->in, &r);
-	if (st == ST_OK)
-		return k_and_b(c, x, &r);
-	if (st != ST_NODIRECT)
-		return st == ST_EMPTY ? ST_OK : st;
-	return eval(c, x->n, x->in, k_and_b, x);
+	return then(c, x->n, x->in, k_and_b, x);
 }
 
 static int
@@ -2239,14 +2227,8 @@ static int
 k_gen_cond(struct lq_jqn_ctx *c, void *kc, struct lq_nv *v)
 {
 	struct k2 *x = kc;
-	struct lq_nv r;
-	int st = direct(c, x->n, v, &r);
 
-	if (st == ST_OK)
-		return k_anyall(c, x, &r);
-	if (st != ST_NODIRECT)
-		return st == ST_EMPTY ? ST_OK : st;
-	return eval(c, x->n, v, k_anyall, x);
+	return then(c, x->n, v, k_anyall, x);
 }
 
 static int
@@ -2681,12 +2663,7 @@ call(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in, kfn k, void *kc)
 			return st;
 		return k(c, kc, &r);
 	case F_SELECT:
-		st = direct(c, n->a, in, &r);
-		if (st == ST_OK)
-			return k_select(c, &x, &r);
-		if (st != ST_NODIRECT)
-			return st == ST_EMPTY ? ST_OK : st;
-		return eval(c, n->a, in, k_select, &x);
+		return then(c, n->a, in, k_select, &x);
 	case F_MAP: {
 		struct coll a = { NULL, 0, 0 };
 		x.n = n->a;
@@ -2744,12 +2721,7 @@ call(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in, kfn k, void *kc)
 	case F_LTRIM:
 	case F_RTRIM:
 		x.n = n;
-		st = direct(c, n->a, in, &r);
-		if (st == ST_OK)
-			return k_strfn(c, &x, &r);
-		if (st != ST_NODIRECT)
-			return st == ST_EMPTY ? ST_OK : st;
-		return eval(c, n->a, in, k_strfn, &x);
+		return then(c, n->a, in, k_strfn, &x);
 	case F_ERROR1:
 		return eval(c, n->a, in, k_error, &x);
 	case F_ERROR0:
@@ -3092,6 +3064,23 @@ iter_loop(struct lq_jqn_ctx *c, struct node *it, struct node *post,
 /* the status of a direct() that did not give one output, for eval() */
 #define NOT_DIRECT(st) ((st) == ST_EMPTY ? ST_OK : (st))
 
+/*
+ * n's outputs on in, each to continuation kf(c, x, value): by direct()
+ * when n gives at most one, else through eval().
+ */
+static int
+then(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in, kfn kf, void *x)
+{
+	struct lq_nv v;
+	int st = direct(c, n, in, &v);
+
+	if (st == ST_OK)
+		return kf(c, x, &v);
+	if (st != ST_NODIRECT)
+		return NOT_DIRECT(st);
+	return eval(c, n, in, kf, x);
+}
+
 static int
 eval(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in, kfn k, void *kc)
 {
@@ -3164,12 +3153,7 @@ eval(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in, kfn k, void *kc)
 	case O_OR:
 		x.n = n->b;
 		x.flag = n->op == O_AND;
-		st = direct(c, n->a, in, &va);
-		if (st == ST_OK)
-			return k_and_a(c, &x, &va);
-		if (st != ST_NODIRECT)
-			return NOT_DIRECT(st);
-		return eval(c, n->a, in, k_and_a, &x);
+		return then(c, n->a, in, k_and_a, &x);
 	case O_CMP:
 	case O_ARITH:
 		x.n = n;
@@ -3179,12 +3163,7 @@ eval(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in, kfn k, void *kc)
 		if (st != ST_OK)
 			return NOT_DIRECT(st);
 		x.other = &vb;
-		st = direct(c, n->a, in, &va);
-		if (st == ST_OK)
-			return k_bin_a(c, &x, &va);
-		if (st != ST_NODIRECT)
-			return NOT_DIRECT(st);
-		return eval(c, n->a, in, k_bin_a, &x);
+		return then(c, n->a, in, k_bin_a, &x);
 	case O_NEG:
 		return eval(c, n->a, in, k_neg, &x);
 	case O_ARRAY: {
@@ -3197,12 +3176,7 @@ eval(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in, kfn k, void *kc)
 	}
 	case O_IF:
 		x.n = n;
-		st = direct(c, n->a, in, &va);
-		if (st == ST_OK)
-			return k_if(c, &x, &va);
-		if (st != ST_NODIRECT)
-			return NOT_DIRECT(st);
-		return eval(c, n->a, in, k_if, &x);
+		return then(c, n->a, in, k_if, &x);
 	case O_TRY:
 		st = eval(c, n->a, in, k, kc);
 		return st == ST_ERR ? ST_OK : st;
