@@ -6,6 +6,11 @@
  * output, which gives jq's generator semantics (cartesian binary operators
  * with the right operand outermost, short-circuit any/all, try stopping at
  * the first error, including errors raised downstream as jq 1.6 does).
+ * Nodes that give at most one output (marked at compile time) are run by
+ * direct(), plain recursion returning the value; identical such subtrees
+ * across all compiled expressions are computed once per record (memo).
+ * Records are navigated through the scanner's tape (lq_scan.tape) when
+ * there is one, else by parsing containers once per record (spans_of).
  */
 #define _GNU_SOURCE
 #include <ctype.h>
