@@ -207,12 +207,8 @@ lq_splice_point(const char *line, const struct lq_scan *s, const char *key,
 {
 	size_t n = s->n;
 
-	for (size_t i = 0; i < n; i++) {
-		const struct lq_member *m = &s->m[i];
-		if ((m->kesc || m->klen == keylen + 2) &&
-		    lq_json_key_eq(line + m->kstart, m->klen, key, keylen))
-			return -1;
-	}
+	if (lq_scan_find(s, line, key, keylen) >= 0)
+		return -1;
 	*comma = n > 0;
 	return (long)(n ? s->m[n - 1].vend : s->open + 1);
 }
@@ -222,30 +218,20 @@ lq_splice(struct lq_buf *out, const char *line, size_t len,
     const struct lq_scan *s, const char *key, size_t keylen,
     const char *keyjson, size_t keyjsonlen, const char *val, size_t vlen)
 {
-	size_t i, pos = 0, ins, n = s->n;
-	long lastkept = -1;
-	int any_removed = 0;
+	size_t i, pos = 0, n = s->n;
+	long lastkept = -1, ins;
+	int comma;
 
-	(void)len;
 	/* fast path: the key is not there yet */
-	for (i = 0; i < n; i++) {
-		const struct lq_member *m = &s->m[i];
-		if ((m->kesc || m->klen == keylen + 2) &&
-		    lq_json_key_eq(line + m->kstart, m->klen, key, keylen)) {
-			any_removed = 1;
-			break;
-		}
-	}
-	if (!any_removed) {
-		ins = n ? s->m[n - 1].vend : s->open + 1;
+	if ((ins = lq_splice_point(line, s, key, keylen, &comma)) >= 0) {
 		lq_buf_grow(out, len + keyjsonlen + vlen + 2);
-		lq_buf_add(out, line, ins);
-		if (n)
+		lq_buf_add(out, line, (size_t)ins);
+		if (comma)
 			lq_buf_addc(out, ',');
 		lq_buf_add(out, keyjson, keyjsonlen);
 		lq_buf_addc(out, ':');
 		lq_buf_add(out, val, vlen);
-		lq_buf_add(out, line + ins, len - ins);
+		lq_buf_add(out, line + ins, len - (size_t)ins);
 		return;
 	}
 

@@ -1009,13 +1009,7 @@ mark_cse(struct node *n)
 	lq_buf_release(&b);
 }
 
-/*
- * Mark the nodes that give at most one output (or an error) whatever their
- * input, so that they can be evaluated without continuations.  try (and
- * so .a? on anything but a path) is never marked: jq 1.6's try also stops
- * errors raised downstream, which needs the continuation.
- */
-/* count (n == NULL) or collect the literals of a comma list of them */
+/* count (out == NULL) or collect the literals of a comma list of them */
 static int
 lits_of(const struct node *t, struct lq_nv *out, int *n)
 {
@@ -1043,6 +1037,12 @@ lit_set(struct node *n)
 	lits_of(n->a, n->set, &n->nset);
 }
 
+/*
+ * Mark the nodes that give at most one output (or an error) whatever their
+ * input, so that they can be evaluated without continuations.  try (and
+ * so .a? on anything but a path) is never marked: jq 1.6's try also stops
+ * errors raised downstream, which needs the continuation.
+ */
 static int
 mark_one(struct node *n)
 {
@@ -1433,15 +1433,6 @@ str_z(struct lq_jqn_ctx *c, const struct lq_nv *v, size_t *len)
 	return z;
 }
 
-static inline __attribute__((always_inline)) int
-key_is(const char *raw, size_t rawlen, int esc, const char *k, size_t kn)
-{
-	if (!esc)
-		return rawlen == kn + 2 && (kn == 0 || (raw[1] == k[0] &&
-		    !memcmp(raw + 1, k, kn)));
-	return lq_json_key_eq(raw, rawlen, k, kn);
-}
-
 /* the members or elements of a raw container, parsed once per record */
 static struct span_ent *
 spans_of(struct lq_jqn_ctx *c, const char *p)
@@ -1534,36 +1525,21 @@ raw_get(struct lq_jqn_ctx *c, const struct lq_nv *o, const char *k, size_t kn,
 {
 	if (o->root) {
 		const struct lq_scan *s = c->scan;
+		long i;
 		if (c->skip && kn == c->skiplen && !memcmp(k, c->skip, kn))
 			return 0;
-		for (long i = (long)s->n - 1; i >= 0; i--) {
-			const struct lq_member *m = &s->m[i];
-			if (key_is(c->line + m->kstart, m->klen, m->kesc, k, kn)) {
-				if (c->tape)
-					tape_raw(c, out, m->t);
-				else
-					make_raw(out, c->line + m->vstart,
-					    c->line + m->vend);
-				return 1;
-			}
-		}
-		return 0;
+		if ((i = lq_scan_find(s, c->line, k, kn)) < 0)
+			return 0;
+		if (c->tape)
+			tape_raw(c, out, s->m[i].t);
+		else
+			make_raw(out, c->line + s->m[i].vstart,
+			    c->line + s->m[i].vend);
+		return 1;
 	}
 	if (o->t) {
-		/* the last member with that name, as jq keeps it */
-		const struct lq_tval *T = c->tape;
-		uint32_t i = o->t, found = 0;
-		if (!T[i - 1].n)
-			return 0;
-		for (;;) {
-			uint32_t kl = T[i].klen;
-			if (key_is(c->line + T[i].k, kl & ~LQ_TKESC,
-			    (kl & LQ_TKESC) != 0, k, kn))
-				found = i + 1;
-			if (!T[i].next)
-				break;
-			i = T[i].next;
-		}
+		uint32_t found = lq_tape_member(c->tape, c->line, o->t - 1,
+		    k, kn);
 		if (!found)
 			return 0;
 		tape_raw(c, out, found - 1);
@@ -1572,7 +1548,7 @@ raw_get(struct lq_jqn_ctx *c, const struct lq_nv *o, const char *k, size_t kn,
 	struct span_ent *e = spans_of(c, o->p);
 	for (long i = (long)e->n - 1; i >= 0; i--) {
 		const struct span *m = &e->s[i];
-		if (key_is(m->k, m->klen, m->kesc, k, kn)) {
+		if (lq_json_key_is(m->k, m->klen, m->kesc, k, kn)) {
 			make_raw(out, m->v, m->ve);
 			return 1;
 		}
@@ -1863,14 +1839,7 @@ root_get(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *out)
 		idx = -1;
 		if (!(c->skip && n->keylen == c->skiplen &&
 		    !memcmp(n->key, c->skip, n->keylen)))
-			for (long i = (long)s->n - 1; i >= 0; i--) {
-				const struct lq_member *m = &s->m[i];
-				if (key_is(c->line + m->kstart, m->klen, m->kesc,
-				    n->key, n->keylen)) {
-					idx = i;
-					break;
-				}
-			}
+			idx = lq_scan_find(s, c->line, n->key, n->keylen);
 		c->root_idx[id] = idx;
 		c->root_gen[id] = c->gen;
 	}
@@ -2822,6 +2791,8 @@ direct1(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
 	struct lq_nv va, vb;
 	int st;
 
+	if (!n->one)
+		return ST_NODIRECT;
 	switch (n->op) {
 	case O_IDENT:
 		*out = *in;
@@ -2844,8 +2815,6 @@ direct1(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
 	default:
 		break;
 	}
-	if (!n->one)
-		return ST_NODIRECT;
 	switch (n->op) {
 	case O_CMP:
 	case O_ARITH:
@@ -3105,12 +3074,7 @@ eval(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in, kfn k, void *kc)
 	case O_LIT:
 		return k(c, kc, &n->lit);
 	case O_FIELD:
-	case O_INDEX:
-		st = direct(c, n, in, &va);
-		if (st == ST_OK)
-			return k(c, kc, &va);
-		if (st != ST_NODIRECT)
-			return NOT_DIRECT(st);
+	case O_INDEX:		/* not fast: its base gives several outputs */
 		if (is_iter1(n->a))	/* B[].f */
 			return iter_loop(c, n->a, n, NULL, in, k, kc);
 		x.n = n;

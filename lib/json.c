@@ -580,11 +580,7 @@ lq_scan_find(const struct lq_scan *s, const char *line, const char *key,
 
 	for (i = (long)s->n - 1; i >= 0; i--) {
 		const struct lq_member *m = &s->m[i];
-		if (!m->kesc) {
-			if (m->klen == keylen + 2 &&
-			    !memcmp(line + m->kstart + 1, key, keylen))
-				return i;
-		} else if (lq_json_key_eq(line + m->kstart, m->klen, key,
+		if (lq_json_key_is(line + m->kstart, m->klen, m->kesc, key,
 		    keylen))
 			return i;
 	}

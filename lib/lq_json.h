@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "lq_buf.h"
 #include "lq_err.h"
@@ -95,6 +96,41 @@ int lq_json_key_eq(const char *raw, size_t rawlen, const char *k, size_t kn);
  * become U+FFFD.
  */
 void lq_json_unescape(struct lq_buf *out, const char *raw, size_t n);
+
+/*
+ * lq_json_key_eq() when the caller knows whether the raw key has escapes
+ * (the scanner records it): plain keys compare inline.
+ */
+static inline int
+lq_json_key_is(const char *raw, size_t rawlen, int esc, const char *k,
+    size_t kn)
+{
+	if (esc)
+		return lq_json_key_eq(raw, rawlen, k, kn);
+	return rawlen == kn + 2 && (kn == 0 || (raw[1] == k[0] &&
+	    !memcmp(raw + 1, k, kn)));
+}
+
+/*
+ * The member named k of the object at tape entry obj: 1 + its tape index
+ * (the last one when the key is repeated, as jq keeps it), or 0.
+ */
+static inline uint32_t
+lq_tape_member(const struct lq_tval *T, const char *line, uint32_t obj,
+    const char *k, size_t kn)
+{
+	uint32_t i, found = 0;
+
+	if (!T[obj].n)
+		return 0;
+	for (i = obj + 1; ; i = T[i].next) {
+		if (lq_json_key_is(line + T[i].k, T[i].klen & ~LQ_TKESC,
+		    (T[i].klen & LQ_TKESC) != 0, k, kn))
+			found = i + 1;
+		if (!T[i].next)
+			return found;
+	}
+}
 
 /*
  * Find the top-level member named key (decoded comparison).  Returns its

@@ -1372,18 +1372,11 @@ member_str(const char *line, const struct lq_scan *s, long mi,
 	if (mi < 0 || s->m[mi].vkind != LQ_J_OBJECT)
 		return NULL;
 	if (s->tn) {
-		const struct lq_tval *T = s->tape;
-		uint32_t i = s->m[mi].t;
-		if (T[i].n)
-			for (i = i + 1; ; i = T[i].next) {
-				if (lq_json_key_eq(line + T[i].k,
-				    T[i].klen & ~LQ_TKESC, name, nl)) {
-					v = line + T[i].v;
-					vlen = T[i].ve - T[i].v;
-				}
-				if (!T[i].next)
-					break;
-			}
+		uint32_t i = lq_tape_member(s->tape, line, s->m[mi].t, name, nl);
+		if (i) {
+			v = line + s->tape[i - 1].v;
+			vlen = s->tape[i - 1].ve - s->tape[i - 1].v;
+		}
 	} else {
 		struct lq_json_iter it;
 		lq_json_iter_start(&it, line + s->m[mi].vstart);
