@@ -2779,9 +2779,9 @@ static int test_str(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
 static int k_bind(struct lq_jqn_ctx *c, void *kc, struct lq_nv *v);
 
 /*
- * Evaluate a node that gives at most one output (marked one, or a path on
- * its input) without continuations: ST_OK with *out, ST_EMPTY for no
- * output, or an error status; ST_NODIRECT when n is not such a node.
+ * Evaluate a node that gives at most one output (marked one) without
+ * continuations: ST_OK with *out, ST_EMPTY for no output, or an error
+ * status; ST_NODIRECT when n is not such a node.
  * Operands are evaluated in the order eval() uses, so the same error wins.
  */
 static int
@@ -2793,13 +2793,7 @@ direct1(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
 
 	if (!n->one)
 		return ST_NODIRECT;
-	switch (n->op) {
-	case O_IDENT:
-		*out = *in;
-		return ST_OK;
-	case O_LIT:
-		*out = n->lit;
-		return ST_OK;
+	switch (n->op) {	/* literals and '.': answered by direct() */
 	case O_VAR:
 		*out = *n->a->cur;
 		return ST_OK;
@@ -2939,7 +2933,7 @@ direct(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
 		return direct1(c, n, in, out);
 	if (in->root) {
 		t = 0;
-		m = &c->rmemo[n->cse];	/* sized in lq_jqn_start */
+		m = &c->rmemo[n->cse];	/* sized in lq_jqn_run */
 	} else if (in->t) {
 		uint32_t h = ((uint32_t)n->cse * 0x9E3779B1u) ^
 		    (in->t * 0x85EBCA77u);
