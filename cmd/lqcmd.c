@@ -206,11 +206,8 @@ lqcmd_filter_run(struct lqcmd_filter *f, char **files, int nfiles)
 				 * the output, between the two halves */
 				struct lq_buf *o = &lqcmd_out.out;
 				size_t mark = o->len, vstart;
-				lq_buf_add(o, r.line, (size_t)ins);
-				if (comma)
-					lq_buf_addc(o, ',');
-				lq_buf_add(o, keyjson.buf, keyjson.len);
-				lq_buf_addc(o, ':');
+				lq_splice_head(o, r.line, ins, comma,
+				    keyjson.buf, keyjson.len);
 				vstart = o->len;
 				lq_err_clear(&err);
 				if (f->fn(f->ctx, &r, o, &err) < 0) {

@@ -214,6 +214,17 @@ lq_splice_point(const char *line, const struct lq_scan *s, const char *key,
 }
 
 void
+lq_splice_head(struct lq_buf *out, const char *line, long ins, int comma,
+    const char *keyjson, size_t keyjsonlen)
+{
+	lq_buf_add(out, line, (size_t)ins);
+	if (comma)
+		lq_buf_addc(out, ',');
+	lq_buf_add(out, keyjson, keyjsonlen);
+	lq_buf_addc(out, ':');
+}
+
+void
 lq_splice(struct lq_buf *out, const char *line, size_t len,
     const struct lq_scan *s, const char *key, size_t keylen,
     const char *keyjson, size_t keyjsonlen, const char *val, size_t vlen)
@@ -225,11 +236,7 @@ lq_splice(struct lq_buf *out, const char *line, size_t len,
 	/* fast path: the key is not there yet */
 	if ((ins = lq_splice_point(line, s, key, keylen, &comma)) >= 0) {
 		lq_buf_grow(out, len + keyjsonlen + vlen + 2);
-		lq_buf_add(out, line, (size_t)ins);
-		if (comma)
-			lq_buf_addc(out, ',');
-		lq_buf_add(out, keyjson, keyjsonlen);
-		lq_buf_addc(out, ':');
+		lq_splice_head(out, line, ins, comma, keyjson, keyjsonlen);
 		lq_buf_add(out, val, vlen);
 		lq_buf_add(out, line + ins, len - (size_t)ins);
 		return;

@@ -81,6 +81,14 @@ long lq_splice_point(const char *line, const struct lq_scan *s,
     const char *key, size_t keylen, int *comma);
 
 /*
+ * Append line[0..ins), then ',' when comma, then keyjson and ':' (ins and
+ * comma from lq_splice_point()): what precedes the value; line[ins..)
+ * follows it.
+ */
+void lq_splice_head(struct lq_buf *out, const char *line, long ins,
+    int comma, const char *keyjson, size_t keyjsonlen);
+
+/*
  * Append to out the record line[0..len) (scanned into s, an object) with
  * every top-level member named key removed and the member "key":val
  * appended after the last remaining member.  keyjson is the key as a JSON
