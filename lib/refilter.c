@@ -17,6 +17,7 @@
 
 #define MAXLIT 64		/* literals in one set */
 #define LITLEN 48		/* bytes in one literal */
+#define LITBITS 64		/* bits of shift-and state */
 
 struct lset {			/* NULL pointer: unknown */
 	int n;
@@ -24,11 +25,24 @@ struct lset {			/* NULL pointer: unknown */
 	char s[MAXLIT][LITLEN + 1];
 };
 
+/*
+ * The search is shift-and over the literals' prefixes: literal j owns
+ * bits off[j] .. off[j] + plen[j] - 1 of one 64-bit state, and after byte
+ * i bit off[j] + t is set when the t + 1 bytes ending at i are the first
+ * t + 1 bytes of literal j.  No branch per byte but the rare candidate,
+ * where the rest of the literal is compared.  Literals are ASCII (the
+ * parser ends a run at a non-ASCII character), and so are the subjects
+ * that reach the search, so the tables cover 128 bytes.
+ */
 struct lq_refilter {
-	struct lset set;		/* sorted by first byte */
-	unsigned char fold[256];	/* byte -> lowercase with flag i */
-	unsigned char nfirst[256];	/* literals starting with the byte */
-	unsigned char ifirst[256];	/* index of the first of them */
+	uint64_t first;			/* the bit each literal starts at */
+	uint64_t last;			/* the bit each prefix ends at */
+	unsigned char cls[128];		/* byte -> class of its folded form */
+	uint64_t mask[LITBITS + 1];	/* class -> bits where it may occur */
+	unsigned char lit[LITBITS];	/* end bit -> literal */
+	unsigned char plen[MAXLIT];	/* bytes of each literal in the state */
+	unsigned char fold[128];	/* byte -> lowercase with flag i */
+	struct lset set;
 };
 
 struct parser {
@@ -101,6 +115,7 @@ unite(struct lset *a, struct lset *b)
 }
 
 static struct lset *parse_alt(struct parser *P);
+static void build(struct lq_refilter *f);
 
 /* skip a [...] class; P->p is after '[' */
 static void
@@ -328,28 +343,66 @@ lq_refilter_new(const char *pat, size_t n, const char *flags)
 		free(s);
 		return NULL;
 	}
-	for (int c = 0; c < 256; c++)
+	for (int c = 0; c < 128; c++)
 		f->fold[c] = P.icase ? lower((unsigned char)c) : (unsigned char)c;
-	/* bucket the literals by first byte */
+	/* sorted by first byte, stably (lq_refilter_literal's order) */
 	for (int c = 0; c < 256; c++)
 		for (int i = 0; i < s->n; i++)
 			if ((unsigned char)s->s[i][0] == c) {
-				if (!f->nfirst[c])
-					f->ifirst[c] = (unsigned char)f->set.n;
-				f->nfirst[c]++;
 				f->set.len[f->set.n] = s->len[i];
 				memcpy(f->set.s[f->set.n++], s->s[i],
 				    sizeof(s->s[0]));
 			}
 	free(s);
+	for (int i = 0; i < f->set.n; i++)
+		if (!f->set.len[i]) {
+			free(f);
+			return NULL;	/* matches everywhere */
+		}
+	build(f);
 	return f;
+}
+
+/* the shift-and tables for f->set */
+static void
+build(struct lq_refilter *f)
+{
+	const struct lset *s = &f->set;
+	int plen = LITLEN, bits, ncls = 0;
+	unsigned char classof[128] = { 0 };
+
+	/* the longest prefixes that fit: MAXLIT <= LITBITS, so 1 does */
+	for (;; plen--) {
+		bits = 0;
+		for (int j = 0; j < s->n; j++)
+			bits += s->len[j] < plen ? s->len[j] : plen;
+		if (bits <= LITBITS)
+			break;
+	}
+	bits = 0;
+	for (int j = 0; j < s->n; j++) {
+		f->plen[j] = (unsigned char)(s->len[j] < plen ?
+		    s->len[j] : plen);
+		f->first |= 1ULL << bits;
+		for (int t = 0; t < f->plen[j]; t++) {
+			unsigned char c = (unsigned char)s->s[j][t];
+			if (!classof[c])
+				classof[c] = (unsigned char)++ncls;
+			f->mask[classof[c]] |= 1ULL << (bits + t);
+		}
+		bits += f->plen[j];
+		f->last |= 1ULL << (bits - 1);
+		f->lit[bits - 1] = (unsigned char)j;
+	}
+	for (int c = 0; c < 128; c++)
+		f->cls[c] = classof[f->fold[c]];
 }
 
 int
 lq_refilter_may_match(const struct lq_refilter *f, const char *s, size_t n)
 {
 	const unsigned char *u = (const unsigned char *)s;
-	const unsigned char *fold = f->fold;
+	uint64_t d = 0;
 	size_t i = 0;
 
 	/* case folding beyond ASCII: leave non-ASCII subjects to onig */
@@ -363,18 +416,20 @@ lq_refilter_may_match(const struct lq_refilter *f, const char *s, size_t n)
 		if (u[i] & 0x80)
 			return 1;
 	for (i = 0; i < n; i++) {
-		unsigned char c = fold[u[i]];
-		int nb = f->nfirst[c];
-		if (!nb)
+		d = ((d << 1) | f->first) & f->mask[f->cls[u[i]]];
+		if (__builtin_expect(!(d & f->last), 1))
 			continue;
-		for (int j = f->ifirst[c]; nb--; j++) {
-			size_t l = f->set.len[j], k;
+		for (uint64_t e = d & f->last; e; e &= e - 1) {
+			int j = f->lit[__builtin_ctzll(e)];
+			size_t l = f->set.len[j], k = f->plen[j];
+			size_t at = i + 1 - k;
 			const char *t = f->set.s[j];
-			if (l > n - i)
+
+			if (l > n - at)
 				continue;
-			for (k = 1; k < l && fold[u[i + k]] ==
-			    (unsigned char)t[k]; k++)
-				;
+			while (k < l && f->fold[u[at + k]] ==
+			    (unsigned char)t[k])
+				k++;
 			if (k == l)
 				return 1;
 		}
