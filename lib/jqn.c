@@ -1793,6 +1793,18 @@ cmp(struct lq_jqn_ctx *c, const struct lq_nv *a, const struct lq_nv *b)
 	}
 }
 
+/* cmp(c, a, b) == 0, with strings compared by length first */
+static inline int
+same(struct lq_jqn_ctx *c, const struct lq_nv *a, const struct lq_nv *b)
+{
+	if (a->kind == NV_STRING && b->kind == NV_STRING) {
+		size_t la, lb;
+		const char *sa = nv_str(c, a, &la), *sb = nv_str(c, b, &lb);
+		return la == lb && lq_mem_eq(sa, sb, la);
+	}
+	return cmp(c, a, b) == 0;
+}
+
 /* ---- evaluation -------------------------------------------------------- */
 
 typedef int (*kfn)(struct lq_jqn_ctx *, void *, struct lq_nv *);
@@ -2086,7 +2098,7 @@ apply_binop(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *a, struct lq_nv 
 		if (a->kind == b->kind) {
 			size_t la, lb;
 			const char *sa = nv_str(c, a, &la), *sb = nv_str(c, b, &lb);
-			eq = la == lb && !memcmp(sa, sb, la);
+			eq = la == lb && lq_mem_eq(sa, sb, la);
 		}
 		mk_bool(r, n->sub == C_EQ ? eq : !eq);
 		return ST_OK;
@@ -2276,9 +2288,9 @@ strfn(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
 		a = nv_str(c, in, &la);
 		b = nv_str(c, arg, &lb);
 		if (n->sub == F_STARTSWITH)
-			mk_bool(&r, la >= lb && !memcmp(a, b, lb));
+			mk_bool(&r, la >= lb && lq_mem_eq(a, b, lb));
 		else
-			mk_bool(&r, la >= lb && !memcmp(a + la - lb, b, lb));
+			mk_bool(&r, la >= lb && lq_mem_eq(a + la - lb, b, lb));
 		break;
 	case F_LTRIM:
 	case F_RTRIM:
@@ -2383,38 +2395,33 @@ bounds(long len, long from, long to, long *s, long *e)
 		*e = *s;
 }
 
-static int
-k_slice(struct lq_jqn_ctx *c, void *kc, struct lq_nv *v)
+/* string v sliced by n's bounds, in code points, into *out */
+static void
+slice_str(struct lq_jqn_ctx *c, const struct node *n, struct lq_nv *v,
+    struct lq_nv *out)
 {
-	struct k2 *x = kc;
-	struct lq_nv r;
-	long s, e;
+	size_t len, bs, be, i = 0;
+	const char *p = nv_str(c, v, &len);
+	long s, e, cps = 0;
 
-	if (v->kind == NV_NULL) {
-		memset(&r, 0, sizeof(r));
-		return x->k(c, x->kc, &r);
+	for (; i + 8 <= len; i += 8) {
+		uint64_t w;
+		memcpy(&w, p + i, 8);
+		if (w & 0x8080808080808080ULL)
+			break;
 	}
-	if (v->kind == NV_STRING) {
-		size_t len, bs, be, i;
-		const char *p = nv_str(c, v, &len);
-		long cps = 0;
-		int ascii = 1;
-		for (i = 0; i < len; i++)
-			if ((unsigned char)p[i] & 0x80) {
-				ascii = 0;
-				break;
-			}
-		if (ascii) {
-			/* bytes are codepoints */
-			bounds((long)len, x->n->from, x->n->to, &s, &e);
-			bs = (size_t)s;
-			be = (size_t)e;
-			goto cut;
-		}
+	while (i < len && !((unsigned char)p[i] & 0x80))
+		i++;
+	if (i == len) {
+		/* ASCII: bytes are code points */
+		bounds((long)len, n->from, n->to, &s, &e);
+		bs = (size_t)s;
+		be = (size_t)e;
+	} else {
 		for (i = 0; i < len; i++)
 			cps += ((unsigned char)p[i] & 0xC0) != 0x80;
-		bounds(cps, x->n->from, x->n->to, &s, &e);
-		/* codepoints s..e to bytes */
+		bounds(cps, n->from, n->to, &s, &e);
+		/* code points s..e to bytes */
 		bs = len;
 		be = len;
 		long cp = -1;
@@ -2431,11 +2438,26 @@ k_slice(struct lq_jqn_ctx *c, void *kc, struct lq_nv *v)
 		}
 		if (s >= cps)
 			bs = len;
-cut:;
-		char *t = alloc(c, be - bs + 1);
-		memcpy(t, p + bs, be - bs);
-		t[be - bs] = 0;
-		mk_str(&r, t, be - bs);
+	}
+	char *t = alloc(c, be - bs + 1);
+	memcpy(t, p + bs, be - bs);
+	t[be - bs] = 0;
+	mk_str(out, t, be - bs);
+}
+
+static int
+k_slice(struct lq_jqn_ctx *c, void *kc, struct lq_nv *v)
+{
+	struct k2 *x = kc;
+	struct lq_nv r;
+	long s, e;
+
+	if (v->kind == NV_NULL) {
+		memset(&r, 0, sizeof(r));
+		return x->k(c, x->kc, &r);
+	}
+	if (v->kind == NV_STRING) {
+		slice_str(c, x->n, v, &r);
 		return x->k(c, x->kc, &r);
 	}
 	if (v->kind == NV_ARRAY) {
@@ -2541,7 +2563,7 @@ test_str(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
 		h = lq_hash_bytes(s, len);
 		me = &n->memo->e[h & (MEMO_SLOTS - 1)];
 		if (me->len == len && me->h == h &&
-		    !memcmp(me->s, s, len)) {
+		    lq_mem_eq(me->s, s, len)) {
 			mk_bool(out, me->result);
 			return ST_OK;
 		}
@@ -2806,6 +2828,25 @@ direct1(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
 		}
 		st = index_value(c, n, in, out);
 		return st == ST_ERR && n->sub ? ST_EMPTY : st;
+	case O_SLICE:
+		if (n->a) {
+			if ((st = direct(c, n->a, in, &va)) != ST_OK)
+				return st;
+			in = &va;
+		}
+		if (in->kind == NV_STRING) {
+			slice_str(c, n, in, out);
+			return ST_OK;
+		}
+		if (in->kind == NV_NULL) {
+			memset(out, 0, sizeof(*out));
+			return ST_OK;
+		}
+		struct cap cp = { out, 0 };
+		struct k2 x = { n, in, k_cap, &cp, NULL, 0 };
+		if ((st = k_slice(c, &x, in)))
+			return st;
+		return cp.n ? ST_OK : ST_EMPTY;
 	default:
 		break;
 	}
@@ -2870,7 +2911,7 @@ direct1(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
 				/* any(lit == .; .): no errors, first match */
 				int hit = 0;
 				for (int i = 0; i < n->nset && !hit; i++)
-					hit = cmp(c, &n->set[i], in) == 0;
+					hit = same(c, &n->set[i], in);
 				mk_bool(out, hit);
 				return ST_OK;
 			}

@@ -98,6 +98,38 @@ int lq_json_key_eq(const char *raw, size_t rawlen, const char *k, size_t kn);
 void lq_json_unescape(struct lq_buf *out, const char *raw, size_t n);
 
 /*
+ * Whether a[0..n) and b[0..n) are the same bytes: memcmp() == 0 without a
+ * call, for the short keys and values the evaluator compares most.
+ */
+static inline int
+lq_mem_eq(const void *a, const void *b, size_t n)
+{
+	const unsigned char *x = a, *y = b;
+	uint64_t u, v;
+
+	for (; n >= 8; n -= 8, x += 8, y += 8) {
+		memcpy(&u, x, 8);
+		memcpy(&v, y, 8);
+		if (u != v)
+			return 0;
+	}
+	if (n >= 4) {
+		uint32_t s, t;
+		memcpy(&s, x, 4);
+		memcpy(&t, y, 4);
+		if (s != t)
+			return 0;
+		memcpy(&s, x + n - 4, 4);
+		memcpy(&t, y + n - 4, 4);
+		return s == t;
+	}
+	for (; n; n--)
+		if (*x++ != *y++)
+			return 0;
+	return 1;
+}
+
+/*
  * lq_json_key_eq() when the caller knows whether the raw key has escapes
  * (the scanner records it): plain keys compare inline.
  */
@@ -108,7 +140,7 @@ lq_json_key_is(const char *raw, size_t rawlen, int esc, const char *k,
 	if (esc)
 		return lq_json_key_eq(raw, rawlen, k, kn);
 	return rawlen == kn + 2 && (kn == 0 || (raw[1] == k[0] &&
-	    !memcmp(raw + 1, k, kn)));
+	    lq_mem_eq(raw + 1, k, kn)));
 }
 
 /*
