@@ -16,6 +16,8 @@ struct path {
 	int n;
 	char *text;
 	int slot;		/* expression reading the path */
+	char *miss;		/* ,"unknown":"missing .TEXT"} */
+	size_t misslen;
 };
 
 struct signal {
@@ -31,6 +33,10 @@ struct signal {
 	double weight;		/* |points| (|max| for decay with a cap) */
 	char *json;		/* {"signal":NAME,"group":GROUP */
 	size_t jsonlen;
+	char *fired;		/* json,"points":POINTS} (no decay) */
+	size_t firedlen;
+	struct lq_buf why;	/* the last message written, */
+	struct lq_buf whyjson;	/* and its JSON text */
 };
 
 struct group {
@@ -500,6 +506,21 @@ precompute(struct lq_score *sc)
 		lq_buf_adds(&b, ",\"group\":");
 		lq_buf_json_strs(&b, sc->grp[sc->sig[i].group].name);
 		sc->sig[i].json = take(&b, &sc->sig[i].jsonlen);
+		lq_buf_init(&b);
+		lq_buf_add(&b, sc->sig[i].json, sc->sig[i].jsonlen);
+		lq_buf_adds(&b, ",\"points\":");
+		lq_buf_json_round(&b, sc->sig[i].points, 2);
+		lq_buf_addc(&b, '}');
+		sc->sig[i].fired = take(&b, &sc->sig[i].firedlen);
+		for (int k = 0; k < sc->sig[i].nreq; k++) {
+			struct path *r = &sc->sig[i].req[k];
+			lq_buf_init(&b);
+			lq_buf_adds(&b, ",\"unknown\":");
+			lq_buf_adds(&b, "\"missing .");
+			lq_buf_adds(&b, r->text);
+			lq_buf_adds(&b, "\"}");
+			r->miss = take(&b, &r->misslen);
+		}
 	}
 	for (int i = 0; i < sc->ndq; i++) {
 		lq_buf_init(&b);
@@ -542,9 +563,13 @@ lq_score_free(struct lq_score *sc)
 				free(p->part[j]);
 			free(p->part);
 			free(p->text);
+			free(p->miss);
 		}
 		free(sc->sig[i].req);
 		free(sc->sig[i].json);
+		free(sc->sig[i].fired);
+		lq_buf_release(&sc->sig[i].why);
+		lq_buf_release(&sc->sig[i].whyjson);
 	}
 	for (int i = 0; sc->grp && i < sc->ngrp; i++)
 		free(sc->grp[i].json);
@@ -701,13 +726,34 @@ lq_score_signals(struct lq_score *sc, jv rec, double *points,
 	return 0;
 }
 
-static int
-is_missing_msg(const struct signal *s, const char *why)
+static const struct path *
+missing_req(const struct signal *s, const char *why)
 {
 	for (int k = 0; k < s->nreq; k++)
 		if (why == s->req[k].text)
-			return 1;
-	return 0;
+			return &s->req[k];
+	return NULL;
+}
+
+/* ,"unknown":WHY} for signal s, whose JSON text is kept for the next */
+static void
+add_unknown(struct signal *s, const char *why, struct lq_buf *out)
+{
+	const struct path *r = missing_req(s, why);
+
+	if (r) {
+		lq_buf_add(out, r->miss, r->misslen);
+		return;
+	}
+	if (!s->why.buf || strcmp(s->why.buf, why)) {
+		lq_buf_reset(&s->why);
+		lq_buf_adds(&s->why, why);
+		lq_buf_reset(&s->whyjson);
+		lq_buf_adds(&s->whyjson, ",\"unknown\":");
+		lq_buf_json_strs(&s->whyjson, why);
+		lq_buf_addc(&s->whyjson, '}');
+	}
+	lq_buf_add(out, s->whyjson.buf, s->whyjson.len);
 }
 
 int
@@ -815,29 +861,23 @@ lq_score_eval(struct lq_score *sc, const char *line, size_t len,
 			continue;
 		lq_buf_adds(out, first ? "" : ",");
 		first = 0;
-		lq_buf_add(out, s->json, s->jsonlen);
 		if (sc->state[i] == 2) {
-			lq_buf_adds(out, ",\"unknown\":");
-			if (is_missing_msg(s, sc->why[i])) {
-				lq_buf_adds(out, "\"missing .");
-				lq_buf_add(out, sc->why[i], strlen(sc->why[i]));
-				lq_buf_adds(out, "\"");
-			} else {
-				lq_buf_json_strs(out, sc->why[i]);
-			}
+			lq_buf_add(out, s->json, s->jsonlen);
+			add_unknown(s, sc->why[i], out);
+		} else if (!s->decay) {
+			lq_buf_add(out, s->fired, s->firedlen);
 		} else {
+			lq_buf_add(out, s->json, s->jsonlen);
 			lq_buf_adds(out, ",\"points\":");
 			lq_buf_json_round(out, sc->pts[i], 2);
-			if (s->decay) {
-				lq_buf_adds(out, ",\"events\":");
-				lq_buf_add_int(out, sc->nevents[i]);
-				lq_buf_adds(out, ",\"base\":");
-				lq_buf_json_num(out, s->points);
-				lq_buf_adds(out, ",\"half_life_days\":");
-				lq_buf_json_round(out, s->half_life / 86400, 3);
-			}
+			lq_buf_adds(out, ",\"events\":");
+			lq_buf_add_int(out, sc->nevents[i]);
+			lq_buf_adds(out, ",\"base\":");
+			lq_buf_json_num(out, s->points);
+			lq_buf_adds(out, ",\"half_life_days\":");
+			lq_buf_json_round(out, s->half_life / 86400, 3);
+			lq_buf_addc(out, '}');
 		}
-		lq_buf_addc(out, '}');
 	}
 	for (int i = 0; i < sc->ngrp; i++) {
 		const struct group *gr = &sc->grp[i];
