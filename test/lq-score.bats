@@ -72,6 +72,20 @@ NOW="--now 2026-11-28T00:00:00Z"
 	[[ "$output" == *'"unknown":"number (42) cannot be matched, as it is not a string"'* ]]
 }
 
+@test "each record names its own error, when the message changes from one record to the next" {
+	run lq-score -r "$R" $NOW <<-'EOF'
+	{"employees":5000,"title":42,"email":"a@b.c","visits":[]}
+	{"employees":5000,"title":"x\"y","email":"a@b.c","visits":[]}
+	{"employees":5000,"title":true,"email":"a@b.c","visits":[]}
+	{"employees":5000,"title":42,"email":"a@b.c","visits":[]}
+	EOF
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == *'"unknown":"number (42) cannot be matched, as it is not a string"'* ]]
+	[[ "${lines[1]}" != *'"unknown"'*'cannot be matched'* ]]
+	[[ "${lines[2]}" == *'"unknown":"boolean (true) cannot be matched, as it is not a string"'* ]]
+	[[ "${lines[3]}" == *'"unknown":"number (42) cannot be matched, as it is not a string"'* ]]
+}
+
 @test "disqualifier forces the tier and says so" {
 	run lq-score -r "$R" $NOW <<< '{"title":"PhD Student","employees":5000,"visits":[]}'
 	[[ "$output" == *'"tier":"L4","confidence":1,"action":"nurture"'* ]]
