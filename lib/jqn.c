@@ -53,17 +53,23 @@ enum fn {
 
 enum cmp { C_EQ, C_NE, C_LT, C_LE, C_GT, C_GE };
 
+struct lq_jqn_ctx;
+struct node;
+typedef int (*dfn_t)(struct lq_jqn_ctx *, struct node *, struct lq_nv *,
+    struct lq_nv *);
+
 struct node {
 	/* what evaluation reads first, in one cache line */
-	enum op op;
-	int sub;		/* cmp/arith operator, fn, or opt flag */
+	unsigned char op;	/* enum op */
 	unsigned char one;	/* at most one output: direct() can run it */
 	unsigned char fast;	/* eval() runs it through direct() */
 	unsigned char shared;	/* cse is used more than once: memoise */
+	int sub;		/* cmp/arith operator, fn, or opt flag */
 	int cse;		/* 1 + id shared by identical subtrees; 0: none */
+	uint32_t keylen;
+	dfn_t dfn;		/* direct() handler (set_dfn) */
 	struct node *a, *b, *c;	/* operands / target / args */
 	char *key;		/* field name */
-	size_t keylen;
 	long keyid;		/* O_FIELD: interned key number */
 	struct lq_nv lit;	/* literal */
 	OnigRegex re;		/* test(): compiled once */
@@ -377,6 +383,9 @@ is_kw(const struct lexer *L, const char *w)
 
 /* ---- parser ------------------------------------------------------------ */
 
+static int d_nodirect(struct lq_jqn_ctx *c, struct node *n,
+    struct lq_nv *in, struct lq_nv *out);
+
 static struct node *
 mk(struct lexer *L, enum op op)
 {
@@ -385,6 +394,7 @@ mk(struct lexer *L, enum op op)
 	if (!n)
 		abort();
 	n->op = op;
+	n->dfn = d_nodirect;	/* until mark_one() */
 	n->next_alloc = L->q->all;
 	L->q->all = n;
 	return n;
@@ -1043,6 +1053,8 @@ lit_set(struct node *n)
  * so .a? on anything but a path) is never marked: jq 1.6's try also stops
  * errors raised downstream, which needs the continuation.
  */
+static void set_dfn(struct node *n);
+
 static int
 mark_one(struct node *n)
 {
@@ -1050,8 +1062,11 @@ mark_one(struct node *n)
 
 	if (!n)
 		return 1;
-	if (n->op == O_VAR)	/* n->a is its binding: no recursion */
-		return n->one = 1;
+	if (n->op == O_VAR) {	/* n->a is its binding: no recursion */
+		n->one = 1;
+		set_dfn(n);
+		return 1;
+	}
 	a = mark_one(n->a);
 	b = mark_one(n->b);
 	c = mark_one(n->c);
@@ -1102,6 +1117,7 @@ mark_one(struct node *n)
 	default:
 		n->fast = 0;
 	}
+	set_dfn(n);
 	return n->one;
 }
 
@@ -1813,7 +1829,7 @@ static int eval(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
     kfn k, void *kc);
 static inline int direct(struct lq_jqn_ctx *c, struct node *n,
     struct lq_nv *in, struct lq_nv *out);
-static int direct1(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
+static inline int direct1(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
     struct lq_nv *out);
 static int then(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
     kfn kf, void *x);
@@ -2801,145 +2817,29 @@ static int test_str(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
 static int k_bind(struct lq_jqn_ctx *c, void *kc, struct lq_nv *v);
 
 /*
- * Evaluate a node that gives at most one output (marked one) without
+ * Evaluating a node that gives at most one output (marked one) without
  * continuations: ST_OK with *out, ST_EMPTY for no output, or an error
- * status; ST_NODIRECT when n is not such a node.
- * Operands are evaluated in the order eval() uses, so the same error wins.
+ * status; ST_NODIRECT when n is not such a node.  Each node's dfn is the
+ * handler for its kind, chosen once by set_dfn(): one small function per
+ * kind instead of one big switch.  Operands are evaluated in the order
+ * eval() uses, so the same error wins.
  */
 static int
-direct1(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
+d_nodirect(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
     struct lq_nv *out)
 {
-	struct lq_nv va, vb;
+	return ST_NODIRECT;
+}
+
+/* the rare kinds: through the continuation path, keeping the output */
+static int
+d_k(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
+    struct lq_nv *out)
+{
+	struct cap cp = { out, 0 };
+	struct lq_nv va;
 	int st;
 
-	if (!n->one)
-		return ST_NODIRECT;
-	switch (n->op) {	/* literals and '.': answered by direct() */
-	case O_VAR:
-		*out = *n->a->cur;
-		return ST_OK;
-	case O_FIELD:
-	case O_INDEX:
-		if (n->a) {
-			if ((st = direct(c, n->a, in, &va)) != ST_OK)
-				return st;
-			in = &va;
-		}
-		st = index_value(c, n, in, out);
-		return st == ST_ERR && n->sub ? ST_EMPTY : st;
-	case O_SLICE:
-		if (n->a) {
-			if ((st = direct(c, n->a, in, &va)) != ST_OK)
-				return st;
-			in = &va;
-		}
-		if (in->kind == NV_STRING) {
-			slice_str(c, n, in, out);
-			return ST_OK;
-		}
-		if (in->kind == NV_NULL) {
-			memset(out, 0, sizeof(*out));
-			return ST_OK;
-		}
-		struct cap cp = { out, 0 };
-		struct k2 x = { n, in, k_cap, &cp, NULL, 0 };
-		if ((st = k_slice(c, &x, in)))
-			return st;
-		return cp.n ? ST_OK : ST_EMPTY;
-	default:
-		break;
-	}
-	switch (n->op) {
-	case O_CMP:
-	case O_ARITH:
-		if ((st = direct(c, n->b, in, &vb)) ||
-		    (st = direct(c, n->a, in, &va)))
-			return st;
-		return apply_binop(c, n, &va, &vb, out);
-	case O_AND:
-	case O_OR:
-		if ((st = direct(c, n->a, in, &va)))
-			return st;
-		if (lq_nv_truthy(&va) != (n->op == O_AND)) {
-			mk_bool(out, n->op != O_AND);
-			return ST_OK;
-		}
-		if ((st = direct(c, n->b, in, &vb)))
-			return st;
-		mk_bool(out, lq_nv_truthy(&vb));
-		return ST_OK;
-	case O_ALT:
-		st = direct(c, n->a, in, out);
-		if (st == ST_OK && lq_nv_truthy(out))
-			return ST_OK;
-		if (st == ST_OK || st == ST_EMPTY)
-			return direct(c, n->b, in, out);
-		return st;
-	case O_PIPE:
-		if (n->a->op == O_CALL && n->a->sub == F_SELECT) {
-			/* select(C) | B: B on the input when C holds */
-			if ((st = direct(c, n->a->a, in, &va)))
-				return st;
-			if (!lq_nv_truthy(&va))
-				return ST_EMPTY;
-			return direct(c, n->b, in, out);
-		}
-		if ((st = direct(c, n->a, in, &va)))
-			return st;
-		return direct(c, n->b, &va, out);
-	case O_IF:
-		if ((st = direct(c, n->a, in, &va)))
-			return st;
-		return direct(c, lq_nv_truthy(&va) ? n->b : n->c, in, out);
-	case O_CALL:
-		switch ((enum fn)n->sub) {
-		case F_NOT:
-			mk_bool(out, !lq_nv_truthy(in));
-			return ST_OK;
-		case F_SELECT:
-			if ((st = direct(c, n->a, in, &va)))
-				return st;
-			if (!lq_nv_truthy(&va))
-				return ST_EMPTY;
-			*out = *in;
-			return ST_OK;
-		case F_TEST:
-			return test_str(c, n, in, out);
-		case F_IN1:
-			if (n->set) {
-				/* any(lit == .; .): no errors, first match */
-				int hit = 0;
-				for (int i = 0; i < n->nset && !hit; i++)
-					hit = same(c, &n->set[i], in);
-				mk_bool(out, hit);
-				return ST_OK;
-			}
-			break;
-		case F_STRINGS:
-			if (in->kind != NV_STRING)
-				return ST_EMPTY;
-			*out = *in;
-			return ST_OK;
-		case F_NUMBERS:
-			if (in->kind != NV_NUMBER)
-				return ST_EMPTY;
-			*out = *in;
-			return ST_OK;
-		case F_HAS: case F_STARTSWITH: case F_ENDSWITH:
-		case F_CONTAINS: case F_LTRIM: case F_RTRIM:
-			if ((st = direct(c, n->a, in, &va)))
-				return st;
-			return strfn(c, n, in, &va, out);
-		default:
-			break;
-		}
-		break;
-	default:
-		break;
-	}
-	/* the rest: through the continuation path, keeping the output */
-	struct cap cp = { out, 0 };
 	if (n->op == O_BIND) {
 		struct k2 x = { n, in, k_cap, &cp, NULL, 0 };
 		if ((st = direct(c, n->a, in, &va)) || (st = k_bind(c, &x, &va)))
@@ -2948,6 +2848,258 @@ direct1(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
 		return st;
 	}
 	return cp.n ? ST_OK : ST_EMPTY;
+}
+
+static int
+d_var(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
+    struct lq_nv *out)
+{
+	*out = *n->a->cur;
+	return ST_OK;
+}
+
+/* .f, .[i] (and their ? forms) */
+static int
+d_index(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
+    struct lq_nv *out)
+{
+	struct lq_nv va;
+	int st;
+
+	if (n->a) {
+		if ((st = direct(c, n->a, in, &va)) != ST_OK)
+			return st;
+		in = &va;
+	}
+	st = index_value(c, n, in, out);
+	return st == ST_ERR && n->sub ? ST_EMPTY : st;
+}
+
+static int
+d_slice(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
+    struct lq_nv *out)
+{
+	struct lq_nv va;
+	int st;
+
+	if (n->a) {
+		if ((st = direct(c, n->a, in, &va)) != ST_OK)
+			return st;
+		in = &va;
+	}
+	if (in->kind == NV_STRING) {
+		slice_str(c, n, in, out);
+		return ST_OK;
+	}
+	if (in->kind == NV_NULL) {
+		memset(out, 0, sizeof(*out));
+		return ST_OK;
+	}
+	struct cap cp = { out, 0 };
+	struct k2 x = { n, in, k_cap, &cp, NULL, 0 };
+	if ((st = k_slice(c, &x, in)))
+		return st;
+	return cp.n ? ST_OK : ST_EMPTY;
+}
+
+/* comparisons and arithmetic: b first, as jq 1.6 does */
+static int
+d_binop(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
+    struct lq_nv *out)
+{
+	struct lq_nv va, vb;
+	int st;
+
+	if ((st = direct(c, n->b, in, &vb)) ||
+	    (st = direct(c, n->a, in, &va)))
+		return st;
+	return apply_binop(c, n, &va, &vb, out);
+}
+
+static int
+d_andor(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
+    struct lq_nv *out)
+{
+	struct lq_nv v;
+	int st;
+
+	if ((st = direct(c, n->a, in, &v)))
+		return st;
+	if (lq_nv_truthy(&v) != (n->op == O_AND)) {
+		mk_bool(out, n->op != O_AND);
+		return ST_OK;
+	}
+	if ((st = direct(c, n->b, in, &v)))
+		return st;
+	mk_bool(out, lq_nv_truthy(&v));
+	return ST_OK;
+}
+
+static int
+d_alt(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
+    struct lq_nv *out)
+{
+	int st = direct(c, n->a, in, out);
+
+	if (st == ST_OK && lq_nv_truthy(out))
+		return ST_OK;
+	if (st == ST_OK || st == ST_EMPTY)
+		return direct(c, n->b, in, out);
+	return st;
+}
+
+static int
+d_pipe(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
+    struct lq_nv *out)
+{
+	struct lq_nv va;
+	int st;
+
+	if ((st = direct(c, n->a, in, &va)))
+		return st;
+	return direct(c, n->b, &va, out);
+}
+
+/* select(C) | B: B on the input when C holds */
+static int
+d_pipe_select(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
+    struct lq_nv *out)
+{
+	struct lq_nv va;
+	int st;
+
+	if ((st = direct(c, n->a->a, in, &va)))
+		return st;
+	if (!lq_nv_truthy(&va))
+		return ST_EMPTY;
+	return direct(c, n->b, in, out);
+}
+
+static int
+d_if(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
+    struct lq_nv *out)
+{
+	struct lq_nv va;
+	int st;
+
+	if ((st = direct(c, n->a, in, &va)))
+		return st;
+	return direct(c, lq_nv_truthy(&va) ? n->b : n->c, in, out);
+}
+
+static int
+d_not(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
+    struct lq_nv *out)
+{
+	mk_bool(out, !lq_nv_truthy(in));
+	return ST_OK;
+}
+
+static int
+d_select(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
+    struct lq_nv *out)
+{
+	struct lq_nv va;
+	int st;
+
+	if ((st = direct(c, n->a, in, &va)))
+		return st;
+	if (!lq_nv_truthy(&va))
+		return ST_EMPTY;
+	*out = *in;
+	return ST_OK;
+}
+
+static int
+d_test(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
+    struct lq_nv *out)
+{
+	return test_str(c, n, in, out);
+}
+
+/* IN(literals): any(lit == .; .), no errors, first match */
+static int
+d_in_set(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
+    struct lq_nv *out)
+{
+	int hit = 0;
+
+	for (int i = 0; i < n->nset && !hit; i++)
+		hit = same(c, &n->set[i], in);
+	mk_bool(out, hit);
+	return ST_OK;
+}
+
+/* strings, numbers: the input when it is of that kind */
+static int
+d_kind(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
+    struct lq_nv *out)
+{
+	if (in->kind != (n->sub == F_STRINGS ? NV_STRING : NV_NUMBER))
+		return ST_EMPTY;
+	*out = *in;
+	return ST_OK;
+}
+
+/* has, startswith, endswith, contains, ltrimstr, rtrimstr */
+static int
+d_strfn(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
+    struct lq_nv *out)
+{
+	struct lq_nv va;
+	int st;
+
+	if ((st = direct(c, n->a, in, &va)))
+		return st;
+	return strfn(c, n, in, &va, out);
+}
+
+/* n->dfn for a marked node: its handler, or d_nodirect when not one */
+static void
+set_dfn(struct node *n)
+{
+	n->dfn = d_nodirect;
+	if (!n->one)
+		return;
+	n->dfn = d_k;
+	switch (n->op) {
+	case O_VAR: n->dfn = d_var; break;
+	case O_FIELD: case O_INDEX: n->dfn = d_index; break;
+	case O_SLICE: n->dfn = d_slice; break;
+	case O_CMP: case O_ARITH: n->dfn = d_binop; break;
+	case O_AND: case O_OR: n->dfn = d_andor; break;
+	case O_ALT: n->dfn = d_alt; break;
+	case O_PIPE:
+		n->dfn = n->a->op == O_CALL && n->a->sub == F_SELECT ?
+		    d_pipe_select : d_pipe;
+		break;
+	case O_IF: n->dfn = d_if; break;
+	case O_CALL:
+		switch ((enum fn)n->sub) {
+		case F_NOT: n->dfn = d_not; break;
+		case F_SELECT: n->dfn = d_select; break;
+		case F_TEST: n->dfn = d_test; break;
+		case F_IN1: if (n->set) n->dfn = d_in_set; break;
+		case F_STRINGS: case F_NUMBERS: n->dfn = d_kind; break;
+		case F_HAS: case F_STARTSWITH: case F_ENDSWITH:
+		case F_CONTAINS: case F_LTRIM: case F_RTRIM:
+			n->dfn = d_strfn;
+			break;
+		default:
+			break;
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+/* direct() without the memo: n's handler */
+static inline int
+direct1(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
+    struct lq_nv *out)
+{
+	return n->dfn(c, n, in, out);
 }
 
 /*
