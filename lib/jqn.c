@@ -2916,6 +2916,26 @@ d_binop(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
 	return apply_binop(c, n, &va, &vb, out);
 }
 
+/* A == "lit" and A != "lit": no ordering, no copy of the literal */
+static int
+d_eq_strlit(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
+    struct lq_nv *out)
+{
+	const struct lq_nv *lit = &n->b->lit;
+	struct lq_nv va;
+	int st, eq = 0;
+
+	if ((st = direct(c, n->a, in, &va)))
+		return st;
+	if (va.kind == NV_STRING) {
+		size_t la;
+		const char *sa = nv_str(c, &va, &la);
+		eq = la == lit->n && lq_mem_eq(sa, lit->p, la);
+	}
+	mk_bool(out, n->sub == C_EQ ? eq : !eq);
+	return ST_OK;
+}
+
 static int
 d_andor(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
     struct lq_nv *out)
@@ -3066,7 +3086,12 @@ set_dfn(struct node *n)
 	case O_VAR: n->dfn = d_var; break;
 	case O_FIELD: case O_INDEX: n->dfn = d_index; break;
 	case O_SLICE: n->dfn = d_slice; break;
-	case O_CMP: case O_ARITH: n->dfn = d_binop; break;
+	case O_CMP:
+		n->dfn = (n->sub == C_EQ || n->sub == C_NE) &&
+		    n->b->op == O_LIT && n->b->lit.kind == NV_STRING &&
+		    !n->b->lit.raw ? d_eq_strlit : d_binop;
+		break;
+	case O_ARITH: n->dfn = d_binop; break;
 	case O_AND: case O_OR: n->dfn = d_andor; break;
 	case O_ALT: n->dfn = d_alt; break;
 	case O_PIPE:
