@@ -47,6 +47,7 @@ struct slot {
 	struct lq_expr_src src;
 	struct lq_jqn *native;	/* NULL: libjq only */
 	int lazy;		/* evaluate on first use in a record */
+	int one;		/* native and at most one output */
 };
 
 struct lq_exprs {
@@ -193,6 +194,7 @@ lq_exprs_add(struct lq_exprs *x, const char *text,
 	x->s[x->n].src = *src;
 	x->s[x->n].native = NULL;
 	x->s[x->n].lazy = 0;
+	x->s[x->n].one = 0;
 	return x->n++;
 }
 
@@ -312,6 +314,7 @@ lq_exprs_compile(struct lq_exprs *x, struct lq_err *err)
 	for (i = 0; i < x->n; i++) {
 		lq_jqn_free(x->s[i].native);
 		x->s[i].native = native ? lq_jqn_compile(x->s[i].text) : NULL;
+		x->s[i].one = x->s[i].native && lq_jqn_is_one(x->s[i].native);
 		if (!x->s[i].native)
 			all_native = 0;
 	}
@@ -590,6 +593,17 @@ run_native(struct lq_eval *ev, int i)
 	size_t n;
 
 	r->pending = 0;
+	if (ev->x->s[i].one) {
+		r->st = lq_jqn_run1(ev->ctx, ev->x->s[i].native, &r->one, &n,
+		    &r->err);
+		if (r->st == LQ_JQN_GIVEUP) {
+			r->fromjq = 1;
+			return -1;
+		}
+		r->outs = r->st == LQ_JQN_OK ? &r->one : NULL;
+		r->n = r->st == LQ_JQN_OK ? n : 0;
+		return 0;
+	}
 	r->st = lq_jqn_run(ev->ctx, ev->x->s[i].native, &outs, &n, &r->err);
 	if (r->st == LQ_JQN_GIVEUP) {
 		r->fromjq = 1;

@@ -3417,14 +3417,10 @@ lq_jqn_msg(struct lq_jqn_ctx *c, struct lq_jqn_err *e)
 	return e->msg;
 }
 
-int
-lq_jqn_run(struct lq_jqn_ctx *c, struct lq_jqn *q, struct lq_nv **outs,
-    size_t *nouts, struct lq_jqn_err **err)
+/* per run: memo table size and shared flags, after compiles */
+static inline void
+run_prepare(struct lq_jqn_ctx *c, struct lq_jqn *q)
 {
-	int st;
-
-	c->nouts = 0;
-	c->err = NULL;
 	if (c->rmemo_cap < cse_tab.n + 1)
 		rmemo_size(c);	/* expressions compiled since the last run */
 	if (q->interned != cse_tab.interned) {
@@ -3433,6 +3429,41 @@ lq_jqn_run(struct lq_jqn_ctx *c, struct lq_jqn *q, struct lq_nv **outs,
 			n->shared = n->cse && cse_tab.uses[n->cse - 1] > 1;
 		q->interned = cse_tab.interned;
 	}
+}
+
+int
+lq_jqn_is_one(const struct lq_jqn *q)
+{
+	return q->root->one;
+}
+
+int
+lq_jqn_run1(struct lq_jqn_ctx *c, struct lq_jqn *q, struct lq_nv *out,
+    size_t *nouts, struct lq_jqn_err **err)
+{
+	int st;
+
+	c->err = NULL;
+	run_prepare(c, q);
+	st = direct(c, q->root, &c->root, out);
+	*nouts = st == ST_OK;
+	if (st == ST_EMPTY)
+		st = ST_OK;
+	else if (st == ST_STOP)
+		st = ST_GIVEUP;	/* cannot happen, as in lq_jqn_run() */
+	*err = st == ST_ERR ? c->err : NULL;
+	return st;
+}
+
+int
+lq_jqn_run(struct lq_jqn_ctx *c, struct lq_jqn *q, struct lq_nv **outs,
+    size_t *nouts, struct lq_jqn_err **err)
+{
+	int st;
+
+	c->nouts = 0;
+	c->err = NULL;
+	run_prepare(c, q);
 	if (q->root->one) {
 		/* no continuations: straight into the output array */
 		if (!c->capouts) {

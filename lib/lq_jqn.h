@@ -65,6 +65,16 @@ void lq_jqn_ctx_free(struct lq_jqn_ctx *c);
 void lq_jqn_start(struct lq_jqn_ctx *c, const char *line, size_t len,
     const struct lq_scan *scan, const char *skipkey);
 
+/* Whether q gives at most one output, so that lq_jqn_run1() can run it. */
+int lq_jqn_is_one(const struct lq_jqn *q);
+
+/*
+ * lq_jqn_run() for a q that lq_jqn_is_one(): the output, if any, is
+ * written to *out and *nouts is 0 or 1.
+ */
+int lq_jqn_run1(struct lq_jqn_ctx *c, struct lq_jqn *q, struct lq_nv *out,
+    size_t *nouts, struct lq_jqn_err **err);
+
 /*
  * Evaluate q on the current record.  On LQ_JQN_OK *outs and *nouts hold the
  * outputs (valid until the next start); on LQ_JQN_ERROR *err identifies the
