@@ -2769,8 +2769,15 @@ call(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in, kfn k, void *kc)
 		size_t i, o = 0;
 		if (in->kind != NV_ARRAY)
 			return ST_GIVEUP;
-		if ((st = iterate(c, in, 0, k_collect, &a)))
+		if (!in->raw) {
+			/* computed: copy the items (sorted in place below) */
+			a.n = a.cap = in->n;
+			a.v = alloc(c, (a.n ? a.n : 1) * sizeof(*a.v));
+			if (a.n)
+				memcpy(a.v, in->items, a.n * sizeof(*a.v));
+		} else if ((st = iterate(c, in, 0, k_collect, &a))) {
 			return st;
+		}
 		for (i = 0; i < a.n; i++)
 			if (a.v[i].kind == NV_ARRAY || a.v[i].kind == NV_OBJECT)
 				return ST_GIVEUP;

@@ -124,7 +124,7 @@ static const char *const forms[] = {
 	"if %s then 1 elif .a then 2 else 3 end", "(%s | error(\"boom\"))?",
 	"[%s] | .[0] // error(\"none\")", "%s | error(null)",
 	"[%s, 1] | any(.[]; . == 1)", "%s | keys", "%s == \"abc\"",
-	"%s != \"ABC é\"", "%s == \"é\\n\\\"q\\\"\"", "%s == \"\"", NULL
+	"[%s, 1, \"a\", null] | unique", "%s != \"ABC é\"", "%s == \"é\\n\\\"q\\\"\"", "%s == \"\"", NULL
 };
 
 /* deterministic records: every field missing, null or of a wrong type */
