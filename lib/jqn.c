@@ -71,6 +71,7 @@ struct node {
 	struct node *a, *b, *c;	/* operands / target / args */
 	char *key;		/* field name */
 	long keyid;		/* O_FIELD: interned key number */
+	dfn_t dfn1;		/* the handler without the memo */
 	struct lq_nv lit;	/* literal */
 	OnigRegex re;		/* test(): compiled once */
 	struct lq_refilter *pf;	/* test(): literal prefilter, or NULL */
@@ -385,6 +386,8 @@ is_kw(const struct lexer *L, const char *w)
 
 static int d_nodirect(struct lq_jqn_ctx *c, struct node *n,
     struct lq_nv *in, struct lq_nv *out);
+static int d_ident(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
+    struct lq_nv *out);
 
 static struct node *
 mk(struct lexer *L, enum op op)
@@ -394,7 +397,7 @@ mk(struct lexer *L, enum op op)
 	if (!n)
 		abort();
 	n->op = op;
-	n->dfn = d_nodirect;	/* until mark_one() */
+	n->dfn = n->dfn1 = d_nodirect;	/* until mark_one() */
 	n->next_alloc = L->q->all;
 	L->q->all = n;
 	return n;
@@ -1054,6 +1057,8 @@ lit_set(struct node *n)
  * errors raised downstream, which needs the continuation.
  */
 static void set_dfn(struct node *n);
+static void set_dfn1(struct node *n);
+static void pick_dfn(struct node *n);
 
 static int
 mark_one(struct node *n)
@@ -1829,8 +1834,7 @@ static int eval(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
     kfn k, void *kc);
 static inline int direct(struct lq_jqn_ctx *c, struct node *n,
     struct lq_nv *in, struct lq_nv *out);
-static inline int direct1(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
-    struct lq_nv *out);
+
 static int then(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
     kfn kf, void *x);
 
@@ -2700,7 +2704,8 @@ call(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in, kfn k, void *kc)
 	case F_ALL0:
 	case F_ANY1:
 	case F_ALL1: {
-		static struct node ident = { .op = O_IDENT };
+		static struct node ident = { .op = O_IDENT, .one = 1,
+		    .dfn = d_ident, .dfn1 = d_ident };
 		int is_any = n->sub == F_ANY0 || n->sub == F_ANY1;
 		x.flag = is_any;
 		x.n = n->a ? n->a : &ident;
@@ -3081,41 +3086,122 @@ d_strfn(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
 	return strfn(c, n, in, &va, out);
 }
 
-/* n->dfn for a marked node: its handler, or d_nodirect when not one */
+static int
+d_lit(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
+    struct lq_nv *out)
+{
+	*out = n->lit;
+	return ST_OK;
+}
+
+static int
+d_ident(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
+    struct lq_nv *out)
+{
+	*out = *in;
+	return ST_OK;
+}
+
+/*
+ * The per-record memo in front of a shared subtree's handler (dfn1): on
+ * the record, or on one value of it, the subtree is evaluated once per
+ * record.
+ */
+static int
+d_memo(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
+    struct lq_nv *out)
+{
+	struct cmemo *m;
+	uint32_t t;
+
+	if (in->root) {
+		t = 0;
+		m = &c->rmemo[n->cse];	/* sized in run_prepare */
+	} else if (in->t) {
+		uint32_t h = ((uint32_t)n->cse * 0x9E3779B1u) ^
+		    (in->t * 0x85EBCA77u);
+		t = in->t;
+		m = &c->tmemo[(h ^ (h >> 15)) & (TMEMO - 1)];
+	} else {
+		return n->dfn1(c, n, in, out);
+	}
+	if (m->gen == c->gen && m->cse == n->cse && m->t == t) {
+		if (m->st == ST_ERR)
+			c->err = m->err;
+		else if (m->st == ST_OK)
+			*out = m->v;
+		return m->st;
+	}
+	int st = n->dfn1(c, n, in, out);
+	m->gen = c->gen;
+	m->cse = n->cse;
+	m->t = t;
+	m->st = st;
+	if (st == ST_OK)
+		m->v = *out;
+	m->err = st == ST_ERR ? c->err : NULL;
+	return st;
+}
+
+/* n->dfn from its handler and whether it is shared (see set_dfn) */
+static void
+pick_dfn(struct node *n)
+{
+	if (n->op == O_LIT)
+		n->dfn = d_lit;
+	else if (n->op == O_IDENT)
+		n->dfn = d_ident;
+	else if (n->one && n->shared)
+		n->dfn = d_memo;
+	else
+		n->dfn = n->dfn1;
+}
+
+/*
+ * n->dfn1 for a marked node: its handler, or d_nodirect when not one; and
+ * n->dfn, which adds the memo when it is shared.
+ */
 static void
 set_dfn(struct node *n)
 {
-	n->dfn = d_nodirect;
+	set_dfn1(n);
+	pick_dfn(n);
+}
+
+static void
+set_dfn1(struct node *n)
+{
+	n->dfn1 = d_nodirect;
 	if (!n->one)
 		return;
-	n->dfn = d_k;
+	n->dfn1 = d_k;
 	switch (n->op) {
-	case O_VAR: n->dfn = d_var; break;
-	case O_FIELD: case O_INDEX: n->dfn = d_index; break;
-	case O_SLICE: n->dfn = d_slice; break;
+	case O_VAR: n->dfn1 = d_var; break;
+	case O_FIELD: case O_INDEX: n->dfn1 = d_index; break;
+	case O_SLICE: n->dfn1 = d_slice; break;
 	case O_CMP:
-		n->dfn = (n->sub == C_EQ || n->sub == C_NE) &&
+		n->dfn1 = (n->sub == C_EQ || n->sub == C_NE) &&
 		    n->b->op == O_LIT && n->b->lit.kind == NV_STRING &&
 		    !n->b->lit.raw ? d_eq_strlit : d_binop;
 		break;
-	case O_ARITH: n->dfn = d_binop; break;
-	case O_AND: case O_OR: n->dfn = d_andor; break;
-	case O_ALT: n->dfn = d_alt; break;
+	case O_ARITH: n->dfn1 = d_binop; break;
+	case O_AND: case O_OR: n->dfn1 = d_andor; break;
+	case O_ALT: n->dfn1 = d_alt; break;
 	case O_PIPE:
-		n->dfn = n->a->op == O_CALL && n->a->sub == F_SELECT ?
+		n->dfn1 = n->a->op == O_CALL && n->a->sub == F_SELECT ?
 		    d_pipe_select : d_pipe;
 		break;
-	case O_IF: n->dfn = d_if; break;
+	case O_IF: n->dfn1 = d_if; break;
 	case O_CALL:
 		switch ((enum fn)n->sub) {
-		case F_NOT: n->dfn = d_not; break;
-		case F_SELECT: n->dfn = d_select; break;
-		case F_TEST: n->dfn = d_test; break;
-		case F_IN1: if (n->set) n->dfn = d_in_set; break;
-		case F_STRINGS: case F_NUMBERS: n->dfn = d_kind; break;
+		case F_NOT: n->dfn1 = d_not; break;
+		case F_SELECT: n->dfn1 = d_select; break;
+		case F_TEST: n->dfn1 = d_test; break;
+		case F_IN1: if (n->set) n->dfn1 = d_in_set; break;
+		case F_STRINGS: case F_NUMBERS: n->dfn1 = d_kind; break;
 		case F_HAS: case F_STARTSWITH: case F_ENDSWITH:
 		case F_CONTAINS: case F_LTRIM: case F_RTRIM:
-			n->dfn = d_strfn;
+			n->dfn1 = d_strfn;
 			break;
 		default:
 			break;
@@ -3126,63 +3212,16 @@ set_dfn(struct node *n)
 	}
 }
 
-/* direct() without the memo: n's handler */
-static inline int
-direct1(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
-    struct lq_nv *out)
-{
-	return n->dfn(c, n, in, out);
-}
 
 /*
- * direct() with the per-record memo: a shared subtree applied to the
- * record, or to a value of it, is evaluated once per record.  Literals and
- * '.' are answered here, without a call.
+ * A node that gives at most one output, on in: its handler (set_dfn), which
+ * for shared subtrees is d_memo.
  */
 static inline __attribute__((always_inline)) int
 direct(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
     struct lq_nv *out)
 {
-	struct cmemo *m;
-	uint32_t t;
-
-	if (n->op == O_LIT) {
-		*out = n->lit;
-		return ST_OK;
-	}
-	if (n->op == O_IDENT) {
-		*out = *in;
-		return ST_OK;
-	}
-	if (!n->shared)
-		return direct1(c, n, in, out);
-	if (in->root) {
-		t = 0;
-		m = &c->rmemo[n->cse];	/* sized in lq_jqn_run */
-	} else if (in->t) {
-		uint32_t h = ((uint32_t)n->cse * 0x9E3779B1u) ^
-		    (in->t * 0x85EBCA77u);
-		t = in->t;
-		m = &c->tmemo[(h ^ (h >> 15)) & (TMEMO - 1)];
-	} else {
-		return direct1(c, n, in, out);
-	}
-	if (m->gen == c->gen && m->cse == n->cse && m->t == t) {
-		if (m->st == ST_ERR)
-			c->err = m->err;
-		else if (m->st == ST_OK)
-			*out = m->v;
-		return m->st;
-	}
-	int st = direct1(c, n, in, out);
-	m->gen = c->gen;
-	m->cse = n->cse;
-	m->t = t;
-	m->st = st;
-	if (st == ST_OK)
-		m->v = *out;
-	m->err = st == ST_ERR ? c->err : NULL;
-	return st;
+	return n->dfn(c, n, in, out);
 }
 
 /* ---- iteration without continuations ---------------------------------- */
@@ -3432,8 +3471,10 @@ run_prepare(struct lq_jqn_ctx *c, struct lq_jqn *q)
 		rmemo_size(c);	/* expressions compiled since the last run */
 	if (q->interned != cse_tab.interned) {
 		/* and so which subtrees are shared */
-		for (struct node *n = q->all; n; n = n->next_alloc)
+		for (struct node *n = q->all; n; n = n->next_alloc) {
 			n->shared = n->cse && cse_tab.uses[n->cse - 1] > 1;
+			pick_dfn(n);
+		}
 		q->interned = cse_tab.interned;
 	}
 }
