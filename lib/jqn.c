@@ -3151,7 +3151,8 @@ pick_dfn(struct node *n)
 		n->dfn = d_lit;
 	else if (n->op == O_IDENT)
 		n->dfn = d_ident;
-	else if (n->one && n->shared)
+	else if (n->one && n->shared && n->dfn1 != d_kind && n->dfn1 != d_not)
+		/* (a kind test or not costs less than the memo) */
 		n->dfn = d_memo;
 	else
 		n->dfn = n->dfn1;
