@@ -2580,7 +2580,7 @@ test_str(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
 	if (len > 0 && len <= MEMO_MAXLEN) {
 		if (!n->memo && !(n->memo = calloc(1, sizeof(*n->memo))))
 			abort();
-		h = lq_hash_bytes(s, len);
+		h = lq_hash_fast(s, len);
 		me = &n->memo->e[h & (MEMO_SLOTS - 1)];
 		if (me->len == len && me->h == h &&
 		    lq_mem_eq(me->s, s, len)) {

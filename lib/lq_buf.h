@@ -104,4 +104,35 @@ lq_hash_bytes(const void *p, size_t n)
 	return h;
 }
 
+/*
+ * A hash of n bytes read eight at a time, for in-memory tables on hot
+ * paths: its values are not stable across versions (lq_hash_bytes() is
+ * what feature hashing uses).
+ */
+static inline unsigned long long
+lq_hash_fast(const void *p, size_t n)
+{
+	const unsigned char *s = p;
+	unsigned long long h = 0x9E3779B97F4A7C15ULL ^ n, w;
+
+	for (; n >= 8; n -= 8, s += 8) {
+		memcpy(&w, s, 8);
+		h = (h ^ w) * 0xBF58476D1CE4E5B9ULL;
+		h ^= h >> 29;
+	}
+	if (n >= 4) {
+		unsigned a, b;
+		memcpy(&a, s, 4);
+		memcpy(&b, s + n - 4, 4);
+		w = (unsigned long long)a << 32 | b;
+	} else {
+		w = n ? (unsigned long long)s[0] << 16 |
+		    (unsigned long long)s[n >> 1] << 8 | s[n - 1] : 0;
+	}
+	h = (h ^ w) * 0x94D049BB133111EBULL;
+	h ^= h >> 31;
+	h *= 0xBF58476D1CE4E5B9ULL;
+	return h ^ (h >> 32);
+}
+
 #endif
