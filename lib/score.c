@@ -772,14 +772,26 @@ lq_score_eval(struct lq_score *sc, const char *line, size_t len,
 		g = calloc((size_t)sc->ngrp, sizeof(double));
 	for (int i = 0; i < sc->ngrp; i++)
 		g[i] = 0;
+	/* each group's sum in a register while its signals run on: the
+	 * same additions in the same order, without a store per signal */
+	int cg = -1;
+	double acc = 0;
 	for (int i = 0; i < sc->nsig; i++) {
 		all_w += sc->sig[i].weight;
 		if (sc->state[i] == 2) {
 			unknown_w += sc->sig[i].weight;
 			nunknown++;
 		}
-		g[sc->sig[i].group] += sc->pts[i];
+		if (sc->sig[i].group != cg) {
+			if (cg >= 0)
+				g[cg] = acc;
+			cg = sc->sig[i].group;
+			acc = g[cg];
+		}
+		acc += sc->pts[i];
 	}
+	if (cg >= 0)
+		g[cg] = acc;
 	for (int i = 0; i < sc->ngrp; i++) {
 		double v = g[i];
 		if (!isnan(sc->grp[i].cap) && v > sc->grp[i].cap)
