@@ -3107,8 +3107,8 @@ d_ident(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
  * the record, or on one value of it, the subtree is evaluated once per
  * record.
  */
-static int
-d_memo(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
+static inline __attribute__((always_inline)) int
+memo_run(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
     struct lq_nv *out)
 {
 	struct cmemo *m;
@@ -3141,6 +3141,14 @@ d_memo(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
 		m->v = *out;
 	m->err = st == ST_ERR ? c->err : NULL;
 	return st;
+}
+
+/* n->dfn of a memoised node: direct() runs the memo inline */
+static int
+d_memo(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
+    struct lq_nv *out)
+{
+	return memo_run(c, n, in, out);
 }
 
 /* n->dfn from its handler and whether it is shared (see set_dfn) */
@@ -3222,6 +3230,8 @@ static inline __attribute__((always_inline)) int
 direct(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
     struct lq_nv *out)
 {
+	if (n->dfn == d_memo)
+		return memo_run(c, n, in, out);	/* a hit without a call */
 	return n->dfn(c, n, in, out);
 }
 
