@@ -37,8 +37,10 @@ struct lq_nv {
 	uint32_t t;		/* raw: tape entry + 1 (0: not known) */
 	size_t n;
 	const char *p;		/* raw text, or decoded string bytes */
-	double num;		/* numbers (raw ones parsed at creation) */
-	struct lq_nv *items;	/* computed arrays */
+	union {
+		double num;	/* numbers (raw ones parsed at creation) */
+		struct lq_nv *items;	/* computed arrays */
+	};
 };
 
 enum { LQ_JQN_OK = 0, LQ_JQN_ERROR = 1, LQ_JQN_GIVEUP = 2 };
