@@ -7,8 +7,10 @@
  * with the right operand outermost, short-circuit any/all, try stopping at
  * the first error, including errors raised downstream as jq 1.6 does).
  * Nodes that give at most one output (marked at compile time) are run by
- * direct(), plain recursion returning the value; identical such subtrees
- * across all compiled expressions are computed once per record (memo).
+ * direct(), plain recursion returning the value through the node's
+ * handler (dfn: one small function per kind of node, chosen at compile
+ * time); identical such subtrees across all compiled expressions are
+ * computed once per record (memo).
  * Records are navigated through the scanner's tape (lq_scan.tape) when
  * there is one, else by parsing containers once per record (spans_of).
  */
