@@ -59,6 +59,9 @@ struct lq_jqn_ctx;
 struct node;
 typedef int (*dfn_t)(struct lq_jqn_ctx *, struct node *, struct lq_nv *,
     struct lq_nv *);
+/* the definition of a direct() handler: n on in, the output to *out */
+#define DFN(name) int name(struct lq_jqn_ctx *c, struct node *n, \
+    struct lq_nv *in, struct lq_nv *out)
 
 struct node {
 	/* what evaluation reads first, in one cache line */
@@ -386,10 +389,8 @@ is_kw(const struct lexer *L, const char *w)
 
 /* ---- parser ------------------------------------------------------------ */
 
-static int d_nodirect(struct lq_jqn_ctx *c, struct node *n,
-    struct lq_nv *in, struct lq_nv *out);
-static int d_ident(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
-    struct lq_nv *out);
+static DFN(d_nodirect);
+static DFN(d_ident);
 
 static struct node *
 mk(struct lexer *L, enum op op)
@@ -2838,17 +2839,13 @@ static int k_bind(struct lq_jqn_ctx *c, void *kc, struct lq_nv *v);
  * kind instead of one big switch.  Operands are evaluated in the order
  * eval() uses, so the same error wins.
  */
-static int
-d_nodirect(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
-    struct lq_nv *out)
+static DFN(d_nodirect)
 {
 	return ST_NODIRECT;
 }
 
 /* the rare kinds: through the continuation path, keeping the output */
-static int
-d_k(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
-    struct lq_nv *out)
+static DFN(d_k)
 {
 	struct cap cp = { out, 0 };
 	struct lq_nv va;
@@ -2864,43 +2861,46 @@ d_k(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
 	return cp.n ? ST_OK : ST_EMPTY;
 }
 
-static int
-d_var(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
-    struct lq_nv *out)
+static DFN(d_var)
 {
 	*out = *n->a->cur;
 	return ST_OK;
 }
 
 /* .f, .[i] (and their ? forms) */
-static int
-d_index(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
-    struct lq_nv *out)
+/* *in replaced by n's base (n->a) applied to it, kept in *va, if any */
+static inline int
+on_base(struct lq_jqn_ctx *c, struct node *n, struct lq_nv **in,
+    struct lq_nv *va)
+{
+	int st;
+
+	if (!n->a)
+		return ST_OK;
+	if ((st = direct(c, n->a, *in, va)) != ST_OK)
+		return st;
+	*in = va;
+	return ST_OK;
+}
+
+static DFN(d_index)
 {
 	struct lq_nv va;
 	int st;
 
-	if (n->a) {
-		if ((st = direct(c, n->a, in, &va)) != ST_OK)
-			return st;
-		in = &va;
-	}
+	if ((st = on_base(c, n, &in, &va)))
+		return st;
 	st = index_value(c, n, in, out);
 	return st == ST_ERR && n->sub ? ST_EMPTY : st;
 }
 
-static int
-d_slice(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
-    struct lq_nv *out)
+static DFN(d_slice)
 {
 	struct lq_nv va;
 	int st;
 
-	if (n->a) {
-		if ((st = direct(c, n->a, in, &va)) != ST_OK)
-			return st;
-		in = &va;
-	}
+	if ((st = on_base(c, n, &in, &va)))
+		return st;
 	if (in->kind == NV_STRING) {
 		slice_str(c, n, in, out);
 		return ST_OK;
@@ -2917,9 +2917,7 @@ d_slice(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
 }
 
 /* comparisons and arithmetic: b first, as jq 1.6 does */
-static int
-d_binop(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
-    struct lq_nv *out)
+static DFN(d_binop)
 {
 	struct lq_nv va, vb;
 	int st;
@@ -2931,9 +2929,7 @@ d_binop(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
 }
 
 /* A == "lit" and A != "lit": no ordering, no copy of the literal */
-static int
-d_eq_strlit(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
-    struct lq_nv *out)
+static DFN(d_eq_strlit)
 {
 	const struct lq_nv *lit = &n->b->lit;
 	struct lq_nv va;
@@ -2950,9 +2946,7 @@ d_eq_strlit(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
 	return ST_OK;
 }
 
-static int
-d_andor(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
-    struct lq_nv *out)
+static DFN(d_andor)
 {
 	struct lq_nv v;
 	int st;
@@ -2969,9 +2963,7 @@ d_andor(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
 	return ST_OK;
 }
 
-static int
-d_alt(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
-    struct lq_nv *out)
+static DFN(d_alt)
 {
 	int st = direct(c, n->a, in, out);
 
@@ -2982,9 +2974,7 @@ d_alt(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
 	return st;
 }
 
-static int
-d_pipe(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
-    struct lq_nv *out)
+static DFN(d_pipe)
 {
 	struct lq_nv va;
 	int st;
@@ -2994,24 +2984,9 @@ d_pipe(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
 	return direct(c, n->b, &va, out);
 }
 
-/* select(C) | B: B on the input when C holds */
-static int
-d_pipe_select(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
-    struct lq_nv *out)
-{
-	struct lq_nv va;
-	int st;
 
-	if ((st = direct(c, n->a->a, in, &va)))
-		return st;
-	if (!lq_nv_truthy(&va))
-		return ST_EMPTY;
-	return direct(c, n->b, in, out);
-}
 
-static int
-d_if(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
-    struct lq_nv *out)
+static DFN(d_if)
 {
 	struct lq_nv va;
 	int st;
@@ -3021,17 +2996,13 @@ d_if(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
 	return direct(c, lq_nv_truthy(&va) ? n->b : n->c, in, out);
 }
 
-static int
-d_not(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
-    struct lq_nv *out)
+static DFN(d_not)
 {
 	mk_bool(out, !lq_nv_truthy(in));
 	return ST_OK;
 }
 
-static int
-d_select(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
-    struct lq_nv *out)
+static DFN(d_select)
 {
 	struct lq_nv va;
 	int st;
@@ -3044,17 +3015,24 @@ d_select(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
 	return ST_OK;
 }
 
-static int
-d_test(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
-    struct lq_nv *out)
+/* select(C) | B: B on the input when C holds */
+static DFN(d_pipe_select)
+{
+	struct lq_nv va;
+	int st;
+
+	if ((st = d_select(c, n->a, in, &va)))
+		return st;
+	return direct(c, n->b, in, out);
+}
+
+static DFN(d_test)
 {
 	return test_str(c, n, in, out);
 }
 
 /* IN(literals): any(lit == .; .), no errors, first match */
-static int
-d_in_set(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
-    struct lq_nv *out)
+static DFN(d_in_set)
 {
 	int hit = 0;
 
@@ -3065,9 +3043,7 @@ d_in_set(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
 }
 
 /* strings, numbers: the input when it is of that kind */
-static int
-d_kind(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
-    struct lq_nv *out)
+static DFN(d_kind)
 {
 	if (in->kind != (n->sub == F_STRINGS ? NV_STRING : NV_NUMBER))
 		return ST_EMPTY;
@@ -3076,9 +3052,7 @@ d_kind(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
 }
 
 /* has, startswith, endswith, contains, ltrimstr, rtrimstr */
-static int
-d_strfn(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
-    struct lq_nv *out)
+static DFN(d_strfn)
 {
 	struct lq_nv va;
 	int st;
@@ -3088,17 +3062,13 @@ d_strfn(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
 	return strfn(c, n, in, &va, out);
 }
 
-static int
-d_lit(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
-    struct lq_nv *out)
+static DFN(d_lit)
 {
 	*out = n->lit;
 	return ST_OK;
 }
 
-static int
-d_ident(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
-    struct lq_nv *out)
+static DFN(d_ident)
 {
 	*out = *in;
 	return ST_OK;
@@ -3146,9 +3116,7 @@ memo_run(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
 }
 
 /* n->dfn of a memoised node: direct() runs the memo inline */
-static int
-d_memo(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
-    struct lq_nv *out)
+static DFN(d_memo)
 {
 	return memo_run(c, n, in, out);
 }
