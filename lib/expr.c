@@ -537,7 +537,7 @@ lq_eval_jv(struct lq_eval *ev, jv rec, struct lq_err *err)
 	return run_jq(ev, jv_copy(rec), err);
 }
 
-static int run_native(struct lq_eval *ev, int i);
+static inline int run_native(struct lq_eval *ev, int i);
 static int jq_record(struct lq_eval *ev, struct lq_err *err);
 
 /* make sure a lazy slot has its value */
@@ -585,7 +585,7 @@ lq_eval_record(struct lq_eval *ev, const char *line, size_t len,
 }
 
 /* Evaluate slot i natively; -1 when it needs libjq. */
-static int
+static inline int
 run_native(struct lq_eval *ev, int i)
 {
 	struct res *r = &ev->r[i];
