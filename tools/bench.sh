@@ -6,7 +6,8 @@
 #                 slower; rates are per lead, so the ratio is unaffected)
 #   PIPE_N=1000000 leads through lq-enrich | lq-score | lq-route
 #   LAT_N=1000    leads sent one at a time for the latency figure
-#   RUNS=3        best of RUNS wall-clock runs
+#   RUNS=3        best of RUNS wall-clock runs (taken in turns where
+#                 two commands are compared)
 set -eu
 BIN=$(cd "$1" && pwd)
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -21,16 +22,25 @@ NOWE=1795867200
 mkdir -p "$W"
 PATH="$BIN:$PATH"
 
+# wall time of one run of a shell command, in seconds
+once() {
+	s=$(date +%s.%N)
+	sh -c "$1" > /dev/null
+	e=$(date +%s.%N)
+	echo "$e - $s" | bc -l
+}
+
+# the smaller of two times
+min() {
+	if [ -z "$1" ] || [ "$(echo "$2 < $1" | bc -l)" = 1 ]; then echo "$2"; else echo "$1"; fi
+}
+
 # best wall time of RUNS runs of a shell command, in seconds
 best() {
 	b=
 	i=0
 	while [ $i -lt "$RUNS" ]; do
-		s=$(date +%s.%N)
-		sh -c "$1" > /dev/null
-		e=$(date +%s.%N)
-		t=$(echo "$e - $s" | bc -l)
-		if [ -z "$b" ] || [ "$(echo "$t < $b" | bc -l)" = 1 ]; then b=$t; fi
+		b=$(min "$b" "$(once "$1")")
 		i=$((i + 1))
 	done
 	echo "$b"
@@ -40,7 +50,7 @@ rate() { echo "scale=0; $1 / $2" | bc -l; }
 mbs() { echo "scale=1; $1 / 1048576 / $2" | bc -l; }
 ratio() { echo "scale=2; $2 / $1" | bc -l; }
 
-echo "== lq bench: $N generated leads, best of $RUNS runs, $(nproc) cores, $(date -u +%F)"
+echo "== lq bench: $N generated leads, best of $RUNS runs (lq-score, lq-enrich and jq -c . in turns), $(nproc) cores, $(date -u +%F)"
 if [ ! -s "$W/leads-$N.ndjson" ]; then
 	python3 "$TOP/tools/gen-leads.py" -n "$N" --now "$NOW" > "$W/leads-$N.ndjson"
 fi
@@ -51,10 +61,19 @@ python3 "$TOP/tools/rules2jq.py" "$TOP/rules/score.yaml" > "$W/score.jq"
 head -n "$JQ_N" "$L" > "$W/leads-jq.ndjson"
 JQ_BYTES=$(wc -c < "$W/leads-jq.ndjson")
 
-t_lq=$(best "lq-score -r '$TOP/rules/score.yaml' --now $NOW '$L'")
+# lq-score, lq-enrich and jq -c . take turns, RUNS rounds, best of each:
+# a slow spell of the machine (it varies by 10% on a VM) then falls on all
+# three, not on whichever ran first
+t_lq= t_en= t_cat=
+i=0
+while [ $i -lt "$RUNS" ]; do
+	t_lq=$(min "$t_lq" "$(once "lq-score -r '$TOP/rules/score.yaml' --now $NOW '$L'")")
+	t_cat=$(min "$t_cat" "$(once "jq -c . '$L'")")
+	t_en=$(min "$t_en" "$(once "cd '$TOP' && lq-enrich -r rules/enrich.yaml '$L'")")
+	i=$((i + 1))
+done
 t_lqjq=$(best "LQ_EVAL=jq lq-score -r '$TOP/rules/score.yaml' --now $NOW '$W/leads-jq.ndjson'")
 t_jq=$(RUNS=1 best "jq -c --argjson now $NOWE -f '$W/score.jq' '$W/leads-jq.ndjson'")
-t_cat=$(best "jq -c . '$L'")
 r_lq=$(rate "$N" "$t_lq")
 r_lqjq=$(rate "$JQ_N" "$t_lqjq")
 r_jq=$(rate "$JQ_N" "$t_jq")
@@ -66,7 +85,6 @@ printf '%-46s %7s %9.3f %10s %8s\n' "jq -c -f score.jq (the same rules)" "$JQ_N"
 printf '%-46s %7s %9.3f %10s %8s\n' "jq -c . (reprint only)" "$N" "$t_cat" "$r_cat" "$(mbs "$BYTES" "$t_cat")"
 echo "ratio lq-score / jq CLI same rules: $(echo "scale=1; $r_lq / $r_jq" | bc -l)x"
 echo "ratio lq-score / jq -c .:           $(echo "scale=2; $r_lq / $r_cat" | bc -l)x"
-t_en=$(cd "$TOP" && best "lq-enrich -r rules/enrich.yaml '$L'")
 r_en=$(rate "$N" "$t_en")
 printf '%-46s %7s %9.3f %10s %8s\n' "lq-enrich -r rules/enrich.yaml (example)" "$N" "$t_en" "$r_en" "$(mbs "$BYTES" "$t_en")"
 echo "ratio lq-enrich / jq -c .:          $(echo "scale=2; $r_en / $r_cat" | bc -l)x"
