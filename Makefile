@@ -72,7 +72,8 @@ check: deps
 test: all
 	LQ_BIN=$(BUILD)/bin LQ_UNIT=$(BUILD)/test $(PROVE) $(UNITS) test/*.bats
 
-demo: deps
+demo:
+	@sh tools/deps.sh build demo
 	$(MAKE) all
 	@sh tools/demo.sh $(BUILD)/bin
 

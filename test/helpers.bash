@@ -4,7 +4,8 @@ bats_require_minimum_version 1.5.0
 TOP="$(cd "$BATS_TEST_DIRNAME/.." && pwd)"
 LQ_BIN="${LQ_BIN:-build/bin}"
 case $LQ_BIN in /*) ;; *) LQ_BIN="$TOP/$LQ_BIN" ;; esac
-PATH="$LQ_BIN:$PATH"
+# Debian's programs before any others (a clean machine has only those)
+PATH="$LQ_BIN:/usr/bin:/bin:$PATH"
 FIX="$TOP/test/fixtures"
 SHARED="${LQ_SHARED:-$TOP/../shared}"
 export TOP LQ_BIN PATH FIX SHARED

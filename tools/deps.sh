@@ -1,12 +1,15 @@
 #!/bin/sh
 # Install the Debian packages lq needs, when they are missing.
-# usage: deps.sh GROUP...   (groups: build test bench)
+# usage: deps.sh GROUP...   (groups: build test demo fuzz bench)
+# Every command a test runs must be in build or test, every command the demo
+# runs in build or demo: tools/check-deps.sh (test/deps.bats) checks it.
 set -e
 pkgs=
 for g in "$@"; do
 	case $g in
 	build) pkgs="$pkgs gcc make libc6-dev libjq-dev libonig-dev libyaml-dev libsqlite3-dev libcsv-dev" ;;
-	test) pkgs="$pkgs bats jq mandoc librsvg2-bin parallel python3 python3-yaml sqlite3 perl time" ;;
+	test) pkgs="$pkgs bats jq mandoc librsvg2-bin parallel python3 python3-yaml sqlite3 perl time miller" ;;
+	demo) pkgs="$pkgs jq python3" ;;
 	bench) pkgs="$pkgs bc miller python3-sklearn python3-numpy hyperfine valgrind csvkit" ;;
 	esac
 done

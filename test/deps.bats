@@ -1,0 +1,33 @@
+#!/usr/bin/env bats
+# deps: every command the tests and the demo run is installed by
+# tools/deps.sh, so a clean machine passes what this one passes.
+
+load helpers
+
+@test "every command and Python module the tests use is in deps.sh build/test" {
+	sanitized && skip "checked in the first pass"
+	cd "$TOP"
+	# docs.bats runs the man pages' EXAMPLES
+	run sh tools/check-deps.sh "build test" test/*.bats test/*.bash test/run-one man/*.[157]
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
+
+@test "every command the demo runs is in deps.sh build/demo" {
+	sanitized && skip "checked in the first pass"
+	cd "$TOP"
+	run sh tools/check-deps.sh "build demo" tools/demo.sh
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
+
+@test "the check finds a command and a module that are not declared" {
+	sanitized && skip "checked in the first pass"
+	command -v dpkg-query > /dev/null || skip "no dpkg"
+	command -v /usr/bin/jq > /dev/null || skip "no jq"
+	printf 'run jq -r .x in.json | sort\nimport yaml\n' > "$BATS_TEST_TMPDIR/t.bats"
+	run -1 sh "$TOP/tools/check-deps.sh" build "$BATS_TEST_TMPDIR/t.bats"
+	[[ "$output" == *"command jq (/usr/bin/jq) is in package jq"* ]]
+	[[ "$output" == *"python module yaml"* ]]
+	[[ "$output" != *"command sort"* ]]
+}
