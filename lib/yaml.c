@@ -612,6 +612,12 @@ resolve(const struct lq_ynode *node, double *num, int *b, const char **why)
 	}
 	if (is_float(v)) {
 		*num = strtod(v, NULL);
+		if (!isfinite(*num)) {
+			/* 1e999: strtod gives inf, which JSON cannot hold and
+			 * arithmetic turns into null or nan */
+			*why = "number out of range (beyond ±1.8e308)";
+			return -1;
+		}
 		return 1;
 	}
 	if (one_of(v, nonfinite)) {
@@ -699,6 +705,9 @@ lq_ydur(const struct lq_ydoc *d, const struct lq_ynode *node,
 		}
 	}
 	*seconds = v * mult;
+	if (!isfinite(*seconds))
+		return lq_yerr(d, node, err, "%s: duration '%s' out of range",
+		    what, node->str);
 	return 0;
 }
 

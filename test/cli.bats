@@ -92,3 +92,19 @@ for i in range(20000): sys.stdout.write("{\"id\":%d,\"title\":\"VP\",\"employees
 	echo "max RSS: 20k leads ${small} KB, 200k leads ${big} KB"
 	[ "$big" -lt $((small + small / 5 + 1024)) ]
 }
+
+@test "a non-finite number in a rule, model, route or report file is a load error at file:line:col" {
+	d=$BATS_TEST_TMPDIR
+	sed 's/^\(      points: \)[0-9-]*/\11e999/' "$FIX/lq-score/rules.yaml" > "$d/score.yaml"
+	run -2 lq-score -r "$d/score.yaml" < /dev/null
+	[[ "$output" == "lq-score: $d/score.yaml:"*":"*": points: number out of range"* ]]
+	sed 's/^intercept: {weight: [0-9.-]*/intercept: {weight: -1e400/' "$FIX/lq-train/model.yaml" > "$d/model.yaml"
+	run -2 lq-score -m "$d/model.yaml" < /dev/null
+	[[ "$output" == "lq-score: $d/model.yaml:"*": weight: number out of range"* ]]
+	sed 's/capacity: { day: 2, week: 10 }/capacity: { day: 2, week: 1e999 }/' "$FIX/lq-route/rules.yaml" > "$d/route.yaml"
+	run -2 lq-route -r "$d/route.yaml" < /dev/null
+	[[ "$output" == "lq-route: $d/route.yaml:23:"*"number out of range"* ]]
+	sed 's/psi_warn: 0.1/psi_warn: 1e999/' "$TOP/rules/report.yaml" > "$d/report.yaml"
+	run -2 lq-report -r "$d/report.yaml" < /dev/null
+	[[ "$output" == "lq-report: $d/report.yaml:50:"*"number out of range"* ]]
+}
