@@ -15,8 +15,13 @@
 /* exit statuses shared by every tool (design notes, section 4) */
 enum {
 	LQ_EXIT_OK = 0,		/* every record processed */
-	LQ_EXIT_RECORDS = 1,	/* some records rejected, or an I/O error */
-	LQ_EXIT_USAGE = 2	/* usage, rule, model or state error */
+	LQ_EXIT_RECORDS = 1,	/* some records rejected; output otherwise
+				   complete */
+	LQ_EXIT_USAGE = 2,	/* usage, rule, model or state error: nothing
+				   read */
+	LQ_EXIT_IO = 3		/* I/O or system failure (unreadable input,
+				   write error, full disk, out of memory):
+				   output incomplete */
 };
 
 struct lq_err {
