@@ -103,6 +103,20 @@ int lq_yexpect(const struct lq_ydoc *d, const struct lq_ynode *node,
 int lq_ynum(const struct lq_ydoc *d, const struct lq_ynode *node,
     const char *what, double *out, struct lq_err *err);
 
+/*
+ * A plain scalar number within [lo, hi] (either may be -INFINITY or
+ * INFINITY for no bound): "capacity day must be >= 0, not -5".
+ */
+int lq_ynum_in(const struct lq_ydoc *d, const struct lq_ynode *node,
+    const char *what, double lo, double hi, double *out, struct lq_err *err);
+
+/*
+ * A plain scalar whole number within [lo, hi]: "capacity day must be a
+ * whole number, not 2.5".
+ */
+int lq_yint_in(const struct lq_ydoc *d, const struct lq_ynode *node,
+    const char *what, long lo, long hi, long *out, struct lq_err *err);
+
 /* A plain true/false. */
 int lq_ybool(const struct lq_ydoc *d, const struct lq_ynode *node,
     const char *what, int *out, struct lq_err *err);

@@ -645,6 +645,50 @@ lq_ynum(const struct lq_ydoc *d, const struct lq_ynode *node,
 	    node->str);
 }
 
+/* "x" or "x.5" without trailing zeros, for messages */
+static void
+fmt_num(char *buf, size_t n, double v)
+{
+	snprintf(buf, n, "%.15g", v);
+}
+
+int
+lq_ynum_in(const struct lq_ydoc *d, const struct lq_ynode *node,
+    const char *what, double lo, double hi, double *out, struct lq_err *err)
+{
+	char a[40], b[40];
+
+	if (lq_ynum(d, node, what, out, err))
+		return -1;
+	if (*out >= lo && *out <= hi)
+		return 0;
+	fmt_num(a, sizeof(a), lo);
+	fmt_num(b, sizeof(b), hi);
+	if (hi == INFINITY)
+		return lq_yerr(d, node, err, "%s must be >= %s, not %s", what,
+		    a, node->str);
+	if (lo == -INFINITY)
+		return lq_yerr(d, node, err, "%s must be <= %s, not %s", what,
+		    b, node->str);
+	return lq_yerr(d, node, err, "%s must be between %s and %s, not %s",
+	    what, a, b, node->str);
+}
+
+int
+lq_yint_in(const struct lq_ydoc *d, const struct lq_ynode *node,
+    const char *what, long lo, long hi, long *out, struct lq_err *err)
+{
+	double v;
+
+	if (lq_ynum_in(d, node, what, (double)lo, (double)hi, &v, err))
+		return -1;
+	if (v != floor(v))
+		return lq_yerr(d, node, err, "%s must be a whole number, not "
+		    "%s", what, node->str);
+	*out = (long)v;
+	return 0;
+}
+
 int
 lq_ybool(const struct lq_ydoc *d, const struct lq_ynode *node,
     const char *what, int *out, struct lq_err *err)
