@@ -46,6 +46,7 @@ init_classes(void)
 }
 
 #define FAIL(msg) do { errmsg = (msg); goto fail; } while (0)
+static const char TOO_DEEP[] = "too deep";
 
 /* Validate one UTF-8 sequence at p[i]; return its length or 0. */
 static size_t
@@ -225,9 +226,18 @@ scan_number(const unsigned char *p, size_t n, size_t i)
 	return i - s;
 }
 
+/*
+ * Open container c at depth.  *jw is the depth as jq 1.6's parser counts
+ * it (an enclosing array 1, an enclosing object 2: it stacks the member's
+ * key too); like jq, a container opened at a count of LQ_JSON_MAX_DEPTH
+ * is refused (-2).
+ */
 static int
-push(struct lq_scan *s, size_t depth, unsigned char c)
+push(struct lq_scan *s, size_t depth, unsigned char c, size_t *jw)
 {
+	if (*jw >= LQ_JSON_MAX_DEPTH)
+		return -2;
+	*jw += c == '{' ? 2 : 1;
 	if (depth >= s->stack_cap) {
 		size_t cap = s->stack_cap ? s->stack_cap * 2 : 64;
 		unsigned char *st = realloc(s->stack, cap);
@@ -300,6 +310,8 @@ lq_json_scan(struct lq_scan *s, const char *line, size_t n, struct lq_err *err)
 	enum lq_jkind k = LQ_J_NONE;
 	int tape = s->want_tape && n < UINT32_MAX;
 	uint32_t te = 0, tk = 0, tkl = 0;	/* tape: entry, pending key */
+	int rc;
+	size_t jw = 0;		/* depth as jq counts it (push) */
 
 	init_classes();
 	s->kind = LQ_J_NONE;
@@ -330,8 +342,8 @@ value:	/* expect a value at p[i] (after whitespace) */
 			s->kind = LQ_J_OBJECT;
 			s->open = i;
 		}
-		if (push(s, depth, '{'))
-			FAIL("out of memory");
+		if ((rc = push(s, depth, '{', &jw)))
+			FAIL(rc == -2 ? TOO_DEEP : "out of memory");
 		s->tstk[2 * depth++] = te;
 		i++;
 		while (i < n && WS(p[i]))
@@ -339,6 +351,7 @@ value:	/* expect a value at p[i] (after whitespace) */
 		if (i < n && p[i] == '}') {
 			i++;
 			depth--;
+			jw -= 2;
 			k = LQ_J_OBJECT;
 			if (depth == 0)
 				s->close = i - 1;
@@ -348,8 +361,8 @@ value:	/* expect a value at p[i] (after whitespace) */
 	case '[':
 		if (depth == 0)
 			s->kind = LQ_J_ARRAY;
-		if (push(s, depth, '['))
-			FAIL("out of memory");
+		if ((rc = push(s, depth, '[', &jw)))
+			FAIL(rc == -2 ? TOO_DEEP : "out of memory");
 		s->tstk[2 * depth++] = te;
 		i++;
 		while (i < n && WS(p[i]))
@@ -357,6 +370,7 @@ value:	/* expect a value at p[i] (after whitespace) */
 		if (i < n && p[i] == ']') {
 			i++;
 			depth--;
+			jw -= 1;
 			k = LQ_J_ARRAY;
 			goto after;
 		}
@@ -463,6 +477,7 @@ after:	/* a value of kind k ended at i (te: its tape entry) */
 		k = s->stack[depth - 1] == '{' ? LQ_J_OBJECT : LQ_J_ARRAY;
 		i++;
 		depth--;
+		jw -= k == LQ_J_OBJECT ? 2 : 1;
 		te = s->tstk[2 * depth];
 		if (depth == 0 && k == LQ_J_OBJECT)
 			s->close = i - 1;
@@ -475,6 +490,10 @@ fail:
 	s->n = 0;
 	s->tn = 0;
 	s->kind = LQ_J_NONE;
+	if (errmsg == TOO_DEEP)
+		return lq_err_set(err, LQ_EXIT_RECORDS, "nested too deep at "
+		    "byte %zu: jq reads at most %d levels (an object counts "
+		    "twice)", i + 1, LQ_JSON_MAX_DEPTH);
 	if (!strcmp(errmsg, "invalid UTF-8"))
 		return lq_err_set(err, LQ_EXIT_RECORDS,
 		    "invalid UTF-8 at byte %zu", i + 1);

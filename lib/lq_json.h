@@ -51,6 +51,10 @@ struct lq_tval {
 
 #define LQ_TKESC 0x80000000u
 
+/* the deepest nesting a record may have, as jq 1.6's parser counts it: an
+ * array 1, an object 2 (see lq_json_scan) */
+#define LQ_JSON_MAX_DEPTH 256
+
 struct lq_scan {
 	enum lq_jkind kind;	/* kind of the top-level value */
 	size_t open, close;	/* offsets of the object's '{' and '}' */
@@ -79,7 +83,10 @@ void lq_scan_release(struct lq_scan *s);
  * fill s and return 0.  On failure return -1 with a message such as
  * "invalid JSON at byte 12: expected ':' after object key" or
  * "invalid UTF-8 at byte 40" in err (code LQ_EXIT_RECORDS).
- * Nesting is limited only by memory.
+ * Values nested deeper than jq 1.6's parser reads are refused ("nested
+ * too deep at byte 273: ..."; LQ_JSON_MAX_DEPTH, counted as jq does):
+ * libjq, which evaluates what the native evaluator does not, could not
+ * read them.
  */
 int lq_json_scan(struct lq_scan *s, const char *p, size_t n,
     struct lq_err *err);

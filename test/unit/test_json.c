@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jv.h>
+
 #include "lq_json.h"
 #include "tap.h"
 
@@ -19,6 +21,46 @@ scan(const char *s)
 
 	lq_scan_release(&sc);
 	return rc;
+}
+
+/*
+ * Nesting near jq's limit: the scanner takes a record exactly when
+ * jv_parse can read it (a record it takes and jq cannot would fail later,
+ * in whatever needs jq), for mixes of arrays and objects.
+ */
+static void
+nesting(void)
+{
+	int agree = 0, total = 0, took256 = 0;
+	struct lq_buf b = LQ_BUF_INIT;
+
+	srand(7);
+	for (int t = 0; t < 400; t++) {
+		int d = 120 + rand() % 150, objs = 0;
+		char kinds[300];
+		lq_buf_reset(&b);
+		for (int i = 0; i < d; i++) {
+			int o = t % 4 == 0 ? 0 : t % 4 == 1 ? 1 : rand() % 2;
+			kinds[i] = o ? '{' : '[';
+			objs += o;
+			lq_buf_adds(&b, o ? "{\"k\":" : "[");
+		}
+		lq_buf_adds(&b, t % 3 ? "1" : "[]");
+		for (int i = d - 1; i >= 0; i--)
+			lq_buf_addc(&b, kinds[i] == '{' ? '}' : ']');
+		jv v = jv_parse_sized(b.buf, (int)b.len);
+		int jq_ok = jv_is_valid(v);
+		jv_free(v);
+		int ours = scan(b.buf) == 0;
+		agree += ours == jq_ok;
+		total++;
+		took256 += ours && d - objs + 2 * objs >= 250;
+	}
+	ok(agree == total, "nesting: the scanner and jv_parse agree on %d of "
+	    "%d records near the limit", agree, total);
+	ok(took256 > 0, "nesting: records close to the limit are taken");
+	ok(scan("{\"a\":[[[]]]}") == 0, "nesting: shallow records pass");
+	lq_buf_release(&b);
 }
 
 /* rebuild the value at tape entry i from the tape alone */
@@ -200,6 +242,7 @@ main(void)
 	lq_buf_release(&b);
 	lq_scan_release(&sc);
 
+	nesting();
 	corpus(dir ? dir : "../shared/data/json-test-suite/test_parsing");
 	return tap_done();
 }
