@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include <jq.h>
+#include <oniguruma.h>
 
 #include "lq_buf.h"
 #include "lq_expr.h"
@@ -178,11 +179,194 @@ lint(const char *t, const struct lq_expr_src *src, struct lq_err *err)
 	return 0;
 }
 
+/*
+ * Decode the jq string literal starting at t[*i] (a '"') into out; 0, or
+ * -1 when it is not a constant (interpolation) or not closed.  *i ends
+ * past the closing quote.
+ */
+static int
+str_lit(const char *t, size_t n, size_t *i, struct lq_buf *out)
+{
+	size_t j = *i + 1;
+
+	lq_buf_reset(out);
+	while (j < n && t[j] != '"') {
+		if (t[j] != '\\') {
+			lq_buf_addc(out, t[j++]);
+			continue;
+		}
+		if (++j >= n)
+			return -1;
+		switch (t[j]) {
+		case '"': case '\\': case '/': lq_buf_addc(out, t[j]); break;
+		case 'b': lq_buf_addc(out, '\b'); break;
+		case 'f': lq_buf_addc(out, '\f'); break;
+		case 'n': lq_buf_addc(out, '\n'); break;
+		case 'r': lq_buf_addc(out, '\r'); break;
+		case 't': lq_buf_addc(out, '\t'); break;
+		case 'u': {
+			/* jq's escapes: decode through the JSON scanner */
+			struct lq_buf tmp = LQ_BUF_INIT;
+			size_t k = j - 1;
+			lq_buf_addc(&tmp, '"');
+			while (k < n && t[k] == '\\' && k + 5 < n &&
+			    t[k + 1] == 'u') {
+				lq_buf_add(&tmp, t + k, 6);
+				k += 6;
+			}
+			lq_buf_addc(&tmp, '"');
+			lq_json_unescape(out, tmp.buf, tmp.len);
+			lq_buf_release(&tmp);
+			j = k;
+			continue;
+		}
+		default:
+			return -1;	/* \( interpolation, or jq's error */
+		}
+		j++;
+	}
+	if (j >= n)
+		return -1;
+	*i = j + 1;
+	return 0;
+}
+
+static const char *const regex_fns[] = {
+	"test", "match", "capture", "scan", "split", "splits", "sub", "gsub",
+	NULL
+};
+
+/*
+ * Compile the constant regexes of regex builtins (test("..."; "...") and
+ * the like) as jq 1.6's f_match does, so that an invalid one is a load
+ * error at its position rather than an error on every record, whichever
+ * evaluator runs the expression.
+ */
+static int
+check_regexes(const char *t, const struct lq_expr_src *src,
+    struct lq_err *err)
+{
+	size_t i = 0, n = strlen(t);
+	struct lq_buf re = LQ_BUF_INIT, fl = LQ_BUF_INIT;
+	int rc = 0;
+
+	while (i < n && !rc) {
+		char c = t[i];
+		if (c == '"') {
+			i++;
+			while (i < n && t[i] != '"')
+				i += t[i] == '\\' ? 2 : 1;
+			i++;
+			continue;
+		}
+		if (c == '#') {
+			while (i < n && t[i] != '\n')
+				i++;
+			continue;
+		}
+		if (!isalpha((unsigned char)c) && c != '_') {
+			i++;
+			continue;
+		}
+		size_t s = i;
+		while (i < n && (isalnum((unsigned char)t[i]) || t[i] == '_'))
+			i++;
+		if ((s > 0 && (t[s - 1] == '.' || t[s - 1] == '$' ||
+		    isalnum((unsigned char)t[s - 1]))))
+			continue;
+		int k;
+		for (k = 0; regex_fns[k]; k++)
+			if (strlen(regex_fns[k]) == i - s &&
+			    !memcmp(regex_fns[k], t + s, i - s))
+				break;
+		if (!regex_fns[k])
+			continue;
+		size_t j = i;
+		while (j < n && isspace((unsigned char)t[j]))
+			j++;
+		if (j >= n || t[j] != '(')
+			continue;
+		j++;
+		while (j < n && isspace((unsigned char)t[j]))
+			j++;
+		size_t at = j;
+		if (j >= n || t[j] != '"' || str_lit(t, n, &j, &re) < 0)
+			continue;
+		while (j < n && isspace((unsigned char)t[j]))
+			j++;
+		int haveflags = 0;
+		if (j < n && t[j] == ';') {
+			/* test(re; flags): the flags when they are a literal
+			 * (sub/gsub's second argument is the replacement) */
+			size_t f = j + 1;
+			while (f < n && isspace((unsigned char)t[f]))
+				f++;
+			if (strcmp(regex_fns[k], "sub") && strcmp(regex_fns[k],
+			    "gsub")) {
+				if (f + 4 <= n && !strncmp(t + f, "null", 4)) {
+					f += 4;
+					lq_buf_reset(&fl);
+				} else if (f >= n || t[f] != '"' ||
+				    str_lit(t, n, &f, &fl) < 0) {
+					continue;	/* flags not constant */
+				}
+				while (f < n && isspace((unsigned char)t[f]))
+					f++;
+				if (f >= n || t[f] != ')')
+					continue;
+				haveflags = 1;
+			}
+		} else if (j >= n || t[j] != ')') {
+			continue;	/* not the regex argument alone */
+		}
+		OnigOptionType opt = ONIG_OPTION_CAPTURE_GROUP;
+		for (size_t q = 0; haveflags && q < fl.len; q++) {
+			switch (fl.buf[q]) {
+			case 'g': break;
+			case 'i': opt |= ONIG_OPTION_IGNORECASE; break;
+			case 'x': opt |= ONIG_OPTION_EXTEND; break;
+			case 'n': opt |= ONIG_OPTION_FIND_NOT_EMPTY; break;
+			case 's': opt |= ONIG_OPTION_SINGLELINE; break;
+			case 'p': opt |= ONIG_OPTION_MULTILINE |
+			    ONIG_OPTION_SINGLELINE; break;
+			case 'l': opt |= ONIG_OPTION_FIND_LONGEST; break;
+			default: {
+				char msg[300];
+				snprintf(msg, sizeof(msg), "%.*s is not a valid "
+				    "modifier string", (int)fl.len, fl.buf);
+				rc = src_err(src, t, at, err, msg);
+				goto out;
+			}
+			}
+		}
+		OnigRegex reg;
+		OnigErrorInfo einfo;
+		int r = onig_new(&reg, (const UChar *)(re.buf ? re.buf : ""),
+		    (const UChar *)(re.buf ? re.buf : "") + re.len, opt,
+		    ONIG_ENCODING_UTF8, ONIG_SYNTAX_PERL_NG, &einfo);
+		if (r != ONIG_NORMAL) {
+			UChar ebuf[ONIG_MAX_ERROR_MESSAGE_LEN];
+			char msg[ONIG_MAX_ERROR_MESSAGE_LEN + 300];
+			onig_error_code_to_str(ebuf, r, &einfo);
+			snprintf(msg, sizeof(msg), "invalid regex in %s(): %s "
+			    "(jq would fail on every record)", regex_fns[k],
+			    (const char *)ebuf);
+			rc = src_err(src, t, at, err, msg);
+			goto out;
+		}
+		onig_free(reg);
+	}
+out:
+	lq_buf_release(&re);
+	lq_buf_release(&fl);
+	return rc;
+}
+
 int
 lq_exprs_add(struct lq_exprs *x, const char *text,
     const struct lq_expr_src *src, struct lq_err *err)
 {
-	if (lint(text, src, err))
+	if (lint(text, src, err) || check_regexes(text, src, err))
 		return -1;
 	if (x->n == x->cap) {
 		x->cap = x->cap ? x->cap * 2 : 16;

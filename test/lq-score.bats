@@ -257,3 +257,24 @@ NOW="--now 2026-11-28T00:00:00Z"
 		lq-score -r "$TOP/rules/score.yaml" $NOW < "$TOP/examples/leads.ndjson" > "$BATS_TEST_TMPDIR/many"
 	cmp "$BATS_TEST_TMPDIR/one" "$BATS_TEST_TMPDIR/many"
 }
+
+@test "a constant regex that does not compile is a load error at file:line:col, whichever evaluator runs it" {
+	rule() {
+		printf 'score:\n  groups: {fit: {}}\n  tiers: {L1: 3, L2: 2, L3: 1}\n  signals:\n    - name: x\n      group: fit\n      points: 1\n      when: %s\n' "'$1'" > "$BATS_TEST_TMPDIR/re.yaml"
+	}
+	for e in '.a | test("(")' '.a | test("[a-"; "i")' 'def f: .a; f | test("(")' '.a | match("x{2,1}") | .length > 0' \
+	    '.a | capture("(?<n>") | .n == "x"' '[.a | scan("*")] | length > 0' '.a | sub("("; "x") == "y"' '.a | split("(";null) | length > 1'; do
+		rule "$e"
+		run -2 lq-score -r "$BATS_TEST_TMPDIR/re.yaml" <<< '{"a":"x"}'
+		echo "$e: $output"
+		[[ "$output" == "lq-score: $BATS_TEST_TMPDIR/re.yaml:8:"*": jq: invalid regex in "*"(): "* ]]
+	done
+	rule '.a | test("a"; "q")'
+	run -2 lq-score -r "$BATS_TEST_TMPDIR/re.yaml" <<< '{"a":"x"}'
+	[[ "$output" == *"re.yaml:8:"*": jq: q is not a valid modifier string" ]]
+	# valid ones, regexes from the record, and "test" as a field name or in a string still load
+	for e in '.a | test("^x+$"; "ix")' '.a | test(.b)' '.test == "(" or (.a | test("\\("))' '.a | sub("(?<c>x)"; "\(.c)y") == "xy"'; do
+		rule "$e"
+		run -0 lq-score -r "$BATS_TEST_TMPDIR/re.yaml" <<< '{"a":"x","b":"x"}'
+	done
+}
