@@ -71,6 +71,7 @@ struct node {
 	unsigned char shared;	/* cse is used more than once: memoise */
 	int sub;		/* cmp/arith operator, fn, or opt flag */
 	int cse;		/* 1 + id shared by identical subtrees; 0: none */
+	long sid;		/* 1 + structural id (mark_cse); 0: none */
 	uint32_t keylen;
 	dfn_t dfn;		/* direct() handler (set_dfn) */
 	struct node *a, *b, *c;	/* operands / target / args */
@@ -165,6 +166,8 @@ struct lexer {
 	char *str;		/* decoded string literal (owned by lexer) */
 	size_t strn;
 	struct lq_jqn *q;
+	struct node *pre;	/* a term parsed ahead (parse_pipe) */
+	int nest;		/* parse_pipe calls open (MAX_NEST) */
 };
 
 static void
@@ -679,7 +682,13 @@ parse_slice(struct lexer *L)
 static struct node *
 parse_postfix(struct lexer *L)
 {
-	struct node *t = parse_term(L), *n;
+	struct node *t, *n;
+
+	if ((t = L->pre)) {
+		L->pre = NULL;	/* parsed already, with its postfixes */
+		return t;
+	}
+	t = parse_term(L);
 
 	while (t) {
 		if (L->t == T_FIELD) {
@@ -753,7 +762,7 @@ static struct node *parse_mul(struct lexer *L);
 static struct node *
 parse_unary(struct lexer *L)
 {
-	if (L->t == T_MINUS) {
+	if (L->t == T_MINUS && !L->pre) {
 		struct node *n = mk(L, O_NEG);
 		next(L);
 		n->a = parse_mul(L);
@@ -821,28 +830,63 @@ parse_cmp(struct lexer *L)
 	return binop(L, O_CMP, c, l, parse_add(L));
 }
 
+/*
+ * A chain a OP b OP c ... of an associative operator (and, or, ','; their
+ * operands run left to right either way, generators included) as a
+ * balanced tree, so that a chain of thousands of terms is not thousands of
+ * levels deep for the recursive passes and the evaluator.
+ */
+static struct node *
+balanced(struct lexer *L, enum op op, struct node **v, size_t lo, size_t hi)
+{
+	if (lo == hi)
+		return v[lo];
+	size_t mid = lo + (hi - lo) / 2;
+	return binop(L, op, 0, balanced(L, op, v, lo, mid),
+	    balanced(L, op, v, mid + 1, hi));
+}
+
+static struct node *
+chain(struct lexer *L, enum op op, struct node *(*sub)(struct lexer *),
+    int (*at_op)(const struct lexer *))
+{
+	struct node **v = NULL, *t = sub(L);
+	size_t n = 0, cap = 0;
+
+	if (!t || !at_op(L))
+		return t;
+	for (;;) {
+		if (n == cap && !(v = realloc(v, (cap = cap ? 2 * cap : 8) *
+		    sizeof(*v))))
+			abort();
+		v[n++] = t;
+		if (!at_op(L))
+			break;
+		next(L);
+		if (!(t = sub(L))) {
+			free(v);
+			return NULL;
+		}
+	}
+	t = balanced(L, op, v, 0, n - 1);
+	free(v);
+	return t;
+}
+
+static int at_and(const struct lexer *L) { return is_kw(L, "and"); }
+static int at_or(const struct lexer *L) { return is_kw(L, "or"); }
+static int at_comma(const struct lexer *L) { return L->t == T_COMMA; }
+
 static struct node *
 parse_and(struct lexer *L)
 {
-	struct node *l = parse_cmp(L);
-
-	while (l && is_kw(L, "and")) {
-		next(L);
-		l = binop(L, O_AND, 0, l, parse_cmp(L));
-	}
-	return l;
+	return chain(L, O_AND, parse_cmp, at_and);
 }
 
 static struct node *
 parse_or(struct lexer *L)
 {
-	struct node *l = parse_and(L);
-
-	while (l && is_kw(L, "or")) {
-		next(L);
-		l = binop(L, O_OR, 0, l, parse_and(L));
-	}
-	return l;
+	return chain(L, O_OR, parse_and, at_or);
 }
 
 static struct node *
@@ -860,23 +904,46 @@ parse_alt(struct lexer *L)
 static struct node *
 parse_comma(struct lexer *L)
 {
-	struct node *l = parse_alt(L);
-
-	while (l && L->t == T_COMMA) {
-		next(L);
-		l = binop(L, O_COMMA, 0, l, parse_alt(L));
-	}
-	return l;
+	return chain(L, O_COMMA, parse_alt, at_comma);
 }
+
+/*
+ * Limits that keep the native parser and evaluator, both recursive, well
+ * inside the stack: expressions beyond them are left to libjq.
+ */
+#define MAX_NEST 400		/* nested pipes: parentheses, brackets, ... */
+#define MAX_DEPTH 5000		/* nodes from the root to a leaf */
+
+static struct node *parse_pipe1(struct lexer *L);
 
 static struct node *
 parse_pipe(struct lexer *L)
 {
-	/* Term as $name | Pipe */
-	if (L->t != T_STR && L->t != T_END) {
-		struct lexer save = *L;
+	struct node *n;
+
+	if (L->nest >= MAX_NEST)
+		return NULL;
+	L->nest++;
+	n = parse_pipe1(L);
+	L->nest--;
+	return n;
+}
+
+static struct node *
+parse_pipe1(struct lexer *L)
+{
+	/*
+	 * Term as $name | Pipe.  The term is parsed once: when no "as"
+	 * follows, it is handed down (L->pre) as the first operand of the
+	 * expression, so that nested parentheses cost linear time, not two
+	 * parses per level.  A term that does not parse makes the whole
+	 * expression fail, except when it starts with '-' (unary minus).
+	 */
+	if (L->t != T_STR && L->t != T_END && L->t != T_MINUS) {
 		struct node *t = parse_postfix(L);
-		if (t && is_kw(L, "as")) {
+		if (!t)
+			return NULL;
+		if (is_kw(L, "as")) {
 			struct scope sc;
 			struct node *n;
 			next(L);
@@ -897,8 +964,7 @@ parse_pipe(struct lexer *L)
 			L->vars = sc.up;
 			return n->b ? n : NULL;
 		}
-		str_free(L);
-		*L = save;	/* not a binding: parse again from the term */
+		L->pre = t;
 	}
 	struct node *l = parse_comma(L);
 
@@ -936,93 +1002,140 @@ lq_jqn_free(struct lq_jqn *q)
  * Identical one-output subtrees (the same text, such as the employee count
  * that four rules start from) share an id, process-wide, so that their
  * value on the record (or on one of its objects) is computed once per
- * record: see direct().
+ * record: see direct().  Ids are given bottom up (hash-consing): a node's
+ * key is its own fields and its operands' ids, so that interning a whole
+ * tree costs time linear in its size, however deep it is.
  */
 static struct {
 	char **s;
 	size_t *len;
-	unsigned *uses;		/* subtrees compiled with this text */
+	unsigned *uses;		/* one-output subtrees compiled with this key */
 	size_t n, cap;
+	long *slot;		/* hash index: key number + 1, 0 empty */
+	size_t nslot;		/* a power of two, at least 2 * cap */
 	unsigned long interned;	/* calls so far: node memo flags are
 				 * refreshed when it changes */
 } cse_tab;
 
-static long
-cse_intern(const char *k, size_t n)
+static size_t
+cse_find(const char *k, size_t n)
 {
+	size_t m = cse_tab.nslot - 1, i = (size_t)lq_hash_fast(k, n) & m;
+
+	for (long e; (e = cse_tab.slot[i]); i = (i + 1) & m)
+		if (cse_tab.len[e - 1] == n && !memcmp(cse_tab.s[e - 1], k, n))
+			break;
+	return i;
+}
+
+/* the id of key k[0..n); use counts it as a use of a one-output subtree */
+static long
+cse_intern(const char *k, size_t n, int use)
+{
+	size_t i;
+
 	cse_tab.interned++;
-	for (size_t i = 0; i < cse_tab.n; i++)
-		if (cse_tab.len[i] == n && !memcmp(cse_tab.s[i], k, n)) {
-			cse_tab.uses[i]++;
-			return (long)i;
+	if (cse_tab.nslot) {
+		i = cse_find(k, n);
+		if (cse_tab.slot[i]) {
+			long id = cse_tab.slot[i] - 1;
+			cse_tab.uses[id] += use;
+			return id;
 		}
+	}
 	if (cse_tab.n == cse_tab.cap) {
 		cse_tab.cap = cse_tab.cap ? cse_tab.cap * 2 : 256;
 		cse_tab.s = realloc(cse_tab.s, cse_tab.cap * sizeof(char *));
 		cse_tab.len = realloc(cse_tab.len, cse_tab.cap * sizeof(size_t));
 		cse_tab.uses = realloc(cse_tab.uses,
 		    cse_tab.cap * sizeof(unsigned));
-		if (!cse_tab.s || !cse_tab.len || !cse_tab.uses)
+		free(cse_tab.slot);
+		cse_tab.nslot = 2 * cse_tab.cap;
+		cse_tab.slot = calloc(cse_tab.nslot, sizeof(long));
+		if (!cse_tab.s || !cse_tab.len || !cse_tab.uses ||
+		    !cse_tab.slot)
 			abort();
+		for (size_t e = 0; e < cse_tab.n; e++)
+			cse_tab.slot[cse_find(cse_tab.s[e], cse_tab.len[e])] =
+			    (long)e + 1;
 	}
-	cse_tab.uses[cse_tab.n] = 1;
+	cse_tab.uses[cse_tab.n] = (unsigned)use;
 	if (!(cse_tab.s[cse_tab.n] = malloc(n ? n : 1)))
 		abort();
 	memcpy(cse_tab.s[cse_tab.n], k, n);
 	cse_tab.len[cse_tab.n] = n;
+	cse_tab.slot[cse_find(k, n)] = (long)cse_tab.n + 1;
 	return (long)cse_tab.n++;
 }
 
-/* n's canonical text into b; 0 when it depends on a variable */
-static int
-canon(struct node *n, struct lq_buf *b)
-{
-	char t[96];
-
-	if (!n) {
-		lq_buf_addc(b, '_');
-		return 1;
-	}
-	if (n->op == O_VAR || n->op == O_BIND)
-		return 0;
-	snprintf(t, sizeof(t), "(%d %d %ld %ld %ld ", (int)n->op, n->sub,
-	    n->idx, n->from, n->to);
-	lq_buf_adds(b, t);
-	if (n->key) {
-		lq_buf_add_int(b, (long long)n->keylen);
-		lq_buf_addc(b, ':');
-		lq_buf_add(b, n->key, n->keylen);
-	}
-	if (n->op == O_LIT) {
-		snprintf(t, sizeof(t), "%d %.17g ", n->lit.kind, n->lit.num);
-		lq_buf_adds(b, t);
-		if (n->lit.kind == NV_STRING) {
-			lq_buf_add_int(b, (long long)n->lit.n);
-			lq_buf_addc(b, ':');
-			lq_buf_add(b, n->lit.p, n->lit.n);
-		}
-	}
-	if (!canon(n->a, b) || !canon(n->b, b) || !canon(n->c, b))
-		return 0;
-	lq_buf_addc(b, ')');
-	return 1;
-}
+/*
+ * Give n and its operands their structural ids (n->sid: id + 1, 0 when the
+ * subtree depends on a variable) and their memo ids (n->cse: the same, for
+ * one-output subtrees worth memoising).
+ */
+static void mark_cse1(struct node *n, struct lq_buf *b);
+static void cse_key(struct node *n, struct lq_buf *b) __attribute__((noinline));
 
 static void
 mark_cse(struct node *n)
 {
-	if (!n || n->op == O_VAR)
-		return;
-	mark_cse(n->a);
-	mark_cse(n->b);
-	mark_cse(n->c);
-	n->cse = 0;
-	if (!n->one || n->op == O_IDENT || n->op == O_LIT)
-		return;
 	struct lq_buf b = LQ_BUF_INIT;
-	if (canon(n, &b))
-		n->cse = (int)cse_intern(b.buf, b.len) + 1;
+
+	mark_cse1(n, &b);
 	lq_buf_release(&b);
+}
+
+/* (recursive: keep the frame small) */
+static void
+mark_cse1(struct node *n, struct lq_buf *b)
+{
+	if (!n)
+		return;
+	n->cse = 0;
+	n->sid = 0;
+	if (n->op == O_VAR)
+		return;
+	mark_cse1(n->a, b);
+	mark_cse1(n->b, b);
+	mark_cse1(n->c, b);
+	if (n->op == O_BIND || (n->a && !n->a->sid) || (n->b && !n->b->sid) ||
+	    (n->c && !n->c->sid))
+		return;		/* depends on a variable */
+	cse_key(n, b);
+	int memo = n->one && n->op != O_IDENT && n->op != O_LIT;
+	n->sid = cse_intern(b->buf, b->len, memo) + 1;
+	if (memo)
+		n->cse = (int)n->sid;
+}
+
+/* n's key: its own fields and its operands' ids */
+static void
+cse_key(struct node *n, struct lq_buf *bp)
+{
+	char t[160];
+	struct lq_buf b = *bp;
+	struct node *kid[3] = { n->a, n->b, n->c };
+
+	lq_buf_reset(&b);
+	snprintf(t, sizeof(t), "(%d %d %ld %ld %ld %ld %ld %ld ", (int)n->op,
+	    n->sub, n->idx, n->from, n->to, kid[0] ? kid[0]->sid : 0L,
+	    kid[1] ? kid[1]->sid : 0L, kid[2] ? kid[2]->sid : 0L);
+	lq_buf_adds(&b, t);
+	if (n->key) {
+		lq_buf_add_int(&b, (long long)n->keylen);
+		lq_buf_addc(&b, ':');
+		lq_buf_add(&b, n->key, n->keylen);
+	}
+	if (n->op == O_LIT) {
+		snprintf(t, sizeof(t), "%d %.17g ", n->lit.kind, n->lit.num);
+		lq_buf_adds(&b, t);
+		if (n->lit.kind == NV_STRING) {
+			lq_buf_add_int(&b, (long long)n->lit.n);
+			lq_buf_addc(&b, ':');
+			lq_buf_add(&b, n->lit.p, n->lit.n);
+		}
+	}
+	*bp = b;
 }
 
 /* count (out == NULL) or collect the literals of a comma list of them */
@@ -1114,6 +1227,43 @@ mark_one(struct node *n)
 	return n->one;
 }
 
+/* Whether a path from the root to a leaf is longer than MAX_DEPTH. */
+static int
+too_deep(struct node *root)
+{
+	struct { struct node *n; long d; } *st = NULL;
+	size_t sn = 0, cap = 0;
+	int deep = 0;
+
+	if (!root)
+		return 0;
+	st = malloc((cap = 64) * sizeof(*st));
+	if (!st)
+		abort();
+	st[sn].n = root;
+	st[sn++].d = 1;
+	while (sn && !deep) {
+		struct node *n = st[--sn].n;
+		long d = st[sn].d;
+		if (d > MAX_DEPTH)
+			deep = 1;
+		if (n->op == O_VAR)
+			continue;	/* n->a is its binding, not a child */
+		struct node *kid[3] = { n->a, n->b, n->c };
+		for (int i = 0; i < 3; i++) {
+			if (!kid[i])
+				continue;
+			if (sn == cap && !(st = realloc(st, (cap *= 2) *
+			    sizeof(*st))))
+				abort();
+			st[sn].n = kid[i];
+			st[sn++].d = d + 1;
+		}
+	}
+	free(st);
+	return deep;
+}
+
 struct lq_jqn *
 lq_jqn_compile(const char *text)
 {
@@ -1127,7 +1277,7 @@ lq_jqn_compile(const char *text)
 	L.q = q;
 	next(&L);
 	q->root = parse_pipe(&L);
-	if (!q->root || L.t != T_END) {
+	if (!q->root || L.t != T_END || too_deep(q->root)) {
 		str_free(&L);
 		lq_jqn_free(q);
 		return NULL;

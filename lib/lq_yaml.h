@@ -6,8 +6,10 @@
  * a bad number, a jq compile error) can say file:line:col.  Scalars are not
  * typed at load time: the accessors below type them, strictly, by the YAML
  * 1.2 core schema (yes/no/on/off and 0777 are refused as ambiguous).
- * Aliases may refer only to finished anchors and the whole document may
- * expand to at most LQ_YAML_MAX_NODES nodes (no billion laughs).
+ * Aliases may refer only to finished anchors, and all aliases together
+ * may repeat at most LQ_YAML_ALIAS_NODES nodes (no billion laughs; the
+ * environment variable of the same name raises it).  Nodes written out
+ * in the text are not limited.
  */
 #ifndef LQ_YAML_H
 #define LQ_YAML_H
@@ -18,7 +20,7 @@
 
 #include "lq_err.h"
 
-#define LQ_YAML_MAX_NODES 100000
+#define LQ_YAML_ALIAS_NODES 100000
 #define LQ_YAML_MAX_DEPTH 64
 
 enum lq_ykind { LQ_Y_SCALAR, LQ_Y_SEQ, LQ_Y_MAP };

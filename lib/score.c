@@ -8,6 +8,7 @@
 
 #include "lq_expr.h"
 #include "lq_score.h"
+#include "lq_strmap.h"
 #include "lq_time.h"
 #include "lq_yaml.h"
 
@@ -72,6 +73,8 @@ struct lq_score {
 	double floor;		/* confidence share not tied to margin */
 	double now;
 	struct lq_eval *ev;
+	struct lq_strmap names;	/* signal name -> index */
+	struct lq_strmap paths;	/* required path text -> slot */
 	/* per-record scratch */
 	double *pts;
 	int *state;		/* 0 not fired, 1 fired, 2 unknown */
@@ -180,19 +183,19 @@ add_path(struct lq_score *sc, const struct path *p, const struct lq_ynode *at,
 		lq_buf_json_strs(&e, p->part[i]);
 	}
 	/* the same path in several signals is read once */
-	for (int i = 0; i < sc->nsig; i++)
-		for (int k = 0; k < sc->sig[i].nreq; k++)
-			if (!strcmp(sc->sig[i].req[k].text, p->text)) {
-				lq_buf_release(&e);
-				return sc->sig[i].req[k].slot;
-			}
+	if ((slot = (int)lq_strmap_get(&sc->paths, p->text)) >= 0) {
+		lq_buf_release(&e);
+		return slot;
+	}
 	src.file = sc->doc.file;
 	src.line = at->line;
 	src.col = at->col;
 	src.block = 0;
 	slot = lq_exprs_add(sc->x, e.buf, &src, err);
-	if (slot >= 0)
+	if (slot >= 0) {
 		lq_exprs_set_lazy(sc->x, slot);
+		lq_strmap_put(&sc->paths, p->text, slot);
+	}
 	lq_buf_release(&e);
 	return slot;
 }
@@ -273,10 +276,9 @@ load_signal(struct lq_score *sc, struct lq_ynode *v, struct lq_err *err)
 		return lq_yerr(d, v, err, "signal without a name");
 	if (lq_ystr(d, c, "name", &s->name, err))
 		return -1;
-	for (int i = 0; i < sc->nsig; i++)
-		if (!strcmp(sc->sig[i].name, s->name))
-			return lq_yerr(d, c, err, "duplicate signal name '%s'",
-			    s->name);
+	if (lq_strmap_put(&sc->names, s->name, sc->nsig) >= 0)
+		return lq_yerr(d, c, err, "duplicate signal name '%s'",
+		    s->name);
 	if (!(c = lq_ymap_get(v, "group")))
 		return lq_yerr(d, v, err, "signal '%s' has no group", s->name);
 	if (lq_ystr(d, c, "group", &str, err))
@@ -582,6 +584,8 @@ lq_score_free(struct lq_score *sc)
 	free(sc->state);
 	free(sc->why);
 	free(sc->nevents);
+	lq_strmap_release(&sc->names);
+	lq_strmap_release(&sc->paths);
 	lq_eval_free(sc->ev);
 	lq_exprs_free(sc->x);
 	lq_yaml_release(&sc->doc);

@@ -111,7 +111,15 @@ lq_yaml_load_mem(struct lq_ydoc *doc, const char *name, const char *text,
 	struct frame stack[LQ_YAML_MAX_DEPTH + 1];
 	struct anchor *anchors = NULL, *a;
 	int depth = 0, ndocs = 0, rc = -1, done = 0;
-	size_t total = 0;
+	size_t aliased = 0, alias_limit = LQ_YAML_ALIAS_NODES;
+	const char *lim = getenv("LQ_YAML_ALIAS_NODES");
+
+	if (lim && *lim) {
+		char *end;
+		unsigned long long v = strtoull(lim, &end, 10);
+		if (!*end && v > 0)
+			alias_limit = (size_t)v;
+	}
 
 	memset(doc, 0, sizeof(*doc));
 	doc->file = strdup(name);
@@ -237,15 +245,16 @@ lq_yaml_load_mem(struct lq_ydoc *doc, const char *name, const char *text,
 			break;
 		}
 		if (node) {
-			if (ev.type == YAML_ALIAS_EVENT)
-				total += node->size;
-			else if (ev.type == YAML_SCALAR_EVENT)
-				total += 1;
-			if (total > LQ_YAML_MAX_NODES) {
+			/* nodes written out are bounded by the text; those
+			 * aliases repeat are not (billion laughs) */
+			if (ev.type == YAML_ALIAS_EVENT &&
+			    (aliased += node->size) > alias_limit) {
 				lq_err_at(err, name, (int)ev.start_mark.line + 1,
 				    (int)ev.start_mark.column + 1,
-				    "document expands to too many nodes "
-				    "(alias bomb?)");
+				    "aliases repeat more than %zu nodes (the "
+				    "limit against alias bombs; to raise it, set "
+				    "LQ_YAML_ALIAS_NODES in the environment)",
+				    alias_limit);
 				goto evout;
 			}
 			if (anchor) {

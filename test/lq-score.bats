@@ -278,3 +278,51 @@ NOW="--now 2026-11-28T00:00:00Z"
 		run -0 lq-score -r "$BATS_TEST_TMPDIR/re.yaml" <<< '{"a":"x","b":"x"}'
 	done
 }
+
+# rule FILE EXPR: a one-signal rule file whose condition is EXPR (JSON-quoted)
+one_rule() {
+	python3 -c 'import json, sys
+print("score:\n  groups: {g: {cap: 100}}\n  tiers: {L1: 10, L2: 5, L3: 1}\n  signals:\n"
+      "    - name: a\n      group: g\n      points: 1\n      when: " + json.dumps(sys.stdin.read().strip()))' > "$1"
+}
+
+@test "long and deep expressions load and run: no quadratic compile, no exponential parse, no stack overflow" {
+	# (timeout only guards against a hang: the old code needed hours here)
+	d=$BATS_TEST_TMPDIR
+	python3 -c 'print(" and ".join(".a%d == %d" % (i, i % 3) for i in range(20000)))' | one_rule "$d/and.yaml"
+	run -0 timeout 120 lq-score -r "$d/and.yaml" --explain
+	[ "$output" = "signal a                            native" ]
+	python3 -c 'print(" or ".join(".b%d" % i for i in range(20000)) + " or (" + ", ".join(["1"] * 20000) + ") == 1")' | one_rule "$d/or.yaml"
+	run -0 timeout 120 lq-score -r "$d/or.yaml" <<< '{"a0":0}'
+	[[ "$output" == *'"points":1,'* ]]
+	# ~70 unclosed parentheses: a syntax error, found at once
+	python3 -c 'print(".n /" + "(" * 70 + "/\".n //or(\"ne\")")' | one_rule "$d/paren.yaml"
+	run -2 timeout 120 lq-score -r "$d/paren.yaml" < /dev/null
+	[[ "$output" == "lq-score: $d/paren.yaml:8:"*": jq: syntax error"* ]]
+	# deep nesting is evaluated or handed to jq, never a crash
+	for e in '"(" * 3000 + ".a" + ")" * 3000 + " == 1"' '"[" * 300 + ".a" + "]" * 300 + " | length == 1"' '"-" * 4000 + "1 < 0"' '"not | " * 350 + "true"'; do
+		python3 -c "print($e)" | one_rule "$d/deep.yaml"
+		run timeout 120 lq-score -r "$d/deep.yaml" <<< '{"a":1}'
+		[ "$status" -eq 0 ] || [ "$status" -eq 2 ]
+		[[ "$output" != *"Sanitizer"* && "$output" != *"Segmentation"* ]]
+	done
+}
+
+@test "a rule file of 20,000 signals loads (no node limit for what is written out)" {
+	python3 -c '
+print("score:\n  groups: {fit: {cap: 100}, engagement: {cap: 100}}\n  tiers: {L1: 30, L2: 20, L3: 10}\n  signals:")
+for i in range(20000):
+    print("    - name: s%d\n      group: %s\n      points: %d\n      when: %s" % (i, ("fit", "engagement")[i % 2], i % 11 - 5,
+          (".title | test(\"vp|chief\"; \"i\")", ".employees >= %d" % i, ".source == \"s%d\"" % i)[i % 3]))' > "$BATS_TEST_TMPDIR/big.yaml"
+	run -0 --separate-stderr timeout 120 lq-score -r "$BATS_TEST_TMPDIR/big.yaml" <<< '{"title":"VP Sales","employees":300,"source":"s5"}'
+	[ -z "$stderr" ]
+	# the same sums by hand: every third signal (the title) fires, the
+	# employee counts up to 300, and s5; group caps 100
+	want=$(python3 -c '
+g = [0, 0]
+for i in range(20000):
+    if (i % 3 == 0) or (i % 3 == 1 and 300 >= i) or i == 5:
+        g[i % 2] += i % 11 - 5
+print(sum(min(x, 100) for x in g))')
+	[[ "$output" == *"\"score\":{\"points\":$want,"* ]]
+}

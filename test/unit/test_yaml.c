@@ -1,7 +1,10 @@
 /* test_yaml.c - positions, strict scalars, unknown keys, alias limits. */
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "lq_buf.h"
 #include "lq_yaml.h"
 #include "tap.h"
 
@@ -97,8 +100,34 @@ main(void)
 	    "c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\n"
 	    "d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\n"
 	    "e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]\n"
-	    "f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]\n", "too many nodes"),
-	    "alias bomb stopped");
+	    "f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]\n", "t.yaml:6:8: aliases "
+	    "repeat more than 100000 nodes (the limit against alias bombs; to "
+	    "raise it, set LQ_YAML_ALIAS_NODES in the environment)"),
+	    "alias bomb stopped, with the limit and how to raise it");
+	{
+		/* a big document written out in full is not an alias bomb */
+		struct lq_buf b = LQ_BUF_INIT;
+		struct lq_ydoc d;
+		lq_buf_adds(&b, "signals:\n");
+		for (int i = 0; i < 40000; i++) {
+			char line[100];
+			snprintf(line, sizeof(line), "  - {name: s%d, group: "
+			    "fit, points: %d, when: .a}\n", i, i % 7);
+			lq_buf_adds(&b, line);
+		}
+		ok(load(&d, b.buf) == 0, "40000 signals (280000 nodes) load");
+		lq_yaml_release(&d);
+		setenv("LQ_YAML_ALIAS_NODES", "1000000", 1);
+		ok(load(&d, "a: &a [\"l\",\"l\",\"l\",\"l\",\"l\",\"l\",\"l\",\"l\",\"l\",\"l\"]\n"
+		    "b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\n"
+		    "c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\n"
+		    "d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]\n"
+		    "e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]\n") == 0,
+		    "LQ_YAML_ALIAS_NODES raises the alias limit");
+		lq_yaml_release(&d);
+		unsetenv("LQ_YAML_ALIAS_NODES");
+		lq_buf_release(&b);
+	}
 	{
 		char deep[400];
 		int k;
