@@ -303,7 +303,7 @@ load_set(struct lq_enrich *e, struct lq_ynode *c, struct lq_err *err)
 			return -1;
 		e->setname[e->nset++] = name;
 	}
-	if (lq_exprs_compile(e->x, err))
+	if (lq_exprs_compile_in(e->x, &e->doc, err))
 		return -1;
 	e->ev = lq_eval_new(e->x);
 	return 0;

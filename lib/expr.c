@@ -2,6 +2,8 @@
  * expr.c - one combined, sandboxed libjq program per rule file.
  */
 #include <ctype.h>
+#include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +13,7 @@
 
 #include "lq_buf.h"
 #include "lq_expr.h"
+#include "lq_jqbox.h"
 #include "lq_jqn.h"
 #include "lq_time.h"
 
@@ -54,9 +57,9 @@ struct slot {
 struct lq_exprs {
 	struct slot *s;
 	int n, cap;
-	jq_state *jq;
-	int deferred;		/* jq program not built yet (all native) */
-	struct lq_buf errbuf;	/* first compile error message */
+	struct lq_limits lim;
+	const char **texts;	/* the slots' texts, for the box */
+	struct lq_jqbox *box;	/* libjq, in its helper process */
 };
 
 struct lq_exprs *
@@ -66,7 +69,81 @@ lq_exprs_new(void)
 
 	if (!x)
 		abort();
+	x->lim = (struct lq_limits)LQ_LIMITS_DEFAULT;
 	return x;
+}
+
+void
+lq_exprs_set_limits(struct lq_exprs *x, const struct lq_limits *lim)
+{
+	x->lim = *lim;
+}
+
+/* a size: a whole number of bytes, or with KiB, MiB, GiB (or K, M, G) */
+static int
+ysize(const struct lq_ydoc *d, const struct lq_ynode *v, size_t *out,
+    struct lq_err *err)
+{
+	char *end;
+	double n;
+
+	if (v->kind != LQ_Y_SCALAR || !v->len)
+		return lq_yerr(d, v, err, "memory must be a size such as "
+		    "512MiB or 2GiB");
+	errno = 0;
+	n = strtod(v->str, &end);
+	while (*end == ' ')
+		end++;
+	double mult = !*end ? 1 : !strcmp(end, "KiB") || !strcmp(end, "K") ?
+	    1024 : !strcmp(end, "MiB") || !strcmp(end, "M") ? 1 << 20 :
+	    !strcmp(end, "GiB") || !strcmp(end, "G") ? 1 << 30 : -1;
+	if (end == v->str || errno || mult < 0 || !(n >= 0) || n != floor(n) ||
+	    n * mult > 1e15)
+		return lq_yerr(d, v, err, "memory must be a size such as "
+		    "512MiB or 2GiB, not '%s'", v->str);
+	*out = (size_t)(n * mult);
+	if (*out && *out < (1 << 20))
+		return lq_yerr(d, v, err, "memory must be at least 1MiB (or 0 "
+		    "for no limit), not '%s'", v->str);
+	return 0;
+}
+
+int
+lq_limits_load(const struct lq_ydoc *d, struct lq_limits *lim,
+    struct lq_err *err)
+{
+	static const char *const keys[] = { "steps", "memory", "time",
+		"compile", NULL };
+	const struct lq_ynode *m, *v;
+	double t;
+
+	if (!d->root || d->root->kind != LQ_Y_MAP ||
+	    !(m = lq_ymap_get(d->root, "limits")))
+		return 0;
+	if (lq_ymap_check(d, m, "limits", keys, err))
+		return -1;
+	if ((v = lq_ymap_get(m, "steps")) && lq_yint_in(d, v, "steps", 1000,
+	    1000000000000L, &lim->steps, err))
+		return -1;
+	if ((v = lq_ymap_get(m, "memory")) && ysize(d, v, &lim->memory, err))
+		return -1;
+	if ((v = lq_ymap_get(m, "time"))) {
+		if (lq_ydur(d, v, "time", &t, err))
+			return -1;
+		if (t < 0.001 || t > 3600)
+			return lq_yerr(d, v, err, "time must be between 0.001s "
+			    "and 1h, not '%s'", v->str);
+		lim->time = t;
+	}
+	if ((v = lq_ymap_get(m, "compile"))) {
+		if (lq_ydur(d, v, "compile", &t, err))
+			return -1;
+		if (t < 1 || t > 3600)
+			return lq_yerr(d, v, err, "compile must be between 1s "
+			    "and 1h, not '%s'", v->str);
+		lim->compile = t;
+	}
+	return 0;
 }
 
 void
@@ -81,9 +158,8 @@ lq_exprs_free(struct lq_exprs *x)
 		lq_jqn_free(x->s[i].native);
 	}
 	free(x->s);
-	if (x->jq)
-		jq_teardown(&x->jq);
-	lq_buf_release(&x->errbuf);
+	lq_jqbox_free(x->box);
+	free(x->texts);
 	free(x);
 }
 
@@ -401,180 +477,121 @@ lq_exprs_add_node(struct lq_exprs *x, const struct lq_ydoc *doc,
 	return lq_exprs_add(x, text, &src, err);
 }
 
-static void
-err_cb(void *data, jv msg)
+int
+lq_exprs_compile_in(struct lq_exprs *x, const struct lq_ydoc *d,
+    struct lq_err *err)
 {
-	struct lq_buf *b = data;
+	struct lq_limits lim = LQ_LIMITS_DEFAULT;
 
-	if (jv_get_kind(msg) != JV_KIND_STRING)
-		msg = jv_dump_string(msg, 0);
-	if (!b->len)
-		lq_buf_adds(b, jv_string_value(msg));
-	jv_free(msg);
-}
-
-static jq_state *
-new_state(struct lq_buf *errbuf)
-{
-	jq_state *jq = jq_init();
-
-	if (!jq)
-		return NULL;
-	jq_set_error_cb(jq, err_cb, errbuf);
-	jq_set_input_cb(jq, NULL, NULL);
-	jq_set_debug_cb(jq, NULL, NULL);
-	return jq;
-}
-
-static void
-build(struct lq_buf *p, struct slot *s, int n)
-{
-	int i;
-
-	lq_buf_adds(p, prelude);
-	lq_buf_adds(p, "{} as $ENV | [");
-	for (i = 0; i < n; i++) {
-		if (i)
-			lq_buf_addc(p, ',');
-		lq_buf_adds(p, "(try [\n");
-		lq_buf_adds(p, s[i].text);
-		lq_buf_adds(p, "\n] catch {\"error\": .})");
-	}
-	lq_buf_adds(p, "]");
-}
-
-/* Turn "jq: error: MSG at <top-level>, line N:" into MSG and N. */
-static void
-clean_msg(const char *raw, struct lq_buf *msg, int *line)
-{
-	const char *p = raw, *at;
-
-	*line = 0;
-	if (!strncmp(p, "jq: error: ", 11))
-		p += 11;
-	at = strstr(p, " at <top-level>, line ");
-	if (at) {
-		*line = atoi(at + 22);
-		lq_buf_add(msg, p, (size_t)(at - p));
-	} else {
-		lq_buf_adds(msg, p);
-	}
-	while (msg->len && (msg->buf[msg->len - 1] == '\n' ||
-	    msg->buf[msg->len - 1] == ':'))
-		msg->buf[--msg->len] = 0;
-}
-
-/* Build the libjq program of every slot: 1 compiled, 0 error, -1 nomem. */
-static int
-compile_jq(struct lq_exprs *x)
-{
-	struct lq_buf prog = LQ_BUF_INIT;
-	int ok;
-
-	x->deferred = 0;
-	lq_buf_reset(&x->errbuf);
-	if (!(x->jq = new_state(&x->errbuf)))
+	if (d && lq_limits_load(d, &lim, err))
 		return -1;
-	build(&prog, x->s, x->n);
-	ok = jq_compile(x->jq, prog.buf);
-	lq_buf_release(&prog);
-	if (!ok)
-		jq_teardown(&x->jq);
-	return ok ? 1 : 0;
+	lq_exprs_set_limits(x, &lim);
+	return lq_exprs_compile(x, err);
 }
 
 int
 lq_exprs_compile(struct lq_exprs *x, struct lq_err *err)
 {
-	struct lq_buf prog = LQ_BUF_INIT;
-	int i, ok;
-
 	const char *e = getenv("LQ_EVAL");
-	int native = !(e && !strcmp(e, "jq")), all_native = native;
+	int native = !(e && !strcmp(e, "jq")), i, bad, line, rc;
+	unsigned char *need;
+	struct lq_buf msg = LQ_BUF_INIT;
+	struct lq_jqbox_limits bl;
 
-	if (x->jq)
-		jq_teardown(&x->jq);
-	x->deferred = 0;
+	lq_jqbox_free(x->box);
+	x->box = NULL;
+	free(x->texts);
+	if (!(x->texts = calloc((size_t)x->n + 1, sizeof(*x->texts))) ||
+	    !(need = calloc((size_t)x->n + 1, 1)))
+		abort();
 	for (i = 0; i < x->n; i++) {
 		lq_jqn_free(x->s[i].native);
 		x->s[i].native = native ? lq_jqn_compile(x->s[i].text) : NULL;
 		x->s[i].one = x->s[i].native && lq_jqn_is_one(x->s[i].native);
-		if (!x->s[i].native)
-			all_native = 0;
+		if (x->s[i].native)
+			lq_jqn_set_limits(x->s[i].native, x->lim.steps,
+			    x->lim.memory);
+		need[i] = !x->s[i].native;
+		x->texts[i] = x->s[i].text;
 	}
+	bl.cpu = x->lim.time;
+	bl.compile = x->lim.compile;
+	bl.memory = x->lim.memory;
+	if (!(x->box = lq_jqbox_new(x->texts, x->n, prelude, &bl)))
+		abort();
 	/*
-	 * The native parser accepts only a strict subset of jq's grammar, so
-	 * when it took every expression the libjq program (15 ms and more to
-	 * compile) is built only if a record ever needs it.  Anything it
-	 * refused goes through jq's compiler now, for jq's own messages.
+	 * The native parser accepts only a strict subset of jq's grammar:
+	 * what it refused is compiled by libjq now, for jq's own messages;
+	 * the rest only if a record ever needs it.
 	 */
-	if (all_native && x->n > 0) {
-		x->deferred = 1;
+	for (i = 0; i < x->n && !need[i]; i++)
+		;
+	if (i == x->n) {
+		free(need);
 		return 0;
 	}
-	if ((ok = compile_jq(x)) == 1)
-		return 0;
-	if (ok < 0)
-		return lq_err_set(err, LQ_EXIT_USAGE, "jq: out of memory");
-
-	/* find the culprit: compile each expression alone */
-	for (i = 0; i < x->n; i++) {
-		struct lq_buf eb = LQ_BUF_INIT, msg = LQ_BUF_INIT;
-		jq_state *jq = new_state(&eb);
-		int line, plines = 0;
-		const char *q;
-		for (q = prelude; *q; q++)
-			plines += *q == '\n';
-		build(&prog, &x->s[i], 1);
-		ok = jq_compile(jq, prog.buf);
-		lq_buf_release(&prog);
-		jq_teardown(&jq);
-		if (ok) {
-			lq_buf_release(&eb);
-			continue;
-		}
-		clean_msg(eb.len ? eb.buf : "compile error", &msg, &line);
-		/* program line plines+2 is the expression's first line */
-		int k = line - (plines + 2);
-		const struct lq_expr_src *src = &x->s[i].src;
-		if (src->block && k >= 0) {
-			lq_err_at(err, src->file, src->line + 1 + k, src->col,
-			    "jq: %s", msg.buf);
-		} else {
-			lq_err_at(err, src->file, src->line, src->col,
-			    "jq: %s", msg.buf);
-		}
-		lq_buf_release(&eb);
+	rc = lq_jqbox_start(x->box, need, &bad, &line, &msg, err);
+	free(need);
+	if (rc == 0 || bad < 0) {
 		lq_buf_release(&msg);
+		return rc;
+	}
+	const struct lq_expr_src *src = &x->s[bad].src;
+	if (src->block && line > 0)
+		lq_err_at(err, src->file, src->line + line, src->col,
+		    "jq: %s", msg.buf);
+	else
+		lq_err_at(err, src->file, src->line, src->col, "jq: %s",
+		    msg.buf);
+	lq_buf_release(&msg);
+	return -1;
+}
+
+/*
+ * Run slots[0..k) with libjq on the record text rec[0..len) and store
+ * their results in *res (an array of x->n entries, created when invalid).
+ */
+static int
+run_box(struct lq_exprs *x, const char *rec, size_t len, const char *skip,
+    const int *slots, int k, jv *res, struct lq_err *err)
+{
+	jv *out = malloc((size_t)(k ? k : 1) * sizeof(*out));
+
+	if (!out)
+		abort();
+	if (lq_jqbox_run(x->box, rec, len, skip, slots, k, out, err) < 0) {
+		free(out);
 		return -1;
 	}
-	return lq_err_set(err, LQ_EXIT_USAGE, "jq: %s", x->errbuf.len ?
-	    x->errbuf.buf : "cannot compile the rule expressions");
+	if (!jv_is_valid(*res)) {
+		*res = jv_array();
+		if (x->n)
+			*res = jv_array_set(*res, x->n - 1, jv_null());
+	}
+	for (int i = 0; i < k; i++)
+		*res = jv_array_set(*res, slots[i], out[i]);
+	free(out);
+	return 0;
 }
 
 jv
 lq_exprs_run(struct lq_exprs *x, jv rec)
 {
-	jv r;
+	jv s = jv_dump_string(rec, 0), r = jv_invalid();
+	int *all = malloc((size_t)(x->n ? x->n : 1) * sizeof(int));
+	struct lq_err err;
 
-	if (x->deferred && compile_jq(x) != 1) {
-		jv_free(rec);
-		return jv_invalid_with_msg(jv_string(x->errbuf.len ?
-		    x->errbuf.buf : "cannot compile the rule expressions"));
-	}
-	if (!x->jq) {
-		jv_free(rec);
-		return jv_invalid_with_msg(jv_string("no compiled program"));
-	}
-	jq_start(x->jq, rec, 0);
-	r = jq_next(x->jq);
-	if (!jv_is_valid(r)) {
-		if (jv_invalid_has_msg(jv_copy(r)))
-			return r;
-		jv_free(r);
-		return jv_invalid_with_msg(jv_string("rules produced no "
-		    "result"));
-	}
+	if (!all)
+		abort();
+	for (int i = 0; i < x->n; i++)
+		all[i] = i;
+	if (run_box(x, jv_string_value(s), (size_t)jv_string_length_bytes(
+	    jv_copy(s)), NULL, all, x->n, &r, &err) < 0)
+		r = jv_invalid_with_msg(jv_string(err.msg));
+	else if (!jv_is_valid(r))
+		r = jv_array();
+	free(all);
+	jv_free(s);
 	return r;
 }
 
@@ -646,7 +663,8 @@ lq_exprs_is_native(const struct lq_exprs *x, int i)
 struct res {
 	int pending;		/* lazy slot not evaluated yet */
 	int st;			/* LQ_JQN_OK or LQ_JQN_ERROR */
-	int fromjq;		/* answer is in ev->jqres */
+	int fromjq;		/* answer is (to be) in ev->jqres */
+	int jqhave;		/* ev->jqres holds it for this record */
 	struct lq_nv *outs;	/* &one, or copies in the record's arena */
 	size_t n;
 	struct lq_jqn_err *err;
@@ -661,6 +679,7 @@ struct lq_eval {
 	struct lq_jqn_ctx *ctx;
 	struct res *r;
 	jv jqres;		/* libjq results of this record, or invalid */
+	int *want;		/* slots for libjq (scratch) */
 	long jq_records;
 };
 
@@ -674,6 +693,9 @@ lq_eval_new(struct lq_exprs *x)
 	ev->x = x;
 	ev->ctx = lq_jqn_ctx_new();
 	ev->r = calloc((size_t)x->n + 1, sizeof(*ev->r));
+	ev->want = calloc((size_t)x->n + 1, sizeof(*ev->want));
+	if (!ev->r || !ev->want)
+		abort();
 	ev->jqres = jv_invalid();
 	return ev;
 }
@@ -685,6 +707,7 @@ lq_eval_free(struct lq_eval *ev)
 		return;
 	lq_jqn_ctx_free(ev->ctx);
 	free(ev->r);
+	free(ev->want);
 	jv_free(ev->jqres);
 	free(ev);
 }
@@ -695,34 +718,31 @@ lq_eval_jq_records(const struct lq_eval *ev)
 	return ev->jq_records;
 }
 
-static int
-run_jq(struct lq_eval *ev, jv rec, struct lq_err *err)
-{
-	jv_free(ev->jqres);
-	ev->jq_records++;
-	ev->jqres = lq_exprs_run(ev->x, rec);
-	if (!jv_is_valid(ev->jqres)) {
-		jv m = jv_invalid_get_msg(ev->jqres);
-		ev->jqres = jv_invalid();
-		lq_err_set(err, LQ_EXIT_RECORDS, "cannot evaluate: %s",
-		    jv_get_kind(m) == JV_KIND_STRING ? jv_string_value(m) :
-		    "rules produced no result");
-		jv_free(m);
-		return -1;
-	}
-	return 0;
-}
+static int jq_record(struct lq_eval *ev, struct lq_err *err);
 
 int
 lq_eval_jv(struct lq_eval *ev, jv rec, struct lq_err *err)
 {
-	for (int i = 0; i < ev->x->n; i++)
+	jv s = jv_dump_string(jv_copy(rec), 0);
+	int rc;
+
+	jv_free(ev->jqres);
+	ev->jqres = jv_invalid();
+	for (int i = 0; i < ev->x->n; i++) {
 		ev->r[i].fromjq = 1;
-	return run_jq(ev, jv_copy(rec), err);
+		ev->r[i].jqhave = 0;
+		ev->r[i].pending = 0;
+	}
+	ev->line = jv_string_value(s);
+	ev->len = (size_t)jv_string_length_bytes(jv_copy(s));
+	ev->skipkey = NULL;
+	rc = jq_record(ev, err);
+	ev->line = NULL;
+	jv_free(s);
+	return rc;
 }
 
 static inline int run_native(struct lq_eval *ev, int i);
-static int jq_record(struct lq_eval *ev, struct lq_err *err);
 
 /* make sure a lazy slot has its value */
 static struct res *
@@ -731,8 +751,13 @@ get(struct lq_eval *ev, int i)
 	struct res *r = &ev->r[i];
 	struct lq_err err;
 
-	if (r->pending && run_native(ev, i) < 0 && !jv_is_valid(ev->jqres))
-		jq_record(ev, &err);	/* on failure the slot reads as error */
+	if (!r->pending)
+		return r;
+	if (ev->x->s[i].native && run_native(ev, i) == 0)
+		return r;
+	r->pending = 0;
+	r->fromjq = 1;
+	jq_record(ev, &err);	/* on failure the slot reads as an error */
 	return r;
 }
 
@@ -751,13 +776,14 @@ lq_eval_record(struct lq_eval *ev, const char *line, size_t len,
 	for (int i = 0; i < ev->x->n; i++) {
 		struct res *r = &ev->r[i];
 		r->fromjq = 0;
+		r->jqhave = 0;
 		r->pending = 0;
-		if (!ev->x->s[i].native) {
-			r->fromjq = need_jq = 1;
-			continue;
-		}
 		if (ev->x->s[i].lazy) {
 			r->pending = 1;
+			continue;
+		}
+		if (!ev->x->s[i].native) {
+			r->fromjq = need_jq = 1;
 			continue;
 		}
 		if (run_native(ev, i) < 0)
@@ -805,24 +831,42 @@ run_native(struct lq_eval *ev, int i)
 	return 0;
 }
 
-/* Run the whole libjq program on the current record. */
+/*
+ * Evaluate with libjq, in one request, every slot of the current record
+ * that needs it and does not have its answer yet (lazy ones only once
+ * asked for).  On failure those slots read as errors.
+ */
 static int
 jq_record(struct lq_eval *ev, struct lq_err *err)
 {
-	const char *line = ev->line, *skipkey = ev->skipkey;
-	size_t len = ev->len;
-	jv rec = jv_parse_sized(line, (int)len);
-	if (!jv_is_valid(rec)) {
-		jv m = jv_invalid_get_msg(rec);
-		lq_err_set(err, LQ_EXIT_RECORDS, "cannot evaluate: %s",
-		    jv_get_kind(m) == JV_KIND_STRING ? jv_string_value(m) :
-		    "parse error");
-		jv_free(m);
-		return -1;
+	int k = 0;
+
+	for (int i = 0; i < ev->x->n; i++)
+		if (ev->r[i].fromjq && !ev->r[i].jqhave && !ev->r[i].pending)
+			ev->want[k++] = i;
+	if (!k)
+		return 0;
+	ev->jq_records++;
+	int rc = run_box(ev->x, ev->line, ev->len, ev->skipkey, ev->want, k,
+	    &ev->jqres, err);
+	if (rc < 0) {
+		jv e = jv_object_set(jv_object(), jv_string("error"),
+		    jv_string(err->msg));
+		if (!jv_is_valid(ev->jqres)) {
+			ev->jqres = jv_array();
+			if (ev->x->n)
+				ev->jqres = jv_array_set(ev->jqres,
+				    ev->x->n - 1, jv_null());
+		}
+		for (int j = 0; j < k; j++)
+			ev->jqres = jv_array_set(ev->jqres, ev->want[j],
+			    jv_copy(e));
+		jv_free(e);
+		lq_err_prefix(err, "cannot evaluate");
 	}
-	if (skipkey && jv_object_has(jv_copy(rec), jv_string(skipkey)))
-		rec = jv_object_delete(rec, jv_string(skipkey));
-	return run_jq(ev, rec, err);
+	for (int j = 0; j < k; j++)
+		ev->r[ev->want[j]].jqhave = 1;
+	return rc;
 }
 
 enum lq_truth

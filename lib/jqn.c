@@ -113,6 +113,8 @@ struct memo {
 
 
 struct lq_jqn {
+	long steps;		/* budget per run (lq_jqn_set_limits) */
+	size_t memory;		/* bytes of computed values per run; 0 none */
 	struct node *root;
 	struct node *all;	/* every node, for free */
 	unsigned long interned;	/* cse_tab.interned when memo flags were set */
@@ -1273,6 +1275,7 @@ lq_jqn_compile(const char *text)
 	if (!q)
 		abort();
 	memset(&L, 0, sizeof(L));
+	q->steps = LONG_MAX;
 	L.s = text;
 	L.q = q;
 	next(&L);
@@ -1344,6 +1347,12 @@ struct lq_jqn_ctx {
 	struct cmemo *rmemo;
 	size_t rmemo_cap;
 	struct cmemo *tmemo;	/* TMEMO slots */
+	/* the budget of the current run */
+	long steps;		/* left; below 0: spent */
+	size_t used, used0;	/* arena bytes: now, at the run's start */
+	size_t memory;		/* the run's memory budget; 0 none */
+	int hit;		/* 1 steps, 2 memory: the run is over budget */
+	long steps0;
 };
 
 #define TMEMO 512
@@ -1368,6 +1377,11 @@ alloc(struct lq_jqn_ctx *c, size_t n)
 		ch = malloc(sizeof(*ch) + cap);
 		if (!ch)
 			abort();
+		c->used += cap;
+		if (c->memory && c->used - c->used0 > c->memory && !c->hit) {
+			c->hit = 2;	/* stops at the next step */
+			c->steps = -1;
+		}
 		ch->next = c->arena;
 		ch->used = 0;
 		ch->cap = cap;
@@ -1391,6 +1405,7 @@ arena_reset(struct lq_jqn_ctx *c)
 	}
 	c->arena->next = NULL;
 	c->arena->used = 0;
+	c->used = c->arena->cap;
 }
 
 struct lq_jqn_ctx *
@@ -1731,13 +1746,29 @@ raw_get(struct lq_jqn_ctx *c, const struct lq_nv *o, const char *k, size_t kn,
 
 /* iterate a raw array; f returns non-zero to stop (that status returned) */
 typedef int (*each_fn)(struct lq_jqn_ctx *, void *, struct lq_nv *);
+/* A step past the budget: the run ends in an error that try cannot turn
+ * into a value (lq_jqn_run reports it whatever was caught). */
+static int fail(struct lq_jqn_ctx *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int __attribute__((noinline))
+over(struct lq_jqn_ctx *c)
+{
+	if (!c->hit)
+		c->hit = 1;
+	c->steps = -1;
+	return fail(c, "budget");
+}
+
+#define STEP(c) (--(c)->steps < 0 ? over(c) : 0)
+
 
 static int
 raw_each(struct lq_jqn_ctx *c, const struct lq_nv *a, each_fn f, void *arg)
 {
 	if (!a->raw) {
 		for (size_t i = 0; i < a->n; i++) {
-			int r = f(c, arg, &a->items[i]);
+			int r = STEP(c) ? ST_ERR : f(c, arg, &a->items[i]);
 			if (r)
 				return r;
 		}
@@ -1750,6 +1781,8 @@ raw_each(struct lq_jqn_ctx *c, const struct lq_nv *a, each_fn f, void *arg)
 			return 0;
 		for (;;) {
 			struct lq_nv v;
+			if (STEP(c))
+				return ST_ERR;
 			tape_raw(c, &v, i);
 			int r = f(c, arg, &v);
 			if (r)
@@ -1765,6 +1798,8 @@ raw_each(struct lq_jqn_ctx *c, const struct lq_nv *a, each_fn f, void *arg)
 	size_t n = e->n;
 	for (size_t i = 0; i < n; i++) {
 		struct lq_nv v;
+		if (STEP(c))
+			return ST_ERR;
 		make_raw(&v, sp[i].v, sp[i].ve);
 		int r = f(c, arg, &v);
 		if (r)
@@ -1856,6 +1891,7 @@ fail(struct lq_jqn_ctx *c, const char *fmt, ...)
 	c->err->msg = m;
 	return ST_ERR;
 }
+
 
 /* an error whose message shows values: written only if someone asks */
 static int
@@ -3444,6 +3480,8 @@ eval(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in, kfn k, void *kc)
 	struct lq_nv va, vb;
 	int st;
 
+	if (STEP(c))
+		return ST_ERR;
 	if (n->fast) {
 		st = direct(c, n, in, &va);
 		if (st == ST_OK)
@@ -3609,6 +3647,34 @@ lq_jqn_is_one(const struct lq_jqn *q)
 	return q->root->one;
 }
 
+static void
+budget_start(struct lq_jqn_ctx *c, const struct lq_jqn *q)
+{
+	c->steps = c->steps0 = q->steps;
+	c->memory = q->memory;
+	c->used0 = c->used;
+	c->hit = 0;
+}
+
+/* the error of a run that went over its budget */
+static int
+budget_error(struct lq_jqn_ctx *c)
+{
+	if (c->hit == 2)
+		return fail(c, "stopped when its values needed more than %zu "
+		    "MiB, the budget of an expression on one record (limits: "
+		    "memory)", c->memory >> 20);
+	return fail(c, "stopped after %ld steps, the budget of an expression "
+	    "on one record (limits: steps)", c->steps0);
+}
+
+void
+lq_jqn_set_limits(struct lq_jqn *q, long steps, size_t memory)
+{
+	q->steps = steps > 0 ? steps : LONG_MAX;
+	q->memory = memory;
+}
+
 int
 lq_jqn_run1(struct lq_jqn_ctx *c, struct lq_jqn *q, struct lq_nv *out,
     size_t *nouts, struct lq_jqn_err **err)
@@ -3617,12 +3683,17 @@ lq_jqn_run1(struct lq_jqn_ctx *c, struct lq_jqn *q, struct lq_nv *out,
 
 	c->err = NULL;
 	run_prepare(c, q);
+	budget_start(c, q);
 	st = direct(c, q->root, &c->root, out);
 	*nouts = st == ST_OK;
 	if (st == ST_EMPTY)
 		st = ST_OK;
 	else if (st == ST_STOP)
 		st = ST_GIVEUP;	/* cannot happen, as in lq_jqn_run() */
+	if (c->hit) {
+		st = budget_error(c);
+		*nouts = 0;
+	}
 	*err = st == ST_ERR ? c->err : NULL;
 	return st;
 }
@@ -3636,6 +3707,7 @@ lq_jqn_run(struct lq_jqn_ctx *c, struct lq_jqn *q, struct lq_nv **outs,
 	c->nouts = 0;
 	c->err = NULL;
 	run_prepare(c, q);
+	budget_start(c, q);
 	if (q->root->one) {
 		/* no continuations: straight into the output array */
 		if (!c->capouts) {
@@ -3653,6 +3725,10 @@ lq_jqn_run(struct lq_jqn_ctx *c, struct lq_jqn *q, struct lq_nv **outs,
 	}
 	if (st == ST_STOP)
 		st = ST_GIVEUP;	/* cannot happen: any/all catch their own */
+	if (c->hit) {
+		st = budget_error(c);
+		c->nouts = 0;
+	}
 	*outs = c->outs;
 	*nouts = c->nouts;
 	*err = st == ST_ERR ? c->err : NULL;

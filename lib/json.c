@@ -492,7 +492,7 @@ fail:
 	s->kind = LQ_J_NONE;
 	if (errmsg == TOO_DEEP)
 		return lq_err_set(err, LQ_EXIT_RECORDS, "nested too deep at "
-		    "byte %zu: jq reads at most %d levels (an object counts "
+		    "byte %zu: over jq's depth limit of %d (an object counts "
 		    "twice)", i + 1, LQ_JSON_MAX_DEPTH);
 	if (!strcmp(errmsg, "invalid UTF-8"))
 		return lq_err_set(err, LQ_EXIT_RECORDS,

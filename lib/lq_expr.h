@@ -25,6 +25,33 @@
 
 struct lq_exprs;
 
+/*
+ * What one expression may spend on one record (the limits: section of a
+ * rule file, lq-rules(5)).  Past a budget the expression's result on that
+ * record is an error ("unknown", with the reason) and the run goes on.
+ *   steps    native evaluator: values visited and produced
+ *   memory   native evaluator: bytes of computed values; libjq: bytes its
+ *            helper process may allocate (0: no limit)
+ *   time     libjq: CPU seconds
+ *   compile  libjq: seconds to compile the expressions it runs, at load
+ */
+struct lq_limits {
+	long steps;
+	size_t memory;
+	double time;
+	double compile;
+};
+
+#define LQ_LIMITS_DEFAULT { 1000000L, (size_t)1 << 30, 0.5, 10.0 }
+
+/*
+ * Read the limits: section of the document d (top level) into *lim, which
+ * holds the defaults on entry.  Returns 0, or -1 with err set at the bad
+ * value's file:line:col.
+ */
+int lq_limits_load(const struct lq_ydoc *d, struct lq_limits *lim,
+    struct lq_err *err);
+
 /* where an expression came from, for compile-error messages */
 struct lq_expr_src {
 	const char *file;	/* rule file path (borrowed, must outlive) */
@@ -41,6 +68,16 @@ struct lq_exprs *lq_exprs_new(void);
 
 /* Free the set and everything compiled in it. */
 void lq_exprs_free(struct lq_exprs *x);
+
+/* Set the budgets (before lq_exprs_compile; default LQ_LIMITS_DEFAULT). */
+void lq_exprs_set_limits(struct lq_exprs *x, const struct lq_limits *lim);
+
+/*
+ * Compile the set (lq_exprs_compile) with the budgets of the limits:
+ * section of d (NULL, or no such section: the defaults).
+ */
+int lq_exprs_compile_in(struct lq_exprs *x, const struct lq_ydoc *d,
+    struct lq_err *err);
 
 /*
  * Add expression text (copied) to the set and return its slot number, or

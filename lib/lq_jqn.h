@@ -55,6 +55,14 @@ struct lq_jqn *lq_jqn_compile(const char *text);
 /* Free a compiled expression. */
 void lq_jqn_free(struct lq_jqn *q);
 
+/*
+ * Budget every run of q: at most steps steps (values visited by
+ * iterations, continuation calls) and memory bytes of computed values (0:
+ * no limit).  Past it the run is an error that try, ? and // cannot catch:
+ * "stopped after N steps, ... (limits: steps)".
+ */
+void lq_jqn_set_limits(struct lq_jqn *q, long steps, size_t memory);
+
 /* Create / free a per-record context. */
 struct lq_jqn_ctx *lq_jqn_ctx_new(void);
 void lq_jqn_ctx_free(struct lq_jqn_ctx *c);

@@ -295,7 +295,7 @@ load(struct lq_report *r, const struct lq_report_opts *o, struct lq_err *err)
 		r->mode = 3;
 	if (lq_report_drift_load(r, drift, o->model, err))
 		return -1;
-	return lq_exprs_compile(r->x, err);
+	return lq_exprs_compile_in(r->x, r->have_doc ? &r->doc : NULL, err);
 }
 
 struct lq_report *

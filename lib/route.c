@@ -880,7 +880,7 @@ load(struct lq_route *rt, const char *path, const char *perf,
 	if ((c = lq_ymap_get(root, "accounts")) &&
 	    load_accounts(rt, path, c, err))
 		return -1;
-	if (lq_exprs_compile(rt->x, err))
+	if (lq_exprs_compile_in(rt->x, &rt->doc, err))
 		return -1;
 	rt->ev = lq_eval_new(rt->x);
 	if (perf) {

@@ -471,7 +471,7 @@ load(struct lq_score *sc, const char *path, struct lq_err *err)
 			if (load_disq(sc, c->items[i], err))
 				return -1;
 	}
-	if (lq_exprs_compile(sc->x, err))
+	if (lq_exprs_compile_in(sc->x, &sc->doc, err))
 		return -1;
 	sc->ev = lq_eval_new(sc->x);
 	precompute(sc);

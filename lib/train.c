@@ -268,7 +268,8 @@ lq_train_new(const struct lq_train_opts *o, struct lq_err *err)
 			t->time_key = strdup(t->o.time_field);
 		}
 	}
-	if (lq_exprs_compile(t->x, err) || !(t->ev = lq_eval_new(t->x)))
+	if (lq_exprs_compile_in(t->x, t->have_doc ? &t->doc : NULL, err) ||
+	    !(t->ev = lq_eval_new(t->x)))
 		goto fail;
 	if (t->o.folds < 2 || t->o.folds > 100) {
 		lq_err_set(err, LQ_EXIT_USAGE, "--cv must be 2..100");

@@ -835,7 +835,8 @@ lq_ynode_text_pos(const struct lq_ydoc *d, const struct lq_ynode *node,
 }
 
 static const char *const sections[] = {
-	"version", "enrich", "score", "route", "train", "report", "csv", NULL
+	"version", "enrich", "score", "route", "train", "report", "csv", "limits",
+	NULL
 };
 
 int

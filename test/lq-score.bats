@@ -326,3 +326,61 @@ for i in range(20000):
 print(sum(min(x, 100) for x in g))')
 	[[ "$output" == *"\"score\":{\"points\":$want,"* ]]
 }
+
+# limited_rule FILE LIMITS EXPR: one_rule with a limits: section
+limited_rule() {
+	python3 -c 'import json, sys
+print("limits: " + sys.argv[1] + "\nscore:\n  groups: {g: {cap: 100}}\n  tiers: {L1: 10, L2: 5, L3: 1}\n  signals:\n"
+      "    - name: a\n      group: g\n      points: 1\n      when: " + json.dumps(sys.argv[2]))' "$2" "$3" > "$1"
+}
+
+@test "a runaway expression is stopped by its budget on that lead, whichever evaluator runs it; the run goes on" {
+	d=$BATS_TEST_TMPDIR
+	printf '{"id":1,"v":[%s]}\n{"id":2}\n{"id":3,"v":[1]}\n' "$(seq -s, 1 200)" > "$d/in"
+	for ev in native jq; do
+		# never ends: libjq, stopped after its CPU time
+		limited_rule "$d/r.yaml" '{time: 0.2s}' 'def f: f; f'
+		run -0 --separate-stderr timeout 120 env LQ_EVAL=$ev lq-score -r "$d/r.yaml" "$d/in"
+		[ "${#lines[@]}" -eq 3 ]
+		[ "$(grep -c '"unknown":"stopped after 0.2 s of CPU time, the budget of an expression on one record (limits: time)"' <<< "$output")" -eq 3 ]
+		# grows without end: stopped by memory (or, under ASan, time)
+		limited_rule "$d/r.yaml" '{memory: 64MiB, time: 2s}' '[range(1e9)] | length > 0'
+		run -0 timeout 120 env LQ_EVAL=$ev lq-score -r "$d/r.yaml" "$d/in"
+		[ "$(grep -c '"unknown":"stopped .*(limits: \(memory\|time\))"' <<< "$output")" -eq 3 ]
+		# a cartesian product of the lead's values: steps (native) or time
+		limited_rule "$d/r.yaml" '{steps: 100000, time: 0.2s}' 'try ([.v[] as $a | .v[] as $b | .v[] | $a + $b] | length > 0) catch true'
+		run -0 timeout 120 env LQ_EVAL=$ev lq-score -r "$d/r.yaml" "$d/in"
+		grep '"id":1,' <<< "$output" | grep -q '"unknown":"stopped after .*(limits: \(steps\|time\))"'
+		# ... and on the other leads, the expression is what it is
+		grep '"id":2,' <<< "$output" | grep -q '"points":1,'
+		grep '"id":3,' <<< "$output" | grep -q '"points":1,'
+	done
+	# the native evaluator's budget cannot be caught by try
+	limited_rule "$d/r.yaml" '{steps: 100000}' '[.v[] as $a | .v[] as $b | .v[] | ($a + $b)?] | length > 0'
+	run -0 lq-score -r "$d/r.yaml" --explain
+	[ "$output" = "signal a                            native" ]
+	run -0 lq-score -r "$d/r.yaml" "$d/in"
+	grep '"id":1,' <<< "$output" | grep -q '"unknown":"stopped after 100000 steps, the budget of an expression on one record (limits: steps)"'
+	grep '"id":3,' <<< "$output" | grep -q '"points":1,'
+}
+
+@test "a value nested millions deep in libjq (a crash of the jq CLI) does not stop the tool" {
+	# jq 1.6 frees and prints values recursively: 1e6 levels overflow an
+	# 8 MiB stack.  The helper has a bigger one, and if it does crash
+	# anyway, the lead is unknown with the reason.
+	limited_rule "$BATS_TEST_TMPDIR/r.yaml" '{time: 20s, memory: 4GiB}' 'reduce range(3000000) as $i (null; [.]) | tojson | length > 0'
+	run -0 --separate-stderr timeout 300 lq-score -r "$BATS_TEST_TMPDIR/r.yaml" <<< $'{"id":1}\n{"id":2}'
+	[ "${#lines[@]}" -eq 2 ]
+	[ "$(grep -c '"points":1,\|"unknown":"\(jq crashed\|stopped\)' <<< "$output")" -eq 2 ]
+}
+
+@test "limits: are checked at load" {
+	for l in '{steps: -1}' '{steps: 2.5}' '{memory: 12}' '{memory: lots}' '{time: 0}' '{time: 2h}' '{compile: 0.1s}' '{stesp: 10}'; do
+		limited_rule "$BATS_TEST_TMPDIR/r.yaml" "$l" '.a'
+		run -2 lq-score -r "$BATS_TEST_TMPDIR/r.yaml" < /dev/null
+		echo "$l: $output"
+		[[ "$output" == "lq-score: $BATS_TEST_TMPDIR/r.yaml:1:"* ]]
+	done
+	limited_rule "$BATS_TEST_TMPDIR/r.yaml" '{steps: 5000, memory: 256MiB, time: 0.5s, compile: 20s}' '.a'
+	run -0 lq-score -r "$BATS_TEST_TMPDIR/r.yaml" <<< '{"a":1}'
+}
