@@ -337,7 +337,7 @@ write_row(struct tocsv *t, const char *line)
 {
 	struct opts *o = t->o;
 	struct lq_buf *out = &lqcmd_out.out;
-	size_t i, vs = 0, ve = 0;
+	size_t i, vs = 0, ve = 0, start = out->len;
 
 	for (i = 0; i < o->cols.n; i++) {
 		enum lq_jkind k = lq_csv_lookup(line, &t->scan, &o->cols.v[i],
@@ -347,6 +347,9 @@ write_row(struct tocsv *t, const char *line)
 		lq_csv_value_cell(out, k, line + vs, ve - vs, o->delim, o->safe,
 		    &t->tmp);
 	}
+	/* one empty cell: "" (an empty line is a blank line to a reader) */
+	if (o->cols.n == 1 && out->len == start)
+		lq_buf_add(out, "\"\"", 2);
 	lqcmd_write(o->crlf ? "\r\n" : "\n", o->crlf ? 2 : 1);
 }
 
@@ -373,6 +376,8 @@ ready(struct tocsv *t)
 			lq_csv_cell(&lqcmd_out.out, o->cols.v[i].name,
 			    strlen(o->cols.v[i].name), o->delim, o->safe);
 		}
+		if (o->cols.n == 1 && !*o->cols.v[0].name)
+			lq_buf_add(&lqcmd_out.out, "\"\"", 2);
 		lqcmd_write(o->crlf ? "\r\n" : "\n", o->crlf ? 2 : 1);
 	}
 	for (i = 0; i < t->nheld; i++) {

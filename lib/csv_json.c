@@ -517,8 +517,8 @@ col_eq(const struct lq_csv_col *c, struct lq_buf *segs, size_t n)
 	if (c->nseg != n)
 		return 0;
 	for (i = n; i-- > 0;)
-		if (c->seglen[i] != segs[i].len ||
-		    memcmp(c->seg[i], segs[i].buf, segs[i].len))
+		if (c->seglen[i] != segs[i].len || (segs[i].len &&
+		    memcmp(c->seg[i], segs[i].buf, segs[i].len)))
 			return 0;
 	return 1;
 }

@@ -169,6 +169,20 @@ with open(sys.argv[1], newline="", encoding="utf-8-sig") as f:
 	[ "$output" = $'x,y;"say ""hi""";"l1\nl2";;true' ]
 }
 
+@test "--to-csv: an empty key is a column; a row of one empty cell is written as \"\", not as a blank line" {
+	# records with an empty key: lib/csv_json.c passed NULL to memcmp (UBSan)
+	printf '{"":1}\n{"":2}\n{"":null}\n{"x":1}\n' > "$BATS_TEST_TMPDIR/e.ndjson"
+	run --separate-stderr lq-csv -t --sample 3 "$BATS_TEST_TMPDIR/e.ndjson"
+	[ "$status" -eq 0 ]
+	[ "$output" = $'""\n1\n2\n""\n""' ]
+	[[ "$stderr" == *"e.ndjson:4: key 'x' is not a column"* ]]
+	# read back: no row lost to a blank line (the header is column_1)
+	lq-csv -t -q --sample 3 "$BATS_TEST_TMPDIR/e.ndjson" | lq-csv -q > "$BATS_TEST_TMPDIR/back"
+	printf '{"column_1":1}\n{"column_1":2}\n{"column_1":null}\n{"column_1":null}\n' | diff - "$BATS_TEST_TMPDIR/back"
+	run lq-csv -t -f a,a.b "$BATS_TEST_TMPDIR/e.ndjson"
+	[ "${lines[1]}" = , ]
+}
+
 @test "--to-csv: bad lines reported as file:line, kept with --rejects, exit 1" {
 	printf '{"a":1}\n\n[1]\n{"a":\n{"a":2}\n' > "$BATS_TEST_TMPDIR/in.ndjson"
 	cd "$BATS_TEST_TMPDIR"

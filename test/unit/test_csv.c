@@ -247,6 +247,26 @@ main(void)
 	cell_is("=HYPERLINK(\"x\")", 1, "\"'=HYPERLINK(\"\"x\"\")\"");
 	cell_is("", 1, "");
 
+	/* columns learnt from records with an empty key (UBSan: memcmp NULL) */
+	{
+		const char *recs[] = { "{\"\":1}", "{\"\":2,\"a\":{\"\":3}}",
+		    "{\"a\":{\"\":4},\"\":5}" };
+		struct lq_csv_cols cols = { 0 };
+		struct lq_scan sc = LQ_SCAN_INIT;
+		size_t i;
+
+		for (i = 0; i < 3; i++) {
+			if (lq_json_scan(&sc, recs[i], strlen(recs[i]), &err))
+				abort();
+			lq_csv_cols_learn(&cols, recs[i], &sc);
+		}
+		ok(cols.n == 2, "empty keys: two columns, not %zu", cols.n);
+		is_str(cols.n > 0 ? cols.v[0].name : "?", "", "the empty key");
+		is_str(cols.n > 1 ? cols.v[1].name : "?", "a.", "a.\"\"");
+		lq_csv_cols_release(&cols);
+		lq_scan_release(&sc);
+	}
+
 	libcsv_demo();
 	return tap_done();
 }
