@@ -11,7 +11,8 @@
 #include "lqcmd.h"
 
 static const char usage[] =
-    "[-ans] [-d DELIM] [-e null|omit|string] [--rejects FILE] [FILE ...]\n"
+    "[-ans] [-d DELIM] [-e null|omit|string] [--max-lines N] [--rejects FILE]\n"
+    "       [FILE ...]\n"
     "       lq-csv -t [-f FIELDS] [-d DELIM] [--crlf] [--no-safe] [FILE ...]";
 
 static const char help[] =
@@ -32,6 +33,7 @@ static const char help[] =
 "      --no-header      no header row: keys column_1, column_2, ...\n"
 "      --comment C      skip lines that start with C\n"
 "      --trim           ignore blanks around fields\n"
+"      --max-lines N    a quoted field may span N lines (default 100; 0: any)\n"
 "\n"
 "NDJSON to CSV:\n"
 "  -t, --to-csv         write CSV\n"
@@ -54,7 +56,7 @@ static const char help[] =
 
 enum {
 	O_NOHEADER = 0x2001, O_COMMENT, O_TRIM, O_SAMPLE, O_CRLF, O_SAFE,
-	O_NOSAFE
+	O_NOSAFE, O_MAXLINES
 };
 
 struct opts {
@@ -66,9 +68,12 @@ struct opts {
 	int fixed;		/* -f given */
 	const char *rejects;
 	int strict, quiet;
+	long max_lines;		/* --max-lines, or -1 */
 	/* run state */
 	FILE *rf;
 	long records, rejected;
+	struct lq_buf *hdr;	/* the header row of the file being read */
+	int spilled;		/* last byte of a row spilled to rf, or 0 */
 };
 
 static int
@@ -112,6 +117,20 @@ rejects_empty(struct opts *o)
 	return fstat(fileno(f), &st) == 0 && st.st_size == 0;
 }
 
+/* the bytes of a row too long to hold, straight to the rejects file */
+static void
+spill(void *arg, const char *p, size_t n)
+{
+	struct opts *o = arg;
+
+	if (!n)
+		return;
+	if (o->hdr && o->hdr->len && rejects_empty(o))
+		keep(o, o->hdr->buf, o->hdr->len);
+	fwrite(p, 1, n, rejects(o));
+	o->spilled = (unsigned char)p[n - 1];
+}
+
 /* a bad record: report, keep its bytes with --rejects */
 static void
 reject(struct opts *o, const char *file, long line, const char *raw,
@@ -123,23 +142,91 @@ reject(struct opts *o, const char *file, long line, const char *raw,
 		keep(o, raw, n);
 }
 
-/* the reason a CSV row is bad, or NULL */
+/* "field 3 (Notes)": the field the quote problem of c is in */
+static const char *
+qfield(const struct lq_csv *c, const char **names, size_t ncol, char *buf,
+    size_t bufsz)
+{
+	if (names && c->qfield >= 1 && c->qfield <= ncol)
+		snprintf(buf, bufsz, "field %zu (%s)", c->qfield,
+		    names[c->qfield - 1]);
+	else
+		snprintf(buf, bufsz, "field %zu", c->qfield);
+	return buf;
+}
+
+/* "line", "2 lines" */
+static const char *
+nlines(long n, char *buf, size_t bufsz)
+{
+	if (n == 1)
+		return "line";
+	snprintf(buf, bufsz, "%ld lines", n);
+	return buf;
+}
+
+/*
+ * The reason a CSV row is bad, or NULL; *at gets the line to report (the
+ * row's first line, or the line where a bad quoted field opens).
+ */
 static const char *
 bad_row(const struct lq_csv *c, size_t ncol, const char **names, char *msg,
-    size_t msgsz)
+    size_t msgsz, long *at)
 {
+	char fb[160], nb[32];
 	size_t i, n;
+	long after = c->last - c->qline;
 
-	if (c->bad == LQ_CSV_UNTERMINATED)
-		return "unterminated quoted field (it runs to the end of input)";
-	if (c->bad == LQ_CSV_TOOLONG) {
+	*at = c->line;
+	switch (c->bad) {
+	case LQ_CSV_OK:
+		break;
+	case LQ_CSV_UNTERMINATED:
+		/* every line after the quote is inside it: none can be trusted */
+		*at = c->qline;
+		if (after > 0)
+			snprintf(msg, msgsz, "unterminated quoted field: the "
+			    "quote opened here in %s runs to the end of the "
+			    "input and swallows the %s after it; lines %ld-%ld "
+			    "rejected as one row", qfield(c, names, ncol, fb,
+			    sizeof(fb)), nlines(after, nb, sizeof(nb)), c->line,
+			    c->last);
+		else
+			snprintf(msg, msgsz, "unterminated quoted field: the "
+			    "quote opened here in %s is still open at the end "
+			    "of the input", qfield(c, names, ncol, fb,
+			    sizeof(fb)));
+		return msg;
+	case LQ_CSV_TOOLONG:
 		snprintf(msg, msgsz, "row longer than %zu bytes (a stray "
 		    "quote?)", c->max_row);
 		return msg;
+	case LQ_CSV_QUOTE_TEXT:
+		*at = c->qline;
+		snprintf(msg, msgsz, "the quote opened here in %s closes on "
+		    "line %ld and text follows it, not a separator: a stray "
+		    "quote? lines %ld-%ld rejected as one row", qfield(c, names,
+		    ncol, fb, sizeof(fb)), c->qclose, c->line, c->last);
+		return msg;
+	case LQ_CSV_QUOTE_LINES:
+		*at = c->qline;
+		snprintf(msg, msgsz, "the quote opened here in %s spans %ld "
+		    "lines, to line %ld, more than --max-lines %ld: a stray "
+		    "quote? lines %ld-%ld rejected as one row", qfield(c,
+		    names, ncol, fb, sizeof(fb)), c->qlines, c->qclose,
+		    c->max_lines, c->line, c->last);
+		return msg;
 	}
 	if (ncol && c->nf != ncol) {
-		snprintf(msg, msgsz, "expected %zu fields, found %zu", ncol,
-		    c->nf);
+		if (c->last > c->line && c->qlines > 1)
+			snprintf(msg, msgsz, "expected %zu fields, found %zu "
+			    "in lines %ld-%ld (the quote opened on line %ld in "
+			    "%s closes on line %ld: a stray quote?)", ncol,
+			    c->nf, c->line, c->last, c->qline, qfield(c, names,
+			    ncol, fb, sizeof(fb)), c->qclose);
+		else
+			snprintf(msg, msgsz, "expected %zu fields, found %zu",
+			    ncol, c->nf);
 		return msg;
 	}
 	for (i = 0; i < c->nf; i++) {
@@ -159,13 +246,15 @@ static int
 header(struct opts *o, struct lq_csv *c, struct lq_csv_shape *sh,
     char ***namesp, size_t *ncol)
 {
-	char msg[256], **names;
+	char msg[512], **names;
 	const char *why;
 	int *renamed = NULL, *clash = NULL;
 	size_t i;
 
-	if ((why = bad_row(c, 0, NULL, msg, sizeof(msg)))) {
-		lqcmd_warn("%s:%ld: header: %s", c->name, c->line, why);
+	long at;
+
+	if ((why = bad_row(c, 0, NULL, msg, sizeof(msg), &at))) {
+		lqcmd_warn("%s:%ld: header: %s", c->name, at, why);
 		return -1;
 	}
 	lq_csv_header_names(c, &names, &renamed);
@@ -212,9 +301,10 @@ from_csv(struct opts *o, const char *file)
 	struct lq_csv_shape sh = { 0 };
 	struct lq_err err;
 	struct lq_buf hdr = LQ_BUF_INIT;	/* the header row, for --rejects */
-	char msg[256], **names = NULL;
+	char msg[512], **names = NULL;
 	const char *why;
 	size_t ncol = 0;
+	long at;
 	int got, status = 0, first = 1;
 
 	lq_err_clear(&err);
@@ -226,6 +316,14 @@ from_csv(struct opts *o, const char *file)
 	c.comment = o->comment;
 	c.trim = o->trim;
 	c.idle = idle_flush;
+	if (o->max_lines >= 0)
+		c.max_lines = o->max_lines;
+	if (o->rejects) {
+		/* a row longer than max_row goes there as it is read */
+		c.spill = spill;
+		c.spill_arg = o;
+		o->hdr = &hdr;
+	}
 	while ((got = lq_csv_next(&c, &err)) > 0) {
 		if (first && !o->arrays) {
 			first = 0;
@@ -240,12 +338,18 @@ from_csv(struct opts *o, const char *file)
 		}
 		o->records++;
 		if ((why = bad_row(&c, ncol, (const char **)names, msg,
-		    sizeof(msg)))) {
+		    sizeof(msg), &at))) {
 			/* an empty rejects file gets the header: it is a CSV file */
 			if (o->rejects && hdr.len && rejects_empty(o))
 				keep(o, hdr.buf, hdr.len);
 			lq_buf_release(&hdr);
-			reject(o, c.name, c.line, c.raw.buf, c.raw.len, why);
+			if (o->spilled) {
+				/* the row went to the rejects file as read */
+				if (o->spilled != '\n' && o->spilled != '\r')
+					keep(o, "\n", 1);
+				o->spilled = 0;
+			}
+			reject(o, c.name, at, c.raw.buf, c.raw.len, why);
 			if (o->strict)
 				break;
 			continue;
@@ -260,7 +364,14 @@ from_csv(struct opts *o, const char *file)
 		lqcmd_warn("%s", err.msg);
 		status = 1;
 	}
+	if (o->spilled) {
+		/* a bad header row, spilled: end it as a line */
+		if (o->spilled != '\n' && o->spilled != '\r')
+			keep(o, "\n", 1);
+		o->spilled = 0;
+	}
 	lq_buf_release(&hdr);
+	o->hdr = NULL;
 	lq_csv_shape_release(&sh);
 	lq_csv_names_free(names, ncol);
 	lq_csv_close(&c);
@@ -522,6 +633,7 @@ options(struct opts *o, int argc, char **argv)
 		{ "crlf", no_argument, NULL, O_CRLF },
 		{ "safe", no_argument, NULL, O_SAFE },
 		{ "no-safe", no_argument, NULL, O_NOSAFE },
+		{ "max-lines", required_argument, NULL, O_MAXLINES },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct lq_err err;
@@ -591,6 +703,12 @@ options(struct opts *o, int argc, char **argv)
 				lqcmd_die(LQ_EXIT_USAGE, "--sample: not a "
 				    "positive number: '%s'", optarg);
 			break;
+		case O_MAXLINES:
+			o->max_lines = strtol(optarg, &end, 10);
+			if (*end || !*optarg || o->max_lines < 0)
+				lqcmd_die(LQ_EXIT_USAGE, "--max-lines: not a "
+				    "number of lines: '%s'", optarg);
+			break;
 		case O_CRLF:
 			o->crlf = 1;
 			break;
@@ -608,7 +726,7 @@ options(struct opts *o, int argc, char **argv)
 int
 main(int argc, char **argv)
 {
-	struct opts o = { .safe = 1, .sample = 1000 };
+	struct opts o = { .safe = 1, .sample = 1000, .max_lines = -1 };
 	int status;
 
 	lqcmd_name = "lq-csv";

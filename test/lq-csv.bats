@@ -116,6 +116,70 @@ with open(sys.argv[1], newline="", encoding="utf-8-sig") as f:
 	[ "$(grep -c '^4,5$' rej.csv)" -eq 2 ]
 }
 
+@test "unterminated quote: reported where it opened with the lines it swallowed; rows before kept, the rest rejected whole, exit 1" {
+	cd "$BATS_TEST_TMPDIR"
+	{
+		echo 'id,company,note'
+		for i in $(seq 2 16); do echo "$i,Co $i,ok"; done
+		echo '17,"Acme, Inc,open'
+		for i in $(seq 18 41); do echo "$i,Co $i,inside"; done
+	} > export.csv
+	run --separate-stderr -1 lq-csv --rejects rej.csv export.csv
+	[ "${#lines[@]}" -eq 15 ]
+	[ "${lines[14]}" = '{"id":16,"company":"Co 16","note":"ok"}' ]
+	[[ "$stderr" == *"lq-csv: export.csv:17: unterminated quoted field: the quote opened here in field 2 (company) runs to the end of the input and swallows the 24 lines after it; lines 17-41 rejected as one row"* ]]
+	[[ "$stderr" == *"1 of 16 records rejected (kept in rej.csv)"* ]]
+	# the rejects file is the header and lines 17-41, byte for byte
+	{ head -1 export.csv; sed -n '17,41p' export.csv; } | cmp - rej.csv
+	# the quote opens on the last line, which has no line break
+	printf 'a,b\n1,2\n3,"x' > last.csv
+	run --separate-stderr -1 lq-csv last.csv
+	[ "$output" = '{"a":1,"b":2}' ]
+	[[ "$stderr" == *"last.csv:3: unterminated quoted field: the quote opened here in field 2 (b) is still open at the end of the input"* ]]
+}
+
+@test "a quote closed lines later: text after it, or the wrong number of fields, rejects the row with its line range" {
+	cd "$BATS_TEST_TMPDIR"
+	# RFC 4180 allows no text after a closing quote; Python keeps it, and
+	# so does lq-csv on one line, but after a field over several lines it
+	# means the quotes pair up wrongly: "x<LF>4," would be one cell
+	printf 'a,b\n1,"x\n4,"5"\n6,7\n8,"ab"c\n' > text.csv
+	run --separate-stderr -1 lq-csv --rejects rej.csv text.csv
+	[ "$output" = $'{"a":6,"b":7}\n{"a":8,"b":"abc"}' ]
+	[[ "$stderr" == *"lq-csv: text.csv:2: the quote opened here in field 2 (b) closes on line 3 and text follows it, not a separator: a stray quote? lines 2-3 rejected as one row"* ]]
+	printf 'a,b\n1,"x\n4,"5"\n' | cmp - rej.csv
+	# closed at the end of a field, but the row has the wrong width
+	printf 'a,b,c\n1,"x\n4,5,6\n7,8",9,10\n11,12,13\n' > wide.csv
+	run --separate-stderr -1 lq-csv wide.csv
+	[ "$output" = '{"a":11,"b":12,"c":13}' ]
+	[[ "$stderr" == *"lq-csv: wide.csv:2: expected 3 fields, found 4 in lines 2-4 (the quote opened on line 2 in field 2 (b) closes on line 4: a stray quote?)"* ]]
+	# a field over two lines with the right width is a valid CSV row
+	printf 'a,b\n1,"two\nlines"\n2,x\n' > ok.csv
+	run -0 lq-csv ok.csv
+	[ "$output" = $'{"a":1,"b":"two\\nlines"}\n{"a":2,"b":"x"}' ]
+}
+
+@test "a quote closed hundreds of lines later is rejected with the range; --max-lines sets how many lines a field may span" {
+	cd "$BATS_TEST_TMPDIR"
+	# a stray quote on line 5 closed by another one on line 900, in the
+	# same column: one valid-looking field of 896 lines
+	"$PY" -c 'print("id,company")
+for i in range(2, 1001):
+    print("%d,%s" % (i, {5: "\"Acme", 900: "Foo\""}.get(i, "Co %d" % i)))' > long.csv
+	run --separate-stderr -1 lq-csv --rejects rej.csv long.csv
+	[ "${#lines[@]}" -eq 103 ]
+	[ "${lines[3]}" = '{"id":901,"company":"Co 901"}' ]
+	[[ "$stderr" == *"lq-csv: long.csv:5: the quote opened here in field 2 (company) spans 896 lines, to line 900, more than --max-lines 100: a stray quote? lines 5-900 rejected as one row"* ]]
+	{ head -1 long.csv; sed -n '5,900p' long.csv; } | cmp - rej.csv
+	# a note of that many lines is meant: --max-lines lets it through
+	run --separate-stderr -0 lq-csv --max-lines 896 long.csv
+	[ "${#lines[@]}" -eq 104 ]
+	run -0 lq-csv --max-lines 0 long.csv
+	run -1 lq-csv --max-lines 895 long.csv
+	run -2 lq-csv --max-lines x long.csv
+	[[ "$output" == *"--max-lines: not a number of lines: 'x'"* ]]
+}
+
 @test "--strict stops at the first bad row" {
 	printf 'a,b\n1,2\n3\n4,5\n' > "$BATS_TEST_TMPDIR/b.csv"
 	run --separate-stderr -1 lq-csv --strict "$BATS_TEST_TMPDIR/b.csv"
