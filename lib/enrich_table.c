@@ -11,6 +11,9 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +27,8 @@
 #include "lq_enrich.h"
 
 #define INDEX_FORMAT "lq-enrich-index 2"
+#define INDEX_APPID 0x6c716978	/* "lqix": PRAGMA application_id */
+#define APPID_STR "1819371896"	/* INDEX_APPID in decimal */
 #define AUTO_SQLITE_BYTES (4L << 20)
 #define MAX_DUP_WARN 5
 
@@ -734,14 +739,29 @@ build_index(struct lq_etable *t, FILE *fp, const char *sig,
 {
 	struct lq_buf tmp = LQ_BUF_INIT;
 	char num[32];
-	int rc = -1;
+	int rc = -1, fd;
 
-	lq_buf_addf(&tmp, "%s.tmp%ld", t->cache, (long)getpid());
-	unlink(tmp.buf);
-	if (sqlite3_open_v2(tmp.buf, &t->db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_CREATE, NULL) != SQLITE_OK ||
+	/* an existing file that is not an index of ours stays as it is */
+	if (lq_etable_index_ok(t->cache, err)) {
+		lq_buf_release(&tmp);
+		return -1;
+	}
+	/* built under a new name of its own, renamed when complete */
+	lq_buf_addf(&tmp, "%s.XXXXXX", t->cache);
+	if ((fd = mkstemp(tmp.buf)) < 0) {
+		lq_err_set(err, LQ_EXIT_USAGE, "%s: cannot create index %s "
+		    "(set cache: to a writable path): %s", t->o.path, t->cache,
+		    strerror(errno));
+		t->nowrite = 1;
+		lq_buf_release(&tmp);
+		return -1;
+	}
+	close(fd);
+	if (sqlite3_open_v2(tmp.buf, &t->db, SQLITE_OPEN_READWRITE, NULL) !=
+	    SQLITE_OK ||
 	    sqlite3_exec(t->db, "PRAGMA journal_mode=OFF;"
 	    "PRAGMA synchronous=OFF;"
+	    "PRAGMA application_id=" APPID_STR ";"
 	    "CREATE TABLE meta(k TEXT PRIMARY KEY, v TEXT);"
 	    "PRAGMA cache_size=-65536;"
 	    "CREATE TABLE rows(id INTEGER PRIMARY KEY, line INTEGER, j TEXT);"
@@ -786,6 +806,9 @@ build_index(struct lq_etable *t, FILE *fp, const char *sig,
 	}
 	sqlite3_close(t->db);
 	t->db = NULL;
+	/* checked again: a file may have appeared there meanwhile */
+	if (lq_etable_index_ok(t->cache, err))
+		goto out;
 	if (rename(tmp.buf, t->cache)) {
 		lq_err_set(err, LQ_EXIT_USAGE, "%s: cannot rename index to %s: "
 		    "%s", t->o.path, t->cache, strerror(errno));
@@ -808,6 +831,142 @@ out:
 	}
 	lq_buf_release(&tmp);
 	return rc;
+}
+
+/* ---- whose file is it ------------------------------------------------- */
+
+/* a path as an SQLite URI that opens it read-only and never writes */
+static void
+immutable_uri(struct lq_buf *b, const char *path)
+{
+	const char *p;
+
+	lq_buf_adds(b, "file:");
+	for (p = path; *p; p++)
+		if (*p == '%' || *p == '?' || *p == '#')
+			lq_buf_addf(b, "%%%02X", (unsigned char)*p);
+		else
+			lq_buf_addc(b, *p);
+	lq_buf_adds(b, "?mode=ro&immutable=1");
+}
+
+/* Is path a SQLite file that lq-enrich made?  1 or 0; only reads it. */
+static int
+own_index(const char *path)
+{
+	unsigned char h[100];
+	struct lq_buf uri = LQ_BUF_INIT;
+	sqlite3 *db = NULL;
+	sqlite3_stmt *s = NULL;
+	ssize_t got;
+	int fd, own = 0;
+	unsigned long id;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0 &&
+	    (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return 0;
+	got = read(fd, h, sizeof(h));
+	close(fd);
+	if (got != (ssize_t)sizeof(h) || memcmp(h, "SQLite format 3", 16))
+		return 0;
+	id = (unsigned long)h[68] << 24 | (unsigned long)h[69] << 16 |
+	    (unsigned long)h[70] << 8 | h[71];
+	if (id == INDEX_APPID)
+		return 1;
+	if (id != 0)
+		return 0;
+	/* an index made before the application_id: its meta signature */
+	immutable_uri(&uri, path);
+	if (sqlite3_open_v2(uri.buf, &db, SQLITE_OPEN_READONLY |
+	    SQLITE_OPEN_URI, NULL) == SQLITE_OK &&
+	    sqlite3_prepare_v2(db, "SELECT v FROM meta WHERE k = 'signature'",
+	    -1, &s, NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW) {
+		const char *v = (const char *)sqlite3_column_text(s, 0);
+		own = v && !strncmp(v, "lq-enrich-index ", 16);
+	}
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	lq_buf_release(&uri);
+	return own;
+}
+
+int
+lq_etable_index_ok(const char *path, struct lq_err *err)
+{
+	struct stat st;
+
+	if (stat(path, &st)) {
+		if (errno == ENOENT)
+			return 0;
+		return lq_err_set(err, LQ_EXIT_USAGE, "index %s: %s", path,
+		    strerror(errno));
+	}
+	if (!S_ISREG(st.st_mode))
+		return lq_err_set(err, LQ_EXIT_USAGE, "index %s exists and is "
+		    "not a regular file; set cache: to another path", path);
+	if (!own_index(path))
+		return lq_err_set(err, LQ_EXIT_USAGE, "index %s exists and is "
+		    "not an lq-enrich index: lq never replaces a file it did "
+		    "not make (move it away, or set cache: to another path)",
+		    path);
+	return 0;
+}
+
+/* path's directory, resolved, and its last component: "/real/dir/name" */
+static char *
+canonical(const char *path)
+{
+	char *d = strdup(path), *b = strdup(path), *r = NULL, *out;
+	struct lq_buf o = LQ_BUF_INIT;
+
+	if (!d || !b)
+		abort();
+	if ((r = realpath(dirname(d), NULL)))
+		lq_buf_addf(&o, "%s/%s", r, basename(b));
+	else
+		lq_buf_adds(&o, path);
+	free(r);
+	free(d);
+	free(b);
+	out = o.buf;
+	return out;
+}
+
+int
+lq_same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+	int ea = stat(a, &sa) == 0, eb = stat(b, &sb) == 0, same;
+	char *ca, *cb;
+
+	if (ea || eb)
+		return ea && eb && sa.st_dev == sb.st_dev &&
+		    sa.st_ino == sb.st_ino;
+	ca = canonical(a);
+	cb = canonical(b);
+	same = !strcmp(ca, cb);
+	free(ca);
+	free(cb);
+	return same;
+}
+
+char *
+lq_etable_index_path(const struct lq_etable_opts *o)
+{
+	struct lq_buf b = LQ_BUF_INIT;
+	struct stat st;
+
+	if (o->index == LQ_INDEX_MEMORY)
+		return NULL;
+	if (!o->cache)
+		lq_buf_addf(&b, "%s.lqidx", o->path);
+	else if (stat(o->cache, &st) == 0 && S_ISDIR(st.st_mode)) {
+		const char *base = strrchr(o->path, '/');
+		lq_buf_addf(&b, "%s/%s.lqidx", o->cache, base ? base + 1 :
+		    o->path);
+	} else
+		lq_buf_adds(&b, o->cache);
+	return b.buf;
 }
 
 /* ---- the table -------------------------------------------------------- */
@@ -834,14 +993,7 @@ lq_etable_open(const struct lq_etable_opts *o, struct lq_buf *warn,
 	sqlite = o->index == LQ_INDEX_SQLITE || (o->index == LQ_INDEX_AUTO &&
 	    st.st_size >= AUTO_SQLITE_BYTES);
 	if (sqlite) {
-		lq_buf_reset(&sig);
-		if (o->cache) {
-			t->cache = strdup(o->cache);
-		} else {
-			lq_buf_addf(&sig, "%s.lqidx", o->path);
-			t->cache = strdup(sig.buf);
-			lq_buf_reset(&sig);
-		}
+		t->cache = lq_etable_index_path(o);
 		signature(t, &st, &sig);
 		if (try_reuse(t, sig.buf))
 			t->reused = 1;
