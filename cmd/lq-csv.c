@@ -392,55 +392,41 @@ struct tocsv {
 	struct held *held;	/* records read before the columns are known */
 	size_t nheld;
 	int ready;
-	struct lq_buf unseen;	/* top-level keys that are no column, warned */
-	size_t hint;
+	struct lq_buf unseen;	/* key paths that are no column, warned */
 };
 
-/* is the raw key of member m the first key of a column */
-static int
-is_column(struct tocsv *t, const char *line, const struct lq_member *m)
-{
-	struct lq_csv_cols *cols = &t->o->cols;
-	size_t i, j;
+struct unseen_ctx {
+	struct tocsv *t;
+	const char *file;
+	long lineno;
+};
 
-	for (i = 0; i < cols->n; i++) {
-		j = (t->hint + i) % cols->n;
-		if (lq_json_key_eq(line + m->kstart, m->klen, cols->v[j].seg[0],
-		    cols->v[j].seglen[0])) {
-			t->hint = j;
-			return 1;
-		}
-	}
-	return 0;
+/* a value no column writes: warn once for each path */
+static void
+unseen_key(void *arg, const char *path)
+{
+	struct unseen_ctx *u = arg;
+	struct tocsv *t = u->t;
+	size_t off;
+
+	for (off = 0; off < t->unseen.len; off += strlen(t->unseen.buf + off)
+	    + 1)
+		if (!strcmp(t->unseen.buf + off, path))
+			return;
+	lq_buf_add(&t->unseen, path, strlen(path) + 1);
+	if (!t->o->quiet)
+		lqcmd_warn("%s:%ld: key '%s' is not a column (columns come "
+		    "from the first %ld records; name them with -f)", u->file,
+		    u->lineno, path, t->o->sample);
 }
 
-/* warn once about each top-level key that came after the sample */
+/* warn once about each key (path) that came after the sample */
 static void
 check_keys(struct tocsv *t, const char *file, long lineno, const char *line)
 {
-	struct lq_buf k = LQ_BUF_INIT;
-	size_t i, off;
+	struct unseen_ctx u = { t, file, lineno };
 
-	for (i = 0; i < t->scan.n; i++) {
-		const struct lq_member *m = &t->scan.m[i];
-		if (is_column(t, line, m))
-			continue;
-		lq_buf_reset(&k);
-		lq_json_unescape(&k, line + m->kstart, m->klen);
-		lq_buf_addc(&k, '\0');
-		for (off = 0; off < t->unseen.len; off += strlen(t->unseen.buf +
-		    off) + 1)
-			if (!strcmp(t->unseen.buf + off, k.buf))
-				break;
-		if (off < t->unseen.len)
-			continue;
-		lq_buf_add(&t->unseen, k.buf, k.len);
-		if (!t->o->quiet)
-			lqcmd_warn("%s:%ld: key '%s' is not a column (columns "
-			    "come from the first %ld records; name them with -f)",
-			    file, lineno, k.buf, t->o->sample);
-	}
-	lq_buf_release(&k);
+	lq_csv_cols_unwritten(&t->o->cols, line, &t->scan, unseen_key, &u);
 }
 
 static void

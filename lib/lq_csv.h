@@ -237,6 +237,16 @@ int lq_csv_cols_parse(struct lq_csv_cols *cols, const char *spec,
 void lq_csv_cols_learn(struct lq_csv_cols *cols, const char *line,
     const struct lq_scan *s);
 
+/*
+ * Call fn(arg, path) for each value of the record (scanned into s) that no
+ * column writes: a leaf (or a nested object deeper than columns go) whose
+ * path is no column and has no column as a prefix (such a column writes
+ * it as part of its JSON text).  path is the dotted name, valid during
+ * the call.  Nulls are not reported: the empty cell says as much.
+ */
+void lq_csv_cols_unwritten(struct lq_csv_cols *cols, const char *line,
+    const struct lq_scan *s, void (*fn)(void *, const char *), void *arg);
+
 /* Free the columns. */
 void lq_csv_cols_release(struct lq_csv_cols *cols);
 

@@ -270,6 +270,19 @@ for i in range(2, 1001):
 	[ "$output" = $'a,b\n1,\n2,3' ]
 }
 
+@test "--to-csv: a nested key, or a value in place of an object, after the sample is reported, not lost in silence" {
+	printf '%s\n' '{"a":1,"s":{"t":"x"},"o":"v","e":{}}' \
+		'{"a":2,"s":{"t":"y","u":"lost"},"o":{"deep":1},"e":{"f":2}}' \
+		'{"a":3,"s":"flat"}' '{"a":4,"s":null,"n":null}' '{"a":5,"s":{"u":"again"}}' > "$BATS_TEST_TMPDIR/n.ndjson"
+	run --separate-stderr lq-csv -t --sample 1 "$BATS_TEST_TMPDIR/n.ndjson"
+	[ "$status" -eq 0 ]
+	[ "$output" = $'a,s.t,o,e\n1,x,v,{}\n2,y,"{""deep"":1}","{""f"":2}"\n3,,,\n4,,,\n5,,,' ]
+	# a column that holds the object as JSON text loses nothing: no warning
+	[[ "$stderr" == *"n.ndjson:2: key 's.u' is not a column (columns come from the first 1 records; name them with -f)"* ]]
+	[[ "$stderr" == *"n.ndjson:3: key 's' is not a column"* ]]
+	[ "$(grep -c 'is not a column' <<< "$stderr")" -eq 2 ]
+}
+
 @test "round trip CSV -> NDJSON -> CSV gives the same cells and exact numbers" {
 	lq-csv "$F/export.csv" | lq-csv -t --no-safe > "$BATS_TEST_TMPDIR/back.csv"
 	diff <(cells "$F/export.csv") <(cells "$BATS_TEST_TMPDIR/back.csv")
