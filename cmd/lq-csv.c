@@ -293,6 +293,44 @@ header(struct opts *o, struct lq_csv *c, struct lq_csv_shape *sh,
 	return 0;
 }
 
+/* a row went to the rejects file as read: end it as a line */
+static void
+end_spilled(struct opts *o)
+{
+	if (o->spilled && o->spilled != '\n' && o->spilled != '\r')
+		keep(o, "\n", 1);
+	o->spilled = 0;
+}
+
+/*
+ * The header row of c is unusable, so no row has keys: keep it and every
+ * row after it in the rejects file, as read, and count those rows as
+ * rejected.  Returns what lq_csv_next last returned.
+ */
+static int
+skip_file(struct opts *o, struct lq_csv *c, struct lq_err *err)
+{
+	long n = 0;
+	int got;
+
+	end_spilled(o);
+	if (o->rejects)
+		keep(o, c->raw.buf, c->raw.len);
+	while ((got = lq_csv_next(c, err)) > 0) {
+		n++;
+		end_spilled(o);
+		if (o->rejects)
+			keep(o, c->raw.buf, c->raw.len);
+	}
+	o->records += n;
+	o->rejected += n;
+	if (n)
+		lqcmd_warn("%s: %ld row%s after the header not converted%s%s%s",
+		    c->name, n, n == 1 ? "" : "s", o->rejects ? " (kept in " :
+		    "", o->rejects ? o->rejects : "", o->rejects ? ")" : "");
+	return got;
+}
+
 /* one CSV file to NDJSON; returns 0, or 1 after an input error */
 static int
 from_csv(struct opts *o, const char *file)
@@ -329,6 +367,7 @@ from_csv(struct opts *o, const char *file)
 			first = 0;
 			if (header(o, &c, &sh, &names, &ncol) < 0) {
 				status = 1;
+				got = skip_file(o, &c, &err);
 				break;
 			}
 			if (!o->noheader) {
@@ -343,12 +382,7 @@ from_csv(struct opts *o, const char *file)
 			if (o->rejects && hdr.len && rejects_empty(o))
 				keep(o, hdr.buf, hdr.len);
 			lq_buf_release(&hdr);
-			if (o->spilled) {
-				/* the row went to the rejects file as read */
-				if (o->spilled != '\n' && o->spilled != '\r')
-					keep(o, "\n", 1);
-				o->spilled = 0;
-			}
+			end_spilled(o);
 			reject(o, c.name, at, c.raw.buf, c.raw.len, why);
 			if (o->strict)
 				break;
@@ -364,12 +398,7 @@ from_csv(struct opts *o, const char *file)
 		lqcmd_warn("%s", err.msg);
 		status = 1;
 	}
-	if (o->spilled) {
-		/* a bad header row, spilled: end it as a line */
-		if (o->spilled != '\n' && o->spilled != '\r')
-			keep(o, "\n", 1);
-		o->spilled = 0;
-	}
+	end_spilled(o);
 	lq_buf_release(&hdr);
 	o->hdr = NULL;
 	lq_csv_shape_release(&sh);

@@ -180,6 +180,18 @@ for i in range(2, 1001):
 	[[ "$output" == *"--max-lines: not a number of lines: 'x'"* ]]
 }
 
+@test "a bad header row: no row has keys, so the file goes whole to --rejects and its rows count as rejected" {
+	cd "$BATS_TEST_TMPDIR"
+	printf 'id,na\377me\n1,Ann\n2,Bob\n' > h.csv
+	printf 'a,b\n1,2\n' > ok.csv
+	run --separate-stderr -1 lq-csv --rejects rej.csv h.csv ok.csv
+	[ "$output" = '{"a":1,"b":2}' ]
+	[[ "$stderr" == *"lq-csv: h.csv:1: header: invalid UTF-8 in field 2"* ]]
+	[[ "$stderr" == *"lq-csv: h.csv: 2 rows after the header not converted (kept in rej.csv)"* ]]
+	[[ "$stderr" == *"2 of 3 records rejected (kept in rej.csv)"* ]]
+	cmp h.csv rej.csv
+}
+
 @test "--strict stops at the first bad row" {
 	printf 'a,b\n1,2\n3\n4,5\n' > "$BATS_TEST_TMPDIR/b.csv"
 	run --separate-stderr -1 lq-csv --strict "$BATS_TEST_TMPDIR/b.csv"
