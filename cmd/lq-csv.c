@@ -142,29 +142,6 @@ reject(struct opts *o, const char *file, long line, const char *raw,
 		keep(o, raw, n);
 }
 
-/* "field 3 (Notes)": the field the quote problem of c is in */
-static const char *
-qfield(const struct lq_csv *c, const char **names, size_t ncol, char *buf,
-    size_t bufsz)
-{
-	if (names && c->qfield >= 1 && c->qfield <= ncol)
-		snprintf(buf, bufsz, "field %zu (%s)", c->qfield,
-		    names[c->qfield - 1]);
-	else
-		snprintf(buf, bufsz, "field %zu", c->qfield);
-	return buf;
-}
-
-/* "line", "2 lines" */
-static const char *
-nlines(long n, char *buf, size_t bufsz)
-{
-	if (n == 1)
-		return "line";
-	snprintf(buf, bufsz, "%ld lines", n);
-	return buf;
-}
-
 /*
  * The reason a CSV row is bad, or NULL; *at gets the line to report (the
  * row's first line, or the line where a bad quoted field opens).
@@ -173,60 +150,21 @@ static const char *
 bad_row(const struct lq_csv *c, size_t ncol, const char **names, char *msg,
     size_t msgsz, long *at)
 {
-	char fb[160], nb[32];
-	size_t i, n;
-	long after = c->last - c->qline;
+	size_t i, n, len;
 
-	*at = c->line;
-	switch (c->bad) {
-	case LQ_CSV_OK:
-		break;
-	case LQ_CSV_UNTERMINATED:
-		/* every line after the quote is inside it: none can be trusted */
-		*at = c->qline;
-		if (after > 0)
-			snprintf(msg, msgsz, "unterminated quoted field: the "
-			    "quote opened here in %s runs to the end of the "
-			    "input and swallows the %s after it; lines %ld-%ld "
-			    "rejected as one row", qfield(c, names, ncol, fb,
-			    sizeof(fb)), nlines(after, nb, sizeof(nb)), c->line,
-			    c->last);
-		else
-			snprintf(msg, msgsz, "unterminated quoted field: the "
-			    "quote opened here in %s is still open at the end "
-			    "of the input", qfield(c, names, ncol, fb,
-			    sizeof(fb)));
-		return msg;
-	case LQ_CSV_TOOLONG:
-		snprintf(msg, msgsz, "row longer than %zu bytes (a stray "
-		    "quote?)", c->max_row);
-		return msg;
-	case LQ_CSV_QUOTE_TEXT:
-		*at = c->qline;
-		snprintf(msg, msgsz, "the quote opened here in %s closes on "
-		    "line %ld and text follows it, not a separator: a stray "
-		    "quote? lines %ld-%ld rejected as one row", qfield(c, names,
-		    ncol, fb, sizeof(fb)), c->qclose, c->line, c->last);
-		return msg;
-	case LQ_CSV_QUOTE_LINES:
-		*at = c->qline;
-		snprintf(msg, msgsz, "the quote opened here in %s spans %ld "
-		    "lines, to line %ld, more than --max-lines %ld: a stray "
-		    "quote? lines %ld-%ld rejected as one row", qfield(c,
-		    names, ncol, fb, sizeof(fb)), c->qlines, c->qclose,
-		    c->max_lines, c->line, c->last);
-		return msg;
-	}
-	if (ncol && c->nf != ncol) {
-		if (c->last > c->line && c->qlines > 1)
-			snprintf(msg, msgsz, "expected %zu fields, found %zu "
-			    "in lines %ld-%ld (the quote opened on line %ld in "
-			    "%s closes on line %ld: a stray quote?)", ncol,
-			    c->nf, c->line, c->last, c->qline, qfield(c, names,
-			    ncol, fb, sizeof(fb)), c->qclose);
-		else
-			snprintf(msg, msgsz, "expected %zu fields, found %zu",
-			    ncol, c->nf);
+	if (lq_csv_problem(c, ncol, (char *const *)names, msg, msgsz, at)) {
+		len = strlen(msg);
+		/* what the rejects file gets: the row, all its lines */
+		if (c->bad != LQ_CSV_OK && c->bad != LQ_CSV_TOOLONG &&
+		    c->last > c->line)
+			snprintf(msg + len, msgsz - len, "%slines %ld-%ld "
+			    "rejected as one row%s", len && msg[len - 1] == '?' ?
+			    " " : "; ", c->line, c->last,
+			    c->bad == LQ_CSV_QUOTE_LINES ? " (--max-lines "
+			    "raises the limit)" : "");
+		else if (c->bad == LQ_CSV_QUOTE_LINES)
+			snprintf(msg + len, msgsz - len, " (--max-lines raises "
+			    "the limit)");
 		return msg;
 	}
 	for (i = 0; i < c->nf; i++) {

@@ -644,3 +644,79 @@ lq_csv_names_free(char **names, size_t n)
 		free(names[i]);
 	free(names);
 }
+
+/* "field 3 (Notes)": the field the quote problem of c is in */
+static const char *
+qfield(const struct lq_csv *c, char *const *names, size_t ncol, char *buf,
+    size_t bufsz)
+{
+	if (names && c->qfield >= 1 && c->qfield <= ncol)
+		snprintf(buf, bufsz, "field %zu (%s)", c->qfield,
+		    names[c->qfield - 1]);
+	else
+		snprintf(buf, bufsz, "field %zu", c->qfield);
+	return buf;
+}
+
+const char *
+lq_csv_problem(const struct lq_csv *c, size_t ncol, char *const *names,
+    char *msg, size_t msgsz, long *at)
+{
+	char fb[160], nb[32];
+	long after = c->last - c->qline;
+
+	*at = c->line;
+	switch (c->bad) {
+	case LQ_CSV_OK:
+		break;
+	case LQ_CSV_UNTERMINATED:
+		/* every line after the quote is inside it: none can be trusted */
+		*at = c->qline;
+		if (after == 1)
+			snprintf(nb, sizeof(nb), "line");
+		else
+			snprintf(nb, sizeof(nb), "%ld lines", after);
+		if (after > 0)
+			snprintf(msg, msgsz, "unterminated quoted field: the "
+			    "quote opened here in %s runs to the end of the "
+			    "input and swallows the %s after it", qfield(c,
+			    names, ncol, fb, sizeof(fb)), nb);
+		else
+			snprintf(msg, msgsz, "unterminated quoted field: the "
+			    "quote opened here in %s is still open at the end "
+			    "of the input", qfield(c, names, ncol, fb,
+			    sizeof(fb)));
+		return msg;
+	case LQ_CSV_TOOLONG:
+		snprintf(msg, msgsz, "row longer than %zu bytes (a stray "
+		    "quote?)", c->max_row);
+		return msg;
+	case LQ_CSV_QUOTE_TEXT:
+		*at = c->qline;
+		snprintf(msg, msgsz, "the quote opened here in %s closes on "
+		    "line %ld and text follows it, not a separator: a stray "
+		    "quote?", qfield(c, names, ncol, fb, sizeof(fb)),
+		    c->qclose);
+		return msg;
+	case LQ_CSV_QUOTE_LINES:
+		*at = c->qline;
+		snprintf(msg, msgsz, "the quote opened here in %s spans %ld "
+		    "lines, to line %ld, more than %ld: a stray quote?",
+		    qfield(c, names, ncol, fb, sizeof(fb)), c->qlines,
+		    c->qclose, c->max_lines);
+		return msg;
+	}
+	if (ncol && c->nf != ncol) {
+		if (c->last > c->line && c->qlines > 1)
+			snprintf(msg, msgsz, "expected %zu fields, found %zu "
+			    "in lines %ld-%ld (the quote opened on line %ld in "
+			    "%s closes on line %ld: a stray quote?)", ncol,
+			    c->nf, c->line, c->last, c->qline, qfield(c, names,
+			    ncol, fb, sizeof(fb)), c->qclose);
+		else
+			snprintf(msg, msgsz, "expected %zu fields, found %zu",
+			    ncol, c->nf);
+		return msg;
+	}
+	return NULL;
+}

@@ -120,6 +120,19 @@ int lq_csv_open(struct lq_csv *c, const char *path, struct lq_err *err);
  */
 int lq_csv_next(struct lq_csv *c, struct lq_err *err);
 
+/*
+ * What is wrong with the current row, expecting ncol fields (0: any
+ * number) named names (NULL: no names): its quotes, its length, its
+ * number of fields (not its UTF-8).  The message goes to msg, as in
+ * "expected 14 fields, found 13" or "unterminated quoted field: the quote
+ * opened here in field 2 (Company) runs to the end of the input and
+ * swallows the 24 lines after it"; *at gets the line it is about (where
+ * the row starts, or where the quote that went wrong opens).  Returns msg,
+ * or NULL when the row is fine.
+ */
+const char *lq_csv_problem(const struct lq_csv *c, size_t ncol,
+    char *const *names, char *msg, size_t msgsz, long *at);
+
 /* Field i of the current row (a pointer into c->data, not NUL-terminated). */
 static inline const char *
 lq_csv_field(const struct lq_csv *c, size_t i, size_t *len)
