@@ -21,9 +21,9 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include <csv.h>
 #include <sqlite3.h>
 
+#include "lq_csv.h"
 #include "lq_enrich.h"
 
 #define INDEX_FORMAT "lq-enrich-index 2"
@@ -390,170 +390,140 @@ add_row(struct lq_etable *t, long line, struct lq_err *err)
 
 /* ---- sources: CSV and NDJSON ------------------------------------------ */
 
-struct csvst {
-	struct lq_etable *t;
-	struct lq_buf cells;	/* NUL-separated cells of the record */
-	size_t *off, *len;
-	size_t nf, cap;
-	long line, recline;
-	int header;
-	char **cols;		/* header: rendered "name": prefixes */
+/* the header of a CSV table */
+struct csvhead {
+	char **cols;		/* rendered "name": prefixes */
+	char **names;		/* the names, for messages */
 	int *split;
 	size_t ncols;
 	long keyi, namei;
-	struct lq_err *err;
-	int failed;
 };
 
-static void
-csv_field(void *s, size_t n, void *arg)
-{
-	struct csvst *c = arg;
-
-	if (c->nf == c->cap) {
-		c->cap = c->cap ? c->cap * 2 : 32;
-		c->off = realloc(c->off, c->cap * sizeof(*c->off));
-		c->len = realloc(c->len, c->cap * sizeof(*c->len));
-	}
-	if (!c->nf)
-		c->recline = c->line;
-	c->off[c->nf] = c->cells.len;
-	c->len[c->nf] = n;
-	lq_buf_add(&c->cells, s ? s : "", s ? n : 0);
-	lq_buf_addc(&c->cells, 0);
-	c->nf++;
-}
-
 static int
-csv_header(struct csvst *c)
+csv_header(struct lq_etable *t, const struct lq_csv *c, struct csvhead *h,
+    struct lq_err *err)
 {
-	struct lq_etable *t = c->t;
 	struct lq_buf b = LQ_BUF_INIT;
 
-	c->ncols = c->nf;
-	c->cols = calloc(c->nf + 1, sizeof(*c->cols));
-	c->split = calloc(c->nf + 1, sizeof(*c->split));
-	c->keyi = c->namei = -1;
+	h->ncols = c->nf;
+	h->cols = calloc(c->nf + 1, sizeof(*h->cols));
+	h->names = calloc(c->nf + 1, sizeof(*h->names));
+	h->split = calloc(c->nf + 1, sizeof(*h->split));
+	if (!h->cols || !h->names || !h->split)
+		abort();
+	h->keyi = h->namei = -1;
 	for (size_t i = 0; i < c->nf; i++) {
-		const char *h = c->cells.buf + c->off[i];
-		size_t hn = c->len[i];
-		if (i == 0 && hn >= 3 && !memcmp(h, "\xef\xbb\xbf", 3))
-			h += 3, hn -= 3;
-		while (hn && isspace((unsigned char)*h))
-			h++, hn--;
-		while (hn && isspace((unsigned char)h[hn - 1]))
+		size_t hn;
+		const char *hd = lq_csv_field(c, i, &hn);
+		while (hn && isspace((unsigned char)*hd))
+			hd++, hn--;
+		while (hn && isspace((unsigned char)hd[hn - 1]))
 			hn--;
 		lq_buf_reset(&b);
-		lq_json_str_lossy(&b, h, hn);
+		lq_json_str_lossy(&b, hd, hn);
 		lq_buf_addc(&b, ':');
-		c->cols[i] = strdup(b.buf);
-		if (strlen(t->o.key) == hn && !memcmp(t->o.key, h, hn))
-			c->keyi = (long)i;
+		if (!(h->cols[i] = strdup(b.buf)) ||
+		    !(h->names[i] = strndup(hd, hn)))
+			abort();
+		if (strlen(t->o.key) == hn && !memcmp(t->o.key, hd, hn))
+			h->keyi = (long)i;
 		if (t->o.namecol && strlen(t->o.namecol) == hn &&
-		    !memcmp(t->o.namecol, h, hn))
-			c->namei = (long)i;
+		    !memcmp(t->o.namecol, hd, hn))
+			h->namei = (long)i;
 		for (int k = 0; k < t->o.nsplit; k++)
 			if (strlen(t->o.split[k]) == hn &&
-			    !memcmp(t->o.split[k], h, hn))
-				c->split[i] = 1;
+			    !memcmp(t->o.split[k], hd, hn))
+				h->split[i] = 1;
 	}
 	lq_buf_release(&b);
-	if (c->keyi < 0)
-		return lq_err_at(c->err, t->o.path, 1, 0, "no column '%s' "
-		    "(the table's key)", t->o.key);
-	if (t->o.namecol && c->namei < 0)
-		return lq_err_at(c->err, t->o.path, 1, 0, "no column '%s' "
-		    "(the table's name column)", t->o.namecol);
+	if (h->keyi < 0)
+		return lq_err_at(err, t->o.path, (int)c->line, 0, "no column "
+		    "'%s' (the table's key)", t->o.key);
+	if (t->o.namecol && h->namei < 0)
+		return lq_err_at(err, t->o.path, (int)c->line, 0, "no column "
+		    "'%s' (the table's name column)", t->o.namecol);
 	return 0;
 }
 
-static void
-csv_record(int term, void *arg)
+static int
+csv_row(struct lq_etable *t, const struct lq_csv *c, const struct csvhead *h,
+    struct lq_err *err)
 {
-	struct csvst *c = arg;
-	struct lq_etable *t = c->t;
+	const char *f;
+	size_t n;
 
-	if (c->failed)
-		goto out;
-	if (c->header) {
-		c->header = 0;
-		if (csv_header(c))
-			c->failed = 1;
-		goto out;
-	}
-	if (c->nf == 1 && !c->len[0])
-		goto out;	/* blank line */
 	lq_buf_reset(&t->json);
-	for (size_t i = 0; i < c->ncols; i++) {
+	for (size_t i = 0; i < h->ncols; i++) {
 		if (i)
 			lq_buf_addc(&t->json, ',');
-		lq_buf_adds(&t->json, c->cols[i]);
-		if (i < c->nf)
-			render_cell(&t->json, c->cells.buf + c->off[i],
-			    c->len[i], c->split[i]);
-		else
-			lq_buf_adds(&t->json, "null");
+		lq_buf_adds(&t->json, h->cols[i]);
+		f = lq_csv_field(c, i, &n);
+		render_cell(&t->json, f, n, h->split[i]);
 	}
-	if ((size_t)c->keyi < c->nf)
-		key_normalise(&t->key, c->cells.buf + c->off[c->keyi],
-		    c->len[c->keyi]);
-	else
-		lq_buf_reset(&t->key);
+	f = lq_csv_field(c, (size_t)h->keyi, &n);
+	key_normalise(&t->key, f, n);
 	lq_buf_reset(&t->name);
-	if (c->namei >= 0 && (size_t)c->namei < c->nf)
-		lq_name_normalise(&t->name, c->cells.buf + c->off[c->namei],
-		    c->len[c->namei]);
-	if (add_row(t, c->recline, c->err))
-		c->failed = 1;
-out:
-	c->nf = 0;
-	lq_buf_reset(&c->cells);
+	if (h->namei >= 0) {
+		f = lq_csv_field(c, (size_t)h->namei, &n);
+		lq_name_normalise(&t->name, f, n);
+	}
+	return add_row(t, c->line, err);
 }
 
+/*
+ * A CSV table, read as lq-csv reads CSV (RFC 4180, comma-separated): a
+ * row with the wrong number of fields or a misplaced quote is an error at
+ * its line, never a row guessed at, merged or cut short.
+ */
 static int
-load_csv(struct lq_etable *t, FILE *fp, struct lq_err *err)
+load_csv(struct lq_etable *t, struct lq_err *err)
 {
-	struct csv_parser p;
-	struct csvst c;
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
-	int rc = 0;
+	struct lq_csv c;
+	struct csvhead h;
+	char msg[512];
+	const char *why;
+	long at;
+	int got, rc = 0, header = 1;
 
-	memset(&c, 0, sizeof(c));
-	c.t = t;
-	c.err = err;
-	c.header = 1;
-	if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL))
-		abort();
-	while (!c.failed && (n = getline(&line, &cap, fp)) > 0) {
-		c.line++;
-		if (csv_parse(&p, line, (size_t)n, csv_field, csv_record,
-		    &c) != (size_t)n) {
-			rc = lq_err_at(err, t->o.path, (int)c.line, 0, "csv: %s",
-			    csv_strerror(csv_error(&p)));
-			goto out;
+	memset(&h, 0, sizeof(h));
+	if (lq_csv_open(&c, t->o.path, err) < 0) {
+		err->code = LQ_EXIT_USAGE;
+		return -1;
+	}
+	c.delim = ',';
+	while ((got = lq_csv_next(&c, err)) > 0) {
+		if ((why = lq_csv_problem(&c, header ? 0 : h.ncols,
+		    header ? NULL : h.names, msg, sizeof(msg), &at))) {
+			if (c.last > c.line)
+				rc = lq_err_at(err, t->o.path, (int)at, 0,
+				    "%s (lines %ld-%ld)", why, c.line, c.last);
+			else
+				rc = lq_err_at(err, t->o.path, (int)at, 0,
+				    "%s", why);
+			break;
 		}
+		if (header) {
+			header = 0;
+			if ((rc = csv_header(t, &c, &h, err)))
+				break;
+			continue;
+		}
+		if ((rc = csv_row(t, &c, &h, err)))
+			break;
 	}
-	if (!c.failed && csv_fini(&p, csv_field, csv_record, &c)) {
-		rc = lq_err_at(err, t->o.path, (int)c.line, 0, "csv: %s",
-		    csv_strerror(csv_error(&p)));
-		goto out;
-	}
-	if (c.failed)
+	if (got < 0) {
+		err->code = LQ_EXIT_USAGE;
 		rc = -1;
-	else if (c.header)
+	} else if (!rc && header)
 		rc = lq_err_at(err, t->o.path, 1, 0, "empty table (no header)");
-out:
-	csv_free(&p);
-	free(line);
-	for (size_t i = 0; i < c.ncols; i++)
-		free(c.cols[i]);
-	free(c.cols);
-	free(c.split);
-	free(c.off);
-	free(c.len);
-	lq_buf_release(&c.cells);
+	lq_csv_close(&c);
+	for (size_t i = 0; i < h.ncols; i++) {
+		free(h.cols[i]);
+		free(h.names[i]);
+	}
+	free(h.cols);
+	free(h.names);
+	free(h.split);
 	return rc;
 }
 
@@ -717,7 +687,7 @@ load_source(struct lq_etable *t, FILE *fp, struct lq_err *err)
 	size_t n = strlen(t->o.path);
 
 	if (n >= 4 && !strcasecmp(t->o.path + n - 4, ".csv"))
-		return load_csv(t, fp, err);
+		return load_csv(t, err);
 	return load_ndjson(t, fp, err);
 }
 

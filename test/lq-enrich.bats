@@ -231,6 +231,28 @@ each() {
 	[[ "$output" == *"enrich.yaml:7:13: "*"companies.csv:6: duplicate domain 'acme.com' (first at line 2)"* ]]
 }
 
+@test "tables: a CSV table is read as lq-csv reads CSV: a misplaced quote or a row of the wrong width is an error at its line, never a row merged or cut" {
+	cd "$BATS_TEST_TMPDIR"
+	printf 'enrich:\n  data: %s\n  tables:\n    - {name: c, path: t.csv, index: memory}\n' "$TOP/data" > t.yaml
+	while IFS='|' read -r table want; do
+		printf "$table" > t.csv
+		run -2 lq-enrich -r t.yaml <<< '{"email":"x@a.com"}'
+		[[ "$output" == *"t.yaml:4:23: ./t.csv:$want"* ]] || { echo "$table: $output"; false; }
+	done <<-'C'
+	domain,name,n\na.com,A,1\nb.com,"B,2\nc.com,C,3\n|3: unterminated quoted field: the quote opened here in field 2 (name) runs to the end of the input and swallows the line after it (lines 3-4)
+	domain,name,n\na.com,A,1,extra\nb.com,B,2\n|2: expected 3 fields, found 4
+	domain,name,n\na.com,A,1\nb.com,B\n|3: expected 3 fields, found 2
+	domain,name,n\na.com,"A\nb.com,"B,2\nc.com,C,3\n|2: the quote opened here in field 2 (name) closes on line 3 and text follows it, not a separator: a stray quote? (lines 2-3)
+	C
+	# what lq-csv reads, a table reads: BOM, CRLF, blank lines, a bare
+	# quote, a quoted field over two lines
+	printf '\357\273\277domain,name,n\r\na.com,"A, Inc",1\r\n\r\nb.com,B"x,2\r\nc.com,"C\nTwo",3\r\n' > t.csv
+	run -0 lq-enrich -q -r t.yaml <<< '{"email":"x@c.com"}'
+	[[ "$output" == *'"c":{"domain":"c.com","name":"C\nTwo","n":3,'* ]]
+	[ "$(enrich '{"email":"x@b.com"}' t.yaml .c.name)" = '"B\"x"' ]
+	[ "$(enrich '{"email":"x@a.com"}' t.yaml .c.name)" = '"A, Inc"' ]
+}
+
 @test "tables: NDJSON tables keep the row's bytes" {
 	private_config
 	sed -i 's/path: companies.csv/path: companies.ndjson/; s/      split: \[tech\]//' "$BATS_TEST_TMPDIR/enrich.yaml"
