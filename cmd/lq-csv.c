@@ -188,7 +188,6 @@ header(struct opts *o, struct lq_csv *c, struct lq_csv_shape *sh,
 	const char *why;
 	int *renamed = NULL, *clash = NULL;
 	size_t i;
-
 	long at;
 
 	if ((why = bad_row(c, 0, NULL, msg, sizeof(msg), &at))) {
