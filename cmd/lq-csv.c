@@ -11,7 +11,8 @@
 #include "lqcmd.h"
 
 static const char usage[] =
-    "[-ans] [-d DELIM] [-e null|omit|string] [--rejects FILE] [FILE ...]\n"
+    "[-ans] [-d DELIM] [-e null|omit|string] [--max-lines N] [--rejects FILE]\n"
+    "       [FILE ...]\n"
     "       lq-csv -t [-f FIELDS] [-d DELIM] [--crlf] [--no-safe] [FILE ...]";
 
 static const char help[] =
@@ -32,6 +33,7 @@ static const char help[] =
 "      --no-header      no header row: keys column_1, column_2, ...\n"
 "      --comment C      skip lines that start with C\n"
 "      --trim           ignore blanks around fields\n"
+"      --max-lines N    a quoted field may span N lines (default 100; 0: any)\n"
 "\n"
 "NDJSON to CSV:\n"
 "  -t, --to-csv         write CSV\n"
@@ -54,7 +56,7 @@ static const char help[] =
 
 enum {
 	O_NOHEADER = 0x2001, O_COMMENT, O_TRIM, O_SAMPLE, O_CRLF, O_SAFE,
-	O_NOSAFE
+	O_NOSAFE, O_MAXLINES
 };
 
 struct opts {
@@ -66,9 +68,12 @@ struct opts {
 	int fixed;		/* -f given */
 	const char *rejects;
 	int strict, quiet;
+	long max_lines;		/* --max-lines, or -1 */
 	/* run state */
 	FILE *rf;
 	long records, rejected;
+	struct lq_buf *hdr;	/* the header row of the file being read */
+	int spilled;		/* last byte of a row spilled to rf, or 0 */
 };
 
 static int
@@ -112,6 +117,20 @@ rejects_empty(struct opts *o)
 	return fstat(fileno(f), &st) == 0 && st.st_size == 0;
 }
 
+/* the bytes of a row too long to hold, straight to the rejects file */
+static void
+spill(void *arg, const char *p, size_t n)
+{
+	struct opts *o = arg;
+
+	if (!n)
+		return;
+	if (o->hdr && o->hdr->len && rejects_empty(o))
+		keep(o, o->hdr->buf, o->hdr->len);
+	fwrite(p, 1, n, rejects(o));
+	o->spilled = (unsigned char)p[n - 1];
+}
+
 /* a bad record: report, keep its bytes with --rejects */
 static void
 reject(struct opts *o, const char *file, long line, const char *raw,
@@ -123,23 +142,29 @@ reject(struct opts *o, const char *file, long line, const char *raw,
 		keep(o, raw, n);
 }
 
-/* the reason a CSV row is bad, or NULL */
+/*
+ * The reason a CSV row is bad, or NULL; *at gets the line to report (the
+ * row's first line, or the line where a bad quoted field opens).
+ */
 static const char *
 bad_row(const struct lq_csv *c, size_t ncol, const char **names, char *msg,
-    size_t msgsz)
+    size_t msgsz, long *at)
 {
-	size_t i, n;
+	size_t i, n, len;
 
-	if (c->bad == LQ_CSV_UNTERMINATED)
-		return "unterminated quoted field (it runs to the end of input)";
-	if (c->bad == LQ_CSV_TOOLONG) {
-		snprintf(msg, msgsz, "row longer than %zu bytes (a stray "
-		    "quote?)", c->max_row);
-		return msg;
-	}
-	if (ncol && c->nf != ncol) {
-		snprintf(msg, msgsz, "expected %zu fields, found %zu", ncol,
-		    c->nf);
+	if (lq_csv_problem(c, ncol, (char *const *)names, msg, msgsz, at)) {
+		len = strlen(msg);
+		/* what the rejects file gets: the row, all its lines */
+		if (c->bad != LQ_CSV_OK && c->bad != LQ_CSV_TOOLONG &&
+		    c->last > c->line)
+			snprintf(msg + len, msgsz - len, "%slines %ld-%ld "
+			    "rejected as one row%s", len && msg[len - 1] == '?' ?
+			    " " : "; ", c->line, c->last,
+			    c->bad == LQ_CSV_QUOTE_LINES ? " (--max-lines "
+			    "raises the limit)" : "");
+		else if (c->bad == LQ_CSV_QUOTE_LINES)
+			snprintf(msg + len, msgsz - len, " (--max-lines raises "
+			    "the limit)");
 		return msg;
 	}
 	for (i = 0; i < c->nf; i++) {
@@ -159,13 +184,14 @@ static int
 header(struct opts *o, struct lq_csv *c, struct lq_csv_shape *sh,
     char ***namesp, size_t *ncol)
 {
-	char msg[256], **names;
+	char msg[512], **names;
 	const char *why;
 	int *renamed = NULL, *clash = NULL;
 	size_t i;
+	long at;
 
-	if ((why = bad_row(c, 0, NULL, msg, sizeof(msg)))) {
-		lqcmd_warn("%s:%ld: header: %s", c->name, c->line, why);
+	if ((why = bad_row(c, 0, NULL, msg, sizeof(msg), &at))) {
+		lqcmd_warn("%s:%ld: header: %s", c->name, at, why);
 		return -1;
 	}
 	lq_csv_header_names(c, &names, &renamed);
@@ -204,6 +230,44 @@ header(struct opts *o, struct lq_csv *c, struct lq_csv_shape *sh,
 	return 0;
 }
 
+/* a row went to the rejects file as read: end it as a line */
+static void
+end_spilled(struct opts *o)
+{
+	if (o->spilled && o->spilled != '\n' && o->spilled != '\r')
+		keep(o, "\n", 1);
+	o->spilled = 0;
+}
+
+/*
+ * The header row of c is unusable, so no row has keys: keep it and every
+ * row after it in the rejects file, as read, and count those rows as
+ * rejected.  Returns what lq_csv_next last returned.
+ */
+static int
+skip_file(struct opts *o, struct lq_csv *c, struct lq_err *err)
+{
+	long n = 0;
+	int got;
+
+	end_spilled(o);
+	if (o->rejects)
+		keep(o, c->raw.buf, c->raw.len);
+	while ((got = lq_csv_next(c, err)) > 0) {
+		n++;
+		end_spilled(o);
+		if (o->rejects)
+			keep(o, c->raw.buf, c->raw.len);
+	}
+	o->records += n;
+	o->rejected += n;
+	if (n)
+		lqcmd_warn("%s: %ld row%s after the header not converted%s%s%s",
+		    c->name, n, n == 1 ? "" : "s", o->rejects ? " (kept in " :
+		    "", o->rejects ? o->rejects : "", o->rejects ? ")" : "");
+	return got;
+}
+
 /* one CSV file to NDJSON; returns 0, or 1 after an input error */
 static int
 from_csv(struct opts *o, const char *file)
@@ -212,9 +276,10 @@ from_csv(struct opts *o, const char *file)
 	struct lq_csv_shape sh = { 0 };
 	struct lq_err err;
 	struct lq_buf hdr = LQ_BUF_INIT;	/* the header row, for --rejects */
-	char msg[256], **names = NULL;
+	char msg[512], **names = NULL;
 	const char *why;
 	size_t ncol = 0;
+	long at;
 	int got, status = 0, first = 1;
 
 	lq_err_clear(&err);
@@ -226,11 +291,20 @@ from_csv(struct opts *o, const char *file)
 	c.comment = o->comment;
 	c.trim = o->trim;
 	c.idle = idle_flush;
+	if (o->max_lines >= 0)
+		c.max_lines = o->max_lines;
+	if (o->rejects) {
+		/* a row longer than max_row goes there as it is read */
+		c.spill = spill;
+		c.spill_arg = o;
+		o->hdr = &hdr;
+	}
 	while ((got = lq_csv_next(&c, &err)) > 0) {
 		if (first && !o->arrays) {
 			first = 0;
 			if (header(o, &c, &sh, &names, &ncol) < 0) {
 				status = 1;
+				got = skip_file(o, &c, &err);
 				break;
 			}
 			if (!o->noheader) {
@@ -240,12 +314,13 @@ from_csv(struct opts *o, const char *file)
 		}
 		o->records++;
 		if ((why = bad_row(&c, ncol, (const char **)names, msg,
-		    sizeof(msg)))) {
+		    sizeof(msg), &at))) {
 			/* an empty rejects file gets the header: it is a CSV file */
 			if (o->rejects && hdr.len && rejects_empty(o))
 				keep(o, hdr.buf, hdr.len);
 			lq_buf_release(&hdr);
-			reject(o, c.name, c.line, c.raw.buf, c.raw.len, why);
+			end_spilled(o);
+			reject(o, c.name, at, c.raw.buf, c.raw.len, why);
 			if (o->strict)
 				break;
 			continue;
@@ -260,7 +335,9 @@ from_csv(struct opts *o, const char *file)
 		lqcmd_warn("%s", err.msg);
 		status = 1;
 	}
+	end_spilled(o);
 	lq_buf_release(&hdr);
+	o->hdr = NULL;
 	lq_csv_shape_release(&sh);
 	lq_csv_names_free(names, ncol);
 	lq_csv_close(&c);
@@ -281,55 +358,41 @@ struct tocsv {
 	struct held *held;	/* records read before the columns are known */
 	size_t nheld;
 	int ready;
-	struct lq_buf unseen;	/* top-level keys that are no column, warned */
-	size_t hint;
+	struct lq_buf unseen;	/* key paths that are no column, warned */
 };
 
-/* is the raw key of member m the first key of a column */
-static int
-is_column(struct tocsv *t, const char *line, const struct lq_member *m)
-{
-	struct lq_csv_cols *cols = &t->o->cols;
-	size_t i, j;
+struct unseen_ctx {
+	struct tocsv *t;
+	const char *file;
+	long lineno;
+};
 
-	for (i = 0; i < cols->n; i++) {
-		j = (t->hint + i) % cols->n;
-		if (lq_json_key_eq(line + m->kstart, m->klen, cols->v[j].seg[0],
-		    cols->v[j].seglen[0])) {
-			t->hint = j;
-			return 1;
-		}
-	}
-	return 0;
+/* a value no column writes: warn once for each path */
+static void
+unseen_key(void *arg, const char *path)
+{
+	struct unseen_ctx *u = arg;
+	struct tocsv *t = u->t;
+	size_t off;
+
+	for (off = 0; off < t->unseen.len; off += strlen(t->unseen.buf + off)
+	    + 1)
+		if (!strcmp(t->unseen.buf + off, path))
+			return;
+	lq_buf_add(&t->unseen, path, strlen(path) + 1);
+	if (!t->o->quiet)
+		lqcmd_warn("%s:%ld: key '%s' is not a column (columns come "
+		    "from the first %ld records; name them with -f)", u->file,
+		    u->lineno, path, t->o->sample);
 }
 
-/* warn once about each top-level key that came after the sample */
+/* warn once about each key (path) that came after the sample */
 static void
 check_keys(struct tocsv *t, const char *file, long lineno, const char *line)
 {
-	struct lq_buf k = LQ_BUF_INIT;
-	size_t i, off;
+	struct unseen_ctx u = { t, file, lineno };
 
-	for (i = 0; i < t->scan.n; i++) {
-		const struct lq_member *m = &t->scan.m[i];
-		if (is_column(t, line, m))
-			continue;
-		lq_buf_reset(&k);
-		lq_json_unescape(&k, line + m->kstart, m->klen);
-		lq_buf_addc(&k, '\0');
-		for (off = 0; off < t->unseen.len; off += strlen(t->unseen.buf +
-		    off) + 1)
-			if (!strcmp(t->unseen.buf + off, k.buf))
-				break;
-		if (off < t->unseen.len)
-			continue;
-		lq_buf_add(&t->unseen, k.buf, k.len);
-		if (!t->o->quiet)
-			lqcmd_warn("%s:%ld: key '%s' is not a column (columns "
-			    "come from the first %ld records; name them with -f)",
-			    file, lineno, k.buf, t->o->sample);
-	}
-	lq_buf_release(&k);
+	lq_csv_cols_unwritten(&t->o->cols, line, &t->scan, unseen_key, &u);
 }
 
 static void
@@ -337,7 +400,7 @@ write_row(struct tocsv *t, const char *line)
 {
 	struct opts *o = t->o;
 	struct lq_buf *out = &lqcmd_out.out;
-	size_t i, vs = 0, ve = 0;
+	size_t i, vs = 0, ve = 0, start = out->len;
 
 	for (i = 0; i < o->cols.n; i++) {
 		enum lq_jkind k = lq_csv_lookup(line, &t->scan, &o->cols.v[i],
@@ -347,6 +410,9 @@ write_row(struct tocsv *t, const char *line)
 		lq_csv_value_cell(out, k, line + vs, ve - vs, o->delim, o->safe,
 		    &t->tmp);
 	}
+	/* one empty cell: "" (an empty line is a blank line to a reader) */
+	if (o->cols.n == 1 && out->len == start)
+		lq_buf_add(out, "\"\"", 2);
 	lqcmd_write(o->crlf ? "\r\n" : "\n", o->crlf ? 2 : 1);
 }
 
@@ -373,6 +439,8 @@ ready(struct tocsv *t)
 			lq_csv_cell(&lqcmd_out.out, o->cols.v[i].name,
 			    strlen(o->cols.v[i].name), o->delim, o->safe);
 		}
+		if (o->cols.n == 1 && !*o->cols.v[0].name)
+			lq_buf_add(&lqcmd_out.out, "\"\"", 2);
 		lqcmd_write(o->crlf ? "\r\n" : "\n", o->crlf ? 2 : 1);
 	}
 	for (i = 0; i < t->nheld; i++) {
@@ -517,6 +585,7 @@ options(struct opts *o, int argc, char **argv)
 		{ "crlf", no_argument, NULL, O_CRLF },
 		{ "safe", no_argument, NULL, O_SAFE },
 		{ "no-safe", no_argument, NULL, O_NOSAFE },
+		{ "max-lines", required_argument, NULL, O_MAXLINES },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct lq_err err;
@@ -586,6 +655,12 @@ options(struct opts *o, int argc, char **argv)
 				lqcmd_die(LQ_EXIT_USAGE, "--sample: not a "
 				    "positive number: '%s'", optarg);
 			break;
+		case O_MAXLINES:
+			o->max_lines = strtol(optarg, &end, 10);
+			if (*end || !*optarg || o->max_lines < 0)
+				lqcmd_die(LQ_EXIT_USAGE, "--max-lines: not a "
+				    "number of lines: '%s'", optarg);
+			break;
 		case O_CRLF:
 			o->crlf = 1;
 			break;
@@ -603,7 +678,7 @@ options(struct opts *o, int argc, char **argv)
 int
 main(int argc, char **argv)
 {
-	struct opts o = { .safe = 1, .sample = 1000 };
+	struct opts o = { .safe = 1, .sample = 1000, .max_lines = -1 };
 	int status;
 
 	lqcmd_name = "lq-csv";

@@ -23,6 +23,7 @@ lq_csv_open(struct lq_csv *c, const char *path, struct lq_err *err)
 	memset(c, 0, sizeof(*c));
 	c->quote = '"';
 	c->max_row = (size_t)64 << 20;
+	c->max_lines = LQ_CSV_MAX_LINES;
 	c->curline = 1;
 	if (!path || !strcmp(path, "-")) {
 		c->fd = 0;
@@ -164,11 +165,22 @@ start(struct lq_csv *c, struct lq_err *err)
 static void
 keep_raw(struct lq_csv *c, size_t from, size_t to)
 {
-	if (c->over || to <= from)
+	if (to <= from)
 		return;
+	if (c->over) {
+		if (c->spill)
+			c->spill(c->spill_arg, c->buf + from, to - from);
+		return;
+	}
 	if (c->raw.len + (to - from) > c->max_row) {
 		c->over = 1;
 		c->bad = LQ_CSV_TOOLONG;
+		if (c->spill) {
+			if (c->raw.len)
+				c->spill(c->spill_arg, c->raw.buf, c->raw.len);
+			lq_buf_reset(&c->raw);
+			c->spill(c->spill_arg, c->buf + from, to - from);
+		}
 		return;
 	}
 	lq_buf_add(&c->raw, c->buf + from, to - from);
@@ -218,11 +230,43 @@ is_blank(const struct lq_csv *c, int ch)
 	return ch == ' ' || (ch == '\t' && c->delim != '\t');
 }
 
+/* mark the row bad (the first problem found wins) */
+static void
+set_bad(struct lq_csv *c, enum lq_csv_bad bad, size_t field, long close)
+{
+	if (c->bad != LQ_CSV_OK || c->over)
+		return;
+	c->bad = bad;
+	c->qline = c->qopen;
+	c->qlines = c->curline - c->qopen + 1;
+	c->qclose = close;
+	c->qfield = field;
+}
+
+/*
+ * The quote of field opened on line c->qopen closes on line c->curline
+ * (or, for a doubled quote, has come that far): note its span.
+ */
+static void
+quote_span(struct lq_csv *c, size_t field)
+{
+	long span = c->curline - c->qopen + 1;
+
+	if (c->bad != LQ_CSV_OK || span <= c->qlines)
+		return;
+	c->qline = c->qopen;
+	c->qlines = span;
+	c->qclose = c->curline;
+	c->qfield = field;
+	if (c->max_lines > 0 && span > c->max_lines)
+		set_bad(c, LQ_CSV_QUOTE_LINES, field, c->curline);
+}
+
 int
 lq_csv_next(struct lq_csv *c, struct lq_err *err)
 {
 	size_t mark, fstart = 0, qblank = 0;
-	int state = S_ROW, quoted = 0;
+	int state = S_ROW, quoted = 0, endnl = 0;
 
 	if (!c->started && start(c, err) < 0)
 		return -1;
@@ -232,6 +276,8 @@ lq_csv_next(struct lq_csv *c, struct lq_err *err)
 	c->bad = LQ_CSV_OK;
 	c->over = 0;
 	c->line = c->curline;
+	c->qline = c->qlines = c->qclose = 0;
+	c->qfield = 0;
 	mark = c->pos;
 	for (;;) {
 		char *p, *e, ch;
@@ -284,6 +330,7 @@ lq_csv_next(struct lq_csv *c, struct lq_err *err)
 			if (ch == c->quote) {
 				c->pos++;
 				quoted = 1;
+				c->qopen = c->curline;
 				state = S_QUO;
 				continue;
 			}
@@ -309,11 +356,14 @@ lq_csv_next(struct lq_csv *c, struct lq_err *err)
 			if (!e)
 				e = c->buf + c->end;
 			add_data(c, p, (size_t)(e - p));
+			if (e > p)
+				endnl = e[-1] == '\n';
 			for (; (p = memchr(p, '\n', (size_t)(e - p))); p++)
 				c->curline++;
 			c->pos = (size_t)(e - c->buf);
 			if (c->pos < c->end) {
 				c->pos++;
+				quote_span(c, c->nf + 1);
 				state = S_QQ;
 			}
 			continue;
@@ -331,7 +381,14 @@ lq_csv_next(struct lq_csv *c, struct lq_err *err)
 			}
 			if (ch == c->delim || ch == '\n' || ch == '\r')
 				break;
-			/* text after a closing quote: kept, as Python does */
+			/*
+			 * text after a closing quote: kept, as Python does,
+			 * when the field is on one line; after a field that
+			 * spans lines it says the quotes pair up wrongly
+			 */
+			if (c->curline > c->qopen)
+				set_bad(c, LQ_CSV_QUOTE_TEXT, c->nf + 1,
+				    c->curline);
 			state = S_UNQ;
 			continue;
 		case S_QBLANK:
@@ -346,6 +403,9 @@ lq_csv_next(struct lq_csv *c, struct lq_err *err)
 					c->data.len = qblank;
 				break;
 			}
+			if (c->curline > c->qopen)
+				set_bad(c, LQ_CSV_QUOTE_TEXT, c->nf + 1,
+				    c->curline);
 			state = S_UNQ;
 			continue;
 		case S_COMMENT:
@@ -369,19 +429,32 @@ lq_csv_next(struct lq_csv *c, struct lq_err *err)
 			fstart = c->data.len;
 			continue;
 		}
+		c->last = c->curline;
 		c->curline++;
 		c->skip_lf = ch == '\r';
 		keep_raw(c, mark, c->pos);
 		return 1;
 	}
 	/* end of input */
+	c->last = c->curline;
+	if (state == S_QUO && endnl && c->last > c->line)
+		c->last--;	/* the input ends with a line break */
 	switch (state) {
 	case S_ROW:
 	case S_COMMENT:
 		return 0;
 	case S_QUO:
-		if (!c->over)
-			c->bad = LQ_CSV_UNTERMINATED;
+		/*
+		 * The input ends inside a quoted field: the quote that went
+		 * wrong is the first stray one, if any, else this one.
+		 */
+		if (c->bad == LQ_CSV_OK || c->bad == LQ_CSV_TOOLONG) {
+			c->qline = c->qopen;
+			c->qfield = c->nf + 1;
+		}
+		c->bad = LQ_CSV_UNTERMINATED;
+		c->qlines = c->last - c->qline + 1;
+		c->qclose = 0;
 		break;
 	case S_QBLANK:
 		if (!c->over)
@@ -570,4 +643,80 @@ lq_csv_names_free(char **names, size_t n)
 	for (i = 0; i < n; i++)
 		free(names[i]);
 	free(names);
+}
+
+/* "field 3 (Notes)": the field the quote problem of c is in */
+static const char *
+qfield(const struct lq_csv *c, char *const *names, size_t ncol, char *buf,
+    size_t bufsz)
+{
+	if (names && c->qfield >= 1 && c->qfield <= ncol)
+		snprintf(buf, bufsz, "field %zu (%s)", c->qfield,
+		    names[c->qfield - 1]);
+	else
+		snprintf(buf, bufsz, "field %zu", c->qfield);
+	return buf;
+}
+
+const char *
+lq_csv_problem(const struct lq_csv *c, size_t ncol, char *const *names,
+    char *msg, size_t msgsz, long *at)
+{
+	char fb[160], nb[32];
+	long after = c->last - c->qline;
+
+	*at = c->line;
+	switch (c->bad) {
+	case LQ_CSV_OK:
+		break;
+	case LQ_CSV_UNTERMINATED:
+		/* every line after the quote is inside it: none can be trusted */
+		*at = c->qline;
+		if (after == 1)
+			snprintf(nb, sizeof(nb), "line");
+		else
+			snprintf(nb, sizeof(nb), "%ld lines", after);
+		if (after > 0)
+			snprintf(msg, msgsz, "unterminated quoted field: the "
+			    "quote opened here in %s runs to the end of the "
+			    "input and swallows the %s after it", qfield(c,
+			    names, ncol, fb, sizeof(fb)), nb);
+		else
+			snprintf(msg, msgsz, "unterminated quoted field: the "
+			    "quote opened here in %s is still open at the end "
+			    "of the input", qfield(c, names, ncol, fb,
+			    sizeof(fb)));
+		return msg;
+	case LQ_CSV_TOOLONG:
+		snprintf(msg, msgsz, "row longer than %zu bytes (a stray "
+		    "quote?)", c->max_row);
+		return msg;
+	case LQ_CSV_QUOTE_TEXT:
+		*at = c->qline;
+		snprintf(msg, msgsz, "the quote opened here in %s closes on "
+		    "line %ld and text follows it, not a separator: a stray "
+		    "quote?", qfield(c, names, ncol, fb, sizeof(fb)),
+		    c->qclose);
+		return msg;
+	case LQ_CSV_QUOTE_LINES:
+		*at = c->qline;
+		snprintf(msg, msgsz, "the quote opened here in %s spans %ld "
+		    "lines, to line %ld, more than %ld: a stray quote?",
+		    qfield(c, names, ncol, fb, sizeof(fb)), c->qlines,
+		    c->qclose, c->max_lines);
+		return msg;
+	}
+	if (ncol && c->nf != ncol) {
+		if (c->last > c->line && c->qlines > 1)
+			snprintf(msg, msgsz, "expected %zu fields, found %zu "
+			    "in lines %ld-%ld (the quote opened on line %ld in "
+			    "%s closes on line %ld: a stray quote?)", ncol,
+			    c->nf, c->line, c->last, c->qline, qfield(c, names,
+			    ncol, fb, sizeof(fb)), c->qclose);
+		else
+			snprintf(msg, msgsz, "expected %zu fields, found %zu",
+			    ncol, c->nf);
+		return msg;
+	}
+	return NULL;
 }

@@ -517,8 +517,8 @@ col_eq(const struct lq_csv_col *c, struct lq_buf *segs, size_t n)
 	if (c->nseg != n)
 		return 0;
 	for (i = n; i-- > 0;)
-		if (c->seglen[i] != segs[i].len ||
-		    memcmp(c->seg[i], segs[i].buf, segs[i].len))
+		if (c->seglen[i] != segs[i].len || (segs[i].len &&
+		    memcmp(c->seg[i], segs[i].buf, segs[i].len)))
 			return 0;
 	return 1;
 }
@@ -579,6 +579,112 @@ lq_csv_cols_learn(struct lq_csv_cols *cols, const char *line,
 	l.segs = cols->scratch;
 	l.hint = 0;
 	learn_obj(&l, line + s->open, line + s->close + 1, 0);
+}
+
+struct unwritten {
+	const struct lq_csv_cols *cols;
+	const char *ks[LEARN_DEPTH];	/* the raw keys of the path so far */
+	size_t kn[LEARN_DEPTH];
+	size_t hint;
+	void (*fn)(void *, const char *);
+	void *arg;
+	struct lq_buf *path;
+};
+
+/* is c exactly the path u->ks[0..n) */
+static int
+col_is(const struct lq_csv_col *c, const struct unwritten *u, size_t n)
+{
+	size_t i;
+
+	if (c->nseg != n)
+		return 0;
+	for (i = n; i-- > 0;)
+		if (!lq_json_key_eq(u->ks[i], u->kn[i], c->seg[i], c->seglen[i]))
+			return 0;
+	return 1;
+}
+
+static int
+path_is_col(struct unwritten *u, size_t n)
+{
+	size_t i, k = u->cols->n;
+
+	/* records mostly repeat the order of the columns */
+	if (u->hint < k && col_is(&u->cols->v[u->hint], u, n)) {
+		u->hint++;
+		return 1;
+	}
+	for (i = 0; i < k; i++)
+		if (col_is(&u->cols->v[i], u, n)) {
+			u->hint = i + 1;
+			return 1;
+		}
+	return 0;
+}
+
+static void unwritten_obj(struct unwritten *, const char *, const char *,
+    size_t);
+
+/* the member at depth, raw key [ks, ke), value [vs, ve) */
+static void
+unwritten_mem(struct unwritten *u, size_t depth, const char *ks,
+    const char *ke, const char *vs, const char *ve)
+{
+	size_t i;
+
+	u->ks[depth] = ks;
+	u->kn[depth] = (size_t)(ke - ks);
+	if (path_is_col(u, depth + 1))
+		return;		/* written whole: a leaf or JSON text */
+	if (*vs == '{' && depth + 1 < LEARN_DEPTH &&
+	    *skip_ws(vs + 1, ve) != '}') {
+		unwritten_obj(u, vs, ve, depth + 1);
+		return;
+	}
+	if (*vs == 'n')
+		return;		/* null: an empty cell says as much */
+	lq_buf_reset(u->path);
+	for (i = 0; i <= depth; i++) {
+		if (i)
+			lq_buf_addc(u->path, '.');
+		lq_json_unescape(u->path, u->ks[i], u->kn[i]);
+	}
+	lq_buf_addc(u->path, '\0');
+	u->fn(u->arg, u->path->buf);
+}
+
+static void
+unwritten_obj(struct unwritten *u, const char *p, const char *e,
+    size_t depth)
+{
+	struct mem m;
+
+	while (next_mem(&p, e, &m))
+		unwritten_mem(u, depth, m.ks, m.ke, m.vs, m.ve);
+}
+
+void
+lq_csv_cols_unwritten(struct lq_csv_cols *cols, const char *line,
+    const struct lq_scan *s, void (*fn)(void *, const char *), void *arg)
+{
+	struct unwritten u;
+	size_t i;
+
+	if (!cols->scratch &&
+	    !(cols->scratch = calloc(LEARN_DEPTH, sizeof(struct lq_buf))))
+		abort();
+	u.cols = cols;
+	u.hint = 0;
+	u.fn = fn;
+	u.arg = arg;
+	u.path = &cols->scratch[0];
+	/* the top level as scanned, without reading it again */
+	for (i = 0; i < s->n; i++) {
+		const struct lq_member *m = &s->m[i];
+		unwritten_mem(&u, 0, line + m->kstart, line + m->kstart +
+		    m->klen, line + m->vstart, line + m->vend);
+	}
 }
 
 enum lq_jkind

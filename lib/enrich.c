@@ -1,6 +1,7 @@
 /*
  * enrich.c - the enrich: section and the per-record enrich object.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +41,9 @@ struct table {
 	const char *name, *as;
 	int match;		/* M_* allowed */
 	const char **split;
+	struct lq_etable_opts o;	/* opened once every table is read */
+	const struct lq_ynode *pathnode, *cachenode;
+	char *index;		/* its index file, or NULL (memory) */
 };
 
 struct lq_enrich {
@@ -178,6 +182,7 @@ load_table(struct lq_enrich *e, struct lq_ynode *n, struct lq_buf *warn,
 	struct lq_ynode *c;
 	const char *s;
 
+	(void)warn;
 	memset(&o, 0, sizeof(o));
 	if (lq_ymap_check(d, n, "a table", keys, err))
 		return -1;
@@ -192,7 +197,7 @@ load_table(struct lq_enrich *e, struct lq_ynode *n, struct lq_buf *warn,
 		return lq_yerr(d, n, err, "table '%s' has no path", t->name);
 	if (lq_ystr(d, c, "path", &s, err))
 		return -1;
-	struct lq_ynode *pathnode = c;
+	t->pathnode = c;
 	t->path = join(e->dir, s);
 	t->as = t->name;
 	if ((c = lq_ymap_get(n, "as")) && lq_ystr(d, c, "as", &t->as, err))
@@ -234,6 +239,7 @@ load_table(struct lq_enrich *e, struct lq_ynode *n, struct lq_buf *warn,
 		if (lq_ystr(d, c, "cache", &s, err))
 			return -1;
 		t->cache = join(e->dir, s);
+		t->cachenode = c;
 		o.cache = t->cache;
 	}
 	if ((c = lq_ymap_get(n, "duplicates"))) {
@@ -271,9 +277,62 @@ load_table(struct lq_enrich *e, struct lq_ynode *n, struct lq_buf *warn,
 	}
 	o.name = t->name;
 	o.path = t->path;
+	t->o = o;
+	t->index = lq_etable_index_path(&o);
 	e->ntab++;
-	if (!(t->t = lq_etable_open(&o, warn, err)))
-		return at_node(e, pathnode, err);
+	return 0;
+}
+
+/*
+ * Before anything is written: no table's index may be written over an
+ * input (a table, the rule file) or be shared by two tables, compared as
+ * files, not as strings; and an existing index file must be one of lq's.
+ */
+static int
+check_indexes(struct lq_enrich *e, const char *rules, struct lq_err *err)
+{
+	for (int i = 0; i < e->ntab; i++) {
+		struct table *t = &e->tab[i];
+		const struct lq_ynode *at = t->cachenode ? t->cachenode :
+		    t->pathnode;
+		char what[PATH_MAX + 64];
+
+		if (!t->index)
+			continue;
+		snprintf(what, sizeof(what), "%s %s", t->cachenode ?
+		    "its index (cache:)" : "its default index", t->index);
+		for (int j = 0; j < e->ntab; j++) {
+			char whose[160];
+			if (!lq_same_file(t->index, e->tab[j].path))
+				continue;
+			if (j == i)
+				snprintf(whose, sizeof(whose), "the table's "
+				    "own file");
+			else
+				snprintf(whose, sizeof(whose), "the file of "
+				    "table '%s'", e->tab[j].name);
+			return lq_yerr(&e->doc, at, err, "table '%s': %s is "
+			    "%s: lq never writes over an input; set cache: to "
+			    "another path", t->name, what, whose);
+		}
+		for (int j = 0; j < i; j++)
+			if (e->tab[j].index && lq_same_file(t->index,
+			    e->tab[j].index))
+				return lq_yerr(&e->doc, at, err, "tables '%s' "
+				    "and '%s' would write the same index %s; "
+				    "set cache: to a path of its own for one of "
+				    "them", e->tab[j].name, t->name, t->index);
+		if (lq_same_file(t->index, rules))
+			return lq_yerr(&e->doc, at, err, "table '%s': %s is "
+			    "the rule file: lq never writes over an input; set "
+			    "cache: to another path", t->name, what);
+		if (lq_etable_index_ok(t->index, err)) {
+			char msg[sizeof(err->msg)];
+			snprintf(msg, sizeof(msg), "%s", err->msg);
+			return lq_yerr(&e->doc, at, err, "table '%s': %s",
+			    t->name, msg);
+		}
+	}
 	return 0;
 }
 
@@ -347,8 +406,14 @@ load(struct lq_enrich *e, const char *path, struct lq_buf *warn,
 			if (load_table(e, c->items[i], warn, err))
 				return -1;
 	}
-	if (root && (c = lq_ymap_get(root, "set")))
-		return load_set(e, c, err);
+	if (root && (c = lq_ymap_get(root, "set")) && load_set(e, c, err))
+		return -1;
+	/* the whole section is read: now the tables and their indexes */
+	if (check_indexes(e, path, err))
+		return -1;
+	for (int i = 0; i < e->ntab; i++)
+		if (!(e->tab[i].t = lq_etable_open(&e->tab[i].o, warn, err)))
+			return at_node(e, e->tab[i].pathnode, err);
 	return 0;
 }
 
@@ -377,6 +442,7 @@ lq_enrich_free(struct lq_enrich *e)
 		lq_etable_free(e->tab[i].t);
 		free(e->tab[i].path);
 		free(e->tab[i].cache);
+		free(e->tab[i].index);
 		free(e->tab[i].split);
 	}
 	free(e->tab);

@@ -11,6 +11,9 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,12 +21,14 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include <csv.h>
 #include <sqlite3.h>
 
+#include "lq_csv.h"
 #include "lq_enrich.h"
 
 #define INDEX_FORMAT "lq-enrich-index 2"
+#define INDEX_APPID 0x6c716978	/* "lqix": PRAGMA application_id */
+#define APPID_STR "1819371896"	/* INDEX_APPID in decimal */
 #define AUTO_SQLITE_BYTES (4L << 20)
 #define MAX_DUP_WARN 5
 
@@ -385,170 +390,140 @@ add_row(struct lq_etable *t, long line, struct lq_err *err)
 
 /* ---- sources: CSV and NDJSON ------------------------------------------ */
 
-struct csvst {
-	struct lq_etable *t;
-	struct lq_buf cells;	/* NUL-separated cells of the record */
-	size_t *off, *len;
-	size_t nf, cap;
-	long line, recline;
-	int header;
-	char **cols;		/* header: rendered "name": prefixes */
+/* the header of a CSV table */
+struct csvhead {
+	char **cols;		/* rendered "name": prefixes */
+	char **names;		/* the names, for messages */
 	int *split;
 	size_t ncols;
 	long keyi, namei;
-	struct lq_err *err;
-	int failed;
 };
 
-static void
-csv_field(void *s, size_t n, void *arg)
-{
-	struct csvst *c = arg;
-
-	if (c->nf == c->cap) {
-		c->cap = c->cap ? c->cap * 2 : 32;
-		c->off = realloc(c->off, c->cap * sizeof(*c->off));
-		c->len = realloc(c->len, c->cap * sizeof(*c->len));
-	}
-	if (!c->nf)
-		c->recline = c->line;
-	c->off[c->nf] = c->cells.len;
-	c->len[c->nf] = n;
-	lq_buf_add(&c->cells, s ? s : "", s ? n : 0);
-	lq_buf_addc(&c->cells, 0);
-	c->nf++;
-}
-
 static int
-csv_header(struct csvst *c)
+csv_header(struct lq_etable *t, const struct lq_csv *c, struct csvhead *h,
+    struct lq_err *err)
 {
-	struct lq_etable *t = c->t;
 	struct lq_buf b = LQ_BUF_INIT;
 
-	c->ncols = c->nf;
-	c->cols = calloc(c->nf + 1, sizeof(*c->cols));
-	c->split = calloc(c->nf + 1, sizeof(*c->split));
-	c->keyi = c->namei = -1;
+	h->ncols = c->nf;
+	h->cols = calloc(c->nf + 1, sizeof(*h->cols));
+	h->names = calloc(c->nf + 1, sizeof(*h->names));
+	h->split = calloc(c->nf + 1, sizeof(*h->split));
+	if (!h->cols || !h->names || !h->split)
+		abort();
+	h->keyi = h->namei = -1;
 	for (size_t i = 0; i < c->nf; i++) {
-		const char *h = c->cells.buf + c->off[i];
-		size_t hn = c->len[i];
-		if (i == 0 && hn >= 3 && !memcmp(h, "\xef\xbb\xbf", 3))
-			h += 3, hn -= 3;
-		while (hn && isspace((unsigned char)*h))
-			h++, hn--;
-		while (hn && isspace((unsigned char)h[hn - 1]))
+		size_t hn;
+		const char *hd = lq_csv_field(c, i, &hn);
+		while (hn && isspace((unsigned char)*hd))
+			hd++, hn--;
+		while (hn && isspace((unsigned char)hd[hn - 1]))
 			hn--;
 		lq_buf_reset(&b);
-		lq_json_str_lossy(&b, h, hn);
+		lq_json_str_lossy(&b, hd, hn);
 		lq_buf_addc(&b, ':');
-		c->cols[i] = strdup(b.buf);
-		if (strlen(t->o.key) == hn && !memcmp(t->o.key, h, hn))
-			c->keyi = (long)i;
+		if (!(h->cols[i] = strdup(b.buf)) ||
+		    !(h->names[i] = strndup(hd, hn)))
+			abort();
+		if (strlen(t->o.key) == hn && !memcmp(t->o.key, hd, hn))
+			h->keyi = (long)i;
 		if (t->o.namecol && strlen(t->o.namecol) == hn &&
-		    !memcmp(t->o.namecol, h, hn))
-			c->namei = (long)i;
+		    !memcmp(t->o.namecol, hd, hn))
+			h->namei = (long)i;
 		for (int k = 0; k < t->o.nsplit; k++)
 			if (strlen(t->o.split[k]) == hn &&
-			    !memcmp(t->o.split[k], h, hn))
-				c->split[i] = 1;
+			    !memcmp(t->o.split[k], hd, hn))
+				h->split[i] = 1;
 	}
 	lq_buf_release(&b);
-	if (c->keyi < 0)
-		return lq_err_at(c->err, t->o.path, 1, 0, "no column '%s' "
-		    "(the table's key)", t->o.key);
-	if (t->o.namecol && c->namei < 0)
-		return lq_err_at(c->err, t->o.path, 1, 0, "no column '%s' "
-		    "(the table's name column)", t->o.namecol);
+	if (h->keyi < 0)
+		return lq_err_at(err, t->o.path, (int)c->line, 0, "no column "
+		    "'%s' (the table's key)", t->o.key);
+	if (t->o.namecol && h->namei < 0)
+		return lq_err_at(err, t->o.path, (int)c->line, 0, "no column "
+		    "'%s' (the table's name column)", t->o.namecol);
 	return 0;
 }
 
-static void
-csv_record(int term, void *arg)
+static int
+csv_row(struct lq_etable *t, const struct lq_csv *c, const struct csvhead *h,
+    struct lq_err *err)
 {
-	struct csvst *c = arg;
-	struct lq_etable *t = c->t;
+	const char *f;
+	size_t n;
 
-	if (c->failed)
-		goto out;
-	if (c->header) {
-		c->header = 0;
-		if (csv_header(c))
-			c->failed = 1;
-		goto out;
-	}
-	if (c->nf == 1 && !c->len[0])
-		goto out;	/* blank line */
 	lq_buf_reset(&t->json);
-	for (size_t i = 0; i < c->ncols; i++) {
+	for (size_t i = 0; i < h->ncols; i++) {
 		if (i)
 			lq_buf_addc(&t->json, ',');
-		lq_buf_adds(&t->json, c->cols[i]);
-		if (i < c->nf)
-			render_cell(&t->json, c->cells.buf + c->off[i],
-			    c->len[i], c->split[i]);
-		else
-			lq_buf_adds(&t->json, "null");
+		lq_buf_adds(&t->json, h->cols[i]);
+		f = lq_csv_field(c, i, &n);
+		render_cell(&t->json, f, n, h->split[i]);
 	}
-	if ((size_t)c->keyi < c->nf)
-		key_normalise(&t->key, c->cells.buf + c->off[c->keyi],
-		    c->len[c->keyi]);
-	else
-		lq_buf_reset(&t->key);
+	f = lq_csv_field(c, (size_t)h->keyi, &n);
+	key_normalise(&t->key, f, n);
 	lq_buf_reset(&t->name);
-	if (c->namei >= 0 && (size_t)c->namei < c->nf)
-		lq_name_normalise(&t->name, c->cells.buf + c->off[c->namei],
-		    c->len[c->namei]);
-	if (add_row(t, c->recline, c->err))
-		c->failed = 1;
-out:
-	c->nf = 0;
-	lq_buf_reset(&c->cells);
+	if (h->namei >= 0) {
+		f = lq_csv_field(c, (size_t)h->namei, &n);
+		lq_name_normalise(&t->name, f, n);
+	}
+	return add_row(t, c->line, err);
 }
 
+/*
+ * A CSV table, read as lq-csv reads CSV (RFC 4180, comma-separated): a
+ * row with the wrong number of fields or a misplaced quote is an error at
+ * its line, never a row guessed at, merged or cut short.
+ */
 static int
-load_csv(struct lq_etable *t, FILE *fp, struct lq_err *err)
+load_csv(struct lq_etable *t, struct lq_err *err)
 {
-	struct csv_parser p;
-	struct csvst c;
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
-	int rc = 0;
+	struct lq_csv c;
+	struct csvhead h;
+	char msg[512];
+	const char *why;
+	long at;
+	int got, rc = 0, header = 1;
 
-	memset(&c, 0, sizeof(c));
-	c.t = t;
-	c.err = err;
-	c.header = 1;
-	if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL))
-		abort();
-	while (!c.failed && (n = getline(&line, &cap, fp)) > 0) {
-		c.line++;
-		if (csv_parse(&p, line, (size_t)n, csv_field, csv_record,
-		    &c) != (size_t)n) {
-			rc = lq_err_at(err, t->o.path, (int)c.line, 0, "csv: %s",
-			    csv_strerror(csv_error(&p)));
-			goto out;
+	memset(&h, 0, sizeof(h));
+	if (lq_csv_open(&c, t->o.path, err) < 0) {
+		err->code = LQ_EXIT_USAGE;
+		return -1;
+	}
+	c.delim = ',';
+	while ((got = lq_csv_next(&c, err)) > 0) {
+		if ((why = lq_csv_problem(&c, header ? 0 : h.ncols,
+		    header ? NULL : h.names, msg, sizeof(msg), &at))) {
+			if (c.last > c.line)
+				rc = lq_err_at(err, t->o.path, (int)at, 0,
+				    "%s (lines %ld-%ld)", why, c.line, c.last);
+			else
+				rc = lq_err_at(err, t->o.path, (int)at, 0,
+				    "%s", why);
+			break;
 		}
+		if (header) {
+			header = 0;
+			if ((rc = csv_header(t, &c, &h, err)))
+				break;
+			continue;
+		}
+		if ((rc = csv_row(t, &c, &h, err)))
+			break;
 	}
-	if (!c.failed && csv_fini(&p, csv_field, csv_record, &c)) {
-		rc = lq_err_at(err, t->o.path, (int)c.line, 0, "csv: %s",
-		    csv_strerror(csv_error(&p)));
-		goto out;
-	}
-	if (c.failed)
+	if (got < 0) {
+		err->code = LQ_EXIT_USAGE;
 		rc = -1;
-	else if (c.header)
+	} else if (!rc && header)
 		rc = lq_err_at(err, t->o.path, 1, 0, "empty table (no header)");
-out:
-	csv_free(&p);
-	free(line);
-	for (size_t i = 0; i < c.ncols; i++)
-		free(c.cols[i]);
-	free(c.cols);
-	free(c.split);
-	free(c.off);
-	free(c.len);
-	lq_buf_release(&c.cells);
+	lq_csv_close(&c);
+	for (size_t i = 0; i < h.ncols; i++) {
+		free(h.cols[i]);
+		free(h.names[i]);
+	}
+	free(h.cols);
+	free(h.names);
+	free(h.split);
 	return rc;
 }
 
@@ -712,7 +687,7 @@ load_source(struct lq_etable *t, FILE *fp, struct lq_err *err)
 	size_t n = strlen(t->o.path);
 
 	if (n >= 4 && !strcasecmp(t->o.path + n - 4, ".csv"))
-		return load_csv(t, fp, err);
+		return load_csv(t, err);
 	return load_ndjson(t, fp, err);
 }
 
@@ -734,14 +709,29 @@ build_index(struct lq_etable *t, FILE *fp, const char *sig,
 {
 	struct lq_buf tmp = LQ_BUF_INIT;
 	char num[32];
-	int rc = -1;
+	int rc = -1, fd;
 
-	lq_buf_addf(&tmp, "%s.tmp%ld", t->cache, (long)getpid());
-	unlink(tmp.buf);
-	if (sqlite3_open_v2(tmp.buf, &t->db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_CREATE, NULL) != SQLITE_OK ||
+	/* an existing file that is not an index of ours stays as it is */
+	if (lq_etable_index_ok(t->cache, err)) {
+		lq_buf_release(&tmp);
+		return -1;
+	}
+	/* built under a new name of its own, renamed when complete */
+	lq_buf_addf(&tmp, "%s.XXXXXX", t->cache);
+	if ((fd = mkstemp(tmp.buf)) < 0) {
+		lq_err_set(err, LQ_EXIT_USAGE, "%s: cannot create index %s "
+		    "(set cache: to a writable path): %s", t->o.path, t->cache,
+		    strerror(errno));
+		t->nowrite = 1;
+		lq_buf_release(&tmp);
+		return -1;
+	}
+	close(fd);
+	if (sqlite3_open_v2(tmp.buf, &t->db, SQLITE_OPEN_READWRITE, NULL) !=
+	    SQLITE_OK ||
 	    sqlite3_exec(t->db, "PRAGMA journal_mode=OFF;"
 	    "PRAGMA synchronous=OFF;"
+	    "PRAGMA application_id=" APPID_STR ";"
 	    "CREATE TABLE meta(k TEXT PRIMARY KEY, v TEXT);"
 	    "PRAGMA cache_size=-65536;"
 	    "CREATE TABLE rows(id INTEGER PRIMARY KEY, line INTEGER, j TEXT);"
@@ -786,6 +776,9 @@ build_index(struct lq_etable *t, FILE *fp, const char *sig,
 	}
 	sqlite3_close(t->db);
 	t->db = NULL;
+	/* checked again: a file may have appeared there meanwhile */
+	if (lq_etable_index_ok(t->cache, err))
+		goto out;
 	if (rename(tmp.buf, t->cache)) {
 		lq_err_set(err, LQ_EXIT_USAGE, "%s: cannot rename index to %s: "
 		    "%s", t->o.path, t->cache, strerror(errno));
@@ -808,6 +801,142 @@ out:
 	}
 	lq_buf_release(&tmp);
 	return rc;
+}
+
+/* ---- whose file is it ------------------------------------------------- */
+
+/* a path as an SQLite URI that opens it read-only and never writes */
+static void
+immutable_uri(struct lq_buf *b, const char *path)
+{
+	const char *p;
+
+	lq_buf_adds(b, "file:");
+	for (p = path; *p; p++)
+		if (*p == '%' || *p == '?' || *p == '#')
+			lq_buf_addf(b, "%%%02X", (unsigned char)*p);
+		else
+			lq_buf_addc(b, *p);
+	lq_buf_adds(b, "?mode=ro&immutable=1");
+}
+
+/* Is path a SQLite file that lq-enrich made?  1 or 0; only reads it. */
+static int
+own_index(const char *path)
+{
+	unsigned char h[100];
+	struct lq_buf uri = LQ_BUF_INIT;
+	sqlite3 *db = NULL;
+	sqlite3_stmt *s = NULL;
+	ssize_t got;
+	int fd, own = 0;
+	unsigned long id;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0 &&
+	    (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return 0;
+	got = read(fd, h, sizeof(h));
+	close(fd);
+	if (got != (ssize_t)sizeof(h) || memcmp(h, "SQLite format 3", 16))
+		return 0;
+	id = (unsigned long)h[68] << 24 | (unsigned long)h[69] << 16 |
+	    (unsigned long)h[70] << 8 | h[71];
+	if (id == INDEX_APPID)
+		return 1;
+	if (id != 0)
+		return 0;
+	/* an index made before the application_id: its meta signature */
+	immutable_uri(&uri, path);
+	if (sqlite3_open_v2(uri.buf, &db, SQLITE_OPEN_READONLY |
+	    SQLITE_OPEN_URI, NULL) == SQLITE_OK &&
+	    sqlite3_prepare_v2(db, "SELECT v FROM meta WHERE k = 'signature'",
+	    -1, &s, NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW) {
+		const char *v = (const char *)sqlite3_column_text(s, 0);
+		own = v && !strncmp(v, "lq-enrich-index ", 16);
+	}
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	lq_buf_release(&uri);
+	return own;
+}
+
+int
+lq_etable_index_ok(const char *path, struct lq_err *err)
+{
+	struct stat st;
+
+	if (stat(path, &st)) {
+		if (errno == ENOENT)
+			return 0;
+		return lq_err_set(err, LQ_EXIT_USAGE, "index %s: %s", path,
+		    strerror(errno));
+	}
+	if (!S_ISREG(st.st_mode))
+		return lq_err_set(err, LQ_EXIT_USAGE, "index %s exists and is "
+		    "not a regular file; set cache: to another path", path);
+	if (!own_index(path))
+		return lq_err_set(err, LQ_EXIT_USAGE, "index %s exists and is "
+		    "not an lq-enrich index: lq never replaces a file it did "
+		    "not make (move it away, or set cache: to another path)",
+		    path);
+	return 0;
+}
+
+/* path's directory, resolved, and its last component: "/real/dir/name" */
+static char *
+canonical(const char *path)
+{
+	char *d = strdup(path), *b = strdup(path), *r = NULL, *out;
+	struct lq_buf o = LQ_BUF_INIT;
+
+	if (!d || !b)
+		abort();
+	if ((r = realpath(dirname(d), NULL)))
+		lq_buf_addf(&o, "%s/%s", r, basename(b));
+	else
+		lq_buf_adds(&o, path);
+	free(r);
+	free(d);
+	free(b);
+	out = o.buf;
+	return out;
+}
+
+int
+lq_same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+	int ea = stat(a, &sa) == 0, eb = stat(b, &sb) == 0, same;
+	char *ca, *cb;
+
+	if (ea || eb)
+		return ea && eb && sa.st_dev == sb.st_dev &&
+		    sa.st_ino == sb.st_ino;
+	ca = canonical(a);
+	cb = canonical(b);
+	same = !strcmp(ca, cb);
+	free(ca);
+	free(cb);
+	return same;
+}
+
+char *
+lq_etable_index_path(const struct lq_etable_opts *o)
+{
+	struct lq_buf b = LQ_BUF_INIT;
+	struct stat st;
+
+	if (o->index == LQ_INDEX_MEMORY)
+		return NULL;
+	if (!o->cache)
+		lq_buf_addf(&b, "%s.lqidx", o->path);
+	else if (stat(o->cache, &st) == 0 && S_ISDIR(st.st_mode)) {
+		const char *base = strrchr(o->path, '/');
+		lq_buf_addf(&b, "%s/%s.lqidx", o->cache, base ? base + 1 :
+		    o->path);
+	} else
+		lq_buf_adds(&b, o->cache);
+	return b.buf;
 }
 
 /* ---- the table -------------------------------------------------------- */
@@ -834,14 +963,7 @@ lq_etable_open(const struct lq_etable_opts *o, struct lq_buf *warn,
 	sqlite = o->index == LQ_INDEX_SQLITE || (o->index == LQ_INDEX_AUTO &&
 	    st.st_size >= AUTO_SQLITE_BYTES);
 	if (sqlite) {
-		lq_buf_reset(&sig);
-		if (o->cache) {
-			t->cache = strdup(o->cache);
-		} else {
-			lq_buf_addf(&sig, "%s.lqidx", o->path);
-			t->cache = strdup(sig.buf);
-			lq_buf_reset(&sig);
-		}
+		t->cache = lq_etable_index_path(o);
 		signature(t, &st, &sig);
 		if (try_reuse(t, sig.buf))
 			t->reused = 1;

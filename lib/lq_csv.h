@@ -3,7 +3,8 @@
  *
  * Reading: a streaming RFC 4180 reader that also accepts what real exports
  * do (CRLF or LF or CR, a UTF-8 byte order mark, ';' or tab separators, a
- * bare quote inside an unquoted field, blanks after a closing quote).  It
+ * bare quote inside an unquoted field, blanks after a closing quote, text
+ * after the closing quote of a field on one line).  It
  * hands out one row at a time with the physical line where the row starts
  * and the row's raw bytes, so a bad row can be reported and kept verbatim.
  * Memory is bounded by the longest row (and max_row), never by the file.
@@ -35,12 +36,23 @@
 #include "lq_err.h"
 #include "lq_json.h"
 
-/* what is wrong with a row (lq_csv.bad) */
+/*
+ * What is wrong with a row (lq_csv.bad).  The quote problems say where
+ * the quoted field opened (qline, qfield) and how many lines it spans
+ * (qlines): every line after its opening quote is inside it as far as
+ * CSV goes, so the whole row is one bad record, never split into guessed
+ * rows.
+ */
 enum lq_csv_bad {
 	LQ_CSV_OK = 0,
 	LQ_CSV_UNTERMINATED,	/* end of input inside a quoted field */
-	LQ_CSV_TOOLONG		/* row longer than max_row bytes */
+	LQ_CSV_TOOLONG,		/* row longer than max_row bytes */
+	LQ_CSV_QUOTE_TEXT,	/* text after the closing quote of a quoted
+				   field that spans lines: a stray quote */
+	LQ_CSV_QUOTE_LINES	/* a quoted field spans more than max_lines */
 };
+
+#define LQ_CSV_MAX_LINES 100	/* default max_lines */
 
 struct lq_csv_field {
 	size_t off, len;	/* bytes data.buf[off..off+len) */
@@ -53,8 +65,17 @@ struct lq_csv {
 	int comment;		/* skip lines starting with it; 0: none */
 	int trim;		/* ignore blanks around fields */
 	size_t max_row;		/* longest row kept (default 64 MiB) */
+	long max_lines;		/* most lines a quoted field may span
+				   (default LQ_CSV_MAX_LINES; 0: no limit) */
 	int (*idle)(void *);	/* called before a read that would block */
 	void *idle_arg;
+	/*
+	 * Called, when set, with the raw bytes of a row longer than max_row,
+	 * in order, piece by piece, as they are read: they are not kept in
+	 * raw, so the row can be kept whole without holding it in memory.
+	 */
+	void (*spill)(void *, const char *, size_t);
+	void *spill_arg;
 
 	/* the row last returned by lq_csv_next */
 	struct lq_buf data;	/* the fields' bytes, unquoted */
@@ -62,7 +83,15 @@ struct lq_csv {
 	size_t nf;
 	struct lq_buf raw;	/* the row's bytes as read, terminator included */
 	long line;		/* physical line (1-based) where the row starts */
+	long last;		/* physical line where it ends */
 	enum lq_csv_bad bad;
+	long qline;		/* the quoted field that spans the most lines
+				   (or the one bad says is wrong): the line
+				   where it opens, 0 when none */
+	long qlines;		/* the lines it spans (to the end of input
+				   when unterminated) */
+	long qclose;		/* the line where it closes, 0 if it does not */
+	size_t qfield;		/* its field number, 1-based */
 	long blank;		/* blank and comment lines skipped so far */
 
 	/* internal */
@@ -73,6 +102,7 @@ struct lq_csv {
 	int eof, started, skip_lf, over;
 	size_t fcap;
 	long curline;
+	long qopen;		/* line of the quote being read */
 };
 
 /*
@@ -82,12 +112,26 @@ struct lq_csv {
 int lq_csv_open(struct lq_csv *c, const char *path, struct lq_err *err);
 
 /*
- * Read the next row into c->f/c->nf/c->data, c->raw, c->line and c->bad.
- * Blank lines (and comment lines) are skipped.  Returns 1 for a row, 0 at
- * end of input, -1 on a read error (err set).  The first call detects the
- * separator when c->delim is 0 and skips a UTF-8 byte order mark.
+ * Read the next row into c->f/c->nf/c->data, c->raw, c->line, c->last,
+ * c->bad and c->q*.  Blank lines (and comment lines) are skipped.  Returns
+ * 1 for a row, 0 at end of input, -1 on a read error (err set).  The first
+ * call detects the separator when c->delim is 0 and skips a UTF-8 byte
+ * order mark.  A bad row still has its fields (as read) and its raw bytes.
  */
 int lq_csv_next(struct lq_csv *c, struct lq_err *err);
+
+/*
+ * What is wrong with the current row, expecting ncol fields (0: any
+ * number) named names (NULL: no names): its quotes, its length, its
+ * number of fields (not its UTF-8).  The message goes to msg, as in
+ * "expected 14 fields, found 13" or "unterminated quoted field: the quote
+ * opened here in field 2 (Company) runs to the end of the input and
+ * swallows the 24 lines after it"; *at gets the line it is about (where
+ * the row starts, or where the quote that went wrong opens).  Returns msg,
+ * or NULL when the row is fine.
+ */
+const char *lq_csv_problem(const struct lq_csv *c, size_t ncol,
+    char *const *names, char *msg, size_t msgsz, long *at);
 
 /* Field i of the current row (a pointer into c->data, not NUL-terminated). */
 static inline const char *
@@ -205,6 +249,16 @@ int lq_csv_cols_parse(struct lq_csv_cols *cols, const char *spec,
  */
 void lq_csv_cols_learn(struct lq_csv_cols *cols, const char *line,
     const struct lq_scan *s);
+
+/*
+ * Call fn(arg, path) for each value of the record (scanned into s) that no
+ * column writes: a leaf (or a nested object deeper than columns go) whose
+ * path is no column and has no column as a prefix (such a column writes
+ * it as part of its JSON text).  path is the dotted name, valid during
+ * the call.  Nulls are not reported: the empty cell says as much.
+ */
+void lq_csv_cols_unwritten(struct lq_csv_cols *cols, const char *line,
+    const struct lq_scan *s, void (*fn)(void *, const char *), void *arg);
 
 /* Free the columns. */
 void lq_csv_cols_release(struct lq_csv_cols *cols);

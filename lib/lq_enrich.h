@@ -23,10 +23,13 @@ struct lq_enrich;
 
 /*
  * Load the enrich: section of the rule file path, every list and table it
- * names (building or reusing table indexes) and compile its expressions.
- * Load-time warnings (duplicate table keys, ...) are appended to warn, one
- * line each ending in a newline.  Returns NULL with err set
- * ("file:line:col: message", code LQ_EXIT_USAGE) on failure.
+ * names and compile its expressions.  Tables are opened (their indexes
+ * built or reused) only once the whole section is read and no index would
+ * be written over an input (a table, the rule file), be shared by two
+ * tables, or replace a file that is not an lq-enrich index.  Load-time
+ * warnings (duplicate table keys, ...) are appended to warn, one line each
+ * ending in a newline.  Returns NULL with err set ("file:line:col:
+ * message", code LQ_EXIT_USAGE) on failure.
  */
 struct lq_enrich *lq_enrich_load(const char *path, struct lq_buf *warn,
     struct lq_err *err);
@@ -202,7 +205,8 @@ struct lq_etable_opts {
 	const char *path;	/* CSV (.csv) or NDJSON (anything else) */
 	const char *key;	/* key column (domains) */
 	const char *namecol;	/* company name column, or NULL */
-	const char *cache;	/* SQLite index path, or NULL: path + ".lqidx" */
+	const char *cache;	/* SQLite index path (or a directory for it),
+				   or NULL: path + ".lqidx" */
 	const char *const *split;	/* CSV columns to split on ';' */
 	int nsplit;
 	enum lq_index index;
@@ -222,6 +226,29 @@ struct lq_etable *lq_etable_open(const struct lq_etable_opts *o,
 
 /* Free the table (closing its index). */
 void lq_etable_free(struct lq_etable *t);
+
+/*
+ * The path of the table's SQLite index (malloc'd): o->cache, or, when that
+ * is an existing directory, BASENAME.lqidx in it (BASENAME the table's
+ * file name); without o->cache, the table's path with ".lqidx" added.
+ * NULL when o->index is LQ_INDEX_MEMORY.
+ */
+char *lq_etable_index_path(const struct lq_etable_opts *o);
+
+/*
+ * May path be written as a table index?  Yes (0) when it does not exist
+ * or is an index lq-enrich made (recognised by its SQLite application_id,
+ * or by the meta table of indexes made before that).  Any other file is
+ * never replaced nor modified: -1 with err set (code LQ_EXIT_USAGE).
+ */
+int lq_etable_index_ok(const char *path, struct lq_err *err);
+
+/*
+ * Do paths a and b name the same file?  Compared by device and inode, so
+ * links, "./" and "../" do not hide it; a file that does not exist yet is
+ * compared by its directory's real path and its name.  Returns 1 or 0.
+ */
+int lq_same_file(const char *a, const char *b);
 
 /*
  * Look up the key k[0..n) (byname: a normalised company name) and append

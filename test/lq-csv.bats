@@ -116,6 +116,82 @@ with open(sys.argv[1], newline="", encoding="utf-8-sig") as f:
 	[ "$(grep -c '^4,5$' rej.csv)" -eq 2 ]
 }
 
+@test "unterminated quote: reported where it opened with the lines it swallowed; rows before kept, the rest rejected whole, exit 1" {
+	cd "$BATS_TEST_TMPDIR"
+	{
+		echo 'id,company,note'
+		for i in $(seq 2 16); do echo "$i,Co $i,ok"; done
+		echo '17,"Acme, Inc,open'
+		for i in $(seq 18 41); do echo "$i,Co $i,inside"; done
+	} > export.csv
+	run --separate-stderr -1 lq-csv --rejects rej.csv export.csv
+	[ "${#lines[@]}" -eq 15 ]
+	[ "${lines[14]}" = '{"id":16,"company":"Co 16","note":"ok"}' ]
+	[[ "$stderr" == *"lq-csv: export.csv:17: unterminated quoted field: the quote opened here in field 2 (company) runs to the end of the input and swallows the 24 lines after it; lines 17-41 rejected as one row"* ]]
+	[[ "$stderr" == *"1 of 16 records rejected (kept in rej.csv)"* ]]
+	# the rejects file is the header and lines 17-41, byte for byte
+	{ head -1 export.csv; sed -n '17,41p' export.csv; } | cmp - rej.csv
+	# the quote opens on the last line, which has no line break
+	printf 'a,b\n1,2\n3,"x' > last.csv
+	run --separate-stderr -1 lq-csv last.csv
+	[ "$output" = '{"a":1,"b":2}' ]
+	[[ "$stderr" == *"last.csv:3: unterminated quoted field: the quote opened here in field 2 (b) is still open at the end of the input"* ]]
+}
+
+@test "a quote closed lines later: text after it, or the wrong number of fields, rejects the row with its line range" {
+	cd "$BATS_TEST_TMPDIR"
+	# RFC 4180 allows no text after a closing quote; Python keeps it, and
+	# so does lq-csv on one line, but after a field over several lines it
+	# means the quotes pair up wrongly: "x<LF>4," would be one cell
+	printf 'a,b\n1,"x\n4,"5"\n6,7\n8,"ab"c\n' > text.csv
+	run --separate-stderr -1 lq-csv --rejects rej.csv text.csv
+	[ "$output" = $'{"a":6,"b":7}\n{"a":8,"b":"abc"}' ]
+	[[ "$stderr" == *"lq-csv: text.csv:2: the quote opened here in field 2 (b) closes on line 3 and text follows it, not a separator: a stray quote? lines 2-3 rejected as one row"* ]]
+	printf 'a,b\n1,"x\n4,"5"\n' | cmp - rej.csv
+	# closed at the end of a field, but the row has the wrong width
+	printf 'a,b,c\n1,"x\n4,5,6\n7,8",9,10\n11,12,13\n' > wide.csv
+	run --separate-stderr -1 lq-csv wide.csv
+	[ "$output" = '{"a":11,"b":12,"c":13}' ]
+	[[ "$stderr" == *"lq-csv: wide.csv:2: expected 3 fields, found 4 in lines 2-4 (the quote opened on line 2 in field 2 (b) closes on line 4: a stray quote?)"* ]]
+	# a field over two lines with the right width is a valid CSV row
+	printf 'a,b\n1,"two\nlines"\n2,x\n' > ok.csv
+	run -0 lq-csv ok.csv
+	[ "$output" = $'{"a":1,"b":"two\\nlines"}\n{"a":2,"b":"x"}' ]
+}
+
+@test "a quote closed hundreds of lines later is rejected with the range; --max-lines sets how many lines a field may span" {
+	cd "$BATS_TEST_TMPDIR"
+	# a stray quote on line 5 closed by another one on line 900, in the
+	# same column: one valid-looking field of 896 lines
+	"$PY" -c 'print("id,company")
+for i in range(2, 1001):
+    print("%d,%s" % (i, {5: "\"Acme", 900: "Foo\""}.get(i, "Co %d" % i)))' > long.csv
+	run --separate-stderr -1 lq-csv --rejects rej.csv long.csv
+	[ "${#lines[@]}" -eq 103 ]
+	[ "${lines[3]}" = '{"id":901,"company":"Co 901"}' ]
+	[[ "$stderr" == *"lq-csv: long.csv:5: the quote opened here in field 2 (company) spans 896 lines, to line 900, more than 100: a stray quote? lines 5-900 rejected as one row (--max-lines raises the limit)"* ]]
+	{ head -1 long.csv; sed -n '5,900p' long.csv; } | cmp - rej.csv
+	# a note of that many lines is meant: --max-lines lets it through
+	run --separate-stderr -0 lq-csv --max-lines 896 long.csv
+	[ "${#lines[@]}" -eq 104 ]
+	run -0 lq-csv --max-lines 0 long.csv
+	run -1 lq-csv --max-lines 895 long.csv
+	run -2 lq-csv --max-lines x long.csv
+	[[ "$output" == *"--max-lines: not a number of lines: 'x'"* ]]
+}
+
+@test "a bad header row: no row has keys, so the file goes whole to --rejects and its rows count as rejected" {
+	cd "$BATS_TEST_TMPDIR"
+	printf 'id,na\377me\n1,Ann\n2,Bob\n' > h.csv
+	printf 'a,b\n1,2\n' > ok.csv
+	run --separate-stderr -1 lq-csv --rejects rej.csv h.csv ok.csv
+	[ "$output" = '{"a":1,"b":2}' ]
+	[[ "$stderr" == *"lq-csv: h.csv:1: header: invalid UTF-8 in field 2"* ]]
+	[[ "$stderr" == *"lq-csv: h.csv: 2 rows after the header not converted (kept in rej.csv)"* ]]
+	[[ "$stderr" == *"2 of 3 records rejected (kept in rej.csv)"* ]]
+	cmp h.csv rej.csv
+}
+
 @test "--strict stops at the first bad row" {
 	printf 'a,b\n1,2\n3\n4,5\n' > "$BATS_TEST_TMPDIR/b.csv"
 	run --separate-stderr -1 lq-csv --strict "$BATS_TEST_TMPDIR/b.csv"
@@ -169,6 +245,20 @@ with open(sys.argv[1], newline="", encoding="utf-8-sig") as f:
 	[ "$output" = $'x,y;"say ""hi""";"l1\nl2";;true' ]
 }
 
+@test "--to-csv: an empty key is a column; a row of one empty cell is written as \"\", not as a blank line" {
+	# records with an empty key: lib/csv_json.c passed NULL to memcmp (UBSan)
+	printf '{"":1}\n{"":2}\n{"":null}\n{"x":1}\n' > "$BATS_TEST_TMPDIR/e.ndjson"
+	run --separate-stderr lq-csv -t --sample 3 "$BATS_TEST_TMPDIR/e.ndjson"
+	[ "$status" -eq 0 ]
+	[ "$output" = $'""\n1\n2\n""\n""' ]
+	[[ "$stderr" == *"e.ndjson:4: key 'x' is not a column"* ]]
+	# read back: no row lost to a blank line (the header is column_1)
+	lq-csv -t -q --sample 3 "$BATS_TEST_TMPDIR/e.ndjson" | lq-csv -q > "$BATS_TEST_TMPDIR/back"
+	printf '{"column_1":1}\n{"column_1":2}\n{"column_1":null}\n{"column_1":null}\n' | diff - "$BATS_TEST_TMPDIR/back"
+	run lq-csv -t -f a,a.b "$BATS_TEST_TMPDIR/e.ndjson"
+	[ "${lines[1]}" = , ]
+}
+
 @test "--to-csv: bad lines reported as file:line, kept with --rejects, exit 1" {
 	printf '{"a":1}\n\n[1]\n{"a":\n{"a":2}\n' > "$BATS_TEST_TMPDIR/in.ndjson"
 	cd "$BATS_TEST_TMPDIR"
@@ -190,6 +280,19 @@ with open(sys.argv[1], newline="", encoding="utf-8-sig") as f:
 	[ -z "$stderr" ]
 	run lq-csv -t "$BATS_TEST_TMPDIR/s.ndjson"
 	[ "$output" = $'a,b\n1,\n2,3' ]
+}
+
+@test "--to-csv: a nested key, or a value in place of an object, after the sample is reported, not lost in silence" {
+	printf '%s\n' '{"a":1,"s":{"t":"x"},"o":"v","e":{}}' \
+		'{"a":2,"s":{"t":"y","u":"lost"},"o":{"deep":1},"e":{"f":2}}' \
+		'{"a":3,"s":"flat"}' '{"a":4,"s":null,"n":null}' '{"a":5,"s":{"u":"again"}}' > "$BATS_TEST_TMPDIR/n.ndjson"
+	run --separate-stderr lq-csv -t --sample 1 "$BATS_TEST_TMPDIR/n.ndjson"
+	[ "$status" -eq 0 ]
+	[ "$output" = $'a,s.t,o,e\n1,x,v,{}\n2,y,"{""deep"":1}","{""f"":2}"\n3,,,\n4,,,\n5,,,' ]
+	# a column that holds the object as JSON text loses nothing: no warning
+	[[ "$stderr" == *"n.ndjson:2: key 's.u' is not a column (columns come from the first 1 records; name them with -f)"* ]]
+	[[ "$stderr" == *"n.ndjson:3: key 's' is not a column"* ]]
+	[ "$(grep -c 'is not a column' <<< "$stderr")" -eq 2 ]
 }
 
 @test "round trip CSV -> NDJSON -> CSV gives the same cells and exact numbers" {

@@ -231,6 +231,28 @@ each() {
 	[[ "$output" == *"enrich.yaml:7:13: "*"companies.csv:6: duplicate domain 'acme.com' (first at line 2)"* ]]
 }
 
+@test "tables: a CSV table is read as lq-csv reads CSV: a misplaced quote or a row of the wrong width is an error at its line, never a row merged or cut" {
+	cd "$BATS_TEST_TMPDIR"
+	printf 'enrich:\n  data: %s\n  tables:\n    - {name: c, path: t.csv, index: memory}\n' "$TOP/data" > t.yaml
+	while IFS='|' read -r table want; do
+		printf "$table" > t.csv
+		run -2 lq-enrich -r t.yaml <<< '{"email":"x@a.com"}'
+		[[ "$output" == *"t.yaml:4:23: ./t.csv:$want"* ]] || { echo "$table: $output"; false; }
+	done <<-'C'
+	domain,name,n\na.com,A,1\nb.com,"B,2\nc.com,C,3\n|3: unterminated quoted field: the quote opened here in field 2 (name) runs to the end of the input and swallows the line after it (lines 3-4)
+	domain,name,n\na.com,A,1,extra\nb.com,B,2\n|2: expected 3 fields, found 4
+	domain,name,n\na.com,A,1\nb.com,B\n|3: expected 3 fields, found 2
+	domain,name,n\na.com,"A\nb.com,"B,2\nc.com,C,3\n|2: the quote opened here in field 2 (name) closes on line 3 and text follows it, not a separator: a stray quote? (lines 2-3)
+	C
+	# what lq-csv reads, a table reads: BOM, CRLF, blank lines, a bare
+	# quote, a quoted field over two lines
+	printf '\357\273\277domain,name,n\r\na.com,"A, Inc",1\r\n\r\nb.com,B"x,2\r\nc.com,"C\nTwo",3\r\n' > t.csv
+	run -0 lq-enrich -q -r t.yaml <<< '{"email":"x@c.com"}'
+	[[ "$output" == *'"c":{"domain":"c.com","name":"C\nTwo","n":3,'* ]]
+	[ "$(enrich '{"email":"x@b.com"}' t.yaml .c.name)" = '"B\"x"' ]
+	[ "$(enrich '{"email":"x@a.com"}' t.yaml .c.name)" = '"A, Inc"' ]
+}
+
 @test "tables: NDJSON tables keep the row's bytes" {
 	private_config
 	sed -i 's/path: companies.csv/path: companies.ndjson/; s/      split: \[tech\]//' "$BATS_TEST_TMPDIR/enrich.yaml"
@@ -264,6 +286,86 @@ each() {
 	mkdir "$BATS_TEST_TMPDIR/idx"
 	[ "$(enrich '{"email":"a@newco.com"}' "$BATS_TEST_TMPDIR/enrich.yaml" .company.match)" = '"domain"' ]
 	[ -f "$BATS_TEST_TMPDIR/idx/companies.sqlite" ]
+}
+
+@test "tables: an index is never written over an input: the table, another table, the rule file, however spelt; nor shared by two tables" {
+	private_config
+	cd "$BATS_TEST_TMPDIR"
+	cp companies.csv keep-companies.csv
+	cp accounts.csv keep-accounts.csv
+	ln -s companies.csv link.csv
+	mkdir sub
+	files="accounts.csv clash.yaml companies.csv companies.ndjson enrich.yaml keep-accounts.csv keep-companies.csv keep.yaml link.csv sub "
+	# each: the table lines of a config, then the message at file:line:col
+	while IFS='|' read -r tables want; do
+		printf 'enrich:\n  data: %s\n  tables:\n%b\n' "$TOP/data" "$tables" > clash.yaml
+		cp clash.yaml keep.yaml
+		run -2 lq-enrich -r clash.yaml <<< '{"email":"a@acme.com"}'
+		[[ "$output" == *"$want"* ]] || { echo "$tables: $output"; false; }
+		cmp companies.csv keep-companies.csv
+		cmp accounts.csv keep-accounts.csv
+		cmp clash.yaml keep.yaml
+		[ "$(ls | sort | tr '\n' ' ')" = "$files" ] || { ls; false; }
+	done <<-'C'
+	    - {name: c, path: companies.csv, index: sqlite, cache: companies.csv}|clash.yaml:4:60: table 'c': its index (cache:) ./companies.csv is the table's own file: lq never writes over an input
+	    - {name: c, path: companies.csv, index: sqlite, cache: sub/../link.csv}|clash.yaml:4:60: table 'c': its index (cache:) ./sub/../link.csv is the table's own file
+	    - {name: c, path: companies.csv, cache: accounts.csv}\n    - {name: a, path: accounts.csv, index: memory}|clash.yaml:4:45: table 'c': its index (cache:) ./accounts.csv is the file of table 'a'
+	    - {name: a, path: accounts.csv, index: memory}\n    - {name: c, path: companies.csv.lqidx, index: memory}\n    - {name: d, path: companies.csv, as: e}|clash.yaml:6:23: table 'd': its default index ./companies.csv.lqidx is the file of table 'c'
+	    - {name: c, path: companies.csv, index: sqlite, cache: clash.yaml}|clash.yaml:4:60: table 'c': its index (cache:) ./clash.yaml is the rule file
+	    - {name: c, path: companies.csv, index: sqlite, cache: x.idx}\n    - {name: a, path: accounts.csv, index: sqlite, cache: ./sub/../x.idx}|clash.yaml:5:59: tables 'c' and 'a' would write the same index ././sub/../x.idx; set cache: to a path of its own for one of them
+	    - {name: c, path: companies.csv, index: sqlite}\n    - {name: d, path: companies.csv, as: e}|clash.yaml:5:23: tables 'c' and 'd' would write the same index ./companies.csv.lqidx
+	C
+	# index: memory writes no index, so two tables on one file are fine
+	printf 'enrich:\n  data: %s\n  tables:\n    - {name: c, path: companies.csv, index: memory}\n    - {name: d, path: companies.csv, as: e, index: memory}\n' "$TOP/data" > ok.yaml
+	run -0 lq-enrich -q -r ok.yaml <<< '{"email":"a@acme.com"}'
+	[[ "$output" == *'"e":{"domain":"acme.com"'* ]]
+}
+
+@test "tables: an existing file that is not lq's own index is never replaced nor modified; lq's own (old or new) is rebuilt" {
+	private_config
+	cd "$BATS_TEST_TMPDIR"
+	mkdir cfg
+	sed 's#path: companies.csv#path: ../companies.csv#; s#path: accounts.csv#path: ../accounts.csv#; s/index: memory/index: sqlite\n      cache: ..\/victim.txt/' enrich.yaml > cfg/enrich.yaml
+	printf 'my notes\n' > victim.txt
+	cp victim.txt keep.txt
+	run -2 lq-enrich -r cfg/enrich.yaml <<< '{"email":"a@acme.com"}'
+	[[ "$output" == *"cfg/enrich.yaml:11:14: table 'companies': index cfg/../victim.txt exists and is not an lq-enrich index: lq never replaces a file it did not make"* ]]
+	cmp victim.txt keep.txt
+	# a SQLite database of someone else's, and a FIFO, are refused too
+	rm victim.txt
+	sqlite3 victim.txt 'CREATE TABLE meta(k, v); INSERT INTO meta VALUES("signature", "mine")'
+	cp victim.txt keep.txt
+	run -2 lq-enrich -r cfg/enrich.yaml <<< '{"email":"a@acme.com"}'
+	[[ "$output" == *"not an lq-enrich index"* ]]
+	cmp victim.txt keep.txt
+	rm victim.txt
+	mkfifo victim.txt
+	run -2 lq-enrich -r cfg/enrich.yaml <<< '{"email":"a@acme.com"}'
+	[[ "$output" == *"index cfg/../victim.txt exists and is not a regular file"* ]]
+	rm victim.txt
+	# the default index name, taken by a file that is not an index
+	sed -i 's/index: sqlite/index: auto/; /cache:/d' cfg/enrich.yaml
+	printf 'not an index\n' > companies.csv.lqidx
+	run -2 lq-enrich -r cfg/enrich.yaml <<< '{"email":"a@acme.com"}'
+	[[ "$output" == *"cfg/enrich.yaml:7:13: table 'companies': index cfg/../companies.csv.lqidx exists and is not an lq-enrich index"* ]]
+	grep -qx 'not an index' companies.csv.lqidx
+	rm companies.csv.lqidx
+	# lq's own index: made with its application_id, rebuilt when stale
+	sed -i 's/index: auto/index: sqlite/' cfg/enrich.yaml
+	run -0 lq-enrich -q -r cfg/enrich.yaml <<< '{"email":"a@acme.com"}'
+	[ "$(sqlite3 companies.csv.lqidx 'PRAGMA application_id')" = 1819371896 ]
+	echo 'newco.com,NewCo,5,software,,seed,,US,NA' >> companies.csv
+	[ "$(enrich '{"email":"a@newco.com"}' cfg/enrich.yaml .company.name)" = '"NewCo"' ]
+	# one made before the application_id (recognised by its meta table)
+	sqlite3 companies.csv.lqidx 'PRAGMA application_id = 0'
+	echo 'newer.com,Newer,5,software,,seed,,US,NA' >> companies.csv
+	[ "$(enrich '{"email":"a@newer.com"}' cfg/enrich.yaml .company.name)" = '"Newer"' ]
+	[ "$(sqlite3 companies.csv.lqidx 'PRAGMA application_id')" = 1819371896 ]
+	# cache: a directory holds the index under the table's name
+	mkdir idx
+	sed -i 's/index: sqlite/index: sqlite\n      cache: ..\/idx/' cfg/enrich.yaml
+	run -0 lq-enrich -q -r cfg/enrich.yaml <<< '{"email":"a@acme.com"}'
+	[ -f idx/companies.csv.lqidx ]
 }
 
 @test "match: limits the kinds of match; fields: renames the lead's members" {

@@ -65,6 +65,43 @@ rows_is(const char *text, int delim, const char *want, const char *what)
 	free(got);
 }
 
+/* each row of text as "@line-last:bad:qline+qlines,fN,cqclose;" */
+static void
+quote_is(const char *text, long max_lines, const char *want,
+    const char *what)
+{
+	char path[] = "/tmp/test_csv.XXXXXX";
+	struct lq_csv c;
+	struct lq_err err;
+	struct lq_buf b = LQ_BUF_INIT;
+	int fd = mkstemp(path);
+
+	if (fd < 0 || write(fd, text, strlen(text)) < 0)
+		abort();
+	close(fd);
+	lq_csv_open(&c, path, &err);
+	c.delim = ',';
+	if (max_lines >= 0)
+		c.max_lines = max_lines;
+	while (lq_csv_next(&c, &err) > 0)
+		lq_buf_addf(&b, "@%ld-%ld:%d:%ld+%ld,f%zu,c%ld;", c.line,
+		    c.last, (int)c.bad, c.qline, c.qlines, c.qfield, c.qclose);
+	lq_csv_close(&c);
+	unlink(path);
+	lq_buf_addc(&b, '\0');
+	is_str(b.buf, want, "%s", what);
+	lq_buf_release(&b);
+}
+
+/* the bytes handed to the spill callback */
+static struct lq_buf spilled;
+static void
+spill(void *arg, const char *p, size_t n)
+{
+	(void)arg;
+	lq_buf_add(&spilled, p, n);
+}
+
 static void
 cell_is(const char *in, int safe, const char *want)
 {
@@ -206,6 +243,60 @@ main(void)
 	is_str(got, "", "UTF-16 input is refused");
 	free(got);
 
+	/* where quoted fields open and close; what is wrong with them */
+	quote_is("a,b\n1,2\n", -1, "@1-1:0:0+0,f0,c0;@2-2:0:0+0,f0,c0;",
+	    "no quotes");
+	quote_is("a,\"b\"\n\"1\",\"x\ny\nz\"\n3,4\n", -1,
+	    "@1-1:0:1+1,f2,c1;@2-4:0:2+3,f2,c4;@5-5:0:0+0,f0,c0;",
+	    "the longest quoted field of each row");
+	quote_is("a,b\n3,\"x\n4,5\n6,7\n", -1,
+	    "@1-1:0:0+0,f0,c0;@2-4:1:2+3,f2,c0;",
+	    "unterminated: opened on line 2, runs to line 4 (final LF)");
+	quote_is("a,b\n3,\"x\n4,5\n6,7", -1,
+	    "@1-1:0:0+0,f0,c0;@2-4:1:2+3,f2,c0;",
+	    "unterminated, no final line break");
+	quote_is("a\n\"x\"\"\ny\"z\n", -1,
+	    "@1-1:0:0+0,f0,c0;@2-3:3:2+2,f1,c3;",
+	    "text after a quote closed on a later line");
+	quote_is("\"ab\"cd,e\n", -1, "@1-1:0:1+1,f1,c1;",
+	    "text after a quote on the same line is fine");
+	quote_is("a,b\n3,\"x\n4,\"5,\"\n6,7\n", -1,
+	    "@1-1:0:0+0,f0,c0;@2-4:1:2+3,f2,c0;",
+	    "a stray quote, then the input ends in a quote: the first one");
+	quote_is("a,\"b\n\n\nc\"\n", 3, "@1-4:4:1+4,f2,c4;",
+	    "more lines than max_lines");
+	quote_is("a,\"b\n\n\nc\"\n", 4, "@1-4:0:1+4,f2,c4;",
+	    "max_lines lines");
+	quote_is("a,\"b\n\n\nc\"\n", 0, "@1-4:0:1+4,f2,c4;",
+	    "max_lines 0: no limit");
+
+	/* a row longer than max_row goes to spill whole, in order */
+	{
+		char path[] = "/tmp/test_csv.XXXXXX";
+		const char *t = "a,b\n1,\"0123456789\n0123456789\n01234"
+		    "56789\n0123456789\n";
+		int fd = mkstemp(path);
+		if (fd < 0 || write(fd, t, strlen(t)) < 0)
+			abort();
+		close(fd);
+		lq_csv_open(&c, path, &err);
+		c.max_row = 16;
+		c.spill = spill;
+		lq_csv_next(&c, &err);
+		ok(c.bad == LQ_CSV_OK && spilled.len == 0, "short row kept");
+		lq_csv_next(&c, &err);
+		ok(c.bad == LQ_CSV_UNTERMINATED && c.qline == 2 &&
+		    c.qlines == 4, "long unterminated row: the quote's line");
+		lq_buf_addc(&spilled, '\0');
+		is_str(spilled.buf ? spilled.buf : "", t + 4,
+		    "every byte of the long row spilled");
+		ok(c.raw.len == 0, "and none kept in raw");
+		ok(lq_csv_next(&c, &err) == 0, "then the end");
+		lq_csv_close(&c);
+		lq_buf_release(&spilled);
+		unlink(path);
+	}
+
 	/* header names */
 	{
 		char path[] = "/tmp/test_csv.XXXXXX";
@@ -246,6 +337,26 @@ main(void)
 	cell_is("\rx", 1, "\"'\rx\"");
 	cell_is("=HYPERLINK(\"x\")", 1, "\"'=HYPERLINK(\"\"x\"\")\"");
 	cell_is("", 1, "");
+
+	/* columns learnt from records with an empty key (UBSan: memcmp NULL) */
+	{
+		const char *recs[] = { "{\"\":1}", "{\"\":2,\"a\":{\"\":3}}",
+		    "{\"a\":{\"\":4},\"\":5}" };
+		struct lq_csv_cols cols = { 0 };
+		struct lq_scan sc = LQ_SCAN_INIT;
+		size_t i;
+
+		for (i = 0; i < 3; i++) {
+			if (lq_json_scan(&sc, recs[i], strlen(recs[i]), &err))
+				abort();
+			lq_csv_cols_learn(&cols, recs[i], &sc);
+		}
+		ok(cols.n == 2, "empty keys: two columns, not %zu", cols.n);
+		is_str(cols.n > 0 ? cols.v[0].name : "?", "", "the empty key");
+		is_str(cols.n > 1 ? cols.v[1].name : "?", "a.", "a.\"\"");
+		lq_csv_cols_release(&cols);
+		lq_scan_release(&sc);
+	}
 
 	libcsv_demo();
 	return tap_done();

@@ -2,8 +2,12 @@
  * test_enrich.c - the pieces of lq-enrich: punycode, email parsing, name
  * normalisation, hash maps, lossy JSON strings, title rules, countries.
  */
+#include <sys/stat.h>
+
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lq_enrich.h"
 #include "tap.h"
@@ -213,6 +217,57 @@ test_countries(void)
 	lq_countries_free(c);
 }
 
+/* files compared as files; an index path that is not lq's refused */
+static void
+test_files(void)
+{
+	char dir[] = "/tmp/test_enrich.XXXXXX", p[4][256];
+	struct lq_etable_opts o = { .path = "t/co.csv" };
+	struct lq_err err;
+	char *ix;
+	FILE *f;
+
+	if (!mkdtemp(dir))
+		abort();
+	snprintf(p[0], sizeof(p[0]), "%s/a.csv", dir);
+	snprintf(p[1], sizeof(p[1]), "%s/link.csv", dir);
+	snprintf(p[2], sizeof(p[2]), "%s/hard.csv", dir);
+	snprintf(p[3], sizeof(p[3]), "%s/../%s/a.csv", dir, strrchr(dir,
+	    '/') + 1);
+	if (!(f = fopen(p[0], "w")) || fputs("x\n", f) < 0 || fclose(f) ||
+	    symlink("a.csv", p[1]) || link(p[0], p[2]))
+		abort();
+	ok(lq_same_file(p[0], p[1]), "a symlink is the same file");
+	ok(lq_same_file(p[0], p[2]), "a hard link is the same file");
+	ok(lq_same_file(p[0], p[3]), "dir/../dir/a.csv is the same file");
+	ok(!lq_same_file(p[0], "/dev/null"), "another file is not");
+	ok(lq_same_file("/nonexistent-lq/x", "/nonexistent-lq/./x") == 0,
+	    "paths in a missing directory: compared as written");
+	ok(lq_same_file("/tmp/lq-no-such-file", "/tmp/../tmp/lq-no-such-file"),
+	    "a file not made yet: its directory's real path and name");
+	lq_err_clear(&err);
+	ok(lq_etable_index_ok(p[0], &err) < 0 &&
+	    strstr(err.msg, "is not an lq-enrich index"), "a CSV is no index");
+	ok(lq_etable_index_ok("/dev/null", &err) < 0 &&
+	    strstr(err.msg, "not a regular file"), "/dev/null is no index");
+	ok(lq_etable_index_ok("/tmp/lq-no-such-file", &err) == 0,
+	    "a missing file may be made");
+	ix = lq_etable_index_path(&o);
+	is_str(ix, "t/co.csv.lqidx", "default index path");
+	free(ix);
+	o.cache = dir;
+	ix = lq_etable_index_path(&o);
+	snprintf(p[3], sizeof(p[3]), "%s/co.csv.lqidx", dir);
+	is_str(ix, p[3], "cache: a directory");
+	free(ix);
+	o.index = LQ_INDEX_MEMORY;
+	ok(lq_etable_index_path(&o) == NULL, "index: memory has no index");
+	unlink(p[0]);
+	unlink(p[1]);
+	unlink(p[2]);
+	rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -242,5 +297,6 @@ main(void)
 	name("  ", "");
 	test_titles();
 	test_countries();
+	test_files();
 	return tap_done();
 }
