@@ -552,14 +552,17 @@ lq_exprs_compile(struct lq_exprs *x, struct lq_err *err)
  * their results in *res (an array of x->n entries, created when invalid).
  */
 static int
-run_box(struct lq_exprs *x, const char *rec, size_t len, const char *skip,
-    const int *slots, int k, jv *res, struct lq_err *err)
+run_box(struct lq_exprs *x, const char *rec, size_t len, const jv *recjv,
+    const char *skip, const int *slots, int k, jv *res, struct lq_err *err)
 {
 	jv *out = malloc((size_t)(k ? k : 1) * sizeof(*out));
+	int rc;
 
 	if (!out)
 		abort();
-	if (lq_jqbox_run(x->box, rec, len, skip, slots, k, out, err) < 0) {
+	rc = recjv ? lq_jqbox_run_jv(x->box, *recjv, slots, k, out, err) :
+	    lq_jqbox_run(x->box, rec, len, skip, slots, k, out, err);
+	if (rc < 0) {
 		free(out);
 		return -1;
 	}
@@ -577,7 +580,7 @@ run_box(struct lq_exprs *x, const char *rec, size_t len, const char *skip,
 jv
 lq_exprs_run(struct lq_exprs *x, jv rec)
 {
-	jv s = jv_dump_string(rec, 0), r = jv_invalid();
+	jv r = jv_invalid();
 	int *all = malloc((size_t)(x->n ? x->n : 1) * sizeof(int));
 	struct lq_err err;
 
@@ -585,13 +588,12 @@ lq_exprs_run(struct lq_exprs *x, jv rec)
 		abort();
 	for (int i = 0; i < x->n; i++)
 		all[i] = i;
-	if (run_box(x, jv_string_value(s), (size_t)jv_string_length_bytes(
-	    jv_copy(s)), NULL, all, x->n, &r, &err) < 0)
+	if (run_box(x, NULL, 0, &rec, NULL, all, x->n, &r, &err) < 0)
 		r = jv_invalid_with_msg(jv_string(err.msg));
 	else if (!jv_is_valid(r))
 		r = jv_array();
 	free(all);
-	jv_free(s);
+	jv_free(rec);
 	return r;
 }
 
@@ -680,6 +682,7 @@ struct lq_eval {
 	struct res *r;
 	jv jqres;		/* libjq results of this record, or invalid */
 	int *want;		/* slots for libjq (scratch) */
+	jv *recjv;		/* lq_eval_jv's record (borrowed), or NULL */
 	long jq_records;
 };
 
@@ -723,7 +726,6 @@ static int jq_record(struct lq_eval *ev, struct lq_err *err);
 int
 lq_eval_jv(struct lq_eval *ev, jv rec, struct lq_err *err)
 {
-	jv s = jv_dump_string(jv_copy(rec), 0);
 	int rc;
 
 	jv_free(ev->jqres);
@@ -733,12 +735,10 @@ lq_eval_jv(struct lq_eval *ev, jv rec, struct lq_err *err)
 		ev->r[i].jqhave = 0;
 		ev->r[i].pending = 0;
 	}
-	ev->line = jv_string_value(s);
-	ev->len = (size_t)jv_string_length_bytes(jv_copy(s));
+	ev->recjv = &rec;
 	ev->skipkey = NULL;
 	rc = jq_record(ev, err);
-	ev->line = NULL;
-	jv_free(s);
+	ev->recjv = NULL;
 	return rc;
 }
 
@@ -847,8 +847,8 @@ jq_record(struct lq_eval *ev, struct lq_err *err)
 	if (!k)
 		return 0;
 	ev->jq_records++;
-	int rc = run_box(ev->x, ev->line, ev->len, ev->skipkey, ev->want, k,
-	    &ev->jqres, err);
+	int rc = run_box(ev->x, ev->line, ev->len, ev->recjv, ev->skipkey,
+	    ev->want, k, &ev->jqres, err);
 	if (rc < 0) {
 		jv e = jv_object_set(jv_object(), jv_string("error"),
 		    jv_string(err->msg));
@@ -909,7 +909,8 @@ lq_eval_time(struct lq_eval *ev, int i, long k, double *t)
 	if (r->fromjq) {
 		jv v = lq_eval_output(ev, i, k);
 		int rc = -1;
-		if (jv_get_kind(v) == JV_KIND_NUMBER) {
+		if (jv_get_kind(v) == JV_KIND_NUMBER &&
+		    isfinite(jv_number_value(v))) {
 			*t = lq_time_from_number(jv_number_value(v));
 			rc = 0;
 		} else if (jv_get_kind(v) == JV_KIND_STRING) {
@@ -920,7 +921,7 @@ lq_eval_time(struct lq_eval *ev, int i, long k, double *t)
 		return rc;
 	}
 	const struct lq_nv *v = &r->outs[k];
-	if (v->kind == NV_NUMBER) {
+	if (v->kind == NV_NUMBER && isfinite(v->num)) {
 		*t = lq_time_from_number(v->num);
 		return 0;
 	}

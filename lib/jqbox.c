@@ -5,8 +5,9 @@
  * same binary):
  *   start      child -> parent  u32 status (0 ok, 1 compile error)
  *                               [u32 slot, u32 line, u32 n, n bytes msg]
- *   request    parent -> child  u32 k, u32 reclen, u32 skiplen,
+ *   request    parent -> child  u32 k, u32 reclen, u32 skiplen, u32 form,
  *                               k x u32 slot, rec, skip
+ *              (form 0: rec is JSON text; 1: a value in binary form)
  *   response   child -> parent  k x (u32 slot, u32 n, n bytes value)
  * A value is a jv in a small binary form (enc/dec below), exact for every
  * number, NaN and infinities included, which JSON text is not.
@@ -601,7 +602,7 @@ child_main(struct lq_jqbox *b, int fd)
 		_exit(EX_IO);
 
 	for (;;) {
-		uint32_t h[3];
+		uint32_t h[4];
 		if (recv_all(fd, h, sizeof(h), -1) < 0)
 			_exit(0);	/* the tool is done */
 		size_t need = (size_t)h[0] * 4 + h[1] + h[2];
@@ -612,7 +613,13 @@ child_main(struct lq_jqbox *b, int fd)
 		in.len = need;
 		const uint32_t *slots = (const uint32_t *)in.buf;
 		const char *rec = in.buf + (size_t)h[0] * 4;
-		jv r = jv_parse_sized(rec, (int)h[1]);
+		jv r;
+		if (h[3]) {
+			size_t at = 0;
+			r = dec(rec, h[1], &at, 0);
+		} else {
+			r = jv_parse_sized(rec, (int)h[1]);
+		}
 		if (h[2] && jv_get_kind(r) == JV_KIND_OBJECT)
 			r = jv_object_delete(r, jv_string_sized(rec + h[1],
 			    (int)h[2]));
@@ -803,8 +810,37 @@ lq_jqbox_start(struct lq_jqbox *b, const unsigned char *need, int *bad,
 	return spawn(b, bad, line, msg, err);
 }
 
+static int run(struct lq_jqbox *b, const char *rec, size_t len, int form,
+    const char *skipkey, const int *slots, int k, jv *out,
+    struct lq_err *err);
+
 int
 lq_jqbox_run(struct lq_jqbox *b, const char *rec, size_t len,
+    const char *skipkey, const int *slots, int k, jv *out,
+    struct lq_err *err)
+{
+	return run(b, rec, len, 0, skipkey, slots, k, out, err);
+}
+
+int
+lq_jqbox_run_jv(struct lq_jqbox *b, jv rec, const int *slots, int k,
+    jv *out, struct lq_err *err)
+{
+	struct lq_buf e = LQ_BUF_INIT;
+	int rc;
+
+	if (enc(&e, rec, 0) < 0) {
+		lq_buf_release(&e);
+		return lq_err_set(err, LQ_EXIT_RECORDS, "record nested deeper "
+		    "than %d levels", MAX_OUT_DEPTH);
+	}
+	rc = run(b, e.buf, e.len, 1, NULL, slots, k, out, err);
+	lq_buf_release(&e);
+	return rc;
+}
+
+static int
+run(struct lq_jqbox *b, const char *rec, size_t len, int form,
     const char *skipkey, const int *slots, int k, jv *out,
     struct lq_err *err)
 {
@@ -833,6 +869,7 @@ lq_jqbox_run(struct lq_jqbox *b, const char *rec, size_t len,
 		put32(o, (uint32_t)(k - done));
 		put32(o, (uint32_t)len);
 		put32(o, (uint32_t)skl);
+		put32(o, (uint32_t)form);
 		for (int i = done; i < k; i++)
 			put32(o, (uint32_t)slots[i]);
 		lq_buf_add(o, rec, len);

@@ -202,8 +202,8 @@ lex_string(struct lexer *L)
 				/* reuse the JSON unescaper on "\uXXXX[\uXXXX]" */
 				char tmp[16];
 				size_t k = 6;
-				if (e[5] && e[6] == '\\' && e[7] == 'u')
-					k = 12;
+				if (strlen(e) > 6 && e[5] == '\\' && e[6] == 'u')
+					k = 12;	/* maybe a surrogate pair */
 				if (strlen(p) < k) {
 					lq_buf_release(&b);
 					return -1;
@@ -211,7 +211,7 @@ lex_string(struct lexer *L)
 				tmp[0] = '"';
 				memcpy(tmp + 1, p, k);
 				tmp[k + 1] = '"';
-				for (size_t i = 2; i < k + 1; i++)
+				for (size_t i = 3; i < k + 1; i++)
 					if (i != 1 + 6 && i != 2 + 6 &&
 					    !isxdigit((unsigned char)tmp[i]) &&
 					    !(i == 7 && tmp[i] == '\\') &&
@@ -219,6 +219,15 @@ lex_string(struct lexer *L)
 						lq_buf_release(&b);
 						return -1;
 					}
+				/* a high surrogate without its low one: jq's
+				 * compiler refuses the literal */
+				if (tolower((unsigned char)tmp[3]) == 'd' &&
+				    strchr("89abAB", tmp[4]) && (k != 12 ||
+				    tolower((unsigned char)tmp[9]) != 'd' ||
+				    !strchr("cdefCDEF", tmp[10]))) {
+					lq_buf_release(&b);
+					return -1;
+				}
 				lq_json_unescape(&b, tmp, k + 2);
 				p += k;
 				continue;
@@ -353,9 +362,7 @@ next(struct lexer *L)
 		}
 		memcpy(buf, s, n);
 		buf[n] = 0;
-		L->num = strtod(buf, NULL);
-		if (isinf(L->num))
-			L->num = L->num > 0 ? DBL_MAX : -DBL_MAX;
+		L->num = strtod(buf, NULL);	/* 1e400: infinity, as jq */
 		L->t = T_NUM;
 		L->s = e;
 		return;
@@ -1510,10 +1517,7 @@ num_parse(const char *p, size_t n)
 		if (i == d)
 			return *p == '-' ? -(double)u : (double)u;
 	}
-	double v = strtod(p, NULL);
-	if (isinf(v))
-		v = v > 0 ? DBL_MAX : -DBL_MAX;
-	return v;
+	return strtod(p, NULL);	/* 1e400: infinity, as jq's parser */
 }
 
 /* a raw value: the JSON text p[0..n); esc as lq_nv.esc for strings */
@@ -2082,8 +2086,12 @@ index_value(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *v,
 			memset(out, 0, sizeof(*out));
 			return ST_OK;
 		}
-		return fail(c, "Cannot index %s with string \"%s\"",
-		    kind_names[v->kind], n->key);
+		/* jq quotes keys shorter than 30 bytes only */
+		if (n->keylen < 30)
+			return fail(c, "Cannot index %s with string \"%s\"",
+			    kind_names[v->kind], n->key);
+		return fail(c, "Cannot index %s with string",
+		    kind_names[v->kind]);
 	}
 	/* O_INDEX */
 	if (v->kind == NV_ARRAY) {

@@ -168,6 +168,19 @@ special:
 					e = "bad \\u escape in string";
 					goto bad;
 				}
+				/* a high surrogate must be followed by a low
+				 * one: jq 1.6 refuses the record otherwise (a
+				 * lone low one it reads as U+FFFD) */
+				if ((p[i + 2] == 'd' || p[i + 2] == 'D') &&
+				    strchr("89abAB", p[i + 3]) && !(i + 11 < n &&
+				    p[i + 6] == '\\' && p[i + 7] == 'u' &&
+				    (p[i + 8] == 'd' || p[i + 8] == 'D') &&
+				    strchr("cdefCDEF", p[i + 9]) && p[i + 9] &&
+				    ishex(p[i + 10]) && ishex(p[i + 11]))) {
+					e = "invalid \\uXXXX\\uXXXX surrogate "
+					    "pair escape";
+					goto bad;
+				}
 				i += 6;
 				break;
 			default:

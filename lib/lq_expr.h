@@ -166,7 +166,7 @@ long lq_eval_count(struct lq_eval *ev, int i);
 /*
  * Output k of slot i read as a time (a number of epoch seconds, or
  * milliseconds above 1e11, or an RFC 3339 string) into *t: 0, or -1 when
- * it is neither.
+ * it is neither (1e400, an infinity, is not a time).
  */
 int lq_eval_time(struct lq_eval *ev, int i, long k, double *t);
 
