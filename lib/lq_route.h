@@ -71,6 +71,12 @@ int lq_route_eval(struct lq_route *rt, const char *line, size_t len,
 int lq_route_lead_time(const char *line, const struct lq_scan *s,
     const char *name, double *t);
 
+/*
+ * True when t (seconds since the epoch) can be a routing time: finite and
+ * from 1970-01-01 to 9999-12-31.  lq_route_eval() refuses other times.
+ */
+int lq_route_time_valid(double t);
+
 /* --- time zones (route_tz.c), on the system tz database --- */
 
 /* True when zone names a file of the tz database (or is "UTC"). */

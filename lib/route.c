@@ -20,6 +20,11 @@
 #define NCACHE 4
 #define LOOKAHEAD_DAYS 21
 #define NOCAP -1.0
+#define MAX_CAP 1000000L	/* leads a day or a week: beyond is a typo */
+#define MAX_SLA (365 * 86400.0)
+#define MAX_COUNT 1000000000000L	/* deals in a performance file */
+#define TIME_MIN 0.0		/* routing times: 1970 ... */
+#define TIME_MAX 253402300799.0	/* ... 9999-12-31T23:59:59Z */
 
 struct ival { int start, end; };	/* minutes of the local day */
 struct pto { double from, to; };
@@ -180,13 +185,19 @@ intern_zone(struct lq_route *rt, const char *name)
 	return rt->nzones++;
 }
 
+/* "9:00", "09:00" or "24:00" (an end) into minutes of the day */
 static int
 parse_hm(const char *s, int *min)
 {
-	int h, m, n = 0;
+	size_t nh = strspn(s, "0123456789");
+	int h, m;
 
-	if (sscanf(s, "%d:%d%n", &h, &m, &n) != 2 || s[n] || h < 0 ||
-	    h > 24 || m < 0 || m > 59 || (h == 24 && m))
+	if (nh < 1 || nh > 2 || s[nh] != ':' || !isdigit((unsigned char)
+	    s[nh + 1]) || !isdigit((unsigned char)s[nh + 2]) || s[nh + 3])
+		return -1;
+	h = atoi(s);
+	m = atoi(s + nh + 1);
+	if (h > 24 || m > 59 || (h == 24 && m))
 		return -1;
 	*min = h * 60 + m;
 	return 0;
@@ -287,6 +298,23 @@ load_hours(struct lq_route *rt, struct rep *r, const struct lq_ynode *v,
 	return parse_hours_line(rt, r, v, s, err);
 }
 
+/* a capacity: null (no cap) or a whole number of leads, 0 .. MAX_CAP */
+static int
+ycap(struct lq_route *rt, const struct lq_ynode *x, const char *what,
+    double *cap, struct lq_err *err)
+{
+	long n;
+
+	if (lq_ynull(x)) {
+		*cap = NOCAP;
+		return 0;
+	}
+	if (lq_yint_in(&rt->doc, x, what, 0, MAX_CAP, &n, err))
+		return -1;
+	*cap = (double)n;
+	return 0;
+}
+
 static int
 load_capacity(struct lq_route *rt, struct rep *r, const struct lq_ynode *v,
     struct lq_err *err)
@@ -295,19 +323,12 @@ load_capacity(struct lq_route *rt, struct rep *r, const struct lq_ynode *v,
 
 	if (lq_ymap_check(&rt->doc, v, "capacity", cap_keys, err))
 		return -1;
-	if ((x = lq_ymap_get(v, "day"))) {
-		if (lq_ynull(x))
-			r->cap_day = NOCAP;
-		else if (lq_ynum(&rt->doc, x, "capacity day", &r->cap_day, err))
-			return -1;
-	}
-	if ((x = lq_ymap_get(v, "week"))) {
-		if (lq_ynull(x))
-			r->cap_week = NOCAP;
-		else if (lq_ynum(&rt->doc, x, "capacity week", &r->cap_week,
-		    err))
-			return -1;
-	}
+	if ((x = lq_ymap_get(v, "day")) && ycap(rt, x, "capacity day",
+	    &r->cap_day, err))
+		return -1;
+	if ((x = lq_ymap_get(v, "week")) && ycap(rt, x, "capacity week",
+	    &r->cap_week, err))
+		return -1;
 	return 0;
 }
 
@@ -336,19 +357,53 @@ load_layer(struct lq_route *rt, struct rep *r, const struct lq_ynode *m,
 	return 0;
 }
 
-/* a PTO bound: a date (local midnight; end: the next midnight) or a time */
+/* "YYYY-MM-DD": 1 and the date when s has that shape, 0 otherwise */
+static int
+date_shape(const char *s, int *y, int *mo, int *d)
+{
+	for (int i = 0; i < 10; i++)
+		if (i == 4 || i == 7 ? s[i] != '-' : !isdigit((unsigned char)
+		    s[i]))
+			return 0;
+	if (s[10])
+		return 0;
+	*y = atoi(s);
+	*mo = atoi(s + 5);
+	*d = atoi(s + 8);
+	return 1;
+}
+
+static int
+month_days(int y, int mo)
+{
+	static const int n[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30,
+	    31 };
+
+	if (mo == 2 && y % 4 == 0 && (y % 100 != 0 || y % 400 == 0))
+		return 29;
+	return n[mo - 1];
+}
+
+/*
+ * A PTO bound: a date (local midnight; end: the next midnight) or a time,
+ * from 1970 to 9999.  A date that does not exist (2026-02-30) is an error,
+ * not the day mktime() would make of it.
+ */
 static int
 pto_time(struct lq_route *rt, struct rep *r, const struct lq_ynode *v,
     int end, double *t, struct lq_err *err)
 {
 	const char *s;
-	int y, mo, d, n = 0;
+	int y, mo, d;
 
 	if (lq_ystr(&rt->doc, v, "pto", &s, err))
 		return -1;
-	if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) == 3 && !s[n] &&
-	    n == 10) {
+	if (date_shape(s, &y, &mo, &d)) {
 		struct tm tm = { 0 };
+		if (y < 1970 || mo < 1 || mo > 12 || d < 1 ||
+		    d > month_days(y, mo))
+			return lq_yerr(&rt->doc, v, err, "pto: no such date: "
+			    "'%s' (a date from 1970-01-01 to 9999-12-31)", s);
 		tm.tm_year = y - 1900;
 		tm.tm_mon = mo - 1;
 		tm.tm_mday = d + (end ? 1 : 0);
@@ -358,6 +413,9 @@ pto_time(struct lq_route *rt, struct rep *r, const struct lq_ynode *v,
 	if (lq_time_parse(s, strlen(s), t) < 0)
 		return lq_yerr(&rt->doc, v, err, "pto: not a date or time: "
 		    "'%s'", s);
+	if (!lq_route_time_valid(*t))
+		return lq_yerr(&rt->doc, v, err, "pto: time out of range: "
+		    "'%s' (from 1970 to 9999)", s);
 	return 0;
 }
 
@@ -517,16 +575,24 @@ ycount(struct lq_ydoc *d, const struct lq_ynode *m, const char *key,
     long *out, struct lq_err *err)
 {
 	struct lq_ynode *v = lq_ymap_get(m, key);
-	double x;
 
 	*out = 0;
 	if (!v)
 		return 0;
-	if (lq_ynum(d, v, key, &x, err))
+	return lq_yint_in(d, v, key, 0, MAX_COUNT, out, err);
+}
+
+/* n and won of a performance cell: counts, won <= n */
+static int
+ycell(struct lq_ydoc *d, const struct lq_ynode *m, long *n, long *won,
+    struct lq_err *err)
+{
+	if (lq_yexpect(d, m, LQ_Y_MAP, "a performance cell", err) ||
+	    ycount(d, m, "n", n, err) || ycount(d, m, "won", won, err))
 		return -1;
-	if (x < 0 || x != floor(x))
-		return lq_yerr(d, v, err, "%s must be a count", key);
-	*out = (long)x;
+	if (*won > *n)
+		return lq_yerr(d, lq_ymap_get(m, "won"), err, "won (%ld) must "
+		    "not be above n (%ld)", *won, *n);
 	return 0;
 }
 
@@ -554,7 +620,7 @@ load_perf(struct lq_route *rt, const char *path, struct lq_err *err)
 	if (lq_ymap_check(&pd, root, "reps", perf_keys, err))
 		goto out;
 	if ((v = lq_ymap_get(root, "prior")) &&
-	    lq_ynum(&pd, v, "prior", &fileprior, err))
+	    lq_ynum_in(&pd, v, "prior", 0, INFINITY, &fileprior, err))
 		goto out;
 	if (isnan(rt->prior))
 		rt->prior = isnan(fileprior) ? 20 : fileprior;
@@ -594,14 +660,12 @@ load_perf(struct lq_route *rt, const char *path, struct lq_err *err)
 		if (ri < 0)
 			continue;	/* history of someone not routed to */
 		struct rep *r = &rt->reps[ri];
-		if (a && (ycount(&pd, a, "n", &r->n_all, err) ||
-		    ycount(&pd, a, "won", &r->won_all, err)))
+		if (a && ycell(&pd, a, &r->n_all, &r->won_all, err))
 			goto fail;
 		for (size_t k = 0; s && s->kind == LQ_Y_MAP && k < s->n; k++) {
 			int si = seg_index(rt, s->keys[k]->str,
 			    strlen(s->keys[k]->str));
-			if (ycount(&pd, s->items[k], "n", &r->n_seg[si], err) ||
-			    ycount(&pd, s->items[k], "won",
+			if (ycell(&pd, s->items[k], &r->n_seg[si],
 			    &won[(size_t)ri * (rt->nsegs + 1) + si], err))
 				goto fail;
 		}
@@ -773,6 +837,8 @@ load_sla(struct lq_route *rt, const struct lq_ynode *c, struct lq_err *err)
 {
 	static const double dflt[] = { 300, 3600, 86400, 3 * 86400 };
 	struct lq_ynode *v;
+	char what[16];
+	double *t;
 
 	for (int i = 0; i < 4; i++)
 		rt->sla[i] = dflt[i];
@@ -784,9 +850,14 @@ load_sla(struct lq_route *rt, const struct lq_ynode *c, struct lq_err *err)
 	for (int i = 0; sla_keys[i]; i++) {
 		if (!(v = lq_ymap_get(c, sla_keys[i])))
 			continue;
-		if (lq_ydur(&rt->doc, v, sla_keys[i], i < 4 ? &rt->sla[i] :
-		    &rt->sla_default, err))
+		t = i < 4 ? &rt->sla[i] : &rt->sla_default;
+		snprintf(what, sizeof(what), "sla %s", sla_keys[i]);
+		if (lq_ydur(&rt->doc, v, what, t, err))
 			return -1;
+		/* 0 would be a deadline missed on arrival */
+		if (*t <= 0 || *t > MAX_SLA)
+			return lq_yerr(&rt->doc, v, err, "%s must be above 0 "
+			    "and at most 365d, not %s", what, v->str);
 	}
 	return 0;
 }
@@ -818,9 +889,10 @@ load(struct lq_route *rt, const char *path, const char *perf,
 	if (get_str(rt, root, "id_field", &rt->id_field, err) ||
 	    get_str(rt, root, "score_key", &rt->score_key, err))
 		return -1;
-	if (!rt->id_field || !rt->score_key)
+	if (!rt->id_field || !rt->score_key || !*rt->id_field ||
+	    !*rt->score_key)
 		return lq_yerr(d, root, err, "id_field and score_key must not "
-		    "be null");
+		    "be null or empty");
 	if ((c = lq_ymap_get(root, "queues"))) {
 		if (lq_ymap_check(d, c, "queues", queue_keys, err) ||
 		    get_str(rt, c, "nurture", &rt->q_nurture, err) ||
@@ -833,24 +905,28 @@ load(struct lq_route *rt, const char *path, const char *perf,
 	if ((c = lq_ymap_get(root, "weights"))) {
 		if (lq_ymap_check(d, c, "weights", weight_keys, err))
 			return -1;
+		/* negative weights would prefer the worse or busier rep */
 		if ((v = lq_ymap_get(c, "performance")) &&
-		    lq_ynum(d, v, "performance", &rt->w_perf, err))
+		    lq_ynum_in(d, v, "weights performance", 0, INFINITY,
+		    &rt->w_perf, err))
 			return -1;
 		if ((v = lq_ymap_get(c, "load")) &&
-		    lq_ynum(d, v, "load", &rt->w_load, err))
+		    lq_ynum_in(d, v, "weights load", 0, INFINITY, &rt->w_load,
+		    err))
 			return -1;
-		if ((v = lq_ymap_get(c, "load_scale")) &&
-		    lq_ynum(d, v, "load_scale", &rt->load_scale, err))
-			return -1;
-		if (rt->load_scale <= 0)
-			return lq_yerr(d, v, err, "load_scale must be > 0");
+		if ((v = lq_ymap_get(c, "load_scale"))) {
+			if (lq_ynum_in(d, v, "load_scale", 0, INFINITY,
+			    &rt->load_scale, err))
+				return -1;
+			if (rt->load_scale == 0)
+				return lq_yerr(d, v, err, "load_scale must be "
+				    "above 0 (leads a day that make a full "
+				    "load), not %s", v->str);
+		}
 	}
-	if ((v = lq_ymap_get(root, "prior"))) {
-		if (lq_ynum(d, v, "prior", &rt->prior, err))
-			return -1;
-		if (rt->prior < 0)
-			return lq_yerr(d, v, err, "prior must be >= 0");
-	}
+	if ((v = lq_ymap_get(root, "prior")) &&
+	    lq_ynum_in(d, v, "prior", 0, INFINITY, &rt->prior, err))
+		return -1;
 	if ((c = lq_ymap_get(root, "defaults")) &&
 	    (lq_yexpect(d, c, LQ_Y_MAP, "defaults", err) ||
 	    lq_ymap_check(d, c, "defaults", def_keys, err)))
@@ -967,6 +1043,12 @@ void
 lq_route_set_id_field(struct lq_route *rt, const char *name)
 {
 	rt->id_field = name;
+}
+
+int
+lq_route_time_valid(double t)
+{
+	return t >= TIME_MIN && t <= TIME_MAX;
 }
 
 void

@@ -322,6 +322,46 @@ gen() {	# N leads with 19-digit ids for the bulk config
 	[[ "$output" == *"p.yaml:5:7: unknown key 'al' in rep (did you mean 'all'?)"* ]]
 }
 
+@test "numbers that make no sense are refused at load, at file:line:col, with the allowed range" {
+	f="$BATS_TEST_TMPDIR/r.yaml"
+	# $1: a line of the route section, $2: rep settings; $3: the message
+	bad() {
+		printf 'route:\n  %s\n  teams:\n    a:\n      reps: [{ id: x%s }]\n' "$1" "$2" > "$f"
+		run -2 lq-route -r "$f" < /dev/null
+		[ "$output" = "lq-route: $f:$3" ] || { echo "got: $output"; echo "want: $3"; false; }
+	}
+	bad 'id_field: id' ', capacity: { day: -5 }' "5:40: capacity day must be between 0 and 1000000, not -5"
+	bad 'id_field: id' ', capacity: { week: 2.5 }' "5:41: capacity week must be a whole number, not 2.5"
+	bad 'id_field: id' ', capacity: { day: 1e7 }' "5:40: capacity day must be between 0 and 1000000, not 1e7"
+	bad 'defaults: { capacity: { week: -1 } }' '' "2:33: capacity week must be between 0 and 1000000, not -1"
+	bad 'sla: { L1: 0 }' '' "2:14: sla L1 must be above 0 and at most 365d, not 0"
+	bad 'sla: { default: 400d }' '' "2:19: sla default must be above 0 and at most 365d, not 400d"
+	bad 'sla: { L2: -5m }' '' "2:14: sla L2 must be a duration such as 14d, 36h or 90m, not '-5m'"
+	bad 'weights: { performance: -1 }' '' "2:27: weights performance must be >= 0, not -1"
+	bad 'weights: { load: -0.5 }' '' "2:20: weights load must be >= 0, not -0.5"
+	bad 'weights: { load_scale: 0 }' '' "2:26: load_scale must be above 0 (leads a day that make a full load), not 0"
+	bad 'prior: -3' '' "2:10: prior must be >= 0, not -3"
+	bad 'id_field: ""' '' "2:3: id_field and score_key must not be null or empty"
+	bad 'id_field: id' ', pto: [{ from: 2026-02-30, to: 2026-03-02 }]' "5:37: pto: no such date: '2026-02-30' (a date from 1970-01-01 to 9999-12-31)"
+	bad 'id_field: id' ', pto: [{ from: "1e300", to: 2026-03-02 }]' "5:37: pto: time out of range: '1e300' (from 1970 to 9999)"
+	bad 'id_field: id' ', hours: "mon-fri -0:30-17:00"' "5:30: hours: expected lines such as 'mon-fri 09:00-17:00', not 'mon-fri -0:30-17:00'"
+	# limits themselves are fine: no cap, 0, a leap day, 24:00
+	printf 'route:\n  sla: { L1: 365d }\n  teams:\n    a:\n      reps: [{ id: x, capacity: { day: 0, week: ~ }, hours: "mon-sun 0:00-24:00", pto: [{ from: 2028-02-29, to: 2028-02-29 }] }]\n' > "$f"
+	run -0 lq-route -r "$f" < /dev/null
+	# the performance file: a prior and counts, won within n
+	printf 'route:\n  territories: [{ team: a }]\n  teams:\n    a:\n      reps: [{ id: x }]\n' > "$f"
+	p="$BATS_TEST_TMPDIR/p.yaml"
+	printf 'reps:\n  prior: -1\n  by_rep: {}\n' > "$p"
+	run -2 lq-route -r "$f" --performance "$p" < /dev/null
+	[ "$output" = "lq-route: $p:2:10: prior must be >= 0, not -1" ]
+	printf 'reps:\n  by_rep:\n    x: { all: { n: 3, won: 5 } }\n' > "$p"
+	run -2 lq-route -r "$f" --performance "$p" < /dev/null
+	[ "$output" = "lq-route: $p:3:28: won (5) must not be above n (3)" ]
+	printf 'reps:\n  by_rep:\n    x: { all: { n: 3.5, won: 1 } }\n' > "$p"
+	run -2 lq-route -r "$f" --performance "$p" < /dev/null
+	[ "$output" = "lq-route: $p:3:20: n must be a whole number, not 3.5" ]
+}
+
 @test "a ledger of another schema version is refused with exit 2" {
 	db="$BATS_TEST_TMPDIR/l.db"
 	sqlite3 "$db" 'pragma user_version = 7; create table t(x)'
