@@ -915,10 +915,9 @@ load(struct lq_route *rt, const char *path, const char *perf,
 		    err))
 			return -1;
 		if ((v = lq_ymap_get(c, "load_scale"))) {
-			if (lq_ynum_in(d, v, "load_scale", 0, INFINITY,
-			    &rt->load_scale, err))
+			if (lq_ynum(d, v, "load_scale", &rt->load_scale, err))
 				return -1;
-			if (rt->load_scale == 0)
+			if (rt->load_scale <= 0)	/* it divides */
 				return lq_yerr(d, v, err, "load_scale must be "
 				    "above 0 (leads a day that make a full "
 				    "load), not %s", v->str);
