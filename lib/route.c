@@ -1589,26 +1589,49 @@ decide(struct lq_route *rt, const char *line, size_t len,
 {
 	struct lq_buf *b = dc->why;
 	long si = lq_scan_find(s, line, rt->score_key, strlen(rt->score_key));
-	int tier = tier_index(member_str(line, s, si, "tier", &rt->sbuf)),
-	    seg = -1, rc = 0;
-	double sla = tier >= 0 ? rt->sla[tier] : rt->sla_default;
 	static const char *tiers[] = { "L1", "L2", "L3", "L4" };
-	const char *a = member_str(line, s, si, "action", &rt->sbuf);
+	const char *a = NULL, *t = NULL, *why = NULL;
+	int tier = -1, seg = -1, rc = 0;
+	double sla;
 
-	*tier_name = tier >= 0 ? tiers[tier] : NULL;
-	if (a) {
-		const char *q = !strcmp(a, "nurture") ? rt->q_nurture :
-		    !strcmp(a, "review") ? rt->q_review : NULL;
-		if (q || strcmp(a, "route")) {
-			if (!q)
-				q = rt->q_review;
-			dc->queue = q;
-			dc->step = "action";
-			lq_buf_adds(b, ",\"action\":");
-			lq_buf_json_strs(b, a);
-			return 0;
-		}
+	/*
+	 * 1. the action; a lead lq-score has not seen, or whose action or
+	 * tier is not one lq-score writes, is for a person to look at
+	 */
+	if (si < 0 || s->m[si].vkind != LQ_J_OBJECT) {
+		why = "not scored";
+	} else {
+		t = member_str(line, s, si, "tier", &rt->tmp);
+		a = member_str(line, s, si, "action", &rt->sbuf);
+		tier = tier_index(t);
+		if (!a || (strcmp(a, "route") && strcmp(a, "review") &&
+		    strcmp(a, "nurture")))
+			why = "unknown action";
+		else if (tier < 0)
+			why = "unknown tier";
 	}
+	*tier_name = tier >= 0 ? tiers[tier] : NULL;
+	if (why || strcmp(a, "route")) {
+		dc->queue = !why && !strcmp(a, "nurture") ? rt->q_nurture :
+		    rt->q_review;
+		dc->step = "action";
+		lq_buf_adds(b, ",\"action\":");
+		if (a)
+			lq_buf_json_strs(b, a);
+		else
+			lq_buf_adds(b, "null");
+		if (why && !strcmp(why, "unknown tier")) {
+			lq_buf_adds(b, ",\"tier\":");
+			if (t)
+				lq_buf_json_strs(b, t);
+			else
+				lq_buf_adds(b, "null");
+		}
+		if (why)
+			lq_buf_addf(b, ",\"why\":\"%s\"", why);
+		return 0;
+	}
+	sla = rt->sla[tier];
 	if (lq_eval_record(rt->ev, line, len, s, key, err) < 0)
 		return -1;
 	struct lq_eval *res = rt->ev;

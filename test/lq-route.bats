@@ -53,6 +53,45 @@ gen() {	# N leads with 19-digit ids for the bulk config
 	[[ "$output" == *'"queue":"review","reason":{"step":"action"'* ]]
 }
 
+@test "step 1: a lead not scored, or with an action or tier lq-score does not write, goes to review, never to a rep" {
+	db="$BATS_TEST_TMPDIR/l.db"
+	cat > "$BATS_TEST_TMPDIR/in" <<-'EOF'
+	{"id":1}
+	{"id":2,"score":null}
+	{"id":3,"score":"L1"}
+	{"id":4,"score":{"tier":"L1"}}
+	{"id":5,"score":{"tier":"L1","action":"Route"}}
+	{"id":6,"score":{"tier":"L1","action":7}}
+	{"id":7,"score":{"tier":"L9","action":"route"}}
+	{"id":8,"score":{"action":"route"}}
+	{"id":9,"score":{"tier":1,"action":"nurture"}}
+	{"id":10,"score":{"tier":"L1","action":"route"}}
+	EOF
+	run -0 lq-route -r "$B" $NOW --state "$db" "$BATS_TEST_TMPDIR/in"
+	[ "${#lines[@]}" -eq 10 ]
+	want=(
+	    '{"step":"action","action":null,"why":"not scored"}'
+	    '{"step":"action","action":null,"why":"not scored"}'
+	    '{"step":"action","action":null,"why":"not scored"}'
+	    '{"step":"action","action":null,"why":"unknown action"}'
+	    '{"step":"action","action":"Route","why":"unknown action"}'
+	    '{"step":"action","action":null,"why":"unknown action"}'
+	    '{"step":"action","action":"route","tier":"L9","why":"unknown tier"}'
+	    '{"step":"action","action":"route","tier":null,"why":"unknown tier"}'
+	    '{"step":"action","action":"nurture","tier":null,"why":"unknown tier"}'
+	)
+	for i in $(seq 0 8); do
+		[[ "${lines[$i]}" == *'"route":{"owner":null,"team":null,"queue":"review","reason":'"${want[$i]}"',"contact_by":null,"ledger":"new"}}' ]] ||
+		    { echo "line $((i + 1)): ${lines[$i]}"; false; }
+	done
+	[[ "${lines[9]}" == *'"route":{"owner":"'* ]]
+	# in the ledger: held in the review queue, using nobody's capacity
+	[ "$(sqlite3 "$db" "select count(*) from assignment where queue = 'review' and rep is null and counts = 0")" -eq 9 ]
+	# once scored, the lead is decided again
+	run -0 lq-route -r "$B" $NOW --state "$db" <<< '{"id":1,"score":{"tier":"L2","action":"route"}}'
+	[[ "$output" == *'"route":{"owner":"'*'"ledger":"updated"}}' ]]
+}
+
 @test "step 2: the CRM owner gets the lead; an inactive or unknown owner falls through" {
 	run route1 "$(lead 3 US L1 ',"company":{"owner":"Corliss Cosme"}')" $NOW
 	[[ "$output" == '{"owner":"Corliss Cosme","team":"na","queue":null,"reason":{"step":"owner","source":"crm"},"contact_by":"2026-11-30T15:05:00Z"}' ]]
