@@ -26,6 +26,11 @@ idowner() {
 	sed -E 's/^\{"id":([0-9]+),.*"route":\{"owner":("([^"]*)"|null),.*/\1|\3/' "$@"
 }
 
+# a test that made a directory read-only must not stop bats removing it
+teardown() {
+	chmod -R u+w "$BATS_TEST_TMPDIR" 2> /dev/null || true
+}
+
 gen() {	# N leads with 19-digit ids for the bulk config
 	awk -v n="$1" -v o="${2:-0}" 'BEGIN { for (i = 0; i < n; i++)
 	    printf "{\"id\":1000000000%09d,\"score\":{\"tier\":\"L%d\",\"action\":\"route\"}}\n",
@@ -401,11 +406,94 @@ gen() {	# N leads with 19-digit ids for the bulk config
 	[ "$output" = "lq-route: $p:3:20: n must be a whole number, not 3.5" ]
 }
 
-@test "a ledger of another schema version is refused with exit 2" {
-	db="$BATS_TEST_TMPDIR/l.db"
-	sqlite3 "$db" 'pragma user_version = 7; create table t(x)'
-	run -2 lq-route -r "$R" --state "$db" < /dev/null
-	[[ "$output" == *"ledger schema version 7 is not supported"* ]]
+# names and sizes of the files in a directory, and the bytes of each
+snapshot() {
+	(cd "$1" && ls -a && find . -type f ! -name '*.orig' -exec md5sum {} + | sort)
+}
+
+@test "a ledger of another schema version is refused with exit 2, before anything is written" {
+	db="$BATS_TEST_TMPDIR/d/l.db"
+	mkdir "$BATS_TEST_TMPDIR/d"
+	# a ledger of a later lq-route: in rollback-journal mode, then in WAL mode
+	for mode in delete wal; do
+		rm -f "$db"
+		lq-route -r "$R" $NOW --state "$db" < "$L" > /dev/null
+		sqlite3 "$db" "pragma journal_mode = $mode; pragma user_version = 7" > /dev/null
+		before=$(snapshot "$BATS_TEST_TMPDIR/d")
+		run -2 lq-route -r "$R" --state "$db" < "$L"
+		[ "$output" = "lq-route: $db: ledger schema version 7 is not supported (this lq-route knows 1)" ]
+		# not even switched to WAL: the same bytes, no -wal or -shm file
+		[ "$(snapshot "$BATS_TEST_TMPDIR/d")" = "$before" ]
+		run -2 lq-route -r "$R" --state "$db" --dry-run < "$L"
+		[ "$output" = "lq-route: $db: ledger schema version 7 is not supported (this lq-route knows 1)" ]
+		[ "$(snapshot "$BATS_TEST_TMPDIR/d")" = "$before" ]
+		[ "$(sqlite3 "$db" 'pragma journal_mode')" = "$mode" ]
+	done
+}
+
+@test "--state on a database lq-route did not create is refused, byte for byte unchanged; an empty file becomes a ledger" {
+	d="$BATS_TEST_TMPDIR/d"
+	mkdir "$d"
+	sqlite3 "$d/crm.db" 'create table accounts(domain, owner); insert into accounts values ("globex.com", "ann")'
+	sqlite3 "$d/app.db" 'pragma journal_mode = wal; create table t(x); insert into t values (1)' > /dev/null
+	sqlite3 "$d/other.db" 'pragma application_id = 42'
+	sqlite3 "$d/seven.db" 'pragma user_version = 7; create table t(x)'
+	printf 'not a database\n' > "$d/notes.db"
+	before=$(snapshot "$d")
+	for f in crm app other seven notes; do
+		for dry in "" --dry-run; do
+			run -2 lq-route -r "$R" $NOW --state "$d/$f.db" $dry < "$L"
+			[[ "$output" == "lq-route: $d/$f.db: not an lq-route ledger ("*"); lq-route changes no "*" it did not create" ]] ||
+			    { echo "$f $dry: $output"; false; }
+		done
+	done
+	[ "$(snapshot "$d")" = "$before" ]
+	[ "$(sqlite3 "$d/crm.db" 'pragma journal_mode; select count(*) from sqlite_master')" = "$(printf 'delete\n1')" ]
+	# a new path or an empty file (touch) is the ledger's to make
+	: > "$d/empty.db"
+	run -0 lq-route -r "$R" $NOW --state "$d/empty.db" --dry-run < "$L"
+	[ ! -s "$d/empty.db" ]
+	run -0 lq-route -r "$R" $NOW --state "$d/empty.db" < "$L"
+	[ "$(sqlite3 "$d/empty.db" 'pragma application_id; pragma user_version; select count(*) from assignment')" = "$(printf '1819374196\n1\n%d' "$(wc -l < "$L")")" ]
+	# a ledger of version 1 made before the application_id is still one
+	sqlite3 "$d/empty.db" 'pragma application_id = 0'
+	run -0 lq-route -r "$R" $NOW --state "$d/empty.db" --dry-run < "$L"
+	[ "$(grep -c '"ledger":"existing"' <<< "$output")" -eq "$(wc -l < "$L")" ]
+	run -0 lq-route -r "$R" $NOW --state "$d/empty.db" < "$L"
+	[ "$(sqlite3 "$d/empty.db" 'pragma application_id')" = 1819374196 ]
+}
+
+@test "--dry-run creates and changes nothing, also in a read-only directory, and sees a running writer's commits" {
+	d="$BATS_TEST_TMPDIR/d"
+	mkdir "$d"
+	head -3 "$L" | lq-route -r "$R" $NOW --state "$d/l.db" > /dev/null
+	before=$(snapshot "$d")
+	chmod a-w "$d" "$d/l.db"
+	# as root chmod stops nothing: then the snapshot alone proves it
+	if [ "$(id -u)" -ne 0 ]; then
+		! touch "$d/x" 2> /dev/null
+	fi
+	run -0 lq-route -r "$R" $NOW --state "$d/l.db" --dry-run "$L"
+	chmod u+w "$d" "$d/l.db"
+	[ "$(grep -c '"ledger":"existing"' <<< "$output")" -eq 3 ]
+	[ "$(grep -c '"ledger":"dry-run"' <<< "$output")" -eq "$(($(wc -l < "$L") - 3))" ]
+	[ "$(snapshot "$d")" = "$before" ]
+	# while a writer has the ledger open, its commits are in the -wal file
+	mkfifo "$BATS_TEST_TMPDIR/in"
+	lq-route -r "$B" $NOW --state "$d/l.db" < "$BATS_TEST_TMPDIR/in" > "$BATS_TEST_TMPDIR/out" &
+	pid=$!
+	exec 8> "$BATS_TEST_TMPDIR/in"
+	echo '{"id":"live-1"}' >&8
+	for i in $(seq 250); do
+		[ -s "$BATS_TEST_TMPDIR/out" ] && break
+		sleep 0.02
+	done
+	[ -s "$BATS_TEST_TMPDIR/out" ]
+	[ -e "$d/l.db-wal" ]
+	run -0 lq-route -r "$B" $NOW --state "$d/l.db" --dry-run <<< '{"id":"live-1"}'
+	exec 8>&-
+	wait $pid
+	[[ "$output" == *'"ledger":"existing"}}' ]]
 }
 
 @test "man page examples run as written" {
