@@ -24,7 +24,10 @@
 #define MAX_SLA (365 * 86400.0)
 #define MAX_COUNT 1000000000000L	/* deals in a performance file */
 #define TIME_MIN 0.0		/* routing times: 1970 ... */
-#define TIME_MAX 253402300799.0	/* ... 9999-12-31T23:59:59Z */
+#define TIME_MAX 221845391999.0	/* ... 8999-12-31T23:59:59Z (a contact_by
+				   stays within 4-digit years) */
+#define PTO_MAX 253402300799.0	/* PTO to 9999-12-31: "until further
+				   notice" */
 
 struct ival { int start, end; };	/* minutes of the local day */
 struct pto { double from, to; };
@@ -413,7 +416,7 @@ pto_time(struct lq_route *rt, struct rep *r, const struct lq_ynode *v,
 	if (lq_time_parse(s, strlen(s), t) < 0)
 		return lq_yerr(&rt->doc, v, err, "pto: not a date or time: "
 		    "'%s'", s);
-	if (!lq_route_time_valid(*t))
+	if (!(*t >= TIME_MIN && *t <= PTO_MAX))
 		return lq_yerr(&rt->doc, v, err, "pto: time out of range: "
 		    "'%s' (from 1970 to 9999)", s);
 	return 0;
@@ -1497,6 +1500,53 @@ first_string(struct lq_eval *ev, int slot)
 	return v;
 }
 
+enum { V_NONE, V_STR, V_ERR, V_NOTSTR, V_MANY };
+
+/*
+ * The one string that slot gives for the record, in *out (owned; null when
+ * none): V_STR, or V_NONE when it gives nothing but null or "" (nothing
+ * known), V_ERR when it raised an error (*msg: jq's message, valid until
+ * the next record), V_NOTSTR when an output is neither a string nor null,
+ * V_MANY for different strings.
+ */
+static int
+slot_string(struct lq_eval *ev, int slot, jv *out, const char **msg)
+{
+	long n;
+
+	*out = jv_null();
+	*msg = NULL;
+	if (slot < 0)
+		return V_NONE;
+	if ((n = lq_eval_count(ev, slot)) < 0) {
+		lq_eval_truth(ev, slot, msg);
+		return V_ERR;
+	}
+	for (long k = 0; k < n; k++) {
+		jv v = lq_eval_output(ev, slot, k);
+		jv_kind kind = jv_get_kind(v);
+		if (kind == JV_KIND_NULL || (kind == JV_KIND_STRING &&
+		    !jv_string_length_bytes(jv_copy(v)))) {
+			jv_free(v);
+			continue;
+		}
+		if (kind != JV_KIND_STRING) {
+			jv_free(v);
+			jv_free(*out);
+			*out = jv_null();
+			return V_NOTSTR;
+		}
+		if (jv_get_kind(*out) == JV_KIND_NULL) {
+			*out = v;
+		} else if (!jv_equal(jv_copy(*out), v)) {
+			jv_free(*out);
+			*out = jv_null();
+			return V_MANY;
+		}
+	}
+	return jv_get_kind(*out) == JV_KIND_STRING ? V_STR : V_NONE;
+}
+
 /* the lead id as exact text: a string's contents or a number's spelling */
 static int
 lead_id(const struct lq_route *rt, const char *line, const struct lq_scan *s,
@@ -1540,6 +1590,7 @@ lq_route_lead_time(const char *line, const struct lq_scan *s,
 		return -1;
 	memcpy(buf, line + m->vstart, n);
 	buf[n] = 0;
+	/* 1e400 is inf here: lq_route_eval() refuses it with the others */
 	*t = lq_time_from_number(strtod(buf, NULL));
 	return 0;
 }
@@ -1643,17 +1694,43 @@ decide(struct lq_route *rt, const char *line, size_t len,
 		jv_free(s);
 	}
 
-	/* 2. CRM ownership: the owner expression, else the accounts table */
-	jv own = first_string(res, rt->owner_slot);
-	const char *src = "crm";
-	if (jv_get_kind(own) != JV_KIND_STRING && rt->match_slot >= 0) {
-		jv k = first_string(res, rt->match_slot);
-		const char *o = jv_get_kind(k) == JV_KIND_STRING ?
-		    account_owner(rt, jv_string_value(k)) : NULL;
-		jv_free(own);
-		own = o ? jv_string(o) : jv_null();
+	/*
+	 * 2. CRM ownership: the owner expression, else the accounts table.
+	 * An owner lq cannot read (the expression failed, gave something
+	 * other than a string, or several names) may be someone's account:
+	 * review, rather than a territory rep.
+	 */
+	const char *src = "crm", *msg = NULL;
+	jv own;
+	int ok = slot_string(res, rt->owner_slot, &own, &msg);
+	if (ok == V_NONE && rt->match_slot >= 0) {
+		jv k;
 		src = "accounts";
+		ok = slot_string(res, rt->match_slot, &k, &msg);
+		if (ok == V_STR) {
+			const char *o = account_owner(rt, jv_string_value(k));
+			own = o ? jv_string(o) : jv_null();
+			ok = o ? V_STR : V_NONE;
+		}
 		jv_free(k);
+	}
+	if (ok != V_STR && ok != V_NONE) {
+		static const char *whys[][2] = {
+			[V_ERR] = { "owner unknown", "account key unknown" },
+			[V_NOTSTR] = { "owner not a string",
+			    "account key not a string" },
+			[V_MANY] = { "several owners", "several account keys" },
+		};
+		dc->queue = rt->q_review;
+		dc->step = "owner";
+		lq_buf_addf(b, ",\"source\":\"%s\",\"why\":\"%s\"", src,
+		    whys[ok][strcmp(src, "crm") != 0]);
+		if (msg) {
+			lq_buf_adds(b, ",\"error\":");
+			lq_buf_json_strs(b, msg);
+		}
+		jv_free(own);
+		goto done;
 	}
 	if (jv_get_kind(own) == JV_KIND_STRING) {
 		const char *o = jv_string_value(own);
@@ -1745,6 +1822,10 @@ lq_route_eval(struct lq_route *rt, const char *line, size_t len,
 	const char *tier = NULL, *state = "new";
 	int found = 0, rc = -1;
 	size_t head;
+
+	if (!lq_route_time_valid(now))
+		return lq_err_set(err, LQ_EXIT_RECORDS, "routing time %g is "
+		    "out of range (from 1970 to 8999)", now);
 
 	if (lead_id(rt, line, s, &id) < 0) {
 		if (rt->lg) {

@@ -109,6 +109,41 @@ gen() {	# N leads with 19-digit ids for the bulk config
 	[[ "$output" == *'"owner":"Corliss Cosme"'*'"available":false,"available_at":"2026-11-30T14:00:00Z"},"contact_by":"2026-11-30T14:05:00Z"}' ]]
 }
 
+@test "step 2: an owner that cannot be read (an error, not a string, several) sends the lead to review, not to a territory rep" {
+	# the CRM join gave a string where an object was expected: .enrich.company.owner fails
+	run route1 "$(lead 60 DE L1 ',"company":"Globex"')" $NOW
+	[ "$output" = '{"owner":null,"team":null,"queue":"review","reason":{"step":"owner","source":"crm","why":"owner unknown","error":"Cannot index string with string \"owner\""},"contact_by":null}' ]
+	run route1 "$(lead 61 DE L1 ',"company":{"owner":42}')" $NOW
+	[[ "$output" == '{"owner":null,"team":null,"queue":"review","reason":{"step":"owner","source":"crm","why":"owner not a string"}'* ]]
+	run route1 "$(lead 62 DE L1 ',"company":{"owner":["Anna Snelling"]}')" $NOW
+	[[ "$output" == *'"queue":"review","reason":{"step":"owner","source":"crm","why":"owner not a string"}'* ]]
+	run route1 "$(lead 63 US L1 ',"email":{"domain":7}')" $NOW
+	[[ "$output" == *'"queue":"review","reason":{"step":"owner","source":"accounts","why":"account key not a string"}'* ]]
+	# several different owners
+	f="$BATS_TEST_TMPDIR/r.yaml"
+	printf 'route:\n  owner: .owners[]?\n  territories: [{ team: a }]\n  teams:\n    a: { hours: mon-sun 00:00-24:00, reps: [{ id: x }, { id: y }] }\n' > "$f"
+	run -0 lq-route -r "$f" $NOW <<< '{"id":1,"owners":["x","y"],"score":{"tier":"L1","action":"route"}}'
+	[[ "$output" == *'"route":{"owner":null,"team":null,"queue":"review","reason":{"step":"owner","source":"crm","why":"several owners"}'* ]]
+	# the same owner twice, null and "" are no conflict; no owner at all is no owner
+	run -0 lq-route -r "$f" $NOW <<< '{"id":1,"owners":["y",null,"","y"],"score":{"tier":"L1","action":"route"}}'
+	[[ "$output" == *'"route":{"owner":"y","team":"a","queue":null,"reason":{"step":"owner","source":"crm"}'* ]]
+	run -0 lq-route -r "$f" $NOW <<< '{"id":1,"owners":[""],"score":{"tier":"L1","action":"route"}}'
+	[[ "$output" == *'"reason":{"step":"team"'* ]]
+}
+
+@test "a routing time that is not a time from 1970 to 8999 is a bad record, not a contact_by in year -219246529" {
+	s='"score":{"tier":"L1","action":"route"}'
+	run -1 lq-route -r "$B" --time-field t <<< "$(printf '%s\n' "{\"id\":1,\"t\":1e400,$s}" "{\"id\":2,\"t\":-5,$s}" "{\"id\":3,\"t\":\"0001-01-01\",$s}" "{\"id\":4,\"t\":1e300,$s}" "{\"id\":5,\"t\":\"2026-11-30T15:00:00Z\",$s}")"
+	[[ "$output" == *"lq-route: -:1: routing time inf is out of range (from 1970 to 8999)"* ]]
+	[[ "$output" == *"lq-route: -:2: routing time -5 is out of range (from 1970 to 8999)"* ]]
+	[[ "$output" == *"lq-route: -:3: routing time -6.21356e+10 is out of range"* ]]
+	[[ "$output" == *"lq-route: -:4: routing time 1e+297 is out of range"* ]]
+	[[ "$output" == *'{"id":5,'*'"contact_by":"2026-11-30T15:05:00Z"}}'* ]]
+	[ "$(grep -c '"route"' <<< "$output")" -eq 1 ]
+	run -2 lq-route -r "$B" --now 1e300 < /dev/null
+	[ "$output" = "lq-route: --now: out of range (from 1970 to 8999): '1e300'" ]
+}
+
 @test "step 3: territory rules in order choose the team; no match goes to the fallback queue" {
 	run route1 "$(lead 7 JP)" --now 2026-12-01T01:00:00Z
 	[[ "$output" == '{"owner":"Hayden Neloms","team":"apac",'*'"territory":"japan"'* ]]
