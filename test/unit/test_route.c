@@ -206,6 +206,11 @@ test_reps(void)
 	ok(!lq_reps_new(".o |", NULL, ".w", 5, &err) &&
 	    strstr(err.msg, "--owner:1:"), "compile errors name the option "
 	    "(%s)", err.msg);
+	ok(!lq_reps_new(".o", NULL, ".w", INFINITY, &err) &&
+	    !strcmp(err.msg, "--prior must be a number of deals >= 0, not inf"),
+	    "an infinite prior is refused (%s)", err.msg);
+	ok(!lq_reps_new(".o", NULL, ".w", -1, &err) && err.code ==
+	    LQ_EXIT_USAGE, "a negative prior is refused");
 	r = lq_reps_new(".o", ".s", ".w", 5, &err);
 	ok(r != NULL, "compiled");
 	if (!r)
