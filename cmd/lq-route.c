@@ -169,6 +169,9 @@ main(int argc, char **argv)
 		lqcmd_usage(usage);
 	if (now && lq_time_parse(now, strlen(now), &c.now) < 0)
 		lqcmd_die(LQ_EXIT_USAGE, "--now: not a time: '%s'", now);
+	if (now && !lq_route_time_valid(c.now))
+		lqcmd_die(LQ_EXIT_USAGE, "--now: out of range (from 1970 to "
+		    "8999): '%s'", now);
 	c.fixed = now != NULL;
 
 	lq_err_clear(&err);

@@ -1,9 +1,14 @@
 /*
  * ledger.c - the routing ledger in SQLite (see lq_ledger.h).
  */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -13,7 +18,9 @@
 struct lq_ledger {
 	sqlite3 *db;
 	const char *path;
-	int readonly, empty, txn;
+	int readonly, empty, txn, busy_ms;
+	int immutable;		/* read-only, opened without SQLite's locks */
+	struct stat seen;	/* the file then */
 	unsigned long gen;
 	sqlite3_stmt *find, *count, *put, *log, *del;
 };
@@ -58,46 +65,322 @@ exec(struct lq_ledger *lg, const char *sql, struct lq_err *err)
 	return 0;
 }
 
+/* one integer from a one-row query (a PRAGMA, a count) */
 static int
-user_version(struct lq_ledger *lg, int *v, struct lq_err *err)
+query_int(sqlite3 *db, const char *path, const char *sql, int *v,
+    struct lq_err *err)
 {
 	sqlite3_stmt *st;
 
-	if (sqlite3_prepare_v2(lg->db, "PRAGMA user_version", -1, &st,
-	    NULL) != SQLITE_OK)
-		return dberr(lg, err, "cannot read");
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return lq_err_set(err, LQ_EXIT_USAGE, "%s: cannot read ledger: "
+		    "%s", path, sqlite3_errmsg(db));
 	if (sqlite3_step(st) != SQLITE_ROW) {
+		lq_err_set(err, LQ_EXIT_USAGE, "%s: cannot read ledger: %s",
+		    path, sqlite3_errmsg(db));
 		sqlite3_finalize(st);
-		return dberr(lg, err, "cannot read");
+		return -1;
 	}
 	*v = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
 	return 0;
 }
 
+/* true when sql compiles: the tables and columns it names exist */
+static int
+compiles(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	int ok = sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK;
+
+	sqlite3_finalize(st);
+	return ok;
+}
+
+/* what a file is */
+enum {
+	DB_EMPTY,	/* no file, an empty one, or a database without schema */
+	DB_LEDGER,	/* an lq-route ledger (of some version) */
+	DB_MAYBE,	/* perhaps a ledger made before the application_id */
+	DB_FOREIGN,	/* an SQLite database of something else */
+	DB_NOTDB	/* not an SQLite database */
+};
+
+/*
+ * What the database open on db is, read in one snapshot (a first run may
+ * be creating the ledger meanwhile).  A ledger of version 1 made before
+ * lq-route set its application_id is recognised by its tables; *stamped
+ * says whether the application_id is there.
+ */
+static int
+classify(sqlite3 *db, const char *path, int *kind, int *version,
+    int *stamped, struct lq_err *err)
+{
+	int app, nobj, own = sqlite3_get_autocommit(db), rc;
+
+	*stamped = 0;
+	if (own && sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+		return lq_err_set(err, LQ_EXIT_USAGE, "%s: cannot read ledger: "
+		    "%s", path, sqlite3_errmsg(db));
+	rc = query_int(db, path, "PRAGMA application_id", &app, err) ||
+	    query_int(db, path, "PRAGMA user_version", version, err) ||
+	    query_int(db, path, "SELECT count(*) FROM sqlite_master", &nobj,
+	    err);
+	if (!rc) {
+		if (app == LQ_LEDGER_APPID) {
+			*kind = DB_LEDGER;
+			*stamped = 1;
+		} else if (app != 0)
+			*kind = DB_FOREIGN;
+		else if (nobj == 0 && *version == 0)
+			*kind = DB_EMPTY;
+		else if (*version == 1 && compiles(db, "SELECT lead_id, rep, "
+		    "team, queue, at, tier, step, counts, route, recorded_at "
+		    "FROM assignment") && compiles(db, "SELECT seq, lead_id, "
+		    "rep, team, queue, at, tier, step, route, recorded_at, "
+		    "action FROM log"))
+			*kind = DB_LEDGER;
+		else
+			*kind = DB_FOREIGN;
+	}
+	if (own)
+		sqlite3_exec(db, rc ? "ROLLBACK" : "COMMIT", NULL, NULL, NULL);
+	return rc ? -1 : 0;
+}
+
+/* the fields of the 100-byte database header that say what a file is */
+struct header {
+	size_t n;		/* bytes read: 0 for an empty file */
+	int sqlite, wal;	/* an SQLite database; in WAL mode */
+	unsigned long cookie, version, app;	/* schema cookie, user_version,
+						   application_id */
+};
+
+static unsigned long
+be32(const unsigned char *p)
+{
+	return (unsigned long)p[0] << 24 | (unsigned long)p[1] << 16 |
+	    (unsigned long)p[2] << 8 | p[3];
+}
+
+/*
+ * Read the header of path without SQLite (which would take locks and
+ * create files).  A writer may be rewriting it: read until two reads
+ * agree.
+ */
+static int
+read_header(const char *path, struct header *h, struct lq_err *err)
+{
+	unsigned char a[100], b[100];
+	ssize_t na = -1, nb = -1;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return lq_err_set(err, LQ_EXIT_USAGE, "%s: cannot open ledger: "
+		    "%s", path, strerror(errno));
+	for (int i = 0; i < 100; i++) {
+		na = pread(fd, a, sizeof(a), 0);
+		nb = pread(fd, b, sizeof(b), 0);
+		if (na < 0 || nb < 0 || (na == nb && !memcmp(a, b,
+		    (size_t)na)))
+			break;
+	}
+	close(fd);
+	if (na < 0 || nb < 0)
+		return lq_err_set(err, LQ_EXIT_USAGE, "%s: cannot read ledger: "
+		    "%s", path, strerror(errno));
+	memset(h, 0, sizeof(*h));
+	h->n = (size_t)na;
+	h->sqlite = na == sizeof(a) && !memcmp(a, "SQLite format 3", 16);
+	if (!h->sqlite)
+		return 0;
+	h->wal = a[18] == 2 && a[19] == 2;
+	h->cookie = be32(a + 40);
+	h->version = be32(a + 60);
+	h->app = be32(a + 68);
+	return 0;
+}
+
+/*
+ * What the header says the file is: DB_MAYBE when only SQL can tell (the
+ * tables of a ledger made before the application_id).  While a ledger is
+ * being created its header may still look empty: the caller decides again
+ * under the write lock.
+ */
+static int
+header_kind(const struct header *h, int *version)
+{
+	*version = (int)h->version;
+	if (h->n == 0)
+		return DB_EMPTY;
+	if (!h->sqlite)
+		return DB_NOTDB;
+	if (h->app == LQ_LEDGER_APPID)
+		return DB_LEDGER;
+	if (h->app != 0)
+		return DB_FOREIGN;
+	if (h->version == 0 && h->cookie == 0)
+		return DB_EMPTY;
+	if (h->version == LQ_LEDGER_VERSION)
+		return DB_MAYBE;
+	return DB_FOREIGN;
+}
+
+/* refuse what is not a ledger lq-route may use */
+static int
+refuse(const char *path, int kind, int version, struct lq_err *err)
+{
+	if (kind == DB_NOTDB)
+		return lq_err_set(err, LQ_EXIT_USAGE, "%s: not an lq-route "
+		    "ledger (not an SQLite database); lq-route changes no file "
+		    "it did not create", path);
+	if (kind == DB_FOREIGN)
+		return lq_err_set(err, LQ_EXIT_USAGE, "%s: not an lq-route "
+		    "ledger (a database of something else); lq-route changes no "
+		    "database it did not create", path);
+	if (kind == DB_LEDGER && version != LQ_LEDGER_VERSION)
+		return lq_err_set(err, LQ_EXIT_USAGE, "%s: ledger schema "
+		    "version %d is not supported (this lq-route knows %d)", path,
+		    version, LQ_LEDGER_VERSION);
+	return 0;
+}
+
+/* true when path-wal exists: some process has the database open */
+static int
+has_wal(const char *path)
+{
+	struct stat sb;
+	char *wal = malloc(strlen(path) + 5);
+	int r;
+
+	if (!wal)
+		abort();
+	sprintf(wal, "%s-wal", path);
+	r = stat(wal, &sb) == 0;
+	free(wal);
+	return r;
+}
+
+/* the file name as an SQLite URI with query q */
+static char *
+file_uri(const char *path, const char *q)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	char *u = malloc(3 * strlen(path) + strlen(q) + 16), *p = u;
+
+	if (!u)
+		abort();
+	p += sprintf(p, "file:%s", path[0] == '/' ? "//" : "");
+	for (const unsigned char *c = (const unsigned char *)path; *c; c++)
+		if (isalnum(*c) || strchr("/._~-", *c))
+			*p++ = (char)*c;
+		else {
+			*p++ = '%';
+			*p++ = hex[*c >> 4];
+			*p++ = hex[*c & 15];
+		}
+	sprintf(p, "?%s", q);
+	return u;
+}
+
+/*
+ * Open path read-only, creating nothing next to it.  A database in WAL
+ * mode without a -wal file (no process has it open) is opened immutable:
+ * SQLite would otherwise create the -shm file (and cannot, in a directory
+ * it may not write); lq_ledger_find() opens it again when a writer comes
+ * (refresh()).  Otherwise the usual locking read sees the writers' latest
+ * commits.
+ */
+static int
+open_ro(struct lq_ledger *lg, int wal, struct lq_err *err)
+{
+	char *uri;
+	int rc;
+
+	lg->immutable = wal && !has_wal(lg->path);
+	if (lg->immutable && stat(lg->path, &lg->seen) < 0)
+		return lq_err_set(err, LQ_EXIT_USAGE, "%s: cannot open ledger: "
+		    "%s", lg->path, strerror(errno));
+	uri = file_uri(lg->path, lg->immutable ? "mode=ro&immutable=1" :
+	    "mode=ro");
+	rc = sqlite3_open_v2(uri, &lg->db, SQLITE_OPEN_READONLY |
+	    SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, NULL);
+	free(uri);
+	if (rc != SQLITE_OK)
+		return lq_err_set(err, LQ_EXIT_USAGE, "%s: cannot open ledger: "
+		    "%s", lg->path, lg->db ? sqlite3_errmsg(lg->db) :
+		    "out of memory");
+	sqlite3_busy_timeout(lg->db, lg->busy_ms);
+	return 0;
+}
+
+static void
+close_db(struct lq_ledger *lg)
+{
+	sqlite3_stmt **st[] = { &lg->find, &lg->count, &lg->put, &lg->log,
+	    &lg->del };
+
+	for (size_t i = 0; i < sizeof(st) / sizeof(st[0]); i++) {
+		sqlite3_finalize(*st[i]);
+		*st[i] = NULL;
+	}
+	sqlite3_close(lg->db);
+	lg->db = NULL;
+	lg->immutable = 0;
+}
+
+/*
+ * Switch to WAL (outside a transaction).  Two first runs switching at once
+ * may get SQLITE_BUSY at once, without the busy handler: try again until
+ * busy_ms has passed.
+ */
+static int
+set_wal(struct lq_ledger *lg, struct lq_err *err)
+{
+	sqlite3_stmt *st;
+	double until = lq_time_now() + lg->busy_ms / 1000.0;
+	int rc, wal;
+
+	for (;;) {
+		if (sqlite3_prepare_v2(lg->db, "PRAGMA journal_mode=WAL", -1,
+		    &st, NULL) != SQLITE_OK)
+			return dberr(lg, err, "cannot open ledger");
+		rc = sqlite3_step(st);
+		wal = rc == SQLITE_ROW && !strcmp((const char *)
+		    sqlite3_column_text(st, 0), "wal");
+		sqlite3_finalize(st);
+		if (wal)
+			return 0;
+		if ((rc & 0xff) != SQLITE_BUSY && rc != SQLITE_ROW)
+			return dberr(lg, err, "cannot open ledger");
+		if (lq_time_now() > until)
+			return lq_err_set(err, LQ_EXIT_USAGE, "%s: cannot switch "
+			    "the ledger to WAL: %s", lg->path, rc == SQLITE_ROW ?
+			    "refused" : sqlite3_errmsg(lg->db));
+		sqlite3_sleep(10);
+	}
+}
+
 static int
 setup(struct lq_ledger *lg, struct lq_err *err)
 {
-	int v;
+	int kind, v, stamped;
+	char sql[80];
 
-	if (exec(lg, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
-	    err))
+	if (set_wal(lg, err) || exec(lg, "PRAGMA synchronous=NORMAL", err))
 		return -1;
-	/* create under the write lock, so two first runs do not race */
+	/* decide and create under the write lock: first runs may race */
 	if (exec(lg, "BEGIN IMMEDIATE", err))
 		return -1;
-	if (user_version(lg, &v, err))
+	if (classify(lg->db, lg->path, &kind, &v, &stamped, err) ||
+	    refuse(lg->path, kind, v, err))
 		goto fail;
-	if (v == 0) {
-		if (exec(lg, schema, err) ||
-		    exec(lg, "PRAGMA user_version = 1", err))
-			goto fail;
-	} else if (v != LQ_LEDGER_VERSION) {
-		lq_err_set(err, LQ_EXIT_USAGE, "%s: ledger schema version %d "
-		    "is not supported (this lq-route knows %d)", lg->path, v,
-		    LQ_LEDGER_VERSION);
+	if (kind == DB_EMPTY && exec(lg, schema, err))
 		goto fail;
-	}
+	snprintf(sql, sizeof(sql), "PRAGMA application_id = %d; PRAGMA "
+	    "user_version = %d", LQ_LEDGER_APPID, LQ_LEDGER_VERSION);
+	if (!stamped && exec(lg, sql, err))
+		goto fail;
 	return exec(lg, "COMMIT", err);
 fail:
 	sqlite3_exec(lg->db, "ROLLBACK", NULL, NULL, NULL);
@@ -132,44 +415,105 @@ prepare(struct lq_ledger *lg, struct lq_err *err)
 	return 0;
 }
 
+/*
+ * Read-only and immutable: open the ledger again when a writer has come
+ * since (a -wal file now, or the database file changed), so no read mixes
+ * pages from before and after a checkpoint.
+ */
+static int
+refresh(struct lq_ledger *lg, struct lq_err *err)
+{
+	struct stat sb;
+	struct header h;
+	int kind, v, stamped;
+
+	if (!lg->immutable)
+		return 0;
+	if (!has_wal(lg->path) && stat(lg->path, &sb) == 0 &&
+	    sb.st_ino == lg->seen.st_ino && sb.st_dev == lg->seen.st_dev &&
+	    sb.st_size == lg->seen.st_size &&
+	    sb.st_mtim.tv_sec == lg->seen.st_mtim.tv_sec &&
+	    sb.st_mtim.tv_nsec == lg->seen.st_mtim.tv_nsec)
+		return 0;
+	close_db(lg);
+	if (read_header(lg->path, &h, err) || open_ro(lg, h.wal, err) ||
+	    classify(lg->db, lg->path, &kind, &v, &stamped, err) ||
+	    refuse(lg->path, kind, v, err))
+		return -1;
+	if (kind != DB_LEDGER)
+		return lq_err_set(err, LQ_EXIT_USAGE, "%s: the ledger is gone",
+		    lg->path);
+	return prepare(lg, err);
+}
+
 struct lq_ledger *
 lq_ledger_open(const char *path, int readonly, int busy_ms,
     struct lq_err *err)
 {
 	struct lq_ledger *lg = calloc(1, sizeof(*lg));
 	struct stat sb;
-	int v, flags;
+	struct header h = { 0 };
+	int kind = DB_EMPTY, v = 0, stamped;
 
 	if (!lg)
 		abort();
 	lg->path = path;
 	lg->readonly = readonly;
-	if (readonly && stat(path, &sb) < 0) {
-		lg->empty = 1;	/* nothing routed yet */
-		return lg;
-	}
-	flags = readonly ? SQLITE_OPEN_READONLY :
-	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
-	if (sqlite3_open_v2(path, &lg->db, flags | SQLITE_OPEN_NOMUTEX,
-	    NULL) != SQLITE_OK) {
-		lq_err_set(err, LQ_EXIT_USAGE, "%s: cannot open ledger: %s",
-		    path, lg->db ? sqlite3_errmsg(lg->db) : "out of memory");
-		goto fail;
-	}
-	sqlite3_busy_timeout(lg->db, busy_ms);
-	if (readonly) {
-		if (user_version(lg, &v, err))
-			goto fail;
-		if (v == 0 && exec(lg, "SELECT 1 FROM sqlite_master", err))
-			goto fail;
-		if (v != LQ_LEDGER_VERSION) {
-			lq_err_set(err, LQ_EXIT_USAGE, "%s: not a ledger of "
-			    "schema version %d (found %d)", path,
-			    LQ_LEDGER_VERSION, v);
+	lg->busy_ms = busy_ms;
+	/*
+	 * Decide what the file is before anything is written to it (not even
+	 * the switch to WAL): a database that is not an lq-route ledger, or a
+	 * ledger of another schema version, is refused unchanged.
+	 */
+	if (stat(path, &sb) < 0) {
+		if (errno != ENOENT) {
+			lq_err_set(err, LQ_EXIT_USAGE, "%s: cannot open ledger: "
+			    "%s", path, strerror(errno));
 			goto fail;
 		}
-	} else if (setup(lg, err))
+	} else if (!S_ISREG(sb.st_mode)) {
+		lq_err_set(err, LQ_EXIT_USAGE, "%s: cannot open ledger: not a "
+		    "regular file", path);
 		goto fail;
+	} else if (read_header(path, &h, err)) {
+		goto fail;
+	} else {
+		kind = header_kind(&h, &v);
+	}
+	if (refuse(path, kind, v, err))
+		goto fail;
+	/*
+	 * Only SQL can tell an old ledger by its tables; and while another
+	 * process has the file open, the header may lag behind its -wal file.
+	 */
+	if (kind == DB_MAYBE || (readonly && h.sqlite && has_wal(path))) {
+		if (open_ro(lg, h.wal, err) || classify(lg->db, path, &kind, &v,
+		    &stamped, err) || refuse(path, kind, v, err))
+			goto fail;
+	}
+	if (readonly) {
+		if (kind == DB_EMPTY) {
+			/* nothing routed yet: an empty ledger, no file made */
+			close_db(lg);
+			lg->empty = 1;
+			return lg;
+		}
+		if (!lg->db && open_ro(lg, h.wal, err))
+			goto fail;
+	} else {
+		close_db(lg);
+		if (sqlite3_open_v2(path, &lg->db, SQLITE_OPEN_READWRITE |
+		    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) !=
+		    SQLITE_OK) {
+			lq_err_set(err, LQ_EXIT_USAGE, "%s: cannot open ledger: "
+			    "%s", path, lg->db ? sqlite3_errmsg(lg->db) :
+			    "out of memory");
+			goto fail;
+		}
+		sqlite3_busy_timeout(lg->db, busy_ms);
+		if (setup(lg, err))
+			goto fail;
+	}
 	if (prepare(lg, err))
 		goto fail;
 	return lg;
@@ -185,12 +529,7 @@ lq_ledger_close(struct lq_ledger *lg)
 		return;
 	if (lg->txn)
 		sqlite3_exec(lg->db, "ROLLBACK", NULL, NULL, NULL);
-	sqlite3_finalize(lg->find);
-	sqlite3_finalize(lg->count);
-	sqlite3_finalize(lg->put);
-	sqlite3_finalize(lg->log);
-	sqlite3_finalize(lg->del);
-	sqlite3_close(lg->db);
+	close_db(lg);
 	free(lg);
 }
 
@@ -242,6 +581,9 @@ lq_ledger_find(struct lq_ledger *lg, const char *id, size_t n,
 	*found = 0;
 	if (lg->empty)
 		return 0;
+	if (refresh(lg, err))
+		return -1;
+	st = lg->find;
 	sqlite3_bind_text(st, 1, id, (int)n, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {

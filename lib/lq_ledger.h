@@ -1,7 +1,8 @@
 /*
  * lq_ledger.h - the routing ledger: a SQLite database of assignments.
  *
- * Schema version 1 (PRAGMA user_version):
+ * An lq-route ledger carries PRAGMA application_id LQ_LEDGER_APPID ("lqrt")
+ * and its schema version in PRAGMA user_version.  Version 1:
  *   assignment(lead_id TEXT PRIMARY KEY, rep, team, queue, at, tier, step,
  *              counts, route, recorded_at)   - the current assignment
  *   log(seq INTEGER PRIMARY KEY, lead_id, rep, team, queue, at, tier, step,
@@ -23,6 +24,7 @@
 #include "lq_err.h"
 
 #define LQ_LEDGER_VERSION 1
+#define LQ_LEDGER_APPID 0x6c717274	/* "lqrt" */
 
 struct lq_ledger;
 
@@ -42,9 +44,18 @@ struct lq_assign {
 
 /*
  * Open (creating on first use, unless readonly) the ledger at path.
- * busy_ms is how long to wait for another process's lock.  A readonly
- * open of a missing file gives an empty ledger.  Returns NULL with err set
- * (code LQ_EXIT_USAGE) on failure or on an unknown schema version.
+ * busy_ms is how long to wait for another process's lock.  A new path or
+ * an empty file becomes a ledger; any other file that is not a ledger (an
+ * unrelated SQLite database, or not a database) and a ledger of another
+ * schema version are refused before anything is written, so they are left
+ * unchanged.  A readonly open writes and creates nothing (not even -wal or
+ * -shm files; it works in a directory it cannot write), and a missing or
+ * empty file gives an empty ledger; when no other process has the ledger
+ * open it is read without locks, and opened again by lq_ledger_find() once
+ * a writer has come.  Returns NULL with err set (code
+ * LQ_EXIT_USAGE) on failure.  A ledger of version 1 made before the
+ * application_id was set is recognised by its tables and stamped on the
+ * first writable open.
  */
 struct lq_ledger *lq_ledger_open(const char *path, int readonly, int busy_ms,
     struct lq_err *err);

@@ -20,7 +20,8 @@ struct lq_reps;
 
 /*
  * Compile the expressions (text; segment may be NULL: no segments) with
- * prior k >= 0.  Compile errors name the option ("--owner:1:3: jq: ...").
+ * prior k >= 0 (finite; another k is an error).  Compile errors name the
+ * option ("--owner:1:3: jq: ...").
  * Returns NULL with err set (code LQ_EXIT_USAGE).
  */
 struct lq_reps *lq_reps_new(const char *owner, const char *segment,

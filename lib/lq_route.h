@@ -57,8 +57,8 @@ void lq_route_set_ledger(struct lq_route *rt, struct lq_ledger *lg,
  * member to out.  key is the tool's output member (an old value is
  * ignored).  With a writable ledger the assignment is recorded inside the
  * ledger's open transaction (the caller commits).  Returns 0, or -1 with
- * err set: code LQ_EXIT_RECORDS for a bad record (no id with a ledger),
- * LQ_EXIT_USAGE for a ledger failure.
+ * err set: code LQ_EXIT_RECORDS for a bad record (no id with a ledger, a
+ * routing time now out of range), LQ_EXIT_USAGE for a ledger failure.
  */
 int lq_route_eval(struct lq_route *rt, const char *line, size_t len,
     const struct lq_scan *s, double now, const char *key, struct lq_buf *out,
@@ -70,6 +70,13 @@ int lq_route_eval(struct lq_route *rt, const char *line, size_t len,
  */
 int lq_route_lead_time(const char *line, const struct lq_scan *s,
     const char *name, double *t);
+
+/*
+ * True when t (seconds since the epoch) can be a routing time: finite and
+ * from 1970-01-01 to 8999-12-31.  lq_route_eval() refuses other times (a
+ * bad record).
+ */
+int lq_route_time_valid(double t);
 
 /* --- time zones (route_tz.c), on the system tz database --- */
 

@@ -246,17 +246,28 @@ lq_report_drift_load(struct lq_report *r, const struct lq_ynode *drift,
 {
 	const struct lq_ydoc *d = &r->doc;
 	const struct lq_ynode *n;
-	struct { const char *k; double *v; } th[] = {
-		{ "psi_warn", &r->psi_warn }, { "psi_alert", &r->psi_alert },
-		{ "fill_min", &r->fill_min }, { "fill_drop", &r->fill_drop },
+	/* PSI is >= 0 and unbounded; fill rates and their drops are shares */
+	struct { const char *k; double *v, hi; } th[] = {
+		{ "psi_warn", &r->psi_warn, INFINITY },
+		{ "psi_alert", &r->psi_alert, INFINITY },
+		{ "fill_min", &r->fill_min, 1 },
+		{ "fill_drop", &r->fill_drop, 1 },
 	};
 
 	if (drift && lq_ymap_check(d, drift, "drift", drift_keys, err))
 		return -1;
 	for (size_t i = 0; drift && i < sizeof(th) / sizeof(th[0]); i++)
 		if ((n = lq_ymap_get(drift, th[i].k)) &&
-		    lq_ynum(d, n, th[i].k, th[i].v, err))
+		    lq_ynum_in(d, n, th[i].k, 0, th[i].hi, th[i].v, err))
 			return -1;
+	if (r->psi_warn > r->psi_alert) {
+		/* a warning above the alert level could never be given */
+		n = drift ? lq_ymap_get(drift, "psi_warn") : NULL;
+		if (!n)
+			n = lq_ymap_get(drift, "psi_alert");
+		return lq_yerr(d, n, err, "psi_warn (%g) must not be above "
+		    "psi_alert (%g)", r->psi_warn, r->psi_alert);
+	}
 	if (r->mode == 1 || r->mode == 2) {
 		if (r->fslot[F_PROBABILITY] >= 0)
 			new_feat(r, "score", r->fslot[F_PROBABILITY]);

@@ -1,6 +1,7 @@
 /*
  * reps.c - per-rep, per-segment win rates from closed deals (lq_reps.h).
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,6 +44,12 @@ lq_reps_new(const char *owner, const char *segment, const char *outcome,
 
 	if (!r)
 		abort();
+	if (!(prior >= 0 && isfinite(prior))) {
+		lq_err_set(err, LQ_EXIT_USAGE, "--prior must be a number of "
+		    "deals >= 0, not %g", prior);
+		free(r);
+		return NULL;
+	}
 	r->prior = prior;
 	r->x = lq_exprs_new();
 	r->ss = -1;

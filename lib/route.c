@@ -20,6 +20,14 @@
 #define NCACHE 4
 #define LOOKAHEAD_DAYS 21
 #define NOCAP -1.0
+#define MAX_CAP 1000000L	/* leads a day or a week: beyond is a typo */
+#define MAX_SLA (365 * 86400.0)
+#define MAX_COUNT 1000000000000L	/* deals in a performance file */
+#define TIME_MIN 0.0		/* routing times: 1970 ... */
+#define TIME_MAX 221845391999.0	/* ... 8999-12-31T23:59:59Z (a contact_by
+				   stays within 4-digit years) */
+#define PTO_MAX 253402300799.0	/* PTO to 9999-12-31: "until further
+				   notice" */
 
 struct ival { int start, end; };	/* minutes of the local day */
 struct pto { double from, to; };
@@ -180,13 +188,19 @@ intern_zone(struct lq_route *rt, const char *name)
 	return rt->nzones++;
 }
 
+/* "9:00", "09:00" or "24:00" (an end) into minutes of the day */
 static int
 parse_hm(const char *s, int *min)
 {
-	int h, m, n = 0;
+	size_t nh = strspn(s, "0123456789");
+	int h, m;
 
-	if (sscanf(s, "%d:%d%n", &h, &m, &n) != 2 || s[n] || h < 0 ||
-	    h > 24 || m < 0 || m > 59 || (h == 24 && m))
+	if (nh < 1 || nh > 2 || s[nh] != ':' || !isdigit((unsigned char)
+	    s[nh + 1]) || !isdigit((unsigned char)s[nh + 2]) || s[nh + 3])
+		return -1;
+	h = atoi(s);
+	m = atoi(s + nh + 1);
+	if (h > 24 || m > 59 || (h == 24 && m))
 		return -1;
 	*min = h * 60 + m;
 	return 0;
@@ -287,6 +301,23 @@ load_hours(struct lq_route *rt, struct rep *r, const struct lq_ynode *v,
 	return parse_hours_line(rt, r, v, s, err);
 }
 
+/* a capacity: null (no cap) or a whole number of leads, 0 .. MAX_CAP */
+static int
+ycap(struct lq_route *rt, const struct lq_ynode *x, const char *what,
+    double *cap, struct lq_err *err)
+{
+	long n;
+
+	if (lq_ynull(x)) {
+		*cap = NOCAP;
+		return 0;
+	}
+	if (lq_yint_in(&rt->doc, x, what, 0, MAX_CAP, &n, err))
+		return -1;
+	*cap = (double)n;
+	return 0;
+}
+
 static int
 load_capacity(struct lq_route *rt, struct rep *r, const struct lq_ynode *v,
     struct lq_err *err)
@@ -295,19 +326,12 @@ load_capacity(struct lq_route *rt, struct rep *r, const struct lq_ynode *v,
 
 	if (lq_ymap_check(&rt->doc, v, "capacity", cap_keys, err))
 		return -1;
-	if ((x = lq_ymap_get(v, "day"))) {
-		if (lq_ynull(x))
-			r->cap_day = NOCAP;
-		else if (lq_ynum(&rt->doc, x, "capacity day", &r->cap_day, err))
-			return -1;
-	}
-	if ((x = lq_ymap_get(v, "week"))) {
-		if (lq_ynull(x))
-			r->cap_week = NOCAP;
-		else if (lq_ynum(&rt->doc, x, "capacity week", &r->cap_week,
-		    err))
-			return -1;
-	}
+	if ((x = lq_ymap_get(v, "day")) && ycap(rt, x, "capacity day",
+	    &r->cap_day, err))
+		return -1;
+	if ((x = lq_ymap_get(v, "week")) && ycap(rt, x, "capacity week",
+	    &r->cap_week, err))
+		return -1;
 	return 0;
 }
 
@@ -336,19 +360,53 @@ load_layer(struct lq_route *rt, struct rep *r, const struct lq_ynode *m,
 	return 0;
 }
 
-/* a PTO bound: a date (local midnight; end: the next midnight) or a time */
+/* "YYYY-MM-DD": 1 and the date when s has that shape, 0 otherwise */
+static int
+date_shape(const char *s, int *y, int *mo, int *d)
+{
+	for (int i = 0; i < 10; i++)
+		if (i == 4 || i == 7 ? s[i] != '-' : !isdigit((unsigned char)
+		    s[i]))
+			return 0;
+	if (s[10])
+		return 0;
+	*y = atoi(s);
+	*mo = atoi(s + 5);
+	*d = atoi(s + 8);
+	return 1;
+}
+
+static int
+month_days(int y, int mo)
+{
+	static const int n[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30,
+	    31 };
+
+	if (mo == 2 && y % 4 == 0 && (y % 100 != 0 || y % 400 == 0))
+		return 29;
+	return n[mo - 1];
+}
+
+/*
+ * A PTO bound: a date (local midnight; end: the next midnight) or a time,
+ * from 1970 to 9999.  A date that does not exist (2026-02-30) is an error,
+ * not the day mktime() would make of it.
+ */
 static int
 pto_time(struct lq_route *rt, struct rep *r, const struct lq_ynode *v,
     int end, double *t, struct lq_err *err)
 {
 	const char *s;
-	int y, mo, d, n = 0;
+	int y, mo, d;
 
 	if (lq_ystr(&rt->doc, v, "pto", &s, err))
 		return -1;
-	if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) == 3 && !s[n] &&
-	    n == 10) {
+	if (date_shape(s, &y, &mo, &d)) {
 		struct tm tm = { 0 };
+		if (y < 1970 || mo < 1 || mo > 12 || d < 1 ||
+		    d > month_days(y, mo))
+			return lq_yerr(&rt->doc, v, err, "pto: no such date: "
+			    "'%s' (a date from 1970-01-01 to 9999-12-31)", s);
 		tm.tm_year = y - 1900;
 		tm.tm_mon = mo - 1;
 		tm.tm_mday = d + (end ? 1 : 0);
@@ -358,6 +416,9 @@ pto_time(struct lq_route *rt, struct rep *r, const struct lq_ynode *v,
 	if (lq_time_parse(s, strlen(s), t) < 0)
 		return lq_yerr(&rt->doc, v, err, "pto: not a date or time: "
 		    "'%s'", s);
+	if (!(*t >= TIME_MIN && *t <= PTO_MAX))
+		return lq_yerr(&rt->doc, v, err, "pto: time out of range: "
+		    "'%s' (from 1970 to 9999)", s);
 	return 0;
 }
 
@@ -517,16 +578,24 @@ ycount(struct lq_ydoc *d, const struct lq_ynode *m, const char *key,
     long *out, struct lq_err *err)
 {
 	struct lq_ynode *v = lq_ymap_get(m, key);
-	double x;
 
 	*out = 0;
 	if (!v)
 		return 0;
-	if (lq_ynum(d, v, key, &x, err))
+	return lq_yint_in(d, v, key, 0, MAX_COUNT, out, err);
+}
+
+/* n and won of a performance cell: counts, won <= n */
+static int
+ycell(struct lq_ydoc *d, const struct lq_ynode *m, long *n, long *won,
+    struct lq_err *err)
+{
+	if (lq_yexpect(d, m, LQ_Y_MAP, "a performance cell", err) ||
+	    ycount(d, m, "n", n, err) || ycount(d, m, "won", won, err))
 		return -1;
-	if (x < 0 || x != floor(x))
-		return lq_yerr(d, v, err, "%s must be a count", key);
-	*out = (long)x;
+	if (*won > *n)
+		return lq_yerr(d, lq_ymap_get(m, "won"), err, "won (%ld) must "
+		    "not be above n (%ld)", *won, *n);
 	return 0;
 }
 
@@ -554,7 +623,7 @@ load_perf(struct lq_route *rt, const char *path, struct lq_err *err)
 	if (lq_ymap_check(&pd, root, "reps", perf_keys, err))
 		goto out;
 	if ((v = lq_ymap_get(root, "prior")) &&
-	    lq_ynum(&pd, v, "prior", &fileprior, err))
+	    lq_ynum_in(&pd, v, "prior", 0, INFINITY, &fileprior, err))
 		goto out;
 	if (isnan(rt->prior))
 		rt->prior = isnan(fileprior) ? 20 : fileprior;
@@ -594,14 +663,12 @@ load_perf(struct lq_route *rt, const char *path, struct lq_err *err)
 		if (ri < 0)
 			continue;	/* history of someone not routed to */
 		struct rep *r = &rt->reps[ri];
-		if (a && (ycount(&pd, a, "n", &r->n_all, err) ||
-		    ycount(&pd, a, "won", &r->won_all, err)))
+		if (a && ycell(&pd, a, &r->n_all, &r->won_all, err))
 			goto fail;
 		for (size_t k = 0; s && s->kind == LQ_Y_MAP && k < s->n; k++) {
 			int si = seg_index(rt, s->keys[k]->str,
 			    strlen(s->keys[k]->str));
-			if (ycount(&pd, s->items[k], "n", &r->n_seg[si], err) ||
-			    ycount(&pd, s->items[k], "won",
+			if (ycell(&pd, s->items[k], &r->n_seg[si],
 			    &won[(size_t)ri * (rt->nsegs + 1) + si], err))
 				goto fail;
 		}
@@ -773,6 +840,8 @@ load_sla(struct lq_route *rt, const struct lq_ynode *c, struct lq_err *err)
 {
 	static const double dflt[] = { 300, 3600, 86400, 3 * 86400 };
 	struct lq_ynode *v;
+	char what[16];
+	double *t;
 
 	for (int i = 0; i < 4; i++)
 		rt->sla[i] = dflt[i];
@@ -784,9 +853,14 @@ load_sla(struct lq_route *rt, const struct lq_ynode *c, struct lq_err *err)
 	for (int i = 0; sla_keys[i]; i++) {
 		if (!(v = lq_ymap_get(c, sla_keys[i])))
 			continue;
-		if (lq_ydur(&rt->doc, v, sla_keys[i], i < 4 ? &rt->sla[i] :
-		    &rt->sla_default, err))
+		t = i < 4 ? &rt->sla[i] : &rt->sla_default;
+		snprintf(what, sizeof(what), "sla %s", sla_keys[i]);
+		if (lq_ydur(&rt->doc, v, what, t, err))
 			return -1;
+		/* 0 would be a deadline missed on arrival */
+		if (*t <= 0 || *t > MAX_SLA)
+			return lq_yerr(&rt->doc, v, err, "%s must be above 0 "
+			    "and at most 365d, not %s", what, v->str);
 	}
 	return 0;
 }
@@ -818,9 +892,10 @@ load(struct lq_route *rt, const char *path, const char *perf,
 	if (get_str(rt, root, "id_field", &rt->id_field, err) ||
 	    get_str(rt, root, "score_key", &rt->score_key, err))
 		return -1;
-	if (!rt->id_field || !rt->score_key)
+	if (!rt->id_field || !rt->score_key || !*rt->id_field ||
+	    !*rt->score_key)
 		return lq_yerr(d, root, err, "id_field and score_key must not "
-		    "be null");
+		    "be null or empty");
 	if ((c = lq_ymap_get(root, "queues"))) {
 		if (lq_ymap_check(d, c, "queues", queue_keys, err) ||
 		    get_str(rt, c, "nurture", &rt->q_nurture, err) ||
@@ -833,24 +908,27 @@ load(struct lq_route *rt, const char *path, const char *perf,
 	if ((c = lq_ymap_get(root, "weights"))) {
 		if (lq_ymap_check(d, c, "weights", weight_keys, err))
 			return -1;
+		/* negative weights would prefer the worse or busier rep */
 		if ((v = lq_ymap_get(c, "performance")) &&
-		    lq_ynum(d, v, "performance", &rt->w_perf, err))
+		    lq_ynum_in(d, v, "weights performance", 0, INFINITY,
+		    &rt->w_perf, err))
 			return -1;
 		if ((v = lq_ymap_get(c, "load")) &&
-		    lq_ynum(d, v, "load", &rt->w_load, err))
+		    lq_ynum_in(d, v, "weights load", 0, INFINITY, &rt->w_load,
+		    err))
 			return -1;
-		if ((v = lq_ymap_get(c, "load_scale")) &&
-		    lq_ynum(d, v, "load_scale", &rt->load_scale, err))
-			return -1;
-		if (rt->load_scale <= 0)
-			return lq_yerr(d, v, err, "load_scale must be > 0");
+		if ((v = lq_ymap_get(c, "load_scale"))) {
+			if (lq_ynum(d, v, "load_scale", &rt->load_scale, err))
+				return -1;
+			if (rt->load_scale <= 0)	/* it divides */
+				return lq_yerr(d, v, err, "load_scale must be "
+				    "above 0 (leads a day that make a full "
+				    "load), not %s", v->str);
+		}
 	}
-	if ((v = lq_ymap_get(root, "prior"))) {
-		if (lq_ynum(d, v, "prior", &rt->prior, err))
-			return -1;
-		if (rt->prior < 0)
-			return lq_yerr(d, v, err, "prior must be >= 0");
-	}
+	if ((v = lq_ymap_get(root, "prior")) &&
+	    lq_ynum_in(d, v, "prior", 0, INFINITY, &rt->prior, err))
+		return -1;
 	if ((c = lq_ymap_get(root, "defaults")) &&
 	    (lq_yexpect(d, c, LQ_Y_MAP, "defaults", err) ||
 	    lq_ymap_check(d, c, "defaults", def_keys, err)))
@@ -967,6 +1045,12 @@ void
 lq_route_set_id_field(struct lq_route *rt, const char *name)
 {
 	rt->id_field = name;
+}
+
+int
+lq_route_time_valid(double t)
+{
+	return t >= TIME_MIN && t <= TIME_MAX;
 }
 
 void
@@ -1416,6 +1500,53 @@ first_string(struct lq_eval *ev, int slot)
 	return v;
 }
 
+enum { V_NONE, V_STR, V_ERR, V_NOTSTR, V_MANY };
+
+/*
+ * The one string that slot gives for the record, in *out (owned; null when
+ * none): V_STR, or V_NONE when it gives nothing but null or "" (nothing
+ * known), V_ERR when it raised an error (*msg: jq's message, valid until
+ * the next record), V_NOTSTR when an output is neither a string nor null,
+ * V_MANY for different strings.
+ */
+static int
+slot_string(struct lq_eval *ev, int slot, jv *out, const char **msg)
+{
+	long n;
+
+	*out = jv_null();
+	*msg = NULL;
+	if (slot < 0)
+		return V_NONE;
+	if ((n = lq_eval_count(ev, slot)) < 0) {
+		lq_eval_truth(ev, slot, msg);
+		return V_ERR;
+	}
+	for (long k = 0; k < n; k++) {
+		jv v = lq_eval_output(ev, slot, k);
+		jv_kind kind = jv_get_kind(v);
+		if (kind == JV_KIND_NULL || (kind == JV_KIND_STRING &&
+		    !jv_string_length_bytes(jv_copy(v)))) {
+			jv_free(v);
+			continue;
+		}
+		if (kind != JV_KIND_STRING) {
+			jv_free(v);
+			jv_free(*out);
+			*out = jv_null();
+			return V_NOTSTR;
+		}
+		if (jv_get_kind(*out) == JV_KIND_NULL) {
+			*out = v;
+		} else if (!jv_equal(jv_copy(*out), v)) {
+			jv_free(*out);
+			*out = jv_null();
+			return V_MANY;
+		}
+	}
+	return jv_get_kind(*out) == JV_KIND_STRING ? V_STR : V_NONE;
+}
+
 /* the lead id as exact text: a string's contents or a number's spelling */
 static int
 lead_id(const struct lq_route *rt, const char *line, const struct lq_scan *s,
@@ -1459,6 +1590,7 @@ lq_route_lead_time(const char *line, const struct lq_scan *s,
 		return -1;
 	memcpy(buf, line + m->vstart, n);
 	buf[n] = 0;
+	/* 1e400 is inf here: lq_route_eval() refuses it with the others */
 	*t = lq_time_from_number(strtod(buf, NULL));
 	return 0;
 }
@@ -1508,26 +1640,49 @@ decide(struct lq_route *rt, const char *line, size_t len,
 {
 	struct lq_buf *b = dc->why;
 	long si = lq_scan_find(s, line, rt->score_key, strlen(rt->score_key));
-	int tier = tier_index(member_str(line, s, si, "tier", &rt->sbuf)),
-	    seg = -1, rc = 0;
-	double sla = tier >= 0 ? rt->sla[tier] : rt->sla_default;
 	static const char *tiers[] = { "L1", "L2", "L3", "L4" };
-	const char *a = member_str(line, s, si, "action", &rt->sbuf);
+	const char *a = NULL, *t = NULL, *why = NULL;
+	int tier = -1, seg = -1, rc = 0;
+	double sla;
 
-	*tier_name = tier >= 0 ? tiers[tier] : NULL;
-	if (a) {
-		const char *q = !strcmp(a, "nurture") ? rt->q_nurture :
-		    !strcmp(a, "review") ? rt->q_review : NULL;
-		if (q || strcmp(a, "route")) {
-			if (!q)
-				q = rt->q_review;
-			dc->queue = q;
-			dc->step = "action";
-			lq_buf_adds(b, ",\"action\":");
-			lq_buf_json_strs(b, a);
-			return 0;
-		}
+	/*
+	 * 1. the action; a lead lq-score has not seen, or whose action or
+	 * tier is not one lq-score writes, is for a person to look at
+	 */
+	if (si < 0 || s->m[si].vkind != LQ_J_OBJECT) {
+		why = "not scored";
+	} else {
+		t = member_str(line, s, si, "tier", &rt->tmp);
+		a = member_str(line, s, si, "action", &rt->sbuf);
+		tier = tier_index(t);
+		if (!a || (strcmp(a, "route") && strcmp(a, "review") &&
+		    strcmp(a, "nurture")))
+			why = "unknown action";
+		else if (tier < 0)
+			why = "unknown tier";
 	}
+	*tier_name = tier >= 0 ? tiers[tier] : NULL;
+	if (why || strcmp(a, "route")) {
+		dc->queue = !why && !strcmp(a, "nurture") ? rt->q_nurture :
+		    rt->q_review;
+		dc->step = "action";
+		lq_buf_adds(b, ",\"action\":");
+		if (a)
+			lq_buf_json_strs(b, a);
+		else
+			lq_buf_adds(b, "null");
+		if (why && !strcmp(why, "unknown tier")) {
+			lq_buf_adds(b, ",\"tier\":");
+			if (t)
+				lq_buf_json_strs(b, t);
+			else
+				lq_buf_adds(b, "null");
+		}
+		if (why)
+			lq_buf_addf(b, ",\"why\":\"%s\"", why);
+		return 0;
+	}
+	sla = rt->sla[tier];
 	if (lq_eval_record(rt->ev, line, len, s, key, err) < 0)
 		return -1;
 	struct lq_eval *res = rt->ev;
@@ -1539,17 +1694,43 @@ decide(struct lq_route *rt, const char *line, size_t len,
 		jv_free(s);
 	}
 
-	/* 2. CRM ownership: the owner expression, else the accounts table */
-	jv own = first_string(res, rt->owner_slot);
-	const char *src = "crm";
-	if (jv_get_kind(own) != JV_KIND_STRING && rt->match_slot >= 0) {
-		jv k = first_string(res, rt->match_slot);
-		const char *o = jv_get_kind(k) == JV_KIND_STRING ?
-		    account_owner(rt, jv_string_value(k)) : NULL;
-		jv_free(own);
-		own = o ? jv_string(o) : jv_null();
+	/*
+	 * 2. CRM ownership: the owner expression, else the accounts table.
+	 * An owner lq cannot read (the expression failed, gave something
+	 * other than a string, or several names) may be someone's account:
+	 * review, rather than a territory rep.
+	 */
+	const char *src = "crm", *msg = NULL;
+	jv own;
+	int ok = slot_string(res, rt->owner_slot, &own, &msg);
+	if (ok == V_NONE && rt->match_slot >= 0) {
+		jv k;
 		src = "accounts";
+		ok = slot_string(res, rt->match_slot, &k, &msg);
+		if (ok == V_STR) {
+			const char *o = account_owner(rt, jv_string_value(k));
+			own = o ? jv_string(o) : jv_null();
+			ok = o ? V_STR : V_NONE;
+		}
 		jv_free(k);
+	}
+	if (ok != V_STR && ok != V_NONE) {
+		static const char *whys[][2] = {
+			[V_ERR] = { "owner unknown", "account key unknown" },
+			[V_NOTSTR] = { "owner not a string",
+			    "account key not a string" },
+			[V_MANY] = { "several owners", "several account keys" },
+		};
+		dc->queue = rt->q_review;
+		dc->step = "owner";
+		lq_buf_addf(b, ",\"source\":\"%s\",\"why\":\"%s\"", src,
+		    whys[ok][strcmp(src, "crm") != 0]);
+		if (msg) {
+			lq_buf_adds(b, ",\"error\":");
+			lq_buf_json_strs(b, msg);
+		}
+		jv_free(own);
+		goto done;
 	}
 	if (jv_get_kind(own) == JV_KIND_STRING) {
 		const char *o = jv_string_value(own);
@@ -1641,6 +1822,10 @@ lq_route_eval(struct lq_route *rt, const char *line, size_t len,
 	const char *tier = NULL, *state = "new";
 	int found = 0, rc = -1;
 	size_t head;
+
+	if (!lq_route_time_valid(now))
+		return lq_err_set(err, LQ_EXIT_RECORDS, "routing time %g is "
+		    "out of range (from 1970 to 8999)", now);
 
 	if (lead_id(rt, line, s, &id) < 0) {
 		if (rt->lg) {

@@ -243,6 +243,7 @@ load_groups(struct lq_score *sc, struct lq_ynode *g, struct lq_err *err)
 	for (size_t i = 0; i < g->n; i++) {
 		struct group *gr = &sc->grp[sc->ngrp++];
 		struct lq_ynode *v = g->items[i], *c;
+		char what[200];
 		gr->name = g->keys[i]->str;
 		gr->cap = gr->min = NAN;
 		if (lq_ynull(v))
@@ -258,6 +259,18 @@ load_groups(struct lq_score *sc, struct lq_ynode *g, struct lq_err *err)
 		if (!isnan(gr->cap) && !isnan(gr->min) && gr->min > gr->cap)
 			return lq_yerr(d, v, err, "group '%s': min (%g) is above "
 			    "cap (%g)", gr->name, gr->min, gr->cap);
+		/*
+		 * A group where nothing fired has 0 points: a cap below 0 or
+		 * a floor above 0 would move every such lead.
+		 */
+		snprintf(what, sizeof(what), "group '%s': cap", gr->name);
+		if ((c = lq_ymap_get(v, "cap")) &&
+		    lq_ynum_in(d, c, what, 0, INFINITY, &gr->cap, err))
+			return -1;
+		snprintf(what, sizeof(what), "group '%s': min", gr->name);
+		if ((c = lq_ymap_get(v, "min")) &&
+		    lq_ynum_in(d, c, what, -INFINITY, 0, &gr->min, err))
+			return -1;
 	}
 	return 0;
 }
@@ -302,9 +315,10 @@ load_signal(struct lq_score *sc, struct lq_ynode *v, struct lq_err *err)
 		if (!events)
 			return lq_yerr(d, c, err, "max applies to 'events' "
 			    "signals only");
-		if ((s->max < 0) != (s->points < 0))
+		if ((s->max < 0) != (s->points < 0) || s->max == 0)
 			return lq_yerr(d, c, err, "max (%g) must have the sign "
-			    "of points (%g)", s->max, s->points);
+			    "of points (%g)%s", s->max, s->points, s->max == 0 ?
+			    " and not be 0" : "");
 	}
 	if (events) {
 		s->decay = 1;
@@ -314,7 +328,8 @@ load_signal(struct lq_score *sc, struct lq_ynode *v, struct lq_err *err)
 		if (lq_ydur(d, c, "half_life", &s->half_life, err))
 			return -1;
 		if (s->half_life <= 0)
-			return lq_yerr(d, c, err, "half_life must be > 0");
+			return lq_yerr(d, c, err, "half_life must be above 0, "
+			    "not %s", c->str);
 	} else if ((c = lq_ymap_get(v, "half_life"))) {
 		return lq_yerr(d, c, err, "half_life applies to 'events' "
 		    "signals only");
@@ -430,29 +445,31 @@ load(struct lq_score *sc, const char *path, struct lq_err *err)
 		if (lq_ymap_check(d, c, "review", review_keys, err))
 			return -1;
 		if ((v = lq_ymap_get(c, "band")) &&
-		    lq_ynum(d, v, "band", &sc->band, err))
+		    lq_ynum_in(d, v, "review band", 0, INFINITY, &sc->band,
+		    err))
 			return -1;
 		if ((v = lq_ymap_get(c, "min_confidence")) &&
-		    lq_ynum(d, v, "min_confidence", &sc->min_conf, err))
+		    lq_ynum_in(d, v, "min_confidence", 0, 1, &sc->min_conf,
+		    err))
 			return -1;
-		if (sc->band < 0 || sc->min_conf < 0 || sc->min_conf > 1)
-			return lq_yerr(d, c, err, "review: band must be >= 0 "
-			    "and min_confidence within 0..1");
 	}
 	sc->margin = 10;
 	sc->floor = 0.5;
 	if ((c = lq_ymap_get(root, "confidence"))) {
 		if (lq_ymap_check(d, c, "confidence", conf_keys, err))
 			return -1;
-		if ((v = lq_ymap_get(c, "margin")) &&
-		    lq_ynum(d, v, "margin", &sc->margin, err))
-			return -1;
+		if ((v = lq_ymap_get(c, "margin"))) {
+			if (lq_ynum(d, v, "confidence margin", &sc->margin,
+			    err))
+				return -1;
+			if (sc->margin <= 0)	/* it divides */
+				return lq_yerr(d, v, err, "confidence margin "
+				    "must be above 0, not %s", v->str);
+		}
 		if ((v = lq_ymap_get(c, "floor")) &&
-		    lq_ynum(d, v, "floor", &sc->floor, err))
+		    lq_ynum_in(d, v, "confidence floor", 0, 1, &sc->floor,
+		    err))
 			return -1;
-		if (sc->margin <= 0 || sc->floor < 0 || sc->floor > 1)
-			return lq_yerr(d, c, err, "confidence: margin must be "
-			    "> 0 and floor within 0..1");
 	}
 
 	if (!(c = lq_ymap_get(root, "signals")))

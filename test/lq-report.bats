@@ -337,6 +337,24 @@ val() {
 	[[ "$output" == *"not allowed"* ]]
 }
 
+@test "drift thresholds outside their range are refused at file:line:col, with the range" {
+	f="$BATS_TEST_TMPDIR/r.yaml"
+	bad() {
+		printf 'report:\n  drift: { %s }\n' "$1" > "$f"
+		run -2 lq-report -r "$f" < /dev/null
+		[ "$output" = "lq-report: $f:$2" ] || { echo "got: $output"; false; }
+	}
+	bad "psi_warn: -0.1" "2:22: psi_warn must be >= 0, not -0.1"
+	bad "psi_alert: -1" "2:23: psi_alert must be >= 0, not -1"
+	bad "fill_min: 1.5" "2:22: fill_min must be between 0 and 1, not 1.5"
+	bad "fill_drop: -0.2" "2:23: fill_drop must be between 0 and 1, not -0.2"
+	# a warning level above the alert level could never be given
+	bad "psi_warn: 0.3" "2:22: psi_warn (0.3) must not be above psi_alert (0.25)"
+	bad "psi_alert: 0.05" "2:23: psi_warn (0.1) must not be above psi_alert (0.05)"
+	printf 'report:\n  drift: { psi_warn: 0, psi_alert: 0, fill_min: 1, fill_drop: 0 }\n' > "$f"
+	run -0 lq-report -r "$f" < /dev/null
+}
+
 @test "fields from the report: section (jq), disabled fields, named groups" {
 	cat > "$BATS_TEST_TMPDIR/r.yaml" <<-'Y'
 	report:

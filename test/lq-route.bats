@@ -26,6 +26,11 @@ idowner() {
 	sed -E 's/^\{"id":([0-9]+),.*"route":\{"owner":("([^"]*)"|null),.*/\1|\3/' "$@"
 }
 
+# a test that made a directory read-only must not stop bats removing it
+teardown() {
+	chmod -R u+w "$BATS_TEST_TMPDIR" 2> /dev/null || true
+}
+
 gen() {	# N leads with 19-digit ids for the bulk config
 	awk -v n="$1" -v o="${2:-0}" 'BEGIN { for (i = 0; i < n; i++)
 	    printf "{\"id\":1000000000%09d,\"score\":{\"tier\":\"L%d\",\"action\":\"route\"}}\n",
@@ -53,6 +58,45 @@ gen() {	# N leads with 19-digit ids for the bulk config
 	[[ "$output" == *'"queue":"review","reason":{"step":"action"'* ]]
 }
 
+@test "step 1: a lead not scored, or with an action or tier lq-score does not write, goes to review, never to a rep" {
+	db="$BATS_TEST_TMPDIR/l.db"
+	cat > "$BATS_TEST_TMPDIR/in" <<-'EOF'
+	{"id":1}
+	{"id":2,"score":null}
+	{"id":3,"score":"L1"}
+	{"id":4,"score":{"tier":"L1"}}
+	{"id":5,"score":{"tier":"L1","action":"Route"}}
+	{"id":6,"score":{"tier":"L1","action":7}}
+	{"id":7,"score":{"tier":"L9","action":"route"}}
+	{"id":8,"score":{"action":"route"}}
+	{"id":9,"score":{"tier":1,"action":"nurture"}}
+	{"id":10,"score":{"tier":"L1","action":"route"}}
+	EOF
+	run -0 lq-route -r "$B" $NOW --state "$db" "$BATS_TEST_TMPDIR/in"
+	[ "${#lines[@]}" -eq 10 ]
+	want=(
+	    '{"step":"action","action":null,"why":"not scored"}'
+	    '{"step":"action","action":null,"why":"not scored"}'
+	    '{"step":"action","action":null,"why":"not scored"}'
+	    '{"step":"action","action":null,"why":"unknown action"}'
+	    '{"step":"action","action":"Route","why":"unknown action"}'
+	    '{"step":"action","action":null,"why":"unknown action"}'
+	    '{"step":"action","action":"route","tier":"L9","why":"unknown tier"}'
+	    '{"step":"action","action":"route","tier":null,"why":"unknown tier"}'
+	    '{"step":"action","action":"nurture","tier":null,"why":"unknown tier"}'
+	)
+	for i in $(seq 0 8); do
+		[[ "${lines[$i]}" == *'"route":{"owner":null,"team":null,"queue":"review","reason":'"${want[$i]}"',"contact_by":null,"ledger":"new"}}' ]] ||
+		    { echo "line $((i + 1)): ${lines[$i]}"; false; }
+	done
+	[[ "${lines[9]}" == *'"route":{"owner":"'* ]]
+	# in the ledger: held in the review queue, using nobody's capacity
+	[ "$(sqlite3 "$db" "select count(*) from assignment where queue = 'review' and rep is null and counts = 0")" -eq 9 ]
+	# once scored, the lead is decided again
+	run -0 lq-route -r "$B" $NOW --state "$db" <<< '{"id":1,"score":{"tier":"L2","action":"route"}}'
+	[[ "$output" == *'"route":{"owner":"'*'"ledger":"updated"}}' ]]
+}
+
 @test "step 2: the CRM owner gets the lead; an inactive or unknown owner falls through" {
 	run route1 "$(lead 3 US L1 ',"company":{"owner":"Corliss Cosme"}')" $NOW
 	[[ "$output" == '{"owner":"Corliss Cosme","team":"na","queue":null,"reason":{"step":"owner","source":"crm"},"contact_by":"2026-11-30T15:05:00Z"}' ]]
@@ -63,6 +107,41 @@ gen() {	# N leads with 19-digit ids for the bulk config
 	# an owner outside working hours keeps the lead; contact_by follows them
 	run route1 "$(lead 6 US L1 ',"company":{"owner":"Corliss Cosme"}')" --now 2026-11-30T03:00:00Z
 	[[ "$output" == *'"owner":"Corliss Cosme"'*'"available":false,"available_at":"2026-11-30T14:00:00Z"},"contact_by":"2026-11-30T14:05:00Z"}' ]]
+}
+
+@test "step 2: an owner that cannot be read (an error, not a string, several) sends the lead to review, not to a territory rep" {
+	# the CRM join gave a string where an object was expected: .enrich.company.owner fails
+	run route1 "$(lead 60 DE L1 ',"company":"Globex"')" $NOW
+	[ "$output" = '{"owner":null,"team":null,"queue":"review","reason":{"step":"owner","source":"crm","why":"owner unknown","error":"Cannot index string with string \"owner\""},"contact_by":null}' ]
+	run route1 "$(lead 61 DE L1 ',"company":{"owner":42}')" $NOW
+	[[ "$output" == '{"owner":null,"team":null,"queue":"review","reason":{"step":"owner","source":"crm","why":"owner not a string"}'* ]]
+	run route1 "$(lead 62 DE L1 ',"company":{"owner":["Anna Snelling"]}')" $NOW
+	[[ "$output" == *'"queue":"review","reason":{"step":"owner","source":"crm","why":"owner not a string"}'* ]]
+	run route1 "$(lead 63 US L1 ',"email":{"domain":7}')" $NOW
+	[[ "$output" == *'"queue":"review","reason":{"step":"owner","source":"accounts","why":"account key not a string"}'* ]]
+	# several different owners
+	f="$BATS_TEST_TMPDIR/r.yaml"
+	printf 'route:\n  owner: .owners[]?\n  territories: [{ team: a }]\n  teams:\n    a: { hours: mon-sun 00:00-24:00, reps: [{ id: x }, { id: y }] }\n' > "$f"
+	run -0 lq-route -r "$f" $NOW <<< '{"id":1,"owners":["x","y"],"score":{"tier":"L1","action":"route"}}'
+	[[ "$output" == *'"route":{"owner":null,"team":null,"queue":"review","reason":{"step":"owner","source":"crm","why":"several owners"}'* ]]
+	# the same owner twice, null and "" are no conflict; no owner at all is no owner
+	run -0 lq-route -r "$f" $NOW <<< '{"id":1,"owners":["y",null,"","y"],"score":{"tier":"L1","action":"route"}}'
+	[[ "$output" == *'"route":{"owner":"y","team":"a","queue":null,"reason":{"step":"owner","source":"crm"}'* ]]
+	run -0 lq-route -r "$f" $NOW <<< '{"id":1,"owners":[""],"score":{"tier":"L1","action":"route"}}'
+	[[ "$output" == *'"reason":{"step":"team"'* ]]
+}
+
+@test "a routing time that is not a time from 1970 to 8999 is a bad record, not a contact_by in year -219246529" {
+	s='"score":{"tier":"L1","action":"route"}'
+	run -1 lq-route -r "$B" --time-field t <<< "$(printf '%s\n' "{\"id\":1,\"t\":1e400,$s}" "{\"id\":2,\"t\":-5,$s}" "{\"id\":3,\"t\":\"0001-01-01\",$s}" "{\"id\":4,\"t\":1e300,$s}" "{\"id\":5,\"t\":\"2026-11-30T15:00:00Z\",$s}")"
+	[[ "$output" == *"lq-route: -:1: routing time inf is out of range (from 1970 to 8999)"* ]]
+	[[ "$output" == *"lq-route: -:2: routing time -5 is out of range (from 1970 to 8999)"* ]]
+	[[ "$output" == *"lq-route: -:3: routing time -6.21356e+10 is out of range"* ]]
+	[[ "$output" == *"lq-route: -:4: routing time 1e+297 is out of range"* ]]
+	[[ "$output" == *'{"id":5,'*'"contact_by":"2026-11-30T15:05:00Z"}}'* ]]
+	[ "$(grep -c '"route"' <<< "$output")" -eq 1 ]
+	run -2 lq-route -r "$B" --now 1e300 < /dev/null
+	[ "$output" = "lq-route: --now: out of range (from 1970 to 8999): '1e300'" ]
 }
 
 @test "step 3: territory rules in order choose the team; no match goes to the fallback queue" {
@@ -322,11 +401,134 @@ gen() {	# N leads with 19-digit ids for the bulk config
 	[[ "$output" == *"p.yaml:5:7: unknown key 'al' in rep (did you mean 'all'?)"* ]]
 }
 
-@test "a ledger of another schema version is refused with exit 2" {
-	db="$BATS_TEST_TMPDIR/l.db"
-	sqlite3 "$db" 'pragma user_version = 7; create table t(x)'
-	run -2 lq-route -r "$R" --state "$db" < /dev/null
-	[[ "$output" == *"ledger schema version 7 is not supported"* ]]
+@test "numbers that make no sense are refused at load, at file:line:col, with the allowed range" {
+	f="$BATS_TEST_TMPDIR/r.yaml"
+	# $1: a line of the route section, $2: rep settings; $3: the message
+	bad() {
+		printf 'route:\n  %s\n  teams:\n    a:\n      reps: [{ id: x%s }]\n' "$1" "$2" > "$f"
+		run -2 lq-route -r "$f" < /dev/null
+		[ "$output" = "lq-route: $f:$3" ] || { echo "got: $output"; echo "want: $3"; false; }
+	}
+	bad 'id_field: id' ', capacity: { day: -5 }' "5:40: capacity day must be between 0 and 1000000, not -5"
+	bad 'id_field: id' ', capacity: { week: 2.5 }' "5:41: capacity week must be a whole number, not 2.5"
+	bad 'id_field: id' ', capacity: { day: 1e7 }' "5:40: capacity day must be between 0 and 1000000, not 1e7"
+	bad 'defaults: { capacity: { week: -1 } }' '' "2:33: capacity week must be between 0 and 1000000, not -1"
+	bad 'sla: { L1: 0 }' '' "2:14: sla L1 must be above 0 and at most 365d, not 0"
+	bad 'sla: { default: 400d }' '' "2:19: sla default must be above 0 and at most 365d, not 400d"
+	bad 'sla: { L2: -5m }' '' "2:14: sla L2 must be a duration such as 14d, 36h or 90m, not '-5m'"
+	bad 'weights: { performance: -1 }' '' "2:27: weights performance must be >= 0, not -1"
+	bad 'weights: { load: -0.5 }' '' "2:20: weights load must be >= 0, not -0.5"
+	bad 'weights: { load_scale: 0 }' '' "2:26: load_scale must be above 0 (leads a day that make a full load), not 0"
+	bad 'prior: -3' '' "2:10: prior must be >= 0, not -3"
+	bad 'id_field: ""' '' "2:3: id_field and score_key must not be null or empty"
+	bad 'id_field: id' ', pto: [{ from: 2026-02-30, to: 2026-03-02 }]' "5:37: pto: no such date: '2026-02-30' (a date from 1970-01-01 to 9999-12-31)"
+	bad 'id_field: id' ', pto: [{ from: "1e300", to: 2026-03-02 }]' "5:37: pto: time out of range: '1e300' (from 1970 to 9999)"
+	bad 'id_field: id' ', hours: "mon-fri -0:30-17:00"' "5:30: hours: expected lines such as 'mon-fri 09:00-17:00', not 'mon-fri -0:30-17:00'"
+	# limits themselves are fine: no cap, 0, a leap day, 24:00
+	printf 'route:\n  sla: { L1: 365d }\n  teams:\n    a:\n      reps: [{ id: x, capacity: { day: 0, week: ~ }, hours: "mon-sun 0:00-24:00", pto: [{ from: 2028-02-29, to: 2028-02-29 }] }]\n' > "$f"
+	run -0 lq-route -r "$f" < /dev/null
+	# the performance file: a prior and counts, won within n
+	printf 'route:\n  territories: [{ team: a }]\n  teams:\n    a:\n      reps: [{ id: x }]\n' > "$f"
+	p="$BATS_TEST_TMPDIR/p.yaml"
+	printf 'reps:\n  prior: -1\n  by_rep: {}\n' > "$p"
+	run -2 lq-route -r "$f" --performance "$p" < /dev/null
+	[ "$output" = "lq-route: $p:2:10: prior must be >= 0, not -1" ]
+	printf 'reps:\n  by_rep:\n    x: { all: { n: 3, won: 5 } }\n' > "$p"
+	run -2 lq-route -r "$f" --performance "$p" < /dev/null
+	[ "$output" = "lq-route: $p:3:28: won (5) must not be above n (3)" ]
+	printf 'reps:\n  by_rep:\n    x: { all: { n: 3.5, won: 1 } }\n' > "$p"
+	run -2 lq-route -r "$f" --performance "$p" < /dev/null
+	[ "$output" = "lq-route: $p:3:20: n must be a whole number, not 3.5" ]
+}
+
+# names and sizes of the files in a directory, and the bytes of each
+snapshot() {
+	(cd "$1" && ls -a && find . -type f ! -name '*.orig' -exec md5sum {} + | sort)
+}
+
+@test "a ledger of another schema version is refused with exit 2, before anything is written" {
+	db="$BATS_TEST_TMPDIR/d/l.db"
+	mkdir "$BATS_TEST_TMPDIR/d"
+	# a ledger of a later lq-route: in rollback-journal mode, then in WAL mode
+	for mode in delete wal; do
+		rm -f "$db"
+		lq-route -r "$R" $NOW --state "$db" < "$L" > /dev/null
+		sqlite3 "$db" "pragma journal_mode = $mode; pragma user_version = 7" > /dev/null
+		before=$(snapshot "$BATS_TEST_TMPDIR/d")
+		run -2 lq-route -r "$R" --state "$db" < "$L"
+		[ "$output" = "lq-route: $db: ledger schema version 7 is not supported (this lq-route knows 1)" ]
+		# not even switched to WAL: the same bytes, no -wal or -shm file
+		[ "$(snapshot "$BATS_TEST_TMPDIR/d")" = "$before" ]
+		run -2 lq-route -r "$R" --state "$db" --dry-run < "$L"
+		[ "$output" = "lq-route: $db: ledger schema version 7 is not supported (this lq-route knows 1)" ]
+		[ "$(snapshot "$BATS_TEST_TMPDIR/d")" = "$before" ]
+		[ "$(sqlite3 "$db" 'pragma journal_mode')" = "$mode" ]
+	done
+}
+
+@test "--state on a database lq-route did not create is refused, byte for byte unchanged; an empty file becomes a ledger" {
+	d="$BATS_TEST_TMPDIR/d"
+	mkdir "$d"
+	sqlite3 "$d/crm.db" 'create table accounts(domain, owner); insert into accounts values ("globex.com", "ann")'
+	sqlite3 "$d/app.db" 'pragma journal_mode = wal; create table t(x); insert into t values (1)' > /dev/null
+	sqlite3 "$d/other.db" 'pragma application_id = 42'
+	sqlite3 "$d/seven.db" 'pragma user_version = 7; create table t(x)'
+	printf 'not a database\n' > "$d/notes.db"
+	before=$(snapshot "$d")
+	for f in crm app other seven notes; do
+		for dry in "" --dry-run; do
+			run -2 lq-route -r "$R" $NOW --state "$d/$f.db" $dry < "$L"
+			[[ "$output" == "lq-route: $d/$f.db: not an lq-route ledger ("*"); lq-route changes no "*" it did not create" ]] ||
+			    { echo "$f $dry: $output"; false; }
+		done
+	done
+	[ "$(snapshot "$d")" = "$before" ]
+	[ "$(sqlite3 "$d/crm.db" 'pragma journal_mode; select count(*) from sqlite_master')" = "$(printf 'delete\n1')" ]
+	# a new path or an empty file (touch) is the ledger's to make
+	: > "$d/empty.db"
+	run -0 lq-route -r "$R" $NOW --state "$d/empty.db" --dry-run < "$L"
+	[ ! -s "$d/empty.db" ]
+	run -0 lq-route -r "$R" $NOW --state "$d/empty.db" < "$L"
+	[ "$(sqlite3 "$d/empty.db" 'pragma application_id; pragma user_version; select count(*) from assignment')" = "$(printf '1819374196\n1\n%d' "$(wc -l < "$L")")" ]
+	# a ledger of version 1 made before the application_id is still one
+	sqlite3 "$d/empty.db" 'pragma application_id = 0'
+	run -0 lq-route -r "$R" $NOW --state "$d/empty.db" --dry-run < "$L"
+	[ "$(grep -c '"ledger":"existing"' <<< "$output")" -eq "$(wc -l < "$L")" ]
+	run -0 lq-route -r "$R" $NOW --state "$d/empty.db" < "$L"
+	[ "$(sqlite3 "$d/empty.db" 'pragma application_id')" = 1819374196 ]
+}
+
+@test "--dry-run creates and changes nothing, also in a read-only directory, and sees a running writer's commits" {
+	d="$BATS_TEST_TMPDIR/d"
+	mkdir "$d"
+	head -3 "$L" | lq-route -r "$R" $NOW --state "$d/l.db" > /dev/null
+	before=$(snapshot "$d")
+	chmod a-w "$d" "$d/l.db"
+	# as root chmod stops nothing: then the snapshot alone proves it
+	if [ "$(id -u)" -ne 0 ]; then
+		! touch "$d/x" 2> /dev/null
+	fi
+	run -0 lq-route -r "$R" $NOW --state "$d/l.db" --dry-run "$L"
+	chmod u+w "$d" "$d/l.db"
+	[ "$(grep -c '"ledger":"existing"' <<< "$output")" -eq 3 ]
+	[ "$(grep -c '"ledger":"dry-run"' <<< "$output")" -eq "$(($(wc -l < "$L") - 3))" ]
+	[ "$(snapshot "$d")" = "$before" ]
+	# while a writer has the ledger open, its commits are in the -wal file
+	mkfifo "$BATS_TEST_TMPDIR/in"
+	lq-route -r "$B" $NOW --state "$d/l.db" < "$BATS_TEST_TMPDIR/in" > "$BATS_TEST_TMPDIR/out" &
+	pid=$!
+	exec 8> "$BATS_TEST_TMPDIR/in"
+	echo '{"id":"live-1"}' >&8
+	for i in $(seq 250); do
+		[ -s "$BATS_TEST_TMPDIR/out" ] && break
+		sleep 0.02
+	done
+	[ -s "$BATS_TEST_TMPDIR/out" ]
+	[ -e "$d/l.db-wal" ]
+	run -0 lq-route -r "$B" $NOW --state "$d/l.db" --dry-run <<< '{"id":"live-1"}'
+	exec 8>&-
+	wait $pid
+	[[ "$output" == *'"ledger":"existing"}}' ]]
 }
 
 @test "man page examples run as written" {

@@ -223,7 +223,25 @@ NOW="--now 2026-11-28T00:00:00Z"
 	[[ "$output" == *"group 'fit': min (2) is above cap (1)" ]]
 	printf "$base" "" $'  review: {min_confidence: 2}\n' "5" "when: .a" > "$BATS_TEST_TMPDIR/t.yaml"
 	run -2 lq-score -r "$BATS_TEST_TMPDIR/t.yaml"
-	[[ "$output" == *"min_confidence within 0..1" ]]
+	[[ "$output" == *"t.yaml:4:28: min_confidence must be between 0 and 1, not 2" ]]
+	# each out of range number at its own position, with the range
+	bad() {
+		printf "$base" "$1" "$2" "5" "${4:-when: .a}" > "$BATS_TEST_TMPDIR/t.yaml"
+		run -2 lq-score -r "$BATS_TEST_TMPDIR/t.yaml" < /dev/null
+		[ "$output" = "lq-score: $BATS_TEST_TMPDIR/t.yaml:$3" ] || { echo "got: $output"; false; }
+	}
+	bad "cap: -5" "" "2:23: group 'fit': cap must be >= 0, not -5"
+	bad "min: 3" "" "2:23: group 'fit': min must be <= 0, not 3"
+	bad "" $'  review: {band: -1}\n' "4:18: review band must be >= 0, not -1"
+	bad "" $'  review: {min_confidence: -0.1}\n' "4:28: min_confidence must be between 0 and 1, not -0.1"
+	bad "" $'  confidence: {margin: 0}\n' "4:24: confidence margin must be above 0, not 0"
+	bad "" $'  confidence: {margin: -2}\n' "4:24: confidence margin must be above 0, not -2"
+	bad "" $'  confidence: {floor: 1.5}\n' "4:23: confidence floor must be between 0 and 1, not 1.5"
+	bad "" "" "5:63: half_life must be above 0, not 0d" "events: .e, half_life: 0d"
+	bad "" "" "5:72: max (0) must have the sign of points (5) and not be 0" "events: .e, half_life: 1d, max: 0"
+	# the limits themselves are fine
+	printf "$base" "cap: 0, min: 0" $'  review: {band: 0, min_confidence: 1}\n  confidence: {margin: 0.5, floor: 0}\n' "5" "when: .a" > "$BATS_TEST_TMPDIR/t.yaml"
+	run -0 lq-score -r "$BATS_TEST_TMPDIR/t.yaml" < /dev/null
 }
 
 @test "a // inside a regex string does not hide the default required path" {

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "lq_ledger.h"
@@ -139,6 +140,50 @@ test_ledger(const char *dir)
 		    !found, "and is empty");
 		lq_ledger_close(lg);
 	}
+	/*
+	 * a dry run opened while nobody writes reads without locks; a writer
+	 * that comes and goes meanwhile is seen at the next lookup
+	 */
+	snprintf(path, sizeof(path), "%s/l.db", dir);
+	struct lq_ledger *ro = lq_ledger_open(path, 1, 1000, &err);
+	ok(ro && lq_ledger_find(ro, "late", 4, NULL, &found, &err) == 0 &&
+	    !found, "read-only: a lead not routed yet");
+	lg = lq_ledger_open(path, 0, 1000, &err);
+	a.lead_id = "late";
+	a.lead_idlen = 4;
+	ok(lg && lq_ledger_begin(lg, &err) == 0 && lq_ledger_record(lg, &a,
+	    &err) == 0 && lq_ledger_commit(lg, &err) == 0, "a writer routes "
+	    "it (%s)", err.msg);
+	lq_ledger_close(lg);
+	ok(ro && lq_ledger_find(ro, "late", 4, NULL, &found, &err) == 0 &&
+	    found, "read-only: the writer's lead is seen (%s)", err.msg);
+	lq_ledger_close(ro);
+	/* a file that is not a ledger is refused and left as it was */
+	snprintf(path, sizeof(path), "%s/notes.db", dir);
+	FILE *f = fopen(path, "w");
+	fputs("SQLite format 3 is not what this says\n", f);
+	fclose(f);
+	for (int ro = 0; ro < 2; ro++) {
+		struct stat sb;
+		lq_err_clear(&err);
+		lg = lq_ledger_open(path, ro, 1000, &err);
+		ok(!lg && err.code == LQ_EXIT_USAGE && strstr(err.msg,
+		    "not an lq-route ledger (not an SQLite database)") &&
+		    stat(path, &sb) == 0 && sb.st_size == 38, "%s: a file "
+		    "that is not a database is refused unchanged (%s)", ro ?
+		    "read-only" : "writable", err.msg);
+		lq_ledger_close(lg);
+	}
+	/* an empty file: an empty ledger read-only, a new one writable */
+	snprintf(path, sizeof(path), "%s/empty.db", dir);
+	fclose(fopen(path, "w"));
+	lg = lq_ledger_open(path, 1, 1000, &err);
+	ok(lg && lq_ledger_find(lg, "x", 1, NULL, &found, &err) == 0 &&
+	    !found, "an empty file read-only is an empty ledger");
+	lq_ledger_close(lg);
+	lg = lq_ledger_open(path, 0, 1000, &err);
+	ok(lg != NULL, "an empty file becomes a ledger (%s)", err.msg);
+	lq_ledger_close(lg);
 	lq_buf_release(&b);
 }
 
@@ -161,6 +206,11 @@ test_reps(void)
 	ok(!lq_reps_new(".o |", NULL, ".w", 5, &err) &&
 	    strstr(err.msg, "--owner:1:"), "compile errors name the option "
 	    "(%s)", err.msg);
+	ok(!lq_reps_new(".o", NULL, ".w", INFINITY, &err) &&
+	    !strcmp(err.msg, "--prior must be a number of deals >= 0, not inf"),
+	    "an infinite prior is refused (%s)", err.msg);
+	ok(!lq_reps_new(".o", NULL, ".w", -1, &err) && err.code ==
+	    LQ_EXIT_USAGE, "a negative prior is refused");
 	r = lq_reps_new(".o", ".s", ".w", 5, &err);
 	ok(r != NULL, "compiled");
 	if (!r)
