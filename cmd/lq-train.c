@@ -6,8 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "lq_score.h"
 #include "lq_time.h"
 #include "lq_train.h"
 #include "lqcmd.h"
@@ -16,7 +18,8 @@
 static const char usage[] =
     "[-q] -l LABEL [-r RULES] [--cv K] [--holdout EXPR] [--time-field F]\n"
     "       [--exclude GLOB] [--include GLOB] [--C C | --lambda L]\n"
-    "       [--report FILE] [--rejects FILE] [--strict] [FILE ...]";
+    "       [--report FILE] [--rejects FILE] [--strict] [FILE ...]\n"
+    "       lq-train --reseal MODEL [-r RULES] [-o FILE]";
 
 static const char help[] =
 "usage: lq-train [options] -l LABEL [FILE ...] > model.yaml\n"
@@ -44,20 +47,22 @@ static const char help[] =
 "      --report FILE      write the evaluation as NDJSON to FILE\n"
 "      --rejects FILE     append bad input lines to FILE\n"
 "      --strict           stop at the first bad record\n"
+"      --reseal MODEL     check a model edited by hand and write its new\n"
+"                         checksum (in place, or to -o FILE)\n"
 "  -q, --quiet            no report on standard error\n"
 "  -h, --help             this help\n"
 "  -V, --version          version\n"
 "\n"
 "Exit status: 0 model written, 1 some records rejected or an I/O error,\n"
-"2 usage or rule file error.  See lq-train(1).\n";
+"2 usage, rule or model file error, or no usable model.  See lq-train(1).\n";
 
 enum { O_CV = 0x100, O_HOLDOUT, O_TIME, O_EXCLUDE, O_INCLUDE, O_C, O_LAMBDA,
 	O_L1, O_L4, O_MINCOUNT, O_MAXLEV, O_NUMERIC, O_REPORT, O_REJECTS,
-	O_STRICT, O_NOW };
+	O_STRICT, O_NOW, O_RESEAL };
 
 struct args {
 	struct lq_train_opts o;
-	const char *output, *report, *rejects;
+	const char *output, *report, *rejects, *reseal;
 	int quiet, strict;
 	const char **excl, **incl;
 };
@@ -99,6 +104,7 @@ parse_args(struct args *a, int argc, char **argv)
 		{ "rejects", required_argument, NULL, O_REJECTS },
 		{ "strict", no_argument, NULL, O_STRICT },
 		{ "now", required_argument, NULL, O_NOW },
+		{ "reseal", required_argument, NULL, O_RESEAL },
 		{ NULL, 0, NULL, 0 }
 	};
 	int ch;
@@ -151,6 +157,7 @@ parse_args(struct args *a, int argc, char **argv)
 		case O_REPORT: a->report = optarg; break;
 		case O_REJECTS: a->rejects = optarg; break;
 		case O_STRICT: a->strict = 1; break;
+		case O_RESEAL: a->reseal = optarg; break;
 		case O_NOW:
 			if (lq_time_parse(optarg, strlen(optarg), &a->o.now))
 				lqcmd_die(LQ_EXIT_USAGE, "--now: not a time: '%s'",
@@ -223,19 +230,102 @@ read_inputs(struct lq_train *t, const struct args *a, char **files, int n)
 	return status;
 }
 
+/* Write all of p[0..n) to fd; 0 or -1 (errno set). */
+static int
+write_all(int fd, const char *p, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			if (!w)
+				errno = EIO;
+			return -1;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/*
+ * Write b to path whole or not at all: into a temporary file next to it,
+ * renamed over path once written and synced, so a failure never leaves a
+ * partial or empty model where a good one was.  A path that exists and is
+ * not a regular file (/dev/null, a pipe) is written directly.
+ */
 static int
 write_file(const char *path, const struct lq_buf *b)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0666);
-	ssize_t w = 0;
+	struct stat st;
+	struct lq_buf tmp = LQ_BUF_INIT;
+	char *real = NULL;
+	mode_t mode;
+	int fd, bad, e;
 
-	if (fd >= 0 && b->len)
-		w = write(fd, b->buf, b->len);
-	if (fd < 0 || w != (ssize_t)b->len || close(fd)) {
-		lqcmd_warn("%s: %s", path, strerror(errno ? errno : EIO));
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		if ((fd = open(path, O_WRONLY | O_TRUNC)) < 0 ||
+		    write_all(fd, b->buf, b->len) || close(fd)) {
+			lqcmd_warn("%s: %s", path, strerror(errno));
+			return 1;
+		}
+		return 0;
+	}
+	if (stat(path, &st) == 0) {
+		mode = st.st_mode & 07777;
+		if ((real = realpath(path, NULL)))
+			path = real;	/* through a symbolic link */
+	} else {
+		mode_t mask = umask(0);
+		umask(mask);
+		mode = 0666 & ~mask;
+	}
+	lq_buf_addf(&tmp, "%s.tmpXXXXXX", path);
+	if ((fd = mkstemp(tmp.buf)) < 0) {
+		lqcmd_warn("%s: %s", path, strerror(errno));
+		free(real);
+		lq_buf_release(&tmp);
 		return 1;
 	}
-	return 0;
+	bad = fchmod(fd, mode) || write_all(fd, b->buf, b->len) || fsync(fd);
+	e = errno;
+	if (close(fd) && !bad) {
+		bad = 1;
+		e = errno;
+	}
+	if (!bad && rename(tmp.buf, path)) {
+		bad = 1;
+		e = errno;
+	}
+	if (bad) {
+		unlink(tmp.buf);
+		lqcmd_warn("%s: %s", path, strerror(e));
+	}
+	free(real);
+	lq_buf_release(&tmp);
+	return bad;
+}
+
+/* lq-train --reseal: check a model and write it with a new checksum. */
+static int
+reseal(const struct args *a)
+{
+	struct lq_buf in = LQ_BUF_INIT, out = LQ_BUF_INIT;
+	struct lq_score *sc = NULL;
+	struct lq_err err;
+
+	lq_err_clear(&err);
+	if ((a->o.rules && !(sc = lq_score_load(a->o.rules, &err))) ||
+	    lq_model_read_file(a->reseal, &in, &err) ||
+	    lq_model_reseal(a->reseal, in.buf ? in.buf : "", in.len, sc,
+	    &out, &err))
+		lqcmd_die_err(&err);
+	int status = write_file(a->output ? a->output : a->reseal, &out);
+	lq_score_free(sc);
+	lq_buf_release(&in);
+	lq_buf_release(&out);
+	return lqcmd_finish(status);
 }
 
 /* Fit, then write the model, the report and the summary. */
@@ -279,6 +369,11 @@ main(int argc, char **argv)
 		return lqreps_main(argc, argv);
 	lqcmd_name = "lq-train";
 	parse_args(&a, argc, argv);
+	if (a.reseal) {
+		if (optind < argc)
+			lqcmd_usage(usage);
+		return reseal(&a);
+	}
 	lq_err_clear(&err);
 	if (!(t = lq_train_new(&a.o, &err)))
 		lqcmd_die_err(&err);

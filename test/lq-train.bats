@@ -172,6 +172,24 @@ sk_python() {
 	[ "$status" -eq 0 ]
 }
 
+@test "--reseal: the model's signals are checked against -r when it is given" {
+	d=$BATS_TEST_TMPDIR
+	sed 's/^    signal: "\(.*\)"/    signal: "no_such_\1"/' "$F/model-rules.yaml" > "$d/m.yaml"
+	! cmp -s "$F/model-rules.yaml" "$d/m.yaml"
+	run -2 lq-train --reseal "$d/m.yaml" -r "$F/lq.yaml"
+	[[ "$output" == "lq-train: $d/m.yaml:"*": signal 'no_such_"*"' is not in the rule file" ]]
+	# without the rule file the names are taken on trust: lq-score checks them
+	run -0 lq-train --reseal "$d/m.yaml"
+	run -2 lq-score -r "$F/lq.yaml" -m "$d/m.yaml" < /dev/null
+	[[ "$output" == *"is not in the rule file"* ]]
+	run -0 lq-train --reseal "$F/model-rules.yaml" -r "$F/lq.yaml" -o "$d/m2.yaml"
+	cmp "$F/model-rules.yaml" "$d/m2.yaml"
+	# no input with --reseal
+	run -2 lq-train --reseal "$d/m.yaml" "$F/leads.ndjson"
+	run -2 lq-train --reseal /nonexistent/model.yaml
+	[[ "$output" == "lq-train: /nonexistent/model.yaml: No such file or directory" ]]
+}
+
 @test "lq-score without -m is unchanged: no probability" {
 	run lq-score -r "$F/lq.yaml" <<< '{"source":"referral"}'
 	[ "$status" -eq 0 ]
