@@ -101,19 +101,20 @@ struct lq_model {
 };
 
 /*
- * Bounds the loader enforces on every model file (lq-train(1), THE MODEL
- * FILE).  The logistic function is 0 or 1 in double precision beyond
+ * Bounds the loader enforces on every model file (lq-train(1), "The model
+ * file").  The logistic function is 0 or 1 in double precision beyond
  * log-odds of about +-37, and every column a weight multiplies is a
  * one-hot 1, a robust-scaled and clipped number of a few units or a
  * standardised one: a weight, intercept or Platt coefficient beyond 1e3
  * has no use in a fitted model and means a diverged fit (perfectly
  * separated data and no regularisation) or a damaged file.  Standard
  * errors beyond 1e6 likewise.  Centres and scales are in the units lq-train
- * keeps a feature in (single-precision floats): within +-3.4e38.
+ * keeps a feature in, single-precision floats (+-3.4e38): within +-1e39,
+ * so that FLT_MAX printed to 8 digits (3.4028235e38) stays inside.
  */
 #define LQ_MODEL_WMAX 1e3
 #define LQ_MODEL_SEMAX 1e6
-#define LQ_MODEL_XMAX 3.4028234663852886e38	/* FLT_MAX */
+#define LQ_MODEL_XMAX 1e39	/* above FLT_MAX (3.4e38) */
 
 /* lq_model_load_mem() flags */
 #define LQ_MODEL_UNSEALED 1	/* no checksum needed (lq-train --reseal) */

@@ -67,6 +67,7 @@ struct lq_train {
 	char **incl;
 	int nincl;
 	struct lq_buf key;
+	struct lq_buf bad;	/* why the record being added is bad */
 };
 
 void
@@ -235,6 +236,8 @@ load_rules(struct lq_train *t, struct lq_err *err)
 	return 0;
 }
 
+static int name_excluded(const struct lq_train *t, const char *name);
+
 struct lq_train *
 lq_train_new(const struct lq_train_opts *o, struct lq_err *err)
 {
@@ -270,6 +273,8 @@ lq_train_new(const struct lq_train_opts *o, struct lq_err *err)
 	}
 	if (lq_exprs_compile(t->x, err) || !(t->ev = lq_eval_new(t->x)))
 		goto fail;
+	for (int i = 0; i < t->nc; i++)	/* signals, train: features */
+		t->c[i].excluded = name_excluded(t, t->c[i].name);
 	if (t->o.folds < 2 || t->o.folds > 100) {
 		lq_err_set(err, LQ_EXIT_USAGE, "--cv must be 2..100");
 		goto fail;
@@ -317,6 +322,7 @@ lq_train_free(struct lq_train *t)
 	free(t->label_field);
 	free(t->time_key);
 	lq_buf_release(&t->key);
+	lq_buf_release(&t->bad);
 	lq_score_free(t->sc);
 	lq_eval_free(t->ev);
 	lq_scan_release(&t->scan);
@@ -463,16 +469,59 @@ field_col(struct lq_train *t, const char *const *path, int npath, int length)
 	return c;
 }
 
+/*
+ * Store the number d (text[0..n) as written, or NULL) in c's row.  Columns
+ * are floats: a magnitude beyond FLT_MAX (3.4e38) is kept as +-FLT_MAX,
+ * in the tail that robust scaling clips.  A number that is not finite in
+ * a double (1e400, which jq reads as infinity and writes as +-DBL_MAX)
+ * cannot be trusted at all: the record is bad (t->bad says why).
+ */
 static void
-put_value(struct lq_train *t, struct col *c, jv v)
+put_num(struct lq_train *t, struct col *c, double d, const char *text,
+    size_t n)
+{
+	if (!(fabs(d) < DBL_MAX)) {
+		if (t->bad.len)
+			return;
+		lq_buf_addf(&t->bad, "%s: number out of range: ", c->name);
+		if (text)
+			lq_buf_addf(&t->bad, "%.*s", (int)(n < 40 ? n : 40), text);
+		else
+			lq_buf_addf(&t->bad, "%g", d);
+		return;
+	}
+	grow_col(t, c, 1, 0);
+	c->num[t->n] = d > FLT_MAX ? FLT_MAX : d < -FLT_MAX ? -FLT_MAX :
+	    (float)d;
+	c->nnum++;
+}
+
+/* Forget what a bad record left in row t->n of every column. */
+static void
+clear_row(struct lq_train *t)
+{
+	for (int i = 0; i < t->nc; i++) {
+		struct col *c = &t->c[i];
+		if (c->num && !isnan(c->num[t->n])) {
+			c->num[t->n] = NAN;
+			c->nnum--;
+		}
+		if (c->sid && c->sid[t->n]) {
+			c->sid[t->n] = 0;
+			c->nstr--;
+		}
+	}
+}
+
+static void
+put_value(struct lq_train *t, struct col *c, jv v, const char *text,
+    size_t n)
 {
 	long r = t->n;
 
 	switch (jv_get_kind(v)) {
 	case JV_KIND_NUMBER:
-		grow_col(t, c, 1, 0);
-		c->num[r] = (float)jv_number_value(v);
-		c->nnum++;
+		put_num(t, c, jv_number_value(v), text, n);
 		break;
 	case JV_KIND_STRING:
 		grow_col(t, c, 0, 1);
@@ -511,9 +560,7 @@ raw_scalar(struct lq_train *t, const char *p, size_t n)
 	case 'n':
 		return jv_null();
 	default:
-		d = strtod(p, NULL);	/* as jq 1.6 reads it */
-		if (isinf(d))
-			d = d > 0 ? DBL_MAX : -DBL_MAX;
+		d = strtod(p, NULL);	/* 1e400: infinity, as jq 1.6 reads it */
 		return jv_number(d);
 	}
 }
@@ -554,7 +601,7 @@ walk_member(struct lq_train *t, const char *k, size_t kn, const char *v,
 		struct col *c = field_col(t, path, depth + 1, 0);
 		if (!c->excluded) {
 			jv x = raw_scalar(t, v, vn);
-			put_value(t, c, x);
+			put_value(t, c, x, v, vn);
 			jv_free(x);
 		}
 	}
@@ -702,18 +749,18 @@ lq_train_add(struct lq_train *t, const char *line, size_t len,
 	if (t->sc && lq_score_signals_record(t->sc, line, len, &t->scan,
 	    t->sig, err))
 		goto bad;
+	lq_buf_reset(&t->bad);
 	for (int i = 0; i < t->nc; i++) {
 		struct col *c = &t->c[i];
+		if (c->excluded)
+			continue;
 		if (c->src == LQ_FS_SIGNAL) {
-			if (!isnan(t->sig[c->slot])) {
-				grow_col(t, c, 1, 0);
-				c->num[t->n] = (float)t->sig[c->slot];
-				c->nnum++;
-			}
+			if (!isnan(t->sig[c->slot]))
+				put_num(t, c, t->sig[c->slot], NULL, 0);
 		} else if (c->src == LQ_FS_EXPR) {
 			if (lq_eval_count(t->ev, c->slot) > 0) {
 				jv e = lq_eval_output(t->ev, c->slot, 0);
-				put_value(t, c, e);
+				put_value(t, c, e, NULL, 0);
 				jv_free(e);
 			}
 		}
@@ -722,6 +769,11 @@ lq_train_add(struct lq_train *t, const char *line, size_t len,
 	lq_buf_addc(&t->key, 0);
 	lq_buf_reset(&t->key);
 	walk(t, line, path);
+	if (t->bad.len) {
+		clear_row(t);
+		lq_err_set(err, LQ_EXIT_RECORDS, "%s", t->bad.buf);
+		goto bad;
+	}
 	t->n++;
 	return 1;
 bad:
@@ -957,7 +1009,9 @@ encode_num(struct lq_train *t, struct col *c, struct lq_feat *f, struct enc *e)
 			x = f->lo;
 		if (x > f->hi)
 			x = f->hi;
-		c->num[i] = (float)x;
+		/* a float can hold it (a tiny scale could blow it up) */
+		c->num[i] = x > FLT_MAX ? FLT_MAX : x < -FLT_MAX ? -FLT_MAX :
+		    (float)x;
 	}
 	f->count[0] = nv;
 	f->count[1] = nmiss;
@@ -1726,6 +1780,102 @@ report(struct lq_train *t, struct lq_model *m, const struct metrics *ev,
 	(void)t;
 }
 
+/* The name of weight column j (1..d-1) for messages. */
+static void
+col_name(const struct enc *e, int ne, int j, char *buf, size_t n)
+{
+	for (int k = 0; k < ne; k++) {
+		const struct lq_feat *f = e[k].f;
+		int c = j - e[k].off;
+		if (c < 0 || c >= f->ncol)
+			continue;
+		if (f->type == LQ_FT_NUM)
+			snprintf(buf, n, "'%s'%s", f->name, c ? " (missing)" : "");
+		else
+			snprintf(buf, n, "'%s' = '%s'", f->name, c < f->nlev ?
+			    f->levels[c] : c == LQ_COL_OTHER(f) ? "(other)" :
+			    "(missing)");
+		return;
+	}
+	snprintf(buf, n, "column %d", j);
+}
+
+/*
+ * A fit lq-score could not trust is an error, never a model: every
+ * number finite, weights within LQ_MODEL_WMAX, an evaluation that is
+ * defined, a calibration that keeps the order of the log-odds.
+ */
+static int
+check_fit(const struct lq_train *t, const struct lq_model *m,
+    const struct enc *e, int ne, const double *w, const double *se, int d,
+    const double *cvloss, int ngrid, const struct metrics *ev,
+    struct lq_err *err)
+{
+	char name[256];
+
+	for (int g = 0; g < ngrid; g++)
+		if (!isfinite(cvloss[g]))
+			return lq_err_set(err, LQ_EXIT_USAGE, "the fit failed: "
+			    "cross validation at lambda %g gave a log loss of "
+			    "%g; no model written", t->o.lambda >= 0 ?
+			    t->o.lambda : lambda_grid[g], cvloss[g]);
+	for (int j = 0; j < d; j++) {
+		if (isfinite(w[j]) && fabs(w[j]) <= LQ_MODEL_WMAX &&
+		    isfinite(se[j]) && se[j] <= LQ_MODEL_SEMAX)
+			continue;
+		if (j)
+			col_name(e, ne, j, name, sizeof(name));
+		else
+			snprintf(name, sizeof(name), "the intercept");
+		if (!isfinite(w[j]) || !isfinite(se[j]))
+			return lq_err_set(err, LQ_EXIT_USAGE, "the fit failed: "
+			    "%s has weight %g, standard error %g; no model "
+			    "written", name, w[j], se[j]);
+		return lq_err_set(err, LQ_EXIT_USAGE, "the fit diverged: %s "
+		    "has weight %g, standard error %g (beyond %g and %g: the "
+		    "training rows are separated perfectly by it, or nearly); "
+		    "give a larger --lambda (%g now); no model written", name,
+		    w[j], se[j], LQ_MODEL_WMAX, LQ_MODEL_SEMAX, m->lambda);
+	}
+	if (!(m->cal_a > 0) || !(m->cal_a <= LQ_MODEL_WMAX) ||
+	    !(fabs(m->cal_b) <= LQ_MODEL_WMAX))
+		return lq_err_set(err, LQ_EXIT_USAGE, "the calibration failed: "
+		    "a %g, b %g (out of fold, the model ranks leads %s); no "
+		    "model written", m->cal_a, m->cal_b, m->cal_a <= 0 ?
+		    "no better than chance" : "erratically");
+	if (isnan(ev->auc))
+		return lq_err_set(err, LQ_EXIT_USAGE, "the %s rows (%ld) are "
+		    "all %s: AUC and the tiers' precision are undefined; give "
+		    "test rows with both outcomes; no model written", m->eval,
+		    ev->n, ev->pos ? "positive" : "negative");
+	if (!isfinite(ev->logloss) || !isfinite(ev->brier) ||
+	    !isfinite(ev->ece) || !isfinite(m->ece_raw) ||
+	    !isfinite(m->lambda))
+		return lq_err_set(err, LQ_EXIT_USAGE, "the fit failed: a "
+		    "non-finite evaluation (log loss %g, Brier %g, ECE %g); no "
+		    "model written", ev->logloss, ev->brier, ev->ece);
+	return 0;
+}
+
+/*
+ * Load back the model as lq-score would: lq-train never writes a model
+ * that lq-score refuses.
+ */
+static int
+check_load(struct lq_train *t, const struct lq_model *m, struct lq_err *err)
+{
+	struct lq_buf b = LQ_BUF_INIT;
+	struct lq_model *back;
+
+	lq_model_write(m, &b);
+	back = lq_model_load_mem("(the model)", b.buf, b.len, t->sc, 0, err);
+	lq_buf_release(&b);
+	if (!back)
+		return lq_err_prefix(err, "the model does not load back");
+	lq_model_free(back);
+	return 0;
+}
+
 struct lq_model *
 lq_train_fit(struct lq_train *t, struct lq_buf *human, struct lq_buf *json,
     struct lq_err *err)
@@ -1945,6 +2095,11 @@ lq_train_fit(struct lq_train *t, struct lq_buf *human, struct lq_buf *json,
 	/* weights, standard errors, profile of the final model */
 	double *se = calloc((size_t)d, sizeof(double));
 	std_errors(&p, w, se, ntr);
+	if (check_fit(t, m, e, ne, w, se, d, cvloss, ngrid, &ev, err)) {
+		lq_model_free(m);
+		m = NULL;
+		goto out;
+	}
 	m->w0 = w[0];
 	m->se0 = se[0];
 	for (int j = 0; j < ne; j++)
@@ -1961,12 +2116,19 @@ lq_train_fit(struct lq_train *t, struct lq_buf *human, struct lq_buf *json,
 	for (int b = 0; b < 10; b++)
 		m->score_share[b] = round(1e4 * m->score_share[b] / ntr) / 1e4;
 
+	if (check_load(t, m, err)) {
+		err->code = LQ_EXIT_USAGE;
+		lq_model_free(m);
+		m = NULL;
+		goto out;
+	}
 	report(t, m, &ev, cvloss, ngrid, human, json);
 	if (human && !l1_met)
 		lq_buf_addf(human, "note: no band reaches the L1 precision "
 		    "target %g; L1 is the smallest band allowed (2%% of rows, "
 		    "at least 5)\n",
 		    t->o.l1_precision);
+out:
 	(void)iters;
 	free(se);
 	free(pe);

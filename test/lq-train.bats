@@ -81,6 +81,65 @@ sk_python() {
 	[[ "$output" == *"always true"* ]]
 }
 
+@test "one row with a huge number does not ruin the model; 1e400 is a bad record" {
+	d=$BATS_TEST_TMPDIR
+	lq-train -q -l "$LABEL" --exclude id --report "$d/r0" -o "$d/m0" "$F/leads.ndjson"
+	for v in 1e200 -1e200 1e39; do
+		sed "1s/\"employees\":[0-9]*/\"employees\":$v/" "$F/leads.ndjson" > "$d/in"
+		for mode in robust standard; do
+			run -0 lq-train -q -l "$LABEL" --exclude id --numeric $mode --report "$d/r" -o "$d/m" "$d/in"
+			# lambda from the grid, finite figures, the AUC of the clean data
+			jq -se --slurpfile r0 "$d/r0" '.[] | select(.type == "summary") |
+			    (.lambda | IN(1000, 100, 10, 1, 0.1, 0.01)) and .auc > 0.78 and
+			    (.auc - ($r0[] | select(.type == "summary") | .auc) | fabs) < 0.02 and
+			    .log_loss > 0.4 and .log_loss < 0.6' "$d/r"
+			! grep -qiE 'nan|inf' "$d/m"
+			run -0 lq-score -m "$d/m" "$d/in"
+		done
+	done
+	# beyond a double: the row is a bad record, the others make the model
+	for v in 1e400 -1e400 1.7976931348623157e308; do
+		sed "1s/\"employees\":[0-9]*/\"employees\":$v/" "$F/leads.ndjson" > "$d/in"
+		run -1 lq-train -q -l "$LABEL" --exclude id --rejects "$d/rej" -o "$d/m" "$d/in"
+		[ "$output" = "lq-train: $d/in:1: employees: number out of range: $v" ]
+		tail -n +2 "$F/leads.ndjson" | lq-train -q -l "$LABEL" --exclude id > "$d/m1"
+		cmp "$d/m" "$d/m1"
+	done
+	[ "$(wc -l < "$d/rej")" -eq 3 ]
+	# a field left out is not looked at
+	run -0 lq-train -q -l "$LABEL" --exclude id --exclude employees -o "$d/m" "$d/in"
+	# an expression feature that overflows
+	sed "1s/\"employees\":[0-9]*/\"employees\":1e300/" "$F/leads.ndjson" > "$d/in"
+	printf 'train:\n  features:\n    - name: big\n      expr: ".employees * 1e10"\n' > "$d/r.yaml"
+	run -1 lq-train -q -r "$d/r.yaml" -l "$LABEL" --exclude id -o "$d/m" "$d/in"
+	[ "$output" = "lq-train: $d/in:1: big: number out of range: inf" ]
+}
+
+@test "a fit lq-score could not trust is an error and writes no model" {
+	d=$BATS_TEST_TMPDIR/out
+	mkdir "$d"
+	# the holdout rows are all lost: AUC is undefined (it was written as 0)
+	run -2 lq-train -q -l "$LABEL" --exclude id --holdout '.stage == "lost" and .created_at[5:7] == "03"' \
+	    -o "$d/m" "$F/leads.ndjson"
+	[ "$output" = "lq-train: the holdout rows (6) are all negative: AUC and the tiers' precision are undefined; give test rows with both outcomes; no model written" ]
+	[ ! -e "$d/m" ]
+	[ -z "$(ls "$d")" ]
+	# an existing model is left as it was, and so is standard output
+	echo keep > "$d/m"
+	run -2 lq-train -q -l "$LABEL" --exclude id --holdout '.stage == "lost" and .created_at[5:7] == "03"' \
+	    -o "$d/m" "$F/leads.ndjson"
+	[ "$(cat "$d/m")" = keep ]
+	run -2 --separate-stderr lq-train -q -l "$LABEL" --exclude id --holdout '.stage == "lost" and .created_at[5:7] == "03"' \
+	    "$F/leads.ndjson"
+	[ -z "$output" ]
+	# a good run replaces it, leaves no temporary file, keeps its mode
+	chmod 640 "$d/m"
+	lq-train -q -l "$LABEL" --exclude id --min-count 5 -o "$d/m" "$F/leads.ndjson"
+	cmp "$d/m" "$F/model.yaml"
+	[ "$(ls "$d")" = m ]
+	[ "$(stat -c %a "$d/m")" = 640 ]
+}
+
 @test "rule signals and train: features become features (exact model)" {
 	cd "$F"
 	run lq-train -q -r lq.yaml leads.ndjson
