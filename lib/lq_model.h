@@ -61,7 +61,8 @@ struct lq_feat {
 
 /* a raw value extracted from a record */
 struct lq_raw {
-	int kind;		/* 0 missing, 1 number, 2 string */
+	int kind;		/* 0 missing, 1 number, 2 string, 3 a number
+				   beyond a double (1e400): unknown */
 	double num;
 	const char *s;		/* borrowed from the record or scratch */
 	size_t n;

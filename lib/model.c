@@ -2,6 +2,7 @@
  * model.c - the model file (YAML), feature extraction and model scoring.
  */
 #include <errno.h>
+#include <float.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
@@ -157,6 +158,10 @@ lq_feat_raw(struct lq_model *m, const struct lq_feat *f, jv rec, jv res,
 		}
 		jv_free(v);	/* strings stay alive in rec */
 		break;
+	}
+	if (out->kind == 1 && !(fabs(out->num) < DBL_MAX)) {
+		out->kind = 3;	/* 1e400: infinity to jq */
+		return;
 	}
 	if (f->type == LQ_FT_CAT && out->kind == 1) {
 		lq_num_level(out->num, m->numtxt, sizeof(m->numtxt));
@@ -1237,6 +1242,20 @@ cmp_contrib(const void *a, const void *b)
 	return strcmp(cmp_feats[x->f].name, cmp_feats[y->f].name);
 }
 
+/*
+ * Log-odds d to 4 places.  Beyond 1e15 as they are (an unclipped feature
+ * far outside its training range): lq_buf_json_round() would overflow
+ * scaling them and write null.
+ */
+static void
+jround4(struct lq_buf *b, double d)
+{
+	if (fabs(d) < 1e15)
+		lq_buf_json_round(b, d, 4);
+	else
+		lq_buf_json_num(b, d);
+}
+
 int
 lq_model_eval(struct lq_model *m, const char *line, size_t len,
     const char *key, struct lq_buf *out, struct lq_err *err)
@@ -1283,7 +1302,7 @@ lq_model_eval(struct lq_model *m, const char *line, size_t len,
 		double x = 1;
 		k->f = i;
 		lq_feat_raw(m, f, rec, res, m->sigpts, &raw);
-		if (raw.kind == 0) {
+		if (raw.kind == 0 || raw.kind == 3) {
 			k->col = f->type == LQ_FT_CAT ? LQ_COL_MISSING(f) : 1;
 			nmissing++;
 		} else if (f->type == LQ_FT_CAT) {
@@ -1304,29 +1323,49 @@ lq_model_eval(struct lq_model *m, const char *line, size_t len,
 				nunseen++;
 			}
 			x = x < f->lo ? f->lo : x > f->hi ? f->hi : x;
+			if (!isfinite(f->w[0] * x)) {
+				/* unclipped and beyond a double once scaled */
+				nunseen -= k->flag == 2;
+				k->col = 1;
+				k->flag = 0;
+				x = 1;
+				raw.kind = 3;
+				nmissing++;
+			}
 		}
 		k->c = f->w[k->col] * x;
-		k->x2se2 = x * x * f->se[k->col] * f->se[k->col];
+		k->x2se2 = (x * f->se[k->col]) * (x * f->se[k->col]);
 		z += k->c;
 		var += k->x2se2;
 		/* the reason, kept in feature order for now */
 		lq_buf_adds(&rs, "{\"feature\":");
 		lq_buf_json_strs(&rs, f->name);
 		lq_buf_adds(&rs, ",\"value\":");
-		if (raw.kind == 1)
+		if (raw.kind == 1 || (raw.kind == 3 && isfinite(raw.num)))
 			lq_buf_json_num(&rs, raw.num);
 		else if (raw.kind == 2)
 			lq_buf_json_str(&rs, raw.s, raw.n);
 		else
 			lq_buf_adds(&rs, "null");
+		if (raw.kind == 3)
+			lq_buf_adds(&rs, ",\"unknown\":\"number out of range\"");
 		lq_buf_adds(&rs, ",\"log_odds\":");
-		lq_buf_json_round(&rs, k->c, 4);
+		jround4(&rs, k->c);
 		if (k->flag == 1)
 			lq_buf_adds(&rs, ",\"unseen\":true");
 		if (k->flag == 2)
 			lq_buf_adds(&rs, ",\"outside_training_range\":true");
 		lq_buf_addc(&rs, '}');
 		lq_buf_addc(&rs, 0);	/* separator */
+	}
+	if (!isfinite(z)) {	/* finite contributions that overflow */
+		lq_err_set(err, LQ_EXIT_RECORDS, "the log-odds overflow: %g",
+		    z);
+		lq_buf_release(&rs);
+		free(cb);
+		jv_free(res);
+		jv_free(rec);
+		return -1;
 	}
 	double p = lq_model_prob(m, z), s = sqrt(var);
 	double lo = lq_model_prob(m, z - 1.645 * s);
@@ -1343,7 +1382,7 @@ lq_model_eval(struct lq_model *m, const char *line, size_t len,
 	lq_buf_addf(out, ",\"action\":\"%s\",\"probability\":", action);
 	lq_buf_json_round(out, p, 4);
 	lq_buf_adds(out, ",\"log_odds\":");
-	lq_buf_json_round(out, z, 4);
+	jround4(out, z);
 	lq_buf_adds(out, ",\"baseline\":");
 	lq_buf_json_round(out, m->w0, 4);
 	lq_buf_addf(out, ",\"unknown\":%d,\"unseen\":%d,\"reasons\":[",

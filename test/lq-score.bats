@@ -350,3 +350,36 @@ M="$FIX/lq-train/model.yaml"
 	bad 's/^  score: {edges: \[0, 0.1,/  score: {edges: [0, 1.1,/' "edges must be between 0 and 1"
 	bad 's/^  last: .*/  last: "yesterday"/;s/^  evaluation: .*/&\n  time_field: "t"\n  first: ""\n  last: "yesterday"/' "last: not a time"
 }
+
+@test "-m: a number beyond a double (1e400) is unknown to the model, with the reason" {
+	d=$BATS_TEST_TMPDIR
+	L='.stage | if . == "open" then null else . == "won" end'
+	lq-train -q -l "$L" --exclude id --numeric standard -o "$d/std.yaml" "$FIX/lq-train/leads.ndjson"
+	for m in "$M" "$d/std.yaml"; do
+		for v in 1e400 -1e400 1.7976931348623157e308; do
+			run -0 lq-score -m "$m" <<-EOF
+			{"source":"referral","employees":$v,"visits":[1]}
+			{"source":"referral","employees":null,"visits":[1]}
+			EOF
+			echo "$output"
+			# scored as if it were missing, and said why
+			jq -se '(.[0].score | del(.reasons)) == (.[1].score | del(.reasons)) and
+			    (.[0].score.reasons[] | select(.feature == "employees") |
+			     .unknown == "number out of range" and
+			     (.value == null or (.value | fabs) > 1e308) and
+			     (has("outside_training_range") | not))' <<< "$output"
+		done
+	done
+	# without a clip, a huge but finite number extrapolates: a number,
+	# never null, and the reasons still add up to the log-odds
+	run -0 lq-score -m "$d/std.yaml" <<< '{"source":"referral","employees":1e300}'
+	jq -e '.score | (.log_odds | type) == "number" and .log_odds > 1e290 and
+	    .action == "review" and
+	    ((.baseline + (.reasons | map(.log_odds) | add)) / .log_odds - 1 | fabs) < 1e-9' <<< "$output"
+	# a scale so small that the value overflows once scaled: unknown too
+	sed 's/^    scale: .*/    scale: 1e-300/' "$d/std.yaml" > "$d/tiny.yaml"
+	lq-train --reseal "$d/tiny.yaml"
+	run -0 lq-score -m "$d/tiny.yaml" <<< '{"source":"referral","employees":1e300}'
+	jq -e '.score | .unknown >= 1 and (.log_odds | type) == "number" and
+	    (.reasons[] | select(.feature == "employees") | .unknown == "number out of range" and .value == 1e300)' <<< "$output"
+}
