@@ -661,20 +661,45 @@ grow_rows(struct lq_train *t)
 	t->cap = nc;
 }
 
-/* v (consumed) as a time, NAN if it is none */
-static double
-jv_time(jv v)
-{
-	double tm = NAN;
+/* the times lq_time_format() can write: years 0000 to 9999 */
+#define TIME_MIN (-62167219200.0)
+#define TIME_MAX 253402300799.0
 
+/*
+ * v (consumed) as a time in *tm: NAN when it is null (the row has no
+ * time).  Anything else that is not an RFC 3339 time or epoch seconds
+ * (milliseconds beyond 1e11) of the years 0000 to 9999 is an error, with
+ * the value in err: a time read wrong would put the row on the wrong side
+ * of the split and give the model a date span that never was.
+ */
+static int
+jv_time(jv v, double *tm, const char *what, const char *text, size_t n,
+    struct lq_err *err)
+{
+	*tm = NAN;
 	if (jv_get_kind(v) == JV_KIND_NUMBER)
-		tm = lq_time_from_number(jv_number_value(v));
+		*tm = lq_time_from_number(jv_number_value(v));
 	else if (jv_get_kind(v) == JV_KIND_STRING && lq_time_parse(
 	    jv_string_value(v), (size_t)jv_string_length_bytes(jv_copy(v)),
-	    &tm))
-		tm = NAN;
-	jv_free(v);
-	return tm;
+	    tm))
+		*tm = HUGE_VAL;
+	if (jv_get_kind(v) == JV_KIND_NULL || (*tm >= TIME_MIN &&
+	    *tm <= TIME_MAX)) {
+		jv_free(v);
+		return 0;
+	}
+	*tm = NAN;
+	if (text) {
+		lq_err_set(err, LQ_EXIT_RECORDS, "%s: not a time: %.*s", what,
+		    (int)(n < 60 ? n : 60), text);
+		jv_free(v);
+		return -1;
+	}
+	jv s = jv_dump_string(v, 0);
+	lq_err_set(err, LQ_EXIT_RECORDS, "%s: not a time: %.60s", what,
+	    jv_string_value(s));
+	jv_free(s);
+	return -1;
 }
 
 int
@@ -734,16 +759,22 @@ lq_train_add(struct lq_train *t, const char *line, size_t len,
 	    t->holdout_slot, NULL) == LQ_TRUE;
 	t->t[t->n] = NAN;
 	if (t->time_slot >= 0) {
-		if (lq_eval_count(t->ev, t->time_slot) > 0)
-			t->t[t->n] = jv_time(lq_eval_output(t->ev,
-			    t->time_slot, 0));
+		if (lq_eval_count(t->ev, t->time_slot) > 0 &&
+		    jv_time(lq_eval_output(t->ev, t->time_slot, 0),
+		    &t->t[t->n], t->o.time_field, NULL, 0, err))
+			goto bad;
 	} else if (t->time_key) {
 		long m = lq_scan_find(&t->scan, line, t->time_key,
 		    strlen(t->time_key));
-		if (m >= 0)
-			t->t[t->n] = jv_time(raw_scalar(t, line +
-			    t->scan.m[m].vstart, t->scan.m[m].vend -
-			    t->scan.m[m].vstart));
+		if (m >= 0) {
+			const char *v = line + t->scan.m[m].vstart;
+			size_t vn = t->scan.m[m].vend - t->scan.m[m].vstart;
+			/* an object or array is no time (raw_scalar: scalars) */
+			if (jv_time(*v == '{' || *v == '[' ? jv_array() :
+			    raw_scalar(t, v, vn), &t->t[t->n], t->time_key, v,
+			    vn, err))
+				goto bad;
+		}
 	}
 	/* signals and expression features */
 	if (t->sc && lq_score_signals_record(t->sc, line, len, &t->scan,

@@ -187,6 +187,28 @@ sk_python() {
 	grep -q '^  time_field: "created_at"$' "$BATS_TEST_TMPDIR/m"
 }
 
+@test "--time-field: a value that is no time is a bad record, not a date that never was" {
+	d=$BATS_TEST_TMPDIR
+	for v in 1e300 1e400 -5e20 '"yesterday"' '"2026-02-30T10:00:00Z"' true '{"a":1}' '[1]'; do
+		sed "1s/\"created_at\":\"[^\"]*\"/\"created_at\":$v/" "$F/leads.ndjson" > "$d/in"
+		for tf in created_at .created_at; do
+			run -1 lq-train -q -l "$LABEL" --time-field $tf --report "$d/r" -o "$d/m" "$d/in"
+			echo "$v $tf: $output"
+			[[ "$output" == "lq-train: $d/in:1: $tf: not a time: "* ]]
+			# the span and the split are those of the other rows
+			grep -q '^  first: "2026-01-03T10:00:00Z"$' "$d/m"
+			grep -q '^  last: "2026-11-10T10:00:00Z"$' "$d/m"
+			jq -se '.[] | select(.type == "summary") | .eval_rows == 26' "$d/r"
+		done
+	done
+	# null or no time: the row is kept, untimed
+	sed '1s/"created_at":"[^"]*"/"created_at":null/' "$F/leads.ndjson" > "$d/in"
+	run -0 lq-train -q -l "$LABEL" --time-field created_at -o "$d/m" "$d/in"
+	lq-train -q -l "$LABEL" --time-field created_at -o "$d/m0" "$F/leads.ndjson"
+	[ "$(grep '^  rows:' "$d/m")" = "$(grep '^  rows:' "$d/m0")" ]
+	grep -q '^  first: "2026-01-03T10:00:00Z"$' "$d/m"
+}
+
 @test "lq-score -m: exactly the expected scores" {
 	run lq-score -m "$F/model.yaml" "$F/leads.ndjson"
 	[ "$status" -eq 0 ]
