@@ -1672,6 +1672,13 @@ std_errors(struct fit *p, double *w, double *se, long ntr)
 
 static const double lambda_grid[] = { 1000, 100, 10, 1, 0.1, 0.01 };
 #define NGRID (sizeof(lambda_grid) / sizeof(lambda_grid[0]))
+
+/* The lambda of cross-validation round g: the grid, or the one given. */
+static double
+grid_lambda(const struct lq_train *t, int g)
+{
+	return t->o.lambda >= 0 ? t->o.lambda : lambda_grid[g];
+}
 #define CV_SAMPLE 20000
 
 /* mark the latest 20% of the timed rows as test rows */
@@ -1725,7 +1732,7 @@ report(struct lq_train *t, struct lq_model *m, const struct metrics *ev,
 		lq_buf_addf(h, "lambda %g (C %g)", m->lambda, 1 / m->lambda);
 		for (int i = 0; i < ngrid; i++)
 			lq_buf_addf(h, "%s %g:%.5f", i ? "," : "  cv log loss",
-			    lambda_grid[i], cvloss[i]);
+			    grid_lambda(t, i), cvloss[i]);
 		lq_buf_addf(h, "\nevaluation: %s on %ld rows\n", m->eval,
 		    ev->n);
 		lq_buf_addf(h, "AUC %.4f  log loss %.4f  Brier %.4f  ECE %.4f "
@@ -1769,7 +1776,7 @@ report(struct lq_train *t, struct lq_model *m, const struct metrics *ev,
 	lq_buf_adds(js, "}\n");
 	for (int i = 0; i < ngrid; i++) {
 		lq_buf_adds(js, "{\"type\":\"lambda\",\"lambda\":");
-		lq_buf_json_num(js, lambda_grid[i]);
+		lq_buf_json_num(js, grid_lambda(t, i));
 		lq_buf_adds(js, ",\"cv_log_loss\":");
 		lq_buf_json_round(js, cvloss[i], 6);
 		lq_buf_adds(js, "}\n");
@@ -1808,7 +1815,6 @@ report(struct lq_train *t, struct lq_model *m, const struct metrics *ev,
 		lq_buf_json_round(js, s->fpr, 6);
 		lq_buf_adds(js, "}\n");
 	}
-	(void)t;
 }
 
 /* The name of weight column j (1..d-1) for messages. */
@@ -1848,8 +1854,8 @@ check_fit(const struct lq_train *t, const struct lq_model *m,
 		if (!isfinite(cvloss[g]))
 			return lq_err_set(err, LQ_EXIT_USAGE, "the fit failed: "
 			    "cross validation at lambda %g gave a log loss of "
-			    "%g; no model written", t->o.lambda >= 0 ?
-			    t->o.lambda : lambda_grid[g], cvloss[g]);
+			    "%g; no model written", grid_lambda(t, g),
+			    cvloss[g]);
 	for (int j = 0; j < d; j++) {
 		if (isfinite(w[j]) && fabs(w[j]) <= LQ_MODEL_WMAX &&
 		    isfinite(se[j]) && se[j] <= LQ_MODEL_SEMAX)
@@ -2034,7 +2040,7 @@ lq_train_fit(struct lq_train *t, struct lq_buf *human, struct lq_buf *json,
 			step = 1;
 			lam = best_lambda;
 		} else {
-			lam = t->o.lambda >= 0 ? t->o.lambda : lambda_grid[g];
+			lam = grid_lambda(t, g);
 		}
 		for (int k = 0; k < K; k++) {
 			long nf = 0, no = 0;

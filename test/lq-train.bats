@@ -169,6 +169,14 @@ sk_python() {
 	    (map(select(.type == "summary"))[0].ece - $e | fabs) < 1e-4' "$r"
 }
 
+@test "--lambda and --C: the report names the lambda that was cross-validated" {
+	for o in "--lambda 0.5" "--C 2"; do
+		run -0 lq-train -l "$LABEL" $o --report "$BATS_TEST_TMPDIR/r" -o /dev/null "$F/leads.ndjson"
+		[[ "$output" == *"lambda 0.5 (C 2)  cv log loss 0.5:0."* ]]
+		[ "$(jq -c 'select(.type == "lambda") | .lambda' "$BATS_TEST_TMPDIR/r")" = 0.5 ]
+	done
+}
+
 @test "--holdout evaluates on the marked rows only" {
 	run lq-train -q -l "$LABEL" --holdout '.created_at[5:7] == "03"' --report "$BATS_TEST_TMPDIR/r" -o "$BATS_TEST_TMPDIR/m" "$F/leads.ndjson"
 	[ "$status" -eq 0 ]
