@@ -281,6 +281,27 @@ ynum(struct lq_buf *b, double v)
 	lq_buf_adds(b, t);
 }
 
+/*
+ * A number as YAML in the fewest digits that read back as the same
+ * double: tier cut-offs, which must not move past any row.
+ */
+static void
+yexact(struct lq_buf *b, double v)
+{
+	char t[64];
+
+	if (!isfinite(v)) {
+		ynum(b, v);
+		return;
+	}
+	for (int p = 1; p <= 17; p++) {
+		snprintf(t, sizeof(t), "%.*g", p, v == 0 ? 0 : v);
+		if (strtod(t, NULL) == v)
+			break;
+	}
+	lq_buf_adds(b, t);
+}
+
 static void
 ycol_in(struct lq_buf *b, const struct lq_feat *f, int c)
 {
@@ -457,7 +478,7 @@ lq_model_write(const struct lq_model *m, struct lq_buf *b)
 	    "tiers:\n");
 	for (int i = 0; i < 3; i++) {
 		lq_buf_addf(b, "  %s: ", tier_names[i]);
-		ynum(b, m->cut[i]);
+		yexact(b, m->cut[i]);
 		lq_buf_adds(b, "\n");
 	}
 	lq_buf_adds(b, "  min_confidence: ");

@@ -1470,6 +1470,28 @@ evaluate(const double *p, const uint8_t *y, long n, struct metrics *m)
 	free(o);
 }
 
+/*
+ * cut rounded down to six decimals, or when that would reach below
+ * (the highest p under cut) to the fewest significant digits that stay
+ * in (below, cut] (at worst cut itself).
+ */
+static double
+round_cut(double cut, double below)
+{
+	double c = floor(cut * 1e6) / 1e6;
+	char buf[40];
+
+	if (c > below)
+		return c;
+	for (int s = 1; s < 17; s++) {
+		snprintf(buf, sizeof(buf), "%.*e", s - 1, cut);
+		c = strtod(buf, NULL);
+		if (c > below && c <= cut)
+			return c;
+	}
+	return cut;
+}
+
 /* Learn the tier cut-offs from calibrated out-of-fold p of the rows. */
 static void
 learn_tiers(const double *p, const uint8_t *y, long n, double target,
@@ -1511,9 +1533,20 @@ learn_tiers(const double *p, const uint8_t *y, long n, double target,
 		cut[1] = cut[0];
 	if (cut[1] < cut[2])
 		cut[1] = cut[2];
-	/* round for a readable file; keep the order */
-	for (int i = 0; i < 3; i++)
-		cut[i] = floor(cut[i] * 1e6) / 1e6;
+	/* round for a readable file, but never past a row: each cut-off
+	 * keeps every row on its side (with p = 3e-8 at the L1 edge and
+	 * the rows below near 0, six decimals would make every row L1) */
+	for (int i = 0; i < 3; i++) {
+		double below = -HUGE_VAL;
+		for (long k = 0; k < n; k++)
+			if (p[o[k]] < cut[i]) {
+				below = p[o[k]];
+				break;
+			}
+		cut[i] = round_cut(cut[i], below);
+	}
+	cut[1] = fmin(cut[1], cut[0]);
+	cut[2] = fmin(cut[2], cut[1]);
 	free(o);
 }
 

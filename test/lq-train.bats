@@ -177,6 +177,24 @@ sk_python() {
 	done
 }
 
+@test "tier cut-offs are rounded, but never past a row (a tiny L1 cut-off became 0: every lead L1)" {
+	d=$BATS_TEST_TMPDIR
+	# a feature that separates won from lost, no regularisation: the lost
+	# leads get p of about 1e-16, the L1 edge lies among them
+	jq -c '. + {sep: (if .stage == "won" then 100.001 + (.employees // 7) / 100
+	    elif .stage == "lost" then 100 - (.employees // 7) / 100 else null end)}' \
+	    "$F/leads.ndjson" > "$d/in"
+	run -0 lq-train -q -l "$LABEL" --include sep --lambda 0 --report "$d/r" -o "$d/m" "$d/in"
+	jq -se 'map(select(.type == "tier")) | (.[0].precision >= 0.8) and .[3].rows > 0 and
+	    (map(.rows) | add) == 132' "$d/r"
+	l1=$(sed -n 's/^  L1: //p' "$d/m")
+	jq -en "$l1 > 0"
+	# scored with it, the lost leads are not all L1 any more
+	lq-score -m "$d/m" "$d/in" | jq -se 'map(select(.stage != "open")) |
+	    (map(select(.score.tier == "L4")) | length > 0) and
+	    (map(select(.score.tier == "L1") | .stage == "won") | (map(select(.)) | length) / length >= 0.8)'
+}
+
 @test "--holdout evaluates on the marked rows only" {
 	run lq-train -q -l "$LABEL" --holdout '.created_at[5:7] == "03"' --report "$BATS_TEST_TMPDIR/r" -o "$BATS_TEST_TMPDIR/m" "$F/leads.ndjson"
 	[ "$status" -eq 0 ]
