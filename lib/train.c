@@ -465,6 +465,10 @@ field_col(struct lq_train *t, const char *const *path, int npath, int length)
 		c->excluded = 1;
 	if (name_excluded(t, c->name))
 		c->excluded = 1;
+	/* a train: feature or signal of that name replaces the field */
+	for (int k = 0; k < t->nc - 1; k++)
+		if (t->c[k].src != LQ_FS_FIELD && !strcmp(t->c[k].name, name))
+			c->excluded = 1;
 	t->ctab[i] = (uint32_t)(c - t->c) + 1;
 	return c;
 }
@@ -583,7 +587,14 @@ walk_member(struct lq_train *t, const char *k, size_t kn, const char *v,
 	path[depth] = kb->buf;
 	if (depth)
 		lq_buf_addc(&t->key, '.');
-	lq_buf_add(&t->key, kb->buf, kb->len);
+	if (memchr(kb->buf, '.', kb->len)) {
+		/* "a.b" is not a -> b: quoted in the name */
+		lq_buf_addc(&t->key, '"');
+		lq_buf_add(&t->key, kb->buf, kb->len);
+		lq_buf_addc(&t->key, '"');
+	} else {
+		lq_buf_add(&t->key, kb->buf, kb->len);
+	}
 	if (*v == '{' && depth + 1 < MAX_DEPTH) {
 		if (!(depth == 0 && ((t->label_field &&
 		    !strcmp(path[0], t->label_field)) ||

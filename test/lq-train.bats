@@ -147,6 +147,35 @@ sk_python() {
 	diff -u "$F/model-rules.yaml" <(printf '%s\n' "$output")
 }
 
+@test "a key with a dot is not the nested field of that name; a train: feature replaces a field of its name" {
+	d=$BATS_TEST_TMPDIR
+	# "a.b" says won on some rows, a -> b on others, in opposite ways
+	python3 -c '
+import json, random
+random.seed(1)
+for i in range(200):
+    y = random.random() < 0.5
+    r = {"won": y}
+    if i % 2: r["a.b"] = (5 if y else 1) + random.random()
+    else: r["a"] = {"b": (1 if y else 5) + random.random()}
+    print(json.dumps(r))' > "$d/in"
+	run -0 lq-train -q -l .won -o "$d/m" "$d/in"
+	[ "$(grep '^  - name:' "$d/m")" = "$(printf '  - name: "a.b"\n  - name: "\\"a.b\\""')" ]
+	grep -q '^    field: \["a.b"\]$' "$d/m"
+	grep -q '^    field: \["a", "b"\]$' "$d/m"
+	lq-score -m "$d/m" "$d/in" | jq -se 'map(.score.probability > 0.5) == map(.won)'
+	# the quoted name is what --exclude matches
+	lq-train -q -l .won --exclude '"a.b"' -o "$d/m" "$d/in"
+	[ "$(grep '^  - name:' "$d/m")" = '  - name: "a.b"' ]
+	# a train: feature named like a field: the feature, not a duplicate
+	# name that lq-score refuses
+	printf 'train:\n  features:\n    - name: source\n      expr: ".source | ascii_downcase"\n' > "$d/r.yaml"
+	run -0 lq-train -q -r "$d/r.yaml" -l "$LABEL" --exclude id -o "$d/m" "$F/leads.ndjson"
+	[ "$(grep -c '^  - name: "source"' "$d/m")" -eq 1 ]
+	grep -A1 '^  - name: "source"' "$d/m" | grep -q 'expr: ".source | ascii_downcase"'
+	run -0 lq-score -m "$d/m" "$F/leads.ndjson"
+}
+
 @test "--exclude and --include take globs" {
 	lq-train -q -l "$LABEL" --exclude 'form.*' --exclude id "$F/leads.ndjson" > "$BATS_TEST_TMPDIR/m"
 	! grep -q '"form.timeline"' "$BATS_TEST_TMPDIR/m"
