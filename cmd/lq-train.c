@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,6 +79,17 @@ num_arg(const char *opt, const char *s, double lo, double hi)
 	return v;
 }
 
+/* A whole number in [lo, hi]: --cv 2.5 is not 2. */
+static int
+int_arg(const char *opt, const char *s, double lo, double hi)
+{
+	double v = num_arg(opt, s, lo, hi);
+
+	if (v != floor(v))
+		lqcmd_die(LQ_EXIT_USAGE, "%s: not a whole number: '%s'", opt, s);
+	return (int)v;
+}
+
 static void
 parse_args(struct args *a, int argc, char **argv)
 {
@@ -125,7 +137,7 @@ parse_args(struct args *a, int argc, char **argv)
 		case 'l': a->o.label = optarg; break;
 		case 'r': a->o.rules = optarg; break;
 		case 'o': a->output = optarg; break;
-		case O_CV: a->o.folds = (int)num_arg("--cv", optarg, 2, 100);
+		case O_CV: a->o.folds = int_arg("--cv", optarg, 2, 100);
 			break;
 		case O_HOLDOUT: a->o.holdout = optarg; break;
 		case O_TIME: a->o.time_field = optarg; break;
@@ -141,10 +153,10 @@ parse_args(struct args *a, int argc, char **argv)
 			break;
 		case O_L4: a->o.l4_rate = num_arg("--l4-rate", optarg, 0, 1);
 			break;
-		case O_MINCOUNT: a->o.min_count = (int)num_arg("--min-count",
+		case O_MINCOUNT: a->o.min_count = int_arg("--min-count",
 		    optarg, 1, 1e9);
 			break;
-		case O_MAXLEV: a->o.max_levels = (int)num_arg("--max-levels",
+		case O_MAXLEV: a->o.max_levels = int_arg("--max-levels",
 		    optarg, 0, 1e9);
 			break;
 		case O_NUMERIC:

@@ -69,6 +69,11 @@ sk_python() {
 	run -2 lq-train -l '$ENV' /nonexistent
 	run -2 lq-train -l .x --cv 1 /nonexistent
 	run -2 lq-train -l .x --numeric odd /nonexistent
+	# counts are whole numbers: --cv 2.5 was taken as 2
+	run -2 lq-train -l .x --cv 2.5 /nonexistent
+	[ "$output" = "lq-train: --cv: not a whole number: '2.5'" ]
+	run -2 lq-train -l .x --min-count 2.5 /nonexistent
+	run -2 lq-train -l .x --max-levels 0.5 /nonexistent
 	printf 'train:\n  labl: .x\n' > "$BATS_TEST_TMPDIR/r.yaml"
 	run -2 lq-train -r "$BATS_TEST_TMPDIR/r.yaml" /nonexistent
 	[[ "$output" == *"r.yaml:2:3: "*"labl"*"label"* ]]
