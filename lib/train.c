@@ -2204,6 +2204,13 @@ lq_train_fit(struct lq_train *t, struct lq_buf *human, struct lq_buf *json,
 		goto out;
 	}
 	report(t, m, &ev, cvloss, ngrid, human, json);
+	for (int j = 0; human && j < ne; j++)
+		if (e[j].f->type == LQ_FT_NUM && e[j].c->nstr)
+			lq_buf_addf(human, "note: numeric feature '%s': %ld "
+			    "value%s not a number (a string, true or false) "
+			    "count%s as missing, here and in lq-score\n",
+			    e[j].f->name, e[j].c->nstr, e[j].c->nstr > 1 ?
+			    "s" : "", e[j].c->nstr > 1 ? "" : "s");
 	if (human && !l1_met)
 		lq_buf_addf(human, "note: no band reaches the L1 precision "
 		    "target %g; L1 is the smallest band allowed (2%% of rows, "

@@ -181,6 +181,17 @@ for i in range(200):
 	run -0 lq-score -m "$d/m" "$F/leads.ndjson"
 }
 
+@test "strings in a numeric field count as missing, and the report says so" {
+	d=$BATS_TEST_TMPDIR
+	sed -E '1,12s/"employees":([0-9]+)/"employees":"\1"/' "$F/leads.ndjson" > "$d/in"
+	n=$(head -12 "$d/in" | jq -c 'select(.stage != "open" and (.employees | type) == "string")' | wc -l)
+	[ "$n" -gt 1 ]
+	run -0 lq-train -l "$LABEL" --exclude id -o "$d/m" "$d/in"
+	[[ "$output" == *"note: numeric feature 'employees': $n values not a number (a string, true or false) count as missing, here and in lq-score"* ]]
+	run -0 lq-train -l "$LABEL" --exclude id -o "$d/m" "$F/leads.ndjson"
+	[[ "$output" != *"note: numeric feature"* ]]
+}
+
 @test "--exclude and --include take globs" {
 	lq-train -q -l "$LABEL" --exclude 'form.*' --exclude id "$F/leads.ndjson" > "$BATS_TEST_TMPDIR/m"
 	! grep -q '"form.timeline"' "$BATS_TEST_TMPDIR/m"
