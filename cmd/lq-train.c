@@ -86,7 +86,8 @@ int_arg(const char *opt, const char *s, double lo, double hi)
 	double v = num_arg(opt, s, lo, hi);
 
 	if (v != floor(v))
-		lqcmd_die(LQ_EXIT_USAGE, "%s: not a whole number: '%s'", opt, s);
+		lqcmd_die(LQ_EXIT_USAGE, "%s: not a whole number: '%s'", opt,
+		    s);
 	return (int)v;
 }
 
@@ -384,7 +385,10 @@ main(int argc, char **argv)
 	if (a.reseal) {
 		if (optind < argc)
 			lqcmd_usage(usage);
-		return reseal(&a);
+		status = reseal(&a);
+		free(a.excl);
+		free(a.incl);
+		return status;
 	}
 	lq_err_clear(&err);
 	if (!(t = lq_train_new(&a.o, &err)))

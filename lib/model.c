@@ -695,8 +695,9 @@ read_source(struct rd *r, struct lq_model *m, struct lq_ynode *n,
 		if (!m->sc && (r->flags & LQ_MODEL_ANY_SIGNAL))
 			return 0;
 		if (!m->sc)
-			return lq_yerr(d, sig, r->err, "feature '%s' uses a score "
-			    "signal: give the rule file with -r", f->name);
+			return lq_yerr(d, sig, r->err, "feature '%s' uses a "
+			    "score signal: give the rule file with -r",
+			    f->name);
 		for (int i = 0; i < lq_score_nsignals(m->sc); i++)
 			if (!strcmp(lq_score_signal_name(m->sc, i), f->expr))
 				f->slot = i;

@@ -489,7 +489,8 @@ put_num(struct lq_train *t, struct col *c, double d, const char *text,
 			return;
 		lq_buf_addf(&t->bad, "%s: number out of range: ", c->name);
 		if (text)
-			lq_buf_addf(&t->bad, "%.*s", (int)(n < 40 ? n : 40), text);
+			lq_buf_addf(&t->bad, "%.*s", (int)(n < 40 ? n : 40),
+			    text);
 		else
 			lq_buf_addf(&t->bad, "%g", d);
 		return;
@@ -1871,7 +1872,8 @@ col_name(const struct enc *e, int ne, int j, char *buf, size_t n)
 		if (c < 0 || c >= f->ncol)
 			continue;
 		if (f->type == LQ_FT_NUM)
-			snprintf(buf, n, "'%s'%s", f->name, c ? " (missing)" : "");
+			snprintf(buf, n, "'%s'%s", f->name, c ? " (missing)" :
+			    "");
 		else
 			snprintf(buf, n, "'%s' = '%s'", f->name, c < f->nlev ?
 			    f->levels[c] : c == LQ_COL_OTHER(f) ? "(other)" :
