@@ -129,6 +129,16 @@ sk_python() {
 	[ "$output" = "lq-train: the holdout rows (6) are all negative: AUC and the tiers' precision are undefined; give test rows with both outcomes; no model written" ]
 	[ ! -e "$d/m" ]
 	[ -z "$(ls "$d")" ]
+	# labels that nothing predicts: out of fold the model ranks leads
+	# worse than chance, and Platt scaling would reverse its order (a < 0)
+	python3 -c '
+import json, random
+random.seed(1)
+for i in range(300):
+    print(json.dumps({"won": random.random() < 0.5, "src": random.choice("abcdef"), "n": random.randint(0, 50)}))' > "$BATS_TEST_TMPDIR/noise"
+	run -2 lq-train -q -l .won -o "$d/m" "$BATS_TEST_TMPDIR/noise"
+	[[ "$output" == "lq-train: the calibration failed: a -"*"(out of fold, the model ranks leads no better than chance); no model written" ]]
+	[ ! -e "$d/m" ]
 	# an existing model is left as it was, and so is standard output
 	echo keep > "$d/m"
 	run -2 lq-train -q -l "$LABEL" --exclude id --holdout '.stage == "lost" and .created_at[5:7] == "03"' \
