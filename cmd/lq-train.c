@@ -3,11 +3,14 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "lq_score.h"
 #include "lq_time.h"
 #include "lq_train.h"
 #include "lqcmd.h"
@@ -16,7 +19,8 @@
 static const char usage[] =
     "[-q] -l LABEL [-r RULES] [--cv K] [--holdout EXPR] [--time-field F]\n"
     "       [--exclude GLOB] [--include GLOB] [--C C | --lambda L]\n"
-    "       [--report FILE] [--rejects FILE] [--strict] [FILE ...]";
+    "       [--report FILE] [--rejects FILE] [--strict] [FILE ...]\n"
+    "       lq-train --reseal MODEL [-r RULES] [-o FILE]";
 
 static const char help[] =
 "usage: lq-train [options] -l LABEL [FILE ...] > model.yaml\n"
@@ -44,20 +48,22 @@ static const char help[] =
 "      --report FILE      write the evaluation as NDJSON to FILE\n"
 "      --rejects FILE     append bad input lines to FILE\n"
 "      --strict           stop at the first bad record\n"
+"      --reseal MODEL     check a model edited by hand and write its new\n"
+"                         checksum (in place, or to -o FILE)\n"
 "  -q, --quiet            no report on standard error\n"
 "  -h, --help             this help\n"
 "  -V, --version          version\n"
 "\n"
 "Exit status: 0 model written, 1 some records rejected or an I/O error,\n"
-"2 usage or rule file error.  See lq-train(1).\n";
+"2 usage, rule or model file error, or no usable model.  See lq-train(1).\n";
 
 enum { O_CV = 0x100, O_HOLDOUT, O_TIME, O_EXCLUDE, O_INCLUDE, O_C, O_LAMBDA,
 	O_L1, O_L4, O_MINCOUNT, O_MAXLEV, O_NUMERIC, O_REPORT, O_REJECTS,
-	O_STRICT, O_NOW };
+	O_STRICT, O_NOW, O_RESEAL };
 
 struct args {
 	struct lq_train_opts o;
-	const char *output, *report, *rejects;
+	const char *output, *report, *rejects, *reseal;
 	int quiet, strict;
 	const char **excl, **incl;
 };
@@ -71,6 +77,18 @@ num_arg(const char *opt, const char *s, double lo, double hi)
 	if (!*s || *end || !(v >= lo && v <= hi))
 		lqcmd_die(LQ_EXIT_USAGE, "%s: bad value '%s'", opt, s);
 	return v;
+}
+
+/* A whole number in [lo, hi]: --cv 2.5 is not 2. */
+static int
+int_arg(const char *opt, const char *s, double lo, double hi)
+{
+	double v = num_arg(opt, s, lo, hi);
+
+	if (v != floor(v))
+		lqcmd_die(LQ_EXIT_USAGE, "%s: not a whole number: '%s'", opt,
+		    s);
+	return (int)v;
 }
 
 static void
@@ -99,6 +117,7 @@ parse_args(struct args *a, int argc, char **argv)
 		{ "rejects", required_argument, NULL, O_REJECTS },
 		{ "strict", no_argument, NULL, O_STRICT },
 		{ "now", required_argument, NULL, O_NOW },
+		{ "reseal", required_argument, NULL, O_RESEAL },
 		{ NULL, 0, NULL, 0 }
 	};
 	int ch;
@@ -119,7 +138,7 @@ parse_args(struct args *a, int argc, char **argv)
 		case 'l': a->o.label = optarg; break;
 		case 'r': a->o.rules = optarg; break;
 		case 'o': a->output = optarg; break;
-		case O_CV: a->o.folds = (int)num_arg("--cv", optarg, 2, 100);
+		case O_CV: a->o.folds = int_arg("--cv", optarg, 2, 100);
 			break;
 		case O_HOLDOUT: a->o.holdout = optarg; break;
 		case O_TIME: a->o.time_field = optarg; break;
@@ -135,10 +154,10 @@ parse_args(struct args *a, int argc, char **argv)
 			break;
 		case O_L4: a->o.l4_rate = num_arg("--l4-rate", optarg, 0, 1);
 			break;
-		case O_MINCOUNT: a->o.min_count = (int)num_arg("--min-count",
+		case O_MINCOUNT: a->o.min_count = int_arg("--min-count",
 		    optarg, 1, 1e9);
 			break;
-		case O_MAXLEV: a->o.max_levels = (int)num_arg("--max-levels",
+		case O_MAXLEV: a->o.max_levels = int_arg("--max-levels",
 		    optarg, 0, 1e9);
 			break;
 		case O_NUMERIC:
@@ -151,6 +170,7 @@ parse_args(struct args *a, int argc, char **argv)
 		case O_REPORT: a->report = optarg; break;
 		case O_REJECTS: a->rejects = optarg; break;
 		case O_STRICT: a->strict = 1; break;
+		case O_RESEAL: a->reseal = optarg; break;
 		case O_NOW:
 			if (lq_time_parse(optarg, strlen(optarg), &a->o.now))
 				lqcmd_die(LQ_EXIT_USAGE, "--now: not a time: '%s'",
@@ -223,19 +243,102 @@ read_inputs(struct lq_train *t, const struct args *a, char **files, int n)
 	return status;
 }
 
+/* Write all of p[0..n) to fd; 0 or -1 (errno set). */
+static int
+write_all(int fd, const char *p, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			if (!w)
+				errno = EIO;
+			return -1;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/*
+ * Write b to path whole or not at all: into a temporary file next to it,
+ * renamed over path once written and synced, so a failure never leaves a
+ * partial or empty model where a good one was.  A path that exists and is
+ * not a regular file (/dev/null, a pipe) is written directly.
+ */
 static int
 write_file(const char *path, const struct lq_buf *b)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0666);
-	ssize_t w = 0;
+	struct stat st;
+	struct lq_buf tmp = LQ_BUF_INIT;
+	char *real = NULL;
+	mode_t mode;
+	int fd, bad, e;
 
-	if (fd >= 0 && b->len)
-		w = write(fd, b->buf, b->len);
-	if (fd < 0 || w != (ssize_t)b->len || close(fd)) {
-		lqcmd_warn("%s: %s", path, strerror(errno ? errno : EIO));
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		if ((fd = open(path, O_WRONLY | O_TRUNC)) < 0 ||
+		    write_all(fd, b->buf, b->len) || close(fd)) {
+			lqcmd_warn("%s: %s", path, strerror(errno));
+			return 1;
+		}
+		return 0;
+	}
+	if (stat(path, &st) == 0) {
+		mode = st.st_mode & 07777;
+		if ((real = realpath(path, NULL)))
+			path = real;	/* through a symbolic link */
+	} else {
+		mode_t mask = umask(0);
+		umask(mask);
+		mode = 0666 & ~mask;
+	}
+	lq_buf_addf(&tmp, "%s.tmpXXXXXX", path);
+	if ((fd = mkstemp(tmp.buf)) < 0) {
+		lqcmd_warn("%s: %s", path, strerror(errno));
+		free(real);
+		lq_buf_release(&tmp);
 		return 1;
 	}
-	return 0;
+	bad = fchmod(fd, mode) || write_all(fd, b->buf, b->len) || fsync(fd);
+	e = errno;
+	if (close(fd) && !bad) {
+		bad = 1;
+		e = errno;
+	}
+	if (!bad && rename(tmp.buf, path)) {
+		bad = 1;
+		e = errno;
+	}
+	if (bad) {
+		unlink(tmp.buf);
+		lqcmd_warn("%s: %s", path, strerror(e));
+	}
+	free(real);
+	lq_buf_release(&tmp);
+	return bad;
+}
+
+/* lq-train --reseal: check a model and write it with a new checksum. */
+static int
+reseal(const struct args *a)
+{
+	struct lq_buf in = LQ_BUF_INIT, out = LQ_BUF_INIT;
+	struct lq_score *sc = NULL;
+	struct lq_err err;
+
+	lq_err_clear(&err);
+	if ((a->o.rules && !(sc = lq_score_load(a->o.rules, &err))) ||
+	    lq_model_read_file(a->reseal, &in, &err) ||
+	    lq_model_reseal(a->reseal, in.buf ? in.buf : "", in.len, sc,
+	    &out, &err))
+		lqcmd_die_err(&err);
+	int status = write_file(a->output ? a->output : a->reseal, &out);
+	lq_score_free(sc);
+	lq_buf_release(&in);
+	lq_buf_release(&out);
+	return lqcmd_finish(status);
 }
 
 /* Fit, then write the model, the report and the summary. */
@@ -279,6 +382,14 @@ main(int argc, char **argv)
 		return lqreps_main(argc, argv);
 	lqcmd_name = "lq-train";
 	parse_args(&a, argc, argv);
+	if (a.reseal) {
+		if (optind < argc)
+			lqcmd_usage(usage);
+		status = reseal(&a);
+		free(a.excl);
+		free(a.incl);
+		return status;
+	}
 	lq_err_clear(&err);
 	if (!(t = lq_train_new(&a.o, &err)))
 		lqcmd_die_err(&err);

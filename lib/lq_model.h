@@ -61,7 +61,8 @@ struct lq_feat {
 
 /* a raw value extracted from a record */
 struct lq_raw {
-	int kind;		/* 0 missing, 1 number, 2 string */
+	int kind;		/* 0 missing, 1 number, 2 string, 3 a number
+				   beyond a double (1e400): unknown */
 	double num;
 	const char *s;		/* borrowed from the record or scratch */
 	size_t n;
@@ -100,6 +101,27 @@ struct lq_model {
 	char numtxt[256];
 };
 
+/*
+ * Bounds the loader enforces on every model file (lq-train(1), "The model
+ * file").  The logistic function is 0 or 1 in double precision beyond
+ * log-odds of about +-37, and every column a weight multiplies is a
+ * one-hot 1, a robust-scaled and clipped number of a few units or a
+ * standardised one: a weight, intercept or Platt coefficient beyond 1e3
+ * has no use in a fitted model and means a diverged fit (perfectly
+ * separated data and no regularisation) or a damaged file.  Standard
+ * errors beyond 1e6 likewise.  Centres and scales are in the units lq-train
+ * keeps a feature in, single-precision floats (+-3.4e38): within +-1e39,
+ * so that FLT_MAX printed to 8 digits (3.4028235e38) stays inside.
+ */
+#define LQ_MODEL_WMAX 1e3
+#define LQ_MODEL_SEMAX 1e6
+#define LQ_MODEL_XMAX 1e39	/* above FLT_MAX (3.4e38) */
+
+/* lq_model_load_mem() flags */
+#define LQ_MODEL_UNSEALED 1	/* no checksum needed (lq-train --reseal) */
+#define LQ_MODEL_ANY_SIGNAL 2	/* without sc, signal features are taken
+				   on trust (they cannot be scored) */
+
 /* Allocate an empty model. */
 struct lq_model *lq_model_new(void);
 
@@ -109,13 +131,48 @@ void lq_model_free(struct lq_model *m);
 /*
  * Load a model file.  sc (borrowed, may be NULL) supplies the signals a
  * model may use: each must exist in it.  Returns NULL with err set
- * ("model.yaml:12:5: ...") on any error.
+ * ("model.yaml:12:5: ...", code LQ_EXIT_USAGE) on any error: a file
+ * without its checksum line at the end (cut short, or not written by
+ * lq-train), a key missing or unknown, a value out of its range (see
+ * LQ_MODEL_WMAX; probabilities and cut-offs in [0, 1], L1 >= L2 >= L3,
+ * counts whole, kinds and types known, levels unique, clip low <= high,
+ * scale > 0, a profile for every feature), then a checksum that does not
+ * match the bytes above it (the file was changed since it was sealed).
  */
 struct lq_model *lq_model_load(const char *path, struct lq_score *sc,
     struct lq_err *err);
 
-/* Append the model as YAML to out. */
+/*
+ * Load a model from text[0..len) (borrowed); name is used in messages.
+ * flags: LQ_MODEL_UNSEALED, LQ_MODEL_ANY_SIGNAL.  As lq_model_load().
+ */
+struct lq_model *lq_model_load_mem(const char *name, const char *text,
+    size_t len, struct lq_score *sc, int flags, struct lq_err *err);
+
+/* Append the bytes of the file path to out.  Returns 0 or -1 with err. */
+int lq_model_read_file(const char *path, struct lq_buf *out,
+    struct lq_err *err);
+
+/*
+ * Append the model as YAML to out, sealed: its last line is "checksum:
+ * fnv1a64-" and the 64-bit FNV-1a of every byte written before it, in 16
+ * lowercase hex digits.
+ */
 void lq_model_write(const struct lq_model *m, struct lq_buf *out);
+
+/*
+ * Seal the model text b->buf[start..b->len): drop a final checksum line,
+ * add the note above it unless it is there, and append the checksum line.
+ */
+void lq_model_seal(struct lq_buf *b, size_t start);
+
+/*
+ * Check the model text[0..len) as lq_model_load() does, except for its
+ * checksum (signal features are checked against sc when it is given), and
+ * append it to out sealed anew.  Returns 0, or -1 with err set.
+ */
+int lq_model_reseal(const char *name, const char *text, size_t len,
+    struct lq_score *sc, struct lq_buf *out, struct lq_err *err);
 
 /*
  * Extract feature f's raw value from rec (borrowed) and res (the results

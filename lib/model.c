@@ -1,6 +1,9 @@
 /*
  * model.c - the model file (YAML), feature extraction and model scoring.
  */
+#include <errno.h>
+#include <float.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +12,7 @@
 #include "lq_expr.h"
 #include "lq_model.h"
 #include "lq_score.h"
+#include "lq_time.h"
 #include "lq_yaml.h"
 
 static const char *const tier_names[] = { "L1", "L2", "L3", "L4" };
@@ -155,6 +159,10 @@ lq_feat_raw(struct lq_model *m, const struct lq_feat *f, jv rec, jv res,
 		jv_free(v);	/* strings stay alive in rec */
 		break;
 	}
+	if (out->kind == 1 && !(fabs(out->num) < DBL_MAX)) {
+		out->kind = 3;	/* 1e400: infinity to jq */
+		return;
+	}
 	if (f->type == LQ_FT_CAT && out->kind == 1) {
 		lq_num_level(out->num, m->numtxt, sizeof(m->numtxt));
 		out->kind = 2;
@@ -253,17 +261,44 @@ ystr(struct lq_buf *b, const char *s)
 	lq_buf_addc(b, '"');
 }
 
-/* A number as YAML: %.8g, never nan or inf (those become 0). */
+/*
+ * A number as YAML: %.8g.  NaN and infinities are written as .nan and
+ * .inf, which no loader accepts: lq-train loads what it wrote before it
+ * keeps it, so they can never pass for a number.
+ */
 static void
 ynum(struct lq_buf *b, double v)
 {
 	char t[64];
 
-	if (!isfinite(v))
-		v = 0;
+	if (!isfinite(v)) {
+		lq_buf_adds(b, isnan(v) ? ".nan" : v > 0 ? ".inf" : "-.inf");
+		return;
+	}
 	if (v == 0)
 		v = 0;		/* no "-0" */
 	snprintf(t, sizeof(t), "%.8g", v);
+	lq_buf_adds(b, t);
+}
+
+/*
+ * A number as YAML in the fewest digits that read back as the same
+ * double: tier cut-offs, which must not move past any row.
+ */
+static void
+yexact(struct lq_buf *b, double v)
+{
+	char t[64];
+
+	if (!isfinite(v)) {
+		ynum(b, v);
+		return;
+	}
+	for (int p = 1; p <= 17; p++) {
+		snprintf(t, sizeof(t), "%.*g", p, v == 0 ? 0 : v);
+		if (strtod(t, NULL) == v)
+			break;
+	}
 	lq_buf_adds(b, t);
 }
 
@@ -397,6 +432,8 @@ write_profile(struct lq_buf *b, const struct lq_model *m)
 void
 lq_model_write(const struct lq_model *m, struct lq_buf *b)
 {
+	size_t start = b->len;
+
 	lq_buf_adds(b, "# lq-train model: L2-regularised logistic regression."
 	    "  See lq-train(1).\n"
 	    "# log-odds = intercept + one contribution per feature;"
@@ -441,7 +478,7 @@ lq_model_write(const struct lq_model *m, struct lq_buf *b)
 	    "tiers:\n");
 	for (int i = 0; i < 3; i++) {
 		lq_buf_addf(b, "  %s: ", tier_names[i]);
-		ynum(b, m->cut[i]);
+		yexact(b, m->cut[i]);
 		lq_buf_adds(b, "\n");
 	}
 	lq_buf_adds(b, "  min_confidence: ");
@@ -472,6 +509,7 @@ lq_model_write(const struct lq_model *m, struct lq_buf *b)
 	for (int i = 0; i < m->nf; i++)
 		write_feat(b, &m->f[i]);
 	write_profile(b, m);
+	lq_model_seal(b, start);
 }
 
 /* ---- reading ---------------------------------------------------------- */
@@ -479,28 +517,59 @@ lq_model_write(const struct lq_model *m, struct lq_buf *b)
 struct rd {
 	struct lq_ydoc *d;
 	struct lq_err *err;
+	int flags;
 };
 
-static int
-rnum(struct rd *r, const struct lq_ynode *map, const char *key, double *out,
-    int required)
+/* The value of key in map; a missing key is an error. */
+static struct lq_ynode *
+rget(struct rd *r, const struct lq_ynode *map, const char *key)
 {
 	struct lq_ynode *v = lq_ymap_get(map, key);
 
 	if (!v)
-		return required ? lq_yerr(r->d, map, r->err, "model: '%s' is "
-		    "missing", key) : 0;
-	return lq_ynum(r->d, v, key, out, r->err);
+		lq_yerr(r->d, map, r->err, "model: '%s' is missing", key);
+	return v;
 }
 
+/* Mapping node n, its keys among allowed. */
 static int
-rstr(struct rd *r, const struct lq_ynode *map, const char *key, char **out)
+rmap(struct rd *r, const struct lq_ynode *n, const char *what,
+    const char *const *allowed)
 {
-	struct lq_ynode *v = lq_ymap_get(map, key);
+	return lq_ymap_check(r->d, n, what, allowed, r->err);
+}
+
+/* The number key of map, within [lo, hi]. */
+static int
+rnum(struct rd *r, const struct lq_ynode *map, const char *key, double lo,
+    double hi, double *out)
+{
+	struct lq_ynode *v = rget(r, map, key);
+
+	return v ? lq_ynum_in(r->d, v, key, lo, hi, out, r->err) : -1;
+}
+
+/* The whole number key of map, within [lo, hi]. */
+static int
+rlong(struct rd *r, const struct lq_ynode *map, const char *key, long lo,
+    long hi, long *out)
+{
+	struct lq_ynode *v = rget(r, map, key);
+
+	return v ? lq_yint_in(r->d, v, key, lo, hi, out, r->err) : -1;
+}
+
+/* The string key of map (a copy in *out); optional: absence is no error. */
+static int
+rstr(struct rd *r, const struct lq_ynode *map, const char *key, char **out,
+    int optional)
+{
+	struct lq_ynode *v = optional ? lq_ymap_get(map, key) :
+	    rget(r, map, key);
 	const char *s;
 
 	if (!v)
-		return 0;
+		return optional ? 0 : -1;
 	if (lq_ystr(r->d, v, key, &s, r->err))
 		return -1;
 	free(*out);
@@ -508,145 +577,209 @@ rstr(struct rd *r, const struct lq_ynode *map, const char *key, char **out)
 	return 0;
 }
 
-static const char *const col_keys[] = { "weight", "se", "rows", "value",
+/* The string key of map, one of words (NULL-ended): its index in *out. */
+static int
+rword(struct rd *r, const struct lq_ynode *map, const char *key,
+    const char *const *words, int *out)
+{
+	struct lq_ynode *v = rget(r, map, key);
+	struct lq_buf list = LQ_BUF_INIT;
+	const char *s;
+
+	if (!v || lq_ystr(r->d, v, key, &s, r->err))
+		return -1;
+	for (int i = 0; words[i]; i++)
+		if (!strcmp(s, words[i])) {
+			*out = i;
+			return 0;
+		}
+	for (int i = 0; words[i]; i++)
+		lq_buf_addf(&list, "%s%s", i ? (words[i + 1] ? ", " : " or ") :
+		    "", words[i]);
+	lq_yerr(r->d, v, r->err, "%s must be %s, not '%s'", key, list.buf, s);
+	lq_buf_release(&list);
+	return -1;
+}
+
+/*
+ * The list key of map: n numbers (any count when n < 0, at least 2)
+ * within [lo, hi], ascending when asc.  Its length in *count.
+ */
+static int
+rnums(struct rd *r, const struct lq_ynode *map, const char *key, int n,
+    double lo, double hi, int asc, int *count)
+{
+	struct lq_ynode *v = rget(r, map, key);
+	double x, prev = -HUGE_VAL;
+
+	if (!v || lq_yexpect(r->d, v, LQ_Y_SEQ, key, r->err))
+		return -1;
+	if (n >= 0 ? v->n != (size_t)n : v->n < 2)
+		return lq_yerr(r->d, v, r->err, "%s: %s%d numbers, not %zu", key,
+		    n >= 0 ? "" : "at least ", n >= 0 ? n : 2, v->n);
+	for (size_t i = 0; i < v->n; i++) {
+		if (lq_ynum_in(r->d, v->items[i], key, lo, hi, &x, r->err))
+			return -1;
+		if (asc && x < prev)
+			return lq_yerr(r->d, v->items[i], r->err, "%s must "
+			    "ascend", key);
+		prev = x;
+	}
+	if (count)
+		*count = (int)v->n;
+	return 0;
+}
+
+static const char *const col_keys[] = { "weight", "se", "rows", NULL };
+static const char *const level_keys[] = { "value", "weight", "se", "rows",
 	NULL };
 
+/* Column c of f from the mapping n (keys: col_keys, or level_keys). */
 static int
-rcol(struct rd *r, const struct lq_ynode *n, struct lq_feat *f, int c)
+rcol(struct rd *r, const struct lq_ynode *n, const char *const *keys,
+    struct lq_feat *f, int c)
 {
-	double rows = 0;
-
-	if (!n)
-		return 0;
-	if (lq_ymap_check(r->d, n, "a weight", col_keys, r->err) ||
-	    rnum(r, n, "weight", &f->w[c], 1) || rnum(r, n, "se", &f->se[c], 0)
-	    || rnum(r, n, "rows", &rows, 0))
+	if (!n || rmap(r, n, "a weight", keys) ||
+	    rnum(r, n, "weight", -LQ_MODEL_WMAX, LQ_MODEL_WMAX, &f->w[c]) ||
+	    rnum(r, n, "se", 0, LQ_MODEL_SEMAX, &f->se[c]) ||
+	    rlong(r, n, "rows", 0, LONG_MAX, &f->count[c]))
 		return -1;
-	f->count[c] = (long)rows;
 	return 0;
 }
 
 static const char *const feat_keys[] = { "name", "field", "length", "signal",
 	"expr", "type", "levels", "other", "missing", "transform", "center",
 	"scale", "clip", "value", NULL };
+static const char *const cat_keys[] = { "name", "field", "length", "signal",
+	"expr", "type", "levels", "other", "missing", NULL };
+static const char *const num_keys[] = { "name", "field", "length", "signal",
+	"expr", "type", "transform", "center", "scale", "clip", "value",
+	"missing", NULL };
+static const char *const ftypes[] = { "category", "numeric", NULL };
+static const char *const transforms[] = { "none", "log1p", NULL };
+
+/* Where feature f's value comes from: exactly one of field, signal, expr. */
+static int
+read_source(struct rd *r, struct lq_model *m, struct lq_ynode *n,
+    struct lq_feat *f)
+{
+	struct lq_ydoc *d = r->d;
+	struct lq_ynode *c, *fld = lq_ymap_get(n, "field"),
+	    *sig = lq_ymap_get(n, "signal"), *ex = lq_ymap_get(n, "expr");
+	const char *s;
+
+	if (!!fld + !!sig + !!ex != 1)
+		return lq_yerr(d, n, r->err, "feature '%s' needs one of field, "
+		    "signal or expr", f->name);
+	if ((c = lq_ymap_get(n, "length")) && !fld)
+		return lq_yerr(d, c, r->err, "length: only with field");
+	if (fld) {
+		f->src = LQ_FS_FIELD;
+		if (lq_yexpect(d, fld, LQ_Y_SEQ, "field", r->err))
+			return -1;
+		if (!fld->n)
+			return lq_yerr(d, fld, r->err, "field: an empty path");
+		f->path = calloc(fld->n + 1, sizeof(char *));
+		for (size_t i = 0; i < fld->n; i++) {
+			if (lq_ystr(d, fld->items[i], "field", &s, r->err))
+				return -1;
+			f->path[f->npath++] = strdup(s);
+		}
+		return c ? lq_ybool(d, c, "length", &f->length, r->err) : 0;
+	}
+	if (sig) {
+		f->src = LQ_FS_SIGNAL;
+		f->slot = -1;
+		if (rstr(r, n, "signal", &f->expr, 0))
+			return -1;
+		if (!m->sc && (r->flags & LQ_MODEL_ANY_SIGNAL))
+			return 0;
+		if (!m->sc)
+			return lq_yerr(d, sig, r->err, "feature '%s' uses a "
+			    "score signal: give the rule file with -r",
+			    f->name);
+		for (int i = 0; i < lq_score_nsignals(m->sc); i++)
+			if (!strcmp(lq_score_signal_name(m->sc, i), f->expr))
+				f->slot = i;
+		if (f->slot < 0)
+			return lq_yerr(d, sig, r->err, "signal '%s' is not in "
+			    "the rule file", f->expr);
+		return 0;
+	}
+	struct lq_expr_src src = { d->file, ex->line, ex->col, 0 };
+	f->src = LQ_FS_EXPR;
+	if (rstr(r, n, "expr", &f->expr, 0))
+		return -1;
+	if (!m->x)
+		m->x = lq_exprs_new();
+	return (f->slot = lq_exprs_add(m->x, f->expr, &src, r->err)) < 0 ?
+	    -1 : 0;
+}
+
+static void
+feat_cols(struct lq_feat *f, int ncol)
+{
+	f->ncol = ncol;
+	f->w = calloc((size_t)ncol, sizeof(double));
+	f->se = calloc((size_t)ncol, sizeof(double));
+	f->count = calloc((size_t)ncol, sizeof(long));
+}
 
 static int
-read_feat(struct rd *r, struct lq_model *m, struct lq_ynode *n,
-    struct lq_feat *f)
+read_cat(struct rd *r, struct lq_ynode *n, struct lq_feat *f)
 {
 	struct lq_ydoc *d = r->d;
 	struct lq_ynode *c;
 	const char *s;
 
+	f->type = LQ_FT_CAT;
+	if (rmap(r, n, "a category feature", cat_keys) ||
+	    !(c = rget(r, n, "levels")) ||
+	    lq_yexpect(d, c, LQ_Y_SEQ, "levels", r->err))
+		return -1;
+	f->nlev = (int)c->n;
+	f->levels = calloc((size_t)f->nlev + 1, sizeof(char *));
+	feat_cols(f, f->nlev + 2);
+	for (int i = 0; i < f->nlev; i++) {
+		struct lq_ynode *l = c->items[i], *v;
+		if (lq_yexpect(d, l, LQ_Y_MAP, "level", r->err) ||
+		    !(v = rget(r, l, "value")) ||
+		    lq_ystr(d, v, "value", &s, r->err))
+			return -1;
+		f->levels[i] = strdup(s);
+		if (rcol(r, l, level_keys, f, i))
+			return -1;
+	}
+	if (rcol(r, rget(r, n, "other"), col_keys, f, LQ_COL_OTHER(f)) ||
+	    rcol(r, rget(r, n, "missing"), col_keys, f, LQ_COL_MISSING(f)))
+		return -1;
+	feat_index(f);
+	for (int i = 1; i < f->nlev; i++)
+		if (!strcmp(f->levels[f->order[i]], f->levels[f->order[i - 1]]))
+			return lq_yerr(d, c->items[f->order[i]], r->err,
+			    "feature '%s': duplicate level '%s'", f->name,
+			    f->levels[f->order[i]]);
+	return 0;
+}
+
+static int
+read_num(struct rd *r, struct lq_ynode *n, struct lq_feat *f)
+{
+	struct lq_ydoc *d = r->d;
+	struct lq_ynode *c;
+
+	f->type = LQ_FT_NUM;
 	f->lo = -HUGE_VAL;
 	f->hi = HUGE_VAL;
-	f->scale = 1;
-	if (lq_ymap_check(d, n, "a feature", feat_keys, r->err) ||
-	    rstr(r, n, "name", &f->name))
+	feat_cols(f, 2);
+	if (rmap(r, n, "a numeric feature", num_keys) ||
+	    rword(r, n, "transform", transforms, &f->logt) ||
+	    rnum(r, n, "center", -LQ_MODEL_XMAX, LQ_MODEL_XMAX, &f->center) ||
+	    rnum(r, n, "scale", -LQ_MODEL_XMAX, LQ_MODEL_XMAX, &f->scale))
 		return -1;
-	if (!f->name)
-		return lq_yerr(d, n, r->err, "model: feature without a name");
-	if ((c = lq_ymap_get(n, "field"))) {
-		f->src = LQ_FS_FIELD;
-		if (lq_yexpect(d, c, LQ_Y_SEQ, "field", r->err))
-			return -1;
-		f->path = calloc(c->n + 1, sizeof(char *));
-		for (size_t i = 0; i < c->n; i++) {
-			if (lq_ystr(d, c->items[i], "field", &s, r->err))
-				return -1;
-			f->path[f->npath++] = strdup(s);
-		}
-		if ((c = lq_ymap_get(n, "length")) &&
-		    lq_ybool(d, c, "length", &f->length, r->err))
-			return -1;
-	} else if ((c = lq_ymap_get(n, "signal"))) {
-		f->src = LQ_FS_SIGNAL;
-		if (rstr(r, n, "signal", &f->expr))
-			return -1;
-		if (!m->sc)
-			return lq_yerr(d, c, r->err, "feature '%s' uses a score "
-			    "signal: give the rule file with -r", f->name);
-		f->slot = -1;
-		for (int i = 0; i < lq_score_nsignals(m->sc); i++)
-			if (!strcmp(lq_score_signal_name(m->sc, i), f->expr))
-				f->slot = i;
-		if (f->slot < 0)
-			return lq_yerr(d, c, r->err, "signal '%s' is not in "
-			    "the rule file", f->expr);
-	} else if ((c = lq_ymap_get(n, "expr"))) {
-		struct lq_expr_src src = { d->file, c->line, c->col, 0 };
-		f->src = LQ_FS_EXPR;
-		if (rstr(r, n, "expr", &f->expr))
-			return -1;
-		if (!m->x)
-			m->x = lq_exprs_new();
-		if ((f->slot = lq_exprs_add(m->x, f->expr, &src, r->err)) < 0)
-			return -1;
-	} else {
-		return lq_yerr(d, n, r->err, "feature '%s' needs field, "
-		    "signal or expr", f->name);
-	}
-	if (!(c = lq_ymap_get(n, "type")) || lq_ystr(d, c, "type", &s,
-	    r->err))
-		return c ? -1 : lq_yerr(d, n, r->err, "feature '%s' has no "
-		    "type", f->name);
-	if (!strcmp(s, "category")) {
-		f->type = LQ_FT_CAT;
-		c = lq_ymap_get(n, "levels");
-		if (c && lq_yexpect(d, c, LQ_Y_SEQ, "levels", r->err))
-			return -1;
-		f->nlev = c ? (int)c->n : 0;
-		f->ncol = f->nlev + 2;
-		f->levels = calloc((size_t)f->nlev + 1, sizeof(char *));
-		f->w = calloc((size_t)f->ncol, sizeof(double));
-		f->se = calloc((size_t)f->ncol, sizeof(double));
-		f->count = calloc((size_t)f->ncol, sizeof(long));
-		for (int i = 0; i < f->nlev; i++) {
-			struct lq_ynode *l = c->items[i], *v;
-			if (lq_yexpect(d, l, LQ_Y_MAP, "level", r->err))
-				return -1;
-			if (!(v = lq_ymap_get(l, "value")) ||
-			    lq_ystr(d, v, "value", &s, r->err))
-				return v ? -1 : lq_yerr(d, l, r->err,
-				    "level without a value");
-			f->levels[i] = strdup(s);
-			if (rcol(r, l, f, i))
-				return -1;
-		}
-		if (rcol(r, lq_ymap_get(n, "other"), f, LQ_COL_OTHER(f)) ||
-		    rcol(r, lq_ymap_get(n, "missing"), f, LQ_COL_MISSING(f)))
-			return -1;
-		feat_index(f);
-		for (int i = 1; i < f->nlev; i++)
-			if (!strcmp(f->levels[f->order[i]],
-			    f->levels[f->order[i - 1]]))
-				return lq_yerr(d, c, r->err, "feature '%s': "
-				    "duplicate level '%s'", f->name,
-				    f->levels[f->order[i]]);
-		return 0;
-	}
-	if (strcmp(s, "numeric"))
-		return lq_yerr(d, c, r->err, "type must be category or "
-		    "numeric, not '%s'", s);
-	f->type = LQ_FT_NUM;
-	f->ncol = 2;
-	f->w = calloc(2, sizeof(double));
-	f->se = calloc(2, sizeof(double));
-	f->count = calloc(2, sizeof(long));
-	if ((c = lq_ymap_get(n, "transform"))) {
-		if (lq_ystr(d, c, "transform", &s, r->err))
-			return -1;
-		if (strcmp(s, "none") && strcmp(s, "log1p"))
-			return lq_yerr(d, c, r->err, "transform must be none "
-			    "or log1p");
-		f->logt = !strcmp(s, "log1p");
-	}
-	if (rnum(r, n, "center", &f->center, 0) ||
-	    rnum(r, n, "scale", &f->scale, 0))
-		return -1;
-	if (f->scale <= 0)
-		return lq_yerr(d, n, r->err, "feature '%s': scale must be > 0",
-		    f->name);
+	if (!(f->scale > 0))
+		return lq_yerr(d, lq_ymap_get(n, "scale"), r->err, "feature "
+		    "'%s': scale must be > 0, not %g", f->name, f->scale);
 	if ((c = lq_ymap_get(n, "clip"))) {
 		if (lq_yexpect(d, c, LQ_Y_SEQ, "clip", r->err))
 			return -1;
@@ -655,73 +788,260 @@ read_feat(struct rd *r, struct lq_model *m, struct lq_ynode *n,
 		if (lq_ynum(d, c->items[0], "clip", &f->lo, r->err) ||
 		    lq_ynum(d, c->items[1], "clip", &f->hi, r->err))
 			return -1;
+		if (f->lo > f->hi)
+			return lq_yerr(d, c, r->err, "clip: low (%g) above "
+			    "high (%g)", f->lo, f->hi);
 	}
-	if (!lq_ymap_get(n, "value"))
-		return lq_yerr(d, n, r->err, "feature '%s' has no value "
-		    "weight", f->name);
-	return rcol(r, lq_ymap_get(n, "value"), f, 0) ||
-	    rcol(r, lq_ymap_get(n, "missing"), f, 1) ? -1 : 0;
+	return rcol(r, rget(r, n, "value"), col_keys, f, 0) ||
+	    rcol(r, rget(r, n, "missing"), col_keys, f, 1) ? -1 : 0;
+}
+
+static int
+read_feat(struct rd *r, struct lq_model *m, struct lq_ynode *n,
+    struct lq_feat *f)
+{
+	int type;
+
+	if (rmap(r, n, "a feature", feat_keys) ||
+	    rstr(r, n, "name", &f->name, 0))
+		return -1;
+	if (!*f->name)
+		return lq_yerr(r->d, lq_ymap_get(n, "name"), r->err, "a feature "
+		    "name cannot be empty");
+	if (read_source(r, m, n, f) || rword(r, n, "type", ftypes, &type))
+		return -1;
+	return type == 0 ? read_cat(r, n, f) : read_num(r, n, f);
+}
+
+static const char *const prof_keys[] = { "rows", "score", "features", NULL };
+static const char *const edge_keys[] = { "edges", "share", NULL };
+static const char *const plevel_keys[] = { "levels", "share", NULL };
+
+/*
+ * The profile: (read by lq-report; checked here): one distribution per
+ * feature, in the order and with the levels of the features: list.
+ */
+static int
+read_profile(struct rd *r, struct lq_model *m, const struct lq_ynode *p)
+{
+	struct lq_ydoc *d = r->d;
+	const struct lq_ynode *n, *fs;
+	long rows;
+	int ne;
+
+	if (rmap(r, p, "the profile", prof_keys) ||
+	    rlong(r, p, "rows", 0, LONG_MAX, &rows))
+		return -1;
+	if (rows != m->rows)
+		return lq_yerr(d, lq_ymap_get(p, "rows"), r->err, "profile: "
+		    "rows %ld, but the model was trained on %ld", rows,
+		    m->rows);
+	if (!(n = rget(r, p, "score")) || rmap(r, n, "a profile", edge_keys) ||
+	    rnums(r, n, "edges", 11, 0, 1, 1, NULL) ||
+	    rnums(r, n, "share", 10, 0, 1, 0, NULL) ||
+	    !(fs = rget(r, p, "features")))
+		return -1;
+	if (lq_ynull(fs) && !m->nf)
+		return 0;
+	if (lq_yexpect(d, fs, LQ_Y_MAP, "features", r->err))
+		return -1;
+	if (fs->n != (size_t)m->nf)
+		return lq_yerr(d, fs, r->err, "profile: %zu features, but the "
+		    "model has %d", fs->n, m->nf);
+	for (int i = 0; i < m->nf; i++) {
+		const struct lq_feat *f = &m->f[i];
+		const struct lq_ynode *e = fs->items[i], *lv;
+		if (strcmp(fs->keys[i]->str, f->name))
+			return lq_yerr(d, fs->keys[i], r->err, "profile: "
+			    "feature '%s' where the model has '%s'",
+			    fs->keys[i]->str, f->name);
+		if (f->type == LQ_FT_NUM) {
+			if (rmap(r, e, "a profile", edge_keys) ||
+			    rnums(r, e, "edges", -1, -HUGE_VAL, HUGE_VAL, 1,
+			    &ne) || rnums(r, e, "share", ne - 1, 0, 1, 0, NULL))
+				return -1;
+			continue;
+		}
+		if (rmap(r, e, "a profile", plevel_keys) ||
+		    !(lv = rget(r, e, "levels")) ||
+		    lq_yexpect(d, lv, LQ_Y_SEQ, "levels", r->err))
+			return -1;
+		if (lv->n != (size_t)f->nlev + 2)
+			return lq_yerr(d, lv, r->err, "profile of '%s': %d "
+			    "levels expected, not %zu", f->name, f->nlev + 2,
+			    lv->n);
+		for (int k = 0; k < f->nlev + 2; k++) {
+			const char *s, *want = k < f->nlev ? f->levels[k] :
+			    k == f->nlev ? "(other)" : "(missing)";
+			if (lq_ystr(d, lv->items[k], "levels", &s, r->err))
+				return -1;
+			if (strcmp(s, want))
+				return lq_yerr(d, lv->items[k], r->err,
+				    "profile of '%s': level '%s' where the "
+				    "model has '%s'", f->name, s, want);
+		}
+		if (rnums(r, e, "share", f->nlev + 2, 0, 1, 0, NULL))
+			return -1;
+	}
+	return 0;
 }
 
 static const char *const top_keys[] = { "version", "model", "label",
 	"training", "metrics", "calibration", "tiers", "intercept", "features",
-	"profile", NULL };
+	"profile", "checksum", NULL };
+static const char *const training_keys[] = { "rows", "positives",
+	"positive_rate", "skipped", "lambda", "folds", "evaluation",
+	"time_field", "first", "last", NULL };
+static const char *const metric_keys[] = { "auc", "log_loss", "brier", "ece",
+	"ece_uncalibrated", NULL };
+static const char *const cal_keys[] = { "method", "a", "b", NULL };
+static const char *const tier_keys[] = { "L1", "L2", "L3", "min_confidence",
+	"l1_precision", "achieved", NULL };
+static const char *const achieved_keys[] = { "L1", "L2", "L3", "L4", NULL };
+static const char *const stat_keys[] = { "rows", "conversion", "lift",
+	"precision", "recall", "fpr", NULL };
+static const char *const icpt_keys[] = { "weight", "se", NULL };
+static const char *const models[] = { "logistic", NULL };
+static const char *const evals[] = { "cv", "holdout", "time", NULL };
+static const char *const methods[] = { "platt", NULL };
+
+/* A date of the training section: empty (no timed rows) or a time. */
+static int
+rdate(struct rd *r, const struct lq_ynode *map, const char *key, char **out)
+{
+	double t;
+
+	if (rstr(r, map, key, out, 1))
+		return -1;
+	if (*out && **out && lq_time_parse(*out, strlen(*out), &t))
+		return lq_yerr(r->d, lq_ymap_get(map, key), r->err, "%s: not a "
+		    "time: '%s'", key, *out);
+	return 0;
+}
+
+static int
+read_training(struct rd *r, struct lq_model *m, const struct lq_ynode *c)
+{
+	double rate;
+	long folds;
+	int ev;
+
+	if (rmap(r, c, "the training section", training_keys) ||
+	    rlong(r, c, "rows", 0, LONG_MAX, &m->rows) ||
+	    rlong(r, c, "positives", 0, m->rows, &m->pos) ||
+	    rnum(r, c, "positive_rate", 0, 1, &rate) ||
+	    rlong(r, c, "skipped", 0, LONG_MAX, &m->skipped) ||
+	    rnum(r, c, "lambda", 0, 1e12, &m->lambda) ||
+	    rlong(r, c, "folds", 2, 100, &folds) ||
+	    rword(r, c, "evaluation", evals, &ev))
+		return -1;
+	m->folds = (int)folds;
+	m->eval = strdup(evals[ev]);
+	if (rstr(r, c, "time_field", &m->time_field, 1) ||
+	    rdate(r, c, "first", &m->first) || rdate(r, c, "last", &m->last))
+		return -1;
+	return 0;
+}
+
+static int
+read_tiers(struct rd *r, struct lq_model *m, const struct lq_ynode *t)
+{
+	const struct lq_ynode *a, *s;
+
+	if (rmap(r, t, "the tiers", tier_keys))
+		return -1;
+	for (int i = 0; i < 3; i++) {
+		if (rnum(r, t, tier_names[i], 0, 1, &m->cut[i]))
+			return -1;
+		if (i && m->cut[i] > m->cut[i - 1])
+			return lq_yerr(r->d, lq_ymap_get(t, tier_names[i]),
+			    r->err, "tiers: %s (%g) above %s (%g): the "
+			    "cut-offs must not ascend from L1 to L3",
+			    tier_names[i], m->cut[i], tier_names[i - 1],
+			    m->cut[i - 1]);
+	}
+	if (rnum(r, t, "min_confidence", 0, 1, &m->min_conf) ||
+	    rnum(r, t, "l1_precision", 0, 1, &m->l1_target) ||
+	    !(a = rget(r, t, "achieved")) ||
+	    rmap(r, a, "the achieved tiers", achieved_keys))
+		return -1;
+	for (int i = 0; i < 4; i++) {
+		struct lq_tierstat *ts = &m->tier[i];
+		if (!(s = rget(r, a, tier_names[i])) ||
+		    rmap(r, s, "a tier", stat_keys) ||
+		    rlong(r, s, "rows", 0, LONG_MAX, &ts->count) ||
+		    rnum(r, s, "conversion", 0, 1, &ts->conv) ||
+		    rnum(r, s, "lift", 0, HUGE_VAL, &ts->lift) ||
+		    rnum(r, s, "precision", 0, 1, &ts->precision) ||
+		    rnum(r, s, "recall", 0, 1, &ts->recall) ||
+		    rnum(r, s, "fpr", 0, 1, &ts->fpr))
+			return -1;
+	}
+	return 0;
+}
 
 static int
 read_model(struct rd *r, struct lq_model *m)
 {
 	struct lq_ydoc *d = r->d;
-	struct lq_ynode *root = d->root, *c, *t;
-	double v;
+	struct lq_ynode *root = d->root, *c;
+	long version;
+	int k;
 
 	if (!root || root->kind != LQ_Y_MAP)
 		return lq_err_at(r->err, d->file, 1, 1, "not a model file");
-	if (lq_ymap_check(d, root, "the model", top_keys, r->err))
+	if (rmap(r, root, "the model", top_keys) ||
+	    rlong(r, root, "version", 0, LONG_MAX, &version))
 		return -1;
-	if (rnum(r, root, "version", &v, 1))
-		return -1;
-	if (v != 1)
+	if (version != 1)
 		return lq_yerr(d, lq_ymap_get(root, "version"), r->err,
-		    "unsupported model version %g", v);
-	if (rstr(r, root, "label", &m->label))
+		    "unsupported model version %ld (this lq reads version 1)",
+		    version);
+	if (rword(r, root, "model", models, &k) ||
+	    rstr(r, root, "label", &m->label, 0) ||
+	    !(c = rget(r, root, "training")) || read_training(r, m, c) ||
+	    !(c = rget(r, root, "metrics")) ||
+	    rmap(r, c, "the metrics", metric_keys) ||
+	    rnum(r, c, "auc", 0, 1, &m->auc) ||
+	    rnum(r, c, "log_loss", 0, HUGE_VAL, &m->logloss) ||
+	    rnum(r, c, "brier", 0, 1, &m->brier) ||
+	    rnum(r, c, "ece", 0, 1, &m->ece) ||
+	    rnum(r, c, "ece_uncalibrated", 0, 1, &m->ece_raw) ||
+	    !(c = rget(r, root, "calibration")) ||
+	    rmap(r, c, "the calibration", cal_keys) ||
+	    rword(r, c, "method", methods, &k) ||
+	    rnum(r, c, "a", -LQ_MODEL_WMAX, LQ_MODEL_WMAX, &m->cal_a) ||
+	    rnum(r, c, "b", -LQ_MODEL_WMAX, LQ_MODEL_WMAX, &m->cal_b))
 		return -1;
-	if ((c = lq_ymap_get(root, "training"))) {
-		double x = 0;
-		if (rnum(r, c, "rows", &x, 0))
-			return -1;
-		m->rows = (long)x;
-	}
-	if ((c = lq_ymap_get(root, "calibration")) && (rnum(r, c, "a",
-	    &m->cal_a, 1) || rnum(r, c, "b", &m->cal_b, 1)))
+	if (!(m->cal_a > 0))
+		return lq_yerr(d, lq_ymap_get(c, "a"), r->err, "calibration: a "
+		    "must be > 0 (higher log-odds, higher probability), not %g",
+		    m->cal_a);
+	if (!(c = rget(r, root, "tiers")) || read_tiers(r, m, c) ||
+	    !(c = rget(r, root, "intercept")) ||
+	    rmap(r, c, "the intercept", icpt_keys) ||
+	    rnum(r, c, "weight", -LQ_MODEL_WMAX, LQ_MODEL_WMAX, &m->w0) ||
+	    rnum(r, c, "se", 0, LQ_MODEL_SEMAX, &m->se0) ||
+	    !(c = rget(r, root, "features")))
 		return -1;
-	if (!(t = lq_ymap_get(root, "tiers")))
-		return lq_yerr(d, root, r->err, "model: no tiers");
-	for (int i = 0; i < 3; i++)
-		if (rnum(r, t, tier_names[i], &m->cut[i], 1))
-			return -1;
-	if (rnum(r, t, "min_confidence", &m->min_conf, 0))
-		return -1;
-	if (!(c = lq_ymap_get(root, "intercept")))
-		return lq_yerr(d, root, r->err, "model: no intercept");
-	if (rnum(r, c, "weight", &m->w0, 1) || rnum(r, c, "se", &m->se0, 0))
-		return -1;
-	if (!(c = lq_ymap_get(root, "features")))
-		return lq_yerr(d, root, r->err, "model: no features");
 	if (!lq_ynull(c) && lq_yexpect(d, c, LQ_Y_SEQ, "features", r->err))
 		return -1;
 	size_t nf = lq_ynull(c) ? 0 : c->n;
 	m->f = calloc(nf + 1, sizeof(*m->f));
 	for (size_t i = 0; i < nf; i++) {
-		if (lq_yexpect(d, c->items[i], LQ_Y_MAP, "feature", r->err))
-			return -1;
 		m->nf++;
 		if (read_feat(r, m, c->items[i], &m->f[i]))
 			return -1;
-		for (size_t k = 0; k < i; k++)
-			if (!strcmp(m->f[k].name, m->f[i].name))
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(m->f[j].name, m->f[i].name))
 				return lq_yerr(d, c->items[i], r->err,
 				    "duplicate feature '%s'", m->f[i].name);
 	}
+	if (!(c = rget(r, root, "profile")) || read_profile(r, m, c))
+		return -1;
+	if ((c = lq_ymap_get(root, "checksum")) &&
+	    lq_yexpect(d, c, LQ_Y_SCALAR, "checksum", r->err))
+		return -1;
 	if (m->x && lq_exprs_compile(m->x, r->err))
 		return -1;
 	if (m->sc)
@@ -730,22 +1050,197 @@ read_model(struct rd *r, struct lq_model *m)
 	return 0;
 }
 
+/* ---- the seal --------------------------------------------------------- */
+
+static const char seal_note[] = "# end of the model.  The checksum covers "
+    "every byte above; after an edit by\n# hand, lq-train --reseal FILE "
+    "checks the model and writes a new one.\n";
+
+/*
+ * FNV-1a, 64 bits, of p[0..n): the model checksum.  Fixed for good (sealed
+ * files depend on it), unlike the in-memory hashes of lq_buf.h.
+ */
+static unsigned long long
+seal_hash(const char *p, size_t n)
+{
+	unsigned long long h = 1469598103934665603ULL;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)p[i]) * 1099511628211ULL;
+	return h;
+}
+
+#define SEAL_HEAD "checksum: fnv1a64-"
+#define SEAL_LEN (sizeof(SEAL_HEAD) - 1 + 16)	/* without the newline */
+
+/* The checksum line of text[0..len), newline included. */
+static void
+seal_line(char *buf, size_t n, const char *text, size_t len)
+{
+	snprintf(buf, n, SEAL_HEAD "%016llx\n", seal_hash(text, len));
+}
+
+/*
+ * Find the seal: the last line of text[0..len) (one final newline
+ * allowed).  Returns 1 with *at (its offset) and *line (1-based) when it
+ * is a checksum line, 0 when there is none, -1 when a checksum line is
+ * not the last line or is malformed (*at, *line: that line).
+ */
+static int
+seal_find(const char *text, size_t len, size_t *at, int *line)
+{
+	size_t end = len && text[len - 1] == '\n' ? len - 1 : len, s = end;
+	static const char key[] = "checksum:";
+
+	while (s > 0 && text[s - 1] != '\n')
+		s--;
+	*line = 1;
+	for (size_t i = 0; i < s; i++)
+		*line += text[i] == '\n';
+	*at = s;
+	if (end - s >= sizeof(key) - 1 && !memcmp(text + s, key,
+	    sizeof(key) - 1)) {
+		if (end - s != SEAL_LEN || memcmp(text + s, SEAL_HEAD,
+		    sizeof(SEAL_HEAD) - 1))
+			return -1;
+		for (size_t i = s + sizeof(SEAL_HEAD) - 1; i < end; i++)
+			if (!strchr("0123456789abcdef", text[i]))
+				return -1;
+		return 1;
+	}
+	/* a checksum line elsewhere: something follows it */
+	for (size_t i = 0, ln = 1; i < len; ln++) {
+		if (len - i >= sizeof(key) - 1 && !memcmp(text + i, key,
+		    sizeof(key) - 1)) {
+			*at = i;
+			*line = (int)ln;
+			return -1;
+		}
+		const char *nl = memchr(text + i, '\n', len - i);
+		if (!nl)
+			break;
+		i = (size_t)(nl - text) + 1;
+	}
+	return 0;
+}
+
+void
+lq_model_seal(struct lq_buf *b, size_t start)
+{
+	char line[64];
+	size_t at;
+	int ln;
+
+	if (seal_find(b->buf ? b->buf + start : "", b->len - start, &at,
+	    &ln) == 1) {
+		b->len = start + at;
+		b->buf[b->len] = 0;
+	}
+	if (b->len > start && b->buf[b->len - 1] != '\n')
+		lq_buf_addc(b, '\n');
+	if (b->len - start < sizeof(seal_note) - 1 || memcmp(b->buf + b->len -
+	    (sizeof(seal_note) - 1), seal_note, sizeof(seal_note) - 1))
+		lq_buf_adds(b, seal_note);
+	seal_line(line, sizeof(line), b->buf + start, b->len - start);
+	lq_buf_adds(b, line);
+}
+
 struct lq_model *
-lq_model_load(const char *path, struct lq_score *sc, struct lq_err *err)
+lq_model_load_mem(const char *name, const char *text, size_t len,
+    struct lq_score *sc, int flags, struct lq_err *err)
 {
 	struct lq_ydoc doc;
-	struct lq_model *m = lq_model_new();
-	struct rd r = { &doc, err };
+	struct lq_model *m;
+	struct rd r = { &doc, err, flags };
+	char want[64];
+	size_t at = 0;
+	int line = 1, sealed = !(flags & LQ_MODEL_UNSEALED), found = 0;
 
-	m->sc = sc;
 	memset(&doc, 0, sizeof(doc));
-	if (lq_yaml_load(&doc, path, err) || read_model(&r, m)) {
-		lq_yaml_release(&doc);
-		lq_model_free(m);
-		return NULL;
+	if (sealed) {
+		found = seal_find(text, len, &at, &line);
+		if (found < 0)
+			return lq_err_at(err, name, line, 1, "model: the "
+			    "checksum line must be the last line, as "
+			    "'checksum: fnv1a64-' and 16 hex digits"), NULL;
+		if (!found)
+			return lq_err_at(err, name, line, 1, "model: no "
+			    "checksum line at the end: the file is cut short "
+			    "or was not written by lq-train (lq-train --reseal "
+			    "%s seals a model checked by hand)", name), NULL;
+	}
+	m = lq_model_new();
+	m->sc = sc;
+	if (lq_yaml_load_mem(&doc, name, text, len, err) ||
+	    read_model(&r, m))
+		goto fail;
+	if (sealed) {
+		seal_line(want, sizeof(want), text, at);
+		if (memcmp(text + at, want, SEAL_LEN)) {
+			lq_err_at(err, name, line, 11, "model: checksum "
+			    "mismatch: the file was changed after lq-train "
+			    "wrote it (after a deliberate edit, lq-train "
+			    "--reseal %s)", name);
+			goto fail;
+		}
 	}
 	lq_yaml_release(&doc);
 	return m;
+fail:
+	if (!err->code)
+		err->code = LQ_EXIT_USAGE;
+	lq_yaml_release(&doc);
+	lq_model_free(m);
+	return NULL;
+}
+
+struct lq_model *
+lq_model_load(const char *path, struct lq_score *sc, struct lq_err *err)
+{
+	struct lq_buf b = LQ_BUF_INIT;
+	struct lq_model *m;
+
+	if (lq_model_read_file(path, &b, err))
+		return NULL;
+	m = lq_model_load_mem(path, b.buf ? b.buf : "", b.len, sc, 0, err);
+	lq_buf_release(&b);
+	return m;
+}
+
+int
+lq_model_read_file(const char *path, struct lq_buf *out, struct lq_err *err)
+{
+	FILE *f = fopen(path, "rb");
+	char chunk[65536];
+	size_t n;
+	int bad;
+
+	if (!f)
+		return lq_err_set(err, LQ_EXIT_USAGE, "%s: %s", path,
+		    strerror(errno));
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		lq_buf_add(out, chunk, n);
+	bad = ferror(f);
+	fclose(f);
+	if (bad)
+		return lq_err_set(err, LQ_EXIT_USAGE, "%s: read error", path);
+	return 0;
+}
+
+int
+lq_model_reseal(const char *name, const char *text, size_t len,
+    struct lq_score *sc, struct lq_buf *out, struct lq_err *err)
+{
+	struct lq_model *m = lq_model_load_mem(name, text, len, sc,
+	    LQ_MODEL_UNSEALED | LQ_MODEL_ANY_SIGNAL, err);
+	size_t start = out->len;
+
+	if (!m)
+		return -1;
+	lq_model_free(m);
+	lq_buf_add(out, text, len);
+	lq_model_seal(out, start);
+	return 0;
 }
 
 /* ---- scoring ---------------------------------------------------------- */
@@ -767,6 +1262,20 @@ cmp_contrib(const void *a, const void *b)
 	if (fabs(x->c) != fabs(y->c))
 		return fabs(x->c) < fabs(y->c) ? 1 : -1;
 	return strcmp(cmp_feats[x->f].name, cmp_feats[y->f].name);
+}
+
+/*
+ * Log-odds d to 4 places.  Beyond 1e15 as they are (an unclipped feature
+ * far outside its training range): lq_buf_json_round() would overflow
+ * scaling them and write null.
+ */
+static void
+jround4(struct lq_buf *b, double d)
+{
+	if (fabs(d) < 1e15)
+		lq_buf_json_round(b, d, 4);
+	else
+		lq_buf_json_num(b, d);
 }
 
 int
@@ -815,7 +1324,7 @@ lq_model_eval(struct lq_model *m, const char *line, size_t len,
 		double x = 1;
 		k->f = i;
 		lq_feat_raw(m, f, rec, res, m->sigpts, &raw);
-		if (raw.kind == 0) {
+		if (raw.kind == 0 || raw.kind == 3) {
 			k->col = f->type == LQ_FT_CAT ? LQ_COL_MISSING(f) : 1;
 			nmissing++;
 		} else if (f->type == LQ_FT_CAT) {
@@ -836,29 +1345,49 @@ lq_model_eval(struct lq_model *m, const char *line, size_t len,
 				nunseen++;
 			}
 			x = x < f->lo ? f->lo : x > f->hi ? f->hi : x;
+			if (!isfinite(f->w[0] * x)) {
+				/* unclipped and beyond a double once scaled */
+				nunseen -= k->flag == 2;
+				k->col = 1;
+				k->flag = 0;
+				x = 1;
+				raw.kind = 3;
+				nmissing++;
+			}
 		}
 		k->c = f->w[k->col] * x;
-		k->x2se2 = x * x * f->se[k->col] * f->se[k->col];
+		k->x2se2 = (x * f->se[k->col]) * (x * f->se[k->col]);
 		z += k->c;
 		var += k->x2se2;
 		/* the reason, kept in feature order for now */
 		lq_buf_adds(&rs, "{\"feature\":");
 		lq_buf_json_strs(&rs, f->name);
 		lq_buf_adds(&rs, ",\"value\":");
-		if (raw.kind == 1)
+		if (raw.kind == 1 || (raw.kind == 3 && isfinite(raw.num)))
 			lq_buf_json_num(&rs, raw.num);
 		else if (raw.kind == 2)
 			lq_buf_json_str(&rs, raw.s, raw.n);
 		else
 			lq_buf_adds(&rs, "null");
+		if (raw.kind == 3)
+			lq_buf_adds(&rs, ",\"unknown\":\"number out of range\"");
 		lq_buf_adds(&rs, ",\"log_odds\":");
-		lq_buf_json_round(&rs, k->c, 4);
+		jround4(&rs, k->c);
 		if (k->flag == 1)
 			lq_buf_adds(&rs, ",\"unseen\":true");
 		if (k->flag == 2)
 			lq_buf_adds(&rs, ",\"outside_training_range\":true");
 		lq_buf_addc(&rs, '}');
 		lq_buf_addc(&rs, 0);	/* separator */
+	}
+	if (!isfinite(z)) {	/* finite contributions that overflow */
+		lq_err_set(err, LQ_EXIT_RECORDS, "the log-odds overflow: %g",
+		    z);
+		lq_buf_release(&rs);
+		free(cb);
+		jv_free(res);
+		jv_free(rec);
+		return -1;
 	}
 	double p = lq_model_prob(m, z), s = sqrt(var);
 	double lo = lq_model_prob(m, z - 1.645 * s);
@@ -875,7 +1404,7 @@ lq_model_eval(struct lq_model *m, const char *line, size_t len,
 	lq_buf_addf(out, ",\"action\":\"%s\",\"probability\":", action);
 	lq_buf_json_round(out, p, 4);
 	lq_buf_adds(out, ",\"log_odds\":");
-	lq_buf_json_round(out, z, 4);
+	jround4(out, z);
 	lq_buf_adds(out, ",\"baseline\":");
 	lq_buf_json_round(out, m->w0, 4);
 	lq_buf_addf(out, ",\"unknown\":%d,\"unseen\":%d,\"reasons\":[",

@@ -67,6 +67,7 @@ struct lq_train {
 	char **incl;
 	int nincl;
 	struct lq_buf key;
+	struct lq_buf bad;	/* why the record being added is bad */
 };
 
 void
@@ -235,6 +236,8 @@ load_rules(struct lq_train *t, struct lq_err *err)
 	return 0;
 }
 
+static int name_excluded(const struct lq_train *t, const char *name);
+
 struct lq_train *
 lq_train_new(const struct lq_train_opts *o, struct lq_err *err)
 {
@@ -271,6 +274,8 @@ lq_train_new(const struct lq_train_opts *o, struct lq_err *err)
 	if (lq_exprs_compile_in(t->x, t->have_doc ? &t->doc : NULL, err) ||
 	    !(t->ev = lq_eval_new(t->x)))
 		goto fail;
+	for (int i = 0; i < t->nc; i++)	/* signals, train: features */
+		t->c[i].excluded = name_excluded(t, t->c[i].name);
 	if (t->o.folds < 2 || t->o.folds > 100) {
 		lq_err_set(err, LQ_EXIT_USAGE, "--cv must be 2..100");
 		goto fail;
@@ -318,6 +323,7 @@ lq_train_free(struct lq_train *t)
 	free(t->label_field);
 	free(t->time_key);
 	lq_buf_release(&t->key);
+	lq_buf_release(&t->bad);
 	lq_score_free(t->sc);
 	lq_eval_free(t->ev);
 	lq_scan_release(&t->scan);
@@ -460,20 +466,68 @@ field_col(struct lq_train *t, const char *const *path, int npath, int length)
 		c->excluded = 1;
 	if (name_excluded(t, c->name))
 		c->excluded = 1;
+	/* a train: feature or signal of that name replaces the field */
+	for (int k = 0; k < t->nc - 1; k++)
+		if (t->c[k].src != LQ_FS_FIELD && !strcmp(t->c[k].name, name))
+			c->excluded = 1;
 	t->ctab[i] = (uint32_t)(c - t->c) + 1;
 	return c;
 }
 
+/*
+ * Store the number d (text[0..n) as written, or NULL) in c's row.  Columns
+ * are floats: a magnitude beyond FLT_MAX (3.4e38) is kept as +-FLT_MAX,
+ * in the tail that robust scaling clips.  A number that is not finite in
+ * a double (1e400, which jq reads as infinity and writes as +-DBL_MAX)
+ * cannot be trusted at all: the record is bad (t->bad says why).
+ */
 static void
-put_value(struct lq_train *t, struct col *c, jv v)
+put_num(struct lq_train *t, struct col *c, double d, const char *text,
+    size_t n)
+{
+	if (!(fabs(d) < DBL_MAX)) {
+		if (t->bad.len)
+			return;
+		lq_buf_addf(&t->bad, "%s: number out of range: ", c->name);
+		if (text)
+			lq_buf_addf(&t->bad, "%.*s", (int)(n < 40 ? n : 40),
+			    text);
+		else
+			lq_buf_addf(&t->bad, "%g", d);
+		return;
+	}
+	grow_col(t, c, 1, 0);
+	c->num[t->n] = d > FLT_MAX ? FLT_MAX : d < -FLT_MAX ? -FLT_MAX :
+	    (float)d;
+	c->nnum++;
+}
+
+/* Forget what a bad record left in row t->n of every column. */
+static void
+clear_row(struct lq_train *t)
+{
+	for (int i = 0; i < t->nc; i++) {
+		struct col *c = &t->c[i];
+		if (c->num && !isnan(c->num[t->n])) {
+			c->num[t->n] = NAN;
+			c->nnum--;
+		}
+		if (c->sid && c->sid[t->n]) {
+			c->sid[t->n] = 0;
+			c->nstr--;
+		}
+	}
+}
+
+static void
+put_value(struct lq_train *t, struct col *c, jv v, const char *text,
+    size_t n)
 {
 	long r = t->n;
 
 	switch (jv_get_kind(v)) {
 	case JV_KIND_NUMBER:
-		grow_col(t, c, 1, 0);
-		c->num[r] = (float)jv_number_value(v);
-		c->nnum++;
+		put_num(t, c, jv_number_value(v), text, n);
 		break;
 	case JV_KIND_STRING:
 		grow_col(t, c, 0, 1);
@@ -512,9 +566,7 @@ raw_scalar(struct lq_train *t, const char *p, size_t n)
 	case 'n':
 		return jv_null();
 	default:
-		d = strtod(p, NULL);	/* as jq 1.6 reads it */
-		if (isinf(d))
-			d = d > 0 ? DBL_MAX : -DBL_MAX;
+		d = strtod(p, NULL);	/* 1e400: infinity, as jq 1.6 reads it */
 		return jv_number(d);
 	}
 }
@@ -537,7 +589,14 @@ walk_member(struct lq_train *t, const char *k, size_t kn, const char *v,
 	path[depth] = kb->buf;
 	if (depth)
 		lq_buf_addc(&t->key, '.');
-	lq_buf_add(&t->key, kb->buf, kb->len);
+	if (memchr(kb->buf, '.', kb->len)) {
+		/* "a.b" is not a -> b: quoted in the name */
+		lq_buf_addc(&t->key, '"');
+		lq_buf_add(&t->key, kb->buf, kb->len);
+		lq_buf_addc(&t->key, '"');
+	} else {
+		lq_buf_add(&t->key, kb->buf, kb->len);
+	}
 	if (*v == '{' && depth + 1 < MAX_DEPTH) {
 		if (!(depth == 0 && ((t->label_field &&
 		    !strcmp(path[0], t->label_field)) ||
@@ -555,7 +614,7 @@ walk_member(struct lq_train *t, const char *k, size_t kn, const char *v,
 		struct col *c = field_col(t, path, depth + 1, 0);
 		if (!c->excluded) {
 			jv x = raw_scalar(t, v, vn);
-			put_value(t, c, x);
+			put_value(t, c, x, v, vn);
 			jv_free(x);
 		}
 	}
@@ -615,20 +674,45 @@ grow_rows(struct lq_train *t)
 	t->cap = nc;
 }
 
-/* v (consumed) as a time, NAN if it is none */
-static double
-jv_time(jv v)
-{
-	double tm = NAN;
+/* the times lq_time_format() can write: years 0000 to 9999 */
+#define TIME_MIN (-62167219200.0)
+#define TIME_MAX 253402300799.0
 
+/*
+ * v (consumed) as a time in *tm: NAN when it is null (the row has no
+ * time).  Anything else that is not an RFC 3339 time or epoch seconds
+ * (milliseconds beyond 1e11) of the years 0000 to 9999 is an error, with
+ * the value in err: a time read wrong would put the row on the wrong side
+ * of the split and give the model a date span that never was.
+ */
+static int
+jv_time(jv v, double *tm, const char *what, const char *text, size_t n,
+    struct lq_err *err)
+{
+	*tm = NAN;
 	if (jv_get_kind(v) == JV_KIND_NUMBER)
-		tm = lq_time_from_number(jv_number_value(v));
+		*tm = lq_time_from_number(jv_number_value(v));
 	else if (jv_get_kind(v) == JV_KIND_STRING && lq_time_parse(
 	    jv_string_value(v), (size_t)jv_string_length_bytes(jv_copy(v)),
-	    &tm))
-		tm = NAN;
-	jv_free(v);
-	return tm;
+	    tm))
+		*tm = HUGE_VAL;
+	if (jv_get_kind(v) == JV_KIND_NULL || (*tm >= TIME_MIN &&
+	    *tm <= TIME_MAX)) {
+		jv_free(v);
+		return 0;
+	}
+	*tm = NAN;
+	if (text) {
+		lq_err_set(err, LQ_EXIT_RECORDS, "%s: not a time: %.*s", what,
+		    (int)(n < 60 ? n : 60), text);
+		jv_free(v);
+		return -1;
+	}
+	jv s = jv_dump_string(v, 0);
+	lq_err_set(err, LQ_EXIT_RECORDS, "%s: not a time: %.60s", what,
+	    jv_string_value(s));
+	jv_free(s);
+	return -1;
 }
 
 int
@@ -688,33 +772,39 @@ lq_train_add(struct lq_train *t, const char *line, size_t len,
 	    t->holdout_slot, NULL) == LQ_TRUE;
 	t->t[t->n] = NAN;
 	if (t->time_slot >= 0) {
-		if (lq_eval_count(t->ev, t->time_slot) > 0)
-			t->t[t->n] = jv_time(lq_eval_output(t->ev,
-			    t->time_slot, 0));
+		if (lq_eval_count(t->ev, t->time_slot) > 0 &&
+		    jv_time(lq_eval_output(t->ev, t->time_slot, 0),
+		    &t->t[t->n], t->o.time_field, NULL, 0, err))
+			goto bad;
 	} else if (t->time_key) {
 		long m = lq_scan_find(&t->scan, line, t->time_key,
 		    strlen(t->time_key));
-		if (m >= 0)
-			t->t[t->n] = jv_time(raw_scalar(t, line +
-			    t->scan.m[m].vstart, t->scan.m[m].vend -
-			    t->scan.m[m].vstart));
+		if (m >= 0) {
+			const char *v = line + t->scan.m[m].vstart;
+			size_t vn = t->scan.m[m].vend - t->scan.m[m].vstart;
+			/* an object or array is no time (raw_scalar: scalars) */
+			if (jv_time(*v == '{' || *v == '[' ? jv_array() :
+			    raw_scalar(t, v, vn), &t->t[t->n], t->time_key, v,
+			    vn, err))
+				goto bad;
+		}
 	}
 	/* signals and expression features */
 	if (t->sc && lq_score_signals_record(t->sc, line, len, &t->scan,
 	    t->sig, err))
 		goto bad;
+	lq_buf_reset(&t->bad);
 	for (int i = 0; i < t->nc; i++) {
 		struct col *c = &t->c[i];
+		if (c->excluded)
+			continue;
 		if (c->src == LQ_FS_SIGNAL) {
-			if (!isnan(t->sig[c->slot])) {
-				grow_col(t, c, 1, 0);
-				c->num[t->n] = (float)t->sig[c->slot];
-				c->nnum++;
-			}
+			if (!isnan(t->sig[c->slot]))
+				put_num(t, c, t->sig[c->slot], NULL, 0);
 		} else if (c->src == LQ_FS_EXPR) {
 			if (lq_eval_count(t->ev, c->slot) > 0) {
 				jv e = lq_eval_output(t->ev, c->slot, 0);
-				put_value(t, c, e);
+				put_value(t, c, e, NULL, 0);
 				jv_free(e);
 			}
 		}
@@ -723,6 +813,11 @@ lq_train_add(struct lq_train *t, const char *line, size_t len,
 	lq_buf_addc(&t->key, 0);
 	lq_buf_reset(&t->key);
 	walk(t, line, path);
+	if (t->bad.len) {
+		clear_row(t);
+		lq_err_set(err, LQ_EXIT_RECORDS, "%s", t->bad.buf);
+		goto bad;
+	}
 	t->n++;
 	return 1;
 bad:
@@ -958,7 +1053,9 @@ encode_num(struct lq_train *t, struct col *c, struct lq_feat *f, struct enc *e)
 			x = f->lo;
 		if (x > f->hi)
 			x = f->hi;
-		c->num[i] = (float)x;
+		/* a float can hold it (a tiny scale could blow it up) */
+		c->num[i] = x > FLT_MAX ? FLT_MAX : x < -FLT_MAX ? -FLT_MAX :
+		    (float)x;
 	}
 	f->count[0] = nv;
 	f->count[1] = nmiss;
@@ -1386,6 +1483,28 @@ evaluate(const double *p, const uint8_t *y, long n, struct metrics *m)
 	free(o);
 }
 
+/*
+ * cut rounded down to six decimals, or when that would reach below
+ * (the highest p under cut) to the fewest significant digits that stay
+ * in (below, cut] (at worst cut itself).
+ */
+static double
+round_cut(double cut, double below)
+{
+	double c = floor(cut * 1e6) / 1e6;
+	char buf[40];
+
+	if (c > below)
+		return c;
+	for (int s = 1; s < 17; s++) {
+		snprintf(buf, sizeof(buf), "%.*e", s - 1, cut);
+		c = strtod(buf, NULL);
+		if (c > below && c <= cut)
+			return c;
+	}
+	return cut;
+}
+
 /* Learn the tier cut-offs from calibrated out-of-fold p of the rows. */
 static void
 learn_tiers(const double *p, const uint8_t *y, long n, double target,
@@ -1427,9 +1546,20 @@ learn_tiers(const double *p, const uint8_t *y, long n, double target,
 		cut[1] = cut[0];
 	if (cut[1] < cut[2])
 		cut[1] = cut[2];
-	/* round for a readable file; keep the order */
-	for (int i = 0; i < 3; i++)
-		cut[i] = floor(cut[i] * 1e6) / 1e6;
+	/* round for a readable file, but never past a row: each cut-off
+	 * keeps every row on its side (with p = 3e-8 at the L1 edge and
+	 * the rows below near 0, six decimals would make every row L1) */
+	for (int i = 0; i < 3; i++) {
+		double below = -HUGE_VAL;
+		for (long k = 0; k < n; k++)
+			if (p[o[k]] < cut[i]) {
+				below = p[o[k]];
+				break;
+			}
+		cut[i] = round_cut(cut[i], below);
+	}
+	cut[1] = fmin(cut[1], cut[0]);
+	cut[2] = fmin(cut[2], cut[1]);
 	free(o);
 }
 
@@ -1588,6 +1718,13 @@ std_errors(struct fit *p, double *w, double *se, long ntr)
 
 static const double lambda_grid[] = { 1000, 100, 10, 1, 0.1, 0.01 };
 #define NGRID (sizeof(lambda_grid) / sizeof(lambda_grid[0]))
+
+/* The lambda of cross-validation round g: the grid, or the one given. */
+static double
+grid_lambda(const struct lq_train *t, int g)
+{
+	return t->o.lambda >= 0 ? t->o.lambda : lambda_grid[g];
+}
 #define CV_SAMPLE 20000
 
 /* mark the latest 20% of the timed rows as test rows */
@@ -1641,7 +1778,7 @@ report(struct lq_train *t, struct lq_model *m, const struct metrics *ev,
 		lq_buf_addf(h, "lambda %g (C %g)", m->lambda, 1 / m->lambda);
 		for (int i = 0; i < ngrid; i++)
 			lq_buf_addf(h, "%s %g:%.5f", i ? "," : "  cv log loss",
-			    lambda_grid[i], cvloss[i]);
+			    grid_lambda(t, i), cvloss[i]);
 		lq_buf_addf(h, "\nevaluation: %s on %ld rows\n", m->eval,
 		    ev->n);
 		lq_buf_addf(h, "AUC %.4f  log loss %.4f  Brier %.4f  ECE %.4f "
@@ -1685,7 +1822,7 @@ report(struct lq_train *t, struct lq_model *m, const struct metrics *ev,
 	lq_buf_adds(js, "}\n");
 	for (int i = 0; i < ngrid; i++) {
 		lq_buf_adds(js, "{\"type\":\"lambda\",\"lambda\":");
-		lq_buf_json_num(js, lambda_grid[i]);
+		lq_buf_json_num(js, grid_lambda(t, i));
 		lq_buf_adds(js, ",\"cv_log_loss\":");
 		lq_buf_json_round(js, cvloss[i], 6);
 		lq_buf_adds(js, "}\n");
@@ -1724,7 +1861,103 @@ report(struct lq_train *t, struct lq_model *m, const struct metrics *ev,
 		lq_buf_json_round(js, s->fpr, 6);
 		lq_buf_adds(js, "}\n");
 	}
-	(void)t;
+}
+
+/* The name of weight column j (1..d-1) for messages. */
+static void
+col_name(const struct enc *e, int ne, int j, char *buf, size_t n)
+{
+	for (int k = 0; k < ne; k++) {
+		const struct lq_feat *f = e[k].f;
+		int c = j - e[k].off;
+		if (c < 0 || c >= f->ncol)
+			continue;
+		if (f->type == LQ_FT_NUM)
+			snprintf(buf, n, "'%s'%s", f->name, c ? " (missing)" :
+			    "");
+		else
+			snprintf(buf, n, "'%s' = '%s'", f->name, c < f->nlev ?
+			    f->levels[c] : c == LQ_COL_OTHER(f) ? "(other)" :
+			    "(missing)");
+		return;
+	}
+	snprintf(buf, n, "column %d", j);
+}
+
+/*
+ * A fit lq-score could not trust is an error, never a model: every
+ * number finite, weights within LQ_MODEL_WMAX, an evaluation that is
+ * defined, a calibration that keeps the order of the log-odds.
+ */
+static int
+check_fit(const struct lq_train *t, const struct lq_model *m,
+    const struct enc *e, int ne, const double *w, const double *se, int d,
+    const double *cvloss, int ngrid, const struct metrics *ev,
+    struct lq_err *err)
+{
+	char name[256];
+
+	for (int g = 0; g < ngrid; g++)
+		if (!isfinite(cvloss[g]))
+			return lq_err_set(err, LQ_EXIT_USAGE, "the fit failed: "
+			    "cross validation at lambda %g gave a log loss of "
+			    "%g; no model written", grid_lambda(t, g),
+			    cvloss[g]);
+	for (int j = 0; j < d; j++) {
+		if (isfinite(w[j]) && fabs(w[j]) <= LQ_MODEL_WMAX &&
+		    isfinite(se[j]) && se[j] <= LQ_MODEL_SEMAX)
+			continue;
+		if (j)
+			col_name(e, ne, j, name, sizeof(name));
+		else
+			snprintf(name, sizeof(name), "the intercept");
+		if (!isfinite(w[j]) || !isfinite(se[j]))
+			return lq_err_set(err, LQ_EXIT_USAGE, "the fit failed: "
+			    "%s has weight %g, standard error %g; no model "
+			    "written", name, w[j], se[j]);
+		return lq_err_set(err, LQ_EXIT_USAGE, "the fit diverged: %s "
+		    "has weight %g, standard error %g (beyond %g and %g: the "
+		    "training rows are separated perfectly by it, or nearly); "
+		    "give a larger --lambda (%g now); no model written", name,
+		    w[j], se[j], LQ_MODEL_WMAX, LQ_MODEL_SEMAX, m->lambda);
+	}
+	if (!(m->cal_a > 0) || !(m->cal_a <= LQ_MODEL_WMAX) ||
+	    !(fabs(m->cal_b) <= LQ_MODEL_WMAX))
+		return lq_err_set(err, LQ_EXIT_USAGE, "the calibration failed: "
+		    "a %g, b %g (out of fold, the model ranks leads %s); no "
+		    "model written", m->cal_a, m->cal_b, m->cal_a <= 0 ?
+		    "no better than chance" : "erratically");
+	if (isnan(ev->auc))
+		return lq_err_set(err, LQ_EXIT_USAGE, "the %s rows (%ld) are "
+		    "all %s: AUC and the tiers' precision are undefined; give "
+		    "test rows with both outcomes; no model written", m->eval,
+		    ev->n, ev->pos ? "positive" : "negative");
+	if (!isfinite(ev->logloss) || !isfinite(ev->brier) ||
+	    !isfinite(ev->ece) || !isfinite(m->ece_raw) ||
+	    !isfinite(m->lambda))
+		return lq_err_set(err, LQ_EXIT_USAGE, "the fit failed: a "
+		    "non-finite evaluation (log loss %g, Brier %g, ECE %g); no "
+		    "model written", ev->logloss, ev->brier, ev->ece);
+	return 0;
+}
+
+/*
+ * Load back the model as lq-score would: lq-train never writes a model
+ * that lq-score refuses.
+ */
+static int
+check_load(struct lq_train *t, const struct lq_model *m, struct lq_err *err)
+{
+	struct lq_buf b = LQ_BUF_INIT;
+	struct lq_model *back;
+
+	lq_model_write(m, &b);
+	back = lq_model_load_mem("(the model)", b.buf, b.len, t->sc, 0, err);
+	lq_buf_release(&b);
+	if (!back)
+		return lq_err_prefix(err, "the model does not load back");
+	lq_model_free(back);
+	return 0;
 }
 
 struct lq_model *
@@ -1854,7 +2087,7 @@ lq_train_fit(struct lq_train *t, struct lq_buf *human, struct lq_buf *json,
 			step = 1;
 			lam = best_lambda;
 		} else {
-			lam = t->o.lambda >= 0 ? t->o.lambda : lambda_grid[g];
+			lam = grid_lambda(t, g);
 		}
 		for (int k = 0; k < K; k++) {
 			long nf = 0, no = 0;
@@ -1946,6 +2179,11 @@ lq_train_fit(struct lq_train *t, struct lq_buf *human, struct lq_buf *json,
 	/* weights, standard errors, profile of the final model */
 	double *se = calloc((size_t)d, sizeof(double));
 	std_errors(&p, w, se, ntr);
+	if (check_fit(t, m, e, ne, w, se, d, cvloss, ngrid, &ev, err)) {
+		lq_model_free(m);
+		m = NULL;
+		goto out;
+	}
 	m->w0 = w[0];
 	m->se0 = se[0];
 	for (int j = 0; j < ne; j++)
@@ -1962,12 +2200,26 @@ lq_train_fit(struct lq_train *t, struct lq_buf *human, struct lq_buf *json,
 	for (int b = 0; b < 10; b++)
 		m->score_share[b] = round(1e4 * m->score_share[b] / ntr) / 1e4;
 
+	if (check_load(t, m, err)) {
+		err->code = LQ_EXIT_USAGE;
+		lq_model_free(m);
+		m = NULL;
+		goto out;
+	}
 	report(t, m, &ev, cvloss, ngrid, human, json);
+	for (int j = 0; human && j < ne; j++)
+		if (e[j].f->type == LQ_FT_NUM && e[j].c->nstr)
+			lq_buf_addf(human, "note: numeric feature '%s': %ld "
+			    "value%s not a number (a string, true or false) "
+			    "count%s as missing, here and in lq-score\n",
+			    e[j].f->name, e[j].c->nstr, e[j].c->nstr > 1 ?
+			    "s" : "", e[j].c->nstr > 1 ? "" : "s");
 	if (human && !l1_met)
 		lq_buf_addf(human, "note: no band reaches the L1 precision "
 		    "target %g; L1 is the smallest band allowed (2%% of rows, "
 		    "at least 5)\n",
 		    t->o.l1_precision);
+out:
 	(void)iters;
 	free(se);
 	free(pe);

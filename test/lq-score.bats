@@ -401,4 +401,129 @@ print("limits: " + sys.argv[1] + "\nscore:\n  groups: {g: {cap: 100}}\n  tiers: 
 	done
 	limited_rule "$BATS_TEST_TMPDIR/r.yaml" '{steps: 5000, memory: 256MiB, time: 0.5s, compile: 20s}' '.a'
 	run -0 lq-score -r "$BATS_TEST_TMPDIR/r.yaml" <<< '{"a":1}'
+
+# ---- model files (-m): lq-train writes them, lq-score checks them --------
+
+M="$FIX/lq-train/model.yaml"
+
+@test "-m: a model cut short is refused at load (exit 2), wherever it is cut" {
+	d=$BATS_TEST_TMPDIR
+	# after its first feature: it would still load and score (wrongly)
+	awk '/^  - name: "employees"/ { exit } { print }' "$M" > "$d/cut.yaml"
+	run -2 lq-score -m "$d/cut.yaml" "$FIX/lq-train/leads.ndjson"
+	[[ "$output" == "lq-score: $d/cut.yaml:"*": model: no checksum line at the end: the file is cut short"* ]]
+	# in the middle of a line, in the profile, or only the checksum lost
+	head -c 2000 "$M" > "$d/cut.yaml"
+	run -2 lq-score -m "$d/cut.yaml" < /dev/null
+	[[ "$output" == *"no checksum line at the end"* ]]
+	grep -v '^checksum:' "$M" > "$d/cut.yaml"
+	run -2 lq-score -m "$d/cut.yaml" < /dev/null
+	[[ "$output" == *"no checksum line at the end"* ]]
+	sed '$d' "$M" | sed '$d' | sed '$d' | sed '$d' > "$d/cut.yaml"
+	run -2 lq-score -m "$d/cut.yaml" < /dev/null
+	[[ "$output" == *"no checksum line at the end"* ]]
+	# nothing after the checksum line
+	{ cat "$M"; echo 'extra: 1'; } > "$d/cut.yaml"
+	run -2 lq-score -m "$d/cut.yaml" < /dev/null
+	[[ "$output" == *"$d/cut.yaml:99:1: model: the checksum line must be the last line"* ]]
+}
+
+@test "-m: a model changed by hand is refused until lq-train --reseal checks it" {
+	d=$BATS_TEST_TMPDIR
+	# an in-range edit: only the checksum can tell
+	sed 's/^  L1: .*/  L1: 0.7/' "$M" > "$d/m.yaml"
+	run -2 lq-score -m "$d/m.yaml" < /dev/null
+	[[ "$output" == "lq-score: $d/m.yaml:"*":11: model: checksum mismatch: the file was changed after lq-train wrote it"*"lq-train --reseal"* ]]
+	run -0 lq-train --reseal "$d/m.yaml"
+	run -0 lq-score -m "$d/m.yaml" "$FIX/lq-train/leads.ndjson"
+	# the edit took effect: L1 now starts at 0.7
+	jq -se 'map(select(.score.tier == "L1") | .score.probability >= 0.7) | all and length > 0' <<< "$output"
+	# resealing a sealed model changes nothing; one comment, one checksum
+	cp "$d/m.yaml" "$d/m2.yaml"
+	lq-train --reseal "$d/m2.yaml"
+	cmp "$d/m.yaml" "$d/m2.yaml"
+	[ "$(grep -c '^checksum:' "$d/m.yaml")" -eq 1 ]
+	[ "$(grep -c '^# end of the model' "$d/m.yaml")" -eq 1 ]
+	# a model as lq-train writes it reseals to itself
+	lq-train --reseal "$M" -o "$d/m3.yaml"
+	cmp "$M" "$d/m3.yaml"
+}
+
+@test "-m: values a model cannot hold are refused at load with file:line:col" {
+	d=$BATS_TEST_TMPDIR
+	bad() {	# SED-SCRIPT EXPECTED-MESSAGE
+		sed "$1" "$M" > "$d/bad.yaml"
+		! cmp -s "$M" "$d/bad.yaml"
+		run -2 lq-score -m "$d/bad.yaml" < /dev/null
+		echo "$1 -> $output"
+		[[ "$output" == "lq-score: $d/bad.yaml:"[0-9]*:[0-9]*": $2"* ]]
+		# --reseal checks the same, and writes nothing
+		run -2 lq-train --reseal "$d/bad.yaml" -o "$d/out.yaml"
+		[[ "$output" == "lq-train: $d/bad.yaml:"[0-9]*:[0-9]*": $2"* ]]
+		[ ! -e "$d/out.yaml" ]
+	}
+	bad 's/^model: logistic/model: forest/' "model must be logistic, not 'forest'"
+	bad 's/^version: 1/version: 2/' "unsupported model version 2"
+	bad 's/^intercept: {weight: [0-9.-]*/intercept: {weight: 1e308/' "weight must be between -1000 and 1000, not 1e308"
+	bad 's/^  L1: .*/  L1: 2.5/' "L1 must be between 0 and 1, not 2.5"
+	bad 's/^  L3: .*/  L3: 0.9/' "tiers: L3 (0.9) above L2"
+	bad 's/^  min_confidence: .*/  min_confidence: -0.1/' "min_confidence must be between 0 and 1"
+	bad 's/^  a: .*/  a: 0/' "calibration: a must be > 0"
+	bad 's/^  b: .*/  b: 5e3/' "b must be between -1000 and 1000"
+	bad 's/^  auc: .*/  auc: 1.5/' "auc must be between 0 and 1"
+	bad 's/^  rows: 132$/  rows: 132.5/' "rows must be a whole number"
+	bad 's/^  positives: .*/  positives: 500/' "positives must be between 0 and 132"
+	bad 's/^  folds: .*/  folds: 0/' "folds must be between 2 and 100"
+	bad 's/^  evaluation: .*/  evaluation: "guess"/' "evaluation must be cv, holdout or time"
+	bad 's/rows: 32}/rows: -32}/' "rows must be between 0 and"
+	bad 's/^\(      - {value: "organic", weight: \)[0-9.-]*/\12000/' "weight must be between -1000 and 1000, not 2000"
+	bad 's/se: 0.24339886/se: -1/' "se must be between 0 and 1000000"
+	bad 's/"organic"/"webinar"/' "feature 'source': duplicate level 'webinar'"
+	bad 's/^    type: numeric/    type: numbers/' "type must be category or numeric"
+	bad 's/^    transform: log1p/    transform: sqrt/' "transform must be none or log1p"
+	bad 's/^    scale: 2.5998385/    scale: 0/' "feature 'employees': scale must be > 0"
+	bad 's/^    center: 4.1742689/    center: 1e300/' "center must be between -1e+39 and 1e+39"
+	bad 's/^    clip: \[-1.0723645, 1.7862755\]/    clip: [2, 1]/' "clip: low (2) above high (1)"
+	bad 's/^    field: \["employees"\]/    field: []/' "field: an empty path"
+	bad '/^    field: \["employees"\]/a\    expr: ".employees"' "feature 'employees' needs one of field, signal or expr"
+	bad 's/^  - name: "opted_in"/  - name: "source"/' "duplicate feature 'source'"
+	bad 's/^    value: {weight: \([0-9.-]*\), se/    value: {weigth: \1, se/' "unknown key 'weigth' in a weight (did you mean 'weight'?)"
+	bad '/^    other: /d' "model: 'other' is missing"
+	bad '/^    "opted_in": /d' "profile: 4 features, but the model has 5"
+	bad 's/^    "employees": {edges: \[3,/    "employees": {edges: [30000,/' "edges must ascend"
+	bad 's/^  score: {edges: \[0, 0.1,/  score: {edges: [0, 1.1,/' "edges must be between 0 and 1"
+	bad 's/^  last: .*/  last: "yesterday"/;s/^  evaluation: .*/&\n  time_field: "t"\n  first: ""\n  last: "yesterday"/' "last: not a time"
+}
+
+@test "-m: a number beyond a double (1e400) is unknown to the model, with the reason" {
+	d=$BATS_TEST_TMPDIR
+	L='.stage | if . == "open" then null else . == "won" end'
+	lq-train -q -l "$L" --exclude id --numeric standard -o "$d/std.yaml" "$FIX/lq-train/leads.ndjson"
+	for m in "$M" "$d/std.yaml"; do
+		for v in 1e400 -1e400 1.7976931348623157e308; do
+			run -0 lq-score -m "$m" <<-EOF
+			{"source":"referral","employees":$v,"visits":[1]}
+			{"source":"referral","employees":null,"visits":[1]}
+			EOF
+			echo "$output"
+			# scored as if it were missing, and said why
+			jq -se '(.[0].score | del(.reasons)) == (.[1].score | del(.reasons)) and
+			    (.[0].score.reasons[] | select(.feature == "employees") |
+			     .unknown == "number out of range" and
+			     (.value == null or (.value | fabs) > 1e308) and
+			     (has("outside_training_range") | not))' <<< "$output"
+		done
+	done
+	# without a clip, a huge but finite number extrapolates: a number,
+	# never null, and the reasons still add up to the log-odds
+	run -0 lq-score -m "$d/std.yaml" <<< '{"source":"referral","employees":1e300}'
+	jq -e '.score | (.log_odds | type) == "number" and .log_odds > 1e290 and
+	    .action == "review" and
+	    ((.baseline + (.reasons | map(.log_odds) | add)) / .log_odds - 1 | fabs) < 1e-9' <<< "$output"
+	# a scale so small that the value overflows once scaled: unknown too
+	sed 's/^    scale: .*/    scale: 1e-300/' "$d/std.yaml" > "$d/tiny.yaml"
+	lq-train --reseal "$d/tiny.yaml"
+	run -0 lq-score -m "$d/tiny.yaml" <<< '{"source":"referral","employees":1e300}'
+	jq -e '.score | .unknown >= 1 and (.log_odds | type) == "number" and
+	    (.reasons[] | select(.feature == "employees") | .unknown == "number out of range" and .value == 1e300)' <<< "$output"
 }

@@ -69,6 +69,11 @@ sk_python() {
 	run -2 lq-train -l '$ENV' /nonexistent
 	run -2 lq-train -l .x --cv 1 /nonexistent
 	run -2 lq-train -l .x --numeric odd /nonexistent
+	# counts are whole numbers: --cv 2.5 was taken as 2
+	run -2 lq-train -l .x --cv 2.5 /nonexistent
+	[ "$output" = "lq-train: --cv: not a whole number: '2.5'" ]
+	run -2 lq-train -l .x --min-count 2.5 /nonexistent
+	run -2 lq-train -l .x --max-levels 0.5 /nonexistent
 	printf 'train:\n  labl: .x\n' > "$BATS_TEST_TMPDIR/r.yaml"
 	run -2 lq-train -r "$BATS_TEST_TMPDIR/r.yaml" /nonexistent
 	[[ "$output" == *"r.yaml:2:3: "*"labl"*"label"* ]]
@@ -81,11 +86,120 @@ sk_python() {
 	[[ "$output" == *"always true"* ]]
 }
 
+@test "one row with a huge number does not ruin the model; 1e400 is a bad record" {
+	d=$BATS_TEST_TMPDIR
+	lq-train -q -l "$LABEL" --exclude id --report "$d/r0" -o "$d/m0" "$F/leads.ndjson"
+	for v in 1e200 -1e200 1e39; do
+		sed "1s/\"employees\":[0-9]*/\"employees\":$v/" "$F/leads.ndjson" > "$d/in"
+		for mode in robust standard; do
+			run -0 lq-train -q -l "$LABEL" --exclude id --numeric $mode --report "$d/r" -o "$d/m" "$d/in"
+			# lambda from the grid, finite figures, the AUC of the clean data
+			jq -se --slurpfile r0 "$d/r0" '.[] | select(.type == "summary") |
+			    (.lambda | IN(1000, 100, 10, 1, 0.1, 0.01)) and .auc > 0.78 and
+			    (.auc - ($r0[] | select(.type == "summary") | .auc) | fabs) < 0.02 and
+			    .log_loss > 0.4 and .log_loss < 0.6' "$d/r"
+			! grep -qiE 'nan|inf' "$d/m"
+			run -0 lq-score -m "$d/m" "$d/in"
+		done
+	done
+	# beyond a double: the row is a bad record, the others make the model
+	for v in 1e400 -1e400 1.7976931348623157e308; do
+		sed "1s/\"employees\":[0-9]*/\"employees\":$v/" "$F/leads.ndjson" > "$d/in"
+		run -1 lq-train -q -l "$LABEL" --exclude id --rejects "$d/rej" -o "$d/m" "$d/in"
+		[ "$output" = "lq-train: $d/in:1: employees: number out of range: $v" ]
+		tail -n +2 "$F/leads.ndjson" | lq-train -q -l "$LABEL" --exclude id > "$d/m1"
+		cmp "$d/m" "$d/m1"
+	done
+	[ "$(wc -l < "$d/rej")" -eq 3 ]
+	# a field left out is not looked at
+	run -0 lq-train -q -l "$LABEL" --exclude id --exclude employees -o "$d/m" "$d/in"
+	# an expression feature that overflows
+	sed "1s/\"employees\":[0-9]*/\"employees\":1e300/" "$F/leads.ndjson" > "$d/in"
+	printf 'train:\n  features:\n    - name: big\n      expr: ".employees * 1e10"\n' > "$d/r.yaml"
+	run -1 lq-train -q -r "$d/r.yaml" -l "$LABEL" --exclude id -o "$d/m" "$d/in"
+	[ "$output" = "lq-train: $d/in:1: big: number out of range: inf" ]
+}
+
+@test "a fit lq-score could not trust is an error and writes no model" {
+	d=$BATS_TEST_TMPDIR/out
+	mkdir "$d"
+	# the holdout rows are all lost: AUC is undefined (it was written as 0)
+	run -2 lq-train -q -l "$LABEL" --exclude id --holdout '.stage == "lost" and .created_at[5:7] == "03"' \
+	    -o "$d/m" "$F/leads.ndjson"
+	[ "$output" = "lq-train: the holdout rows (6) are all negative: AUC and the tiers' precision are undefined; give test rows with both outcomes; no model written" ]
+	[ ! -e "$d/m" ]
+	[ -z "$(ls "$d")" ]
+	# labels that nothing predicts: out of fold the model ranks leads
+	# worse than chance, and Platt scaling would reverse its order (a < 0)
+	python3 -c '
+import json, random
+random.seed(1)
+for i in range(300):
+    print(json.dumps({"won": random.random() < 0.5, "src": random.choice("abcdef"), "n": random.randint(0, 50)}))' > "$BATS_TEST_TMPDIR/noise"
+	run -2 lq-train -q -l .won -o "$d/m" "$BATS_TEST_TMPDIR/noise"
+	[[ "$output" == "lq-train: the calibration failed: a -"*"(out of fold, the model ranks leads no better than chance); no model written" ]]
+	[ ! -e "$d/m" ]
+	# an existing model is left as it was, and so is standard output
+	echo keep > "$d/m"
+	run -2 lq-train -q -l "$LABEL" --exclude id --holdout '.stage == "lost" and .created_at[5:7] == "03"' \
+	    -o "$d/m" "$F/leads.ndjson"
+	[ "$(cat "$d/m")" = keep ]
+	run -2 --separate-stderr lq-train -q -l "$LABEL" --exclude id --holdout '.stage == "lost" and .created_at[5:7] == "03"' \
+	    "$F/leads.ndjson"
+	[ -z "$output" ]
+	# a good run replaces it, leaves no temporary file, keeps its mode
+	chmod 640 "$d/m"
+	lq-train -q -l "$LABEL" --exclude id --min-count 5 -o "$d/m" "$F/leads.ndjson"
+	cmp "$d/m" "$F/model.yaml"
+	[ "$(ls "$d")" = m ]
+	[ "$(stat -c %a "$d/m")" = 640 ]
+}
+
 @test "rule signals and train: features become features (exact model)" {
 	cd "$F"
 	run lq-train -q -r lq.yaml leads.ndjson
 	[ "$status" -eq 0 ]
 	diff -u "$F/model-rules.yaml" <(printf '%s\n' "$output")
+}
+
+@test "a key with a dot is not the nested field of that name; a train: feature replaces a field of its name" {
+	d=$BATS_TEST_TMPDIR
+	# "a.b" says won on some rows, a -> b on others, in opposite ways
+	python3 -c '
+import json, random
+random.seed(1)
+for i in range(200):
+    y = random.random() < 0.5
+    r = {"won": y}
+    if i % 2: r["a.b"] = (5 if y else 1) + random.random()
+    else: r["a"] = {"b": (1 if y else 5) + random.random()}
+    print(json.dumps(r))' > "$d/in"
+	run -0 lq-train -q -l .won -o "$d/m" "$d/in"
+	[ "$(grep '^  - name:' "$d/m")" = "$(printf '  - name: "a.b"\n  - name: "\\"a.b\\""')" ]
+	grep -q '^    field: \["a.b"\]$' "$d/m"
+	grep -q '^    field: \["a", "b"\]$' "$d/m"
+	lq-score -m "$d/m" "$d/in" | jq -se 'map(.score.probability > 0.5) == map(.won)'
+	# the quoted name is what --exclude matches
+	lq-train -q -l .won --exclude '"a.b"' -o "$d/m" "$d/in"
+	[ "$(grep '^  - name:' "$d/m")" = '  - name: "a.b"' ]
+	# a train: feature named like a field: the feature, not a duplicate
+	# name that lq-score refuses
+	printf 'train:\n  features:\n    - name: source\n      expr: ".source | ascii_downcase"\n' > "$d/r.yaml"
+	run -0 lq-train -q -r "$d/r.yaml" -l "$LABEL" --exclude id -o "$d/m" "$F/leads.ndjson"
+	[ "$(grep -c '^  - name: "source"' "$d/m")" -eq 1 ]
+	grep -A1 '^  - name: "source"' "$d/m" | grep -q 'expr: ".source | ascii_downcase"'
+	run -0 lq-score -m "$d/m" "$F/leads.ndjson"
+}
+
+@test "strings in a numeric field count as missing, and the report says so" {
+	d=$BATS_TEST_TMPDIR
+	sed -E '1,12s/"employees":([0-9]+)/"employees":"\1"/' "$F/leads.ndjson" > "$d/in"
+	n=$(head -12 "$d/in" | jq -c 'select(.stage != "open" and (.employees | type) == "string")' | wc -l)
+	[ "$n" -gt 1 ]
+	run -0 lq-train -l "$LABEL" --exclude id -o "$d/m" "$d/in"
+	[[ "$output" == *"note: numeric feature 'employees': $n values not a number (a string, true or false) count as missing, here and in lq-score"* ]]
+	run -0 lq-train -l "$LABEL" --exclude id -o "$d/m" "$F/leads.ndjson"
+	[[ "$output" != *"note: numeric feature"* ]]
 }
 
 @test "--exclude and --include take globs" {
@@ -110,6 +224,32 @@ sk_python() {
 	    (map(select(.type == "summary"))[0].ece - $e | fabs) < 1e-4' "$r"
 }
 
+@test "--lambda and --C: the report names the lambda that was cross-validated" {
+	for o in "--lambda 0.5" "--C 2"; do
+		run -0 lq-train -l "$LABEL" $o --report "$BATS_TEST_TMPDIR/r" -o /dev/null "$F/leads.ndjson"
+		[[ "$output" == *"lambda 0.5 (C 2)  cv log loss 0.5:0."* ]]
+		[ "$(jq -c 'select(.type == "lambda") | .lambda' "$BATS_TEST_TMPDIR/r")" = 0.5 ]
+	done
+}
+
+@test "tier cut-offs are rounded, but never past a row (a tiny L1 cut-off became 0: every lead L1)" {
+	d=$BATS_TEST_TMPDIR
+	# a feature that separates won from lost, no regularisation: the lost
+	# leads get p of about 1e-16, the L1 edge lies among them
+	jq -c '. + {sep: (if .stage == "won" then 100.001 + (.employees // 7) / 100
+	    elif .stage == "lost" then 100 - (.employees // 7) / 100 else null end)}' \
+	    "$F/leads.ndjson" > "$d/in"
+	run -0 lq-train -q -l "$LABEL" --include sep --lambda 0 --report "$d/r" -o "$d/m" "$d/in"
+	jq -se 'map(select(.type == "tier")) | (.[0].precision >= 0.8) and .[3].rows > 0 and
+	    (map(.rows) | add) == 132' "$d/r"
+	l1=$(sed -n 's/^  L1: //p' "$d/m")
+	jq -en "$l1 > 0"
+	# scored with it, the lost leads are not all L1 any more
+	lq-score -m "$d/m" "$d/in" | jq -se 'map(select(.stage != "open")) |
+	    (map(select(.score.tier == "L4")) | length > 0) and
+	    (map(select(.score.tier == "L1") | .stage == "won") | (map(select(.)) | length) / length >= 0.8)'
+}
+
 @test "--holdout evaluates on the marked rows only" {
 	run lq-train -q -l "$LABEL" --holdout '.created_at[5:7] == "03"' --report "$BATS_TEST_TMPDIR/r" -o "$BATS_TEST_TMPDIR/m" "$F/leads.ndjson"
 	[ "$status" -eq 0 ]
@@ -126,6 +266,28 @@ sk_python() {
 	jq -se '.[] | select(.type == "summary") | .evaluation == "time" and .eval_rows == 26' "$BATS_TEST_TMPDIR/r"
 	! grep -q '^  - name: "created_at"' "$BATS_TEST_TMPDIR/m"
 	grep -q '^  time_field: "created_at"$' "$BATS_TEST_TMPDIR/m"
+}
+
+@test "--time-field: a value that is no time is a bad record, not a date that never was" {
+	d=$BATS_TEST_TMPDIR
+	for v in 1e300 1e400 -5e20 '"yesterday"' '"2026-02-30T10:00:00Z"' true '{"a":1}' '[1]'; do
+		sed "1s/\"created_at\":\"[^\"]*\"/\"created_at\":$v/" "$F/leads.ndjson" > "$d/in"
+		for tf in created_at .created_at; do
+			run -1 lq-train -q -l "$LABEL" --time-field $tf --report "$d/r" -o "$d/m" "$d/in"
+			echo "$v $tf: $output"
+			[[ "$output" == "lq-train: $d/in:1: $tf: not a time: "* ]]
+			# the span and the split are those of the other rows
+			grep -q '^  first: "2026-01-03T10:00:00Z"$' "$d/m"
+			grep -q '^  last: "2026-11-10T10:00:00Z"$' "$d/m"
+			jq -se '.[] | select(.type == "summary") | .eval_rows == 26' "$d/r"
+		done
+	done
+	# null or no time: the row is kept, untimed
+	sed '1s/"created_at":"[^"]*"/"created_at":null/' "$F/leads.ndjson" > "$d/in"
+	run -0 lq-train -q -l "$LABEL" --time-field created_at -o "$d/m" "$d/in"
+	lq-train -q -l "$LABEL" --time-field created_at -o "$d/m0" "$F/leads.ndjson"
+	[ "$(grep '^  rows:' "$d/m")" = "$(grep '^  rows:' "$d/m0")" ]
+	grep -q '^  first: "2026-01-03T10:00:00Z"$' "$d/m"
 }
 
 @test "lq-score -m: exactly the expected scores" {
@@ -170,6 +332,24 @@ sk_python() {
 	[[ "$output" == *"give the rule file with -r"* ]]
 	run lq-score -r "$F/lq.yaml" -m "$F/model-rules.yaml" "$F/leads.ndjson"
 	[ "$status" -eq 0 ]
+}
+
+@test "--reseal: the model's signals are checked against -r when it is given" {
+	d=$BATS_TEST_TMPDIR
+	sed 's/^    signal: "\(.*\)"/    signal: "no_such_\1"/' "$F/model-rules.yaml" > "$d/m.yaml"
+	! cmp -s "$F/model-rules.yaml" "$d/m.yaml"
+	run -2 lq-train --reseal "$d/m.yaml" -r "$F/lq.yaml"
+	[[ "$output" == "lq-train: $d/m.yaml:"*": signal 'no_such_"*"' is not in the rule file" ]]
+	# without the rule file the names are taken on trust: lq-score checks them
+	run -0 lq-train --reseal "$d/m.yaml"
+	run -2 lq-score -r "$F/lq.yaml" -m "$d/m.yaml" < /dev/null
+	[[ "$output" == *"is not in the rule file"* ]]
+	run -0 lq-train --reseal "$F/model-rules.yaml" -r "$F/lq.yaml" -o "$d/m2.yaml"
+	cmp "$F/model-rules.yaml" "$d/m2.yaml"
+	# no input with --reseal
+	run -2 lq-train --reseal "$d/m.yaml" "$F/leads.ndjson"
+	run -2 lq-train --reseal /nonexistent/model.yaml
+	[[ "$output" == "lq-train: /nonexistent/model.yaml: No such file or directory" ]]
 }
 
 @test "lq-score without -m is unchanged: no probability" {
