@@ -401,6 +401,7 @@ print("limits: " + sys.argv[1] + "\nscore:\n  groups: {g: {cap: 100}}\n  tiers: 
 	done
 	limited_rule "$BATS_TEST_TMPDIR/r.yaml" '{steps: 5000, memory: 256MiB, time: 0.5s, compile: 20s}' '.a'
 	run -0 lq-score -r "$BATS_TEST_TMPDIR/r.yaml" <<< '{"a":1}'
+}
 
 # ---- model files (-m): lq-train writes them, lq-score checks them --------
 
