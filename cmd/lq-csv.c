@@ -22,37 +22,31 @@ static const char help[] =
 "NDJSON, one object per row; with --to-csv, NDJSON records to CSV.\n"
 "\n"
 "CSV to NDJSON:\n"
-"  -d, --delimiter C    separator: a character, or 'tab' (default: the most\n"
-"                       frequent of , ; and tab in the header line)\n"
-"  -s, --strings        every cell a string (default: JSON numbers as\n"
-"                       written, true, false typed)\n"
-"  -e, --empty MODE     empty cell: null (default), omit, or string\n"
-"                       (default with --strings)\n"
-"  -n, --nest           dotted header names become nested objects\n"
-"  -a, --arrays         no header row: each row a JSON array\n"
-"      --no-header      no header row: keys column_1, column_2, ...\n"
-"      --comment C      skip lines that start with C\n"
-"      --trim           ignore blanks around fields\n"
-"      --max-lines N    a quoted field may span N lines (default 100; 0: any)\n"
+"  -d, --delimiter C      separator: a character, or 'tab' (default: the most\n"
+"                         frequent of , ; and tab in the header line)\n"
+"  -s, --strings          every cell a string (default: JSON numbers as\n"
+"                         written, true, false typed)\n"
+"  -e, --empty MODE       empty cell: null (default), omit, or string\n"
+"                         (default with --strings)\n"
+"  -n, --nest             dotted header names become nested objects\n"
+"  -a, --arrays           no header row: each row a JSON array\n"
+"      --no-header        no header row: keys column_1, column_2, ...\n"
+"      --comment C        skip lines that start with C\n"
+"      --trim             ignore blanks around fields\n"
+"      --max-lines N      a quoted field may span N lines (default 100; 0: any)\n"
 "\n"
 "NDJSON to CSV:\n"
-"  -t, --to-csv         write CSV\n"
-"  -f, --fields LIST    columns: paths such as email,score.tier (default:\n"
-"                       the keys of the first records, flattened)\n"
-"      --sample N       records read for the default columns (1000)\n"
-"      --crlf           end rows with CRLF\n"
-"      --no-safe        do not neutralise formulas (= + - @ tab CR)\n"
-"      --no-header      no header row\n"
+"  -t, --to-csv           write CSV\n"
+"  -f, --fields LIST      columns: paths such as email,score.tier (default:\n"
+"                         the keys of the first records, flattened)\n"
+"      --sample N         records read for the default columns (1000)\n"
+"      --crlf             end rows with CRLF\n"
+"      --no-safe          do not neutralise formulas (= + - @ tab CR)\n"
+"      --no-header        no header row\n"
+"  -d, --delimiter C      separator (default ',')\n"
 "\n"
-"  -d, --delimiter C    separator (default ',')\n"
-"      --rejects FILE   append bad rows or lines to FILE\n"
-"      --strict         stop at the first bad record\n"
-"  -q, --quiet          no warnings about header names, no summary\n"
-"  -h, --help           this help\n"
-"  -V, --version        version\n"
-"\n"
-"Exit status: 0 all records converted, 1 some rejected or an I/O error,\n"
-"2 usage error.  See lq-csv(1).\n";
+LQCMD_HELP_COMMON LQCMD_HELP_EXIT
+"See lq-csv(1).\n";
 
 enum {
 	O_NOHEADER = 0x2001, O_COMMENT, O_TRIM, O_SAMPLE, O_CRLF, O_SAFE,
@@ -66,12 +60,10 @@ struct opts {
 	long sample;
 	struct lq_csv_cols cols;
 	int fixed;		/* -f given */
-	const char *rejects;
-	int strict, quiet;
 	long max_lines;		/* --max-lines, or -1 */
+	struct lqcmd_run run;	/* common options, counters, --rejects */
+	int bad_header;		/* a file's header row was unusable */
 	/* run state */
-	FILE *rf;
-	long records, rejected;
 	struct lq_buf *hdr;	/* the header row of the file being read */
 	int spilled;		/* last byte of a row spilled to rf, or 0 */
 };
@@ -81,7 +73,7 @@ idle_flush(void *arg)
 {
 	(void)arg;
 	if (lq_writer_flush(&lqcmd_out) < 0)
-		exit(lqcmd_finish(LQ_EXIT_RECORDS));	/* reports, or SIGPIPE */
+		exit(lqcmd_finish(LQ_EXIT_IO));	/* reports, or SIGPIPE */
 	return 0;
 }
 
@@ -89,10 +81,7 @@ idle_flush(void *arg)
 static FILE *
 rejects(struct opts *o)
 {
-	if (!o->rf && !(o->rf = fopen(o->rejects, "a")))
-		lqcmd_die(LQ_EXIT_RECORDS, "%s: %s", o->rejects,
-		    strerror(errno));
-	return o->rf;
+	return lqcmd_rejects_file(&o->run);
 }
 
 /* append a row or line to the --rejects file, ending it with a newline */
@@ -137,8 +126,8 @@ reject(struct opts *o, const char *file, long line, const char *raw,
     size_t n, const char *msg)
 {
 	lqcmd_warn("%s:%ld: %s", file, line, msg);
-	o->rejected++;
-	if (o->rejects)
+	o->run.rejected++;
+	if (o->run.rejects)
 		keep(o, raw, n);
 }
 
@@ -207,7 +196,7 @@ header(struct opts *o, struct lq_csv *c, struct lq_csv_shape *sh,
 		renamed = NULL;
 	}
 	for (i = 0; renamed && i < c->nf; i++)
-		if (renamed[i] && !o->quiet) {
+		if (renamed[i] && !o->run.quiet) {
 			size_t n;
 			const char *p = lq_csv_field(c, i, &n);
 			lqcmd_warn("%s:%ld: column %zu: %s header name%s%.*s%s, "
@@ -217,7 +206,7 @@ header(struct opts *o, struct lq_csv *c, struct lq_csv_shape *sh,
 		}
 	lq_csv_shape_init(sh, names, c->nf, o->nest, &clash);
 	for (i = 0; clash && i < c->nf; i++)
-		if (clash[i] && !o->quiet)
+		if (clash[i] && !o->run.quiet)
 			lqcmd_warn("%s:%ld: column %zu: '%s' not nested: a "
 			    "prefix of it is a column too", c->name, c->line,
 			    i + 1, names[i]);
@@ -251,20 +240,20 @@ skip_file(struct opts *o, struct lq_csv *c, struct lq_err *err)
 	int got;
 
 	end_spilled(o);
-	if (o->rejects)
+	if (o->run.rejects)
 		keep(o, c->raw.buf, c->raw.len);
 	while ((got = lq_csv_next(c, err)) > 0) {
 		n++;
 		end_spilled(o);
-		if (o->rejects)
+		if (o->run.rejects)
 			keep(o, c->raw.buf, c->raw.len);
 	}
-	o->records += n;
-	o->rejected += n;
+	o->run.records += n;
+	o->run.rejected += n;
 	if (n)
 		lqcmd_warn("%s: %ld row%s after the header not converted%s%s%s",
-		    c->name, n, n == 1 ? "" : "s", o->rejects ? " (kept in " :
-		    "", o->rejects ? o->rejects : "", o->rejects ? ")" : "");
+		    c->name, n, n == 1 ? "" : "s", o->run.rejects ? " (kept in " :
+		    "", o->run.rejects ? o->run.rejects : "", o->run.rejects ? ")" : "");
 	return got;
 }
 
@@ -285,6 +274,7 @@ from_csv(struct opts *o, const char *file)
 	lq_err_clear(&err);
 	if (lq_csv_open(&c, file, &err) < 0) {
 		lqcmd_warn("%s", err.msg);
+		o->run.failed = 1;
 		return 1;
 	}
 	c.delim = o->delim;
@@ -293,17 +283,19 @@ from_csv(struct opts *o, const char *file)
 	c.idle = idle_flush;
 	if (o->max_lines >= 0)
 		c.max_lines = o->max_lines;
-	if (o->rejects) {
+	if (o->run.rejects) {
 		/* a row longer than max_row goes there as it is read */
 		c.spill = spill;
 		c.spill_arg = o;
 		o->hdr = &hdr;
 	}
 	while ((got = lq_csv_next(&c, &err)) > 0) {
+		lqcmd_progress(&o->run, c.raw.len);
 		if (first && !o->arrays) {
 			first = 0;
 			if (header(o, &c, &sh, &names, &ncol) < 0) {
 				status = 1;
+				o->bad_header = 1;
 				got = skip_file(o, &c, &err);
 				break;
 			}
@@ -312,16 +304,16 @@ from_csv(struct opts *o, const char *file)
 				continue;
 			}
 		}
-		o->records++;
+		o->run.records++;
 		if ((why = bad_row(&c, ncol, (const char **)names, msg,
 		    sizeof(msg), &at))) {
 			/* an empty rejects file gets the header: it is a CSV file */
-			if (o->rejects && hdr.len && rejects_empty(o))
+			if (o->run.rejects && hdr.len && rejects_empty(o))
 				keep(o, hdr.buf, hdr.len);
 			lq_buf_release(&hdr);
 			end_spilled(o);
 			reject(o, c.name, at, c.raw.buf, c.raw.len, why);
-			if (o->strict)
+			if (o->run.strict)
 				break;
 			continue;
 		}
@@ -333,6 +325,7 @@ from_csv(struct opts *o, const char *file)
 	}
 	if (got < 0) {
 		lqcmd_warn("%s", err.msg);
+		o->run.failed = 1;
 		status = 1;
 	}
 	end_spilled(o);
@@ -380,7 +373,7 @@ unseen_key(void *arg, const char *path)
 		if (!strcmp(t->unseen.buf + off, path))
 			return;
 	lq_buf_add(&t->unseen, path, strlen(path) + 1);
-	if (!t->o->quiet)
+	if (!t->o->run.quiet)
 		lqcmd_warn("%s:%ld: key '%s' is not a column (columns come "
 		    "from the first %ld records; name them with -f)", u->file,
 		    u->lineno, path, t->o->sample);
@@ -388,22 +381,23 @@ unseen_key(void *arg, const char *path)
 
 /* warn once about each key (path) that came after the sample */
 static void
-check_keys(struct tocsv *t, const char *file, long lineno, const char *line)
+check_keys(struct tocsv *t, const char *file, long lineno, const char *line,
+    const struct lq_scan *scan)
 {
 	struct unseen_ctx u = { t, file, lineno };
 
-	lq_csv_cols_unwritten(&t->o->cols, line, &t->scan, unseen_key, &u);
+	lq_csv_cols_unwritten(&t->o->cols, line, scan, unseen_key, &u);
 }
 
 static void
-write_row(struct tocsv *t, const char *line)
+write_row(struct tocsv *t, const char *line, const struct lq_scan *scan)
 {
 	struct opts *o = t->o;
 	struct lq_buf *out = &lqcmd_out.out;
 	size_t i, vs = 0, ve = 0, start = out->len;
 
 	for (i = 0; i < o->cols.n; i++) {
-		enum lq_jkind k = lq_csv_lookup(line, &t->scan, &o->cols.v[i],
+		enum lq_jkind k = lq_csv_lookup(line, scan, &o->cols.v[i],
 		    &vs, &ve);
 		if (i)
 			lq_buf_addc(out, o->delim);
@@ -446,7 +440,7 @@ ready(struct tocsv *t)
 	for (i = 0; i < t->nheld; i++) {
 		if (o->cols.n && lq_json_scan(&t->scan, t->held[i].line,
 		    t->held[i].len, &err) == 0)
-			write_row(t, t->held[i].line);
+			write_row(t, t->held[i].line, &t->scan);
 		free(t->held[i].line);
 	}
 	free(t->held);
@@ -473,50 +467,27 @@ hold(struct tocsv *t, const char *line, size_t len)
 	h->len = len;
 }
 
+/* --to-csv: a record of the loop (lqcmd_run) */
 static int
-to_csv_file(struct tocsv *t, const char *file)
+to_csv_one(void *ctx, const struct lqcmd_rec *rec, struct lq_buf *val,
+    struct lq_err *err)
 {
+	struct tocsv *t = ctx;
 	struct opts *o = t->o;
-	struct lq_reader rd;
-	struct lq_err err;
-	char *line;
-	size_t len;
-	int got;
 
-	lq_err_clear(&err);
-	if (lq_reader_open(&rd, file, &err) < 0) {
-		lqcmd_warn("%s", err.msg);
-		return 1;
+	(void)val;
+	(void)err;
+	if (t->ready) {
+		if (!o->fixed)
+			check_keys(t, rec->file, rec->lineno, rec->line,
+			    rec->scan);
+		write_row(t, rec->line, rec->scan);
+		return 0;
 	}
-	rd.idle = idle_flush;
-	while ((got = lq_reader_next(&rd, &line, &len, &err)) > 0) {
-		if (len == 0)
-			continue;
-		o->records++;
-		if (lq_json_scan(&t->scan, line, len, &err) < 0 ||
-		    t->scan.kind != LQ_J_OBJECT) {
-			reject(o, rd.name, rd.lineno, line, len,
-			    t->scan.kind != LQ_J_OBJECT && !err.code ?
-			    "not a JSON object" : err.msg);
-			lq_err_clear(&err);
-			if (o->strict)
-				break;
-			continue;
-		}
-		if (t->ready) {
-			if (!o->fixed)
-				check_keys(t, rd.name, rd.lineno, line);
-			write_row(t, line);
-			continue;
-		}
-		hold(t, line, len);
-		if (o->fixed || (long)t->nheld >= o->sample)
-			ready(t);
-	}
-	if (got < 0)
-		lqcmd_warn("%s", err.msg);
-	lq_reader_close(&rd);
-	return got < 0;
+	hold(t, rec->line, rec->len);
+	if (o->fixed || (long)t->nheld >= o->sample)
+		ready(t);
+	return 0;
 }
 
 static int
@@ -524,32 +495,30 @@ run(struct opts *o, char **files, int nfiles)
 {
 	struct tocsv t = { .o = o };
 	char *dash[] = { "-" };
-	int i, status = 0;
+	int i;
 
 	if (nfiles == 0) {
 		files = dash;
 		nfiles = 1;
 	}
 	lq_scan_init(&t.scan);
-	for (i = 0; i < nfiles && !(o->strict && o->rejected); i++)
-		status |= o->to_csv ? to_csv_file(&t, files[i]) :
-		    from_csv(o, files[i]);
-	if (o->to_csv && !t.ready && (t.nheld || o->fixed))
-		ready(&t);
+	if (o->to_csv) {
+		o->run.fn = to_csv_one;
+		o->run.ctx = &t;
+		lqcmd_run(&o->run, files, nfiles);
+		if (!t.ready && (t.nheld || o->fixed))
+			ready(&t);
+	} else {
+		lqcmd_start(&o->run, files, nfiles);
+		for (i = 0; i < nfiles && !(o->run.strict &&
+		    o->run.rejected); i++)
+			from_csv(o, files[i]);
+	}
 	lq_scan_release(&t.scan);
 	lq_buf_release(&t.tmp);
 	lq_buf_release(&t.unseen);
-	if (o->rf && fclose(o->rf) == EOF)
-		lqcmd_die(LQ_EXIT_RECORDS, "%s: write error", o->rejects);
-	if (o->rejected) {
-		status = 1;
-		if (!o->quiet)
-			lqcmd_warn("%ld of %ld records rejected%s%s%s",
-			    o->rejected, o->records, o->rejects ? " (kept in " :
-			    "", o->rejects ? o->rejects : "", o->rejects ? ")" :
-			    "");
-	}
-	return status;
+	int status = lqcmd_done(&o->run);
+	return !status && o->bad_header ? LQ_EXIT_RECORDS : status;
 }
 
 static int
@@ -566,11 +535,7 @@ static void
 options(struct opts *o, int argc, char **argv)
 {
 	static const struct option lo[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "rejects", required_argument, NULL, LQCMD_OPT_REJECTS },
-		{ "strict", no_argument, NULL, LQCMD_OPT_STRICT },
+		LQCMD_OPTIONS,
 		{ "delimiter", required_argument, NULL, 'd' },
 		{ "strings", no_argument, NULL, 's' },
 		{ "empty", required_argument, NULL, 'e' },
@@ -593,20 +558,8 @@ options(struct opts *o, int argc, char **argv)
 	int ch;
 
 	while ((ch = getopt_long(argc, argv, "hVqd:se:natf:", lo, NULL)) != -1)
-		switch (ch) {
-		case 'h':
-			fputs(help, stdout);
-			exit(lqcmd_finish(0));
-		case 'V':
-			lqcmd_version();
-		case 'q':
-			o->quiet = 1;
-			break;
-		case LQCMD_OPT_REJECTS:
-			o->rejects = optarg;
-			break;
-		case LQCMD_OPT_STRICT:
-			o->strict = 1;
+		switch (lqcmd_opt(&o->run, ch, optarg, help) ? 0 : ch) {
+		case 0:
 			break;
 		case 'd':
 			o->delim = char_arg("-d", optarg);
@@ -678,11 +631,11 @@ options(struct opts *o, int argc, char **argv)
 int
 main(int argc, char **argv)
 {
-	struct opts o = { .safe = 1, .sample = 1000, .max_lines = -1 };
+	struct opts o = { .safe = 1, .sample = 1000, .max_lines = -1,
+	    .run = { .progress = -1 } };
 	int status;
 
-	lqcmd_name = "lq-csv";
-	signal(SIGPIPE, SIG_IGN);
+	lqcmd_init(argv, "lq-csv");
 	options(&o, argc, argv);
 	if (o.to_csv && !o.delim)
 		o.delim = ',';

@@ -10,7 +10,8 @@
 #include "lqcmd.h"
 
 static const char usage[] =
-    "[-q] -r RULES [-k KEY] [--rejects FILE] [--strict] [FILE ...]";
+    "[-q] -r RULES [-k KEY] [--rejects FILE] [--strict] [--[no-]progress]\n"
+    "       [FILE ...]";
 
 static const char help[] =
 "usage: lq-enrich [options] -r RULES [FILE ...]\n"
@@ -20,16 +21,10 @@ static const char help[] =
 "tz), one member per lookup table (the matched row with source, match and\n"
 "confidence) and the fields of set:.\n"
 "\n"
-"  -r, --rules FILE     rule file (YAML; see lq-enrich(1))\n"
-"  -k, --key NAME       output member name (default: enrich)\n"
-"      --rejects FILE   append bad input lines to FILE\n"
-"      --strict         stop at the first bad record\n"
-"  -q, --quiet          no end-of-run summary on stderr\n"
-"  -h, --help           this help\n"
-"  -V, --version        version\n"
-"\n"
-"Exit status: 0 all records enriched, 1 some records rejected or an I/O\n"
-"error, 2 usage or rule file error.  See lq-enrich(1).\n";
+"  -r, --rules FILE       rule file (YAML; see lq-enrich(1))\n"
+"  -k, --key NAME         output member name (default: enrich)\n"
+LQCMD_HELP_COMMON LQCMD_HELP_EXIT
+"See lq-enrich(1).\n";
 
 struct ctx {
 	struct lq_enrich *e;
@@ -66,16 +61,16 @@ main(int argc, char **argv)
 		{ "rules", required_argument, NULL, 'r' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct lqcmd_filter f = { .key = "enrich" };
+	struct lqcmd_run f = { .key = "enrich", .progress = -1 };
 	struct lq_buf warn = LQ_BUF_INIT;
 	struct ctx c = { 0 };
 	struct lq_err err;
 	const char *rules = NULL;
 	int ch, status;
 
-	lqcmd_name = "lq-enrich";
+	lqcmd_init(argv, "lq-enrich");
 	while ((ch = getopt_long(argc, argv, "hVk:qr:", opts, NULL)) != -1) {
-		if (lqcmd_filter_opt(&f, ch, optarg, help))
+		if (lqcmd_opt(&f, ch, optarg, help))
 			continue;
 		if (ch == 'r')
 			rules = optarg;
@@ -83,7 +78,7 @@ main(int argc, char **argv)
 			lqcmd_usage(usage);
 	}
 	if (!rules)
-		lqcmd_usage(usage);
+		lqcmd_required("-r RULES", usage);
 
 	lq_err_clear(&err);
 	c.e = lq_enrich_load(rules, &warn, &err);
@@ -94,7 +89,8 @@ main(int argc, char **argv)
 	c.key = f.key;
 	f.fn = enrich_one;
 	f.ctx = &c;
-	status = lqcmd_filter_run(&f, argv + optind, argc - optind);
+	lqcmd_run(&f, argv + optind, argc - optind);
+	status = lqcmd_done(&f);
 	lq_enrich_free(c.e);
 	return lqcmd_finish(status);
 }

@@ -13,7 +13,7 @@ static const char usage[] =
     "[-q] -r RULES [-k KEY] [--state FILE [--dry-run] [--reassign]]\n"
     "       [--now TIME | --time-field NAME] [--id-field NAME] [--batch N]\n"
     "       [--performance FILE]\n"
-    "       [--rejects FILE] [--strict] [FILE ...]";
+    "       [--rejects FILE] [--strict] [--[no-]progress] [FILE ...]";
 
 static const char help[] =
 "usage: lq-route [options] -r RULES [FILE ...]\n"
@@ -34,14 +34,8 @@ static const char help[] =
 "      --performance FILE rep win rates from lq-train --reps (instead of\n"
 "                         the rule file's performance:)\n"
 "  -k, --key NAME         output member name (default: route)\n"
-"      --rejects FILE     append bad input lines to FILE\n"
-"      --strict           stop at the first bad record\n"
-"  -q, --quiet            no end-of-run summary on stderr\n"
-"  -h, --help             this help\n"
-"  -V, --version          version\n"
-"\n"
-"Exit status: 0 all records routed, 1 some records rejected or an I/O\n"
-"error, 2 usage, rule file or ledger error.  See lq-route(1).\n";
+LQCMD_HELP_COMMON LQCMD_HELP_EXIT
+"See lq-route(1).\n";
 
 enum { OPT_NOW = 0x2001, OPT_TFIELD, OPT_IDFIELD, OPT_BATCH, OPT_REASSIGN,
 	OPT_PERF };
@@ -61,8 +55,10 @@ commit(struct ctx *c)
 	struct lq_err err;
 
 	lq_err_clear(&err);
-	if (lq_ledger_commit(c->lg, &err) < 0)
+	if (lq_ledger_commit(c->lg, &err) < 0) {
+		err.code = LQ_EXIT_IO;	/* input was read: output incomplete */
 		lqcmd_die_err(&err);
+	}
 	c->pending = 0;
 }
 
@@ -94,7 +90,7 @@ route_one(void *arg, const struct lqcmd_rec *r, struct lq_buf *val,
 	if (lq_route_eval(c->rt, r->line, r->len, r->scan, t, c->key, val,
 	    err) < 0) {
 		if (err->code == LQ_EXIT_USAGE)
-			lqcmd_die_err(err);	/* the ledger failed */
+			err->code = LQ_EXIT_IO;	/* the ledger failed */
 		return -1;
 	}
 	if (c->writes && ++c->pending >= c->batch)
@@ -118,7 +114,7 @@ main(int argc, char **argv)
 		{ "performance", required_argument, NULL, OPT_PERF },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct lqcmd_filter f = { .key = "route" };
+	struct lqcmd_run f = { .key = "route", .progress = -1 };
 	struct ctx c = { .batch = 256 };
 	struct lq_err err;
 	const char *rules = NULL, *now = NULL, *state = NULL, *idf = NULL;
@@ -126,9 +122,9 @@ main(int argc, char **argv)
 	int ch, status, dry = 0, reassign = 0;
 	char *end;
 
-	lqcmd_name = "lq-route";
+	lqcmd_init(argv, "lq-route");
 	while ((ch = getopt_long(argc, argv, "hVk:qr:s:n", opts, NULL)) != -1) {
-		if (lqcmd_filter_opt(&f, ch, optarg, help))
+		if (lqcmd_opt(&f, ch, optarg, help))
 			continue;
 		switch (ch) {
 		case 'r':
@@ -165,8 +161,14 @@ main(int argc, char **argv)
 			lqcmd_usage(usage);
 		}
 	}
-	if (!rules || (now && c.tfield) || ((dry || reassign) && !state))
-		lqcmd_usage(usage);
+	if (!rules)
+		lqcmd_required("-r RULES", usage);
+	if (now && c.tfield)
+		lqcmd_die(LQ_EXIT_USAGE, "--now and --time-field: one or the "
+		    "other");
+	if ((dry || reassign) && !state)
+		lqcmd_required(dry ? "--state FILE (for --dry-run)" :
+		    "--state FILE (for --reassign)", usage);
 	if (now && lq_time_parse(now, strlen(now), &c.now) < 0)
 		lqcmd_die(LQ_EXIT_USAGE, "--now: not a time: '%s'", now);
 	if (now && !lq_route_time_valid(c.now))
@@ -194,7 +196,8 @@ main(int argc, char **argv)
 	c.key = f.key;
 	f.fn = route_one;
 	f.ctx = &c;
-	status = lqcmd_filter_run(&f, argv + optind, argc - optind);
+	lqcmd_run(&f, argv + optind, argc - optind);
+	status = lqcmd_done(&f);
 	if (c.writes) {
 		commit(&c);
 		lqcmd_out.before_write = NULL;

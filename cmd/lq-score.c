@@ -11,7 +11,7 @@
 
 static const char usage[] =
     "[-q] -r RULES | -m MODEL [-k KEY] [--now TIME] [--explain]\n"
-    "       [--rejects FILE] [--strict] [FILE ...]";
+    "       [--rejects FILE] [--strict] [--[no-]progress] [FILE ...]";
 
 static const char help[] =
 "usage: lq-score [options] -r RULES [FILE ...]\n"
@@ -19,22 +19,16 @@ static const char help[] =
 "RULES and write each lead with a \"score\" member: points, tier (L1..L4),\n"
 "confidence, action (route, review, nurture), groups and reasons.\n"
 "\n"
-"  -r, --rules FILE     rule file (YAML; see lq-rules(5))\n"
-"  -m, --model FILE     score with a model from lq-train(1): probability,\n"
-"                       tier from its cut-offs, reasons in log-odds\n"
-"  -k, --key NAME       output member name (default: score)\n"
-"      --now TIME       time that decay is computed against (RFC 3339 or\n"
-"                       epoch seconds; default: the clock)\n"
-"      --explain        list each rule and how it is evaluated (native or\n"
-"                       jq), then exit\n"
-"      --rejects FILE   append bad input lines to FILE\n"
-"      --strict         stop at the first bad record\n"
-"  -q, --quiet          no end-of-run summary on stderr\n"
-"  -h, --help           this help\n"
-"  -V, --version        version\n"
-"\n"
-"Exit status: 0 all records scored, 1 some records rejected or an I/O\n"
-"error, 2 usage or rule file error.  See lq-score(1).\n";
+"  -r, --rules FILE       rule file (YAML; see lq-rules(5))\n"
+"  -m, --model FILE       score with a model from lq-train(1): probability,\n"
+"                         tier from its cut-offs, reasons in log-odds\n"
+"  -k, --key NAME         output member name (default: score)\n"
+"      --now TIME         time that decay is computed against (RFC 3339 or\n"
+"                         epoch seconds; default: the clock)\n"
+"      --explain          list each rule and how it is evaluated (native or\n"
+"                         jq), then exit\n"
+LQCMD_HELP_COMMON LQCMD_HELP_EXIT
+"See lq-score(1).\n";
 
 struct ctx {
 	struct lq_score *sc;
@@ -64,16 +58,16 @@ main(int argc, char **argv)
 		{ "explain", no_argument, NULL, 'E' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct lqcmd_filter f = { .key = "score" };
+	struct lqcmd_run f = { .key = "score", .progress = -1 };
 	struct ctx c = { 0 };
 	struct lq_err err;
 	const char *rules = NULL, *now = NULL, *model = NULL;
 	double t = 0;
 	int ch, status, explain = 0;
 
-	lqcmd_name = "lq-score";
+	lqcmd_init(argv, "lq-score");
 	while ((ch = getopt_long(argc, argv, "hVk:qr:m:", opts, NULL)) != -1) {
-		if (lqcmd_filter_opt(&f, ch, optarg, help))
+		if (lqcmd_opt(&f, ch, optarg, help))
 			continue;
 		switch (ch) {
 		case 'r':
@@ -93,7 +87,7 @@ main(int argc, char **argv)
 		}
 	}
 	if (!rules && !model)
-		lqcmd_usage(usage);
+		lqcmd_required("-r RULES (or -m MODEL)", usage);
 	if (now && lq_time_parse(now, strlen(now), &t) < 0)
 		lqcmd_die(LQ_EXIT_USAGE, "--now: not a time: '%s'", now);
 
@@ -117,7 +111,8 @@ main(int argc, char **argv)
 	c.key = f.key;
 	f.fn = score_one;
 	f.ctx = &c;
-	status = lqcmd_filter_run(&f, argv + optind, argc - optind);
+	lqcmd_run(&f, argv + optind, argc - optind);
+	status = lqcmd_done(&f);
 	lq_model_free(c.m);
 	lq_score_free(c.sc);
 	return lqcmd_finish(status);

@@ -46,25 +46,19 @@ static const char help[] =
 "      --numeric MODE     robust (default: log for heavy tails, median/IQR,\n"
 "                         clipped) or standard (mean/sd, as scikit-learn)\n"
 "      --report FILE      write the evaluation as NDJSON to FILE\n"
-"      --rejects FILE     append bad input lines to FILE\n"
-"      --strict           stop at the first bad record\n"
 "      --reseal MODEL     check a model edited by hand and write its new\n"
 "                         checksum (in place, or to -o FILE)\n"
-"  -q, --quiet            no report on standard error\n"
-"  -h, --help             this help\n"
-"  -V, --version          version\n"
-"\n"
-"Exit status: 0 model written, 1 some records rejected or an I/O error,\n"
-"2 usage, rule or model file error, or no usable model.  See lq-train(1).\n";
+LQCMD_HELP_COMMON LQCMD_HELP_EXIT
+"See lq-train(1).\n";
 
 enum { O_CV = 0x100, O_HOLDOUT, O_TIME, O_EXCLUDE, O_INCLUDE, O_C, O_LAMBDA,
-	O_L1, O_L4, O_MINCOUNT, O_MAXLEV, O_NUMERIC, O_REPORT, O_REJECTS,
-	O_STRICT, O_NOW, O_RESEAL };
+	O_L1, O_L4, O_MINCOUNT, O_MAXLEV, O_NUMERIC, O_REPORT, O_NOW,
+	O_RESEAL };
 
 struct args {
 	struct lq_train_opts o;
-	const char *output, *report, *rejects, *reseal;
-	int quiet, strict;
+	const char *output, *report, *reseal;
+	struct lqcmd_run run;	/* the common options, the record loop */
 	const char **excl, **incl;
 };
 
@@ -95,9 +89,7 @@ static void
 parse_args(struct args *a, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ "quiet", no_argument, NULL, 'q' },
+		LQCMD_OPTIONS,
 		{ "label", required_argument, NULL, 'l' },
 		{ "rules", required_argument, NULL, 'r' },
 		{ "output", required_argument, NULL, 'o' },
@@ -114,8 +106,6 @@ parse_args(struct args *a, int argc, char **argv)
 		{ "max-levels", required_argument, NULL, O_MAXLEV },
 		{ "numeric", required_argument, NULL, O_NUMERIC },
 		{ "report", required_argument, NULL, O_REPORT },
-		{ "rejects", required_argument, NULL, O_REJECTS },
-		{ "strict", no_argument, NULL, O_STRICT },
 		{ "now", required_argument, NULL, O_NOW },
 		{ "reseal", required_argument, NULL, O_RESEAL },
 		{ NULL, 0, NULL, 0 }
@@ -127,14 +117,11 @@ parse_args(struct args *a, int argc, char **argv)
 	a->incl = calloc((size_t)argc + 1, sizeof(char *));
 	a->o.exclude = a->excl;
 	a->o.include = a->incl;
+	a->run.progress = -1;
 	while ((ch = getopt_long(argc, argv, "hVql:r:o:", opts, NULL)) != -1) {
+		if (lqcmd_opt(&a->run, ch, optarg, help))
+			continue;
 		switch (ch) {
-		case 'h':
-			fputs(help, stdout);
-			exit(lqcmd_finish(0));
-		case 'V':
-			lqcmd_version();
-		case 'q': a->quiet = 1; break;
 		case 'l': a->o.label = optarg; break;
 		case 'r': a->o.rules = optarg; break;
 		case 'o': a->output = optarg; break;
@@ -168,8 +155,6 @@ parse_args(struct args *a, int argc, char **argv)
 			a->o.standard = !strcmp(optarg, "standard");
 			break;
 		case O_REPORT: a->report = optarg; break;
-		case O_REJECTS: a->rejects = optarg; break;
-		case O_STRICT: a->strict = 1; break;
 		case O_RESEAL: a->reseal = optarg; break;
 		case O_NOW:
 			if (lq_time_parse(optarg, strlen(optarg), &a->o.now))
@@ -182,142 +167,12 @@ parse_args(struct args *a, int argc, char **argv)
 	}
 }
 
-/* Read every record of the operands into t.  Returns the exit status. */
 static int
-read_inputs(struct lq_train *t, const struct args *a, char **files, int n)
+add_one(void *ctx, const struct lqcmd_rec *rec, struct lq_buf *val,
+    struct lq_err *err)
 {
-	struct lq_scan scan = LQ_SCAN_INIT;
-	struct lq_err err;
-	FILE *rej = NULL;
-	char *line, *dash = "-";
-	size_t len;
-	long bad = 0;
-	int status = 0, r;
-
-	if (a->rejects && !(rej = fopen(a->rejects, "a")))
-		lqcmd_die(LQ_EXIT_RECORDS, "%s: %s", a->rejects,
-		    strerror(errno));
-	if (!n) {
-		files = &dash;
-		n = 1;
-	}
-	for (int i = 0; i < n && !(status && a->strict); i++) {
-		struct lq_reader rd;
-		lq_err_clear(&err);
-		if (lq_reader_open(&rd, files[i], &err)) {
-			lqcmd_warn("%s", err.msg);
-			status = 1;
-			continue;
-		}
-		while ((r = lq_reader_next(&rd, &line, &len, &err)) == 1) {
-			if (!len)
-				continue;
-			if (!lq_json_scan(&scan, line, len, &err) &&
-			    scan.kind != LQ_J_OBJECT)
-				lq_err_set(&err, 1, "not a JSON object");
-			else if (!err.code && lq_train_add(t, line, len,
-			    &err) >= 0)
-				continue;
-			lqcmd_warn("%s:%ld: %s", rd.name, rd.lineno, err.msg);
-			lq_err_clear(&err);
-			if (rej) {
-				fwrite(line, 1, len, rej);
-				fputc('\n', rej);
-			}
-			bad++;
-			status = 1;
-			if (a->strict)
-				break;
-		}
-		if (r < 0) {
-			lqcmd_warn("%s", err.msg);
-			status = 1;
-		}
-		lq_reader_close(&rd);
-	}
-	if (rej && fclose(rej))
-		lqcmd_die(LQ_EXIT_RECORDS, "%s: write error", a->rejects);
-	lq_scan_release(&scan);
-	if (bad && !a->quiet)
-		lqcmd_warn("%ld bad records", bad);
-	return status;
-}
-
-/* Write all of p[0..n) to fd; 0 or -1 (errno set). */
-static int
-write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			if (!w)
-				errno = EIO;
-			return -1;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-/*
- * Write b to path whole or not at all: into a temporary file next to it,
- * renamed over path once written and synced, so a failure never leaves a
- * partial or empty model where a good one was.  A path that exists and is
- * not a regular file (/dev/null, a pipe) is written directly.
- */
-static int
-write_file(const char *path, const struct lq_buf *b)
-{
-	struct stat st;
-	struct lq_buf tmp = LQ_BUF_INIT;
-	char *real = NULL;
-	mode_t mode;
-	int fd, bad, e;
-
-	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
-		if ((fd = open(path, O_WRONLY | O_TRUNC)) < 0 ||
-		    write_all(fd, b->buf, b->len) || close(fd)) {
-			lqcmd_warn("%s: %s", path, strerror(errno));
-			return 1;
-		}
-		return 0;
-	}
-	if (stat(path, &st) == 0) {
-		mode = st.st_mode & 07777;
-		if ((real = realpath(path, NULL)))
-			path = real;	/* through a symbolic link */
-	} else {
-		mode_t mask = umask(0);
-		umask(mask);
-		mode = 0666 & ~mask;
-	}
-	lq_buf_addf(&tmp, "%s.tmpXXXXXX", path);
-	if ((fd = mkstemp(tmp.buf)) < 0) {
-		lqcmd_warn("%s: %s", path, strerror(errno));
-		free(real);
-		lq_buf_release(&tmp);
-		return 1;
-	}
-	bad = fchmod(fd, mode) || write_all(fd, b->buf, b->len) || fsync(fd);
-	e = errno;
-	if (close(fd) && !bad) {
-		bad = 1;
-		e = errno;
-	}
-	if (!bad && rename(tmp.buf, path)) {
-		bad = 1;
-		e = errno;
-	}
-	if (bad) {
-		unlink(tmp.buf);
-		lqcmd_warn("%s: %s", path, strerror(e));
-	}
-	free(real);
-	lq_buf_release(&tmp);
-	return bad;
+	(void)val;
+	return lq_train_add(ctx, rec->line, rec->len, err);
 }
 
 /* lq-train --reseal: check a model and write it with a new checksum. */
@@ -334,7 +189,7 @@ reseal(const struct args *a)
 	    lq_model_reseal(a->reseal, in.buf ? in.buf : "", in.len, sc,
 	    &out, &err))
 		lqcmd_die_err(&err);
-	int status = write_file(a->output ? a->output : a->reseal, &out);
+	int status = lqcmd_write_file(a->output ? a->output : a->reseal, &out);
 	lq_score_free(sc);
 	lq_buf_release(&in);
 	lq_buf_release(&out);
@@ -352,17 +207,19 @@ train(struct lq_train *t, const struct args *a, int status)
 	lq_err_clear(&err);
 	if (!(m = lq_train_fit(t, &human, &js, &err))) {
 		lqcmd_warn("%s", err.msg);
-		return err.code ? err.code : 1;
+		return err.code ? err.code : LQ_EXIT_USAGE;
 	}
 	lq_model_write(m, &model);
-	if (!a->quiet)
+	if (!a->run.quiet)
 		fputs(human.buf, stderr);
-	if (a->report && write_file(a->report, &js))
-		status = 1;
-	if (a->output)
-		status |= write_file(a->output, &model);
-	else
+	if (a->report && lqcmd_write_file(a->report, &js))
+		status = LQ_EXIT_IO;
+	if (a->output) {
+		if (lqcmd_write_file(a->output, &model))
+			status = LQ_EXIT_IO;
+	} else {
 		lqcmd_write(model.buf, model.len);
+	}
 	lq_model_free(m);
 	lq_buf_release(&model);
 	lq_buf_release(&human);
@@ -378,9 +235,9 @@ main(int argc, char **argv)
 	struct lq_err err;
 	int status;
 
+	lqcmd_init(argv, "lq-train");
 	if (lqreps_wanted(argc, argv))	/* rep win rates for lq-route */
 		return lqreps_main(argc, argv);
-	lqcmd_name = "lq-train";
 	parse_args(&a, argc, argv);
 	if (a.reseal) {
 		if (optind < argc)
@@ -393,8 +250,11 @@ main(int argc, char **argv)
 	lq_err_clear(&err);
 	if (!(t = lq_train_new(&a.o, &err)))
 		lqcmd_die_err(&err);
-	status = read_inputs(t, &a, argv + optind, argc - optind);
-	if (!(status && a.strict))
+	a.run.fn = add_one;
+	a.run.ctx = t;
+	lqcmd_run(&a.run, argv + optind, argc - optind);
+	status = lqcmd_done(&a.run);
+	if (!(status && a.run.strict) && status != LQ_EXIT_IO)
 		status = train(t, &a, status);
 	lq_train_free(t);
 	free(a.excl);

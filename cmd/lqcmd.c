@@ -1,12 +1,16 @@
 /*
- * lqcmd.c - shared main() plumbing for the lq tools.
+ * lqcmd.c - shared main() plumbing for the lq tools: messages, options,
+ * the record loop, the progress line, exit statuses.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "lqcmd.h"
@@ -14,11 +18,31 @@
 const char *lqcmd_name = "lq";
 struct lq_writer lqcmd_out = { 1, LQ_BUF_INIT, 0, NULL, NULL };
 
+static struct lqcmd_run *active;	/* the run whose progress is shown */
+
+static void
+progress_clear(void)
+{
+	if (active && active->shown) {
+		fputs("\r\033[K", stderr);
+		active->shown = 0;
+	}
+}
+
+void
+lqcmd_init(char **argv, const char *name)
+{
+	lqcmd_name = name;
+	argv[0] = (char *)name;	/* getopt's messages name the tool */
+	signal(SIGPIPE, SIG_IGN);
+}
+
 void
 lqcmd_warn(const char *fmt, ...)
 {
 	va_list ap;
 
+	progress_clear();
 	fprintf(stderr, "%s: ", lqcmd_name);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
@@ -31,6 +55,7 @@ lqcmd_die(int status, const char *fmt, ...)
 {
 	va_list ap;
 
+	progress_clear();
 	fflush(stdout);
 	fprintf(stderr, "%s: ", lqcmd_name);
 	va_start(ap, fmt);
@@ -61,6 +86,13 @@ lqcmd_usage(const char *usage)
 	exit(LQ_EXIT_USAGE);
 }
 
+void
+lqcmd_required(const char *what, const char *usage)
+{
+	lqcmd_warn("%s is required", what);
+	lqcmd_usage(usage);
+}
+
 static void
 write_failed(void)
 {
@@ -70,19 +102,13 @@ write_failed(void)
 		raise(SIGPIPE);
 		_exit(141);
 	}
-	lqcmd_die(LQ_EXIT_RECORDS, "write error: %s",
+	lqcmd_die(LQ_EXIT_IO, "write error: %s",
 	    strerror(lqcmd_out.failed_errno));
 }
 
 void
 lqcmd_write(const void *p, size_t n)
 {
-	static int init;
-
-	if (!init) {
-		signal(SIGPIPE, SIG_IGN);
-		init = 1;
-	}
 	if (lq_writer_add(&lqcmd_out, p, n) < 0)
 		write_failed();
 }
@@ -95,18 +121,17 @@ lqcmd_finish(int status)
 	lq_buf_release(&lqcmd_out.out);
 	if (fflush(stdout) == EOF || ferror(stdout)) {
 		lqcmd_warn("write error: %s", strerror(errno));
-		return LQ_EXIT_RECORDS;
+		return LQ_EXIT_IO;
 	}
 	if (close(1) < 0 && errno != EBADF) {
 		lqcmd_warn("write error: %s", strerror(errno));
-		return LQ_EXIT_RECORDS;
+		return LQ_EXIT_IO;
 	}
 	return status;
 }
 
 int
-lqcmd_filter_opt(struct lqcmd_filter *f, int c, const char *arg,
-    const char *help)
+lqcmd_opt(struct lqcmd_run *r, int c, const char *arg, const char *help)
 {
 	switch (c) {
 	case 'h':
@@ -115,21 +140,144 @@ lqcmd_filter_opt(struct lqcmd_filter *f, int c, const char *arg,
 	case 'V':
 		lqcmd_version();
 	case 'k':
+		if (!r->key)
+			return 0;	/* a sink has no member */
 		if (!*arg)
 			lqcmd_die(LQ_EXIT_USAGE, "-k: empty key");
-		f->key = arg;
+		r->key = arg;
 		return 1;
 	case 'q':
-		f->quiet = 1;
+		r->quiet = 1;
 		return 1;
 	case LQCMD_OPT_REJECTS:
-		f->rejects = arg;
+		r->rejects = arg;
 		return 1;
 	case LQCMD_OPT_STRICT:
-		f->strict = 1;
+		r->strict = 1;
+		return 1;
+	case LQCMD_OPT_PROGRESS:
+		r->progress = 1;
+		return 1;
+	case LQCMD_OPT_NOPROGRESS:
+		r->progress = 0;
 		return 1;
 	}
 	return 0;
+}
+
+/* ---- progress ----------------------------------------------------------- */
+
+static double
+mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+void
+lqcmd_start(struct lqcmd_run *r, char **files, int nfiles)
+{
+	struct stat st;
+
+	if (r->progress < 0)
+		r->progress = isatty(2) ? 2 : 0;	/* 2: automatic */
+	r->t0 = mono();
+	r->next_check = 1;
+	r->total = 0;
+	for (int i = 0; i < nfiles; i++) {
+		int ok = strcmp(files[i], "-") ? stat(files[i], &st) == 0 :
+		    fstat(0, &st) == 0;
+		if (!ok || !S_ISREG(st.st_mode)) {
+			r->total = -1;	/* a pipe: unknown */
+			break;
+		}
+		r->total += (double)st.st_size;
+	}
+	active = r;
+}
+
+static void
+progress_draw(struct lqcmd_run *r, double now)
+{
+	double dt = now - r->t0, rate = dt > 0 ? r->records / dt : 0;
+
+	fprintf(stderr, "\r%s: %ld records, %.1f MB, %.0f records/s",
+	    lqcmd_name, r->records, r->bytes / 1e6, rate);
+	if (r->total > 0 && r->bytes > 0) {
+		double f = r->bytes / r->total, eta = dt / f - dt;
+		if (f > 1)
+			f = 1;
+		if (eta < 0)
+			eta = 0;
+		fprintf(stderr, ", %.0f%%, ETA %d:%02d", 100 * f,
+		    (int)eta / 60, (int)eta % 60);
+	}
+	fputs("\033[K", stderr);
+	fflush(stderr);
+	r->shown = 1;
+	r->shown_at = now;
+}
+
+void
+lqcmd_progress(struct lqcmd_run *r, size_t bytes)
+{
+	r->bytes += (double)bytes;
+	if (r->progress <= 0 || --r->next_check > 0)
+		return;
+	r->next_check = 256;	/* look at the clock now and then */
+	double now = mono();
+	/* automatic: only for a long run (half a second with a size to
+	 * measure against, a second without) */
+	if (!r->shown && r->progress == 2 && now - r->t0 <
+	    (r->total > 0 ? 0.5 : 1.0))
+		return;
+	if (r->shown && now - r->shown_at < 0.25)
+		return;
+	progress_draw(r, now);
+}
+
+/* ---- the record loop ------------------------------------------------- */
+
+FILE *
+lqcmd_rejects_file(struct lqcmd_run *r)
+{
+	if (!r->rf && !(r->rf = fopen(r->rejects, "a")))
+		lqcmd_die(LQ_EXIT_IO, "%s: %s", r->rejects, strerror(errno));
+	return r->rf;
+}
+
+void
+lqcmd_reject(struct lqcmd_run *r, const char *file, long line,
+    const char *raw, size_t len, const char *msg)
+{
+	lqcmd_warn("%s:%ld: %s", file, line, msg);
+	r->rejected++;
+	if (r->rejects) {
+		FILE *f = lqcmd_rejects_file(r);
+		fwrite(raw, 1, len, f);
+		fputc('\n', f);
+	}
+}
+
+int
+lqcmd_done(struct lqcmd_run *r)
+{
+	int status = r->failed ? LQ_EXIT_IO : r->rejected ? LQ_EXIT_RECORDS :
+	    0;
+
+	progress_clear();
+	if (active == r)
+		active = NULL;
+	if (r->rf && (ferror(r->rf) | fclose(r->rf)))
+		lqcmd_die(LQ_EXIT_IO, "%s: write error", r->rejects);
+	r->rf = NULL;
+	if (r->rejected && !r->quiet)
+		lqcmd_warn("%ld of %ld records rejected%s%s%s", r->rejected,
+		    r->records, r->rejects ? " (kept in " : "", r->rejects ?
+		    r->rejects : "", r->rejects ? ")" : "");
+	return status;
 }
 
 static int
@@ -141,121 +289,188 @@ idle_flush(void *arg)
 	return 0;
 }
 
+/* a record the tool could not take: bad, or the end of the run */
 static void
-reject(struct lqcmd_filter *f, FILE **rf, const struct lqcmd_rec *r,
-    const char *msg)
+bad(struct lqcmd_run *r, const struct lqcmd_rec *rec, struct lq_err *err)
 {
-	lqcmd_warn("%s:%ld: %s", r->file, r->lineno, msg);
-	f->rejected++;
-	if (f->rejects) {
-		if (!*rf && !(*rf = fopen(f->rejects, "a")))
-			lqcmd_die(LQ_EXIT_RECORDS, "%s: %s", f->rejects,
-			    strerror(errno));
-		fwrite(r->line, 1, r->len, *rf);
-		fputc('\n', *rf);
+	if (err->code == LQ_EXIT_IO || err->code == LQ_EXIT_USAGE) {
+		lq_writer_flush(&lqcmd_out);
+		lqcmd_die_err(err);
 	}
+	lqcmd_reject(r, rec->file, rec->lineno, rec->line, rec->len,
+	    err->msg);
 }
 
 int
-lqcmd_filter_run(struct lqcmd_filter *f, char **files, int nfiles)
+lqcmd_run(struct lqcmd_run *r, char **files, int nfiles)
 {
 	struct lq_scan scan = LQ_SCAN_INIT;
 	struct lq_buf val = LQ_BUF_INIT, keyjson = LQ_BUF_INIT;
 	struct lq_err err;
-	FILE *rf = NULL;
-	int i, status = 0, comma;
+	int i, comma;
 	char *dash[] = { "-" };
-	size_t keylen = strlen(f->key);
+	size_t keylen = r->key ? strlen(r->key) : 0;
 	long ins;
 
-	signal(SIGPIPE, SIG_IGN);
 	scan.want_tape = 1;	/* expressions navigate records by it */
-	lq_buf_json_strs(&keyjson, f->key);
+	if (r->key)
+		lq_buf_json_strs(&keyjson, r->key);
 	if (nfiles == 0) {
 		files = dash;
 		nfiles = 1;
 	}
-	for (i = 0; i < nfiles && !(f->strict && f->rejected); i++) {
+	lqcmd_start(r, files, nfiles);
+	for (i = 0; i < nfiles && !(r->strict && r->rejected); i++) {
 		struct lq_reader rd;
-		struct lqcmd_rec r;
+		struct lqcmd_rec rec;
 		int got;
 
 		lq_err_clear(&err);
 		if (lq_reader_open(&rd, files[i], &err) < 0) {
 			lqcmd_warn("%s", err.msg);
-			status = LQ_EXIT_RECORDS;
+			r->failed = 1;
 			continue;
 		}
 		rd.idle = idle_flush;
-		r.file = rd.name;
-		r.scan = &scan;
-		while ((got = lq_reader_next(&rd, &r.line, &r.len, &err)) > 0) {
-			r.lineno = rd.lineno;
-			if (r.len == 0) {
-				f->skipped++;
+		rec.file = rd.name;
+		rec.scan = &scan;
+		while ((got = lq_reader_next(&rd, &rec.line, &rec.len,
+		    &err)) > 0) {
+			rec.lineno = rd.lineno;
+			lqcmd_progress(r, rec.len + 1);
+			if (rec.len == 0) {
+				r->skipped++;
 				continue;
 			}
-			f->records++;
-			if (lq_json_scan(&scan, r.line, r.len, &err) < 0) {
-				reject(f, &rf, &r, err.msg);
+			r->records++;
+			lq_err_clear(&err);
+			if (lq_json_scan(&scan, rec.line, rec.len, &err) < 0) {
+				lqcmd_reject(r, rec.file, rec.lineno, rec.line,
+				    rec.len, err.msg);
 			} else if (scan.kind != LQ_J_OBJECT) {
-				reject(f, &rf, &r, "not a JSON object");
-			} else if ((ins = lq_splice_point(r.line, &scan, f->key,
-			    keylen, &comma)) >= 0) {
+				lqcmd_reject(r, rec.file, rec.lineno, rec.line,
+				    rec.len, "not a JSON object");
+			} else if (!r->key) {
+				/* a sink: the tool takes the record in */
+				if (r->fn(r->ctx, &rec, NULL, &err) < 0)
+					bad(r, &rec, &err);
+			} else if ((ins = lq_splice_point(rec.line, &scan,
+			    r->key, keylen, &comma)) >= 0) {
 				/* the usual case: the value goes straight into
 				 * the output, between the two halves */
 				struct lq_buf *o = &lqcmd_out.out;
 				size_t mark = o->len, vstart;
-				lq_splice_head(o, r.line, ins, comma,
+				lq_splice_head(o, rec.line, ins, comma,
 				    keyjson.buf, keyjson.len);
 				vstart = o->len;
-				lq_err_clear(&err);
-				if (f->fn(f->ctx, &r, o, &err) < 0) {
+				if (r->fn(r->ctx, &rec, o, &err) < 0) {
 					o->len = mark;
 					o->buf[mark] = 0;
-					reject(f, &rf, &r, err.msg);
+					bad(r, &rec, &err);
 				} else {
 					if (o->len == vstart)
 						lq_buf_add(o, "null", 4);
-					lq_buf_add(o, r.line + ins,
-					    r.len - (size_t)ins);
+					lq_buf_add(o, rec.line + ins,
+					    rec.len - (size_t)ins);
 					lqcmd_write("\n", 1);
 				}
 			} else {
 				lq_buf_reset(&val);
-				lq_err_clear(&err);
-				if (f->fn(f->ctx, &r, &val, &err) < 0) {
-					reject(f, &rf, &r, err.msg);
+				if (r->fn(r->ctx, &rec, &val, &err) < 0) {
+					bad(r, &rec, &err);
 				} else {
-					struct lq_buf *o = &lqcmd_out.out;
-					lq_splice(o, r.line, r.len, &scan,
-					    f->key, strlen(f->key), keyjson.buf,
-					    keyjson.len, val.buf ? val.buf : "null",
-					    val.buf ? val.len : 4);
+					lq_splice(&lqcmd_out.out, rec.line,
+					    rec.len, &scan, r->key, keylen,
+					    keyjson.buf, keyjson.len, val.buf ?
+					    val.buf : "null", val.buf ? val.len :
+					    4);
 					lqcmd_write("\n", 1);
 				}
 			}
-			if (f->strict && f->rejected)
+			if (r->strict && r->rejected)
 				break;
 		}
 		if (got < 0) {
 			lqcmd_warn("%s", err.msg);
-			status = LQ_EXIT_RECORDS;
+			r->failed = 1;
 		}
 		lq_reader_close(&rd);
-	}
-	if (rf && fclose(rf) == EOF)
-		lqcmd_die(LQ_EXIT_RECORDS, "%s: write error", f->rejects);
-	if (f->rejected) {
-		status = LQ_EXIT_RECORDS;
-		if (!f->quiet)
-			lqcmd_warn("%ld of %ld records rejected%s%s%s",
-			    f->rejected, f->records, f->rejects ? " (kept in " :
-			    "", f->rejects ? f->rejects : "", f->rejects ? ")" :
-			    "");
 	}
 	lq_scan_release(&scan);
 	lq_buf_release(&val);
 	lq_buf_release(&keyjson);
-	return status;
+	return r->failed ? LQ_EXIT_IO : r->rejected ? LQ_EXIT_RECORDS : 0;
+}
+
+/* ---- files ---------------------------------------------------------------- */
+
+static int
+write_all(int fd, const char *p, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			if (!w)
+				errno = EIO;
+			return -1;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+int
+lqcmd_write_file(const char *path, const struct lq_buf *b)
+{
+	struct stat st;
+	struct lq_buf tmp = LQ_BUF_INIT;
+	char *real = NULL;
+	const char *p = b->buf ? b->buf : "";
+	mode_t mode;
+	int fd, failed, e;
+
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		if ((fd = open(path, O_WRONLY | O_TRUNC)) < 0 ||
+		    write_all(fd, p, b->len) || close(fd)) {
+			lqcmd_warn("%s: %s", path, strerror(errno));
+			return LQ_EXIT_IO;
+		}
+		return 0;
+	}
+	if (stat(path, &st) == 0) {
+		mode = st.st_mode & 07777;
+		if ((real = realpath(path, NULL)))
+			path = real;	/* through a symbolic link */
+	} else {
+		mode_t mask = umask(0);
+		umask(mask);
+		mode = 0666 & ~mask;
+	}
+	lq_buf_addf(&tmp, "%s.tmpXXXXXX", path);
+	if ((fd = mkstemp(tmp.buf)) < 0) {
+		lqcmd_warn("%s: %s", path, strerror(errno));
+		free(real);
+		lq_buf_release(&tmp);
+		return LQ_EXIT_IO;
+	}
+	failed = fchmod(fd, mode) || write_all(fd, p, b->len) || fsync(fd);
+	e = errno;
+	if (close(fd) && !failed) {
+		failed = 1;
+		e = errno;
+	}
+	if (!failed && rename(tmp.buf, path)) {
+		failed = 1;
+		e = errno;
+	}
+	if (failed) {
+		unlink(tmp.buf);
+		lqcmd_warn("%s: %s", path, strerror(e));
+	}
+	free(real);
+	lq_buf_release(&tmp);
+	return failed ? LQ_EXIT_IO : 0;
 }

@@ -1,8 +1,14 @@
 /*
  * lqcmd.h - what every lq tool's main shares: messages, exit statuses, the
- * record loop of a filter, and the options every filter takes.
+ * options every tool takes, and the one record loop (filters and sinks).
  *
  * This is the only place outside a main() that prints or exits.
+ *
+ * Exit statuses (lq_err.h): 0 every record processed; 1 some records
+ * rejected (reported, kept with --rejects; the output is otherwise
+ * complete); 2 usage, rule, model or state error, before any input is
+ * read; 3 an I/O or system failure (an input that cannot be read, a write
+ * error, a full disk): the output is incomplete.
  */
 #ifndef LQCMD_H
 #define LQCMD_H
@@ -21,6 +27,13 @@
 
 extern const char *lqcmd_name;	/* the tool's name, for messages */
 
+/*
+ * Start a tool: its name for messages (also getopt's: "lq-csv: unknown
+ * option", never the path it was run by), and SIGPIPE ignored so that a
+ * closed pipe is seen as a write error (and ends the tool quietly).
+ */
+void lqcmd_init(char **argv, const char *name);
+
 /* Print "tool: message" on stderr. */
 void lqcmd_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -37,7 +50,14 @@ void lqcmd_version(void) __attribute__((noreturn));
 /* Print "usage: ..." (usage text, without the name) to stderr, exit 2. */
 void lqcmd_usage(const char *usage) __attribute__((noreturn));
 
-/* one record handed to a filter's callback */
+/*
+ * A required option is missing: "tool: -r RULES is required", then the
+ * usage; exit 2.
+ */
+void lqcmd_required(const char *what, const char *usage)
+	__attribute__((noreturn));
+
+/* one record handed to a tool's callback */
 struct lqcmd_rec {
 	char *line;		/* the line, NUL-terminated, no newline */
 	size_t len;
@@ -47,63 +67,137 @@ struct lqcmd_rec {
 };
 
 /*
- * A filter's per-record function: append the JSON value of the tool's
- * member to val.  Return 0, or -1 with err set to make the record a bad
- * record (reported, rejected, not written).
+ * A tool's per-record function.  A filter appends the JSON value of its
+ * member to val; a sink (no key) takes the record in and gets val NULL.
+ * Return 0, or -1 with err set to make the record a bad record (reported,
+ * rejected, not written).  An err with code LQ_EXIT_IO or LQ_EXIT_USAGE
+ * ends the run with that status (a failure of the tool, not of the
+ * record: a ledger that cannot be written).
  */
 typedef int (*lqcmd_fn)(void *ctx, const struct lqcmd_rec *rec,
     struct lq_buf *val, struct lq_err *err);
 
-struct lqcmd_filter {
-	const char *key;	/* output member name (-k) */
+struct lqcmd_run {
+	const char *key;	/* filters: output member (-k); NULL: sink */
 	const char *rejects;	/* --rejects FILE, or NULL */
 	int strict;		/* --strict */
 	int quiet;		/* -q: no end-of-run summary */
+	int progress;		/* --progress 1, --no-progress 0, -1: when
+				   standard error is a terminal */
 	lqcmd_fn fn;
 	void *ctx;
-	/* counters, filled by lqcmd_filter_run */
+	/* filled by lqcmd_run / lqcmd_reject */
 	long records, rejected, skipped;
+	int failed;		/* LQ_EXIT_IO: an input could not be read */
+	FILE *rf;		/* the --rejects file, opened on first use */
+	/* progress line (lqcmd.c) */
+	double t0, shown_at, total;
+	double bytes;
+	int shown;
+	long next_check;
 };
 
-/* the long options every filter accepts (merge into the tool's table) */
+/* the long options every tool accepts (merge into the tool's table) */
 #define LQCMD_OPT_REJECTS 0x1001
 #define LQCMD_OPT_STRICT 0x1002
-#define LQCMD_FILTER_OPTIONS \
+#define LQCMD_OPT_PROGRESS 0x1003
+#define LQCMD_OPT_NOPROGRESS 0x1004
+#define LQCMD_OPTIONS \
 	{ "help", no_argument, NULL, 'h' }, \
 	{ "version", no_argument, NULL, 'V' }, \
-	{ "key", required_argument, NULL, 'k' }, \
 	{ "quiet", no_argument, NULL, 'q' }, \
 	{ "rejects", required_argument, NULL, LQCMD_OPT_REJECTS }, \
-	{ "strict", no_argument, NULL, LQCMD_OPT_STRICT }
+	{ "strict", no_argument, NULL, LQCMD_OPT_STRICT }, \
+	{ "progress", no_argument, NULL, LQCMD_OPT_PROGRESS }, \
+	{ "no-progress", no_argument, NULL, LQCMD_OPT_NOPROGRESS }
+/* ... and the filters also -k */
+#define LQCMD_FILTER_OPTIONS LQCMD_OPTIONS, \
+	{ "key", required_argument, NULL, 'k' }
+
+/* the help text of those options, and the exit statuses */
+#define LQCMD_HELP_COMMON \
+"      --rejects FILE     append bad input lines to FILE\n" \
+"      --strict           stop at the first bad record\n" \
+"      --progress         a progress line on standard error (default: when\n" \
+"                         it is a terminal and the run is long)\n" \
+"      --no-progress      never a progress line\n" \
+"  -q, --quiet            no end-of-run summary on standard error\n" \
+"  -h, --help             this help\n" \
+"  -V, --version          version\n"
+#define LQCMD_HELP_EXIT \
+"\n" \
+"Exit status: 0 all records processed, 1 some records rejected (the rest\n" \
+"written), 2 usage, rule or model error (nothing read), 3 an input could\n" \
+"not be read or the output not written (output incomplete).\n"
 
 /*
- * Handle an option shared by all filters (h, V, k, q, rejects, strict).
- * Returns 1 if handled, 0 if the tool must handle it.  help is the text
- * printed by -h.
+ * Handle an option every tool takes (h, V, q, k for filters, rejects,
+ * strict, progress); help is what -h prints.  Returns 1 if handled, 0 if
+ * the tool must handle it.
  */
-int lqcmd_filter_opt(struct lqcmd_filter *f, int c, const char *arg,
-    const char *help);
+int lqcmd_opt(struct lqcmd_run *r, int c, const char *arg, const char *help);
 
 /*
- * Run the filter over the operands (none: standard input), writing to
- * standard output.  Returns the exit status: 0, or 1 when a record was
- * rejected or an input could not be read.  Exits quietly on a broken
- * pipe and with status 1 when standard output cannot be written.
+ * The record loop: read the operands (none: standard input) line by line
+ * as NDJSON, refuse what is not a JSON object, hand each record to r->fn,
+ * and for a filter write it out with the tool's member spliced in.  Bad
+ * records are reported ("tool: file:line: what"), appended to --rejects,
+ * counted; --strict stops at the first.  Returns the status so far: 0, 1
+ * (records rejected) or 3 (an input could not be read); call
+ * lqcmd_done() at the end.
  */
-int lqcmd_filter_run(struct lqcmd_filter *f, char **files, int nfiles);
+int lqcmd_run(struct lqcmd_run *r, char **files, int nfiles);
 
 /*
- * Finish: flush and close standard output; on failure report and return
- * 1, else return status.  Every main's single exit path ends with
+ * A bad record found outside lqcmd_run (lq-csv reads CSV): report "tool:
+ * file:line: msg", append raw[0..len) and a newline to --rejects.
+ */
+void lqcmd_reject(struct lqcmd_run *r, const char *file, long line,
+    const char *raw, size_t len, const char *msg);
+
+/* The --rejects file, opened (appending) on first use; exits 3 on failure. */
+FILE *lqcmd_rejects_file(struct lqcmd_run *r);
+
+/*
+ * Start a run that reads its operands itself (lq-csv reads CSV): the
+ * progress line, on or off, and the input's size when it is known.
+ * lqcmd_run() calls it.
+ */
+void lqcmd_start(struct lqcmd_run *r, char **files, int nfiles);
+
+/*
+ * Count bytes of input read (for the progress line); called by lqcmd_run
+ * for each record, by a tool with its own reader otherwise.
+ */
+void lqcmd_progress(struct lqcmd_run *r, size_t bytes);
+
+/*
+ * End of input: close --rejects (exit 3 if it cannot be written), clear
+ * the progress line, print the summary "N of M records rejected (kept in
+ * FILE)" unless -q, and return the status (3 if an input failed, else 1
+ * if a record was rejected, else 0).
+ */
+int lqcmd_done(struct lqcmd_run *r);
+
+/*
+ * Finish: flush and close standard output; on failure report it and
+ * return 3, else return status.  Every main's single exit path ends with
  * return lqcmd_finish(status).
  */
 int lqcmd_finish(int status);
 
-/* Shared stdout writer, used by lqcmd_filter_run and tools that write. */
+/* Shared stdout writer, used by lqcmd_run and tools that write. */
 extern struct lq_writer lqcmd_out;
 
-/* Write to lqcmd_out; on a write error report it and exit (1, or quietly
+/* Write to lqcmd_out; on a write error report it and exit (3, or quietly
  * by SIGPIPE for a closed pipe). */
 void lqcmd_write(const void *p, size_t n);
+
+/*
+ * Write b to path whole or not at all (a temporary file renamed into
+ * place; a path that is not a regular file, such as /dev/null, directly).
+ * Returns 0, or LQ_EXIT_IO after reporting the error.
+ */
+int lqcmd_write_file(const char *path, const struct lq_buf *b);
 
 #endif

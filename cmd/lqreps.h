@@ -26,14 +26,12 @@ static const char lqreps_help[] =
 "Learn per-rep, per-segment win rates from closed deals (NDJSON FILEs or\n"
 "standard input) and write them as YAML for lq-route (route: performance:).\n"
 "\n"
-"      --owner EXPR     jq expression: the rep (a string) of a deal\n"
-"      --outcome EXPR   true/1 won, false/0 lost, null (open deal: skipped)\n"
-"      --segment EXPR   the deal's segment (a string), as lq-route's segment:\n"
-"      --prior K        shrink rates by K deals towards the base (default 20)\n"
-"  -o, --output FILE    write to FILE instead of standard output\n"
-"      --rejects FILE   append bad input lines to FILE\n"
-"      --strict         stop at the first bad record\n"
-"  -q, --quiet          no summary on standard error\n"
+"      --owner EXPR       jq expression: the rep (a string) of a deal\n"
+"      --outcome EXPR     true/1 won, false/0 lost, null (open deal: skipped)\n"
+"      --segment EXPR     the deal's segment (a string), as lq-route's segment:\n"
+"      --prior K          shrink rates by K deals towards the base (default 20)\n"
+"  -o, --output FILE      write to FILE instead of standard output\n"
+LQCMD_HELP_COMMON LQCMD_HELP_EXIT
 "See lq-train(1) and lq-route(1).\n";
 
 /* Is --reps among the arguments (before a "--")? */
@@ -47,85 +45,40 @@ lqreps_wanted(int argc, char **argv)
 }
 
 static int
-lqreps_file(struct lq_reps *r, const char *path, FILE **rej,
-    const char *rejects, int strict, long *bad)
+lqreps_add(void *ctx, const struct lqcmd_rec *rec, struct lq_buf *val,
+    struct lq_err *err)
 {
-	struct lq_scan scan = LQ_SCAN_INIT;
-	struct lq_reader rd;
-	struct lq_err err;
-	char *line;
-	size_t len;
-	int got, status = 0;
-
-	lq_err_clear(&err);
-	if (lq_reader_open(&rd, path, &err) < 0) {
-		lqcmd_warn("%s", err.msg);
-		return 1;
-	}
-	while ((got = lq_reader_next(&rd, &line, &len, &err)) > 0) {
-		if (!len)
-			continue;
-		lq_err_clear(&err);
-		if (lq_json_scan(&scan, line, len, &err) == 0 &&
-		    scan.kind != LQ_J_OBJECT)
-			lq_err_set(&err, 1, "not a JSON object");
-		else if (!err.code && lq_reps_add(r, line, len, &err) >= 0)
-			continue;
-		lqcmd_warn("%s:%ld: %s", rd.name, rd.lineno, err.msg);
-		(*bad)++;
-		status = 1;
-		if (rejects) {
-			if (!*rej && !(*rej = fopen(rejects, "a")))
-				lqcmd_die(1, "%s: %s", rejects,
-				    strerror(errno));
-			fwrite(line, 1, len, *rej);
-			fputc('\n', *rej);
-		}
-		if (strict)
-			break;
-	}
-	if (got < 0) {
-		lqcmd_warn("%s", err.msg);
-		status = 1;
-	}
-	lq_reader_close(&rd);
-	lq_scan_release(&scan);
-	return status;
+	(void)val;
+	return lq_reps_add(ctx, rec->line, rec->len, err);
 }
 
 static int
 lqreps_main(int argc, char **argv)
 {
-	enum { R_REPS = 0x3001, R_OWNER, R_OUTCOME, R_SEGMENT, R_PRIOR,
-	    R_REJECTS, R_STRICT };
+	enum { R_REPS = 0x3001, R_OWNER, R_OUTCOME, R_SEGMENT, R_PRIOR };
 	static const struct option opts[] = {
+		LQCMD_OPTIONS,
 		{ "reps", no_argument, NULL, R_REPS },
 		{ "owner", required_argument, NULL, R_OWNER },
 		{ "outcome", required_argument, NULL, R_OUTCOME },
 		{ "segment", required_argument, NULL, R_SEGMENT },
 		{ "prior", required_argument, NULL, R_PRIOR },
 		{ "output", required_argument, NULL, 'o' },
-		{ "rejects", required_argument, NULL, R_REJECTS },
-		{ "strict", no_argument, NULL, R_STRICT },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *owner = NULL, *outcome = NULL, *segment = NULL;
-	const char *output = NULL, *rejects = NULL;
+	const char *output = NULL;
+	struct lqcmd_run run = { .progress = -1 };
 	struct lq_buf yaml = LQ_BUF_INIT;
 	struct lq_reps *r;
 	struct lq_err err;
 	double prior = 20;
-	int ch, quiet = 0, strict = 0, status = 0;
-	long bad = 0;
-	FILE *rej = NULL;
-	char *end, *dash[] = { "-" }, **files;
-	int nfiles;
+	int ch, status;
+	char *end;
 
-	lqcmd_name = "lq-train";
 	while ((ch = getopt_long(argc, argv, "hVqo:", opts, NULL)) != -1) {
+		if (lqcmd_opt(&run, ch, optarg, lqreps_help))
+			continue;
 		switch (ch) {
 		case R_REPS:
 			break;
@@ -141,61 +94,39 @@ lqreps_main(int argc, char **argv)
 		case R_PRIOR:
 			prior = strtod(optarg, &end);
 			if (*end || !(prior >= 0))
-				lqcmd_die(2, "--prior: not a count: '%s'",
-				    optarg);
+				lqcmd_die(LQ_EXIT_USAGE, "--prior: not a count: "
+				    "'%s'", optarg);
 			break;
 		case 'o':
 			output = optarg;
 			break;
-		case R_REJECTS:
-			rejects = optarg;
-			break;
-		case R_STRICT:
-			strict = 1;
-			break;
-		case 'q':
-			quiet = 1;
-			break;
-		case 'h':
-			fputs(lqreps_help, stdout);
-			return lqcmd_finish(0);
-		case 'V':
-			lqcmd_version();
 		default:
 			lqcmd_usage(lqreps_usage);
 		}
 	}
 	if (!owner || !outcome)
-		lqcmd_usage(lqreps_usage);
+		lqcmd_required(!owner ? "--owner EXPR" : "--outcome EXPR",
+		    lqreps_usage);
 	lq_err_clear(&err);
 	if (!(r = lq_reps_new(owner, segment, outcome, prior, &err)))
 		lqcmd_die_err(&err);
-	files = argv + optind;
-	nfiles = argc - optind;
-	if (!nfiles) {
-		files = dash;
-		nfiles = 1;
+	run.fn = lqreps_add;
+	run.ctx = r;
+	lqcmd_run(&run, argv + optind, argc - optind);
+	status = lqcmd_done(&run);
+	if (status != LQ_EXIT_IO) {
+		lq_reps_yaml(r, &yaml);
+		if (!output)
+			lqcmd_write(yaml.buf, yaml.len);
+		else if (lqcmd_write_file(output, &yaml))
+			status = LQ_EXIT_IO;
+		if (!run.quiet)
+			lqcmd_warn("%ld deals counted, %ld skipped (no owner or "
+			    "open)", lq_reps_counted(r), lq_reps_skipped(r));
 	}
-	for (int i = 0; i < nfiles && !(strict && bad); i++)
-		status |= lqreps_file(r, files[i], &rej, rejects, strict, &bad);
-	if (rej && fclose(rej) == EOF)
-		lqcmd_die(1, "%s: write error", rejects);
-	lq_reps_yaml(r, &yaml);
-	if (output) {
-		FILE *f = fopen(output, "w");
-		if (!f || fwrite(yaml.buf, 1, yaml.len, f) != yaml.len ||
-		    fclose(f) == EOF)
-			lqcmd_die(1, "%s: %s", output, strerror(errno));
-	} else {
-		lqcmd_write(yaml.buf, yaml.len);
-	}
-	if (!quiet)
-		lqcmd_warn("%ld deals counted, %ld skipped (no owner or open), "
-		    "%ld rejected", lq_reps_counted(r), lq_reps_skipped(r),
-		    bad);
 	lq_buf_release(&yaml);
 	lq_reps_free(r);
-	return lqcmd_finish(status ? LQ_EXIT_RECORDS : 0);
+	return lqcmd_finish(status);
 }
 
 #endif

@@ -1978,7 +1978,7 @@ lq_train_fit(struct lq_train *t, struct lq_buf *human, struct lq_buf *json,
 		ntr += !t->test[i];
 	nte = t->n - ntr;
 	if (ntr < 2 * K) {
-		lq_err_set(err, LQ_EXIT_RECORDS, "too few training rows (%ld) "
+		lq_err_set(err, LQ_EXIT_USAGE, "too few training rows (%ld) "
 		    "for %d-fold cross validation", ntr, K);
 		return NULL;
 	}
@@ -1986,7 +1986,7 @@ lq_train_fit(struct lq_train *t, struct lq_buf *human, struct lq_buf *json,
 	for (long i = 0; i < t->n; i++)
 		npos += !t->test[i] && t->y[i];
 	if (npos == 0 || npos == ntr) {
-		lq_err_set(err, LQ_EXIT_RECORDS, "the label is always %s in the "
+		lq_err_set(err, LQ_EXIT_USAGE, "the label is always %s in the "
 		    "training rows: nothing to learn", npos ? "true" : "false");
 		return NULL;
 	}

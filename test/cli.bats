@@ -35,15 +35,15 @@ tools() {
 	done
 }
 
-@test "--help and --version to a full disk exit 1" {
+@test "--help and --version to a full disk exit 3" {
 	for t in $(tools); do
-		run -1 sh -c "$t --version > /dev/full"
+		run -3 sh -c "$t --version > /dev/full"
 		[[ "$output" == *"$t: write error"* ]] || { echo "$t: $output"; false; }
 	done
 }
 
-@test "writing to a full disk exits 1 with a message" {
-	run -1 sh -c "lq-score -r '$R' '$FIX/lq-score/leads.ndjson' > /dev/full"
+@test "writing to a full disk exits 3 with a message" {
+	run -3 sh -c "lq-score -r '$R' '$FIX/lq-score/leads.ndjson' > /dev/full"
 	[[ "$output" == "lq-score: write error: No space left on device" ]]
 }
 

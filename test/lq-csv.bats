@@ -88,7 +88,7 @@ with open(sys.argv[1], newline="", encoding="utf-8-sig") as f:
 	run lq-csv < <(printf 'sep=;\r\na;b\r\n1;"x,y"\r\n')
 	[ "$status" -eq 0 ]
 	[ "$output" = '{"a":1,"b":"x,y"}' ]
-	run -1 lq-csv < <(printf '\377\376a\000,\000b\000\n\000')
+	run -3 lq-csv < <(printf '\377\376a\000,\000b\000\n\000')
 	[[ "$output" == *"lq-csv: -: UTF-16 input (convert it first: iconv -f UTF-16 -t UTF-8)"* ]]
 }
 
@@ -478,10 +478,10 @@ for i in range(20000): w("%d,Lead %d,\"a, \"\"b\"\"\nc\",%d.5\n" % (10**18 + i, 
 	wait "$pid"
 }
 
-@test "write errors exit 1; a closed pipe ends quietly" {
-	run -1 sh -c "lq-csv '$F/export.csv' > /dev/full"
+@test "write errors exit 3; a closed pipe ends quietly" {
+	run -3 sh -c "lq-csv '$F/export.csv' > /dev/full"
 	[[ "$output" == *"lq-csv: write error"* ]]
-	run -1 sh -c "lq-csv -t '$F/scored.ndjson' > /dev/full"
+	run -3 sh -c "lq-csv -t '$F/scored.ndjson' > /dev/full"
 	[[ "$output" == *"lq-csv: write error"* ]]
 	"$PY" -c 'import sys
 sys.stdout.write("a,b\n")
@@ -492,13 +492,13 @@ for i in range(200000): sys.stdout.write("%d,x\n" % i)' > "$BATS_TEST_TMPDIR/man
 	[ ! -s "$BATS_TEST_TMPDIR/err" ]
 }
 
-@test "usage errors exit 2 before reading input; a missing file exits 1" {
+@test "usage errors exit 2 before reading input; a missing file exits 3" {
 	run -2 lq-csv -e maybe
 	[[ "$output" == *"-e: expected null, omit or string"* ]]
 	run -2 lq-csv --sample 0 -t
 	run -2 lq-csv --bogus
 	[[ "$output" == *"usage: lq-csv"* ]]
-	run -1 lq-csv "$BATS_TEST_TMPDIR/nope.csv"
+	run -3 lq-csv "$BATS_TEST_TMPDIR/nope.csv"
 	[[ "$output" == *"nope.csv: No such file or directory"* ]]
 }
 

@@ -193,8 +193,8 @@ each() {
 	[ "$(enrich '{"company":7}' "" .company_key)" = null ]
 }
 
-@test "output errors: a full disk exits 1, a closed pipe quietly" {
-	run -1 sh -c "lq-enrich -q -r '$R' '$F/leads.ndjson' 2>&1 > /dev/full"
+@test "output errors: a full disk exits 3, a closed pipe quietly" {
+	run -3 sh -c "lq-enrich -q -r '$R' '$F/leads.ndjson' 2>&1 > /dev/full"
 	[[ "$output" == *"lq-enrich: "* ]]
 	for i in 1 2 3 4 5 6 7 8; do cat "$F/leads.ndjson"; done > "$BATS_TEST_TMPDIR/many"
 	for i in 1 2 3 4 5 6 7 8; do cat "$BATS_TEST_TMPDIR/many"; done > "$BATS_TEST_TMPDIR/more"

@@ -403,10 +403,10 @@ val() {
 	rsvg-convert "$BATS_TEST_TMPDIR/x.svg" -o "$BATS_TEST_TMPDIR/x.png"
 }
 
-@test "write errors exit 1" {
-	run -1 sh -c "lq-report '$L' > /dev/full"
+@test "write errors exit 3" {
+	run -3 sh -c "lq-report '$L' > /dev/full"
 	[[ "$output" == *"write error"* ]]
-	run -1 lq-report --svg /nonexistent/dir/r.svg "$L"
+	run -3 lq-report --svg /nonexistent/dir/r.svg "$L"
 	[[ "$output" == *"/nonexistent/dir/r.svg"* ]]
 }
 

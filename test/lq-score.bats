@@ -196,13 +196,14 @@ NOW="--now 2026-11-28T00:00:00Z"
 
 @test "usage errors exit 2" {
 	run -2 lq-score
-	[[ "$output" == "usage: lq-score "* ]]
+	[ "${lines[0]}" = "lq-score: -r RULES (or -m MODEL) is required" ]
+	[[ "${lines[1]}" == "usage: lq-score "* ]]
 	run -2 lq-score -r "$R" --now yesterday
 	[[ "$output" == *"--now: not a time: 'yesterday'" ]]
 }
 
-@test "a missing input file is reported, the others are processed, exit 1" {
-	run -1 lq-score -r "$R" "$BATS_TEST_TMPDIR/nope" "$FIX/lq-score/leads.ndjson"
+@test "a missing input file is reported, the others are processed, exit 3" {
+	run -3 lq-score -r "$R" "$BATS_TEST_TMPDIR/nope" "$FIX/lq-score/leads.ndjson"
 	[[ "$output" == *"lq-score: $BATS_TEST_TMPDIR/nope: No such file or directory"* ]]
 	[ "$(grep -c '"score"' <<< "$output")" -eq 5 ]
 }

@@ -79,10 +79,10 @@ sk_python() {
 	[[ "$output" == *"r.yaml:2:3: "*"labl"*"label"* ]]
 }
 
-@test "too few rows or a constant label: exit 1 with a reason, no model" {
-	run -1 lq-train -q -l '.stage == "won"' <(head -5 "$F/leads.ndjson")
+@test "too few rows or a constant label: exit 2 (no usable model) with a reason, no model" {
+	run -2 lq-train -q -l '.stage == "won"' <(head -5 "$F/leads.ndjson")
 	[[ "$output" == *"too few training rows"* ]]
-	run -1 lq-train -q -l 'true' "$F/leads.ndjson"
+	run -2 lq-train -q -l 'true' "$F/leads.ndjson"
 	[[ "$output" == *"always true"* ]]
 }
 
