@@ -117,7 +117,7 @@ cmd() {
 	lq-enrich) echo "lq-enrich -r $FIX/lq-enrich/enrich.yaml" ;;
 	lq-score) echo "lq-score -r $R" ;;
 	lq-route) echo "lq-route -r $FIX/lq-route/rules.yaml --now 2026-11-28T12:00:00Z" ;;
-	lq-train) echo "lq-train -r $FIX/lq-train/lq.yaml -l .won -o /dev/null" ;;
+	lq-train) echo "lq-train -r $FIX/lq-train/lq.yaml -o /dev/null" ;;	# label: in it
 	lq-report) echo "lq-report" ;;
 	esac
 }
@@ -148,4 +148,101 @@ input() {
 		[ "$t" != lq-csv ] || hdr=1	# lq-csv -t writes a header line
 		[ "${#lines[@]}" -eq $((n + 1 + hdr)) ]
 	done
+}
+
+@test "every tool: a bad record is reported as tool: file:line:, kept by --rejects, the rest processed, exit 1, one summary" {
+	for t in $(tools); do
+		in=$(input "$t")
+		{ head -n 2 "$in"; echo '{"id": 1,'; echo '[1,2]'; tail -n +3 "$in"; } > "$BATS_TEST_TMPDIR/in"
+		n=$(wc -l < "$BATS_TEST_TMPDIR/in")
+		rm -f "$BATS_TEST_TMPDIR/rej"
+		run -1 --separate-stderr $(cmd "$t") --rejects "$BATS_TEST_TMPDIR/rej" "$BATS_TEST_TMPDIR/in"
+		echo "$t: $stderr"
+		[[ "$stderr" == *"$t: $BATS_TEST_TMPDIR/in:3: invalid JSON at byte "* ]]
+		[[ "$stderr" == *"$t: $BATS_TEST_TMPDIR/in:4: not a JSON object"* ]]
+		[[ "$stderr" == *"$t: 2 of $n records rejected (kept in $BATS_TEST_TMPDIR/rej)"* ]]
+		[ "$(cat "$BATS_TEST_TMPDIR/rej")" = $'{"id": 1,\n[1,2]' ]
+		case $t in
+		lq-csv) [ "${#lines[@]}" -eq $((n - 2 + 1)) ] ;;	# + header
+		lq-train) [[ "$(head -c 30 /dev/null)" == "" ]] ;;	# model to -o
+		lq-report) [[ "$output" == *"$((n - 2)) leads"* ]] ;;
+		*) [ "${#lines[@]}" -eq $((n - 2)) ] ;;
+		esac
+		# --strict: stop at the first
+		run -1 --separate-stderr $(cmd "$t") --strict "$BATS_TEST_TMPDIR/in"
+		[[ "$stderr" == *"in:3:"* && "$stderr" != *"in:4:"* ]]
+		[[ "$stderr" == *"$t: 1 of 3 records rejected"* ]]
+		# -q: no summary
+		run -1 --separate-stderr $(cmd "$t") -q "$BATS_TEST_TMPDIR/in"
+		[[ "$stderr" != *"records rejected"* ]]
+	done
+}
+
+@test "every tool: --rejects is not created when nothing is rejected; empty input is status 0" {
+	for t in $(tools); do
+		rm -f "$BATS_TEST_TMPDIR/rej"
+		run -0 $(cmd "$t") --rejects "$BATS_TEST_TMPDIR/rej" "$(input "$t")"
+		[ ! -e "$BATS_TEST_TMPDIR/rej" ] || { echo "$t created it"; false; }
+		[ "$t" = lq-train ] || run -0 $(cmd "$t") < /dev/null
+	done
+}
+
+@test "every tool: an input that cannot be read is exit 3 (output incomplete), the other inputs are processed" {
+	for t in $(tools); do
+		run -3 --separate-stderr $(cmd "$t") "$BATS_TEST_TMPDIR/nope" "$(input "$t")"
+		[[ "$stderr" == *"$t: $BATS_TEST_TMPDIR/nope: No such file or directory"* ]] || { echo "$t: $stderr"; false; }
+		case $t in
+		lq-train|lq-report|lq-csv) ;;
+		*) [ "${#lines[@]}" -eq "$(wc -l < "$(input "$t")")" ] ;;
+		esac
+		run -3 --separate-stderr $(cmd "$t") "$BATS_TEST_TMPDIR"
+		[[ "$stderr" == *"$t: $BATS_TEST_TMPDIR: read: Is a directory"* ]]
+	done
+}
+
+@test "every tool: a full disk is exit 3 with a message" {
+	for t in $(tools); do
+		case $t in lq-train) continue ;; esac	# writes to -o
+		run -3 sh -c "$(cmd "$t") '$(input "$t")' > /dev/full"
+		[[ "${lines[-1]}" == "$t: write error: No space left on device" ]] || { echo "$t: $output"; false; }
+	done
+	run -3 lq-train -r "$FIX/lq-train/lq.yaml" -q -o /dev/full "$FIX/lq-train/leads.ndjson"
+	[[ "$output" == "lq-train: /dev/full: No space left on device" ]]
+}
+
+@test "every tool: option errors name the tool, not the path it was run by; a missing required option is named" {
+	for t in $(tools); do
+		run -2 "$LQ_BIN/$t" --no-such-option
+		[[ "${lines[0]}" == "$t: unrecognized option '--no-such-option'" ]] || { echo "$t: $output"; false; }
+		[[ "$output" != *"$LQ_BIN"* ]]
+	done
+	run -2 lq-csv -d
+	[ "${lines[0]}" = "lq-csv: option requires an argument -- 'd'" ]
+	for t in lq-score lq-enrich lq-route; do
+		run -2 "$t" < /dev/null
+		[[ "${lines[0]}" == "$t: -r RULES"*" is required" ]] || { echo "$t: $output"; false; }
+	done
+	run -2 lq-route -r "$FIX/lq-route/rules.yaml" --dry-run < /dev/null
+	[ "${lines[0]}" = "lq-route: --state FILE (for --dry-run) is required" ]
+	run -2 lq-train --reps --outcome .won < /dev/null
+	[ "${lines[0]}" = "lq-train: --owner EXPR is required" ]
+	run -2 lq-train < /dev/null
+	[[ "$output" == "lq-train: no label: give --label EXPR"* ]]
+}
+
+@test "every tool: --progress shows a progress line on standard error and clears it; not by default in a pipe, never with --no-progress" {
+	for t in $(tools); do
+		run --separate-stderr $(cmd "$t") --progress "$(input "$t")"
+		[[ "$stderr" == *"$t: "*" records, "*" MB, "*"records/s"*$'\033[K'* ]] || { echo "$t: $stderr"; false; }
+		# cleared at the end: nothing of it after the last clear
+		[[ "$stderr" == *$'\r\033[K'* ]]
+		[[ "${stderr##*$'\r\033[K'}" != *"records/s"* ]]
+		run --separate-stderr $(cmd "$t") "$(input "$t")"
+		[[ "$stderr" != *"records/s"* ]]
+		run --separate-stderr $(cmd "$t") --no-progress "$(input "$t")"
+		[[ "$stderr" != *"records/s"* ]]
+	done
+	# with input of known size, the share done and the time left
+	run --separate-stderr lq-score -r "$R" --progress "$FIX/lq-score/leads.ndjson"
+	[[ "$stderr" == *"%, ETA "* ]]
 }
