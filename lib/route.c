@@ -776,8 +776,18 @@ load_accounts(struct lq_route *rt, const char *cfg, const struct lq_ynode *c,
 		free(file);
 		return -1;
 	}
+	size_t ncol = 0;
 	while ((got = lq_csv_next(&csv, err)) > 0) {
+		char why[512];
+		long at;
+		/* a misquoted or ragged row would merge or lose owners */
+		if (lq_csv_problem(&csv, ncol, NULL, why, sizeof(why), &at)) {
+			lq_err_set(err, LQ_EXIT_USAGE, "%s:%ld: %s", file, at,
+			    why);
+			goto out;
+		}
 		if (ki < 0 && oi < 0) {	/* the header */
+			ncol = csv.nf;
 			for (size_t i = 0; i < csv.nf; i++) {
 				const char *f = lq_csv_field(&csv, i, &n);
 				if (n == strlen(key) && !memcmp(f, key, n))
@@ -792,8 +802,6 @@ load_accounts(struct lq_route *rt, const char *cfg, const struct lq_ynode *c,
 			}
 			continue;
 		}
-		if ((size_t)ki >= csv.nf || (size_t)oi >= csv.nf)
-			continue;
 		const char *k = lq_csv_field(&csv, (size_t)ki, &n);
 		size_t on;
 		const char *o = lq_csv_field(&csv, (size_t)oi, &on);

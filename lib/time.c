@@ -74,6 +74,9 @@ lq_time_parse(const char *s, size_t n, double *t)
 		return -1;
 	if (M < 1 || M > 12 || D < 1 || D > mdays[M - 1])
 		return -1;
+	if (M == 2 && D == 29 && !(Y % 4 == 0 && (Y % 100 != 0 ||
+	    Y % 400 == 0)))
+		return -1;	/* 2026-02-29 is not a day */
 	i = 10;
 	if (i < n) {
 		if (s[i] != 'T' && s[i] != 't' && s[i] != ' ')

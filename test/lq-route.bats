@@ -659,3 +659,14 @@ snapshot() {
 	run -2 lq-route -r "$f" < /dev/null
 	[[ "$output" == *"accounts: "*"a.csv has no column 'owner'"* ]]
 }
+
+@test "accounts: a misquoted or ragged row of the accounts table is a load error at its line, not an owner lost or merged" {
+	d=$BATS_TEST_TMPDIR
+	cp "$FIX/lq-route/rules.yaml" "$FIX/lq-route/perf.yaml" "$d/"
+	printf 'domain,owner\na.com,Ann\nb.com,"B\nc.com,C\n' > "$d/accounts.csv"
+	run -2 lq-route -r "$d/rules.yaml" < /dev/null
+	[[ "$output" == "lq-route: $d/accounts.csv:3: unterminated quoted field"* ]]
+	printf 'domain,owner\na.com,Ann\nb.com\nc.com,C\n' > "$d/accounts.csv"
+	run -2 lq-route -r "$d/rules.yaml" < /dev/null
+	[ "$output" = "lq-route: $d/accounts.csv:3: expected 2 fields, found 1" ]
+}

@@ -81,6 +81,11 @@ main(void)
 	ok(lq_time_parse("1795867200000", 13, &t) == 0 && t == 1795867200,
 	    "epoch milliseconds");
 	ok(lq_time_parse("2026-02-30", 10, &t) < 0, "bad day refused");
+	ok(lq_time_parse("2026-02-29", 10, &t) < 0 &&
+	    lq_time_parse("2100-02-29", 10, &t) < 0,
+	    "February 29 refused outside leap years");
+	ok(lq_time_parse("2024-02-29", 10, &t) == 0 && t == 1709164800 &&
+	    lq_time_parse("2000-02-29", 10, &t) == 0, "... and taken in them");
 	ok(lq_time_parse("yesterday", 9, &t) < 0, "words refused");
 	return tap_done();
 }
