@@ -144,6 +144,21 @@ num_list(const struct lq_ydoc *d, const struct lq_ynode *n, const char *what,
 	for (size_t i = 0; i < n->n; i++)
 		if (lq_ynum(d, n->items[i], what, &(*out)[(*nout)++], err))
 			return -1;
+	if (!strcmp(what, "share")) {
+		/* a share is a fraction of the training rows; together
+		 * they are all of them (as lq-train rounds them) */
+		double sum = 0;
+		for (size_t i = 0; i < n->n; i++) {
+			if ((*out)[i] < 0 || (*out)[i] > 1)
+				return lq_yerr(d, n->items[i], err, "share "
+				    "must be between 0 and 1, not %s",
+				    n->items[i]->str);
+			sum += (*out)[i];
+		}
+		if (n->n && fabs(sum - 1) > 0.01)
+			return lq_yerr(d, n, err, "the shares add up to %g, "
+			    "not 1 (a profile cut short or edited?)", sum);
+	}
 	return 0;
 }
 

@@ -563,3 +563,12 @@ val() {
 	[ ! -s "$BATS_TEST_TMPDIR/bad" ] || { cat "$BATS_TEST_TMPDIR/bad"; false; }
 	[ "$(rows drift '.kind == "numeric" and .name != "score"' | wc -l)" -ge 1 ]
 }
+
+@test "a model profile whose shares are out of range or do not add up (cut short, edited) is refused at load" {
+	sed 's/share: \[0.4, 0.3, 0.2, 0.1\]/share: [0.4, 0.3, 0.2]/' "$M" | sed 's/levels: \[webinar, organic, "(other)", "(missing)"\]/levels: [webinar, organic, "(other)"]/' > "$BATS_TEST_TMPDIR/m.yaml"
+	run -2 lq-report -m "$BATS_TEST_TMPDIR/m.yaml" "$L"
+	[[ "$output" == "lq-report: $BATS_TEST_TMPDIR/m.yaml:"*"the shares add up to 0.9, not 1"* ]]
+	sed 's/share: \[0.5, 0.5\]/share: [1.5, -0.5]/' "$M" > "$BATS_TEST_TMPDIR/m.yaml"
+	run -2 lq-report -m "$BATS_TEST_TMPDIR/m.yaml" "$L"
+	[[ "$output" == "lq-report: $BATS_TEST_TMPDIR/m.yaml:"*"share must be between 0 and 1, not 1.5"* ]]
+}
