@@ -176,10 +176,12 @@ load_dist(struct lq_report *r, const struct lq_ydoc *d,
 		return lq_yerr(d, n, err, "profile: '%s' appears twice",
 		    f->name);
 	f->model = r->mode == 3;
-	if (num_list(d, lq_ymap_get(n, "share"), "share", &f->share, &nshare,
-	    err))
+	if (!lq_ymap_get(n, "share"))
 		return lq_yerr(d, n, err, "profile of '%s': no share list",
 		    f->name);
+	if (num_list(d, lq_ymap_get(n, "share"), "share", &f->share, &nshare,
+	    err))
+		return -1;
 	if ((l = lq_ymap_get(n, "levels"))) {
 		const char *s;
 		f->cat = 1;
