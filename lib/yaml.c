@@ -829,12 +829,11 @@ static const char *const sections[] = {
 	"version", "enrich", "score", "route", "train", "report", "csv", NULL
 };
 
-int
-lq_config_section(struct lq_ydoc *doc, const char *path, const char *name,
+/* the section name of a loaded rule file */
+static int
+find_section(struct lq_ydoc *doc, const char *path, const char *name,
     struct lq_ynode **section, struct lq_err *err)
 {
-	if (lq_yaml_load(doc, path, err) < 0)
-		return -1;
 	if (!doc->root)
 		return lq_err_at(err, path, 1, 1, "empty rule file (expected a "
 		    "'%s:' section)", name);
@@ -845,4 +844,23 @@ lq_config_section(struct lq_ydoc *doc, const char *path, const char *name,
 	if (!*section)
 		return lq_err_at(err, path, 1, 1, "no '%s:' section", name);
 	return 0;
+}
+
+int
+lq_config_section(struct lq_ydoc *doc, const char *path, const char *name,
+    struct lq_ynode **section, struct lq_err *err)
+{
+	if (lq_yaml_load(doc, path, err) < 0)
+		return -1;
+	return find_section(doc, path, name, section, err);
+}
+
+int
+lq_config_section_mem(struct lq_ydoc *doc, const char *path,
+    const char *text, size_t len, const char *name,
+    struct lq_ynode **section, struct lq_err *err)
+{
+	if (lq_yaml_load_mem(doc, path, text, len, err) < 0)
+		return -1;
+	return find_section(doc, path, name, section, err);
 }
