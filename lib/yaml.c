@@ -607,7 +607,16 @@ resolve(const struct lq_ynode *node, double *num, int *b, const char **why)
 	}
 	if ((v[0] == '0' && v[1] == 'x' && all_in(v + 2, "0123456789abcdefABCDEF")) ||
 	    (v[0] == '0' && v[1] == 'o' && all_in(v + 2, "01234567"))) {
-		*num = (double)strtoll(v + 2, NULL, v[1] == 'x' ? 16 : 8);
+		/* as decimals: strtoll() would clamp 0xfff...f to 2^63 - 1 */
+		errno = 0;
+		unsigned long long x = strtoull(v + 2, NULL, v[1] == 'x' ?
+		    16 : 8);
+		if (errno || x > 9007199254740992ULL) {
+			*why = "integer beyond 2^53 would lose precision; "
+			    "quote it";
+			return -1;
+		}
+		*num = (double)x;
 		return 1;
 	}
 	if (is_float(v)) {
