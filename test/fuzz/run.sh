@@ -37,15 +37,17 @@ UBSAN_OPTIONS=print_stacktrace=1 \
 	${dict:+-dict="$dict"} "$work" "test/fuzz/corpus/$name" > "$log" 2>&1
 st=$?
 
-# the last status line: "#N: cov: C ... exec/s E ... time: Ts ..."
+# the last status line: "#N: cov: C ... time: Ts ..." (fork mode; its
+# exec/s is the last job's)
 last=$(grep -E '^#[0-9]+:? ' "$log" | tail -n 1)
 execs=$(echo "$last" | sed -n 's/^#\([0-9]*\).*/\1/p')
-rate=$(echo "$last" | sed -n 's/.*exec\/s:\{0,1\} \([0-9]*\).*/\1/p')
+time=$(echo "$last" | sed -n 's/.* time: \([0-9]*\)s.*/\1/p')
+rate=$([ -n "$execs" ] && [ "${time:-0}" -gt 0 ] && echo $((execs / time)))
 cov=$(echo "$last" | sed -n 's/.* cov: \([0-9]*\).*/\1/p')
 new=$(ls "$regress" | sort | comm -13 "$build/.before.$name" -)
 rm -f "$build/.before.$name"
 n=$(echo "$new" | grep -c . || true)
-echo "fuzz: $name: ${execs:-?} executions, ${rate:-?} exec/s, coverage ${cov:-?}, $n new finding(s)"
+echo "fuzz: $name: ${execs:-?} executions in ${time:-?} s (${rate:-?}/s), coverage ${cov:-?}, $n new finding(s)"
 for f in $new; do
 	echo "  $regress/$f"
 done
