@@ -8,11 +8,14 @@
  * and the whole input are scanned with and without the tape.  Invariants:
  * both scans agree; every span of the scan, the tape, lq_json_skip() and
  * lq_json_iter agree; lq_scan_find() and lq_tape_member() find the last
- * member of a name; and on an object, lq_splice() gives the input with the
+ * member of a name; every top-level number goes through
+ * lq_buf_json_num() (the same double back) and lq_buf_json_round() (within
+ * half a unit); and on an object, lq_splice() gives the input with the
  * member removed and appended (lq_splice_point() + lq_splice_head() the
  * same bytes when it is absent), an output that scans again, keeps every
  * other member's bytes in order, and splices to itself.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,6 +108,42 @@ check_tape(const struct lq_scan *s, const char *line, uint32_t e)
 	return count;
 }
 
+/*
+ * lq_buf_json_num() and lq_buf_json_round() on the number raw[0..n): JSON
+ * that scans, the same double back, a rounding within half a unit.
+ */
+static void
+check_number(const char *raw, size_t n, unsigned ctl)
+{
+	static const double unit[] = { 1, 10, 100, 1e3, 1e4, 1e5, 1e6 };
+	struct lq_buf t = LQ_BUF_INIT, b = LQ_BUF_INIT;
+	struct lq_scan s = LQ_SCAN_INIT;
+	struct lq_err err;
+	int places = (int)(ctl % 7);
+	double d, v;
+
+	lq_buf_add(&t, raw, n);
+	d = strtod(t.buf, NULL);
+	lq_buf_json_num(&b, d);
+	if (lq_json_scan(&s, b.buf, b.len, &err) < 0 || (isfinite(d) ?
+	    s.kind != LQ_J_NUMBER || strtod(b.buf, NULL) != d :
+	    s.kind != LQ_J_NULL))
+		fuzz_fail("lq_buf_json_num(%s) wrote %s", t.buf, b.buf);
+	lq_buf_reset(&b);
+	lq_buf_json_round(&b, d, places);
+	if (lq_json_scan(&s, b.buf, b.len, &err) < 0)
+		fuzz_fail("lq_buf_json_round(%s, %d) wrote %s", t.buf, places,
+		    b.buf);
+	v = strtod(b.buf, NULL);
+	if (isfinite(d) && !(fabs(v - d) <= 0.5 /
+	    unit[places] * (1 + 1e-9) + fabs(d) * 1e-15))
+		fuzz_fail("lq_buf_json_round(%s, %d) wrote %s", t.buf, places,
+		    b.buf);
+	lq_scan_release(&s);
+	lq_buf_release(&t);
+	lq_buf_release(&b);
+}
+
 /* the top-level members, the lookups and the splice of an object */
 static void
 check_object(const struct lq_scan *s, const char *line, size_t len,
@@ -132,6 +171,9 @@ check_object(const struct lq_scan *s, const char *line, size_t len,
 		if (lq_json_skip(line + m->vstart) != line + m->vend)
 			fuzz_fail("member %zu: value span [%zu, %zu)", i,
 			    m->vstart, m->vend);
+		if (m->vkind == LQ_J_NUMBER)
+			check_number(line + m->vstart, m->vend - m->vstart,
+			    ctl);
 		if (s->tn && (s->tape[m->t].v != m->vstart ||
 		    s->tape[m->t].ve != m->vend))
 			fuzz_fail("member %zu: tape entry %u differs", i, m->t);
