@@ -10,7 +10,9 @@
  * lq_json_iter agree; lq_scan_find() and lq_tape_member() find the last
  * member of a name; every top-level number goes through
  * lq_buf_json_num() (the same double back) and lq_buf_json_round() (within
- * half a unit); and on an object, lq_splice() gives the input with the
+ * half a unit), every top-level string and key decodes to valid UTF-8
+ * that lq_buf_json_str() writes back as a string of the same bytes; and on
+ * an object, lq_splice() gives the input with the
  * member removed and appended (lq_splice_point() + lq_splice_head() the
  * same bytes when it is absent), an output that scans again, keeps every
  * other member's bytes in order, and splices to itself.
@@ -144,6 +146,40 @@ check_number(const char *raw, size_t n, unsigned ctl)
 	lq_buf_release(&b);
 }
 
+/*
+ * The string raw[0..n) (quotes included) decoded: valid UTF-8, and
+ * lq_buf_json_str() of it scans and decodes to the same bytes.
+ */
+static void
+check_string(const char *raw, size_t n)
+{
+	struct lq_buf d = LQ_BUF_INIT, j = LQ_BUF_INIT, d2 = LQ_BUF_INIT;
+	struct lq_scan s = LQ_SCAN_INIT;
+	struct lq_err err;
+	size_t i, l;
+	uint32_t cp;
+
+	lq_json_unescape(&d, raw, n);
+	lq_buf_adds(&d, "");
+	for (i = 0; i < d.len; i += l)
+		if (!(l = lq_utf8_decode((const unsigned char *)d.buf + i,
+		    d.len - i, &cp)))
+			fuzz_fail("%.*s decodes to invalid UTF-8 at byte %zu",
+			    (int)n, raw, i);
+	lq_buf_json_str(&j, d.buf, d.len);
+	if (lq_json_scan(&s, j.buf, j.len, &err) < 0 || s.kind != LQ_J_STRING)
+		fuzz_fail("lq_buf_json_str of %.*s: %s", (int)n, raw, j.buf);
+	lq_json_unescape(&d2, j.buf, j.len);
+	lq_buf_adds(&d2, "");
+	if (d2.len != d.len || memcmp(d2.buf, d.buf, d.len))
+		fuzz_fail("%.*s does not decode the same after "
+		    "lq_buf_json_str", (int)n, raw);
+	lq_scan_release(&s);
+	lq_buf_release(&d);
+	lq_buf_release(&j);
+	lq_buf_release(&d2);
+}
+
 /* the top-level members, the lookups and the splice of an object */
 static void
 check_object(const struct lq_scan *s, const char *line, size_t len,
@@ -174,6 +210,9 @@ check_object(const struct lq_scan *s, const char *line, size_t len,
 		if (m->vkind == LQ_J_NUMBER)
 			check_number(line + m->vstart, m->vend - m->vstart,
 			    ctl);
+		if (m->vkind == LQ_J_STRING)
+			check_string(line + m->vstart, m->vend - m->vstart);
+		check_string(line + m->kstart, m->klen);
 		if (s->tn && (s->tape[m->t].v != m->vstart ||
 		    s->tape[m->t].ve != m->vend))
 			fuzz_fail("member %zu: tape entry %u differs", i, m->t);
