@@ -49,6 +49,45 @@ $(BUILD)/test/%: test/unit/%.c test/unit/tap.h $(BUILD)/liblq.a
 	@mkdir -p $(@D)
 	$(CC) $(LQ_CFLAGS) -Itest/unit $(EXTRA_LDFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/liblq.a $(LDLIBS)
 
+# Fuzzing (test/fuzz/README): one libFuzzer harness per fuzz_NAME.c.
+# `make check` builds each with the ordinary compiler and replay.c into
+# $(BUILD)/test/fuzz_NAME, a TAP test replaying the regression corpus
+# test/fuzz/regress/NAME/ and the seeds test/fuzz/corpus/NAME/.
+FUZZERS = json csv yaml score_rules route_rules jqn
+FUZZ ?= $(FUZZERS)
+FUZZ_SECONDS ?= 60
+FUZZ_BUILD = build/fuzz
+FUZZCOMMON = test/fuzz/fuzz_util.c
+REPLAYS = $(FUZZERS:%=$(BUILD)/test/fuzz_%)
+
+$(BUILD)/test/fuzz_%: test/fuzz/fuzz_%.c test/fuzz/replay.c $(FUZZCOMMON) \
+    test/fuzz/fuzz.h $(BUILD)/liblq.a
+	@mkdir -p $(@D)
+	$(CC) $(LQ_CFLAGS) -Itest/fuzz -DFUZZ_NAME='"$*"' $(EXTRA_LDFLAGS) \
+	    $(LDFLAGS) -o $@ $< test/fuzz/replay.c $(FUZZCOMMON) \
+	    $(BUILD)/liblq.a $(LDLIBS)
+
+# the libFuzzer binaries (make fuzz builds them with BUILD=$(FUZZ_BUILD))
+$(BUILD)/fuzzer/fuzz_%: test/fuzz/fuzz_%.c $(FUZZCOMMON) test/fuzz/fuzz.h \
+    $(BUILD)/liblq.a
+	@mkdir -p $(@D)
+	$(CC) $(LQ_CFLAGS) -Itest/fuzz -fsanitize=fuzzer $(EXTRA_LDFLAGS) \
+	    $(LDFLAGS) -o $@ $< $(FUZZCOMMON) $(BUILD)/liblq.a $(LDLIBS)
+
+replay: $(REPLAYS)
+
+# Run each harness of FUZZ (default: all) for FUZZ_SECONDS; what it finds
+# goes to test/fuzz/regress/NAME/.  Needs clang (deps.sh group fuzz).
+fuzz:
+	@sh tools/deps.sh build fuzz
+	$(MAKE) BUILD=$(FUZZ_BUILD) CC=clang OPT='-O1 -g -fno-omit-frame-pointer' \
+		EXTRA_CFLAGS='-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all' \
+		EXTRA_LDFLAGS='-fsanitize=address,undefined' \
+		$(FUZZ:%=$(FUZZ_BUILD)/fuzzer/fuzz_%)
+	@st=0; for f in $(FUZZ); do \
+		sh test/fuzz/run.sh $(FUZZ_BUILD) $$f $(FUZZ_SECONDS) || st=1; \
+	done; exit $$st
+
 # Debian packages: installed when missing (needs root or sudo).
 deps:
 	@sh tools/deps.sh build test
@@ -59,14 +98,15 @@ deps-bench:
 # The test suite: unit tests, bats tests, conformance; then all of it again
 # under AddressSanitizer and UndefinedBehaviorSanitizer.
 check: deps
-	$(MAKE) all
-	LQ_BIN=$(BUILD)/bin LQ_UNIT=$(BUILD)/test $(PROVE) $(UNITS) test/*.bats
+	$(MAKE) all replay
+	LQ_BIN=$(BUILD)/bin LQ_UNIT=$(BUILD)/test $(PROVE) $(UNITS) $(REPLAYS) test/*.bats
 	$(MAKE) BUILD=build/asan OPT='-O1 -g -fno-omit-frame-pointer' \
 		EXTRA_CFLAGS='-fsanitize=address,undefined -fno-sanitize-recover=all' \
-		EXTRA_LDFLAGS='-fsanitize=address,undefined' all
+		EXTRA_LDFLAGS='-fsanitize=address,undefined' all replay
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
 	LQ_SANITIZED=1 LQ_BIN=build/asan/bin LQ_UNIT=build/asan/test \
-		$(PROVE) $(UNITS:$(BUILD)/%=build/asan/%) test/*.bats
+		$(PROVE) $(UNITS:$(BUILD)/%=build/asan/%) \
+		$(REPLAYS:$(BUILD)/%=build/asan/%) test/*.bats
 
 # Quick run without the sanitizer pass.
 test: all
@@ -98,4 +138,5 @@ uninstall:
 clean:
 	rm -rf build
 
-.PHONY: all deps deps-bench check test demo bench install uninstall clean
+.PHONY: all deps deps-bench check test demo bench install uninstall clean \
+	replay fuzz

@@ -154,7 +154,8 @@ lq_buf_json_round(struct lq_buf *b, double d, int places)
 	double r = round(d * m);
 
 	if (places < 0 || places > 6 || !isfinite(r) || fabs(r) >= 1e15) {
-		lq_buf_json_num(b, r / m);
+		/* d * m beyond a double: d has no digits at that place */
+		lq_buf_json_num(b, isfinite(r) ? r / m : d);
 		return;
 	}
 	/* exact decimal text of r / 10^places, trailing zeros trimmed:

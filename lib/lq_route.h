@@ -33,6 +33,14 @@ struct lq_ledger;
 struct lq_route *lq_route_load(const char *path, const char *perf,
     struct lq_err *err);
 
+/*
+ * lq_route_load() on the text[0..len) of a rule file (not NULL) instead
+ * of reading path, which names it in messages and is the directory files
+ * it names are relative to (for the fuzzers).
+ */
+struct lq_route *lq_route_load_mem(const char *path, const char *text,
+    size_t len, const char *perf, struct lq_err *err);
+
 /* Free a router. */
 void lq_route_free(struct lq_route *rt);
 

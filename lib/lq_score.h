@@ -26,6 +26,13 @@ struct lq_score;
  */
 struct lq_score *lq_score_load(const char *path, struct lq_err *err);
 
+/*
+ * lq_score_load() on the text[0..len) of a rule file (not NULL) instead
+ * of reading path, which names it in messages (for the fuzzers).
+ */
+struct lq_score *lq_score_load_mem(const char *path, const char *text,
+    size_t len, struct lq_err *err);
+
 /* Free a scorer. */
 void lq_score_free(struct lq_score *sc);
 

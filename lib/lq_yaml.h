@@ -77,6 +77,15 @@ void lq_ynode_text_pos(const struct lq_ydoc *d, const struct lq_ynode *node,
 int lq_config_section(struct lq_ydoc *doc, const char *path,
     const char *name, struct lq_ynode **section, struct lq_err *err);
 
+/*
+ * lq_config_section() on the text[0..len) of a rule file instead of
+ * reading it; path names it in messages (and files it names are relative
+ * to it).  For the fuzzers (test/fuzz/) and other in-memory callers.
+ */
+int lq_config_section_mem(struct lq_ydoc *doc, const char *path,
+    const char *text, size_t len, const char *name,
+    struct lq_ynode **section, struct lq_err *err);
+
 /* Free everything the document holds. */
 void lq_yaml_release(struct lq_ydoc *doc);
 

@@ -874,14 +874,15 @@ load_sla(struct lq_route *rt, const struct lq_ynode *c, struct lq_err *err)
 }
 
 static int
-load(struct lq_route *rt, const char *path, const char *perf,
-    struct lq_err *err)
+load(struct lq_route *rt, const char *path, const char *text, size_t len,
+    const char *perf, struct lq_err *err)
 {
 	struct lq_ydoc *d = &rt->doc;
 	struct lq_ynode *root, *c, *v;
 	const char *s;
 
-	if (lq_config_section(d, path, "route", &root, err))
+	if (text ? lq_config_section_mem(d, path, text, len, "route", &root,
+	    err) : lq_config_section(d, path, "route", &root, err))
 		return -1;
 	if (lq_yexpect(d, root, LQ_Y_MAP, "the route section", err) ||
 	    lq_ymap_check(d, root, "the route section", top_keys, err))
@@ -987,19 +988,26 @@ load(struct lq_route *rt, const char *path, const char *perf,
 }
 
 struct lq_route *
-lq_route_load(const char *path, const char *perf, struct lq_err *err)
+lq_route_load_mem(const char *path, const char *text, size_t len,
+    const char *perf, struct lq_err *err)
 {
 	struct lq_route *rt = calloc(1, sizeof(*rt));
 
 	if (!rt)
 		abort();
-	if (load(rt, path, perf, err)) {
+	if (load(rt, path, text, len, perf, err)) {
 		if (!err->code)
 			err->code = LQ_EXIT_USAGE;
 		lq_route_free(rt);
 		return NULL;
 	}
 	return rt;
+}
+
+struct lq_route *
+lq_route_load(const char *path, const char *perf, struct lq_err *err)
+{
+	return lq_route_load_mem(path, NULL, 0, perf, err);
 }
 
 void

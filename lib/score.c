@@ -410,12 +410,14 @@ load_disq(struct lq_score *sc, struct lq_ynode *v, struct lq_err *err)
 static void precompute(struct lq_score *sc);
 
 static int
-load(struct lq_score *sc, const char *path, struct lq_err *err)
+load(struct lq_score *sc, const char *path, const char *text, size_t len,
+    struct lq_err *err)
 {
 	struct lq_ydoc *d = &sc->doc;
 	struct lq_ynode *root, *c, *v;
 
-	if (lq_config_section(d, path, "score", &root, err))
+	if (text ? lq_config_section_mem(d, path, text, len, "score", &root,
+	    err) : lq_config_section(d, path, "score", &root, err))
 		return -1;
 	if (lq_ymap_check(d, root, "the score section", top_keys, err))
 		return -1;
@@ -554,7 +556,8 @@ precompute(struct lq_score *sc)
 }
 
 struct lq_score *
-lq_score_load(const char *path, struct lq_err *err)
+lq_score_load_mem(const char *path, const char *text, size_t len,
+    struct lq_err *err)
 {
 	struct lq_score *sc = calloc(1, sizeof(*sc));
 
@@ -562,11 +565,17 @@ lq_score_load(const char *path, struct lq_err *err)
 		abort();
 	sc->x = lq_exprs_new();
 	sc->now = lq_time_now();
-	if (load(sc, path, err)) {
+	if (load(sc, path, text, len, err)) {
 		lq_score_free(sc);
 		return NULL;
 	}
 	return sc;
+}
+
+struct lq_score *
+lq_score_load(const char *path, struct lq_err *err)
+{
+	return lq_score_load_mem(path, NULL, 0, err);
 }
 
 void

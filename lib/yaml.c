@@ -616,7 +616,16 @@ resolve(const struct lq_ynode *node, double *num, int *b, const char **why)
 	}
 	if ((v[0] == '0' && v[1] == 'x' && all_in(v + 2, "0123456789abcdefABCDEF")) ||
 	    (v[0] == '0' && v[1] == 'o' && all_in(v + 2, "01234567"))) {
-		*num = (double)strtoll(v + 2, NULL, v[1] == 'x' ? 16 : 8);
+		/* as decimals: strtoll() would clamp 0xfff...f to 2^63 - 1 */
+		errno = 0;
+		unsigned long long x = strtoull(v + 2, NULL, v[1] == 'x' ?
+		    16 : 8);
+		if (errno || x > 9007199254740992ULL) {
+			*why = "integer beyond 2^53 would lose precision; "
+			    "quote it";
+			return -1;
+		}
+		*num = (double)x;
 		return 1;
 	}
 	if (is_float(v)) {
@@ -839,12 +848,11 @@ static const char *const sections[] = {
 	NULL
 };
 
-int
-lq_config_section(struct lq_ydoc *doc, const char *path, const char *name,
+/* the section name of a loaded rule file */
+static int
+find_section(struct lq_ydoc *doc, const char *path, const char *name,
     struct lq_ynode **section, struct lq_err *err)
 {
-	if (lq_yaml_load(doc, path, err) < 0)
-		return -1;
 	if (!doc->root)
 		return lq_err_at(err, path, 1, 1, "empty rule file (expected a "
 		    "'%s:' section)", name);
@@ -855,4 +863,23 @@ lq_config_section(struct lq_ydoc *doc, const char *path, const char *name,
 	if (!*section)
 		return lq_err_at(err, path, 1, 1, "no '%s:' section", name);
 	return 0;
+}
+
+int
+lq_config_section(struct lq_ydoc *doc, const char *path, const char *name,
+    struct lq_ynode **section, struct lq_err *err)
+{
+	if (lq_yaml_load(doc, path, err) < 0)
+		return -1;
+	return find_section(doc, path, name, section, err);
+}
+
+int
+lq_config_section_mem(struct lq_ydoc *doc, const char *path,
+    const char *text, size_t len, const char *name,
+    struct lq_ynode **section, struct lq_err *err)
+{
+	if (lq_yaml_load_mem(doc, path, text, len, err) < 0)
+		return -1;
+	return find_section(doc, path, name, section, err);
 }

@@ -239,6 +239,13 @@ main(void)
 	lq_buf_reset(&b);
 	lq_buf_json_round(&b, 2.0 / 3, 2);
 	is_str(b.buf, "0.67", "rounded");
+	/* found by test/fuzz/fuzz_json.c: d * 10^places overflowed to null */
+	lq_buf_reset(&b);
+	lq_buf_json_round(&b, 1e308, 6);
+	is_str(b.buf, "1e+308", "a huge number rounded is itself, not null");
+	lq_buf_reset(&b);
+	lq_buf_json_round(&b, 0, 400);
+	is_str(b.buf, "0", "0 at 400 places is 0, not null");
 	lq_buf_release(&b);
 	lq_scan_release(&sc);
 

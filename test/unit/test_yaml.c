@@ -69,6 +69,21 @@ main(void)
 	    strstr(err.msg, "2^53"), "integer beyond 2^53 refused");
 	lq_yaml_release(&d);
 
+	/* found by test/fuzz/fuzz_yaml.c: strtoll() clamped these to 2^63-1 */
+	ok(load(&d, "h: 0x1F\no: 0o17\nbig: 0xffffffffffffffffffff\n"
+	    "over: 0x20000000000001\nob: 0o1000000000000000000001\n") == 0,
+	    "loads hexadecimal and octal");
+	ok(lq_ynum(&d, lq_ymap_get(d.root, "h"), "h", &v, &err) == 0 &&
+	    v == 31 && lq_ynum(&d, lq_ymap_get(d.root, "o"), "o", &v,
+	    &err) == 0 && v == 15, "0x1F and 0o17");
+	ok(lq_ynum(&d, lq_ymap_get(d.root, "big"), "big", &v, &err) < 0 &&
+	    strstr(err.msg, "t.yaml:3:6: big: integer beyond 2^53"),
+	    "0xfff... beyond 2^64 refused: %s", err.msg);
+	ok(lq_ynum(&d, lq_ymap_get(d.root, "over"), "over", &v, &err) < 0 &&
+	    lq_ynum(&d, lq_ymap_get(d.root, "ob"), "ob", &v, &err) < 0,
+	    "hexadecimal and octal beyond 2^53 refused");
+	lq_yaml_release(&d);
+
 	ok(load(&d, "s:\n  - pionts: 3\n") == 0, "loads typo");
 	n = lq_ymap_get(d.root, "s")->items[0];
 	ok(lq_ymap_check(&d, n, "a signal", allowed, &err) < 0 &&
