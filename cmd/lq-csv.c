@@ -393,20 +393,9 @@ static void
 write_row(struct tocsv *t, const char *line, const struct lq_scan *scan)
 {
 	struct opts *o = t->o;
-	struct lq_buf *out = &lqcmd_out.out;
-	size_t i, vs = 0, ve = 0, start = out->len;
 
-	for (i = 0; i < o->cols.n; i++) {
-		enum lq_jkind k = lq_csv_lookup(line, scan, &o->cols.v[i],
-		    &vs, &ve);
-		if (i)
-			lq_buf_addc(out, o->delim);
-		lq_csv_value_cell(out, k, line + vs, ve - vs, o->delim, o->safe,
-		    &t->tmp);
-	}
-	/* one empty cell: "" (an empty line is a blank line to a reader) */
-	if (o->cols.n == 1 && out->len == start)
-		lq_buf_add(out, "\"\"", 2);
+	lq_csv_record_row(&lqcmd_out.out, line, scan, &o->cols, o->delim,
+	    o->safe, &t->tmp);
 	lqcmd_write(o->crlf ? "\r\n" : "\n", o->crlf ? 2 : 1);
 }
 
@@ -427,14 +416,7 @@ ready(struct tocsv *t)
 		if (t->nheld)
 			lqcmd_warn("no columns: the records have no keys");
 	} else if (!o->noheader) {
-		for (i = 0; i < o->cols.n; i++) {
-			if (i)
-				lq_buf_addc(&lqcmd_out.out, o->delim);
-			lq_csv_cell(&lqcmd_out.out, o->cols.v[i].name,
-			    strlen(o->cols.v[i].name), o->delim, o->safe);
-		}
-		if (o->cols.n == 1 && !*o->cols.v[0].name)
-			lq_buf_add(&lqcmd_out.out, "\"\"", 2);
+		lq_csv_header_row(&lqcmd_out.out, &o->cols, o->delim, o->safe);
 		lqcmd_write(o->crlf ? "\r\n" : "\n", o->crlf ? 2 : 1);
 	}
 	for (i = 0; i < t->nheld; i++) {

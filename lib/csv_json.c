@@ -721,12 +721,57 @@ lq_csv_lookup(const char *line, const struct lq_scan *s,
 	return kind_of(*p);
 }
 
+static void cell(struct lq_buf *out, const char *p, size_t n, int delim,
+    int safe, int force);
+
 void
 lq_csv_cell(struct lq_buf *out, const char *p, size_t n, int delim,
     int safe)
 {
+	cell(out, p, n, delim, safe, 0);
+}
+
+void
+lq_csv_header_row(struct lq_buf *out, const struct lq_csv_cols *cols,
+    int delim, int safe)
+{
+	for (size_t i = 0; i < cols->n; i++) {
+		const char *p = cols->v[i].name;
+		size_t n = strlen(p);
+		/* what a reader would take for something else */
+		int force = i == 0 && ((n >= 3 && !memcmp(p, "\xef\xbb\xbf",
+		    3)) || (n >= 4 && !memcmp(p, "sep=", 4)) || (cols->n == 1 &&
+		    !n));
+		if (i)
+			lq_buf_addc(out, delim);
+		cell(out, p, n, delim, safe, force);
+	}
+}
+
+void
+lq_csv_record_row(struct lq_buf *out, const char *line,
+    const struct lq_scan *s, const struct lq_csv_cols *cols, int delim,
+    int safe, struct lq_buf *tmp)
+{
+	size_t start = out->len, vs = 0, ve = 0;
+
+	for (size_t i = 0; i < cols->n; i++) {
+		enum lq_jkind k = lq_csv_lookup(line, s, &cols->v[i], &vs, &ve);
+		if (i)
+			lq_buf_addc(out, delim);
+		lq_csv_value_cell(out, k, line + vs, ve - vs, delim, safe, tmp);
+	}
+	/* one empty cell: "" (an empty line is a blank line to a reader) */
+	if (cols->n == 1 && out->len == start)
+		lq_buf_add(out, "\"\"", 2);
+}
+
+static void
+cell(struct lq_buf *out, const char *p, size_t n, int delim, int safe,
+    int force)
+{
 	size_t i;
-	int quote = 0, prefix = 0;
+	int quote = force, prefix = 0;
 
 	for (i = 0; i < n && !quote; i++)
 		quote = p[i] == delim || p[i] == '"' || p[i] == '\n' ||

@@ -1281,6 +1281,15 @@ lq_jqn_compile(const char *text)
 
 	if (!q)
 		abort();
+	/* invalid UTF-8 in a literal: libjq reads it as U+FFFD, leave
+	 * such texts to it */
+	jv js = jv_string(text);
+	int valid = !strcmp(jv_string_value(js), text);
+	jv_free(js);
+	if (!valid) {
+		free(q);
+		return NULL;
+	}
 	memset(&L, 0, sizeof(L));
 	q->steps = LONG_MAX;
 	L.s = text;

@@ -279,6 +279,23 @@ void lq_csv_cell(struct lq_buf *out, const char *p, size_t n, int delim,
     int safe);
 
 /*
+ * Append the header row of cols (no line end): cells as lq_csv_cell()
+ * writes them, and the first one quoted when a reader would take the row
+ * for something else: a name starting with U+FEFF (a byte order mark) or
+ * "sep=" (Excel's separator line), or a lone empty name (a blank line).
+ */
+void lq_csv_header_row(struct lq_buf *out, const struct lq_csv_cols *cols,
+    int delim, int safe);
+
+/*
+ * Append the row of the record line (scanned into s) for cols (no line
+ * end); a row that would be an empty line (one column, empty) is "".
+ */
+void lq_csv_record_row(struct lq_buf *out, const char *line,
+    const struct lq_scan *s, const struct lq_csv_cols *cols, int delim,
+    int safe, struct lq_buf *tmp);
+
+/*
  * Append the CSV cell of a JSON value (kind, raw bytes v[0..n)): strings
  * decoded, numbers and booleans as written, null and absent empty,
  * objects and arrays as their JSON text.  tmp is scratch space.
