@@ -534,8 +534,7 @@ child_main(struct lq_jqbox *b, int fd)
 		dup2(fd, 3);
 		fd = 3;
 	}
-	for (int i = 4; i < 1024; i++)
-		close(i);
+	close_range(4, ~0U, 0);	/* input files, the ledger, ... */
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_prof;
 	sigemptyset(&sa.sa_mask);
