@@ -335,8 +335,18 @@ lqcmd_run(struct lqcmd_run *r, char **files, int nfiles)
 		rec.file = rd.name;
 		rec.scan = &scan;
 		while ((got = lq_reader_next(&rd, &rec.line, &rec.len,
-		    &err)) > 0) {
+		    &err)) > 0 || got == -2) {
 			rec.lineno = rd.lineno;
+			if (got == -2) {
+				/* too long to hold: reported, not kept */
+				r->records++;
+				lqcmd_warn("%s:%ld: %s", rec.file, rec.lineno,
+				    err.msg);
+				r->rejected++;
+				if (r->strict)
+					break;
+				continue;
+			}
 			lqcmd_progress(r, rec.len + 1);
 			if (rec.len == 0) {
 				r->skipped++;

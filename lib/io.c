@@ -83,6 +83,39 @@ fill(struct lq_reader *r, struct lq_err *err)
 	return got;
 }
 
+/*
+ * A line past LQ_MAX_LINE: read on to its end without keeping it (memory
+ * stays bounded whatever comes in, /dev/zero included) and say so.
+ */
+static int
+skip_line(struct lq_reader *r, struct lq_err *err)
+{
+	size_t total = r->end - r->start;
+	ssize_t got;
+
+	r->start = r->end = 0;
+	for (;;) {
+		if ((got = fill(r, err)) < 0)
+			return -1;
+		if (got == 0) {
+			r->eof = 1;
+			break;
+		}
+		char *nl = memchr(r->buf, '\n', r->end);
+		if (nl) {
+			total += (size_t)(nl - r->buf);
+			r->start = (size_t)(nl - r->buf) + 1;
+			break;
+		}
+		total += r->end;
+		r->end = 0;
+	}
+	r->lineno++;
+	lq_err_set(err, LQ_EXIT_RECORDS, "line longer than %d MiB (%zu "
+	    "bytes or more): not read, not kept", LQ_MAX_LINE >> 20, total);
+	return -2;
+}
+
 int
 lq_reader_next(struct lq_reader *r, char **line, size_t *len,
     struct lq_err *err)
@@ -129,7 +162,11 @@ lq_reader_next(struct lq_reader *r, char **line, size_t *len,
 			r->lineno++;
 			return 1;
 		}
-		size_t off = scanned - r->start;
+		if (r->end - r->start > LQ_MAX_LINE)
+			return skip_line(r, err);
+		/* no newline up to end: search only the new bytes next
+		 * (from scanned, a line read in pieces was quadratic) */
+		size_t off = r->end - r->start;
 		ssize_t got = fill(r, err);
 		if (got < 0)
 			return -1;

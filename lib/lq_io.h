@@ -33,11 +33,15 @@ struct lq_reader {
  */
 int lq_reader_open(struct lq_reader *r, const char *path, struct lq_err *err);
 
+/* the longest line a reader hands out (a record is tens of MB at most) */
+#define LQ_MAX_LINE (256 << 20)
+
 /*
  * Return the next line in *line and *len (valid until the next call; the byte
  * after it may be overwritten with NUL).  Returns 1 for a line, 0 at end of
- * input, -1 on a read error (err set).  A final line without a newline is
- * returned as a line.
+ * input, -1 on a read error (err set), -2 for a line longer than
+ * LQ_MAX_LINE, read to its end but not kept (err set; lineno counts it):
+ * a bad record.  A final line without a newline is returned as a line.
  */
 int lq_reader_next(struct lq_reader *r, char **line, size_t *len,
     struct lq_err *err);

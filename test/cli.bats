@@ -246,3 +246,16 @@ input() {
 	run --separate-stderr lq-score -r "$R" --progress "$FIX/lq-score/leads.ndjson"
 	[[ "$stderr" == *"%, ETA "* ]]
 }
+
+@test "a line longer than 256 MiB (no newline in sight) is a bad record, not read into memory; the others go on" {
+	# what | lq-score does with /dev/zero: before, memory without end
+	run -1 --separate-stderr bash -c "{ echo '{\"id\":1}'; head -c 300000000 /dev/zero; printf '\n{\"id\":2}\n'; } | lq-score -r '$R'"
+	[ "${#lines[@]}" -eq 2 ]
+	[[ "${lines[1]}" == '{"id":2,"score":'* ]]
+	[[ "$stderr" == *"lq-score: -:2: line longer than 256 MiB (300000000 bytes or more): not read, not kept"* ]]
+	sanitized && return
+	head -c 300000000 /dev/zero | /usr/bin/time -o "$BATS_TEST_TMPDIR/rss" -f %M lq-score -r "$R" > /dev/null 2>&1 || true
+	kb=$(tail -n 1 "$BATS_TEST_TMPDIR/rss")
+	echo "max RSS $kb KB"
+	[ "$kb" -lt 700000 ]
+}
