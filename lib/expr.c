@@ -115,7 +115,6 @@ lq_limits_load(const struct lq_ydoc *d, struct lq_limits *lim,
 	static const char *const keys[] = { "steps", "memory", "time",
 		"compile", NULL };
 	const struct lq_ynode *m, *v;
-	double t;
 
 	if (!d->root || d->root->kind != LQ_Y_MAP ||
 	    !(m = lq_ymap_get(d->root, "limits")))
@@ -127,22 +126,12 @@ lq_limits_load(const struct lq_ydoc *d, struct lq_limits *lim,
 		return -1;
 	if ((v = lq_ymap_get(m, "memory")) && ysize(d, v, &lim->memory, err))
 		return -1;
-	if ((v = lq_ymap_get(m, "time"))) {
-		if (lq_ydur(d, v, "time", &t, err))
-			return -1;
-		if (t < 0.001 || t > 3600)
-			return lq_yerr(d, v, err, "time must be between 0.001s "
-			    "and 1h, not '%s'", v->str);
-		lim->time = t;
-	}
-	if ((v = lq_ymap_get(m, "compile"))) {
-		if (lq_ydur(d, v, "compile", &t, err))
-			return -1;
-		if (t < 1 || t > 3600)
-			return lq_yerr(d, v, err, "compile must be between 1s "
-			    "and 1h, not '%s'", v->str);
-		lim->compile = t;
-	}
+	if ((v = lq_ymap_get(m, "time")) && lq_ydur_in(d, v, "time", 0.001,
+	    3600, &lim->time, err))
+		return -1;
+	if ((v = lq_ymap_get(m, "compile")) && lq_ydur_in(d, v, "compile", 1,
+	    3600, &lim->compile, err))
+		return -1;
 	return 0;
 }
 
@@ -395,25 +384,14 @@ check_regexes(const char *t, const struct lq_expr_src *src,
 		} else if (j >= n || t[j] != ')') {
 			continue;	/* not the regex argument alone */
 		}
-		OnigOptionType opt = ONIG_OPTION_CAPTURE_GROUP;
-		for (size_t q = 0; haveflags && q < fl.len; q++) {
-			switch (fl.buf[q]) {
-			case 'g': break;
-			case 'i': opt |= ONIG_OPTION_IGNORECASE; break;
-			case 'x': opt |= ONIG_OPTION_EXTEND; break;
-			case 'n': opt |= ONIG_OPTION_FIND_NOT_EMPTY; break;
-			case 's': opt |= ONIG_OPTION_SINGLELINE; break;
-			case 'p': opt |= ONIG_OPTION_MULTILINE |
-			    ONIG_OPTION_SINGLELINE; break;
-			case 'l': opt |= ONIG_OPTION_FIND_LONGEST; break;
-			default: {
-				char msg[300];
-				snprintf(msg, sizeof(msg), "%.*s is not a valid "
-				    "modifier string", (int)fl.len, fl.buf);
-				rc = src_err(src, t, at, err, msg);
-				goto out;
-			}
-			}
+		unsigned opt;
+		if (lq_jqn_regex_flags(fl.buf ? fl.buf : "", haveflags ?
+		    fl.len : 0, &opt) < 0) {
+			char msg[300];
+			snprintf(msg, sizeof(msg), "%.*s is not a valid "
+			    "modifier string", (int)fl.len, fl.buf);
+			rc = src_err(src, t, at, err, msg);
+			goto out;
 		}
 		OnigRegex reg;
 		OnigErrorInfo einfo;

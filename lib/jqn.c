@@ -468,6 +468,26 @@ static const struct {
 	{ NULL, 0, 0 }
 };
 
+int
+lq_jqn_regex_flags(const char *f, size_t n, unsigned *opt)
+{
+	*opt = ONIG_OPTION_CAPTURE_GROUP;
+	for (size_t i = 0; i < n; i++) {
+		switch (f[i]) {
+		case 'g': break;	/* global: not an oniguruma option */
+		case 'i': *opt |= ONIG_OPTION_IGNORECASE; break;
+		case 'x': *opt |= ONIG_OPTION_EXTEND; break;
+		case 'n': *opt |= ONIG_OPTION_FIND_NOT_EMPTY; break;
+		case 's': *opt |= ONIG_OPTION_SINGLELINE; break;
+		case 'p': *opt |= ONIG_OPTION_MULTILINE |
+		    ONIG_OPTION_SINGLELINE; break;
+		case 'l': *opt |= ONIG_OPTION_FIND_LONGEST; break;
+		default: return -1;
+		}
+	}
+	return 0;
+}
+
 /* compile test()'s constant regex and flags like jq 1.6's f_match */
 static int
 compile_regex(struct node *n, struct node *re, struct node *flags)
@@ -481,19 +501,11 @@ compile_regex(struct node *n, struct node *re, struct node *flags)
 		if (flags->op != O_LIT)
 			return -1;
 		if (flags->lit.kind == NV_STRING) {
-			for (const char *f = flags->litstr; *f; f++) {
-				switch (*f) {
-				case 'g': break;
-				case 'i': opt |= ONIG_OPTION_IGNORECASE; break;
-				case 'x': opt |= ONIG_OPTION_EXTEND; break;
-				case 'n': opt |= ONIG_OPTION_FIND_NOT_EMPTY; break;
-				case 's': opt |= ONIG_OPTION_SINGLELINE; break;
-				case 'p': opt |= ONIG_OPTION_MULTILINE |
-				    ONIG_OPTION_SINGLELINE; break;
-				case 'l': opt |= ONIG_OPTION_FIND_LONGEST; break;
-				case 'x' + 1: default: return -1;
-				}
-			}
+			unsigned o;
+			if (lq_jqn_regex_flags(flags->litstr, strlen(
+			    flags->litstr), &o) < 0)
+				return -1;
+			opt |= o;
 		} else if (flags->lit.kind != NV_NULL) {
 			return -1;
 		}

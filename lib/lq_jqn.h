@@ -49,6 +49,12 @@ struct lq_jqn;		/* a compiled expression */
 struct lq_jqn_err;	/* an evaluation error (message written on demand) */
 struct lq_jqn_ctx;	/* per-record state: arena, record, results */
 
+/*
+ * The oniguruma options of jq 1.6's regex flags f[0..n) ("gix"), as its
+ * f_match sets them: 0, or -1 for a flag jq refuses.
+ */
+int lq_jqn_regex_flags(const char *f, size_t n, unsigned *opt);
+
 /* Compile expression text, or return NULL when it is outside the subset. */
 struct lq_jqn *lq_jqn_compile(const char *text);
 

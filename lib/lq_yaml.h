@@ -143,6 +143,11 @@ int lq_ystr(const struct lq_ydoc *d, const struct lq_ynode *node,
 int lq_ydur(const struct lq_ydoc *d, const struct lq_ynode *node,
     const char *what, double *seconds, struct lq_err *err);
 
+/* A duration (lq_ydur) within [lo, hi] seconds. */
+int lq_ydur_in(const struct lq_ydoc *d, const struct lq_ynode *node,
+    const char *what, double lo, double hi, double *seconds,
+    struct lq_err *err);
+
 /* True if node is null (a plain ~, null or empty scalar). */
 int lq_ynull(const struct lq_ynode *node);
 

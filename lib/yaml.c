@@ -773,6 +773,37 @@ lq_ydur(const struct lq_ydoc *d, const struct lq_ynode *node,
 	return 0;
 }
 
+/* "90s", "1.5h": a number of seconds as the shortest unit says it */
+static void
+fmt_dur(char *buf, size_t n, double s)
+{
+	if (s >= 86400 && fmod(s, 86400) == 0)
+		snprintf(buf, n, "%gd", s / 86400);
+	else if (s >= 3600 && fmod(s, 3600) == 0)
+		snprintf(buf, n, "%gh", s / 3600);
+	else if (s >= 60 && fmod(s, 60) == 0)
+		snprintf(buf, n, "%gm", s / 60);
+	else
+		snprintf(buf, n, "%gs", s);
+}
+
+int
+lq_ydur_in(const struct lq_ydoc *d, const struct lq_ynode *node,
+    const char *what, double lo, double hi, double *seconds,
+    struct lq_err *err)
+{
+	char a[40], b[40];
+
+	if (lq_ydur(d, node, what, seconds, err))
+		return -1;
+	if (*seconds >= lo && *seconds <= hi)
+		return 0;
+	fmt_dur(a, sizeof(a), lo);
+	fmt_dur(b, sizeof(b), hi);
+	return lq_yerr(d, node, err, "%s must be between %s and %s, not '%s'",
+	    what, a, b, node->str);
+}
+
 jv
 lq_ynode_to_jv(const struct lq_ydoc *d, const struct lq_ynode *node,
     struct lq_err *err)
