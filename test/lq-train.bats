@@ -57,8 +57,11 @@ sk_python() {
 	    --strict -o "$BATS_TEST_TMPDIR/m2" "$BATS_TEST_TMPDIR/in"
 	[[ "$output" == *":22: not a JSON object"* ]]
 	[ ! -e "$BATS_TEST_TMPDIR/m2" ]
-	run -1 lq-train -q -l '.stage' -o "$BATS_TEST_TMPDIR/m3" "$F/leads.ndjson"
+	# every row bad: no model can be trained (2, not 1: nothing written)
+	run -2 lq-train -q -l '.stage' -o "$BATS_TEST_TMPDIR/m3" "$F/leads.ndjson"
 	[[ "$output" == *"leads.ndjson:1: label is string, not true, false or null"* ]]
+	[[ "$output" == *"too few training rows (0)"* ]]
+	[ ! -e "$BATS_TEST_TMPDIR/m3" ]
 }
 
 @test "usage and expression errors exit 2 before reading input" {
