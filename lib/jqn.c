@@ -169,6 +169,7 @@ struct lexer {
 	size_t strn;
 	struct lq_jqn *q;
 	struct node *pre;	/* a term parsed ahead (parse_pipe) */
+	int paren;		/* parse_term returned a (group) */
 	int nest;		/* parse_pipe calls open (MAX_NEST) */
 };
 
@@ -263,10 +264,11 @@ next(struct lexer *L)
 	const char *s = L->s;
 
 	for (;;) {
-		while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+		/* jq's white space: no CR (a lone CR is jq's syntax error) */
+		while (*s == ' ' || *s == '\t' || *s == '\n')
 			s++;
 		if (*s == '#') {
-			while (*s && *s != '\n')
+			while (*s && *s != '\n' && *s != '\r')
 				s++;
 			continue;
 		}
@@ -336,14 +338,11 @@ next(struct lexer *L)
 		return;
 	}
 	if (isdigit((unsigned char)*s) || *s == '.') {
+		/* jq's number token: [0-9.]+ and an exponent, read by its
+		 * JSON parser (so .8.x and 1.2.3 are errors, as in jq) */
 		const char *e = s;
-		while (isdigit((unsigned char)*e))
+		while (isdigit((unsigned char)*e) || *e == '.')
 			e++;
-		if (*e == '.') {
-			e++;
-			while (isdigit((unsigned char)*e))
-				e++;
-		}
 		if (*e == 'e' || *e == 'E') {
 			const char *f = e + 1;
 			if (*f == '+' || *f == '-')
@@ -354,15 +353,14 @@ next(struct lexer *L)
 				e = f;
 			}
 		}
-		char buf[64];
-		size_t n = (size_t)(e - s);
-		if (n >= sizeof(buf)) {
+		jv v = jv_parse_sized(s, (int)(e - s));
+		if (jv_get_kind(v) != JV_KIND_NUMBER) {
+			jv_free(v);
 			L->t = T_BAD;
 			return;
 		}
-		memcpy(buf, s, n);
-		buf[n] = 0;
-		L->num = strtod(buf, NULL);	/* 1e400: infinity, as jq */
+		L->num = jv_number_value(v);	/* 1e400: infinity, as jq */
+		jv_free(v);
 		L->t = T_NUM;
 		L->s = e;
 		return;
@@ -566,6 +564,7 @@ parse_term(struct lexer *L)
 		if (!(n = parse_pipe(L)) || L->t != T_RP)
 			return NULL;
 		next(L);
+		L->paren = 1;	/* (.a.b)? is try, not .b? */
 		return n;
 	case T_LB:
 		next(L);
@@ -704,14 +703,23 @@ static struct node *
 parse_postfix(struct lexer *L)
 {
 	struct node *t, *n;
+	int path, tried = 0;
 
 	if ((t = L->pre)) {
 		L->pre = NULL;	/* parsed already, with its postfixes */
 		return t;
 	}
+	L->paren = 0;
 	t = parse_term(L);
+	path = !L->paren;	/* .a, .[0], .[]: X? is then X's own ? */
+	L->paren = 0;
 
 	while (t) {
+		/* jq 1.6: after a ? that is a try (on a group, a call, a
+		 * second ?) only more ? may follow */
+		if (tried && (L->t == T_FIELD || L->t == T_DOT ||
+		    L->t == T_LB))
+			return NULL;
 		if (L->t == T_FIELD) {
 			n = mk(L, O_FIELD);
 			n->a = t;
@@ -763,17 +771,22 @@ parse_postfix(struct lexer *L)
 			}
 		} else if (L->t == T_QM) {
 			next(L);
-			if ((t->op == O_FIELD || t->op == O_INDEX ||
+			if (path && (t->op == O_FIELD || t->op == O_INDEX ||
 			    t->op == O_ITER) && !t->sub) {
 				t->sub = 1;	/* index_opt / each_opt */
 				continue;
 			}
 			n = mk(L, O_TRY);
 			n->a = t;
+			tried = 1;
+			path = 0;
+			t = n;
+			continue;
 		} else {
 			return t;
 		}
 		t = n;
+		path = 1;
 	}
 	return NULL;
 }
