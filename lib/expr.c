@@ -912,6 +912,28 @@ lq_eval_time(struct lq_eval *ev, int i, long k, double *t)
 }
 
 jv
+lq_eval_results(struct lq_eval *ev)
+{
+	jv a = jv_array();
+
+	for (int i = 0; i < ev->x->n; i++) {
+		long n = lq_eval_count(ev, i);
+		jv s;
+		if (n < 0) {
+			jv e = lq_eval_output(ev, i, 0);
+			jv m = jv_invalid_get_msg(e);
+			s = jv_object_set(jv_object(), jv_string("error"), m);
+		} else {
+			s = jv_array();
+			for (long k = 0; k < n; k++)
+				s = jv_array_append(s, lq_eval_output(ev, i, k));
+		}
+		a = jv_array_append(a, s);
+	}
+	return a;
+}
+
+jv
 lq_eval_output(struct lq_eval *ev, int i, long k)
 {
 	struct res *r = get(ev, i);

@@ -170,6 +170,13 @@ long lq_eval_count(struct lq_eval *ev, int i);
  */
 int lq_eval_time(struct lq_eval *ev, int i, long k, double *t);
 
+/*
+ * Every slot's result on the current record as lq_exprs_run() gives it
+ * (an owned array: per slot an array of its outputs, or {"error": MSG}),
+ * for callers that read results as jv values.
+ */
+jv lq_eval_results(struct lq_eval *ev);
+
 /* Output k of slot i as an owned jv. */
 jv lq_eval_output(struct lq_eval *ev, int i, long k);
 

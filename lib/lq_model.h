@@ -21,6 +21,7 @@
 
 #include "lq_buf.h"
 #include "lq_err.h"
+#include "lq_json.h"
 
 struct lq_score;
 struct lq_exprs;
@@ -96,6 +97,8 @@ struct lq_model {
 	double score_share[10];
 	/* scoring state */
 	struct lq_exprs *x;	/* expression features (owned) */
+	struct lq_eval *ev;	/* per-record results of x (owned) */
+	struct lq_scan scan;	/* the record being scored */
 	struct lq_score *sc;	/* signals (borrowed) */
 	double *sigpts;
 	char numtxt[256];

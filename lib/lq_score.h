@@ -44,20 +44,15 @@ int lq_score_nsignals(const struct lq_score *sc);
 const char *lq_score_signal_name(const struct lq_score *sc, int i);
 
 /*
- * Evaluate the signals on rec (borrowed): points[i] receives the points
- * signal i contributed (0 when it did not fire, NAN when unknown).
- * Returns 0, or -1 with err set when the rules could not run at all.
- */
-int lq_score_signals(struct lq_score *sc, jv rec, double *points,
-    struct lq_err *err);
-
-/*
- * The same from the raw record line[0..len) scanned into scan, evaluated
- * natively where the rules allow (faster than building a jv).
+ * Evaluate the signals on the raw record line[0..len) scanned into scan:
+ * points[i] receives the points signal i contributed (0 when it did not
+ * fire, NAN when unknown).  Returns 0, or -1 with err set when the rules
+ * could not run at all.  The member
+ * skipkey (NULL: none), a tool's own output, is invisible to the rules.
  */
 int lq_score_signals_record(struct lq_score *sc, const char *line,
-    size_t len, const struct lq_scan *scan, double *points,
-    struct lq_err *err);
+    size_t len, const struct lq_scan *scan, const char *skipkey,
+    double *points, struct lq_err *err);
 
 /*
  * Score the record line[0..len) (scanned into scan, an object) and append the JSON

@@ -24,6 +24,7 @@ lq_model_new(void)
 
 	if (!m)
 		abort();
+	m->scan.want_tape = 1;	/* expressions navigate records by it */
 	m->cal_a = 1;
 	m->min_conf = 0.5;
 	m->l1_target = 0.8;
@@ -64,6 +65,8 @@ lq_model_free(struct lq_model *m)
 	free(m->last);
 	free(m->eval);
 	free(m->sigpts);
+	lq_eval_free(m->ev);
+	lq_scan_release(&m->scan);
 	lq_exprs_free(m->x);
 	free(m);
 }
@@ -1042,7 +1045,8 @@ read_model(struct rd *r, struct lq_model *m)
 	if ((c = lq_ymap_get(root, "checksum")) &&
 	    lq_yexpect(d, c, LQ_Y_SCALAR, "checksum", r->err))
 		return -1;
-	if (m->x && lq_exprs_compile(m->x, r->err))
+	if (m->x && (lq_exprs_compile(m->x, r->err) ||
+	    !(m->ev = lq_eval_new(m->x))))
 		return -1;
 	if (m->sc)
 		m->sigpts = calloc((size_t)lq_score_nsignals(m->sc) + 1,
@@ -1299,20 +1303,15 @@ lq_model_eval(struct lq_model *m, const char *line, size_t len,
 	}
 	if (jv_object_has(jv_copy(rec), jv_string(key)))
 		rec = jv_object_delete(rec, jv_string(key));
-	if (m->sc && lq_score_signals(m->sc, rec, m->sigpts, err)) {
-		jv_free(rec);
-		free(cb);
-		return -1;
-	}
-	if (m->x && !jv_is_valid(res = lq_exprs_run(m->x, jv_copy(rec)))) {
-		jv msg = jv_invalid_get_msg(res);
-		lq_err_set(err, LQ_EXIT_RECORDS, "model expressions failed: %s",
-		    jv_get_kind(msg) == JV_KIND_STRING ? jv_string_value(msg) :
-		    "unknown error");
-		jv_free(msg);
-		jv_free(rec);
-		free(cb);
-		return -1;
+	if ((m->sc || m->ev) && lq_json_scan(&m->scan, line, len, err) < 0)
+		goto fail;
+	if (m->sc && lq_score_signals_record(m->sc, line, len, &m->scan, key,
+	    m->sigpts, err))
+		goto fail;
+	if (m->ev) {
+		if (lq_eval_record(m->ev, line, len, &m->scan, key, err) < 0)
+			goto fail;
+		res = lq_eval_results(m->ev);
 	}
 	lq_buf_adds(out, "{");
 	size_t mark = out->len;
@@ -1429,4 +1428,9 @@ lq_model_eval(struct lq_model *m, const char *line, size_t len,
 	jv_free(res);
 	jv_free(rec);
 	return 0;
+fail:
+	free(cb);
+	jv_free(res);
+	jv_free(rec);
+	return -1;
 }

@@ -295,7 +295,11 @@ load(struct lq_report *r, const struct lq_report_opts *o, struct lq_err *err)
 		r->mode = 3;
 	if (lq_report_drift_load(r, drift, o->model, err))
 		return -1;
-	return lq_exprs_compile_in(r->x, r->have_doc ? &r->doc : NULL, err);
+	if (lq_exprs_compile_in(r->x, r->have_doc ? &r->doc : NULL, err))
+		return -1;
+	r->ev = lq_eval_new(r->x);
+	r->scan.want_tape = 1;
+	return 0;
 }
 
 struct lq_report *
@@ -352,6 +356,8 @@ lq_report_free(struct lq_report *r)
 	free_list(r->tier_levels, r->ntier_levels);
 	free_list(r->high, r->nhigh);
 	lq_report_drift_free(r);
+	lq_eval_free(r->ev);
+	lq_scan_release(&r->scan);
 	lq_exprs_free(r->x);
 	if (r->have_doc)
 		lq_yaml_release(&r->doc);
@@ -651,30 +657,14 @@ lq_report_add(struct lq_report *r, const char *line, size_t len,
     struct lq_err *err)
 {
 	struct outcome o;
-	jv rec, res, tier;
+	jv res, tier;
 	int *f = r->fslot, period = 1;
 
-	rec = lq_expr_parse_record(line, len);
-	if (!jv_is_valid(rec)) {
-		jv m = jv_invalid_get_msg(rec);
-		const char *s = jv_get_kind(m) == JV_KIND_STRING ?
-		    jv_string_value(m) : "cannot read record";
-		const char *cut = strstr(s, " (while parsing");
-		/* jq quotes the record after the message: keep it out */
-		lq_err_set(err, LQ_EXIT_RECORDS, "%.*s",
-		    (int)(cut ? (size_t)(cut - s) : strlen(s)), s);
-		jv_free(m);
+	if (lq_json_scan(&r->scan, line, len, err) < 0)
 		return -1;
-	}
-	res = lq_exprs_run(r->x, rec);
-	if (!jv_is_valid(res)) {
-		jv m = jv_invalid_get_msg(res);
-		lq_err_set(err, LQ_EXIT_RECORDS, "%s",
-		    jv_get_kind(m) == JV_KIND_STRING ? jv_string_value(m) :
-		    "expressions failed");
-		jv_free(m);
+	if (lq_eval_record(r->ev, line, len, &r->scan, NULL, err) < 0)
 		return -1;
-	}
+	res = lq_eval_results(r->ev);
 	r->records++;
 	memset(&o, 0, sizeof(o));
 	o.created = as_time(res, f[F_CREATED]);

@@ -88,6 +88,8 @@ struct lq_report {
 	struct lq_ydoc doc, mdoc;
 	int have_doc, have_mdoc;
 	struct lq_exprs *x;
+	struct lq_eval *ev;	/* x on each record, natively where it can */
+	struct lq_scan scan;	/* the record's members and tape */
 	int fslot[F_NFIELDS];	/* -1: not configured */
 	struct grouping by, total, tiers, weeks;
 	char **tier_levels;	/* shown even when empty */

@@ -21,6 +21,8 @@ struct rrep {
 
 struct lq_reps {
 	struct lq_exprs *x;
+	struct lq_eval *ev;	/* x on each record, natively where it can */
+	struct lq_scan scan;
 	char *texts[3];
 	int so, ss, sc;		/* slots: owner, segment, outcome */
 	double prior;
@@ -63,6 +65,8 @@ lq_reps_new(const char *owner, const char *segment, const char *outcome,
 	}
 	if (lq_exprs_compile(r->x, err) < 0)
 		goto fail;
+	r->ev = lq_eval_new(r->x);
+	r->scan.want_tape = 1;
 	return r;
 fail:
 	err->code = LQ_EXIT_USAGE;
@@ -75,6 +79,8 @@ lq_reps_free(struct lq_reps *r)
 {
 	if (!r)
 		return;
+	lq_eval_free(r->ev);
+	lq_scan_release(&r->scan);
 	for (int i = 0; i < r->nreps; i++) {
 		free(r->reps[i].name);
 		free(r->reps[i].seg);
@@ -162,19 +168,13 @@ int
 lq_reps_add(struct lq_reps *r, const char *line, size_t len,
     struct lq_err *err)
 {
-	jv rec = lq_expr_parse_record(line, len), res, o, s, v;
+	jv res, o, s, v;
 	int won, si = -1, rc = 0;
 
-	if (!jv_is_valid(rec)) {
-		jv_free(jv_invalid_get_msg(rec));
-		return lq_err_set(err, LQ_EXIT_RECORDS, "cannot evaluate "
-		    "record");
-	}
-	res = lq_exprs_run(r->x, rec);
-	if (!jv_is_valid(res)) {
-		jv_free(jv_invalid_get_msg(res));
-		return lq_err_set(err, LQ_EXIT_RECORDS, "expressions failed");
-	}
+	if (lq_json_scan(&r->scan, line, len, err) < 0 ||
+	    lq_eval_record(r->ev, line, len, &r->scan, NULL, err) < 0)
+		return -1;
+	res = lq_eval_results(r->ev);
 	o = first(res, r->so);
 	v = first(res, r->sc);
 	s = r->ss >= 0 ? first(res, r->ss) : jv_null();

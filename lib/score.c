@@ -734,21 +734,10 @@ interpret(struct lq_score *sc)
 
 int
 lq_score_signals_record(struct lq_score *sc, const char *line, size_t len,
-    const struct lq_scan *scan, double *points, struct lq_err *err)
-{
-	if (lq_eval_record(sc->ev, line, len, scan, NULL, err) < 0)
-		return -1;
-	interpret(sc);
-	for (int i = 0; i < sc->nsig; i++)
-		points[i] = sc->state[i] == 2 ? NAN : sc->pts[i];
-	return 0;
-}
-
-int
-lq_score_signals(struct lq_score *sc, jv rec, double *points,
+    const struct lq_scan *scan, const char *skipkey, double *points,
     struct lq_err *err)
 {
-	if (lq_eval_jv(sc->ev, rec, err) < 0)
+	if (lq_eval_record(sc->ev, line, len, scan, skipkey, err) < 0)
 		return -1;
 	interpret(sc);
 	for (int i = 0; i < sc->nsig; i++)

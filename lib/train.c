@@ -790,7 +790,7 @@ lq_train_add(struct lq_train *t, const char *line, size_t len,
 		}
 	}
 	/* signals and expression features */
-	if (t->sc && lq_score_signals_record(t->sc, line, len, &t->scan,
+	if (t->sc && lq_score_signals_record(t->sc, line, len, &t->scan, NULL,
 	    t->sig, err))
 		goto bad;
 	lq_buf_reset(&t->bad);
