@@ -8,18 +8,22 @@
 #include <string.h>
 
 #include "lq_csv.h"
+#include "lq_csvmap.h"
 #include "lqcmd.h"
 
 static const char usage[] =
-    "[-ans] [-d DELIM] [-e null|omit|string] [--max-lines N] [--rejects FILE]\n"
+    "[-ans] [-r RULES] [-d DELIM] [-e null|omit|string] [--max-lines N] [--rejects FILE]\n"
     "       [FILE ...]\n"
-    "       lq-csv -t [-f FIELDS] [-d DELIM] [--crlf] [--no-safe] [FILE ...]";
+    "       lq-csv -t [-r RULES] [-f FIELDS] [-d DELIM] [--crlf] [--no-safe] [FILE ...]";
 
 static const char help[] =
 "usage: lq-csv [options] [FILE ...]\n"
 "       lq-csv --to-csv [options] [FILE ...]\n"
 "Convert CSV (FILEs or standard input; the first row names the keys) to\n"
 "NDJSON, one object per row; with --to-csv, NDJSON records to CSV.\n"
+"\n"
+"  -r, --rules FILE       the csv: section of FILE maps the export's columns\n"
+"                         (names, types, null values; with -t, back)\n"
 "\n"
 "CSV to NDJSON:\n"
 "  -d, --delimiter C      separator: a character, or 'tab' (default: the most\n"
@@ -37,9 +41,11 @@ static const char help[] =
 "\n"
 "NDJSON to CSV:\n"
 "  -t, --to-csv           write CSV\n"
-"  -f, --fields LIST      columns: paths such as email,score.tier (default:\n"
-"                         the keys of the first records, flattened)\n"
-"      --sample N         records read for the default columns (1000)\n"
+"  -f, --fields LIST      columns: paths such as email,score.tier, streamed;\n"
+"                         +LIST: the input's own columns and these (default:\n"
+"                         every key of the whole input, flattened)\n"
+"      --sample N         default columns from the first N records, then\n"
+"                         streamed (a record with another key is rejected)\n"
 "      --crlf             end rows with CRLF\n"
 "      --no-safe          do not neutralise formulas (= + - @ tab CR)\n"
 "      --no-header        no header row\n"
@@ -59,12 +65,20 @@ struct opts {
 	int to_csv, crlf, safe;
 	long sample;
 	struct lq_csv_cols cols;
-	int fixed;		/* -f given */
+	int fixed;		/* -f LIST: these columns only */
+	int plus;		/* -f +LIST: the input's columns and these */
+	int fgiven;		/* -f */
+	int sample_set;		/* --sample N */
 	long max_lines;		/* --max-lines, or -1 */
 	struct lqcmd_run run;	/* common options, counters, --rejects */
 	int bad_header;		/* a file's header row was unusable */
+	const char *rules;	/* -r FILE */
 	/* run state */
 	struct lq_buf *hdr;	/* the header row of the file being read */
+	struct lq_csvmap *map;	/* -r: the csv: section */
+	struct lq_csvmap_plan *plan;	/* the map for this file's header */
+	struct lq_csvmap_cell *cells;
+	long invalid;		/* cells made null (invalid: null) */
 	int spilled;		/* last byte of a row spilled to rf, or 0 */
 };
 
@@ -204,7 +218,31 @@ header(struct opts *o, struct lq_csv *c, struct lq_csv_shape *sh,
 			    "empty", n ? " '" : "", (int)n, p, n ? "'" : "",
 			    names[i]);
 		}
-	lq_csv_shape_init(sh, names, c->nf, o->nest, &clash);
+	if (o->map) {
+		char **out;
+		int *nest;
+		struct lq_err err;
+		const char *miss;
+
+		lq_err_clear(&err);
+		if (!(o->plan = lq_csvmap_plan_new(o->map, names, c->nf, &out,
+		    &nest, &err))) {
+			lqcmd_warn("%s:%ld: header: %s", c->name, c->line,
+			    err.msg);
+			lq_csv_names_free(names, c->nf);
+			free(renamed);
+			return -1;
+		}
+		for (i = 0; (miss = lq_csvmap_plan_missing(o->plan, i)); i++)
+			if (!o->run.quiet)
+				lqcmd_warn("%s:%ld: header: no column '%s' (the "
+				    "csv mapping names it)", c->name, c->line,
+				    miss);
+		if (!(o->cells = calloc(c->nf + 1, sizeof(*o->cells))))
+			abort();
+		lq_csv_shape_init_cols(sh, out, c->nf, o->nest, nest, &clash);
+	} else
+		lq_csv_shape_init(sh, names, c->nf, o->nest, &clash);
 	for (i = 0; clash && i < c->nf; i++)
 		if (clash[i] && !o->run.quiet)
 			lqcmd_warn("%s:%ld: column %zu: '%s' not nested: a "
@@ -317,7 +355,29 @@ from_csv(struct opts *o, const char *file)
 				break;
 			continue;
 		}
-		if (o->arrays)
+		if (o->plan) {
+			int warned;
+			if (lq_csvmap_row(o->plan, &c, o->strings, o->empty,
+			    o->cells, msg, sizeof(msg), &warned) < 0) {
+				if (o->run.rejects && hdr.len &&
+				    rejects_empty(o))
+					keep(o, hdr.buf, hdr.len);
+				lq_buf_release(&hdr);
+				reject(o, c.name, c.line, c.raw.buf, c.raw.len,
+				    msg);
+				if (o->run.strict)
+					break;
+				continue;
+			}
+			if (warned) {
+				o->invalid++;
+				if (!o->run.quiet)
+					lqcmd_warn("%s:%ld: %s; made null",
+					    c.name, c.line, msg);
+			}
+			lq_csv_row_json_cells(&lqcmd_out.out, &sh, &c,
+			    o->cells);
+		} else if (o->arrays)
 			lq_csv_row_array(&lqcmd_out.out, &c, o->strings, o->empty);
 		else
 			lq_csv_row_json(&lqcmd_out.out, &sh, &c);
@@ -333,12 +393,23 @@ from_csv(struct opts *o, const char *file)
 	o->hdr = NULL;
 	lq_csv_shape_release(&sh);
 	lq_csv_names_free(names, ncol);
+	lq_csvmap_plan_free(o->plan);
+	o->plan = NULL;
+	free(o->cells);
+	o->cells = NULL;
 	lq_csv_close(&c);
 	return status;
 }
 
 /* ---- NDJSON to CSV ---- */
 
+/*
+ * Columns: with -f alone, the ones named, streaming.  Otherwise from the
+ * whole input (every record is spooled to a temporary file while its keys
+ * are learnt, then written), so no key is left out; -f +LIST adds columns
+ * to the input's own.  With --sample N, from the first N records, then
+ * streaming: a later record with a key no column writes is rejected.
+ */
 struct held {
 	char *line;
 	size_t len;
@@ -348,45 +419,25 @@ struct tocsv {
 	struct opts *o;
 	struct lq_scan scan;
 	struct lq_buf tmp;
-	struct held *held;	/* records read before the columns are known */
+	struct lq_csv_tree *tree;
+	FILE *spool;		/* whole-input mode */
+	struct held *held;	/* --sample: records before the columns */
 	size_t nheld;
 	int ready;
-	struct lq_buf unseen;	/* key paths that are no column, warned */
+	const char *unseen;	/* first key of this record no column writes */
+	struct lq_buf unseen_buf;
 };
 
-struct unseen_ctx {
-	struct tocsv *t;
-	const char *file;
-	long lineno;
-};
-
-/* a value no column writes: warn once for each path */
 static void
 unseen_key(void *arg, const char *path)
 {
-	struct unseen_ctx *u = arg;
-	struct tocsv *t = u->t;
-	size_t off;
+	struct tocsv *t = arg;
 
-	for (off = 0; off < t->unseen.len; off += strlen(t->unseen.buf + off)
-	    + 1)
-		if (!strcmp(t->unseen.buf + off, path))
-			return;
-	lq_buf_add(&t->unseen, path, strlen(path) + 1);
-	if (!t->o->run.quiet)
-		lqcmd_warn("%s:%ld: key '%s' is not a column (columns come "
-		    "from the first %ld records; name them with -f)", u->file,
-		    u->lineno, path, t->o->sample);
-}
-
-/* warn once about each key (path) that came after the sample */
-static void
-check_keys(struct tocsv *t, const char *file, long lineno, const char *line,
-    const struct lq_scan *scan)
-{
-	struct unseen_ctx u = { t, file, lineno };
-
-	lq_csv_cols_unwritten(&t->o->cols, line, scan, unseen_key, &u);
+	if (t->unseen)
+		return;
+	lq_buf_reset(&t->unseen_buf);
+	lq_buf_adds(&t->unseen_buf, path);
+	t->unseen = t->unseen_buf.buf;
 }
 
 static void
@@ -399,28 +450,58 @@ write_row(struct tocsv *t, const char *line, const struct lq_scan *scan)
 	lqcmd_write(o->crlf ? "\r\n" : "\n", o->crlf ? 2 : 1);
 }
 
-/* the columns are known: write the header and the records held */
+/* the columns are known: take them from the tree, write the header */
 static void
-ready(struct tocsv *t)
+columns(struct tocsv *t)
 {
 	struct opts *o = t->o;
-	struct lq_err err;
 	size_t i;
 
 	t->ready = 1;
-	for (i = 0; !o->fixed && i < t->nheld; i++)
-		if (lq_json_scan(&t->scan, t->held[i].line, t->held[i].len,
-		    &err) == 0)
-			lq_csv_cols_learn(&o->cols, t->held[i].line, &t->scan);
+	if (!o->fixed) {
+		struct lq_csv_cols extra = o->cols;
+		memset(&o->cols, 0, sizeof(o->cols));
+		lq_csv_tree_cols(t->tree, &o->cols, o->plus);
+		/* -f +LIST: after the input's columns, unless there already */
+		for (i = 0; i < extra.n; i++) {
+			size_t j;
+			for (j = 0; j < o->cols.n && strcmp(o->cols.v[j].name,
+			    extra.v[i].name); j++)
+				;
+			if (j < o->cols.n)
+				continue;
+			if (o->cols.n == o->cols.cap) {
+				o->cols.cap = o->cols.cap ? 2 * o->cols.cap : 8;
+				o->cols.v = realloc(o->cols.v, o->cols.cap *
+				    sizeof(*o->cols.v));
+				if (!o->cols.v)
+					abort();
+			}
+			o->cols.v[o->cols.n++] = extra.v[i];
+			memset(&extra.v[i], 0, sizeof(extra.v[i]));
+		}
+		lq_csv_cols_release(&extra);
+	}
+	o->cols.map = o->map;
 	if (o->cols.n == 0) {
-		if (t->nheld)
+		if (o->run.records > o->run.rejected)
 			lqcmd_warn("no columns: the records have no keys");
 	} else if (!o->noheader) {
 		lq_csv_header_row(&lqcmd_out.out, &o->cols, o->delim, o->safe);
 		lqcmd_write(o->crlf ? "\r\n" : "\n", o->crlf ? 2 : 1);
 	}
+}
+
+/* --sample: the first records are in; write them */
+static void
+ready(struct tocsv *t)
+{
+	struct lq_err err;
+	size_t i;
+
+	columns(t);
 	for (i = 0; i < t->nheld; i++) {
-		if (o->cols.n && lq_json_scan(&t->scan, t->held[i].line,
+		if (t->o->cols.n && lq_json_scan(&t->scan, t->held[i].line,
 		    t->held[i].len, &err) == 0)
 			write_row(t, t->held[i].line, &t->scan);
 		free(t->held[i].line);
@@ -458,18 +539,65 @@ to_csv_one(void *ctx, const struct lqcmd_rec *rec, struct lq_buf *val,
 	struct opts *o = t->o;
 
 	(void)val;
-	(void)err;
-	if (t->ready) {
-		if (!o->fixed)
-			check_keys(t, rec->file, rec->lineno, rec->line,
-			    rec->scan);
+	if (o->fixed) {		/* -f: streaming */
+		if (!t->ready)
+			columns(t);
 		write_row(t, rec->line, rec->scan);
 		return 0;
 	}
+	if (t->spool) {		/* whole input: learn, keep for later */
+		lq_csv_tree_learn(t->tree, rec->line, rec->scan);
+		if (fwrite(rec->line, 1, rec->len, t->spool) != rec->len ||
+		    putc('\n', t->spool) == EOF)
+			return lq_err_set(err, LQ_EXIT_IO, "temporary file: "
+			    "%s", strerror(errno));
+		return 0;
+	}
+	if (t->ready) {		/* --sample: columns known */
+		t->unseen = NULL;
+		lq_csv_cols_unwritten(&o->cols, rec->line, rec->scan,
+		    unseen_key, t);
+		if (t->unseen)
+			return lq_err_set(err, LQ_EXIT_RECORDS, "key '%s' is "
+			    "not a column: the columns came from the first "
+			    "%ld records (--sample); name them with -f, or "
+			    "leave out --sample", t->unseen, o->sample);
+		write_row(t, rec->line, rec->scan);
+		return 0;
+	}
+	lq_csv_tree_learn(t->tree, rec->line, rec->scan);
 	hold(t, rec->line, rec->len);
-	if (o->fixed || (long)t->nheld >= o->sample)
+	if ((long)t->nheld >= o->sample)
 		ready(t);
 	return 0;
+}
+
+/* whole input: write the spooled records under the learnt columns */
+static void
+unspool(struct tocsv *t)
+{
+	struct lq_err err;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+
+	if (fflush(t->spool) == EOF || fseek(t->spool, 0, SEEK_SET) < 0) {
+		lqcmd_warn("temporary file: %s", strerror(errno));
+		t->o->run.failed = 1;
+		return;
+	}
+	columns(t);
+	while ((n = getline(&line, &cap, t->spool)) > 0) {
+		line[--n] = '\0';
+		if (t->o->cols.n && lq_json_scan(&t->scan, line, (size_t)n,
+		    &err) == 0)
+			write_row(t, line, &t->scan);
+	}
+	if (ferror(t->spool)) {
+		lqcmd_warn("temporary file: %s", strerror(errno));
+		t->o->run.failed = 1;
+	}
+	free(line);
 }
 
 static int
@@ -485,11 +613,20 @@ run(struct opts *o, char **files, int nfiles)
 	}
 	lq_scan_init(&t.scan);
 	if (o->to_csv) {
+		t.tree = lq_csv_tree_new();
+		if (!o->fixed && !o->sample_set && !(t.spool = tmpfile()))
+			lqcmd_die(LQ_EXIT_IO, "temporary file: %s",
+			    strerror(errno));
 		o->run.fn = to_csv_one;
 		o->run.ctx = &t;
 		lqcmd_run(&o->run, files, nfiles);
-		if (!t.ready && (t.nheld || o->fixed))
+		if (t.spool)
+			unspool(&t);
+		else if (!t.ready)
 			ready(&t);
+		if (t.spool)
+			fclose(t.spool);
+		lq_csv_tree_free(t.tree);
 	} else {
 		lqcmd_start(&o->run, files, nfiles);
 		for (i = 0; i < nfiles && !(o->run.strict &&
@@ -498,7 +635,7 @@ run(struct opts *o, char **files, int nfiles)
 	}
 	lq_scan_release(&t.scan);
 	lq_buf_release(&t.tmp);
-	lq_buf_release(&t.unseen);
+	lq_buf_release(&t.unseen_buf);
 	int status = lqcmd_done(&o->run);
 	return !status && o->bad_header ? LQ_EXIT_RECORDS : status;
 }
@@ -533,13 +670,14 @@ options(struct opts *o, int argc, char **argv)
 		{ "safe", no_argument, NULL, O_SAFE },
 		{ "no-safe", no_argument, NULL, O_NOSAFE },
 		{ "max-lines", required_argument, NULL, O_MAXLINES },
+		{ "rules", required_argument, NULL, 'r' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct lq_err err;
 	char *end;
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "hVqd:se:natf:", lo, NULL)) != -1)
+	while ((ch = getopt_long(argc, argv, "hVqd:se:natf:r:", lo, NULL)) != -1)
 		switch (lqcmd_opt(&o->run, ch, optarg, help) ? 0 : ch) {
 		case 0:
 			break;
@@ -578,17 +716,24 @@ options(struct opts *o, int argc, char **argv)
 		case 't':
 			o->to_csv = 1;
 			break;
+		case 'r':
+			o->rules = optarg;
+			break;
 		case 'f':
 			lq_err_clear(&err);
-			if (lq_csv_cols_parse(&o->cols, optarg, &err) < 0)
+			o->plus = *optarg == '+';
+			if (lq_csv_cols_parse(&o->cols, optarg + o->plus,
+			    &err) < 0)
 				lqcmd_die(LQ_EXIT_USAGE, "-f: %s", err.msg);
-			o->fixed = 1;
+			o->fixed = !o->plus;
+			o->fgiven = 1;
 			break;
 		case O_SAMPLE:
 			o->sample = strtol(optarg, &end, 10);
 			if (*end || o->sample < 1)
 				lqcmd_die(LQ_EXIT_USAGE, "--sample: not a "
 				    "positive number: '%s'", optarg);
+			o->sample_set = 1;
 			break;
 		case O_MAXLINES:
 			o->max_lines = strtol(optarg, &end, 10);
@@ -619,11 +764,25 @@ main(int argc, char **argv)
 
 	lqcmd_init(argv, "lq-csv");
 	options(&o, argc, argv);
+	if (o.fgiven && !o.to_csv)
+		lqcmd_die(LQ_EXIT_USAGE, "-f needs --to-csv");
+	if (o.rules) {
+		struct lq_err err;
+		lq_err_clear(&err);
+		if (lq_csvmap_load(&o.map, o.rules, &err) < 0)
+			lqcmd_die(LQ_EXIT_USAGE, "%s", err.msg);
+		if (!o.delim)
+			o.delim = lq_csvmap_delim(o.map);
+		if (o.arrays || o.noheader)
+			lqcmd_die(LQ_EXIT_USAGE, "-r maps columns by their "
+			    "header names: not with -a or --no-header");
+		if (o.empty == LQ_CSV_E_DEFAULT)
+			o.empty = lq_csvmap_empty(o.map);
+	}
 	if (o.to_csv && !o.delim)
 		o.delim = ',';
-	if (o.fixed && !o.to_csv)
-		lqcmd_die(LQ_EXIT_USAGE, "-f needs --to-csv");
 	status = run(&o, argv + optind, argc - optind);
 	lq_csv_cols_release(&o.cols);
+	lq_csvmap_free(o.map);
 	return lqcmd_finish(status);
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "lq_csv.h"
+#include "lq_csvmap.h"
 
 #define LEARN_DEPTH 64	/* deepest object flattened into columns */
 
@@ -78,7 +79,8 @@ can_nest(char **names, size_t ncol, size_t i)
 		return 0;
 	for (d = strchr(s, '.'); d; d = strchr(d + 1, '.'))
 		for (j = 0; j < ncol; j++)
-			if (j != i && !strncmp(names[j], s, (size_t)(d - s)) &&
+			if (j != i && names[j] &&
+			    !strncmp(names[j], s, (size_t)(d - s)) &&
 			    names[j][d - s] == '\0')
 				return 0;
 	return 1;
@@ -87,6 +89,13 @@ can_nest(char **names, size_t ncol, size_t i)
 int
 lq_csv_shape_init(struct lq_csv_shape *s, char **names, size_t ncol,
     int nest, int **clashp)
+{
+	return lq_csv_shape_init_cols(s, names, ncol, nest, NULL, clashp);
+}
+
+int
+lq_csv_shape_init_cols(struct lq_csv_shape *s, char **names, size_t ncol,
+    int nest, const int *nestcol, int **clashp)
 {
 	int *clash = NULL;
 	size_t i;
@@ -100,7 +109,9 @@ lq_csv_shape_init(struct lq_csv_shape *s, char **names, size_t ncol,
 		struct lq_csv_node *at = s->root;
 		const char *p = names[i], *d;
 
-		if (!nest || !strchr(p, '.')) {
+		if (!p)
+			continue;	/* a dropped column */
+		if (!(nest || (nestcol && nestcol[i])) || !strchr(p, '.')) {
 			node_add(s->root, p, strlen(p), (long)i);
 			continue;
 		}
@@ -213,7 +224,7 @@ put_cell(char *w, const char *p, size_t n, int strings,
 
 static char *
 emit(char *w, const struct lq_csv_node *obj, const struct lq_csv *c,
-    int strings, enum lq_csv_empty empty)
+    int strings, enum lq_csv_empty empty, const struct lq_csvmap_cell *cells)
 {
 	char *open = w;
 	size_t i;
@@ -229,10 +240,18 @@ emit(char *w, const struct lq_csv_node *obj, const struct lq_csv *c,
 		w += k->key.len;
 		if (k->col >= 0) {
 			size_t n;
-			const char *p = lq_csv_field(c, (size_t)k->col, &n);
-			v = put_cell(w, p, n, strings, empty);
+			const char *p;
+			if (cells) {
+				p = cells[k->col].p;
+				v = p ? w + cells[k->col].n : NULL;
+				if (p)
+					memcpy(w, p, cells[k->col].n);
+			} else {
+				p = lq_csv_field(c, (size_t)k->col, &n);
+				v = put_cell(w, p, n, strings, empty);
+			}
 		} else {
-			v = emit(w, k, c, strings, empty);
+			v = emit(w, k, c, strings, empty, cells);
 			/* every member omitted: omit the object too */
 			if (empty == LQ_CSV_E_OMIT && v == w + 2)
 				v = NULL;
@@ -264,7 +283,23 @@ lq_csv_row_json(struct lq_buf *out, const struct lq_csv_shape *s,
 
 	/* cells: 6 bytes per byte at worst (\u00XX), quotes in the bound */
 	lq_buf_grow(out, s->bound + 6 * c->data.len);
-	w = emit(out->buf + out->len, s->root, c, s->strings, empty);
+	w = emit(out->buf + out->len, s->root, c, s->strings, empty, NULL);
+	out->len = (size_t)(w - out->buf);
+	out->buf[out->len] = '\0';
+}
+
+void
+lq_csv_row_json_cells(struct lq_buf *out, const struct lq_csv_shape *s,
+    const struct lq_csv *c, const struct lq_csvmap_cell *cells)
+{
+	size_t i, n = 0;
+	char *w;
+
+	for (i = 0; i < s->ncol; i++)
+		n += cells[i].n;
+	lq_buf_grow(out, s->bound + n);
+	w = emit(out->buf + out->len, s->root, c, s->strings,
+	    LQ_CSV_E_OMIT, cells);
 	out->len = (size_t)(w - out->buf);
 	out->buf[out->len] = '\0';
 }
@@ -423,6 +458,7 @@ col_add(struct lq_csv_cols *cols, struct lq_buf *segs, size_t n)
 			abort();
 	}
 	c = &cols->v[cols->n++];
+	c->kind = LQ_CSV_COL_VALUE;
 	c->nseg = n;
 	c->seg = calloc(n, sizeof(*c->seg));
 	c->seglen = calloc(n, sizeof(*c->seglen));
@@ -723,6 +759,8 @@ lq_csv_lookup(const char *line, const struct lq_scan *s,
 
 static void cell(struct lq_buf *out, const char *p, size_t n, int delim,
     int safe, int force);
+static void summary_text(struct lq_buf *, const char *, const char *);
+static void reasons_text(struct lq_buf *, const char *, const char *);
 
 void
 lq_csv_cell(struct lq_buf *out, const char *p, size_t n, int delim,
@@ -736,8 +774,12 @@ lq_csv_header_row(struct lq_buf *out, const struct lq_csv_cols *cols,
     int delim, int safe)
 {
 	for (size_t i = 0; i < cols->n; i++) {
-		const char *p = cols->v[i].name;
-		size_t n = strlen(p);
+		const char *p = cols->v[i].name, *h;
+		size_t n;
+
+		if (cols->map && (h = lq_csvmap_header(cols->map, p)))
+			p = h;
+		n = strlen(p);
 		/* what a reader would take for something else */
 		int force = i == 0 && ((n >= 3 && !memcmp(p, "\xef\xbb\xbf",
 		    3)) || (n >= 4 && !memcmp(p, "sep=", 4)) || (cols->n == 1 &&
@@ -756,9 +798,44 @@ lq_csv_record_row(struct lq_buf *out, const char *line,
 	size_t start = out->len, vs = 0, ve = 0;
 
 	for (size_t i = 0; i < cols->n; i++) {
-		enum lq_jkind k = lq_csv_lookup(line, s, &cols->v[i], &vs, &ve);
+		const struct lq_csv_col *c = &cols->v[i];
+		enum lq_jkind k;
+
 		if (i)
 			lq_buf_addc(out, delim);
+		if (c->kind == LQ_CSV_COL_SUMMARY) {
+			struct lq_csv_col up = *c;
+			up.nseg--;
+			if (lq_csv_lookup(line, s, &up, &vs, &ve) ==
+			    LQ_J_OBJECT) {
+				lq_buf_reset(tmp);
+				summary_text(tmp, line + vs, line + ve);
+				lq_csv_cell(out, tmp->buf ? tmp->buf : "",
+				    tmp->len, delim, safe);
+			}
+			continue;
+		}
+		k = lq_csv_lookup(line, s, c, &vs, &ve);
+		if (k == LQ_J_OBJECT && c->kind == LQ_CSV_COL_SCALAR &&
+		    *skip_ws(line + vs + 1, line + ve) != '}')
+			continue;	/* its members' columns write it */
+		if (k == LQ_J_ARRAY && !strcmp(c->seg[c->nseg - 1],
+		    "reasons")) {
+			lq_buf_reset(tmp);
+			reasons_text(tmp, line + vs, line + ve);
+			lq_csv_cell(out, tmp->buf ? tmp->buf : "", tmp->len,
+			    delim, safe);
+			continue;
+		}
+		if (cols->map && k != LQ_J_NONE && k != LQ_J_NULL) {
+			lq_buf_reset(tmp);
+			if (lq_csvmap_cell(cols->map, c->name, k, line + vs,
+			    ve - vs, tmp)) {
+				lq_csv_cell(out, tmp->buf, tmp->len, delim,
+				    safe);
+				continue;
+			}
+		}
 		lq_csv_value_cell(out, k, line + vs, ve - vs, delim, safe, tmp);
 	}
 	/* one empty cell: "" (an empty line is a blank line to a reader) */
@@ -819,4 +896,425 @@ lq_csv_value_cell(struct lq_buf *out, enum lq_jkind kind, const char *v,
 	default:
 		lq_csv_cell(out, v, n, delim, safe);
 	}
+}
+
+/* ---- the columns of a whole input, in a stable order ---- */
+
+struct tnode {
+	char *key;		/* decoded key */
+	size_t klen;
+	struct tnode **kid;
+	size_t n, cap, hint;
+	unsigned scalar : 1;	/* seen with a value that is no object */
+	unsigned object : 1;	/* seen as an object with members */
+};
+
+struct lq_csv_tree {
+	struct tnode root;
+	struct lq_buf key;	/* scratch: a decoded key */
+};
+
+/* the keys tools write, in pipeline order: after the input's own keys */
+static const char *const tool_keys[] = { "enrich", "score", "route", NULL };
+
+struct lq_csv_tree *
+lq_csv_tree_new(void)
+{
+	struct lq_csv_tree *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		abort();
+	return t;
+}
+
+static void
+tnode_release(struct tnode *nd)
+{
+	size_t i;
+
+	for (i = 0; i < nd->n; i++) {
+		tnode_release(nd->kid[i]);
+		free(nd->kid[i]);
+	}
+	free(nd->kid);
+	free(nd->key);
+}
+
+void
+lq_csv_tree_free(struct lq_csv_tree *t)
+{
+	if (!t)
+		return;
+	tnode_release(&t->root);
+	lq_buf_release(&t->key);
+	free(t);
+}
+
+static struct tnode *
+tnode_get(struct tnode *nd, const char *k, size_t kn)
+{
+	struct tnode *c;
+	size_t i;
+
+	/* records mostly repeat the order of the last one */
+	if (nd->hint < nd->n && nd->kid[nd->hint]->klen == kn &&
+	    !memcmp(nd->kid[nd->hint]->key, k, kn))
+		return nd->kid[nd->hint++];
+	for (i = 0; i < nd->n; i++)
+		if (nd->kid[i]->klen == kn && !memcmp(nd->kid[i]->key, k, kn)) {
+			nd->hint = i + 1;
+			return nd->kid[i];
+		}
+	if (nd->n == nd->cap) {
+		nd->cap = nd->cap ? nd->cap * 2 : 8;
+		if (!(nd->kid = realloc(nd->kid, nd->cap * sizeof(*nd->kid))))
+			abort();
+	}
+	if (!(c = calloc(1, sizeof(*c))) || !(c->key = malloc(kn + 1)))
+		abort();
+	memcpy(c->key, k, kn);
+	c->key[kn] = '\0';
+	c->klen = kn;
+	nd->kid[nd->n++] = c;
+	nd->hint = nd->n;
+	return c;
+}
+
+static void
+tree_mem(struct lq_csv_tree *t, struct tnode *nd, const char *ks,
+    const char *ke, const char *vs, const char *ve, size_t depth)
+{
+	struct tnode *c;
+	const char *p;
+	struct mem m;
+
+	lq_buf_reset(&t->key);
+	lq_json_unescape(&t->key, ks, (size_t)(ke - ks));
+	c = tnode_get(nd, t->key.buf ? t->key.buf : "", t->key.len);
+	if (*vs == 'n')
+		return;		/* null: a column, empty here */
+	if (*vs != '{' || depth + 1 >= LEARN_DEPTH ||
+	    *skip_ws(vs + 1, ve) == '}') {
+		c->scalar = 1;
+		return;
+	}
+	c->object = 1;
+	p = vs;
+	while (next_mem(&p, ve, &m))
+		tree_mem(t, c, m.ks, m.ke, m.vs, m.ve, depth + 1);
+}
+
+void
+lq_csv_tree_learn(struct lq_csv_tree *t, const char *line,
+    const struct lq_scan *s)
+{
+	size_t i;
+
+	t->root.hint = 0;
+	for (i = 0; i < s->n; i++) {
+		const struct lq_member *m = &s->m[i];
+		tree_mem(t, &t->root, line + m->kstart, line + m->kstart +
+		    m->klen, line + m->vstart, line + m->vend, 0);
+	}
+}
+
+static int
+is_tool_key(const struct tnode *nd)
+{
+	size_t i;
+
+	for (i = 0; tool_keys[i]; i++)
+		if (!strcmp(nd->key, tool_keys[i]))
+			return (int)i + 1;
+	return 0;
+}
+
+static int
+has_col(const struct lq_csv_cols *cols, struct lq_buf *segs, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < cols->n; i++)
+		if (col_eq(&cols->v[i], segs, n))
+			return 1;
+	return 0;
+}
+
+static void
+tree_cols(const struct tnode *nd, struct lq_csv_cols *cols,
+    struct lq_buf *segs, size_t depth)
+{
+	size_t i;
+
+	for (i = 0; i < nd->n; i++) {
+		const struct tnode *c = nd->kid[i];
+
+		lq_buf_reset(&segs[depth]);
+		lq_buf_add(&segs[depth], c->key, c->klen);
+		if ((c->scalar || !c->object) && !has_col(cols, segs,
+		    depth + 1)) {
+			col_add(cols, segs, depth + 1);
+			/* an object here is written by the columns below */
+			cols->v[cols->n - 1].kind = c->object ?
+			    LQ_CSV_COL_SCALAR : LQ_CSV_COL_VALUE;
+		}
+		if (!c->object)
+			continue;
+		/* a score: its summary for a person first */
+		if (depth == 0 && !strcmp(c->key, "score")) {
+			size_t j;
+			int tier = 0, summary = 0;
+			for (j = 0; j < c->n; j++) {
+				tier |= !strcmp(c->kid[j]->key, "tier");
+				summary |= !strcmp(c->kid[j]->key, "summary");
+			}
+			lq_buf_reset(&segs[1]);
+			lq_buf_adds(&segs[1], "summary");
+			if (tier && !summary && !has_col(cols, segs, 2)) {
+				col_add(cols, segs, 2);
+				cols->v[cols->n - 1].kind = LQ_CSV_COL_SUMMARY;
+			}
+		}
+		if (depth + 1 < LEARN_DEPTH)
+			tree_cols(c, cols, segs, depth + 1);
+	}
+}
+
+void
+lq_csv_tree_cols(const struct lq_csv_tree *t, struct lq_csv_cols *cols,
+    int input_only)
+{
+	struct lq_buf *segs;
+	struct tnode top = { 0 };
+	size_t i, k;
+
+	if (!(segs = calloc(LEARN_DEPTH, sizeof(*segs))) ||
+	    !(top.kid = calloc(t->root.n + 1, sizeof(*top.kid))))
+		abort();
+	/* the input's own keys in their order, then the tools' */
+	for (i = 0; i < t->root.n; i++)
+		if (!is_tool_key(t->root.kid[i]))
+			top.kid[top.n++] = t->root.kid[i];
+	for (k = 1; !input_only && tool_keys[k - 1]; k++)
+		for (i = 0; i < t->root.n; i++)
+			if (is_tool_key(t->root.kid[i]) == (int)k)
+				top.kid[top.n++] = t->root.kid[i];
+	tree_cols(&top, cols, segs, 0);
+	free(top.kid);
+	for (i = 0; i < LEARN_DEPTH; i++)
+		lq_buf_release(&segs[i]);
+	free(segs);
+}
+
+/* ---- a score as text for a person ---- */
+
+/* iterate the elements of an array: *pp at '[' first; 1 per element */
+static int
+next_elem(const char **pp, const char *e, const char **vs, const char **ve)
+{
+	const char *p = *pp;
+
+	if (*p == '[' || *p == ',')
+		p++;
+	p = skip_ws(p, e);
+	if (p >= e || *p == ']')
+		return 0;
+	*vs = p;
+	*ve = p = skip_val(p, e);
+	*pp = skip_ws(p, e);
+	return 1;
+}
+
+/* the member key of object [p, e), or NULL */
+static const char *
+member(const char *p, const char *e, const char *key, const char **ve)
+{
+	struct mem m;
+
+	if (*p != '{')
+		return NULL;
+	while (next_mem(&p, e, &m))
+		if (lq_json_key_eq(m.ks, (size_t)(m.ke - m.ks), key,
+		    strlen(key))) {
+			*ve = m.ve;
+			return m.vs;
+		}
+	return NULL;
+}
+
+/* a JSON scalar as text: strings decoded, others as written */
+static void
+add_text(struct lq_buf *out, const char *vs, const char *ve)
+{
+	if (*vs == '"')
+		lq_json_unescape(out, vs, (size_t)(ve - vs));
+	else
+		lq_buf_add(out, vs, (size_t)(ve - vs));
+}
+
+struct reason {
+	double pts;
+	const char *vs, *ve;	/* the element */
+};
+
+/*
+ * One reason as text: "crm_we_integrate +8", "budget ? (missing .x)",
+ * "Lead Source = Reference +1.3": the words first, so a cell never
+ * starts with a sign a spreadsheet takes for a formula.
+ */
+static void
+reason_text(struct lq_buf *out, const char *vs, const char *ve, double *pts)
+{
+	const char *v, *e, *p;
+
+	*pts = 0;
+	if (*vs == '[') {
+		/* [feature, value, contribution] */
+		const char *xs[3], *xe[3];
+		size_t n = 0;
+		p = vs;
+		while (n < 3 && next_elem(&p, ve, &xs[n], &xe[n]))
+			n++;
+		if (n == 3 && kind_of(*xs[2]) == LQ_J_NUMBER) {
+			*pts = strtod(xs[2], NULL);
+			add_text(out, xs[0], xe[0]);
+			lq_buf_adds(out, " = ");
+			add_text(out, xs[1], xe[1]);
+			lq_buf_addf(out, " %+.2g", *pts);
+		} else
+			lq_buf_add(out, vs, (size_t)(ve - vs));
+		return;
+	}
+	if (*vs != '{') {
+		add_text(out, vs, ve);
+		return;
+	}
+	if ((p = member(vs, ve, "disqualifier", &e)) ||
+	    (p = member(vs, ve, "override", &e))) {
+		lq_buf_adds(out, member(vs, ve, "disqualifier", &v) ?
+		    "disqualified by " : "overridden by ");
+		add_text(out, p, e);
+		if ((v = member(vs, ve, "reason", &e)) && *v == '"') {
+			lq_buf_adds(out, " (");
+			add_text(out, v, e);
+			lq_buf_adds(out, ")");
+		}
+		return;
+	}
+	if (((v = member(vs, ve, "points", &e)) ||
+	    (v = member(vs, ve, "contribution", &e))) &&
+	    kind_of(*v) == LQ_J_NUMBER)
+		*pts = strtod(v, NULL);
+	if ((v = member(vs, ve, "text", &e)) && *v == '"')
+		add_text(out, v, e);
+	else if ((p = member(vs, ve, "signal", &e)) ||
+	    (p = member(vs, ve, "feature", &e)) ||
+	    (p = member(vs, ve, "rule", &e)))
+		add_text(out, p, e);
+	else {
+		lq_buf_add(out, vs, (size_t)(ve - vs));
+		return;
+	}
+	if ((v = member(vs, ve, "unknown", &e)) && *v == '"') {
+		lq_buf_adds(out, " ? (");
+		add_text(out, v, e);
+		lq_buf_adds(out, ")");
+	} else if (*pts)
+		lq_buf_addf(out, " %+g", *pts);
+}
+
+/* every reason of an array, as text separated by "; " */
+static void
+reasons_text(struct lq_buf *out, const char *vs, const char *ve)
+{
+	const char *p = vs, *es, *ee;
+	double pts;
+	int first = 1;
+
+	while (next_elem(&p, ve, &es, &ee)) {
+		if (!first)
+			lq_buf_adds(out, "; ");
+		first = 0;
+		reason_text(out, es, ee, &pts);
+	}
+}
+
+static int
+by_points(const void *a, const void *b)
+{
+	double x = ((const struct reason *)a)->pts;
+	double y = ((const struct reason *)b)->pts;
+
+	return (y > x) - (y < x);
+}
+
+/*
+ * A score object as one line for a spreadsheet cell: "L2, 61 points,
+ * confidence 0.8, route: +15 size_mid; +8 pricing_page; -10 no_budget;
+ * 3 unknown".
+ */
+static void
+summary_text(struct lq_buf *out, const char *vs, const char *ve)
+{
+	static const char *const nums[][2] = {
+		{ "points", " points" }, { "probability", "" },
+	};
+	struct reason r[64];
+	struct lq_buf tmp = LQ_BUF_INIT;
+	const char *v, *e, *p, *es, *ee;
+	size_t i, n = 0, up = 0, down = 0, unknown = 0;
+
+	if ((v = member(vs, ve, "tier", &e)))
+		add_text(out, v, e);
+	for (i = 0; i < 2; i++)
+		if ((v = member(vs, ve, nums[i][0], &e)) &&
+		    kind_of(*v) == LQ_J_NUMBER) {
+			lq_buf_adds(out, i ? ", p=" : ", ");
+			lq_buf_add(out, v, (size_t)(e - v));
+			lq_buf_adds(out, nums[i][1]);
+		}
+	if ((v = member(vs, ve, "confidence", &e)) &&
+	    kind_of(*v) == LQ_J_NUMBER) {
+		lq_buf_adds(out, ", confidence ");
+		lq_buf_add(out, v, (size_t)(e - v));
+	}
+	if ((v = member(vs, ve, "action", &e)) && *v == '"') {
+		lq_buf_adds(out, ", ");
+		add_text(out, v, e);
+	}
+	if ((v = member(vs, ve, "reasons", &e)) && *v == '[') {
+		p = v;
+		while (next_elem(&p, e, &es, &ee)) {
+			double pts;
+			lq_buf_reset(&tmp);
+			reason_text(&tmp, es, ee, &pts);
+			if (*es == '{' && member(es, ee, "unknown", &v))
+				unknown++;
+			else if (*es == '{' && (member(es, ee, "disqualifier",
+			    &v) || member(es, ee, "override", &v))) {
+				lq_buf_adds(out, up + down ? "; " : ": ");
+				lq_buf_add(out, tmp.buf, tmp.len);
+				up++;	/* said first, whatever the points */
+			}
+			else if (pts != 0 && n < 64) {
+				r[n].pts = pts;
+				r[n].vs = es;
+				r[n++].ve = ee;
+			}
+		}
+		qsort(r, n, sizeof(*r), by_points);
+		for (i = 0; i < n; i++) {
+			double pts;
+			int pos = r[i].pts > 0;
+			if (pos ? up >= 3 : (n - i > 3))
+				continue;	/* top 3 up, top 3 down */
+			pos ? up++ : down++;
+			lq_buf_adds(out, up + down == 1 ? ": " : "; ");
+			reason_text(out, r[i].vs, r[i].ve, &pts);
+		}
+		if (unknown)
+			lq_buf_addf(out, "%s%zu unknown", up + down ? "; " :
+			    ": ", unknown);
+	}
+	lq_buf_release(&tmp);
 }

@@ -200,6 +200,13 @@ struct lq_csv_shape {
 int lq_csv_shape_init(struct lq_csv_shape *s, char **names, size_t ncol,
     int nest, int **clash);
 
+/*
+ * lq_csv_shape_init() where nestcol (NULL: none) flags, besides nest, the
+ * columns whose dotted names nest, and a NULL name drops its column.
+ */
+int lq_csv_shape_init_cols(struct lq_csv_shape *s, char **names,
+    size_t ncol, int nest, const int *nestcol, int **clash);
+
 /* Free the shape. */
 void lq_csv_shape_release(struct lq_csv_shape *s);
 
@@ -209,6 +216,15 @@ void lq_csv_shape_release(struct lq_csv_shape *s);
  */
 void lq_csv_row_json(struct lq_buf *out, const struct lq_csv_shape *s,
     const struct lq_csv *c);
+
+struct lq_csvmap_cell;
+
+/*
+ * lq_csv_row_json() with each cell's JSON text given by cells[0..ncol)
+ * (lq_csvmap_row(): a NULL cell omits its member).
+ */
+void lq_csv_row_json_cells(struct lq_buf *out, const struct lq_csv_shape *s,
+    const struct lq_csv *c, const struct lq_csvmap_cell *cells);
 
 /*
  * Append the current row as a JSON array (strings, or typed cells unless
@@ -220,16 +236,29 @@ void lq_csv_row_array(struct lq_buf *out, const struct lq_csv *c,
 /* ---- NDJSON to CSV ---- */
 
 /* a column: a path of object keys; name is the header (keys joined by .) */
+enum lq_csv_colkind {
+	LQ_CSV_COL_VALUE,	/* the value at the path, as a cell */
+	LQ_CSV_COL_SCALAR,	/* the same, but an object is empty (the
+				   columns of its members write it) */
+	LQ_CSV_COL_SUMMARY	/* the score object at the path without its
+				   last key, as a line of text */
+};
+
 struct lq_csv_col {
 	char *name;
 	char **seg;
 	size_t *seglen;
 	size_t nseg;
+	enum lq_csv_colkind kind;
 };
+
+struct lq_csvmap;
 
 struct lq_csv_cols {
 	struct lq_csv_col *v;
 	size_t n, cap;
+	const struct lq_csvmap *map;	/* -r: headers and cells back to
+					   the export's (borrowed), or NULL */
 	struct lq_buf *scratch;	/* internal */
 };
 
@@ -262,6 +291,36 @@ void lq_csv_cols_unwritten(struct lq_csv_cols *cols, const char *line,
 
 /* Free the columns. */
 void lq_csv_cols_release(struct lq_csv_cols *cols);
+
+/*
+ * The columns of a whole input: lq_csv_tree_learn() each record, then
+ * lq_csv_tree_cols() lists them in a stable order: the input's own keys
+ * first, in the order first seen, then the tools' keys (enrich, score,
+ * route, in pipeline order); within an object its members in the order
+ * first seen, so a member first seen late still sits beside its
+ * siblings.  A key that is an object in some records and null in others
+ * gives the columns of its members only; one that is also a string or
+ * number somewhere keeps its own column too (LQ_CSV_COL_SCALAR).  A
+ * score object gets a summary column (LQ_CSV_COL_SUMMARY) first.
+ */
+struct lq_csv_tree;
+
+/* A new, empty tree (free with lq_csv_tree_free). */
+struct lq_csv_tree *lq_csv_tree_new(void);
+
+/* Learn the keys of one record (scanned into s). */
+void lq_csv_tree_learn(struct lq_csv_tree *t, const char *line,
+    const struct lq_scan *s);
+
+/*
+ * Append the tree's columns to cols (skipping ones there already); with
+ * input_only, only the input's own keys (not enrich, score, route).
+ */
+void lq_csv_tree_cols(const struct lq_csv_tree *t, struct lq_csv_cols *cols,
+    int input_only);
+
+/* Free a tree (NULL is fine). */
+void lq_csv_tree_free(struct lq_csv_tree *t);
 
 /*
  * Find the value at col in the record: returns its kind and the span of

@@ -248,12 +248,12 @@ for i in range(2, 1001):
 @test "--to-csv: an empty key is a column; a row of one empty cell is written as \"\", not as a blank line" {
 	# records with an empty key: lib/csv_json.c passed NULL to memcmp (UBSan)
 	printf '{"":1}\n{"":2}\n{"":null}\n{"x":1}\n' > "$BATS_TEST_TMPDIR/e.ndjson"
-	run --separate-stderr lq-csv -t --sample 3 "$BATS_TEST_TMPDIR/e.ndjson"
-	[ "$status" -eq 0 ]
-	[ "$output" = $'""\n1\n2\n""\n""' ]
+	run --separate-stderr -1 lq-csv -t --sample 3 "$BATS_TEST_TMPDIR/e.ndjson"
+	[ "$output" = $'""\n1\n2\n""' ]
 	[[ "$stderr" == *"e.ndjson:4: key 'x' is not a column"* ]]
 	# read back: no row lost to a blank line (the header is column_1)
-	lq-csv -t -q --sample 3 "$BATS_TEST_TMPDIR/e.ndjson" | lq-csv -q > "$BATS_TEST_TMPDIR/back"
+	printf '{"":1}\n{"":2}\n{"":null}\n{"":null}\n' > "$BATS_TEST_TMPDIR/e1.ndjson"
+	lq-csv -t -q "$BATS_TEST_TMPDIR/e1.ndjson" | lq-csv -q > "$BATS_TEST_TMPDIR/back"
 	printf '{"column_1":1}\n{"column_1":2}\n{"column_1":null}\n{"column_1":null}\n' | diff - "$BATS_TEST_TMPDIR/back"
 	run lq-csv -t -f a,a.b "$BATS_TEST_TMPDIR/e.ndjson"
 	[ "${lines[1]}" = , ]
@@ -270,29 +270,45 @@ for i in range(2, 1001):
 	printf '[1]\n{"a":\n' | cmp - rej
 }
 
-@test "--to-csv: columns come from the first --sample records" {
+@test "--to-csv: columns from the whole input by default; --sample N rejects a record with a key past the sample" {
 	printf '{"a":1}\n{"a":2,"b":3}\n' > "$BATS_TEST_TMPDIR/s.ndjson"
-	run --separate-stderr lq-csv -t --sample 1 "$BATS_TEST_TMPDIR/s.ndjson"
-	[ "$status" -eq 0 ]
-	[ "$output" = $'a\n1\n2' ]
-	[[ "$stderr" == *"s.ndjson:2: key 'b' is not a column (columns come from the first 1 records; name them with -f)"* ]]
+	run --separate-stderr -1 lq-csv -t --sample 1 "$BATS_TEST_TMPDIR/s.ndjson"
+	[ "$output" = $'a\n1' ]
+	[[ "$stderr" == *"s.ndjson:2: key 'b' is not a column: the columns came from the first 1 records (--sample); name them with -f, or leave out --sample"* ]]
 	run --separate-stderr lq-csv -t -f a "$BATS_TEST_TMPDIR/s.ndjson"
 	[ -z "$stderr" ]
 	run lq-csv -t "$BATS_TEST_TMPDIR/s.ndjson"
 	[ "$output" = $'a,b\n1,\n2,3' ]
+	# from a pipe too (spooled, not held in memory)
+	run lq-csv -t < "$BATS_TEST_TMPDIR/s.ndjson"
+	[ "$output" = $'a,b\n1,\n2,3' ]
 }
 
-@test "--to-csv: a nested key, or a value in place of an object, after the sample is reported, not lost in silence" {
+@test "--to-csv: a nested key first seen late sits with its siblings; never an object and its leaves both; --sample rejects what it cannot write" {
 	printf '%s\n' '{"a":1,"s":{"t":"x"},"o":"v","e":{}}' \
 		'{"a":2,"s":{"t":"y","u":"lost"},"o":{"deep":1},"e":{"f":2}}' \
 		'{"a":3,"s":"flat"}' '{"a":4,"s":null,"n":null}' '{"a":5,"s":{"u":"again"}}' > "$BATS_TEST_TMPDIR/n.ndjson"
-	run --separate-stderr lq-csv -t --sample 1 "$BATS_TEST_TMPDIR/n.ndjson"
+	run --separate-stderr lq-csv -t "$BATS_TEST_TMPDIR/n.ndjson"
 	[ "$status" -eq 0 ]
-	[ "$output" = $'a,s.t,o,e\n1,x,v,{}\n2,y,"{""deep"":1}","{""f"":2}"\n3,,,\n4,,,\n5,,,' ]
-	# a column that holds the object as JSON text loses nothing: no warning
-	[[ "$stderr" == *"n.ndjson:2: key 's.u' is not a column (columns come from the first 1 records; name them with -f)"* ]]
+	[ "$output" = $'a,s,s.t,s.u,o,o.deep,e,e.f,n\n1,,x,,v,,{},,\n2,,y,lost,,1,,2,\n3,flat,,,,,,,\n4,,,,,,,,\n5,,,again,,,,,' ]
+	[ -z "$stderr" ]
+	run --separate-stderr -1 lq-csv -t --sample 1 "$BATS_TEST_TMPDIR/n.ndjson"
+	[ "$output" = $'a,s.t,o,e\n1,x,v,{}\n4,,,' ]
+	[[ "$stderr" == *"n.ndjson:2: key 's.u' is not a column"* ]]
 	[[ "$stderr" == *"n.ndjson:3: key 's' is not a column"* ]]
-	[ "$(grep -c 'is not a column' <<< "$stderr")" -eq 2 ]
+	[[ "$stderr" == *"n.ndjson:5: key 's.u' is not a column"* ]]
+	[[ "$stderr" == *"3 of 5 records rejected"* ]]
+}
+
+@test "--to-csv: the input's columns first, then enrich, score, route; -f +LIST adds to the input's columns" {
+	printf '%s\n' '{"route":{"owner":"a"},"id":1,"score":{"tier":"L2","points":40,"reasons":[{"signal":"big","points":50},{"signal":"tiny","points":-10},{"signal":"x","unknown":"missing .x"}]},"enrich":{"country":null},"name":"n"}' \
+		'{"id":2,"enrich":{"country":{"code":"DE"},"title":"t"},"late":true}' > "$BATS_TEST_TMPDIR/o.ndjson"
+	run lq-csv -t "$BATS_TEST_TMPDIR/o.ndjson"
+	[ "${lines[0]}" = 'id,name,late,enrich.country.code,enrich.title,score.summary,score.tier,score.points,score.reasons,route.owner' ]
+	[ "${lines[1]}" = '1,n,,,,"L2, 40 points: big +50; tiny -10; 1 unknown",L2,40,big +50; tiny -10; x ? (missing .x),a' ]
+	[ "${lines[2]}" = '2,,true,DE,t,,,,,' ]
+	run lq-csv -t -f +score.tier,route.owner "$BATS_TEST_TMPDIR/o.ndjson"
+	[ "$output" = $'id,name,late,score.tier,route.owner\n1,n,,L2,a\n2,,true,,' ]
 }
 
 @test "round trip CSV -> NDJSON -> CSV gives the same cells and exact numbers" {
