@@ -233,11 +233,11 @@ header(struct opts *o, struct lq_csv *c, struct lq_csv_shape *sh,
 			free(renamed);
 			return -1;
 		}
-		for (i = 0; (miss = lq_csvmap_plan_missing(o->plan, i)); i++)
-			if (!o->run.quiet)
-				lqcmd_warn("%s:%ld: header: no column '%s' (the "
-				    "csv mapping names it)", c->name, c->line,
-				    miss);
+		if ((miss = lq_csvmap_plan_missing(o->plan, 0)))
+			lqcmd_warn("%s:%ld: header: none of the columns of "
+			    "the csv mapping %s is here (such as '%s'): is it "
+			    "the mapping for this export?", c->name, c->line,
+			    o->rules, miss);
 		if (!(o->cells = calloc(c->nf + 1, sizeof(*o->cells))))
 			abort();
 		lq_csv_shape_init_cols(sh, out, c->nf, o->nest, nest, &clash);
@@ -483,6 +483,13 @@ columns(struct tocsv *t)
 		lq_csv_cols_release(&extra);
 	}
 	o->cols.map = o->map;
+	/* -f score.summary: the summary, unless the records have one */
+	for (i = 0; i < o->cols.n; i++)
+		if (o->cols.v[i].kind == LQ_CSV_COL_VALUE &&
+		    !strcmp(o->cols.v[i].name, "score.summary") &&
+		    o->cols.v[i].nseg == 2 && !lq_csv_tree_has(t->tree,
+		    "score", "summary"))
+			o->cols.v[i].kind = LQ_CSV_COL_SUMMARY;
 	if (o->cols.n == 0) {
 		if (o->run.records > o->run.rejected)
 			lqcmd_warn("no columns: the records have no keys");

@@ -1018,6 +1018,20 @@ lq_csv_tree_learn(struct lq_csv_tree *t, const char *line,
 	}
 }
 
+int
+lq_csv_tree_has(const struct lq_csv_tree *t, const char *key,
+    const char *member)
+{
+	size_t i, j;
+
+	for (i = 0; i < t->root.n; i++)
+		if (!strcmp(t->root.kid[i]->key, key))
+			for (j = 0; j < t->root.kid[i]->n; j++)
+				if (!strcmp(t->root.kid[i]->kid[j]->key, member))
+					return 1;
+	return 0;
+}
+
 static int
 is_tool_key(const struct tnode *nd)
 {

@@ -37,6 +37,7 @@ struct mcol {
 	char *tz;		/* date zone; NULL: UTC */
 	int required;
 	int dated;		/* a format has a time of day */
+	int thousands;		/* digit group separator, or 0 */
 };
 
 struct lq_csvmap {
@@ -47,6 +48,7 @@ struct lq_csvmap {
 	enum lq_csv_empty empty;
 	int invalid_null;	/* invalid: null */
 	int others_drop;	/* others: drop */
+	int thousands;		/* digit group separator, or 0 */
 };
 
 struct plan_col {
@@ -168,13 +170,29 @@ is_time_format(const char *f)
 	return 0;
 }
 
+/* a digit group separator: one character, not a digit, '.', '-' or '+' */
+static int
+sep_load(const struct lq_ydoc *d, const struct lq_ynode *n, int *out,
+    struct lq_err *err)
+{
+	const char *s;
+
+	if (lq_ystr(d, n, "thousands", &s, err) < 0)
+		return -1;
+	if (strlen(s) != 1 || strchr("0123456789.+-eE", *s))
+		return lq_yerr(d, n, err, "thousands: one character such as "
+		    "',' or ' ', not '%s'", s);
+	*out = (unsigned char)*s;
+	return 0;
+}
+
 static int
 col_load(const struct lq_ydoc *d, const struct lq_ynode *key,
     const struct lq_ynode *v, struct mcol *c, struct lq_err *err)
 {
 	static const char *const keys[] = {
 		"name", "type", "null", "true", "false", "format", "tz",
-		"required", "drop", NULL
+		"required", "drop", "thousands", NULL
 	};
 	const struct lq_ynode *n;
 	const char *s;
@@ -262,6 +280,13 @@ col_load(const struct lq_ydoc *d, const struct lq_ynode *key,
 	if ((n = lq_ymap_get(v, "required")) &&
 	    lq_ybool(d, n, "required", &c->required, err) < 0)
 		return -1;
+	if ((n = lq_ymap_get(v, "thousands"))) {
+		if (c->type != T_NUMBER && c->type != T_INTEGER)
+			return lq_yerr(d, n, err, "column '%s': thousands "
+			    "needs type: number or integer", c->header);
+		if (sep_load(d, n, &c->thousands, err) < 0)
+			return -1;
+	}
 	if (c->type == T_BOOLEAN) {
 		if (!c->yes.n)
 			for (i = 0; yes_default[i]; i++)
@@ -285,7 +310,7 @@ map_load(struct lq_csvmap *m, const struct lq_ydoc *d,
 {
 	static const char *const keys[] = {
 		"delimiter", "null", "empty", "invalid", "others", "columns",
-		"drop", NULL
+		"drop", "thousands", NULL
 	};
 	const struct lq_ynode *n;
 	const char *s;
@@ -308,6 +333,9 @@ map_load(struct lq_csvmap *m, const struct lq_ydoc *d,
 	}
 	if ((n = lq_ymap_get(sec, "null")) &&
 	    words_load(d, n, "null", &m->nulls, err) < 0)
+		return -1;
+	if ((n = lq_ymap_get(sec, "thousands")) &&
+	    sep_load(d, n, &m->thousands, err) < 0)
 		return -1;
 	if ((n = lq_ymap_get(sec, "empty"))) {
 		if (lq_ynull(n))
@@ -528,6 +556,12 @@ lq_csvmap_plan_new(const struct lq_csvmap *m, char *const *names,
 		if (m->c[i].name)
 			p->missing[p->nmissing++] = m->c[i].header;
 	}
+	/* columns a mapping names but an export lacks are normal (a report
+	   has the columns its owner chose): say so only when none is there */
+	for (i = 0; i < ncol && !p->pc[i].m; i++)
+		;
+	if (i < ncol || !m->n)
+		p->nmissing = 0;
 	*outnames = p->outnames;
 	*nest = p->nest;
 	return p;
@@ -565,13 +599,46 @@ lq_csvmap_plan_free(struct lq_csvmap_plan *p)
  * fraction is allowed).  Returns 0, or -1 when it is no finite number.
  */
 static int
-number_text(const char *s, size_t n, int integer, struct lq_buf *out)
+number_text(const char *s, size_t n, int integer, int sep, struct lq_buf *out)
 {
 	size_t i = 0, ds, de, fs = 0, fe = 0, es = 0;
 	int neg = 0;
-	char tmp[64];
+	char tmp[64], grouped[64];
 
 	trim(&s, &n);
+	if (sep && memchr(s, sep, n)) {
+		/* 1,234,567.5: groups of three after the first */
+		size_t k = 0, run = 0, j;
+		int seen = 0, lead = 0;
+		for (j = 0; j < n && k < sizeof(grouped); j++) {
+			if ((unsigned char)s[j] == sep) {
+				if (!lead || (seen && run != 3) || run > 3 ||
+				    run == 0)
+					return -1;
+				seen = 1;
+				run = 0;
+				continue;
+			}
+			if (isdigit((unsigned char)s[j])) {
+				lead = 1;
+				run++;
+			} else if (s[j] == '.' || s[j] == 'e' || s[j] == 'E') {
+				if (seen && run != 3)
+					return -1;
+				memcpy(grouped + k, s + j, n - j < sizeof(grouped)
+				    - k ? n - j : sizeof(grouped) - k);
+				k += n - j;
+				break;
+			}
+			grouped[k++] = s[j];
+		}
+		if (j == n && seen && run != 3)
+			return -1;
+		if (k >= sizeof(grouped))
+			return -1;
+		s = grouped;
+		n = k;
+	}
 	if (i < n && (s[i] == '+' || s[i] == '-'))
 		neg = s[i++] == '-';
 	ds = i;
@@ -755,12 +822,14 @@ lq_csvmap_row(struct lq_csvmap_plan *p, const struct lq_csv *c,
 		case T_NUMBER:
 		case T_INTEGER:
 			if (lq_csv_type(s, n) == LQ_CSV_NUMBER &&
-			    (mc->type == T_NUMBER || (!memchr(s, '.', n) &&
-			    !memchr(s, 'e', n) && !memchr(s, 'E', n)))) {
+			    !memchr(s, 'e', n) && !memchr(s, 'E', n) &&
+			    (mc->type == T_NUMBER || !memchr(s, '.', n))) {
 				lq_buf_add(t, s, n);	/* as written */
 				break;
 			}
-			if (number_text(s, n, mc->type == T_INTEGER, t) == 0)
+			if (number_text(s, n, mc->type == T_INTEGER,
+			    mc->thousands ? mc->thousands : m->thousands,
+			    t) == 0)
 				break;
 			t->len = at;
 			show(msg, msgsz, mc, s, n, mc->type == T_INTEGER ?

@@ -319,6 +319,10 @@ void lq_csv_tree_learn(struct lq_csv_tree *t, const char *line,
 void lq_csv_tree_cols(const struct lq_csv_tree *t, struct lq_csv_cols *cols,
     int input_only);
 
+/* Has the tree seen the member key.member (a record with both)? */
+int lq_csv_tree_has(const struct lq_csv_tree *t, const char *key,
+    const char *member);
+
 /* Free a tree (NULL is fine). */
 void lq_csv_tree_free(struct lq_csv_tree *t);
 

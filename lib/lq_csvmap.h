@@ -72,8 +72,10 @@ struct lq_csvmap_plan *lq_csvmap_plan_new(const struct lq_csvmap *m,
     struct lq_err *err);
 
 /*
- * The i-th column of the mapping that the header of the plan lacks (its
- * export header name), or NULL past the last.
+ * When no column of the header is one the mapping names (the wrong
+ * mapping, most likely): the i-th column of the mapping (its export
+ * header name), or NULL past the last.  NULL when any matched: a
+ * mapping may name more columns than one export has.
  */
 const char *lq_csvmap_plan_missing(const struct lq_csvmap_plan *p, size_t i);
 

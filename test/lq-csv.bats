@@ -552,3 +552,172 @@ for i in range(200000): sys.stdout.write("%d,x\n" % i)' > "$BATS_TEST_TMPDIR/man
 	[ "$(wc -l < scored.csv)" -eq 5 ]
 	head -1 scored.csv | grep -qx 'Lead ID,Email,score.tier'
 }
+
+# ---- the csv: section (lq-csv -r) ----
+
+@test "-r: renames, nesting, null values (global and per column), types, drop" {
+	cat > "$BATS_TEST_TMPDIR/m.yaml" <<'YAML'
+csv:
+  null: [N/A, "-", Select]
+  columns:
+    Company: company
+    Job Title: {name: title}
+    Country: {name: address.country}
+    City: {name: address.city, null: [Unknown]}
+    Created: {name: created_at, type: date, format: ["%m/%d/%Y %I:%M %p", "%m/%d/%Y"], tz: America/New_York}
+    Born: {type: date}
+    Visits: {type: integer}
+    Revenue: {type: number, thousands: ","}
+    Zip: {type: string}
+    Opt In: {name: opt_in, type: boolean}
+    Paid: {type: boolean, true: [Ja], false: [Nein]}
+    Notes: ~
+  drop: [Secret]
+YAML
+	printf '\xef\xbb\xbfCompany,Job Title,Country,City,Created,Born,Visits,Revenue,Zip,Opt In,Paid,Notes,Secret,Other\r\n' > "$BATS_TEST_TMPDIR/e.csv"
+	printf 'Acme,CEO,US,Unknown,3/5/2024 2:30 PM,2024-02-29,007,"1,234,567.50",01067,Yes,ja,x,y,0012\r\n' >> "$BATS_TEST_TMPDIR/e.csv"
+	printf '"Beta, Inc",n/a, - ,Select,7/5/2024,,+12.0,-3,,no,NEIN,,,\r\n' >> "$BATS_TEST_TMPDIR/e.csv"
+	run lq-csv -r "$BATS_TEST_TMPDIR/m.yaml" "$BATS_TEST_TMPDIR/e.csv"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = '{"company":"Acme","title":"CEO","address":{"country":"US","city":null},"created_at":"2024-03-05T19:30:00Z","Born":"2024-02-29","Visits":7,"Revenue":1234567.50,"Zip":"01067","opt_in":true,"Paid":true,"Other":"0012"}' ]
+	[ "${lines[1]}" = '{"company":"Beta, Inc","title":null,"address":{"country":null,"city":null},"created_at":"2024-07-05","Born":null,"Visits":12,"Revenue":-3,"Zip":null,"opt_in":false,"Paid":false,"Other":null}' ]
+	# -e omit leaves out null members
+	run lq-csv -r "$BATS_TEST_TMPDIR/m.yaml" -e omit "$BATS_TEST_TMPDIR/e.csv"
+	[ "${lines[1]}" = '{"company":"Beta, Inc","created_at":"2024-07-05","Visits":12,"Revenue":-3,"opt_in":false,"Paid":false}' ]
+}
+
+@test "-r: a cell that is not of its column's type rejects the row, file:line and the cell; invalid: null keeps it as null with a warning" {
+	printf 'csv:\n  columns:\n    n: {type: number}\n    d: {type: date, format: "%%m/%%d/%%Y"}\n    b: {type: boolean}\n    i: {type: integer}\n' > "$BATS_TEST_TMPDIR/m.yaml"
+	printf 'n,d,b,i\n1,1/2/2024,yes,3\nlots,1/2/2024,yes,3\n1,2/30/2024,yes,3\n1,1/2/2024,maybe,3\n1,1/2/2024,yes,3.5\n1e999,1/2/2024,yes,3\n' > "$BATS_TEST_TMPDIR/t.csv"
+	cd "$BATS_TEST_TMPDIR"
+	run --separate-stderr -1 lq-csv -r m.yaml --rejects rej t.csv
+	[ "$output" = '{"n":1,"d":"2024-01-02","b":true,"i":3}' ]
+	[[ "$stderr" == *"t.csv:3: column 'n': \"lots\" is not a number"* ]]
+	[[ "$stderr" == *"t.csv:4: column 'd': \"2/30/2024\" is not a date in the column's format (%m/%d/%Y)"* ]]
+	[[ "$stderr" == *"t.csv:5: column 'b': \"maybe\" is not a true or false word"* ]]
+	[[ "$stderr" == *"t.csv:6: column 'i': \"3.5\" is not a whole number"* ]]
+	[[ "$stderr" == *"t.csv:7: column 'n': \"1e999\" is not a number"* ]]
+	[[ "$stderr" == *"5 of 6 records rejected"* ]]
+	printf 'n,d,b,i\nlots,1/2/2024,yes,3\n1,2/30/2024,yes,3\n1,1/2/2024,maybe,3\n1,1/2/2024,yes,3.5\n1e999,1/2/2024,yes,3\n' | cmp - rej
+	printf 'csv:\n  invalid: null\n  columns:\n    n: {type: number}\n' > m2.yaml
+	run --separate-stderr lq-csv -r m2.yaml t.csv
+	[ "$status" -eq 0 ]
+	[ "${lines[1]}" = '{"n":null,"d":"1/2/2024","b":"yes","i":3}' ]
+	[[ "$stderr" == *"t.csv:3: column 'n': \"lots\" is not a number; made null"* ]]
+}
+
+@test "-r: a bad csv: section fails before any input is read, at file:line:col" {
+	bad() {
+		printf '%s\n' "$@" > "$BATS_TEST_TMPDIR/b.yaml"
+		run -2 lq-csv -r "$BATS_TEST_TMPDIR/b.yaml" /nonexistent.csv
+	}
+	bad 'csv:' '  columns:' '    n: {type: float}'
+	[[ "$output" == *"b.yaml:3:"*"unknown type 'float'"* ]]
+	bad 'csv:' '  columns:' '    n: {format: "%Y"}'
+	[[ "$output" == *"b.yaml:3:"*"format needs type: date"* ]]
+	bad 'csv:' '  columns:' '    d: {type: date, tz: Mars/Olympus}'
+	[[ "$output" == *"b.yaml:3:"*"unknown time zone 'Mars/Olympus'"* ]]
+	bad 'csv:' '  columns:' '    A: x' '    B: x'
+	[[ "$output" == *"columns 'A' and 'B' both map to 'x'"* ]]
+	bad 'csv:' '  colums: {}'
+	[[ "$output" == *"b.yaml:2:3:"*"did you mean 'columns'"* ]]
+	bad 'csv:' '  columns:' '    b: {type: boolean, true: [y], false: [Y]}'
+	[[ "$output" == *"'y' is both a true and a false word"* ]]
+	[[ "$output" != *"nonexistent"* ]]
+}
+
+@test "-r: required columns; the wrong mapping is named; others: drop" {
+	printf 'csv:\n  columns:\n    Email: {name: email, required: true}\n    Company: company\n' > "$BATS_TEST_TMPDIR/m.yaml"
+	printf 'Name,Mail\na,b\n' > "$BATS_TEST_TMPDIR/x.csv"
+	run --separate-stderr -1 lq-csv -r "$BATS_TEST_TMPDIR/m.yaml" "$BATS_TEST_TMPDIR/x.csv"
+	[[ "$stderr" == *"x.csv:1: header: column 'Email' is required by the csv mapping and not in the header"* ]]
+	printf 'csv:\n  columns:\n    Company: company\n' > "$BATS_TEST_TMPDIR/m.yaml"
+	run --separate-stderr lq-csv -r "$BATS_TEST_TMPDIR/m.yaml" "$BATS_TEST_TMPDIR/x.csv"
+	[ "$status" -eq 0 ]
+	[[ "$stderr" == *"none of the columns of the csv mapping"*"such as 'Company'"* ]]
+	printf 'csv:\n  others: drop\n  columns:\n    Mail: email\n' > "$BATS_TEST_TMPDIR/m.yaml"
+	run lq-csv -r "$BATS_TEST_TMPDIR/m.yaml" "$BATS_TEST_TMPDIR/x.csv"
+	[ "$output" = '{"email":"b"}' ]
+}
+
+@test "--to-csv -r: the export's own header names and cell words come back" {
+	R="$TOP/rules/csv/salesforce.yaml"
+	lq-csv -r "$R" "$F/crm/salesforce.csv" > "$BATS_TEST_TMPDIR/sf.ndjson"
+	run lq-csv -t --no-safe -r "$R" "$BATS_TEST_TMPDIR/sf.ndjson"
+	[ "$status" -eq 0 ]
+	# the header as Salesforce wrote it, dates and checkboxes as it wrote
+	# them; thousands separators and placeholders are not written back
+	diff <(cells "$F/crm/salesforce.csv" | sed 's/"2,088"/"2088"/; s/"8,234"/"8234"/; s/"\[not provided\]"/""/') <(cells /dev/stdin <<< "$output")
+}
+
+# a CRM export scored through its shipped mapping gives what the same
+# leads written by hand as NDJSON give
+crm_same_as_hand() {
+	local vendor=$1 E="$TOP/rules/enrich.yaml" S="$TOP/rules/score.yaml"
+	lq-csv -r "$TOP/rules/csv/$vendor.yaml" "$F/crm/$vendor.csv" > "$BATS_TEST_TMPDIR/$vendor.ndjson"
+	lq-enrich -q -r "$E" "$BATS_TEST_TMPDIR/$vendor.ndjson" | lq-score -q -r "$S" |
+		jq -c '[.email, .company, .title, .country, .created_at, .score.tier, .score.points]' > "$BATS_TEST_TMPDIR/got"
+	lq-enrich -q -r "$E" "$F/crm/leads.ndjson" | lq-score -q -r "$S" |
+		jq -c '[.email, .company, .title, .country, .created_at, .score.tier, .score.points]' > "$BATS_TEST_TMPDIR/want"
+	diff "$BATS_TEST_TMPDIR/want" "$BATS_TEST_TMPDIR/got"
+	[ "$(jq -r '.[5]' "$BATS_TEST_TMPDIR/got" | sort -u | wc -l)" -ge 2 ]
+}
+
+@test "rules/csv/salesforce.yaml: a Leads report export scores as the same leads by hand; without it, every lead is L4" {
+	crm_same_as_hand salesforce
+	run sh -c 'lq-csv "$1/crm/salesforce.csv" | lq-enrich -q -r "$2/rules/enrich.yaml" | lq-score -q -r "$2/rules/score.yaml" | jq -r .score.tier | sort -u' _ "$F" "$TOP"
+	[ "$output" = L4 ]
+}
+
+@test "rules/csv/hubspot.yaml: a contacts export scores as the same leads by hand" {
+	crm_same_as_hand hubspot
+}
+
+@test "rules/csv/odoo.yaml: a CRM leads export scores as the same leads by hand" {
+	crm_same_as_hand odoo
+}
+
+@test "x-education Leads.csv: placeholders become null, Converted a boolean, the ids strings" {
+	need_shared x-education-leads
+	run --separate-stderr lq-csv -r "$TOP/rules/csv/x-education.yaml" "$SHARED/data/x-education-leads/Leads.csv"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 9240 ]
+	! grep -q '"Select"' <<< "$output"
+	[ "$(jq -r '.Converted | type' <<< "$output" | sort -u)" = boolean ]
+	[ "$(jq -r '."Lead Number" | type' <<< "$output" | sort -u)" = string ]
+	# the export has 2,690 empty occupation cells and no "Select" in it
+	[ "$(jq -r 'select(."What is your current occupation" == null) | 1' <<< "$output" | wc -l)" -eq 2690 ]
+	# Specialization: "Select" and empty cells are both null now
+	[ "$(jq -r 'select(.Specialization == null) | 1' <<< "$output" | wc -l)" -eq "$(awk -F, 'NR > 1 && ($13 == "" || $13 == "Select")' "$SHARED/data/x-education-leads/Leads.csv" | wc -l)" ]
+}
+
+@test "x-education: --to-csv keeps every input column and every leaf of the tools' output; the cells round-trip" {
+	need_shared x-education-leads
+	L="$SHARED/data/x-education-leads/Leads.csv"
+	lq-csv "$L" | lq-enrich -q -r "$TOP/rules/enrich.yaml" | lq-score -q -r "$TOP/rules/score.yaml" |
+		lq-route -q -r "$TOP/rules/route.yaml" > "$BATS_TEST_TMPDIR/routed.ndjson"
+	lq-csv -t --no-safe < "$BATS_TEST_TMPDIR/routed.ndjson" > "$BATS_TEST_TMPDIR/routed.csv"
+	# the leaves of the NDJSON (objects walked, arrays and scalars leaves)
+	"$PY" - "$BATS_TEST_TMPDIR/routed.ndjson" "$BATS_TEST_TMPDIR/routed.csv" <<'PY'
+import csv, json, sys
+leaves, objs = [], set()
+def walk(v, p):
+    if isinstance(v, dict) and v:
+        objs.add(tuple(p))
+        for k, x in v.items():
+            walk(x, p + [k])
+    elif ".".join(p) not in leaves:
+        leaves.append(".".join(p))
+for line in open(sys.argv[1]):
+    walk(json.loads(line), [])
+# a key seen null and as an object is written by its members' columns
+want = set(l for l in leaves if tuple(l.split(".")) not in objs) | {"score.summary"}
+with open(sys.argv[2], newline="") as f:
+    header = next(csv.reader(f))
+assert len(header) == len(set(header)), "a column twice"
+missing, extra = want - set(header), set(header) - want
+assert not missing and not extra, (sorted(missing), sorted(extra))
+PY
+	n=$(head -1 "$L" | "$PY" -c 'import csv,sys; print(len(next(csv.reader(sys.stdin))))')
+	diff <(cells "$L" | jq -c .) <(cells "$BATS_TEST_TMPDIR/routed.csv" | jq -c ".[:$n]")
+}
