@@ -521,7 +521,8 @@ for i in range(200000): sys.stdout.write("%d,x\n" % i)' > "$BATS_TEST_TMPDIR/man
 @test "man page: lint clean, and every EXAMPLES command runs with the output shown" {
 	mandoc -Tlint -Wwarning "$TOP/man/lq-csv.1"
 	cd "$BATS_TEST_TMPDIR"
-	cp "$F"/export.csv "$F"/scored.ndjson "$F"/bank.csv .
+	cp "$F"/export.csv "$F"/scored.ndjson "$F"/bank.csv "$F"/crm/salesforce.csv .
+	cp -R "$TOP/rules" .
 	cp "$FIX/lq-score/rules.yaml" lq.yaml
 	# the literal blocks of EXAMPLES: "$ cmd" lines (a trailing | continues
 	# the command), followed by the output they print
