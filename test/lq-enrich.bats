@@ -272,6 +272,8 @@ table() {
 	{"country":"The Bahamas"}	"BS"
 	{"country":"Gambia"}	"GM"
 	{"country":"Turkey"}	"TR"
+	{"country":"Turquie"}	"TR"
+	{"country":"Russie"}	"RU"
 	{"country":"Türkiye"}	"TR"
 	{"country":"Burma"}	"MM"
 	{"country":"Swaziland"}	"SZ"
