@@ -145,7 +145,7 @@ def main():
         import phonenumbers
     except ImportError:
         sys.exit("gen-countries: needs python3-phonenumbers "
-                 "(sh tools/deps.sh data; run with /usr/bin/python3)")
+                 "(sh tools/deps.sh test; run with /usr/bin/python3)")
 
     with open(ISO, encoding="utf-8") as f:
         iso = json.load(f)["3166-1"]
