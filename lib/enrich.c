@@ -696,7 +696,12 @@ lq_enrich_eval(struct lq_enrich *e, const char *line, size_t len,
 	    (company_domain && lq_country_by_tld(e->countries,
 	    e->em.domain.buf, e->em.domain.len, &cty)))
 		country_json(out, &cty);
-	else
+	else if (cty.problem) {
+		lq_buf_adds(out, ",\"country\":{\"code\":null,\"name\":null,"
+		    "\"tz\":null,\"source\":\"country\",\"problem\":");
+		lq_buf_json_strs(out, cty.problem);
+		lq_buf_addc(out, '}');
+	} else
 		lq_buf_adds(out, ",\"country\":null");
 
 	lq_buf_reset(&e->norm);

@@ -6,11 +6,14 @@
  * ignored):
  *   country CODE NAME CALLING-CODE TZ ALIASES    (TZ "-": several zones)
  *   region  CODE TZ ALIASES                       (a region's zone)
- * ALIASES are separated by '|'; spellings are compared after ASCII
- * lowercasing with punctuation as blanks ("U.S.A." = "u s a").
+ * ALIASES are separated by '|'; spellings are compared lowercased with
+ * punctuation as blanks ("U.S.A." = "u s a", "ÖSTERREICH" = "österreich";
+ * see norm()), a leading "the" optional.  data/countries.tsv is generated
+ * by tools/gen-countries.py.
  */
 #include <ctype.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,20 +36,54 @@ struct lq_countries {
 	struct lq_buf scratch;
 };
 
+/* Unicode punctuation compared as a blank (tools/gen-countries.py UBLANK) */
+static int
+ublank(uint32_t c)
+{
+	return c == 0xa0 || (c >= 0x2010 && c <= 0x2014) || c == 0x2018 ||
+	    c == 0x2019 || c == 0x201c || c == 0x201d || c == 0xb7 ||
+	    c == 0x3001 || c == 0xff0c;
+}
+
+/*
+ * Append the compared form of s[0..n) to out: letters lowercased (ASCII,
+ * and Latin-1, Latin Extended-A, Greek and Cyrillic by lq_ucs_lower),
+ * ASCII punctuation and the ublank() characters as one blank, trimmed.
+ */
 static void
 norm(struct lq_buf *out, const char *s, size_t n)
 {
+	const unsigned char *p = (const unsigned char *)s;
 	int blank = 1;
 
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (isalnum(c) || c >= 0x80) {
-			lq_buf_addc(out, tolower(c));
+	for (size_t i = 0; i < n; ) {
+		uint32_t c = p[i];
+		size_t l = 1;
+
+		if (c >= 0x80 && !(l = lq_utf8_decode(p + i, n - i, &c))) {
+			/* not UTF-8: the byte as it is */
+			lq_buf_addc(out, p[i++]);
 			blank = 0;
-		} else if (!blank) {
-			lq_buf_addc(out, ' ');
-			blank = 1;
+			continue;
 		}
+		if (c < 0x80 ? !isalnum((int)c) : ublank(c)) {
+			if (!blank)
+				lq_buf_addc(out, ' ');
+			blank = 1;
+		} else if (c < 0x80) {
+			lq_buf_addc(out, tolower((int)c));
+			blank = 0;
+		} else {
+			uint32_t lc = lq_ucs_lower(c);
+			if (lc != c && lc < 0x800 && l == 2) {
+				lq_buf_addc(out, (int)(0xc0 | lc >> 6));
+				lq_buf_addc(out, (int)(0x80 | (lc & 0x3f)));
+			} else {
+				lq_buf_add(out, s + i, l);
+			}
+			blank = 0;
+		}
+		i += l;
 	}
 	while (out->len && out->buf[out->len - 1] == ' ')
 		out->len--;
@@ -240,14 +277,19 @@ lq_country_resolve(const struct lq_countries *cc, const char *country,
 	if (country && cn) {
 		lq_buf_reset(&c->scratch);
 		norm(&c->scratch, country, cn);
-		if (c->scratch.len && lq_smap_get(&c->names, c->scratch.buf,
-		    c->scratch.len, &i))
+		if (c->scratch.len && (lq_smap_get(&c->names, c->scratch.buf,
+		    c->scratch.len, &i) || (c->scratch.len > 4 &&
+		    !memcmp(c->scratch.buf, "the ", 4) && lq_smap_get(&c->names,
+		    c->scratch.buf + 4, c->scratch.len - 4, &i))))
 			out->source = "country";
+		else if (c->scratch.len)
+			out->problem = "not a known country";
 	}
 	if (i < 0 && phone && pn && (i = by_phone(c, phone, pn)) >= 0)
 		out->source = "phone";
 	if (i < 0)
 		return 0;
+	out->problem = NULL;
 	out->code = c->c[i].code;
 	out->name = c->c[i].name;
 	out->tz = c->c[i].tz;

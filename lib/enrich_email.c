@@ -65,9 +65,9 @@ utf8_enc(struct lq_buf *b, uint32_t c)
 	}
 }
 
-/* Simple lowercase mapping for Latin-1, Latin Extended-A, Greek, Cyrillic. */
-static uint32_t
-fold(uint32_t c)
+/* lq_enrich.h */
+uint32_t
+lq_ucs_lower(uint32_t c)
 {
 	if (c >= 'A' && c <= 'Z')
 		return c + 32;
@@ -168,7 +168,7 @@ lq_domain_to_ascii(struct lq_buf *out, const char *d, size_t n)
 			/* ideographic and fullwidth full stops */
 			if (c == 0x3002 || c == 0xff0e || c == 0xff61)
 				break;
-			c = fold(c);
+			c = lq_ucs_lower(c);
 			if (c >= 0x80)
 				ascii = 0;
 			cps[ncp++] = c;
@@ -410,7 +410,7 @@ lq_email_parse(struct lq_email *m, const char *s, size_t n,
 			size_t l = lq_utf8_decode(p + i, dn - i, &c);
 			if (c == 0x3002 || c == 0xff0e || c == 0xff61)
 				c = '.';
-			utf8_enc(&m->udomain, fold(c));
+			utf8_enc(&m->udomain, lq_ucs_lower(c));
 			i += l;
 		}
 	}

@@ -173,6 +173,7 @@ struct lq_country {
 	const char *name;	/* English short name */
 	const char *tz;		/* IANA time zone when knowable, or NULL */
 	const char *source;	/* "country", "phone" or "email" */
+	const char *problem;	/* why not, when a spelling was not known */
 };
 
 /*
@@ -180,7 +181,8 @@ struct lq_country {
  * region region[0..rn) (may be NULL, used for the time zone of countries
  * with several) and the phone number phone[0..pn) (may be NULL, used when
  * the country is missing or unknown: "+49 ..." -> DE).  Returns 1 with *out
- * filled, or 0 when nothing is known.
+ * filled, or 0 when nothing is known; then out->problem is set when the
+ * country was spelt but is not a known one.
  */
 int lq_country_resolve(const struct lq_countries *c, const char *country,
     size_t cn, const char *region, size_t rn, const char *phone, size_t pn,
@@ -260,6 +262,12 @@ int lq_etable_get(struct lq_etable *t, int byname, const char *k, size_t n,
 
 /* Rows in the table; 1 if the index was reused, 0 if (re)built. */
 long lq_etable_rows(const struct lq_etable *t, int *reused);
+
+/*
+ * The simple lowercase of code point c for Latin-1, Latin Extended-A,
+ * Greek and Cyrillic letters; c itself for anything else.
+ */
+uint32_t lq_ucs_lower(uint32_t c);
 
 /*
  * Append the normalised form of a company name s[0..n) to out: lowercase,

@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # docs: the EXAMPLES of lq(7), lq-rules(5) and lq-score(1) run as printed,
-# every man page is mandoc -Tlint clean, and rules/score.yaml scores the
+# every man page is mandoc -Tlint clean and renders in groff (man -l) without
+# a warning or a misplaced quote, and rules/score.yaml scores the
 # bundled examples into every tier and every action.
 
 load helpers
@@ -120,6 +121,104 @@ run_examples() {
 		n=$((n + 1))
 	done
 	[ "$n" -ge 3 ]
+}
+
+# quotes_balanced FILE...: each rendered page's running text opens and
+# closes its quotes in turn (a quoting macro that swallowed the rest of
+# its line shows as "domain, "parent-domain or "name""" or as ‘a then ‘b’’).
+# Transcripts, shell displays and JSON quote as their languages do and
+# are left out.
+quotes_balanced() {
+	python3 - "$@" <<-'PY'
+	import re, sys
+
+	bad = 0
+	for path in sys.argv[1:]:
+	    text = re.sub(".\b", "", open(path, encoding="utf-8").read())
+	    for p in re.split(r"\n\s*\n", text):
+	        lines = [l for l in p.split("\n") if l.strip()]
+	        if any(re.match(r"\s*(\$ |[\[{]|lq-|jq |  \S+:)", l) or l.endswith(" \\")
+	               for l in lines):
+	            continue
+	        t = " " + re.sub(r"\s+", " ", p) + " "
+	        while re.search(r"\{[^{}]*\}", t):
+	            t = re.sub(r"\{[^{}]*\}", "JSON", t)
+	        single, double, why = 0, False, None
+	        for i in range(1, len(t) - 1):
+	            c, a, b = t[i], t[i - 1], t[i + 1]
+	            if c == "\u2018":
+	                if single:
+	                    why = "\u2018 inside \u2018\u2019"
+	                single += 1
+	            elif c == "\u2019" and not b.isalpha():
+	                if not single:
+	                    why = "\u2019 without \u2018"
+	                single = max(0, single - 1)
+	            elif c == '"':
+	                if not double and a in " ([/\u2018" and b != " ":
+	                    double = True
+	                elif double and a != " " and b in " ,.;:)]!?\u2019/":
+	                    double = False
+	                else:
+	                    why = 'a " that neither opens nor closes'
+	            if why:
+	                break
+	        if not why and (single or double):
+	            why = "a quote left open"
+	        if why:
+	            bad += 1
+	            print("%s: %s in:\n%s\n" % (path, why, p))
+	sys.exit(1 if bad else 0)
+	PY
+}
+
+@test "every man page renders as man -l shows it: groff -ww clean, quotes balanced in groff and mandoc" {
+	# man -l runs the page (UTF-8) through preconv and groff -mandoc
+	local n=0
+	for m in "$TOP"/man/*.[157]; do
+		b=${m##*/}
+		run groff -K utf8 -mandoc -Tutf8 -ww -z "$m"
+		echo "$output"
+		[ "$status" -eq 0 ]
+		[ -z "$output" ]
+		groff -K utf8 -mandoc -Tutf8 "$m" > "$BATS_TEST_TMPDIR/groff.$b"
+		mandoc -Tutf8 "$m" > "$BATS_TEST_TMPDIR/mandoc.$b"
+		# both give the page's words (hyphenation aside) ...
+		[ "$(wc -w < "$BATS_TEST_TMPDIR/groff.$b")" -ge 100 ]
+		n=$((n + 1))
+	done
+	[ "$n" -ge 8 ]
+	# ... with their quotes in place
+	quotes_balanced "$BATS_TEST_TMPDIR"/groff.* "$BATS_TEST_TMPDIR"/mandoc.*
+}
+
+@test "the rendering checks catch a table groff cannot fill and a quote macro that swallows its line" {
+	cat > "$BATS_TEST_TMPDIR/bad.7" <<-'EOF'
+	.Dd November 28, 2026
+	.Dt BAD 7
+	.Os
+	.Sh NAME
+	.Nm bad
+	.Nd a page with the two faults
+	.Sh DESCRIPTION
+	.Bl -column "lq-enrich(1)" "enrich" "points, tier (L1..L4), confidence (0..1)"
+	.It Sy tool Ta Sy key Ta Sy fields others rely on
+	.It Xr lq-enrich 1 Ta Ql enrich Ta
+	email.domain, email.free, email.disposable, email.role, title.seniority,
+	title.department, country.code, company (the matched row, with source
+	and match)
+	.El
+	.Pp
+	.Ql match
+	.Pq Qq domain , Qq parent-domain or Qq name
+	and no more.
+	EOF
+	run groff -K utf8 -mandoc -Tutf8 -ww -z "$BATS_TEST_TMPDIR/bad.7"
+	[[ "$output" == *"can't break line"* ]]
+	groff -K utf8 -mandoc -Tutf8 "$BATS_TEST_TMPDIR/bad.7" > "$BATS_TEST_TMPDIR/groff.bad"
+	run quotes_balanced "$BATS_TEST_TMPDIR/groff.bad"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *'neither opens nor closes'* ]]
 }
 
 @test "lq.7, lq-rules.5, lq-score.1 are mandoc -Tlint clean (style)" {

@@ -214,6 +214,21 @@ test_countries(void)
 	ok(lq_country_by_tld(c, "shop.co.uk", 10, &o) && !strcmp(o.code, "GB"),
 	    ".uk is GB");
 	ok(!lq_country_by_tld(c, "startup.io", 10, &o), ".io is generic");
+	ok(!lq_country_resolve(c, "unknown", 7, NULL, 0, NULL, 0, &o) &&
+	    o.problem && !strcmp(o.problem, "not a known country"),
+	    "a spelling that is no country has a problem");
+	ok(!lq_country_resolve(c, " - ", 3, NULL, 0, NULL, 0, &o) &&
+	    !o.problem, "punctuation alone is no spelling");
+	ok(lq_country_resolve(c, "Narnia", 6, NULL, 0, "+968 2", 6, &o) &&
+	    !strcmp(o.code, "OM") && !o.problem,
+	    "the phone clears the problem");
+	ok(lq_country_resolve(c, "C\xc3\x94TE D\xe2\x80\x99IVOIRE", 16, NULL,
+	    0, NULL, 0, &o) && !strcmp(o.code, "CI"),
+	    "upper-case Latin-1 letters and a curly apostrophe");
+	ok(lq_country_resolve(c, "the gambia", 10, NULL, 0, NULL, 0, &o) &&
+	    !strcmp(o.code, "GM"), "a leading 'the' is optional");
+	ok(!lq_country_resolve(c, "caf\xe9", 4, NULL, 0, NULL, 0, &o) &&
+	    o.problem, "bytes that are not UTF-8 are compared as they are");
 	lq_countries_free(c);
 }
 
