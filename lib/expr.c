@@ -654,12 +654,6 @@ lq_exprs_check_numbers(struct lq_exprs *x)
 	x->opts |= LQ_JQN_NUMCHECK;
 }
 
-const char *
-lq_exprs_jq_text(const struct lq_exprs *x, int i)
-{
-	return x->s[i].jqtext ? x->s[i].jqtext : x->s[i].text;
-}
-
 void
 lq_exprs_set_lazy(struct lq_exprs *x, int i)
 {

@@ -202,12 +202,6 @@ void lq_exprs_set_lazy(struct lq_exprs *x, int i);
 void lq_exprs_check_numbers(struct lq_exprs *x);
 
 /*
- * The text libjq runs for slot i (after lq_exprs_compile): the expression,
- * with the checks of lq_exprs_check_numbers() written in.
- */
-const char *lq_exprs_jq_text(const struct lq_exprs *x, int i);
-
-/*
  * How slot i is evaluated: 1 native, 0 libjq.  Setting the environment
  * variable LQ_EVAL=jq before lq_exprs_compile makes every slot use libjq
  * (the reference, for differential tests).
