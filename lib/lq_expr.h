@@ -195,9 +195,10 @@ void lq_exprs_set_lazy(struct lq_exprs *x, int i);
 /*
  * Check comparisons with numbers (before lq_exprs_compile): in every
  * expression of the set, a path compared with a number literal (.a >= 5,
- * 10 > .b.c, . < 0) whose value is not a number makes the expression
- * raise an error ("missing .a", ".a is \"lots\", not a number"), the same
- * whichever evaluator runs it (LQ_JQN_NUMCHECK of lq_jqn.h).
+ * 10 > .b.c, . < 0) is false when the path's value is null, and makes the
+ * expression raise an error (".a is \"lots\", not a number") when it is
+ * any other non-number, the same whichever evaluator runs it
+ * (LQ_JQN_NUMCHECK of lq_jqn.h).
  */
 void lq_exprs_check_numbers(struct lq_exprs *x);
 
