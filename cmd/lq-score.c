@@ -25,8 +25,8 @@ static const char help[] =
 "  -k, --key NAME         output member name (default: score)\n"
 "      --now TIME         time that decay is computed against (RFC 3339 or\n"
 "                         epoch seconds; default: the clock)\n"
-"      --explain          list each rule and how it is evaluated (native or\n"
-"                         jq), then exit\n"
+"      --explain          list each rule, how it is evaluated (native or\n"
+"                         jq) and the paths it requires, then exit\n"
 LQCMD_HELP_COMMON LQCMD_HELP_EXIT
 "See lq-score(1).\n";
 
@@ -113,6 +113,20 @@ main(int argc, char **argv)
 	f.ctx = &c;
 	lqcmd_run(&f, argv + optind, argc - optind);
 	status = lqcmd_done(&f);
+	if (c.sc && !c.m && !f.quiet) {
+		/* fields whose values had more than one type */
+		struct lq_buf b = LQ_BUF_INIT;
+		lq_score_summary(c.sc, &b);
+		if (b.len)	/* after the records (a failure shows at
+				 * lqcmd_finish) */
+			lq_writer_flush(&lqcmd_out);
+		for (char *l = b.buf, *e; l && *l; l = e + 1) {
+			e = strchr(l, '\n');
+			*e = 0;
+			lqcmd_warn("%s", l);
+		}
+		lq_buf_release(&b);
+	}
 	lq_model_free(c.m);
 	lq_score_free(c.sc);
 	return lqcmd_finish(status);

@@ -44,10 +44,12 @@ static const char prelude[] =
 "def _jq16_strflocaltime($f): strflocaltime($f);\n"
 "def strflocaltime($f): if type == \"number\" then localtime | _jq16_strflocaltime($f) else _jq16_strflocaltime($f) end;\n"
 "def todateiso8601: strftime(\"%Y-%m-%dT%H:%M:%SZ\");\n"
-"def todate: todateiso8601;\n";
+"def todate: todateiso8601;\n"
+LQ_JQN_PRELUDE;
 
 struct slot {
 	char *text;
+	char *jqtext;		/* what libjq runs, when not text (checks) */
 	struct lq_expr_src src;
 	struct lq_jqn *native;	/* NULL: libjq only */
 	int lazy;		/* evaluate on first use in a record */
@@ -58,6 +60,7 @@ struct lq_exprs {
 	struct slot *s;
 	int n, cap;
 	struct lq_limits lim;
+	int opts;		/* lq_jqn_compile_opt() options */
 	const char **texts;	/* the slots' texts, for the box */
 	struct lq_jqbox *box;	/* libjq, in its helper process */
 };
@@ -144,6 +147,7 @@ lq_exprs_free(struct lq_exprs *x)
 		return;
 	for (i = 0; i < x->n; i++) {
 		free(x->s[i].text);
+		free(x->s[i].jqtext);
 		lq_jqn_free(x->s[i].native);
 	}
 	free(x->s);
@@ -429,6 +433,7 @@ lq_exprs_add(struct lq_exprs *x, const char *text,
 			abort();
 	}
 	x->s[x->n].text = strdup(text);
+	x->s[x->n].jqtext = NULL;
 	x->s[x->n].src = *src;
 	x->s[x->n].native = NULL;
 	x->s[x->n].lazy = 0;
@@ -483,14 +488,31 @@ lq_exprs_compile(struct lq_exprs *x, struct lq_err *err)
 	    !(need = calloc((size_t)x->n + 1, 1)))
 		abort();
 	for (i = 0; i < x->n; i++) {
+		struct lq_jqn *q = NULL;
 		lq_jqn_free(x->s[i].native);
-		x->s[i].native = native ? lq_jqn_compile(x->s[i].text) : NULL;
+		free(x->s[i].jqtext);
+		x->s[i].jqtext = NULL;
+		/* the checks are the same whichever evaluator runs */
+		if (native || x->opts)
+			q = lq_jqn_compile_opt(x->s[i].text, x->opts);
+		if (q && x->opts) {
+			struct lq_buf b = LQ_BUF_INIT;
+			if (lq_jqn_checked_text(q, x->s[i].text, &b) > 0)
+				x->s[i].jqtext = b.buf;
+			else
+				lq_buf_release(&b);
+		}
+		if (!native) {
+			lq_jqn_free(q);
+			q = NULL;
+		}
+		x->s[i].native = q;
 		x->s[i].one = x->s[i].native && lq_jqn_is_one(x->s[i].native);
 		if (x->s[i].native)
 			lq_jqn_set_limits(x->s[i].native, x->lim.steps,
 			    x->lim.memory);
 		need[i] = !x->s[i].native;
-		x->texts[i] = x->s[i].text;
+		x->texts[i] = x->s[i].jqtext ? x->s[i].jqtext : x->s[i].text;
 	}
 	bl.cpu = x->lim.time;
 	bl.compile = x->lim.compile;
@@ -624,6 +646,12 @@ jv
 lq_expr_parse_record(const char *line, size_t len)
 {
 	return jv_parse_sized(line, (int)len);
+}
+
+void
+lq_exprs_check_numbers(struct lq_exprs *x)
+{
+	x->opts |= LQ_JQN_NUMCHECK;
 }
 
 void
@@ -967,4 +995,32 @@ lq_eval_missing(struct lq_eval *ev, int i)
 		return miss;
 	}
 	return r->st != LQ_JQN_OK || r->n == 0 || r->outs[0].kind == NV_NULL;
+}
+
+int
+lq_eval_kind(struct lq_eval *ev, int i)
+{
+	struct res *r = get(ev, i);
+
+	if (r->fromjq) {
+		jv o = lq_exprs_outputs(ev->jqres, i);
+		int k = -1;
+		if (jv_is_valid(o) && jv_array_length(jv_copy(o)) > 0) {
+			jv v = jv_array_get(jv_copy(o), 0);
+			switch (jv_get_kind(v)) {
+			case JV_KIND_NULL: k = NV_NULL; break;
+			case JV_KIND_FALSE: k = NV_FALSE; break;
+			case JV_KIND_TRUE: k = NV_TRUE; break;
+			case JV_KIND_NUMBER: k = NV_NUMBER; break;
+			case JV_KIND_STRING: k = NV_STRING; break;
+			case JV_KIND_ARRAY: k = NV_ARRAY; break;
+			case JV_KIND_OBJECT: k = NV_OBJECT; break;
+			default: break;
+			}
+			jv_free(v);
+		}
+		jv_free(o);
+		return k;
+	}
+	return r->st != LQ_JQN_OK || r->n == 0 ? -1 : r->outs[0].kind;
 }

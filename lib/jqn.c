@@ -63,6 +63,13 @@ typedef int (*dfn_t)(struct lq_jqn_ctx *, struct node *, struct lq_nv *,
 #define DFN(name) int name(struct lq_jqn_ctx *c, struct node *n, \
     struct lq_nv *in, struct lq_nv *out)
 
+/* an O_CMP node's check (LQ_JQN_NUMCHECK) */
+struct numchk {
+	char *path;		/* the path, readable (.a."b c"[0]) */
+	uint32_t p0, p1;	/* the path's bytes in the text */
+	uint32_t c0, c1;	/* the comparison's */
+};
+
 struct node {
 	/* what evaluation reads first, in one cache line */
 	unsigned char op;	/* enum op */
@@ -85,6 +92,10 @@ struct node {
 	struct lq_nv *cur;	/* O_BIND: the bound value while its body runs */
 	long idx;		/* constant array index */
 	long from, to;		/* O_SLICE bounds; LONG_MIN when omitted */
+	uint32_t src0, src1;	/* parse_postfix result: its text's bytes */
+	unsigned char numchk;	/* O_CMP of a path with a number: 1 the path
+				   is a, 2 it is b (LQ_JQN_NUMCHECK) */
+	struct numchk *chk;	/* the comparison's path and text */
 	char *litstr;		/* owned bytes of a string literal */
 	struct lq_nv *set;	/* IN(lit, lit, ...): the literals */
 	int nset;
@@ -117,6 +128,8 @@ struct lq_jqn {
 	size_t memory;		/* bytes of computed values per run; 0 none */
 	struct node *root;
 	struct node *all;	/* every node, for free */
+	int opts;		/* LQ_JQN_NUMCHECK */
+	int nchk;		/* comparisons checked (numchk) */
 	unsigned long interned;	/* cse_tab.interned when memo flags were set */
 };
 
@@ -168,6 +181,9 @@ struct lexer {
 	char *str;		/* decoded string literal (owned by lexer) */
 	size_t strn;
 	struct lq_jqn *q;
+	const char *text;	/* the whole expression */
+	const char *tok0;	/* where the current token starts */
+	const char *pend;	/* where the previous token ends */
 	struct node *pre;	/* a term parsed ahead (parse_pipe) */
 	int paren;		/* parse_term returned a (group) */
 	int nest;		/* parse_pipe calls open (MAX_NEST) */
@@ -263,6 +279,7 @@ next(struct lexer *L)
 {
 	const char *s = L->s;
 
+	L->pend = s;
 	for (;;) {
 		/* jq's white space: no CR (a lone CR is jq's syntax error) */
 		while (*s == ' ' || *s == '\t' || *s == '\n')
@@ -274,6 +291,7 @@ next(struct lexer *L)
 		}
 		break;
 	}
+	L->tok0 = s;
 	L->tp = s;
 	L->s = s + 1;
 	str_free(L);
@@ -710,6 +728,7 @@ parse_postfix(struct lexer *L)
 		return t;
 	}
 	L->paren = 0;
+	const char *s0 = L->tok0;
 	t = parse_term(L);
 	path = !L->paren;	/* .a, .[0], .[]: X? is then X's own ? */
 	L->paren = 0;
@@ -783,6 +802,8 @@ parse_postfix(struct lexer *L)
 			t = n;
 			continue;
 		} else {
+			t->src0 = (uint32_t)(s0 - L->text);
+			t->src1 = (uint32_t)(L->pend - L->text);
 			return t;
 		}
 		t = n;
@@ -798,6 +819,7 @@ parse_unary(struct lexer *L)
 {
 	if (L->t == T_MINUS && !L->pre) {
 		struct node *n = mk(L, O_NEG);
+		n->src0 = (uint32_t)(L->tok0 - L->text);
 		next(L);
 		n->a = parse_mul(L);
 		return n->a ? n : NULL;
@@ -845,6 +867,92 @@ parse_add(struct lexer *L)
 	return l;
 }
 
+/* a path step, readably: .name, ."other name", [0] (.[0] first) */
+static void
+path_step(struct lq_buf *b, const char *k, size_t n, long idx, int first)
+{
+	int ident = k && n > 0 && (isalpha((unsigned char)k[0]) ||
+	    k[0] == '_');
+
+	for (size_t i = 1; ident && i < n; i++)
+		if (!isalnum((unsigned char)k[i]) && k[i] != '_')
+			ident = 0;
+	if (!k) {
+		if (first)
+			lq_buf_addc(b, '.');
+		lq_buf_addf(b, "[%ld]", idx);
+		return;
+	}
+	lq_buf_addc(b, '.');
+	if (ident)
+		lq_buf_add(b, k, n);
+	else
+		lq_buf_json_str(b, k, n);
+}
+
+/* a number literal, or minus one */
+static int
+num_lit(const struct node *n)
+{
+	if (n->op == O_NEG)
+		n = n->a;
+	return n->op == O_LIT && n->lit.kind == NV_NUMBER;
+}
+
+/* a path of names and indexes on the input (.a, ."a b", .[0]), or . */
+static int
+is_path(const struct node *n)
+{
+	for (; n && n->op != O_IDENT; n = n->a)
+		if (n->op != O_FIELD && n->op != O_INDEX)
+			return 0;
+	return 1;
+}
+
+static void
+path_text(const struct node *n, struct lq_buf *b)
+{
+	if (!n || n->op == O_IDENT)
+		return;
+	path_text(n->a, b);
+	if (n->op == O_FIELD)
+		path_step(b, n->key, n->keylen, 0, 0);
+	else
+		path_step(b, NULL, 0, n->idx, !n->a || n->a->op == O_IDENT);
+}
+
+/*
+ * LQ_JQN_NUMCHECK: a comparison of a path with a number literal counts a
+ * value of the path that is not a number as an error (see apply_binop).
+ */
+static void
+numchk_mark(struct lexer *L, struct node *n)
+{
+	struct node *p;
+	struct lq_buf b = LQ_BUF_INIT;
+
+	if (is_path(n->a) && num_lit(n->b)) {
+		n->numchk = 1;
+		p = n->a;
+	} else if (is_path(n->b) && num_lit(n->a)) {
+		n->numchk = 2;
+		p = n->b;
+	} else {
+		return;
+	}
+	if (!(n->chk = calloc(1, sizeof(*n->chk))))
+		abort();
+	path_text(p, &b);
+	n->chk->path = b.len ? b.buf : strdup(".");
+	if (!b.len)
+		lq_buf_release(&b);
+	n->chk->p0 = p->src0;
+	n->chk->p1 = p->src1;
+	n->chk->c0 = n->a->src0;
+	n->chk->c1 = (uint32_t)(L->pend - L->text);
+	L->q->nchk++;
+}
+
 static struct node *
 parse_cmp(struct lexer *L)
 {
@@ -861,7 +969,10 @@ parse_cmp(struct lexer *L)
 	default: return l;
 	}
 	next(L);
-	return binop(L, O_CMP, c, l, parse_add(L));
+	struct node *n = binop(L, O_CMP, c, l, parse_add(L));
+	if (n && (L->q->opts & LQ_JQN_NUMCHECK))
+		numchk_mark(L, n);
+	return n;
 }
 
 /*
@@ -1022,6 +1133,9 @@ lq_jqn_free(struct lq_jqn *q)
 		nx = n->next_alloc;
 		free(n->key);
 		free(n->litstr);
+		if (n->chk)
+			free(n->chk->path);
+		free(n->chk);
 		free(n->set);
 		if (n->re)
 			onig_free(n->re);
@@ -1151,8 +1265,8 @@ cse_key(struct node *n, struct lq_buf *bp)
 	struct node *kid[3] = { n->a, n->b, n->c };
 
 	lq_buf_reset(&b);
-	snprintf(t, sizeof(t), "(%d %d %ld %ld %ld %ld %ld %ld ", (int)n->op,
-	    n->sub, n->idx, n->from, n->to, kid[0] ? kid[0]->sid : 0L,
+	snprintf(t, sizeof(t), "(%d %d %d %ld %ld %ld %ld %ld %ld ", (int)n->op,
+	    n->sub, n->numchk, n->idx, n->from, n->to, kid[0] ? kid[0]->sid : 0L,
 	    kid[1] ? kid[1]->sid : 0L, kid[2] ? kid[2]->sid : 0L);
 	lq_buf_adds(&b, t);
 	if (n->key) {
@@ -1301,6 +1415,12 @@ too_deep(struct node *root)
 struct lq_jqn *
 lq_jqn_compile(const char *text)
 {
+	return lq_jqn_compile_opt(text, 0);
+}
+
+struct lq_jqn *
+lq_jqn_compile_opt(const char *text, int opts)
+{
 	struct lq_jqn *q = calloc(1, sizeof(*q));
 	struct lexer L;
 
@@ -1317,7 +1437,8 @@ lq_jqn_compile(const char *text)
 	}
 	memset(&L, 0, sizeof(L));
 	q->steps = LONG_MAX;
-	L.s = text;
+	q->opts = opts;
+	L.s = L.text = text;
 	L.q = q;
 	next(&L);
 	q->root = parse_pipe(&L);
@@ -1330,6 +1451,129 @@ lq_jqn_compile(const char *text)
 	mark_one(q->root);
 	mark_cse(q->root);
 	return q;
+}
+
+static int
+by_src(const void *a, const void *b)
+{
+	const struct node *x = *(struct node *const *)a;
+	const struct node *y = *(struct node *const *)b;
+
+	return x->chk->c0 < y->chk->c0 ? -1 : x->chk->c0 > y->chk->c0;
+}
+
+int
+lq_jqn_checked_text(const struct lq_jqn *q, const char *text,
+    struct lq_buf *out)
+{
+	struct node **v;
+	int k = 0;
+	size_t pos = 0;
+
+	if (!q || !q->nchk)
+		return 0;
+	if (!(v = malloc((size_t)q->nchk * sizeof(*v))))
+		abort();
+	for (struct node *n = q->all; n; n = n->next_alloc)
+		if (n->numchk && k < q->nchk)
+			v[k++] = n;
+	qsort(v, (size_t)k, sizeof(*v), by_src);
+	lq_buf_reset(out);
+	for (int i = 0; i < k; i++) {
+		const struct numchk *h = v[i]->chk;
+		lq_buf_add(out, text + pos, h->c0 - pos);
+		lq_buf_adds(out, "((");
+		lq_buf_add(out, text + h->p0, h->p1 - h->p0);
+		lq_buf_adds(out, " | _lq_num(");
+		lq_buf_json_strs(out, h->path);
+		lq_buf_adds(out, ")) as $__lq_v | if $__lq_v == null then false "
+		    "else ");
+		lq_buf_add(out, text + h->c0, h->p0 - h->c0);
+		lq_buf_adds(out, "$__lq_v");
+		lq_buf_add(out, text + h->p1, h->c1 - h->p1);
+		lq_buf_adds(out, " end)");
+		pos = h->c1;
+	}
+	lq_buf_adds(out, text + pos);
+	free(v);
+	return k;
+}
+
+int
+lq_jqn_path(const char *text, int whole, struct lq_buf *out)
+{
+	struct lexer L;
+	int n = 0, dot = 0, bad = 0;
+
+	memset(&L, 0, sizeof(L));
+	L.s = L.text = text;
+	lq_buf_reset(out);
+	next(&L);
+	while (!whole && L.t == T_LP)
+		next(&L);
+	for (;;) {
+		if (L.t == T_FIELD) {
+			path_step(out, L.tp, L.tn, 0, 0);
+		} else if (L.t == T_DOT && !dot) {
+			next(&L);
+			if (L.t != T_STR) {
+				if (L.t == T_LB && !n) {
+					dot = 1;	/* .[...] */
+					continue;
+				}
+				bad = 1;
+				break;
+			}
+			path_step(out, L.str, L.strn, 0, 0);
+		} else if (L.t == T_LB && (n || dot)) {
+			long idx = 0;
+			int neg = 0, key = 0;
+			char *str = NULL;
+			size_t strn = 0;
+			next(&L);
+			if (L.t == T_STR) {
+				key = 1;
+				str = L.str;	/* kept past next() */
+				strn = L.strn;
+				L.str = NULL;
+			} else {
+				if (L.t == T_MINUS) {
+					neg = 1;
+					next(&L);
+				}
+				if (L.t != T_NUM || L.num != floor(L.num) ||
+				    fabs(L.num) > 1e9) {
+					bad = 1;
+					break;
+				}
+				idx = (long)(neg ? -L.num : L.num);
+			}
+			next(&L);
+			if (L.t != T_RB) {
+				free(str);
+				bad = 1;
+				break;
+			}
+			if (key)
+				path_step(out, str, strn, 0, 0);
+			else
+				path_step(out, NULL, 0, idx, !n);
+			free(str);
+		} else if (L.t == T_QM && n) {
+			next(&L);
+			continue;
+		} else {
+			break;
+		}
+		dot = 0;
+		n++;
+		next(&L);
+	}
+	int end = L.t == T_END && !dot && !bad;
+	str_free(&L);
+	if (whole && (!end || !n))
+		return -1;
+	return n;
 }
 
 /* ---- per-record context ------------------------------------------------ */
@@ -1357,7 +1601,8 @@ struct span_ent {
 /* an error: the message, or what is needed to write it when asked */
 struct lq_jqn_err {
 	const char *msg;	/* NULL until rendered */
-	int kind;		/* 1 type_error, 2 type_error2, 3 iteration */
+	int kind;		/* 1 type_error, 2 type_error2, 3 iteration,
+				   4 not a number (render_numchk) */
 	struct lq_nv a, b;
 	const char *text;
 };
@@ -1988,6 +2233,44 @@ render_type_error2(struct lq_jqn_ctx *c, const struct lq_nv *a,
 	return r;
 }
 
+/*
+ * LQ_JQN_NUMCHECK's message about path p, as the prelude's _lq_num writes
+ * it: ".a is \"lots\", not a number" (the value as tojson, cut to 37
+ * characters and "..." past 40), "\"lots\" is not a number" for .
+ */
+static int
+render_numchk(struct lq_jqn_ctx *c, const struct lq_nv *v, const char *p)
+{
+	struct lq_buf b = LQ_BUF_INIT;
+	jv j = to_jv(c, v);
+	jv d = jv_dump_string(j, 0);
+	const char *s = jv_string_value(d);
+	size_t n = (size_t)jv_string_length_bytes(jv_copy(d)), cut = n;
+	long cps = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (((unsigned char)s[i] & 0xc0) != 0x80 && cps++ == 37)
+			cut = i;
+	if (cps <= 40)
+		cut = n;
+	if (strcmp(p, ".")) {
+		lq_buf_adds(&b, p);
+		lq_buf_adds(&b, " is ");
+	}
+	lq_buf_add(&b, s, cut);
+	if (cut < n)
+		lq_buf_adds(&b, "...");
+	lq_buf_adds(&b, strcmp(p, ".") ? ", not a number" : " is not a number");
+	jv_free(d);
+	char *m = alloc(c, b.len + 1);
+	memcpy(m, b.buf, b.len + 1);
+	lq_buf_release(&b);
+	c->err = alloc(c, sizeof(*c->err));
+	memset(c->err, 0, sizeof(*c->err));
+	c->err->msg = m;
+	return ST_ERR;
+}
+
 static void
 mk_bool(struct lq_nv *v, int b)
 {
@@ -2332,6 +2615,15 @@ static inline int
 apply_binop(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *a, struct lq_nv *b,
     struct lq_nv *r)
 {
+	if (__builtin_expect(n->numchk != 0, 0)) {
+		const struct lq_nv *v = n->numchk == 1 ? a : b;
+		if (v->kind == NV_NULL) {
+			mk_bool(r, 0);	/* missing: never true */
+			return ST_OK;
+		}
+		if (v->kind != NV_NUMBER)
+			return lazy_error(c, 4, v, NULL, n->chk->path);
+	}
 	if (n->op == O_CMP && (n->sub == C_EQ || n->sub == C_NE) &&
 	    (a->kind != b->kind || a->kind == NV_STRING)) {
 		/* equality of strings: lengths first, no ordering needed */
@@ -3656,6 +3948,9 @@ lq_jqn_msg(struct lq_jqn_ctx *c, struct lq_jqn_err *e)
 		break;
 	case 2:
 		render_type_error2(c, &e->a, &e->b, e->text);
+		break;
+	case 4:
+		render_numchk(c, &e->a, e->text);
 		break;
 	default:
 		j = to_jv(c, &e->a);

@@ -160,6 +160,12 @@ enum lq_truth lq_eval_truth(struct lq_eval *ev, int i, const char **why);
 /* True when slot i raised an error, had no output, or output null. */
 int lq_eval_missing(struct lq_eval *ev, int i);
 
+/*
+ * The kind of slot i's first output (enum lq_nkind of lq_jqn.h), or -1
+ * when it raised an error or had no output.
+ */
+int lq_eval_kind(struct lq_eval *ev, int i);
+
 /* Number of outputs of slot i, or -1 when it raised an error. */
 long lq_eval_count(struct lq_eval *ev, int i);
 
@@ -185,6 +191,16 @@ jv lq_eval_output(struct lq_eval *ev, int i, long k);
  * expressions most records never need, such as presence checks).
  */
 void lq_exprs_set_lazy(struct lq_exprs *x, int i);
+
+/*
+ * Check comparisons with numbers (before lq_exprs_compile): in every
+ * expression of the set, a path compared with a number literal (.a >= 5,
+ * 10 > .b.c, . < 0) is false when the path's value is null, and makes the
+ * expression raise an error (".a is \"lots\", not a number") when it is
+ * any other non-number, the same whichever evaluator runs it
+ * (LQ_JQN_NUMCHECK of lq_jqn.h).
+ */
+void lq_exprs_check_numbers(struct lq_exprs *x);
 
 /*
  * How slot i is evaluated: 1 native, 0 libjq.  Setting the environment

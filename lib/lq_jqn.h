@@ -58,6 +58,48 @@ int lq_jqn_regex_flags(const char *f, size_t n, unsigned *opt);
 /* Compile expression text, or return NULL when it is outside the subset. */
 struct lq_jqn *lq_jqn_compile(const char *text);
 
+/*
+ * lq_jqn_compile() with options.  LQ_JQN_NUMCHECK: a comparison (==, !=,
+ * <, <=, >, >=) of a path (.a, ."a b", .["a b"], .a[0], or . itself) with
+ * a number literal (5, -2.5) is false when the path's value is null, and
+ * an error when it is neither null nor a number: ".a is \"lots\", not a
+ * number" (the value as jq's tojson, cut after 37 characters with "..."
+ * when longer than 40), or "\"lots\" is not a number" for the path ".".
+ * libjq gets the same answers from the text of lq_jqn_checked_text().
+ */
+#define LQ_JQN_NUMCHECK 1
+struct lq_jqn *lq_jqn_compile_opt(const char *text, int opts);
+
+/*
+ * The text of q (compiled from text with LQ_JQN_NUMCHECK) for libjq: each
+ * checked comparison, P >= 5 say, written
+ *   ((P | _lq_num("P")) as $__lq_v | if $__lq_v == null then false
+ *    else $__lq_v >= 5 end)
+ * with _lq_num from LQ_JQN_PRELUDE.  Returns the number of comparisons
+ * rewritten; 0 leaves out as it was (text needs no change).
+ */
+int lq_jqn_checked_text(const struct lq_jqn *q, const char *text,
+    struct lq_buf *out);
+
+/* jq definitions the texts of lq_jqn_checked_text() need */
+#define LQ_JQN_PRELUDE \
+"def _lq_num($p): if type == \"number\" or type == \"null\" then . " \
+"else error((if $p == \".\" then \"\" else $p + \" is \" end) + " \
+"(tojson | if length > 40 then .[0:37] + \"...\" else . end) + " \
+"(if $p == \".\" then \" is not a number\" else \", not a number\" end)) " \
+"end;\n"
+
+/*
+ * The path that text starts with (after blanks and opening parentheses,
+ * unless whole): member names and array indexes in any of jq's forms
+ * (.a.b, ."a b", .["a b"], .a["b"], .a[0], a ? after a step), written to
+ * out readably (.a."a b"[0]: a name that is not an identifier quoted as a
+ * JSON string; the text is a jq path itself).  Returns the number of steps
+ * (0: text does not start with a path); with whole, -1 unless the whole
+ * text is a path of at least one step.
+ */
+int lq_jqn_path(const char *text, int whole, struct lq_buf *out);
+
 /* Free a compiled expression. */
 void lq_jqn_free(struct lq_jqn *q);
 

@@ -7,18 +7,24 @@
 #include <string.h>
 
 #include "lq_expr.h"
+#include "lq_jqn.h"
 #include "lq_score.h"
 #include "lq_strmap.h"
 #include "lq_time.h"
 #include "lq_yaml.h"
 
 struct path {
-	char **part;
-	int n;
-	char *text;
+	char *text;		/* readable jq path: .a."b c"[0] */
 	int slot;		/* expression reading the path */
-	char *miss;		/* ,"unknown":"missing .TEXT"} */
+	char *miss;		/* ,"unknown":"missing TEXT"} */
 	size_t misslen;
+};
+
+/* a field the rules read (a required path), and the kinds of its values */
+struct field {
+	const char *text;	/* a path's text (borrowed) */
+	int slot;
+	long kinds[7];		/* records by enum lq_nkind of the value */
 };
 
 struct signal {
@@ -75,6 +81,8 @@ struct lq_score {
 	struct lq_eval *ev;
 	struct lq_strmap names;	/* signal name -> index */
 	struct lq_strmap paths;	/* required path text -> slot */
+	struct field *fields;	/* each required path once */
+	int nfields;
 	/* per-record scratch */
 	double *pts;
 	int *state;		/* 0 not fired, 1 fired, 2 unknown */
@@ -86,24 +94,7 @@ static const char *const tier_names[] = { "L1", "L2", "L3", "L4" };
 
 /* ---- loading ---------------------------------------------------------- */
 
-static int
-parse_path(const char *s, struct path *p)
-{
-	char *t, *tok, *save;
-
-	memset(p, 0, sizeof(*p));
-	p->text = strdup(s[0] == '.' ? s + 1 : s);
-	t = strdup(p->text);
-	for (tok = strtok_r(t, ".", &save); tok; tok = strtok_r(NULL, ".",
-	    &save)) {
-		p->part = realloc(p->part, (size_t)(p->n + 1) * sizeof(char *));
-		p->part[p->n++] = strdup(tok);
-	}
-	free(t);
-	return p->n ? 0 : -1;
-}
-
-/* a dotted path of names: a.b.c (a leading dot allowed) */
+/* an old-style requires: entry: names of letters, digits, _ and - */
 static int
 valid_path(const char *s)
 {
@@ -126,12 +117,44 @@ valid_path(const char *s)
 	return seg > 0;
 }
 
-/* The path an expression starts with (".title | test(...)" -> title). */
+/*
+ * A requires: entry: a jq path (.a.b, ."a b", .["a b"], .a[0]), or
+ * names separated by dots (company.employees, form-x.y: a name may hold
+ * a -) as before jq's forms were read.  0, or -1 when it is neither.
+ */
+static int
+parse_path(const char *s, struct path *p)
+{
+	struct lq_buf b = LQ_BUF_INIT, e = LQ_BUF_INIT;
+	int n;
+
+	memset(p, 0, sizeof(*p));
+	if (valid_path(s)) {
+		/* the names as jq strings: ."form-x"."y" */
+		const char *q = *s == '.' ? s + 1 : s;
+		while (*q) {
+			size_t k = strcspn(q, ".");
+			lq_buf_addc(&e, '.');
+			lq_buf_json_str(&e, q, k);
+			q += k + (q[k] == '.');
+		}
+		s = e.buf;
+	}
+	n = lq_jqn_path(s, 1, &b);
+	lq_buf_release(&e);
+	if (n <= 0) {
+		lq_buf_release(&b);
+		return -1;
+	}
+	p->text = b.buf;
+	return 0;
+}
+
+/* The path an expression starts with (".title | test(...)" -> .title). */
 static int
 leading_path(const char *e, struct path *p)
 {
-	char buf[256];
-	size_t n = 0;
+	struct lq_buf b = LQ_BUF_INIT;
 
 	/* "//" outside string literals: the author handles absence */
 	for (const char *q = e; *q; q++) {
@@ -145,21 +168,13 @@ leading_path(const char *e, struct path *p)
 			return -1;
 		}
 	}
-	while (*e == ' ' || *e == '\t' || *e == '\n' || *e == '(')
-		e++;
-	if (*e != '.' || !(isalpha((unsigned char)e[1]) || e[1] == '_'))
+	memset(p, 0, sizeof(*p));
+	if (lq_jqn_path(e, 0, &b) <= 0) {
+		lq_buf_release(&b);
 		return -1;
-	while (*e == '.' && (isalpha((unsigned char)e[1]) || e[1] == '_') &&
-	    n < sizeof(buf) - 2) {
-		if (n)
-			buf[n++] = '.';
-		e++;
-		while ((isalnum((unsigned char)*e) || *e == '_') &&
-		    n < sizeof(buf) - 2)
-			buf[n++] = *e++;
 	}
-	buf[n] = 0;
-	return parse_path(buf, p);
+	p->text = b.buf;
+	return 0;
 }
 
 static int
@@ -169,34 +184,33 @@ add_expr(struct lq_score *sc, const struct lq_ynode *node, const char *what,
 	return lq_exprs_add_node(sc->x, &sc->doc, node, what, err);
 }
 
-/* the jq expression reading a required path: ."a"."b" */
+/* the expression reading a required path: its text, a jq path */
 static int
 add_path(struct lq_score *sc, const struct path *p, const struct lq_ynode *at,
     struct lq_err *err)
 {
-	struct lq_buf e = LQ_BUF_INIT;
 	struct lq_expr_src src;
 	int slot;
 
-	for (int i = 0; i < p->n; i++) {
-		lq_buf_addc(&e, '.');
-		lq_buf_json_strs(&e, p->part[i]);
-	}
 	/* the same path in several signals is read once */
-	if ((slot = (int)lq_strmap_get(&sc->paths, p->text)) >= 0) {
-		lq_buf_release(&e);
+	if ((slot = (int)lq_strmap_get(&sc->paths, p->text)) >= 0)
 		return slot;
-	}
 	src.file = sc->doc.file;
 	src.line = at->line;
 	src.col = at->col;
 	src.block = 0;
-	slot = lq_exprs_add(sc->x, e.buf, &src, err);
+	slot = lq_exprs_add(sc->x, p->text, &src, err);
 	if (slot >= 0) {
 		lq_exprs_set_lazy(sc->x, slot);
 		lq_strmap_put(&sc->paths, p->text, slot);
+		sc->fields = realloc(sc->fields, (size_t)(sc->nfields + 1) *
+		    sizeof(*sc->fields));
+		if (!sc->fields)
+			abort();
+		memset(&sc->fields[sc->nfields], 0, sizeof(*sc->fields));
+		sc->fields[sc->nfields].text = p->text;
+		sc->fields[sc->nfields++].slot = slot;
 	}
-	lq_buf_release(&e);
 	return slot;
 }
 
@@ -344,8 +358,7 @@ load_signal(struct lq_score *sc, struct lq_ynode *v, struct lq_err *err)
 		for (size_t i = 0; i < c->n; i++) {
 			if (lq_ystr(d, c->items[i], "requires", &str, err))
 				return -1;
-			if (!valid_path(str) ||
-			    parse_path(str, &s->req[s->nreq++]))
+			if (parse_path(str, &s->req[s->nreq++]))
 				return lq_yerr(d, c->items[i], err,
 				    "requires: '%s' is not a path such as "
 				    "company.employees", str);
@@ -535,11 +548,14 @@ precompute(struct lq_score *sc)
 		sc->sig[i].fired = take(&b, &sc->sig[i].firedlen);
 		for (int k = 0; k < sc->sig[i].nreq; k++) {
 			struct path *r = &sc->sig[i].req[k];
+			struct lq_buf m = LQ_BUF_INIT;
+			lq_buf_adds(&m, "missing ");
+			lq_buf_adds(&m, r->text);
 			lq_buf_init(&b);
 			lq_buf_adds(&b, ",\"unknown\":");
-			lq_buf_adds(&b, "\"missing .");
-			lq_buf_adds(&b, r->text);
-			lq_buf_adds(&b, "\"}");
+			lq_buf_json_strs(&b, m.buf);
+			lq_buf_addc(&b, '}');
+			lq_buf_release(&m);
 			r->miss = take(&b, &r->misslen);
 		}
 	}
@@ -564,6 +580,7 @@ lq_score_load_mem(const char *path, const char *text, size_t len,
 	if (!sc)
 		abort();
 	sc->x = lq_exprs_new();
+	lq_exprs_check_numbers(sc->x);
 	sc->now = lq_time_now();
 	if (load(sc, path, text, len, err)) {
 		lq_score_free(sc);
@@ -587,9 +604,6 @@ lq_score_free(struct lq_score *sc)
 	for (int i = 0; sc->sig && i <= sc->nsig; i++) {
 		for (int k = 0; k < sc->sig[i].nreq; k++) {
 			struct path *p = &sc->sig[i].req[k];
-			for (int j = 0; j < p->n; j++)
-				free(p->part[j]);
-			free(p->part);
 			free(p->text);
 			free(p->miss);
 		}
@@ -612,6 +626,7 @@ lq_score_free(struct lq_score *sc)
 	free(sc->nevents);
 	lq_strmap_release(&sc->names);
 	lq_strmap_release(&sc->paths);
+	free(sc->fields);
 	lq_eval_free(sc->ev);
 	lq_exprs_free(sc->x);
 	lq_yaml_release(&sc->doc);
@@ -786,6 +801,11 @@ lq_score_eval(struct lq_score *sc, const char *line, size_t len,
 	if (lq_eval_record(sc->ev, line, len, scan, key, err) < 0)
 		return -1;
 	interpret(sc);
+	for (int i = 0; i < sc->nfields; i++) {
+		int k = lq_eval_kind(sc->ev, sc->fields[i].slot);
+		if (k >= 0)
+			sc->fields[i].kinds[k]++;
+	}
 	lq_buf_grow(out, 256 + (size_t)sc->nsig * 64);
 	if (sc->ngrp > 64)
 		g = calloc((size_t)sc->ngrp, sizeof(double));
@@ -935,12 +955,69 @@ lq_score_eval(struct lq_score *sc, const char *line, size_t len,
 void
 lq_score_explain(const struct lq_score *sc, struct lq_buf *out)
 {
-	for (int i = 0; i < sc->nsig; i++)
-		lq_buf_addf(out, "signal %-28s %s\n", sc->sig[i].name,
-		    lq_exprs_is_native(sc->x, sc->sig[i].slot) ? "native" :
-		    "jq");
+	for (int i = 0; i < sc->nsig; i++) {
+		const struct signal *s = &sc->sig[i];
+		lq_buf_addf(out, "signal %-28s %s", s->name,
+		    lq_exprs_is_native(sc->x, s->slot) ? "native" : "jq");
+		for (int k = 0; k < s->nreq; k++)
+			lq_buf_addf(out, "%s%s", k ? ", " : "  requires ",
+			    s->req[k].text);
+		lq_buf_addc(out, '\n');
+	}
 	for (int i = 0; i < sc->ndq; i++)
 		lq_buf_addf(out, "disqualifier %-22s %s\n", sc->dq[i].name,
 		    lq_exprs_is_native(sc->x, sc->dq[i].slot) ? "native" :
 		    "jq");
+}
+
+/* n with thousands separators: 9,103 */
+static void
+add_count(struct lq_buf *out, long n)
+{
+	char d[32];
+	int len = snprintf(d, sizeof(d), "%ld", n);
+
+	for (int i = 0; i < len; i++) {
+		if (i && (len - i) % 3 == 0 && d[i - 1] != '-')
+			lq_buf_addc(out, ',');
+		lq_buf_addc(out, d[i]);
+	}
+}
+
+void
+lq_score_summary(const struct lq_score *sc, struct lq_buf *out)
+{
+	static const char *const names[] = { "numbers", "strings",
+		"booleans", "arrays", "objects" };
+
+	for (int i = 0; i < sc->nfields; i++) {
+		const long *k = sc->fields[i].kinds;
+		long n[5] = { k[NV_NUMBER], k[NV_STRING], k[NV_TRUE] +
+			k[NV_FALSE], k[NV_ARRAY], k[NV_OBJECT] };
+		int kinds = 0, first = 1;
+		for (int j = 0; j < 5; j++)
+			kinds += n[j] > 0;
+		if (kinds < 2)
+			continue;
+		lq_buf_adds(out, "field ");
+		lq_buf_adds(out, sc->fields[i].text);
+		lq_buf_addc(out, ':');
+		for (int j = 0; j < 5; j++) {
+			if (!n[j])
+				continue;
+			lq_buf_adds(out, first ? " " : ", ");
+			first = 0;
+			add_count(out, n[j]);
+			lq_buf_addc(out, ' ');
+			lq_buf_adds(out, n[j] == 1 ? "" : names[j]);
+			if (n[j] == 1)
+				lq_buf_add(out, names[j], strlen(names[j]) - 1);
+		}
+		if (k[NV_NULL]) {
+			lq_buf_adds(out, ", ");
+			add_count(out, k[NV_NULL]);
+			lq_buf_adds(out, " null");
+		}
+		lq_buf_addc(out, '\n');
+	}
 }

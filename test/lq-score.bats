@@ -251,10 +251,11 @@ NOW="--now 2026-11-28T00:00:00Z"
 	[[ "$output" == *'"unknown":"missing .website"'* ]]
 }
 
-@test "--explain lists each rule and its evaluator" {
+@test "--explain lists each rule, its evaluator and the paths it requires" {
 	run lq-score -r "$R" --explain
 	[ "$status" -eq 0 ]
-	[ "${lines[0]}" = "signal big                          native" ]
+	[ "${lines[0]}" = "signal big                          native  requires .employees" ]
+	[ "${lines[4]}" = "disqualifier student                native" ]
 	[ "${#lines[@]}" -eq 5 ]
 }
 
@@ -310,7 +311,7 @@ print("score:\n  groups: {g: {cap: 100}}\n  tiers: {L1: 10, L2: 5, L3: 1}\n  sig
 	d=$BATS_TEST_TMPDIR
 	python3 -c 'print(" and ".join(".a%d == %d" % (i, i % 3) for i in range(20000)))' | one_rule "$d/and.yaml"
 	run -0 timeout 120 lq-score -r "$d/and.yaml" --explain
-	[ "$output" = "signal a                            native" ]
+	[ "$output" = "signal a                            native  requires .a0" ]
 	python3 -c 'print(" or ".join(".b%d" % i for i in range(20000)) + " or (" + ", ".join(["1"] * 20000) + ") == 1")' | one_rule "$d/or.yaml"
 	run -0 timeout 120 lq-score -r "$d/or.yaml" <<< '{"a0":0}'
 	[[ "$output" == *'"points":1,'* ]]
@@ -528,4 +529,173 @@ M="$FIX/lq-train/model.yaml"
 	run -0 lq-score -m "$d/tiny.yaml" <<< '{"source":"referral","employees":1e300}'
 	jq -e '.score | .unknown >= 1 and (.log_odds | type) == "number" and
 	    (.reasons[] | select(.feature == "employees") | .unknown == "number out of range" and .value == 1e300)' <<< "$output"
+}
+
+# unknowns RULES INPUT: each lead's unknown reasons, "signal: reason" joined by "; "
+unknowns() {
+	lq-score -r "$1" $NOW <<< "$2" | jq -r '[.score.reasons[] | select(has("unknown")) | "\(.signal): \(.unknown)"] | join("; ")'
+}
+
+@test "missing data is found on every path form jq has (.a.b, .\"a b\", .[\"a b\"], .a[\"b\"], .a[0]), named readably, whichever evaluator runs" {
+	d=$BATS_TEST_TMPDIR
+	cat > "$d/r.yaml" <<-'Y'
+	score:
+	  groups: {fit: {}}
+	  tiers: {L1: 30, L2: 20, L3: 10}
+	  signals:
+	    - {name: plain, group: fit, points: 1, when: '.o.p == "x"'}
+	    - {name: quoted, group: fit, points: 1, when: '."What is your current occupation" == "Working Professional"'}
+	    - {name: bracket, group: fit, points: 1, when: '.["Lead Source"] == "Google"'}
+	    - {name: nested, group: fit, points: 1, when: '.a["b c"] == "x"'}
+	    - {name: index, group: fit, points: 1, when: '.arr[0] == "x"'}
+	    - {name: mixed, group: fit, points: 1, when: '(.a."b c"[1]?.d | test("x"))'}
+	Y
+	want='plain: missing .o.p; quoted: missing ."What is your current occupation"; bracket: missing ."Lead Source"; nested: missing .a."b c"; index: missing .arr[0]; mixed: missing .a."b c"[1].d'
+	for ev in native jq; do
+		export LQ_EVAL=$ev
+		# absent, and null: unknown, with the path in jq's own form
+		[ "$(unknowns "$d/r.yaml" '{}')" = "$want" ]
+		[ "$(unknowns "$d/r.yaml" '{"o":{"p":null},"What is your current occupation":null,"Lead Source":null,"a":{"b c":null},"arr":[null]}')" = "$want" ]
+		# present but not matching: "no", at full confidence
+		run -0 lq-score -r "$d/r.yaml" $NOW <<< '{"o":{"p":"y"},"What is your current occupation":"Student","Lead Source":"Bing","a":{"b c":[0,{"d":"y"}]},"arr":["y"]}'
+		[[ "$output" == *'"points":0,"tier":"L4","confidence":1,'*'"unknown":0,'* ]]
+		# present and matching: fires
+		run -0 lq-score -r "$d/r.yaml" $NOW <<< '{"o":{"p":"x"},"What is your current occupation":"Working Professional","Lead Source":"Google","a":{"b c":"x"},"arr":["x"]}'
+		[[ "$output" == *'"points":5,'*'"unknown":1,'* ]]
+		[ "$(jq -c '.score.reasons[] | select(.unknown)' <<< "$output")" = '{"signal":"mixed","group":"fit","unknown":"missing .a.\"b c\"[1].d"}' ]
+	done
+	unset LQ_EVAL
+	# the reasons are JSON strings (quotes escaped), and both evaluators agree byte for byte
+	printf '%s\n' '{}' '{"a":{"b c":[1,{"d":"x"}]},"arr":[]}' '{"Lead Source":"Google","o":[]}' > "$d/in"
+	lq-score -r "$d/r.yaml" $NOW "$d/in" > "$d/native"
+	LQ_EVAL=jq lq-score -r "$d/r.yaml" $NOW "$d/in" > "$d/jq"
+	cmp "$d/native" "$d/jq"
+	jq -e . "$d/native" > /dev/null
+}
+
+@test "requires: takes every path form jq has, and --explain names the required paths" {
+	d=$BATS_TEST_TMPDIR
+	cat > "$d/r.yaml" <<-'Y'
+	score:
+	  groups: {fit: {}}
+	  tiers: {L1: 30, L2: 20, L3: 10}
+	  signals:
+	    - name: working
+	      group: fit
+	      points: 1
+	      requires: ['."What is your current occupation"', '.["Lead Source"]', '.a["b"][0]', 'company.employees', 'form-x.y', '.z?']
+	      when: .w == 1
+	    - {name: none, group: fit, points: 1, requires: [], when: '."Lead Source" == "x"'}
+	    - {name: lead, group: fit, points: 1, when: '.["x y"][-1]."z" | . == 1'}
+	Y
+	run -0 lq-score -r "$d/r.yaml" --explain
+	[ "${lines[0]}" = 'signal working                      native  requires ."What is your current occupation", ."Lead Source", .a.b[0], .company.employees, ."form-x".y, .z' ]
+	[ "${lines[1]}" = 'signal none                         native' ]
+	[ "${lines[2]}" = 'signal lead                         native  requires ."x y"[-1].z' ]
+	[ "$(unknowns "$d/r.yaml" '{"w":0}')" = 'working: missing ."What is your current occupation"; lead: missing ."x y"[-1].z' ]
+	[ "$(unknowns "$d/r.yaml" '{"w":0,"What is your current occupation":"x","Lead Source":"y","a":{"b":[1]},"company":{"employees":5},"z":1}')" = 'working: missing ."form-x".y; lead: missing ."x y"[-1].z' ]
+	[ "$(unknowns "$d/r.yaml" '{"w":0,"What is your current occupation":"x","Lead Source":"y","a":{"b":[1]},"company":{"employees":5},"z":1,"form-x":{"y":2},"x y":[{"z":2}]}')" = '' ]
+	# what is not a path of names and indexes is still refused, at its position
+	for p in '.visits[]' '.a | .b' '.a[.b]' '."\(.x)"' '.a[1:2]' '.a.' '. a' 'a b'; do
+		y=$(< "$d/r.yaml")
+		printf '%s\n' "${y/"'.z?'"/"'$p'"}" > "$d/bad.yaml"
+		run -2 lq-score -r "$d/bad.yaml" < /dev/null
+		echo "$p: $output"
+		[[ "$output" == *"bad.yaml:8:"*": requires: '$p' is not a path such as company.employees" ]]
+	done
+}
+
+@test "a field compared with a number: a value that is not a number is unknown with the reason, null never true, the same through libjq" {
+	d=$BATS_TEST_TMPDIR
+	cat > "$d/r.yaml" <<-'Y'
+	score:
+	  groups: {fit: {}}
+	  tiers: {L1: 30, L2: 20, L3: 10}
+	  signals:
+	    - {name: visits, group: fit, points: 5, when: '.TotalVisits >= 5'}
+	    - {name: few, group: fit, points: -1, when: '3 > .TotalVisits'}
+	    - {name: converted, group: fit, points: 1, when: '.Converted == 1'}
+	    - {name: size, group: fit, points: 1, when: '(.emp // .employees // error("no count")) | . > 100'}
+	    - {name: chats, group: fit, points: 1, requires: [], when: '.chats > 0'}
+	    - {name: spaced, group: fit, points: 1, when: '."Page Views" != 0'}
+	Y
+	long='"a very long value, café, that goes on and on and on"'
+	printf '%s\n' '{"TotalVisits":"lots","Converted":"1","emp":"many","chats":null,"Page Views":[2]}' \
+	    '{"TotalVisits":7,"Converted":1,"emp":500,"chats":2,"Page Views":1}' \
+	    '{"TotalVisits":null,"Converted":true,"employees":{"n":1}}' \
+	    "{\"TotalVisits\":$long,\"Converted\":0,\"emp\":50,\"chats\":0,\"Page Views\":0}" > "$d/in"
+	for ev in native jq; do
+		LQ_EVAL=$ev lq-score -r "$d/r.yaml" $NOW "$d/in" > "$d/out.$ev"
+	done
+	cmp "$d/out.native" "$d/out.jq"
+	mapfile -t got < <(jq -r '[.score.reasons[] | select(has("unknown")) | "\(.signal): \(.unknown)"] | join("; ")' "$d/out.native")
+	[ "${got[0]}" = 'visits: .TotalVisits is "lots", not a number; few: .TotalVisits is "lots", not a number; converted: .Converted is "1", not a number; size: "many" is not a number; spaced: ."Page Views" is [2], not a number' ]
+	[ "${got[1]}" = '' ]
+	# null: "missing" where the path is required; never true (3 > null is true in jq)
+	[ "${got[2]}" = 'visits: missing .TotalVisits; converted: .Converted is true, not a number; size: {"n":1} is not a number; spaced: missing ."Page Views"' ]
+	[ "${got[3]}" = 'visits: .TotalVisits is "a very long value, café, that goes o..., not a number; few: .TotalVisits is "a very long value, café, that goes o..., not a number' ]
+	jq -se '.[1].score | .points == 9 and .unknown == 0' "$d/out.native"
+	jq -se '.[2].score | [.reasons[].signal] | index("few") == null' "$d/out.native"
+	# requires: [] keeps "absent means no" for a comparison with a number
+	jq -se '.[0].score | [.reasons[].signal] | index("chats") == null' "$d/out.native"
+	jq -se '.[0].score | .unknown == 5 and .confidence < 0.5' "$d/out.native"
+}
+
+@test "the end-of-run summary names the fields whose values had more than one type, after the output (-q: none)" {
+	d=$BATS_TEST_TMPDIR
+	cat > "$d/r.yaml" <<-'Y'
+	score:
+	  groups: {fit: {}}
+	  tiers: {L1: 30, L2: 20, L3: 10}
+	  signals:
+	    - {name: visits, group: fit, points: 5, when: '.TotalVisits >= 5'}
+	    - {name: occ, group: fit, points: 5, when: '."What is your current occupation" == "Student"'}
+	    - {name: src, group: fit, points: 5, when: '.src == "x"', requires: [src, n.m]}
+	Y
+	{
+		for i in $(seq 1 1203); do echo "{\"TotalVisits\":$i,\"What is your current occupation\":\"Student\",\"src\":\"x\",\"n\":{\"m\":1}}"; done
+		echo '{"TotalVisits":"lots","What is your current occupation":null,"src":"y","n":{"m":"1"}}'
+		echo '{"TotalVisits":"9","n":{"m":true}}'
+		echo '{"TotalVisits":null,"n":{"m":false}}'
+	} > "$d/in"
+	run -0 --separate-stderr lq-score -r "$d/r.yaml" "$d/in"
+	[ "${#lines[@]}" -eq 1206 ]
+	[ "${#stderr_lines[@]}" -eq 2 ]
+	[ "${stderr_lines[0]}" = 'lq-score: field .TotalVisits: 1,203 numbers, 2 strings, 1 null' ]
+	[ "${stderr_lines[1]}" = 'lq-score: field .n.m: 1,203 numbers, 1 string, 2 booleans' ]
+	# the same from libjq; nothing with -q; nothing when each field keeps one type
+	run -0 --separate-stderr env LQ_EVAL=jq lq-score -r "$d/r.yaml" "$d/in"
+	[ "${stderr_lines[0]}" = 'lq-score: field .TotalVisits: 1,203 numbers, 2 strings, 1 null' ]
+	run -0 --separate-stderr lq-score -q -r "$d/r.yaml" "$d/in"
+	[ -z "$stderr" ]
+	run -0 --separate-stderr lq-score -r "$d/r.yaml" <(head -n 1203 "$d/in")
+	[ -z "$stderr" ]
+	# the summary comes after the records on a shared terminal or file
+	lq-score -r "$d/r.yaml" "$d/in" > "$d/both" 2>&1
+	[ "$(tail -n 2 "$d/both" | head -n 1)" = 'lq-score: field .TotalVisits: 1,203 numbers, 2 strings, 1 null' ]
+}
+
+@test "x-education Leads.csv scored with rules on its own column names: an empty cell is unknown with lower confidence, never a plain no" {
+	need_shared x-education-leads
+	d=$BATS_TEST_TMPDIR
+	cat > "$d/r.yaml" <<-'Y'
+	score:
+	  groups: {fit: {}, engagement: {}}
+	  tiers: {L1: 20, L2: 12, L3: 5}
+	  signals:
+	    - {name: working, group: fit, points: 10, when: '."What is your current occupation" == "Working Professional"'}
+	    - {name: unemployed, group: fit, points: -3, when: '.["What is your current occupation"] == "Unemployed"'}
+	    - {name: visits, group: engagement, points: 5, when: '.TotalVisits >= 5'}
+	    - {name: referral, group: engagement, points: 4, when: '."Lead Source" == "Reference"'}
+	Y
+	lq-csv "$SHARED/data/x-education-leads/Leads.csv" | lq-score -r "$d/r.yaml" > "$d/out"
+	[ "$(wc -l < "$d/out")" -eq 9240 ]
+	# every lead without an occupation: both occupation signals unknown, confidence below 1
+	jq -se '[.[] | select(."What is your current occupation" == null)] | length > 2000 and all(.[];
+	    .score.confidence < 1 and .score.unknown >= 2 and
+	    ([.score.reasons[] | select(.unknown == "missing .\"What is your current occupation\"") | .signal] == ["working", "unemployed"]))' "$d/out"
+	jq -se '[.[] | select(.TotalVisits == null)] | length > 100 and all(.[]; any(.score.reasons[]; .signal == "visits" and .unknown == "missing .TotalVisits"))' "$d/out"
+	jq -se '[.[] | select(."Lead Source" == null)] | length > 10 and all(.[]; any(.score.reasons[]; .unknown == "missing .\"Lead Source\""))' "$d/out"
+	# a lead with every cell filled is certain about these signals
+	jq -se 'any(.[]; ."What is your current occupation" != null and .TotalVisits != null and ."Lead Source" != null and .score.unknown == 0)' "$d/out"
 }

@@ -88,7 +88,7 @@ echo "ratio lq-score / jq -c .:           $(echo "scale=2; $r_lq / $r_cat" | bc 
 r_en=$(rate "$N" "$t_en")
 printf '%-46s %7s %9.3f %10s %8s\n' "lq-enrich -r rules/enrich.yaml (example)" "$N" "$t_en" "$r_en" "$(mbs "$BYTES" "$t_en")"
 echo "ratio lq-enrich / jq -c .:          $(echo "scale=2; $r_en / $r_cat" | bc -l)x"
-echo "rules evaluated natively: $(lq-score -r "$TOP/rules/score.yaml" --explain | grep -c ' native$') of $(lq-score -r "$TOP/rules/score.yaml" --explain | wc -l)"
+echo "rules evaluated natively: $(lq-score -r "$TOP/rules/score.yaml" --explain | grep -cE ' native( |$)') of $(lq-score -r "$TOP/rules/score.yaml" --explain | wc -l)"
 
 if command -v valgrind > /dev/null && [ "${CALLGRIND:-1}" = 1 ]; then
 	head -n 2000 "$L" > "$W/leads-2000.ndjson"

@@ -10,7 +10,9 @@
  * side by span parsing and by the tape: outputs must be equal (jv_equal)
  * and errors must carry the same message, as test/unit/test_jqn_diff.c
  * requires.  A run that the native side hands back (GIVEUP) is not
- * compared.
+ * compared.  An expression with comparisons of paths with numbers runs a
+ * second time with those checked (LQ_JQN_NUMCHECK natively, the text of
+ * lq_jqn_checked_text() in libjq), as lq-score runs it.
  *
  * A difference is a finding in the evaluator, whose owner fixes the known
  * ones (lone surrogates, 1e400, long keys and invalid UTF-8 in messages):
@@ -161,40 +163,41 @@ compare(const char *e, struct lq_jqn *q, jv slot, const char *rec,
 	}
 }
 
-int
-LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+/*
+ * Compare on the input's record, with compile options opts; 1 when there
+ * is no second run to make (the expression is not native, or opts has
+ * nothing to check in it).
+ */
+static int
+run_one(char *e, const uint8_t *data, size_t size, const char *nl,
+    size_t elen, int opts)
 {
-	const char *nl = memchr(data, '\n', size);
-	size_t elen = nl ? (size_t)(nl - (const char *)data) : size;
 	struct lq_expr_src src = { "fuzz", 1, 1, 0 };
 	struct lq_scan sc = LQ_SCAN_INIT;
 	struct lq_exprs *x;
 	struct lq_jqn *q;
 	struct lq_err err;
-	char *e, *rec;
+	char *rec;
 	size_t rlen;
-	int slot;
+	int slot, more = 0;
 
-	if (strict < 0) {
-		strict = getenv("LQ_FUZZ_LENIENT") == NULL;
-		/* the reference: lq_exprs compiles with libjq only */
-		setenv("LQ_EVAL", "jq", 1);
-	}
-	cur = data;
-	cursize = size;
-	if (memchr(data, 0, elen))
-		return 0;	/* an expression is a C string */
-	if (!(e = malloc(elen + 1)))
-		abort();
-	memcpy(e, data, elen);
-	e[elen] = 0;
-
+	(void)data;
 	x = lq_exprs_new();
+	if (opts)
+		lq_exprs_check_numbers(x);
 	slot = lq_exprs_add(x, e, &src, &err);
 	if (slot < 0 && strncmp(err.msg, "fuzz:1:1: jq: ", 14))
 		fuzz_fail("refused expression message: %s", err.msg);
-	if (!(q = lq_jqn_compile(e)) || slot < 0)
+	if (!(q = lq_jqn_compile_opt(e, opts)) || slot < 0)
 		goto out;
+	if (opts) {
+		struct lq_buf b = LQ_BUF_INIT;
+		int n = lq_jqn_checked_text(q, e, &b);
+		lq_buf_release(&b);
+		if (!n)
+			goto out;
+	}
+	more = 1;
 	if (lq_exprs_compile(x, &err) < 0) {
 		differ("%s: native compiles, jq does not (%s)", e, err.msg);
 		goto out;
@@ -244,6 +247,33 @@ out:
 	lq_jqn_free(q);
 	lq_exprs_free(x);
 	lq_scan_release(&sc);
+	return !more;
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const char *nl = memchr(data, '\n', size);
+	size_t elen = nl ? (size_t)(nl - (const char *)data) : size;
+	char *e;
+
+	if (strict < 0) {
+		strict = getenv("LQ_FUZZ_LENIENT") == NULL;
+		/* the reference: lq_exprs compiles with libjq only */
+		setenv("LQ_EVAL", "jq", 1);
+	}
+	cur = data;
+	cursize = size;
+	if (memchr(data, 0, elen))
+		return 0;	/* an expression is a C string */
+	if (!(e = malloc(elen + 1)))
+		abort();
+	memcpy(e, data, elen);
+	e[elen] = 0;
+
+	for (int opts = 0; opts <= LQ_JQN_NUMCHECK; opts += LQ_JQN_NUMCHECK)
+		if (run_one(e, data, size, nl, elen, opts))
+			break;
 	free(e);
 	return 0;
 }

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "lq_expr.h"
+#include "lq_jqn.h"
 #include "lq_time.h"
 #include "tap.h"
 
@@ -87,5 +88,56 @@ main(void)
 	ok(lq_time_parse("2024-02-29", 10, &t) == 0 && t == 1709164800 &&
 	    lq_time_parse("2000-02-29", 10, &t) == 0, "... and taken in them");
 	ok(lq_time_parse("yesterday", 9, &t) < 0, "words refused");
+
+	/* paths in every form jq has, read the same and written readably */
+	static const struct { const char *text; int whole, n; const char *want; }
+	    paths[] = {
+		{ ".a.b", 1, 2, ".a.b" },
+		{ ".\"a b\"", 1, 1, ".\"a b\"" },
+		{ ".[\"a b\"]", 1, 1, ".\"a b\"" },
+		{ ".[ \"ab\" ]", 1, 1, ".ab" },
+		{ ".a[\"b\"][0]", 1, 3, ".a.b[0]" },
+		{ ".[0].x", 1, 2, ".[0].x" },
+		{ ".a[-1]?.\"q\\\"r\"", 1, 3, ".a[-1].\"q\\\"r\"" },
+		{ ".if.and", 1, 2, ".if.and" },
+		{ ".\"1x\"", 1, 1, ".\"1x\"" },
+		{ "(.\"What is\" == \"x\")", 0, 1, ".\"What is\"" },
+		{ ".visits[] | .at", 0, 1, ".visits" },
+		{ ".a[.b]", 0, 1, ".a" },
+		{ ".a[1:2]", 0, 1, ".a" },
+		{ "1 < .a", 0, 0, NULL },
+		{ ". as $x | 1", 0, 0, NULL },
+		{ ".visits[]", 1, -1, NULL },
+		{ ".a | .b", 1, -1, NULL },
+		{ ".a.", 1, -1, NULL },
+		{ ".a[", 1, -1, NULL },
+		{ ".", 1, -1, NULL },
+		{ "a.b", 1, -1, NULL },
+		{ ".\"\\(.x)\"", 1, -1, NULL },
+	};
+	struct lq_buf pb = LQ_BUF_INIT;
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		int n = lq_jqn_path(paths[i].text, paths[i].whole, &pb);
+		ok(n == paths[i].n && (!paths[i].want ||
+		    !strcmp(pb.buf, paths[i].want)), "path %s: %d %s",
+		    paths[i].text, n, n > 0 ? pb.buf : "");
+	}
+
+	/* comparisons with numbers: what libjq is given */
+	struct lq_jqn *q = lq_jqn_compile_opt("(.\"a b\" >= 5) and 3 > .c[0] "
+	    "and .d == \"x\" and .e < .f", LQ_JQN_NUMCHECK);
+	ok(q && lq_jqn_checked_text(q, "(.\"a b\" >= 5) and 3 > .c[0] and "
+	    ".d == \"x\" and .e < .f", &pb) == 2 && !strcmp(pb.buf,
+	    "(((.\"a b\" | _lq_num(\".\\\"a b\\\"\")) as $__lq_v | if "
+	    "$__lq_v == null then false else $__lq_v >= 5 end)) and "
+	    "((.c[0] | _lq_num(\".c[0]\")) as $__lq_v | if $__lq_v == null "
+	    "then false else 3 > $__lq_v end) and .d == \"x\" and .e < .f"),
+	    "checked text: %s", pb.buf);
+	lq_jqn_free(q);
+	q = lq_jqn_compile(".a >= 5");
+	ok(q && lq_jqn_checked_text(q, ".a >= 5", &pb) == 0,
+	    "no checks without LQ_JQN_NUMCHECK");
+	lq_jqn_free(q);
+	lq_buf_release(&pb);
 	return tap_done();
 }

@@ -131,7 +131,9 @@ static const char *const forms[] = {
 	/* infinities (1e400 is one, in records and in literals), surrogates */
 	"%s == 1e400", "%s > 1.7976931348623157e308", "%s < -1e400",
 	"[%s, 1e400] | tostring", "%s - 1e400", "%s == \"\\ud83d\\ude00\"",
-	"%s == \"\\udc00x\"", "%s == \"x\\u00e9\\u00E9\"", NULL
+	"%s == \"\\udc00x\"", "%s == \"x\\u00e9\\u00E9\"",
+	/* comparisons with numbers the other way round, negative */
+	"3 > %s", "-2 <= %s", "%s != 0", "(%s >= -1.5) and 1 == 1", NULL
 };
 
 /* deterministic records: every field missing, null or of a wrong type */
@@ -256,6 +258,83 @@ compare(const char *e, struct lq_jqn *q, jv res, int i, const char *line,
 	mismatches += !same;
 }
 
+/* compare the native evaluator with libjq on ex[0..nex) */
+static int
+diff_pass(char **ex, int nex, char **recs, int nrecs, struct lq_jqn_ctx *c,
+    int opts)
+{
+	int native = 0;
+
+	/* the natively compiled expressions, CHUNK at a time in one libjq
+	 * program (jq 1.6 limits the size of a compiled function) */
+	enum { CHUNK = 120 };
+	struct lq_jqn **qs = calloc((size_t)nex, sizeof(*qs));
+	int *slot = calloc((size_t)nex, sizeof(int));
+	for (int i = 0; i < nex; i++)
+		if ((qs[i] = lq_jqn_compile_opt(ex[i], opts)))
+			native++;
+	for (int lo = 0; lo < nex; lo += CHUNK) {
+		int hi = lo + CHUNK < nex ? lo + CHUNK : nex;
+		struct lq_exprs *x = NULL;
+		for (;;) {
+			struct lq_expr_src src = { "corpus", 1, 1, 0 };
+			struct lq_err err;
+			x = lq_exprs_new();
+			if (opts)
+				lq_exprs_check_numbers(x);
+			for (int i = lo; i < hi; i++) {
+				if (!qs[i])
+					continue;
+				src.line = i + 1;
+				slot[i] = lq_exprs_add(x, ex[i], &src, &err);
+			}
+			if (lq_exprs_compile(x, &err) == 0)
+				break;
+			/* native accepted what jq rejects: a difference */
+			int bad = atoi(err.msg + 7) - 1;
+			printf("# native compiles, jq does not: %s (%s)\n",
+			    bad >= lo && bad < hi ? ex[bad] : "?", err.msg);
+			mismatches++;
+			lq_exprs_free(x);
+			x = NULL;
+			if (bad < lo || bad >= hi || !qs[bad])
+				break;
+			lq_jqn_free(qs[bad]);
+			qs[bad] = NULL;
+		}
+		for (int r = 0; x && r < nrecs; r++) {
+			struct lq_scan sc = LQ_SCAN_INIT;
+			struct lq_err err;
+			if (lq_json_scan(&sc, recs[r], strlen(recs[r]), &err) <
+			    0 || sc.kind != LQ_J_OBJECT) {
+				lq_scan_release(&sc);
+				continue;
+			}
+			jv res = lq_exprs_run(x, jv_parse(recs[r]));
+			/* navigation by span parsing, then by the scan's tape */
+			for (int tape = 0; tape < 2; tape++) {
+				sc.want_tape = tape;
+				lq_json_scan(&sc, recs[r], strlen(recs[r]),
+				    &err);
+				lq_jqn_start(c, recs[r], strlen(recs[r]), &sc,
+				    NULL);
+				for (int i = lo; i < hi; i++)
+					if (qs[i])
+						compare(ex[i], qs[i], res,
+						    slot[i], recs[r], c);
+			}
+			jv_free(res);
+			lq_scan_release(&sc);
+		}
+		lq_exprs_free(x);
+	}
+	for (int i = 0; i < nex; i++)
+		lq_jqn_free(qs[i]);
+	free(qs);
+	free(slot);
+	return native;
+}
+
 int
 main(void)
 {
@@ -294,71 +373,22 @@ main(void)
 		fclose(fp);
 	}
 
-	/* the natively compiled expressions, CHUNK at a time in one libjq
-	 * program (jq 1.6 limits the size of a compiled function) */
-	enum { CHUNK = 120 };
-	struct lq_jqn **qs = calloc((size_t)nexprs, sizeof(*qs));
-	int *slot = calloc((size_t)nexprs, sizeof(int));
-	for (int i = 0; i < nexprs; i++)
-		if ((qs[i] = lq_jqn_compile(exprs[i])))
-			native++;
-	for (int lo = 0; lo < nexprs; lo += CHUNK) {
-		int hi = lo + CHUNK < nexprs ? lo + CHUNK : nexprs;
-		struct lq_exprs *x = NULL;
-		for (;;) {
-			struct lq_expr_src src = { "corpus", 1, 1, 0 };
-			struct lq_err err;
-			x = lq_exprs_new();
-			for (int i = lo; i < hi; i++) {
-				if (!qs[i])
-					continue;
-				src.line = i + 1;
-				slot[i] = lq_exprs_add(x, exprs[i], &src, &err);
-			}
-			if (lq_exprs_compile(x, &err) == 0)
-				break;
-			/* native accepted what jq rejects: a difference */
-			int bad = atoi(err.msg + 7) - 1;
-			printf("# native compiles, jq does not: %s (%s)\n",
-			    bad >= lo && bad < hi ? exprs[bad] : "?", err.msg);
-			mismatches++;
-			lq_exprs_free(x);
-			x = NULL;
-			if (bad < lo || bad >= hi || !qs[bad])
-				break;
-			lq_jqn_free(qs[bad]);
-			qs[bad] = NULL;
-		}
-		for (int r = 0; x && r < nrecs; r++) {
-			struct lq_scan sc = LQ_SCAN_INIT;
-			struct lq_err err;
-			if (lq_json_scan(&sc, recs[r], strlen(recs[r]), &err) <
-			    0 || sc.kind != LQ_J_OBJECT) {
-				lq_scan_release(&sc);
-				continue;
-			}
-			jv res = lq_exprs_run(x, jv_parse(recs[r]));
-			/* navigation by span parsing, then by the scan's tape */
-			for (int tape = 0; tape < 2; tape++) {
-				sc.want_tape = tape;
-				lq_json_scan(&sc, recs[r], strlen(recs[r]),
-				    &err);
-				lq_jqn_start(c, recs[r], strlen(recs[r]), &sc,
-				    NULL);
-				for (int i = lo; i < hi; i++)
-					if (qs[i])
-						compare(exprs[i], qs[i], res,
-						    slot[i], recs[r], c);
-			}
-			jv_free(res);
-			lq_scan_release(&sc);
-		}
-		lq_exprs_free(x);
+	native = diff_pass(exprs, nexprs, recs, nrecs, c, 0);
+	/* the checks of comparisons with numbers (lq_exprs_check_numbers):
+	 * natively, and by libjq on the rewritten text */
+	char **chk = calloc((size_t)nexprs + 1, sizeof(*chk));
+	int nchk = 0;
+	long before = compared;
+	for (int i = 0; i < nexprs; i++) {
+		struct lq_jqn *q = lq_jqn_compile_opt(exprs[i], LQ_JQN_NUMCHECK);
+		if (q && lq_jqn_checked_text(q, exprs[i], &b) > 0)
+			chk[nchk++] = exprs[i];
+		lq_jqn_free(q);
 	}
-	for (int i = 0; i < nexprs; i++)
-		lq_jqn_free(qs[i]);
-	free(qs);
-	free(slot);
+	diff_pass(chk, nchk, recs, nrecs, c, LQ_JQN_NUMCHECK);
+	free(chk);
+	ok(nchk > 200 && compared - before > 10000, "%d expressions with "
+	    "checked comparisons, %ld comparisons", nchk, compared - before);
 	ok(rule_exprs_n >= 25, "%d expressions from rules/*.yaml", rule_exprs_n);
 	ok(native > nexprs / 2, "%d of %d expressions evaluated natively",
 	    native, nexprs);
