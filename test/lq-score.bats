@@ -699,3 +699,47 @@ unknowns() {
 	# a lead with every cell filled is certain about these signals
 	jq -se 'any(.[]; ."What is your current occupation" != null and .TotalVisits != null and ."Lead Source" != null and .score.unknown == 0)' "$d/out"
 }
+
+@test "x-education: Leads.csv through its csv mapping, rules on its own column names: an empty or placeholder cell is unknown, with lower confidence" {
+	need_shared x-education-leads
+	L="$SHARED/data/x-education-leads/Leads.csv"
+	lq-csv -r "$TOP/rules/csv/x-education.yaml" "$L" |
+		lq-score -r "$FIX/lq-score/x-education.yaml" > "$BATS_TEST_TMPDIR/scored.ndjson"
+	python3 - "$L" "$BATS_TEST_TMPDIR/scored.ndjson" <<'PY'
+import csv, json, sys
+PLACE = {"", "select", "n/a", "-", "(blank)", "0000-00-00"}
+rows = list(csv.DictReader(open(sys.argv[1], encoding="utf-8-sig")))
+leads = [json.loads(l) for l in open(sys.argv[2])]
+assert len(rows) == len(leads) == 9240
+cols = {"working_professional": "What is your current occupation",
+        "unemployed": "What is your current occupation",
+        "reference": "Lead Source", "finance": "Specialization",
+        "repeat_visitor": "TotalVisits",
+        "time_on_site": "Total Time Spent on Website"}
+empty = {k: 0 for k in cols}
+for row, lead in zip(rows, leads):
+    assert row["Lead Number"] == lead["Lead Number"]
+    why = {r["signal"]: r for r in lead["score"]["reasons"]}
+    gaps = 0
+    for sig, col in cols.items():
+        blank = row[col].strip().lower() in PLACE
+        unknown = "unknown" in why.get(sig, {})
+        assert blank == unknown, (row["Lead Number"], sig, row[col], why.get(sig))
+        if blank:
+            empty[sig] += 1
+            gaps += 1
+            assert why[sig]["unknown"].startswith("missing ."), why[sig]
+    assert lead["score"]["unknown"] == gaps
+    if gaps:
+        assert lead["score"]["confidence"] < 1, lead["score"]
+# 2,690 empty occupation cells; Specialization has "Select" placeholders too
+assert empty["working_professional"] == 2690, empty
+assert empty["finance"] > 3000, empty
+PY
+	# without the mapping, "Select" is a value: the signal says "no"
+	lq-csv "$L" | lq-score -r "$FIX/lq-score/x-education.yaml" |
+		jq -r 'select(.Specialization == "Select") | [.score.reasons[] | select(.signal == "finance")] | length' |
+		sort | uniq -c > "$BATS_TEST_TMPDIR/raw"
+	[ "$(awk '{print $2}' "$BATS_TEST_TMPDIR/raw")" = 0 ]
+	[ "$(awk '{print $1}' "$BATS_TEST_TMPDIR/raw")" -gt 1000 ]
+}
