@@ -127,7 +127,7 @@ run_examples() {
 # closes its quotes in turn (a quoting macro that swallowed the rest of
 # its line shows as "domain, "parent-domain or "name""" or as ‘a then ‘b’’).
 # Transcripts, shell displays and JSON quote as their languages do and
-# are left out.
+# are left out; a jq path's quoted key (."Lead Source") opens after its dot.
 quotes_balanced() {
 	python3 - "$@" <<-'PY'
 	import re, sys
@@ -155,7 +155,7 @@ quotes_balanced() {
 	                    why = "\u2019 without \u2018"
 	                single = max(0, single - 1)
 	            elif c == '"':
-	                if not double and a in " ([/\u2018" and b != " ":
+	                if not double and a in " ([/.\u2018" and b != " ":
 	                    double = True
 	                elif double and a != " " and b in " ,.;:)]!?\u2019/":
 	                    double = False
