@@ -73,6 +73,15 @@ int lq_route_eval(struct lq_route *rt, const char *line, size_t len,
     struct lq_err *err);
 
 /*
+ * The priority of the lead line (scanned into s) for a batch: *rank, to
+ * be sorted ascending, is the action (route, review, nurture, anything
+ * else) and then the tier (L1 ... L4, unknown); *value, descending within
+ * a rank, is score.probability, else score.points, else -HUGE_VAL.
+ */
+void lq_route_priority(struct lq_route *rt, const char *line,
+    const struct lq_scan *s, long *rank, double *value);
+
+/*
  * Read the lead's time from its top-level member name (RFC 3339 string or
  * epoch number) into *t.  Returns 0 or -1 (missing or not a time).
  */
