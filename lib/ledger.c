@@ -447,7 +447,7 @@ prepare(struct lq_ledger *lg, struct lq_err *err)
 		"SELECT lead_id, rank, value, at FROM pending",
 		"SELECT line FROM pending WHERE lead_id = ?1",
 		"SELECT lead_id, rep, team, tier, at, contact_by, misses, "
-		    "route FROM assignment WHERE rep IS NOT NULL AND contact_by "
+		    "route, email_key, account_key FROM assignment WHERE rep IS NOT NULL AND contact_by "
 		    "IS NOT NULL AND contact_by <= ?1 AND NOT EXISTS (SELECT 1 "
 		    "FROM contact c WHERE c.lead_id = assignment.lead_id AND "
 		    "c.at >= assignment.at AND c.at <= ?1) ORDER BY contact_by, "
@@ -992,6 +992,8 @@ lq_ledger_due(struct lq_ledger *lg, double now, struct lq_due **out,
 		x->contact_by = (double)sqlite3_column_int64(st, 5);
 		x->misses = sqlite3_column_int(st, 6);
 		x->route = col_dup(st, 7);
+		x->email_key = col_dup(st, 8);
+		x->account_key = col_dup(st, 9);
 	}
 	done(st);
 	*out = d;
@@ -1014,6 +1016,8 @@ lq_ledger_due_free(struct lq_due *d, size_t n)
 		free(d[i].team);
 		free(d[i].tier);
 		free(d[i].route);
+		free(d[i].email_key);
+		free(d[i].account_key);
 	}
 	free(d);
 }

@@ -58,7 +58,7 @@ struct lq_assign {
 
 /* an assignment whose deadline passed without a contact */
 struct lq_due {
-	char *lead_id, *rep, *team, *tier, *route;
+	char *lead_id, *rep, *team, *tier, *route, *email_key, *account_key;
 	double at, contact_by;
 	int misses;
 };

@@ -2596,3 +2596,199 @@ lq_route_priority(struct lq_route *rt, const char *line,
 	if (isnan(*value))
 		*value = -HUGE_VAL;
 }
+
+int
+lq_route_contact(struct lq_ledger *lg, const char *id_field, const char *line,
+    const struct lq_scan *s, struct lq_err *err)
+{
+	struct lq_buf id = LQ_BUF_INIT, rep = LQ_BUF_INIT, out = LQ_BUF_INIT;
+	const char *names[] = { id_field, "lead_id" };
+	double at;
+	long i = -1;
+	int rc = -1;
+
+	for (int k = 0; k < 2 && i < 0; k++) {
+		i = lq_scan_find(s, line, names[k], strlen(names[k]));
+		if (i >= 0 && s->m[i].vkind == LQ_J_STRING)
+			lq_json_unescape(&id, line + s->m[i].vstart,
+			    s->m[i].vend - s->m[i].vstart);
+		else if (i >= 0 && s->m[i].vkind == LQ_J_NUMBER)
+			lq_buf_add(&id, line + s->m[i].vstart, s->m[i].vend -
+			    s->m[i].vstart);
+		else
+			i = -1;
+	}
+	if (!id.len) {
+		lq_err_set(err, LQ_EXIT_RECORDS, "no lead id (a string or number "
+		    "in member '%s' or 'lead_id')", id_field);
+		goto out;
+	}
+	if (lq_route_lead_time(line, s, "at", &at) < 0 &&
+	    lq_route_lead_time(line, s, "time", &at) < 0) {
+		lq_err_set(err, LQ_EXIT_RECORDS, "no contact time (RFC 3339 or "
+		    "epoch in member 'at' or 'time')");
+		goto out;
+	}
+	if (!lq_route_time_valid(at)) {
+		lq_err_set(err, LQ_EXIT_RECORDS, "contact time out of range "
+		    "(from 1970 to 8999)");
+		goto out;
+	}
+	const char *r = NULL, *o = NULL;
+	long ri = lq_scan_find(s, line, "rep", 3);
+	long oi = lq_scan_find(s, line, "outcome", 7);
+	if (ri >= 0 && s->m[ri].vkind == LQ_J_STRING) {
+		lq_json_unescape(&rep, line + s->m[ri].vstart, s->m[ri].vend -
+		    s->m[ri].vstart);
+		r = rep.buf ? rep.buf : "";
+	}
+	if (oi >= 0 && s->m[oi].vkind == LQ_J_STRING) {
+		lq_json_unescape(&out, line + s->m[oi].vstart, s->m[oi].vend -
+		    s->m[oi].vstart);
+		o = out.buf ? out.buf : "";
+	}
+	if (lq_ledger_begin(lg, err) || lq_ledger_contact(lg, id.buf, id.len,
+	    at, r, o, err))
+		goto out;
+	rc = 0;
+out:
+	lq_buf_release(&id);
+	lq_buf_release(&rep);
+	lq_buf_release(&out);
+	return rc;
+}
+
+/* one assignment past its deadline: reassign or escalate */
+static int
+sweep_one(struct lq_route *rt, const struct lq_due *d, double now,
+    struct lq_buf *out, int *escalated, struct lq_err *err)
+{
+	struct lq_buf why = LQ_BUF_INIT, route = LQ_BUF_INIT;
+	struct decision dc = { .rep = -1, .team = -1, .terr = -1,
+	    .contact_by = -1, .why = &why };
+	int team = d->team ? find_team(rt, d->team) : -1;
+	int tier = tier_index(d->tier), misses = d->misses + 1, rc = -1;
+	double sla = tier >= 0 ? rt->sla[tier] : rt->sla_default;
+	const char *owner = NULL, *queue = NULL, *step;
+	char tb[40];
+
+	*escalated = 0;
+	for (int i = 0; i < rt->nreps; i++) {
+		int held = !strcmp(rt->reps[i].id, d->rep);
+		if (!held && lq_ledger_held_by(rt->lg, d->lead_id,
+		    rt->reps[i].id, &held, err))
+			goto out;
+		rt->reps[i].excluded = held;
+	}
+	int placed = 1;
+	if (misses >= rt->escalate_after || team < 0)
+		placed = 0;
+	else if ((placed = decide_team(rt, team, -1, d->lead_id,
+	    strlen(d->lead_id), now, sla, &dc, err)) < 0)
+		goto out;
+	else
+		placed = placed == 0;
+	for (int i = 0; i < rt->nreps; i++)
+		rt->reps[i].excluded = 0;
+	if (placed) {
+		step = "sweep";
+		owner = rt->reps[dc.rep].id;
+	} else {
+		step = "escalate";
+		*escalated = 1;
+		lq_buf_reset(&why);
+		dc.rep = -1;
+		dc.counts = 0;
+		dc.contact_by = rt->q_sla[QS_ESCALATE] > 0 ? now +
+		    rt->q_sla[QS_ESCALATE] : -1;
+		if (team >= 0 && rt->teams[team].manager)
+			owner = rt->teams[team].manager;
+		else
+			queue = rt->q_escalate;
+		dc.team = team;
+	}
+	lq_buf_adds(&route, "{\"owner\":");
+	if (owner)
+		lq_buf_json_strs(&route, owner);
+	else
+		lq_buf_adds(&route, "null");
+	lq_buf_adds(&route, ",\"team\":");
+	if (team >= 0)
+		lq_buf_json_strs(&route, rt->teams[team].name);
+	else
+		lq_buf_adds(&route, "null");
+	lq_buf_adds(&route, ",\"queue\":");
+	if (queue)
+		lq_buf_json_strs(&route, queue);
+	else
+		lq_buf_adds(&route, "null");
+	lq_buf_addf(&route, ",\"reason\":{\"step\":\"%s\",\"previous\":",
+	    step);
+	lq_buf_json_strs(&route, d->rep);
+	lq_time_format(tb, sizeof(tb), d->contact_by);
+	lq_buf_addf(&route, ",\"missed\":\"%s\",\"misses\":%d", tb, misses);
+	if (!placed && misses < rt->escalate_after)
+		lq_buf_adds(&route, ",\"why\":\"nobody else available\"");
+	if (why.len)
+		lq_buf_add(&route, why.buf, why.len);
+	lq_buf_adds(&route, "},\"contact_by\":");
+	if (dc.contact_by >= 0) {
+		lq_time_format(tb, sizeof(tb), dc.contact_by);
+		lq_buf_addf(&route, "\"%s\"}", tb);
+	} else {
+		lq_buf_adds(&route, "null}");
+	}
+	struct lq_assign a = {
+		.lead_id = d->lead_id, .lead_idlen = strlen(d->lead_id),
+		.rep = owner, .team = team >= 0 ? rt->teams[team].name : NULL,
+		.queue = queue, .at = now, .tier = d->tier, .step = step,
+		.counts = placed && dc.counts, .route = route.buf,
+		.routelen = route.len, .reassign = 1,
+		.contact_by = dc.contact_by, .email_key = d->email_key,
+		.account_key = d->account_key, .misses = misses,
+		.action = step };
+	if (lq_ledger_record(rt->lg, &a, err))
+		goto out;
+	if (placed && dc.counts)
+		rep_counted(rt, &rt->reps[dc.rep], now);
+	lq_buf_adds(out, "{");
+	lq_buf_json_strs(out, rt->id_field);
+	lq_buf_addc(out, ':');
+	lq_buf_json_strs(out, d->lead_id);
+	lq_buf_adds(out, ",\"route\":");
+	lq_buf_add(out, route.buf, route.len - 1);
+	lq_buf_adds(out, ",\"ledger\":\"");
+	lq_buf_adds(out, step);
+	lq_buf_adds(out, "\"}}\n");
+	rc = 0;
+out:
+	lq_buf_release(&why);
+	lq_buf_release(&route);
+	return rc;
+}
+
+int
+lq_route_sweep(struct lq_route *rt, double now, struct lq_buf *out,
+    long *n, long *escalated, struct lq_err *err)
+{
+	struct lq_due *d;
+	size_t nd;
+	int esc;
+
+	*n = *escalated = 0;
+	if (!rt->lg || rt->ro)
+		return lq_err_set(err, LQ_EXIT_USAGE, "the sweep needs a "
+		    "writable ledger");
+	if (lq_ledger_due(rt->lg, now, &d, &nd, err))
+		return -1;
+	for (size_t i = 0; i < nd; i++) {
+		if (sweep_one(rt, &d[i], now, out, &esc, err)) {
+			lq_ledger_due_free(d, nd);
+			return -1;
+		}
+		(*n)++;
+		*escalated += esc;
+	}
+	lq_ledger_due_free(d, nd);
+	return 0;
+}

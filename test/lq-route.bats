@@ -298,9 +298,9 @@ gen() {	# N leads with 19-digit ids for the bulk config
 	split -n l/4 "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/part."
 	# the same leads again from a fifth process racing the others
 	for p in "$BATS_TEST_TMPDIR"/part.*; do
-		lq-route -r "$B" $NOW --state "$db" --batch 50 "$p" > "$p.out" &
+		lq-route -r "$B" $NOW --state "$db" --commit 50 "$p" > "$p.out" &
 	done
-	lq-route -r "$B" $NOW --state "$db" --batch 7 "$BATS_TEST_TMPDIR/part.ab" > "$BATS_TEST_TMPDIR/again" &
+	lq-route -r "$B" $NOW --state "$db" --commit 7 "$BATS_TEST_TMPDIR/part.ab" > "$BATS_TEST_TMPDIR/again" &
 	wait
 	[ "$(sqlite3 "$db" 'select count(*), count(distinct lead_id) from assignment')" = "4000|4000" ]
 	[ "$(sqlite3 "$db" 'select count(*) from log')" -eq 4000 ]
@@ -318,7 +318,7 @@ gen() {	# N leads with 19-digit ids for the bulk config
 	db="$BATS_TEST_TMPDIR/l.db"
 	n=12000; sanitized && n=4000
 	gen $n > "$BATS_TEST_TMPDIR/in"
-	lq-route -r "$B" $NOW --state "$db" --batch 64 "$BATS_TEST_TMPDIR/in" > "$BATS_TEST_TMPDIR/out" &
+	lq-route -r "$B" $NOW --state "$db" --commit 64 "$BATS_TEST_TMPDIR/in" > "$BATS_TEST_TMPDIR/out" &
 	pid=$!
 	for i in $(seq 200); do
 		[ -s "$BATS_TEST_TMPDIR/out" ] && break

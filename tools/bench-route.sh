@@ -51,7 +51,7 @@ t2=$(PREP= best "lq-route -r '$R' --now $NOW --state '$DB' '$L'")
 printf '%-52s %9.3f %10s\n' "lq-route --state (again: all found in the ledger)" "$t2" "$(rate "$N" "$t2")"
 n1=$((N / 4))
 head -n $n1 "$L" > "$W/route-first.ndjson"
-t3=$(PREP="rm -f '$DB' '$DB-wal' '$DB-shm'" best "lq-route -r '$R' --now $NOW --state '$DB' --batch 1 '$W/route-first.ndjson'")
-printf '%-52s %9.3f %10s\n' "lq-route --state --batch 1 (a commit per lead; N/4)" "$t3" "$(rate "$n1" "$t3")"
+t3=$(PREP="rm -f '$DB' '$DB-wal' '$DB-shm'" best "lq-route -r '$R' --now $NOW --state '$DB' --commit 1 '$W/route-first.ndjson'")
+printf '%-52s %9.3f %10s\n' "lq-route --state --commit 1 (a commit per lead; N/4)" "$t3" "$(rate "$n1" "$t3")"
 rm -f "$W/route-first.ndjson"
 rm -f "$DB" "$DB-wal" "$DB-shm"
