@@ -447,8 +447,9 @@ prepare(struct lq_ledger *lg, struct lq_err *err)
 		"SELECT lead_id, rank, value, at FROM pending",
 		"SELECT line FROM pending WHERE lead_id = ?1",
 		"SELECT lead_id, rep, team, tier, at, contact_by, misses, "
-		    "route, email_key, account_key FROM assignment WHERE rep IS NOT NULL AND contact_by "
-		    "IS NOT NULL AND contact_by <= ?1 AND NOT EXISTS (SELECT 1 "
+		    "route, email_key, account_key FROM assignment WHERE rep IS "
+		    "NOT NULL AND contact_by IS NOT NULL AND step <> 'escalate' "
+		    "AND contact_by <= ?1 AND NOT EXISTS (SELECT 1 "
 		    "FROM contact c WHERE c.lead_id = assignment.lead_id AND "
 		    "c.at >= assignment.at AND c.at <= ?1) ORDER BY contact_by, "
 		    "lead_id",

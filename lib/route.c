@@ -1095,8 +1095,8 @@ load_sla(struct lq_route *rt, const struct lq_ynode *c, struct lq_err *err)
  * expression (null: that rule is off; duplicates: false or null: both)
  */
 static const char dflt_email[] = ".email";
-static const char dflt_account[] = ".enrich.account.account_id // "
-    ".enrich.account.domain // (.enrich.email | if type == \"object\" and "
+static const char dflt_account[] = ".enrich.account.domain // "
+    ".enrich.account.account_id // (.enrich.email | if type == \"object\" and "
     ".free == false and .disposable != true then .domain else null end)";
 
 static int
