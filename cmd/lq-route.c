@@ -298,28 +298,34 @@ cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* pass 1 for one line: its key, or the reason it is bad */
+/*
+ * pass 1 for one line: its key; a line that is not a JSON object is
+ * rejected at once (so --strict stops reading there)
+ */
 static void
 take_line(struct ctx *c, uint16_t src, off_t off, const char *line,
     size_t len, long lineno)
 {
-	struct ent *e = new_ent(c);
 	struct lq_err err;
+	struct ent *e;
 	long rank;
 
+	lq_err_clear(&err);
+	if (lq_json_scan(&c->scan, line, len, &err) < 0) {
+		lqcmd_reject(c->run, c->src[src].name, lineno, line, len,
+		    err.msg);
+		return;
+	}
+	if (c->scan.kind != LQ_J_OBJECT) {
+		lqcmd_reject(c->run, c->src[src].name, lineno, line, len,
+		    "not a JSON object");
+		return;
+	}
+	e = new_ent(c);
 	e->src = src;
 	e->off = off;
 	e->len = (uint32_t)len;
 	e->lineno = lineno;
-	lq_err_clear(&err);
-	if (lq_json_scan(&c->scan, line, len, &err) < 0) {
-		keep_decision(c, e, err.msg, strlen(err.msg), 1);
-		return;
-	}
-	if (c->scan.kind != LQ_J_OBJECT) {
-		keep_decision(c, e, "not a JSON object", 17, 1);
-		return;
-	}
 	lq_route_priority(c->rt, line, &c->scan, &rank, &e->value);
 	e->rank = (uint8_t)rank;
 	c->taken++;
