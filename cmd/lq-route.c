@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -50,7 +51,8 @@ static const char help[] =
 "      --batch            decide the whole input in priority order (default\n"
 "                         for files and input that ends before it would wait)\n"
 "      --stream           decide each lead as it comes\n"
-"      --commit N         leads per ledger transaction at most (default 256)\n"
+"      --commit N         leads per ledger transaction at most (default 256;\n"
+"                         4096 in a batch)\n"
 "      --pending FILE     leads left unplaced by earlier runs that this batch\n"
 "                         placed: their lines, routed, appended to FILE\n"
 "      --performance FILE rep win rates from lq-train --reps (instead of\n"
@@ -78,9 +80,21 @@ struct ent {
 	uint8_t bad;		/* the decision is an error message */
 };
 
+/*
+ * A file read back by offset through a map, and written (the temporary
+ * ones) through a buffer.
+ */
+struct tfile {
+	int fd;
+	off_t end;		/* bytes written, buffer included */
+	struct lq_buf b;	/* not yet written */
+	char *map;
+	size_t mapn;
+};
+
 struct source {
 	const char *name;	/* for messages */
-	int fd;			/* read with pread */
+	struct tfile *f;	/* its own, or the spill file */
 	int pending;		/* the ledger's pending leads */
 };
 
@@ -97,10 +111,8 @@ struct ctx {
 	size_t ne, cap;
 	struct source *src;
 	size_t nsrc;
-	int spill;		/* pipe lines and the ledger's pending leads */
-	off_t spill_end;
-	int dec;		/* decisions */
-	off_t dec_end;
+	struct tfile spill;	/* pipe lines and the ledger's pending leads */
+	struct tfile dec;	/* decisions */
 	struct lq_scan scan, tscan;
 	struct lq_buf line, val, keyjson;
 	const char *pending_path;
@@ -180,41 +192,71 @@ tmp_file(void)
 }
 
 static void
-write_at(int fd, off_t *end, const void *p, size_t n, const char *what)
+tf_flush(struct tfile *t, const char *what)
 {
-	const char *b = p;
-	size_t left = n;
+	const char *p = t->b.buf;
+	size_t left = t->b.len;
+	off_t at = t->end - (off_t)left;
 
 	while (left) {
-		ssize_t w = pwrite(fd, b, left, *end);
+		ssize_t w = pwrite(t->fd, p, left, at);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0)
 			lqcmd_die(LQ_EXIT_IO, "temporary file (%s): %s", what,
 			    strerror(w < 0 ? errno : EIO));
-		b += w;
+		p += w;
+		at += w;
 		left -= (size_t)w;
-		*end += w;
 	}
+	lq_buf_reset(&t->b);
 }
 
 static void
-read_at(int fd, off_t off, size_t n, struct lq_buf *b, const char *name)
+tf_write(struct tfile *t, const void *p, size_t n, const char *what)
 {
-	lq_buf_reset(b);
-	lq_buf_grow(b, n + 1);
-	size_t got = 0;
-	while (got < n) {
-		ssize_t r = pread(fd, b->buf + got, n - got, off + (off_t)got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			lqcmd_die(LQ_EXIT_IO, "%s: read again: %s", name, r < 0 ?
-			    strerror(errno) : "the file got shorter");
-		got += (size_t)r;
+	lq_buf_add(&t->b, p, n);
+	t->end += (off_t)n;
+	if (t->b.len >= (1 << 20))
+		tf_flush(t, what);
+}
+
+/* bytes off..off+n of t into b (NUL-terminated) */
+static void
+tf_read(struct tfile *t, off_t off, size_t n, struct lq_buf *b,
+    const char *name)
+{
+	if (t->b.len && off + (off_t)n > t->end - (off_t)t->b.len)
+		tf_flush(t, name);
+	if ((size_t)off + n > t->mapn) {
+		struct stat st;
+		if (t->map)
+			munmap(t->map, t->mapn);
+		t->map = NULL;
+		t->mapn = 0;
+		if (fstat(t->fd, &st) < 0 || (size_t)st.st_size < (size_t)off + n)
+			lqcmd_die(LQ_EXIT_IO, "%s: read again: the file got "
+			    "shorter", name);
+		t->map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED,
+		    t->fd, 0);
+		if (t->map == MAP_FAILED) {
+			t->map = NULL;
+			lqcmd_die(LQ_EXIT_IO, "%s: read again: %s", name,
+			    strerror(errno));
+		}
+		t->mapn = (size_t)st.st_size;
 	}
-	b->len = n;
-	b->buf[n] = 0;
+	lq_buf_reset(b);
+	lq_buf_add(b, t->map + off, n);
+}
+
+static void
+tf_close(struct tfile *t)
+{
+	if (t->map)
+		munmap(t->map, t->mapn);
+	lq_buf_release(&t->b);
+	close(t->fd);
 }
 
 static struct ent *
@@ -231,7 +273,7 @@ new_ent(struct ctx *c)
 }
 
 static uint16_t
-new_source(struct ctx *c, const char *name, int fd, int pending)
+new_source(struct ctx *c, const char *name, struct tfile *f, int pending)
 {
 	if (c->nsrc >= UINT16_MAX)
 		lqcmd_die(LQ_EXIT_USAGE, "too many input files");
@@ -239,7 +281,7 @@ new_source(struct ctx *c, const char *name, int fd, int pending)
 	if (!c->src)
 		abort();
 	c->src[c->nsrc].name = name;
-	c->src[c->nsrc].fd = fd;
+	c->src[c->nsrc].f = f;
 	c->src[c->nsrc].pending = pending;
 	return (uint16_t)c->nsrc++;
 }
@@ -247,10 +289,10 @@ new_source(struct ctx *c, const char *name, int fd, int pending)
 static void
 keep_decision(struct ctx *c, struct ent *e, const char *p, size_t n, int bad)
 {
-	e->dout = c->dec_end;
+	e->dout = c->dec.end;
 	e->dlen = (uint32_t)n;
 	e->bad = (uint8_t)bad;
-	write_at(c->dec, &c->dec_end, p, n, "decisions");
+	tf_write(&c->dec, p, n, "decisions");
 }
 
 static uint64_t
@@ -361,7 +403,7 @@ decide(struct ctx *c, struct ent *e)
 
 	if (e->bad)
 		return;
-	read_at(c->src[e->src].fd, e->off, e->len, &c->line,
+	tf_read(c->src[e->src].f, e->off, e->len, &c->line,
 	    c->src[e->src].name);
 	lq_err_clear(&err);
 	if (lq_json_scan(&c->tscan, c->line.buf, c->line.len, &err) < 0)
@@ -393,8 +435,8 @@ emit(struct ctx *c, struct ent *e)
 	struct lq_buf d = LQ_BUF_INIT;
 	struct lq_err err;
 
-	read_at(s->fd, e->off, e->len, &c->line, s->name);
-	read_at(c->dec, e->dout, e->dlen, &d, "decisions");
+	tf_read(s->f, e->off, e->len, &c->line, s->name);
+	tf_read(&c->dec, e->dout, e->dlen, &d, "decisions");
 	if (s->pending) {
 		/* a lead of an earlier run: placed now, or still waiting */
 		c->npending++;
@@ -450,11 +492,11 @@ add_pending(void *arg, const char *id, size_t n, long rank, double value,
 	if (found && line.len) {
 		struct ent *e = new_ent(c);
 		e->src = (uint16_t)(c->nsrc - 1);
-		e->off = c->spill_end;
+		e->off = c->spill.end;
 		e->len = (uint32_t)line.len;
 		e->rank = (uint8_t)rank;
 		e->value = value;
-		write_at(c->spill, &c->spill_end, line.buf, line.len, "pending");
+		tf_write(&c->spill, line.buf, line.len, "pending");
 	}
 	lq_buf_release(&line);
 	return 0;
@@ -470,7 +512,7 @@ flush_batch(struct ctx *c)
 		/* earlier runs' unplaced leads join the first batch */
 		struct lq_err err;
 		c->pending_loaded = 1;
-		new_source(c, "pending", c->spill, 1);
+		new_source(c, "pending", &c->spill, 1);
 		qsort(c->ids, c->nids, sizeof(*c->ids), cmp_u64);
 		lq_err_clear(&err);
 		if (lq_ledger_pending_each(c->lg, add_pending, c, &err) < 0) {
@@ -563,7 +605,8 @@ read_source(struct ctx *c, const char *path)
 	struct stat st;
 	char *line;
 	size_t len;
-	int got, seekable, fd;
+	int got, seekable;
+	struct tfile *f;
 	uint16_t src;
 
 	lq_err_clear(&err);
@@ -575,16 +618,18 @@ read_source(struct ctx *c, const char *path)
 	seekable = fstat(rd.fd, &st) == 0 && S_ISREG(st.st_mode) &&
 	    lseek(rd.fd, 0, SEEK_CUR) >= 0;
 	if (seekable) {
-		if ((fd = dup(rd.fd)) < 0)
+		if (!(f = calloc(1, sizeof(*f))))
+			abort();
+		if ((f->fd = dup(rd.fd)) < 0)
 			lqcmd_die(LQ_EXIT_IO, "%s: %s", rd.name, strerror(errno));
 	} else {
-		fd = c->spill;
+		f = &c->spill;
 		if (c->mode == MODE_AUTO) {
 			rd.idle = pipe_idle;
 			rd.idle_arg = c;
 		}
 	}
-	src = new_source(c, rd.name, fd, 0);
+	src = new_source(c, rd.name, f, 0);
 	while ((got = lq_reader_next(&rd, &line, &len, &err)) > 0 ||
 	    got == -2) {
 		if (got == -2) {
@@ -614,8 +659,8 @@ read_source(struct ctx *c, const char *path)
 			    rd.buf));
 			take_line(c, src, off, line, len, rd.lineno);
 		} else {
-			off_t off = c->spill_end;
-			write_at(c->spill, &c->spill_end, line, len, "input");
+			off_t off = c->spill.end;
+			tf_write(&c->spill, line, len, "input");
 			take_line(c, src, off, line, len, rd.lineno);
 		}
 		if (c->run->strict && c->run->rejected)
@@ -637,8 +682,8 @@ run_batch(struct ctx *c, char **files, int nfiles)
 		files = dash;
 		nfiles = 1;
 	}
-	c->spill = tmp_file();
-	c->dec = tmp_file();
+	c->spill.fd = tmp_file();
+	c->dec.fd = tmp_file();
 	c->scan.want_tape = 0;
 	c->tscan.want_tape = 1;
 	lq_buf_json_strs(&c->keyjson, c->key);
@@ -649,10 +694,12 @@ run_batch(struct ctx *c, char **files, int nfiles)
 	if (!c->streaming)
 		flush_batch(c);
 	for (size_t i = 0; i < c->nsrc; i++)
-		if (c->src[i].fd != c->spill)
-			close(c->src[i].fd);
-	close(c->spill);
-	close(c->dec);
+		if (c->src[i].f != &c->spill) {
+			tf_close(c->src[i].f);
+			free(c->src[i].f);
+		}
+	tf_close(&c->spill);
+	tf_close(&c->dec);
 	free(c->e);
 	free(c->src);
 	lq_scan_release(&c->scan);
@@ -703,7 +750,7 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct lqcmd_run f = { .key = "route", .progress = -1 };
-	struct ctx c = { .batch = 256 };
+	struct ctx c = { .batch = -1 };
 	struct lq_err err;
 	const char *rules = NULL, *now = NULL, *state = NULL, *idf = NULL;
 	const char *perf = NULL, *contacts = NULL;
@@ -809,6 +856,8 @@ main(int argc, char **argv)
 	}
 	c.key = f.key;
 	c.run = &f;
+	if (c.batch < 0 && (contacts || sweep || c.mode == MODE_STREAM))
+		c.batch = 256;
 	if (contacts) {
 		char *files[] = { (char *)contacts };
 		struct lqcmd_run k = { .progress = f.progress,
@@ -851,6 +900,13 @@ main(int argc, char **argv)
 			lqcmd_die(LQ_EXIT_IO, "%s: %s", c.pending_path,
 			    strerror(errno));
 		if (batch) {
+			/*
+			 * a batch decides in priority order, so its ledger rows
+			 * land all over the B-trees: bigger transactions write
+			 * each page once rather than once per 256 leads
+			 */
+			if (c.batch < 0)
+				c.batch = 4096;
 			run_batch(&c, argv + optind, argc - optind);
 		} else {
 			f.fn = route_one;

@@ -407,7 +407,7 @@ setup(struct lq_ledger *lg, struct lq_err *err)
 	int kind, v, stamped;
 	char sql[80];
 
-	if (set_wal(lg, err) || exec(lg, "PRAGMA synchronous=NORMAL", err))
+	if (set_wal(lg, err) || exec(lg, "PRAGMA synchronous=NORMAL; PRAGMA cache_size=-65536", err))
 		return -1;
 	/* decide and create under the write lock: first runs may race */
 	if (exec(lg, "BEGIN IMMEDIATE", err))

@@ -2190,6 +2190,8 @@ match_ledger(struct lq_route *rt, struct lq_eval *res, const char *id,
 	int found, ri, rc = 1;
 	jv v;
 
+	if (!rt->lg)
+		return 1;	/* nothing to match against, no key to keep */
 	if (slot_string(res, rt->email_slot, &v, &msg) == V_STR)
 		norm_email(jv_string_value(v), dc->email);
 	jv_free(v);
@@ -2200,8 +2202,6 @@ match_ledger(struct lq_route *rt, struct lq_eval *res, const char *id,
 			    dc->acct->buf[i]);
 	}
 	jv_free(v);
-	if (!rt->lg)
-		return 1;
 	if (dc->email->len) {
 		if (lq_ledger_find_email(rt->lg, dc->email->buf, id, idn, &lead,
 		    &rep, &found, err))
