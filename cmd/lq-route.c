@@ -607,6 +607,9 @@ read_source(struct ctx *c, const char *path)
 	size_t len;
 	int got, seekable;
 	struct tfile *f;
+	char *last_buf = NULL, *last_line = NULL;
+	size_t last_end = 0;
+	off_t pos = 0;
 	uint16_t src;
 
 	lq_err_clear(&err);
@@ -654,7 +657,15 @@ read_source(struct ctx *c, const char *path)
 		if (c->streaming) {
 			stream_line(c, rd.name, line, len, rd.lineno);
 		} else if (seekable) {
-			off_t pos = lseek(rd.fd, 0, SEEK_CUR);
+			/* the file offset of the buffer's end: asked again
+			 * only when the reader has read more */
+			if (rd.buf != last_buf || rd.end != last_end ||
+			    line <= last_line) {
+				pos = lseek(rd.fd, 0, SEEK_CUR);
+				last_buf = rd.buf;
+				last_end = rd.end;
+			}
+			last_line = line;
 			off_t off = pos - (off_t)(rd.end - (size_t)(line -
 			    rd.buf));
 			take_line(c, src, off, line, len, rd.lineno);
