@@ -1,8 +1,23 @@
 /*
  * lq-route - give every scored lead to the right rep, with an SQLite ledger.
+ *
+ * A batch (file operands, standard input that is a regular file or ends
+ * before it would wait, --batch) is decided in priority order and written
+ * in input order: pass 1 reads every line and keeps its offset and
+ * priority (lines of a pipe are copied to a temporary file), pass 2
+ * decides in priority order and keeps each route member in a second
+ * temporary file, pass 3 writes the lines in input order with their
+ * member.  Memory holds offsets and keys, never a record.
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "lq_ledger.h"
 #include "lq_route.h"
@@ -11,9 +26,12 @@
 
 static const char usage[] =
     "[-q] -r RULES [-k KEY] [--state FILE [--dry-run] [--reassign]]\n"
-    "       [--now TIME | --time-field NAME] [--id-field NAME] [--batch N]\n"
-    "       [--performance FILE]\n"
-    "       [--rejects FILE] [--strict] [--[no-]progress] [FILE ...]";
+    "       [--now TIME | --time-field NAME] [--id-field NAME]\n"
+    "       [--batch | --stream] [--commit N] [--pending FILE]\n"
+    "       [--performance FILE] [--rejects FILE] [--strict]\n"
+    "       [--[no-]progress] [FILE ...]\n"
+    "       lq-route [-q] [-r RULES] --state FILE --contacts FILE\n"
+    "       lq-route [-q] -r RULES --state FILE --sweep [--now TIME]";
 
 static const char help[] =
 "usage: lq-route [options] -r RULES [FILE ...]\n"
@@ -30,23 +48,81 @@ static const char help[] =
 "      --now TIME         routing time (RFC 3339 or epoch; default: clock)\n"
 "      --time-field NAME  routing time from the lead's member NAME\n"
 "      --id-field NAME    member holding the lead id (default: id)\n"
-"      --batch N          leads per ledger transaction at most (default 256)\n"
+"      --batch            decide the whole input in priority order (default\n"
+"                         for files and input that ends before it would wait)\n"
+"      --stream           decide each lead as it comes\n"
+"      --commit N         leads per ledger transaction at most (default 256;\n"
+"                         4096 in a batch)\n"
+"      --pending FILE     leads left unplaced by earlier runs that this batch\n"
+"                         placed: their lines, routed, appended to FILE\n"
 "      --performance FILE rep win rates from lq-train --reps (instead of\n"
 "                         the rule file's performance:)\n"
+"      --contacts FILE    record the CRM's contacts (NDJSON) in the ledger\n"
+"      --sweep            reassign or escalate every lead whose contact_by\n"
+"                         passed without a contact; write them as NDJSON\n"
 "  -k, --key NAME         output member name (default: route)\n"
 LQCMD_HELP_COMMON LQCMD_HELP_EXIT
 "See lq-route(1).\n";
 
-enum { OPT_NOW = 0x2001, OPT_TFIELD, OPT_IDFIELD, OPT_BATCH, OPT_REASSIGN,
-	OPT_PERF };
+enum { OPT_NOW = 0x2001, OPT_TFIELD, OPT_IDFIELD, OPT_COMMIT, OPT_REASSIGN,
+	OPT_PERF, OPT_BATCH, OPT_STREAM, OPT_PENDING, OPT_CONTACTS, OPT_SWEEP };
+
+enum { MODE_AUTO, MODE_BATCH, MODE_STREAM };
+
+/* one line of a batch: where it is, how urgent, where its decision is */
+struct ent {
+	off_t off, dout;	/* the line in its source; the decision */
+	long lineno;
+	double value;		/* probability or points: higher first */
+	uint32_t len, dlen;
+	uint16_t src;		/* index in sources */
+	uint8_t rank;		/* action and tier: lower first */
+	uint8_t bad;		/* the decision is an error message */
+};
+
+/*
+ * A file read back by offset through a map, and written (the temporary
+ * ones) through a buffer.
+ */
+struct tfile {
+	int fd;
+	off_t end;		/* bytes written, buffer included */
+	struct lq_buf b;	/* not yet written */
+	char *map;
+	size_t mapn;
+};
+
+struct source {
+	const char *name;	/* for messages */
+	struct tfile *f;	/* its own, or the spill file */
+	int pending;		/* the ledger's pending leads */
+};
 
 struct ctx {
 	struct lq_route *rt;
 	struct lq_ledger *lg;
+	struct lqcmd_run *run;
 	const char *key, *tfield;
 	double now;
-	int fixed, writes;
+	int fixed, writes, mode, streaming;
 	long batch, pending;
+	/* a batch */
+	struct ent *e;
+	size_t ne, cap;
+	struct source *src;
+	size_t nsrc;
+	struct tfile spill;	/* pipe lines and the ledger's pending leads */
+	struct tfile dec;	/* decisions */
+	struct lq_scan scan, tscan;
+	struct lq_buf line, val, keyjson;
+	const char *pending_path;
+	FILE *pf;
+	long npending, nplaced;
+	long taken;		/* input lines in the batch */
+	uint64_t *ids;		/* hashes of the batch's lead ids */
+	size_t nids, capids;
+	int pending_loaded;
+	const char *idf;	/* contacts: the lead id member */
 };
 
 static void
@@ -98,6 +174,571 @@ route_one(void *arg, const struct lqcmd_rec *r, struct lq_buf *val,
 	return 0;
 }
 
+/* ---- a batch ------------------------------------------------------------ */
+
+static int
+tmp_file(void)
+{
+	const char *dir = getenv("TMPDIR");
+	struct lq_buf p = LQ_BUF_INIT;
+	int fd;
+
+	lq_buf_addf(&p, "%s/lq-route.XXXXXX", dir && *dir ? dir : "/tmp");
+	if ((fd = mkstemp(p.buf)) < 0)
+		lqcmd_die(LQ_EXIT_IO, "%s: %s", p.buf, strerror(errno));
+	unlink(p.buf);
+	lq_buf_release(&p);
+	return fd;
+}
+
+static void
+tf_flush(struct tfile *t, const char *what)
+{
+	const char *p = t->b.buf;
+	size_t left = t->b.len;
+	off_t at = t->end - (off_t)left;
+
+	while (left) {
+		ssize_t w = pwrite(t->fd, p, left, at);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			lqcmd_die(LQ_EXIT_IO, "temporary file (%s): %s", what,
+			    strerror(w < 0 ? errno : EIO));
+		p += w;
+		at += w;
+		left -= (size_t)w;
+	}
+	lq_buf_reset(&t->b);
+}
+
+static void
+tf_write(struct tfile *t, const void *p, size_t n, const char *what)
+{
+	lq_buf_add(&t->b, p, n);
+	t->end += (off_t)n;
+	if (t->b.len >= (1 << 20))
+		tf_flush(t, what);
+}
+
+/* bytes off..off+n of t into b (NUL-terminated) */
+static void
+tf_read(struct tfile *t, off_t off, size_t n, struct lq_buf *b,
+    const char *name)
+{
+	if (t->b.len && off + (off_t)n > t->end - (off_t)t->b.len)
+		tf_flush(t, name);
+	if ((size_t)off + n > t->mapn) {
+		struct stat st;
+		if (t->map)
+			munmap(t->map, t->mapn);
+		t->map = NULL;
+		t->mapn = 0;
+		if (fstat(t->fd, &st) < 0 || (size_t)st.st_size < (size_t)off + n)
+			lqcmd_die(LQ_EXIT_IO, "%s: read again: the file got "
+			    "shorter", name);
+		t->map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED,
+		    t->fd, 0);
+		if (t->map == MAP_FAILED) {
+			t->map = NULL;
+			lqcmd_die(LQ_EXIT_IO, "%s: read again: %s", name,
+			    strerror(errno));
+		}
+		t->mapn = (size_t)st.st_size;
+	}
+	lq_buf_reset(b);
+	lq_buf_add(b, t->map + off, n);
+}
+
+static void
+tf_close(struct tfile *t)
+{
+	if (t->map)
+		munmap(t->map, t->mapn);
+	lq_buf_release(&t->b);
+	close(t->fd);
+}
+
+static struct ent *
+new_ent(struct ctx *c)
+{
+	if (c->ne == c->cap) {
+		c->cap = c->cap ? 2 * c->cap : 4096;
+		if (!(c->e = realloc(c->e, c->cap * sizeof(*c->e))))
+			lqcmd_die(LQ_EXIT_IO, "out of memory for %zu leads",
+			    c->ne);
+	}
+	memset(&c->e[c->ne], 0, sizeof(*c->e));
+	return &c->e[c->ne++];
+}
+
+static uint16_t
+new_source(struct ctx *c, const char *name, struct tfile *f, int pending)
+{
+	if (c->nsrc >= UINT16_MAX)
+		lqcmd_die(LQ_EXIT_USAGE, "too many input files");
+	c->src = realloc(c->src, (c->nsrc + 1) * sizeof(*c->src));
+	if (!c->src)
+		abort();
+	c->src[c->nsrc].name = name;
+	c->src[c->nsrc].f = f;
+	c->src[c->nsrc].pending = pending;
+	return (uint16_t)c->nsrc++;
+}
+
+static void
+keep_decision(struct ctx *c, struct ent *e, const char *p, size_t n, int bad)
+{
+	e->dout = c->dec.end;
+	e->dlen = (uint32_t)n;
+	e->bad = (uint8_t)bad;
+	tf_write(&c->dec, p, n, "decisions");
+}
+
+static uint64_t
+hash_id(const char *p, size_t n)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)p[i]) * 1099511628211ULL;
+	return h;
+}
+
+/* the lead id of a batch line, so its pending copy is not decided too */
+static void
+keep_id(struct ctx *c, const char *line)
+{
+	const char *f = lq_route_id_field(c->rt);
+	long i = lq_scan_find(&c->scan, line, f, strlen(f));
+	const struct lq_member *m;
+
+	if (i < 0)
+		return;
+	m = &c->scan.m[i];
+	lq_buf_reset(&c->val);
+	if (m->vkind == LQ_J_STRING)
+		lq_json_unescape(&c->val, line + m->vstart, m->vend - m->vstart);
+	else if (m->vkind == LQ_J_NUMBER)
+		lq_buf_add(&c->val, line + m->vstart, m->vend - m->vstart);
+	else
+		return;
+	if (c->nids == c->capids) {
+		c->capids = c->capids ? 2 * c->capids : 4096;
+		if (!(c->ids = realloc(c->ids, c->capids * sizeof(*c->ids))))
+			lqcmd_die(LQ_EXIT_IO, "out of memory for %zu leads",
+			    c->nids);
+	}
+	c->ids[c->nids++] = hash_id(c->val.buf ? c->val.buf : "", c->val.len);
+}
+
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * pass 1 for one line: its key; a line that is not a JSON object is
+ * rejected at once (so --strict stops reading there)
+ */
+static void
+take_line(struct ctx *c, uint16_t src, off_t off, const char *line,
+    size_t len, long lineno)
+{
+	struct lq_err err;
+	struct ent *e;
+	long rank;
+
+	lq_err_clear(&err);
+	if (lq_json_scan(&c->scan, line, len, &err) < 0) {
+		lqcmd_reject(c->run, c->src[src].name, lineno, line, len,
+		    err.msg);
+		return;
+	}
+	if (c->scan.kind != LQ_J_OBJECT) {
+		lqcmd_reject(c->run, c->src[src].name, lineno, line, len,
+		    "not a JSON object");
+		return;
+	}
+	e = new_ent(c);
+	e->src = src;
+	e->off = off;
+	e->len = (uint32_t)len;
+	e->lineno = lineno;
+	lq_route_priority(c->rt, line, &c->scan, &rank, &e->value);
+	e->rank = (uint8_t)rank;
+	c->taken++;
+	if (c->writes && !c->pending_loaded)
+		keep_id(c, line);
+}
+
+static struct ctx *sort_ctx;
+
+static int
+by_priority(const void *a, const void *b)
+{
+	const struct ent *x = &sort_ctx->e[*(const uint32_t *)a];
+	const struct ent *y = &sort_ctx->e[*(const uint32_t *)b];
+	int px = sort_ctx->src[x->src].pending;
+	int py = sort_ctx->src[y->src].pending;
+
+	if (x->rank != y->rank)
+		return x->rank < y->rank ? -1 : 1;
+	if (x->value != y->value)
+		return x->value > y->value ? -1 : 1;
+	if (px != py)	/* the same priority: earlier runs' leads first */
+		return px ? -1 : 1;
+	return *(const uint32_t *)a < *(const uint32_t *)b ? -1 : 1;
+}
+
+/* pass 2 for one lead */
+static void
+decide(struct ctx *c, struct ent *e)
+{
+	struct lqcmd_rec rec;
+	struct lq_err err;
+
+	if (e->bad)
+		return;
+	tf_read(c->src[e->src].f, e->off, e->len, &c->line,
+	    c->src[e->src].name);
+	lq_err_clear(&err);
+	if (lq_json_scan(&c->tscan, c->line.buf, c->line.len, &err) < 0)
+		lqcmd_die(LQ_EXIT_IO, "%s: changed while it was read",
+		    c->src[e->src].name);
+	rec.line = c->line.buf;
+	rec.len = c->line.len;
+	rec.scan = &c->tscan;
+	rec.file = c->src[e->src].name;
+	rec.lineno = e->lineno;
+	lq_buf_reset(&c->val);
+	if (route_one(c, &rec, &c->val, &err) < 0) {
+		if (err.code == LQ_EXIT_IO || err.code == LQ_EXIT_USAGE) {
+			lq_writer_flush(&lqcmd_out);
+			lqcmd_die_err(&err);
+		}
+		keep_decision(c, e, err.msg, strlen(err.msg), 1);
+		return;
+	}
+	keep_decision(c, e, c->val.buf ? c->val.buf : "null", c->val.buf ?
+	    c->val.len : 4, 0);
+}
+
+/* pass 3 for one line: write it with its member, or reject it */
+static void
+emit(struct ctx *c, struct ent *e)
+{
+	struct source *s = &c->src[e->src];
+	struct lq_buf d = LQ_BUF_INIT;
+	struct lq_err err;
+
+	tf_read(s->f, e->off, e->len, &c->line, s->name);
+	tf_read(&c->dec, e->dout, e->dlen, &d, "decisions");
+	if (s->pending) {
+		/* a lead of an earlier run: placed now, or still waiting */
+		c->npending++;
+		if (!e->bad && strstr(d.buf, "\"ledger\":\"updated\"")) {
+			c->nplaced++;
+			if (c->pf) {
+				lq_buf_reset(&c->val);
+				lq_json_scan(&c->scan, c->line.buf, c->line.len,
+				    &err);
+				lq_splice(&c->val, c->line.buf, c->line.len,
+				    &c->scan, c->key, strlen(c->key),
+				    c->keyjson.buf, c->keyjson.len, d.buf, d.len);
+				lq_buf_addc(&c->val, '\n');
+				fwrite(c->val.buf, 1, c->val.len, c->pf);
+			}
+		}
+		lq_buf_release(&d);
+		return;
+	}
+	if (e->bad) {
+		lqcmd_reject(c->run, s->name, e->lineno, c->line.buf,
+		    c->line.len, d.buf);
+	} else {
+		lq_err_clear(&err);
+		lq_json_scan(&c->scan, c->line.buf, c->line.len, &err);
+		lq_splice(&lqcmd_out.out, c->line.buf, c->line.len, &c->scan,
+		    c->key, strlen(c->key), c->keyjson.buf, c->keyjson.len,
+		    d.buf, d.len);
+		lqcmd_write("\n", 1);
+	}
+	lq_buf_release(&d);
+}
+
+/* the ledger's pending leads join the batch (copied to the spill file) */
+static int
+add_pending(void *arg, const char *id, size_t n, long rank, double value,
+    double at)
+{
+	struct ctx *c = arg;
+	struct lq_buf line = LQ_BUF_INIT;
+	struct lq_err err;
+	int found;
+
+	(void)at;
+	uint64_t h = hash_id(id, n);
+	if (c->nids && bsearch(&h, c->ids, c->nids, sizeof(h), cmp_u64))
+		return 0;	/* in the batch itself: decided from there */
+	lq_err_clear(&err);
+	if (lq_ledger_pending_line(c->lg, id, n, &line, &found, &err) < 0) {
+		err.code = LQ_EXIT_IO;
+		lqcmd_die_err(&err);
+	}
+	if (found && line.len) {
+		struct ent *e = new_ent(c);
+		e->src = (uint16_t)(c->nsrc - 1);
+		e->off = c->spill.end;
+		e->len = (uint32_t)line.len;
+		e->rank = (uint8_t)rank;
+		e->value = value;
+		tf_write(&c->spill, line.buf, line.len, "pending");
+	}
+	lq_buf_release(&line);
+	return 0;
+}
+
+/* decide everything read so far in priority order, write it in order */
+static void
+flush_batch(struct ctx *c)
+{
+	uint32_t *order;
+
+	if (c->writes && !c->pending_loaded) {
+		/* earlier runs' unplaced leads join the first batch */
+		struct lq_err err;
+		c->pending_loaded = 1;
+		new_source(c, "pending", &c->spill, 1);
+		qsort(c->ids, c->nids, sizeof(*c->ids), cmp_u64);
+		lq_err_clear(&err);
+		if (lq_ledger_pending_each(c->lg, add_pending, c, &err) < 0) {
+			err.code = LQ_EXIT_IO;
+			lqcmd_die_err(&err);
+		}
+		free(c->ids);
+		c->ids = NULL;
+		c->nids = 0;
+	}
+	if (!c->ne)
+		return;
+	if (c->ne > UINT32_MAX)
+		lqcmd_die(LQ_EXIT_IO, "more than %u leads in one batch",
+		    UINT32_MAX);
+	if (!(order = malloc(c->ne * sizeof(*order))))
+		lqcmd_die(LQ_EXIT_IO, "out of memory for %zu leads", c->ne);
+	for (size_t i = 0; i < c->ne; i++)
+		order[i] = (uint32_t)i;
+	sort_ctx = c;
+	qsort(order, c->ne, sizeof(*order), by_priority);
+	for (size_t i = 0; i < c->ne; i++)
+		decide(c, &c->e[order[i]]);
+	free(order);
+	if (c->writes && lq_ledger_in_txn(c->lg))
+		commit(c);
+	for (size_t i = 0; i < c->ne; i++) {
+		emit(c, &c->e[i]);
+		if (c->run->strict && c->run->rejected)
+			break;
+	}
+	c->ne = 0;
+}
+
+/* a pipe that must wait before its end: what came is decided, then each */
+static int
+pipe_idle(void *arg)
+{
+	struct ctx *c = arg;
+
+	if (!c->streaming && c->taken) {
+		flush_batch(c);
+		c->streaming = 1;
+	}
+	if (c->writes && lq_ledger_in_txn(c->lg))
+		commit(c);
+	if (lq_writer_flush(&lqcmd_out) < 0)
+		return -1;
+	return 0;
+}
+
+static void
+stream_line(struct ctx *c, const char *name, char *line, size_t len,
+    long lineno)
+{
+	struct lq_err err;
+	struct lqcmd_rec rec = { line, len, &c->tscan, name, lineno };
+
+	lq_err_clear(&err);
+	if (lq_json_scan(&c->tscan, line, len, &err) < 0) {
+		lqcmd_reject(c->run, name, lineno, line, len, err.msg);
+		return;
+	}
+	if (c->tscan.kind != LQ_J_OBJECT) {
+		lqcmd_reject(c->run, name, lineno, line, len,
+		    "not a JSON object");
+		return;
+	}
+	lq_buf_reset(&c->val);
+	if (route_one(c, &rec, &c->val, &err) < 0) {
+		if (err.code == LQ_EXIT_IO || err.code == LQ_EXIT_USAGE) {
+			lq_writer_flush(&lqcmd_out);
+			lqcmd_die_err(&err);
+		}
+		lqcmd_reject(c->run, name, lineno, line, len, err.msg);
+		return;
+	}
+	lq_splice(&lqcmd_out.out, line, len, &c->tscan, c->key,
+	    strlen(c->key), c->keyjson.buf, c->keyjson.len, c->val.buf ?
+	    c->val.buf : "null", c->val.buf ? c->val.len : 4);
+	lqcmd_write("\n", 1);
+}
+
+/* pass 1 over one operand */
+static void
+read_source(struct ctx *c, const char *path)
+{
+	struct lq_reader rd;
+	struct lq_err err;
+	struct stat st;
+	char *line;
+	size_t len;
+	int got, seekable;
+	struct tfile *f;
+	char *last_buf = NULL, *last_line = NULL;
+	size_t last_end = 0;
+	off_t pos = 0;
+	uint16_t src;
+
+	lq_err_clear(&err);
+	if (lq_reader_open(&rd, path, &err) < 0) {
+		lqcmd_warn("%s", err.msg);
+		c->run->failed = 1;
+		return;
+	}
+	seekable = fstat(rd.fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    lseek(rd.fd, 0, SEEK_CUR) >= 0;
+	if (seekable) {
+		if (!(f = calloc(1, sizeof(*f))))
+			abort();
+		if ((f->fd = dup(rd.fd)) < 0)
+			lqcmd_die(LQ_EXIT_IO, "%s: %s", rd.name, strerror(errno));
+	} else {
+		f = &c->spill;
+		if (c->mode == MODE_AUTO) {
+			rd.idle = pipe_idle;
+			rd.idle_arg = c;
+		}
+	}
+	src = new_source(c, rd.name, f, 0);
+	while ((got = lq_reader_next(&rd, &line, &len, &err)) > 0 ||
+	    got == -2) {
+		if (got == -2) {
+			c->run->records++;
+			lqcmd_warn("%s:%ld: %s", rd.name, rd.lineno, err.msg);
+			c->run->rejected++;
+			if (c->run->strict)
+				break;
+			continue;
+		}
+		lqcmd_progress(c->run, len + 1);
+		if (len == 0) {
+			c->run->skipped++;
+			continue;
+		}
+		c->run->records++;
+		if (len > UINT32_MAX) {
+			lqcmd_reject(c->run, rd.name, rd.lineno, line, len,
+			    "line too long for a batch");
+			continue;
+		}
+		if (c->streaming) {
+			stream_line(c, rd.name, line, len, rd.lineno);
+		} else if (seekable) {
+			/* the file offset of the buffer's end: asked again
+			 * only when the reader has read more */
+			if (rd.buf != last_buf || rd.end != last_end ||
+			    line <= last_line) {
+				pos = lseek(rd.fd, 0, SEEK_CUR);
+				last_buf = rd.buf;
+				last_end = rd.end;
+			}
+			last_line = line;
+			off_t off = pos - (off_t)(rd.end - (size_t)(line -
+			    rd.buf));
+			take_line(c, src, off, line, len, rd.lineno);
+		} else {
+			off_t off = c->spill.end;
+			tf_write(&c->spill, line, len, "input");
+			take_line(c, src, off, line, len, rd.lineno);
+		}
+		if (c->run->strict && c->run->rejected)
+			break;
+	}
+	if (got < 0) {
+		lqcmd_warn("%s", err.msg);
+		c->run->failed = 1;
+	}
+	lq_reader_close(&rd);
+}
+
+static void
+run_batch(struct ctx *c, char **files, int nfiles)
+{
+	char *dash[] = { "-" };
+
+	if (nfiles == 0) {
+		files = dash;
+		nfiles = 1;
+	}
+	c->spill.fd = tmp_file();
+	c->dec.fd = tmp_file();
+	c->scan.want_tape = 0;
+	c->tscan.want_tape = 1;
+	lq_buf_json_strs(&c->keyjson, c->key);
+	lqcmd_start(c->run, files, nfiles);
+	for (int i = 0; i < nfiles && !(c->run->strict && c->run->rejected);
+	    i++)
+		read_source(c, files[i]);
+	if (!c->streaming)
+		flush_batch(c);
+	for (size_t i = 0; i < c->nsrc; i++)
+		if (c->src[i].f != &c->spill) {
+			tf_close(c->src[i].f);
+			free(c->src[i].f);
+		}
+	tf_close(&c->spill);
+	tf_close(&c->dec);
+	free(c->e);
+	free(c->src);
+	lq_scan_release(&c->scan);
+	lq_scan_release(&c->tscan);
+	lq_buf_release(&c->line);
+	lq_buf_release(&c->val);
+	lq_buf_release(&c->keyjson);
+}
+
+/* ---- contacts and the sweep ------------------------------------------ */
+
+static int
+contact_one(void *arg, const struct lqcmd_rec *r, struct lq_buf *val,
+    struct lq_err *err)
+{
+	struct ctx *c = arg;
+
+	(void)val;
+	if (lq_route_contact(c->lg, c->idf, r->line, r->scan, err) < 0) {
+		if (err->code == LQ_EXIT_USAGE)
+			err->code = LQ_EXIT_IO;
+		return -1;
+	}
+	if (++c->pending >= c->batch)
+		commit(c);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -110,16 +751,21 @@ main(int argc, char **argv)
 		{ "now", required_argument, NULL, OPT_NOW },
 		{ "time-field", required_argument, NULL, OPT_TFIELD },
 		{ "id-field", required_argument, NULL, OPT_IDFIELD },
-		{ "batch", required_argument, NULL, OPT_BATCH },
+		{ "batch", no_argument, NULL, OPT_BATCH },
+		{ "stream", no_argument, NULL, OPT_STREAM },
+		{ "commit", required_argument, NULL, OPT_COMMIT },
+		{ "pending", required_argument, NULL, OPT_PENDING },
 		{ "performance", required_argument, NULL, OPT_PERF },
+		{ "contacts", required_argument, NULL, OPT_CONTACTS },
+		{ "sweep", no_argument, NULL, OPT_SWEEP },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct lqcmd_run f = { .key = "route", .progress = -1 };
-	struct ctx c = { .batch = 256 };
+	struct ctx c = { .batch = -1 };
 	struct lq_err err;
 	const char *rules = NULL, *now = NULL, *state = NULL, *idf = NULL;
-	const char *perf = NULL;
-	int ch, status, dry = 0, reassign = 0;
+	const char *perf = NULL, *contacts = NULL;
+	int ch, status, dry = 0, reassign = 0, sweep = 0;
 	char *end;
 
 	lqcmd_init(argv, "lq-route");
@@ -152,16 +798,31 @@ main(int argc, char **argv)
 			perf = optarg;
 			break;
 		case OPT_BATCH:
+			c.mode = MODE_BATCH;
+			break;
+		case OPT_STREAM:
+			c.mode = MODE_STREAM;
+			break;
+		case OPT_PENDING:
+			c.pending_path = optarg;
+			break;
+		case OPT_CONTACTS:
+			contacts = optarg;
+			break;
+		case OPT_SWEEP:
+			sweep = 1;
+			break;
+		case OPT_COMMIT:
 			c.batch = strtol(optarg, &end, 10);
 			if (*end || c.batch < 1)
-				lqcmd_die(LQ_EXIT_USAGE, "--batch: not a "
+				lqcmd_die(LQ_EXIT_USAGE, "--commit: not a "
 				    "positive count: '%s'", optarg);
 			break;
 		default:
 			lqcmd_usage(usage);
 		}
 	}
-	if (!rules)
+	if (!rules && !contacts)
 		lqcmd_required("-r RULES", usage);
 	if (now && c.tfield)
 		lqcmd_die(LQ_EXIT_USAGE, "--now and --time-field: one or the "
@@ -169,6 +830,16 @@ main(int argc, char **argv)
 	if ((dry || reassign) && !state)
 		lqcmd_required(dry ? "--state FILE (for --dry-run)" :
 		    "--state FILE (for --reassign)", usage);
+	if ((contacts || sweep) && !state)
+		lqcmd_required(sweep ? "--state FILE (for --sweep)" :
+		    "--state FILE (for --contacts)", usage);
+	if (contacts && sweep)
+		lqcmd_die(LQ_EXIT_USAGE, "--contacts and --sweep: one at a "
+		    "time");
+	if ((contacts || sweep) && (optind < argc || dry || reassign ||
+	    c.tfield || c.mode || c.pending_path))
+		lqcmd_die(LQ_EXIT_USAGE, "--%s takes no lead files and no "
+		    "routing options", sweep ? "sweep" : "contacts");
 	if (now && lq_time_parse(now, strlen(now), &c.now) < 0)
 		lqcmd_die(LQ_EXIT_USAGE, "--now: not a time: '%s'", now);
 	if (now && !lq_route_time_valid(c.now))
@@ -177,16 +848,17 @@ main(int argc, char **argv)
 	c.fixed = now != NULL;
 
 	lq_err_clear(&err);
-	if (!(c.rt = lq_route_load(rules, perf, &err)))
+	if (rules && !(c.rt = lq_route_load(rules, perf, &err)))
 		lqcmd_die_err(&err);
-	if (idf)
+	if (idf && c.rt)
 		lq_route_set_id_field(c.rt, idf);
 	if (state) {
 		if (!(c.lg = lq_ledger_open(state, dry, 600000, &err))) {
 			lq_route_free(c.rt);
 			lqcmd_die_err(&err);
 		}
-		lq_route_set_ledger(c.rt, c.lg, dry, reassign);
+		if (c.rt)
+			lq_route_set_ledger(c.rt, c.lg, dry, reassign);
 		c.writes = !dry;
 		if (c.writes) {
 			lqcmd_out.before_write = before_write;
@@ -194,10 +866,73 @@ main(int argc, char **argv)
 		}
 	}
 	c.key = f.key;
-	f.fn = route_one;
-	f.ctx = &c;
-	lqcmd_run(&f, argv + optind, argc - optind);
-	status = lqcmd_done(&f);
+	c.run = &f;
+	if (c.batch < 0 && (contacts || sweep || c.mode == MODE_STREAM))
+		c.batch = 256;
+	if (contacts) {
+		char *files[] = { (char *)contacts };
+		struct lqcmd_run k = { .progress = f.progress,
+		    .rejects = f.rejects, .strict = f.strict, .quiet = f.quiet };
+		c.idf = idf ? idf : c.rt ? lq_route_id_field(c.rt) : "id";
+		k.fn = contact_one;
+		k.ctx = &c;
+		lqcmd_run(&k, files, 1);
+		status = lqcmd_done(&k);
+		commit(&c);
+		if (!k.quiet)
+			lqcmd_warn("%ld contacts recorded", k.records -
+			    k.rejected);
+	} else if (sweep) {
+		struct lq_buf out = LQ_BUF_INIT;
+		long n = 0, esc = 0;
+		if (!c.fixed)
+			c.now = lq_time_now();
+		if (lq_ledger_begin(c.lg, &err) < 0 ||
+		    lq_route_sweep(c.rt, c.now, &out, &n, &esc, &err) < 0) {
+			err.code = LQ_EXIT_IO;
+			lqcmd_die_err(&err);
+		}
+		commit(&c);	/* recorded before they are written */
+		if (out.len)
+			lqcmd_write(out.buf, out.len);
+		lq_buf_release(&out);
+		if (!f.quiet)
+			lqcmd_warn("%ld past contact_by: %ld reassigned, %ld "
+			    "escalated", n, n - esc, esc);
+		status = 0;
+	} else {
+		int batch = c.mode == MODE_BATCH;
+		if (c.mode == MODE_AUTO) {
+			/* files are batches; standard input when it is a
+			 * regular file, or (a pipe) ends before it waits */
+			batch = 1;
+		}
+		if (c.pending_path && !(c.pf = fopen(c.pending_path, "a")))
+			lqcmd_die(LQ_EXIT_IO, "%s: %s", c.pending_path,
+			    strerror(errno));
+		if (batch) {
+			/*
+			 * a batch decides in priority order, so its ledger rows
+			 * land all over the B-trees: bigger transactions write
+			 * each page once rather than once per 256 leads
+			 */
+			if (c.batch < 0)
+				c.batch = 4096;
+			run_batch(&c, argv + optind, argc - optind);
+		} else {
+			f.fn = route_one;
+			f.ctx = &c;
+			lqcmd_run(&f, argv + optind, argc - optind);
+		}
+		status = lqcmd_done(&f);
+		if (c.writes)
+			commit(&c);
+		if (c.pf && (ferror(c.pf) | fclose(c.pf)))
+			lqcmd_die(LQ_EXIT_IO, "%s: write error", c.pending_path);
+		if (c.npending && !f.quiet)
+			lqcmd_warn("%ld leads pending from earlier runs: %ld "
+			    "placed", c.npending, c.nplaced);
+	}
 	if (c.writes) {
 		commit(&c);
 		lqcmd_out.before_write = NULL;

@@ -22,7 +22,11 @@ struct lq_ledger {
 	int immutable;		/* read-only, opened without SQLite's locks */
 	struct stat seen;	/* the file then */
 	unsigned long gen;
+	int lite;		/* read-only, a ledger from before the v1
+				   additions: none of their statements */
 	sqlite3_stmt *find, *count, *put, *log, *del;
+	sqlite3_stmt *by_email, *by_acct, *pend_put, *pend_del, *pend_list,
+	    *pend_line, *contact, *due, *held;
 };
 
 static const char schema[] =
@@ -43,6 +47,40 @@ static const char schema[] =
 "  at INTEGER NOT NULL, tier TEXT, step TEXT NOT NULL, route TEXT NOT NULL,\n"
 "  recorded_at INTEGER NOT NULL, action TEXT NOT NULL\n"
 ");\n";
+
+/*
+ * Additions to version 1 (backward compatible: an older lq-route reads
+ * and writes a ledger that has them): who a lead is (email_key, its
+ * normalised e-mail) and which account (account_key), the deadline
+ * (contact_by, epoch seconds) and missed deadlines (misses); the leads
+ * that could not be placed (pending, with their line, decided again
+ * first by the next batch); contacts reported by the CRM.
+ */
+static const char additions[] =
+"ALTER TABLE assignment ADD COLUMN contact_by INTEGER;\n"
+"ALTER TABLE assignment ADD COLUMN email_key TEXT;\n"
+"ALTER TABLE assignment ADD COLUMN account_key TEXT;\n"
+"ALTER TABLE assignment ADD COLUMN duplicate_of TEXT;\n"
+"ALTER TABLE assignment ADD COLUMN misses INTEGER NOT NULL DEFAULT 0;\n"
+"ALTER TABLE log ADD COLUMN contact_by INTEGER;\n"
+"ALTER TABLE log ADD COLUMN duplicate_of TEXT;\n"
+"CREATE INDEX IF NOT EXISTS assignment_email ON assignment(email_key)\n"
+"  WHERE email_key IS NOT NULL;\n"
+"CREATE INDEX IF NOT EXISTS assignment_account ON assignment(account_key, at)\n"
+"  WHERE account_key IS NOT NULL;\n"
+"CREATE INDEX IF NOT EXISTS assignment_due ON assignment(contact_by)\n"
+"  WHERE rep IS NOT NULL;\n"
+"CREATE TABLE IF NOT EXISTS pending (\n"
+"  lead_id TEXT PRIMARY KEY NOT NULL,\n"
+"  tier TEXT, rank INTEGER NOT NULL, value REAL, at INTEGER NOT NULL,\n"
+"  line TEXT NOT NULL, recorded_at INTEGER NOT NULL\n"
+") WITHOUT ROWID;\n"
+"CREATE TABLE IF NOT EXISTS contact (\n"
+"  seq INTEGER PRIMARY KEY,\n"
+"  lead_id TEXT NOT NULL, at INTEGER NOT NULL, rep TEXT, outcome TEXT,\n"
+"  recorded_at INTEGER NOT NULL\n"
+");\n"
+"CREATE INDEX IF NOT EXISTS contact_lead ON contact(lead_id, at);\n";
 
 static int
 dberr(struct lq_ledger *lg, struct lq_err *err, const char *what)
@@ -318,7 +356,9 @@ static void
 close_db(struct lq_ledger *lg)
 {
 	sqlite3_stmt **st[] = { &lg->find, &lg->count, &lg->put, &lg->log,
-	    &lg->del };
+	    &lg->del, &lg->by_email, &lg->by_acct, &lg->pend_put,
+	    &lg->pend_del, &lg->pend_list, &lg->pend_line, &lg->contact,
+	    &lg->due, &lg->held };
 
 	for (size_t i = 0; i < sizeof(st) / sizeof(st[0]); i++) {
 		sqlite3_finalize(*st[i]);
@@ -367,7 +407,7 @@ setup(struct lq_ledger *lg, struct lq_err *err)
 	int kind, v, stamped;
 	char sql[80];
 
-	if (set_wal(lg, err) || exec(lg, "PRAGMA synchronous=NORMAL", err))
+	if (set_wal(lg, err) || exec(lg, "PRAGMA synchronous=NORMAL; PRAGMA cache_size=-65536", err))
 		return -1;
 	/* decide and create under the write lock: first runs may race */
 	if (exec(lg, "BEGIN IMMEDIATE", err))
@@ -376,6 +416,9 @@ setup(struct lq_ledger *lg, struct lq_err *err)
 	    refuse(lg->path, kind, v, err))
 		goto fail;
 	if (kind == DB_EMPTY && exec(lg, schema, err))
+		goto fail;
+	if (!compiles(lg->db, "SELECT email_key FROM assignment") &&
+	    exec(lg, additions, err))
 		goto fail;
 	snprintf(sql, sizeof(sql), "PRAGMA application_id = %d; PRAGMA "
 	    "user_version = %d", LQ_LEDGER_APPID, LQ_LEDGER_VERSION);
@@ -394,19 +437,51 @@ prepare(struct lq_ledger *lg, struct lq_err *err)
 		"SELECT route FROM assignment WHERE lead_id = ?1",
 		"SELECT count(*) FROM assignment WHERE rep = ?1 AND "
 		    "at >= ?2 AND at < ?3 AND counts = 1",
+		/* the v1 additions: read */
+		"SELECT lead_id, rep FROM assignment WHERE email_key = ?1 AND "
+		    "rep IS NOT NULL AND lead_id <> ?2 ORDER BY at, lead_id "
+		    "LIMIT 1",
+		"SELECT lead_id, rep FROM assignment WHERE account_key = ?1 AND "
+		    "rep IS NOT NULL AND at >= ?2 AND lead_id <> ?3 ORDER BY "
+		    "at DESC, lead_id LIMIT 1",
+		"SELECT lead_id, rank, value, at FROM pending",
+		"SELECT line FROM pending WHERE lead_id = ?1",
+		"SELECT lead_id, rep, team, tier, at, contact_by, misses, "
+		    "route, email_key, account_key FROM assignment WHERE rep IS "
+		    "NOT NULL AND contact_by IS NOT NULL AND step <> 'escalate' "
+		    "AND contact_by <= ?1 AND NOT EXISTS (SELECT 1 "
+		    "FROM contact c WHERE c.lead_id = assignment.lead_id AND "
+		    "c.at >= assignment.at AND c.at <= ?1) ORDER BY contact_by, "
+		    "lead_id",
+		"SELECT DISTINCT rep FROM log WHERE lead_id = ?1 AND rep IS NOT "
+		    "NULL",
+		/* write */
 		"INSERT OR REPLACE INTO assignment (lead_id, rep, team, queue,"
-		    " at, tier, step, counts, route, recorded_at) VALUES "
-		    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+		    " at, tier, step, counts, route, recorded_at, contact_by, "
+		    "email_key, account_key, duplicate_of, misses) VALUES "
+		    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?12, ?13, ?14, "
+		    "?15, ?16)",
 		"INSERT INTO log (lead_id, rep, team, queue, at, tier, step, "
-		    "route, recorded_at, action) VALUES (?1, ?2, ?3, ?4, ?5, "
-		    "?6, ?7, ?9, ?10, ?11)",
+		    "route, recorded_at, action, contact_by, duplicate_of) "
+		    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?9, ?10, ?11, ?12, ?15)",
 		"DELETE FROM assignment WHERE lead_id = ?1",
+		"INSERT OR REPLACE INTO pending (lead_id, tier, rank, value, at, "
+		    "line, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+		"DELETE FROM pending WHERE lead_id = ?1",
+		"INSERT INTO contact (lead_id, at, rep, outcome, recorded_at) "
+		    "VALUES (?1, ?2, ?3, ?4, ?5)",
 	};
-	sqlite3_stmt **st[] = { &lg->find, &lg->count, &lg->put, &lg->log,
-	    &lg->del };
+	sqlite3_stmt **st[] = { &lg->find, &lg->count, &lg->by_email,
+	    &lg->by_acct, &lg->pend_list, &lg->pend_line, &lg->due, &lg->held,
+	    &lg->put, &lg->log, &lg->del, &lg->pend_put, &lg->pend_del,
+	    &lg->contact };
 
-	for (int i = 0; i < 5; i++) {
-		if (lg->readonly && i >= 2)
+	lg->lite = lg->readonly && !compiles(lg->db, "SELECT email_key, "
+	    "misses FROM assignment, pending, contact");
+	for (size_t i = 0; i < sizeof(st) / sizeof(st[0]); i++) {
+		if (lg->readonly && i >= 8)
+			break;
+		if (lg->lite && i >= 2)
 			break;
 		if (sqlite3_prepare_v3(lg->db, sql[i], -1,
 		    SQLITE_PREPARE_PERSISTENT, st[i], NULL) != SQLITE_OK)
@@ -674,13 +749,297 @@ lq_ledger_record(struct lq_ledger *lg, const struct lq_assign *a,
 		    SQLITE_STATIC);
 		sqlite3_bind_int64(s, 10, (sqlite3_int64)now);
 		if (k == 1)
-			sqlite3_bind_text(s, 11, found ? "reassign" : "assign",
-			    -1, SQLITE_STATIC);
+			sqlite3_bind_text(s, 11, a->action ? a->action : found ?
+			    "reassign" : "assign", -1, SQLITE_STATIC);
+		if (a->contact_by > 0)
+			sqlite3_bind_int64(s, 12, (sqlite3_int64)a->contact_by);
+		else
+			sqlite3_bind_null(s, 12);
+		if (k == 0) {
+			bind_opt(s, 13, a->email_key);
+			bind_opt(s, 14, a->account_key);
+			sqlite3_bind_int(s, 16, a->misses);
+		}
+		bind_opt(s, 15, a->duplicate_of);
 		int rc = sqlite3_step(s);
 		sqlite3_reset(s);
 		sqlite3_clear_bindings(s);
 		if (rc != SQLITE_DONE)
 			return dberr(lg, err, "write");
 	}
+	return 0;
+}
+
+/* run st (bound) for one row; *row is 1 when there is one */
+static int
+step_one(struct lq_ledger *lg, sqlite3_stmt *st, int *row,
+    struct lq_err *err)
+{
+	int rc = sqlite3_step(st);
+
+	*row = rc == SQLITE_ROW;
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+		return dberr(lg, err, "read");
+	}
+	return 0;
+}
+
+static void
+done(sqlite3_stmt *st)
+{
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+}
+
+static void
+col_buf(sqlite3_stmt *st, int i, struct lq_buf *b)
+{
+	if (!b)
+		return;
+	lq_buf_reset(b);
+	if (sqlite3_column_type(st, i) != SQLITE_NULL)
+		lq_buf_add(b, sqlite3_column_text(st, i),
+		    (size_t)sqlite3_column_bytes(st, i));
+}
+
+int
+lq_ledger_find_email(struct lq_ledger *lg, const char *key, const char *id,
+    size_t n, struct lq_buf *lead, struct lq_buf *rep, int *found,
+    struct lq_err *err)
+{
+	sqlite3_stmt *st;
+
+	*found = 0;
+	if (lg->empty || lg->lite || refresh(lg, err))
+		return lg->empty || lg->lite ? 0 : -1;
+	st = lg->by_email;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, id, (int)n, SQLITE_STATIC);
+	if (step_one(lg, st, found, err))
+		return -1;
+	if (*found) {
+		col_buf(st, 0, lead);
+		col_buf(st, 1, rep);
+	}
+	done(st);
+	return 0;
+}
+
+int
+lq_ledger_find_account(struct lq_ledger *lg, const char *key, double since,
+    const char *id, size_t n, struct lq_buf *lead, struct lq_buf *rep,
+    int *found, struct lq_err *err)
+{
+	sqlite3_stmt *st;
+
+	*found = 0;
+	if (lg->empty || lg->lite || refresh(lg, err))
+		return lg->empty || lg->lite ? 0 : -1;
+	st = lg->by_acct;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)since);
+	sqlite3_bind_text(st, 3, id, (int)n, SQLITE_STATIC);
+	if (step_one(lg, st, found, err))
+		return -1;
+	if (*found) {
+		col_buf(st, 0, lead);
+		col_buf(st, 1, rep);
+	}
+	done(st);
+	return 0;
+}
+
+int
+lq_ledger_pending_put(struct lq_ledger *lg, const char *id, size_t n,
+    const char *tier, long rank, double value, double at, const char *line,
+    size_t len, struct lq_err *err)
+{
+	sqlite3_stmt *st = lg->pend_put;
+	int rc;
+
+	if (lg->readonly)
+		return 0;
+	sqlite3_bind_text(st, 1, id, (int)n, SQLITE_STATIC);
+	bind_opt(st, 2, tier);
+	sqlite3_bind_int64(st, 3, rank);
+	sqlite3_bind_double(st, 4, value);
+	sqlite3_bind_int64(st, 5, (sqlite3_int64)at);
+	sqlite3_bind_text(st, 6, line, (int)len, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 7, (sqlite3_int64)lq_time_now());
+	rc = sqlite3_step(st);
+	done(st);
+	return rc == SQLITE_DONE ? 0 : dberr(lg, err, "write");
+}
+
+int
+lq_ledger_pending_del(struct lq_ledger *lg, const char *id, size_t n,
+    struct lq_err *err)
+{
+	sqlite3_stmt *st = lg->pend_del;
+	int rc;
+
+	if (lg->readonly)
+		return 0;
+	sqlite3_bind_text(st, 1, id, (int)n, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	done(st);
+	return rc == SQLITE_DONE ? 0 : dberr(lg, err, "write");
+}
+
+int
+lq_ledger_pending_each(struct lq_ledger *lg,
+    int (*fn)(void *, const char *, size_t, long, double, double), void *arg,
+    struct lq_err *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (lg->empty || lg->lite || refresh(lg, err))
+		return lg->empty || lg->lite ? 0 : -1;
+	st = lg->pend_list;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (fn(arg, (const char *)sqlite3_column_text(st, 0),
+		    (size_t)sqlite3_column_bytes(st, 0),
+		    (long)sqlite3_column_int64(st, 1),
+		    sqlite3_column_double(st, 2),
+		    (double)sqlite3_column_int64(st, 3)) < 0)
+			break;
+	done(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return dberr(lg, err, "read");
+	return 0;
+}
+
+int
+lq_ledger_pending_line(struct lq_ledger *lg, const char *id, size_t n,
+    struct lq_buf *line, int *found, struct lq_err *err)
+{
+	sqlite3_stmt *st;
+
+	*found = 0;
+	if (lg->empty || lg->lite || refresh(lg, err))
+		return lg->empty || lg->lite ? 0 : -1;
+	st = lg->pend_line;
+	sqlite3_bind_text(st, 1, id, (int)n, SQLITE_STATIC);
+	if (step_one(lg, st, found, err))
+		return -1;
+	if (*found)
+		col_buf(st, 0, line);
+	done(st);
+	return 0;
+}
+
+int
+lq_ledger_contact(struct lq_ledger *lg, const char *id, size_t n, double at,
+    const char *rep, const char *outcome, struct lq_err *err)
+{
+	sqlite3_stmt *st = lg->contact;
+	int rc;
+
+	if (lg->readonly)
+		return 0;
+	sqlite3_bind_text(st, 1, id, (int)n, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)at);
+	bind_opt(st, 3, rep);
+	bind_opt(st, 4, outcome);
+	sqlite3_bind_int64(st, 5, (sqlite3_int64)lq_time_now());
+	rc = sqlite3_step(st);
+	done(st);
+	return rc == SQLITE_DONE ? 0 : dberr(lg, err, "write");
+}
+
+static char *
+col_dup(sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+	char *s;
+
+	if (!t)
+		return NULL;
+	if (!(s = strdup((const char *)t)))
+		abort();
+	return s;
+}
+
+int
+lq_ledger_due(struct lq_ledger *lg, double now, struct lq_due **out,
+    size_t *nout, struct lq_err *err)
+{
+	sqlite3_stmt *st;
+	size_t n = 0, cap = 0;
+	struct lq_due *d = NULL;
+	int rc;
+
+	*out = NULL;
+	*nout = 0;
+	if (lg->empty || lg->lite || refresh(lg, err))
+		return lg->empty || lg->lite ? 0 : -1;
+	st = lg->due;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)now);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? 2 * cap : 16;
+			if (!(d = realloc(d, cap * sizeof(*d))))
+				abort();
+		}
+		struct lq_due *x = &d[n++];
+		x->lead_id = col_dup(st, 0);
+		x->rep = col_dup(st, 1);
+		x->team = col_dup(st, 2);
+		x->tier = col_dup(st, 3);
+		x->at = (double)sqlite3_column_int64(st, 4);
+		x->contact_by = (double)sqlite3_column_int64(st, 5);
+		x->misses = sqlite3_column_int(st, 6);
+		x->route = col_dup(st, 7);
+		x->email_key = col_dup(st, 8);
+		x->account_key = col_dup(st, 9);
+	}
+	done(st);
+	*out = d;
+	*nout = n;
+	if (rc != SQLITE_DONE) {
+		lq_ledger_due_free(d, n);
+		*out = NULL;
+		*nout = 0;
+		return dberr(lg, err, "read");
+	}
+	return 0;
+}
+
+void
+lq_ledger_due_free(struct lq_due *d, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(d[i].lead_id);
+		free(d[i].rep);
+		free(d[i].team);
+		free(d[i].tier);
+		free(d[i].route);
+		free(d[i].email_key);
+		free(d[i].account_key);
+	}
+	free(d);
+}
+
+int
+lq_ledger_held_by(struct lq_ledger *lg, const char *id, const char *rep,
+    int *held, struct lq_err *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	*held = 0;
+	if (lg->empty || lg->lite)
+		return 0;
+	st = lg->held;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (!strcmp((const char *)sqlite3_column_text(st, 0), rep))
+			*held = 1;
+	done(st);
+	if (rc != SQLITE_DONE)
+		return dberr(lg, err, "read");
 	return 0;
 }

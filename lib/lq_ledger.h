@@ -10,6 +10,15 @@
  * "at" is the routing time and recorded_at the clock, both in epoch
  * seconds; counts is 1 when the assignment uses the rep's capacity; route
  * is the JSON of the route member as first written.
+ * Additions within version 1 (made on the first writable open; an older
+ * lq-route still reads and writes such a ledger):
+ *   assignment + contact_by, email_key, account_key, duplicate_of, misses
+ *   log + contact_by, duplicate_of
+ *   pending(lead_id PRIMARY KEY, tier, rank, value, at, line, recorded_at)
+ *                                            - leads not placed, with
+ *                                              their line, for the next batch
+ *   contact(seq, lead_id, at, rep, outcome, recorded_at)
+ *                                            - contacts from the CRM
  *
  * The database runs in WAL mode with a busy timeout.  Decisions are taken
  * inside a write transaction (BEGIN IMMEDIATE), so concurrent processes
@@ -40,6 +49,18 @@ struct lq_assign {
 	const char *route;	/* JSON of the route member */
 	size_t routelen;
 	int reassign;		/* replaces an earlier assignment */
+	/* the v1 additions (zero: none) */
+	double contact_by;	/* deadline (epoch seconds); <= 0: none */
+	const char *email_key, *account_key, *duplicate_of;
+	int misses;		/* deadlines missed so far */
+	const char *action;	/* the log's action; NULL: assign/reassign */
+};
+
+/* an assignment whose deadline passed without a contact */
+struct lq_due {
+	char *lead_id, *rep, *team, *tier, *route, *email_key, *account_key;
+	double at, contact_by;
+	int misses;
 };
 
 /*
@@ -104,5 +125,65 @@ int lq_ledger_forget(struct lq_ledger *lg, const char *id, size_t n,
 /* Record (insert or replace) an assignment, with a log row. */
 int lq_ledger_record(struct lq_ledger *lg, const struct lq_assign *a,
     struct lq_err *err);
+
+/*
+ * The earliest assignment with a rep of another lead than id[0..n) whose
+ * normalised e-mail is key: its lead id and rep into lead and rep (reset
+ * first; may be NULL).  *found 0 when none.
+ */
+int lq_ledger_find_email(struct lq_ledger *lg, const char *key,
+    const char *id, size_t n, struct lq_buf *lead, struct lq_buf *rep,
+    int *found, struct lq_err *err);
+
+/*
+ * The latest assignment with a rep routed at or after since of another
+ * lead than id[0..n) in account key, as lq_ledger_find_email().
+ */
+int lq_ledger_find_account(struct lq_ledger *lg, const char *key,
+    double since, const char *id, size_t n, struct lq_buf *lead,
+    struct lq_buf *rep, int *found, struct lq_err *err);
+
+/*
+ * Keep (insert or replace) lead id[0..n) as pending: not placed, to be
+ * decided again first by the next batch; line[0..len) is its record.
+ */
+int lq_ledger_pending_put(struct lq_ledger *lg, const char *id, size_t n,
+    const char *tier, long rank, double value, double at, const char *line,
+    size_t len, struct lq_err *err);
+
+/* Lead id[0..n) is no longer pending. */
+int lq_ledger_pending_del(struct lq_ledger *lg, const char *id, size_t n,
+    struct lq_err *err);
+
+/*
+ * Call fn(arg, id, idlen, rank, value, at) for each pending lead (id valid
+ * during the call; fn returning -1 stops).
+ */
+int lq_ledger_pending_each(struct lq_ledger *lg,
+    int (*fn)(void *, const char *, size_t, long, double, double), void *arg,
+    struct lq_err *err);
+
+/* The record of pending lead id[0..n) into line (reset first). */
+int lq_ledger_pending_line(struct lq_ledger *lg, const char *id, size_t n,
+    struct lq_buf *line, int *found, struct lq_err *err);
+
+/* Record a contact with lead id[0..n) at time at (rep, outcome: NULL). */
+int lq_ledger_contact(struct lq_ledger *lg, const char *id, size_t n,
+    double at, const char *rep, const char *outcome, struct lq_err *err);
+
+/*
+ * The assignments with a rep whose contact_by is at or before now and that
+ * had no contact from their routing time to now, by deadline: a new array
+ * in *out (free with lq_ledger_due_free()).
+ */
+int lq_ledger_due(struct lq_ledger *lg, double now, struct lq_due **out,
+    size_t *n, struct lq_err *err);
+
+/* Free what lq_ledger_due() returned. */
+void lq_ledger_due_free(struct lq_due *d, size_t n);
+
+/* *held is 1 when rep has held lead id (NUL-terminated) before (the log). */
+int lq_ledger_held_by(struct lq_ledger *lg, const char *id, const char *rep,
+    int *held, struct lq_err *err);
 
 #endif

@@ -73,6 +73,15 @@ int lq_route_eval(struct lq_route *rt, const char *line, size_t len,
     struct lq_err *err);
 
 /*
+ * The priority of the lead line (scanned into s) for a batch: *rank, to
+ * be sorted ascending, is the action (route, review, nurture, anything
+ * else) and then the tier (L1 ... L4, unknown); *value, descending within
+ * a rank, is score.probability, else score.points, else -HUGE_VAL.
+ */
+void lq_route_priority(struct lq_route *rt, const char *line,
+    const struct lq_scan *s, long *rank, double *value);
+
+/*
  * Read the lead's time from its top-level member name (RFC 3339 string or
  * epoch number) into *t.  Returns 0 or -1 (missing or not a time).
  */
@@ -85,6 +94,28 @@ int lq_route_lead_time(const char *line, const struct lq_scan *s,
  * bad record).
  */
 int lq_route_time_valid(double t);
+
+/*
+ * Record the contact line[0..] (scanned into s) in lg: the lead id in
+ * member id_field or "lead_id", the time in "at" or "time" (RFC 3339 or
+ * epoch), optionally "rep" and "outcome" strings.  Opens the ledger's
+ * transaction (the caller commits).  Returns 0, or -1 with err set (code
+ * LQ_EXIT_RECORDS for a bad record).
+ */
+int lq_route_contact(struct lq_ledger *lg, const char *id_field,
+    const char *line, const struct lq_scan *s, struct lq_err *err);
+
+/*
+ * Every assignment of the router's ledger (in its open transaction) whose
+ * contact_by is at or before now without a contact since it was made:
+ * reassigned to the best available rep of its team who never held it, or
+ * after escalate.after misses (or when nobody is left) escalated to the
+ * team's manager or the escalation queue.  Each is recorded and appended
+ * to out as an NDJSON line {ID_FIELD: "id", "route": {...}}; *n counts
+ * them, *escalated the escalations.
+ */
+int lq_route_sweep(struct lq_route *rt, double now, struct lq_buf *out,
+    long *n, long *escalated, struct lq_err *err);
 
 /* --- time zones (route_tz.c), on the system tz database --- */
 

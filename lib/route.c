@@ -60,10 +60,14 @@ struct rep {
 	int next_cache;
 	struct dayb *days;	/* counts per local day (no ledger) */
 	size_t ndays, capdays;
+	int *hol;		/* holidays, yyyymmdd, from every layer */
+	size_t nhol, caphol;
+	int excluded;		/* sweep: held the lead before */
 };
 
 struct team {
 	const char *name;
+	const char *manager;	/* escalations, or NULL: the queue */
 	int *reps, nreps;
 	double rate_all, *rate_seg;
 };
@@ -103,24 +107,40 @@ struct lq_route {
 	char *perf_path;
 	struct lq_buf tmp;
 	const struct lq_ynode *defaults;
+	const char *path;	/* the rule file, for relative paths */
+	/* duplicates and accounts (before the CRM owner) */
+	int email_slot, acct_slot;
+	double acct_window;
+	/* queue SLAs (calendar time): review, nurture, fallback, escalation */
+	double q_sla[4];
+	const char *q_escalate;
+	int escalate_after;
 };
+
+enum { QS_REVIEW, QS_NURTURE, QS_FALLBACK, QS_ESCALATE };
 
 static const char *const top_keys[] = { "id_field", "score_key", "queues",
     "fallback_owner", "sla", "weights", "owner", "segment", "performance",
-    "prior", "defaults", "territories", "teams", "accounts", NULL };
+    "prior", "defaults", "territories", "teams", "accounts", "duplicates",
+    "queue_sla", "escalate", NULL };
+static const char *const dup_keys[] = { "email", "account", "window", NULL };
+static const char *const esc_keys[] = { "after", "queue", NULL };
 static const char *const acct_keys[] = { "path", "key", "owner", "match",
     NULL };
 static const char *const queue_keys[] = { "nurture", "review", "fallback",
     NULL };
+static const char *const qsla_keys[] = { "review", "nurture", "fallback",
+    "escalation", NULL };
 static const char *const sla_keys[] = { "L1", "L2", "L3", "L4", "default",
     NULL };
 static const char *const weight_keys[] = { "performance", "load",
     "load_scale", NULL };
-static const char *const def_keys[] = { "tz", "hours", "capacity", NULL };
+static const char *const def_keys[] = { "tz", "hours", "capacity",
+    "holidays", NULL };
 static const char *const team_keys[] = { "tz", "hours", "capacity", "reps",
-    NULL };
+    "holidays", "manager", NULL };
 static const char *const rep_keys[] = { "id", "tz", "hours", "capacity",
-    "pto", "paused", "active", NULL };
+    "pto", "paused", "active", "holidays", NULL };
 static const char *const cap_keys[] = { "day", "week", NULL };
 static const char *const pto_keys[] = { "from", "to", NULL };
 static const char *const terr_keys[] = { "name", "if", "team", NULL };
@@ -335,6 +355,10 @@ load_capacity(struct lq_route *rt, struct rep *r, const struct lq_ynode *v,
 	return 0;
 }
 
+static char *rel_path(const char *, const char *);
+static int load_holidays(struct lq_route *, struct rep *,
+    const struct lq_ynode *, struct lq_err *);
+
 /* layered settings: defaults, then the team, then the rep */
 static int
 load_layer(struct lq_route *rt, struct rep *r, const struct lq_ynode *m,
@@ -356,6 +380,10 @@ load_layer(struct lq_route *rt, struct rep *r, const struct lq_ynode *m,
 	if ((v = lq_ymap_get(m, "hours")) && load_hours(rt, r, v, err))
 		return -1;
 	if ((v = lq_ymap_get(m, "capacity")) && load_capacity(rt, r, v, err))
+		return -1;
+	/* holidays add up: the company's, the team's, the rep's own */
+	if ((v = lq_ymap_get(m, "holidays")) && !lq_ynull(v) &&
+	    load_holidays(rt, r, v, err))
 		return -1;
 	return 0;
 }
@@ -385,6 +413,192 @@ month_days(int y, int mo)
 	if (mo == 2 && y % 4 == 0 && (y % 100 != 0 || y % 400 == 0))
 		return 29;
 	return n[mo - 1];
+}
+
+/* days since 1970-01-01 of a civil date (H. Hinnant's algorithm) */
+static long
+days_from_civil(int y, int m, int d)
+{
+	y -= m <= 2;
+	long era = (y >= 0 ? y : y - 399) / 400;
+	long yoe = y - era * 400;
+	long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+static int
+civil_from_days(long z)
+{
+	z += 719468;
+	long era = (z >= 0 ? z : z - 146096) / 146097;
+	long doe = z - era * 146097;
+	long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	long y = yoe + era * 400;
+	long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	long mp = (5 * doy + 2) / 153;
+	long d = doy - (153 * mp + 2) / 5 + 1;
+	long m = mp + (mp < 10 ? 3 : -9);
+	return (int)((y + (m <= 2)) * 10000 + m * 100 + d);
+}
+
+static void
+add_holiday(struct rep *r, int ymd)
+{
+	for (size_t i = 0; i < r->nhol; i++)
+		if (r->hol[i] == ymd)
+			return;
+	if (r->nhol == r->caphol) {
+		r->caphol = r->caphol ? 2 * r->caphol : 16;
+		if (!(r->hol = realloc(r->hol, r->caphol * sizeof(int))))
+			abort();
+	}
+	r->hol[r->nhol++] = ymd;
+}
+
+/* "YYYYMMDD" (an iCalendar DATE) into *ymd */
+static int
+ics_date(const char *v, int *ymd)
+{
+	int y, m, d;
+
+	for (int i = 0; i < 8; i++)
+		if (!isdigit((unsigned char)v[i]))
+			return -1;
+	if (v[8] && v[8] != '\r' && v[8] != '\n')
+		return -1;	/* a date-time: not an all-day event */
+	y = (v[0] - '0') * 1000 + (v[1] - '0') * 100 + (v[2] - '0') * 10 +
+	    (v[3] - '0');
+	m = (v[4] - '0') * 10 + (v[5] - '0');
+	d = (v[6] - '0') * 10 + (v[7] - '0');
+	if (y < 1970 || y > 9999 || m < 1 || m > 12 || d < 1 ||
+	    d > month_days(y, m))
+		return -2;
+	*ymd = y * 10000 + m * 100 + d;
+	return 0;
+}
+
+static long
+ymd_days(int ymd)
+{
+	return days_from_civil(ymd / 10000, ymd / 100 % 100, ymd % 100);
+}
+
+/*
+ * The all-day events (VEVENT with DTSTART;VALUE=DATE) of an iCalendar
+ * file: each date from DTSTART up to DTEND (exclusive; one day without
+ * it).  Events with a time of day are not days off and are skipped.
+ */
+static int
+load_ics(struct lq_route *rt, struct rep *r, const struct lq_ynode *v,
+    const char *name, struct lq_err *err)
+{
+	char *file = rel_path(rt->path, name), line[1024];
+	FILE *f = fopen(file, "r");
+	int in = 0, start = 0, end = 0, rc = -1;
+	long lineno = 0;
+
+	if (!f) {
+		lq_yerr(&rt->doc, v, err, "holidays: cannot read '%s'", file);
+		free(file);
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		char *colon = strchr(line, ':');
+		lineno++;
+		if (!strncmp(line, "BEGIN:VEVENT", 12)) {
+			in = 1;
+			start = end = 0;
+		} else if (in && colon && (!strncmp(line, "DTSTART", 7) ||
+		    !strncmp(line, "DTEND", 5))) {
+			int ymd, e = ics_date(colon + 1, &ymd);
+			if (e == -2) {
+				lq_err_set(err, LQ_EXIT_USAGE, "%s:%ld: not a "
+				    "date: %.*s", file, lineno, 8, colon + 1);
+				goto out;
+			}
+			if (!e && line[2] == 'S')
+				start = ymd;
+			else if (!e)
+				end = ymd;
+		} else if (in && !strncmp(line, "END:VEVENT", 10)) {
+			in = 0;
+			if (!start)
+				continue;
+			long a = ymd_days(start), b = end ? ymd_days(end) :
+			    a + 1;
+			if (b - a > 366) {
+				lq_err_set(err, LQ_EXIT_USAGE, "%s:%ld: an event "
+				    "of more than a year is not a holiday",
+				    file, lineno);
+				goto out;
+			}
+			for (long d = a; d < b; d++)
+				add_holiday(r, civil_from_days(d));
+		}
+	}
+	rc = 0;
+out:
+	fclose(f);
+	free(file);
+	return rc;
+}
+
+/* holidays: a list of dates and .ics files, or one .ics file */
+static int
+load_holidays(struct lq_route *rt, struct rep *r, const struct lq_ynode *v,
+    struct lq_err *err)
+{
+	const struct lq_ynode *one[1] = { v };
+	const struct lq_ynode *const *items = one;
+	size_t n = 1;
+	const char *s;
+	int y, mo, d;
+
+	if (v->kind == LQ_Y_SEQ) {
+		items = (const struct lq_ynode *const *)v->items;
+		n = v->n;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (lq_ystr(&rt->doc, items[i], "holidays", &s, err))
+			return -1;
+		size_t len = strlen(s);
+		if (len > 4 && !strcasecmp(s + len - 4, ".ics")) {
+			if (load_ics(rt, r, items[i], s, err))
+				return -1;
+			continue;
+		}
+		if (!date_shape(s, &y, &mo, &d) || y < 1970 || mo < 1 ||
+		    mo > 12 || d < 1 || d > month_days(y, mo))
+			return lq_yerr(&rt->doc, items[i], err, "holidays: "
+			    "not a date (YYYY-MM-DD, from 1970) or an .ics file: "
+			    "'%s'", s);
+		add_holiday(r, y * 10000 + mo * 100 + d);
+	}
+	return 0;
+}
+
+/* the rep's holidays as PTO days in the rep's own zone */
+static void
+holidays_to_pto(struct lq_route *rt, struct rep *r)
+{
+	if (!r->nhol)
+		return;
+	r->pto = realloc(r->pto, (r->npto + r->nhol + 1) * sizeof(*r->pto));
+	if (!r->pto)
+		abort();
+	for (size_t i = 0; i < r->nhol; i++) {
+		struct tm a = { 0 }, b = { 0 };
+		int ymd = r->hol[i];
+		a.tm_year = b.tm_year = ymd / 10000 - 1900;
+		a.tm_mon = b.tm_mon = ymd / 100 % 100 - 1;
+		a.tm_mday = ymd % 100;
+		b.tm_mday = a.tm_mday + 1;
+		r->pto[r->npto].from = (double)lq_tz_mktime(
+		    rt->zones[r->zone].name, &a);
+		r->pto[r->npto++].to = (double)lq_tz_mktime(
+		    rt->zones[r->zone].name, &b);
+	}
 }
 
 /*
@@ -482,6 +696,7 @@ load_rep(struct lq_route *rt, int team, const struct lq_ynode *tm,
 			r->npto++;
 		}
 	}
+	holidays_to_pto(rt, r);
 	return 0;
 }
 
@@ -511,6 +726,8 @@ load_teams(struct lq_route *rt, const struct lq_ynode *c, struct lq_err *err)
 		struct lq_ynode *t = c->items[i], *rs = lq_ymap_get(t, "reps");
 		struct team *tm = &rt->teams[rt->nteams++];
 		tm->name = c->keys[i]->str;
+		if (get_str(rt, t, "manager", &tm->manager, err))
+			return -1;
 		tm->reps = calloc(rs->n + 1, sizeof(int));
 		for (size_t k = 0; k < rs->n; k++) {
 			if (load_rep(rt, (int)i, t, rs->items[k], err))
@@ -873,6 +1090,92 @@ load_sla(struct lq_route *rt, const struct lq_ynode *c, struct lq_err *err)
 	return 0;
 }
 
+/*
+ * duplicates: the person's e-mail and the account key, each a jq
+ * expression (null: that rule is off; duplicates: false or null: both)
+ */
+static const char dflt_email[] = ".email";
+static const char dflt_account[] = ".enrich.account.domain // "
+    ".enrich.account.account_id // (.enrich.email | if type == \"object\" and "
+    ".free == false and .disposable != true then .domain else null end)";
+
+static int
+load_dups(struct lq_route *rt, const struct lq_ynode *root,
+    struct lq_err *err)
+{
+	struct lq_ydoc *d = &rt->doc;
+	struct lq_ynode *c = lq_ymap_get(root, "duplicates"), *v;
+	int on = 1;
+
+	if (c && (lq_ynull(c) || (c->kind == LQ_Y_SCALAR &&
+	    !lq_ybool(d, c, "duplicates", &on, err) && !on)))
+		return 0;
+	if (c && c->kind == LQ_Y_SCALAR && on)
+		c = NULL;	/* duplicates: true, the defaults */
+	if (c && (lq_yexpect(d, c, LQ_Y_MAP, "duplicates", err) ||
+	    lq_ymap_check(d, c, "duplicates", dup_keys, err)))
+		return -1;
+	struct lq_expr_src src = { rt->path, c ? c->line : root->line,
+	    c ? c->col : root->col, 0 };
+	v = c ? lq_ymap_get(c, "email") : NULL;
+	if (!v) {
+		if ((rt->email_slot = lq_exprs_add(rt->x, dflt_email, &src,
+		    err)) < 0)
+			return -1;
+	} else if (!lq_ynull(v) &&
+	    (rt->email_slot = add_expr(rt, v, "email", err)) < 0)
+		return -1;
+	v = c ? lq_ymap_get(c, "account") : NULL;
+	if (!v) {
+		if ((rt->acct_slot = lq_exprs_add(rt->x, dflt_account, &src,
+		    err)) < 0)
+			return -1;
+	} else if (!lq_ynull(v) &&
+	    (rt->acct_slot = add_expr(rt, v, "account", err)) < 0)
+		return -1;
+	if (c && (v = lq_ymap_get(c, "window")) &&
+	    lq_ydur_in(d, v, "duplicates window", 60, 3650 * 86400.0,
+	    &rt->acct_window, err))
+		return -1;
+	return 0;
+}
+
+/* queue_sla: calendar time to contact a lead held in a queue; escalate */
+static int
+load_queue_sla(struct lq_route *rt, const struct lq_ynode *root,
+    struct lq_err *err)
+{
+	struct lq_ydoc *d = &rt->doc;
+	struct lq_ynode *c, *v;
+	long n;
+
+	if ((c = lq_ymap_get(root, "queue_sla"))) {
+		if (lq_yexpect(d, c, LQ_Y_MAP, "queue_sla", err) ||
+		    lq_ymap_check(d, c, "queue_sla", qsla_keys, err))
+			return -1;
+		for (int i = 0; qsla_keys[i]; i++)
+			if ((v = lq_ymap_get(c, qsla_keys[i])) && !lq_ynull(v) &&
+			    lq_ydur_in(d, v, "queue_sla", 60, MAX_SLA,
+			    &rt->q_sla[i], err))
+				return -1;
+	}
+	if ((c = lq_ymap_get(root, "escalate"))) {
+		if (lq_yexpect(d, c, LQ_Y_MAP, "escalate", err) ||
+		    lq_ymap_check(d, c, "escalate", esc_keys, err) ||
+		    get_str(rt, c, "queue", &rt->q_escalate, err))
+			return -1;
+		if (!rt->q_escalate || !*rt->q_escalate)
+			return lq_yerr(d, c, err, "escalate: queue must not be "
+			    "null or empty");
+		if ((v = lq_ymap_get(c, "after"))) {
+			if (lq_yint_in(d, v, "escalate after", 1, 100, &n, err))
+				return -1;
+			rt->escalate_after = (int)n;
+		}
+	}
+	return 0;
+}
+
 static int
 load(struct lq_route *rt, const char *path, const char *text, size_t len,
     const char *perf, struct lq_err *err)
@@ -887,6 +1190,7 @@ load(struct lq_route *rt, const char *path, const char *text, size_t len,
 	if (lq_yexpect(d, root, LQ_Y_MAP, "the route section", err) ||
 	    lq_ymap_check(d, root, "the route section", top_keys, err))
 		return -1;
+	rt->path = path;
 	rt->id_field = "id";
 	rt->score_key = "score";
 	rt->q_nurture = "nurture";
@@ -897,6 +1201,12 @@ load(struct lq_route *rt, const char *path, const char *text, size_t len,
 	rt->load_scale = 20;
 	rt->prior = NAN;
 	rt->owner_slot = rt->segment_slot = rt->match_slot = -1;
+	rt->email_slot = rt->acct_slot = -1;
+	rt->acct_window = 90 * 86400.0;
+	for (int i = 0; i < 4; i++)
+		rt->q_sla[i] = -1;
+	rt->q_escalate = "escalation";
+	rt->escalate_after = 2;
 	rt->fallback_owner = -1;
 	if (get_str(rt, root, "id_field", &rt->id_field, err) ||
 	    get_str(rt, root, "score_key", &rt->score_key, err))
@@ -967,6 +1277,8 @@ load(struct lq_route *rt, const char *path, const char *text, size_t len,
 	if ((c = lq_ymap_get(root, "accounts")) &&
 	    load_accounts(rt, path, c, err))
 		return -1;
+	if (load_dups(rt, root, err) || load_queue_sla(rt, root, err))
+		return -1;
 	if (lq_exprs_compile_in(rt->x, &rt->doc, err))
 		return -1;
 	rt->ev = lq_eval_new(rt->x);
@@ -1024,6 +1336,7 @@ lq_route_free(struct lq_route *rt)
 		free(r->n_seg);
 		free(r->perf_seg);
 		free(r->days);
+		free(r->hol);
 	}
 	for (int i = 0; i < rt->nteams; i++) {
 		free(rt->teams[i].reps);
@@ -1184,6 +1497,121 @@ next_available(struct lq_route *rt, const struct rep *r, double t)
 	return -1;
 }
 
+/*
+ * The end of r's working stretch that contains the working instant t: the
+ * end of its hours range, or the start of PTO (a holiday) before that.
+ */
+static double
+stretch_end(struct lq_route *rt, const struct rep *r, double t)
+{
+	const char *zn = rt->zones[r->zone].name;
+	struct tm lt;
+	double e = -1;
+
+	lq_tz_local(zn, (time_t)floor(t), &lt);
+	int mod = lt.tm_hour * 60 + lt.tm_min, wd = lt.tm_wday;
+	for (int i = 0; i < r->nh[wd]; i++)
+		if (mod >= r->h[wd][i].start && mod < r->h[wd][i].end) {
+			struct tm b = { 0 };
+			b.tm_year = lt.tm_year;
+			b.tm_mon = lt.tm_mon;
+			b.tm_mday = lt.tm_mday;
+			b.tm_hour = r->h[wd][i].end / 60;
+			b.tm_min = r->h[wd][i].end % 60;
+			double x = (double)lq_tz_mktime(zn, &b);
+			if (x > e)
+				e = x;
+		}
+	if (e <= t)
+		return t + 60;	/* not a working minute after all */
+	for (int i = 0; i < r->npto; i++)
+		if (r->pto[i].from > t && r->pto[i].from < e)
+			e = r->pto[i].from;
+	return e;
+}
+
+/* true when r works some time on the local day starting at local date lt */
+static int
+works_on(struct lq_route *rt, const struct rep *r, const struct tm *day,
+    double *day0, double *day1)
+{
+	const char *zn = rt->zones[r->zone].name;
+	struct tm a = { 0 }, b = { 0 };
+
+	a.tm_year = b.tm_year = day->tm_year;
+	a.tm_mon = b.tm_mon = day->tm_mon;
+	a.tm_mday = day->tm_mday;
+	b.tm_mday = day->tm_mday + 1;
+	*day0 = (double)lq_tz_mktime(zn, &a);
+	*day1 = (double)lq_tz_mktime(zn, &b);
+	double n = next_available(rt, r, *day0);
+	return n >= 0 && n < *day1;
+}
+
+/*
+ * The deadline sla seconds of r's working time after t: whole days of
+ * sla are working days (the same local time on the next day r works, so
+ * a 1d SLA of a Friday lead falls on Monday, and a holiday is skipped),
+ * the rest counts working minutes (hours, PTO, holidays).  -1 when r does
+ * not work within the look-ahead.
+ */
+static double
+work_deadline(struct lq_route *rt, const struct rep *r, double t, double sla)
+{
+	const char *zn = rt->zones[r->zone].name;
+	long days = (long)floor(sla / 86400);
+	double rest = sla - days * 86400.0, cur;
+
+	if ((cur = next_available(rt, r, t)) < 0)
+		return -1;
+	for (long k = 0; k < days; k++) {
+		struct tm lt, day;
+		double d0, d1;
+		int dd;
+		lq_tz_local(zn, (time_t)floor(cur), &lt);
+		for (dd = 1; dd <= LOOKAHEAD_DAYS; dd++) {
+			day = lt;
+			day.tm_mday = lt.tm_mday + dd;
+			day.tm_hour = 12;
+			lq_tz_mktime(zn, &day);	/* normalise the date */
+			if (works_on(rt, r, &day, &d0, &d1))
+				break;
+		}
+		if (dd > LOOKAHEAD_DAYS)
+			return -1;
+		struct tm c = { 0 };
+		c.tm_year = day.tm_year;
+		c.tm_mon = day.tm_mon;
+		c.tm_mday = day.tm_mday;
+		c.tm_hour = lt.tm_hour;
+		c.tm_min = lt.tm_min;
+		c.tm_sec = lt.tm_sec;
+		cur = (double)lq_tz_mktime(zn, &c) + (cur - floor(cur));
+		if ((cur = next_available(rt, r, cur)) < 0)
+			return -1;
+	}
+	for (int guard = 0; rest > 0; guard++) {
+		double a, e;
+		if (guard > 1000 || (a = next_available(rt, r, cur)) < 0)
+			return -1;
+		e = stretch_end(rt, r, a);
+		if (a + rest <= e)
+			return a + rest;
+		rest -= e - a;
+		cur = e;
+	}
+	return cur;
+}
+
+/* contact_by of a lead r takes at t: working time, else calendar time */
+static double
+deadline(struct lq_route *rt, const struct rep *r, double t, double sla)
+{
+	double d = work_deadline(rt, r, t, sla);
+
+	return d >= 0 ? d : t + sla;
+}
+
 /* --- capacity counts --- */
 
 static int
@@ -1260,6 +1688,8 @@ struct decision {
 	double contact_by;	/* -1: none */
 	struct lq_buf *why;	/* reason members after "step" */
 	int counts;
+	struct lq_buf *email, *acct;	/* the lead's keys (empty: none) */
+	struct lq_buf *dup_of;	/* duplicate_of: the lead id */
 };
 
 static uint64_t
@@ -1361,6 +1791,8 @@ decide_team(struct lq_route *rt, int team, int seg, const char *id,
 
 	for (int k = 0; k < tm->nreps; k++) {
 		struct rep *r = &rt->reps[tm->reps[k]];
+		if (r->excluded)
+			continue;	/* the sweep: held the lead before */
 		const char *why = unavailable(rt, r, now, &c.nday, &c.nweek,
 		    err, &fail);
 		if (fail)
@@ -1409,10 +1841,10 @@ decide_team(struct lq_route *rt, int team, int seg, const char *id,
 		dc->counts = 1;
 		if (best.rep >= 0) {
 			dc->step = "team";
-			dc->contact_by = now + sla;
+			dc->contact_by = deadline(rt, r, now, sla);
 		} else {
 			dc->step = "next_available";
-			dc->contact_by = soonest + sla;
+			dc->contact_by = deadline(rt, r, soonest, sla);
 			add_time(b, "available_at", soonest);
 		}
 		if (seg >= 0 || rt->segment_slot >= 0) {
@@ -1463,19 +1895,20 @@ decide_team(struct lq_route *rt, int team, int seg, const char *id,
  * the member's text: the score object is not parsed.
  */
 static const char *
-member_str(const char *line, const struct lq_scan *s, long mi,
-    const char *name, struct lq_buf *buf)
+member_raw(const char *line, const struct lq_scan *s, long mi,
+    const char *name, size_t *vlen)
 {
 	const char *v = NULL, *k, *vv;
-	size_t vlen = 0, kl, vl, nl = strlen(name);
+	size_t kl, vl, nl = strlen(name);
 
+	*vlen = 0;
 	if (mi < 0 || s->m[mi].vkind != LQ_J_OBJECT)
 		return NULL;
 	if (s->tn) {
 		uint32_t i = lq_tape_member(s->tape, line, s->m[mi].t, name, nl);
 		if (i) {
 			v = line + s->tape[i - 1].v;
-			vlen = s->tape[i - 1].ve - s->tape[i - 1].v;
+			*vlen = s->tape[i - 1].ve - s->tape[i - 1].v;
 		}
 	} else {
 		struct lq_json_iter it;
@@ -1483,14 +1916,43 @@ member_str(const char *line, const struct lq_scan *s, long mi,
 		while (lq_json_iter_next(&it, &k, &kl, &vv, &vl))
 			if (lq_json_key_eq(k, kl, name, nl)) {
 				v = vv;
-				vlen = vl;
+				*vlen = vl;
 			}
 	}
+	return v;
+}
+
+static const char *
+member_str(const char *line, const struct lq_scan *s, long mi,
+    const char *name, struct lq_buf *buf)
+{
+	size_t vlen;
+	const char *v = member_raw(line, s, mi, name, &vlen);
+
 	if (!v || *v != '"')
 		return NULL;
 	lq_buf_reset(buf);
 	lq_json_unescape(buf, v, vlen);
 	return buf->buf ? buf->buf : "";
+}
+
+/* a number member of the object mi, or NAN */
+static double
+member_num(const char *line, const struct lq_scan *s, long mi,
+    const char *name)
+{
+	size_t vlen;
+	const char *v = member_raw(line, s, mi, name, &vlen);
+	char buf[64];
+	double x;
+
+	if (!v || vlen >= sizeof(buf) || !(*v == '-' || isdigit((unsigned
+	    char)*v)))
+		return NAN;
+	memcpy(buf, v, vlen);
+	buf[vlen] = 0;
+	x = strtod(buf, NULL);
+	return isfinite(x) ? x : NAN;
 }
 
 static int
@@ -1645,6 +2107,161 @@ write_route(struct lq_route *rt, struct lq_buf *out, const struct decision *d,
 }
 
 /*
+ * The e-mail address s as a person key: trimmed, lowercased, without a
+ * +tag, and for Gmail without dots (googlemail.com is gmail.com).
+ * Returns -1 when s is not an address (no key).
+ */
+static int
+norm_email(const char *s, struct lq_buf *out)
+{
+	const char *at, *e;
+
+	lq_buf_reset(out);
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
+		e--;
+	for (at = e; at > s && at[-1] != '@'; at--)
+		;
+	if (at <= s + 1 || at >= e || !memchr(at, '.', (size_t)(e - at)))
+		return -1;
+	const char *d = at;	/* the domain */
+	size_t dn = (size_t)(e - d);
+	char dom[256];
+	if (dn >= sizeof(dom))
+		return -1;
+	for (size_t i = 0; i < dn; i++)
+		dom[i] = (char)tolower((unsigned char)d[i]);
+	dom[dn] = 0;
+	int gmail = !strcmp(dom, "gmail.com") || !strcmp(dom, "googlemail.com");
+	for (const char *p = s; p < at - 1; p++) {
+		if (*p == '+')
+			break;
+		if (gmail && *p == '.')
+			continue;
+		lq_buf_addc(out, (char)tolower((unsigned char)*p));
+	}
+	if (!out->len)
+		return -1;
+	lq_buf_addc(out, '@');
+	lq_buf_adds(out, gmail ? "gmail.com" : dom);
+	return 0;
+}
+
+/* the rep id[0..n) when configured, active and not paused, else -1 */
+static int
+usable_rep(const struct lq_route *rt, const char *id, size_t n,
+    const char **why)
+{
+	int ri = find_rep(rt, id, n);
+
+	*why = ri < 0 ? "unknown rep" : !rt->reps[ri].active ? "inactive" :
+	    rt->reps[ri].paused ? "paused" : NULL;
+	return *why ? -1 : ri;
+}
+
+static void
+skipped(struct lq_buf *b, const char *what, const char *lead,
+    const char *rep, const char *why)
+{
+	lq_buf_addf(b, ",\"%s_skipped\":{\"lead\":", what);
+	lq_buf_json_strs(b, lead);
+	lq_buf_adds(b, ",\"rep\":");
+	lq_buf_json_strs(b, rep);
+	lq_buf_addf(b, ",\"why\":\"%s\"}", why);
+}
+
+/*
+ * Before the CRM owner: the same person (normalised e-mail) already with a
+ * rep goes to that rep (step duplicate, no capacity used); a lead of an
+ * account a rep has worked within the window goes to that rep (step
+ * account), unless the rep is inactive, paused or on PTO.  Returns 0 when
+ * decided, 1 to go on, -1 on a ledger error.
+ */
+static int
+match_ledger(struct lq_route *rt, struct lq_eval *res, const char *id,
+    size_t idn, double now, double sla, struct decision *dc,
+    struct lq_err *err)
+{
+	struct lq_buf lead = LQ_BUF_INIT, rep = LQ_BUF_INIT;
+	struct lq_buf *b = dc->why;
+	const char *msg, *why;
+	int found, ri, rc = 1;
+	jv v;
+
+	if (!rt->lg)
+		return 1;	/* nothing to match against, no key to keep */
+	if (slot_string(res, rt->email_slot, &v, &msg) == V_STR)
+		norm_email(jv_string_value(v), dc->email);
+	jv_free(v);
+	if (slot_string(res, rt->acct_slot, &v, &msg) == V_STR) {
+		lq_buf_adds(dc->acct, jv_string_value(v));
+		for (size_t i = 0; i < dc->acct->len; i++)
+			dc->acct->buf[i] = (char)tolower((unsigned char)
+			    dc->acct->buf[i]);
+	}
+	jv_free(v);
+	if (dc->email->len) {
+		if (lq_ledger_find_email(rt->lg, dc->email->buf, id, idn, &lead,
+		    &rep, &found, err))
+			goto fail;
+		if (found && (ri = usable_rep(rt, rep.buf, rep.len, &why)) >= 0) {
+			struct rep *r = &rt->reps[ri];
+			dc->rep = ri;
+			dc->team = r->team;
+			dc->step = "duplicate";
+			dc->counts = 0;
+			lq_buf_adds(dc->dup_of, lead.buf);
+			lq_buf_adds(b, ",\"duplicate_of\":");
+			lq_buf_json_strs(b, lead.buf);
+			lq_buf_adds(b, ",\"match\":\"email\"");
+			dc->contact_by = deadline(rt, r, now, sla);
+			rc = 0;
+			goto out;
+		}
+		if (found)
+			skipped(b, "duplicate", lead.buf, rep.buf, why);
+	}
+	if (dc->acct->len) {
+		if (lq_ledger_find_account(rt->lg, dc->acct->buf, now -
+		    rt->acct_window, id, idn, &lead, &rep, &found, err))
+			goto fail;
+		if (found && (ri = usable_rep(rt, rep.buf, rep.len, &why)) >= 0 &&
+		    in_pto(&rt->reps[ri], now, NULL)) {
+			ri = -1;
+			why = "pto";
+		}
+		if (found && ri >= 0) {
+			struct rep *r = &rt->reps[ri];
+			struct zone *z = zone_at(rt, r->zone, now);
+			dc->rep = ri;
+			dc->team = r->team;
+			dc->step = "account";
+			dc->counts = 1;
+			lq_buf_adds(b, ",\"account\":");
+			lq_buf_json_strs(b, dc->acct->buf);
+			lq_buf_adds(b, ",\"account_lead\":");
+			lq_buf_json_strs(b, lead.buf);
+			if (!in_hours(r, z))
+				lq_buf_adds(b, ",\"available\":false");
+			dc->contact_by = deadline(rt, r, now, sla);
+			rc = 0;
+			goto out;
+		}
+		if (found)
+			skipped(b, "account", lead.buf, rep.buf, why);
+	}
+	goto out;
+fail:
+	rc = -1;
+out:
+	lq_buf_release(&lead);
+	lq_buf_release(&rep);
+	return rc;
+}
+
+/*
  * Decide; the record is parsed only past step 1 (nurture and review
  * leads need nothing but their score).
  */
@@ -1696,6 +2313,10 @@ decide(struct lq_route *rt, const char *line, size_t len,
 		}
 		if (why)
 			lq_buf_addf(b, ",\"why\":\"%s\"", why);
+		double q = rt->q_sla[!why && !strcmp(a, "nurture") ?
+		    QS_NURTURE : QS_REVIEW];
+		if (q > 0)
+			dc->contact_by = now + q;
 		return 0;
 	}
 	sla = rt->sla[tier];
@@ -1708,6 +2329,14 @@ decide(struct lq_route *rt, const char *line, size_t len,
 			seg = seg_index(rt, jv_string_value(s),
 			    (size_t)jv_string_length_bytes(jv_copy(s)));
 		jv_free(s);
+	}
+
+	/* 1b. the same person or account in the ledger */
+	if (rt->email_slot >= 0 || rt->acct_slot >= 0) {
+		if ((rc = match_ledger(rt, res, id, idn, now, sla, dc, err)) < 0)
+			goto out;
+		if (rc == 0)
+			goto done;
 	}
 
 	/*
@@ -1769,7 +2398,7 @@ decide(struct lq_route *rt, const char *line, size_t len,
 				else
 					at = now;
 			}
-			dc->contact_by = at + sla;
+			dc->contact_by = deadline(rt, r, at, sla);
 			jv_free(own);
 			goto done;
 		}
@@ -1814,7 +2443,8 @@ decide(struct lq_route *rt, const char *line, size_t len,
 	/* 5. fallback */
 	dc->step = "fallback";
 	dc->queue = rt->q_fallback;
-	dc->contact_by = now + sla;
+	dc->contact_by = now + (rt->q_sla[QS_FALLBACK] > 0 ?
+	    rt->q_sla[QS_FALLBACK] : sla);
 	if (rt->fallback_owner >= 0) {
 		dc->rep = rt->fallback_owner;
 		dc->counts = 0;
@@ -1831,9 +2461,11 @@ lq_route_eval(struct lq_route *rt, const char *line, size_t len,
     struct lq_err *err)
 {
 	struct lq_buf id = LQ_BUF_INIT, why = LQ_BUF_INIT, route = LQ_BUF_INIT;
-	struct lq_buf old = LQ_BUF_INIT;
+	struct lq_buf old = LQ_BUF_INIT, email = LQ_BUF_INIT, acct = LQ_BUF_INIT;
+	struct lq_buf dup = LQ_BUF_INIT;
 	struct decision dc = { .rep = -1, .team = -1, .terr = -1,
-	    .contact_by = -1, .why = &why };
+	    .contact_by = -1, .why = &why, .email = &email, .acct = &acct,
+	    .dup_of = &dup };
 	static const char unowned[] = "{\"owner\":null,";
 	const char *tier = NULL, *state = "new";
 	int found = 0, rc = -1;
@@ -1888,9 +2520,28 @@ lq_route_eval(struct lq_route *rt, const char *line, size_t len,
 			.queue = dc.queue, .at = now, .tier = tier,
 			.step = dc.step, .counts = dc.counts && dc.rep >= 0,
 			.route = route.buf, .routelen = route.len,
-			.reassign = found };
+			.reassign = found, .contact_by = dc.contact_by,
+			.email_key = email.len ? email.buf : NULL,
+			.account_key = acct.len ? acct.buf : NULL,
+			.duplicate_of = dup.len ? dup.buf : NULL };
 		if (lq_ledger_record(rt->lg, &a, err))
 			goto out;
+		/*
+		 * A lead to be routed that nobody could take is kept with its
+		 * line: the next batch decides it first (lq-route(1),
+		 * Priority).
+		 */
+		if (tier && !strcmp(dc.step, "fallback")) {
+			long rank;
+			double value;
+			lq_route_priority(rt, line, s, &rank, &value);
+			if (lq_ledger_pending_put(rt->lg, id.buf, id.len, tier,
+			    rank, value, now, line, len, err))
+				goto out;
+		} else if (found && lq_ledger_pending_del(rt->lg, id.buf,
+		    id.len, err)) {
+			goto out;
+		}
 	}
 	if (dc.counts && dc.rep >= 0)
 		rep_counted(rt, &rt->reps[dc.rep], now);
@@ -1914,5 +2565,230 @@ out:
 	lq_buf_release(&why);
 	lq_buf_release(&route);
 	lq_buf_release(&old);
+	lq_buf_release(&email);
+	lq_buf_release(&acct);
+	lq_buf_release(&dup);
 	return rc;
+}
+
+void
+lq_route_priority(struct lq_route *rt, const char *line,
+    const struct lq_scan *s, long *rank, double *value)
+{
+	long si = lq_scan_find(s, line, rt->score_key, strlen(rt->score_key));
+	const char *a, *t;
+	int ai = 3, ti;
+
+	*rank = 3 * 8 + 4;
+	*value = -HUGE_VAL;
+	if (si < 0 || s->m[si].vkind != LQ_J_OBJECT)
+		return;
+	a = member_str(line, s, si, "action", &rt->sbuf);
+	if (a)
+		ai = !strcmp(a, "route") ? 0 : !strcmp(a, "review") ? 1 :
+		    !strcmp(a, "nurture") ? 2 : 3;
+	t = member_str(line, s, si, "tier", &rt->tmp);
+	ti = tier_index(t);
+	*rank = ai * 8 + (ti < 0 ? 4 : ti);
+	*value = member_num(line, s, si, "probability");
+	if (isnan(*value))
+		*value = member_num(line, s, si, "points");
+	if (isnan(*value))
+		*value = -HUGE_VAL;
+}
+
+int
+lq_route_contact(struct lq_ledger *lg, const char *id_field, const char *line,
+    const struct lq_scan *s, struct lq_err *err)
+{
+	struct lq_buf id = LQ_BUF_INIT, rep = LQ_BUF_INIT, out = LQ_BUF_INIT;
+	const char *names[] = { id_field, "lead_id" };
+	double at;
+	long i = -1;
+	int rc = -1;
+
+	for (int k = 0; k < 2 && i < 0; k++) {
+		i = lq_scan_find(s, line, names[k], strlen(names[k]));
+		if (i >= 0 && s->m[i].vkind == LQ_J_STRING)
+			lq_json_unescape(&id, line + s->m[i].vstart,
+			    s->m[i].vend - s->m[i].vstart);
+		else if (i >= 0 && s->m[i].vkind == LQ_J_NUMBER)
+			lq_buf_add(&id, line + s->m[i].vstart, s->m[i].vend -
+			    s->m[i].vstart);
+		else
+			i = -1;
+	}
+	if (!id.len) {
+		lq_err_set(err, LQ_EXIT_RECORDS, "no lead id (a string or number "
+		    "in member '%s' or 'lead_id')", id_field);
+		goto out;
+	}
+	if (lq_route_lead_time(line, s, "at", &at) < 0 &&
+	    lq_route_lead_time(line, s, "time", &at) < 0) {
+		lq_err_set(err, LQ_EXIT_RECORDS, "no contact time (RFC 3339 or "
+		    "epoch in member 'at' or 'time')");
+		goto out;
+	}
+	if (!lq_route_time_valid(at)) {
+		lq_err_set(err, LQ_EXIT_RECORDS, "contact time out of range "
+		    "(from 1970 to 8999)");
+		goto out;
+	}
+	const char *r = NULL, *o = NULL;
+	long ri = lq_scan_find(s, line, "rep", 3);
+	long oi = lq_scan_find(s, line, "outcome", 7);
+	if (ri >= 0 && s->m[ri].vkind == LQ_J_STRING) {
+		lq_json_unescape(&rep, line + s->m[ri].vstart, s->m[ri].vend -
+		    s->m[ri].vstart);
+		r = rep.buf ? rep.buf : "";
+	}
+	if (oi >= 0 && s->m[oi].vkind == LQ_J_STRING) {
+		lq_json_unescape(&out, line + s->m[oi].vstart, s->m[oi].vend -
+		    s->m[oi].vstart);
+		o = out.buf ? out.buf : "";
+	}
+	if (lq_ledger_begin(lg, err) || lq_ledger_contact(lg, id.buf, id.len,
+	    at, r, o, err))
+		goto out;
+	rc = 0;
+out:
+	lq_buf_release(&id);
+	lq_buf_release(&rep);
+	lq_buf_release(&out);
+	return rc;
+}
+
+/* one assignment past its deadline: reassign or escalate */
+static int
+sweep_one(struct lq_route *rt, const struct lq_due *d, double now,
+    struct lq_buf *out, int *escalated, struct lq_err *err)
+{
+	struct lq_buf why = LQ_BUF_INIT, route = LQ_BUF_INIT;
+	struct decision dc = { .rep = -1, .team = -1, .terr = -1,
+	    .contact_by = -1, .why = &why };
+	int team = d->team ? find_team(rt, d->team) : -1;
+	int tier = tier_index(d->tier), misses = d->misses + 1, rc = -1;
+	double sla = tier >= 0 ? rt->sla[tier] : rt->sla_default;
+	const char *owner = NULL, *queue = NULL, *step;
+	char tb[40];
+
+	*escalated = 0;
+	for (int i = 0; i < rt->nreps; i++) {
+		int held = !strcmp(rt->reps[i].id, d->rep);
+		if (!held && lq_ledger_held_by(rt->lg, d->lead_id,
+		    rt->reps[i].id, &held, err))
+			goto out;
+		rt->reps[i].excluded = held;
+	}
+	int placed = 1;
+	if (misses >= rt->escalate_after || team < 0)
+		placed = 0;
+	else if ((placed = decide_team(rt, team, -1, d->lead_id,
+	    strlen(d->lead_id), now, sla, &dc, err)) < 0)
+		goto out;
+	else
+		placed = placed == 0;
+	for (int i = 0; i < rt->nreps; i++)
+		rt->reps[i].excluded = 0;
+	if (placed) {
+		step = "sweep";
+		owner = rt->reps[dc.rep].id;
+	} else {
+		step = "escalate";
+		*escalated = 1;
+		lq_buf_reset(&why);
+		dc.rep = -1;
+		dc.counts = 0;
+		dc.contact_by = rt->q_sla[QS_ESCALATE] > 0 ? now +
+		    rt->q_sla[QS_ESCALATE] : -1;
+		if (team >= 0 && rt->teams[team].manager)
+			owner = rt->teams[team].manager;
+		else
+			queue = rt->q_escalate;
+		dc.team = team;
+	}
+	lq_buf_adds(&route, "{\"owner\":");
+	if (owner)
+		lq_buf_json_strs(&route, owner);
+	else
+		lq_buf_adds(&route, "null");
+	lq_buf_adds(&route, ",\"team\":");
+	if (team >= 0)
+		lq_buf_json_strs(&route, rt->teams[team].name);
+	else
+		lq_buf_adds(&route, "null");
+	lq_buf_adds(&route, ",\"queue\":");
+	if (queue)
+		lq_buf_json_strs(&route, queue);
+	else
+		lq_buf_adds(&route, "null");
+	lq_buf_addf(&route, ",\"reason\":{\"step\":\"%s\",\"previous\":",
+	    step);
+	lq_buf_json_strs(&route, d->rep);
+	lq_time_format(tb, sizeof(tb), d->contact_by);
+	lq_buf_addf(&route, ",\"missed\":\"%s\",\"misses\":%d", tb, misses);
+	if (!placed && misses < rt->escalate_after)
+		lq_buf_adds(&route, ",\"why\":\"nobody else available\"");
+	if (why.len)
+		lq_buf_add(&route, why.buf, why.len);
+	lq_buf_adds(&route, "},\"contact_by\":");
+	if (dc.contact_by >= 0) {
+		lq_time_format(tb, sizeof(tb), dc.contact_by);
+		lq_buf_addf(&route, "\"%s\"}", tb);
+	} else {
+		lq_buf_adds(&route, "null}");
+	}
+	struct lq_assign a = {
+		.lead_id = d->lead_id, .lead_idlen = strlen(d->lead_id),
+		.rep = owner, .team = team >= 0 ? rt->teams[team].name : NULL,
+		.queue = queue, .at = now, .tier = d->tier, .step = step,
+		.counts = placed && dc.counts, .route = route.buf,
+		.routelen = route.len, .reassign = 1,
+		.contact_by = dc.contact_by, .email_key = d->email_key,
+		.account_key = d->account_key, .misses = misses,
+		.action = step };
+	if (lq_ledger_record(rt->lg, &a, err))
+		goto out;
+	if (placed && dc.counts)
+		rep_counted(rt, &rt->reps[dc.rep], now);
+	lq_buf_adds(out, "{");
+	lq_buf_json_strs(out, rt->id_field);
+	lq_buf_addc(out, ':');
+	lq_buf_json_strs(out, d->lead_id);
+	lq_buf_adds(out, ",\"route\":");
+	lq_buf_add(out, route.buf, route.len - 1);
+	lq_buf_adds(out, ",\"ledger\":\"");
+	lq_buf_adds(out, step);
+	lq_buf_adds(out, "\"}}\n");
+	rc = 0;
+out:
+	lq_buf_release(&why);
+	lq_buf_release(&route);
+	return rc;
+}
+
+int
+lq_route_sweep(struct lq_route *rt, double now, struct lq_buf *out,
+    long *n, long *escalated, struct lq_err *err)
+{
+	struct lq_due *d;
+	size_t nd;
+	int esc;
+
+	*n = *escalated = 0;
+	if (!rt->lg || rt->ro)
+		return lq_err_set(err, LQ_EXIT_USAGE, "the sweep needs a "
+		    "writable ledger");
+	if (lq_ledger_due(rt->lg, now, &d, &nd, err))
+		return -1;
+	for (size_t i = 0; i < nd; i++) {
+		if (sweep_one(rt, &d[i], now, out, &esc, err)) {
+			lq_ledger_due_free(d, nd);
+			return -1;
+		}
+		(*n)++;
+		*escalated += esc;
+	}
+	lq_ledger_due_free(d, nd);
+	return 0;
 }

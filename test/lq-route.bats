@@ -298,9 +298,9 @@ gen() {	# N leads with 19-digit ids for the bulk config
 	split -n l/4 "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/part."
 	# the same leads again from a fifth process racing the others
 	for p in "$BATS_TEST_TMPDIR"/part.*; do
-		lq-route -r "$B" $NOW --state "$db" --batch 50 "$p" > "$p.out" &
+		lq-route -r "$B" $NOW --state "$db" --commit 50 "$p" > "$p.out" &
 	done
-	lq-route -r "$B" $NOW --state "$db" --batch 7 "$BATS_TEST_TMPDIR/part.ab" > "$BATS_TEST_TMPDIR/again" &
+	lq-route -r "$B" $NOW --state "$db" --commit 7 "$BATS_TEST_TMPDIR/part.ab" > "$BATS_TEST_TMPDIR/again" &
 	wait
 	[ "$(sqlite3 "$db" 'select count(*), count(distinct lead_id) from assignment')" = "4000|4000" ]
 	[ "$(sqlite3 "$db" 'select count(*) from log')" -eq 4000 ]
@@ -318,7 +318,7 @@ gen() {	# N leads with 19-digit ids for the bulk config
 	db="$BATS_TEST_TMPDIR/l.db"
 	n=12000; sanitized && n=4000
 	gen $n > "$BATS_TEST_TMPDIR/in"
-	lq-route -r "$B" $NOW --state "$db" --batch 64 "$BATS_TEST_TMPDIR/in" > "$BATS_TEST_TMPDIR/out" &
+	lq-route -r "$B" $NOW --state "$db" --commit 64 "$BATS_TEST_TMPDIR/in" > "$BATS_TEST_TMPDIR/out" &
 	pid=$!
 	for i in $(seq 200); do
 		[ -s "$BATS_TEST_TMPDIR/out" ] && break
@@ -669,4 +669,247 @@ snapshot() {
 	printf 'domain,owner\na.com,Ann\nb.com\nc.com,C\n' > "$d/accounts.csv"
 	run -2 lq-route -r "$d/rules.yaml" < /dev/null
 	[ "$output" = "lq-route: $d/accounts.csv:3: expected 2 fields, found 1" ]
+}
+
+# --- issue 15: a backlog, one owner per person and account, SLAs that act ---
+
+P="$FIX/lq-route/prio.yaml"
+S="$FIX/lq-route/sweep.yaml"
+
+# N leads of tier T with points P from id O on ("id" numbers)
+tiered() {
+	awk -v n="$1" -v t="$2" -v p="$3" -v o="$4" 'BEGIN { for (i = 0; i < n; i++)
+	    printf "{\"id\":%d,\"score\":{\"tier\":\"%s\",\"action\":\"route\",\"points\":%s}}\n", o + i, t, p }'
+}
+
+# "tier placed?" counts of routed lines
+placed() {
+	jq -r '[.score.tier, (.route.owner != null)] | @tsv' "$@" | sort | uniq -c | awk '{ printf "%s:%s:%s ", $2, $3, $1 }'
+}
+
+@test "priority: 200 L4 before 50 L1, capacity 60: the 50 L1 go to reps first; output in input order" {
+	{ tiered 200 L4 20 1; tiered 50 L1 90 201; } > "$BATS_TEST_TMPDIR/in"
+	run -0 lq-route -r "$P" $NOW "$BATS_TEST_TMPDIR/in"
+	echo "$output" > "$BATS_TEST_TMPDIR/out"
+	[ "$(placed "$BATS_TEST_TMPDIR/out")" = "L1:true:50 L4:false:190 L4:true:10 " ]
+	# byte for byte the input, in its order, with the member added
+	perl -pe 's/,"route":\{.*\}\}$/}/' "$BATS_TEST_TMPDIR/out" | cmp - "$BATS_TEST_TMPDIR/in"
+	# standard input: a regular file, a pipe that ends at once, --batch
+	lq-route -r "$P" $NOW < "$BATS_TEST_TMPDIR/in" | cmp - "$BATS_TEST_TMPDIR/out"
+	cat "$BATS_TEST_TMPDIR/in" | lq-route -r "$P" $NOW --batch | cmp - "$BATS_TEST_TMPDIR/out"
+	# --stream decides in arrival order: the L4 leads take the capacity
+	run -0 lq-route -r "$P" $NOW --stream "$BATS_TEST_TMPDIR/in"
+	[ "$(placed <<< "$output")" = "L1:false:50 L4:false:140 L4:true:60 " ]
+}
+
+@test "priority: within a tier the higher probability or points first, then arrival" {
+	{ tiered 40 L2 10 1; tiered 40 L2 70 41; } > "$BATS_TEST_TMPDIR/in"
+	run -0 lq-route -r "$P" $NOW "$BATS_TEST_TMPDIR/in"
+	# 60 places: the 40 at 70 points, then ids 1-20 in arrival order
+	[ "$(jq -r 'select(.route.owner != null) | .id' <<< "$output" | tr '\n' ' ')" = "$(seq 1 20 | tr '\n' ' ')$(seq 41 80 | tr '\n' ' ')" ]
+	# a model's probability, when the score has one, before points
+	{ tiered 59 L1 90 1; printf '{"id":%d,"score":{"tier":"L2","action":"route","probability":%s,"points":50}}\n' 60 0.2 61 0.9 62 0.5; } > "$BATS_TEST_TMPDIR/in"
+	run -0 lq-route -r "$P" $NOW "$BATS_TEST_TMPDIR/in"
+	[ "$(jq -r 'select(.route.owner == null) | .id' <<< "$output" | tr '\n' ' ')" = "60 62 " ]
+	# nurture and review leads take no capacity, whatever their order
+	printf '%s\n' '{"id":1,"score":{"tier":"L4","action":"nurture"}}' '{"id":2,"score":{"tier":"L1","action":"review"}}' '{"id":3,"score":{"tier":"L2","action":"route"}}' > "$BATS_TEST_TMPDIR/q"
+	run -0 lq-route -r "$P" $NOW "$BATS_TEST_TMPDIR/q"
+	[ "$(jq -r '.route.queue // .route.owner' <<< "$output" | tr '\n' ' ')" = "nurture review Cecily Lampkin " ]
+}
+
+@test "priority across days with --state: yesterday's unplaced L1 go before today's L3 and L4" {
+	db="$BATS_TEST_TMPDIR/l.db"
+	tiered 80 L1 90 1 > "$BATS_TEST_TMPDIR/mon"
+	{ tiered 200 L4 20 101; tiered 30 L3 40 301; } > "$BATS_TEST_TMPDIR/tue"
+	run -0 lq-route -r "$P" --now 2026-11-30T10:00:00Z --state "$db" "$BATS_TEST_TMPDIR/mon"
+	[ "$(placed <<< "$output")" = "L1:false:20 L1:true:60 " ]
+	[ "$(sqlite3 "$db" "select count(*), min(tier), max(tier) from pending")" = "20|L1|L1" ]
+	run -0 --separate-stderr lq-route -r "$P" --now 2026-12-01T10:00:00Z --state "$db" --pending "$BATS_TEST_TMPDIR/placed" "$BATS_TEST_TMPDIR/tue"
+	echo "$output" > "$BATS_TEST_TMPDIR/out"
+	[ "$stderr" = "lq-route: 20 leads pending from earlier runs: 20 placed" ]
+	[ "$(placed "$BATS_TEST_TMPDIR/out")" = "L3:true:30 L4:false:190 L4:true:10 " ]
+	perl -pe 's/,"route":\{.*\}\}$/}/' "$BATS_TEST_TMPDIR/out" | cmp - "$BATS_TEST_TMPDIR/tue"
+	# the 20 L1 of Monday were placed on Tuesday, before any L3
+	[ "$(wc -l < "$BATS_TEST_TMPDIR/placed")" -eq 20 ]
+	[ "$(jq -r '.route.ledger' "$BATS_TEST_TMPDIR/placed" | sort -u)" = updated ]
+	[ "$(sqlite3 "$db" "select count(*) from assignment where tier = 'L1' and rep is not null and at = strftime('%s', '2026-12-01T10:00:00Z')")" -eq 20 ]
+	[ "$(sqlite3 "$db" "select count(*) from pending where tier = 'L1'")" -eq 0 ]
+	[ "$(sqlite3 "$db" "select count(*) from pending")" -eq 190 ]
+	# Tuesday's capacity: 60 in all, 20 L1 + 30 L3 + 10 L4
+	[ "$(sqlite3 "$db" "select count(*) from assignment where counts = 1 and at = strftime('%s', '2026-12-01T10:00:00Z')")" -eq 60 ]
+}
+
+@test "duplicates: the same person by normalised e-mail goes to the rep who has them, recorded in the ledger" {
+	db="$BATS_TEST_TMPDIR/l.db"
+	cat > "$BATS_TEST_TMPDIR/in" <<-'EOF'
+	{"id":1,"email":"Jane.Doe+news@Acme.example","score":{"tier":"L2","action":"route"}}
+	{"id":2,"email":" jane.doe@ACME.example ","score":{"tier":"L3","action":"route"}}
+	{"id":3,"email":"j.o.e@gmail.com","score":{"tier":"L3","action":"route"}}
+	{"id":4,"email":"JOE+x@googlemail.com","score":{"tier":"L3","action":"route"}}
+	{"id":5,"email":"jo.e@yahoo.example","score":{"tier":"L3","action":"route"}}
+	{"id":6,"email":"joe@yahoo.example","score":{"tier":"L3","action":"route"}}
+	{"id":7,"email":"not an address","score":{"tier":"L3","action":"route"}}
+	{"id":8,"email":"not an address","score":{"tier":"L3","action":"route"}}
+	EOF
+	run -0 lq-route -r "$P" $NOW --state "$db" --stream "$BATS_TEST_TMPDIR/in"
+	[ "${#lines[@]}" -eq 8 ]
+	[ "$(sqlite3 "$db" "select lead_id, step, duplicate_of, counts from assignment where step = 'duplicate' order by 1")" = "$(printf '2|duplicate|1|0\n4|duplicate|3|0')" ]
+	[ "$(sqlite3 "$db" "select group_concat(email_key, ' ') from (select email_key from assignment order by lead_id)")" = "jane.doe@acme.example jane.doe@acme.example joe@gmail.com joe@gmail.com jo.e@yahoo.example joe@yahoo.example" ]
+	# same rep, same reason in the record as in the ledger
+	[ "$(jq -c 'select(.id == 2) | .route.reason' <<< "$output")" = '{"step":"duplicate","duplicate_of":"1","match":"email"}' ]
+	[ "$(sqlite3 "$db" "select count(distinct rep) from assignment where lead_id in ('1', '2')")" -eq 1 ]
+	[ "$(sqlite3 "$db" "select count(distinct rep) from assignment where lead_id in ('3', '4')")" -eq 1 ]
+	[ "$(sqlite3 "$db" "select duplicate_of from log where lead_id = '4'")" = 3 ]
+	# the same id again is the existing assignment, not a duplicate
+	run -0 lq-route -r "$P" $NOW --state "$db" "$BATS_TEST_TMPDIR/in"
+	[ "$(jq -r .route.ledger <<< "$output" | sort -u)" = existing ]
+	# a paused rep does not get the duplicate: it is routed, the skip said
+	sed 's/{ id: Anna Snelling }/{ id: Anna Snelling, paused: true }/; s/{ id: Cecily Lampkin }/{ id: Cecily Lampkin, paused: true }\n        - { id: Versie Hillebrand }/' "$P" > "$BATS_TEST_TMPDIR/p.yaml"
+	printf '%s\n' '{"id":9,"email":"JANE.DOE@acme.example","score":{"tier":"L1","action":"route"}}' > "$BATS_TEST_TMPDIR/nine"
+	run -0 lq-route -r "$BATS_TEST_TMPDIR/p.yaml" $NOW --state "$db" "$BATS_TEST_TMPDIR/nine"
+	[[ "$output" == *'"owner":"Versie Hillebrand"'*'"duplicate_skipped":{"lead":"1","rep":"'*'","why":"paused"}'* ]]
+}
+
+@test "accounts: a colleague at the same company goes to the account's rep within the window; free mail is no company" {
+	db="$BATS_TEST_TMPDIR/l.db"
+	cat > "$BATS_TEST_TMPDIR/in" <<-'EOF'
+	{"id":1,"email":"ann@globex.example","enrich":{"email":{"domain":"globex.example","free":false}},"score":{"tier":"L1","action":"route"}}
+	{"id":2,"email":"bob@globex.example","enrich":{"email":{"domain":"globex.example","free":false}},"score":{"tier":"L3","action":"route"}}
+	{"id":3,"email":"cy@gmail.com","enrich":{"email":{"domain":"gmail.com","free":true}},"score":{"tier":"L3","action":"route"}}
+	{"id":4,"email":"di@gmail.com","enrich":{"email":{"domain":"gmail.com","free":true}},"score":{"tier":"L3","action":"route"}}
+	{"id":5,"email":"ed@globex.co.example","enrich":{"account":{"domain":"globex.example","account_id":"A-1"},"email":{"domain":"globex.co.example","free":false}},"score":{"tier":"L4","action":"route"}}
+	EOF
+	run -0 lq-route -r "$P" $NOW --state "$db" "$BATS_TEST_TMPDIR/in"
+	[ "$(sqlite3 "$db" "select lead_id || ':' || step || ':' || ifnull(account_key, '-') from assignment order by lead_id" | tr '\n' ' ')" = "1:team:globex.example 2:account:globex.example 3:team:- 4:team:- 5:account:globex.example " ]
+	[ "$(sqlite3 "$db" "select count(distinct rep) from assignment where lead_id in ('1', '2', '5')")" -eq 1 ]
+	[ "$(jq -c 'select(.id == 2) | .route.reason' <<< "$output")" = '{"step":"account","account":"globex.example","account_lead":"1"}' ]
+	[ "$(sqlite3 "$db" "select counts from assignment where lead_id = '2'")" -eq 1 ]
+	# 91 days later the account has gone cold (window 90d): a team decision
+	printf '%s\n' '{"id":6,"email":"fay@globex.example","enrich":{"email":{"domain":"globex.example","free":false}},"score":{"tier":"L3","action":"route"}}' > "$BATS_TEST_TMPDIR/six"
+	run -0 lq-route -r "$P" --now 2027-03-01T15:00:00Z --state "$db" "$BATS_TEST_TMPDIR/six"
+	[[ "$output" == *'"reason":{"step":"team"'* ]]
+	# a window of 100d keeps it warm; duplicates: false turns both rules off
+	{ cat "$P"; printf '  duplicates: { window: 100d }\n'; } > "$BATS_TEST_TMPDIR/w.yaml"
+	run -0 lq-route -r "$BATS_TEST_TMPDIR/w.yaml" --now 2027-03-01T15:00:00Z --state "$db" --dry-run "$BATS_TEST_TMPDIR/six"
+	[[ "$output" == *'"reason":{"step":"team"'* ]]	# 6 is in the ledger now: existing
+	printf '%s\n' '{"id":7,"email":"gus@globex.example","enrich":{"email":{"domain":"globex.example","free":false}},"score":{"tier":"L3","action":"route"}}' > "$BATS_TEST_TMPDIR/seven"
+	run -0 lq-route -r "$BATS_TEST_TMPDIR/w.yaml" --now 2027-03-01T15:00:00Z --state "$db" --dry-run "$BATS_TEST_TMPDIR/seven"
+	[[ "$output" == *'"reason":{"step":"account","account":"globex.example","account_lead":"6"}'* ]]
+	{ cat "$P"; printf '  duplicates: false\n'; } > "$BATS_TEST_TMPDIR/off.yaml"
+	run -0 lq-route -r "$BATS_TEST_TMPDIR/off.yaml" $NOW --state "$BATS_TEST_TMPDIR/off.db" "$BATS_TEST_TMPDIR/in"
+	[ "$(jq -r .route.reason.step <<< "$output" | sort -u)" = team ]
+	[ "$(sqlite3 "$BATS_TEST_TMPDIR/off.db" "select count(*) from assignment where email_key is null and account_key is null")" -eq 5 ]
+}
+
+@test "contact_by counts the rep's working time: hours, weekends, holidays (list and .ics), PTO; queues have their own SLA" {
+	lead() { printf '{"id":1,"score":{"tier":"%s","action":"%s"}}\n' "$1" "${2:-route}"; }
+	by() { lead "$@" | lq-route -r "$S" --now "$T" | jq -r .route.contact_by; }
+	T=2026-11-30T15:30:00Z	# Monday
+	[ "$(by L1)" = 2026-11-30T16:30:00Z ]
+	[ "$(by L2)" = 2026-12-01T11:30:00Z ]	# 1.5h today, 2.5h on Tuesday
+	[ "$(by L3)" = 2026-12-01T15:30:00Z ]	# one working day
+	[ "$(by L4)" = 2026-12-04T15:30:00Z ]	# Thursday is a holiday
+	[ "$(by L1 review)" = 2026-11-30T19:30:00Z ]	# the review queue: 4h
+	[ "$(by L4 nurture)" = null ]
+	T=2026-12-04T16:30:00Z	# Friday evening: Monday
+	[ "$(by L1)" = 2026-12-07T09:30:00Z ]
+	[ "$(by L3)" = 2026-12-07T16:30:00Z ]
+	T=2026-12-05T12:00:00Z	# Saturday: from Monday 09:00
+	[ "$(by L3)" = 2026-12-08T09:00:00Z ]
+	# an .ics calendar of all-day events on top (events with a time are not days off)
+	sed 's|holidays: \["2026-12-03"\]|holidays: ["2026-12-03", ../../../test/fixtures/lq-route/holidays.ics]|' "$S" > "$BATS_TEST_TMPDIR/s.yaml"
+	sed -i "s|\.\./\.\./\.\./test/fixtures|$FIX|" "$BATS_TEST_TMPDIR/s.yaml"
+	T=2026-12-23T15:30:00Z	# Wednesday before Christmas: 24-26 off
+	[ "$(lead L3 | lq-route -r "$BATS_TEST_TMPDIR/s.yaml" --now $T | jq -r .route.contact_by)" = 2026-12-28T15:30:00Z ]
+	T=2026-12-21T15:30:00Z
+	[ "$(lead L3 | lq-route -r "$BATS_TEST_TMPDIR/s.yaml" --now $T | jq -r .route.contact_by)" = 2026-12-22T15:30:00Z ]
+	# a rep's own holiday and a team's add to the company's
+	sed 's|- { id: Anna Snelling }|- { id: Anna Snelling, holidays: ["2026-12-01"] }|; s|- { id: Cecily Lampkin }|- { id: Cecily Lampkin, paused: true }|; s|- { id: Versie Hillebrand }|- { id: Versie Hillebrand, paused: true }|' "$S" > "$BATS_TEST_TMPDIR/r.yaml"
+	T=2026-11-30T15:30:00Z
+	[ "$(lead L3 | lq-route -r "$BATS_TEST_TMPDIR/r.yaml" --now $T | jq -r .route.contact_by)" = 2026-12-02T15:30:00Z ]
+	# a holiday that is not a date is a load error at its place
+	sed 's|"2026-12-03"|"2026-12-32"|' "$S" > "$BATS_TEST_TMPDIR/bad.yaml"
+	run -2 lq-route -r "$BATS_TEST_TMPDIR/bad.yaml" --now $T /dev/null
+	[ "$output" = "lq-route: $BATS_TEST_TMPDIR/bad.yaml:10:16: holidays: not a date (YYYY-MM-DD, from 1970) or an .ics file: '2026-12-32'" ]
+}
+
+@test "SLAs: --contacts then --sweep over a simulated week: reassigns exactly the leads past their deadline, never to the same rep, escalates after 2; a second sweep changes nothing" {
+	db="$BATS_TEST_TMPDIR/l.db"
+	cat > "$BATS_TEST_TMPDIR/mon" <<-'EOF'
+	{"id":1,"score":{"tier":"L1","action":"route"}}
+	{"id":2,"score":{"tier":"L2","action":"route"}}
+	{"id":3,"score":{"tier":"L3","action":"route"}}
+	{"id":4,"score":{"tier":"L4","action":"route"}}
+	{"id":5,"score":{"tier":"L1","action":"review"}}
+	EOF
+	run -0 lq-route -r "$S" --now 2026-11-30T15:30:00Z --state "$db" "$BATS_TEST_TMPDIR/mon"
+	# lead 1 is called in time; lead 3 is called, but after its deadline
+	printf '%s\n' '{"lead_id":"1","at":"2026-11-30T15:50:00Z","rep":"x","outcome":"connected"}' \
+	    '{"id":3,"at":"2026-12-01T16:30:00Z"}' '{"id":9}' > "$BATS_TEST_TMPDIR/contacts"
+	run -1 lq-route --state "$db" --contacts "$BATS_TEST_TMPDIR/contacts"
+	[[ "$output" == *"contacts:3: no contact time"* ]]
+	[ "$(sqlite3 "$db" "select lead_id, datetime(at, 'unixepoch'), rep, outcome from contact order by seq")" = "$(printf '1|2026-11-30 15:50:00|x|connected\n3|2026-12-01 16:30:00||')" ]
+	sweep() { lq-route -r "$S" --state "$db" --sweep --now "$1" 2> /dev/null | jq -r '[.id, .route.reason.previous, .route.owner // .route.queue, .route.reason.step, .route.reason.misses] | join(":")' | tr '\n' ' '; }
+	[ "$(sweep 2026-11-30T17:00:00Z)" = "" ]
+	[ "$(sweep 2026-12-01T11:29:00Z)" = "" ]
+	# Tuesday 16:00: lead 2 (11:30) and 3 (15:30, called at 16:30: too late)
+	out=$(sweep 2026-12-01T16:00:00Z)
+	[[ "$out" == "2:"*":"*":sweep:1 3:"*":"*":sweep:1 " ]]
+	[ "$(sweep 2026-12-01T16:00:00Z)" = "" ]	# the same time again: nothing
+	# never the same rep
+	[ "$(sqlite3 "$db" "select count(*) from log a join log b on a.lead_id = b.lead_id and b.seq < a.seq and a.rep = b.rep where a.action = 'sweep'")" -eq 0 ]
+	# lead 3's contact came before its new deadline (Wednesday 16:00)
+	had=$(sqlite3 "$db" "select rep from assignment where lead_id = '2'")
+	[ "$(sweep 2026-12-02T16:00:00Z)" = "2:$had:Mia Manager:escalate:2 " ]
+	[ "$(sweep 2026-12-02T16:00:00Z)" = "" ]
+	# lead 4 (three working days, Thursday off): Friday 15:30
+	[ "$(sweep 2026-12-04T15:29:00Z)" = "" ]
+	out=$(sweep 2026-12-04T15:30:00Z)
+	[[ "$out" == "4:Anna Snelling:"*":sweep:1 " || "$out" == "4:"*":sweep:1 " ]]
+	[ "$(sweep 2026-12-04T15:30:00Z)" = "" ]
+	# the ledger: each sweep logged, each escalation once, misses counted
+	[ "$(sqlite3 "$db" "select action, count(*) from log group by 1 order by 1" | tr '\n' ' ')" = "assign|5 escalate|1 sweep|3 " ]
+	[ "$(sqlite3 "$db" "select misses, step, ifnull(rep, queue) from assignment where lead_id = '2'")" = "2|escalate|Mia Manager" ]
+	[ "$(sqlite3 "$db" "select count(*) from assignment where contact_by is null and rep is not null")" -eq 0 ]
+}
+
+@test "SLAs: escalation goes to the escalation queue without a manager, and when nobody else is left" {
+	db="$BATS_TEST_TMPDIR/l.db"
+	sed '/manager:/d; s/after: 2/after: 5/' "$S" > "$BATS_TEST_TMPDIR/s.yaml"
+	printf '%s\n' '{"id":1,"score":{"tier":"L1","action":"route"}}' > "$BATS_TEST_TMPDIR/in"
+	lq-route -r "$BATS_TEST_TMPDIR/s.yaml" --now 2026-11-30T10:00:00Z --state "$db" "$BATS_TEST_TMPDIR/in" > /dev/null
+	for t in 11:00 12:00 13:00; do
+		lq-route -r "$BATS_TEST_TMPDIR/s.yaml" --state "$db" --sweep --now 2026-11-30T$t:00Z > "$BATS_TEST_TMPDIR/$t" 2> /dev/null
+	done
+	# three reps: two reassignments, then nobody who has not held it
+	[ "$(jq -r .route.reason.step "$BATS_TEST_TMPDIR/11:00" "$BATS_TEST_TMPDIR/12:00" "$BATS_TEST_TMPDIR/13:00" | tr '\n' ' ')" = "sweep sweep escalate " ]
+	[ "$(jq -r '[.route.queue, .route.reason.why, .route.contact_by] | join(" ")' "$BATS_TEST_TMPDIR/13:00")" = "escalation nobody else available 2026-11-30T15:00:00Z" ]
+	[ "$(sqlite3 "$db" "select count(distinct rep) from log where lead_id = '1'")" -eq 3 ]
+}
+
+@test "SLAs: a sweep running beside 2 routers loses and doubles nothing (4000 leads)" {
+	db="$BATS_TEST_TMPDIR/l.db"
+	gen 4000 > "$BATS_TEST_TMPDIR/in"
+	split -n l/2 "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/part."
+	for p in "$BATS_TEST_TMPDIR"/part.*; do
+		lq-route -r "$B" --now 2026-11-30T10:00:00Z --state "$db" --commit 50 "$p" > "$p.out" &
+	done
+	: > "$BATS_TEST_TMPDIR/swept"
+	for i in $(seq 20); do
+		lq-route -q -r "$B" --state "$db" --sweep --now 2026-11-30T11:00:00Z >> "$BATS_TEST_TMPDIR/swept"
+	done
+	wait
+	lq-route -q -r "$B" --state "$db" --sweep --now 2026-11-30T11:00:00Z >> "$BATS_TEST_TMPDIR/swept"
+	[ "$(cat "$BATS_TEST_TMPDIR"/part.*.out | wc -l)" -eq 4000 ]
+	[ "$(sqlite3 "$db" 'select count(*), count(distinct lead_id) from assignment')" = "4000|4000" ]
+	[ "$(sqlite3 "$db" "select count(*), count(distinct lead_id) from log where action = 'assign'")" = "4000|4000" ]
+	# every L1 lead with a rep (5 minutes) was swept exactly once at 11:00
+	want=$(cat "$BATS_TEST_TMPDIR"/part.*.out | jq -r 'select(.route.owner != null and .score.tier == "L1") | .id' | sort)
+	[ -n "$want" ]
+	[ "$(jq -r .id "$BATS_TEST_TMPDIR/swept" | sort)" = "$(jq -r .id "$BATS_TEST_TMPDIR/swept" | sort -u)" ]
+	[ "$(sqlite3 "$db" "select lead_id from log where action in ('sweep', 'escalate') and rep is not null or action = 'escalate' order by 1" | sort)" = "$(jq -r .id "$BATS_TEST_TMPDIR/swept" | sort)" ]
+	[ "$(sqlite3 "$db" "select lead_id from log where action = 'sweep' and tier = 'L1'" | sort)" = "$(sqlite3 "$db" "select lead_id from log where action = 'sweep' and tier = 'L1'" | sort -u)" ]
+	[ "$(sqlite3 "$db" "select count(*) from log a join log b on a.lead_id = b.lead_id and b.seq < a.seq and a.rep = b.rep where a.action = 'sweep'")" -eq 0 ]
+	# no capacity exceeded by the reassignments
+	[ "$(sqlite3 "$db" 'select max(n) from (select count(*) n from assignment where counts = 1 group by rep)')" -le 250 ]
 }

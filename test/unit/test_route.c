@@ -93,7 +93,7 @@ test_ledger(const char *dir)
 	unsigned long g = lq_ledger_generation(lg);
 	struct lq_assign a = { id1, strlen(id1), "ann", "t", NULL,
 	    T("2026-11-30T10:00:00Z"), "L1", "team", 1, "{\"owner\":\"ann\"}",
-	    16, 0 };
+	    16, 0, 0, NULL, NULL, NULL, 0, NULL };
 	ok(lq_ledger_record(lg, &a, &err) == 0, "recorded");
 	a.lead_id = id2;
 	a.at = T("2026-12-01T10:00:00Z");
