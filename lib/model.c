@@ -1110,16 +1110,16 @@ read_model(struct rd *r, struct lq_model *m)
 	    rnum(r, c, "b", -LQ_MODEL_WMAX, LQ_MODEL_WMAX, &m->cal_b))
 		return -1;
 	m->calibrated = k == 0;
+	if (!(m->cal_a > 0))
+		return lq_yerr(d, lq_ymap_get(c, "a"), r->err, "calibration: a "
+		    "must be > 0 (higher log-odds, higher probability), not %g",
+		    m->cal_a);
 	if (!m->calibrated && (m->cal_a != 1 || m->cal_b != 0))
 		return lq_yerr(d, c, r->err, "calibration: method none needs "
 		    "a: 1 and b: 0, not %g and %g", m->cal_a, m->cal_b);
 	if (rstrs(r, root, "null_values", m, lq_model_add_null) ||
 	    rstrs(r, root, "notes", m, add_note))
 		return -1;
-	if (!(m->cal_a > 0))
-		return lq_yerr(d, lq_ymap_get(c, "a"), r->err, "calibration: a "
-		    "must be > 0 (higher log-odds, higher probability), not %g",
-		    m->cal_a);
 	if (!(c = rget(r, root, "tiers")) || read_tiers(r, m, c) ||
 	    !(c = rget(r, root, "intercept")) ||
 	    rmap(r, c, "the intercept", icpt_keys) ||

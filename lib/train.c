@@ -2527,10 +2527,14 @@ lq_train_fit(struct lq_train *t, struct lq_buf *human, struct lq_buf *json,
 	/* calibration on out-of-fold log-odds; tiers from them */
 	struct metrics cvraw, cvcal;
 	choose_calibration(best_oof, ytr, fold_of, ntr, K, &cvraw, &cvcal);
-	if (cvcal.logloss < cvraw.logloss && cvcal.ece <= cvraw.ece) {
-		platt(best_oof, ytr, ntr, &m->cal_a, &m->cal_b);
-		m->cal_a = round(m->cal_a * 1e6) / 1e6;
-		m->cal_b = round(m->cal_b * 1e6) / 1e6;
+	double pa, pb;
+	platt(best_oof, ytr, ntr, &pa, &pb);
+	if ((cvcal.logloss < cvraw.logloss && cvcal.ece <= cvraw.ece) ||
+	    !(pa > 0) || !(pa <= LQ_MODEL_WMAX) || !(fabs(pb) <=
+	    LQ_MODEL_WMAX)) {
+		/* (a calibration that fails is kept: check_fit says why) */
+		m->cal_a = round(pa * 1e6) / 1e6;
+		m->cal_b = round(pb * 1e6) / 1e6;
 		lq_model_note(m, "calibration: Platt scaling kept: out of "
 		    "fold it lowers the log loss %.4f -> %.4f and the ECE "
 		    "%.4f -> %.4f", cvraw.logloss, cvcal.logloss, cvraw.ece,
