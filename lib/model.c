@@ -1422,12 +1422,10 @@ reason_text(struct lq_buf *b, const struct lq_feat *f,
 			    (int)(raw->n > 80 ? 80 : raw->n), raw->s,
 			    k->flag == 1 ? " (rare)" : "");
 	} else {
-		lq_num_level(raw->num, num, sizeof(num));
+		snprintf(num, sizeof(num), "%.10g", raw->num);
 		lq_buf_addf(b, "%s is %s", f->name, num);
 		if (x != 0) {
-			double t = typical(f);
-			lq_num_level(fabs(t) < 1e15 ? round(t * 100) / 100 : t,
-			    num, sizeof(num));
+			snprintf(num, sizeof(num), "%.3g", typical(f));
 			lq_buf_addf(b, " (%s the usual %s)", x > 0 ? "above" :
 			    "below", num);
 		}
