@@ -1411,7 +1411,7 @@ reason_text(struct lq_buf *b, const struct lq_feat *f,
 			lq_buf_addf(b, "%s%s", raw->num != 0 ? "" : "not ",
 			    f->expr);
 	} else if (raw->kind == 0 || raw->kind == 3) {
-		lq_buf_addf(b, "no %s given", f->name);
+		lq_buf_addf(b, "%s not given", f->name);
 	} else if (f->type == LQ_FT_CAT) {
 		if (raw->n == 4 && !memcmp(raw->s, "true", 4))
 			lq_buf_addf(b, "%s", f->name);

@@ -452,7 +452,7 @@ for i in range(400):
 	grep -q '^null_values: \["Select"\]$' "$d/m3"
 	! grep -q '"Select"' <(sed -n '/^features:/,/^profile:/p' "$d/m3")
 	lq-score -m "$d/m3" --reasons all <<< '{"source":"Select","visits":3}' |
-	    jq -e '.score.reasons[] | select(.feature == "source") | .value == null and (.text | startswith("no source given: "))'
+	    jq -e '.score.reasons[] | select(.feature == "source") | .value == null and (.text | startswith("source not given: "))'
 	lq-score -m "$d/m3" --reasons all <<< '{"source":"web","visits":3}' |
 	    jq -e '.score.reasons[] | select(.feature == "source") | .value == "web" and (.text | startswith("source is web: "))'
 }
