@@ -1216,8 +1216,10 @@ group_auc(struct grp *g, int ng, long pos, long neg)
  * on the training rows: a single-feature AUC of LEAK_AUC or more, or a
  * level that separates the outcome: one holding LEAK_SHARE of the rows
  * or more in which the other outcome is under LEAK_PURITY of its base
- * rate, or one with no exception at all that chance under the base rate
- * would give less than LEAK_CHANCE of the time.  Evidence in why.
+ * rate, or one that converted every time, which chance under the base
+ * rate would give less than LEAK_CHANCE of the time (a level that never
+ * converts is what a disqualifier looks like, students or competitors:
+ * only its share makes it suspect).  Evidence in why.
  */
 static int
 leak_like(const struct lq_train *t, const struct lq_feat *f,
@@ -1253,7 +1255,7 @@ leak_like(const struct lq_train *t, const struct lq_feat *f,
 			double chance = pow(q->rate < base ? 1 - base : base,
 			    (double)q->n);
 			int hit = (q->n >= LEAK_SHARE * n && other <= lim) ||
-			    (other == 0 && chance < LEAK_CHANCE);
+			    (q->pos == q->n && chance < LEAK_CHANCE);
 			if (hit && (worst < 0 || q->n > g[worst].n))
 				worst = k;	/* the largest such level */
 		}

@@ -432,14 +432,17 @@ for i in range(400):
     src = random.choice(["web", "event", "referral", "Select"])
     y = random.random() < {"web": 0.3, "event": 0.4, "referral": 0.7, "Select": 0.35}[src]
     v = ("hot" if random.random() < 0.97 else "cold") if y else ("cold" if random.random() < 0.97 else "hot")
+    # a small level that never converts is a disqualifier, not a leak
+    t = "student" if not y and i % 16 == 0 else ("cto", "dev", "ops")[i % 3]
     print(json.dumps({"id": 5000 + i, "ref": "R%06d" % (i * 7919 % 999983), "source": src,
-                      "verdict": v, "visits": random.randint(0, 9), "won": y}))' > "$d/in"
+                      "verdict": v, "visits": random.randint(0, 9), "title": t, "won": y}))' > "$d/in"
 	run -0 lq-train -l .won --report "$d/r" -o "$d/m" "$d/in"
 	echo "$output"
 	[[ "$output" == *"note: left out 'id': an identifier, not a feature (400 distinct whole numbers in 400 rows, rising with the row order)"* ]]
 	[[ "$output" == *"note: left out 'ref': an identifier, not a feature"* ]]
 	[[ "$output" == *"note: left out 'verdict': suspected leakage"*"converts"*"base rate"* ]]
-	[ "$(grep '^  - name:' "$d/m")" = "$(printf '  - name: "source"\n  - name: "visits"')" ]
+	[ "$(grep '^  - name:' "$d/m")" = "$(printf '  - name: "source"\n  - name: "visits"\n  - name: "title"')" ]
+	grep -q '^      - {value: "student", weight: -' "$d/m"
 	jq -se 'map(select(.type == "left_out")) | map([.feature, .guard]) ==
 	    [["id","identifier"],["ref","identifier"],["verdict","leakage"]]' "$d/r"
 	grep -q "^  - \"left out 'verdict': suspected leakage" "$d/m"
