@@ -11,6 +11,7 @@
 
 static const char usage[] =
     "[-q] -r RULES | -m MODEL [-k KEY] [--now TIME] [--explain]\n"
+    "       [--reasons top|all]\n"
     "       [--rejects FILE] [--strict] [--[no-]progress] [FILE ...]";
 
 static const char help[] =
@@ -21,7 +22,9 @@ static const char help[] =
 "\n"
 "  -r, --rules FILE       rule file (YAML; see lq-rules(5))\n"
 "  -m, --model FILE       score with a model from lq-train(1): probability,\n"
-"                         tier from its cut-offs, reasons in log-odds\n"
+"                         tier from its cut-offs, reasons in words; with\n"
+"                         -r too, the rules' disqualifiers decide first\n"
+"      --reasons WHICH    top (default: 3 up, 3 down) or all features\n"
 "  -k, --key NAME         output member name (default: score)\n"
 "      --now TIME         time that decay is computed against (RFC 3339 or\n"
 "                         epoch seconds; default: the clock)\n"
@@ -56,6 +59,7 @@ main(int argc, char **argv)
 		{ "model", required_argument, NULL, 'm' },
 		{ "now", required_argument, NULL, 'N' },
 		{ "explain", no_argument, NULL, 'E' },
+		{ "reasons", required_argument, NULL, 'R' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct lqcmd_run f = { .key = "score", .progress = -1 };
@@ -63,7 +67,7 @@ main(int argc, char **argv)
 	struct lq_err err;
 	const char *rules = NULL, *now = NULL, *model = NULL;
 	double t = 0;
-	int ch, status, explain = 0;
+	int ch, status, explain = 0, all = 0;
 
 	lqcmd_init(argv, "lq-score");
 	while ((ch = getopt_long(argc, argv, "hVk:qr:m:", opts, NULL)) != -1) {
@@ -82,6 +86,12 @@ main(int argc, char **argv)
 		case 'E':
 			explain = 1;
 			break;
+		case 'R':
+			if (strcmp(optarg, "top") && strcmp(optarg, "all"))
+				lqcmd_die(LQ_EXIT_USAGE, "--reasons: top or all, "
+				    "not '%s'", optarg);
+			all = !strcmp(optarg, "all");
+			break;
 		default:
 			lqcmd_usage(usage);
 		}
@@ -98,6 +108,8 @@ main(int argc, char **argv)
 		lq_score_set_now(c.sc, t);
 	if (model && !(c.m = lq_model_load(model, c.sc, &err)))
 		lqcmd_die_err(&err);
+	if (c.m)
+		c.m->all_reasons = all;
 	if (explain) {
 		struct lq_buf b = LQ_BUF_INIT;
 		if (c.sc)

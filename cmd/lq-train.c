@@ -18,7 +18,8 @@
 
 static const char usage[] =
     "[-q] -l LABEL [-r RULES] [--cv K] [--holdout EXPR] [--time-field F]\n"
-    "       [--exclude GLOB] [--include GLOB] [--C C | --lambda L]\n"
+    "       [--exclude GLOB] [--include GLOB] [--keep GLOB] [--null-value S]\n"
+    "       [--no-guards] [--C C | --lambda L]\n"
     "       [--report FILE] [--rejects FILE] [--strict] [FILE ...]\n"
     "       lq-train --reseal MODEL [-r RULES] [-o FILE]";
 
@@ -37,6 +38,10 @@ static const char help[] =
 "      --time-field F     timestamp field: date span; latest 20% is the test set\n"
 "      --exclude GLOB     leave out features whose name matches (repeatable)\n"
 "      --include GLOB     use only features whose name matches (repeatable)\n"
+"      --keep GLOB        use matching features even when a guard would leave\n"
+"                         them out as identifiers or suspected leakage\n"
+"      --null-value S     the string S means missing (repeatable: Select, N/A)\n"
+"      --no-guards        no identifier or leakage guards\n"
 "      --C C              inverse L2 strength (as scikit-learn); --lambda 1/C\n"
 "      --lambda L         L2 strength (default: chosen by cross validation)\n"
 "      --l1-precision P   precision target of tier L1 (default 0.8)\n"
@@ -53,13 +58,13 @@ LQCMD_HELP_COMMON LQCMD_HELP_EXIT
 
 enum { O_CV = 0x100, O_HOLDOUT, O_TIME, O_EXCLUDE, O_INCLUDE, O_C, O_LAMBDA,
 	O_L1, O_L4, O_MINCOUNT, O_MAXLEV, O_NUMERIC, O_REPORT, O_NOW,
-	O_RESEAL };
+	O_RESEAL, O_KEEP, O_NULLV, O_NOGUARD };
 
 struct args {
 	struct lq_train_opts o;
 	const char *output, *report, *reseal;
 	struct lqcmd_run run;	/* the common options, the record loop */
-	const char **excl, **incl;
+	const char **excl, **incl, **keep, **nullv;
 };
 
 static double
@@ -108,6 +113,9 @@ parse_args(struct args *a, int argc, char **argv)
 		{ "report", required_argument, NULL, O_REPORT },
 		{ "now", required_argument, NULL, O_NOW },
 		{ "reseal", required_argument, NULL, O_RESEAL },
+		{ "keep", required_argument, NULL, O_KEEP },
+		{ "null-value", required_argument, NULL, O_NULLV },
+		{ "no-guards", no_argument, NULL, O_NOGUARD },
 		{ NULL, 0, NULL, 0 }
 	};
 	int ch;
@@ -115,8 +123,12 @@ parse_args(struct args *a, int argc, char **argv)
 	lq_train_opts_init(&a->o);
 	a->excl = calloc((size_t)argc + 1, sizeof(char *));
 	a->incl = calloc((size_t)argc + 1, sizeof(char *));
+	a->keep = calloc((size_t)argc + 1, sizeof(char *));
+	a->nullv = calloc((size_t)argc + 1, sizeof(char *));
 	a->o.exclude = a->excl;
 	a->o.include = a->incl;
+	a->o.keep = a->keep;
+	a->o.nullv = a->nullv;
 	a->run.progress = -1;
 	while ((ch = getopt_long(argc, argv, "hVql:r:o:", opts, NULL)) != -1) {
 		if (lqcmd_opt(&a->run, ch, optarg, help))
@@ -156,6 +168,9 @@ parse_args(struct args *a, int argc, char **argv)
 			break;
 		case O_REPORT: a->report = optarg; break;
 		case O_RESEAL: a->reseal = optarg; break;
+		case O_KEEP: a->keep[a->o.nkeep++] = optarg; break;
+		case O_NULLV: a->nullv[a->o.nnullv++] = optarg; break;
+		case O_NOGUARD: a->o.no_guards = 1; break;
 		case O_NOW:
 			if (lq_time_parse(optarg, strlen(optarg), &a->o.now))
 				lqcmd_die(LQ_EXIT_USAGE, "--now: not a time: '%s'",
@@ -245,6 +260,8 @@ main(int argc, char **argv)
 		status = reseal(&a);
 		free(a.excl);
 		free(a.incl);
+		free(a.keep);
+		free(a.nullv);
 		return status;
 	}
 	lq_err_clear(&err);
@@ -259,5 +276,7 @@ main(int argc, char **argv)
 	lq_train_free(t);
 	free(a.excl);
 	free(a.incl);
+	free(a.keep);
+	free(a.nullv);
 	return lqcmd_finish(status);
 }

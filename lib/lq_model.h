@@ -79,6 +79,7 @@ struct lq_model {
 	int nf;
 	double w0, se0;		/* intercept and its standard error */
 	double cal_a, cal_b;	/* Platt: p = 1 / (1 + exp(-(a z + b))) */
+	int calibrated;		/* 0: method none (a = 1, b = 0) */
 	double cut[3];		/* minimum probability for L1, L2, L3 */
 	double min_conf;	/* below: action review */
 	/* metadata */
@@ -93,6 +94,11 @@ struct lq_model {
 	double auc, logloss, brier, ece, ece_raw;
 	struct lq_tierstat tier[4];
 	double l1_target;
+	char **nullv;		/* strings that mean missing (--null-value) */
+	int nnullv;
+	char **notes;		/* what training left out, tier and
+				   calibration decisions, in words */
+	int nnotes;
 	/* profile */
 	double score_share[10];
 	/* scoring state */
@@ -102,6 +108,8 @@ struct lq_model {
 	struct lq_score *sc;	/* signals (borrowed) */
 	double *sigpts;
 	char numtxt[256];
+	struct lq_buf text;	/* a reason's words */
+	int all_reasons;	/* lq-score --reasons all: every feature */
 };
 
 /*
@@ -195,6 +203,16 @@ int lq_feat_level(const struct lq_feat *f, const char *s, size_t n);
 /* Format a number as a categorical level (shortest text of the float). */
 void lq_num_level(double v, char *buf, size_t n);
 
+/* Append a note (printf format) to the model's notes: list. */
+void lq_model_note(struct lq_model *m, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Add s (copied) to the strings that mean missing. */
+void lq_model_add_null(struct lq_model *m, const char *s);
+
+/* Whether s[0..n) is one of the model's null values. */
+int lq_model_is_null(const struct lq_model *m, const char *s, size_t n);
+
 /* Calibrated probability of log-odds z. */
 double lq_model_prob(const struct lq_model *m, double z);
 
@@ -203,8 +221,14 @@ int lq_model_tier(const struct lq_model *m, double p);
 
 /*
  * Score the record line[0..len) and append the JSON object of the score
- * member to out: points, tier, confidence, action, probability, log_odds,
- * unknown and reasons (each feature's contribution, sorted).  key names
+ * member to out: points, tier, confidence, action, (with rules: decided_by,
+ * "rules" when a disqualifier fired, which then sets tier and action),
+ * probability, log_odds, baseline, unknown, unseen, rest (the sum of the
+ * contributions not listed) and reasons: by default the three largest
+ * contributions that raised and the three that lowered the log-odds
+ * (near-zero ones and small missing-value ones left out), with
+ * m->all_reasons every feature's; each sorted by size, with its words
+ * in "text".  baseline + rest + the listed log_odds = log_odds.  key names
  * the tool's own member (ignored if present).  Returns 0 or -1 with err.
  */
 int lq_model_eval(struct lq_model *m, const char *line, size_t len,

@@ -55,6 +55,18 @@ int lq_score_signals_record(struct lq_score *sc, const char *line,
     double *points, struct lq_err *err);
 
 /*
+ * After lq_score_signals_record() on a record: the index of the first
+ * disqualifier (in file order) that fired, or -1 when none did.  With
+ * one, *tier (0..3) and *action (borrowed) are its own, and the JSON
+ * reason object of every disqualifier that fired is appended to reasons
+ * (comma-separated, as lq_score_eval() writes them, with a "text"
+ * member: "disqualified: NAME (REASON)"; "overridden":true on all but
+ * the first).  lq-score -r -m: the rules decide over the model.
+ */
+int lq_score_disqualifier(struct lq_score *sc, int *tier,
+    const char **action, struct lq_buf *reasons);
+
+/*
  * Score the record line[0..len) (scanned into scan, an object) and append the JSON
  * object of its score to out.  key is the tool's output member: an old
  * value under it is ignored by the rules.  Returns 0, or -1 with err set

@@ -3,7 +3,8 @@
  *
  * Records are added one at a time (lq_train_add keeps a compact columnar
  * copy of every candidate feature: 4 bytes per row and feature), then
- * lq_train_fit encodes the features, chooses the L2 strength by k-fold
+ * lq_train_fit leaves out identifier-like and leaking fields (the
+ * guards), encodes the features, chooses the L2 strength by k-fold
  * cross validation, fits the logistic regression with L-BFGS, calibrates
  * (Platt scaling on out-of-fold predictions), learns tier cut-offs and
  * evaluates.  Deterministic: folds come from a hash of the row number.
@@ -12,6 +13,7 @@
 #define LQ_TRAIN_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "lq_buf.h"
 #include "lq_err.h"
@@ -26,6 +28,12 @@ struct lq_train_opts {
 	int nexclude;
 	const char **include;	/* when set, only features matching these */
 	int ninclude;
+	const char **keep;	/* used even when a guard would leave it out
+				   (so are the --include ones) */
+	int nkeep;
+	const char **nullv;	/* strings that mean missing (--null-value) */
+	int nnullv;
+	int no_guards;		/* no identifier and leakage guards */
 	int folds;		/* k of k-fold cross validation (5) */
 	double lambda;		/* L2 strength; < 0: chosen by cross validation */
 	double l1_precision;	/* precision target of L1 (0.8) */
@@ -68,6 +76,20 @@ int lq_train_add(struct lq_train *t, const char *line, size_t len,
  */
 struct lq_model *lq_train_fit(struct lq_train *t, struct lq_buf *human,
     struct lq_buf *json, struct lq_err *err);
+
+/*
+ * Learn tier cut-offs cut[0..2] (minimum probability of L1, L2, L3) from
+ * the calibrated out-of-fold probabilities p[0..n) and outcomes y: L1 the
+ * largest top band whose precision reaches target (else the smallest
+ * allowed, 2% of rows and at least 5; *l1_met says which), L2 from the
+ * base rate, L3 from l4rate (< 0: half the base rate).  The cut-offs are
+ * strictly decreasing from L1 to L3; every L1 probability is above the
+ * base rate; every tier holds rows when p has four distinct values or
+ * more above and below where needed.  Returns the number of empty tiers,
+ * with a sentence saying why in note (when not NULL).
+ */
+int lq_train_tiers(const double *p, const uint8_t *y, long n, double target,
+    double l4rate, double *cut, int *l1_met, char *note, size_t notelen);
 
 /* Rows kept and skipped so far. */
 long lq_train_rows(const struct lq_train *t);

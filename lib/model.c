@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 #include <float.h>
+#include <stdarg.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
@@ -26,6 +27,7 @@ lq_model_new(void)
 		abort();
 	m->scan.want_tape = 1;	/* expressions navigate records by it */
 	m->cal_a = 1;
+	m->calibrated = 1;
 	m->min_conf = 0.5;
 	m->l1_target = 0.8;
 	return m;
@@ -64,11 +66,53 @@ lq_model_free(struct lq_model *m)
 	free(m->first);
 	free(m->last);
 	free(m->eval);
+	for (int i = 0; i < m->nnullv; i++)
+		free(m->nullv[i]);
+	free(m->nullv);
+	for (int i = 0; i < m->nnotes; i++)
+		free(m->notes[i]);
+	free(m->notes);
 	free(m->sigpts);
+	lq_buf_release(&m->text);
 	lq_eval_free(m->ev);
 	lq_scan_release(&m->scan);
 	lq_exprs_free(m->x);
 	free(m);
+}
+
+void
+lq_model_note(struct lq_model *m, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0 || !(s = malloc((size_t)n + 1)))
+		abort();
+	va_start(ap, fmt);
+	vsnprintf(s, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	m->notes = realloc(m->notes, (size_t)(m->nnotes + 1) * sizeof(char *));
+	m->notes[m->nnotes++] = s;
+}
+
+void
+lq_model_add_null(struct lq_model *m, const char *s)
+{
+	m->nullv = realloc(m->nullv, (size_t)(m->nnullv + 1) * sizeof(char *));
+	m->nullv[m->nnullv++] = strdup(s);
+}
+
+int
+lq_model_is_null(const struct lq_model *m, const char *s, size_t n)
+{
+	for (int i = 0; i < m->nnullv; i++)
+		if (!strncmp(m->nullv[i], s, n) && m->nullv[i][n] == 0)
+			return 1;
+	return 0;
 }
 
 /* ---- features --------------------------------------------------------- */
@@ -161,6 +205,11 @@ lq_feat_raw(struct lq_model *m, const struct lq_feat *f, jv rec, jv res,
 		}
 		jv_free(v);	/* strings stay alive in rec */
 		break;
+	}
+	if (out->kind == 2 && m->nnullv && f->src != LQ_FS_SIGNAL &&
+	    lq_model_is_null(m, out->s, out->n)) {
+		out->kind = 0;	/* a placeholder: missing */
+		return;
 	}
 	if (out->kind == 1 && !(fabs(out->num) < DBL_MAX)) {
 		out->kind = 3;	/* 1e400: infinity to jq */
@@ -443,6 +492,14 @@ lq_model_write(const struct lq_model *m, struct lq_buf *b)
 	    " probability = 1/(1+exp(-(a*log-odds+b))).\n");
 	lq_buf_adds(b, "version: 1\nmodel: logistic\nlabel: ");
 	ystr(b, m->label ? m->label : "");
+	if (m->nnullv) {
+		lq_buf_adds(b, "\nnull_values: [");
+		for (int i = 0; i < m->nnullv; i++) {
+			lq_buf_adds(b, i ? ", " : "");
+			ystr(b, m->nullv[i]);
+		}
+		lq_buf_adds(b, "]");
+	}
 	lq_buf_addf(b, "\ntraining:\n  rows: %ld\n  positives: %ld\n"
 	    "  positive_rate: ", m->rows, m->pos);
 	ynum(b, m->rows ? (double)m->pos / m->rows : 0);
@@ -460,6 +517,15 @@ lq_model_write(const struct lq_model *m, struct lq_buf *b)
 		ystr(b, m->last ? m->last : "");
 		lq_buf_adds(b, "\n");
 	}
+	if (m->nnotes) {
+		lq_buf_adds(b, "# what lq-train decided and why (left out, tiers, "
+		    "calibration)\nnotes:\n");
+		for (int i = 0; i < m->nnotes; i++) {
+			lq_buf_adds(b, "  - ");
+			ystr(b, m->notes[i]);
+			lq_buf_adds(b, "\n");
+		}
+	}
 	lq_buf_adds(b, "metrics:\n  auc: ");
 	ynum(b, m->auc);
 	lq_buf_adds(b, "\n  log_loss: ");
@@ -470,7 +536,8 @@ lq_model_write(const struct lq_model *m, struct lq_buf *b)
 	ynum(b, m->ece);
 	lq_buf_adds(b, "\n  ece_uncalibrated: ");
 	ynum(b, m->ece_raw);
-	lq_buf_adds(b, "\ncalibration:\n  method: platt\n  a: ");
+	lq_buf_adds(b, m->calibrated ? "\ncalibration:\n  method: platt\n  a: " :
+	    "\ncalibration:\n  method: none\n  a: ");
 	ynum(b, m->cal_a);
 	lq_buf_adds(b, "\n  b: ");
 	ynum(b, m->cal_b);
@@ -891,7 +958,7 @@ read_profile(struct rd *r, struct lq_model *m, const struct lq_ynode *p)
 
 static const char *const top_keys[] = { "version", "model", "label",
 	"training", "metrics", "calibration", "tiers", "intercept", "features",
-	"profile", "checksum", NULL };
+	"profile", "checksum", "null_values", "notes", NULL };
 static const char *const training_keys[] = { "rows", "positives",
 	"positive_rate", "skipped", "lambda", "folds", "evaluation",
 	"time_field", "first", "last", NULL };
@@ -906,7 +973,33 @@ static const char *const stat_keys[] = { "rows", "conversion", "lift",
 static const char *const icpt_keys[] = { "weight", "se", NULL };
 static const char *const models[] = { "logistic", NULL };
 static const char *const evals[] = { "cv", "holdout", "time", NULL };
-static const char *const methods[] = { "platt", NULL };
+static const char *const methods[] = { "platt", "none", NULL };
+
+/* An optional sequence of strings under key: each appended by add. */
+static int
+rstrs(struct rd *r, const struct lq_ynode *map, const char *key,
+    struct lq_model *m, void (*add)(struct lq_model *, const char *))
+{
+	const struct lq_ynode *v = lq_ymap_get(map, key);
+	const char *s;
+
+	if (!v || lq_ynull(v))
+		return 0;
+	if (lq_yexpect(r->d, v, LQ_Y_SEQ, key, r->err))
+		return -1;
+	for (size_t i = 0; i < v->n; i++) {
+		if (lq_ystr(r->d, v->items[i], key, &s, r->err))
+			return -1;
+		add(m, s);
+	}
+	return 0;
+}
+
+static void
+add_note(struct lq_model *m, const char *s)
+{
+	lq_model_note(m, "%s", s);
+}
 
 /* A date of the training section: empty (no timed rows) or a time. */
 static int
@@ -1016,10 +1109,17 @@ read_model(struct rd *r, struct lq_model *m)
 	    rnum(r, c, "a", -LQ_MODEL_WMAX, LQ_MODEL_WMAX, &m->cal_a) ||
 	    rnum(r, c, "b", -LQ_MODEL_WMAX, LQ_MODEL_WMAX, &m->cal_b))
 		return -1;
+	m->calibrated = k == 0;
 	if (!(m->cal_a > 0))
 		return lq_yerr(d, lq_ymap_get(c, "a"), r->err, "calibration: a "
 		    "must be > 0 (higher log-odds, higher probability), not %g",
 		    m->cal_a);
+	if (!m->calibrated && (m->cal_a != 1 || m->cal_b != 0))
+		return lq_yerr(d, c, r->err, "calibration: method none needs "
+		    "a: 1 and b: 0, not %g and %g", m->cal_a, m->cal_b);
+	if (rstrs(r, root, "null_values", m, lq_model_add_null) ||
+	    rstrs(r, root, "notes", m, add_note))
+		return -1;
 	if (!(c = rget(r, root, "tiers")) || read_tiers(r, m, c) ||
 	    !(c = rget(r, root, "intercept")) ||
 	    rmap(r, c, "the intercept", icpt_keys) ||
@@ -1254,6 +1354,7 @@ struct contrib {
 	double c, x2se2;
 	int col;
 	int flag;		/* 1 unseen level, 2 outside training range */
+	int missing;
 };
 
 static const struct lq_feat *cmp_feats;
@@ -1281,6 +1382,63 @@ jround4(struct lq_buf *b, double d)
 	else
 		lq_buf_json_num(b, d);
 }
+
+/* The raw value a numeric feature's centre stands for. */
+static double
+typical(const struct lq_feat *f)
+{
+	double c = f->center;
+
+	if (!f->logt)
+		return c;
+	return c < 0 ? -expm1(-c) : expm1(c);
+}
+
+/*
+ * The reason in words: "Lead Source is Reference: +1.3", "no occupation
+ * given: -0.4", "not unemployed: -1.3" (a rule signal that did not fire).
+ */
+static void
+reason_text(struct lq_buf *b, const struct lq_feat *f,
+    const struct lq_raw *raw, const struct contrib *k, double x)
+{
+	char num[64];
+
+	if (f->src == LQ_FS_SIGNAL) {
+		if (raw->kind != 1)
+			lq_buf_addf(b, "%s unknown", f->expr);
+		else
+			lq_buf_addf(b, "%s%s", raw->num != 0 ? "" : "not ",
+			    f->expr);
+	} else if (raw->kind == 0 || raw->kind == 3) {
+		lq_buf_addf(b, "%s not given", f->name);
+	} else if (f->type == LQ_FT_CAT) {
+		if (raw->n == 4 && !memcmp(raw->s, "true", 4))
+			lq_buf_addf(b, "%s", f->name);
+		else if (raw->n == 5 && !memcmp(raw->s, "false", 5))
+			lq_buf_addf(b, "not %s", f->name);
+		else
+			lq_buf_addf(b, "%s is %.*s%s", f->name,
+			    (int)(raw->n > 80 ? 80 : raw->n), raw->s,
+			    k->flag == 1 ? " (rare)" : "");
+	} else {
+		snprintf(num, sizeof(num), "%.10g", raw->num);
+		lq_buf_addf(b, "%s is %s", f->name, num);
+		if (x != 0) {
+			snprintf(num, sizeof(num), "%.3g", typical(f));
+			lq_buf_addf(b, " (%s the usual %s)", x > 0 ? "above" :
+			    "below", num);
+		}
+	}
+	lq_buf_addf(b, fabs(k->c) >= 0.095 || k->c == 0 ? ": %+.1f" :
+	    ": %+.2f", k->c);
+}
+
+/* contributions shown by default: at least this far from 0 (log-odds),
+ * a missing value's at least REASON_MISSING */
+#define REASON_MIN 0.1
+#define REASON_MISSING 0.5
+#define REASON_TOP 3
 
 int
 lq_model_eval(struct lq_model *m, const char *line, size_t len,
@@ -1314,7 +1472,6 @@ lq_model_eval(struct lq_model *m, const char *line, size_t len,
 		res = lq_eval_results(m->ev);
 	}
 	lq_buf_adds(out, "{");
-	size_t mark = out->len;
 	/* reasons are written after the summary: build them in a side area */
 	struct lq_buf rs = LQ_BUF_INIT;
 	for (int i = 0; i < m->nf; i++) {
@@ -1325,6 +1482,7 @@ lq_model_eval(struct lq_model *m, const char *line, size_t len,
 		lq_feat_raw(m, f, rec, res, m->sigpts, &raw);
 		if (raw.kind == 0 || raw.kind == 3) {
 			k->col = f->type == LQ_FT_CAT ? LQ_COL_MISSING(f) : 1;
+			k->missing = 1;
 			nmissing++;
 		} else if (f->type == LQ_FT_CAT) {
 			k->col = lq_feat_level(f, raw.s, raw.n);
@@ -1351,6 +1509,7 @@ lq_model_eval(struct lq_model *m, const char *line, size_t len,
 				k->flag = 0;
 				x = 1;
 				raw.kind = 3;
+				k->missing = 1;
 				nmissing++;
 			}
 		}
@@ -1376,6 +1535,11 @@ lq_model_eval(struct lq_model *m, const char *line, size_t len,
 			lq_buf_adds(&rs, ",\"unseen\":true");
 		if (k->flag == 2)
 			lq_buf_adds(&rs, ",\"outside_training_range\":true");
+		lq_buf_adds(&rs, ",\"text\":");
+		lq_buf_reset(&m->text);
+		reason_text(&m->text, f, &raw, k, f->type == LQ_FT_NUM &&
+		    !k->missing ? x : 0);
+		lq_buf_json_strs(&rs, m->text.buf);
 		lq_buf_addc(&rs, '}');
 		lq_buf_addc(&rs, 0);	/* separator */
 	}
@@ -1395,19 +1559,27 @@ lq_model_eval(struct lq_model *m, const char *line, size_t len,
 	int tier = lq_model_tier(m, p);
 	const char *action = tier == 3 ? "nurture" : conf < m->min_conf ?
 	    "review" : "route";
-	(void)mark;
+	/* the rules' disqualifiers decide over the model (lq-score(1)) */
+	struct lq_buf dqs = LQ_BUF_INIT;
+	int dq = m->sc ? lq_score_disqualifier(m->sc, &tier, &action, &dqs) :
+	    -1;
+	if (dq >= 0)
+		conf = 1;
 	lq_buf_adds(out, "\"points\":");
 	lq_buf_json_round(out, 100 * p, 1);
 	lq_buf_addf(out, ",\"tier\":\"%s\",\"confidence\":", tier_names[tier]);
 	lq_buf_json_round(out, conf, 2);
-	lq_buf_addf(out, ",\"action\":\"%s\",\"probability\":", action);
+	lq_buf_addf(out, ",\"action\":\"%s\",", action);
+	if (m->sc)
+		lq_buf_addf(out, "\"decided_by\":\"%s\",", dq >= 0 ? "rules" :
+		    "model");
+	lq_buf_adds(out, "\"probability\":");
 	lq_buf_json_round(out, p, 4);
 	lq_buf_adds(out, ",\"log_odds\":");
 	jround4(out, z);
 	lq_buf_adds(out, ",\"baseline\":");
 	lq_buf_json_round(out, m->w0, 4);
-	lq_buf_addf(out, ",\"unknown\":%d,\"unseen\":%d,\"reasons\":[",
-	    nmissing, nunseen);
+	lq_buf_addf(out, ",\"unknown\":%d,\"unseen\":%d", nmissing, nunseen);
 	/* index the reason strings, then write them sorted */
 	const char **rp = calloc((size_t)m->nf + 1, sizeof(char *));
 	size_t off = 0;
@@ -1417,11 +1589,41 @@ lq_model_eval(struct lq_model *m, const char *line, size_t len,
 	}
 	cmp_feats = m->f;
 	qsort(cb, (size_t)m->nf, sizeof(*cb), cmp_contrib);
+	/* by default the REASON_TOP largest that raised and that lowered
+	 * the score, leaving out near-zero ones and missing values that
+	 * matter little; the rest's sum keeps the arithmetic whole */
+	double rest = 0;
+	int nup = 0, ndown = 0;
 	for (int i = 0; i < m->nf; i++) {
-		lq_buf_adds(out, i ? "," : "");
+		const struct contrib *k = &cb[i];
+		int show = m->all_reasons;
+		if (!show && fabs(k->c) >= (k->missing ? REASON_MISSING :
+		    REASON_MIN))
+			show = k->c > 0 ? nup++ < REASON_TOP : ndown++ <
+			    REASON_TOP;
+		cb[i].flag = show ? -1 : cb[i].flag;
+		if (!show)
+			rest += k->c;
+	}
+	if (!m->all_reasons) {
+		lq_buf_adds(out, ",\"rest\":");
+		jround4(out, rest);
+	}
+	lq_buf_adds(out, ",\"reasons\":[");
+	int first = 1;
+	if (dqs.len) {
+		lq_buf_add(out, dqs.buf, dqs.len);
+		first = 0;
+	}
+	for (int i = 0; i < m->nf; i++) {
+		if (cb[i].flag != -1)
+			continue;
+		lq_buf_adds(out, first ? "" : ",");
+		first = 0;
 		lq_buf_adds(out, rp[cb[i].f]);
 	}
 	lq_buf_adds(out, "]}");
+	lq_buf_release(&dqs);
 	free(rp);
 	lq_buf_release(&rs);
 	free(cb);

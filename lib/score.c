@@ -88,6 +88,7 @@ struct lq_score {
 	int *state;		/* 0 not fired, 1 fired, 2 unknown */
 	const char **why;
 	int *nevents;
+	struct lq_buf dqtext;	/* lq_score_disqualifier()'s text */
 };
 
 static const char *const tier_names[] = { "L1", "L2", "L3", "L4" };
@@ -600,6 +601,7 @@ lq_score_free(struct lq_score *sc)
 {
 	if (!sc)
 		return;
+	lq_buf_release(&sc->dqtext);
 	/* sig has one spare entry, which may hold a half-loaded signal */
 	for (int i = 0; sc->sig && i <= sc->nsig; i++) {
 		for (int k = 0; k < sc->sig[i].nreq; k++) {
@@ -758,6 +760,36 @@ lq_score_signals_record(struct lq_score *sc, const char *line, size_t len,
 	for (int i = 0; i < sc->nsig; i++)
 		points[i] = sc->state[i] == 2 ? NAN : sc->pts[i];
 	return 0;
+}
+
+int
+lq_score_disqualifier(struct lq_score *sc, int *tier, const char **action,
+    struct lq_buf *reasons)
+{
+	int dq = -1;
+
+	for (int i = 0; i < sc->ndq; i++) {
+		if (lq_eval_truth(sc->ev, sc->dq[i].slot, NULL) != LQ_TRUE)
+			continue;
+		if (dq >= 0)
+			lq_buf_addc(reasons, ',');
+		lq_buf_add(reasons, sc->dq[i].json, sc->dq[i].jsonlen);
+		if (dq >= 0)
+			lq_buf_adds(reasons, ",\"overridden\":true");
+		lq_buf_adds(reasons, ",\"text\":");
+		lq_buf_reset(&sc->dqtext);
+		lq_buf_addf(&sc->dqtext, "%s: %s (%s)", dq >= 0 ? "also "
+		    "disqualified" : "disqualified by the rules", sc->dq[i].name,
+		    sc->dq[i].reason);
+		lq_buf_json_strs(reasons, sc->dqtext.buf);
+		lq_buf_addc(reasons, '}');
+		if (dq < 0) {
+			dq = i;
+			*tier = sc->dq[i].tier;
+			*action = sc->dq[i].action;
+		}
+	}
+	return dq;
 }
 
 static const struct path *

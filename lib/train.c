@@ -68,6 +68,7 @@ struct lq_train {
 	int nincl;
 	struct lq_buf key;
 	struct lq_buf bad;	/* why the record being added is bad */
+	struct lq_buf guardjs;	/* the report's left_out lines */
 };
 
 void
@@ -324,6 +325,7 @@ lq_train_free(struct lq_train *t)
 	free(t->time_key);
 	lq_buf_release(&t->key);
 	lq_buf_release(&t->bad);
+	lq_buf_release(&t->guardjs);
 	lq_score_free(t->sc);
 	lq_eval_free(t->ev);
 	lq_scan_release(&t->scan);
@@ -530,6 +532,9 @@ put_value(struct lq_train *t, struct col *c, jv v, const char *text,
 		put_num(t, c, jv_number_value(v), text, n);
 		break;
 	case JV_KIND_STRING:
+		for (int i = 0; i < t->o.nnullv; i++)
+			if (!strcmp(t->o.nullv[i], jv_string_value(v)))
+				return;	/* a placeholder: missing */
 		grow_col(t, c, 0, 1);
 		c->sid[r] = intern(c, jv_string_value(v),
 		    (size_t)jv_string_length_bytes(jv_copy(v))) + 1;
@@ -1064,6 +1069,251 @@ encode_num(struct lq_train *t, struct col *c, struct lq_feat *f, struct enc *e)
 	return !constant || (nmiss > 0 && nv > 0);
 }
 
+
+static long *order_desc(const double *p, long n);
+
+/* ---- guards ----------------------------------------------------------- */
+
+/* Whether a guard may leave out the feature name (not --include/--keep). */
+static int
+guarded(const struct lq_train *t, const char *name)
+{
+	if (t->o.no_guards)
+		return 0;
+	for (int i = 0; i < t->o.nkeep; i++)
+		if (!fnmatch(t->o.keep[i], name, 0))
+			return 0;
+	for (int i = 0; i < t->o.ninclude; i++)
+		if (!fnmatch(t->o.include[i], name, 0))
+			return 0;
+	for (int i = 0; i < t->nincl; i++)
+		if (!fnmatch(t->incl[i], name, 0))
+			return 0;
+	return 1;
+}
+
+#define GUARD_MIN_ROWS 20	/* fewer values: no guard decides */
+#define ID_SHARE 0.9		/* distinct values per row of an identifier */
+
+/*
+ * Whether column c of a field looks like an identifier on the training
+ * rows: nearly one distinct value per row (strings, or whole numbers), or
+ * numbers that only rise (or only fall) with the row order.  The evidence
+ * goes to why.
+ */
+static int
+ident_like(const struct lq_train *t, const struct col *c, struct lq_buf *why)
+{
+	long nn = 0, distinct = 0;
+
+	if (c->src != LQ_FS_FIELD || c->length)
+		return 0;
+	if (c->nstr > c->nnum) {
+		char *seen = calloc(c->nstrs + 1, 1);
+		for (long i = 0; i < t->n; i++) {
+			uint32_t s = c->sid ? c->sid[i] : 0;
+			if (t->test[i] || !s)
+				continue;
+			nn++;
+			if (s == OVERFLOW_ID + 1)
+				distinct++;
+			else if (!seen[s - 1]) {
+				seen[s - 1] = 1;
+				distinct++;
+			}
+		}
+		free(seen);
+		if (nn >= GUARD_MIN_ROWS && distinct >= ID_SHARE * nn) {
+			lq_buf_addf(why, "%ld distinct values in %ld rows",
+			    distinct, nn);
+			return 1;
+		}
+		return 0;
+	}
+	if (!c->num)
+		return 0;
+	double *v = malloc((size_t)(t->n + 1) * sizeof(double));
+	int whole = 1, up = 1, down = 1;
+	double prev = NAN;
+	for (long i = 0; i < t->n; i++) {
+		double x = c->num[i];
+		if (t->test[i] || isnan(x))
+			continue;
+		if (x != floor(x))
+			whole = 0;
+		if (!isnan(prev)) {
+			up &= x >= prev;
+			down &= x <= prev;
+		}
+		prev = x;
+		v[nn++] = x;
+	}
+	qsort(v, (size_t)nn, sizeof(double), cmp_dbl);
+	for (long i = 0; i < nn; i++)
+		distinct += !i || v[i] != v[i - 1];
+	free(v);
+	if (nn < GUARD_MIN_ROWS)
+		return 0;
+	if (whole && distinct >= ID_SHARE * nn) {
+		lq_buf_addf(why, "%ld distinct whole numbers in %ld rows%s",
+		    distinct, nn, up ? ", rising with the row order" : down ?
+		    ", falling with the row order" : "");
+		return 1;
+	}
+	if ((up || down) && distinct >= 10 && distinct * 10 >= nn) {
+		lq_buf_addf(why, "%s with the row order (%ld distinct values "
+		    "in %ld rows)", up ? "rises" : "falls", distinct, nn);
+		return 1;
+	}
+	return 0;
+}
+
+#define LEAK_AUC 0.95		/* a feature alone ranks this well */
+#define LEAK_SHARE 0.05		/* a level this large ... */
+#define LEAK_PURITY 0.1		/* ... with the other outcome this rare */
+#define LEAK_CHANCE 1e-6	/* a pure level this unlikely by chance */
+
+struct grp { double rate; long n, pos; };
+
+static int
+cmp_grp(const void *a, const void *b)
+{
+	const struct grp *x = a, *y = b;
+
+	return (x->rate > y->rate) - (x->rate < y->rate);
+}
+
+/*
+ * The AUC of groups scored by their own rate (ties within a group count
+ * half), and as 1 - AUC when the order is reversed: how well the feature
+ * alone ranks the rows.
+ */
+static double
+group_auc(struct grp *g, int ng, long pos, long neg)
+{
+	double a = 0;
+	long below = 0;
+
+	qsort(g, (size_t)ng, sizeof(*g), cmp_grp);
+	for (int i = 0; i < ng;) {
+		int j = i;
+		long tp = 0, tn = 0;
+		while (j < ng && g[j].rate == g[i].rate) {
+			tp += g[j].pos;
+			tn += g[j].n - g[j].pos;
+			j++;
+		}
+		a += (double)tp * below + 0.5 * (double)tp * tn;
+		below += tn;
+		i = j;
+	}
+	a /= (double)pos * neg;
+	return a;
+}
+
+/*
+ * Whether encoded feature f (rows in e) predicts the label almost alone
+ * on the training rows: a single-feature AUC of LEAK_AUC or more, or a
+ * level that separates the outcome: one holding LEAK_SHARE of the rows
+ * or more in which the other outcome is under LEAK_PURITY of its base
+ * rate, or one that converted every time, which chance under the base
+ * rate would give less than LEAK_CHANCE of the time (a level that never
+ * converts is what a disqualifier looks like, students or competitors:
+ * only its share makes it suspect).  Evidence in why.
+ */
+static int
+leak_like(const struct lq_train *t, const struct lq_feat *f,
+    const struct enc *e, struct lq_buf *why)
+{
+	long pos = 0, n = 0;
+	double auc;
+
+	for (long i = 0; i < t->n; i++)
+		if (!t->test[i]) {
+			n++;
+			pos += t->y[i];
+		}
+	if (n < GUARD_MIN_ROWS || !pos || pos == n)
+		return 0;
+	double base = (double)pos / n;
+	if (f->type == LQ_FT_CAT) {
+		struct grp *g = calloc((size_t)f->ncol, sizeof(*g));
+		for (long i = 0; i < t->n; i++)
+			if (!t->test[i]) {
+				g[e->u[i]].n++;
+				g[e->u[i]].pos += t->y[i];
+			}
+		int worst = -1;
+		for (int k = 0; k < f->ncol; k++) {
+			struct grp *q = &g[k];
+			q->rate = q->n ? (double)q->pos / q->n : base;
+			if (q->n < t->o.min_count || q->n < 5)
+				continue;
+			double other = q->rate < base ? q->rate : 1 - q->rate;
+			double lim = LEAK_PURITY * (q->rate < base ? base :
+			    1 - base);
+			double chance = pow(q->rate < base ? 1 - base : base,
+			    (double)q->n);
+			int hit = (q->n >= LEAK_SHARE * n && other <= lim) ||
+			    (q->pos == q->n && chance < LEAK_CHANCE);
+			if (hit && (worst < 0 || q->n > g[worst].n))
+				worst = k;	/* the largest such level */
+		}
+		if (worst >= 0)
+			lq_buf_addf(why, "'%s' converts %.1f%% of %ld rows "
+			    "(base rate %.1f%%)", worst < f->nlev ?
+			    f->levels[worst] : worst == LQ_COL_OTHER(f) ?
+			    "(other)" : "(missing)", 100 * g[worst].rate,
+			    g[worst].n, 100 * base);
+		struct grp *h = malloc((size_t)f->ncol * sizeof(*h));
+		memcpy(h, g, (size_t)f->ncol * sizeof(*h));
+		auc = group_auc(h, f->ncol, pos, n - pos);
+		free(h);
+		free(g);
+		if (worst >= 0)
+			return 1;
+	} else {
+		/* numbers: each distinct value a group (missing left out) */
+		long nv = 0, vp = 0;
+		double *v = malloc((size_t)(t->n + 1) * sizeof(double));
+		long *o = malloc((size_t)(t->n + 1) * sizeof(long));
+		for (long i = 0; i < t->n; i++)
+			if (!t->test[i] && !isnan(e->x[i])) {
+				o[nv] = i;
+				v[nv++] = e->x[i];
+				vp += t->y[i];
+			}
+		auc = NAN;
+		if (nv >= GUARD_MIN_ROWS && vp && vp < nv) {
+			struct grp *g = calloc((size_t)nv, sizeof(*g));
+			long *ord = order_desc(v, nv);
+			int ng = 0;
+			for (long k = 0; k < nv; k++) {
+				if (!k || v[ord[k]] != v[ord[k - 1]]) {
+					g[ng].rate = -(double)ng;	/* desc */
+					ng++;
+				}
+				g[ng - 1].n++;
+				g[ng - 1].pos += t->y[o[ord[k]]];
+			}
+			auc = group_auc(g, ng, vp, nv - vp);
+			free(ord);
+			free(g);
+		}
+		free(v);
+		free(o);
+		if (isnan(auc))
+			return 0;
+	}
+	if (auc < 0.5)
+		auc = 1 - auc;
+	if (auc >= LEAK_AUC) {
+		lq_buf_addf(why, "alone it ranks the leads with AUC %.3f", auc);
+		return 1;
+	}
+	return 0;
+}
+
 /* ---- fitting ---------------------------------------------------------- */
 
 struct fit {
@@ -1505,62 +1755,116 @@ round_cut(double cut, double below)
 	return cut;
 }
 
-/* Learn the tier cut-offs from calibrated out-of-fold p of the rows. */
-static void
-learn_tiers(const double *p, const uint8_t *y, long n, double target,
-    double l4rate, double *cut, int *l1_met)
+/* The number of fewest significant digits strictly inside (lo, hi). */
+static double
+short_between(double lo, double hi)
 {
-	long *o = order_desc(p, n), pos = 0, minvol;
-	double base;
+	char buf[40];
 
+	for (int s = 1; s < 17; s++) {
+		snprintf(buf, sizeof(buf), "%.*e", s - 1, (lo + hi) / 2);
+		double c = strtod(buf, NULL);
+		if (c > lo && c < hi)
+			return c;
+	}
+	return (lo + hi) / 2;
+}
+
+static long
+clampl(long v, long lo, long hi)
+{
+	return v < lo ? lo : v > hi ? hi : v;
+}
+
+int
+lq_train_tiers(const double *p, const uint8_t *y, long n, double target,
+    double l4rate, double *cut, int *l1_met, char *note, size_t notelen)
+{
+	long *o = order_desc(p, n), pos = 0, minvol, D = 0;
+	double base, *v = malloc((size_t)(n + 1) * sizeof(double));
+	long idx[3], above = 0, atleast = 0, l4 = 0;
+	int nempty = 0;
+
+	if (note && notelen)
+		note[0] = 0;
 	for (long i = 0; i < n; i++)
 		pos += y[i];
 	base = n ? (double)pos / n : 0;
 	if (l4rate < 0)
 		l4rate = base / 2;
 	minvol = n / 50 > 5 ? n / 50 : 5;
-	cut[0] = cut[1] = cut[2] = 0;
 	*l1_met = 0;
-	/* L1: the largest top band with precision >= target */
-	long cp = 0, best = -1;
+	/* the distinct p, highest first */
+	for (long k = 0; k < n; k++)
+		if (!D || p[o[k]] != v[D - 1])
+			v[D++] = p[o[k]];
+	for (long j = 0; j < D; j++) {
+		above += v[j] > base;
+		atleast += v[j] >= base;
+		l4 += v[j] >= l4rate;
+	}
+	/* L1: the largest top band with precision >= target (at least
+	 * minvol rows), else the smallest band of minvol rows; in distinct
+	 * values (idx: how many distinct values are in the tiers above) */
+	long cp = 0, best = -1, dj = 0, first = -1;
 	for (long k = 0; k < n; k++) {
 		cp += y[o[k]];
 		if (k + 1 < n && p[o[k + 1]] == p[o[k]])
 			continue;	/* cut only between distinct values */
+		dj++;
+		if (k + 1 >= minvol && first < 0)
+			first = dj;
 		if (k + 1 >= minvol && (double)cp / (k + 1) >= target)
-			best = k;
+			best = dj;
 	}
-	if (best >= 0) {
+	if (best > 0)
 		*l1_met = 1;
-		cut[0] = p[o[best]];
+	idx[0] = best > 0 ? best : first > 0 ? first : D;
+	idx[1] = atleast;	/* L2: p at or above the base rate */
+	idx[2] = l4;		/* L3: p at or above the L4 rate */
+	/* L1 above the base rate always; then every tier non-empty when
+	 * there are distinct values enough, the targets kept where they
+	 * allow it */
+	if (above == 0) {
+		idx[0] = 0;
+		*l1_met = 0;
 	} else {
-		long k = minvol - 1 < n ? minvol - 1 : n - 1;
-		cut[0] = n ? p[o[k]] : 1;
-		if (cut[0] <= 0)
-			cut[0] = 1e-9;
+		idx[0] = clampl(idx[0], 1, above);
+		idx[0] = clampl(idx[0], 1, D - 3 > 1 ? D - 3 : 1);
 	}
-	/* L4: calibrated p below the low conversion rate */
-	cut[2] = l4rate < cut[0] ? l4rate : cut[0];
-	cut[1] = base;
-	if (cut[1] > cut[0])
-		cut[1] = cut[0];
-	if (cut[1] < cut[2])
-		cut[1] = cut[2];
-	/* round for a readable file, but never past a row: each cut-off
-	 * keeps every row on its side (with p = 3e-8 at the L1 edge and
-	 * the rows below near 0, six decimals would make every row L1) */
-	for (int i = 0; i < 3; i++) {
-		double below = -HUGE_VAL;
-		for (long k = 0; k < n; k++)
-			if (p[o[k]] < cut[i]) {
-				below = p[o[k]];
-				break;
-			}
-		cut[i] = round_cut(cut[i], below);
+	for (int k = 1; k < 3; k++) {
+		long lo = idx[k - 1] + 1 < D ? idx[k - 1] + 1 : D;
+		long hi = D - (3 - k) > lo ? D - (3 - k) : lo;
+		idx[k] = clampl(idx[k], lo, hi);
 	}
-	cut[1] = fmin(cut[1], cut[0]);
-	cut[2] = fmin(cut[2], cut[1]);
+	/* cut k: the lowest p of the tiers up to k, rounded (never past a
+	 * row); a tier with no value of its own gets a cut between its
+	 * neighbours, so that the cut-offs still fall from L1 to L3 */
+	for (int k = 0; k < 3; k++) {
+		long i = idx[k];
+		if (i > 0 && (k == 0 || idx[k - 1] < i)) {
+			cut[k] = round_cut(v[i - 1], i < D ? v[i] : -HUGE_VAL);
+		} else if (k == 0) {	/* L1 empty: above every p */
+			cut[0] = v[0] < 1 ? short_between(v[0], 1) : 1;
+		} else {
+			double lo = i < D ? v[i] : 0;
+			cut[k] = cut[k - 1] > lo ? short_between(lo, cut[k - 1]) :
+			    cut[k - 1] / 2;
+		}
+	}
+	for (int k = 0; k < 4; k++) {
+		long a = k ? idx[k - 1] : 0, z = k < 3 ? idx[k] : D;
+		if (z <= a)
+			nempty++;
+	}
+	if (note && notelen && nempty)
+		snprintf(note, notelen, "tiers: %d of 4 empty (%ld distinct "
+		    "score%s in %ld rows, %ld above the base rate %.4g)%s",
+		    nempty, D, D == 1 ? "" : "s", n, above, base, above ? "" :
+		    ": no lead scores above the base rate, so none is L1");
+	free(v);
 	free(o);
+	return nempty;
 }
 
 static void
@@ -1775,6 +2079,8 @@ report(struct lq_train *t, struct lq_model *m, const struct metrics *ev,
 		lq_buf_addf(h, "rows %ld (positive %ld, %.1f%%), skipped %ld "
 		    "(label null), features %d\n", m->rows, m->pos,
 		    m->rows ? 100.0 * m->pos / m->rows : 0, m->skipped, m->nf);
+		for (int i = 0; i < m->nnotes; i++)
+			lq_buf_addf(h, "note: %s\n", m->notes[i]);
 		lq_buf_addf(h, "lambda %g (C %g)", m->lambda, 1 / m->lambda);
 		for (int i = 0; i < ngrid; i++)
 			lq_buf_addf(h, "%s %g:%.5f", i ? "," : "  cv log loss",
@@ -1820,6 +2126,13 @@ report(struct lq_train *t, struct lq_model *m, const struct metrics *ev,
 	lq_buf_adds(js, ",\"ece_uncalibrated\":");
 	lq_buf_json_round(js, m->ece_raw, 6);
 	lq_buf_adds(js, "}\n");
+	if (t->guardjs.len)
+		lq_buf_add(js, t->guardjs.buf, t->guardjs.len);
+	for (int i = 0; i < m->nnotes; i++) {
+		lq_buf_adds(js, "{\"type\":\"note\",\"text\":");
+		lq_buf_json_strs(js, m->notes[i]);
+		lq_buf_adds(js, "}\n");
+	}
 	for (int i = 0; i < ngrid; i++) {
 		lq_buf_adds(js, "{\"type\":\"lambda\",\"lambda\":");
 		lq_buf_json_num(js, grid_lambda(t, i));
@@ -1960,6 +2273,61 @@ check_load(struct lq_train *t, const struct lq_model *m, struct lq_err *err)
 	return 0;
 }
 
+/*
+ * Whether Platt scaling helps, judged out of fold: the log-odds z of the
+ * rows (themselves out of fold) calibrated fold by fold by a fit on the
+ * other folds, against sigmoid(z) as it is.
+ */
+static void
+choose_calibration(const double *z, const uint8_t *y, const long *fold_of,
+    long n, int K, struct metrics *raw, struct metrics *cal)
+{
+	double *pr = malloc((size_t)(n + 1) * sizeof(double));
+	double *pc = malloc((size_t)(n + 1) * sizeof(double));
+	double *zk = calloc((size_t)n + 1, sizeof(double));
+	uint8_t *yk = calloc((size_t)n + 1, 1);
+
+	for (long i = 0; i < n; i++)
+		pr[i] = sigmoid(z[i]);
+	for (int k = 0; k < K; k++) {
+		long m = 0;
+		double a, b;
+		for (long i = 0; i < n; i++)
+			if (fold_of[i] != k) {
+				zk[m] = z[i];
+				yk[m++] = y[i];
+			}
+		platt(zk, yk, m, &a, &b);
+		for (long i = 0; i < n; i++)
+			if (fold_of[i] == k)
+				pc[i] = sigmoid(a * z[i] + b);
+	}
+	evaluate(pr, y, n, raw);
+	evaluate(pc, y, n, cal);
+	free(pr);
+	free(pc);
+	free(zk);
+	free(yk);
+}
+
+/* Note that a guard left out feature name, with the evidence. */
+static void
+left_out(struct lq_train *t, struct lq_model *m, const char *name,
+    const char *guard, const char *evidence)
+{
+	lq_model_note(m, "left out '%s': %s (%s); --keep '%s' uses it",
+	    name, !strcmp(guard, "identifier") ? "an identifier, not a "
+	    "feature" : "suspected leakage: it predicts the label almost "
+	    "alone (written after the outcome?)", evidence, name);
+	lq_buf_adds(&t->guardjs, "{\"type\":\"left_out\",\"feature\":");
+	lq_buf_json_strs(&t->guardjs, name);
+	lq_buf_adds(&t->guardjs, ",\"guard\":");
+	lq_buf_json_strs(&t->guardjs, guard);
+	lq_buf_adds(&t->guardjs, ",\"evidence\":");
+	lq_buf_json_strs(&t->guardjs, evidence);
+	lq_buf_adds(&t->guardjs, "}\n");
+}
+
 struct lq_model *
 lq_train_fit(struct lq_train *t, struct lq_buf *human, struct lq_buf *json,
     struct lq_err *err)
@@ -2001,7 +2369,10 @@ lq_train_fit(struct lq_train *t, struct lq_buf *human, struct lq_buf *json,
 	if (t->time_key)
 		span(t, m);
 
-	/* encode */
+	/* guard and encode */
+	struct lq_buf why = LQ_BUF_INIT;
+	for (int i = 0; i < t->o.nnullv; i++)
+		lq_model_add_null(m, t->o.nullv[i]);
 	m->f = calloc((size_t)t->nc + 1, sizeof(*m->f));
 	e = calloc((size_t)t->nc + 1, sizeof(*e));
 	for (int i = 0; i < t->nc; i++) {
@@ -2012,8 +2383,24 @@ lq_train_fit(struct lq_train *t, struct lq_buf *human, struct lq_buf *json,
 		    (!c->nnum && !c->nstr))
 			continue;
 		memset(&e[ne], 0, sizeof(e[ne]));
+		lq_buf_reset(&why);
+		if (guarded(t, c->name) && ident_like(t, c, &why)) {
+			left_out(t, m, c->name, "identifier", why.buf);
+			continue;
+		}
 		keep = c->nstr > c->nnum ? encode_cat(t, c, f, &e[ne]) :
 		    encode_num(t, c, f, &e[ne]);
+		lq_buf_reset(&why);
+		if (keep && !t->o.no_guards && leak_like(t, f, &e[ne], &why)) {
+			if (guarded(t, c->name)) {
+				left_out(t, m, c->name, "leakage", why.buf);
+				keep = 0;
+			} else {
+				lq_model_note(m, "kept '%s' (--include or "
+				    "--keep) though it looks like leakage: %s",
+				    c->name, why.buf);
+			}
+		}
 		if (!keep) {
 			/* free what encode_* made of the feature */
 			for (int k = 0; k < f->nlev; k++)
@@ -2039,6 +2426,8 @@ lq_train_fit(struct lq_train *t, struct lq_buf *human, struct lq_buf *json,
 		ne++;
 		m->nf++;
 	}
+
+	lq_buf_release(&why);
 
 	/* rows */
 	tr = malloc((size_t)(ntr + 1) * sizeof(long));
@@ -2138,14 +2527,37 @@ lq_train_fit(struct lq_train *t, struct lq_buf *human, struct lq_buf *json,
 	fit_lr(&p, w, t->o.gtol, &iters);
 
 	/* calibration on out-of-fold log-odds; tiers from them */
-	platt(best_oof, ytr, ntr, &m->cal_a, &m->cal_b);
-	m->cal_a = round(m->cal_a * 1e6) / 1e6;
-	m->cal_b = round(m->cal_b * 1e6) / 1e6;
+	struct metrics cvraw, cvcal;
+	choose_calibration(best_oof, ytr, fold_of, ntr, K, &cvraw, &cvcal);
+	double pa, pb;
+	platt(best_oof, ytr, ntr, &pa, &pb);
+	if ((cvcal.logloss < cvraw.logloss && cvcal.ece <= cvraw.ece) ||
+	    !(pa > 0) || !(pa <= LQ_MODEL_WMAX) || !(fabs(pb) <=
+	    LQ_MODEL_WMAX)) {
+		/* (a calibration that fails is kept: check_fit says why) */
+		m->cal_a = round(pa * 1e6) / 1e6;
+		m->cal_b = round(pb * 1e6) / 1e6;
+		lq_model_note(m, "calibration: Platt scaling kept: out of "
+		    "fold it lowers the log loss %.4f -> %.4f and the ECE "
+		    "%.4f -> %.4f", cvraw.logloss, cvcal.logloss, cvraw.ece,
+		    cvcal.ece);
+	} else {
+		m->cal_a = 1;
+		m->cal_b = 0;
+		m->calibrated = 0;
+		lq_model_note(m, "calibration: none: out of fold Platt scaling "
+		    "would take the log loss %.4f -> %.4f and the ECE %.4f -> "
+		    "%.4f (kept only when it lowers the log loss without "
+		    "raising the ECE)", cvraw.logloss, cvcal.logloss,
+		    cvraw.ece, cvcal.ece);
+	}
 	double *pc = malloc((size_t)(ntr + 1) * sizeof(double));
 	for (long q = 0; q < ntr; q++)
 		pc[q] = lq_model_prob(m, best_oof[q]);
-	learn_tiers(pc, ytr, ntr, t->o.l1_precision, t->o.l4_rate, m->cut,
-	    &l1_met);
+	char tnote[256];
+	if (lq_train_tiers(pc, ytr, ntr, t->o.l1_precision, t->o.l4_rate,
+	    m->cut, &l1_met, tnote, sizeof(tnote)))
+		lq_model_note(m, "%s", tnote);
 
 	/* evaluation rows: the test rows, else out of fold */
 	struct metrics ev, raw;

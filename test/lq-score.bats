@@ -428,7 +428,7 @@ M="$FIX/lq-train/model.yaml"
 	# nothing after the checksum line
 	{ cat "$M"; echo 'extra: 1'; } > "$d/cut.yaml"
 	run -2 lq-score -m "$d/cut.yaml" < /dev/null
-	[[ "$output" == *"$d/cut.yaml:99:1: model: the checksum line must be the last line"* ]]
+	[[ "$output" == *"$d/cut.yaml:103:1: model: the checksum line must be the last line"* ]]
 }
 
 @test "-m: a model changed by hand is refused until lq-train --reseal checks it" {
@@ -504,7 +504,7 @@ M="$FIX/lq-train/model.yaml"
 	lq-train -q -l "$L" --exclude id --numeric standard -o "$d/std.yaml" "$FIX/lq-train/leads.ndjson"
 	for m in "$M" "$d/std.yaml"; do
 		for v in 1e400 -1e400 1.7976931348623157e308; do
-			run -0 lq-score -m "$m" <<-EOF
+			run -0 lq-score -m "$m" --reasons all <<-EOF
 			{"source":"referral","employees":$v,"visits":[1]}
 			{"source":"referral","employees":null,"visits":[1]}
 			EOF
@@ -519,14 +519,14 @@ M="$FIX/lq-train/model.yaml"
 	done
 	# without a clip, a huge but finite number extrapolates: a number,
 	# never null, and the reasons still add up to the log-odds
-	run -0 lq-score -m "$d/std.yaml" <<< '{"source":"referral","employees":1e300}'
+	run -0 lq-score -m "$d/std.yaml" --reasons all <<< '{"source":"referral","employees":1e300}'
 	jq -e '.score | (.log_odds | type) == "number" and .log_odds > 1e290 and
 	    .action == "review" and
 	    ((.baseline + (.reasons | map(.log_odds) | add)) / .log_odds - 1 | fabs) < 1e-9' <<< "$output"
 	# a scale so small that the value overflows once scaled: unknown too
 	sed 's/^    scale: .*/    scale: 1e-300/' "$d/std.yaml" > "$d/tiny.yaml"
 	lq-train --reseal "$d/tiny.yaml"
-	run -0 lq-score -m "$d/tiny.yaml" <<< '{"source":"referral","employees":1e300}'
+	run -0 lq-score -m "$d/tiny.yaml" --reasons all <<< '{"source":"referral","employees":1e300}'
 	jq -e '.score | .unknown >= 1 and (.log_odds | type) == "number" and
 	    (.reasons[] | select(.feature == "employees") | .unknown == "number out of range" and .value == 1e300)' <<< "$output"
 }
