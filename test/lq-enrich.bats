@@ -521,3 +521,257 @@ check_example() {
 		return 1
 	fi
 }
+
+# ---- live sources and their cache ------------------------------------------
+
+# the test's own company API (test/fixtures/lq-enrich/server.py) on
+# 127.0.0.1; it is stopped by teardown
+start_server() {
+	export API_TOKEN=s3cr3t-t0ken-value
+	export no_proxy='*' NO_PROXY='*'
+	unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY all_proxy
+	python3 "$F/server.py" "$BATS_TEST_TMPDIR/port" "$BATS_TEST_TMPDIR/requests" \
+		> /dev/null 2>&1 3>&- &
+	SRV_PID=$!
+	# the server writes its port when it listens
+	for _ in $(seq 200); do
+		[ -s "$BATS_TEST_TMPDIR/port" ] && break
+		sleep 0.05
+	done
+	PORT=$(cat "$BATS_TEST_TMPDIR/port")
+	touch "$BATS_TEST_TMPDIR/requests"
+}
+
+teardown() {
+	if [ -n "${SRV_PID:-}" ]; then kill "$SRV_PID" 2> /dev/null || true; fi
+}
+
+# requests the server had for path $1
+requests() {
+	grep -cx "$1" "$BATS_TEST_TMPDIR/requests" || true
+}
+
+# the rule file of an http source: extra lines for the source in $1
+http_config() {
+	cat > "$BATS_TEST_TMPDIR/http.yaml" <<Y
+enrich:
+  data: $TOP/data
+  cache: $BATS_TEST_TMPDIR/cache.sqlite
+  sources:
+    - name: api
+      as: firm
+      key: .domain // .enrich.email.domain
+      http:
+        url: "http://127.0.0.1:$PORT/company/{key}"
+        headers:
+          Authorization: "Bearer \${API_TOKEN}"
+          Accept: application/json
+        retries: 2
+      timeout: 2s
+${1:-}
+Y
+}
+
+@test "http source: answers, 404, 429 with Retry-After, slow answers, garbage, 5xx; every lead out in order" {
+	start_server
+	http_config
+	cat > "$BATS_TEST_TMPDIR/in" <<'L'
+{"id":1000000000000000001,"email":"a@acme.io"}
+{"id":1000000000000000002,"email":"b@missing.io"}
+{"id":1000000000000000003,"email":"c@busy.io"}
+{"id":1000000000000000004,"email":"d@slow.io"}
+{"id":1000000000000000005,"email":"e@garbage.io"}
+{"id":1000000000000000006,"email":"f@down.io"}
+{"id":1000000000000000007,"email":"not an address"}
+{"id":1000000000000000008,"email":"g@acme.io"}
+{"id":1000000000000000009,"domain":"b c&d/é.io"}
+L
+	run lq-enrich -q -r "$BATS_TEST_TMPDIR/http.yaml" "$BATS_TEST_TMPDIR/in"
+	[ "$status" -eq 0 ]
+	printf '%s\n' "$output" > "$BATS_TEST_TMPDIR/out"
+	# every lead, in order, its bytes first
+	[ "$(wc -l < "$BATS_TEST_TMPDIR/out")" -eq 9 ]
+	sed -E 's/,"enrich":.*$/}/' "$BATS_TEST_TMPDIR/out" | diff - "$BATS_TEST_TMPDIR/in"
+	jq -c '[(.enrich.firm | if . then {employees, id, source, key} else . end), (.enrich.errors.api // null)]' \
+		"$BATS_TEST_TMPDIR/out" > "$BATS_TEST_TMPDIR/got"
+	cat > "$BATS_TEST_TMPDIR/want" <<'W'
+[{"employees":70,"id":12345678901234567000,"source":"api","key":"acme.io"},null]
+[null,null]
+[{"employees":70,"id":12345678901234567000,"source":"api","key":"busy.io"},null]
+[null,"timeout: no answer within 2s"]
+[null,"bad answer: invalid JSON at byte 1: invalid number or token"]
+[null,"http 500 after 3 attempts"]
+[null,null]
+[{"employees":70,"id":12345678901234567000,"source":"api","key":"acme.io"},null]
+[{"employees":100,"id":12345678901234567000,"source":"api","key":"b c&d/é.io"},null]
+W
+	diff "$BATS_TEST_TMPDIR/got" "$BATS_TEST_TMPDIR/want" || { cat "$BATS_TEST_TMPDIR/out" "$BATS_TEST_TMPDIR/requests"; false; }
+	# the answer's 19-digit id is copied byte for byte
+	grep -q '"id":12345678901234567890,"source":"api"' "$BATS_TEST_TMPDIR/out"
+	# 429: one retry after the Retry-After; 404 asked once; the key is
+	# URL-encoded; acme.io asked once for two leads (the cache)
+	[ "$(requests /company/busy.io)" -eq 2 ]
+	[ "$(requests /company/missing.io)" -eq 1 ]
+	[ "$(requests /company/acme.io)" -eq 1 ]
+	[ "$(requests /company/b%20c%26d%2F%C3%A9.io)" -eq 1 ]
+	[ "$(requests /company/down.io)" -eq 3 ]
+	# as_of is the time of the answer, RFC 3339 UTC
+	jq -e '.enrich.firm.as_of | test("^20[0-9][0-9]-[01][0-9]-[0-3][0-9]T[0-9:]{8}Z$")' <<< "$(head -1 "$BATS_TEST_TMPDIR/out")"
+}
+
+@test "http source: the secret comes from the environment and is never printed" {
+	start_server
+	http_config
+	printf '%s\n' '{"email":"a@acme.io"}' '{"email":"b@down.io"}' > "$BATS_TEST_TMPDIR/in"
+	run lq-enrich -r "$BATS_TEST_TMPDIR/http.yaml" "$BATS_TEST_TMPDIR/in"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *'"employees":70'* ]]
+	[[ "$output" != *s3cr3t* ]]
+	! grep -q s3cr3t "$BATS_TEST_TMPDIR/http.yaml" "$BATS_TEST_TMPDIR/cache.sqlite"
+	# a wrong token: the server says 401, an error for that source
+	API_TOKEN=wrong run lq-enrich -q -r "$BATS_TEST_TMPDIR/http.yaml" <<< '{"email":"a@other.io"}'
+	[ "$status" -eq 0 ]
+	[ "$(jq -c .enrich.errors <<< "$output")" = '{"api":"http 401"}' ]
+	[[ "$output" != *wrong* ]]
+	# no such variable: a rule error naming it, before any input
+	run -2 env -u API_TOKEN lq-enrich -q -r "$BATS_TEST_TMPDIR/http.yaml" < /dev/null
+	[[ "$output" == *"http.yaml:"*"source 'api': header: the environment variable API_TOKEN is not set"* ]]
+}
+
+@test "cache: the second run asks nothing, not found is cached, --offline, TTL" {
+	start_server
+	http_config "      negative_ttl: 1h"
+	for d in acme.io beta.io missing.io acme.io beta.io; do echo "{\"email\":\"x@$d\"}"; done > "$BATS_TEST_TMPDIR/in"
+	lq-enrich -q -r "$BATS_TEST_TMPDIR/http.yaml" "$BATS_TEST_TMPDIR/in" > "$BATS_TEST_TMPDIR/one"
+	[ "$(wc -l < "$BATS_TEST_TMPDIR/requests")" -eq 3 ]
+	lq-enrich -q -r "$BATS_TEST_TMPDIR/http.yaml" "$BATS_TEST_TMPDIR/in" > "$BATS_TEST_TMPDIR/two"
+	[ "$(wc -l < "$BATS_TEST_TMPDIR/requests")" -eq 3 ]
+	# the same answers with the same as_of: the cached ones
+	cmp "$BATS_TEST_TMPDIR/one" "$BATS_TEST_TMPDIR/two"
+	[ "$(jq -c '.enrich.firm.employees' "$BATS_TEST_TMPDIR/two" | paste -sd' ')" = "70 70 null 70 70" ]
+	# --offline: the cache only; a key not in it is an error, not a request
+	printf '%s\n' '{"email":"x@acme.io"}' '{"email":"x@new.io"}' |
+		lq-enrich -q --offline -r "$BATS_TEST_TMPDIR/http.yaml" > "$BATS_TEST_TMPDIR/off"
+	[ "$(wc -l < "$BATS_TEST_TMPDIR/requests")" -eq 3 ]
+	[ "$(jq -c '[.enrich.firm.employees, .enrich.errors.api]' "$BATS_TEST_TMPDIR/off" | paste -sd' ')" = '[70,null] [null,"offline: not in the cache"]' ]
+	# a TTL of 0s: every answer is stale, asked again
+	http_config "      ttl: 0s"
+	lq-enrich -q -r "$BATS_TEST_TMPDIR/http.yaml" <<< '{"email":"x@acme.io"}' > /dev/null
+	[ "$(requests /company/acme.io)" -eq 2 ]
+	# not found is cached for negative_ttl (1h): still not asked again
+	[ "$(requests /company/missing.io)" -eq 1 ]
+}
+
+@test "cache: 4 concurrent lq-enrich runs share it safely" {
+	start_server
+	http_config
+	# 4 inputs of 150 leads over 200 keys, overlapping
+	for r in 0 1 2 3; do
+		awk -v r=$r 'BEGIN { for (i = 0; i < 150; i++) printf "{\"n\":%d,\"email\":\"x@k%d.io\"}\n", i, (i + 50 * r) % 200 }' > "$BATS_TEST_TMPDIR/in$r"
+	done
+	for r in 0 1 2 3; do
+		lq-enrich -q -r "$BATS_TEST_TMPDIR/http.yaml" "$BATS_TEST_TMPDIR/in$r" > "$BATS_TEST_TMPDIR/out$r" 2> "$BATS_TEST_TMPDIR/err$r" &
+		pids="${pids:-} $!"
+	done
+	for p in $pids; do wait "$p"; done
+	for r in 0 1 2 3; do
+		[ ! -s "$BATS_TEST_TMPDIR/err$r" ]
+		# every lead, in order, with its own answer and no error
+		jq -r '[.n, (.email | split("@")[1]) == .enrich.firm.domain, .enrich.errors] | @tsv' "$BATS_TEST_TMPDIR/out$r" > "$BATS_TEST_TMPDIR/chk$r"
+		[ "$(awk -F"\t" "{ s += \$1 } END { print s }" "$BATS_TEST_TMPDIR/chk$r")" -eq $((149 * 150 / 2)) ]
+		! grep -v $'\ttrue\t$' "$BATS_TEST_TMPDIR/chk$r"
+	done
+	[ "$(sqlite3 "$BATS_TEST_TMPDIR/cache.sqlite" 'PRAGMA integrity_check; SELECT count(*) FROM answers')" = "ok
+200" ]
+	# a later run asks nothing
+	n=$(wc -l < "$BATS_TEST_TMPDIR/requests")
+	cat "$BATS_TEST_TMPDIR"/in? | lq-enrich -q -r "$BATS_TEST_TMPDIR/http.yaml" > /dev/null
+	[ "$(wc -l < "$BATS_TEST_TMPDIR/requests")" -eq "$n" ]
+}
+
+@test "command source: a co-process that answers, hangs and dies; fields:, set: and errors" {
+	export COPROC_LOG="$BATS_TEST_TMPDIR/coproc.log"
+	cat > "$BATS_TEST_TMPDIR/co.yaml" <<Y
+enrich:
+  data: $TOP/data
+  sources:
+    - name: co
+      key: .enrich.email.domain
+      command: [python3, $F/coproc.py]
+      timeout: 1s
+      fields:
+        size: .employees
+        name: .name
+        bad: .employees | ascii_downcase
+  set:
+    big: .enrich.co.size > 70
+Y
+	cat > "$BATS_TEST_TMPDIR/in" <<'L'
+{"id":1,"email":"a@acme.io"}
+{"id":2,"email":"a@hang.io"}
+{"id":3,"email":"a@beta.io"}
+{"id":4,"email":"a@die.io"}
+{"id":5,"email":"a@gamma.io"}
+{"id":6,"email":"a@garbage.io"}
+{"id":7,"email":"a@missing.io"}
+{"id":8}
+{"id":9,"email":"a@delta.io"}
+L
+	run lq-enrich -q -r "$BATS_TEST_TMPDIR/co.yaml" "$BATS_TEST_TMPDIR/in"
+	[ "$status" -eq 0 ]
+	printf '%s\n' "$output" | jq -c '[.id, .enrich.co.size, .enrich.co.name, .enrich.big, .enrich.errors.co]' > "$BATS_TEST_TMPDIR/got"
+	cat > "$BATS_TEST_TMPDIR/want" <<'W'
+[1,70,"Acme",false,null]
+[2,null,null,false,"timeout: no answer within 1s (co-process killed, restarted)"]
+[3,70,"Beta",false,null]
+[4,null,null,false,"co-process exited with status 3"]
+[5,80,"Gamma",true,null]
+[6,null,null,false,"bad answer: invalid JSON at byte 2: expected a string key"]
+[7,null,null,false,null]
+[8,null,null,false,null]
+[9,80,"Delta",true,null]
+W
+	diff "$BATS_TEST_TMPDIR/got" "$BATS_TEST_TMPDIR/want"
+	# a field that fails says so, the others stand
+	[ "$(printf '%s\n' "$output" | head -1 | jq -c '.enrich.errors')" = '{"co.bad":"explode input must be a string"}' ]
+	# started once, restarted after the hang and after the death
+	[ "$(grep -c '^start$' "$COPROC_LOG")" -eq 3 ]
+}
+
+@test "sources: rule errors before any input" {
+	bad() {
+		printf 'enrich:\n  data: %s\n  sources:\n%s\n' "$TOP/data" "$1" > "$BATS_TEST_TMPDIR/bad.yaml"
+		run -2 lq-enrich -q -r "$BATS_TEST_TMPDIR/bad.yaml" < /dev/null
+		[[ "$output" == *"bad.yaml:"*"$2"* ]] || { echo "$output"; return 1; }
+	}
+	bad '    - name: s
+      command: [python3, x.py]' "has no key:"
+	bad '    - name: s
+      key: .a
+      command: [python3]
+      http: {url: "http://127.0.0.1/{key}"}' "needs one of command: or http:"
+	bad '    - name: s
+      key: .a
+      command: "python3 x.py"' "argv, no shell"
+	bad '    - name: s
+      key: .a
+      command: [./no-such-program]' "not an executable file"
+	bad '    - name: s
+      key: .a
+      http: {url: "ftp://127.0.0.1/{key}"}' "must start with http://"
+	bad '    - name: s
+      key: .a
+      http: {url: "http://127.0.0.1/x"}' "must hold {key}"
+	bad '    - name: email
+      key: .a
+      command: [python3]' "written by lq-enrich itself"
+	bad '    - name: s
+      key: .a | env
+      command: [python3]' "not allowed"
+	# a cache file lq-enrich did not make is left alone
+	sqlite3 "$BATS_TEST_TMPDIR/other.db" 'CREATE TABLE t (a); INSERT INTO t VALUES (1)'
+	printf 'enrich:\n  data: %s\n  cache: other.db\n  sources:\n    - {name: s, key: .a, command: [python3]}\n' "$TOP/data" > "$BATS_TEST_TMPDIR/c.yaml"
+	run -2 lq-enrich -q -r "$BATS_TEST_TMPDIR/c.yaml" < /dev/null
+	[[ "$output" == *"did not make"* ]]
+	[ "$(sqlite3 "$BATS_TEST_TMPDIR/other.db" 'SELECT a FROM t')" = 1 ]
+}
