@@ -955,8 +955,18 @@ answer(struct lq_enrich *e, struct source *q, const char *k, size_t n,
 		rc = 0;
 	if (rc == 1) {
 		lq_err_clear(&err);
-		if (lq_json_scan(&e->ascan, e->ans.buf, e->ans.len, &err) < 0 ||
-		    e->ascan.kind != LQ_J_OBJECT) {
+		if (lq_json_scan(&e->ascan, e->ans.buf, e->ans.len, &err) == 0 &&
+		    e->ascan.kind == LQ_J_STRING) {
+			/* the source's own reason why it cannot answer */
+			const char *p = e->ans.buf + strspn(e->ans.buf,
+			    " \t");
+			lq_json_unescape(&e->why, p, (size_t)(lq_json_skip(p) -
+			    p));
+			if (!e->why.len)
+				lq_buf_adds(&e->why, "error");
+			return -1;
+		}
+		if (err.code || e->ascan.kind != LQ_J_OBJECT) {
 			lq_buf_adds(&e->why, "bad answer: ");
 			lq_buf_adds(&e->why, err.code ? err.msg :
 			    "not a JSON object or null");

@@ -775,3 +775,35 @@ W
 	[[ "$output" == *"did not make"* ]]
 	[ "$(sqlite3 "$BATS_TEST_TMPDIR/other.db" 'SELECT a FROM t')" = 1 ]
 }
+
+# the literal block after the comment line '.\" NAME' in lq-enrich(1)
+man_example() {
+	awk -v n="$1" '$0 == ".\\\" " n " (run by test/lq-enrich.bats)" { f = 1; next }
+	    f && /^\.Bd/ { next } f && /^\.Ed/ { exit } f' "$TOP/man/lq-enrich.1" |
+		sed 's/\\e/\\/g'
+}
+
+@test "the co-process examples of lq-enrich(1) (shell with curl and jq, Python) work" {
+	start_server
+	export API_URL="http://127.0.0.1:$PORT"
+	for ex in lookup.sh lookup.py; do
+		man_example "$ex" > "$BATS_TEST_TMPDIR/$ex"
+		chmod +x "$BATS_TEST_TMPDIR/$ex"
+		[ "$(wc -l < "$BATS_TEST_TMPDIR/$ex")" -ge 10 ]
+		cat > "$BATS_TEST_TMPDIR/ex.yaml" <<Y
+enrich:
+  data: $TOP/data
+  sources:
+    - name: firmo
+      key: .enrich.email.domain
+      command: [./$ex]
+      timeout: 5s
+Y
+		printf '%s\n' '{"email":"a@acme.io"}' '{"email":"a@missing.io"}' '{"email":"a@down.io"}' \
+			'{"email":"a@garbage.io"}' '{"email":"a@beta.io"}' |
+			lq-enrich -q -r "$BATS_TEST_TMPDIR/ex.yaml" |
+			jq -c '[.enrich.firmo.employees, .enrich.errors.firmo]' > "$BATS_TEST_TMPDIR/got"
+		printf '%s\n' '[70,null]' '[null,null]' '[null,"http 500"]' '[null,"bad answer"]' '[70,null]' |
+			diff - "$BATS_TEST_TMPDIR/got"
+	done
+}
