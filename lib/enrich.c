@@ -60,7 +60,13 @@ struct source {
 	const char **fname;
 	int nf;
 	double ttl, negttl, budget, spent;
+	/* this run's answers by key: the member's text and its errors */
+	struct lq_smap memo;
+	struct memo { char *out, *errs; size_t n, en; } *m;
+	size_t nm;
 };
+
+#define MEMO_MAX 8192		/* keys remembered per source */
 
 struct lq_enrich {
 	struct lq_ydoc doc;
@@ -663,6 +669,42 @@ lq_enrich_load(const char *path, struct lq_buf *warn, struct lq_err *err)
 	return e;
 }
 
+static void
+memo_clear(struct source *q)
+{
+	for (size_t i = 0; i < q->nm; i++) {
+		free(q->m[i].out);
+		free(q->m[i].errs);
+	}
+	q->nm = 0;
+	lq_smap_release(&q->memo);
+	lq_smap_init(&q->memo);
+}
+
+/* Remember the member text out[0..n) and errors errs[0..en) for key k. */
+static void
+memo_put(struct source *q, const char *k, size_t kn, const char *out,
+    size_t n, const char *errs, size_t en)
+{
+	struct memo *m;
+
+	if (q->nm >= MEMO_MAX)
+		memo_clear(q);
+	if (!q->m && !(q->m = calloc(MEMO_MAX, sizeof(*q->m))))
+		abort();
+	if (!lq_smap_put(&q->memo, k, kn, (long)q->nm, NULL))
+		return;
+	m = &q->m[q->nm++];
+	m->out = malloc(n + 1);
+	m->errs = malloc(en + 1);
+	if (!m->out || !m->errs)
+		abort();
+	memcpy(m->out, out, n);
+	memcpy(m->errs, errs, en);
+	m->n = n;
+	m->en = en;
+}
+
 void
 lq_enrich_free(struct lq_enrich *e)
 {
@@ -693,7 +735,7 @@ lq_enrich_free(struct lq_enrich *e)
 	lq_buf_release(&e->tmp);
 	free(e->dir);
 	free(e->datadir);
-	for (int i = 0; e->src && i < e->nsrc; i++) {
+	for (int i = 0; e->src && i <= e->nsrc; i++) {
 		struct source *q = &e->src[i];
 		lq_esource_free(q->s);
 		free(q->argv);
@@ -702,6 +744,8 @@ lq_enrich_free(struct lq_enrich *e)
 		free(q->fname);
 		lq_eval_free(q->fev);
 		lq_exprs_free(q->fx);
+		memo_clear(q);
+		free(q->m);
 	}
 	free(e->src);
 	lq_eval_free(e->kev);
@@ -850,23 +894,17 @@ add_error(struct lq_enrich *e, const char *name, const char *name2,
  * into the record's own bytes, scanned: e->sline, e->sscan.
  */
 static int
-so_far(struct lq_enrich *e, const char *line, size_t len, const char *key,
-    struct lq_buf *out, size_t start, struct lq_err *err)
+so_far(struct lq_enrich *e, const char *line, size_t len,
+    const struct lq_scan *s, const char *key, struct lq_buf *out,
+    size_t start, struct lq_err *err)
 {
-	struct lq_scan s0 = LQ_SCAN_INIT;
-
 	lq_buf_reset(&e->skey);
 	lq_buf_json_strs(&e->skey, key);
-	if (lq_json_scan(&s0, line, len, err) < 0) {
-		lq_scan_release(&s0);
-		return -1;
-	}
 	lq_buf_addc(out, '}');
 	lq_buf_reset(&e->sline);
-	lq_splice(&e->sline, line, len, &s0, key, strlen(key), e->skey.buf,
+	lq_splice(&e->sline, line, len, s, key, strlen(key), e->skey.buf,
 	    e->skey.len, out->buf + start, out->len - start);
 	out->len--;
-	lq_scan_release(&s0);
 	return lq_json_scan(&e->sscan, e->sline.buf, e->sline.len, err);
 }
 
@@ -901,10 +939,11 @@ add_output(struct lq_enrich *e, struct lq_eval *ev, int i, const char *name,
  * lq_expr.h).
  */
 static int
-derive(struct lq_enrich *e, const char *line, size_t len, const char *key,
-    struct lq_buf *out, size_t start, struct lq_err *err)
+derive(struct lq_enrich *e, const char *line, size_t len,
+    const struct lq_scan *s, const char *key, struct lq_buf *out,
+    size_t start, struct lq_err *err)
 {
-	if (so_far(e, line, len, key, out, start, err) < 0 ||
+	if (so_far(e, line, len, s, key, out, start, err) < 0 ||
 	    lq_eval_record(e->ev, e->sline.buf, e->sline.len, &e->sscan, NULL,
 	    err) < 0)
 		return -1;
@@ -995,10 +1034,11 @@ got:
 
 /* Look every source up; appends ,"as":{...} (or null) for each. */
 static int
-sources(struct lq_enrich *e, const char *line, size_t len, const char *key,
-    struct lq_buf *out, size_t start, struct lq_err *err)
+sources(struct lq_enrich *e, const char *line, size_t len,
+    const struct lq_scan *s, const char *key, struct lq_buf *out,
+    size_t start, struct lq_err *err)
 {
-	if (so_far(e, line, len, key, out, start, err) < 0 ||
+	if (so_far(e, line, len, s, key, out, start, err) < 0 ||
 	    lq_eval_record(e->kev, e->sline.buf, e->sline.len, &e->sscan,
 	    NULL, err) < 0)
 		return -1;
@@ -1045,12 +1085,27 @@ sources(struct lq_enrich *e, const char *line, size_t len, const char *key,
 			lq_buf_adds(out, "null");
 			continue;
 		}
+		long mi;
+		if (lq_smap_get(&q->memo, k.buf, k.len, &mi)) {
+			struct memo *m = &q->m[mi];
+			lq_buf_add(out, m->out, m->n);
+			if (m->en) {
+				if (e->errs.len)
+					lq_buf_addc(&e->errs, ',');
+				lq_buf_add(&e->errs, m->errs, m->en);
+			}
+			lq_buf_release(&k);
+			continue;
+		}
+		size_t mark = out->len, emark = e->errs.len;
 		rc = answer(e, q, k.buf, k.len, &asof);
 		if (rc <= 0) {
 			lq_buf_adds(out, "null");
 			if (rc < 0)
 				add_error(e, q->name, NULL, e->why.buf,
 				    e->why.len);
+			else if (e->errs.len == emark)
+				memo_put(q, k.buf, k.len, "null", 4, "", 0);
 			lq_buf_release(&k);
 			continue;
 		}
@@ -1091,6 +1146,10 @@ sources(struct lq_enrich *e, const char *line, size_t len, const char *key,
 		lq_buf_adds(out, ",\"as_of\":");
 		lq_buf_json_strs(out, when);
 		lq_buf_addc(out, '}');
+		if (e->errs.len > emark && e->errs.buf[emark] == ',')
+			emark++;
+		memo_put(q, k.buf, k.len, out->buf + mark, out->len - mark,
+		    e->errs.buf ? e->errs.buf + emark : "", e->errs.len - emark);
 		lq_buf_release(&k);
 	}
 	return 0;
@@ -1169,8 +1228,8 @@ lq_enrich_eval(struct lq_enrich *e, const char *line, size_t len,
 	for (int i = 0; i < e->ntab; i++)
 		lookup(e, &e->tab[i], company_domain, out);
 	lq_buf_reset(&e->errs);
-	if ((e->nsrc && sources(e, line, len, key, out, start, err)) ||
-	    (e->nset && derive(e, line, len, key, out, start, err))) {
+	if ((e->nsrc && sources(e, line, len, s, key, out, start, err)) ||
+	    (e->nset && derive(e, line, len, s, key, out, start, err))) {
 		out->len = start;
 		return -1;
 	}

@@ -20,7 +20,21 @@
 struct lq_ecache {
 	sqlite3 *db;
 	sqlite3_stmt *get, *put;
+	int intx;		/* in a read transaction */
+	int reads;		/* lookups in it */
 };
+
+/* lookups per read transaction: one lock for many (WAL readers never
+   block writers; a write ends it) */
+#define READS_PER_TX 1000
+
+static void
+end_tx(struct lq_ecache *c)
+{
+	if (c->intx)
+		sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
+	c->intx = 0;
+}
 
 static int
 db_err(struct lq_ecache *c, const char *path, const char *what,
@@ -110,6 +124,7 @@ lq_ecache_free(struct lq_ecache *c)
 {
 	if (!c)
 		return;
+	end_tx(c);
 	sqlite3_finalize(c->get);
 	sqlite3_finalize(c->put);
 	sqlite3_close(c->db);
@@ -122,6 +137,11 @@ lq_ecache_get(struct lq_ecache *c, const char *src, const char *k, size_t n,
 {
 	int rc = -1;
 
+	if (!c->intx && sqlite3_exec(c->db, "BEGIN", NULL, NULL, NULL) ==
+	    SQLITE_OK) {
+		c->intx = 1;
+		c->reads = 0;
+	}
 	sqlite3_bind_text(c->get, 1, src, -1, SQLITE_STATIC);
 	sqlite3_bind_text(c->get, 2, k, (int)n, SQLITE_STATIC);
 	if (sqlite3_step(c->get) == SQLITE_ROW) {
@@ -138,6 +158,8 @@ lq_ecache_get(struct lq_ecache *c, const char *src, const char *k, size_t n,
 	}
 	sqlite3_reset(c->get);
 	sqlite3_clear_bindings(c->get);
+	if (++c->reads >= READS_PER_TX)
+		end_tx(c);
 	return rc;
 }
 
@@ -147,6 +169,7 @@ lq_ecache_put(struct lq_ecache *c, const char *src, const char *k, size_t n,
 {
 	int rc;
 
+	end_tx(c);
 	sqlite3_bind_text(c->put, 1, src, -1, SQLITE_STATIC);
 	sqlite3_bind_text(c->put, 2, k, (int)n, SQLITE_STATIC);
 	if (answer)
