@@ -18,12 +18,16 @@
 #define LQ_DATADIR "/usr/local/share/lq/data"
 #endif
 
-enum { M_DOMAIN = 1, M_PARENT = 2, M_NAME = 4 };
+enum { M_DOMAIN = 1, M_PARENT = 2, M_NAME = 4, M_FUZZY = 8 };
 
 /* provenance confidence of each match kind (see lq-enrich(1)) */
 #define CONF_DOMAIN "0.95"
 #define CONF_PARENT "0.8"
 #define CONF_NAME "0.6"
+#define WORK_DOMAIN 0.85	/* name matches of a work domain not in the
+				   table: confidence times this */
+#define FUZZY_MIN 0.8		/* default fuzzy_threshold */
+#define FUZZY_MARGIN 0.05	/* the best fuzzy score must lead by this */
 
 enum { F_EMAIL, F_TITLE, F_COMPANY, F_COUNTRY, F_REGION, F_PHONE, NFIELDS };
 static const char *const field_names[NFIELDS + 1] = { "email", "title",
@@ -45,6 +49,8 @@ struct table {
 	struct lq_etable_opts o;	/* opened once every table is read */
 	const struct lq_ynode *pathnode, *cachenode;
 	char *index;		/* its index file, or NULL (memory) */
+	struct lq_fuzzy *fz;	/* M_FUZZY: the names' trigram index */
+	double fuzzy_min;
 };
 
 /* a live source (sources:) */
@@ -206,7 +212,7 @@ load_table(struct lq_enrich *e, struct lq_ynode *n, struct lq_buf *warn,
 {
 	static const char *const keys[] = { "name", "path", "as", "key",
 		"name_column", "split", "index", "cache", "duplicates", "match",
-		"description", NULL };
+		"fuzzy_threshold", "description", NULL };
 	struct lq_ydoc *d = &e->doc;
 	struct table *t = &e->tab[e->ntab];
 	struct lq_etable_opts o;
@@ -286,7 +292,11 @@ load_table(struct lq_enrich *e, struct lq_ynode *n, struct lq_buf *warn,
 			return lq_yerr(d, c, err, "duplicates must be first, "
 			    "last or error, not '%s'", s);
 	}
-	t->match = M_DOMAIN | M_PARENT | (o.namecol ? M_NAME : 0);
+	t->match = M_DOMAIN | M_PARENT | (o.namecol ? M_NAME | M_FUZZY : 0);
+	t->fuzzy_min = FUZZY_MIN;
+	if ((c = lq_ymap_get(n, "fuzzy_threshold")) && lq_ynum_in(d, c,
+	    "fuzzy_threshold", 0.5, 1, &t->fuzzy_min, err))
+		return -1;
 	if ((c = lq_ymap_get(n, "match"))) {
 		if (lq_yexpect(d, c, LQ_Y_SEQ, "match", err))
 			return -1;
@@ -300,10 +310,13 @@ load_table(struct lq_enrich *e, struct lq_ynode *n, struct lq_buf *warn,
 				t->match |= M_PARENT;
 			else if (!strcmp(s, "name") && o.namecol)
 				t->match |= M_NAME;
+			else if (!strcmp(s, "fuzzy-name") && o.namecol)
+				t->match |= M_FUZZY;
 			else
 				return lq_yerr(d, c->items[i], err, "match: "
-				    "expected domain, parent-domain or name "
-				    "(name needs name_column), not '%s'", s);
+				    "expected domain, parent-domain, name or "
+				    "fuzzy-name (the names need name_column), "
+				    "not '%s'", s);
 		}
 	}
 	o.name = t->name;
@@ -572,6 +585,12 @@ load_set(struct lq_enrich *e, struct lq_ynode *c, struct lq_err *err)
 	return 0;
 }
 
+static void
+add_name(void *arg, const char *name, size_t n)
+{
+	lq_fuzzy_add(arg, name, n);
+}
+
 static int
 load(struct lq_enrich *e, const char *path, struct lq_buf *warn,
     struct lq_err *err)
@@ -632,9 +651,16 @@ load(struct lq_enrich *e, const char *path, struct lq_buf *warn,
 	/* the whole section is read: now the tables and their indexes */
 	if (check_indexes(e, path, err))
 		return -1;
-	for (int i = 0; i < e->ntab; i++)
-		if (!(e->tab[i].t = lq_etable_open(&e->tab[i].o, warn, err)))
-			return at_node(e, e->tab[i].pathnode, err);
+	for (int i = 0; i < e->ntab; i++) {
+		struct table *t = &e->tab[i];
+		if (!(t->t = lq_etable_open(&t->o, warn, err)))
+			return at_node(e, t->pathnode, err);
+		if (t->match & M_FUZZY) {
+			t->fz = lq_fuzzy_new();
+			lq_etable_each_name(t->t, add_name, t->fz);
+			lq_fuzzy_build(t->fz);
+		}
+	}
 	if (e->cachepath) {
 		for (int i = 0; i < e->ntab; i++)
 			if (lq_same_file(e->cachepath, e->tab[i].path) ||
@@ -712,6 +738,7 @@ lq_enrich_free(struct lq_enrich *e)
 		return;
 	for (int i = 0; e->tab && i <= e->ntab; i++) {
 		lq_etable_free(e->tab[i].t);
+		lq_fuzzy_free(e->tab[i].fz);
 		free(e->tab[i].path);
 		free(e->tab[i].cache);
 		free(e->tab[i].index);
@@ -828,6 +855,7 @@ lookup(struct lq_enrich *e, struct table *t, int company_domain,
 {
 	const char *kind = NULL, *conf = NULL, *d = e->em.domain.buf;
 	size_t dn = e->em.domain.len, mark;
+	double fconf = 0;
 
 	lq_buf_addc(out, ',');
 	lq_buf_json_strs(out, t->as);
@@ -850,11 +878,28 @@ lookup(struct lq_enrich *e, struct table *t, int company_domain,
 			}
 		}
 	}
-	if (!kind && !company_domain && (t->match & M_NAME) && e->norm.len &&
+	/* by name: when the address gives no company domain, or gives one
+	   the table does not have (then with less confidence) */
+	if (!kind && (t->match & M_NAME) && e->norm.len &&
 	    lq_etable_get(t->t, 1, e->norm.buf, e->norm.len, out)) {
 		kind = "name";
-		conf = CONF_NAME;
+		fconf = 0.6;
 	}
+	if (!kind && t->fz && e->norm.len) {
+		struct lq_fuzzy_hit h[2];
+		int nh = lq_fuzzy_match(t->fz, e->norm.buf, e->norm.len,
+		    t->fuzzy_min, h, 2);
+		if (nh && (h[0].acronym || nh == 1 ||
+		    h[0].score - h[1].score >= FUZZY_MARGIN)) {
+			const char *nm = lq_fuzzy_name(t->fz, h[0].id);
+			if (lq_etable_get(t->t, 1, nm, strlen(nm), out)) {
+				kind = h[0].acronym ? "acronym" : "fuzzy-name";
+				fconf = h[0].acronym ? 0.5 : 0.6 * h[0].score;
+			}
+		}
+	}
+	if (fconf > 0 && company_domain)
+		fconf *= WORK_DOMAIN;
 	if (!kind) {
 		out->len = mark - 1;
 		lq_buf_adds(out, "null");
@@ -867,7 +912,10 @@ lookup(struct lq_enrich *e, struct table *t, int company_domain,
 	lq_buf_adds(out, ",\"match\":\"");
 	lq_buf_adds(out, kind);
 	lq_buf_adds(out, "\",\"confidence\":");
-	lq_buf_adds(out, conf);
+	if (conf)
+		lq_buf_adds(out, conf);
+	else
+		lq_buf_json_round(out, fconf, 2);
 	lq_buf_addc(out, '}');
 }
 

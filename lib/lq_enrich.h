@@ -269,6 +269,53 @@ int lq_etable_get(struct lq_etable *t, int byname, const char *k, size_t n,
 long lq_etable_rows(const struct lq_etable *t, int *reused);
 
 /*
+ * Call fn(arg, name, n) for every normalised company name of the table
+ * that names one row (ambiguous names are left out).
+ */
+void lq_etable_each_name(struct lq_etable *t,
+    void (*fn)(void *arg, const char *name, size_t n), void *arg);
+
+/* ---- fuzzy names (enrich_fuzzy.c) ------------------------------------- */
+
+struct lq_fuzzy;
+
+/* one candidate of lq_fuzzy_match */
+struct lq_fuzzy_hit {
+	long id;		/* lq_fuzzy_name(f, id) is the name */
+	double score;		/* Dice coefficient of trigrams, 0..1 */
+	int acronym;		/* matched as an acronym (score 0.9) */
+};
+
+/* An empty index: lq_fuzzy_add() each name, then lq_fuzzy_build(). */
+struct lq_fuzzy *lq_fuzzy_new(void);
+
+/* Add a normalised name (copied; repeats ignored). */
+void lq_fuzzy_add(struct lq_fuzzy *f, const char *name, size_t n);
+
+/* Build the trigram index; no lq_fuzzy_add() after. */
+void lq_fuzzy_build(struct lq_fuzzy *f);
+
+/* Free it. */
+void lq_fuzzy_free(struct lq_fuzzy *f);
+
+/* The name of candidate id (borrowed). */
+const char *lq_fuzzy_name(const struct lq_fuzzy *f, long id);
+
+/* Names in the index. */
+long lq_fuzzy_count(const struct lq_fuzzy *f);
+
+/*
+ * The names most like the normalised name q[0..n): an acronym either way
+ * ("ibm" and "international business machines"; one hit, score 0.9), else
+ * up to nhits names whose trigram Dice coefficient is at least min, best
+ * first.  Trigrams shared by more than 2% of the names (at least 2000,
+ * at most 20000) are not walked, which can only lower a score.  Returns
+ * the number of hits.
+ */
+int lq_fuzzy_match(struct lq_fuzzy *f, const char *q, size_t n, double min,
+    struct lq_fuzzy_hit *hits, int nhits);
+
+/*
  * Append the normalised form of a company name s[0..n) to out: lowercase,
  * punctuation as blanks, '&' as "and", legal suffixes (Inc., GmbH, Ltd.,
  * LLC, S.A., ...) and a leading "the" removed, blanks collapsed.

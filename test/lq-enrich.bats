@@ -169,15 +169,20 @@ each() {
 	C
 }
 
-@test "tables: exact domain, parent domain, then name for free-mail only" {
+@test "tables: exact domain, parent domain, then name, then fuzzy name" {
 	m() { enrich "$1" "" '.company | if . then [.name, .match, .confidence, .source] else null end'; }
 	[ "$(m '{"email":"a@acme.com"}')" = '["Acme, Inc.","domain",0.95,"companies"]' ]
 	[ "$(m '{"email":"a@eu.west.acme.com"}')" = '["Acme, Inc.","parent-domain",0.8,"companies"]' ]
 	[ "$(m '{"email":"a@gmail.com","company":"ACME Inc"}')" = '["Acme, Inc.","name",0.6,"companies"]' ]
 	[ "$(m '{"email":"a@gmail.com","company":"Globex G.m.b.H."}')" = '["Globex GmbH","name",0.6,"companies"]' ]
 	[ "$(m '{"company":"the initech, ltd"}')" = '["Initech Ltd.","name",0.6,"companies"]' ]
-	# a work address that is not in the table does not fall back to the name
-	[ "$(m '{"email":"a@unknown-corp.com","company":"Acme"}')" = null ]
+	# a work address that is not in the table falls back to the name, with
+	# less confidence (issue 17)
+	[ "$(m '{"email":"a@unknown-corp.com","company":"Acme"}')" = '["Acme, Inc.","name",0.51,"companies"]' ]
+	# a name near one name of the table, and a name near none
+	[ "$(m '{"email":"a@gmail.com","company":"Initech Corp"}')" = '["Initech Ltd.","name",0.6,"companies"]' ]
+	[ "$(m '{"email":"a@gmail.com","company":"Inittech"}')" = '["Initech Ltd.","fuzzy-name",0.48,"companies"]' ]
+	[ "$(m '{"email":"a@gmail.com","company":"Initrode"}')" = null ]
 	# two rows with one normalised name: ambiguous, no name match
 	[ "$(enrich '{"email":"a@gmail.com","company":"Stark Industries"}' "" .account)" = null ]
 	[ "$(enrich '{"email":"a@gmail.com","company":"Globex"}' "" .account.owner)" = '"Vicki Laflamme"' ]
