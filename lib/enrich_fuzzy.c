@@ -21,6 +21,7 @@ struct lq_fuzzy {
 	uint32_t n, cap;
 	struct lq_smap exact;	/* name -> id */
 	struct lq_smap acro;	/* initials -> id, -1 when ambiguous */
+	struct lq_smap compact;	/* name without blanks -> id, -1: ambiguous */
 	/* trigram -> postings (open addressing on the 24-bit trigram) */
 	uint32_t *tk, *tstart, *tlen, tcap;
 	uint32_t *post;
@@ -95,6 +96,19 @@ trigrams(const char *s, size_t n, uint32_t *t)
 	return d;
 }
 
+/* s[0..n) without blanks into out (n + 1 bytes); returns the length */
+static size_t
+squeeze(const char *s, size_t n, char *out)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (s[i] != ' ')
+			out[k++] = s[i];
+	out[k] = 0;
+	return k;
+}
+
 static uint32_t
 tslot(const struct lq_fuzzy *f, uint32_t tri)
 {
@@ -114,6 +128,7 @@ lq_fuzzy_new(void)
 		abort();
 	lq_smap_init(&f->exact);
 	lq_smap_init(&f->acro);
+	lq_smap_init(&f->compact);
 	return f;
 }
 
@@ -139,6 +154,13 @@ lq_fuzzy_add(struct lq_fuzzy *f, const char *name, size_t n)
 	if ((k = initials(name, n, ini, sizeof(ini))) &&
 	    !lq_smap_put(&f->acro, ini, k, (long)f->n, &old) && old != -1)
 		lq_smap_set(&f->acro, ini, k, -1);
+	char *sq = malloc(n + 1);
+	if (!sq)
+		abort();
+	k = squeeze(name, n, sq);
+	if (!lq_smap_put(&f->compact, sq, k, (long)f->n, &old) && old != -1)
+		lq_smap_set(&f->compact, sq, k, -1);
+	free(sq);
 	f->n++;
 }
 
@@ -208,6 +230,7 @@ lq_fuzzy_free(struct lq_fuzzy *f)
 	free(f->ntri);
 	lq_smap_release(&f->exact);
 	lq_smap_release(&f->acro);
+	lq_smap_release(&f->compact);
 	free(f->tk);
 	free(f->tstart);
 	free(f->tlen);
@@ -247,6 +270,19 @@ lq_fuzzy_match(struct lq_fuzzy *f, const char *q, size_t n, double min,
 		hits[nh].score = 0.9;
 		hits[nh++].acronym = 1;
 	}
+	if (nh)
+		return nh;
+	/* the same letters with other blanks: "lab drill", "green-plus" */
+	char *sq = malloc(n + 1);
+	if (!sq)
+		abort();
+	k = squeeze(q, n, sq);
+	if (lq_smap_get(&f->compact, sq, k, &id) && id >= 0) {
+		hits[nh].id = id;
+		hits[nh].score = 0.95;
+		hits[nh++].acronym = 0;
+	}
+	free(sq);
 	if (nh)
 		return nh;
 	k = trigrams(q, n, t);
