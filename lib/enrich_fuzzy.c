@@ -14,14 +14,28 @@
 
 #define MAXTRI 256		/* trigrams of a name that count */
 
+/*
+ * Names by a key derived from them (the name, its initials, its letters
+ * without blanks), without storing the keys: a slot holds id + 1, with
+ * AMBIG set when two names share the key.
+ */
+enum { K_EXACT, K_ACRO, K_COMPACT };
+#define AMBIG 0x80000000u
+
+struct idmap {
+	uint32_t *slot, cap, n;
+	int kind;
+};
+
 struct lq_fuzzy {
 	struct lq_buf arena;	/* the names, NUL-terminated */
 	size_t *off;
 	uint16_t *ntri;		/* distinct trigrams of each name */
 	uint32_t n, cap;
-	struct lq_smap exact;	/* name -> id */
-	struct lq_smap acro;	/* initials -> id, -1 when ambiguous */
-	struct lq_smap compact;	/* name without blanks -> id, -1: ambiguous */
+	struct idmap exact;	/* name -> id */
+	struct idmap acro;	/* initials -> id (or ambiguous) */
+	struct idmap compact;	/* name without blanks -> id (or ambiguous) */
+	struct lq_buf k1, k2;	/* key scratch */
 	/* trigram -> postings (open addressing on the 24-bit trigram) */
 	uint32_t *tk, *tstart, *tlen, tcap;
 	uint32_t *post;
@@ -109,6 +123,119 @@ squeeze(const char *s, size_t n, char *out)
 	return k;
 }
 
+/* The key of kind for name s[0..n) into out; returns its length. */
+static size_t
+map_key(int kind, const char *s, size_t n, struct lq_buf *out)
+{
+	lq_buf_reset(out);
+	lq_buf_grow(out, n + 1);
+	switch (kind) {
+	case K_EXACT:
+		memcpy(out->buf, s, n);
+		out->buf[n] = 0;
+		return out->len = n;
+	case K_COMPACT:
+		return out->len = squeeze(s, n, out->buf);
+	default:
+		return out->len = initials(s, n, out->buf, n + 1);
+	}
+}
+
+static uint32_t
+map_hash(const char *k, size_t n)
+{
+	return (uint32_t)lq_hash_bytes(k, n);
+}
+
+/* the slot of key k[0..n) (empty or holding it) */
+static uint32_t
+map_find(struct lq_fuzzy *f, struct idmap *m, const char *k, size_t n)
+{
+	uint32_t h = map_hash(k, n) & (m->cap - 1);
+
+	while (m->slot[h]) {
+		uint32_t id = (m->slot[h] & ~AMBIG) - 1;
+		const char *s = f->arena.buf + f->off[id];
+		size_t kn = map_key(m->kind, s, strlen(s), &f->k2);
+		if (kn == n && !memcmp(f->k2.buf, k, n))
+			return h;
+		h = (h + 1) & (m->cap - 1);
+	}
+	return h;
+}
+
+static void map_put_id(struct lq_fuzzy *f, struct idmap *m, uint32_t v);
+
+static void
+map_grow(struct lq_fuzzy *f, struct idmap *m)
+{
+	uint32_t *old = m->slot, oc = m->cap;
+
+	m->cap = oc ? oc * 2 : 1024;
+	if (!(m->slot = calloc(m->cap, sizeof(uint32_t))))
+		abort();
+	m->n = 0;
+	for (uint32_t i = 0; i < oc; i++)
+		if (old[i])
+			map_put_id(f, m, old[i]);
+	free(old);
+}
+
+/* Insert slot value v (id + 1, maybe AMBIG), re-hashing. */
+static void
+map_put_id(struct lq_fuzzy *f, struct idmap *m, uint32_t v)
+{
+	const char *s = f->arena.buf + f->off[(v & ~AMBIG) - 1];
+	size_t kn = map_key(m->kind, s, strlen(s), &f->k1);
+	uint32_t h = map_find(f, m, f->k1.buf, kn);
+
+	m->slot[h] = v;
+	m->n++;
+}
+
+/*
+ * Add name id under its key: 1 when new, 0 when the key was there (then
+ * marked ambiguous unless exact), -1 when the name has no such key.
+ */
+static int
+map_add(struct lq_fuzzy *f, struct idmap *m, uint32_t id)
+{
+	const char *s = f->arena.buf + f->off[id];
+	size_t kn;
+	uint32_t h;
+
+	if (2 * (m->n + 1) > m->cap)
+		map_grow(f, m);
+	kn = map_key(m->kind, s, strlen(s), &f->k1);
+	if (!kn)
+		return -1;
+	h = map_find(f, m, f->k1.buf, kn);
+	if (m->slot[h]) {
+		if (m->kind != K_EXACT)
+			m->slot[h] |= AMBIG;
+		return 0;
+	}
+	m->slot[h] = id + 1;
+	m->n++;
+	return 1;
+}
+
+/* The id of key k[0..n): 1 with *id, 0 when absent or ambiguous. */
+static int
+map_get(struct lq_fuzzy *f, struct idmap *m, const char *k, size_t n,
+    long *id)
+{
+	uint32_t h;
+
+	if (!m->cap || !n)
+		return 0;
+	h = map_find(f, m, k, n);
+	if (!m->slot[h] || (m->slot[h] & AMBIG))
+		return 0;
+	*id = (long)(m->slot[h] - 1);
+	return 1;
+}
+
 static uint32_t
 tslot(const struct lq_fuzzy *f, uint32_t tri)
 {
@@ -126,20 +253,16 @@ lq_fuzzy_new(void)
 
 	if (!f)
 		abort();
-	lq_smap_init(&f->exact);
-	lq_smap_init(&f->acro);
-	lq_smap_init(&f->compact);
+	f->exact.kind = K_EXACT;
+	f->acro.kind = K_ACRO;
+	f->compact.kind = K_COMPACT;
 	return f;
 }
 
 void
 lq_fuzzy_add(struct lq_fuzzy *f, const char *name, size_t n)
 {
-	char ini[64];
-	size_t k;
-	long old;
-
-	if (!n || !lq_smap_put(&f->exact, name, n, (long)f->n, NULL))
+	if (!n || memchr(name, 0, n))
 		return;
 	if (f->n == f->cap) {
 		f->cap = f->cap ? f->cap * 2 : 1024;
@@ -151,17 +274,35 @@ lq_fuzzy_add(struct lq_fuzzy *f, const char *name, size_t n)
 	f->off[f->n] = f->arena.len;
 	lq_buf_add(&f->arena, name, n);
 	lq_buf_addc(&f->arena, 0);
-	if ((k = initials(name, n, ini, sizeof(ini))) &&
-	    !lq_smap_put(&f->acro, ini, k, (long)f->n, &old) && old != -1)
-		lq_smap_set(&f->acro, ini, k, -1);
-	char *sq = malloc(n + 1);
-	if (!sq)
-		abort();
-	k = squeeze(name, n, sq);
-	if (!lq_smap_put(&f->compact, sq, k, (long)f->n, &old) && old != -1)
-		lq_smap_set(&f->compact, sq, k, -1);
-	free(sq);
+	if (map_add(f, &f->exact, f->n) != 1) {
+		f->arena.len = f->off[f->n];	/* a repeat */
+		return;
+	}
+	map_add(f, &f->acro, f->n);
+	map_add(f, &f->compact, f->n);
 	f->n++;
+}
+
+/* Double the trigram table (keys and counts). */
+static void
+grow_tri(struct lq_fuzzy *f)
+{
+	uint32_t *ok = f->tk, *ol = f->tlen, oc = f->tcap;
+
+	f->tcap *= 2;
+	f->tk = malloc(f->tcap * sizeof(uint32_t));
+	f->tlen = calloc(f->tcap, sizeof(uint32_t));
+	if (!f->tk || !f->tlen)
+		abort();
+	memset(f->tk, 0xff, f->tcap * sizeof(uint32_t));
+	for (uint32_t i = 0; i < oc; i++)
+		if (ok[i] != UINT32_MAX) {
+			uint32_t h = tslot(f, ok[i]);
+			f->tk[h] = ok[i];
+			f->tlen[h] = ol[i];
+		}
+	free(ok);
+	free(ol);
 }
 
 void
@@ -177,13 +318,12 @@ lq_fuzzy_build(struct lq_fuzzy *f)
 		f->ntri[i] = (uint16_t)k;
 		nd += k;
 	}
+	(void)nd;
+	uint32_t ndist = 0;
 	f->tcap = 1024;
-	while (f->tcap < 2 * (nd < 4000000 ? nd : 4000000) + 2)
-		f->tcap *= 2;
 	f->tk = malloc(f->tcap * sizeof(uint32_t));
-	f->tstart = calloc(f->tcap, sizeof(uint32_t));
 	f->tlen = calloc(f->tcap, sizeof(uint32_t));
-	if (!f->tk || !f->tstart || !f->tlen)
+	if (!f->tk || !f->tlen)
 		abort();
 	memset(f->tk, 0xff, f->tcap * sizeof(uint32_t));
 	for (uint32_t i = 0; i < f->n; i++) {
@@ -191,10 +331,20 @@ lq_fuzzy_build(struct lq_fuzzy *f)
 		size_t k = trigrams(s, strlen(s), t);
 		for (size_t j = 0; j < k; j++) {
 			uint32_t h = tslot(f, t[j]);
+			if (f->tk[h] == UINT32_MAX) {
+				if (2 * (ndist + 1) > f->tcap) {
+					grow_tri(f);
+					h = tslot(f, t[j]);
+				}
+				ndist++;
+			}
 			f->tk[h] = t[j];
 			f->tlen[h]++;
 		}
 	}
+	f->tstart = calloc(f->tcap, sizeof(uint32_t));
+	if (!f->tstart)
+		abort();
 	for (uint32_t h = 0; h < f->tcap; h++) {
 		f->tstart[h] = total;
 		total += f->tlen[h];
@@ -228,9 +378,11 @@ lq_fuzzy_free(struct lq_fuzzy *f)
 	lq_buf_release(&f->arena);
 	free(f->off);
 	free(f->ntri);
-	lq_smap_release(&f->exact);
-	lq_smap_release(&f->acro);
-	lq_smap_release(&f->compact);
+	free(f->exact.slot);
+	free(f->acro.slot);
+	free(f->compact.slot);
+	lq_buf_release(&f->k1);
+	lq_buf_release(&f->k2);
 	free(f->tk);
 	free(f->tstart);
 	free(f->tlen);
@@ -260,12 +412,12 @@ lq_fuzzy_match(struct lq_fuzzy *f, const char *q, size_t n, double min,
 		return 0;
 	/* an acronym, either way: exact, scored just below an exact name */
 	if (!memchr(q, ' ', n) && n >= 2 && n <= 8 &&
-	    lq_smap_get(&f->acro, q, n, &id) && id >= 0) {
+	    map_get(f, &f->acro, q, n, &id)) {
 		hits[nh].id = id;
 		hits[nh].score = 0.9;
 		hits[nh++].acronym = 1;
 	} else if ((k = initials(q, n, ini, sizeof(ini))) && k <= 8 &&
-	    lq_smap_get(&f->exact, ini, k, &id)) {
+	    map_get(f, &f->exact, ini, k, &id)) {
 		hits[nh].id = id;
 		hits[nh].score = 0.9;
 		hits[nh++].acronym = 1;
@@ -277,7 +429,7 @@ lq_fuzzy_match(struct lq_fuzzy *f, const char *q, size_t n, double min,
 	if (!sq)
 		abort();
 	k = squeeze(q, n, sq);
-	if (lq_smap_get(&f->compact, sq, k, &id) && id >= 0) {
+	if (map_get(f, &f->compact, sq, k, &id)) {
 		hits[nh].id = id;
 		hits[nh].score = 0.95;
 		hits[nh++].acronym = 0;
