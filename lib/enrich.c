@@ -2,6 +2,7 @@
  * enrich.c - the enrich: section and the per-record enrich object.
  */
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,7 +69,7 @@ struct source {
 	double ttl, negttl, budget, spent;
 	/* this run's answers by key: the member's text and its errors */
 	struct lq_smap memo;
-	struct memo { char *out, *errs; size_t n, en; } *m;
+	struct memo { char *out, *errs, *asof; size_t n, en; } *m;
 	size_t nm;
 };
 
@@ -85,6 +86,8 @@ struct lq_enrich {
 	struct lq_ecache *cache;
 	struct lq_scan ascan;
 	struct lq_buf errs, ans, why, kbuf;
+	int provenance;		/* provenance: true */
+	struct lq_buf prov;	/* this record's "provenance" members */
 	char *dir;		/* the rule file's directory */
 	char *datadir;
 	struct lq_email_lists lists;
@@ -103,6 +106,9 @@ struct lq_enrich {
 	struct lq_email em;
 	struct lq_buf v[NFIELDS], scratch, norm, tmp;
 };
+
+static void add_prov(struct lq_enrich *e, const char *name, const char *fmt,
+    ...) __attribute__((format(printf, 3, 4)));
 
 /* ---- loading ---------------------------------------------------------- */
 
@@ -389,7 +395,7 @@ load_source(struct lq_enrich *e, struct lq_ynode *n, struct lq_err *err)
 	static const char *const hkeys[] = { "url", "headers", "rate",
 		"retries", NULL };
 	static const char *const reserved[] = { "email", "title", "country",
-		"company_key", "errors", NULL };
+		"company_key", "errors", "provenance", NULL };
 	struct lq_ydoc *d = &e->doc;
 	struct source *q = &e->src[e->nsrc];
 	struct lq_ynode *c, *h;
@@ -560,7 +566,8 @@ load_set(struct lq_enrich *e, struct lq_ynode *c, struct lq_err *err)
 		struct lq_ynode *v = c->items[i];
 		const char *name = c->keys[i]->str;
 		if (!strcmp(name, "email") || !strcmp(name, "title") ||
-		    !strcmp(name, "country") || !strcmp(name, "errors"))
+		    !strcmp(name, "country") || !strcmp(name, "errors") ||
+		    !strcmp(name, "provenance"))
 			return lq_yerr(d, c->keys[i], err, "set: '%s' is "
 			    "written by lq-enrich itself", name);
 		for (int k = 0; k < e->ntab; k++)
@@ -597,7 +604,7 @@ load(struct lq_enrich *e, const char *path, struct lq_buf *warn,
 {
 	static const char *const top[] = { "data", "free", "disposable",
 		"role", "typo", "titles", "countries", "fields", "tables",
-		"set", "sources", "cache", "description", NULL };
+		"set", "sources", "cache", "provenance", "description", NULL };
 	struct lq_ydoc *d = &e->doc;
 	struct lq_ynode *root, *c;
 	const char *s, *slash;
@@ -629,6 +636,9 @@ load(struct lq_enrich *e, const char *path, struct lq_buf *warn,
 			if (load_table(e, c->items[i], warn, err))
 				return -1;
 	}
+	if (root && (c = lq_ymap_get(root, "provenance")) &&
+	    lq_ybool(d, c, "provenance", &e->provenance, err))
+		return -1;
 	if (root && (c = lq_ymap_get(root, "cache"))) {
 		if (lq_ystr(d, c, "cache", &s, err))
 			return -1;
@@ -701,6 +711,7 @@ memo_clear(struct source *q)
 	for (size_t i = 0; i < q->nm; i++) {
 		free(q->m[i].out);
 		free(q->m[i].errs);
+		free(q->m[i].asof);
 	}
 	q->nm = 0;
 	lq_smap_release(&q->memo);
@@ -710,7 +721,7 @@ memo_clear(struct source *q)
 /* Remember the member text out[0..n) and errors errs[0..en) for key k. */
 static void
 memo_put(struct source *q, const char *k, size_t kn, const char *out,
-    size_t n, const char *errs, size_t en)
+    size_t n, const char *errs, size_t en, const char *asof)
 {
 	struct memo *m;
 
@@ -729,6 +740,7 @@ memo_put(struct source *q, const char *k, size_t kn, const char *out,
 	memcpy(m->errs, errs, en);
 	m->n = n;
 	m->en = en;
+	m->asof = asof ? strdup(asof) : NULL;
 }
 
 void
@@ -784,6 +796,7 @@ lq_enrich_free(struct lq_enrich *e)
 	lq_buf_release(&e->ans);
 	lq_buf_release(&e->why);
 	lq_buf_release(&e->kbuf);
+	lq_buf_release(&e->prov);
 	lq_yaml_release(&e->doc);
 	free(e);
 }
@@ -907,6 +920,10 @@ lookup(struct lq_enrich *e, struct table *t, int company_domain,
 	}
 	if (out->len > mark)
 		lq_buf_addc(out, ',');
+	if (conf)
+		add_prov(e, t->as, "%s:%s:%s", t->name, kind, conf);
+	else
+		add_prov(e, t->as, "%s:%s:%.2f", t->name, kind, fconf);
 	lq_buf_adds(out, "\"source\":");
 	lq_buf_json_strs(out, t->name);
 	lq_buf_adds(out, ",\"match\":\"");
@@ -935,6 +952,25 @@ add_error(struct lq_enrich *e, const char *name, const char *name2,
 	}
 	lq_buf_addc(&e->errs, ':');
 	lq_buf_json_str(&e->errs, msg, n);
+}
+
+/* With provenance: true, add "name":"<printf>" to this record's. */
+static void
+add_prov(struct lq_enrich *e, const char *name, const char *fmt, ...)
+{
+	char v[512];
+	va_list ap;
+
+	if (!e->provenance)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(v, sizeof(v), fmt, ap);
+	va_end(ap);
+	if (e->prov.len)
+		lq_buf_addc(&e->prov, ',');
+	lq_buf_json_strs(&e->prov, name);
+	lq_buf_addc(&e->prov, ':');
+	lq_buf_json_strs(&e->prov, v);
 }
 
 /*
@@ -999,6 +1035,8 @@ derive(struct lq_enrich *e, const char *line, size_t len,
 		lq_buf_addc(out, ',');
 		add_output(e, e->ev, i, e->setname[i], e->setname[i], NULL,
 		    out);
+		if (!lq_eval_missing(e->ev, i))
+			add_prov(e, e->setname[i], "set");
 	}
 	return 0;
 }
@@ -1011,7 +1049,7 @@ derive(struct lq_enrich *e, const char *line, size_t len,
  */
 static int
 answer(struct lq_enrich *e, struct source *q, const char *k, size_t n,
-    double *asof)
+    double *asof, int *cached)
 {
 	double now = lq_time_now(), t0, fetched = 0;
 	struct lq_err err;
@@ -1022,6 +1060,7 @@ answer(struct lq_enrich *e, struct source *q, const char *k, size_t n,
 	if (rc >= 0 && (e->offline || now - fetched < (rc ? q->ttl :
 	    q->negttl))) {
 		*asof = fetched;
+		*cached = 1;
 		goto got;
 	}
 	if (e->offline) {
@@ -1096,7 +1135,7 @@ sources(struct lq_enrich *e, const char *line, size_t len,
 		struct lq_buf k = LQ_BUF_INIT;
 		double asof = 0;
 		char when[32];
-		int rc;
+		int rc, cached = 0;
 
 		lq_buf_addc(out, ',');
 		lq_buf_json_strs(out, q->as);
@@ -1137,6 +1176,9 @@ sources(struct lq_enrich *e, const char *line, size_t len,
 		if (lq_smap_get(&q->memo, k.buf, k.len, &mi)) {
 			struct memo *m = &q->m[mi];
 			lq_buf_add(out, m->out, m->n);
+			if (m->asof)	/* answered earlier in this run */
+				add_prov(e, q->as, "%s:cache@%s", q->name,
+				    m->asof);
 			if (m->en) {
 				if (e->errs.len)
 					lq_buf_addc(&e->errs, ',');
@@ -1146,14 +1188,15 @@ sources(struct lq_enrich *e, const char *line, size_t len,
 			continue;
 		}
 		size_t mark = out->len, emark = e->errs.len;
-		rc = answer(e, q, k.buf, k.len, &asof);
+		rc = answer(e, q, k.buf, k.len, &asof, &cached);
 		if (rc <= 0) {
 			lq_buf_adds(out, "null");
 			if (rc < 0)
 				add_error(e, q->name, NULL, e->why.buf,
 				    e->why.len);
 			else if (e->errs.len == emark)
-				memo_put(q, k.buf, k.len, "null", 4, "", 0);
+				memo_put(q, k.buf, k.len, "null", 4, "", 0,
+				    NULL);
 			lq_buf_release(&k);
 			continue;
 		}
@@ -1197,7 +1240,10 @@ sources(struct lq_enrich *e, const char *line, size_t len,
 		if (e->errs.len > emark && e->errs.buf[emark] == ',')
 			emark++;
 		memo_put(q, k.buf, k.len, out->buf + mark, out->len - mark,
-		    e->errs.buf ? e->errs.buf + emark : "", e->errs.len - emark);
+		    e->errs.buf ? e->errs.buf + emark : "", e->errs.len - emark,
+		    when);
+		add_prov(e, q->as, "%s:%s@%s", q->name, cached ? "cache" :
+		    "live", when);
 		lq_buf_release(&k);
 	}
 	return 0;
@@ -1235,7 +1281,10 @@ lq_enrich_eval(struct lq_enrich *e, const char *line, size_t len,
 		e->em.valid = 0;
 		e->em.problem = "not a string";
 	}
+	lq_buf_reset(&e->prov);
 	email_json(e, out, have[F_EMAIL] || odd_email);
+	if (have[F_EMAIL] && e->em.valid)
+		add_prov(e, "email", "lists");
 
 	lq_buf_adds(out, ",\"title\":{\"seniority\":");
 	if (have[F_TITLE] && e->v[F_TITLE].len) {
@@ -1246,6 +1295,8 @@ lq_enrich_eval(struct lq_enrich *e, const char *line, size_t len,
 		dep = NULL;
 	}
 	lq_buf_json_strs(out, sen);
+	if (strcmp(sen, "unknown") || dep)
+		add_prov(e, "title", "titles");
 	lq_buf_adds(out, ",\"department\":");
 	if (dep)
 		lq_buf_json_strs(out, dep);
@@ -1259,9 +1310,10 @@ lq_enrich_eval(struct lq_enrich *e, const char *line, size_t len,
 	    e->v[F_COUNTRY].len, e->v[F_REGION].buf, e->v[F_REGION].len,
 	    e->v[F_PHONE].buf, e->v[F_PHONE].len, &cty) ||
 	    (company_domain && lq_country_by_tld(e->countries,
-	    e->em.domain.buf, e->em.domain.len, &cty)))
+	    e->em.domain.buf, e->em.domain.len, &cty))) {
 		country_json(out, &cty);
-	else
+		add_prov(e, "country", "%s", cty.source);
+	} else
 		lq_buf_adds(out, ",\"country\":null");
 
 	lq_buf_reset(&e->norm);
@@ -1284,6 +1336,11 @@ lq_enrich_eval(struct lq_enrich *e, const char *line, size_t len,
 	if (e->errs.len) {
 		lq_buf_adds(out, ",\"errors\":{");
 		lq_buf_add(out, e->errs.buf, e->errs.len);
+		lq_buf_addc(out, '}');
+	}
+	if (e->provenance) {
+		lq_buf_adds(out, ",\"provenance\":{");
+		lq_buf_add(out, e->prov.buf, e->prov.len);
 		lq_buf_addc(out, '}');
 	}
 	lq_buf_addc(out, '}');

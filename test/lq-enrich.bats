@@ -857,3 +857,43 @@ Y
 	echo "$output" >&3
 	[ "$status" -eq 0 ]
 }
+
+@test "provenance: true: one compact member says where each value came from and when" {
+	export COPROC_LOG="$BATS_TEST_TMPDIR/coproc.log"
+	cat > "$BATS_TEST_TMPDIR/p.yaml" <<Y
+enrich:
+  data: $TOP/data
+  provenance: true
+  cache: $BATS_TEST_TMPDIR/p.sqlite
+  tables:
+    - name: companies
+      as: company
+      path: $TOP/examples/companies.csv
+      name_column: name
+  sources:
+    - name: co
+      key: .enrich.email.domain
+      command: [python3, $F/coproc.py]
+  set:
+    big: .enrich.co.employees > 60
+    none: .nothing
+Y
+	printf '%s\n' '{"email":"a@hubspot.com","title":"VP Sales","phone":"+49 30 1234"}' \
+		'{"email":"a@gmail.com","company":"Freshwork"}' '{"email":"b@hubspot.com"}' > "$BATS_TEST_TMPDIR/in"
+	lq-enrich -q -r "$BATS_TEST_TMPDIR/p.yaml" "$BATS_TEST_TMPDIR/in" > "$BATS_TEST_TMPDIR/one"
+	jq -c '.enrich.provenance | with_entries(.value |= sub("@20[0-9-]{8}T[0-9:]{8}Z$"; "@T"))' "$BATS_TEST_TMPDIR/one" > "$BATS_TEST_TMPDIR/got"
+	cat > "$BATS_TEST_TMPDIR/want" <<'W'
+{"email":"lists","title":"titles","country":"phone","company":"companies:domain:0.95","co":"co:live@T","big":"set"}
+{"email":"lists","company":"companies:fuzzy-name:0.51","co":"co:live@T","big":"set"}
+{"email":"lists","company":"companies:domain:0.95","co":"co:cache@T","big":"set"}
+W
+	diff "$BATS_TEST_TMPDIR/want" "$BATS_TEST_TMPDIR/got"
+	# the time is the answer's: the cached one says when it was fetched
+	[ "$(jq -r '.enrich.provenance.co | sub(".*@"; "")' "$BATS_TEST_TMPDIR/one" | sed -n 3p)" = \
+	  "$(jq -r '.enrich.co.as_of' "$BATS_TEST_TMPDIR/one" | sed -n 1p)" ]
+	# a second run: every answer from the cache
+	lq-enrich -q -r "$BATS_TEST_TMPDIR/p.yaml" "$BATS_TEST_TMPDIR/in" | jq -r '.enrich.provenance.co | sub("@.*"; "")' | sort -u > "$BATS_TEST_TMPDIR/two"
+	[ "$(cat "$BATS_TEST_TMPDIR/two")" = "co:cache" ]
+	# off by default
+	[ "$(enrich '{"email":"a@hubspot.com"}' "" ' | has("provenance")')" = false ]
+}
