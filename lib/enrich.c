@@ -665,11 +665,6 @@ load(struct lq_enrich *e, const char *path, struct lq_buf *warn,
 		struct table *t = &e->tab[i];
 		if (!(t->t = lq_etable_open(&t->o, warn, err)))
 			return at_node(e, t->pathnode, err);
-		if (t->match & M_FUZZY) {
-			t->fz = lq_fuzzy_new();
-			lq_etable_each_name(t->t, add_name, t->fz);
-			lq_fuzzy_build(t->fz);
-		}
 	}
 	if (e->cachepath) {
 		for (int i = 0; i < e->ntab; i++)
@@ -897,6 +892,12 @@ lookup(struct lq_enrich *e, struct table *t, int company_domain,
 	    lq_etable_get(t->t, 1, e->norm.buf, e->norm.len, out)) {
 		kind = "name";
 		fconf = 0.6;
+	}
+	if (!kind && (t->match & M_FUZZY) && e->norm.len && !t->fz) {
+		/* built on the first lead that needs it */
+		t->fz = lq_fuzzy_new();
+		lq_etable_each_name(t->t, add_name, t->fz);
+		lq_fuzzy_build(t->fz);
 	}
 	if (!kind && t->fz && e->norm.len) {
 		struct lq_fuzzy_hit h[2];

@@ -825,9 +825,10 @@ w = csv.writer(sys.stdout, lineterminator="\n")
 for path in sys.argv[1:]:
     for r in csv.DictReader(open(path, newline="")):
         n = r.get("name") or r.get("account")
-        if n and n not in seen:
-            seen.add(n)
-            w.writerow([r.get("domain", ""), n])
+        d = r.get("domain", "")
+        if n and n not in seen and (not d or d not in seen):
+            seen.update([n, d])
+            w.writerow([d, n])
 P
 	} > "$BATS_TEST_TMPDIR/names.csv"
 	cat > "$BATS_TEST_TMPDIR/fz.yaml" <<Y
