@@ -10,8 +10,8 @@
 #include "lqcmd.h"
 
 static const char usage[] =
-    "[-q] -r RULES [-k KEY] [--rejects FILE] [--strict] [--[no-]progress]\n"
-    "       [FILE ...]";
+    "[-q] -r RULES [-k KEY] [--offline] [--rejects FILE] [--strict]\n"
+    "       [--[no-]progress] [FILE ...]";
 
 static const char help[] =
 "usage: lq-enrich [options] -r RULES [FILE ...]\n"
@@ -19,12 +19,16 @@ static const char help[] =
 "RULES and write each lead with an \"enrich\" member: email (domain, free,\n"
 "disposable, role, typo_of), title (seniority, department), country (code,\n"
 "tz), one member per lookup table (the matched row with source, match and\n"
-"confidence) and the fields of set:.\n"
+"confidence), one per live source (command or HTTP, cached in SQLite) and\n"
+"the fields of set:.\n"
 "\n"
 "  -r, --rules FILE       rule file (YAML; see lq-enrich(1))\n"
 "  -k, --key NAME         output member name (default: enrich)\n"
+"      --offline          sources: use only the cache, never look up\n"
 LQCMD_HELP_COMMON LQCMD_HELP_EXIT
 "See lq-enrich(1).\n";
+
+#define OPT_OFFLINE 0x2001
 
 struct ctx {
 	struct lq_enrich *e;
@@ -59,6 +63,7 @@ main(int argc, char **argv)
 	static const struct option opts[] = {
 		LQCMD_FILTER_OPTIONS,
 		{ "rules", required_argument, NULL, 'r' },
+		{ "offline", no_argument, NULL, OPT_OFFLINE },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct lqcmd_run f = { .key = "enrich", .progress = -1 };
@@ -66,7 +71,7 @@ main(int argc, char **argv)
 	struct ctx c = { 0 };
 	struct lq_err err;
 	const char *rules = NULL;
-	int ch, status;
+	int ch, status, offline = 0;
 
 	lqcmd_init(argv, "lq-enrich");
 	while ((ch = getopt_long(argc, argv, "hVk:qr:", opts, NULL)) != -1) {
@@ -74,6 +79,8 @@ main(int argc, char **argv)
 			continue;
 		if (ch == 'r')
 			rules = optarg;
+		else if (ch == OPT_OFFLINE)
+			offline = 1;
 		else
 			lqcmd_usage(usage);
 	}
@@ -86,6 +93,8 @@ main(int argc, char **argv)
 	lq_buf_release(&warn);
 	if (!c.e)
 		lqcmd_die_err(&err);
+	if (offline)
+		lq_enrich_offline(c.e);
 	c.key = f.key;
 	f.fn = enrich_one;
 	f.ctx = &c;

@@ -2,6 +2,7 @@
  * enrich.c - the enrich: section and the per-record enrich object.
  */
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,18 +12,23 @@
 #include "lq_enrich.h"
 #include "lq_expr.h"
 #include "lq_io.h"
+#include "lq_time.h"
 #include "lq_yaml.h"
 
 #ifndef LQ_DATADIR
 #define LQ_DATADIR "/usr/local/share/lq/data"
 #endif
 
-enum { M_DOMAIN = 1, M_PARENT = 2, M_NAME = 4 };
+enum { M_DOMAIN = 1, M_PARENT = 2, M_NAME = 4, M_FUZZY = 8 };
 
 /* provenance confidence of each match kind (see lq-enrich(1)) */
 #define CONF_DOMAIN "0.95"
 #define CONF_PARENT "0.8"
 #define CONF_NAME "0.6"
+#define WORK_DOMAIN 0.85	/* name matches of a work domain not in the
+				   table: confidence times this */
+#define FUZZY_MIN 0.8		/* default fuzzy_threshold */
+#define FUZZY_MARGIN 0.05	/* the best fuzzy score must lead by this */
 
 enum { F_EMAIL, F_TITLE, F_COMPANY, F_COUNTRY, F_REGION, F_PHONE, NFIELDS };
 static const char *const field_names[NFIELDS + 1] = { "email", "title",
@@ -44,10 +50,44 @@ struct table {
 	struct lq_etable_opts o;	/* opened once every table is read */
 	const struct lq_ynode *pathnode, *cachenode;
 	char *index;		/* its index file, or NULL (memory) */
+	struct lq_fuzzy *fz;	/* M_FUZZY: the names' trigram index */
+	double fuzzy_min;
 };
+
+/* a live source (sources:) */
+struct source {
+	const char *name, *as;
+	struct lq_esource_opts o;
+	struct lq_esource *s;
+	char **argv, *prog;
+	const char **headers;
+	int keyslot;		/* its key expression in lq_enrich.kx */
+	struct lq_exprs *fx;	/* fields: on the answer */
+	struct lq_eval *fev;
+	const char **fname;
+	int nf;
+	double ttl, negttl, budget, spent;
+	/* this run's answers by key: the member's text and its errors */
+	struct lq_smap memo;
+	struct memo { char *out, *errs, *asof; size_t n, en; } *m;
+	size_t nm;
+};
+
+#define MEMO_MAX 8192		/* keys remembered per source */
 
 struct lq_enrich {
 	struct lq_ydoc doc;
+	struct source *src;
+	int nsrc, offline;
+	struct lq_exprs *kx;	/* the sources' key expressions */
+	struct lq_eval *kev;
+	char *cachepath;
+	const struct lq_ynode *cachenode;
+	struct lq_ecache *cache;
+	struct lq_scan ascan;
+	struct lq_buf errs, ans, why, kbuf;
+	int provenance;		/* provenance: true */
+	struct lq_buf prov;	/* this record's "provenance" members */
 	char *dir;		/* the rule file's directory */
 	char *datadir;
 	struct lq_email_lists lists;
@@ -66,6 +106,9 @@ struct lq_enrich {
 	struct lq_email em;
 	struct lq_buf v[NFIELDS], scratch, norm, tmp;
 };
+
+static void add_prov(struct lq_enrich *e, const char *name, const char *fmt,
+    ...) __attribute__((format(printf, 3, 4)));
 
 /* ---- loading ---------------------------------------------------------- */
 
@@ -175,7 +218,7 @@ load_table(struct lq_enrich *e, struct lq_ynode *n, struct lq_buf *warn,
 {
 	static const char *const keys[] = { "name", "path", "as", "key",
 		"name_column", "split", "index", "cache", "duplicates", "match",
-		"description", NULL };
+		"fuzzy_threshold", "description", NULL };
 	struct lq_ydoc *d = &e->doc;
 	struct table *t = &e->tab[e->ntab];
 	struct lq_etable_opts o;
@@ -255,7 +298,11 @@ load_table(struct lq_enrich *e, struct lq_ynode *n, struct lq_buf *warn,
 			return lq_yerr(d, c, err, "duplicates must be first, "
 			    "last or error, not '%s'", s);
 	}
-	t->match = M_DOMAIN | M_PARENT | (o.namecol ? M_NAME : 0);
+	t->match = M_DOMAIN | M_PARENT | (o.namecol ? M_NAME | M_FUZZY : 0);
+	t->fuzzy_min = FUZZY_MIN;
+	if ((c = lq_ymap_get(n, "fuzzy_threshold")) && lq_ynum_in(d, c,
+	    "fuzzy_threshold", 0.5, 1, &t->fuzzy_min, err))
+		return -1;
 	if ((c = lq_ymap_get(n, "match"))) {
 		if (lq_yexpect(d, c, LQ_Y_SEQ, "match", err))
 			return -1;
@@ -269,10 +316,13 @@ load_table(struct lq_enrich *e, struct lq_ynode *n, struct lq_buf *warn,
 				t->match |= M_PARENT;
 			else if (!strcmp(s, "name") && o.namecol)
 				t->match |= M_NAME;
+			else if (!strcmp(s, "fuzzy-name") && o.namecol)
+				t->match |= M_FUZZY;
 			else
 				return lq_yerr(d, c->items[i], err, "match: "
-				    "expected domain, parent-domain or name "
-				    "(name needs name_column), not '%s'", s);
+				    "expected domain, parent-domain, name or "
+				    "fuzzy-name (the names need name_column), "
+				    "not '%s'", s);
 		}
 	}
 	o.name = t->name;
@@ -337,6 +387,174 @@ check_indexes(struct lq_enrich *e, const char *rules, struct lq_err *err)
 }
 
 static int
+load_source(struct lq_enrich *e, struct lq_ynode *n, struct lq_err *err)
+{
+	static const char *const keys[] = { "name", "as", "key", "command",
+		"http", "timeout", "startup", "budget", "ttl", "negative_ttl", "fields",
+		"description", NULL };
+	static const char *const hkeys[] = { "url", "headers", "rate",
+		"retries", NULL };
+	static const char *const reserved[] = { "email", "title", "country",
+		"company_key", "errors", "provenance", NULL };
+	struct lq_ydoc *d = &e->doc;
+	struct source *q = &e->src[e->nsrc];
+	struct lq_ynode *c, *h;
+	char what[160];
+
+	if (lq_ymap_check(d, n, "a source", keys, err))
+		return -1;
+	if (!(c = lq_ymap_get(n, "name")) || lq_ystr(d, c, "name", &q->name,
+	    err))
+		return c ? -1 : lq_yerr(d, n, err, "source without a name");
+	q->as = q->name;
+	if ((c = lq_ymap_get(n, "as")) && lq_ystr(d, c, "as", &q->as, err))
+		return -1;
+	for (int i = 0; reserved[i]; i++)
+		if (!strcmp(q->as, reserved[i]))
+			return lq_yerr(d, c ? c : n, err, "source '%s': '%s' "
+			    "is written by lq-enrich itself (set as:)",
+			    q->name, q->as);
+	for (int i = 0; i < e->ntab; i++)
+		if (!strcmp(e->tab[i].as, q->as))
+			return lq_yerr(d, c ? c : n, err, "source '%s' and "
+			    "table '%s' both write '%s' (set as:)", q->name,
+			    e->tab[i].name, q->as);
+	for (int i = 0; i < e->nsrc; i++) {
+		if (!strcmp(e->src[i].name, q->name))
+			return lq_yerr(d, n, err, "duplicate source name "
+			    "'%s'", q->name);
+		if (!strcmp(e->src[i].as, q->as))
+			return lq_yerr(d, c ? c : n, err, "two sources write "
+			    "'%s' (set as:)", q->as);
+	}
+	q->o.name = q->name;
+	if (!(c = lq_ymap_get(n, "key")))
+		return lq_yerr(d, n, err, "source '%s' has no key: (a jq "
+		    "expression such as .enrich.email.domain)", q->name);
+	snprintf(what, sizeof(what), "source '%s' key", q->name);
+	if ((q->keyslot = lq_exprs_add_node(e->kx, d, c, what, err)) < 0)
+		return -1;
+	c = lq_ymap_get(n, "command");
+	h = lq_ymap_get(n, "http");
+	if (!c == !h)
+		return lq_yerr(d, n, err, "source '%s' needs one of command: "
+		    "or http:", q->name);
+	if (c) {
+		if (c->kind == LQ_Y_SCALAR)
+			return lq_yerr(d, c, err, "command: a list of words "
+			    "(argv, no shell), such as [python3, lookup.py]");
+		if (lq_yexpect(d, c, LQ_Y_SEQ, "command", err))
+			return -1;
+		if (!c->n)
+			return lq_yerr(d, c, err, "command: empty");
+		q->argv = calloc(c->n + 1, sizeof(char *));
+		for (size_t i = 0; i < c->n; i++) {
+			const char *w;
+			if (lq_ystr(d, c->items[i], "command", &w, err))
+				return -1;
+			q->argv[i] = (char *)w;
+		}
+		/* a relative program path is relative to the rule file */
+		if (strchr(q->argv[0], '/') && q->argv[0][0] != '/') {
+			q->prog = join(e->dir, q->argv[0]);
+			q->argv[0] = q->prog;
+		}
+		q->o.argv = q->argv;
+	} else {
+		const char *s;
+		if (lq_yexpect(d, h, LQ_Y_MAP, "http", err) ||
+		    lq_ymap_check(d, h, "http", hkeys, err))
+			return -1;
+		if (!(c = lq_ymap_get(h, "url")))
+			return lq_yerr(d, h, err, "http: needs url:");
+		if (lq_ystr(d, c, "url", &s, err))
+			return -1;
+		if (strncmp(s, "http://", 7) && strncmp(s, "https://", 8))
+			return lq_yerr(d, c, err, "url: must start with "
+			    "http:// or https://");
+		if (!strstr(s, "{key}"))
+			return lq_yerr(d, c, err, "url: must hold {key}");
+		q->o.url = s;
+		if ((c = lq_ymap_get(h, "headers"))) {
+			if (lq_yexpect(d, c, LQ_Y_MAP, "headers", err))
+				return -1;
+			q->headers = calloc(2 * c->n + 1, sizeof(char *));
+			for (size_t i = 0; i < c->n; i++) {
+				q->headers[2 * i] = c->keys[i]->str;
+				if (lq_ystr(d, c->items[i], "header",
+				    &q->headers[2 * i + 1], err))
+					return -1;
+			}
+			q->o.headers = q->headers;
+			q->o.nheaders = (int)c->n;
+		}
+		if ((c = lq_ymap_get(h, "rate")) && lq_ynum_in(d, c, "rate",
+		    0, 1e6, &q->o.rate, err))
+			return -1;
+		q->o.retries = 2;
+		if ((c = lq_ymap_get(h, "retries")) && lq_yint_in(d, c,
+		    "retries", 0, 10, &q->o.retries, err))
+			return -1;
+	}
+	q->o.timeout = 5;
+	q->o.startup = 10;
+	if ((c = lq_ymap_get(n, "startup")) && (!q->argv || lq_ydur_in(d, c,
+	    "startup", 0, 3600, &q->o.startup, err)))
+		return q->argv ? -1 : lq_yerr(d, c, err, "startup: is for "
+		    "command: sources");
+	q->budget = 300;
+	q->ttl = 7 * 86400;
+	q->negttl = 86400;
+	if ((c = lq_ymap_get(n, "timeout")) && lq_ydur_in(d, c, "timeout",
+	    0.001, 3600, &q->o.timeout, err))
+		return -1;
+	if ((c = lq_ymap_get(n, "budget")) && lq_ydur_in(d, c, "budget",
+	    0, 1e9, &q->budget, err))
+		return -1;
+	if ((c = lq_ymap_get(n, "ttl")) && lq_ydur(d, c, "ttl", &q->ttl, err))
+		return -1;
+	if ((c = lq_ymap_get(n, "negative_ttl")) && lq_ydur(d, c,
+	    "negative_ttl", &q->negttl, err))
+		return -1;
+	if ((c = lq_ymap_get(n, "fields"))) {
+		if (lq_yexpect(d, c, LQ_Y_MAP, "fields", err))
+			return -1;
+		q->fx = lq_exprs_new();
+		q->fname = calloc(c->n + 1, sizeof(char *));
+		for (size_t i = 0; i < c->n; i++) {
+			const char *f = c->keys[i]->str;
+			if (!strcmp(f, "source") || !strcmp(f, "key") ||
+			    !strcmp(f, "as_of"))
+				return lq_yerr(d, c->keys[i], err, "fields: "
+				    "'%s' is the provenance lq-enrich writes",
+				    f);
+			snprintf(what, sizeof(what), "source '%s' field '%s'",
+			    q->name, f);
+			if (lq_exprs_add_node(q->fx, d, c->items[i], what,
+			    err) < 0)
+				return -1;
+			q->fname[q->nf++] = f;
+		}
+		if (lq_exprs_compile_in(q->fx, d, err))
+			return -1;
+		q->fev = lq_eval_new(q->fx);
+	}
+	if (!(q->s = lq_esource_new(&q->o, err))) {
+		char msg[sizeof(err->msg)];
+		snprintf(msg, sizeof(msg), "%s", err->msg);
+		return lq_yerr(d, n, err, "source '%s': %s", q->name, msg);
+	}
+	e->nsrc++;
+	return 0;
+}
+
+void
+lq_enrich_offline(struct lq_enrich *e)
+{
+	e->offline = 1;
+}
+
+static int
 load_set(struct lq_enrich *e, struct lq_ynode *c, struct lq_err *err)
 {
 	struct lq_ydoc *d = &e->doc;
@@ -348,7 +566,8 @@ load_set(struct lq_enrich *e, struct lq_ynode *c, struct lq_err *err)
 		struct lq_ynode *v = c->items[i];
 		const char *name = c->keys[i]->str;
 		if (!strcmp(name, "email") || !strcmp(name, "title") ||
-		    !strcmp(name, "country") || !strcmp(name, "errors"))
+		    !strcmp(name, "country") || !strcmp(name, "errors") ||
+		    !strcmp(name, "provenance"))
 			return lq_yerr(d, c->keys[i], err, "set: '%s' is "
 			    "written by lq-enrich itself", name);
 		for (int k = 0; k < e->ntab; k++)
@@ -356,6 +575,11 @@ load_set(struct lq_enrich *e, struct lq_ynode *c, struct lq_err *err)
 				return lq_yerr(d, c->keys[i], err, "set: '%s' "
 				    "is written by table '%s'", name,
 				    e->tab[k].name);
+		for (int k = 0; k < e->nsrc; k++)
+			if (!strcmp(name, e->src[k].as))
+				return lq_yerr(d, c->keys[i], err, "set: '%s' "
+				    "is written by source '%s'", name,
+				    e->src[k].name);
 		char what[128];
 		snprintf(what, sizeof(what), "set: '%s'", name);
 		if (lq_exprs_add_node(e->x, d, v, what, err) < 0)
@@ -368,13 +592,19 @@ load_set(struct lq_enrich *e, struct lq_ynode *c, struct lq_err *err)
 	return 0;
 }
 
+static void
+add_name(void *arg, const char *name, size_t n)
+{
+	lq_fuzzy_add(arg, name, n);
+}
+
 static int
 load(struct lq_enrich *e, const char *path, struct lq_buf *warn,
     struct lq_err *err)
 {
 	static const char *const top[] = { "data", "free", "disposable",
 		"role", "typo", "titles", "countries", "fields", "tables",
-		"set", "description", NULL };
+		"set", "sources", "cache", "provenance", "description", NULL };
 	struct lq_ydoc *d = &e->doc;
 	struct lq_ynode *root, *c;
 	const char *s, *slash;
@@ -406,14 +636,50 @@ load(struct lq_enrich *e, const char *path, struct lq_buf *warn,
 			if (load_table(e, c->items[i], warn, err))
 				return -1;
 	}
+	if (root && (c = lq_ymap_get(root, "provenance")) &&
+	    lq_ybool(d, c, "provenance", &e->provenance, err))
+		return -1;
+	if (root && (c = lq_ymap_get(root, "cache"))) {
+		if (lq_ystr(d, c, "cache", &s, err))
+			return -1;
+		e->cachepath = join(e->dir, s);
+		e->cachenode = c;
+	}
+	if (root && (c = lq_ymap_get(root, "sources"))) {
+		if (lq_yexpect(d, c, LQ_Y_SEQ, "sources", err))
+			return -1;
+		e->src = calloc(c->n + 1, sizeof(*e->src));
+		for (size_t i = 0; i < c->n; i++)
+			if (load_source(e, c->items[i], err))
+				return -1;
+		if (lq_exprs_compile_in(e->kx, d, err))
+			return -1;
+		e->kev = lq_eval_new(e->kx);
+	}
 	if (root && (c = lq_ymap_get(root, "set")) && load_set(e, c, err))
 		return -1;
 	/* the whole section is read: now the tables and their indexes */
 	if (check_indexes(e, path, err))
 		return -1;
-	for (int i = 0; i < e->ntab; i++)
-		if (!(e->tab[i].t = lq_etable_open(&e->tab[i].o, warn, err)))
-			return at_node(e, e->tab[i].pathnode, err);
+	for (int i = 0; i < e->ntab; i++) {
+		struct table *t = &e->tab[i];
+		if (!(t->t = lq_etable_open(&t->o, warn, err)))
+			return at_node(e, t->pathnode, err);
+	}
+	if (e->cachepath) {
+		for (int i = 0; i < e->ntab; i++)
+			if (lq_same_file(e->cachepath, e->tab[i].path) ||
+			    (e->tab[i].index && lq_same_file(e->cachepath,
+			    e->tab[i].index)))
+				return lq_yerr(d, e->cachenode, err, "cache "
+				    "%s is a file of table '%s'", e->cachepath,
+				    e->tab[i].name);
+		if (lq_same_file(e->cachepath, path))
+			return lq_yerr(d, e->cachenode, err, "cache %s is the "
+			    "rule file", e->cachepath);
+	}
+	if (e->nsrc && !(e->cache = lq_ecache_open(e->cachepath, err)))
+		return e->cachenode ? at_node(e, e->cachenode, err) : -1;
 	return 0;
 }
 
@@ -425,12 +691,51 @@ lq_enrich_load(const char *path, struct lq_buf *warn, struct lq_err *err)
 	if (!e)
 		abort();
 	e->x = lq_exprs_new();
+	e->kx = lq_exprs_new();
 	lq_email_init(&e->em);
 	if (load(e, path, warn, err)) {
 		lq_enrich_free(e);
 		return NULL;
 	}
 	return e;
+}
+
+static void
+memo_clear(struct source *q)
+{
+	for (size_t i = 0; i < q->nm; i++) {
+		free(q->m[i].out);
+		free(q->m[i].errs);
+		free(q->m[i].asof);
+	}
+	q->nm = 0;
+	lq_smap_release(&q->memo);
+	lq_smap_init(&q->memo);
+}
+
+/* Remember the member text out[0..n) and errors errs[0..en) for key k. */
+static void
+memo_put(struct source *q, const char *k, size_t kn, const char *out,
+    size_t n, const char *errs, size_t en, const char *asof)
+{
+	struct memo *m;
+
+	if (q->nm >= MEMO_MAX)
+		memo_clear(q);
+	if (!q->m && !(q->m = calloc(MEMO_MAX, sizeof(*q->m))))
+		abort();
+	if (!lq_smap_put(&q->memo, k, kn, (long)q->nm, NULL))
+		return;
+	m = &q->m[q->nm++];
+	m->out = malloc(n + 1);
+	m->errs = malloc(en + 1);
+	if (!m->out || !m->errs)
+		abort();
+	memcpy(m->out, out, n);
+	memcpy(m->errs, errs, en);
+	m->n = n;
+	m->en = en;
+	m->asof = asof ? strdup(asof) : NULL;
 }
 
 void
@@ -440,6 +745,7 @@ lq_enrich_free(struct lq_enrich *e)
 		return;
 	for (int i = 0; e->tab && i <= e->ntab; i++) {
 		lq_etable_free(e->tab[i].t);
+		lq_fuzzy_free(e->tab[i].fz);
 		free(e->tab[i].path);
 		free(e->tab[i].cache);
 		free(e->tab[i].index);
@@ -463,6 +769,29 @@ lq_enrich_free(struct lq_enrich *e)
 	lq_buf_release(&e->tmp);
 	free(e->dir);
 	free(e->datadir);
+	for (int i = 0; e->src && i <= e->nsrc; i++) {
+		struct source *q = &e->src[i];
+		lq_esource_free(q->s);
+		free(q->argv);
+		free(q->prog);
+		free(q->headers);
+		free(q->fname);
+		lq_eval_free(q->fev);
+		lq_exprs_free(q->fx);
+		memo_clear(q);
+		free(q->m);
+	}
+	free(e->src);
+	lq_eval_free(e->kev);
+	lq_exprs_free(e->kx);
+	lq_ecache_free(e->cache);
+	free(e->cachepath);
+	lq_scan_release(&e->ascan);
+	lq_buf_release(&e->errs);
+	lq_buf_release(&e->ans);
+	lq_buf_release(&e->why);
+	lq_buf_release(&e->kbuf);
+	lq_buf_release(&e->prov);
 	lq_yaml_release(&e->doc);
 	free(e);
 }
@@ -534,6 +863,7 @@ lookup(struct lq_enrich *e, struct table *t, int company_domain,
 {
 	const char *kind = NULL, *conf = NULL, *d = e->em.domain.buf;
 	size_t dn = e->em.domain.len, mark;
+	double fconf = 0;
 
 	lq_buf_addc(out, ',');
 	lq_buf_json_strs(out, t->as);
@@ -556,11 +886,34 @@ lookup(struct lq_enrich *e, struct table *t, int company_domain,
 			}
 		}
 	}
-	if (!kind && !company_domain && (t->match & M_NAME) && e->norm.len &&
+	/* by name: when the address gives no company domain, or gives one
+	   the table does not have (then with less confidence) */
+	if (!kind && (t->match & M_NAME) && e->norm.len &&
 	    lq_etable_get(t->t, 1, e->norm.buf, e->norm.len, out)) {
 		kind = "name";
-		conf = CONF_NAME;
+		fconf = 0.6;
 	}
+	if (!kind && (t->match & M_FUZZY) && e->norm.len && !t->fz) {
+		/* built on the first lead that needs it */
+		t->fz = lq_fuzzy_new();
+		lq_etable_each_name(t->t, add_name, t->fz);
+		lq_fuzzy_build(t->fz);
+	}
+	if (!kind && t->fz && e->norm.len) {
+		struct lq_fuzzy_hit h[2];
+		int nh = lq_fuzzy_match(t->fz, e->norm.buf, e->norm.len,
+		    t->fuzzy_min, h, 2);
+		if (nh && (h[0].acronym || nh == 1 ||
+		    h[0].score - h[1].score >= FUZZY_MARGIN)) {
+			const char *nm = lq_fuzzy_name(t->fz, h[0].id);
+			if (lq_etable_get(t->t, 1, nm, strlen(nm), out)) {
+				kind = h[0].acronym ? "acronym" : "fuzzy-name";
+				fconf = h[0].acronym ? 0.5 : 0.6 * h[0].score;
+			}
+		}
+	}
+	if (fconf > 0 && company_domain)
+		fconf *= WORK_DOMAIN;
 	if (!kind) {
 		out->len = mark - 1;
 		lq_buf_adds(out, "null");
@@ -568,72 +921,331 @@ lookup(struct lq_enrich *e, struct table *t, int company_domain,
 	}
 	if (out->len > mark)
 		lq_buf_addc(out, ',');
+	if (conf)
+		add_prov(e, t->as, "%s:%s:%s", t->name, kind, conf);
+	else
+		add_prov(e, t->as, "%s:%s:%.2f", t->name, kind, fconf);
 	lq_buf_adds(out, "\"source\":");
 	lq_buf_json_strs(out, t->name);
 	lq_buf_adds(out, ",\"match\":\"");
 	lq_buf_adds(out, kind);
 	lq_buf_adds(out, "\",\"confidence\":");
-	lq_buf_adds(out, conf);
+	if (conf)
+		lq_buf_adds(out, conf);
+	else
+		lq_buf_json_round(out, fconf, 2);
 	lq_buf_addc(out, '}');
 }
 
+/* Add "name":"msg" to the errors of this record. */
+static void
+add_error(struct lq_enrich *e, const char *name, const char *name2,
+    const char *msg, size_t n)
+{
+	if (e->errs.len)
+		lq_buf_addc(&e->errs, ',');
+	if (name2) {
+		lq_buf_reset(&e->kbuf);
+		lq_buf_addf(&e->kbuf, "%s.%s", name, name2);
+		lq_buf_json_str(&e->errs, e->kbuf.buf, e->kbuf.len);
+	} else {
+		lq_buf_json_strs(&e->errs, name);
+	}
+	lq_buf_addc(&e->errs, ':');
+	lq_buf_json_str(&e->errs, msg, n);
+}
+
+/* With provenance: true, add "name":"<printf>" to this record's. */
+static void
+add_prov(struct lq_enrich *e, const char *name, const char *fmt, ...)
+{
+	char v[512];
+	va_list ap;
+
+	if (!e->provenance)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(v, sizeof(v), fmt, ap);
+	va_end(ap);
+	if (e->prov.len)
+		lq_buf_addc(&e->prov, ',');
+	lq_buf_json_strs(&e->prov, name);
+	lq_buf_addc(&e->prov, ':');
+	lq_buf_json_strs(&e->prov, v);
+}
+
 /*
- * Run the set: expressions; appends their members and errors.  They see
- * the record with the enrich object built so far, spliced into the
- * record's own bytes and evaluated from there (natively when the
- * expressions allow, lq_expr.h).
+ * The record with the enrich object built so far (out[start..)) spliced
+ * into the record's own bytes, scanned: e->sline, e->sscan.
  */
 static int
-derive(struct lq_enrich *e, const char *line, size_t len, const char *key,
-    struct lq_buf *out, size_t start, struct lq_err *err)
+so_far(struct lq_enrich *e, const char *line, size_t len,
+    const struct lq_scan *s, const char *key, struct lq_buf *out,
+    size_t start, struct lq_err *err)
 {
-	struct lq_scan s0 = LQ_SCAN_INIT;
-	int nerr = 0;
-
 	lq_buf_reset(&e->skey);
 	lq_buf_json_strs(&e->skey, key);
-	if (lq_json_scan(&s0, line, len, err) < 0) {
-		lq_scan_release(&s0);
-		return -1;
-	}
 	lq_buf_addc(out, '}');
 	lq_buf_reset(&e->sline);
-	lq_splice(&e->sline, line, len, &s0, key, strlen(key), e->skey.buf,
+	lq_splice(&e->sline, line, len, s, key, strlen(key), e->skey.buf,
 	    e->skey.len, out->buf + start, out->len - start);
 	out->len--;
-	lq_scan_release(&s0);
-	if (lq_json_scan(&e->sscan, e->sline.buf, e->sline.len, err) < 0 ||
+	return lq_json_scan(&e->sscan, e->sline.buf, e->sline.len, err);
+}
+
+/* Append ,"name":<output 0 of slot i of ev, or null>; errors to errs. */
+static void
+add_output(struct lq_enrich *e, struct lq_eval *ev, int i, const char *name,
+    const char *ename, const char *ename2, struct lq_buf *out)
+{
+	long n = lq_eval_count(ev, i);
+
+	lq_buf_json_strs(out, name);
+	lq_buf_addc(out, ':');
+	if (n < 0) {
+		const char *why = NULL;
+		lq_eval_truth(ev, i, &why);
+		lq_buf_adds(out, "null");
+		why = why ? why : "error";
+		add_error(e, ename, ename2, why, strlen(why));
+	} else if (n > 0) {
+		jv s = jv_dump_string(lq_eval_output(ev, i, 0), 0);
+		lq_buf_adds(out, jv_string_value(s));
+		jv_free(s);
+	} else {
+		lq_buf_adds(out, "null");
+	}
+}
+
+/*
+ * Run the set: expressions; appends their members.  They see the record
+ * with the enrich object built so far, spliced into the record's own
+ * bytes and evaluated from there (natively when the expressions allow,
+ * lq_expr.h).
+ */
+static int
+derive(struct lq_enrich *e, const char *line, size_t len,
+    const struct lq_scan *s, const char *key, struct lq_buf *out,
+    size_t start, struct lq_err *err)
+{
+	if (so_far(e, line, len, s, key, out, start, err) < 0 ||
 	    lq_eval_record(e->ev, e->sline.buf, e->sline.len, &e->sscan, NULL,
 	    err) < 0)
 		return -1;
-	lq_buf_reset(&e->tmp);
 	for (int i = 0; i < e->nset; i++) {
-		long n = lq_eval_count(e->ev, i);
 		lq_buf_addc(out, ',');
-		lq_buf_json_strs(out, e->setname[i]);
-		lq_buf_addc(out, ':');
-		if (n < 0) {
-			const char *why = NULL;
-			lq_eval_truth(e->ev, i, &why);
-			lq_buf_adds(out, "null");
-			lq_buf_adds(&e->tmp, nerr++ ? "," : "");
-			lq_buf_json_strs(&e->tmp, e->setname[i]);
-			lq_buf_addc(&e->tmp, ':');
-			lq_buf_json_strs(&e->tmp, why ? why : "error");
-			continue;
+		add_output(e, e->ev, i, e->setname[i], e->setname[i], NULL,
+		    out);
+		if (!lq_eval_missing(e->ev, i))
+			add_prov(e, e->setname[i], "set");
+	}
+	return 0;
+}
+
+/*
+ * The answer of source q for key k[0..n): from the cache when fresh (or
+ * --offline), else looked up and cached.  Returns 1 with the answer in
+ * e->ans (a JSON object, scanned into e->ascan) and *asof its time, 0 for
+ * not found, -1 with the reason in e->why.
+ */
+static int
+answer(struct lq_enrich *e, struct source *q, const char *k, size_t n,
+    double *asof, int *cached)
+{
+	double now = lq_time_now(), t0, fetched = 0;
+	struct lq_err err;
+	int rc;
+
+	lq_buf_reset(&e->why);
+	rc = lq_ecache_get(e->cache, q->name, k, n, &e->ans, &fetched);
+	if (rc >= 0 && (e->offline || now - fetched < (rc ? q->ttl :
+	    q->negttl))) {
+		*asof = fetched;
+		*cached = 1;
+		goto got;
+	}
+	if (e->offline) {
+		lq_buf_adds(&e->why, "offline: not in the cache");
+		return -1;
+	}
+	if (q->spent >= q->budget) {
+		lq_buf_addf(&e->why, "budget of %gs spent", q->budget);
+		return -1;
+	}
+	t0 = lq_esource_clock();
+	rc = lq_esource_lookup(q->s, k, n, q->budget - q->spent, &e->ans,
+	    &e->why);
+	q->spent += lq_esource_clock() - t0;
+	if (rc < 0)
+		return -1;
+	if (rc == 1 && e->ans.len == 4 && !memcmp(e->ans.buf, "null", 4))
+		rc = 0;
+	if (rc == 1) {
+		lq_err_clear(&err);
+		if (lq_json_scan(&e->ascan, e->ans.buf, e->ans.len, &err) == 0 &&
+		    e->ascan.kind == LQ_J_STRING) {
+			/* the source's own reason why it cannot answer */
+			const char *p = e->ans.buf + strspn(e->ans.buf,
+			    " \t");
+			lq_json_unescape(&e->why, p, (size_t)(lq_json_skip(p) -
+			    p));
+			if (!e->why.len)
+				lq_buf_adds(&e->why, "error");
+			return -1;
 		}
-		if (n > 0) {
-			jv s = jv_dump_string(lq_eval_output(e->ev, i, 0), 0);
-			lq_buf_adds(out, jv_string_value(s));
-			jv_free(s);
-		} else {
-			lq_buf_adds(out, "null");
+		if (err.code || e->ascan.kind != LQ_J_OBJECT) {
+			lq_buf_adds(&e->why, "bad answer: ");
+			lq_buf_adds(&e->why, err.code ? err.msg :
+			    "not a JSON object or null");
+			return -1;
 		}
 	}
-	if (nerr) {
-		lq_buf_adds(out, ",\"errors\":{");
-		lq_buf_add(out, e->tmp.buf, e->tmp.len);
+	*asof = now;
+	lq_err_clear(&err);
+	if (lq_ecache_put(e->cache, q->name, k, n, rc ? e->ans.buf : NULL,
+	    e->ans.len, now, &err) < 0) {
+		/* the answer stands; the cache missed it */
+		add_error(e, q->name, "cache", err.msg, strlen(err.msg));
+	}
+	return rc;
+got:
+	if (rc == 1) {
+		lq_err_clear(&err);
+		if (lq_json_scan(&e->ascan, e->ans.buf, e->ans.len, &err) < 0 ||
+		    e->ascan.kind != LQ_J_OBJECT) {
+			lq_buf_adds(&e->why, "bad cached answer");
+			return -1;
+		}
+	}
+	return rc;
+}
+
+/* Look every source up; appends ,"as":{...} (or null) for each. */
+static int
+sources(struct lq_enrich *e, const char *line, size_t len,
+    const struct lq_scan *s, const char *key, struct lq_buf *out,
+    size_t start, struct lq_err *err)
+{
+	if (so_far(e, line, len, s, key, out, start, err) < 0 ||
+	    lq_eval_record(e->kev, e->sline.buf, e->sline.len, &e->sscan,
+	    NULL, err) < 0)
+		return -1;
+	for (int i = 0; i < e->nsrc; i++) {
+		struct source *q = &e->src[i];
+		long nk = lq_eval_count(e->kev, q->keyslot);
+		struct lq_buf k = LQ_BUF_INIT;
+		double asof = 0;
+		char when[32];
+		int rc, cached = 0;
+
+		lq_buf_addc(out, ',');
+		lq_buf_json_strs(out, q->as);
+		lq_buf_addc(out, ':');
+		if (nk < 0) {
+			const char *why = NULL;
+			lq_eval_truth(e->kev, q->keyslot, &why);
+			lq_buf_adds(out, "null");
+			lq_buf_addf(&e->why, "key: %s", why ? why : "error");
+			add_error(e, q->name, NULL, e->why.buf, e->why.len);
+			lq_buf_reset(&e->why);
+			continue;
+		}
+		jv kv = nk > 0 ? lq_eval_output(e->kev, q->keyslot, 0) :
+		    jv_null();
+		if (jv_get_kind(kv) == JV_KIND_STRING) {
+			lq_buf_add(&k, jv_string_value(kv),
+			    (size_t)jv_string_length_bytes(jv_copy(kv)));
+		} else if (jv_get_kind(kv) == JV_KIND_NUMBER) {
+			jv d = jv_dump_string(jv_copy(kv), 0);
+			lq_buf_adds(&k, jv_string_value(d));
+			jv_free(d);
+		} else if (jv_get_kind(kv) != JV_KIND_NULL &&
+		    jv_get_kind(kv) != JV_KIND_FALSE) {
+			jv_free(kv);
+			lq_buf_adds(out, "null");
+			add_error(e, q->name, NULL, "key: not a string",
+			    strlen("key: not a string"));
+			continue;
+		}
+		jv_free(kv);
+		if (!k.len) {	/* no key: nothing to look up */
+			lq_buf_release(&k);
+			lq_buf_adds(out, "null");
+			continue;
+		}
+		long mi;
+		if (lq_smap_get(&q->memo, k.buf, k.len, &mi)) {
+			struct memo *m = &q->m[mi];
+			lq_buf_add(out, m->out, m->n);
+			if (m->asof)	/* answered earlier in this run */
+				add_prov(e, q->as, "%s:cache@%s", q->name,
+				    m->asof);
+			if (m->en) {
+				if (e->errs.len)
+					lq_buf_addc(&e->errs, ',');
+				lq_buf_add(&e->errs, m->errs, m->en);
+			}
+			lq_buf_release(&k);
+			continue;
+		}
+		size_t mark = out->len, emark = e->errs.len;
+		rc = answer(e, q, k.buf, k.len, &asof, &cached);
+		if (rc <= 0) {
+			lq_buf_adds(out, "null");
+			if (rc < 0)
+				add_error(e, q->name, NULL, e->why.buf,
+				    e->why.len);
+			else if (e->errs.len == emark)
+				memo_put(q, k.buf, k.len, "null", 4, "", 0,
+				    NULL);
+			lq_buf_release(&k);
+			continue;
+		}
+		lq_buf_addc(out, '{');
+		if (q->fev) {
+			if (lq_eval_record(q->fev, e->ans.buf, e->ans.len,
+			    &e->ascan, NULL, err) < 0) {
+				lq_buf_release(&k);
+				return -1;
+			}
+			for (int f = 0; f < q->nf; f++) {
+				add_output(e, q->fev, f, q->fname[f], q->name,
+				    q->fname[f], out);
+				lq_buf_addc(out, ',');
+			}
+		} else {
+			/* the answer's members, but the provenance names */
+			for (size_t m = 0; m < e->ascan.n; m++) {
+				const struct lq_member *mb = &e->ascan.m[m];
+				const char *kr = e->ans.buf + mb->kstart;
+				size_t kl = mb->klen;
+				if (lq_json_key_eq(kr, kl, "source", 6) ||
+				    lq_json_key_eq(kr, kl, "key", 3) ||
+				    lq_json_key_eq(kr, kl, "as_of", 5))
+					continue;
+				lq_buf_add(out, kr, kl);
+				lq_buf_addc(out, ':');
+				lq_buf_add(out, e->ans.buf + mb->vstart,
+				    mb->vend - mb->vstart);
+				lq_buf_addc(out, ',');
+			}
+		}
+		lq_buf_adds(out, "\"source\":");
+		lq_buf_json_strs(out, q->name);
+		lq_buf_adds(out, ",\"key\":");
+		lq_buf_json_str(out, k.buf, k.len);
+		lq_time_format(when, sizeof(when), asof);
+		lq_buf_adds(out, ",\"as_of\":");
+		lq_buf_json_strs(out, when);
 		lq_buf_addc(out, '}');
+		if (e->errs.len > emark && e->errs.buf[emark] == ',')
+			emark++;
+		memo_put(q, k.buf, k.len, out->buf + mark, out->len - mark,
+		    e->errs.buf ? e->errs.buf + emark : "", e->errs.len - emark,
+		    when);
+		add_prov(e, q->as, "%s:%s@%s", q->name, cached ? "cache" :
+		    "live", when);
+		lq_buf_release(&k);
 	}
 	return 0;
 }
@@ -670,7 +1282,10 @@ lq_enrich_eval(struct lq_enrich *e, const char *line, size_t len,
 		e->em.valid = 0;
 		e->em.problem = "not a string";
 	}
+	lq_buf_reset(&e->prov);
 	email_json(e, out, have[F_EMAIL] || odd_email);
+	if (have[F_EMAIL] && e->em.valid)
+		add_prov(e, "email", "lists");
 
 	lq_buf_adds(out, ",\"title\":{\"seniority\":");
 	if (have[F_TITLE] && e->v[F_TITLE].len) {
@@ -681,6 +1296,8 @@ lq_enrich_eval(struct lq_enrich *e, const char *line, size_t len,
 		dep = NULL;
 	}
 	lq_buf_json_strs(out, sen);
+	if (strcmp(sen, "unknown") || dep)
+		add_prov(e, "title", "titles");
 	lq_buf_adds(out, ",\"department\":");
 	if (dep)
 		lq_buf_json_strs(out, dep);
@@ -694,9 +1311,10 @@ lq_enrich_eval(struct lq_enrich *e, const char *line, size_t len,
 	    e->v[F_COUNTRY].len, e->v[F_REGION].buf, e->v[F_REGION].len,
 	    e->v[F_PHONE].buf, e->v[F_PHONE].len, &cty) ||
 	    (company_domain && lq_country_by_tld(e->countries,
-	    e->em.domain.buf, e->em.domain.len, &cty)))
+	    e->em.domain.buf, e->em.domain.len, &cty))) {
 		country_json(out, &cty);
-	else if (cty.problem) {
+		add_prov(e, "country", "%s", cty.source);
+	} else if (cty.problem) {
 		lq_buf_adds(out, ",\"country\":{\"code\":null,\"name\":null,"
 		    "\"tz\":null,\"source\":\"country\",\"problem\":");
 		lq_buf_json_strs(out, cty.problem);
@@ -715,9 +1333,21 @@ lq_enrich_eval(struct lq_enrich *e, const char *line, size_t len,
 		lq_buf_adds(out, "null");
 	for (int i = 0; i < e->ntab; i++)
 		lookup(e, &e->tab[i], company_domain, out);
-	if (e->nset && derive(e, line, len, key, out, start, err)) {
+	lq_buf_reset(&e->errs);
+	if ((e->nsrc && sources(e, line, len, s, key, out, start, err)) ||
+	    (e->nset && derive(e, line, len, s, key, out, start, err))) {
 		out->len = start;
 		return -1;
+	}
+	if (e->errs.len) {
+		lq_buf_adds(out, ",\"errors\":{");
+		lq_buf_add(out, e->errs.buf, e->errs.len);
+		lq_buf_addc(out, '}');
+	}
+	if (e->provenance) {
+		lq_buf_adds(out, ",\"provenance\":{");
+		lq_buf_add(out, e->prov.buf, e->prov.len);
+		lq_buf_addc(out, '}');
 	}
 	lq_buf_addc(out, '}');
 	return 0;

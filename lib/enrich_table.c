@@ -1058,3 +1058,23 @@ lq_etable_rows(const struct lq_etable *t, int *reused)
 		*reused = t->reused;
 	return t->rows;
 }
+
+void
+lq_etable_each_name(struct lq_etable *t,
+    void (*fn)(void *arg, const char *name, size_t n), void *arg)
+{
+	if (t->db) {
+		sqlite3_stmt *s = NULL;
+		if (sqlite3_prepare_v2(t->db, "SELECT n FROM names WHERE id IS "
+		    "NOT NULL", -1, &s, NULL) != SQLITE_OK)
+			return;
+		while (sqlite3_step(s) == SQLITE_ROW)
+			fn(arg, (const char *)sqlite3_column_text(s, 0),
+			    (size_t)sqlite3_column_bytes(s, 0));
+		sqlite3_finalize(s);
+		return;
+	}
+	for (size_t i = 0; i < t->names.cap; i++)
+		if (t->names.k[i] && t->names.v[i] >= 0)
+			fn(arg, t->names.k[i], t->names.kn[i]);
+}

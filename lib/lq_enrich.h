@@ -34,6 +34,13 @@ struct lq_enrich;
 struct lq_enrich *lq_enrich_load(const char *path, struct lq_buf *warn,
     struct lq_err *err);
 
+/*
+ * Use only the cache for the sources (--offline): a key not in it is an
+ * error for that source ("offline: not in the cache"); cached answers are
+ * used however old they are.
+ */
+void lq_enrich_offline(struct lq_enrich *e);
+
 /* Free everything. */
 void lq_enrich_free(struct lq_enrich *e);
 
@@ -270,6 +277,53 @@ long lq_etable_rows(const struct lq_etable *t, int *reused);
 uint32_t lq_ucs_lower(uint32_t c);
 
 /*
+ * Call fn(arg, name, n) for every normalised company name of the table
+ * that names one row (ambiguous names are left out).
+ */
+void lq_etable_each_name(struct lq_etable *t,
+    void (*fn)(void *arg, const char *name, size_t n), void *arg);
+
+/* ---- fuzzy names (enrich_fuzzy.c) ------------------------------------- */
+
+struct lq_fuzzy;
+
+/* one candidate of lq_fuzzy_match */
+struct lq_fuzzy_hit {
+	long id;		/* lq_fuzzy_name(f, id) is the name */
+	double score;		/* Dice coefficient of trigrams, 0..1 */
+	int acronym;		/* matched as an acronym (score 0.9) */
+};
+
+/* An empty index: lq_fuzzy_add() each name, then lq_fuzzy_build(). */
+struct lq_fuzzy *lq_fuzzy_new(void);
+
+/* Add a normalised name (copied; repeats ignored). */
+void lq_fuzzy_add(struct lq_fuzzy *f, const char *name, size_t n);
+
+/* Build the trigram index; no lq_fuzzy_add() after. */
+void lq_fuzzy_build(struct lq_fuzzy *f);
+
+/* Free it. */
+void lq_fuzzy_free(struct lq_fuzzy *f);
+
+/* The name of candidate id (borrowed). */
+const char *lq_fuzzy_name(const struct lq_fuzzy *f, long id);
+
+/* Names in the index. */
+long lq_fuzzy_count(const struct lq_fuzzy *f);
+
+/*
+ * The names most like the normalised name q[0..n): an acronym either way
+ * ("ibm" and "international business machines"; one hit, score 0.9), else
+ * up to nhits names whose trigram Dice coefficient is at least min, best
+ * first.  Trigrams shared by more than 2% of the names (at least 2000,
+ * at most 20000) are not walked, which can only lower a score.  Returns
+ * the number of hits.
+ */
+int lq_fuzzy_match(struct lq_fuzzy *f, const char *q, size_t n, double min,
+    struct lq_fuzzy_hit *hits, int nhits);
+
+/*
  * Append the normalised form of a company name s[0..n) to out: lowercase,
  * punctuation as blanks, '&' as "and", legal suffixes (Inc., GmbH, Ltd.,
  * LLC, S.A., ...) and a leading "the" removed, blanks collapsed.
@@ -280,5 +334,80 @@ void lq_name_normalise(struct lq_buf *out, const char *s, size_t n);
  * Append s[0..n) as a JSON string, replacing invalid UTF-8 with U+FFFD.
  */
 void lq_json_str_lossy(struct lq_buf *out, const char *s, size_t n);
+
+/* ---- live sources (enrich_source.c) and their cache (enrich_cache.c) --- */
+
+struct lq_esource_opts {
+	const char *name;	/* the source's name (messages, cache key) */
+	char **argv;		/* command: argv (borrowed), or NULL: http */
+	const char *url;	/* http: URL template, {key} URL-encoded */
+	const char *const *headers;	/* http: name, value pairs; values
+					   may say ${VAR} (environment) */
+	int nheaders;
+	double rate;		/* http: requests per second, 0: no limit */
+	long retries;		/* http: retries on 429 and 5xx */
+	double timeout;		/* seconds per lookup */
+	double startup;		/* command: seconds the first answer after a
+				   start may take */
+};
+
+struct lq_esource;
+
+/*
+ * Make a source: a command is checked to be executable (started on the
+ * first lookup); an http source gets its libcurl handle (kept for
+ * connection reuse) and its headers with ${VAR} taken from the
+ * environment (a missing variable is an error naming it, never a value).
+ * Returns NULL with err set.
+ */
+struct lq_esource *lq_esource_new(const struct lq_esource_opts *o,
+    struct lq_err *err);
+
+/* Stop the co-process (its input closed, killed if it lingers), free. */
+void lq_esource_free(struct lq_esource *s);
+
+/*
+ * Look the key k[0..n) up, spending at most the source's timeout and at
+ * most budget_left seconds.  Returns 1 with the answer's text in answer
+ * (not yet checked to be JSON), 0 for "not found" (HTTP 404), or -1 with
+ * the reason in why ("timeout: ...", "http 500 after 3 attempts",
+ * "co-process exited with status 1; restart in 200ms").  A co-process
+ * that dies or hangs is killed and restarted on a later lookup, after a
+ * pause that doubles each time (50 ms up to 30 s).
+ */
+int lq_esource_lookup(struct lq_esource *s, const char *k, size_t n,
+    double budget_left, struct lq_buf *answer, struct lq_buf *why);
+
+/* A monotonic clock in seconds (for budgets). */
+double lq_esource_clock(void);
+
+struct lq_ecache;
+
+/*
+ * Open (creating it) the SQLite cache path, or a private temporary one
+ * when path is NULL.  WAL journal and a busy timeout: several processes
+ * may share it.  A database lq-enrich did not make is never modified
+ * (error).  Returns NULL with err set (code LQ_EXIT_USAGE).
+ */
+struct lq_ecache *lq_ecache_open(const char *path, struct lq_err *err);
+
+/* Close it. */
+void lq_ecache_free(struct lq_ecache *c);
+
+/*
+ * The cached answer of source src for key k[0..n): 1 with its text in
+ * answer, 0 when "not found" was cached, -1 when nothing is cached; with
+ * *fetched the epoch time of the answer.  The caller judges its age.
+ */
+int lq_ecache_get(struct lq_ecache *c, const char *src, const char *k,
+    size_t n, struct lq_buf *answer, double *fetched);
+
+/*
+ * Store an answer (answer NULL: "not found") fetched at epoch time
+ * fetched.  Returns 0, or -1 with err set.
+ */
+int lq_ecache_put(struct lq_ecache *c, const char *src, const char *k,
+    size_t n, const char *answer, size_t an, double fetched,
+    struct lq_err *err);
 
 #endif

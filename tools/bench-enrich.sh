@@ -72,3 +72,70 @@ echo "ratio lq-enrich / jq -c . (leads/s): $(echo "scale=2; $j / $t" | bc -l)"
 lq-enrich -q -r "$W/enrich-bench.yaml" "$L" |
 	jq -r '.enrich.company.match // "none"' | sort | uniq -c |
 	awk '{ printf "%s%s %s", (NR > 1 ? ", " : "matches: "), $2, $1 } END { print "" }'
+
+# ---- live sources: a warm cache against jq -c . ----------------------------
+# A co-process source (python3) answers every key; the first run fills the
+# SQLite cache, the next ones answer from it.  Keyed by the email domain
+# (few distinct keys: a run remembers them) and by the lead id (every lead
+# a distinct key: one SQLite lookup each).
+cat > "$W/bench-source.py" <<'P'
+#!/usr/bin/python3
+import json, sys
+for line in sys.stdin:
+    k = line.rstrip("\n")
+    print(json.dumps({"domain": k, "employees": 10 * len(k), "industry": "software",
+                      "hq": {"city": "Berlin", "country": "DE"}}), flush=True)
+P
+chmod +x "$W/bench-source.py"
+for keyed in domain id; do
+	case $keyed in
+	domain) kx=.enrich.email.domain ;;
+	id) kx=.id ;;
+	esac
+	cat > "$W/enrich-source-$keyed.yaml" <<Y
+enrich:
+  data: $TOP/data
+  cache: $W/source-cache-$keyed.sqlite
+  sources:
+    - name: firmo
+      key: $kx
+      command: [$W/bench-source.py]
+      budget: 3600s
+      fields:
+        employees: .employees
+        industry: .industry
+        city: .hq.city
+Y
+	rm -f "$W/source-cache-$keyed.sqlite"*
+	s=$(now)
+	lq-enrich -q -r "$W/enrich-source-$keyed.yaml" "$L" > /dev/null
+	cold=$(secs "$s" "$(now)")
+	warm=$(best "lq-enrich -q -r '$W/enrich-source-$keyed.yaml' '$L'")
+	keys=$(lq-enrich -q --offline -r "$W/enrich-source-$keyed.yaml" "$L" | jq -r .enrich.firmo.key | sort -u | wc -l)
+	echo "source keyed by $keyed ($keys distinct keys): cold cache ${cold} s; warm cache ${warm} s  $(echo "$N / $warm" | bc) leads/s"
+	echo "ratio lq-enrich (warm cache, by $keyed) / jq -c . (leads/s): $(echo "scale=2; $j / $warm" | bc -l)"
+done
+
+# ---- fuzzy names: a free-mail lead's company name against the M names ------
+# Leads from free-mail addresses, their company names with one letter
+# dropped (a typo: the exact name misses, the fuzzy index must find it).
+F="$W/leads-fuzzy-$N-$M.ndjson"
+[ -s "$F" ] || jq -c '.email = "x@gmail.com" | .company |= (if type == "string" and length > 6 then .[0:3] + .[4:] else . end)' "$L" > "$F"
+cat > "$W/enrich-fuzzy.yaml" <<Y
+enrich:
+  data: $TOP/data
+  tables:
+    - name: companies
+      as: company
+      path: $T
+      name_column: name
+      index: sqlite
+      cache: $W/companies-$M.sqlite
+Y
+head -1 "$F" > "$W/lead-fuzzy-1.ndjson"
+one=$(best "lq-enrich -q -r '$W/enrich-fuzzy.yaml' '$W/lead-fuzzy-1.ndjson'")
+t=$(best "lq-enrich -q -r '$W/enrich-fuzzy.yaml' '$F'")
+echo "fuzzy names over $M companies: one lead (table load and index build) ${one} s; $N leads ${t} s: $(echo "($N - 1) / ($t - $one)" | bc) leads/s after the build"
+lq-enrich -q -r "$W/enrich-fuzzy.yaml" "$F" |
+	jq -r '.enrich.company.match // "none"' | sort | uniq -c |
+	awk '{ printf "%s%s %s", (NR > 1 ? ", " : "fuzzy run matches: "), $2, $1 } END { print "" }'
