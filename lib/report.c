@@ -466,45 +466,28 @@ lq_report_weeks(const struct lq_report *r)
 }
 
 jv
-lq_report_first(jv res, int slot)
+lq_report_first(struct lq_report *r, int slot)
 {
-	jv outs, v;
-
-	if (slot < 0)
+	if (slot < 0 || lq_eval_count(r->ev, slot) <= 0)
 		return jv_invalid();
-	outs = lq_exprs_outputs(res, slot);
-	if (!jv_is_valid(outs)) {
-		jv_free(outs);
-		return jv_invalid();
-	}
-	if (jv_array_length(jv_copy(outs)) == 0) {
-		jv_free(outs);
-		return jv_invalid();
-	}
-	v = jv_array_get(outs, 0);
-	return v;
+	return lq_eval_output(r->ev, slot, 0);
 }
 
 static double
-as_time(jv res, int slot)
+as_time(struct lq_report *r, int slot)
 {
-	jv v = lq_report_first(res, slot);
-	double t = NAN;
+	double t;
 
-	if (jv_get_kind(v) == JV_KIND_STRING) {
-		const char *s = jv_string_value(v);
-		if (lq_time_parse(s, strlen(s), &t) < 0)
-			t = NAN;
-	} else if (jv_get_kind(v) == JV_KIND_NUMBER)
-		t = lq_time_from_number(jv_number_value(v));
-	jv_free(v);
+	if (slot < 0 || lq_eval_count(r->ev, slot) <= 0 ||
+	    lq_eval_time(r->ev, slot, 0, &t) < 0 || !isfinite(t))
+		return NAN;
 	return t;
 }
 
 static double
-as_num(jv res, int slot)
+as_num(struct lq_report *r, int slot)
 {
-	jv v = lq_report_first(res, slot);
+	jv v = lq_report_first(r, slot);
 	double x = NAN;
 
 	if (jv_get_kind(v) == JV_KIND_NUMBER)
@@ -523,14 +506,14 @@ as_num(jv res, int slot)
 }
 
 static int
-as_truth(jv res, int slot)
+as_truth(struct lq_report *r, int slot)
 {
-	return slot >= 0 && lq_exprs_truth(res, slot, NULL) == LQ_TRUE;
+	return slot >= 0 && lq_eval_truth(r->ev, slot, NULL) == LQ_TRUE;
 }
 
 /* append the group label of slot to b */
 static void
-label(struct lq_buf *b, jv res, int slot, double created)
+label(struct lq_report *r, struct lq_buf *b, int slot, double created)
 {
 	jv v;
 	char wk[16];
@@ -545,7 +528,7 @@ label(struct lq_buf *b, jv res, int slot, double created)
 		}
 		return;
 	}
-	v = lq_report_first(res, slot);
+	v = lq_report_first(r, slot);
 	switch (jv_get_kind(v)) {
 	case JV_KIND_STRING:
 		if (jv_string_length_bytes(jv_copy(v)) == 0)
@@ -637,8 +620,7 @@ update(struct agg *a, const struct outcome *o)
 }
 
 static void
-add_to(struct lq_report *r, struct grouping *g, jv res,
-    const struct outcome *o)
+add_to(struct lq_report *r, struct grouping *g, const struct outcome *o)
 {
 	struct lq_buf *b = &r->scratch;
 
@@ -647,7 +629,7 @@ add_to(struct lq_report *r, struct grouping *g, jv res,
 	for (int i = 0; i < g->nkeys; i++) {
 		if (i)
 			lq_buf_addc(b, '\037');
-		label(b, res, g->slot[i], o->created);
+		label(r, b, g->slot[i], o->created);
 	}
 	update(lq_report_group(g, b->buf), o);
 }
@@ -657,32 +639,31 @@ lq_report_add(struct lq_report *r, const char *line, size_t len,
     struct lq_err *err)
 {
 	struct outcome o;
-	jv res, tier;
+	jv tier;
 	int *f = r->fslot, period = 1;
 
 	if (lq_json_scan(&r->scan, line, len, err) < 0)
 		return -1;
 	if (lq_eval_record(r->ev, line, len, &r->scan, NULL, err) < 0)
 		return -1;
-	res = lq_eval_results(r->ev);
 	r->records++;
 	memset(&o, 0, sizeof(o));
-	o.created = as_time(res, f[F_CREATED]);
-	o.contact = as_time(res, f[F_CONTACT]);
-	o.accepted_at = as_time(res, f[F_ACCEPTED_AT]);
-	o.closed = as_time(res, f[F_CLOSED]);
-	o.amount = as_num(res, f[F_AMOUNT]);
-	o.prob = as_num(res, f[F_PROBABILITY]);
-	o.accepted = as_truth(res, f[F_ACCEPTED]);
-	o.rejected = as_truth(res, f[F_REJECTED]) && !o.accepted;
-	o.handed = f[F_HANDED] >= 0 ? as_truth(res, f[F_HANDED]) :
+	o.created = as_time(r, f[F_CREATED]);
+	o.contact = as_time(r, f[F_CONTACT]);
+	o.accepted_at = as_time(r, f[F_ACCEPTED_AT]);
+	o.closed = as_time(r, f[F_CLOSED]);
+	o.amount = as_num(r, f[F_AMOUNT]);
+	o.prob = as_num(r, f[F_PROBABILITY]);
+	o.accepted = as_truth(r, f[F_ACCEPTED]);
+	o.rejected = as_truth(r, f[F_REJECTED]) && !o.accepted;
+	o.handed = f[F_HANDED] >= 0 ? as_truth(r, f[F_HANDED]) :
 	    o.accepted || o.rejected;
-	o.won = as_truth(res, f[F_WON]);
-	o.lost = as_truth(res, f[F_LOST]) && !o.won;
-	o.opp = as_truth(res, f[F_OPPORTUNITY]) || o.won || o.lost ||
+	o.won = as_truth(r, f[F_WON]);
+	o.lost = as_truth(r, f[F_LOST]) && !o.won;
+	o.opp = as_truth(r, f[F_OPPORTUNITY]) || o.won || o.lost ||
 	    (f[F_OPPORTUNITY] < 0 && !isnan(o.amount));
-	o.meeting = as_truth(res, f[F_MEETING]);
-	tier = lq_report_first(res, f[F_TIER]);
+	o.meeting = as_truth(r, f[F_MEETING]);
+	tier = lq_report_first(r, f[F_TIER]);
 	if (jv_get_kind(tier) == JV_KIND_STRING) {
 		const char *t = jv_string_value(tier);
 		o.low = 1;
@@ -696,11 +677,11 @@ lq_report_add(struct lq_report *r, const char *line, size_t len,
 		r->tmax = fmax(r->tmax, o.created);
 	}
 
-	add_to(r, &r->total, res, &o);
-	add_to(r, &r->by, res, &o);
-	add_to(r, &r->weeks, res, &o);
+	add_to(r, &r->total, &o);
+	add_to(r, &r->by, &o);
+	add_to(r, &r->weeks, &o);
 	if (r->tiers.nkeys)
-		add_to(r, &r->tiers, res, &o);
+		add_to(r, &r->tiers, &o);
 	if (!isnan(o.prob) && o.prob >= 0 && o.prob <= 1) {
 		int k = o.prob >= 1 ? 9 : (int)(o.prob * 10);
 		r->cal_n[k]++;
@@ -708,15 +689,14 @@ lq_report_add(struct lq_report *r, const char *line, size_t len,
 		r->cal_won[k] += o.won;
 	}
 	if (r->mode == 1)
-		period = as_truth(res, r->base_slot) ? 0 : 1;
+		period = as_truth(r, r->base_slot) ? 0 : 1;
 	else if (r->mode == 2)
 		period = isnan(o.created) ? -1 : o.created < r->split ? 0 : 1;
 	if (period < 0)
 		r->unperiod++;
 	else {
 		r->period_n[period]++;
-		lq_report_drift_add(r, res, period);
+		lq_report_drift_add(r, period);
 	}
-	jv_free(res);
 	return 0;
 }

@@ -375,7 +375,7 @@ lq_report_filled(jv v)
 }
 
 void
-lq_report_drift_add(struct lq_report *r, jv res, int p)
+lq_report_drift_add(struct lq_report *r, int p)
 {
 	struct lq_buf b = LQ_BUF_INIT;
 
@@ -384,7 +384,7 @@ lq_report_drift_add(struct lq_report *r, jv res, int p)
 		jv v;
 		if (f->slot < 0)
 			continue;	/* a signal feature: not measurable */
-		v = lq_report_first(res, f->slot);
+		v = lq_report_first(r, f->slot);
 		f->n[p]++;
 		switch (jv_get_kind(v)) {
 		case JV_KIND_NUMBER:
@@ -412,7 +412,7 @@ lq_report_drift_add(struct lq_report *r, jv res, int p)
 		jv_free(v);
 	}
 	for (int i = 0; i < r->nfill; i++) {
-		jv v = lq_report_first(res, r->fill[i].slot);
+		jv v = lq_report_first(r, r->fill[i].slot);
 		r->fill[i].n[p]++;
 		r->fill[i].filled[p] += lq_report_filled(v);
 		jv_free(v);

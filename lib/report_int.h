@@ -123,11 +123,11 @@ double lq_report_weeks(const struct lq_report *r);
 /* report_drift.c */
 int lq_report_drift_load(struct lq_report *r, const struct lq_ynode *drift,
     const char *model, struct lq_err *err);
-void lq_report_drift_add(struct lq_report *r, jv res, int period);
+void lq_report_drift_add(struct lq_report *r, int period);
 void lq_report_drift_finish(struct lq_report *r);
 void lq_report_drift_free(struct lq_report *r);
 int lq_report_alert_rows(struct lq_report *r, struct lq_buf *out);
-jv lq_report_first(jv res, int slot);
+jv lq_report_first(struct lq_report *r, int slot);
 int lq_report_filled(jv v);
 
 /* report_out.c helpers */
