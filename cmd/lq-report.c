@@ -13,7 +13,8 @@
 
 static const char usage[] =
     "[-jq] [-r RULES] [-b KEYS] [--svg FILE] [--alerts FILE]\n"
-    "       [-m MODEL] [--baseline EXPR | --split TIME] [--rejects FILE] "
+    "       [-m MODEL] [--baseline EXPR | --split TIME] [--tz ZONE]\n"
+"       [--rejects FILE] "
     "[--strict] [FILE ...]";
 
 static const char help[] =
@@ -36,10 +37,12 @@ static const char help[] =
 "                         the periods)\n"
 "      --baseline EXPR    drift: leads for which EXPR is true are the baseline\n"
 "      --split TIME       drift: leads created before TIME are the baseline\n"
+"      --tz ZONE          weeks and dates in this time zone (Asia/Kolkata;\n"
+"                         default: the section's tz:, else UTC)\n"
 LQCMD_HELP_COMMON LQCMD_HELP_EXIT
 "See lq-report(1).\n";
 
-enum { O_SVG = 0x2001, O_ALERTS, O_BASELINE, O_SPLIT };
+enum { O_SVG = 0x2001, O_ALERTS, O_BASELINE, O_SPLIT, O_TZ, O_HTML };
 
 static int
 add_one(void *ctx, const struct lqcmd_rec *rec, struct lq_buf *val,
@@ -62,6 +65,7 @@ main(int argc, char **argv)
 		{ "alerts", required_argument, NULL, O_ALERTS },
 		{ "baseline", required_argument, NULL, O_BASELINE },
 		{ "split", required_argument, NULL, O_SPLIT },
+		{ "tz", required_argument, NULL, O_TZ },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct lqcmd_run f = { .progress = -1 };
@@ -85,6 +89,7 @@ main(int argc, char **argv)
 		case O_ALERTS: alerts = optarg; break;
 		case O_BASELINE: o.baseline = optarg; break;
 		case O_SPLIT: o.split = optarg; break;
+		case O_TZ: o.tz = optarg; break;
 		default: lqcmd_usage(usage);
 		}
 	}
@@ -100,7 +105,7 @@ main(int argc, char **argv)
 	if (json)
 		lq_report_json(r, &out, alerts == NULL);
 	else
-		lq_report_text(r, &out);
+		lq_report_text(r, &out, alerts == NULL);
 	lqcmd_write(out.buf ? out.buf : "", out.len);
 	if (svg) {
 		lq_buf_reset(&out);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lq_route.h"
 #include "lq_time.h"
 #include "report_int.h"
 
@@ -28,7 +29,7 @@ static const char *const field_default[F_NFIELDS] = {
 };
 
 static const char *const top_keys[] = {
-	"fields", "groups", "by", "tiers", "high_tiers", "drift", NULL
+	"fields", "groups", "by", "tiers", "high_tiers", "drift", "tz", NULL
 };
 
 static const char *const default_tiers[] = { "L1", "L2", "L3", "L4" };
@@ -245,6 +246,21 @@ load(struct lq_report *r, const struct lq_report_opts *o, struct lq_err *err)
 		r->high[r->nhigh++] = xstrdup("L2");
 	}
 
+	if (o->tz || (root && (v = lq_ymap_get(root, "tz")))) {
+		const char *z = o->tz;
+		if (!z && lq_ystr(d, v, "tz", &z, err))
+			return -1;
+		if (!lq_tz_valid(z)) {
+			if (o->tz)
+				return lq_err_set(err, LQ_EXIT_USAGE, "--tz: "
+				    "unknown time zone '%s'", z);
+			return lq_yerr(d, v, err, "tz: unknown time zone "
+			    "'%s' (a tz database name such as Asia/Kolkata)",
+			    z);
+		}
+		if (strcmp(z, "UTC") && strcmp(z, "Etc/UTC"))
+			r->tz = xstrdup(z);
+	}
 	if (o->by)
 		lq_buf_adds(&by, o->by);
 	else if (root && (v = lq_ymap_get(root, "by"))) {
@@ -364,6 +380,7 @@ lq_report_free(struct lq_report *r)
 	if (r->have_mdoc)
 		lq_yaml_release(&r->mdoc);
 	lq_buf_release(&r->scratch);
+	free(r->tz);
 	free(r);
 }
 
@@ -458,8 +475,8 @@ lq_report_weeks(const struct lq_report *r)
 	if (!(r->tmax >= r->tmin))
 		return NAN;
 	/* Mondays of the first and last weeks */
-	a = floor(r->tmin / 86400);
-	b = floor(r->tmax / 86400);
+	a = floor(lq_report_local(r, r->tmin) / 86400);
+	b = floor(lq_report_local(r, r->tmax) / 86400);
 	a -= fmod(fmod(a + 3, 7) + 7, 7);
 	b -= fmod(fmod(b + 3, 7) + 7, 7);
 	return (b - a) / 7 + 1;
@@ -523,7 +540,8 @@ label(struct lq_report *r, struct lq_buf *b, int slot, double created)
 		if (isnan(created))
 			lq_buf_adds(b, NONE_LABEL);
 		else {
-			lq_iso_week(wk, sizeof(wk), created);
+			lq_iso_week(wk, sizeof(wk),
+			    lq_report_local(r, created));
 			lq_buf_adds(b, wk);
 		}
 		return;
@@ -647,6 +665,9 @@ lq_report_add(struct lq_report *r, const char *line, size_t len,
 	if (lq_eval_record(r->ev, line, len, &r->scan, NULL, err) < 0)
 		return -1;
 	r->records++;
+	for (int i = 0; i < F_NFIELDS; i++)
+		if (f[i] >= 0 && !r->seen[i] && !lq_eval_missing(r->ev, f[i]))
+			r->seen[i] = r->records;
 	memset(&o, 0, sizeof(o));
 	o.created = as_time(r, f[F_CREATED]);
 	o.contact = as_time(r, f[F_CONTACT]);
@@ -699,4 +720,100 @@ lq_report_add(struct lq_report *r, const char *line, size_t len,
 		lq_report_drift_add(r, period);
 	}
 	return 0;
+}
+
+/* seconds east of UTC of the report's time zone at t */
+static double
+offset(const struct lq_report *r, double t)
+{
+	struct tm tm;
+
+	if (!r->tz || !isfinite(t))
+		return 0;
+	lq_tz_local(r->tz, (time_t)floor(t), &tm);
+	return (double)tm.tm_gmtoff;
+}
+
+/*
+ * t moved by the UTC offset of the report's time zone, so that UTC
+ * calendar arithmetic on it gives the local date and ISO week.
+ */
+double
+lq_report_local(const struct lq_report *r, double t)
+{
+	return t + offset(r, t);
+}
+
+/* Format t in the report's time zone as RFC 3339 (Z in UTC). */
+void
+lq_report_time(const struct lq_report *r, char *buf, size_t n, double t)
+{
+	double off = offset(r, t);
+	long m;
+
+	lq_time_format(buf, n, t + off);
+	if (!r->tz || strlen(buf) < 2 || buf[strlen(buf) - 1] != 'Z')
+		return;
+	m = (long)(off / 60);
+	snprintf(buf + strlen(buf) - 1, n - (strlen(buf) - 1),
+	    "%c%02ld:%02ld", m < 0 ? '-' : '+', labs(m) / 60, labs(m) % 60);
+}
+
+/* the field is configured and some record had a value for it */
+static int
+have(const struct lq_report *r, int i)
+{
+	return r->fslot[i] >= 0 && (r->seen[i] > 0 || r->records == 0);
+}
+
+/*
+ * Why field i cannot be used, or NULL when it can (or when it is not
+ * needed: handed and opportunity have defaults from other fields).
+ */
+const char *
+lq_report_why(const struct lq_report *r, int i)
+{
+	if (have(r, i))
+		return NULL;
+	if ((i == F_HANDED || i == F_OPPORTUNITY) && r->fslot[i] < 0)
+		return NULL;	/* derived from the others, named there */
+	if (i == F_SOURCE || i == F_SEGMENT || i == F_OWNER || i == F_POINTS)
+		return NULL;	/* group keys and drift only */
+	if (r->fslot[i] < 0)
+		return "off in the report section";
+	return "no record has a value for it";
+}
+
+/* Decide which metrics can be computed (ok[]), after the last record. */
+void
+lq_report_avail(struct lq_report *r)
+{
+	char *ok = r->ok;
+
+	ok[A_HANDED] = have(r, F_HANDED) || (r->fslot[F_HANDED] < 0 &&
+	    (have(r, F_ACCEPTED) || have(r, F_REJECTED)));
+	ok[A_ACCEPTED] = ok[A_HANDED] && have(r, F_ACCEPTED);
+	ok[A_REJECTED] = ok[A_HANDED] && have(r, F_REJECTED);
+	ok[A_CREATED] = have(r, F_CREATED);
+	ok[A_CONTACT] = ok[A_CREATED] && have(r, F_CONTACT);
+	ok[A_ACCEPT_T] = ok[A_ACCEPTED] && ok[A_CREATED] &&
+	    have(r, F_ACCEPTED_AT);
+	ok[A_TIER] = have(r, F_TIER);
+	ok[A_WON] = have(r, F_WON);
+	ok[A_LOST] = have(r, F_LOST);
+	/* a false positive is rejected or lost: both must be known */
+	ok[A_FP] = ok[A_TIER] && have(r, F_REJECTED) && ok[A_LOST];
+	ok[A_MISSED] = ok[A_TIER] && ok[A_WON];
+	ok[A_OPP] = have(r, F_OPPORTUNITY) || (r->fslot[F_OPPORTUNITY] < 0 &&
+	    (ok[A_WON] || ok[A_LOST] || have(r, F_AMOUNT)));
+	ok[A_WIN_RATE] = ok[A_WON] && ok[A_LOST];
+	ok[A_OPEN] = ok[A_OPP] && ok[A_WIN_RATE];
+	ok[A_WON_VALUE] = ok[A_WON] && have(r, F_AMOUNT);
+	ok[A_PIPELINE] = ok[A_OPEN] && have(r, F_AMOUNT);
+	ok[A_CYCLE] = ok[A_WON] && ok[A_CREATED] && have(r, F_CLOSED);
+	ok[A_VELOCITY] = ok[A_OPP] && ok[A_WIN_RATE] && ok[A_WON_VALUE] &&
+	    ok[A_CYCLE];
+	ok[A_MEETINGS] = have(r, F_MEETING);
+	ok[A_MPW] = ok[A_MEETINGS] && ok[A_CREATED];
+	ok[A_PROB] = have(r, F_PROBABILITY);
 }

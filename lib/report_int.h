@@ -25,6 +25,17 @@ enum {
 
 extern const char *const lq_report_fields[F_NFIELDS + 1];
 
+/*
+ * what a metric needs: each is computable (ok[] set by lq_report_avail)
+ * when its fields are configured and some record had a value for them
+ */
+enum {
+	A_HANDED, A_ACCEPTED, A_REJECTED, A_CREATED, A_CONTACT, A_ACCEPT_T,
+	A_TIER, A_FP, A_MISSED, A_OPP, A_WON, A_LOST, A_WIN_RATE, A_OPEN,
+	A_WON_VALUE, A_PIPELINE, A_CYCLE, A_VELOCITY, A_MEETINGS, A_MPW,
+	A_PROB, A_N
+};
+
 #define KEY_WEEK (-2)		/* group key: ISO week of created_at */
 #define NONE_LABEL "(none)"
 
@@ -111,6 +122,9 @@ struct lq_report {
 	double cal_sum[10];
 	double tmin, tmax;	/* created_at span */
 	long records;
+	long seen[F_NFIELDS];	/* records with a value (not null) */
+	char ok[A_N];		/* metric computable */
+	char *tz;		/* time zone of weeks and dates, NULL: UTC */
 	int finished;		/* drift computed, weeks filled in */
 	struct lq_buf scratch;
 };
@@ -119,6 +133,10 @@ struct lq_report {
 struct agg *lq_report_group(struct grouping *g, const char *key);
 void lq_report_sort(struct grouping *g, struct agg ***out, size_t *n);
 double lq_report_weeks(const struct lq_report *r);
+void lq_report_avail(struct lq_report *r);
+const char *lq_report_why(const struct lq_report *r, int field);
+double lq_report_local(const struct lq_report *r, double t);
+void lq_report_time(const struct lq_report *r, char *buf, size_t n, double t);
 
 /* report_drift.c */
 int lq_report_drift_load(struct lq_report *r, const struct lq_ynode *drift,

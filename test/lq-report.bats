@@ -375,10 +375,103 @@ val() {
 	[ "$(val handed)" = 1 ]
 	[ "$(val sal_rate)" = 1 ]
 	row=$(rows total)
-	[ "$(val won)" = 0 ]
+	# won is off: not 0 won but unknown, with the reason once
+	[ "$(val won)" = null ]
+	[ "$(val conversion)" = null ]
 	[ "$(val sal_rate)" = 0.5 ]
+	[ "$(rows absent '.field == "won"')" = '{"type":"absent","field":"won","reason":"off in the report section"}' ]
 	run -2 lq-report -r "$BATS_TEST_TMPDIR/r.yaml" --by won < /dev/null
 	[[ "$output" == *"'won' is disabled"* ]]
+}
+
+@test "a field turned off (~) or never present is n/a, not 0, with the reason once" {
+	# the examples' rules with accepted and first_contact_at switched off
+	sed 's/^    accepted: .*/    accepted: ~/; s/^    first_contact_at: .*/    first_contact_at: ~/' \
+	    "$TOP/rules/report.yaml" > "$BATS_TEST_TMPDIR/off.yaml"
+	run lq-report --json -r "$BATS_TEST_TMPDIR/off.yaml" "$TOP/examples/outcomes.ndjson"
+	[ "$status" -eq 0 ]
+	row=$(rows total)
+	for k in accepted sal_rate accept_p50_s contacted no_contact bad_times contact_p50_s \
+	    contact_p90_s contact_under_60s contact_under_5m contact_under_1h; do
+		[ "$(val $k)" = null ] || { echo "$k: $(val $k)"; false; }
+	done
+	# handed (.crm.status != null) is still known: 215 of the 300
+	[ "$(val handed)" = 215 ]
+	[ "$(rows absent | jq -r '.field + ": " + .reason' | paste -sd,)" = \
+	    "accepted: off in the report section,first_contact_at: off in the report section" ]
+	run lq-report -r "$BATS_TEST_TMPDIR/off.yaml" "$TOP/examples/outcomes.ndjson"
+	grep -Eq '^total +300 +215 +n/a +n/a +n/a +n/a +n/a +n/a ' <<< "$output"
+	[ "$(grep -c 'off in the report section' <<< "$output")" -eq 1 ]
+	grep -q '^n/a: accepted: off in the report section; first_contact_at: off in the report section$' <<< "$output"
+	# defaults (.outcome.*) on records without outcomes: nothing is known
+	# about acceptance, contact or deals; only the counts of leads and tiers
+	printf '%s\n' '{"created_at":"2026-11-02T09:00:00Z","score":{"tier":"L1"}}' \
+	    '{"created_at":"2026-11-03T09:00:00Z","score":{"tier":"L3"}}' > "$BATS_TEST_TMPDIR/in"
+	run lq-report --json "$BATS_TEST_TMPDIR/in"
+	row=$(rows total)
+	[ "$(val leads)" = 2 ]
+	[ "$(val high)" = 1 ]
+	for k in handed accepted sal_rate no_contact won conversion false_pos fp_rate missed \
+	    opportunities won_value pipeline_value meetings meetings_per_week; do
+		[ "$(val $k)" = null ] || { echo "$k: $(val $k)"; false; }
+	done
+	[ "$(val no_created)" = 0 ]
+	rows absent '.field == "accepted"' | grep -q '"reason":"no record has a value for it"'
+	# a lead whose value is false is a value: won false everywhere is 0 won
+	printf '%s\n' '{"score":{"tier":"L1"},"outcome":{"won":false,"lost":true}}' > "$BATS_TEST_TMPDIR/in"
+	run lq-report --json "$BATS_TEST_TMPDIR/in"
+	row=$(rows total)
+	[ "$(val won)" = 0 ]
+	[ "$(val conversion)" = 0 ]
+	[ "$(val win_rate)" = 0 ]
+}
+
+@test "--alerts FILE in text mode: the alerts go there instead of into the report" {
+	run lq-report -r "$D" --split 2026-11-10 --alerts "$BATS_TEST_TMPDIR/alerts" "$L"
+	[ "$status" -eq 0 ]
+	! grep -q '^Alerts$' <<< "$output"
+	! grep -q 'fill rate fell' <<< "$output"
+	grep -q 'fill rate fell from 75.0% to 20.0%' "$BATS_TEST_TMPDIR/alerts"
+	# without --alerts they are in the report
+	run lq-report -r "$D" --split 2026-11-10 "$L"
+	grep -q '^Alerts$' <<< "$output"
+}
+
+@test "tz: weeks and dates in the team's time zone" {
+	# lead 6, 2026-11-16T01:30Z, is Sunday 17:30 in Los Angeles (UTC-8):
+	# week 46 there, week 47 in UTC and in Kolkata (07:00 Monday)
+	run lq-report --json --by week --tz America/Los_Angeles "$L"
+	[ "$status" -eq 0 ]
+	[ "$(rows group | jq -r '"\(.by.week)=\(.leads)"' | paste -sd' ')" = "2026-W45=4 2026-W46=1 2026-W47=4 null=1" ]
+	row=$(rows total)
+	[ "$(val first_created)" = "2026-11-02T01:00:00-08:00" ]
+	[ "$(val tz)" = "America/Los_Angeles" ]
+	run lq-report --json --by week --tz Asia/Kolkata "$L"
+	[ "$(rows group | jq -r '"\(.by.week)=\(.leads)"' | paste -sd' ')" = "2026-W45=4 2026-W46=0 2026-W47=5 null=1" ]
+	row=$(rows total)
+	[ "$(val first_created)" = "2026-11-02T14:30:00+05:30" ]
+	# from the report: section, with file:line:col for a bad zone
+	printf 'report:\n  tz: America/Los_Angeles\n  by: [week]\n' > "$BATS_TEST_TMPDIR/r.yaml"
+	run lq-report --json -r "$BATS_TEST_TMPDIR/r.yaml" "$L"
+	row=$(rows group '.by.week == "2026-W46"')
+	[ "$(val leads)" = 1 ]
+	run lq-report -r "$BATS_TEST_TMPDIR/r.yaml" "$L"
+	[[ "${lines[0]}" == *"created 2026-11-02T01:00:00-08:00 .. 2026-11-18T02:00:00-08:00 (3 weeks), weeks in America/Los_Angeles" ]]
+	printf 'report:\n  tz: Mars/Olympus\n' > "$BATS_TEST_TMPDIR/r.yaml"
+	run -2 lq-report -r "$BATS_TEST_TMPDIR/r.yaml" < /dev/null
+	[[ "$output" == "lq-report: $BATS_TEST_TMPDIR/r.yaml:2:7: tz: unknown time zone 'Mars/Olympus'"* ]]
+	run -2 lq-report --tz Mars/Olympus < /dev/null
+	[[ "$output" == "lq-report: --tz: unknown time zone 'Mars/Olympus'" ]]
+}
+
+@test "money in the text tables has thousands separators" {
+	printf '%s\n' '{"score":{"tier":"L1"},"outcome":{"won":true,"amount":2255554},"created_at":"2026-11-02T09:00:00Z","closed_at":null}' \
+	    '{"score":{"tier":"L1"},"outcome":{"amount":1234.6,"lost":false}}' > "$BATS_TEST_TMPDIR/in"
+	run lq-report "$BATS_TEST_TMPDIR/in"
+	grep -Eq '^total .* 2,255,554 +1,235 ' <<< "$output"
+	run lq-report --json "$BATS_TEST_TMPDIR/in"
+	row=$(rows total)
+	[ "$(val won_value)" = 2255554 ]
 }
 
 @test "--svg: four charts that rsvg-convert renders" {
