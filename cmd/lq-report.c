@@ -12,7 +12,7 @@
 #include "lqcmd.h"
 
 static const char usage[] =
-    "[-jq] [-r RULES] [-b KEYS] [--svg FILE] [--alerts FILE]\n"
+    "[-jq] [-r RULES] [-b KEYS] [--svg FILE] [--html FILE] [--alerts FILE]\n"
     "       [-m MODEL] [--baseline EXPR | --split TIME] [--tz ZONE]\n"
 "       [--rejects FILE] "
     "[--strict] [FILE ...]";
@@ -30,7 +30,9 @@ static const char help[] =
 "                         segment, week, a group named in the rule file, a\n"
 "                         field path (company.industry) or .jq (default: tier)\n"
 "  -j, --json             NDJSON rows instead of the text tables\n"
-"      --svg FILE         write the charts as SVG to FILE\n"
+"      --svg FILE         write the charts as one SVG document to FILE\n"
+"      --html FILE        write a self-contained HTML report (tables, inline\n"
+"                         SVG charts, definitions) to FILE\n"
 "      --alerts FILE      write drift and fill-rate alerts (NDJSON) to FILE\n"
 "  -m, --model FILE       drift against the profile: of a model file (with\n"
 "                         --baseline or --split: of its features between\n"
@@ -66,6 +68,7 @@ main(int argc, char **argv)
 		{ "baseline", required_argument, NULL, O_BASELINE },
 		{ "split", required_argument, NULL, O_SPLIT },
 		{ "tz", required_argument, NULL, O_TZ },
+		{ "html", required_argument, NULL, O_HTML },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct lqcmd_run f = { .progress = -1 };
@@ -73,7 +76,7 @@ main(int argc, char **argv)
 	struct lq_report *r;
 	struct lq_buf out = LQ_BUF_INIT;
 	struct lq_err err;
-	const char *svg = NULL, *alerts = NULL;
+	const char *svg = NULL, *html = NULL, *alerts = NULL;
 	int ch, json = 0, status;
 
 	lqcmd_init(argv, "lq-report");
@@ -90,6 +93,7 @@ main(int argc, char **argv)
 		case O_BASELINE: o.baseline = optarg; break;
 		case O_SPLIT: o.split = optarg; break;
 		case O_TZ: o.tz = optarg; break;
+		case O_HTML: html = optarg; break;
 		default: lqcmd_usage(usage);
 		}
 	}
@@ -111,6 +115,12 @@ main(int argc, char **argv)
 		lq_buf_reset(&out);
 		lq_report_svg(r, &out);
 		if (lqcmd_write_file(svg, &out))
+			status = LQ_EXIT_IO;
+	}
+	if (html) {
+		lq_buf_reset(&out);
+		lq_report_html(r, &out);
+		if (lqcmd_write_file(html, &out))
 			status = LQ_EXIT_IO;
 	}
 	if (alerts) {

@@ -62,7 +62,16 @@ void lq_report_json(struct lq_report *r, struct lq_buf *out, int alerts);
 /* Append only the alert rows (NDJSON); returns how many. */
 int lq_report_alerts(struct lq_report *r, struct lq_buf *out);
 
-/* Append the SVG document with the four charts. */
+/*
+ * Append one SVG document with the charts (lq-report(1), CHARTS): a header
+ * with the date range and sample size, then each chart in a grid.
+ */
 void lq_report_svg(struct lq_report *r, struct lq_buf *out);
+
+/*
+ * Append a self-contained HTML report: header, the group tables, each
+ * chart as inline SVG, the definitions; no scripts, nothing external.
+ */
+void lq_report_html(struct lq_report *r, struct lq_buf *out);
 
 #endif

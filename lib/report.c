@@ -204,6 +204,23 @@ one_key(struct grouping *g, const char *name, int slot)
 	g->nkeys = 1;
 }
 
+/* g: the keys of from and one more, counters only */
+static void
+extend(struct grouping *g, const struct grouping *from, const char *name,
+    int slot)
+{
+	g->names = xcalloc((size_t)from->nkeys + 1, sizeof(char *));
+	g->slot = xcalloc((size_t)from->nkeys + 1, sizeof(int));
+	for (int i = 0; i < from->nkeys; i++) {
+		g->names[i] = xstrdup(from->names[i]);
+		g->slot[i] = from->slot[i];
+	}
+	g->names[from->nkeys] = xstrdup(name);
+	g->slot[from->nkeys] = slot;
+	g->nkeys = from->nkeys + 1;
+	g->lite = 1;
+}
+
 static int
 load(struct lq_report *r, const struct lq_report_opts *o, struct lq_err *err)
 {
@@ -286,6 +303,18 @@ load(struct lq_report *r, const struct lq_report_opts *o, struct lq_err *err)
 	if (r->fslot[F_TIER] >= 0)
 		one_key(&r->tiers, "tier", r->fslot[F_TIER]);
 	one_key(&r->weeks, "week", KEY_WEEK);
+	/* charts: a series per --by group unless that is the week */
+	r->series = r->by.nkeys > 0 && !(r->by.nkeys == 1 &&
+	    r->by.slot[0] == KEY_WEEK);
+	if (r->series) {
+		extend(&r->byweek, &r->by, "week", KEY_WEEK);
+		if (r->fslot[F_TIER] >= 0)
+			extend(&r->bytier, &r->by, "tier", r->fslot[F_TIER]);
+	}
+	if (r->fslot[F_OWNER] >= 0) {
+		one_key(&r->owners, "owner", r->fslot[F_OWNER]);
+		r->owners.lite = 1;
+	}
 
 	if (root && (drift = lq_ymap_get(root, "drift")) &&
 	    lq_yexpect(d, drift, LQ_Y_MAP, "drift", err))
@@ -369,6 +398,9 @@ lq_report_free(struct lq_report *r)
 	grouping_free(&r->total);
 	grouping_free(&r->tiers);
 	grouping_free(&r->weeks);
+	grouping_free(&r->bytier);
+	grouping_free(&r->byweek);
+	grouping_free(&r->owners);
 	free_list(r->tier_levels, r->ntier_levels);
 	free_list(r->high, r->nhigh);
 	lq_report_drift_free(r);
@@ -587,7 +619,7 @@ struct outcome {
 };
 
 static void
-update(struct agg *a, const struct outcome *o)
+update(struct agg *a, const struct outcome *o, int lite)
 {
 	a->leads++;
 	if (isnan(o->created))
@@ -607,9 +639,10 @@ update(struct agg *a, const struct outcome *o)
 		a->under60 += s < 60;
 		a->under300 += s < 300;
 		a->under3600 += s < 3600;
-		lq_vals_add(&a->contact, s);
+		if (!lite)
+			lq_vals_add(&a->contact, s);
 	}
-	if (o->accepted && o->accepted_at >= o->created)
+	if (!lite && o->accepted && o->accepted_at >= o->created)
 		lq_vals_add(&a->accept, o->accepted_at - o->created);
 	a->high += o->high;
 	a->low += o->low;
@@ -623,7 +656,7 @@ update(struct agg *a, const struct outcome *o)
 				a->won_value += o->amount;
 				a->won_amounts++;
 			}
-			if (o->closed >= o->created)
+			if (!lite && o->closed >= o->created)
 				lq_vals_add(&a->cycle,
 				    (o->closed - o->created) / 86400);
 		} else if (o->lost)
@@ -649,7 +682,7 @@ add_to(struct lq_report *r, struct grouping *g, const struct outcome *o)
 			lq_buf_addc(b, '\037');
 		label(r, b, g->slot[i], o->created);
 	}
-	update(lq_report_group(g, b->buf), o);
+	update(lq_report_group(g, b->buf), o, g->lite);
 }
 
 int
@@ -703,11 +736,20 @@ lq_report_add(struct lq_report *r, const char *line, size_t len,
 	add_to(r, &r->weeks, &o);
 	if (r->tiers.nkeys)
 		add_to(r, &r->tiers, &o);
+	if (r->byweek.nkeys)
+		add_to(r, &r->byweek, &o);
+	if (r->bytier.nkeys)
+		add_to(r, &r->bytier, &o);
+	if (r->owners.nkeys)
+		add_to(r, &r->owners, &o);
 	if (!isnan(o.prob) && o.prob >= 0 && o.prob <= 1) {
 		int k = o.prob >= 1 ? 9 : (int)(o.prob * 10);
 		r->cal_n[k]++;
 		r->cal_sum[k] += o.prob;
 		r->cal_won[k] += o.won;
+		k = (int)floor(o.prob * 100);
+		r->pct_n[k]++;
+		r->pct_won[k] += o.won;
 	}
 	if (r->mode == 1)
 		period = as_truth(r, r->base_slot) ? 0 : 1;

@@ -60,6 +60,7 @@ struct grouping {
 	int *slot;		/* expression slot, or KEY_WEEK */
 	struct agg **tab;	/* open addressing on key */
 	size_t cap, n;
+	int lite;		/* counters only, no durations (charts) */
 };
 
 /* a categorical tally */
@@ -103,6 +104,9 @@ struct lq_report {
 	struct lq_scan scan;	/* the record's members and tape */
 	int fslot[F_NFIELDS];	/* -1: not configured */
 	struct grouping by, total, tiers, weeks;
+	/* for the charts: --by keys with tier, with week; owner */
+	struct grouping bytier, byweek, owners;
+	int series;		/* charts draw one series per --by group */
 	char **tier_levels;	/* shown even when empty */
 	int ntier_levels;
 	char **high;		/* tiers counted as high (L1, L2) */
@@ -120,6 +124,8 @@ struct lq_report {
 	/* calibration bins of predicted probability */
 	long cal_n[10], cal_won[10];
 	double cal_sum[10];
+	/* gains: leads and wins per percent of predicted probability */
+	long pct_n[101], pct_won[101];
 	double tmin, tmax;	/* created_at span */
 	long records;
 	long seen[F_NFIELDS];	/* records with a value (not null) */
@@ -149,6 +155,8 @@ jv lq_report_first(struct lq_report *r, int slot);
 int lq_report_filled(jv v);
 
 /* report_out.c helpers */
+void lq_report_finish(struct lq_report *r);
+void lq_report_html_tables(struct lq_report *r, struct lq_buf *o);
 void lq_report_json_agg(struct lq_report *r, struct lq_buf *o,
     const struct agg *a);
 

@@ -47,8 +47,8 @@ derive(const struct lq_report *r, struct agg *a, struct derived *d)
 }
 
 /* seed empty groups so that they are shown: tiers, and weeks in the span */
-static void
-finish(struct lq_report *r)
+void
+lq_report_finish(struct lq_report *r)
 {
 	char wk[16];
 
@@ -196,7 +196,7 @@ lq_report_json(struct lq_report *r, struct lq_buf *o, int alerts)
 	size_t n;
 	char t0[32], t1[32];
 
-	finish(r);
+	lq_report_finish(r);
 	lq_report_sort(&r->by, &v, &n);
 	for (size_t i = 0; i < n; i++)
 		json_group(r, o, &r->by, v[i]);
@@ -263,7 +263,7 @@ lq_report_json(struct lq_report *r, struct lq_buf *o, int alerts)
 int
 lq_report_alerts(struct lq_report *r, struct lq_buf *out)
 {
-	finish(r);
+	lq_report_finish(r);
 	return lq_report_alert_rows(r, out);
 }
 
@@ -423,6 +423,31 @@ table_print(struct table *t, struct lq_buf *o)
 	free(w);
 }
 
+/* the table as HTML (cells escaped), then freed like table_print */
+static void
+table_html(struct table *t, struct lq_buf *o)
+{
+	int rows = t->n / t->cols;
+
+	lq_buf_adds(o, "<table>\n");
+	for (int r = 0; r < rows; r++) {
+		lq_buf_adds(o, "<tr>");
+		for (int c = 0; c < t->cols; c++) {
+			const char *tag = r == 0 ? "th" : "td";
+			lq_buf_addf(o, "<%s%s>", tag, t->right[c] ?
+			    " class=\"num\"" : "");
+			lq_svg_esc(o, t->cell[r * t->cols + c]);
+			lq_buf_addf(o, "</%s>", tag);
+		}
+		lq_buf_adds(o, "</tr>\n");
+	}
+	lq_buf_adds(o, "</table>\n");
+	for (int i = 0; i < t->n; i++)
+		free(t->cell[i]);
+	free(t->cell);
+	free(t->right);
+}
+
 static void
 table_init(struct table *t, int keys, const char *const *heads, int nheads,
     const struct grouping *g)
@@ -543,7 +568,7 @@ absent_note(struct lq_report *r, struct lq_buf *o)
 }
 
 static void
-group_table(struct lq_report *r, struct lq_buf *o, int which)
+group_table(struct lq_report *r, struct lq_buf *o, int which, int html)
 {
 	struct table t;
 	struct agg **v;
@@ -551,7 +576,7 @@ group_table(struct lq_report *r, struct lq_buf *o, int which)
 	int keys = r->by.nkeys ? r->by.nkeys : 1;
 	static const char *const all[] = { "all" };
 	const struct grouping *g = &r->by;
-	struct grouping none = { 1, (char **)all, NULL, NULL, 0, 0 };
+	struct grouping none = { 1, (char **)all, NULL, NULL, 0, 0, 0 };
 
 	if (!r->by.nkeys)
 		g = &none;
@@ -569,7 +594,10 @@ group_table(struct lq_report *r, struct lq_buf *o, int which)
 		cell(&t, "");
 	(which == 1 ? row1 : row2)(r, &t, total_agg(r));
 	free(v);
-	table_print(&t, o);
+	if (html)
+		table_html(&t, o);
+	else
+		table_print(&t, o);
 }
 
 static void
@@ -579,7 +607,7 @@ drift_table(struct lq_report *r, struct lq_buf *o)
 		"against", "bins", "baseline n", "current n", "missing", "PSI",
 		"status"
 	};
-	struct grouping g = { 1, (char *[]){ "feature" }, NULL, NULL, 0, 0 };
+	struct grouping g = { 1, (char *[]){ "feature" }, NULL, NULL, 0, 0, 0 };
 	struct table t;
 
 	table_init(&t, 1, h, 7, &g);
@@ -605,7 +633,7 @@ static void
 fill_table(struct lq_report *r, struct lq_buf *o)
 {
 	static const char *const h[] = { "baseline", "current", "filled" };
-	struct grouping g = { 1, (char *[]){ "field" }, NULL, NULL, 0, 0 };
+	struct grouping g = { 1, (char *[]){ "field" }, NULL, NULL, 0, 0, 0 };
 	struct table t;
 
 	table_init(&t, 1, h, 3, &g);
@@ -622,13 +650,38 @@ fill_table(struct lq_report *r, struct lq_buf *o)
 	table_print(&t, o);
 }
 
+/* The two group tables as HTML tables, and the n/a note. */
+void
+lq_report_html_tables(struct lq_report *r, struct lq_buf *o)
+{
+	struct lq_buf note = LQ_BUF_INIT;
+
+	lq_report_finish(r);
+	lq_buf_adds(o, "<h2>Acceptance and speed to contact</h2>\n");
+	group_table(r, o, 1, 1);
+	lq_buf_adds(o, "<h2>Outcomes (high tiers: ");
+	for (int i = 0; i < r->nhigh; i++) {
+		lq_buf_adds(o, i ? ", " : "");
+		lq_svg_esc(o, r->high[i]);
+	}
+	lq_buf_adds(o, ")</h2>\n");
+	group_table(r, o, 2, 1);
+	absent_note(r, &note);
+	if (note.len) {
+		lq_buf_adds(o, "<p class=\"note\">");
+		lq_svg_esc(o, note.buf + 1);
+		lq_buf_adds(o, "</p>\n");
+	}
+	lq_buf_release(&note);
+}
+
 void
 lq_report_text(struct lq_report *r, struct lq_buf *o, int alerts)
 {
 	struct lq_buf al = LQ_BUF_INIT;
 	char t0[32], t1[32];
 
-	finish(r);
+	lq_report_finish(r);
 	lq_buf_addf(o, "%ld leads", r->records);
 	if (r->tmax >= r->tmin) {
 		lq_report_time(r, t0, sizeof(t0), r->tmin);
@@ -639,12 +692,12 @@ lq_report_text(struct lq_report *r, struct lq_buf *o, int alerts)
 	if (r->tz)
 		lq_buf_addf(o, ", weeks in %s", r->tz);
 	lq_buf_adds(o, "\n\nAcceptance and speed to contact\n\n");
-	group_table(r, o, 1);
+	group_table(r, o, 1, 0);
 	lq_buf_adds(o, "\nOutcomes (high tiers: ");
 	for (int i = 0; i < r->nhigh; i++)
 		lq_buf_addf(o, "%s%s", i ? ", " : "", r->high[i]);
 	lq_buf_adds(o, ")\n\n");
-	group_table(r, o, 2);
+	group_table(r, o, 2, 0);
 	absent_note(r, o);
 	if (r->nfeat) {
 		lq_buf_adds(o, "\nDrift (population stability index)\n\n");
@@ -670,83 +723,4 @@ lq_report_text(struct lq_report *r, struct lq_buf *o, int alerts)
 		}
 	}
 	lq_buf_release(&al);
-}
-
-/* ---- SVG ---- */
-
-static const char *const speed_label[] = {
-	"<1m", "1-5m", "5-15m", "15-60m", "1-4h", "4-24h", "1-3d", ">3d"
-};
-static const double speed_upper[] = {
-	60, 300, 900, 3600, 14400, 86400, 259200, INFINITY
-};
-
-void
-lq_report_svg(struct lq_report *r, struct lq_buf *o)
-{
-	struct agg **v, *tot;
-	size_t n, skip;
-	char note[16][32], *labels[64];
-	const char *notes[16];
-	double val[64], pred[10], obs[10], speed[8] = { 0 };
-
-	finish(r);
-	lq_svg_begin(o, 960, 660, "lq-report: impact of lead qualification");
-
-	/* conversion by tier */
-	lq_report_sort(&r->tiers, &v, &n);
-	if (n > 16)
-		n = 16;
-	for (size_t i = 0; i < n; i++) {
-		labels[i] = v[i]->key;
-		val[i] = ratio(v[i]->won, v[i]->leads);
-		snprintf(note[i], sizeof(note[i]), "n=%ld", v[i]->leads);
-		notes[i] = note[i];
-	}
-	lq_svg_bars(o, 0, 0, 480, 330, "Conversion (won / leads) by tier",
-	    (int)n, (const char *const *)labels, val, notes, 0, LQ_SVG_PCT);
-	free(v);
-
-	/* calibration */
-	for (int i = 0; i < 10; i++) {
-		pred[i] = ratio(r->cal_sum[i], r->cal_n[i]);
-		obs[i] = ratio(r->cal_won[i], r->cal_n[i]);
-	}
-	lq_svg_calibration(o, 480, 0, 480, 330,
-	    "Calibration: observed win share vs predicted", 10, pred, obs,
-	    r->cal_n);
-
-	/* speed to contact */
-	tot = total_agg(r);
-	for (size_t i = 0; i < tot->contact.n; i++) {
-		int k = 0;
-		while (tot->contact.v[i] >= speed_upper[k])
-			k++;
-		speed[k]++;
-	}
-	for (int k = 0; k < 8; k++)
-		speed[k] = tot->contact.n ? speed[k] / (double)tot->contact.n :
-		    NAN;
-	lq_svg_bars(o, 0, 330, 480, 330, "Speed to first contact (share of "
-	    "contacted leads)", tot->contact.n ? 8 : 0, speed_label, speed,
-	    NULL, 0, LQ_SVG_PCT);
-
-	/* weekly SAL rate */
-	lq_report_sort(&r->weeks, &v, &n);
-	if (n && !strcmp(v[n - 1]->key, NONE_LABEL))
-		n--;		/* no created_at: not on the time line */
-	skip = n > 64 ? n - 64 : 0;	/* the most recent 64 weeks */
-	n -= skip;
-	for (size_t i = 0; i < n; i++) {
-		struct agg *a = v[skip + i];
-		size_t kl = strlen(a->key);
-		labels[i] = kl > 5 && a->key[kl - 4] == '-' ?
-		    a->key + kl - 3 : a->key;
-		val[i] = ratio(a->accepted, a->handed);
-	}
-	lq_svg_line(o, 480, 330, 480, 330, "Weekly SAL rate (accepted / "
-	    "handed)", (int)n, (const char *const *)labels, val, 1,
-	    LQ_SVG_PCT);
-	free(v);
-	lq_svg_end(o);
 }
