@@ -663,8 +663,10 @@ update(struct agg *a, const struct outcome *o, int lite)
 			a->lost++;
 		else {
 			a->open++;
-			if (!isnan(o->amount))
+			if (!isnan(o->amount)) {
 				a->pipeline_value += o->amount;
+				a->open_amounts++;
+			}
 		}
 	}
 	a->meetings += o->meeting;

@@ -378,8 +378,11 @@ ch_gains(struct lq_report *r, struct lq_buf *b, double x, double y,
 	c.s = s;
 	c.n = ns ? 1 : 0;
 	c.empty = why(&k, r, need, 1);
-	if (!c.empty && !won)
-		c.empty = "no lead was won";
+	if (!c.empty && !ns)
+		c.empty = r->ok[A_WON] && !won && !tw ? "no lead was won" :
+		    keep(&k, "nothing ranks the leads: probability is %s, "
+		    "tier is %s", r->fslot[F_PROBABILITY] < 0 ? "off" :
+		    "never set", r->fslot[F_TIER] < 0 ? "off" : "never set");
 	lq_svg_curve(b, x, y, w, h, &c);
 	strs_free(&k);
 }
@@ -513,42 +516,62 @@ ch_sal_weeks(struct lq_report *r, struct lq_buf *b, double x, double y,
 }
 
 static void
-ch_sal_groups(struct lq_report *r, struct lq_buf *b, double x, double y,
+ch_groups(struct lq_report *r, struct lq_buf *b, double x, double y,
     double w, double h)
 {
-	static const int need[] = { F_ACCEPTED };
+	static const int need[] = { F_ACCEPTED, F_WON, F_LOST };
 	struct strs k = { .n = 0 };
 	struct agg *g[MAXCAT];
 	size_t ng, all;
 	const char *labels[MAXCAT], *notes[MAXCAT];
-	double v[MAXCAT], lo[MAXCAT], hi[MAXCAT];
-	struct lq_svg_series s = { NULL, v, lo, hi, NULL, 0 };
+	double v[2][MAXCAT], lo[2][MAXCAT], hi[2][MAXCAT];
+	struct lq_svg_series s[2];
 	struct lq_svg_chart c = { 0 };
 	struct lq_buf names = LQ_BUF_INIT;
+	int sal = r->ok[A_ACCEPTED], win = r->ok[A_WIN_RATE], ns = 0;
 
 	ng = largest(&r->by, g, MAXCAT, &all);
 	for (size_t i = 0; i < ng; i++) {
 		labels[i] = pretty(&k, g[i]->key);
-		notes[i] = keep(&k, "n=%ld", g[i]->handed);
-		v[i] = ratio(g[i]->accepted, g[i]->handed);
-		wilson(g[i]->accepted, g[i]->handed, &lo[i], &hi[i]);
+		notes[i] = keep(&k, "n=%ld/%ld", g[i]->handed,
+		    g[i]->won + g[i]->lost);
+		if (!sal)
+			notes[i] = keep(&k, "n=%ld", g[i]->won + g[i]->lost);
+		else if (!win)
+			notes[i] = keep(&k, "n=%ld", g[i]->handed);
+		v[0][i] = ratio(g[i]->accepted, g[i]->handed);
+		wilson(g[i]->accepted, g[i]->handed, &lo[0][i], &hi[0][i]);
+		v[1][i] = ratio(g[i]->won, g[i]->won + g[i]->lost);
+		wilson(g[i]->won, g[i]->won + g[i]->lost, &lo[1][i],
+		    &hi[1][i]);
 	}
+	if (sal)
+		s[ns++] = (struct lq_svg_series){ "SAL rate: accepted / "
+		    "handed", v[0], lo[0], hi[0], NULL, 0 };
+	if (win)
+		s[ns++] = (struct lq_svg_series){ "win rate: won / (won + "
+		    "lost)", v[1], lo[1], hi[1], NULL, 0 };
 	for (int i = 0; i < r->by.nkeys; i++)
 		lq_buf_addf(&names, "%s%s", i ? " / " : "", r->by.names[i]);
-	c.title = keep(&k, "SAL rate by %s", names.buf ? names.buf : "all");
-	c.subtitle = keep(&k, "accepted / handed with 95%% interval, n = "
-	    "handed; %s%s", span(&k, r), ng < all ? keep(&k, "; the %zu "
-	    "largest of %zu groups", ng, all) : "");
-	c.xtitle = keep(&k, "%s (n = leads handed)", names.buf ? names.buf :
+	c.title = keep(&k, "%s by %s", sal && win ? "SAL rate and win rate" :
+	    win ? "Win rate" : "SAL rate", names.buf ? names.buf : "all");
+	c.subtitle = keep(&k, "with 95%% intervals; %s%s", span(&k, r),
+	    ng < all ? keep(&k, "; the %zu largest of %zu groups", ng, all) :
 	    "");
-	c.ytitle = "accepted / handed";
+	c.xtitle = keep(&k, "%s (n = %s)", names.buf ? names.buf : "",
+	    sal && win ? "handed / closed deals" : win ? "closed deals" :
+	    "handed");
+	c.ytitle = "share";
 	c.fmt = LQ_SVG_PCT;
-	c.n = r->ok[A_ACCEPTED] && r->by.nkeys ? (int)ng : 0;
+	c.n = ns && r->by.nkeys ? (int)ng : 0;
 	c.labels = labels;
 	c.notes = notes;
-	c.ns = 1;
-	c.s = &s;
-	c.empty = why(&k, r, need, 1);
+	c.ns = ns ? ns : 1;
+	c.s = s;
+	if (!ns)
+		s[0] = (struct lq_svg_series){ NULL, v[0], NULL, NULL, NULL,
+		    0 };
+	c.empty = why(&k, r, need, 3);
 	lq_svg_bars2(b, x, y, w, h, &c);
 	lq_buf_release(&names);
 	strs_free(&k);
@@ -691,7 +714,7 @@ ch_rep_win(struct lq_report *r, struct lq_buf *b, double x, double y,
 
 static chart_fn *const charts[] = {
 	ch_conversion, ch_calibration, ch_gains, ch_speed, ch_sal_weeks,
-	ch_sal_groups, ch_rep_load, ch_rep_win
+	ch_groups, ch_rep_load, ch_rep_win
 };
 #define NCHARTS (sizeof(charts) / sizeof(charts[0]))
 #define CW 520

@@ -48,7 +48,7 @@ struct agg {
 	struct lq_vals contact;	/* seconds from creation to first contact */
 	struct lq_vals accept;	/* seconds from creation to acceptance */
 	long high, low, false_pos, missed;
-	long opps, won, lost, open, won_amounts;
+	long opps, won, lost, open, won_amounts, open_amounts;
 	double won_value, pipeline_value;
 	struct lq_vals cycle;	/* days from creation to close, won */
 	long meetings;

@@ -150,8 +150,8 @@ lq_report_json_agg(struct lq_report *r, struct lq_buf *o,
 	jnum(o, "conversion", d.conv, 4);
 	jnum(o, "win_rate", d.win, 4);
 	jnum(o, "won_value", ok[A_WON_VALUE] ? a->won_value : NAN, 2);
-	jnum(o, "pipeline_value", ok[A_PIPELINE] ? a->pipeline_value : NAN,
-	    2);
+	jnum(o, "pipeline_value", ok[A_PIPELINE] && (a->open_amounts ||
+	    !a->open) ? a->pipeline_value : NAN, 2);
 	jnum(o, "avg_deal", d.avg, 2);
 	jnum(o, "cycle_days", d.cycle, 2);
 	jnum(o, "velocity_per_day", d.velocity, 2);
@@ -541,7 +541,8 @@ row2(struct lq_report *r, struct table *t, struct agg *a)
 	if (!na(t, ok[A_WON_VALUE]))
 		cell_money(t, a->won_value);
 	if (!na(t, ok[A_PIPELINE]))
-		cell_money(t, a->pipeline_value);
+		cell_money(t, a->open_amounts || !a->open ?
+		    a->pipeline_value : NAN);
 	if (!na(t, ok[A_CYCLE]))
 		cellf(t, "%.1f", d.cycle);
 	if (!na(t, ok[A_VELOCITY]))

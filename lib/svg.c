@@ -238,6 +238,15 @@ x_labels(struct lq_buf *b, const struct area *a, const struct lq_svg_chart *c,
 		double cx = a->x + slot * (i + 0.5);
 		if (i % every)
 			continue;
+		if (slot * every < 7.0 * (double)strlen(c->labels[i])) {
+			/* crowded: slanted, ending under the bar */
+			char extra[96];
+			snprintf(extra, sizeof(extra), " transform=\"rotate(-30 "
+			    "%.1f %.1f)\"", cx + 3, a->y + a->h + 12);
+			text_attr(b, cx + 3, a->y + a->h + 12, "end", 9, INK,
+			    extra, c->labels[i]);
+			continue;
+		}
 		lq_svg_text(b, cx, a->y + a->h + 14, "middle", 10,
 		    c->labels[i]);
 		if (c->notes && c->notes[i])
