@@ -578,6 +578,17 @@ label(struct lq_report *r, struct lq_buf *b, int slot, double created)
 		}
 		return;
 	}
+	if (lq_eval_count(r->ev, slot) > 0) {
+		const char *s;
+		size_t n;
+		if (lq_eval_peek(r->ev, slot, 0, &s, &n) == JV_KIND_STRING) {
+			if (n == 0)
+				lq_buf_adds(b, NONE_LABEL);
+			else
+				lq_buf_add(b, s, n);
+			goto clean;
+		}
+	}
 	v = lq_report_first(r, slot);
 	switch (jv_get_kind(v)) {
 	case JV_KIND_STRING:
@@ -606,9 +617,10 @@ label(struct lq_report *r, struct lq_buf *b, int slot, double created)
 		lq_buf_adds(b, NONE_LABEL);
 	}
 	jv_free(v);
-	/* the separator must not occur inside a label */
+clean:
+	/* the separator must not occur inside a label, nor a NUL */
 	for (size_t i = start; i < b->len; i++)
-		if (b->buf[i] == '\037')
+		if (b->buf[i] == '\037' || b->buf[i] == 0)
 			b->buf[i] = ' ';
 }
 
@@ -692,7 +704,6 @@ lq_report_add(struct lq_report *r, const char *line, size_t len,
     struct lq_err *err)
 {
 	struct outcome o;
-	jv tier;
 	int *f = r->fslot, period = 1;
 
 	if (lq_json_scan(&r->scan, line, len, err) < 0)
@@ -719,15 +730,18 @@ lq_report_add(struct lq_report *r, const char *line, size_t len,
 	o.opp = as_truth(r, f[F_OPPORTUNITY]) || o.won || o.lost ||
 	    (f[F_OPPORTUNITY] < 0 && !isnan(o.amount));
 	o.meeting = as_truth(r, f[F_MEETING]);
-	tier = lq_report_first(r, f[F_TIER]);
-	if (jv_get_kind(tier) == JV_KIND_STRING) {
-		const char *t = jv_string_value(tier);
-		o.low = 1;
-		for (int i = 0; i < r->nhigh; i++)
-			if (!strcmp(t, r->high[i]))
-				o.high = 1, o.low = 0;
+	if (f[F_TIER] >= 0 && lq_eval_count(r->ev, f[F_TIER]) > 0) {
+		const char *t;
+		size_t n;
+		if (lq_eval_peek(r->ev, f[F_TIER], 0, &t, &n) ==
+		    JV_KIND_STRING) {
+			o.low = 1;
+			for (int i = 0; i < r->nhigh; i++)
+				if (strlen(r->high[i]) == n &&
+				    !memcmp(t, r->high[i], n))
+					o.high = 1, o.low = 0;
+		}
 	}
-	jv_free(tier);
 	if (!isnan(o.created)) {
 		r->tmin = fmin(r->tmin, o.created);
 		r->tmax = fmax(r->tmax, o.created);
