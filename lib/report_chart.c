@@ -379,7 +379,8 @@ ch_gains(struct lq_report *r, struct lq_buf *b, double x, double y,
 	c.n = ns ? 1 : 0;
 	c.empty = why(&k, r, need, 1);
 	if (!c.empty && !ns)
-		c.empty = r->ok[A_WON] && !won && !tw ? "no lead was won" :
+		c.empty = r->ok[A_WON] && !lq_report_group(&r->total,
+		    "")->won ? "no lead was won" :
 		    keep(&k, "nothing ranks the leads: probability is %s, "
 		    "tier is %s", r->fslot[F_PROBABILITY] < 0 ? "off" :
 		    "never set", r->fslot[F_TIER] < 0 ? "off" : "never set");

@@ -205,7 +205,7 @@ frame(struct lq_buf *b, double x, double y, double w, double h,
 		    extra, c->ytitle);
 	}
 	if (c->xtitle)
-		text_attr(b, a->x + a->w / 2, y + h - 8, "middle", 11, INK,
+		text_attr(b, a->x + a->w / 2, y + h - 5, "middle", 11, INK,
 		    "", c->xtitle);
 }
 
@@ -239,12 +239,21 @@ x_labels(struct lq_buf *b, const struct area *a, const struct lq_svg_chart *c,
 		if (i % every)
 			continue;
 		if (slot * every < 7.0 * (double)strlen(c->labels[i])) {
-			/* crowded: slanted, ending under the bar */
-			char extra[96];
+			/* crowded: slanted, ending under the bar, at most
+			 * 10 characters (the axis title is below) */
+			char extra[96], cut[64];
+			snprintf(cut, sizeof(cut), "%s", c->labels[i]);
+			if (strlen(c->labels[i]) > 10) {
+				size_t k = 9;	/* not inside a UTF-8 character */
+				while (k > 0 && ((unsigned char)cut[k] & 0xc0) ==
+				    0x80)
+					k--;
+				snprintf(cut + k, sizeof(cut) - k, "…");
+			}
 			snprintf(extra, sizeof(extra), " transform=\"rotate(-30 "
 			    "%.1f %.1f)\"", cx + 3, a->y + a->h + 12);
 			text_attr(b, cx + 3, a->y + a->h + 12, "end", 9, INK,
-			    extra, c->labels[i]);
+			    extra, cut);
 			continue;
 		}
 		lq_svg_text(b, cx, a->y + a->h + 14, "middle", 10,

@@ -524,6 +524,11 @@ val() {
 	grep -v probability "$L" > /dev/null
 	jq -c 'del(.score.probability)' "$L" | lq-report --svg "$BATS_TEST_TMPDIR/p.svg" > /dev/null
 	grep -qF 'no data: probability is never set' "$BATS_TEST_TMPDIR/p.svg"
+	# wins but nothing to rank them by (the Maven CRM: no tier, no score)
+	printf 'report:\n  fields:\n    tier: ~\n  by: [owner]\n' > "$BATS_TEST_TMPDIR/r.yaml"
+	jq -c 'del(.score)' "$L" | lq-report -r "$BATS_TEST_TMPDIR/r.yaml" --svg "$BATS_TEST_TMPDIR/g.svg" > /dev/null
+	grep -qF 'no data: nothing ranks the leads: probability is never set, tier is off' "$BATS_TEST_TMPDIR/g.svg"
+	! grep -qF 'no lead was won' "$BATS_TEST_TMPDIR/g.svg" || false
 	# every L1 lead won (96%..100%): the axis ends at 100%, not 200%
 	for i in $(seq 1 20); do
 		echo '{"created_at":"2025-12-29T10:00:00Z","score":{"tier":"L1"},"outcome":{"won":true,"accepted":true}}'
