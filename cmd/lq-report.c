@@ -12,8 +12,9 @@
 #include "lqcmd.h"
 
 static const char usage[] =
-    "[-jq] [-r RULES] [-b KEYS] [--svg FILE] [--alerts FILE]\n"
-    "       [-m MODEL] [--baseline EXPR | --split TIME] [--rejects FILE] "
+    "[-jq] [-r RULES] [-b KEYS] [--svg FILE] [--html FILE] [--alerts FILE]\n"
+    "       [-m MODEL] [--baseline EXPR | --split TIME] [--tz ZONE]\n"
+"       [--rejects FILE] "
     "[--strict] [FILE ...]";
 
 static const char help[] =
@@ -29,17 +30,21 @@ static const char help[] =
 "                         segment, week, a group named in the rule file, a\n"
 "                         field path (company.industry) or .jq (default: tier)\n"
 "  -j, --json             NDJSON rows instead of the text tables\n"
-"      --svg FILE         write the charts as SVG to FILE\n"
+"      --svg FILE         write the charts as one SVG document to FILE\n"
+"      --html FILE        write a self-contained HTML report (tables, inline\n"
+"                         SVG charts, definitions) to FILE\n"
 "      --alerts FILE      write drift and fill-rate alerts (NDJSON) to FILE\n"
 "  -m, --model FILE       drift against the profile: of a model file (with\n"
 "                         --baseline or --split: of its features between\n"
 "                         the periods)\n"
 "      --baseline EXPR    drift: leads for which EXPR is true are the baseline\n"
 "      --split TIME       drift: leads created before TIME are the baseline\n"
+"      --tz ZONE          weeks and dates in this time zone (Asia/Kolkata;\n"
+"                         default: the section's tz:, else UTC)\n"
 LQCMD_HELP_COMMON LQCMD_HELP_EXIT
 "See lq-report(1).\n";
 
-enum { O_SVG = 0x2001, O_ALERTS, O_BASELINE, O_SPLIT };
+enum { O_SVG = 0x2001, O_ALERTS, O_BASELINE, O_SPLIT, O_TZ, O_HTML };
 
 static int
 add_one(void *ctx, const struct lqcmd_rec *rec, struct lq_buf *val,
@@ -62,6 +67,8 @@ main(int argc, char **argv)
 		{ "alerts", required_argument, NULL, O_ALERTS },
 		{ "baseline", required_argument, NULL, O_BASELINE },
 		{ "split", required_argument, NULL, O_SPLIT },
+		{ "tz", required_argument, NULL, O_TZ },
+		{ "html", required_argument, NULL, O_HTML },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct lqcmd_run f = { .progress = -1 };
@@ -69,7 +76,7 @@ main(int argc, char **argv)
 	struct lq_report *r;
 	struct lq_buf out = LQ_BUF_INIT;
 	struct lq_err err;
-	const char *svg = NULL, *alerts = NULL;
+	const char *svg = NULL, *html = NULL, *alerts = NULL;
 	int ch, json = 0, status;
 
 	lqcmd_init(argv, "lq-report");
@@ -85,6 +92,8 @@ main(int argc, char **argv)
 		case O_ALERTS: alerts = optarg; break;
 		case O_BASELINE: o.baseline = optarg; break;
 		case O_SPLIT: o.split = optarg; break;
+		case O_TZ: o.tz = optarg; break;
+		case O_HTML: html = optarg; break;
 		default: lqcmd_usage(usage);
 		}
 	}
@@ -100,12 +109,18 @@ main(int argc, char **argv)
 	if (json)
 		lq_report_json(r, &out, alerts == NULL);
 	else
-		lq_report_text(r, &out);
+		lq_report_text(r, &out, alerts == NULL);
 	lqcmd_write(out.buf ? out.buf : "", out.len);
 	if (svg) {
 		lq_buf_reset(&out);
 		lq_report_svg(r, &out);
 		if (lqcmd_write_file(svg, &out))
+			status = LQ_EXIT_IO;
+	}
+	if (html) {
+		lq_buf_reset(&out);
+		lq_report_html(r, &out);
+		if (lqcmd_write_file(html, &out))
 			status = LQ_EXIT_IO;
 	}
 	if (alerts) {

@@ -1024,3 +1024,56 @@ lq_eval_kind(struct lq_eval *ev, int i)
 	}
 	return r->st != LQ_JQN_OK || r->n == 0 ? -1 : r->outs[0].kind;
 }
+
+jv_kind
+lq_eval_peek(struct lq_eval *ev, int i, long k, const char **s, size_t *n)
+{
+	struct res *r = get(ev, i);
+	const struct lq_nv *v;
+	jv_kind kind;
+
+	*s = NULL;
+	*n = 0;
+	if (r->fromjq || r->st != LQ_JQN_OK) {
+		jv o = lq_eval_output(ev, i, k);
+		kind = jv_get_kind(o);
+		if (kind == JV_KIND_STRING) {
+			/* the string stays referenced by ev->jqres */
+			*s = jv_string_value(o);
+			*n = (size_t)jv_string_length_bytes(jv_copy(o));
+		} else if (kind == JV_KIND_ARRAY)
+			*n = jv_array_length(jv_copy(o)) > 0;
+		else if (kind == JV_KIND_OBJECT)
+			*n = jv_object_length(jv_copy(o)) > 0;
+		jv_free(o);
+		return kind;
+	}
+	if (k < 0 || (size_t)k >= r->n)
+		return JV_KIND_INVALID;
+	v = &r->outs[k];
+	switch (v->kind) {
+	case NV_NULL: return JV_KIND_NULL;
+	case NV_FALSE: return JV_KIND_FALSE;
+	case NV_TRUE: return JV_KIND_TRUE;
+	case NV_NUMBER: return JV_KIND_NUMBER;
+	case NV_STRING:
+		*s = lq_nv_str(ev->ctx, v, n);
+		return JV_KIND_STRING;
+	default:
+		break;
+	}
+	if (v->raw) {
+		/* non-empty: something other than white space after [ or { */
+		size_t j = 1;
+		while (j < v->n && (v->p[j] == ' ' || v->p[j] == '\t' ||
+		    v->p[j] == '\n' || v->p[j] == '\r'))
+			j++;
+		*n = j < v->n && v->p[j] != ']' && v->p[j] != '}';
+	} else if (v->kind == NV_ARRAY)
+		*n = v->n > 0;
+	else {
+		jv o = lq_nv_to_jv(v);
+		*n = jv_object_length(o) > 0;
+	}
+	return v->kind == NV_ARRAY ? JV_KIND_ARRAY : JV_KIND_OBJECT;
+}

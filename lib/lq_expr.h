@@ -187,6 +187,15 @@ jv lq_eval_results(struct lq_eval *ev);
 jv lq_eval_output(struct lq_eval *ev, int i, long k);
 
 /*
+ * Output k of slot i without building a jv: its kind (JV_KIND_INVALID
+ * when there is no such output or the slot raised an error); for a string
+ * its decoded bytes in *s and *n (valid until the next record), for an
+ * array or object 1 in *n when it is not empty.
+ */
+jv_kind lq_eval_peek(struct lq_eval *ev, int i, long k, const char **s,
+    size_t *n);
+
+/*
  * Evaluate slot i only when a record's result for it is asked for (for
  * expressions most records never need, such as presence checks).
  */

@@ -26,6 +26,7 @@ struct lq_report_opts {
 	const char *model;	/* model file with a profile: section, or NULL */
 	const char *baseline;	/* jq expression: baseline records, or NULL */
 	const char *split;	/* time: created_at before it is baseline */
+	const char *tz;		/* time zone of weeks and dates, or NULL */
 };
 
 /*
@@ -46,8 +47,11 @@ void lq_report_free(struct lq_report *r);
 int lq_report_add(struct lq_report *r, const char *line, size_t len,
     struct lq_err *err);
 
-/* Append the aligned text tables (groups, total, drift, alerts). */
-void lq_report_text(struct lq_report *r, struct lq_buf *out);
+/*
+ * Append the aligned text tables (groups, total, drift and, when alerts is
+ * set, the alerts).
+ */
+void lq_report_text(struct lq_report *r, struct lq_buf *out, int alerts);
 
 /*
  * Append the report as NDJSON rows: one "group" row per group, a "total"
@@ -58,7 +62,16 @@ void lq_report_json(struct lq_report *r, struct lq_buf *out, int alerts);
 /* Append only the alert rows (NDJSON); returns how many. */
 int lq_report_alerts(struct lq_report *r, struct lq_buf *out);
 
-/* Append the SVG document with the four charts. */
+/*
+ * Append one SVG document with the charts (lq-report(1), CHARTS): a header
+ * with the date range and sample size, then each chart in a grid.
+ */
 void lq_report_svg(struct lq_report *r, struct lq_buf *out);
+
+/*
+ * Append a self-contained HTML report: header, the group tables, each
+ * chart as inline SVG, the definitions; no scripts, nothing external.
+ */
+void lq_report_html(struct lq_report *r, struct lq_buf *out);
 
 #endif

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lq_route.h"
 #include "lq_time.h"
 #include "report_int.h"
 
@@ -28,7 +29,7 @@ static const char *const field_default[F_NFIELDS] = {
 };
 
 static const char *const top_keys[] = {
-	"fields", "groups", "by", "tiers", "high_tiers", "drift", NULL
+	"fields", "groups", "by", "tiers", "high_tiers", "drift", "tz", NULL
 };
 
 static const char *const default_tiers[] = { "L1", "L2", "L3", "L4" };
@@ -203,6 +204,23 @@ one_key(struct grouping *g, const char *name, int slot)
 	g->nkeys = 1;
 }
 
+/* g: the keys of from and one more, counters only */
+static void
+extend(struct grouping *g, const struct grouping *from, const char *name,
+    int slot)
+{
+	g->names = xcalloc((size_t)from->nkeys + 1, sizeof(char *));
+	g->slot = xcalloc((size_t)from->nkeys + 1, sizeof(int));
+	for (int i = 0; i < from->nkeys; i++) {
+		g->names[i] = xstrdup(from->names[i]);
+		g->slot[i] = from->slot[i];
+	}
+	g->names[from->nkeys] = xstrdup(name);
+	g->slot[from->nkeys] = slot;
+	g->nkeys = from->nkeys + 1;
+	g->lite = 1;
+}
+
 static int
 load(struct lq_report *r, const struct lq_report_opts *o, struct lq_err *err)
 {
@@ -245,6 +263,21 @@ load(struct lq_report *r, const struct lq_report_opts *o, struct lq_err *err)
 		r->high[r->nhigh++] = xstrdup("L2");
 	}
 
+	if (o->tz || (root && (v = lq_ymap_get(root, "tz")))) {
+		const char *z = o->tz;
+		if (!z && lq_ystr(d, v, "tz", &z, err))
+			return -1;
+		if (!lq_tz_valid(z)) {
+			if (o->tz)
+				return lq_err_set(err, LQ_EXIT_USAGE, "--tz: "
+				    "unknown time zone '%s'", z);
+			return lq_yerr(d, v, err, "tz: unknown time zone "
+			    "'%s' (a tz database name such as Asia/Kolkata)",
+			    z);
+		}
+		if (strcmp(z, "UTC") && strcmp(z, "Etc/UTC"))
+			r->tz = xstrdup(z);
+	}
 	if (o->by)
 		lq_buf_adds(&by, o->by);
 	else if (root && (v = lq_ymap_get(root, "by"))) {
@@ -270,6 +303,18 @@ load(struct lq_report *r, const struct lq_report_opts *o, struct lq_err *err)
 	if (r->fslot[F_TIER] >= 0)
 		one_key(&r->tiers, "tier", r->fslot[F_TIER]);
 	one_key(&r->weeks, "week", KEY_WEEK);
+	/* charts: a series per --by group unless that is the week */
+	r->series = r->by.nkeys > 0 && !(r->by.nkeys == 1 &&
+	    r->by.slot[0] == KEY_WEEK);
+	if (r->series) {
+		extend(&r->byweek, &r->by, "week", KEY_WEEK);
+		if (r->fslot[F_TIER] >= 0)
+			extend(&r->bytier, &r->by, "tier", r->fslot[F_TIER]);
+	}
+	if (r->fslot[F_OWNER] >= 0) {
+		one_key(&r->owners, "owner", r->fslot[F_OWNER]);
+		r->owners.lite = 1;
+	}
 
 	if (root && (drift = lq_ymap_get(root, "drift")) &&
 	    lq_yexpect(d, drift, LQ_Y_MAP, "drift", err))
@@ -353,6 +398,9 @@ lq_report_free(struct lq_report *r)
 	grouping_free(&r->total);
 	grouping_free(&r->tiers);
 	grouping_free(&r->weeks);
+	grouping_free(&r->bytier);
+	grouping_free(&r->byweek);
+	grouping_free(&r->owners);
 	free_list(r->tier_levels, r->ntier_levels);
 	free_list(r->high, r->nhigh);
 	lq_report_drift_free(r);
@@ -364,6 +412,7 @@ lq_report_free(struct lq_report *r)
 	if (r->have_mdoc)
 		lq_yaml_release(&r->mdoc);
 	lq_buf_release(&r->scratch);
+	free(r->tz);
 	free(r);
 }
 
@@ -458,53 +507,36 @@ lq_report_weeks(const struct lq_report *r)
 	if (!(r->tmax >= r->tmin))
 		return NAN;
 	/* Mondays of the first and last weeks */
-	a = floor(r->tmin / 86400);
-	b = floor(r->tmax / 86400);
+	a = floor(lq_report_local(r, r->tmin) / 86400);
+	b = floor(lq_report_local(r, r->tmax) / 86400);
 	a -= fmod(fmod(a + 3, 7) + 7, 7);
 	b -= fmod(fmod(b + 3, 7) + 7, 7);
 	return (b - a) / 7 + 1;
 }
 
 jv
-lq_report_first(jv res, int slot)
+lq_report_first(struct lq_report *r, int slot)
 {
-	jv outs, v;
-
-	if (slot < 0)
+	if (slot < 0 || lq_eval_count(r->ev, slot) <= 0)
 		return jv_invalid();
-	outs = lq_exprs_outputs(res, slot);
-	if (!jv_is_valid(outs)) {
-		jv_free(outs);
-		return jv_invalid();
-	}
-	if (jv_array_length(jv_copy(outs)) == 0) {
-		jv_free(outs);
-		return jv_invalid();
-	}
-	v = jv_array_get(outs, 0);
-	return v;
+	return lq_eval_output(r->ev, slot, 0);
 }
 
 static double
-as_time(jv res, int slot)
+as_time(struct lq_report *r, int slot)
 {
-	jv v = lq_report_first(res, slot);
-	double t = NAN;
+	double t;
 
-	if (jv_get_kind(v) == JV_KIND_STRING) {
-		const char *s = jv_string_value(v);
-		if (lq_time_parse(s, strlen(s), &t) < 0)
-			t = NAN;
-	} else if (jv_get_kind(v) == JV_KIND_NUMBER)
-		t = lq_time_from_number(jv_number_value(v));
-	jv_free(v);
+	if (slot < 0 || lq_eval_count(r->ev, slot) <= 0 ||
+	    lq_eval_time(r->ev, slot, 0, &t) < 0 || !isfinite(t))
+		return NAN;
 	return t;
 }
 
 static double
-as_num(jv res, int slot)
+as_num(struct lq_report *r, int slot)
 {
-	jv v = lq_report_first(res, slot);
+	jv v = lq_report_first(r, slot);
 	double x = NAN;
 
 	if (jv_get_kind(v) == JV_KIND_NUMBER)
@@ -523,14 +555,14 @@ as_num(jv res, int slot)
 }
 
 static int
-as_truth(jv res, int slot)
+as_truth(struct lq_report *r, int slot)
 {
-	return slot >= 0 && lq_exprs_truth(res, slot, NULL) == LQ_TRUE;
+	return slot >= 0 && lq_eval_truth(r->ev, slot, NULL) == LQ_TRUE;
 }
 
 /* append the group label of slot to b */
 static void
-label(struct lq_buf *b, jv res, int slot, double created)
+label(struct lq_report *r, struct lq_buf *b, int slot, double created)
 {
 	jv v;
 	char wk[16];
@@ -540,12 +572,24 @@ label(struct lq_buf *b, jv res, int slot, double created)
 		if (isnan(created))
 			lq_buf_adds(b, NONE_LABEL);
 		else {
-			lq_iso_week(wk, sizeof(wk), created);
+			lq_iso_week(wk, sizeof(wk),
+			    lq_report_local(r, created));
 			lq_buf_adds(b, wk);
 		}
 		return;
 	}
-	v = lq_report_first(res, slot);
+	if (lq_eval_count(r->ev, slot) > 0) {
+		const char *s;
+		size_t n;
+		if (lq_eval_peek(r->ev, slot, 0, &s, &n) == JV_KIND_STRING) {
+			if (n == 0)
+				lq_buf_adds(b, NONE_LABEL);
+			else
+				lq_buf_add(b, s, n);
+			goto clean;
+		}
+	}
+	v = lq_report_first(r, slot);
 	switch (jv_get_kind(v)) {
 	case JV_KIND_STRING:
 		if (jv_string_length_bytes(jv_copy(v)) == 0)
@@ -573,9 +617,10 @@ label(struct lq_buf *b, jv res, int slot, double created)
 		lq_buf_adds(b, NONE_LABEL);
 	}
 	jv_free(v);
-	/* the separator must not occur inside a label */
+clean:
+	/* the separator must not occur inside a label, nor a NUL */
 	for (size_t i = start; i < b->len; i++)
-		if (b->buf[i] == '\037')
+		if (b->buf[i] == '\037' || b->buf[i] == 0)
 			b->buf[i] = ' ';
 }
 
@@ -586,7 +631,7 @@ struct outcome {
 };
 
 static void
-update(struct agg *a, const struct outcome *o)
+update(struct agg *a, const struct outcome *o, int lite)
 {
 	a->leads++;
 	if (isnan(o->created))
@@ -606,9 +651,10 @@ update(struct agg *a, const struct outcome *o)
 		a->under60 += s < 60;
 		a->under300 += s < 300;
 		a->under3600 += s < 3600;
-		lq_vals_add(&a->contact, s);
+		if (!lite)
+			lq_vals_add(&a->contact, s);
 	}
-	if (o->accepted && o->accepted_at >= o->created)
+	if (!lite && o->accepted && o->accepted_at >= o->created)
 		lq_vals_add(&a->accept, o->accepted_at - o->created);
 	a->high += o->high;
 	a->low += o->low;
@@ -622,23 +668,24 @@ update(struct agg *a, const struct outcome *o)
 				a->won_value += o->amount;
 				a->won_amounts++;
 			}
-			if (o->closed >= o->created)
+			if (!lite && o->closed >= o->created)
 				lq_vals_add(&a->cycle,
 				    (o->closed - o->created) / 86400);
 		} else if (o->lost)
 			a->lost++;
 		else {
 			a->open++;
-			if (!isnan(o->amount))
+			if (!isnan(o->amount)) {
 				a->pipeline_value += o->amount;
+				a->open_amounts++;
+			}
 		}
 	}
 	a->meetings += o->meeting;
 }
 
 static void
-add_to(struct lq_report *r, struct grouping *g, jv res,
-    const struct outcome *o)
+add_to(struct lq_report *r, struct grouping *g, const struct outcome *o)
 {
 	struct lq_buf *b = &r->scratch;
 
@@ -647,9 +694,9 @@ add_to(struct lq_report *r, struct grouping *g, jv res,
 	for (int i = 0; i < g->nkeys; i++) {
 		if (i)
 			lq_buf_addc(b, '\037');
-		label(b, res, g->slot[i], o->created);
+		label(r, b, g->slot[i], o->created);
 	}
-	update(lq_report_group(g, b->buf), o);
+	update(lq_report_group(g, b->buf), o, g->lite);
 }
 
 int
@@ -657,66 +704,174 @@ lq_report_add(struct lq_report *r, const char *line, size_t len,
     struct lq_err *err)
 {
 	struct outcome o;
-	jv res, tier;
 	int *f = r->fslot, period = 1;
 
 	if (lq_json_scan(&r->scan, line, len, err) < 0)
 		return -1;
 	if (lq_eval_record(r->ev, line, len, &r->scan, NULL, err) < 0)
 		return -1;
-	res = lq_eval_results(r->ev);
 	r->records++;
+	for (int i = 0; i < F_NFIELDS; i++)
+		if (f[i] >= 0 && !r->seen[i] && !lq_eval_missing(r->ev, f[i]))
+			r->seen[i] = r->records;
 	memset(&o, 0, sizeof(o));
-	o.created = as_time(res, f[F_CREATED]);
-	o.contact = as_time(res, f[F_CONTACT]);
-	o.accepted_at = as_time(res, f[F_ACCEPTED_AT]);
-	o.closed = as_time(res, f[F_CLOSED]);
-	o.amount = as_num(res, f[F_AMOUNT]);
-	o.prob = as_num(res, f[F_PROBABILITY]);
-	o.accepted = as_truth(res, f[F_ACCEPTED]);
-	o.rejected = as_truth(res, f[F_REJECTED]) && !o.accepted;
-	o.handed = f[F_HANDED] >= 0 ? as_truth(res, f[F_HANDED]) :
+	o.created = as_time(r, f[F_CREATED]);
+	o.contact = as_time(r, f[F_CONTACT]);
+	o.accepted_at = as_time(r, f[F_ACCEPTED_AT]);
+	o.closed = as_time(r, f[F_CLOSED]);
+	o.amount = as_num(r, f[F_AMOUNT]);
+	o.prob = as_num(r, f[F_PROBABILITY]);
+	o.accepted = as_truth(r, f[F_ACCEPTED]);
+	o.rejected = as_truth(r, f[F_REJECTED]) && !o.accepted;
+	o.handed = f[F_HANDED] >= 0 ? as_truth(r, f[F_HANDED]) :
 	    o.accepted || o.rejected;
-	o.won = as_truth(res, f[F_WON]);
-	o.lost = as_truth(res, f[F_LOST]) && !o.won;
-	o.opp = as_truth(res, f[F_OPPORTUNITY]) || o.won || o.lost ||
+	o.won = as_truth(r, f[F_WON]);
+	o.lost = as_truth(r, f[F_LOST]) && !o.won;
+	o.opp = as_truth(r, f[F_OPPORTUNITY]) || o.won || o.lost ||
 	    (f[F_OPPORTUNITY] < 0 && !isnan(o.amount));
-	o.meeting = as_truth(res, f[F_MEETING]);
-	tier = lq_report_first(res, f[F_TIER]);
-	if (jv_get_kind(tier) == JV_KIND_STRING) {
-		const char *t = jv_string_value(tier);
-		o.low = 1;
-		for (int i = 0; i < r->nhigh; i++)
-			if (!strcmp(t, r->high[i]))
-				o.high = 1, o.low = 0;
+	o.meeting = as_truth(r, f[F_MEETING]);
+	if (f[F_TIER] >= 0 && lq_eval_count(r->ev, f[F_TIER]) > 0) {
+		const char *t;
+		size_t n;
+		if (lq_eval_peek(r->ev, f[F_TIER], 0, &t, &n) ==
+		    JV_KIND_STRING) {
+			o.low = 1;
+			for (int i = 0; i < r->nhigh; i++)
+				if (strlen(r->high[i]) == n &&
+				    !memcmp(t, r->high[i], n))
+					o.high = 1, o.low = 0;
+		}
 	}
-	jv_free(tier);
 	if (!isnan(o.created)) {
 		r->tmin = fmin(r->tmin, o.created);
 		r->tmax = fmax(r->tmax, o.created);
 	}
 
-	add_to(r, &r->total, res, &o);
-	add_to(r, &r->by, res, &o);
-	add_to(r, &r->weeks, res, &o);
+	add_to(r, &r->total, &o);
+	add_to(r, &r->by, &o);
+	add_to(r, &r->weeks, &o);
 	if (r->tiers.nkeys)
-		add_to(r, &r->tiers, res, &o);
+		add_to(r, &r->tiers, &o);
+	if (r->byweek.nkeys)
+		add_to(r, &r->byweek, &o);
+	if (r->bytier.nkeys)
+		add_to(r, &r->bytier, &o);
+	if (r->owners.nkeys)
+		add_to(r, &r->owners, &o);
 	if (!isnan(o.prob) && o.prob >= 0 && o.prob <= 1) {
 		int k = o.prob >= 1 ? 9 : (int)(o.prob * 10);
 		r->cal_n[k]++;
 		r->cal_sum[k] += o.prob;
 		r->cal_won[k] += o.won;
+		k = (int)floor(o.prob * 100);
+		r->pct_n[k]++;
+		r->pct_won[k] += o.won;
 	}
 	if (r->mode == 1)
-		period = as_truth(res, r->base_slot) ? 0 : 1;
+		period = as_truth(r, r->base_slot) ? 0 : 1;
 	else if (r->mode == 2)
 		period = isnan(o.created) ? -1 : o.created < r->split ? 0 : 1;
 	if (period < 0)
 		r->unperiod++;
 	else {
 		r->period_n[period]++;
-		lq_report_drift_add(r, res, period);
+		lq_report_drift_add(r, period);
 	}
-	jv_free(res);
 	return 0;
+}
+
+/* seconds east of UTC of the report's time zone at t */
+static double
+offset(const struct lq_report *r, double t)
+{
+	struct tm tm;
+
+	if (!r->tz || !isfinite(t))
+		return 0;
+	lq_tz_local(r->tz, (time_t)floor(t), &tm);
+	return (double)tm.tm_gmtoff;
+}
+
+/*
+ * t moved by the UTC offset of the report's time zone, so that UTC
+ * calendar arithmetic on it gives the local date and ISO week.
+ */
+double
+lq_report_local(const struct lq_report *r, double t)
+{
+	return t + offset(r, t);
+}
+
+/* Format t in the report's time zone as RFC 3339 (Z in UTC). */
+void
+lq_report_time(const struct lq_report *r, char *buf, size_t n, double t)
+{
+	double off = offset(r, t);
+	long m;
+
+	lq_time_format(buf, n, t + off);
+	if (!r->tz || strlen(buf) < 2 || buf[strlen(buf) - 1] != 'Z')
+		return;
+	m = (long)(off / 60);
+	snprintf(buf + strlen(buf) - 1, n - (strlen(buf) - 1),
+	    "%c%02ld:%02ld", m < 0 ? '-' : '+', labs(m) / 60, labs(m) % 60);
+}
+
+/* the field is configured and some record had a value for it */
+static int
+have(const struct lq_report *r, int i)
+{
+	return r->fslot[i] >= 0 && (r->seen[i] > 0 || r->records == 0);
+}
+
+/*
+ * Why field i cannot be used, or NULL when it can (or when it is not
+ * needed: handed and opportunity have defaults from other fields).
+ */
+const char *
+lq_report_why(const struct lq_report *r, int i)
+{
+	if (have(r, i))
+		return NULL;
+	if ((i == F_HANDED || i == F_OPPORTUNITY) && r->fslot[i] < 0)
+		return NULL;	/* derived from the others, named there */
+	if (i == F_SOURCE || i == F_SEGMENT || i == F_OWNER || i == F_POINTS)
+		return NULL;	/* group keys and drift only */
+	if (r->fslot[i] < 0)
+		return "off in the report section";
+	return "no record has a value for it";
+}
+
+/* Decide which metrics can be computed (ok[]), after the last record. */
+void
+lq_report_avail(struct lq_report *r)
+{
+	char *ok = r->ok;
+
+	ok[A_HANDED] = have(r, F_HANDED) || (r->fslot[F_HANDED] < 0 &&
+	    (have(r, F_ACCEPTED) || have(r, F_REJECTED)));
+	ok[A_ACCEPTED] = ok[A_HANDED] && have(r, F_ACCEPTED);
+	ok[A_REJECTED] = ok[A_HANDED] && have(r, F_REJECTED);
+	ok[A_CREATED] = have(r, F_CREATED);
+	ok[A_CONTACT] = ok[A_CREATED] && have(r, F_CONTACT);
+	ok[A_ACCEPT_T] = ok[A_ACCEPTED] && ok[A_CREATED] &&
+	    have(r, F_ACCEPTED_AT);
+	ok[A_TIER] = have(r, F_TIER);
+	ok[A_WON] = have(r, F_WON);
+	ok[A_LOST] = have(r, F_LOST);
+	/* a false positive is rejected or lost: both must be known */
+	ok[A_FP] = ok[A_TIER] && have(r, F_REJECTED) && ok[A_LOST];
+	ok[A_MISSED] = ok[A_TIER] && ok[A_WON];
+	ok[A_OPP] = have(r, F_OPPORTUNITY) || (r->fslot[F_OPPORTUNITY] < 0 &&
+	    (ok[A_WON] || ok[A_LOST] || have(r, F_AMOUNT)));
+	ok[A_WIN_RATE] = ok[A_WON] && ok[A_LOST];
+	ok[A_OPEN] = ok[A_OPP] && ok[A_WIN_RATE];
+	ok[A_WON_VALUE] = ok[A_WON] && have(r, F_AMOUNT);
+	ok[A_PIPELINE] = ok[A_OPEN] && have(r, F_AMOUNT);
+	ok[A_CYCLE] = ok[A_WON] && ok[A_CREATED] && have(r, F_CLOSED);
+	ok[A_VELOCITY] = ok[A_OPP] && ok[A_WIN_RATE] && ok[A_WON_VALUE] &&
+	    ok[A_CYCLE];
+	ok[A_MEETINGS] = have(r, F_MEETING);
+	ok[A_MPW] = ok[A_MEETINGS] && ok[A_CREATED];
+	ok[A_PROB] = have(r, F_PROBABILITY);
 }

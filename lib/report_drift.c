@@ -375,7 +375,7 @@ lq_report_filled(jv v)
 }
 
 void
-lq_report_drift_add(struct lq_report *r, jv res, int p)
+lq_report_drift_add(struct lq_report *r, int p)
 {
 	struct lq_buf b = LQ_BUF_INIT;
 
@@ -384,8 +384,23 @@ lq_report_drift_add(struct lq_report *r, jv res, int p)
 		jv v;
 		if (f->slot < 0)
 			continue;	/* a signal feature: not measurable */
-		v = lq_report_first(res, f->slot);
 		f->n[p]++;
+		if (lq_eval_count(r->ev, f->slot) > 0) {
+			const char *str;
+			size_t n;
+			if (lq_eval_peek(r->ev, f->slot, 0, &str, &n) ==
+			    JV_KIND_STRING) {
+				if (n == 0)
+					f->missing[p]++;
+				else {
+					lq_buf_reset(&b);
+					lq_buf_add(&b, str, n);
+					tally_add(&f->tal[p], b.buf, 1);
+				}
+				continue;
+			}
+		}
+		v = lq_report_first(r, f->slot);
 		switch (jv_get_kind(v)) {
 		case JV_KIND_NUMBER:
 			if (f->cat) {
@@ -412,10 +427,16 @@ lq_report_drift_add(struct lq_report *r, jv res, int p)
 		jv_free(v);
 	}
 	for (int i = 0; i < r->nfill; i++) {
-		jv v = lq_report_first(res, r->fill[i].slot);
+		const char *str;
+		size_t n;
+		jv_kind k = r->fill[i].slot < 0 ||
+		    lq_eval_count(r->ev, r->fill[i].slot) <= 0 ?
+		    JV_KIND_INVALID : lq_eval_peek(r->ev, r->fill[i].slot, 0,
+		    &str, &n);
 		r->fill[i].n[p]++;
-		r->fill[i].filled[p] += lq_report_filled(v);
-		jv_free(v);
+		r->fill[i].filled[p] += k != JV_KIND_INVALID &&
+		    k != JV_KIND_NULL && (n > 0 || (k != JV_KIND_STRING &&
+		    k != JV_KIND_ARRAY && k != JV_KIND_OBJECT));
 	}
 	lq_buf_release(&b);
 }

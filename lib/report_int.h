@@ -25,6 +25,17 @@ enum {
 
 extern const char *const lq_report_fields[F_NFIELDS + 1];
 
+/*
+ * what a metric needs: each is computable (ok[] set by lq_report_avail)
+ * when its fields are configured and some record had a value for them
+ */
+enum {
+	A_HANDED, A_ACCEPTED, A_REJECTED, A_CREATED, A_CONTACT, A_ACCEPT_T,
+	A_TIER, A_FP, A_MISSED, A_OPP, A_WON, A_LOST, A_WIN_RATE, A_OPEN,
+	A_WON_VALUE, A_PIPELINE, A_CYCLE, A_VELOCITY, A_MEETINGS, A_MPW,
+	A_PROB, A_N
+};
+
 #define KEY_WEEK (-2)		/* group key: ISO week of created_at */
 #define NONE_LABEL "(none)"
 
@@ -37,7 +48,7 @@ struct agg {
 	struct lq_vals contact;	/* seconds from creation to first contact */
 	struct lq_vals accept;	/* seconds from creation to acceptance */
 	long high, low, false_pos, missed;
-	long opps, won, lost, open, won_amounts;
+	long opps, won, lost, open, won_amounts, open_amounts;
 	double won_value, pipeline_value;
 	struct lq_vals cycle;	/* days from creation to close, won */
 	long meetings;
@@ -49,6 +60,7 @@ struct grouping {
 	int *slot;		/* expression slot, or KEY_WEEK */
 	struct agg **tab;	/* open addressing on key */
 	size_t cap, n;
+	int lite;		/* counters only, no durations (charts) */
 };
 
 /* a categorical tally */
@@ -92,6 +104,9 @@ struct lq_report {
 	struct lq_scan scan;	/* the record's members and tape */
 	int fslot[F_NFIELDS];	/* -1: not configured */
 	struct grouping by, total, tiers, weeks;
+	/* for the charts: --by keys with tier, with week; owner */
+	struct grouping bytier, byweek, owners;
+	int series;		/* charts draw one series per --by group */
 	char **tier_levels;	/* shown even when empty */
 	int ntier_levels;
 	char **high;		/* tiers counted as high (L1, L2) */
@@ -109,8 +124,13 @@ struct lq_report {
 	/* calibration bins of predicted probability */
 	long cal_n[10], cal_won[10];
 	double cal_sum[10];
+	/* gains: leads and wins per percent of predicted probability */
+	long pct_n[101], pct_won[101];
 	double tmin, tmax;	/* created_at span */
 	long records;
+	long seen[F_NFIELDS];	/* records with a value (not null) */
+	char ok[A_N];		/* metric computable */
+	char *tz;		/* time zone of weeks and dates, NULL: UTC */
 	int finished;		/* drift computed, weeks filled in */
 	struct lq_buf scratch;
 };
@@ -119,18 +139,24 @@ struct lq_report {
 struct agg *lq_report_group(struct grouping *g, const char *key);
 void lq_report_sort(struct grouping *g, struct agg ***out, size_t *n);
 double lq_report_weeks(const struct lq_report *r);
+void lq_report_avail(struct lq_report *r);
+const char *lq_report_why(const struct lq_report *r, int field);
+double lq_report_local(const struct lq_report *r, double t);
+void lq_report_time(const struct lq_report *r, char *buf, size_t n, double t);
 
 /* report_drift.c */
 int lq_report_drift_load(struct lq_report *r, const struct lq_ynode *drift,
     const char *model, struct lq_err *err);
-void lq_report_drift_add(struct lq_report *r, jv res, int period);
+void lq_report_drift_add(struct lq_report *r, int period);
 void lq_report_drift_finish(struct lq_report *r);
 void lq_report_drift_free(struct lq_report *r);
 int lq_report_alert_rows(struct lq_report *r, struct lq_buf *out);
-jv lq_report_first(jv res, int slot);
+jv lq_report_first(struct lq_report *r, int slot);
 int lq_report_filled(jv v);
 
 /* report_out.c helpers */
+void lq_report_finish(struct lq_report *r);
+void lq_report_html_tables(struct lq_report *r, struct lq_buf *o);
 void lq_report_json_agg(struct lq_report *r, struct lq_buf *o,
     const struct agg *a);
 

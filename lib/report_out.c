@@ -25,35 +25,37 @@ struct derived {
 static void
 derive(const struct lq_report *r, struct agg *a, struct derived *d)
 {
+	const char *ok = r->ok;
 	double weeks = lq_report_weeks(r);
 
-	d->sal = ratio(a->accepted, a->handed);
-	d->p50 = lq_vals_quantile(&a->contact, 0.5);
-	d->p90 = lq_vals_quantile(&a->contact, 0.9);
-	d->u60 = ratio(a->under60, a->contacted);
-	d->u300 = ratio(a->under300, a->contacted);
-	d->u3600 = ratio(a->under3600, a->contacted);
-	d->acc50 = lq_vals_quantile(&a->accept, 0.5);
-	d->fp = ratio(a->false_pos, a->high);
-	d->missed = ratio(a->missed, a->won);
-	d->conv = ratio(a->won, a->leads);
-	d->win = ratio(a->won, a->won + a->lost);
-	d->avg = ratio(a->won_value, a->won_amounts);
-	d->cycle = lq_vals_mean(&a->cycle);
-	d->velocity = d->cycle > 0 ? a->opps * d->win * d->avg / d->cycle :
-	    NAN;
-	d->mpw = ratio(a->meetings, weeks);
+	d->sal = ok[A_ACCEPTED] ? ratio(a->accepted, a->handed) : NAN;
+	d->p50 = ok[A_CONTACT] ? lq_vals_quantile(&a->contact, 0.5) : NAN;
+	d->p90 = ok[A_CONTACT] ? lq_vals_quantile(&a->contact, 0.9) : NAN;
+	d->u60 = ok[A_CONTACT] ? ratio(a->under60, a->contacted) : NAN;
+	d->u300 = ok[A_CONTACT] ? ratio(a->under300, a->contacted) : NAN;
+	d->u3600 = ok[A_CONTACT] ? ratio(a->under3600, a->contacted) : NAN;
+	d->acc50 = ok[A_ACCEPT_T] ? lq_vals_quantile(&a->accept, 0.5) : NAN;
+	d->fp = ok[A_FP] ? ratio(a->false_pos, a->high) : NAN;
+	d->missed = ok[A_MISSED] ? ratio(a->missed, a->won) : NAN;
+	d->conv = ok[A_WON] ? ratio(a->won, a->leads) : NAN;
+	d->win = ok[A_WIN_RATE] ? ratio(a->won, a->won + a->lost) : NAN;
+	d->avg = ok[A_WON_VALUE] ? ratio(a->won_value, a->won_amounts) : NAN;
+	d->cycle = ok[A_CYCLE] ? lq_vals_mean(&a->cycle) : NAN;
+	d->velocity = ok[A_VELOCITY] && d->cycle > 0 ?
+	    a->opps * d->win * d->avg / d->cycle : NAN;
+	d->mpw = ok[A_MPW] ? ratio(a->meetings, weeks) : NAN;
 }
 
 /* seed empty groups so that they are shown: tiers, and weeks in the span */
-static void
-finish(struct lq_report *r)
+void
+lq_report_finish(struct lq_report *r)
 {
 	char wk[16];
 
 	if (r->finished)
 		return;
 	r->finished = 1;
+	lq_report_avail(r);
 	lq_report_drift_finish(r);
 	for (int i = 0; i < r->ntier_levels; i++) {
 		if (r->tiers.nkeys)
@@ -65,7 +67,7 @@ finish(struct lq_report *r)
 		for (double t = r->tmin; ; t += 7 * 86400) {
 			if (t > r->tmax)
 				t = r->tmax;
-			lq_iso_week(wk, sizeof(wk), t);
+			lq_iso_week(wk, sizeof(wk), lq_report_local(r, t));
 			lq_report_group(&r->weeks, wk);
 			if (r->by.nkeys == 1 && r->by.slot[0] == KEY_WEEK)
 				lq_report_group(&r->by, wk);
@@ -100,47 +102,60 @@ jlong(struct lq_buf *o, const char *k, long v)
 	lq_buf_addf(o, "%ld", v);
 }
 
+/* a count that is null when its metric cannot be computed */
+static void
+jcount(struct lq_buf *o, const char *k, long v, int ok)
+{
+	jkey(o, k);
+	if (ok)
+		lq_buf_addf(o, "%ld", v);
+	else
+		lq_buf_adds(o, "null");
+}
+
 void
 lq_report_json_agg(struct lq_report *r, struct lq_buf *o,
     const struct agg *ca)
 {
 	struct agg *a = (struct agg *)ca;
+	const char *ok = r->ok;
 	struct derived d;
 
 	derive(r, a, &d);
 	jlong(o, "leads", a->leads);
-	jlong(o, "handed", a->handed);
-	jlong(o, "accepted", a->accepted);
-	jlong(o, "rejected", a->rejected);
+	jcount(o, "handed", a->handed, ok[A_HANDED]);
+	jcount(o, "accepted", a->accepted, ok[A_ACCEPTED]);
+	jcount(o, "rejected", a->rejected, ok[A_REJECTED]);
 	jnum(o, "sal_rate", d.sal, 4);
-	jlong(o, "contacted", a->contacted);
-	jlong(o, "no_contact", a->no_contact);
-	jlong(o, "no_created", a->no_created);
-	jlong(o, "bad_times", a->bad_times);
+	jcount(o, "contacted", a->contacted, ok[A_CONTACT]);
+	jcount(o, "no_contact", a->no_contact, ok[A_CONTACT]);
+	jcount(o, "no_created", a->no_created, ok[A_CREATED]);
+	jcount(o, "bad_times", a->bad_times, ok[A_CONTACT]);
 	jnum(o, "contact_p50_s", d.p50, 1);
 	jnum(o, "contact_p90_s", d.p90, 1);
 	jnum(o, "contact_under_60s", d.u60, 4);
 	jnum(o, "contact_under_5m", d.u300, 4);
 	jnum(o, "contact_under_1h", d.u3600, 4);
 	jnum(o, "accept_p50_s", d.acc50, 1);
-	jlong(o, "high", a->high);
-	jlong(o, "false_pos", a->false_pos);
+	jcount(o, "high", a->high, ok[A_TIER]);
+	jcount(o, "false_pos", a->false_pos, ok[A_FP]);
 	jnum(o, "fp_rate", d.fp, 4);
-	jlong(o, "low", a->low);
-	jlong(o, "missed", a->missed);
+	jcount(o, "low", a->low, ok[A_TIER]);
+	jcount(o, "missed", a->missed, ok[A_MISSED]);
 	jnum(o, "missed_rate", d.missed, 4);
-	jlong(o, "opportunities", a->opps);
-	jlong(o, "won", a->won);
-	jlong(o, "lost", a->lost);
-	jlong(o, "open", a->open);
+	jcount(o, "opportunities", a->opps, ok[A_OPP]);
+	jcount(o, "won", a->won, ok[A_WON]);
+	jcount(o, "lost", a->lost, ok[A_LOST]);
+	jcount(o, "open", a->open, ok[A_OPEN]);
 	jnum(o, "conversion", d.conv, 4);
 	jnum(o, "win_rate", d.win, 4);
-	jnum(o, "won_value", a->won_value, 2);
-	jnum(o, "pipeline_value", a->pipeline_value, 2);
+	jnum(o, "won_value", ok[A_WON_VALUE] ? a->won_value : NAN, 2);
+	jnum(o, "pipeline_value", ok[A_PIPELINE] && (a->open_amounts ||
+	    !a->open) ? a->pipeline_value : NAN, 2);
 	jnum(o, "avg_deal", d.avg, 2);
 	jnum(o, "cycle_days", d.cycle, 2);
 	jnum(o, "velocity_per_day", d.velocity, 2);
-	jlong(o, "meetings", a->meetings);
+	jcount(o, "meetings", a->meetings, ok[A_MEETINGS]);
 	jnum(o, "meetings_per_week", d.mpw, 4);
 }
 
@@ -181,7 +196,7 @@ lq_report_json(struct lq_report *r, struct lq_buf *o, int alerts)
 	size_t n;
 	char t0[32], t1[32];
 
-	finish(r);
+	lq_report_finish(r);
 	lq_report_sort(&r->by, &v, &n);
 	for (size_t i = 0; i < n; i++)
 		json_group(r, o, &r->by, v[i]);
@@ -190,15 +205,27 @@ lq_report_json(struct lq_report *r, struct lq_buf *o, int alerts)
 	lq_report_json_agg(r, o, total_agg(r));
 	jlong(o, "records", r->records);
 	jnum(o, "weeks", lq_report_weeks(r), -1);
+	jkey(o, "tz");
+	lq_buf_json_strs(o, r->tz ? r->tz : "UTC");
 	if (r->tmax >= r->tmin) {
-		lq_time_format(t0, sizeof(t0), r->tmin);
-		lq_time_format(t1, sizeof(t1), r->tmax);
+		lq_report_time(r, t0, sizeof(t0), r->tmin);
+		lq_report_time(r, t1, sizeof(t1), r->tmax);
 		jkey(o, "first_created");
 		lq_buf_json_strs(o, t0);
 		jkey(o, "last_created");
 		lq_buf_json_strs(o, t1);
 	}
 	lq_buf_adds(o, "}\n");
+	for (int i = 0; i < F_NFIELDS; i++) {
+		const char *why = lq_report_why(r, i);
+		if (!why)
+			continue;
+		lq_buf_adds(o, "{\"type\":\"absent\",\"field\":");
+		lq_buf_json_strs(o, lq_report_fields[i]);
+		jkey(o, "reason");
+		lq_buf_json_strs(o, why);
+		lq_buf_adds(o, "}\n");
+	}
 	for (int i = 0; i < r->nfeat; i++) {
 		struct feat *f = &r->feat[i];
 		lq_buf_adds(o, "{\"type\":\"drift\",\"name\":");
@@ -236,7 +263,7 @@ lq_report_json(struct lq_report *r, struct lq_buf *o, int alerts)
 int
 lq_report_alerts(struct lq_report *r, struct lq_buf *out)
 {
-	finish(r);
+	lq_report_finish(r);
 	return lq_report_alert_rows(r, out);
 }
 
@@ -305,10 +332,36 @@ cell_dur(struct table *t, double s)
 		cellf(t, "%.1fd", s / 86400);
 }
 
+/* a whole amount with thousands separators: 2,255,554 */
 static void
 cell_money(struct table *t, double v)
 {
-	cellf(t, "%.0f", v);
+	char buf[64], out[96];
+	size_t n, k = 0;
+
+	if (isnan(v)) {
+		cell(t, "-");
+		return;
+	}
+	snprintf(buf, sizeof(buf), "%.0f", fabs(v) < 0.5 ? 0 : v);
+	n = strlen(buf);
+	for (size_t i = 0; i < n; i++) {
+		size_t left = n - i;
+		out[k++] = buf[i];
+		if (left > 1 && (left - 1) % 3 == 0 && buf[i] != '-')
+			out[k++] = ',';
+	}
+	out[k] = 0;
+	cell(t, out);
+}
+
+/* the metric cannot be computed (see the n/a note under the table) */
+static int
+na(struct table *t, int ok)
+{
+	if (!ok)
+		cell(t, "n/a");
+	return !ok;
 }
 
 static size_t
@@ -370,6 +423,31 @@ table_print(struct table *t, struct lq_buf *o)
 	free(w);
 }
 
+/* the table as HTML (cells escaped), then freed like table_print */
+static void
+table_html(struct table *t, struct lq_buf *o)
+{
+	int rows = t->n / t->cols;
+
+	lq_buf_adds(o, "<table>\n");
+	for (int r = 0; r < rows; r++) {
+		lq_buf_adds(o, "<tr>");
+		for (int c = 0; c < t->cols; c++) {
+			const char *tag = r == 0 ? "th" : "td";
+			lq_buf_addf(o, "<%s%s>", tag, t->right[c] ?
+			    " class=\"num\"" : "");
+			lq_svg_esc(o, t->cell[r * t->cols + c]);
+			lq_buf_addf(o, "</%s>", tag);
+		}
+		lq_buf_adds(o, "</tr>\n");
+	}
+	lq_buf_adds(o, "</table>\n");
+	for (int i = 0; i < t->n; i++)
+		free(t->cell[i]);
+	free(t->cell);
+	free(t->right);
+}
+
 static void
 table_init(struct table *t, int keys, const char *const *heads, int nheads,
     const struct grouping *g)
@@ -410,15 +488,26 @@ static const char *const heads2[] = {
 static void
 row1(struct lq_report *r, struct table *t, struct agg *a)
 {
+	const char *ok = r->ok;
 	struct derived d;
 
 	derive(r, a, &d);
 	cell_long(t, a->leads);
-	cell_long(t, a->handed);
-	cell_long(t, a->accepted);
-	cell_pct(t, d.sal);
-	cell_long(t, a->contacted);
-	cell_long(t, a->no_contact);
+	if (!na(t, ok[A_HANDED]))
+		cell_long(t, a->handed);
+	if (!na(t, ok[A_ACCEPTED]))
+		cell_long(t, a->accepted);
+	if (!na(t, ok[A_ACCEPTED]))
+		cell_pct(t, d.sal);
+	if (!na(t, ok[A_CONTACT]))
+		cell_long(t, a->contacted);
+	if (!na(t, ok[A_CONTACT]))
+		cell_long(t, a->no_contact);
+	if (na(t, ok[A_CONTACT])) {
+		for (int i = 0; i < 4; i++)
+			cell(t, "n/a");
+		return;
+	}
 	cell_dur(t, d.p50);
 	cell_dur(t, d.p90);
 	cell_pct(t, d.u60);
@@ -429,26 +518,58 @@ row1(struct lq_report *r, struct table *t, struct agg *a)
 static void
 row2(struct lq_report *r, struct table *t, struct agg *a)
 {
+	const char *ok = r->ok;
 	struct derived d;
 
 	derive(r, a, &d);
-	cell_long(t, a->high);
-	cell_pct(t, d.fp);
-	cell_long(t, a->missed);
-	cell_long(t, a->opps);
-	cell_long(t, a->won);
-	cell_long(t, a->lost);
-	cell_pct(t, d.conv);
-	cell_pct(t, d.win);
-	cell_money(t, a->won_value);
-	cell_money(t, a->pipeline_value);
-	cellf(t, "%.1f", d.cycle);
-	cell_money(t, d.velocity);
-	cellf(t, "%.2f", d.mpw);
+	if (!na(t, ok[A_TIER]))
+		cell_long(t, a->high);
+	if (!na(t, ok[A_FP]))
+		cell_pct(t, d.fp);
+	if (!na(t, ok[A_MISSED]))
+		cell_long(t, a->missed);
+	if (!na(t, ok[A_OPP]))
+		cell_long(t, a->opps);
+	if (!na(t, ok[A_WON]))
+		cell_long(t, a->won);
+	if (!na(t, ok[A_LOST]))
+		cell_long(t, a->lost);
+	if (!na(t, ok[A_WON]))
+		cell_pct(t, d.conv);
+	if (!na(t, ok[A_WIN_RATE]))
+		cell_pct(t, d.win);
+	if (!na(t, ok[A_WON_VALUE]))
+		cell_money(t, a->won_value);
+	if (!na(t, ok[A_PIPELINE]))
+		cell_money(t, a->open_amounts || !a->open ?
+		    a->pipeline_value : NAN);
+	if (!na(t, ok[A_CYCLE]))
+		cellf(t, "%.1f", d.cycle);
+	if (!na(t, ok[A_VELOCITY]))
+		cell_money(t, d.velocity);
+	if (!na(t, ok[A_MPW]))
+		cellf(t, "%.2f", d.mpw);
+}
+
+/* the fields behind n/a cells, once: "n/a: accepted: off ...; ..." */
+static void
+absent_note(struct lq_report *r, struct lq_buf *o)
+{
+	int n = 0;
+
+	for (int i = 0; i < F_NFIELDS; i++) {
+		const char *why = lq_report_why(r, i);
+		if (!why)
+			continue;
+		lq_buf_addf(o, "%s%s: %s", n++ ? "; " : "\nn/a: ",
+		    lq_report_fields[i], why);
+	}
+	if (n)
+		lq_buf_addc(o, '\n');
 }
 
 static void
-group_table(struct lq_report *r, struct lq_buf *o, int which)
+group_table(struct lq_report *r, struct lq_buf *o, int which, int html)
 {
 	struct table t;
 	struct agg **v;
@@ -456,7 +577,7 @@ group_table(struct lq_report *r, struct lq_buf *o, int which)
 	int keys = r->by.nkeys ? r->by.nkeys : 1;
 	static const char *const all[] = { "all" };
 	const struct grouping *g = &r->by;
-	struct grouping none = { 1, (char **)all, NULL, NULL, 0, 0 };
+	struct grouping none = { 1, (char **)all, NULL, NULL, 0, 0, 0 };
 
 	if (!r->by.nkeys)
 		g = &none;
@@ -474,7 +595,10 @@ group_table(struct lq_report *r, struct lq_buf *o, int which)
 		cell(&t, "");
 	(which == 1 ? row1 : row2)(r, &t, total_agg(r));
 	free(v);
-	table_print(&t, o);
+	if (html)
+		table_html(&t, o);
+	else
+		table_print(&t, o);
 }
 
 static void
@@ -484,7 +608,7 @@ drift_table(struct lq_report *r, struct lq_buf *o)
 		"against", "bins", "baseline n", "current n", "missing", "PSI",
 		"status"
 	};
-	struct grouping g = { 1, (char *[]){ "feature" }, NULL, NULL, 0, 0 };
+	struct grouping g = { 1, (char *[]){ "feature" }, NULL, NULL, 0, 0, 0 };
 	struct table t;
 
 	table_init(&t, 1, h, 7, &g);
@@ -510,7 +634,7 @@ static void
 fill_table(struct lq_report *r, struct lq_buf *o)
 {
 	static const char *const h[] = { "baseline", "current", "filled" };
-	struct grouping g = { 1, (char *[]){ "field" }, NULL, NULL, 0, 0 };
+	struct grouping g = { 1, (char *[]){ "field" }, NULL, NULL, 0, 0, 0 };
 	struct table t;
 
 	table_init(&t, 1, h, 3, &g);
@@ -527,27 +651,55 @@ fill_table(struct lq_report *r, struct lq_buf *o)
 	table_print(&t, o);
 }
 
+/* The two group tables as HTML tables, and the n/a note. */
 void
-lq_report_text(struct lq_report *r, struct lq_buf *o)
+lq_report_html_tables(struct lq_report *r, struct lq_buf *o)
+{
+	struct lq_buf note = LQ_BUF_INIT;
+
+	lq_report_finish(r);
+	lq_buf_adds(o, "<h2>Acceptance and speed to contact</h2>\n");
+	group_table(r, o, 1, 1);
+	lq_buf_adds(o, "<h2>Outcomes (high tiers: ");
+	for (int i = 0; i < r->nhigh; i++) {
+		lq_buf_adds(o, i ? ", " : "");
+		lq_svg_esc(o, r->high[i]);
+	}
+	lq_buf_adds(o, ")</h2>\n");
+	group_table(r, o, 2, 1);
+	absent_note(r, &note);
+	if (note.len) {
+		lq_buf_adds(o, "<p class=\"note\">");
+		lq_svg_esc(o, note.buf + 1);
+		lq_buf_adds(o, "</p>\n");
+	}
+	lq_buf_release(&note);
+}
+
+void
+lq_report_text(struct lq_report *r, struct lq_buf *o, int alerts)
 {
 	struct lq_buf al = LQ_BUF_INIT;
 	char t0[32], t1[32];
 
-	finish(r);
+	lq_report_finish(r);
 	lq_buf_addf(o, "%ld leads", r->records);
 	if (r->tmax >= r->tmin) {
-		lq_time_format(t0, sizeof(t0), r->tmin);
-		lq_time_format(t1, sizeof(t1), r->tmax);
-		lq_buf_addf(o, " created %s .. %s (%g weeks)", t0, t1,
-		    lq_report_weeks(r));
+		lq_report_time(r, t0, sizeof(t0), r->tmin);
+		lq_report_time(r, t1, sizeof(t1), r->tmax);
+		lq_buf_addf(o, " created %s .. %s (%g week%s)", t0, t1,
+		    lq_report_weeks(r), lq_report_weeks(r) == 1 ? "" : "s");
 	}
+	if (r->tz)
+		lq_buf_addf(o, ", weeks in %s", r->tz);
 	lq_buf_adds(o, "\n\nAcceptance and speed to contact\n\n");
-	group_table(r, o, 1);
+	group_table(r, o, 1, 0);
 	lq_buf_adds(o, "\nOutcomes (high tiers: ");
 	for (int i = 0; i < r->nhigh; i++)
 		lq_buf_addf(o, "%s%s", i ? ", " : "", r->high[i]);
 	lq_buf_adds(o, ")\n\n");
-	group_table(r, o, 2);
+	group_table(r, o, 2, 0);
+	absent_note(r, o);
 	if (r->nfeat) {
 		lq_buf_adds(o, "\nDrift (population stability index)\n\n");
 		drift_table(r, o);
@@ -556,7 +708,7 @@ lq_report_text(struct lq_report *r, struct lq_buf *o)
 		lq_buf_adds(o, "\nFill rate of enrichment fields\n\n");
 		fill_table(r, o);
 	}
-	if (lq_report_alert_rows(r, &al)) {
+	if (alerts && lq_report_alert_rows(r, &al)) {
 		jv a;
 		lq_buf_adds(o, "\nAlerts\n\n");
 		for (char *p = al.buf; p && *p; ) {
@@ -572,83 +724,4 @@ lq_report_text(struct lq_report *r, struct lq_buf *o)
 		}
 	}
 	lq_buf_release(&al);
-}
-
-/* ---- SVG ---- */
-
-static const char *const speed_label[] = {
-	"<1m", "1-5m", "5-15m", "15-60m", "1-4h", "4-24h", "1-3d", ">3d"
-};
-static const double speed_upper[] = {
-	60, 300, 900, 3600, 14400, 86400, 259200, INFINITY
-};
-
-void
-lq_report_svg(struct lq_report *r, struct lq_buf *o)
-{
-	struct agg **v, *tot;
-	size_t n, skip;
-	char note[16][32], *labels[64];
-	const char *notes[16];
-	double val[64], pred[10], obs[10], speed[8] = { 0 };
-
-	finish(r);
-	lq_svg_begin(o, 960, 660, "lq-report: impact of lead qualification");
-
-	/* conversion by tier */
-	lq_report_sort(&r->tiers, &v, &n);
-	if (n > 16)
-		n = 16;
-	for (size_t i = 0; i < n; i++) {
-		labels[i] = v[i]->key;
-		val[i] = ratio(v[i]->won, v[i]->leads);
-		snprintf(note[i], sizeof(note[i]), "n=%ld", v[i]->leads);
-		notes[i] = note[i];
-	}
-	lq_svg_bars(o, 0, 0, 480, 330, "Conversion (won / leads) by tier",
-	    (int)n, (const char *const *)labels, val, notes, 0, LQ_SVG_PCT);
-	free(v);
-
-	/* calibration */
-	for (int i = 0; i < 10; i++) {
-		pred[i] = ratio(r->cal_sum[i], r->cal_n[i]);
-		obs[i] = ratio(r->cal_won[i], r->cal_n[i]);
-	}
-	lq_svg_calibration(o, 480, 0, 480, 330,
-	    "Calibration: observed win share vs predicted", 10, pred, obs,
-	    r->cal_n);
-
-	/* speed to contact */
-	tot = total_agg(r);
-	for (size_t i = 0; i < tot->contact.n; i++) {
-		int k = 0;
-		while (tot->contact.v[i] >= speed_upper[k])
-			k++;
-		speed[k]++;
-	}
-	for (int k = 0; k < 8; k++)
-		speed[k] = tot->contact.n ? speed[k] / (double)tot->contact.n :
-		    NAN;
-	lq_svg_bars(o, 0, 330, 480, 330, "Speed to first contact (share of "
-	    "contacted leads)", tot->contact.n ? 8 : 0, speed_label, speed,
-	    NULL, 0, LQ_SVG_PCT);
-
-	/* weekly SAL rate */
-	lq_report_sort(&r->weeks, &v, &n);
-	if (n && !strcmp(v[n - 1]->key, NONE_LABEL))
-		n--;		/* no created_at: not on the time line */
-	skip = n > 64 ? n - 64 : 0;	/* the most recent 64 weeks */
-	n -= skip;
-	for (size_t i = 0; i < n; i++) {
-		struct agg *a = v[skip + i];
-		size_t kl = strlen(a->key);
-		labels[i] = kl > 5 && a->key[kl - 4] == '-' ?
-		    a->key + kl - 3 : a->key;
-		val[i] = ratio(a->accepted, a->handed);
-	}
-	lq_svg_line(o, 480, 330, 480, 330, "Weekly SAL rate (accepted / "
-	    "handed)", (int)n, (const char *const *)labels, val, 1,
-	    LQ_SVG_PCT);
-	free(v);
-	lq_svg_end(o);
 }

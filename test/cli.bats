@@ -119,11 +119,12 @@ cmd() {
 	lq-route) echo "lq-route -r $FIX/lq-route/rules.yaml --now 2026-11-28T12:00:00Z" ;;
 	lq-train) echo "lq-train -r $FIX/lq-train/lq.yaml -o /dev/null" ;;	# label: in it
 	lq-report) echo "lq-report" ;;
+	lq-diff) echo "lq-diff -k before -k score" ;;
 	esac
 }
 input() {
 	case $1 in
-	lq-train|lq-report|lq-route|lq-enrich) echo "$FIX/$1/leads.ndjson" ;;
+	lq-train|lq-report|lq-route|lq-enrich|lq-diff) echo "$FIX/$1/leads.ndjson" ;;
 	*) echo "$FIX/lq-score/leads.ndjson" ;;
 	esac
 }
@@ -141,7 +142,7 @@ input() {
 		[[ "$stderr" == *"$t: $BATS_TEST_TMPDIR/in:4: nested too deep at byte "*": over jq's depth limit of 256"* ]]
 		[[ "$stderr" != *"in:5:"* ]]
 		[[ "$stderr" != *Assertion* ]]
-		case $t in lq-train|lq-report) continue ;; esac
+		case $t in lq-train|lq-report|lq-diff) continue ;; esac
 		# filters write every other record, in order
 		n=$(wc -l < "$in")
 		hdr=0
@@ -166,6 +167,7 @@ input() {
 		lq-csv) [ "${#lines[@]}" -eq $((n - 2 + 1)) ] ;;	# + header
 		lq-train) [[ "$(head -c 30 /dev/null)" == "" ]] ;;	# model to -o
 		lq-report) [[ "$output" == *"$((n - 2)) leads"* ]] ;;
+		lq-diff) [[ "$output" == "$((n - 2)) leads scored two ways"* ]] ;;
 		*) [ "${#lines[@]}" -eq $((n - 2)) ] ;;
 		esac
 		# --strict: stop at the first
@@ -192,7 +194,7 @@ input() {
 		run -3 --separate-stderr $(cmd "$t") "$BATS_TEST_TMPDIR/nope" "$(input "$t")"
 		[[ "$stderr" == *"$t: $BATS_TEST_TMPDIR/nope: No such file or directory"* ]] || { echo "$t: $stderr"; false; }
 		case $t in
-		lq-train|lq-report|lq-csv) ;;
+		lq-train|lq-report|lq-csv|lq-diff) ;;
 		*) [ "${#lines[@]}" -eq "$(wc -l < "$(input "$t")")" ] ;;
 		esac
 		run -3 --separate-stderr $(cmd "$t") "$BATS_TEST_TMPDIR"

@@ -375,32 +375,220 @@ val() {
 	[ "$(val handed)" = 1 ]
 	[ "$(val sal_rate)" = 1 ]
 	row=$(rows total)
-	[ "$(val won)" = 0 ]
+	# won is off: not 0 won but unknown, with the reason once
+	[ "$(val won)" = null ]
+	[ "$(val conversion)" = null ]
 	[ "$(val sal_rate)" = 0.5 ]
+	[ "$(rows absent '.field == "won"')" = '{"type":"absent","field":"won","reason":"off in the report section"}' ]
 	run -2 lq-report -r "$BATS_TEST_TMPDIR/r.yaml" --by won < /dev/null
 	[[ "$output" == *"'won' is disabled"* ]]
 }
 
-@test "--svg: four charts that rsvg-convert renders" {
+@test "a field turned off (~) or never present is n/a, not 0, with the reason once" {
+	# the examples' rules with accepted and first_contact_at switched off
+	sed 's/^    accepted: .*/    accepted: ~/; s/^    first_contact_at: .*/    first_contact_at: ~/' \
+	    "$TOP/rules/report.yaml" > "$BATS_TEST_TMPDIR/off.yaml"
+	run lq-report --json -r "$BATS_TEST_TMPDIR/off.yaml" "$TOP/examples/outcomes.ndjson"
+	[ "$status" -eq 0 ]
+	row=$(rows total)
+	for k in accepted sal_rate accept_p50_s contacted no_contact bad_times contact_p50_s \
+	    contact_p90_s contact_under_60s contact_under_5m contact_under_1h; do
+		[ "$(val $k)" = null ] || { echo "$k: $(val $k)"; false; }
+	done
+	# handed (.crm.status != null) is still known: 215 of the 300
+	[ "$(val handed)" = 215 ]
+	[ "$(rows absent | jq -r '.field + ": " + .reason' | paste -sd,)" = \
+	    "accepted: off in the report section,first_contact_at: off in the report section" ]
+	run lq-report -r "$BATS_TEST_TMPDIR/off.yaml" "$TOP/examples/outcomes.ndjson"
+	grep -Eq '^total +300 +215 +n/a +n/a +n/a +n/a +n/a +n/a ' <<< "$output"
+	[ "$(grep -c 'off in the report section' <<< "$output")" -eq 1 ]
+	grep -q '^n/a: accepted: off in the report section; first_contact_at: off in the report section$' <<< "$output"
+	# defaults (.outcome.*) on records without outcomes: nothing is known
+	# about acceptance, contact or deals; only the counts of leads and tiers
+	printf '%s\n' '{"created_at":"2026-11-02T09:00:00Z","score":{"tier":"L1"}}' \
+	    '{"created_at":"2026-11-03T09:00:00Z","score":{"tier":"L3"}}' > "$BATS_TEST_TMPDIR/in"
+	run lq-report --json "$BATS_TEST_TMPDIR/in"
+	row=$(rows total)
+	[ "$(val leads)" = 2 ]
+	[ "$(val high)" = 1 ]
+	for k in handed accepted sal_rate no_contact won conversion false_pos fp_rate missed \
+	    opportunities won_value pipeline_value meetings meetings_per_week; do
+		[ "$(val $k)" = null ] || { echo "$k: $(val $k)"; false; }
+	done
+	[ "$(val no_created)" = 0 ]
+	rows absent '.field == "accepted"' | grep -q '"reason":"no record has a value for it"'
+	# a lead whose value is false is a value: won false everywhere is 0 won
+	printf '%s\n' '{"score":{"tier":"L1"},"outcome":{"won":false,"lost":true}}' > "$BATS_TEST_TMPDIR/in"
+	run lq-report --json "$BATS_TEST_TMPDIR/in"
+	row=$(rows total)
+	[ "$(val won)" = 0 ]
+	[ "$(val conversion)" = 0 ]
+	[ "$(val win_rate)" = 0 ]
+	# open opportunities none of which has an amount: the pipeline is
+	# unknown, not 0 (the Maven CRM's open deals have no close_value)
+	printf 'report:\n  fields: {opportunity: .st != null, won: .st == "won", lost: .st == "lost", amount: .amt}\n' \
+	    > "$BATS_TEST_TMPDIR/r.yaml"
+	printf '%s\n' '{"st":"open"}' '{"st":"won","amt":5}' > "$BATS_TEST_TMPDIR/in"
+	run lq-report --json -r "$BATS_TEST_TMPDIR/r.yaml" "$BATS_TEST_TMPDIR/in"
+	row=$(rows total)
+	[ "$(val open)" = 1 ]
+	[ "$(val pipeline_value)" = null ]
+	[ "$(val won_value)" = 5 ]
+}
+
+@test "--alerts FILE in text mode: the alerts go there instead of into the report" {
+	run lq-report -r "$D" --split 2026-11-10 --alerts "$BATS_TEST_TMPDIR/alerts" "$L"
+	[ "$status" -eq 0 ]
+	[[ "$output" != *Alerts* ]]
+	[[ "$output" != *"fill rate fell"* ]]
+	grep -q 'fill rate fell from 75.0% to 20.0%' "$BATS_TEST_TMPDIR/alerts"
+	# without --alerts they are in the report
+	run lq-report -r "$D" --split 2026-11-10 "$L"
+	grep -q '^Alerts$' <<< "$output"
+}
+
+@test "tz: weeks and dates in the team's time zone" {
+	# lead 6, 2026-11-16T01:30Z, is Sunday 17:30 in Los Angeles (UTC-8):
+	# week 46 there, week 47 in UTC and in Kolkata (07:00 Monday)
+	run lq-report --json --by week --tz America/Los_Angeles "$L"
+	[ "$status" -eq 0 ]
+	[ "$(rows group | jq -r '"\(.by.week)=\(.leads)"' | paste -sd' ')" = "2026-W45=4 2026-W46=1 2026-W47=4 null=1" ]
+	row=$(rows total)
+	[ "$(val first_created)" = "2026-11-02T01:00:00-08:00" ]
+	[ "$(val tz)" = "America/Los_Angeles" ]
+	run lq-report --json --by week --tz Asia/Kolkata "$L"
+	[ "$(rows group | jq -r '"\(.by.week)=\(.leads)"' | paste -sd' ')" = "2026-W45=4 2026-W46=0 2026-W47=5 null=1" ]
+	row=$(rows total)
+	[ "$(val first_created)" = "2026-11-02T14:30:00+05:30" ]
+	# from the report: section, with file:line:col for a bad zone
+	printf 'report:\n  tz: America/Los_Angeles\n  by: [week]\n' > "$BATS_TEST_TMPDIR/r.yaml"
+	run lq-report --json -r "$BATS_TEST_TMPDIR/r.yaml" "$L"
+	row=$(rows group '.by.week == "2026-W46"')
+	[ "$(val leads)" = 1 ]
+	run lq-report -r "$BATS_TEST_TMPDIR/r.yaml" "$L"
+	[[ "${lines[0]}" == *"created 2026-11-02T01:00:00-08:00 .. 2026-11-18T02:00:00-08:00 (3 weeks), weeks in America/Los_Angeles" ]]
+	printf 'report:\n  tz: Mars/Olympus\n' > "$BATS_TEST_TMPDIR/r.yaml"
+	run -2 lq-report -r "$BATS_TEST_TMPDIR/r.yaml" < /dev/null
+	[[ "$output" == "lq-report: $BATS_TEST_TMPDIR/r.yaml:2:7: tz: unknown time zone 'Mars/Olympus'"* ]]
+	run -2 lq-report --tz Mars/Olympus < /dev/null
+	[[ "$output" == "lq-report: --tz: unknown time zone 'Mars/Olympus'" ]]
+}
+
+@test "money in the text tables has thousands separators" {
+	printf '%s\n' '{"score":{"tier":"L1"},"outcome":{"won":true,"amount":2255554},"created_at":"2026-11-02T09:00:00Z","closed_at":null}' \
+	    '{"score":{"tier":"L1"},"outcome":{"amount":1234.6,"lost":false}}' > "$BATS_TEST_TMPDIR/in"
+	run lq-report "$BATS_TEST_TMPDIR/in"
+	grep -Eq '^total .* 2,255,554 +1,235 ' <<< "$output"
+	run lq-report --json "$BATS_TEST_TMPDIR/in"
+	row=$(rows total)
+	[ "$(val won_value)" = 2255554 ]
+}
+
+@test "--svg: eight charts with title, date range, axis titles, sample sizes; rsvg-convert renders them" {
 	command -v rsvg-convert || skip "no rsvg-convert"
 	run lq-report -m "$M" --svg "$BATS_TEST_TMPDIR/r.svg" "$L"
 	[ "$status" -eq 0 ]
-	for t in "Conversion (won / leads) by tier" "Calibration: observed win share vs predicted" \
-	    "Speed to first contact" "Weekly SAL rate"; do
-		grep -qF "$t" "$BATS_TEST_TMPDIR/r.svg"
+	f="$BATS_TEST_TMPDIR/r.svg"
+	for t in "Impact of lead qualification" "10 leads created 2026-11-02 to 2026-11-18; 3 weeks (UTC); grouped by tier" \
+	    "Conversion and precision by tier" "Calibration: observed win rate vs predicted" \
+	    "Cumulative gains: share of wins in the best leads" "Speed to first contact by tier" \
+	    "SAL rate per week by tier" "SAL rate and win rate by tier" "Rep load: leads per rep" "Win rate per rep" \
+	    ">tier (n = leads)<" ">won / leads<" ">time from creation to first contact<" \
+	    ">ISO week of creation<" ">predicted probability (mean of the tenth)<" ">leads handed<" \
+	    ">n=3<" ">2026-W45<" ">2026-W47<"; do
+		grep -qF "$t" "$f" || { echo "missing: $t"; false; }
 	done
-	# one bar per tier (L1..L4 and none), one point per non-empty decile
-	[ "$(grep -c '<circle' "$BATS_TEST_TMPDIR/r.svg")" -ge 8 ]
-	rsvg-convert "$BATS_TEST_TMPDIR/r.svg" -o "$BATS_TEST_TMPDIR/r.png"
+	[ "$(grep -c '<g class="chart">' "$f")" -eq 8 ]
+	# calibration: one point per non-empty tenth (0.9 0.8 0.6 0.5 0.4 0.3 0.2 0.1 ...)
+	[ "$(grep -c '<circle' "$f")" -ge 8 ]
+	# a week's sample size: grey columns of leads handed, one per week with any
+	[ "$(grep -c 'class="count"' "$f")" -eq 3 ]
+	rsvg-convert "$f" -o "$BATS_TEST_TMPDIR/r.png"
 	[ "$(head -c 4 "$BATS_TEST_TMPDIR/r.png" | tail -c 3)" = PNG ]
-	# no data at all still renders
+	# no data at all still renders, and says why
 	lq-report --svg "$BATS_TEST_TMPDIR/e.svg" < /dev/null > /dev/null
-	grep -q "no data" "$BATS_TEST_TMPDIR/e.svg"
+	grep -q "no data: no leads" "$BATS_TEST_TMPDIR/e.svg"
 	rsvg-convert "$BATS_TEST_TMPDIR/e.svg" -o "$BATS_TEST_TMPDIR/e.png"
 	# labels are escaped
 	echo '{"score":{"tier":"<b>&"}}' | lq-report --svg "$BATS_TEST_TMPDIR/x.svg" > /dev/null
 	grep -q '&lt;b&gt;&amp;' "$BATS_TEST_TMPDIR/x.svg"
 	rsvg-convert "$BATS_TEST_TMPDIR/x.svg" -o "$BATS_TEST_TMPDIR/x.png"
+}
+
+@test "charts: no data says why; a share axis stops at 100%; weeks carry the year" {
+	# won is off: the conversion chart says so instead of a bare "no data"
+	printf 'report:\n  fields:\n    won: ~\n' > "$BATS_TEST_TMPDIR/r.yaml"
+	lq-report -r "$BATS_TEST_TMPDIR/r.yaml" --svg "$BATS_TEST_TMPDIR/w.svg" "$L" > /dev/null
+	grep -qF 'no data: won is off in the report section' "$BATS_TEST_TMPDIR/w.svg"
+	# never set: the probability of leads without scores
+	grep -v probability "$L" > /dev/null
+	jq -c 'del(.score.probability)' "$L" | lq-report --svg "$BATS_TEST_TMPDIR/p.svg" > /dev/null
+	grep -qF 'no data: probability is never set' "$BATS_TEST_TMPDIR/p.svg"
+	# wins but nothing to rank them by (the Maven CRM: no tier, no score)
+	printf 'report:\n  fields:\n    tier: ~\n  by: [owner]\n' > "$BATS_TEST_TMPDIR/r.yaml"
+	jq -c 'del(.score)' "$L" | lq-report -r "$BATS_TEST_TMPDIR/r.yaml" --svg "$BATS_TEST_TMPDIR/g.svg" > /dev/null
+	grep -qF 'no data: nothing ranks the leads: probability is never set, tier is off' "$BATS_TEST_TMPDIR/g.svg"
+	! grep -qF 'no lead was won' "$BATS_TEST_TMPDIR/g.svg" || false
+	# every L1 lead won (96%..100%): the axis ends at 100%, not 200%
+	for i in $(seq 1 20); do
+		echo '{"created_at":"2025-12-29T10:00:00Z","score":{"tier":"L1"},"outcome":{"won":true,"accepted":true}}'
+	done > "$BATS_TEST_TMPDIR/in"
+	echo '{"created_at":"2026-01-05T10:00:00Z","score":{"tier":"L2"},"outcome":{"won":false,"lost":true}}' >> "$BATS_TEST_TMPDIR/in"
+	lq-report --svg "$BATS_TEST_TMPDIR/h.svg" "$BATS_TEST_TMPDIR/in" > /dev/null
+	sed -n '/Conversion and precision by tier/,/<\/g>/p' "$BATS_TEST_TMPDIR/h.svg" > "$BATS_TEST_TMPDIR/conv"
+	grep -q '>100%<' "$BATS_TEST_TMPDIR/conv"
+	! grep -Eq '>(1[1-9][0-9]|200)%<' "$BATS_TEST_TMPDIR/conv" || false
+	# ISO weeks across the new year: 2025-12-29 is in 2026-W01
+	grep -q '>2026-W01<' "$BATS_TEST_TMPDIR/h.svg"
+	grep -q '>2026-W02<' "$BATS_TEST_TMPDIR/h.svg"
+}
+
+@test "--by shapes the charts: one series per group" {
+	cd "$TOP"
+	lq-report -r rules/report.yaml --svg "$BATS_TEST_TMPDIR/t.svg" examples/outcomes.ndjson > /dev/null
+	lq-report -r rules/report.yaml --by segment --svg "$BATS_TEST_TMPDIR/s.svg" examples/outcomes.ndjson > /dev/null
+	! cmp -s "$BATS_TEST_TMPDIR/t.svg" "$BATS_TEST_TMPDIR/s.svg" || false
+	f="$BATS_TEST_TMPDIR/s.svg"
+	for t in "Conversion by tier and segment" "SAL rate per week by segment" "Speed to first contact by segment" \
+	    "SAL rate and win rate by segment" ">smb<" ">mid-market<" ">enterprise<"; do
+		grep -qF "$t" "$f" || { echo "missing: $t"; false; }
+	done
+	# the conversion chart has a bar per tier and segment with leads
+	want=$(jq -r 'select(.score.tier != null) | [.score.tier, (.enrich.segment // ((.enrich.company.employees // .employees) as $n
+	    | if $n == null then null elif $n >= 1000 then "enterprise" elif $n >= 200 then "mid-market" else "smb" end) | tostring)] | join("/")' \
+	    examples/outcomes.ndjson | sort -u | wc -l)
+	got=$(sed -n '/Conversion by tier and segment/,/<\/g>/p' "$f" | grep -c 'class="bar"')
+	[ "$got" -eq "$want" ]
+	rsvg-convert "$f" > /dev/null
+}
+
+@test "--html: one self-contained page (inline SVG, no scripts) that Chromium renders" {
+	cd "$TOP"
+	run lq-report -r rules/report.yaml --html "$BATS_TEST_TMPDIR/r.html" examples/outcomes.ndjson
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == "300 leads created"* ]]
+	h="$BATS_TEST_TMPDIR/r.html"
+	[ "$(head -n 1 "$h")" = "<!DOCTYPE html>" ]
+	[ "$(grep -c '<svg xmlns' "$h")" -eq 8 ]
+	[ "$(grep -c '<figure>' "$h")" -eq 8 ]
+	! grep -qi '<script' "$h" || false
+	! grep -Eqi '(src|href)=' "$h" || false
+	[ "$(grep -o 'http[s]*://[^"]*' "$h" | sort -u)" = "http://www.w3.org/2000/svg" ]
+	grep -q '<h2>Acceptance and speed to contact</h2>' "$h"
+	grep -q '<td>total</td><td class="num">300</td>' "$h"
+	grep -q '<h2>Definitions</h2>' "$h"
+	# every inline chart is also a valid SVG on its own
+	awk '/<svg xmlns/{n++; f=sprintf("%s/c%d.svg", dir, n); sub(/^<figure>/, "")}
+	    f{sub(/<\/figure>$/, ""); print > f} /<\/svg>/{f=""}' dir="$BATS_TEST_TMPDIR" "$h"
+	for i in 1 2 3 4 5 6 7 8; do
+		rsvg-convert "$BATS_TEST_TMPDIR/c$i.svg" -o "$BATS_TEST_TMPDIR/c$i.png"
+	done
+	command -v chromium > /dev/null || skip "no chromium"
+	chromium --headless --no-sandbox --disable-gpu --hide-scrollbars \
+	    --user-data-dir="$BATS_TEST_TMPDIR/chr" --window-size=1140,3000 \
+	    --screenshot="$BATS_TEST_TMPDIR/r.png" "file://$h" 2> /dev/null
+	[ "$(head -c 4 "$BATS_TEST_TMPDIR/r.png" | tail -c 3)" = PNG ]
+	[ "$(stat -c %s "$BATS_TEST_TMPDIR/r.png")" -gt 50000 ]
 }
 
 @test "write errors exit 3" {
