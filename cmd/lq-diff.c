@@ -1,10 +1,17 @@
 /*
- * lq-diff - the same leads scored or routed two ways (two members named by
- * -k, such as the output of lq-score -k before and of lq-score): the tier
+ * lq-diff - the same leads scored or routed two ways, either as two
+ * members of each record named by -k (the output of lq-score -k before
+ * piped into lq-score), or as two files (the leads scored by the old and
+ * by the new rules), joined by line number or by a lead id: the tier
  * transition matrix, how many leads change tier, action or rep, the
- * conversion each tier would have had on history with 95% intervals, and
- * the leads that move most with their reasons before and after; as text,
- * NDJSON rows and an SVG chart, for reviewing a rules or model change.
+ * conversion each tier would have had on history with 95% intervals, the
+ * leads that move most with their reasons before and after, and the leads
+ * found in one file only; as text, NDJSON rows and an SVG chart, for
+ * reviewing a rules or model change.
+ *
+ * Records are read from their raw text (lq_json.h), never parsed into jv
+ * values; the --won expression runs through lq_eval_record() (native
+ * first, libjq only where the native evaluator cannot).
  */
 #define _GNU_SOURCE	/* qsort_r */
 #include <math.h>
@@ -12,25 +19,33 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <jv.h>
-
 #include "lq_expr.h"
+#include "lq_strmap.h"
 #include "lq_svg.h"
 #include "lqcmd.h"
 
 static const char usage[] =
     "-k BEFORE -k AFTER [-j] [--won EXPR] [--top N] [--svg FILE]\n"
-    "       [--rejects FILE] [--strict] [FILE ...]";
+    "       [--id PATH] [--rejects FILE] [--strict] [FILE ...]\n"
+    "       lq-diff [-k KEY] [--id PATH] [options] BEFORE-FILE AFTER-FILE";
 
 static const char help[] =
 "usage: lq-diff -k BEFORE -k AFTER [options] [FILE ...]\n"
-"Compare two scorings (or routings) of the same NDJSON leads, held in the\n"
-"members BEFORE and AFTER of each record: tier transitions, leads that\n"
-"change tier, action or rep, conversion per tier on history, and the leads\n"
-"that move most with their reasons.\n"
+"       lq-diff [-k KEY] [--id PATH] [options] BEFORE-FILE AFTER-FILE\n"
+"Compare two scorings (or routings) of the same NDJSON leads: held in the\n"
+"members BEFORE and AFTER of each record (-k twice), or in the member KEY\n"
+"(default score) of the leads of two files, joined by line number or, with\n"
+"--id, by lead id.  Shows tier transitions, leads that change tier,\n"
+"action or rep, conversion per tier on history, the leads that move most\n"
+"with their reasons, and the leads found in one file only.\n"
 "\n"
 "  -k, --key NAME         the member of the first, then of the second\n"
-"                         scoring (given twice)\n"
+"                         scoring (given twice); once: the member of both\n"
+"                         files (default score)\n"
+"      --id PATH          two files: join by this lead id (a jq path of\n"
+"                         member names, such as .id or .crm.lead_id)\n"
+"                         instead of by line number; it also names the\n"
+"                         leads listed (default .id)\n"
 "  -j, --json             NDJSON rows instead of text\n"
 "      --won EXPR         jq expression: the lead was won (default\n"
 "                         .outcome.won); leads where it gives nothing or\n"
@@ -41,14 +56,16 @@ static const char help[] =
 LQCMD_HELP_COMMON LQCMD_HELP_EXIT
 "See lq-diff(1).\n";
 
-enum { O_WON = 0x2001, O_TOP, O_SVG };
+enum { O_WON = 0x2001, O_TOP, O_SVG, O_ID };
 
 #define MAXTIER 32		/* tier labels; more are "(other)" */
 #define NOTIER "(none)"
+#define MAXPATH 16		/* segments of an --id path */
+#define LISTED 20		/* leads in one file only listed in text */
 
 /* one scoring of a lead */
 struct side {
-	char *tier, *action, *owner;
+	char *tier, *action, *owner;	/* NULL: none (tier: NOTIER) */
 	double points;		/* points, else 100 x probability; NaN */
 	char *reasons;		/* "signal +5, ..." (top 5 by points) */
 };
@@ -56,13 +73,30 @@ struct side {
 /* a lead that moved */
 struct mover {
 	double weight;		/* tier change first, then points */
-	char *id;		/* the id's JSON text, or "line N" */
+	char *id;		/* the id's JSON text, or "file:line" */
 	struct side s[2];
 	char *changed;		/* "signal 0 -> 5.35; ..." */
 };
 
+/* a lead of one file only */
+struct only {
+	char *id;		/* the id's JSON text, or NULL */
+	long line;
+};
+
+/* two files joined by id: a lead of the first file, waiting */
+struct held {
+	char *id;		/* the id's JSON text (the map's key) */
+	char *obj;		/* the member's text, or NULL: none */
+	long line;
+	long line2;		/* its line in the second file; 0: none */
+	signed char won;	/* -1: no outcome */
+};
+
 struct diff {
 	const char *key[2];
+	const char *file[2];	/* two files: their names; else NULL */
+	int join;		/* 0: -k twice, 1: by line, 2: by id */
 	char *tiers[MAXTIER];
 	int ntiers;
 	long m[MAXTIER][MAXTIER];
@@ -72,11 +106,21 @@ struct diff {
 	long missing[2];	/* records without the member */
 	struct mover *top;
 	int ntop, maxtop;
+	struct only *only[2];	/* leads of one file only */
+	long nonly[2], conly[2];
+	struct held *held;	/* --id: the first file's leads */
+	long nheld, cheld;
+	struct lq_strmap ids;
 	struct lq_exprs *x;
 	struct lq_eval *ev;
-	struct lq_scan scan;
 	int won_slot;
 	const char *won_text;
+	const char *id_text;	/* the --id path as given */
+	char *idseg[MAXPATH];	/* its member names, decoded */
+	size_t idlen[MAXPATH];
+	int nidseg;
+	struct lq_buf sb[2][3];	/* per side: tier, action, owner */
+	struct lqcmd_run *run;
 };
 
 static char *
@@ -85,6 +129,24 @@ xstrdup(const char *s)
 	char *p = strdup(s ? s : "");
 
 	if (!p)
+		abort();
+	return p;
+}
+
+static char *
+xstrndup(const char *s, size_t n)
+{
+	char *p = strndup(s, n);
+
+	if (!p)
+		abort();
+	return p;
+}
+
+static void *
+xreallocarray(void *p, size_t n, size_t size)
+{
+	if (!(p = reallocarray(p, n ? n : 1, size)))
 		abort();
 	return p;
 }
@@ -105,90 +167,244 @@ tier_index(struct diff *d, const char *t)
 	return d->ntiers++;
 }
 
-static char *
-str_of(jv o, const char *k)
+/*
+ * Parse the --id path: '.' followed by member names, each .name (letters,
+ * digits, _), ."quoted" or ["quoted"] (a JSON string).  Returns 0, or -1.
+ */
+static int
+id_parse(struct diff *d, const char *p)
 {
-	jv v = jv_object_get(jv_copy(o), jv_string(k));
-	char *s = NULL;
+	struct lq_buf b = LQ_BUF_INIT;
+	int rc = 0;
 
-	if (jv_get_kind(v) == JV_KIND_STRING && jv_string_length_bytes(
-	    jv_copy(v)) > 0)
-		s = xstrdup(jv_string_value(v));
-	jv_free(v);
-	return s;
+	if (p[0] != '.' || p[1] == '\0')
+		return -1;
+	while (*p && rc == 0) {
+		const char *s, *e;
+		int close = 0;
+		if (d->nidseg == MAXPATH)
+			return -1;
+		if (p[0] == '.' && (p[1] == '_' || ((p[1] | 32) >= 'a' &&
+		    (p[1] | 32) <= 'z'))) {
+			for (e = p + 1; *e == '_' || ((*e | 32) >= 'a' &&
+			    (*e | 32) <= 'z') || (*e >= '0' && *e <= '9'); e++)
+				;
+			d->idseg[d->nidseg] = xstrndup(p + 1,
+			    (size_t)(e - p - 1));
+			d->idlen[d->nidseg++] = (size_t)(e - p - 1);
+			p = e;
+			continue;
+		}
+		if (p[0] == '.' && p[1] == '"') {
+			s = p + 1;
+		} else if (p[0] == '[' || (p[0] == '.' && p[1] == '[')) {
+			s = p + (p[0] == '.') + 1;
+			close = 1;
+		} else {
+			rc = -1;
+			break;
+		}
+		/* a JSON string at s */
+		for (e = s + 1; *s == '"' && *e && *e != '"'; e++)
+			if (*e == '\\' && e[1])
+				e++;
+		if (*s != '"' || *e != '"') {
+			rc = -1;
+			break;
+		}
+		struct lq_scan sc = LQ_SCAN_INIT;
+		struct lq_err err;
+		if (lq_json_scan(&sc, s, (size_t)(e + 1 - s), &err) < 0 ||
+		    sc.kind != LQ_J_STRING)
+			rc = -1;
+		lq_scan_release(&sc);
+		lq_buf_reset(&b);
+		lq_json_unescape(&b, s, (size_t)(e + 1 - s));
+		d->idseg[d->nidseg] = xstrndup(b.buf ? b.buf : "", b.len);
+		d->idlen[d->nidseg++] = b.len;
+		p = e + 1;
+		if (close && *p++ != ']')
+			rc = -1;
+	}
+	lq_buf_release(&b);
+	return rc;
+}
+
+/*
+ * The lead id of a scanned record: its JSON text, exactly as it came, in
+ * *v and *n.  Returns 0, or -1 when the record has none (or null).
+ */
+static int
+id_find(const struct diff *d, const char *line, const struct lq_scan *sc,
+    const char **v, size_t *n)
+{
+	const struct lq_tval *T = sc->tape;
+	uint32_t at = 0;
+
+	if (!sc->tn)
+		return -1;
+	for (int i = 0; i < d->nidseg; i++) {
+		uint32_t k;
+		if (line[T[at].v] != '{' || !(k = lq_tape_member(T, line, at,
+		    d->idseg[i], d->idlen[i])))
+			return -1;
+		at = k - 1;
+	}
+	if (line[T[at].v] == 'n')
+		return -1;
+	*v = line + T[at].v;
+	*n = T[at].ve - T[at].v;
+	return 0;
+}
+
+/* the text of the top-level member key when it is an object, else NULL */
+static const char *
+member_obj(const char *line, const struct lq_scan *sc, const char *key)
+{
+	long k = lq_scan_find(sc, line, key, strlen(key));
+
+	if (k < 0 || sc->m[k].vkind != LQ_J_OBJECT)
+		return NULL;
+	return line + sc->m[k].vstart;
+}
+
+static int
+key_is(const char *k, size_t kn, const char *name)
+{
+	return lq_json_key_eq(k, kn, name, strlen(name));
+}
+
+/* a non-empty string value's decoded text in b (reset), else NULL */
+static char *
+str_val(struct lq_buf *b, const char *v, size_t n)
+{
+	lq_buf_reset(b);
+	if (*v != '"' || n <= 2)
+		return NULL;
+	lq_json_unescape(b, v, n);
+	return b->len ? b->buf : NULL;
 }
 
 static double
-num_of(jv o, const char *k)
+num_val(const char *v)
 {
-	jv v = jv_object_get(jv_copy(o), jv_string(k));
-	double x = jv_get_kind(v) == JV_KIND_NUMBER ? jv_number_value(v) :
+	return (*v == '-' || (*v >= '0' && *v <= '9')) ? strtod(v, NULL) :
 	    NAN;
-
-	jv_free(v);
-	return x;
 }
 
-/* the points of each signal in o.reasons (0 when it has none) */
+/*
+ * Read one side's tier, action, owner and points from the text of its
+ * member (obj, or NULL: none) into s; the strings live in d->sb[k].
+ */
+static void
+side_read(struct diff *d, int k, const char *obj, struct side *s)
+{
+	struct lq_json_iter it;
+	const char *kk, *v;
+	size_t kn, vn;
+	double prob = NAN;
+
+	memset(s, 0, sizeof(*s));
+	s->points = NAN;
+	for (int i = 0; i < 3; i++)
+		lq_buf_reset(&d->sb[k][i]);
+	if (obj) {
+		lq_json_iter_start(&it, obj);
+		while (lq_json_iter_next(&it, &kk, &kn, &v, &vn)) {
+			if (key_is(kk, kn, "tier"))
+				s->tier = str_val(&d->sb[k][0], v, vn);
+			else if (key_is(kk, kn, "action"))
+				s->action = str_val(&d->sb[k][1], v, vn);
+			else if (key_is(kk, kn, "owner"))
+				s->owner = str_val(&d->sb[k][2], v, vn);
+			else if (key_is(kk, kn, "points"))
+				s->points = num_val(v);
+			else if (key_is(kk, kn, "probability"))
+				prob = num_val(v);
+		}
+	}
+	if (isnan(s->points))
+		s->points = 100 * prob;
+	if (!s->tier)
+		s->tier = NOTIER;
+}
+
+/* the points of each signal in a side's reasons (0 when it has none) */
 struct sig {
-	const char *name;
+	char *name;
 	double p[2];
 };
 
+/* add the reasons of the member text obj (may be NULL) as side's points */
 static int
-add_sigs(struct sig *s, int n, int max, jv o, int side)
+add_sigs(struct sig *s, int n, int max, const char *obj, int side)
 {
-	jv rs = jv_object_get(jv_copy(o), jv_string("reasons"));
+	struct lq_json_iter it, rt, ft;
+	const char *kk, *v, *rv, *fk, *fv;
+	size_t kn, vn, rn, fkn, fvn;
+	struct lq_buf nm = LQ_BUF_INIT;
 
-	if (jv_get_kind(rs) == JV_KIND_ARRAY) {
-		int len = jv_array_length(jv_copy(rs));
-		for (int i = 0; i < len; i++) {
-			jv r = jv_array_get(jv_copy(rs), i);
-			jv nm = jv_get_kind(r) == JV_KIND_OBJECT ?
-			    jv_object_get(jv_copy(r), jv_string("signal")) :
-			    jv_invalid();
-			if (jv_get_kind(nm) != JV_KIND_STRING &&
-			    jv_get_kind(r) == JV_KIND_OBJECT) {
+	if (!obj)
+		return n;
+	lq_json_iter_start(&it, obj);
+	while (lq_json_iter_next(&it, &kk, &kn, &v, &vn)) {
+		if (!key_is(kk, kn, "reasons") || *v != '[')
+			continue;
+		lq_json_iter_start(&rt, v);
+		while (lq_json_iter_next(&rt, NULL, NULL, &rv, &rn)) {
+			const char *sg = NULL, *ft_ = NULL, *val = NULL;
+			size_t sgn = 0, ftn = 0, valn = 0;
+			double p = NAN, lo = NAN;
+			if (*rv != '{')
+				continue;
+			lq_json_iter_start(&ft, rv);
+			while (lq_json_iter_next(&ft, &fk, &fkn, &fv, &fvn)) {
+				if (key_is(fk, fkn, "signal"))
+					sg = fv, sgn = fvn;
+				else if (key_is(fk, fkn, "feature"))
+					ft_ = fv, ftn = fvn;
+				else if (key_is(fk, fkn, "value"))
+					val = fv, valn = fvn;
+				else if (key_is(fk, fkn, "points"))
+					p = num_val(fv);
+				else if (key_is(fk, fkn, "log_odds"))
+					lo = num_val(fv);
+			}
+			if (isnan(p))
+				p = lo;
+			lq_buf_reset(&nm);
+			if (sg && *sg == '"') {
+				lq_json_unescape(&nm, sg, sgn);
+			} else if (ft_ && *ft_ == '"') {
 				/* a model's reason: feature=value */
-				jv v;
-				jv_free(nm);
-				nm = jv_object_get(jv_copy(r),
-				    jv_string("feature"));
-				v = jv_object_get(jv_copy(r),
-				    jv_string("value"));
-				if (jv_get_kind(nm) == JV_KIND_STRING &&
-				    jv_is_valid(v)) {
-					jv t = jv_get_kind(v) ==
-					    JV_KIND_STRING ? jv_copy(v) :
-					    jv_dump_string(jv_copy(v), 0);
-					nm = jv_string_concat(jv_string_concat(
-					    nm, jv_string("=")), t);
+				lq_json_unescape(&nm, ft_, ftn);
+				if (val) {
+					lq_buf_addc(&nm, '=');
+					if (*val == '"')
+						lq_json_unescape(&nm, val,
+						    valn);
+					else
+						lq_buf_add(&nm, val, valn);
 				}
-				jv_free(v);
+			} else {
+				continue;
 			}
-			double p = jv_get_kind(r) == JV_KIND_OBJECT ?
-			    num_of(r, "points") : NAN;
-			if (isnan(p) && jv_get_kind(r) == JV_KIND_OBJECT)
-				p = num_of(r, "log_odds");
-			if (jv_get_kind(nm) == JV_KIND_STRING && !isnan(p)) {
-				const char *name = jv_string_value(nm);
-				int j;
-				for (j = 0; j < n; j++)
-					if (!strcmp(s[j].name, name))
-						break;
-				if (j == n && n < max) {
-					s[n].name = xstrdup(name);
-					s[n].p[0] = s[n].p[1] = 0;
-					n++;
-				}
-				if (j < n)
-					s[j].p[side] += p;
+			if (isnan(p))
+				continue;
+			int j;
+			for (j = 0; j < n; j++)
+				if (!strcmp(s[j].name, nm.buf ? nm.buf : ""))
+					break;
+			if (j == n && n < max) {
+				s[n].name = xstrdup(nm.buf);
+				s[n].p[0] = s[n].p[1] = 0;
+				n++;
 			}
-			jv_free(nm);
-			jv_free(r);
+			if (j < n)
+				s[j].p[side] += p;
 		}
 	}
-	jv_free(rs);
+	lq_buf_release(&nm);
 	return n;
 }
 
@@ -241,8 +457,9 @@ top_reasons(struct sig *s, int n, int side)
 	return b.buf ? b.buf : xstrdup("");
 }
 
+/* keep the lead among the --top that move most when it is one of them */
 static void
-consider(struct diff *d, const struct lqcmd_rec *rec, jv r, jv o[2],
+consider(struct diff *d, const char *id, size_t idn, const char *obj[2],
     struct side s[2])
 {
 	struct sig sig[64];
@@ -250,7 +467,6 @@ consider(struct diff *d, const struct lqcmd_rec *rec, jv r, jv o[2],
 	double w;
 	struct mover m;
 	struct lq_buf b = LQ_BUF_INIT;
-	jv id;
 
 	if (d->maxtop <= 0)
 		return;
@@ -260,23 +476,11 @@ consider(struct diff *d, const struct lqcmd_rec *rec, jv r, jv o[2],
 		w += 1e9;
 	if (w == 0 || (d->ntop == d->maxtop && w <= d->top[d->ntop - 1].weight))
 		return;
-	ns = add_sigs(sig, ns, 64, o[0], 0);
-	ns = add_sigs(sig, ns, 64, o[1], 1);
+	ns = add_sigs(sig, ns, 64, obj[0], 0);
+	ns = add_sigs(sig, ns, 64, obj[1], 1);
 	memset(&m, 0, sizeof(m));
 	m.weight = w;
-	id = jv_object_get(jv_copy(r), jv_string("id"));
-	if (jv_is_valid(id) && jv_get_kind(id) != JV_KIND_NULL) {
-		/* the id's own text: 19-digit ids exactly as they came */
-		long k = lq_scan_find(&d->scan, rec->line, "id", 2);
-		const struct lq_member *mm = k >= 0 ? &d->scan.m[k] : NULL;
-		m.id = mm ? strndup(rec->line + mm->vstart, mm->vend -
-		    mm->vstart) : xstrdup("null");
-	} else {
-		lq_buf_addf(&b, "\"%s:%ld\"", rec->file, rec->lineno);
-		m.id = xstrdup(b.buf);
-		lq_buf_reset(&b);
-	}
-	jv_free(id);
+	m.id = xstrndup(id, idn);
 	for (int k = 0; k < 2; k++) {
 		m.s[k].tier = xstrdup(s[k].tier);
 		m.s[k].action = s[k].action ? xstrdup(s[k].action) : NULL;
@@ -291,7 +495,7 @@ consider(struct diff *d, const struct lqcmd_rec *rec, jv r, jv o[2],
 			    sig[i].name, sig[i].p[0], sig[i].p[1]);
 	m.changed = b.buf ? b.buf : xstrdup("");
 	for (int i = 0; i < ns; i++)
-		free((char *)sig[i].name);
+		free(sig[i].name);
 	/* insert, keeping the list sorted by weight, largest first */
 	if (d->ntop == d->maxtop)
 		mover_free(&d->top[--d->ntop]);
@@ -304,52 +508,23 @@ consider(struct diff *d, const struct lqcmd_rec *rec, jv r, jv o[2],
 	d->ntop++;
 }
 
-static int
-add_one(void *ctx, const struct lqcmd_rec *rec, struct lq_buf *val,
-    struct lq_err *err)
+/*
+ * Count one lead: its two results (the members' texts, NULL when a side
+ * has none), its outcome (won: -1 unknown, 0, 1) and its id's JSON text.
+ */
+static void
+compare(struct diff *d, const char *id, size_t idn, const char *obj[2],
+    int won)
 {
-	struct diff *d = ctx;
 	struct side s[2];
-	jv r, o[2];
-	int ti[2], won = -1;
+	int ti[2];
 
-	(void)val;
-	if (lq_json_scan(&d->scan, rec->line, rec->len, err) < 0)
-		return -1;
-	if (lq_eval_record(d->ev, rec->line, rec->len, &d->scan, NULL,
-	    err) < 0)
-		return -1;
-	if (!lq_eval_missing(d->ev, d->won_slot))
-		won = lq_eval_truth(d->ev, d->won_slot, NULL) == LQ_TRUE;
-	r = jv_parse_sized(rec->line, (int)rec->len);
-	if (!jv_is_valid(r)) {
-		jv m = jv_invalid_get_msg(r);
-		lq_err_set(err, 1, "%s", jv_get_kind(m) == JV_KIND_STRING ?
-		    jv_string_value(m) : "cannot be read");
-		jv_free(m);
-		return -1;
-	}
-	for (int k = 0; k < 2; k++) {
-		o[k] = jv_object_get(jv_copy(r), jv_string(d->key[k]));
-		if (jv_get_kind(o[k]) != JV_KIND_OBJECT) {
-			/* counted, shown as tier (none): not silently */
-			d->missing[k]++;
-			jv_free(o[k]);
-			o[k] = jv_object();
-		}
-	}
 	d->n++;
 	d->outcome_known += won >= 0;
 	for (int k = 0; k < 2; k++) {
-		memset(&s[k], 0, sizeof(s[k]));
-		s[k].tier = str_of(o[k], "tier");
-		if (!s[k].tier)
-			s[k].tier = xstrdup(NOTIER);
-		s[k].action = str_of(o[k], "action");
-		s[k].owner = str_of(o[k], "owner");
-		s[k].points = num_of(o[k], "points");
-		if (isnan(s[k].points))
-			s[k].points = 100 * num_of(o[k], "probability");
+		if (!obj[k])
+			d->missing[k]++;	/* counted, tier (none) */
+		side_read(d, k, obj[k], &s[k]);
 		ti[k] = tier_index(d, s[k].tier);
 		d->leads[k][ti[k]]++;
 		if (won >= 0) {
@@ -368,15 +543,298 @@ add_one(void *ctx, const struct lqcmd_rec *rec, struct lq_buf *val,
 		    s[1].owner))
 			d->rep_changed++;
 	}
-	consider(d, rec, r, o, s);
-	side_free(&s[0]);
-	side_free(&s[1]);
-	jv_free(o[0]);
-	jv_free(o[1]);
-	jv_free(r);
+	consider(d, id, idn, obj, s);
+}
+
+/* the outcome of the record just evaluated: -1 none, 0 lost, 1 won */
+static int
+outcome(struct diff *d, const char *line, size_t len,
+    const struct lq_scan *sc, struct lq_err *err, int *won)
+{
+	*won = -1;
+	if (lq_eval_record(d->ev, line, len, sc, NULL, err) < 0)
+		return -1;
+	if (!lq_eval_missing(d->ev, d->won_slot))
+		*won = lq_eval_truth(d->ev, d->won_slot, NULL) == LQ_TRUE;
 	return 0;
 }
 
+/* a lead's id text for lists: its id, else "file:line" as a string */
+static void
+id_or_line(const struct diff *d, const char *line, const struct lq_scan *sc,
+    const char *file, long lineno, struct lq_buf *b)
+{
+	const char *v;
+	size_t n;
+
+	lq_buf_reset(b);
+	if (id_find(d, line, sc, &v, &n) == 0) {
+		lq_buf_add(b, v, n);
+	} else {
+		struct lq_buf t = LQ_BUF_INIT;
+		lq_buf_addf(&t, "%s:%ld", file, lineno);
+		lq_buf_json_strs(b, t.buf);
+		lq_buf_release(&t);
+	}
+}
+
+/* -k twice: both results in each record */
+static int
+add_one(void *ctx, const struct lqcmd_rec *rec, struct lq_buf *val,
+    struct lq_err *err)
+{
+	struct diff *d = ctx;
+	struct lq_buf id = LQ_BUF_INIT;
+	const char *obj[2];
+	int won;
+
+	(void)val;
+	if (outcome(d, rec->line, rec->len, rec->scan, err, &won) < 0)
+		return -1;
+	for (int k = 0; k < 2; k++)
+		obj[k] = member_obj(rec->line, rec->scan, d->key[k]);
+	id_or_line(d, rec->line, rec->scan, rec->file, rec->lineno, &id);
+	compare(d, id.buf, id.len, obj, won);
+	lq_buf_release(&id);
+	return 0;
+}
+
+static void
+only_add(struct diff *d, int k, const char *id, size_t n, long line)
+{
+	if (d->nonly[k] == d->conly[k]) {
+		d->conly[k] = d->conly[k] ? 2 * d->conly[k] : 64;
+		d->only[k] = xreallocarray(d->only[k], (size_t)d->conly[k],
+		    sizeof(struct only));
+	}
+	d->only[k][d->nonly[k]].id = id ? xstrndup(id, n) : NULL;
+	d->only[k][d->nonly[k]++].line = line;
+}
+
+/* two files by id, first pass: hold the first file's leads */
+static int
+hold_one(void *ctx, const struct lqcmd_rec *rec, struct lq_buf *val,
+    struct lq_err *err)
+{
+	struct diff *d = ctx;
+	struct held *h;
+	const char *v, *obj;
+	size_t n;
+	long at;
+	int won;
+
+	(void)val;
+	if (id_find(d, rec->line, rec->scan, &v, &n) < 0) {
+		lq_err_set(err, 1, "no lead id at %s", d->id_text);
+		return -1;
+	}
+	if (outcome(d, rec->line, rec->len, rec->scan, err, &won) < 0)
+		return -1;
+	if (d->nheld == d->cheld) {
+		d->cheld = d->cheld ? 2 * d->cheld : 1024;
+		d->held = xreallocarray(d->held, (size_t)d->cheld,
+		    sizeof(*d->held));
+	}
+	h = &d->held[d->nheld];
+	h->id = xstrndup(v, n);
+	if ((at = lq_strmap_put(&d->ids, h->id, d->nheld)) >= 0) {
+		lq_err_set(err, 1, "lead id %s again (first on line %ld)",
+		    h->id, d->held[at].line);
+		free(h->id);
+		return -1;
+	}
+	obj = member_obj(rec->line, rec->scan, d->key[0]);
+	h->obj = obj ? xstrndup(obj, (size_t)(lq_json_skip(obj) - obj)) :
+	    NULL;
+	h->line = rec->lineno;
+	h->won = (signed char)won;
+	h->line2 = 0;
+	d->nheld++;
+	return 0;
+}
+
+/* two files by id, second pass: compare each lead with the one held */
+static int
+match_one(void *ctx, const struct lqcmd_rec *rec, struct lq_buf *val,
+    struct lq_err *err)
+{
+	struct diff *d = ctx;
+	struct held *h;
+	const char *v, *obj[2];
+	char *id;
+	size_t n;
+	long at;
+	int won;
+
+	(void)val;
+	if (id_find(d, rec->line, rec->scan, &v, &n) < 0) {
+		lq_err_set(err, 1, "no lead id at %s", d->id_text);
+		return -1;
+	}
+	id = xstrndup(v, n);
+	at = lq_strmap_get(&d->ids, id);
+	free(id);
+	if (at >= 0 && d->held[at].line2) {
+		lq_err_set(err, 1, "lead id %.*s again (first on line %ld)",
+		    (int)n, v, d->held[at].line2);
+		return -1;
+	}
+	if (outcome(d, rec->line, rec->len, rec->scan, err, &won) < 0)
+		return -1;
+	if (at < 0) {
+		only_add(d, 1, v, n, rec->lineno);
+		return 0;
+	}
+	h = &d->held[at];
+	h->line2 = rec->lineno;
+	obj[0] = h->obj;
+	obj[1] = member_obj(rec->line, rec->scan, d->key[1]);
+	compare(d, v, n, obj, h->won >= 0 ? h->won : won);
+	free(h->obj);
+	h->obj = NULL;
+	return 0;
+}
+
+/*
+ * The next line of one of two files read side by side: 1 a record (an
+ * object, scanned into sc), 2 a bad line (reported and rejected), 3 a
+ * blank line, 0 the end (or a read error, reported).
+ */
+static int
+next_line(struct diff *d, struct lq_reader *rd, struct lq_scan *sc,
+    char **line, size_t *len)
+{
+	struct lq_err err;
+	int got;
+
+	lq_err_clear(&err);
+	got = lq_reader_next(rd, line, len, &err);
+	if (got == 0)
+		return 0;
+	if (got == -1) {
+		lqcmd_warn("%s", err.msg);
+		d->run->failed = 1;
+		return 0;
+	}
+	if (got == -2) {
+		/* too long to hold: reported, not kept */
+		d->run->records++;
+		d->run->rejected++;
+		lqcmd_warn("%s:%ld: %s", rd->name, rd->lineno, err.msg);
+		return 2;
+	}
+	lqcmd_progress(d->run, *len + 1);
+	if (*len == 0) {
+		d->run->skipped++;
+		return 3;
+	}
+	d->run->records++;
+	if (lq_json_scan(sc, *line, *len, &err) < 0) {
+		lqcmd_reject(d->run, rd->name, rd->lineno, *line, *len,
+		    err.msg);
+		return 2;
+	}
+	if (sc->kind != LQ_J_OBJECT) {
+		lqcmd_reject(d->run, rd->name, rd->lineno, *line, *len,
+		    "not a JSON object");
+		return 2;
+	}
+	return 1;
+}
+
+/*
+ * Two files joined by line number: line N of the first with line N of the
+ * second.  A lead whose partner is missing, blank or rejected is listed as
+ * found in its own file only; two leads whose ids (--id, default .id)
+ * differ are not the same lead: the second is rejected.
+ */
+static void
+by_line(struct diff *d, char **files)
+{
+	struct lq_reader rd[2];
+	struct lq_scan sc[2] = { LQ_SCAN_INIT, LQ_SCAN_INIT };
+	struct lq_buf id = LQ_BUF_INIT;
+	struct lq_err err;
+	char *line[2] = { NULL, NULL };
+	size_t len[2] = { 0, 0 };
+	int opened[2], ended[2] = { 0, 0 }, st[2];
+
+	for (int k = 0; k < 2; k++) {
+		lq_err_clear(&err);
+		sc[k].want_tape = 1;
+		opened[k] = lq_reader_open(&rd[k], files[k], &err) == 0;
+		if (!opened[k]) {
+			lqcmd_warn("%s", err.msg);
+			d->run->failed = 1;
+		}
+	}
+	while (opened[0] && opened[1]) {
+		for (int k = 0; k < 2; k++)
+			if (!(st[k] = ended[k] ? 0 : next_line(d, &rd[k],
+			    &sc[k], &line[k], &len[k])))
+				ended[k] = 1;
+		if (ended[0] && ended[1])
+			break;
+		if (st[0] == 1 && st[1] == 1) {
+			const char *v[2];
+			size_t n[2];
+			if (id_find(d, line[0], &sc[0], &v[0], &n[0]) == 0 &&
+			    id_find(d, line[1], &sc[1], &v[1], &n[1]) == 0 &&
+			    (n[0] != n[1] || memcmp(v[0], v[1], n[0]))) {
+				lq_buf_reset(&id);
+				lq_buf_addf(&id, "lead id %.*s is not the id on "
+				    "line %ld of %s (%.*s): join the files by "
+				    "id with --id", (int)n[1], v[1],
+				    rd[0].lineno, rd[0].name, (int)n[0], v[0]);
+				lqcmd_reject(d->run, rd[1].name, rd[1].lineno,
+				    line[1], len[1], id.buf);
+				st[1] = 2;
+			}
+		}
+		if (st[0] == 1 && st[1] == 1) {
+			const char *obj[2];
+			int won[2] = { -1, -1 }, bad = 0;
+			for (int k = 0; k < 2 && !bad && won[0] < 0; k++) {
+				lq_err_clear(&err);
+				if (outcome(d, line[k], len[k], &sc[k], &err,
+				    &won[k]) < 0) {
+					lqcmd_reject(d->run, rd[k].name,
+					    rd[k].lineno, line[k], len[k],
+					    err.msg);
+					st[k] = 2;
+					bad = 1;
+				}
+			}
+			if (!bad) {
+				for (int k = 0; k < 2; k++)
+					obj[k] = member_obj(line[k], &sc[k],
+					    d->key[k]);
+				id_or_line(d, line[0], &sc[0], rd[0].name,
+				    rd[0].lineno, &id);
+				compare(d, id.buf, id.len, obj, won[0] >= 0 ?
+				    won[0] : won[1]);
+				st[0] = st[1] = 0;
+			}
+		}
+		for (int k = 0; k < 2; k++)
+			if (st[k] == 1) {
+				const char *v;
+				size_t n;
+				int has = id_find(d, line[k], &sc[k], &v,
+				    &n) == 0;
+				only_add(d, k, has ? v : NULL, has ? n : 0,
+				    rd[k].lineno);
+			}
+		if (d->run->strict && d->run->rejected)
+			break;
+	}
+	for (int k = 0; k < 2; k++) {
+		if (opened[k])
+			lq_reader_close(&rd[k]);
+		lq_scan_release(&sc[k]);
+	}
+	lq_buf_release(&id);
+}
 /* tier labels in order: numbers and names sorted, (none) last */
 static int order[MAXTIER];
 
@@ -432,9 +890,15 @@ jstr(struct lq_buf *o, const char *k, const char *v)
 static void
 out_json(struct diff *d, struct lq_buf *o)
 {
+	static const char *const joins[] = { "members", "line", "id" };
+
 	lq_buf_addf(o, "{\"type\":\"summary\",\"before\":");
 	lq_buf_json_strs(o, d->key[0]);
 	jstr(o, "after", d->key[1]);
+	jstr(o, "before_file", d->file[0]);
+	jstr(o, "after_file", d->file[1]);
+	jstr(o, "join", joins[d->join]);
+	jstr(o, "id", d->id_text);
 	lq_buf_addf(o, ",\"leads\":%ld,\"tier_changed\":%ld,"
 	    "\"action_changed\":%ld,\"rep_changed\":", d->n, d->tier_changed,
 	    d->action_changed);
@@ -443,8 +907,9 @@ out_json(struct diff *d, struct lq_buf *o)
 	else
 		lq_buf_adds(o, "null");
 	lq_buf_addf(o, ",\"with_outcome\":%ld,\"missing_before\":%ld,"
-	    "\"missing_after\":%ld}\n", d->outcome_known, d->missing[0],
-	    d->missing[1]);
+	    "\"missing_after\":%ld,\"only_before\":%ld,\"only_after\":%ld}\n",
+	    d->outcome_known, d->missing[0], d->missing[1], d->nonly[0],
+	    d->nonly[1]);
 	for (int a = 0; a < d->ntiers; a++)
 		for (int b = 0; b < d->ntiers; b++) {
 			int i = order[a], j = order[b];
@@ -490,8 +955,16 @@ out_json(struct diff *d, struct lq_buf *o)
 		jstr(o, "changed", m->changed);
 		lq_buf_adds(o, "}\n");
 	}
+	for (int k = 0; k < 2; k++)
+		for (long i = 0; i < d->nonly[k]; i++) {
+			lq_buf_addf(o, "{\"type\":\"only\",\"in\":\"%s\"",
+			    k ? "after" : "before");
+			jstr(o, "file", d->file[k]);
+			lq_buf_addf(o, ",\"line\":%ld,\"id\":%s}\n",
+			    d->only[k][i].line, d->only[k][i].id ?
+			    d->only[k][i].id : "null");
+		}
 }
-
 static void
 pct_ci(struct lq_buf *o, long k, long n)
 {
@@ -509,8 +982,14 @@ pct_ci(struct lq_buf *o, long k, long n)
 static void
 out_text(struct diff *d, struct lq_buf *o)
 {
-	lq_buf_addf(o, "%ld leads scored two ways: before .%s, after .%s\n",
-	    d->n, d->key[0], d->key[1]);
+	if (d->join)
+		lq_buf_addf(o, "%ld leads scored two ways: before %s .%s, "
+		    "after %s .%s (joined by %s)\n", d->n, d->file[0],
+		    d->key[0], d->file[1], d->key[1], d->join == 2 ?
+		    d->id_text : "line number");
+	else
+		lq_buf_addf(o, "%ld leads scored two ways: before .%s, after "
+		    ".%s\n", d->n, d->key[0], d->key[1]);
 	lq_buf_addf(o, "tier changed %ld (%.1f%%), action changed %ld, rep "
 	    "changed ", d->tier_changed, d->n ? 100.0 * d->tier_changed /
 	    d->n : 0, d->action_changed);
@@ -522,6 +1001,10 @@ out_text(struct diff *d, struct lq_buf *o)
 		if (d->missing[k])
 			lq_buf_addf(o, "%ld leads have no .%s object (tier "
 			    "%s)\n", d->missing[k], d->key[k], NOTIER);
+	for (int k = 0; k < 2; k++)
+		if (d->nonly[k])
+			lq_buf_addf(o, "%ld leads only in %s, not compared "
+			    "(listed below)\n", d->nonly[k], d->file[k]);
 	lq_buf_adds(o, "\nTier transitions (rows: before, columns: after)\n\n");
 	lq_buf_addf(o, "%-8s", "before");
 	for (int b = 0; b < d->ntiers; b++)
@@ -554,6 +1037,20 @@ out_text(struct diff *d, struct lq_buf *o)
 		while (o->len && o->buf[o->len - 1] == ' ')
 			o->len--;
 		lq_buf_addc(o, '\n');
+	}
+	for (int k = 0; k < 2; k++) {
+		if (!d->nonly[k])
+			continue;
+		lq_buf_addf(o, "\nLeads only in %s (%s)\n\n", d->file[k],
+		    d->join == 2 ? "no lead with that id in the other file" :
+		    "the other file has no record on that line");
+		for (long i = 0; i < d->nonly[k] && i < LISTED; i++)
+			lq_buf_addf(o, "%s:%ld  %s\n", d->file[k],
+			    d->only[k][i].line, d->only[k][i].id ?
+			    d->only[k][i].id : "(no id)");
+		if (d->nonly[k] > LISTED)
+			lq_buf_addf(o, "... and %ld more (--json lists them "
+			    "all)\n", d->nonly[k] - LISTED);
 	}
 	if (!d->ntop)
 		return;
@@ -594,8 +1091,12 @@ out_svg(struct diff *d, struct lq_buf *o)
 	struct lq_svg_chart c = { 0 };
 
 	lq_svg_begin(o, W, H, "lq-diff: what changes");
-	snprintf(buf, sizeof(buf), "Tier transitions: before .%s, after .%s",
-	    d->key[0], d->key[1]);
+	if (d->join)
+		snprintf(buf, sizeof(buf), "Tier transitions: before %s, "
+		    "after %s", d->file[0], d->file[1]);
+	else
+		snprintf(buf, sizeof(buf), "Tier transitions: before .%s, "
+		    "after .%s", d->key[0], d->key[1]);
 	lq_buf_adds(o, "<g class=\"chart\">\n");
 	lq_svg_text(o, 12, 22, "start", 14, buf);
 	snprintf(buf, sizeof(buf), "%ld leads; %ld changed tier (%.1f%%), "
@@ -645,9 +1146,14 @@ out_svg(struct diff *d, struct lq_buf *o)
 			    &hi[k][a]);
 		}
 	}
-	snprintf(buf, sizeof(buf), "before (.%s)", d->key[0]);
 	char buf2[256];
-	snprintf(buf2, sizeof(buf2), "after (.%s)", d->key[1]);
+	if (d->join) {
+		snprintf(buf, sizeof(buf), "before (%s)", d->file[0]);
+		snprintf(buf2, sizeof(buf2), "after (%s)", d->file[1]);
+	} else {
+		snprintf(buf, sizeof(buf), "before (.%s)", d->key[0]);
+		snprintf(buf2, sizeof(buf2), "after (.%s)", d->key[1]);
+	}
 	s[0] = (struct lq_svg_series){ buf, v[0], lo[0], hi[0], NULL, 0 };
 	s[1] = (struct lq_svg_series){ buf2, v[1], lo[1], hi[1], NULL, 0 };
 	c.title = "Conversion each tier would have had";
@@ -679,6 +1185,7 @@ main(int argc, char **argv)
 		{ "won", required_argument, NULL, O_WON },
 		{ "top", required_argument, NULL, O_TOP },
 		{ "svg", required_argument, NULL, O_SVG },
+		{ "id", required_argument, NULL, O_ID },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct lqcmd_run f = { .progress = -1 };
@@ -687,12 +1194,13 @@ main(int argc, char **argv)
 	struct lq_err err;
 	struct lq_expr_src src = { "--won", 1, 1, 0 };
 	const char *svg = NULL;
-	char *end;
-	int ch, json = 0, nkeys = 0, status;
+	char *end, **files;
+	int ch, json = 0, nkeys = 0, byid = 0, nfiles, status;
 	long top = 10;
 
 	memset(&d, 0, sizeof(d));
 	d.won_text = ".outcome.won";
+	d.id_text = ".id";
 	lqcmd_init(argv, "lq-diff");
 	while ((ch = getopt_long(argc, argv, "hVqk:j", opts, NULL)) != -1) {
 		if (ch != 'k' && lqcmd_opt(&f, ch, optarg, help))
@@ -713,29 +1221,65 @@ main(int argc, char **argv)
 				    "from 0 to 10000: '%s'", optarg);
 			break;
 		case O_SVG: svg = optarg; break;
+		case O_ID: d.id_text = optarg; byid = 1; break;
 		default: lqcmd_usage(usage);
 		}
 	}
-	if (nkeys != 2)
-		lqcmd_required("-k BEFORE -k AFTER", usage);
-	if (!strcmp(d.key[0], d.key[1]))
-		lqcmd_die(LQ_EXIT_USAGE, "-k: the two keys are the same: '%s'",
-		    d.key[0]);
+	files = argv + optind;
+	nfiles = argc - optind;
+	if (id_parse(&d, d.id_text) < 0)
+		lqcmd_die(LQ_EXIT_USAGE, "--id: not a path of member names "
+		    "(.id, .crm.lead_id, .\"Lead Number\"): '%s'", d.id_text);
+	if (nkeys == 2) {
+		if (!strcmp(d.key[0], d.key[1]))
+			lqcmd_die(LQ_EXIT_USAGE, "-k: the two keys are the "
+			    "same: '%s'", d.key[0]);
+	} else {
+		/* two files, the same member in both */
+		if (nkeys == 0 && nfiles != 2)
+			lqcmd_required("-k BEFORE -k AFTER", usage);
+		if (nfiles != 2)
+			lqcmd_die(LQ_EXIT_USAGE, "-k %s: give two files to "
+			    "compare, BEFORE and AFTER (or -k twice)",
+			    d.key[0]);
+		if (!strcmp(files[0], "-") && !strcmp(files[1], "-"))
+			lqcmd_die(LQ_EXIT_USAGE, "only one of the two files "
+			    "can be standard input");
+		d.key[1] = d.key[0] = nkeys ? d.key[0] : "score";
+		d.file[0] = files[0];
+		d.file[1] = files[1];
+		d.join = byid ? 2 : 1;
+	}
 	lq_err_clear(&err);
 	d.x = lq_exprs_new();
 	if ((d.won_slot = lq_exprs_add(d.x, d.won_text, &src, &err)) < 0 ||
 	    lq_exprs_compile(d.x, &err) < 0)
 		lqcmd_die_err(&err);
 	d.ev = lq_eval_new(d.x);
-	d.scan.want_tape = 1;
 	d.maxtop = (int)top;
 	d.top = calloc((size_t)top + 1, sizeof(struct mover));
 	if (!d.top)
 		lqcmd_die(LQ_EXIT_IO, "out of memory");
+	d.run = &f;
 
-	f.fn = add_one;
 	f.ctx = &d;
-	lqcmd_run(&f, argv + optind, argc - optind);
+	if (d.join == 0) {
+		f.fn = add_one;
+		lqcmd_run(&f, files, nfiles);
+	} else if (d.join == 1) {
+		lqcmd_start(&f, files, 2);
+		by_line(&d, files);
+	} else {
+		f.fn = hold_one;
+		lqcmd_run(&f, files, 1);
+		f.fn = match_one;
+		if (!f.failed && !(f.strict && f.rejected))
+			lqcmd_run(&f, files + 1, 1);
+		for (long i = 0; i < d.nheld; i++)
+			if (!d.held[i].line2)
+				only_add(&d, 0, d.held[i].id,
+				    strlen(d.held[i].id), d.held[i].line);
+	}
 	status = lqcmd_done(&f);
 
 	for (int i = 0; i < d.ntiers; i++)
@@ -758,8 +1302,22 @@ main(int argc, char **argv)
 	free(d.top);
 	for (int i = 0; i < d.ntiers; i++)
 		free(d.tiers[i]);
+	for (int k = 0; k < 2; k++) {
+		for (long i = 0; i < d.nonly[k]; i++)
+			free(d.only[k][i].id);
+		free(d.only[k]);
+		for (int i = 0; i < 3; i++)
+			lq_buf_release(&d.sb[k][i]);
+	}
+	for (long i = 0; i < d.nheld; i++) {
+		free(d.held[i].id);
+		free(d.held[i].obj);
+	}
+	free(d.held);
+	lq_strmap_release(&d.ids);
+	for (int i = 0; i < d.nidseg; i++)
+		free(d.idseg[i]);
 	lq_eval_free(d.ev);
-	lq_scan_release(&d.scan);
 	lq_exprs_free(d.x);
 	return lqcmd_finish(status);
 }

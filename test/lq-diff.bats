@@ -31,7 +31,7 @@ rows() {
 	run -0 lq-diff -k before -k score --json "$F"
 	# lead 1 stays L1, 2 goes L2 -> L1 (bob -> ana), 3 L3 -> L2 (nurture
 	# -> route, no owner -> bob), 4 stays L4 and has no outcome
-	[ "$(rows summary)" = '{"type":"summary","before":"before","after":"score","leads":4,"tier_changed":2,"action_changed":1,"rep_changed":2,"with_outcome":3,"missing_before":0,"missing_after":0}' ]
+	[ "$(rows summary)" = '{"type":"summary","before":"before","after":"score","before_file":null,"after_file":null,"join":"members","id":".id","leads":4,"tier_changed":2,"action_changed":1,"rep_changed":2,"with_outcome":3,"missing_before":0,"missing_after":0,"only_before":0,"only_after":0}' ]
 	[ "$(rows transition | jq -r '"\(.from)>\(.to)=\(.leads)"' | paste -sd' ')" = "L1>L1=1 L2>L1=1 L3>L2=1 L4>L4=1" ]
 	# after: L1 holds leads 1 and 2, both won: 2/2; Wilson 95%:
 	# (1 + z^2/4) / (1 + z^2/2) - z sqrt(z^2/16) / (1 + z^2/2) = 0.3424
