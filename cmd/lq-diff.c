@@ -333,6 +333,10 @@ side_read(struct diff *d, int k, const char *obj, struct side *s)
 struct sig {
 	char *name;
 	double p[2];
+	char seen[2];		/* among the side's reasons */
+	char feature;		/* a model's feature=value (the reasons
+				   list only the strongest: unseen is
+				   unknown, not 0) */
 };
 
 /* add the reasons of the member text obj (may be NULL) as side's points */
@@ -391,17 +395,21 @@ add_sigs(struct sig *s, int n, int max, const char *obj, int side)
 			}
 			if (isnan(p))
 				continue;
-			int j;
+			int feature = !(sg && *sg == '"'), j;
 			for (j = 0; j < n; j++)
 				if (!strcmp(s[j].name, nm.buf ? nm.buf : ""))
 					break;
 			if (j == n && n < max) {
 				s[n].name = xstrdup(nm.buf);
 				s[n].p[0] = s[n].p[1] = 0;
+				s[n].seen[0] = s[n].seen[1] = 0;
+				s[n].feature = (char)feature;
 				n++;
 			}
-			if (j < n)
+			if (j < n) {
 				s[j].p[side] += p;
+				s[j].seen[side] = 1;
+			}
 		}
 	}
 	lq_buf_release(&nm);
@@ -490,9 +498,16 @@ consider(struct diff *d, const char *id, size_t idn, const char *obj[2],
 	}
 	qsort(sig, (size_t)ns, sizeof(sig[0]), cmp_sig_diff);
 	for (int i = 0, k = 0; i < ns && k < 5; i++)
-		if (sig[i].p[0] != sig[i].p[1])
-			lq_buf_addf(&b, "%s%s %g -> %g", k++ ? "; " : "",
-			    sig[i].name, sig[i].p[0], sig[i].p[1]);
+		if (sig[i].p[0] != sig[i].p[1]) {
+			lq_buf_addf(&b, "%s%s", k++ ? "; " : "", sig[i].name);
+			for (int j = 0; j < 2; j++)
+				if (sig[i].feature && !sig[i].seen[j])
+					lq_buf_addf(&b, "%s(not listed)", j ?
+					    " -> " : " ");
+				else
+					lq_buf_addf(&b, "%s%g", j ? " -> " :
+					    " ", sig[i].p[j]);
+		}
 	m.changed = b.buf ? b.buf : xstrdup("");
 	for (int i = 0; i < ns; i++)
 		free(sig[i].name);

@@ -138,6 +138,169 @@ rows() {
 	[ "$(jq .after.points <<< "$row")" = "$p" ]
 }
 
+# test/fixtures/lq-diff/hand.ndjson scored by rules.yaml (big 30, vp 20,
+# demo 15; L1 >= 60, L2 >= 40, L3 >= 20) and with demo 15 -> 35:
+#   lead  big vp demo  before      after       won
+#   1     30  20  15   65 L1  ->   85 L1       yes
+#   2     30   0  15   45 L2  ->   65 L1       yes
+#   3      0  20  15   35 L3  ->   55 L2       no
+#   4      0   0  15   15 L4  ->   35 L3       no  (nurture -> route)
+#   5     30  20   0   50 L2       50 L2       yes
+#   6      0   0   0    0 L4        0 L4       no
+#   7      0  20   0   20 L3       20 L3       (no outcome)
+#   8     30   0   0   30 L3       30 L3       yes
+HAND_TRANSITIONS="L1>L1=1 L2>L1=1 L2>L2=1 L3>L2=1 L3>L3=2 L4>L3=1 L4>L4=1"
+
+# check_hand [ORDER]: $output is lq-diff --json --top 4 on the hand-computed
+# change; ORDER: the ids of the tied movers 2, 3, 4 as read (default 2 3 4)
+check_hand() {
+	local o=${1:-"2 3 4"}
+	[ "$(rows transition | jq -r '"\(.from)>\(.to)=\(.leads)"' | paste -sd' ')" = "$HAND_TRANSITIONS" ]
+	[ "$(rows summary | jq -c '[.leads, .tier_changed, .action_changed, .rep_changed, .with_outcome]')" = '[8,3,1,null,7]' ]
+	# won / with an outcome per tier, before and after
+	[ "$(rows tier | jq -r '"\(.tier) \(.before.won)/\(.before.with_outcome) \(.after.won)/\(.after.with_outcome)"' | paste -sd,)" = \
+	    "L1 1/1 2/2,L2 2/2 1/2,L3 1/2 1/2,L4 0/2 0/1" ]
+	# tier changes first (2, 3, 4: 20 points each, in the order read), then
+	# lead 1 (65 -> 85); each because of demo alone
+	[ "$(grep -o '"type":"mover","id":[0-9]*' <<< "$output" | cut -d: -f3 | paste -sd' ')" = \
+	    "$(printf '100000000000000000%s ' $o)1000000000000000001" ]
+	[ "$(rows mover | jq -r .changed | sort -u)" = "demo 15 -> 35" ]
+	[ "$(grep '"type":"mover","id":1000000000000000002,' <<< "$output" | jq -r '"\(.before.reasons); \(.after.reasons)"')" = \
+	    "big +30, demo +15; demo +35, big +30" ]
+}
+
+@test "a change of one rule by hand (demo 15 -> 35): -k, two files by line and by --id give the same answer" {
+	H="$FIX/lq-diff/hand.ndjson"
+	sed 's/points: 15/points: 35/' "$FIX/lq-diff/rules.yaml" > "$BATS_TEST_TMPDIR/new.yaml"
+	lq-score -q -r "$FIX/lq-diff/rules.yaml" --now $NOW "$H" > "$BATS_TEST_TMPDIR/before"
+	lq-score -q -r "$BATS_TEST_TMPDIR/new.yaml" --now $NOW "$H" > "$BATS_TEST_TMPDIR/after"
+	lq-score -q -r "$BATS_TEST_TMPDIR/new.yaml" --now $NOW -k after "$BATS_TEST_TMPDIR/before" > "$BATS_TEST_TMPDIR/both"
+	run -0 lq-diff -k score -k after --json --top 4 "$BATS_TEST_TMPDIR/both"
+	check_hand
+	run -0 lq-diff --json --top 4 "$BATS_TEST_TMPDIR/before" "$BATS_TEST_TMPDIR/after"
+	check_hand
+	[ "$(rows summary | jq -c '[.join, .before_file == "'"$BATS_TEST_TMPDIR/before"'", .only_before, .only_after]')" = '["line",true,0,0]' ]
+	# by id, the second file in another order
+	tac "$BATS_TEST_TMPDIR/after" > "$BATS_TEST_TMPDIR/after.rev"
+	run -0 lq-diff --id .id --json --top 4 "$BATS_TEST_TMPDIR/before" "$BATS_TEST_TMPDIR/after.rev"
+	check_hand "4 3 2"
+	[ "$(rows summary | jq -r .join)" = id ]
+	# the text report, from standard input for one side
+	run -0 lq-diff --top 4 - "$BATS_TEST_TMPDIR/after" < "$BATS_TEST_TMPDIR/before"
+	grep -q "^8 leads scored two ways: before - .score, after $BATS_TEST_TMPDIR/after .score (joined by line number)$" <<< "$output"
+	grep -Eq '^L2 +1 +1 +0 +0 +2$' <<< "$output"
+	grep -Eq '^total +2 +2 +3 +1 +8$' <<< "$output"
+	grep -q '^1000000000000000004  L4 -> L3  points 15 -> 35  action nurture -> route$' <<< "$output"
+	# -k once names the member of both files
+	lq-score -q -r "$BATS_TEST_TMPDIR/new.yaml" --now $NOW -k s2 "$H" > "$BATS_TEST_TMPDIR/after.s2"
+	lq-score -q -r "$FIX/lq-diff/rules.yaml" --now $NOW -k s2 "$H" > "$BATS_TEST_TMPDIR/before.s2"
+	run -0 lq-diff -k s2 --json --top 4 "$BATS_TEST_TMPDIR/before.s2" "$BATS_TEST_TMPDIR/after.s2"
+	check_hand
+}
+
+@test "two files: leads of one file only are counted and listed, bad lines rejected, the rest compared" {
+	H="$FIX/lq-diff/hand.ndjson"
+	sed 's/points: 15/points: 35/' "$FIX/lq-diff/rules.yaml" > "$BATS_TEST_TMPDIR/new.yaml"
+	lq-score -q -r "$FIX/lq-diff/rules.yaml" --now $NOW "$H" > "$BATS_TEST_TMPDIR/before"
+	# after: lead 8 gone, a lead 9 new, a bad line, an array
+	{ lq-score -q -r "$BATS_TEST_TMPDIR/new.yaml" --now $NOW "$H" | head -n 7
+	  echo '{"id":1000000000000000009,"score":{"tier":"L1","points":90}}'
+	  echo '{"id":10,'
+	  echo '[1]'; } > "$BATS_TEST_TMPDIR/after"
+	run -1 --separate-stderr lq-diff --id .id --json --top 0 --rejects "$BATS_TEST_TMPDIR/rej" "$BATS_TEST_TMPDIR/before" "$BATS_TEST_TMPDIR/after"
+	[[ "$stderr" == *"lq-diff: $BATS_TEST_TMPDIR/after:9: invalid JSON"* ]]
+	[[ "$stderr" == *"lq-diff: $BATS_TEST_TMPDIR/after:10: not a JSON object"* ]]
+	[ "$(wc -l < "$BATS_TEST_TMPDIR/rej")" -eq 2 ]
+	# leads 1-7 compared: lead 8 (L3 -> L3, won) is out of it
+	[ "$(rows summary | jq -c '[.leads, .tier_changed, .only_before, .only_after]')" = '[7,3,1,1]' ]
+	[ "$(rows transition | jq -r '"\(.from)>\(.to)=\(.leads)"' | paste -sd' ')" = \
+	    "L1>L1=1 L2>L1=1 L2>L2=1 L3>L2=1 L3>L3=1 L4>L3=1 L4>L4=1" ]
+	# the ids exactly as they came
+	[ "$(grep '"type":"only"' <<< "$output" | grep -o '"line":[0-9]*,"id":[0-9]*' | paste -sd' ')" = \
+	    '"line":8,"id":1000000000000000008 "line":8,"id":1000000000000000009' ]
+	[ "$(rows only | jq -r .in | paste -sd' ')" = "before after" ]
+	run -1 --separate-stderr lq-diff --id .id --top 0 "$BATS_TEST_TMPDIR/before" "$BATS_TEST_TMPDIR/after"
+	grep -q "^1 leads only in $BATS_TEST_TMPDIR/before, not compared (listed below)$" <<< "$output"
+	grep -q "^$BATS_TEST_TMPDIR/after:8  1000000000000000009$" <<< "$output"
+	# by line: line 8 pairs lead 8 with lead 9, two leads: rejected, not
+	# compared as one; line 9's partner is missing
+	run -1 --separate-stderr lq-diff --json --top 0 "$BATS_TEST_TMPDIR/before" "$BATS_TEST_TMPDIR/after"
+	[[ "$stderr" == *"$BATS_TEST_TMPDIR/after:8: lead id 1000000000000000009 is not the id on line 8 of $BATS_TEST_TMPDIR/before (1000000000000000008): join the files by id with --id"* ]]
+	[ "$(rows summary | jq -c '[.leads, .only_before, .only_after]')" = '[7,1,0]' ]
+	# a duplicate id is rejected, not compared twice
+	{ cat "$BATS_TEST_TMPDIR/before"; head -n 1 "$BATS_TEST_TMPDIR/before"; } > "$BATS_TEST_TMPDIR/dup"
+	run -1 --separate-stderr lq-diff --id .id --json "$BATS_TEST_TMPDIR/dup" "$BATS_TEST_TMPDIR/before"
+	[[ "$stderr" == *"dup:9: lead id 1000000000000000001 again (first on line 1)"* ]]
+	[ "$(rows summary | jq -c '[.leads, .only_before, .only_after]')" = '[8,0,0]' ]
+	# usage
+	run -2 lq-diff -k score "$BATS_TEST_TMPDIR/before"
+	[[ "$output" == *"give two files"* ]]
+	run -2 lq-diff - -
+	run -2 lq-diff --id 'map(.id)' "$BATS_TEST_TMPDIR/before" "$BATS_TEST_TMPDIR/after"
+	[[ "$output" == *"--id: not a path of member names"* ]]
+	run -2 lq-diff --id '.a[0]' "$BATS_TEST_TMPDIR/before" "$BATS_TEST_TMPDIR/after"
+	# a quoted member name, nested
+	sed 's/^{"id":\([0-9]*\),/{"crm":{"Lead Id":"L\1"},/' "$BATS_TEST_TMPDIR/before" > "$BATS_TEST_TMPDIR/b2"
+	tac "$BATS_TEST_TMPDIR/b2" > "$BATS_TEST_TMPDIR/b2.rev"
+	run -0 lq-diff --id '.crm."Lead Id"' --json "$BATS_TEST_TMPDIR/b2" "$BATS_TEST_TMPDIR/b2.rev"
+	[ "$(rows summary | jq -c '[.leads, .tier_changed, .only_before, .only_after]')" = '[8,0,0,0]' ]
+}
+
+# the model change: test/fixtures/lq-train/model.yaml with the weight of
+# source=referral turned from +1.359692 to -1.359692 (resealed).  Each
+# referral lead's log-odds falls by 2.719384, every other lead's stays;
+# its tier after follows from the model's thresholds (calibration none:
+# p = 1 / (1 + e^-log_odds); L1 >= 0.610963, L2 >= 0.577203, L3 >= 0.288021),
+# computed here apart from lq-score.
+model_expected() {
+	python3 - "$1" <<-'PY'
+	import json, math, sys
+	from collections import Counter
+	def tier(p):
+	    return "L1" if p >= 0.610963 else "L2" if p >= 0.577203 else "L3" if p >= 0.288021 else "L4"
+	c = Counter()
+	for l in open(sys.argv[1]):
+	    r = json.loads(l)
+	    lo = r["score"]["log_odds"]
+	    lo2 = lo - 2 * 1.359692 if r.get("source") == "referral" else lo
+	    t0 = r["score"]["tier"]
+	    assert t0 == tier(1 / (1 + math.exp(-lo))), r["id"]
+	    c[(t0, tier(1 / (1 + math.exp(-lo2))))] += 1
+	print(" ".join("%s>%s=%d" % (a, b, c[(a, b)]) for a, b in sorted(c)))
+	PY
+}
+
+@test "a change of model (one weight of model.yaml): -k and two files give the transitions computed apart" {
+	T="$FIX/lq-train/leads.ndjson"
+	LABEL='.stage | if . == "open" then null else . == "won" end'
+	sed 's/{value: "referral", weight: 1.359692,/{value: "referral", weight: -1.359692,/' \
+	    "$FIX/lq-train/model.yaml" > "$BATS_TEST_TMPDIR/m2.yaml"
+	[ "$(diff "$FIX/lq-train/model.yaml" "$BATS_TEST_TMPDIR/m2.yaml" | grep -c '^>')" -eq 1 ]
+	lq-train --reseal "$BATS_TEST_TMPDIR/m2.yaml"
+	# every feature in the reasons: no other change is left unlisted
+	lq-score -q -m "$FIX/lq-train/model.yaml" --reasons all --now $NOW "$T" > "$BATS_TEST_TMPDIR/before"
+	lq-score -q -m "$BATS_TEST_TMPDIR/m2.yaml" --reasons all --now $NOW "$T" > "$BATS_TEST_TMPDIR/after"
+	lq-score -q -m "$BATS_TEST_TMPDIR/m2.yaml" --reasons all --now $NOW -k after "$BATS_TEST_TMPDIR/before" > "$BATS_TEST_TMPDIR/both"
+	want=$(model_expected "$BATS_TEST_TMPDIR/before")
+	[ -n "$want" ]
+	for mode in k line id; do
+		case $mode in
+		k) run -0 lq-diff -k score -k after --won "$LABEL" --json --top 1000 "$BATS_TEST_TMPDIR/both" ;;
+		line) run -0 lq-diff --won "$LABEL" --json --top 1000 "$BATS_TEST_TMPDIR/before" "$BATS_TEST_TMPDIR/after" ;;
+		id) run -0 lq-diff --id .id --won "$LABEL" --json --top 1000 "$BATS_TEST_TMPDIR/before" "$BATS_TEST_TMPDIR/after" ;;
+		esac
+		[ "$(rows transition | jq -r '"\(.from)>\(.to)=\(.leads)"' | paste -sd' ')" = "$want" ]
+		# 150 leads, 18 open
+		[ "$(rows summary | jq -c '[.leads, .with_outcome]')" = '[150,132]' ]
+		# every lead that moves is a referral lead, because of that weight
+		# alone (other features are not among the changes)
+		[ "$(rows mover | jq -r .changed | sort -u)" = "source=referral 1.3597 -> -1.3597" ]
+		# the reasons of the biggest mover before and after
+		[ "$(rows mover | head -n 1 | jq -r '[.before.reasons, .after.reasons] | map(test("source=referral [+]1.3597")) | @text')" = '[true,false]' ]
+		[ "$(rows mover | wc -l)" -eq "$(grep -c '"source":"referral"' "$T")" ]
+	done
+}
+
 @test "man page examples: the last commit's rule change, from git show HEAD~1:lq.yaml" {
 	command -v git > /dev/null || skip "no git"
 	cd "$BATS_TEST_TMPDIR"
