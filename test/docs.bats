@@ -111,6 +111,29 @@ run_examples() {
 	[ "$status" -eq 0 ]
 }
 
+@test "lq-diff.1: EXAMPLES run as printed, in a git repository whose lq.yaml changed in the last commit" {
+	command -v git > /dev/null || skip "no git"
+	local dir="$BATS_TEST_TMPDIR/run"
+	mkdir -p "$dir"
+	git -C "$dir" init -q .
+	git -C "$dir" config user.email t@example.com
+	git -C "$dir" config user.name t
+	cp "$TOP/rules/score.yaml" "$dir/lq.yaml"
+	cp "$TOP/examples/outcomes.ndjson" "$dir/"
+	git -C "$dir" add lq.yaml
+	git -C "$dir" commit -qm old
+	# the change the page describes: budget_confirmed 8 -> 30
+	awk '/name: budget_confirmed/{f=1} f && /points: 8/{sub(/points: 8/, "points: 30"); f=0} {print}' \
+	    "$TOP/rules/score.yaml" > "$dir/lq.yaml"
+	git -C "$dir" commit -qam new
+	[ "$(git -C "$dir" diff HEAD~1 | grep -c '^+ ')" -eq 1 ]
+	run run_examples "$TOP/man/lq-diff.1"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == "5 examples, 0 failed" ]]
+	rsvg-convert "$dir/diff.svg" > /dev/null
+}
+
 @test "every man page is mandoc -Tlint clean (warnings)" {
 	local n=0
 	for m in "$TOP"/man/*.[157]; do

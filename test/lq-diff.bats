@@ -315,15 +315,22 @@ model_expected() {
 	    "$TOP/rules/score.yaml" > lq.yaml
 	git commit -qam new
 	sed -n '/^\.Sh EXAMPLES/,/^\.Sh /p' "$TOP/man/lq-diff.1" | sed -n 's/^\$ //p' > cmds
-	[ "$(wc -l < cmds)" -eq 2 ]
+	[ "$(wc -l < cmds)" -eq 5 ]
+	# both forms: two files from git show HEAD~1:lq.yaml, and -k twice
+	[ "$(grep -c 'git show HEAD~1:lq.yaml' cmds)" -eq 2 ]
 	n=0
 	while read -r cmd; do
 		n=$((n + 1))
 		bash -c "set -o pipefail; $cmd" > "out$n" || { echo "failed: $cmd"; false; }
 	done < cmds
-	grep -q '^300 leads scored two ways: before .before, after .score$' out1
-	grep -q 'changed: budget_confirmed 8 -> 30' out1
+	grep -q '^300 leads scored two ways: before before.ndjson .score, after after.ndjson .score (joined by line number)$' out3
+	grep -q 'changed: budget_confirmed 8 -> 30' out3
 	rsvg-convert diff.svg > /dev/null
-	jq -e '.type == "summary" and .leads == 300 and .tier_changed > 0' out2 > /dev/null
+	# the two forms agree with each other and with jq on the same files
+	want=$(paste -d' ' <(jq -r .score.tier before.ndjson) <(jq -r .score.tier after.ndjson) | awk '$1 != $2' | wc -l)
+	[ "$want" -eq 38 ]
+	grep -q "^tier changed $want (12.7%)" out3
+	[ "$(cat out4)" = "[300,$want,44,300]" ]
+	[ "$(cat out5)" = "[\"id\",300,$want,0,0]" ]
 	mandoc -Tlint -W warning "$TOP/man/lq-diff.1"
 }
