@@ -100,6 +100,8 @@ struct diff {
 	char *tiers[MAXTIER];
 	int ntiers;
 	long m[MAXTIER][MAXTIER];
+	long mk[MAXTIER][MAXTIER], mw[MAXTIER][MAXTIER];	/* with an
+				   outcome, won, per transition */
 	long leads[2][MAXTIER], won[2][MAXTIER], known[2][MAXTIER];
 	long n, tier_changed, action_changed, rep_changed, rep_known;
 	long outcome_known;
@@ -548,6 +550,10 @@ compare(struct diff *d, const char *id, size_t idn, const char *obj[2],
 		}
 	}
 	d->m[ti[0]][ti[1]]++;
+	if (won >= 0) {
+		d->mk[ti[0]][ti[1]]++;
+		d->mw[ti[0]][ti[1]] += won;
+	}
 	d->tier_changed += ti[0] != ti[1];
 	if ((s[0].action || s[1].action) && (!s[0].action || !s[1].action ||
 	    strcmp(s[0].action, s[1].action)))
@@ -933,7 +939,16 @@ out_json(struct diff *d, struct lq_buf *o)
 			lq_buf_adds(o, "{\"type\":\"transition\",\"from\":");
 			lq_buf_json_strs(o, d->tiers[i]);
 			jstr(o, "to", d->tiers[j]);
-			lq_buf_addf(o, ",\"leads\":%ld}\n", d->m[i][j]);
+			lq_buf_addf(o, ",\"leads\":%ld,\"with_outcome\":%ld,"
+			    "\"won\":%ld", d->m[i][j], d->mk[i][j],
+			    d->mw[i][j]);
+			double lo, hi;
+			wilson(d->mw[i][j], d->mk[i][j], &lo, &hi);
+			jnum(o, "conversion", d->mk[i][j] ? (double)d->mw[i][j] /
+			    d->mk[i][j] : NAN);
+			jnum(o, "low", lo);
+			jnum(o, "high", hi);
+			lq_buf_adds(o, "}\n");
 		}
 	for (int a = 0; a < d->ntiers; a++) {
 		int i = order[a];
@@ -1052,6 +1067,26 @@ out_text(struct diff *d, struct lq_buf *o)
 		while (o->len && o->buf[o->len - 1] == ' ')
 			o->len--;
 		lq_buf_addc(o, '\n');
+	}
+	if (d->tier_changed) {
+		lq_buf_adds(o, "\nLeads that change tier: conversion on history "
+		    "(compare with the tier they join)\n\n");
+		lq_buf_addf(o, "%-8s  %-8s  %7s  %7s %5s  %10s  %s\n", "before",
+		    "after", "leads", "outcome", "won", "conversion",
+		    "interval");
+		for (int a = 0; a < d->ntiers; a++)
+			for (int b = 0; b < d->ntiers; b++) {
+				int i = order[a], j = order[b];
+				if (i == j || !d->m[i][j])
+					continue;
+				lq_buf_addf(o, "%-8s  %-8s  %7ld  %7ld %5ld",
+				    d->tiers[i], d->tiers[j], d->m[i][j],
+				    d->mk[i][j], d->mw[i][j]);
+				pct_ci(o, d->mw[i][j], d->mk[i][j]);
+				while (o->len && o->buf[o->len - 1] == ' ')
+					o->len--;
+				lq_buf_addc(o, '\n');
+			}
 	}
 	for (int k = 0; k < 2; k++) {
 		if (!d->nonly[k])

@@ -157,6 +157,9 @@ check_hand() {
 	local o=${1:-"2 3 4"}
 	[ "$(rows transition | jq -r '"\(.from)>\(.to)=\(.leads)"' | paste -sd' ')" = "$HAND_TRANSITIONS" ]
 	[ "$(rows summary | jq -c '[.leads, .tier_changed, .action_changed, .rep_changed, .with_outcome]')" = '[8,3,1,null,7]' ]
+	# won / with an outcome per transition (lead 7 has none)
+	[ "$(rows transition | jq -r '"\(.from)>\(.to)=\(.won)/\(.with_outcome)"' | paste -sd' ')" = \
+	    "L1>L1=1/1 L2>L1=1/1 L2>L2=1/1 L3>L2=0/1 L3>L3=1/1 L4>L3=0/1 L4>L4=0/1" ]
 	# won / with an outcome per tier, before and after
 	[ "$(rows tier | jq -r '"\(.tier) \(.before.won)/\(.before.with_outcome) \(.after.won)/\(.after.with_outcome)"' | paste -sd,)" = \
 	    "L1 1/1 2/2,L2 2/2 1/2,L3 1/2 1/2,L4 0/2 0/1" ]
@@ -191,6 +194,11 @@ check_hand() {
 	grep -Eq '^L2 +1 +1 +0 +0 +2$' <<< "$output"
 	grep -Eq '^total +2 +2 +3 +1 +8$' <<< "$output"
 	grep -q '^1000000000000000004  L4 -> L3  points 15 -> 35  action nurture -> route$' <<< "$output"
+	# the leads that change tier, with their conversion
+	grep -Eq '^L2 +L1 +1 +1 +1 +100.0% +20.7-100.0%$' <<< "$output"
+	grep -Eq '^L4 +L3 +1 +1 +0 +0.0% +0.0- 79.3%$' <<< "$output"
+	[ "$(sed -n '/^Leads that change tier/,/^$/p' <<< "$output" | wc -l)" -eq 2 ]
+	[ "$(sed -n '/^before  *after/,/^$/p' <<< "$output" | grep -Ec '^L[0-9] +L[0-9]')" -eq 3 ]
 	# -k once names the member of both files
 	lq-score -q -r "$BATS_TEST_TMPDIR/new.yaml" --now $NOW -k s2 "$H" > "$BATS_TEST_TMPDIR/after.s2"
 	lq-score -q -r "$FIX/lq-diff/rules.yaml" --now $NOW -k s2 "$H" > "$BATS_TEST_TMPDIR/before.s2"
