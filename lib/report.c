@@ -3,6 +3,7 @@
  */
 #include <ctype.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,7 +30,8 @@ static const char *const field_default[F_NFIELDS] = {
 };
 
 static const char *const top_keys[] = {
-	"fields", "groups", "by", "tiers", "high_tiers", "drift", "tz", NULL
+	"fields", "groups", "by", "tiers", "high_tiers", "drift", "tz", "health",
+	NULL
 };
 
 static const char *const default_tiers[] = { "L1", "L2", "L3", "L4" };
@@ -226,6 +228,7 @@ load(struct lq_report *r, const struct lq_report_opts *o, struct lq_err *err)
 {
 	struct lq_ydoc *d = &r->doc;
 	struct lq_ynode *root = NULL, *v, *groups = NULL, *drift = NULL;
+	struct lq_ynode *health = NULL;
 	struct lq_buf by = LQ_BUF_INIT;
 	int rc;
 
@@ -340,6 +343,13 @@ load(struct lq_report *r, const struct lq_report_opts *o, struct lq_err *err)
 		r->mode = 3;
 	if (lq_report_drift_load(r, drift, o->model, err))
 		return -1;
+	if (root && (health = lq_ymap_get(root, "health")) &&
+	    lq_ynull(health))
+		health = NULL;
+	if (health && lq_yexpect(d, health, LQ_Y_MAP, "health", err))
+		return -1;
+	if (lq_report_health_load(r, health, err))
+		return -1;
 	if (lq_exprs_compile_in(r->x, r->have_doc ? &r->doc : NULL, err))
 		return -1;
 	r->ev = lq_eval_new(r->x);
@@ -353,6 +363,7 @@ lq_report_new(const struct lq_report_opts *o, struct lq_err *err)
 	struct lq_report *r = xcalloc(1, sizeof(*r));
 
 	r->x = lq_exprs_new();
+	r->h_last = -1;
 	r->tmin = INFINITY;
 	r->tmax = -INFINITY;
 	r->psi_warn = 0.1;
@@ -404,6 +415,7 @@ lq_report_free(struct lq_report *r)
 	free_list(r->tier_levels, r->ntier_levels);
 	free_list(r->high, r->nhigh);
 	lq_report_drift_free(r);
+	lq_report_health_free(r);
 	lq_eval_free(r->ev);
 	lq_scan_release(&r->scan);
 	lq_exprs_free(r->x);
@@ -771,6 +783,20 @@ lq_report_add(struct lq_report *r, const char *line, size_t len,
 		period = as_truth(r, r->base_slot) ? 0 : 1;
 	else if (r->mode == 2)
 		period = isnan(o.created) ? -1 : o.created < r->split ? 0 : 1;
+	if (f[F_PROBABILITY] >= 0) {
+		int y = -1;
+		char wk[16];
+		if (f[F_WON] >= 0 && !lq_eval_missing(r->ev, f[F_WON]))
+			y = o.won;
+		else if (o.lost)
+			y = 0;
+		if (isnan(o.created))
+			snprintf(wk, sizeof(wk), "%s", NONE_LABEL);
+		else
+			lq_iso_week(wk, sizeof(wk),
+			    lq_report_local(r, o.created));
+		lq_report_health_add(r, wk, o.prob, y, period);
+	}
 	if (period < 0)
 		r->unperiod++;
 	else {
