@@ -332,8 +332,7 @@ lq_report_health_alerts(struct lq_report *r, struct lq_buf *o)
 	ref = r->h_ref >= 0 ? r->hs[r->h_ref].auc : NAN;
 	for (int i = 0; i < r->nhs; i++) {
 		struct hset *s = &r->hs[i];
-		if (s->n < r->h_min || i == r->h_ref ||
-		    !strcmp(s->key, NONE_LABEL))
+		if (s->n < r->h_min || !strcmp(s->key, NONE_LABEL))
 			continue;
 		if (!isnan(s->auc) && s->auc < r->h_auc_min) {
 			snprintf(msg, sizeof(msg), "model AUC %.3f in %s is "
@@ -343,7 +342,7 @@ lq_report_health_alerts(struct lq_report *r, struct lq_buf *o)
 			    r->h_auc_min, msg);
 			n++;
 		}
-		if (!isnan(s->auc) && !isnan(ref) && i &&
+		if (!isnan(s->auc) && !isnan(ref) && i && i != r->h_ref &&
 		    ref - s->auc > r->h_auc_drop) {
 			snprintf(msg, sizeof(msg), "model AUC fell from %.3f "
 			    "(%s) to %.3f in %s", ref, r->hs[r->h_ref].key,

@@ -760,3 +760,153 @@ val() {
 	run -2 lq-report -m "$BATS_TEST_TMPDIR/m.yaml" "$L"
 	[[ "$output" == "lq-report: $BATS_TEST_TMPDIR/m.yaml:"*"share must be between 0 and 1, not 1.5"* ]]
 }
+
+# health.ndjson: 12 leads, 6 in 2026-W45 and 6 in 2026-W46; lead 11 has no
+# probability, lead 12 no outcome (neither won nor lost known)
+H="$FIX/lq-report/health.ndjson"
+
+@test "model health: AUC, log loss, Brier, ECE by hand and against python3, per week" {
+	run lq-report --json "$H"
+	[ "$status" -eq 0 ]
+	row=$(rows health '.period == "all"')
+	[ "$(val leads)" = 12 ]
+	[ "$(val no_probability)" = 1 ]
+	[ "$(val no_outcome)" = 1 ]
+	[ "$(val n)" = 10 ]
+	[ "$(val positives)" = 4 ]
+	# AUC by hand: won .9 .8 .6 .4 against lost .7 .6 .35 .3 .2 .1: .9 and
+	# .8 beat all 6, .6 beats 4 and ties 1 (half), .4 beats 4: 20.5 / 24
+	[ "$(val auc)" = 0.854167 ]
+	# W45: won .9 .8 .4, lost .7 .3 .2: 3 + 3 + 2 = 8 of 9 pairs
+	row=$(rows health '.period == "2026-W45"')
+	[ "$(val auc)" = 0.888889 ]
+	# ECE by hand, one lead per tenth: (.1 + .2 + .7 + .6 + .3 + .2) / 6
+	[ "$(val ece)" = 0.35 ]
+	# W46: won .6 against lost .6 (tie) .35 .1: 2.5 / 3
+	row=$(rows health '.period == "2026-W46"')
+	[ "$(val auc)" = 0.833333 ]
+	[ "$(val n)" = 4 ]
+	# every metric of every period against an independent python3 version
+	echo "$output" > "$BATS_TEST_TMPDIR/rows"
+	python3 - "$H" "$BATS_TEST_TMPDIR/rows" <<-'PY'
+	import json, math, sys
+	rows = {}
+	for l in open(sys.argv[2]):
+	    o = json.loads(l)
+	    if o["type"] == "health":
+	        rows[o["period"]] = o
+	leads = [json.loads(l) for l in open(sys.argv[1])]
+	def week(l):
+	    import datetime
+	    d = datetime.datetime.fromisoformat(l["created_at"].replace("Z", "+00:00"))
+	    y, w, _ = d.isocalendar()
+	    return "%d-W%02d" % (y, w)
+	sets = {}
+	for l in leads:
+	    p = l["score"].get("probability")
+	    o = l["outcome"]
+	    y = 1 if o.get("won") is True else 0 if "won" in o or o.get("lost") else None
+	    if p is None or y is None:
+	        continue
+	    for k in ("all", week(l)):
+	        sets.setdefault(k, []).append((p, y))
+	assert sorted(sets) == sorted(rows), (sorted(sets), sorted(rows))
+	for k, v in sets.items():
+	    n = len(v)
+	    pos = [p for p, y in v if y]
+	    neg = [p for p, y in v if not y]
+	    auc = sum((a > b) + 0.5 * (a == b) for a in pos for b in neg) / (len(pos) * len(neg))
+	    ll = -sum(math.log(p) if y else math.log(1 - p) for p, y in v) / n
+	    brier = sum((p - y) ** 2 for p, y in v) / n
+	    bins = {}
+	    for p, y in v:
+	        bins.setdefault(min(int(p * 10), 9), []).append((p, y))
+	    ece = sum(abs(sum(p for p, _ in b) - sum(y for _, y in b)) for b in bins.values()) / n
+	    got = rows[k]
+	    for name, want in (("auc", auc), ("log_loss", ll), ("brier", brier), ("ece", ece)):
+	        assert abs(got[name] - want) < 1e-6, (k, name, got[name], want)
+	    assert got["n"] == n and got["positives"] == len(pos), k
+	PY
+	# the calibration table: leads, mean predicted and observed rate per tenth
+	[ "$(rows calibration '.period == "all" and .bin == 6')" = '{"type":"calibration","period":"all","bin":6,"lo":0.6,"hi":0.7,"count":2,"mean_predicted":0.6,"observed_rate":0.5}' ]
+	[ "$(rows calibration '.period == "all" and .bin == 3' | jq -c '[.count, .mean_predicted, .observed_rate]')" = '[2,0.325,0]' ]
+	[ "$(rows calibration '.period == "2026-W46"' | wc -l)" -eq 10 ]
+	# text and HTML show the same numbers
+	run lq-report "$H"
+	grep -Eq '^all +12 +1 +1 +10 +4 +0\.8542 +0\.4992 +0\.1682 +0\.2750$' <<< "$output"
+	grep -Eq '^2026-W45 +6 +0 +0 +6 +3 +0\.8889 ' <<< "$output"
+	grep -Eq '^0\.60-0\.70 +2 +0\.6000 +0\.5000$' <<< "$output"
+	lq-report --html "$BATS_TEST_TMPDIR/h.html" "$H" > /dev/null
+	grep -q '<h2>Model health' "$BATS_TEST_TMPDIR/h.html"
+	grep -q '<td class="num">0.8542</td>' "$BATS_TEST_TMPDIR/h.html"
+}
+
+@test "model health: weeks in the tz: time zone; --split periods" {
+	# at -11 (Pacific/Pago_Pago) the Mondays 10:00Z are Sundays 23:00:
+	# lead 1 falls into W44, lead 7 into W45, which then holds leads 2-7:
+	# won .8 .4 against lost .7 .6 .3 .2: 4 + 2 of 8 pairs
+	run lq-report --json --tz Pacific/Pago_Pago "$H"
+	row=$(rows health '.period == "2026-W44"')
+	[ "$(val n)" = 1 ]
+	row=$(rows health '.period == "2026-W45"')
+	[ "$(val n)" = 6 ]
+	[ "$(val auc)" = 0.75 ]
+	# --split: baseline and current rows beside the weeks
+	run lq-report --json --split 2026-11-09 "$H"
+	row=$(rows health '.period == "baseline"')
+	[ "$(val auc)" = 0.888889 ]
+	row=$(rows health '.period == "current"')
+	[ "$(val auc)" = 0.833333 ]
+}
+
+@test "model health: nothing to measure is n/a with the reason, never 0" {
+	# no outcome known anywhere
+	run lq-report --json <(jq -c 'del(.outcome)' "$H")
+	row=$(rows health '.period == "all"')
+	[ "$(val auc)" = null ]
+	[ "$(val log_loss)" = null ]
+	[ "$(val ece)" = null ]
+	[ "$(val reason)" = "no scored lead has a known outcome" ]
+	run lq-report <(jq -c 'del(.outcome)' "$H")
+	grep -Eq '^all +12 +1 +11 +0 +0 +n/a +n/a +n/a +n/a$' <<< "$output"
+	grep -q '^n/a: all: no scored lead has a known outcome' <<< "$output"
+	# one class only: the AUC is n/a, the others are measured
+	run lq-report --json <(jq -c '.outcome = {won: true}' "$H")
+	row=$(rows health '.period == "all"')
+	[ "$(val auc)" = null ]
+	[ "$(val reason)" = "no lead was lost" ]
+	[ "$(val brier)" != null ]
+	# no probability anywhere: no health section at all
+	run lq-report --json <(jq -c 'del(.score)' "$H")
+	[ -z "$(rows health)" ]
+}
+
+@test "model health alerts: AUC floor, AUC drop from the first week, ECE limit" {
+	cat > "$BATS_TEST_TMPDIR/h.yaml" <<-'EOF'
+	report:
+	  health:
+	    auc_min: 0.86
+	    auc_drop: 0.05
+	    ece_max: 0.3
+	    min_leads: 3
+	EOF
+	run lq-report --json -r "$BATS_TEST_TMPDIR/h.yaml" --alerts "$BATS_TEST_TMPDIR/a" "$H"
+	[ "$status" -eq 0 ]
+	# all 0.854 < 0.86; W46 0.833 < 0.86 and 0.889 - 0.833 > 0.05 below
+	# W45 (the first week, the reference); W45 ECE 0.35 > 0.3; all ECE
+	# 0.275 and W46 0.1625 are within
+	run jq -c '[.check, .name]' "$BATS_TEST_TMPDIR/a"
+	[ "$output" = '["auc","all"]
+["ece","2026-W45"]
+["auc","2026-W46"]
+["auc_drop","2026-W46"]' ]
+	[ "$(jq -r 'select(.check == "auc_drop") | .message' "$BATS_TEST_TMPDIR/a")" = "model AUC fell from 0.889 (2026-W45) to 0.833 in 2026-W46" ]
+	# a week with fewer than min_leads is not alerted on
+	sed -i 's/min_leads: 3/min_leads: 5/' "$BATS_TEST_TMPDIR/h.yaml"
+	lq-report -r "$BATS_TEST_TMPDIR/h.yaml" --alerts "$BATS_TEST_TMPDIR/a" "$H" > /dev/null
+	[ "$(jq -r .name "$BATS_TEST_TMPDIR/a" | sort -u | tr '\n' ' ')" = "2026-W45 all " ]
+	# thresholds out of range are refused at file:line:col
+	sed -i 's/ece_max: 0.3/ece_max: 2/' "$BATS_TEST_TMPDIR/h.yaml"
+	run -2 lq-report -r "$BATS_TEST_TMPDIR/h.yaml" "$H"
+	[[ "$output" == *"h.yaml:5:14: ece_max must be between 0 and 1, not 2" ]]
+}
