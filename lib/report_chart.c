@@ -713,6 +713,60 @@ ch_rep_win(struct lq_report *r, struct lq_buf *b, double x, double y,
 	strs_free(&k);
 }
 
+/*
+ * Model health per week: AUC and ECE (lines), the leads measured (grey);
+ * only in the HTML report, under the health table, when some lead has a
+ * probability.
+ */
+static void
+ch_health(struct lq_report *r, struct lq_buf *b, double x, double y,
+    double w, double h)
+{
+	struct strs k = { .n = 0 };
+	const char *labels[MAXWEEKS];
+	double auc[MAXWEEKS], ece[MAXWEEKS], cnt[MAXWEEKS];
+	struct lq_svg_series s[2];
+	struct lq_svg_chart c = { 0 };
+	int n = 0, skip = 0, weeks = 0;
+	long cmax = 0;
+
+	for (int i = 0; i < r->nhs; i++)
+		weeks += r->hs[i].week && strcmp(r->hs[i].key, NONE_LABEL);
+	skip = weeks > MAXWEEKS ? weeks - MAXWEEKS : 0;
+	for (int i = 0; i < r->nhs; i++) {
+		struct hset *e = &r->hs[i];
+		if (!e->week || !strcmp(e->key, NONE_LABEL) || skip-- > 0)
+			continue;
+		labels[n] = e->key;
+		auc[n] = e->auc;
+		ece[n] = e->ece;
+		cnt[n] = (double)e->n;
+		if (e->n > cmax)
+			cmax = e->n;
+		n++;
+	}
+	s[0] = (struct lq_svg_series){ "AUC", auc, NULL, NULL, NULL, 0 };
+	s[1] = (struct lq_svg_series){ "ECE", ece, NULL, NULL, NULL, 0 };
+	c.title = "Model health per week";
+	c.subtitle = keep(&k, "AUC and ECE per ISO week%s%s; grey: leads "
+	    "measured (max %ld a week)%s", r->tz ? " in " : " (UTC)", r->tz ? r->tz : "", cmax,
+	    weeks > MAXWEEKS ? "; the latest 64 weeks" : "");
+	c.xtitle = "ISO week of creation";
+	c.ytitle = "AUC, ECE (0 to 1)";
+	c.fmt = LQ_SVG_NUM;
+	c.ymax = 1;
+	c.n = n;
+	c.labels = labels;
+	c.count = cnt;
+	c.count_name = "leads measured";
+	c.ns = 2;
+	c.s = s;
+	c.empty = r->hs[0].n == 0 ? r->hs[0].why : n == 0 ?
+	    "no lead has a created_at" : NULL;
+	lq_svg_lines(b, x, y, w, h, &c);
+	strs_free(&k);
+}
+
 static chart_fn *const charts[] = {
 	ch_conversion, ch_calibration, ch_gains, ch_speed, ch_sal_weeks,
 	ch_groups, ch_rep_load, ch_rep_win
@@ -864,6 +918,14 @@ lq_report_html(struct lq_report *r, struct lq_buf *o)
 	}
 	lq_buf_adds(o, "</div>\n");
 	lq_report_html_tables(r, o);
+	if (lq_report_health_on(r)) {
+		lq_buf_addf(o, "<figure><svg xmlns=\"http://www.w3.org/2000/"
+		    "svg\" version=\"1.1\" width=\"%d\" height=\"%d\" "
+		    "viewBox=\"0 0 %d %d\">\n<rect width=\"%d\" height=\"%d\" "
+		    "fill=\"#ffffff\"/>\n", CW, CH, CW, CH, CW, CH);
+		ch_health(r, o, 0, 0, CW, CH);
+		lq_buf_adds(o, "</svg></figure>\n");
+	}
 	lq_buf_adds(o, definitions);
 	lq_buf_adds(o, "</body>\n</html>\n");
 	strs_free(&k);

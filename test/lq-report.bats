@@ -839,6 +839,19 @@ H="$FIX/lq-report/health.ndjson"
 	lq-report --html "$BATS_TEST_TMPDIR/h.html" "$H" > /dev/null
 	grep -q '<h2>Model health' "$BATS_TEST_TMPDIR/h.html"
 	grep -q '<td class="num">0.8542</td>' "$BATS_TEST_TMPDIR/h.html"
+	# the chart of AUC and ECE per week: two series over the two weeks,
+	# and rsvg-convert renders it
+	python3 - "$BATS_TEST_TMPDIR/h.html" "$BATS_TEST_TMPDIR/h.svg" <<-'PY'
+	import re, sys
+	s = open(sys.argv[1]).read()
+	svg = [m for m in re.findall(r'<svg.*?</svg>', s, re.S) if 'Model health per week' in m]
+	assert len(svg) == 1, len(svg)
+	for t in ('>AUC<', '>ECE<', '>2026-W45<', '>2026-W46<', '>ISO week of creation<', '>AUC, ECE (0 to 1)<'):
+	    assert t in svg[0], t
+	open(sys.argv[2], 'w').write(svg[0])
+	PY
+	rsvg-convert "$BATS_TEST_TMPDIR/h.svg" -o "$BATS_TEST_TMPDIR/h.png"
+	[ -s "$BATS_TEST_TMPDIR/h.png" ]
 }
 
 @test "model health: weeks in the tz: time zone; --split periods" {
@@ -909,4 +922,35 @@ H="$FIX/lq-report/health.ndjson"
 	sed -i 's/ece_max: 0.3/ece_max: 2/' "$BATS_TEST_TMPDIR/h.yaml"
 	run -2 lq-report -r "$BATS_TEST_TMPDIR/h.yaml" "$H"
 	[[ "$output" == *"h.yaml:5:14: ece_max must be between 0 and 1, not 2" ]]
+}
+
+@test "model health on x-education: trained on Lead Number % 5 != 0, measured on the rest, matches python3" {
+	need_shared x-education-leads
+	sanitized && skip "slow under the sanitizers"
+	d="$BATS_TEST_TMPDIR"
+	lq-csv "$SHARED/data/x-education-leads/Leads.csv" > "$d/leads.ndjson"
+	jq -c 'select(.["Lead Number"] % 5 != 0)' "$d/leads.ndjson" > "$d/train"
+	jq -c 'select(.["Lead Number"] % 5 == 0)' "$d/leads.ndjson" > "$d/hold"
+	lq-train -q -l '.Converted == 1' -o "$d/m" "$d/train"
+	lq-score -m "$d/m" "$d/hold" | jq -c '.outcome = {won: (.Converted == 1)}' > "$d/s"
+	run lq-report --json "$d/s"
+	row=$(rows health '.period == "all"')
+	[ "$(val n)" = 1880 ]
+	[ "$(val positives)" = "$(jq -s 'map(select(.Converted == 1)) | length' "$d/hold")" ]
+	echo "$row" > "$d/row"
+	python3 - "$d/s" "$d/row" <<-'PY'
+	import bisect, json, math, sys
+	v = [(o["score"]["probability"], int(o["Converted"] == 1)) for o in map(json.loads, open(sys.argv[1]))]
+	row = json.loads(open(sys.argv[2]).read())
+	pos = sorted(p for p, y in v if y); neg = sorted(p for p, y in v if not y)
+	u = sum(bisect.bisect_left(neg, a) + 0.5 * (bisect.bisect_right(neg, a) - bisect.bisect_left(neg, a)) for a in pos)
+	n = len(v)
+	want = {"auc": u / len(pos) / len(neg),
+	        "log_loss": -sum(math.log(p) if y else math.log(1 - p) for p, y in v) / n,
+	        "brier": sum((p - y) ** 2 for p, y in v) / n}
+	for k, w in want.items():
+	    assert abs(row[k] - w) < 1e-5, (k, row[k], w)
+	# a model worth watching: the hold-out AUC of the guarded model
+	assert row["auc"] > 0.85, row["auc"]
+	PY
 }
