@@ -15,7 +15,7 @@ const char *const lq_report_fields[F_NFIELDS + 1] = {
 	"tier", "owner", "source", "segment", "created_at", "handed",
 	"accepted", "rejected", "accepted_at", "first_contact_at",
 	"opportunity", "won", "lost", "amount", "closed_at", "meeting_booked",
-	"probability", "points", NULL
+	"probability", "points", "capacity", NULL
 };
 
 /* where each field is found when the report: section does not say */
@@ -26,7 +26,8 @@ static const char *const field_default[F_NFIELDS] = {
 	".outcome.accepted_at", ".outcome.first_contact_at", NULL,
 	".outcome.won", ".outcome.lost", ".outcome.amount",
 	".outcome.closed_at", ".outcome.meeting_booked",
-	".score.probability", ".score.points"
+	".score.probability", ".score.points",
+	".route.reason.capacity.week"	/* lq-route writes it */
 };
 
 static const char *const top_keys[] = {
@@ -638,7 +639,7 @@ clean:
 
 /* one record's outcome, read once */
 struct outcome {
-	double created, contact, accepted_at, closed, amount, prob;
+	double created, contact, accepted_at, closed, amount, prob, capacity;
 	int handed, accepted, rejected, opp, won, lost, meeting, high, low;
 };
 
@@ -694,6 +695,11 @@ update(struct agg *a, const struct outcome *o, int lite)
 		}
 	}
 	a->meetings += o->meeting;
+	if (o->capacity >= 0) {
+		a->cap_seen++;
+		if (o->capacity > a->capacity)
+			a->capacity = o->capacity;
+	}
 }
 
 static void
@@ -733,6 +739,7 @@ lq_report_add(struct lq_report *r, const char *line, size_t len,
 	o.closed = as_time(r, f[F_CLOSED]);
 	o.amount = as_num(r, f[F_AMOUNT]);
 	o.prob = as_num(r, f[F_PROBABILITY]);
+	o.capacity = as_num(r, f[F_CAPACITY]);
 	o.accepted = as_truth(r, f[F_ACCEPTED]);
 	o.rejected = as_truth(r, f[F_REJECTED]) && !o.accepted;
 	o.handed = f[F_HANDED] >= 0 ? as_truth(r, f[F_HANDED]) :
@@ -861,8 +868,9 @@ lq_report_why(const struct lq_report *r, int i)
 		return NULL;
 	if ((i == F_HANDED || i == F_OPPORTUNITY) && r->fslot[i] < 0)
 		return NULL;	/* derived from the others, named there */
-	if (i == F_SOURCE || i == F_SEGMENT || i == F_OWNER || i == F_POINTS)
-		return NULL;	/* group keys and drift only */
+	if (i == F_SOURCE || i == F_SEGMENT || i == F_OWNER ||
+	    i == F_POINTS || i == F_CAPACITY)
+		return NULL;	/* group keys, drift and charts only */
 	if (r->fslot[i] < 0)
 		return "off in the report section";
 	return "no record has a value for it";

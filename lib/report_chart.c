@@ -612,11 +612,12 @@ ch_rep_load(struct lq_report *r, struct lq_buf *b, double x, double y,
 	struct strs k = { .n = 0 };
 	struct agg **all_reps, *g[MAXCAT];
 	size_t ng = 0, all = 0, n = 0;
-	const char *labels[MAXCAT];
-	double v[2][MAXCAT];
-	struct lq_svg_series s[2];
+	const char *labels[MAXCAT], *notes[MAXCAT];
+	double v[3][MAXCAT], weeks = lq_report_weeks(r);
+	struct lq_svg_series s[3];
 	struct lq_svg_chart c = { 0 };
-	long lo = -1, hi = 0, sum = 0;
+	long lo = -1, hi = 0, sum = 0, ncap = 0;
+	int ns = 0;
 
 	if (r->owners.nkeys) {
 		lq_report_sort(&r->owners, &all_reps, &n);
@@ -646,20 +647,42 @@ ch_rep_load(struct lq_report *r, struct lq_buf *b, double x, double y,
 		ng = m2;
 	}
 	for (size_t i = 0; i < ng; i++) {
+		long dec = g[i]->won + g[i]->lost;
 		labels[i] = g[i]->key;
 		v[0][i] = (double)g[i]->leads;
 		v[1][i] = r->ok[A_TIER] ? (double)g[i]->high : NAN;
+		/* the weekly capacity over the weeks the report spans */
+		v[2][i] = g[i]->cap_seen && !isnan(weeks) ?
+		    g[i]->capacity * weeks : NAN;
+		ncap += g[i]->cap_seen > 0;
+		if (!r->ok[A_WIN_RATE])
+			notes[i] = "win n/a";
+		else if (dec)
+			notes[i] = keep(&k, "win %.0f%% of %ld",
+			    100 * ratio(g[i]->won, dec), dec);
+		else
+			notes[i] = "no deal closed";
 	}
-	s[0] = (struct lq_svg_series){ "leads", v[0], NULL, NULL, NULL, 0 };
-	s[1] = (struct lq_svg_series){ "high-tier leads", v[1], NULL, NULL,
-	    NULL, 0 };
-	c.title = "Rep load: leads per rep";
-	c.xtitle = "rep (owner)";
+	s[ns++] = (struct lq_svg_series){ "leads", v[0], NULL, NULL, NULL,
+	    0 };
+	if (r->ok[A_TIER])
+		s[ns++] = (struct lq_svg_series){ "high-tier leads", v[1],
+		    NULL, NULL, NULL, 0 };
+	if (ncap && !isnan(weeks))
+		s[ns++] = (struct lq_svg_series){ keep(&k, "capacity (%g "
+		    "week%s)", weeks, weeks == 1 ? "" : "s"), v[2], NULL,
+		    NULL, NULL, 0 };
+	c.title = "Rep load: leads, capacity and win rate per rep";
+	c.subtitle = keep(&k, "%s%s", c.subtitle ? c.subtitle : "",
+	    !ncap ? "; capacity: none recorded" : isnan(weeks) ?
+	    "; capacity: no created_at" : "");
+	c.xtitle = "rep (owner; win = won / (won + lost) of closed deals)";
 	c.ytitle = "leads";
 	c.fmt = LQ_SVG_NUM;
 	c.n = (int)ng;
 	c.labels = labels;
-	c.ns = r->ok[A_TIER] ? 2 : 1;
+	c.notes = notes;
+	c.ns = ns;
 	c.s = s;
 	c.empty = why(&k, r, need, 1);
 	if (!c.empty && !ng)

@@ -20,7 +20,7 @@ enum {
 	F_TIER, F_OWNER, F_SOURCE, F_SEGMENT, F_CREATED, F_HANDED,
 	F_ACCEPTED, F_REJECTED, F_ACCEPTED_AT, F_CONTACT, F_OPPORTUNITY,
 	F_WON, F_LOST, F_AMOUNT, F_CLOSED, F_MEETING, F_PROBABILITY,
-	F_POINTS, F_NFIELDS
+	F_POINTS, F_CAPACITY, F_NFIELDS
 };
 
 extern const char *const lq_report_fields[F_NFIELDS + 1];
@@ -52,6 +52,8 @@ struct agg {
 	double won_value, pipeline_value;
 	struct lq_vals cycle;	/* days from creation to close, won */
 	long meetings;
+	double capacity;	/* largest weekly capacity recorded, or 0 */
+	long cap_seen;		/* leads that recorded a capacity */
 };
 
 struct grouping {

@@ -492,7 +492,7 @@ val() {
 	for t in "Impact of lead qualification" "10 leads created 2026-11-02 to 2026-11-18; 3 weeks (UTC); grouped by tier" \
 	    "Conversion and precision by tier" "Calibration: observed win rate vs predicted" \
 	    "Cumulative gains: share of wins in the best leads" "Speed to first contact by tier" \
-	    "SAL rate per week by tier" "SAL rate and win rate by tier" "Rep load: leads per rep" "Win rate per rep" \
+	    "SAL rate per week by tier" "SAL rate and win rate by tier" "Rep load: leads, capacity and win rate per rep" "Win rate per rep" \
 	    ">tier (n = leads)<" ">won / leads<" ">time from creation to first contact<" \
 	    ">ISO week of creation<" ">predicted probability (mean of the tenth)<" ">leads handed<" \
 	    ">n=3<" ">2026-W45<" ">2026-W47<"; do
@@ -569,8 +569,10 @@ val() {
 	[[ "${lines[0]}" == "300 leads created"* ]]
 	h="$BATS_TEST_TMPDIR/r.html"
 	[ "$(head -n 1 "$h")" = "<!DOCTYPE html>" ]
-	[ "$(grep -c '<svg xmlns' "$h")" -eq 8 ]
-	[ "$(grep -c '<figure>' "$h")" -eq 8 ]
+	# eight charts and, as the leads have a probability, model health
+	[ "$(grep -c '<svg xmlns' "$h")" -eq 9 ]
+	[ "$(grep -c '<figure>' "$h")" -eq 9 ]
+	grep -q '>Model health per week<' "$h"
 	! grep -qi '<script' "$h" || false
 	! grep -Eqi '(src|href)=' "$h" || false
 	[ "$(grep -o 'http[s]*://[^"]*' "$h" | sort -u)" = "http://www.w3.org/2000/svg" ]
@@ -631,7 +633,7 @@ val() {
 @test "man page examples run as documented" {
 	cd "$TOP"
 	sed -n '/^\.Sh EXAMPLES/,/^\.Sh /p' man/lq-report.1 | sed -n 's/^\$ //p' > "$BATS_TEST_TMPDIR/cmds"
-	[ "$(wc -l < "$BATS_TEST_TMPDIR/cmds")" -eq 6 ]
+	[ "$(wc -l < "$BATS_TEST_TMPDIR/cmds")" -eq 7 ]
 	mkdir -p "$BATS_TEST_TMPDIR/ex/examples" "$BATS_TEST_TMPDIR/ex/rules"
 	cp examples/outcomes.ndjson "$BATS_TEST_TMPDIR/ex/examples/"
 	cp rules/report.yaml "$BATS_TEST_TMPDIR/ex/rules/"
@@ -650,6 +652,7 @@ val() {
 	rsvg-convert "$BATS_TEST_TMPDIR/ex/impact.svg" > /dev/null
 	jq -e '.type == "alert"' "$BATS_TEST_TMPDIR/ex/alerts.ndjson" > /dev/null
 	grep -q '"type":"drift","name":"source","against":"model"' "$BATS_TEST_TMPDIR/ex/out6"
+	head -n 1 "$BATS_TEST_TMPDIR/ex/out7" | jq -e '.[0] == "all" and .[1] == 300 and .[2] > 0.5 and .[3] >= 0' > /dev/null
 	if command -v lq-csv > /dev/null; then
 		[ "$(head -c 14 "$BATS_TEST_TMPDIR/ex/out5")" = "type,by.owner," ]
 		[ "$(wc -l < "$BATS_TEST_TMPDIR/ex/out5")" -eq 6 ]
