@@ -675,7 +675,8 @@ ch_rep_load(struct lq_report *r, struct lq_buf *b, double x, double y,
 	c.title = "Rep load: leads, capacity and win rate per rep";
 	c.subtitle = keep(&k, "%s%s", c.subtitle ? c.subtitle : "",
 	    !ncap ? "; capacity: none recorded" : isnan(weeks) ?
-	    "; capacity: no created_at" : "");
+	    "; capacity: no created_at" : (size_t)ncap < ng ?
+	    keep(&k, "; capacity of %ld of %zu reps", ncap, ng) : "");
 	c.xtitle = "rep (owner; win = won / (won + lost) of closed deals)";
 	c.ytitle = "leads";
 	c.fmt = LQ_SVG_NUM;

@@ -957,3 +957,42 @@ H="$FIX/lq-report/health.ndjson"
 	assert row["auc"] > 0.85, row["auc"]
 	PY
 }
+
+@test "rep load chart: leads, capacity and win rate per rep; rsvg-convert renders it" {
+	command -v rsvg-convert || skip "no rsvg-convert"
+	f="$BATS_TEST_TMPDIR/r.svg"
+	# reps.ndjson: ann 3 leads (capacity 20 a week on two, none on one),
+	# bob 2 (8 a week), cy 1 (none); created in 2026-W45 and W46: 2 weeks
+	lq-report --svg "$f" "$FIX/lq-report/reps.ndjson" > /dev/null
+	sed -n '/>Rep load: leads, capacity and win rate per rep</,/<\/g>/p' "$f" > "$BATS_TEST_TMPDIR/c"
+	for t in '>capacity (2 weeks)<' '>leads<' '>high-tier leads<' '; capacity of 2 of 3 reps<' \
+	    '>ann<' '>win 50% of 2<' '>bob<' '>win 100% of 1<' '>cy<' '>win 0% of 1<'; do
+		grep -qF "$t" "$BATS_TEST_TMPDIR/c" || { echo "missing: $t"; false; }
+	done
+	# bars in rep order, series leads, high-tier, capacity: ann 3 2 40
+	# (20 x 2 weeks), bob 2 1 16, cy 1 1 and no capacity bar
+	[ "$(grep -A1 'class="bar"' "$BATS_TEST_TMPDIR/c" | sed -n 's/.*>\([0-9]*\)<\/text>$/\1/p' | tr '\n' ' ')" = "3 2 40 2 1 16 1 1 " ]
+	rsvg-convert "$f" > "$BATS_TEST_TMPDIR/r.png"
+	[ -s "$BATS_TEST_TMPDIR/r.png" ]
+	# capacity from another field of the report: section, or off
+	printf 'report:\n  fields:\n    capacity: .cap\n' > "$BATS_TEST_TMPDIR/y"
+	jq -c '.cap = 10' "$FIX/lq-report/reps.ndjson" | lq-report -r "$BATS_TEST_TMPDIR/y" --svg "$f" > /dev/null
+	sed -n '/>Rep load/,/<\/g>/p' "$f" | grep -A1 'class="bar"' | grep -c '>20</text>' | grep -qx 3
+	printf 'report:\n  fields:\n    capacity: ~\n' > "$BATS_TEST_TMPDIR/y"
+	lq-report -r "$BATS_TEST_TMPDIR/y" --svg "$f" "$FIX/lq-report/reps.ndjson" > /dev/null
+	sed -n '/>Rep load/,/<\/g>/p' "$f" | grep -qF '; capacity: none recorded<'
+	! sed -n '/>Rep load/,/<\/g>/p' "$f" | grep -qF '>capacity (' || false
+}
+
+@test "rep load chart: the capacity lq-route records in the routed leads" {
+	command -v rsvg-convert || skip "no rsvg-convert"
+	cd "$TOP"
+	lq-score -r rules/score.yaml examples/leads.ndjson |
+	    lq-route -r rules/route.yaml --now 2026-11-03T10:00:00Z |
+	    jq -c 'select(.route.owner != null) | .created_at = "2026-11-03T10:00:00Z"' > "$BATS_TEST_TMPDIR/routed"
+	# the routed leads carry the rep's weekly capacity where lq-report looks
+	jq -e 'select(.route.reason.step == "team") | .route.reason.capacity.week | numbers' "$BATS_TEST_TMPDIR/routed" > /dev/null
+	lq-report --svg "$BATS_TEST_TMPDIR/r.svg" "$BATS_TEST_TMPDIR/routed" > /dev/null
+	grep -qF '>capacity (1 week)<' "$BATS_TEST_TMPDIR/r.svg"
+	rsvg-convert "$BATS_TEST_TMPDIR/r.svg" > /dev/null
+}
