@@ -891,6 +891,11 @@ static const char definitions[] =
 "<dt>Cumulative gains</dt><dd>the share of all wins among the best x% of "
 "leads; lift = that share / x.</dd>\n"
 "<dt>Intervals</dt><dd>95% Wilson score intervals.</dd>\n"
+"<dt>Model health</dt><dd>over leads with a probability p and a known "
+"outcome y (1: won): AUC, the share of (won, not won) pairs ranked right, "
+"ties half; log loss &#8722;mean(y ln p + (1&#8722;y) ln(1&#8722;p)); Brier "
+"mean((p&#8722;y)&#178;); ECE, the lead-weighted mean gap between mean p "
+"and the won share in equal bins of p.</dd>\n"
 "<dt>n/a</dt><dd>cannot be computed: a field it needs is off or never "
 "set (see the note); &#8220;-&#8221;: no lead to divide by.</dd>\n"
 "</dl>\n<p>Full definitions: lq-report(1).</p>\n";
