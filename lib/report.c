@@ -3,6 +3,7 @@
  */
 #include <ctype.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,7 +15,7 @@ const char *const lq_report_fields[F_NFIELDS + 1] = {
 	"tier", "owner", "source", "segment", "created_at", "handed",
 	"accepted", "rejected", "accepted_at", "first_contact_at",
 	"opportunity", "won", "lost", "amount", "closed_at", "meeting_booked",
-	"probability", "points", NULL
+	"probability", "points", "capacity", NULL
 };
 
 /* where each field is found when the report: section does not say */
@@ -25,11 +26,13 @@ static const char *const field_default[F_NFIELDS] = {
 	".outcome.accepted_at", ".outcome.first_contact_at", NULL,
 	".outcome.won", ".outcome.lost", ".outcome.amount",
 	".outcome.closed_at", ".outcome.meeting_booked",
-	".score.probability", ".score.points"
+	".score.probability", ".score.points",
+	".route.reason.capacity.week"	/* lq-route writes it */
 };
 
 static const char *const top_keys[] = {
-	"fields", "groups", "by", "tiers", "high_tiers", "drift", "tz", NULL
+	"fields", "groups", "by", "tiers", "high_tiers", "drift", "tz", "health",
+	NULL
 };
 
 static const char *const default_tiers[] = { "L1", "L2", "L3", "L4" };
@@ -226,6 +229,7 @@ load(struct lq_report *r, const struct lq_report_opts *o, struct lq_err *err)
 {
 	struct lq_ydoc *d = &r->doc;
 	struct lq_ynode *root = NULL, *v, *groups = NULL, *drift = NULL;
+	struct lq_ynode *health = NULL;
 	struct lq_buf by = LQ_BUF_INIT;
 	int rc;
 
@@ -340,6 +344,13 @@ load(struct lq_report *r, const struct lq_report_opts *o, struct lq_err *err)
 		r->mode = 3;
 	if (lq_report_drift_load(r, drift, o->model, err))
 		return -1;
+	if (root && (health = lq_ymap_get(root, "health")) &&
+	    lq_ynull(health))
+		health = NULL;
+	if (health && lq_yexpect(d, health, LQ_Y_MAP, "health", err))
+		return -1;
+	if (lq_report_health_load(r, health, err))
+		return -1;
 	if (lq_exprs_compile_in(r->x, r->have_doc ? &r->doc : NULL, err))
 		return -1;
 	r->ev = lq_eval_new(r->x);
@@ -353,6 +364,7 @@ lq_report_new(const struct lq_report_opts *o, struct lq_err *err)
 	struct lq_report *r = xcalloc(1, sizeof(*r));
 
 	r->x = lq_exprs_new();
+	r->h_last = -1;
 	r->tmin = INFINITY;
 	r->tmax = -INFINITY;
 	r->psi_warn = 0.1;
@@ -404,6 +416,7 @@ lq_report_free(struct lq_report *r)
 	free_list(r->tier_levels, r->ntier_levels);
 	free_list(r->high, r->nhigh);
 	lq_report_drift_free(r);
+	lq_report_health_free(r);
 	lq_eval_free(r->ev);
 	lq_scan_release(&r->scan);
 	lq_exprs_free(r->x);
@@ -626,7 +639,7 @@ clean:
 
 /* one record's outcome, read once */
 struct outcome {
-	double created, contact, accepted_at, closed, amount, prob;
+	double created, contact, accepted_at, closed, amount, prob, capacity;
 	int handed, accepted, rejected, opp, won, lost, meeting, high, low;
 };
 
@@ -682,6 +695,11 @@ update(struct agg *a, const struct outcome *o, int lite)
 		}
 	}
 	a->meetings += o->meeting;
+	if (o->capacity >= 0) {
+		a->cap_seen++;
+		if (o->capacity > a->capacity)
+			a->capacity = o->capacity;
+	}
 }
 
 static void
@@ -721,6 +739,7 @@ lq_report_add(struct lq_report *r, const char *line, size_t len,
 	o.closed = as_time(r, f[F_CLOSED]);
 	o.amount = as_num(r, f[F_AMOUNT]);
 	o.prob = as_num(r, f[F_PROBABILITY]);
+	o.capacity = as_num(r, f[F_CAPACITY]);
 	o.accepted = as_truth(r, f[F_ACCEPTED]);
 	o.rejected = as_truth(r, f[F_REJECTED]) && !o.accepted;
 	o.handed = f[F_HANDED] >= 0 ? as_truth(r, f[F_HANDED]) :
@@ -771,6 +790,20 @@ lq_report_add(struct lq_report *r, const char *line, size_t len,
 		period = as_truth(r, r->base_slot) ? 0 : 1;
 	else if (r->mode == 2)
 		period = isnan(o.created) ? -1 : o.created < r->split ? 0 : 1;
+	if (f[F_PROBABILITY] >= 0) {
+		int y = -1;
+		char wk[16];
+		if (f[F_WON] >= 0 && !lq_eval_missing(r->ev, f[F_WON]))
+			y = o.won;
+		else if (o.lost)
+			y = 0;
+		if (isnan(o.created))
+			snprintf(wk, sizeof(wk), "%s", NONE_LABEL);
+		else
+			lq_iso_week(wk, sizeof(wk),
+			    lq_report_local(r, o.created));
+		lq_report_health_add(r, wk, o.prob, y, period);
+	}
 	if (period < 0)
 		r->unperiod++;
 	else {
@@ -835,8 +868,9 @@ lq_report_why(const struct lq_report *r, int i)
 		return NULL;
 	if ((i == F_HANDED || i == F_OPPORTUNITY) && r->fslot[i] < 0)
 		return NULL;	/* derived from the others, named there */
-	if (i == F_SOURCE || i == F_SEGMENT || i == F_OWNER || i == F_POINTS)
-		return NULL;	/* group keys and drift only */
+	if (i == F_SOURCE || i == F_SEGMENT || i == F_OWNER ||
+	    i == F_POINTS || i == F_CAPACITY)
+		return NULL;	/* group keys, drift and charts only */
 	if (r->fslot[i] < 0)
 		return "off in the report section";
 	return "no record has a value for it";

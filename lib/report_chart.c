@@ -612,11 +612,12 @@ ch_rep_load(struct lq_report *r, struct lq_buf *b, double x, double y,
 	struct strs k = { .n = 0 };
 	struct agg **all_reps, *g[MAXCAT];
 	size_t ng = 0, all = 0, n = 0;
-	const char *labels[MAXCAT];
-	double v[2][MAXCAT];
-	struct lq_svg_series s[2];
+	const char *labels[MAXCAT], *notes[MAXCAT];
+	double v[3][MAXCAT], weeks = lq_report_weeks(r);
+	struct lq_svg_series s[3];
 	struct lq_svg_chart c = { 0 };
-	long lo = -1, hi = 0, sum = 0;
+	long lo = -1, hi = 0, sum = 0, ncap = 0;
+	int ns = 0;
 
 	if (r->owners.nkeys) {
 		lq_report_sort(&r->owners, &all_reps, &n);
@@ -646,20 +647,43 @@ ch_rep_load(struct lq_report *r, struct lq_buf *b, double x, double y,
 		ng = m2;
 	}
 	for (size_t i = 0; i < ng; i++) {
+		long dec = g[i]->won + g[i]->lost;
 		labels[i] = g[i]->key;
 		v[0][i] = (double)g[i]->leads;
 		v[1][i] = r->ok[A_TIER] ? (double)g[i]->high : NAN;
+		/* the weekly capacity over the weeks the report spans */
+		v[2][i] = g[i]->cap_seen && !isnan(weeks) ?
+		    g[i]->capacity * weeks : NAN;
+		ncap += g[i]->cap_seen > 0;
+		if (!r->ok[A_WIN_RATE])
+			notes[i] = "win n/a";
+		else if (dec)
+			notes[i] = keep(&k, "win %.0f%% of %ld",
+			    100 * ratio(g[i]->won, dec), dec);
+		else
+			notes[i] = "no deal closed";
 	}
-	s[0] = (struct lq_svg_series){ "leads", v[0], NULL, NULL, NULL, 0 };
-	s[1] = (struct lq_svg_series){ "high-tier leads", v[1], NULL, NULL,
-	    NULL, 0 };
-	c.title = "Rep load: leads per rep";
-	c.xtitle = "rep (owner)";
+	s[ns++] = (struct lq_svg_series){ "leads", v[0], NULL, NULL, NULL,
+	    0 };
+	if (r->ok[A_TIER])
+		s[ns++] = (struct lq_svg_series){ "high-tier leads", v[1],
+		    NULL, NULL, NULL, 0 };
+	if (ncap && !isnan(weeks))
+		s[ns++] = (struct lq_svg_series){ keep(&k, "capacity (%g "
+		    "week%s)", weeks, weeks == 1 ? "" : "s"), v[2], NULL,
+		    NULL, NULL, 0 };
+	c.title = "Rep load: leads, capacity and win rate per rep";
+	c.subtitle = keep(&k, "%s%s", c.subtitle ? c.subtitle : "",
+	    !ncap ? "; capacity: none recorded" : isnan(weeks) ?
+	    "; capacity: no created_at" : (size_t)ncap < ng ?
+	    keep(&k, "; capacity of %ld of %zu reps", ncap, ng) : "");
+	c.xtitle = "rep (owner; win = won / (won + lost) of closed deals)";
 	c.ytitle = "leads";
 	c.fmt = LQ_SVG_NUM;
 	c.n = (int)ng;
 	c.labels = labels;
-	c.ns = r->ok[A_TIER] ? 2 : 1;
+	c.notes = notes;
+	c.ns = ns;
 	c.s = s;
 	c.empty = why(&k, r, need, 1);
 	if (!c.empty && !ng)
@@ -710,6 +734,60 @@ ch_rep_win(struct lq_report *r, struct lq_buf *b, double x, double y,
 	if (!c.empty && !dec)
 		c.empty = "no deal was closed";
 	lq_svg_bars2(b, x, y, w, h, &c);
+	strs_free(&k);
+}
+
+/*
+ * Model health per week: AUC and ECE (lines), the leads measured (grey);
+ * only in the HTML report, under the health table, when some lead has a
+ * probability.
+ */
+static void
+ch_health(struct lq_report *r, struct lq_buf *b, double x, double y,
+    double w, double h)
+{
+	struct strs k = { .n = 0 };
+	const char *labels[MAXWEEKS];
+	double auc[MAXWEEKS], ece[MAXWEEKS], cnt[MAXWEEKS];
+	struct lq_svg_series s[2];
+	struct lq_svg_chart c = { 0 };
+	int n = 0, skip = 0, weeks = 0;
+	long cmax = 0;
+
+	for (int i = 0; i < r->nhs; i++)
+		weeks += r->hs[i].week && strcmp(r->hs[i].key, NONE_LABEL);
+	skip = weeks > MAXWEEKS ? weeks - MAXWEEKS : 0;
+	for (int i = 0; i < r->nhs; i++) {
+		struct hset *e = &r->hs[i];
+		if (!e->week || !strcmp(e->key, NONE_LABEL) || skip-- > 0)
+			continue;
+		labels[n] = e->key;
+		auc[n] = e->auc;
+		ece[n] = e->ece;
+		cnt[n] = (double)e->n;
+		if (e->n > cmax)
+			cmax = e->n;
+		n++;
+	}
+	s[0] = (struct lq_svg_series){ "AUC", auc, NULL, NULL, NULL, 0 };
+	s[1] = (struct lq_svg_series){ "ECE", ece, NULL, NULL, NULL, 0 };
+	c.title = "Model health per week";
+	c.subtitle = keep(&k, "AUC and ECE per ISO week%s%s; grey: leads "
+	    "measured (max %ld a week)%s", r->tz ? " in " : " (UTC)", r->tz ? r->tz : "", cmax,
+	    weeks > MAXWEEKS ? "; the latest 64 weeks" : "");
+	c.xtitle = "ISO week of creation";
+	c.ytitle = "AUC, ECE (0 to 1)";
+	c.fmt = LQ_SVG_NUM;
+	c.ymax = 1;
+	c.n = n;
+	c.labels = labels;
+	c.count = cnt;
+	c.count_name = "leads measured";
+	c.ns = 2;
+	c.s = s;
+	c.empty = r->hs[0].n == 0 ? r->hs[0].why : n == 0 ?
+	    "no lead has a created_at" : NULL;
+	lq_svg_lines(b, x, y, w, h, &c);
 	strs_free(&k);
 }
 
@@ -813,6 +891,11 @@ static const char definitions[] =
 "<dt>Cumulative gains</dt><dd>the share of all wins among the best x% of "
 "leads; lift = that share / x.</dd>\n"
 "<dt>Intervals</dt><dd>95% Wilson score intervals.</dd>\n"
+"<dt>Model health</dt><dd>over leads with a probability p and a known "
+"outcome y (1: won): AUC, the share of (won, not won) pairs ranked right, "
+"ties half; log loss &#8722;mean(y ln p + (1&#8722;y) ln(1&#8722;p)); Brier "
+"mean((p&#8722;y)&#178;); ECE, the lead-weighted mean gap between mean p "
+"and the won share in equal bins of p.</dd>\n"
 "<dt>n/a</dt><dd>cannot be computed: a field it needs is off or never "
 "set (see the note); &#8220;-&#8221;: no lead to divide by.</dd>\n"
 "</dl>\n<p>Full definitions: lq-report(1).</p>\n";
@@ -864,6 +947,14 @@ lq_report_html(struct lq_report *r, struct lq_buf *o)
 	}
 	lq_buf_adds(o, "</div>\n");
 	lq_report_html_tables(r, o);
+	if (lq_report_health_on(r)) {
+		lq_buf_addf(o, "<figure><svg xmlns=\"http://www.w3.org/2000/"
+		    "svg\" version=\"1.1\" width=\"%d\" height=\"%d\" "
+		    "viewBox=\"0 0 %d %d\">\n<rect width=\"%d\" height=\"%d\" "
+		    "fill=\"#ffffff\"/>\n", CW, CH, CW, CH, CW, CH);
+		ch_health(r, o, 0, 0, CW, CH);
+		lq_buf_adds(o, "</svg></figure>\n");
+	}
 	lq_buf_adds(o, definitions);
 	lq_buf_adds(o, "</body>\n</html>\n");
 	strs_free(&k);

@@ -597,8 +597,9 @@ lq_report_drift_free(struct lq_report *r)
 	free(r->fill);
 }
 
-static void
-alert(struct lq_buf *o, const char *level, const char *check,
+/* Append one alert row to o. */
+void
+lq_report_alert(struct lq_buf *o, const char *level, const char *check,
     const char *name, double value, double threshold, const char *msg)
 {
 	lq_buf_adds(o, "{\"type\":\"alert\",\"level\":");
@@ -637,7 +638,7 @@ lq_report_alert_rows(struct lq_report *r, struct lq_buf *o)
 			continue;
 		snprintf(msg, sizeof(msg), "%s has drifted: psi %.3f >= %g",
 		    f->name, f->psi, th);
-		alert(o, lv, "psi", f->name, f->psi, th, msg);
+		lq_report_alert(o, lv, "psi", f->name, f->psi, th, msg);
 		n++;
 	}
 	for (int i = 0; i < r->nfill; i++) {
@@ -650,7 +651,7 @@ lq_report_alert_rows(struct lq_report *r, struct lq_buf *o)
 			snprintf(msg, sizeof(msg), "%s is filled in %.1f%% of "
 			    "leads, below %g%%", fl->name, cur * 100,
 			    r->fill_min * 100);
-			alert(o, "alert", "fill", fl->name, cur, r->fill_min,
+			lq_report_alert(o, "alert", "fill", fl->name, cur, r->fill_min,
 			    msg);
 			n++;
 		}
@@ -660,11 +661,11 @@ lq_report_alert_rows(struct lq_report *r, struct lq_buf *o)
 				snprintf(msg, sizeof(msg), "%s fill rate fell "
 				    "from %.1f%% to %.1f%%", fl->name,
 				    base * 100, cur * 100);
-				alert(o, "alert", "fill_drop", fl->name,
+				lq_report_alert(o, "alert", "fill_drop", fl->name,
 				    base - cur, r->fill_drop, msg);
 				n++;
 			}
 		}
 	}
-	return n;
+	return n + lq_report_health_alerts(r, o);
 }

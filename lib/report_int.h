@@ -20,7 +20,7 @@ enum {
 	F_TIER, F_OWNER, F_SOURCE, F_SEGMENT, F_CREATED, F_HANDED,
 	F_ACCEPTED, F_REJECTED, F_ACCEPTED_AT, F_CONTACT, F_OPPORTUNITY,
 	F_WON, F_LOST, F_AMOUNT, F_CLOSED, F_MEETING, F_PROBABILITY,
-	F_POINTS, F_NFIELDS
+	F_POINTS, F_CAPACITY, F_NFIELDS
 };
 
 extern const char *const lq_report_fields[F_NFIELDS + 1];
@@ -52,6 +52,8 @@ struct agg {
 	double won_value, pipeline_value;
 	struct lq_vals cycle;	/* days from creation to close, won */
 	long meetings;
+	double capacity;	/* largest weekly capacity recorded, or 0 */
+	long cap_seen;		/* leads that recorded a capacity */
 };
 
 struct grouping {
@@ -96,6 +98,18 @@ struct fill {
 	long n[2], filled[2];
 };
 
+/* model health of one period: predictions against known outcomes */
+struct hset {
+	char *key;		/* "all", an ISO week, "baseline", "current" */
+	int idx, week;
+	long leads, no_prob, no_outcome, n, pos;
+	long *cal_n, *cal_pos;	/* per calibration bin */
+	double *cal_sum;
+	double auc, logloss, brier, ece;
+	const char *why;	/* nothing to measure */
+	const char *why_auc;	/* no AUC: one outcome class only */
+};
+
 struct lq_report {
 	struct lq_ydoc doc, mdoc;
 	int have_doc, have_mdoc;
@@ -130,6 +144,15 @@ struct lq_report {
 	long records;
 	long seen[F_NFIELDS];	/* records with a value (not null) */
 	char ok[A_N];		/* metric computable */
+	/* model health: sets[0] is all leads */
+	struct hset *hs;
+	int nhs, h_last, h_done, h_ref, h_bins;
+	long h_min;
+	double h_auc_min, h_auc_drop, h_ece_max;
+	double *h_p;		/* probability of each lead measured */
+	unsigned char *h_y, *h_per;	/* its outcome (1 won), period */
+	int *h_w;		/* its week's set */
+	size_t h_n, h_cap;
 	char *tz;		/* time zone of weeks and dates, NULL: UTC */
 	int finished;		/* drift computed, weeks filled in */
 	struct lq_buf scratch;
@@ -153,6 +176,21 @@ void lq_report_drift_free(struct lq_report *r);
 int lq_report_alert_rows(struct lq_report *r, struct lq_buf *out);
 jv lq_report_first(struct lq_report *r, int slot);
 int lq_report_filled(jv v);
+
+void lq_report_alert(struct lq_buf *o, const char *level, const char *check,
+    const char *name, double value, double threshold, const char *msg);
+
+/* report_health.c */
+int lq_report_health_load(struct lq_report *r, const struct lq_ynode *h,
+    struct lq_err *err);
+void lq_report_health_add(struct lq_report *r, const char *week, double p,
+    int y, int period);
+void lq_report_health_finish(struct lq_report *r);
+int lq_report_health_on(struct lq_report *r);
+void lq_report_health_free(struct lq_report *r);
+int lq_report_health_alerts(struct lq_report *r, struct lq_buf *o);
+void lq_report_health_json(struct lq_report *r, struct lq_buf *o);
+void lq_report_health_out(struct lq_report *r, struct lq_buf *o, int html);
 
 /* report_out.c helpers */
 void lq_report_finish(struct lq_report *r);

@@ -256,6 +256,7 @@ lq_report_json(struct lq_report *r, struct lq_buf *o, int alerts)
 		jnum(o, "rate", ratio(fl->filled[1], fl->n[1]), 4);
 		lq_buf_adds(o, "}\n");
 	}
+	lq_report_health_json(r, o);
 	if (alerts)
 		lq_report_alert_rows(r, o);
 }
@@ -674,6 +675,7 @@ lq_report_html_tables(struct lq_report *r, struct lq_buf *o)
 		lq_buf_adds(o, "</p>\n");
 	}
 	lq_buf_release(&note);
+	lq_report_health_out(r, o, 1);
 }
 
 void
@@ -704,6 +706,7 @@ lq_report_text(struct lq_report *r, struct lq_buf *o, int alerts)
 		lq_buf_adds(o, "\nDrift (population stability index)\n\n");
 		drift_table(r, o);
 	}
+	lq_report_health_out(r, o, 0);
 	if (r->nfill) {
 		lq_buf_adds(o, "\nFill rate of enrichment fields\n\n");
 		fill_table(r, o);

@@ -492,7 +492,7 @@ val() {
 	for t in "Impact of lead qualification" "10 leads created 2026-11-02 to 2026-11-18; 3 weeks (UTC); grouped by tier" \
 	    "Conversion and precision by tier" "Calibration: observed win rate vs predicted" \
 	    "Cumulative gains: share of wins in the best leads" "Speed to first contact by tier" \
-	    "SAL rate per week by tier" "SAL rate and win rate by tier" "Rep load: leads per rep" "Win rate per rep" \
+	    "SAL rate per week by tier" "SAL rate and win rate by tier" "Rep load: leads, capacity and win rate per rep" "Win rate per rep" \
 	    ">tier (n = leads)<" ">won / leads<" ">time from creation to first contact<" \
 	    ">ISO week of creation<" ">predicted probability (mean of the tenth)<" ">leads handed<" \
 	    ">n=3<" ">2026-W45<" ">2026-W47<"; do
@@ -569,8 +569,10 @@ val() {
 	[[ "${lines[0]}" == "300 leads created"* ]]
 	h="$BATS_TEST_TMPDIR/r.html"
 	[ "$(head -n 1 "$h")" = "<!DOCTYPE html>" ]
-	[ "$(grep -c '<svg xmlns' "$h")" -eq 8 ]
-	[ "$(grep -c '<figure>' "$h")" -eq 8 ]
+	# eight charts and, as the leads have a probability, model health
+	[ "$(grep -c '<svg xmlns' "$h")" -eq 9 ]
+	[ "$(grep -c '<figure>' "$h")" -eq 9 ]
+	grep -q '>Model health per week<' "$h"
 	! grep -qi '<script' "$h" || false
 	! grep -Eqi '(src|href)=' "$h" || false
 	[ "$(grep -o 'http[s]*://[^"]*' "$h" | sort -u)" = "http://www.w3.org/2000/svg" ]
@@ -631,7 +633,7 @@ val() {
 @test "man page examples run as documented" {
 	cd "$TOP"
 	sed -n '/^\.Sh EXAMPLES/,/^\.Sh /p' man/lq-report.1 | sed -n 's/^\$ //p' > "$BATS_TEST_TMPDIR/cmds"
-	[ "$(wc -l < "$BATS_TEST_TMPDIR/cmds")" -eq 6 ]
+	[ "$(wc -l < "$BATS_TEST_TMPDIR/cmds")" -eq 7 ]
 	mkdir -p "$BATS_TEST_TMPDIR/ex/examples" "$BATS_TEST_TMPDIR/ex/rules"
 	cp examples/outcomes.ndjson "$BATS_TEST_TMPDIR/ex/examples/"
 	cp rules/report.yaml "$BATS_TEST_TMPDIR/ex/rules/"
@@ -650,6 +652,7 @@ val() {
 	rsvg-convert "$BATS_TEST_TMPDIR/ex/impact.svg" > /dev/null
 	jq -e '.type == "alert"' "$BATS_TEST_TMPDIR/ex/alerts.ndjson" > /dev/null
 	grep -q '"type":"drift","name":"source","against":"model"' "$BATS_TEST_TMPDIR/ex/out6"
+	head -n 1 "$BATS_TEST_TMPDIR/ex/out7" | jq -e '.[0] == "all" and .[1] == 300 and .[2] > 0.5 and .[3] >= 0' > /dev/null
 	if command -v lq-csv > /dev/null; then
 		[ "$(head -c 14 "$BATS_TEST_TMPDIR/ex/out5")" = "type,by.owner," ]
 		[ "$(wc -l < "$BATS_TEST_TMPDIR/ex/out5")" -eq 6 ]
@@ -759,4 +762,237 @@ val() {
 	sed 's/share: \[0.5, 0.5\]/share: [1.5, -0.5]/' "$M" > "$BATS_TEST_TMPDIR/m.yaml"
 	run -2 lq-report -m "$BATS_TEST_TMPDIR/m.yaml" "$L"
 	[[ "$output" == "lq-report: $BATS_TEST_TMPDIR/m.yaml:"*"share must be between 0 and 1, not 1.5"* ]]
+}
+
+# health.ndjson: 12 leads, 6 in 2026-W45 and 6 in 2026-W46; lead 11 has no
+# probability, lead 12 no outcome (neither won nor lost known)
+H="$FIX/lq-report/health.ndjson"
+
+@test "model health: AUC, log loss, Brier, ECE by hand and against python3, per week" {
+	run lq-report --json "$H"
+	[ "$status" -eq 0 ]
+	row=$(rows health '.period == "all"')
+	[ "$(val leads)" = 12 ]
+	[ "$(val no_probability)" = 1 ]
+	[ "$(val no_outcome)" = 1 ]
+	[ "$(val n)" = 10 ]
+	[ "$(val positives)" = 4 ]
+	# AUC by hand: won .9 .8 .6 .4 against lost .7 .6 .35 .3 .2 .1: .9 and
+	# .8 beat all 6, .6 beats 4 and ties 1 (half), .4 beats 4: 20.5 / 24
+	[ "$(val auc)" = 0.854167 ]
+	# W45: won .9 .8 .4, lost .7 .3 .2: 3 + 3 + 2 = 8 of 9 pairs
+	row=$(rows health '.period == "2026-W45"')
+	[ "$(val auc)" = 0.888889 ]
+	# ECE by hand, one lead per tenth: (.1 + .2 + .7 + .6 + .3 + .2) / 6
+	[ "$(val ece)" = 0.35 ]
+	# W46: won .6 against lost .6 (tie) .35 .1: 2.5 / 3
+	row=$(rows health '.period == "2026-W46"')
+	[ "$(val auc)" = 0.833333 ]
+	[ "$(val n)" = 4 ]
+	# every metric of every period against an independent python3 version
+	echo "$output" > "$BATS_TEST_TMPDIR/rows"
+	python3 - "$H" "$BATS_TEST_TMPDIR/rows" <<-'PY'
+	import json, math, sys
+	rows = {}
+	for l in open(sys.argv[2]):
+	    o = json.loads(l)
+	    if o["type"] == "health":
+	        rows[o["period"]] = o
+	leads = [json.loads(l) for l in open(sys.argv[1])]
+	def week(l):
+	    import datetime
+	    d = datetime.datetime.fromisoformat(l["created_at"].replace("Z", "+00:00"))
+	    y, w, _ = d.isocalendar()
+	    return "%d-W%02d" % (y, w)
+	sets = {}
+	for l in leads:
+	    p = l["score"].get("probability")
+	    o = l["outcome"]
+	    y = 1 if o.get("won") is True else 0 if "won" in o or o.get("lost") else None
+	    if p is None or y is None:
+	        continue
+	    for k in ("all", week(l)):
+	        sets.setdefault(k, []).append((p, y))
+	assert sorted(sets) == sorted(rows), (sorted(sets), sorted(rows))
+	for k, v in sets.items():
+	    n = len(v)
+	    pos = [p for p, y in v if y]
+	    neg = [p for p, y in v if not y]
+	    auc = sum((a > b) + 0.5 * (a == b) for a in pos for b in neg) / (len(pos) * len(neg))
+	    ll = -sum(math.log(p) if y else math.log(1 - p) for p, y in v) / n
+	    brier = sum((p - y) ** 2 for p, y in v) / n
+	    bins = {}
+	    for p, y in v:
+	        bins.setdefault(min(int(p * 10), 9), []).append((p, y))
+	    ece = sum(abs(sum(p for p, _ in b) - sum(y for _, y in b)) for b in bins.values()) / n
+	    got = rows[k]
+	    for name, want in (("auc", auc), ("log_loss", ll), ("brier", brier), ("ece", ece)):
+	        assert abs(got[name] - want) < 1e-6, (k, name, got[name], want)
+	    assert got["n"] == n and got["positives"] == len(pos), k
+	PY
+	# the calibration table: leads, mean predicted and observed rate per tenth
+	[ "$(rows calibration '.period == "all" and .bin == 6')" = '{"type":"calibration","period":"all","bin":6,"lo":0.6,"hi":0.7,"count":2,"mean_predicted":0.6,"observed_rate":0.5}' ]
+	[ "$(rows calibration '.period == "all" and .bin == 3' | jq -c '[.count, .mean_predicted, .observed_rate]')" = '[2,0.325,0]' ]
+	[ "$(rows calibration '.period == "2026-W46"' | wc -l)" -eq 10 ]
+	# text and HTML show the same numbers
+	run lq-report "$H"
+	grep -Eq '^all +12 +1 +1 +10 +4 +0\.8542 +0\.4992 +0\.1682 +0\.2750$' <<< "$output"
+	grep -Eq '^2026-W45 +6 +0 +0 +6 +3 +0\.8889 ' <<< "$output"
+	grep -Eq '^0\.60-0\.70 +2 +0\.6000 +0\.5000$' <<< "$output"
+	lq-report --html "$BATS_TEST_TMPDIR/h.html" "$H" > /dev/null
+	grep -q '<h2>Model health' "$BATS_TEST_TMPDIR/h.html"
+	grep -q '<td class="num">0.8542</td>' "$BATS_TEST_TMPDIR/h.html"
+	# the chart of AUC and ECE per week: two series over the two weeks,
+	# and rsvg-convert renders it
+	python3 - "$BATS_TEST_TMPDIR/h.html" "$BATS_TEST_TMPDIR/h.svg" <<-'PY'
+	import re, sys
+	s = open(sys.argv[1]).read()
+	svg = [m for m in re.findall(r'<svg.*?</svg>', s, re.S) if 'Model health per week' in m]
+	assert len(svg) == 1, len(svg)
+	for t in ('>AUC<', '>ECE<', '>2026-W45<', '>2026-W46<', '>ISO week of creation<', '>AUC, ECE (0 to 1)<'):
+	    assert t in svg[0], t
+	open(sys.argv[2], 'w').write(svg[0])
+	PY
+	rsvg-convert "$BATS_TEST_TMPDIR/h.svg" -o "$BATS_TEST_TMPDIR/h.png"
+	[ -s "$BATS_TEST_TMPDIR/h.png" ]
+}
+
+@test "model health: weeks in the tz: time zone; --split periods" {
+	# at -11 (Pacific/Pago_Pago) the Mondays 10:00Z are Sundays 23:00:
+	# lead 1 falls into W44, lead 7 into W45, which then holds leads 2-7:
+	# won .8 .4 against lost .7 .6 .3 .2: 4 + 2 of 8 pairs
+	run lq-report --json --tz Pacific/Pago_Pago "$H"
+	row=$(rows health '.period == "2026-W44"')
+	[ "$(val n)" = 1 ]
+	row=$(rows health '.period == "2026-W45"')
+	[ "$(val n)" = 6 ]
+	[ "$(val auc)" = 0.75 ]
+	# --split: baseline and current rows beside the weeks
+	run lq-report --json --split 2026-11-09 "$H"
+	row=$(rows health '.period == "baseline"')
+	[ "$(val auc)" = 0.888889 ]
+	row=$(rows health '.period == "current"')
+	[ "$(val auc)" = 0.833333 ]
+}
+
+@test "model health: nothing to measure is n/a with the reason, never 0" {
+	# no outcome known anywhere
+	run lq-report --json <(jq -c 'del(.outcome)' "$H")
+	row=$(rows health '.period == "all"')
+	[ "$(val auc)" = null ]
+	[ "$(val log_loss)" = null ]
+	[ "$(val ece)" = null ]
+	[ "$(val reason)" = "no scored lead has a known outcome" ]
+	run lq-report <(jq -c 'del(.outcome)' "$H")
+	grep -Eq '^all +12 +1 +11 +0 +0 +n/a +n/a +n/a +n/a$' <<< "$output"
+	grep -q '^n/a: all: no scored lead has a known outcome' <<< "$output"
+	# one class only: the AUC is n/a, the others are measured
+	run lq-report --json <(jq -c '.outcome = {won: true}' "$H")
+	row=$(rows health '.period == "all"')
+	[ "$(val auc)" = null ]
+	[ "$(val reason)" = "no lead was lost" ]
+	[ "$(val brier)" != null ]
+	# no probability anywhere: no health section at all
+	run lq-report --json <(jq -c 'del(.score)' "$H")
+	[ -z "$(rows health)" ]
+}
+
+@test "model health alerts: AUC floor, AUC drop from the first week, ECE limit" {
+	cat > "$BATS_TEST_TMPDIR/h.yaml" <<-'EOF'
+	report:
+	  health:
+	    auc_min: 0.86
+	    auc_drop: 0.05
+	    ece_max: 0.3
+	    min_leads: 3
+	EOF
+	run lq-report --json -r "$BATS_TEST_TMPDIR/h.yaml" --alerts "$BATS_TEST_TMPDIR/a" "$H"
+	[ "$status" -eq 0 ]
+	# all 0.854 < 0.86; W46 0.833 < 0.86 and 0.889 - 0.833 > 0.05 below
+	# W45 (the first week, the reference); W45 ECE 0.35 > 0.3; all ECE
+	# 0.275 and W46 0.1625 are within
+	run jq -c '[.check, .name]' "$BATS_TEST_TMPDIR/a"
+	[ "$output" = '["auc","all"]
+["ece","2026-W45"]
+["auc","2026-W46"]
+["auc_drop","2026-W46"]' ]
+	[ "$(jq -r 'select(.check == "auc_drop") | .message' "$BATS_TEST_TMPDIR/a")" = "model AUC fell from 0.889 (2026-W45) to 0.833 in 2026-W46" ]
+	# a week with fewer than min_leads is not alerted on
+	sed -i 's/min_leads: 3/min_leads: 5/' "$BATS_TEST_TMPDIR/h.yaml"
+	lq-report -r "$BATS_TEST_TMPDIR/h.yaml" --alerts "$BATS_TEST_TMPDIR/a" "$H" > /dev/null
+	[ "$(jq -r .name "$BATS_TEST_TMPDIR/a" | sort -u | tr '\n' ' ')" = "2026-W45 all " ]
+	# thresholds out of range are refused at file:line:col
+	sed -i 's/ece_max: 0.3/ece_max: 2/' "$BATS_TEST_TMPDIR/h.yaml"
+	run -2 lq-report -r "$BATS_TEST_TMPDIR/h.yaml" "$H"
+	[[ "$output" == *"h.yaml:5:14: ece_max must be between 0 and 1, not 2" ]]
+}
+
+@test "model health on x-education: trained on Lead Number % 5 != 0, measured on the rest, matches python3" {
+	need_shared x-education-leads
+	sanitized && skip "slow under the sanitizers"
+	d="$BATS_TEST_TMPDIR"
+	lq-csv "$SHARED/data/x-education-leads/Leads.csv" > "$d/leads.ndjson"
+	jq -c 'select(.["Lead Number"] % 5 != 0)' "$d/leads.ndjson" > "$d/train"
+	jq -c 'select(.["Lead Number"] % 5 == 0)' "$d/leads.ndjson" > "$d/hold"
+	lq-train -q -l '.Converted == 1' -o "$d/m" "$d/train"
+	lq-score -m "$d/m" "$d/hold" | jq -c '.outcome = {won: (.Converted == 1)}' > "$d/s"
+	run lq-report --json "$d/s"
+	row=$(rows health '.period == "all"')
+	[ "$(val n)" = 1880 ]
+	[ "$(val positives)" = "$(jq -s 'map(select(.Converted == 1)) | length' "$d/hold")" ]
+	echo "$row" > "$d/row"
+	python3 - "$d/s" "$d/row" <<-'PY'
+	import bisect, json, math, sys
+	v = [(o["score"]["probability"], int(o["Converted"] == 1)) for o in map(json.loads, open(sys.argv[1]))]
+	row = json.loads(open(sys.argv[2]).read())
+	pos = sorted(p for p, y in v if y); neg = sorted(p for p, y in v if not y)
+	u = sum(bisect.bisect_left(neg, a) + 0.5 * (bisect.bisect_right(neg, a) - bisect.bisect_left(neg, a)) for a in pos)
+	n = len(v)
+	want = {"auc": u / len(pos) / len(neg),
+	        "log_loss": -sum(math.log(p) if y else math.log(1 - p) for p, y in v) / n,
+	        "brier": sum((p - y) ** 2 for p, y in v) / n}
+	for k, w in want.items():
+	    assert abs(row[k] - w) < 1e-5, (k, row[k], w)
+	# a model worth watching: the hold-out AUC of the guarded model
+	assert row["auc"] > 0.85, row["auc"]
+	PY
+}
+
+@test "rep load chart: leads, capacity and win rate per rep; rsvg-convert renders it" {
+	command -v rsvg-convert || skip "no rsvg-convert"
+	f="$BATS_TEST_TMPDIR/r.svg"
+	# reps.ndjson: ann 3 leads (capacity 20 a week on two, none on one),
+	# bob 2 (8 a week), cy 1 (none); created in 2026-W45 and W46: 2 weeks
+	lq-report --svg "$f" "$FIX/lq-report/reps.ndjson" > /dev/null
+	sed -n '/>Rep load: leads, capacity and win rate per rep</,/<\/g>/p' "$f" > "$BATS_TEST_TMPDIR/c"
+	for t in '>capacity (2 weeks)<' '>leads<' '>high-tier leads<' '; capacity of 2 of 3 reps<' \
+	    '>ann<' '>win 50% of 2<' '>bob<' '>win 100% of 1<' '>cy<' '>win 0% of 1<'; do
+		grep -qF "$t" "$BATS_TEST_TMPDIR/c" || { echo "missing: $t"; false; }
+	done
+	# bars in rep order, series leads, high-tier, capacity: ann 3 2 40
+	# (20 x 2 weeks), bob 2 1 16, cy 1 1 and no capacity bar
+	[ "$(grep -A1 'class="bar"' "$BATS_TEST_TMPDIR/c" | sed -n 's/.*>\([0-9]*\)<\/text>$/\1/p' | tr '\n' ' ')" = "3 2 40 2 1 16 1 1 " ]
+	rsvg-convert "$f" > "$BATS_TEST_TMPDIR/r.png"
+	[ -s "$BATS_TEST_TMPDIR/r.png" ]
+	# capacity from another field of the report: section, or off
+	printf 'report:\n  fields:\n    capacity: .cap\n' > "$BATS_TEST_TMPDIR/y"
+	jq -c '.cap = 10' "$FIX/lq-report/reps.ndjson" | lq-report -r "$BATS_TEST_TMPDIR/y" --svg "$f" > /dev/null
+	sed -n '/>Rep load/,/<\/g>/p' "$f" | grep -A1 'class="bar"' | grep -c '>20</text>' | grep -qx 3
+	printf 'report:\n  fields:\n    capacity: ~\n' > "$BATS_TEST_TMPDIR/y"
+	lq-report -r "$BATS_TEST_TMPDIR/y" --svg "$f" "$FIX/lq-report/reps.ndjson" > /dev/null
+	sed -n '/>Rep load/,/<\/g>/p' "$f" | grep -qF '; capacity: none recorded<'
+	! sed -n '/>Rep load/,/<\/g>/p' "$f" | grep -qF '>capacity (' || false
+}
+
+@test "rep load chart: the capacity lq-route records in the routed leads" {
+	command -v rsvg-convert || skip "no rsvg-convert"
+	cd "$TOP"
+	lq-score -r rules/score.yaml examples/leads.ndjson |
+	    lq-route -r rules/route.yaml --now 2026-11-03T10:00:00Z |
+	    jq -c 'select(.route.owner != null) | .created_at = "2026-11-03T10:00:00Z"' > "$BATS_TEST_TMPDIR/routed"
+	# the routed leads carry the rep's weekly capacity where lq-report looks
+	jq -e 'select(.route.reason.step == "team") | .route.reason.capacity.week | numbers' "$BATS_TEST_TMPDIR/routed" > /dev/null
+	lq-report --svg "$BATS_TEST_TMPDIR/r.svg" "$BATS_TEST_TMPDIR/routed" > /dev/null
+	grep -qF '>capacity (1 week)<' "$BATS_TEST_TMPDIR/r.svg"
+	rsvg-convert "$BATS_TEST_TMPDIR/r.svg" > /dev/null
 }
