@@ -25,9 +25,20 @@ xg_err(struct lq_err *err, const char *what)
 	size_t n;
 
 	/* the first line of xgboost's message, without its source position */
-	snprintf(line, sizeof(line), "%s", m ? m : "unknown error");
+	if (!m)
+		m = "unknown error";
+	/* without "[13:50:40] ./src/learner.cc:1008: " */
+	if (*m == '[' && strstr(m, "] "))
+		m = strstr(m, "] ") + 2;
+	const char *cc = strstr(m, ".cc:");
+	if (cc && cc < m + strcspn(m, " \n") && strstr(cc, ": "))
+		m = strstr(cc, ": ") + 2;
+	snprintf(line, sizeof(line), "%s", m);
 	n = strcspn(line, "\n");
 	line[n] = 0;
+	for (char *p = line; *p; p++)
+		if ((unsigned char)*p < 32 || (unsigned char)*p > 126)
+			*p = '?';
 	return lq_err_set(err, LQ_EXIT_USAGE, "xgboost: %s: %s", what, line);
 }
 
