@@ -2082,7 +2082,12 @@ report(struct lq_train *t, struct lq_model *m, const struct metrics *ev,
 		    m->rows ? 100.0 * m->pos / m->rows : 0, m->skipped, m->nf);
 		for (int i = 0; i < m->nnotes; i++)
 			lq_buf_addf(h, "note: %s\n", m->notes[i]);
-		lq_buf_addf(h, "lambda %g (C %g)", m->lambda, 1 / m->lambda);
+		if (m->gbdt)
+			lq_buf_addf(h, "trees: max_depth %d, eta %g, %d rounds",
+			    m->gb_depth, m->gb_eta, m->gb_rounds);
+		else
+			lq_buf_addf(h, "lambda %g (C %g)", m->lambda,
+			    1 / m->lambda);
 		for (int i = 0; i < ngrid; i++)
 			lq_buf_addf(h, "%s %g:%.5f", i ? "," : "  cv log loss",
 			    grid_lambda(t, i), cvloss[i]);
@@ -2333,13 +2338,15 @@ left_out(struct lq_train *t, struct lq_model *m, const char *name,
 
 /* the grid: depth x learning rate; rounds by early stopping */
 static const int gb_depths[] = { 3, 5, 7 };
-static const double gb_etas[] = { 0.1, 0.3 };
+static const double gb_etas[] = { 0.3, 0.1 };
 #define GB_NDEPTH (int)(sizeof(gb_depths) / sizeof(gb_depths[0]))
 #define GB_NETA (int)(sizeof(gb_etas) / sizeof(gb_etas[0]))
 #define GB_ROUNDS 1000
-#define GB_PATIENCE 20
+#define GB_PATIENCE 20		/* rounds without gain: the final fit */
+#define GB_CV_PATIENCE 10	/* and the grid's */
 #define GB_SAMPLE 10000		/* cross-validation rows at most */
 #define GB_GAIN 0.005		/* AUC gain --model auto asks of the trees */
+#define GB_VAL_MIN 2000		/* early stopping rows of the final fit */
 
 struct gbres {
 	double *oof;		/* out-of-fold margins of the sample rows */
@@ -2423,7 +2430,7 @@ gbdt_fit(struct lq_train *t, struct lq_model *m, const struct enc *e, int ne,
 	int K = t->o.folds, ncol = d - 1, rc = -1;
 	long step = ntr > GB_SAMPLE ? (ntr + GB_SAMPLE - 1) / GB_SAMPLE : 1;
 	long ns = 0, *sidx, *fi, *oi, *op;
-	struct lq_gbdt_params gp = { 0, 0, GB_ROUNDS, GB_PATIENCE,
+	struct lq_gbdt_params gp = { 0, 0, GB_ROUNDS, GB_CV_PATIENCE,
 	    t->o.threads, 0 };
 	double best = HUGE_VAL, *oof, *lro;
 	int bd = 3, brounds = 1;
@@ -2440,7 +2447,7 @@ gbdt_fit(struct lq_train *t, struct lq_model *m, const struct enc *e, int ne,
 	for (long q = 0; q < ntr; q += step) {
 		g->fold[ns] = fold_of[q];
 		g->y[ns] = ytr[q];
-		lro[ns] = lr_oof[q];
+		lro[ns] = lr_oof ? lr_oof[q] : 0;
 		sidx[ns++] = tr[q];
 	}
 	g->n = ns;
@@ -2451,12 +2458,15 @@ gbdt_fit(struct lq_train *t, struct lq_model *m, const struct enc *e, int ne,
 	op = malloc((size_t)(ns + 1) * sizeof(long));
 	yf = malloc((size_t)ns + 1);
 	yo = malloc((size_t)ns + 1);
-	for (int a = 0; a < GB_NDEPTH; a++)
-		for (int c = 0; c < GB_NETA; c++) {
+	/* the depths at the fast rate, then the slower rates at the best
+	 * depth */
+	for (int a = 0; a < GB_NDEPTH + GB_NETA - 1; a++)
+		for (int c = 0; c < 1; c++) {
 			double loss = 0;
 			int rsum = 0;
-			gp.max_depth = gb_depths[a];
-			gp.eta = gb_etas[c];
+			gp.max_depth = a < GB_NDEPTH ? gb_depths[a] : bd;
+			gp.eta = a < GB_NDEPTH ? gb_etas[0] : gb_etas[a -
+			    GB_NDEPTH + 1];
 			for (int k = 0; k < K; k++) {
 				long nf = 0, no = 0;
 				int br;
@@ -2505,17 +2515,72 @@ gbdt_fit(struct lq_train *t, struct lq_model *m, const struct enc *e, int ne,
 		}
 	if (brounds < 1)
 		brounds = 1;
-	/* final booster on every training row */
+	/* the final booster: on the training rows, but for a tenth of them
+	 * (GB_VAL_MIN or more) where early stopping sets the rounds for this
+	 * many rows; on every row, with the cross-validated rounds, when
+	 * there are too few */
+	long nval = 0, nfit = 0;
 	gp.max_depth = bd;
 	gp.eta = beta;
-	gp.rounds = brounds;
-	gp.early_stop = 0;
 	X = gb_matrix(e, ne, ncol, tr, ntr);
-	if (!(b = lq_gbdt_train(X, ytr, ntr, ncol, NULL, NULL, 0, &gp, NULL,
-	    err)))
+	if (ntr >= 10 * GB_VAL_MIN) {
+		/* the split by a hash of the encoded row: copies of a lead
+		 * fall on one side (else they would never stop the rounds) */
+		uint8_t *yv = malloc((size_t)ntr + 1);
+		uint8_t *yt = malloc((size_t)ntr + 1);
+		uint8_t *side = malloc((size_t)ntr + 1);
+		for (long q = 0; q < ntr; q++) {
+			const unsigned char *u = (const unsigned char *)(X +
+			    (size_t)q * ncol);
+			uint64_t h = 1469598103934665603ULL;
+			for (size_t j = 0; j < (size_t)ncol * sizeof(float); j++)
+				h = (h ^ u[j]) * 1099511628211ULL;
+			side[q] = mix(h) % 10 == 0;
+			nval += side[q];
+		}
+		nfit = ntr - nval;
+		Xf = malloc((size_t)(nfit + 1) * ncol * sizeof(float));
+		Xo = malloc((size_t)(nval + 1) * ncol * sizeof(float));
+		long a = 0, v = 0;
+		for (long q = 0; q < ntr; q++) {
+			const float *r = X + (size_t)q * ncol;
+			if (side[q]) {
+				memcpy(Xo + (size_t)v * ncol, r, (size_t)ncol *
+				    sizeof(float));
+				yv[v++] = ytr[q];
+			} else {
+				memcpy(Xf + (size_t)a * ncol, r, (size_t)ncol *
+				    sizeof(float));
+				yt[a++] = ytr[q];
+			}
+		}
+		gp.rounds = GB_ROUNDS;
+		gp.early_stop = GB_PATIENCE;
+		if (nval >= GB_VAL_MIN && nfit > 0)
+			b = lq_gbdt_train(Xf, yt, nfit, ncol, Xo, yv, nval,
+			    &gp, &brounds, err);
+		else
+			nval = 0;
+		free(yv);
+		free(yt);
+		free(side);
+		free(Xf);
+		free(Xo);
+		Xf = Xo = NULL;
+	}
+	if (!nval) {
+		gp.rounds = brounds;
+		gp.early_stop = 0;
+		b = lq_gbdt_train(X, ytr, ntr, ncol, NULL, NULL, 0, &gp, NULL,
+		    err);
+	}
+	if (!b)
 		goto out;
-	g->ztr = calloc((size_t)ntr + 1, sizeof(double));
-	if (lq_gbdt_margin(b, X, ntr, g->ztr, err))
+	/* the profile's score shares: the final booster on the sample rows */
+	free(X);
+	X = gb_matrix(e, ne, ncol, sidx, ns);
+	g->ztr = calloc((size_t)ns + 1, sizeof(double));
+	if (lq_gbdt_margin(b, X, ns, g->ztr, err))
 		goto out;
 	free(X);
 	X = NULL;
@@ -2527,7 +2592,7 @@ gbdt_fit(struct lq_train *t, struct lq_model *m, const struct enc *e, int ne,
 	}
 	/* the choice: fold by fold AUC gains on the sample */
 	double gs = 0, gss = 0;
-	for (int k = 0; k < K; k++) {
+	for (int k = 0; lr_oof && k < K; k++) {
 		double dk = fold_auc(g->oof, g->y, g->fold, ns, k) -
 		    fold_auc(lro, g->y, g->fold, ns, k);
 		gs += dk;
@@ -2537,18 +2602,26 @@ gbdt_fit(struct lq_train *t, struct lq_model *m, const struct enc *e, int ne,
 	g->gain_se = K > 1 ? sqrt(fmax(0, (gss - K * g->gain * g->gain) /
 	    (K - 1)) / K) : 0;
 	g->auc_gb = fold_auc(g->oof, g->y, g->fold, ns, -1);
-	g->auc_lr = fold_auc(lro, g->y, g->fold, ns, -1);
 	int pick = t->o.model == LQ_TRAIN_GBDT || (g->gain > GB_GAIN &&
 	    g->gain > 2 * g->gain_se);
-	lq_model_note(m, "boosted trees: max_depth %d, eta %g, %d rounds "
-	    "(cross-validated on %ld rows: log loss %.4f); out of fold AUC "
-	    "%.4f against %.4f for the logistic model (gain %+.4f, fold "
-	    "noise %.4f); %s", bd, beta, brounds, ns, best, g->auc_gb,
-	    g->auc_lr, g->gain, g->gain_se, t->o.model == LQ_TRAIN_GBDT ?
-	    "trees asked for (--model gbdt)" : pick ? "trees chosen (--model "
-	    "auto: the gain is above 0.005 and twice the fold noise)" :
-	    "logistic kept (--model auto needs a gain above 0.005 and twice "
-	    "the fold noise)");
+	if (lr_oof) {
+		g->auc_lr = fold_auc(lro, g->y, g->fold, ns, -1);
+		lq_model_note(m, "boosted trees: max_depth %d, eta %g, %d "
+		    "rounds (grid cross-validated on %ld rows: log loss %.4f; "
+		    "rounds by early stopping on %ld rows); out of fold AUC "
+		    "%.4f against %.4f for the logistic model (gain %+.4f, "
+		    "fold noise %.4f); %s", bd, beta, brounds, ns, best, nval,
+		    g->auc_gb, g->auc_lr, g->gain, g->gain_se, pick ?
+		    "trees chosen (--model auto: the gain is above 0.005 and "
+		    "twice the fold noise)" : "logistic kept (--model auto "
+		    "needs a gain above 0.005 and twice the fold noise)");
+	} else {
+		lq_model_note(m, "boosted trees (--model gbdt): max_depth %d, "
+		    "eta %g, %d rounds (grid cross-validated on %ld rows: log "
+		    "loss %.4f; rounds by early stopping on %ld rows); out of "
+		    "fold AUC %.4f", bd, beta, brounds, ns, best, nval,
+		    g->auc_gb);
+	}
 	if (pick) {
 		m->gbdt = 1;
 		m->gb = (struct lq_gbdt *)b;
@@ -2722,7 +2795,11 @@ lq_train_fit(struct lq_train *t, struct lq_buf *human, struct lq_buf *json,
 	long step = t->o.lambda < 0 && ntr > CV_SAMPLE ? (ntr + CV_SAMPLE - 1) /
 	    CV_SAMPLE : 1;
 	ngrid = t->o.lambda >= 0 ? 1 : (int)NGRID;
-	for (int g = 0; g <= ngrid; g++) {
+	/* --model gbdt: no logistic model at all */
+	int lr = t->o.model != LQ_TRAIN_GBDT;
+	if (!lr)
+		ngrid = 0;
+	for (int g = 0; lr && g <= ngrid; g++) {
 		double lam, loss = 0;
 		long nl = 0;
 		if (g == ngrid) {	/* out of fold on every row */
@@ -2769,7 +2846,7 @@ lq_train_fit(struct lq_train *t, struct lq_buf *human, struct lq_buf *json,
 			ngrid = g + 1;
 		}
 	}
-	m->lambda = best_lambda;
+	m->lambda = lr ? best_lambda : 0;
 
 	/* final fit on every training row */
 	double *w = calloc((size_t)d, sizeof(double));
@@ -2779,7 +2856,8 @@ lq_train_fit(struct lq_train *t, struct lq_buf *human, struct lq_buf *json,
 	p.idx = tr;
 	p.n = ntr;
 	p.lambda = best_lambda;
-	fit_lr(&p, w, t->o.gtol, &iters);
+	if (lr)
+		fit_lr(&p, w, t->o.gtol, &iters);
 
 	/* boosted trees (--model gbdt, auto): calibration, tiers and the
 	 * out-of-fold evaluation then come from their sample's margins */
@@ -2791,7 +2869,7 @@ lq_train_fit(struct lq_train *t, struct lq_buf *human, struct lq_buf *json,
 	memset(&gb, 0, sizeof(gb));
 	if (t->o.model != LQ_TRAIN_LOGISTIC) {
 		if (gbdt_fit(t, m, e, ne, d, tr, ntr, te, nte, fold_of, ytr,
-		    best_oof, &gb, err)) {
+		    lr ? best_oof : NULL, &gb, err)) {
 			lq_model_free(m);
 			m = NULL;
 			pc = pe = pr = NULL;
@@ -2874,7 +2952,8 @@ lq_train_fit(struct lq_train *t, struct lq_buf *human, struct lq_buf *json,
 
 	/* weights, standard errors, profile of the final model */
 	se = calloc((size_t)d, sizeof(double));
-	std_errors(&p, w, se, ntr);
+	if (lr)
+		std_errors(&p, w, se, ntr);
 	if (check_fit(t, m, e, ne, w, se, d, cvloss, ngrid, &ev, err)) {
 		lq_model_free(m);
 		m = NULL;
@@ -2891,17 +2970,18 @@ lq_train_fit(struct lq_train *t, struct lq_buf *human, struct lq_buf *json,
 			e[j].f->w[c] = w[e[j].off + c];
 			e[j].f->se[c] = se[e[j].off + c];
 		}
+	long nsh = m->gbdt ? gb.n : ntr;
 	if (m->gbdt)
-		memcpy(p.z, gb.ztr, (size_t)ntr * sizeof(double));
+		memcpy(p.z, gb.ztr, (size_t)gb.n * sizeof(double));
 	else
 		predict(e, ne, w, tr, ntr, p.z);
-	for (long q = 0; q < ntr; q++) {
+	for (long q = 0; q < nsh; q++) {
 		double pp = lq_model_prob(m, p.z[q]);
 		int b = (int)(pp * 10);
 		m->score_share[b > 9 ? 9 : b] += 1;
 	}
 	for (int b = 0; b < 10; b++)
-		m->score_share[b] = round(1e4 * m->score_share[b] / ntr) / 1e4;
+		m->score_share[b] = round(1e4 * m->score_share[b] / nsh) / 1e4;
 
 	if (check_load(t, m, err)) {
 		err->code = LQ_EXIT_USAGE;
