@@ -563,6 +563,8 @@ for i in range(600):
 	lq-train -q -l "$LABEL" --exclude id --min-count 5 --model gbdt -j1 "$F/leads.ndjson" > "$BATS_TEST_TMPDIR/a"
 	lq-train -q -l "$LABEL" --exclude id --min-count 5 --model gbdt -j1 "$F/leads.ndjson" > "$BATS_TEST_TMPDIR/b"
 	cmp "$BATS_TEST_TMPDIR/a" "$BATS_TEST_TMPDIR/b"
+	# the threads do not change the model
+	lq-train -q -l "$LABEL" --exclude id --min-count 5 --model gbdt -j2 "$F/leads.ndjson" | cmp - "$BATS_TEST_TMPDIR/a"
 	python3 -c 'import sys, yaml; m = yaml.safe_load(open(sys.argv[1]));
 assert m["model"] == "gbdt" and m["booster"]["format"] == "xgboost-json";
 assert m["booster"]["columns"] == sum(len(f.get("levels", [])) + 2 for f in m["features"])
