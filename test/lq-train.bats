@@ -569,7 +569,7 @@ for i in range(600):
 assert m["model"] == "gbdt" and m["booster"]["format"] == "xgboost-json";
 assert m["booster"]["columns"] == sum(len(f.get("levels", [])) + 2 for f in m["features"])
 ' "$BATS_TEST_TMPDIR/a"
-	grep -q 'trees asked for (--model gbdt)' "$BATS_TEST_TMPDIR/a"
+	grep -q 'boosted trees (--model gbdt): max_depth' "$BATS_TEST_TMPDIR/a"
 	run lq-score -m "$BATS_TEST_TMPDIR/a" "$F/leads.ndjson"
 	[ "$status" -eq 0 ]
 	[ "$(wc -l <<< "$output")" -eq 150 ]

@@ -74,7 +74,7 @@ timing() {
 		sx="$sx --exclude $g"
 	done
 	s=$(now)
-	"$BIN/lq-train" -q -l "$3" --model gbdt --exclude _fold $lx "$2" > "$W/m-big-$1"
+	"$BIN/lq-train" -q -l "$3" --model gbdt --exclude _fold $lx "$2" > "$W/m-big"
 	e=$(now)
 	lqt=$(echo "$e - $s" | bc -l)
 	s=$(now)
