@@ -15,7 +15,7 @@ EXTRA_LDFLAGS ?=
 LQ_CFLAGS = -std=gnu11 -Wall -Wextra -Wno-unused-parameter $(OPT) \
 	-Ilib -Icmd -DLQ_VERSION='"$(VERSION)"' -DLQ_DATADIR='"$(DATADIR)"' \
 	$(EXTRA_CFLAGS) $(CFLAGS)
-LDLIBS = -ljq -lonig -lyaml -lsqlite3 -lcsv -lcurl -lm
+LDLIBS = -lxgboost -ljq -lonig -lyaml -lsqlite3 -lcsv -lcurl -lm
 
 LIBSRC = $(wildcard lib/*.c)
 LIBOBJ = $(LIBSRC:lib/%.c=$(BUILD)/obj/lib/%.o)

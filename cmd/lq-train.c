@@ -19,7 +19,7 @@
 static const char usage[] =
     "[-q] -l LABEL [-r RULES] [--cv K] [--holdout EXPR] [--time-field F]\n"
     "       [--exclude GLOB] [--include GLOB] [--keep GLOB] [--null-value S]\n"
-    "       [--no-guards] [--C C | --lambda L]\n"
+    "       [--no-guards] [--C C | --lambda L] [--model M] [-j N]\n"
     "       [--report FILE] [--rejects FILE] [--strict] [FILE ...]\n"
     "       lq-train --reseal MODEL [-r RULES] [-o FILE]";
 
@@ -44,6 +44,9 @@ static const char help[] =
 "      --no-guards        no identifier or leakage guards\n"
 "      --C C              inverse L2 strength (as scikit-learn); --lambda 1/C\n"
 "      --lambda L         L2 strength (default: chosen by cross validation)\n"
+"      --model M          logistic (default), gbdt (boosted trees, xgboost) or\n"
+"                         auto (trees when clearly better out of fold)\n"
+"  -j, --threads N        xgboost threads (default: every core)\n"
 "      --l1-precision P   precision target of tier L1 (default 0.8)\n"
 "      --l4-rate R        L4 converts at most R (default: half the base rate)\n"
 "      --min-count N      levels seen fewer times pool into (other) (default 10)\n"
@@ -58,7 +61,7 @@ LQCMD_HELP_COMMON LQCMD_HELP_EXIT
 
 enum { O_CV = 0x100, O_HOLDOUT, O_TIME, O_EXCLUDE, O_INCLUDE, O_C, O_LAMBDA,
 	O_L1, O_L4, O_MINCOUNT, O_MAXLEV, O_NUMERIC, O_REPORT, O_NOW,
-	O_RESEAL, O_KEEP, O_NULLV, O_NOGUARD };
+	O_RESEAL, O_KEEP, O_NULLV, O_NOGUARD, O_MODEL };
 
 struct args {
 	struct lq_train_opts o;
@@ -116,6 +119,8 @@ parse_args(struct args *a, int argc, char **argv)
 		{ "keep", required_argument, NULL, O_KEEP },
 		{ "null-value", required_argument, NULL, O_NULLV },
 		{ "no-guards", no_argument, NULL, O_NOGUARD },
+		{ "model", required_argument, NULL, O_MODEL },
+		{ "threads", required_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 }
 	};
 	int ch;
@@ -130,7 +135,7 @@ parse_args(struct args *a, int argc, char **argv)
 	a->o.keep = a->keep;
 	a->o.nullv = a->nullv;
 	a->run.progress = -1;
-	while ((ch = getopt_long(argc, argv, "hVql:r:o:", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "hVql:r:o:j:", opts, NULL)) != -1) {
 		if (lqcmd_opt(&a->run, ch, optarg, help))
 			continue;
 		switch (ch) {
@@ -171,6 +176,19 @@ parse_args(struct args *a, int argc, char **argv)
 		case O_KEEP: a->keep[a->o.nkeep++] = optarg; break;
 		case O_NULLV: a->nullv[a->o.nnullv++] = optarg; break;
 		case O_NOGUARD: a->o.no_guards = 1; break;
+		case O_MODEL:
+			if (!strcmp(optarg, "logistic"))
+				a->o.model = LQ_TRAIN_LOGISTIC;
+			else if (!strcmp(optarg, "gbdt"))
+				a->o.model = LQ_TRAIN_GBDT;
+			else if (!strcmp(optarg, "auto"))
+				a->o.model = LQ_TRAIN_AUTO;
+			else
+				lqcmd_die(LQ_EXIT_USAGE, "--model: logistic, "
+				    "gbdt or auto, not '%s'", optarg);
+			break;
+		case 'j': a->o.threads = int_arg("-j", optarg, 1, 1024);
+			break;
 		case O_NOW:
 			if (lq_time_parse(optarg, strlen(optarg), &a->o.now))
 				lqcmd_die(LQ_EXIT_USAGE, "--now: not a time: '%s'",

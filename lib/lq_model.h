@@ -25,6 +25,7 @@
 
 struct lq_score;
 struct lq_exprs;
+struct lq_gbdt;
 
 enum lq_fsrc { LQ_FS_FIELD, LQ_FS_SIGNAL, LQ_FS_EXPR };
 enum lq_ftype { LQ_FT_CAT, LQ_FT_NUM };
@@ -110,6 +111,15 @@ struct lq_model {
 	char numtxt[256];
 	struct lq_buf text;	/* a reason's words */
 	int all_reasons;	/* lq-score --reasons all: every feature */
+	/* model: gbdt (boosted trees; the weights above are unused, 0) */
+	int gbdt;
+	struct lq_gbdt *gb;	/* the booster (owned) */
+	char *gb_text;		/* its base64 lines as written (owned) */
+	int gb_depth, gb_rounds;
+	double gb_eta;
+	int ncols;		/* the encoded columns (lq_gbdt.h) */
+	float *row;		/* scoring: one row of them */
+	double *gc;		/* scoring: their contributions and bias */
 };
 
 /*
@@ -212,6 +222,14 @@ void lq_model_add_null(struct lq_model *m, const char *s);
 
 /* Whether s[0..n) is one of the model's null values. */
 int lq_model_is_null(const struct lq_model *m, const char *s, size_t n);
+
+/*
+ * Fill row[0..m->ncols) with the encoded columns of the record line[0..len)
+ * as a gbdt model's booster takes them (lq_gbdt.h).  Returns 0 or -1 with
+ * err set.
+ */
+int lq_model_row(struct lq_model *m, const char *line, size_t len,
+    float *row, struct lq_err *err);
 
 /* Calibrated probability of log-odds z. */
 double lq_model_prob(const struct lq_model *m, double z);

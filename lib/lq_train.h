@@ -19,6 +19,8 @@
 #include "lq_err.h"
 #include "lq_model.h"
 
+enum { LQ_TRAIN_LOGISTIC, LQ_TRAIN_GBDT, LQ_TRAIN_AUTO };
+
 struct lq_train_opts {
 	const char *label;	/* jq expression: true, false or null */
 	const char *holdout;	/* jq predicate marking test rows, or NULL */
@@ -43,6 +45,9 @@ struct lq_train_opts {
 	int standard;		/* numerics: mean/sd scaling, no log, no clip */
 	double gtol;		/* gradient tolerance per row (1e-5) */
 	double now;		/* time signals decay against; 0: the clock */
+	int model;		/* LQ_TRAIN_LOGISTIC (default), _GBDT, _AUTO:
+				   trees when clearly better (lq-train(1)) */
+	int threads;		/* xgboost's threads; 0: every core */
 };
 
 struct lq_train;

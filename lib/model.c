@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "lq_expr.h"
+#include "lq_gbdt.h"
 #include "lq_model.h"
 #include "lq_score.h"
 #include "lq_time.h"
@@ -77,6 +78,10 @@ lq_model_free(struct lq_model *m)
 	lq_eval_free(m->ev);
 	lq_scan_release(&m->scan);
 	lq_exprs_free(m->x);
+	lq_gbdt_free(m->gb);
+	free(m->gb_text);
+	free(m->row);
+	free(m->gc);
 	free(m);
 }
 
@@ -486,11 +491,20 @@ lq_model_write(const struct lq_model *m, struct lq_buf *b)
 {
 	size_t start = b->len;
 
-	lq_buf_adds(b, "# lq-train model: L2-regularised logistic regression."
-	    "  See lq-train(1).\n"
-	    "# log-odds = intercept + one contribution per feature;"
-	    " probability = 1/(1+exp(-(a*log-odds+b))).\n");
-	lq_buf_adds(b, "version: 1\nmodel: logistic\nlabel: ");
+	if (m->gbdt)
+		lq_buf_adds(b, "# lq-train model: gradient-boosted trees "
+		    "(xgboost).  See lq-train(1).\n"
+		    "# log-odds = the trees' margin (booster:) on the "
+		    "features' encoded columns;\n# probability = "
+		    "1/(1+exp(-(a*log-odds+b))).  Weights are 0: the trees "
+		    "decide.\n");
+	else
+		lq_buf_adds(b, "# lq-train model: L2-regularised logistic "
+		    "regression.  See lq-train(1).\n"
+		    "# log-odds = intercept + one contribution per feature;"
+		    " probability = 1/(1+exp(-(a*log-odds+b))).\n");
+	lq_buf_addf(b, "version: 1\nmodel: %s\nlabel: ", m->gbdt ? "gbdt" :
+	    "logistic");
 	ystr(b, m->label ? m->label : "");
 	if (m->nnullv) {
 		lq_buf_adds(b, "\nnull_values: [");
@@ -579,6 +593,14 @@ lq_model_write(const struct lq_model *m, struct lq_buf *b)
 	for (int i = 0; i < m->nf; i++)
 		write_feat(b, &m->f[i]);
 	write_profile(b, m);
+	if (m->gbdt) {
+		lq_buf_addf(b, "# the trees: xgboost's JSON model, base64\n"
+		    "booster:\n  format: xgboost-json\n  columns: %d\n"
+		    "  max_depth: %d\n  eta: ", m->ncols, m->gb_depth);
+		ynum(b, m->gb_eta);
+		lq_buf_addf(b, "\n  rounds: %d\n  model: |\n", m->gb_rounds);
+		lq_buf_adds(b, m->gb_text ? m->gb_text : "");
+	}
 	lq_model_seal(b, start);
 }
 
@@ -958,7 +980,7 @@ read_profile(struct rd *r, struct lq_model *m, const struct lq_ynode *p)
 
 static const char *const top_keys[] = { "version", "model", "label",
 	"training", "metrics", "calibration", "tiers", "intercept", "features",
-	"profile", "checksum", "null_values", "notes", NULL };
+	"profile", "checksum", "null_values", "notes", "booster", NULL };
 static const char *const training_keys[] = { "rows", "positives",
 	"positive_rate", "skipped", "lambda", "folds", "evaluation",
 	"time_field", "first", "last", NULL };
@@ -971,7 +993,10 @@ static const char *const achieved_keys[] = { "L1", "L2", "L3", "L4", NULL };
 static const char *const stat_keys[] = { "rows", "conversion", "lift",
 	"precision", "recall", "fpr", NULL };
 static const char *const icpt_keys[] = { "weight", "se", NULL };
-static const char *const models[] = { "logistic", NULL };
+static const char *const models[] = { "logistic", "gbdt", NULL };
+static const char *const booster_keys[] = { "format", "columns",
+	"max_depth", "eta", "rounds", "model", NULL };
+static const char *const booster_formats[] = { "xgboost-json", NULL };
 static const char *const evals[] = { "cv", "holdout", "time", NULL };
 static const char *const methods[] = { "platt", "none", NULL };
 
@@ -1076,6 +1101,48 @@ read_tiers(struct rd *r, struct lq_model *m, const struct lq_ynode *t)
 	return 0;
 }
 
+/* A gbdt model's booster: section (none in a logistic one). */
+static int
+read_booster(struct rd *r, struct lq_model *m, const struct lq_ynode *root)
+{
+	struct lq_ynode *c = lq_ymap_get(root, "booster"), *t;
+	long cols, depth, rounds;
+	int k;
+
+	m->ncols = 0;
+	for (int i = 0; i < m->nf; i++)
+		m->ncols += m->f[i].ncol;
+	if (!m->gbdt) {
+		if (c)
+			return lq_yerr(r->d, c, r->err, "model: a logistic "
+			    "model has no booster:");
+		return 0;
+	}
+	if (!(c = rget(r, root, "booster")) ||
+	    rmap(r, c, "the booster", booster_keys) ||
+	    rword(r, c, "format", booster_formats, &k) ||
+	    rlong(r, c, "columns", 1, 1L << 24, &cols) ||
+	    rlong(r, c, "max_depth", 1, 64, &depth) ||
+	    rnum(r, c, "eta", 1e-6, 1, &m->gb_eta) ||
+	    rlong(r, c, "rounds", 1, 1L << 24, &rounds) ||
+	    !(t = rget(r, c, "model")) ||
+	    lq_yexpect(r->d, t, LQ_Y_SCALAR, "model", r->err))
+		return -1;
+	m->gb_depth = (int)depth;
+	m->gb_rounds = (int)rounds;
+	if (cols != m->ncols)
+		return lq_yerr(r->d, lq_ymap_get(c, "columns"), r->err,
+		    "booster: columns must be %d (the features' encoded "
+		    "columns), not %ld", m->ncols, cols);
+	if (!(m->gb = lq_gbdt_load(t->str, t->len, m->ncols, r->err))) {
+		struct lq_err e2 = *r->err;
+		return lq_yerr(r->d, t, r->err, "model: %s", e2.msg);
+	}
+	m->row = calloc((size_t)m->ncols + 1, sizeof(float));
+	m->gc = calloc((size_t)m->ncols + 2, sizeof(double));
+	return 0;
+}
+
 static int
 read_model(struct rd *r, struct lq_model *m)
 {
@@ -1093,8 +1160,10 @@ read_model(struct rd *r, struct lq_model *m)
 		return lq_yerr(d, lq_ymap_get(root, "version"), r->err,
 		    "unsupported model version %ld (this lq reads version 1)",
 		    version);
-	if (rword(r, root, "model", models, &k) ||
-	    rstr(r, root, "label", &m->label, 0) ||
+	if (rword(r, root, "model", models, &k))
+		return -1;
+	m->gbdt = k == 1;
+	if (rstr(r, root, "label", &m->label, 0) ||
 	    !(c = rget(r, root, "training")) || read_training(r, m, c) ||
 	    !(c = rget(r, root, "metrics")) ||
 	    rmap(r, c, "the metrics", metric_keys) ||
@@ -1141,6 +1210,8 @@ read_model(struct rd *r, struct lq_model *m)
 				    "duplicate feature '%s'", m->f[i].name);
 	}
 	if (!(c = rget(r, root, "profile")) || read_profile(r, m, c))
+		return -1;
+	if (read_booster(r, m, root))
 		return -1;
 	if ((c = lq_ymap_get(root, "checksum")) &&
 	    lq_yexpect(d, c, LQ_Y_SCALAR, "checksum", r->err))
@@ -1440,6 +1511,74 @@ reason_text(struct lq_buf *b, const struct lq_feat *f,
 #define REASON_MISSING 0.5
 #define REASON_TOP 3
 
+/*
+ * The encoded columns of a record for the booster (lq_gbdt.h), as
+ * lq-train encodes them: levels one-hot, numbers scaled and clipped as
+ * single floats, NAN and the missing indicator for a missing number.
+ */
+static void
+fill_row(struct lq_model *m, jv rec, jv res, float *row)
+{
+	struct lq_raw raw;
+
+	for (int i = 0, off = 0; i < m->nf; off += m->f[i++].ncol) {
+		const struct lq_feat *f = &m->f[i];
+		lq_feat_raw(m, f, rec, res, m->sigpts, &raw);
+		if (f->type == LQ_FT_CAT) {
+			int col;
+			for (int c = 0; c < f->ncol; c++)
+				row[off + c] = 0;
+			if (raw.kind == 0 || raw.kind == 3)
+				col = LQ_COL_MISSING(f);
+			else if ((col = lq_feat_level(f, raw.s, raw.n)) < 0)
+				col = LQ_COL_OTHER(f);
+			row[off + col] = 1;
+			continue;
+		}
+		double x = raw.kind == 1 ? lq_feat_scale(f, raw.num) : NAN;
+		x = x < f->lo ? f->lo : x > f->hi ? f->hi : x;
+		if (!isfinite(x)) {
+			row[off] = NAN;
+			row[off + 1] = 1;
+		} else {
+			row[off] = x > FLT_MAX ? FLT_MAX : x < -FLT_MAX ?
+			    -FLT_MAX : (float)x;
+			row[off + 1] = 0;
+		}
+	}
+}
+
+int
+lq_model_row(struct lq_model *m, const char *line, size_t len, float *row,
+    struct lq_err *err)
+{
+	jv rec = lq_expr_parse_record(line, len), res = jv_invalid();
+
+	if (!jv_is_valid(rec)) {
+		jv_free(rec);
+		return lq_err_set(err, LQ_EXIT_RECORDS, "cannot evaluate: "
+		    "not a JSON object");
+	}
+	if ((m->sc || m->ev) && lq_json_scan(&m->scan, line, len, err) < 0)
+		goto fail;
+	if (m->sc && lq_score_signals_record(m->sc, line, len, &m->scan, NULL,
+	    m->sigpts, err))
+		goto fail;
+	if (m->ev) {
+		if (lq_eval_record(m->ev, line, len, &m->scan, NULL, err) < 0)
+			goto fail;
+		res = lq_eval_results(m->ev);
+	}
+	fill_row(m, rec, res, row);
+	jv_free(res);
+	jv_free(rec);
+	return 0;
+fail:
+	jv_free(res);
+	jv_free(rec);
+	return -1;
+}
+
 int
 lq_model_eval(struct lq_model *m, const char *line, size_t len,
     const char *key, struct lq_buf *out, struct lq_err *err)
@@ -1470,6 +1609,20 @@ lq_model_eval(struct lq_model *m, const char *line, size_t len,
 		if (lq_eval_record(m->ev, line, len, &m->scan, key, err) < 0)
 			goto fail;
 		res = lq_eval_results(m->ev);
+	}
+	/* trees: the exact contributions of the encoded columns (TreeSHAP),
+	 * summed per feature (a categorical's levels are one feature) */
+	double *fsum = NULL, base = m->w0;
+	if (m->gbdt) {
+		fill_row(m, rec, res, m->row);
+		if (lq_gbdt_contribs(m->gb, m->row, m->gc, err))
+			goto fail;
+		fsum = calloc((size_t)m->nf + 1, sizeof(double));
+		for (int i = 0, off = 0; i < m->nf; off += m->f[i++].ncol)
+			for (int c = 0; c < m->f[i].ncol; c++)
+				fsum[i] += m->gc[off + c];
+		base = m->gc[m->ncols];
+		z = base;
 	}
 	lq_buf_adds(out, "{");
 	/* reasons are written after the summary: build them in a side area */
@@ -1502,7 +1655,7 @@ lq_model_eval(struct lq_model *m, const char *line, size_t len,
 				nunseen++;
 			}
 			x = x < f->lo ? f->lo : x > f->hi ? f->hi : x;
-			if (!isfinite(f->w[0] * x)) {
+			if (!isfinite(m->gbdt ? x : f->w[0] * x)) {
 				/* unclipped and beyond a double once scaled */
 				nunseen -= k->flag == 2;
 				k->col = 1;
@@ -1513,8 +1666,13 @@ lq_model_eval(struct lq_model *m, const char *line, size_t len,
 				nmissing++;
 			}
 		}
-		k->c = f->w[k->col] * x;
-		k->x2se2 = (x * f->se[k->col]) * (x * f->se[k->col]);
+		if (m->gbdt) {
+			k->c = fsum[i];
+			k->x2se2 = 0;
+		} else {
+			k->c = f->w[k->col] * x;
+			k->x2se2 = (x * f->se[k->col]) * (x * f->se[k->col]);
+		}
 		z += k->c;
 		var += k->x2se2;
 		/* the reason, kept in feature order for now */
@@ -1548,6 +1706,7 @@ lq_model_eval(struct lq_model *m, const char *line, size_t len,
 		    z);
 		lq_buf_release(&rs);
 		free(cb);
+		free(fsum);
 		jv_free(res);
 		jv_free(rec);
 		return -1;
@@ -1578,7 +1737,7 @@ lq_model_eval(struct lq_model *m, const char *line, size_t len,
 	lq_buf_adds(out, ",\"log_odds\":");
 	jround4(out, z);
 	lq_buf_adds(out, ",\"baseline\":");
-	lq_buf_json_round(out, m->w0, 4);
+	lq_buf_json_round(out, base, 4);
 	lq_buf_addf(out, ",\"unknown\":%d,\"unseen\":%d", nmissing, nunseen);
 	/* index the reason strings, then write them sorted */
 	const char **rp = calloc((size_t)m->nf + 1, sizeof(char *));
@@ -1627,6 +1786,7 @@ lq_model_eval(struct lq_model *m, const char *line, size_t len,
 	free(rp);
 	lq_buf_release(&rs);
 	free(cb);
+	free(fsum);
 	jv_free(res);
 	jv_free(rec);
 	return 0;

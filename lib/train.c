@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "lq_expr.h"
+#include "lq_gbdt.h"
 #include "lq_json.h"
 #include "lq_model.h"
 #include "lq_optim.h"
@@ -2081,7 +2082,12 @@ report(struct lq_train *t, struct lq_model *m, const struct metrics *ev,
 		    m->rows ? 100.0 * m->pos / m->rows : 0, m->skipped, m->nf);
 		for (int i = 0; i < m->nnotes; i++)
 			lq_buf_addf(h, "note: %s\n", m->notes[i]);
-		lq_buf_addf(h, "lambda %g (C %g)", m->lambda, 1 / m->lambda);
+		if (m->gbdt)
+			lq_buf_addf(h, "trees: max_depth %d, eta %g, %d rounds",
+			    m->gb_depth, m->gb_eta, m->gb_rounds);
+		else
+			lq_buf_addf(h, "lambda %g (C %g)", m->lambda,
+			    1 / m->lambda);
 		for (int i = 0; i < ngrid; i++)
 			lq_buf_addf(h, "%s %g:%.5f", i ? "," : "  cv log loss",
 			    grid_lambda(t, i), cvloss[i]);
@@ -2328,6 +2334,326 @@ left_out(struct lq_train *t, struct lq_model *m, const char *name,
 	lq_buf_adds(&t->guardjs, "}\n");
 }
 
+/* ---- boosted trees ---------------------------------------------------- */
+
+/* the grid: depth x learning rate; rounds by early stopping */
+static const int gb_depths[] = { 3, 5, 7 };
+static const double gb_etas[] = { 0.3, 0.1 };
+#define GB_NDEPTH (int)(sizeof(gb_depths) / sizeof(gb_depths[0]))
+#define GB_NETA (int)(sizeof(gb_etas) / sizeof(gb_etas[0]))
+#define GB_ROUNDS 1000
+#define GB_PATIENCE 20		/* rounds without gain: the final fit */
+#define GB_CV_PATIENCE 10	/* and the grid's */
+#define GB_SAMPLE 10000		/* cross-validation rows at most */
+#define GB_GAIN 0.005		/* AUC gain --model auto asks of the trees */
+#define GB_VAL_MIN 2000		/* early stopping rows of the final fit */
+
+struct gbres {
+	double *oof;		/* out-of-fold margins of the sample rows */
+	uint8_t *y;
+	long *fold;
+	long n;
+	double *ztr, *zte;	/* final booster: training and test rows */
+	double auc_gb, auc_lr, gain, gain_se;
+};
+
+static void
+gbres_release(struct gbres *g)
+{
+	free(g->oof);
+	free(g->y);
+	free(g->fold);
+	free(g->ztr);
+	free(g->zte);
+}
+
+/* The encoded columns (lq_gbdt.h) of rows idx[0..n) into X. */
+static float *
+gb_matrix(const struct enc *e, int ne, int ncol, const long *idx, long n)
+{
+	float *X = calloc((size_t)n * ncol + 1, sizeof(float));
+
+	if (!X)
+		abort();
+	for (long q = 0; q < n; q++) {
+		float *r = X + (size_t)q * ncol;
+		long i = idx[q];
+		for (int j = 0; j < ne; j++) {
+			int o = e[j].off - 1;
+			if (e[j].f->type == LQ_FT_CAT) {
+				r[o + e[j].u[i]] = 1;
+			} else {
+				r[o] = e[j].x[i];
+				r[o + 1] = isnan(e[j].x[i]) ? 1 : 0;
+			}
+		}
+	}
+	return X;
+}
+
+/* AUC of margins z against y, rows of fold k (all when k < 0). */
+static double
+fold_auc(const double *z, const uint8_t *y, const long *fold, long n, int k)
+{
+	long m = 0;
+	double *zz = malloc((size_t)(n + 1) * sizeof(double));
+	uint8_t *yy = malloc((size_t)n + 1);
+	struct metrics mt;
+
+	for (long i = 0; i < n; i++)
+		if (k < 0 || fold[i] == k) {
+			zz[m] = sigmoid(z[i]);
+			yy[m++] = y[i];
+		}
+	evaluate(zz, yy, m, &mt);
+	free(zz);
+	free(yy);
+	return mt.auc;
+}
+
+/*
+ * Boosted trees on the encoded columns: the grid cross-validated on a
+ * systematic sample of at most GB_SAMPLE training rows (the same folds
+ * as the logistic model), early stopping on the held-out fold; the final
+ * booster on every training row with the mean best rounds.  With --model
+ * auto the trees are chosen when their out-of-fold AUC beats the logistic
+ * model's (lr_oof, on the same rows) by more than GB_GAIN and by more
+ * than twice the standard error of the fold-by-fold gains.  Sets m->gbdt
+ * when the trees are chosen.
+ */
+static int
+gbdt_fit(struct lq_train *t, struct lq_model *m, const struct enc *e, int ne,
+    int d, const long *tr, long ntr, const long *te, long nte,
+    const long *fold_of, const uint8_t *ytr, const double *lr_oof,
+    struct gbres *g, struct lq_err *err)
+{
+	int K = t->o.folds, ncol = d - 1, rc = -1;
+	long step = ntr > GB_SAMPLE ? (ntr + GB_SAMPLE - 1) / GB_SAMPLE : 1;
+	long ns = 0, *sidx, *fi, *oi, *op;
+	struct lq_gbdt_params gp = { 0, 0, GB_ROUNDS, GB_CV_PATIENCE,
+	    t->o.threads, 0 };
+	double best = HUGE_VAL, *oof, *lro;
+	int bd = 3, brounds = 1;
+	double beta = 0.1;
+	float *X = NULL, *Xf = NULL, *Xo = NULL;
+	uint8_t *yf, *yo;
+	struct lq_gbdt *b = NULL;
+
+	memset(g, 0, sizeof(*g));
+	sidx = malloc((size_t)(ntr / step + 2) * sizeof(long));
+	g->fold = malloc((size_t)(ntr / step + 2) * sizeof(long));
+	g->y = malloc((size_t)(ntr / step + 2));
+	lro = malloc((size_t)(ntr / step + 2) * sizeof(double));
+	for (long q = 0; q < ntr; q += step) {
+		g->fold[ns] = fold_of[q];
+		g->y[ns] = ytr[q];
+		lro[ns] = lr_oof ? lr_oof[q] : 0;
+		sidx[ns++] = tr[q];
+	}
+	g->n = ns;
+	g->oof = calloc((size_t)ns + 1, sizeof(double));
+	oof = calloc((size_t)ns + 1, sizeof(double));
+	fi = malloc((size_t)(ns + 1) * sizeof(long));
+	oi = malloc((size_t)(ns + 1) * sizeof(long));
+	op = malloc((size_t)(ns + 1) * sizeof(long));
+	yf = malloc((size_t)ns + 1);
+	yo = malloc((size_t)ns + 1);
+	/* the depths at the fast rate, then the slower rates at the best
+	 * depth */
+	for (int a = 0; a < GB_NDEPTH + GB_NETA - 1; a++)
+		for (int c = 0; c < 1; c++) {
+			double loss = 0;
+			int rsum = 0;
+			gp.max_depth = a < GB_NDEPTH ? gb_depths[a] : bd;
+			gp.eta = a < GB_NDEPTH ? gb_etas[0] : gb_etas[a -
+			    GB_NDEPTH + 1];
+			for (int k = 0; k < K; k++) {
+				long nf = 0, no = 0;
+				int br;
+				for (long q = 0; q < ns; q++)
+					if (g->fold[q] == k) {
+						op[no] = q;
+						yo[no] = g->y[q];
+						oi[no++] = sidx[q];
+					} else {
+						yf[nf] = g->y[q];
+						fi[nf++] = sidx[q];
+					}
+				Xf = gb_matrix(e, ne, ncol, fi, nf);
+				Xo = gb_matrix(e, ne, ncol, oi, no);
+				b = lq_gbdt_train(Xf, yf, nf, ncol, Xo, yo, no,
+				    &gp, &br, err);
+				if (!b)
+					goto out;
+				double *z = malloc((size_t)(no + 1) *
+				    sizeof(double));
+				if (lq_gbdt_margin(b, Xo, no, z, err)) {
+					free(z);
+					goto out;
+				}
+				for (long q = 0; q < no; q++) {
+					oof[op[q]] = z[q];
+					loss += log1pexp(z[q]) - (yo[q] ? z[q] :
+					    0);
+				}
+				free(z);
+				rsum += br;
+				lq_gbdt_free(b);
+				b = NULL;
+				free(Xf);
+				free(Xo);
+				Xf = Xo = NULL;
+			}
+			loss /= ns;
+			if (loss < best) {
+				best = loss;
+				bd = gp.max_depth;
+				beta = gp.eta;
+				brounds = (rsum + K / 2) / K;
+				memcpy(g->oof, oof, (size_t)ns * sizeof(double));
+			}
+		}
+	if (brounds < 1)
+		brounds = 1;
+	/* the final booster: on the training rows, but for a tenth of them
+	 * (GB_VAL_MIN or more) where early stopping sets the rounds for this
+	 * many rows; on every row, with the cross-validated rounds, when
+	 * there are too few */
+	long nval = 0, nfit = 0;
+	gp.max_depth = bd;
+	gp.eta = beta;
+	X = gb_matrix(e, ne, ncol, tr, ntr);
+	if (ntr >= 10 * GB_VAL_MIN) {
+		/* the split by a hash of the encoded row: copies of a lead
+		 * fall on one side (else they would never stop the rounds) */
+		uint8_t *yv = malloc((size_t)ntr + 1);
+		uint8_t *yt = malloc((size_t)ntr + 1);
+		uint8_t *side = malloc((size_t)ntr + 1);
+		for (long q = 0; q < ntr; q++) {
+			const unsigned char *u = (const unsigned char *)(X +
+			    (size_t)q * ncol);
+			uint64_t h = 1469598103934665603ULL;
+			for (size_t j = 0; j < (size_t)ncol * sizeof(float); j++)
+				h = (h ^ u[j]) * 1099511628211ULL;
+			side[q] = mix(h) % 10 == 0;
+			nval += side[q];
+		}
+		nfit = ntr - nval;
+		Xf = malloc((size_t)(nfit + 1) * ncol * sizeof(float));
+		Xo = malloc((size_t)(nval + 1) * ncol * sizeof(float));
+		long a = 0, v = 0;
+		for (long q = 0; q < ntr; q++) {
+			const float *r = X + (size_t)q * ncol;
+			if (side[q]) {
+				memcpy(Xo + (size_t)v * ncol, r, (size_t)ncol *
+				    sizeof(float));
+				yv[v++] = ytr[q];
+			} else {
+				memcpy(Xf + (size_t)a * ncol, r, (size_t)ncol *
+				    sizeof(float));
+				yt[a++] = ytr[q];
+			}
+		}
+		gp.rounds = GB_ROUNDS;
+		gp.early_stop = GB_PATIENCE;
+		if (nval >= GB_VAL_MIN && nfit > 0)
+			b = lq_gbdt_train(Xf, yt, nfit, ncol, Xo, yv, nval,
+			    &gp, &brounds, err);
+		else
+			nval = 0;
+		free(yv);
+		free(yt);
+		free(side);
+		free(Xf);
+		free(Xo);
+		Xf = Xo = NULL;
+	}
+	if (!nval) {
+		gp.rounds = brounds;
+		gp.early_stop = 0;
+		b = lq_gbdt_train(X, ytr, ntr, ncol, NULL, NULL, 0, &gp, NULL,
+		    err);
+	}
+	if (!b)
+		goto out;
+	/* the profile's score shares: the final booster on the sample rows */
+	free(X);
+	X = gb_matrix(e, ne, ncol, sidx, ns);
+	g->ztr = calloc((size_t)ns + 1, sizeof(double));
+	if (lq_gbdt_margin(b, X, ns, g->ztr, err))
+		goto out;
+	free(X);
+	X = NULL;
+	g->zte = calloc((size_t)nte + 1, sizeof(double));
+	if (nte) {
+		X = gb_matrix(e, ne, ncol, te, nte);
+		if (lq_gbdt_margin(b, X, nte, g->zte, err))
+			goto out;
+	}
+	/* the choice: fold by fold AUC gains on the sample */
+	double gs = 0, gss = 0;
+	for (int k = 0; lr_oof && k < K; k++) {
+		double dk = fold_auc(g->oof, g->y, g->fold, ns, k) -
+		    fold_auc(lro, g->y, g->fold, ns, k);
+		gs += dk;
+		gss += dk * dk;
+	}
+	g->gain = gs / K;
+	g->gain_se = K > 1 ? sqrt(fmax(0, (gss - K * g->gain * g->gain) /
+	    (K - 1)) / K) : 0;
+	g->auc_gb = fold_auc(g->oof, g->y, g->fold, ns, -1);
+	int pick = t->o.model == LQ_TRAIN_GBDT || (g->gain > GB_GAIN &&
+	    g->gain > 2 * g->gain_se);
+	if (lr_oof) {
+		g->auc_lr = fold_auc(lro, g->y, g->fold, ns, -1);
+		lq_model_note(m, "boosted trees: max_depth %d, eta %g, %d "
+		    "rounds (grid cross-validated on %ld rows: log loss %.4f; "
+		    "rounds by early stopping on %ld rows); out of fold AUC "
+		    "%.4f against %.4f for the logistic model (gain %+.4f, "
+		    "fold noise %.4f); %s", bd, beta, brounds, ns, best, nval,
+		    g->auc_gb, g->auc_lr, g->gain, g->gain_se, pick ?
+		    "trees chosen (--model auto: the gain is above 0.005 and "
+		    "twice the fold noise)" : "logistic kept (--model auto "
+		    "needs a gain above 0.005 and twice the fold noise)");
+	} else {
+		lq_model_note(m, "boosted trees (--model gbdt): max_depth %d, "
+		    "eta %g, %d rounds (grid cross-validated on %ld rows: log "
+		    "loss %.4f; rounds by early stopping on %ld rows); out of "
+		    "fold AUC %.4f", bd, beta, brounds, ns, best, nval,
+		    g->auc_gb);
+	}
+	if (pick) {
+		m->gbdt = 1;
+		m->gb = (struct lq_gbdt *)b;
+		b = NULL;
+		m->gb_depth = bd;
+		m->gb_eta = beta;
+		m->gb_rounds = brounds;
+		m->ncols = ncol;
+		struct lq_buf txt = LQ_BUF_INIT;
+		if (lq_gbdt_save(m->gb, "    ", &txt, err)) {
+			lq_buf_release(&txt);
+			goto out;
+		}
+		m->gb_text = txt.buf;
+	}
+	rc = 0;
+out:
+	lq_gbdt_free(b);
+	free(X);
+	free(Xf);
+	free(Xo);
+	free(sidx);
+	free(lro);
+	free(oof);
+	free(fi);
+	free(oi);
+	free(op);
+	free(yf);
+	free(yo);
+	return rc;
+}
+
 struct lq_model *
 lq_train_fit(struct lq_train *t, struct lq_buf *human, struct lq_buf *json,
     struct lq_err *err)
@@ -2339,6 +2665,8 @@ lq_train_fit(struct lq_train *t, struct lq_buf *human, struct lq_buf *json,
 	int K = t->o.folds, ne = 0, d = 1, iters = 0, l1_met;
 	double cvloss[NGRID];
 	int ngrid;
+	double *pc = NULL, *pe = NULL, *pr = NULL, *se = NULL;
+	uint8_t *ye = NULL;
 
 	if (t->time_key && !t->o.holdout)
 		time_split(t);
@@ -2467,7 +2795,11 @@ lq_train_fit(struct lq_train *t, struct lq_buf *human, struct lq_buf *json,
 	long step = t->o.lambda < 0 && ntr > CV_SAMPLE ? (ntr + CV_SAMPLE - 1) /
 	    CV_SAMPLE : 1;
 	ngrid = t->o.lambda >= 0 ? 1 : (int)NGRID;
-	for (int g = 0; g <= ngrid; g++) {
+	/* --model gbdt: no logistic model at all */
+	int lr = t->o.model != LQ_TRAIN_GBDT;
+	if (!lr)
+		ngrid = 0;
+	for (int g = 0; lr && g <= ngrid; g++) {
 		double lam, loss = 0;
 		long nl = 0;
 		if (g == ngrid) {	/* out of fold on every row */
@@ -2514,7 +2846,7 @@ lq_train_fit(struct lq_train *t, struct lq_buf *human, struct lq_buf *json,
 			ngrid = g + 1;
 		}
 	}
-	m->lambda = best_lambda;
+	m->lambda = lr ? best_lambda : 0;
 
 	/* final fit on every training row */
 	double *w = calloc((size_t)d, sizeof(double));
@@ -2524,13 +2856,40 @@ lq_train_fit(struct lq_train *t, struct lq_buf *human, struct lq_buf *json,
 	p.idx = tr;
 	p.n = ntr;
 	p.lambda = best_lambda;
-	fit_lr(&p, w, t->o.gtol, &iters);
+	if (lr)
+		fit_lr(&p, w, t->o.gtol, &iters);
+
+	/* boosted trees (--model gbdt, auto): calibration, tiers and the
+	 * out-of-fold evaluation then come from their sample's margins */
+	struct gbres gb;
+	double *cz = best_oof;
+	uint8_t *cy = ytr;
+	const long *cf = fold_of;
+	long cn = ntr;
+	memset(&gb, 0, sizeof(gb));
+	if (t->o.model != LQ_TRAIN_LOGISTIC) {
+		if (gbdt_fit(t, m, e, ne, d, tr, ntr, te, nte, fold_of, ytr,
+		    lr ? best_oof : NULL, &gb, err)) {
+			lq_model_free(m);
+			m = NULL;
+			pc = pe = pr = NULL;
+			ye = NULL;
+			se = NULL;
+			goto out;
+		}
+		if (m->gbdt) {
+			cz = gb.oof;
+			cy = gb.y;
+			cf = gb.fold;
+			cn = gb.n;
+		}
+	}
 
 	/* calibration on out-of-fold log-odds; tiers from them */
 	struct metrics cvraw, cvcal;
-	choose_calibration(best_oof, ytr, fold_of, ntr, K, &cvraw, &cvcal);
+	choose_calibration(cz, cy, cf, cn, K, &cvraw, &cvcal);
 	double pa, pb;
-	platt(best_oof, ytr, ntr, &pa, &pb);
+	platt(cz, cy, cn, &pa, &pb);
 	if ((cvcal.logloss < cvraw.logloss && cvcal.ece <= cvraw.ece) ||
 	    !(pa > 0) || !(pa <= LQ_MODEL_WMAX) || !(fabs(pb) <=
 	    LQ_MODEL_WMAX)) {
@@ -2551,32 +2910,35 @@ lq_train_fit(struct lq_train *t, struct lq_buf *human, struct lq_buf *json,
 		    "raising the ECE)", cvraw.logloss, cvcal.logloss,
 		    cvraw.ece, cvcal.ece);
 	}
-	double *pc = malloc((size_t)(ntr + 1) * sizeof(double));
-	for (long q = 0; q < ntr; q++)
-		pc[q] = lq_model_prob(m, best_oof[q]);
+	pc = malloc((size_t)(ntr + 1) * sizeof(double));
+	for (long q = 0; q < cn; q++)
+		pc[q] = lq_model_prob(m, cz[q]);
 	char tnote[256];
-	if (lq_train_tiers(pc, ytr, ntr, t->o.l1_precision, t->o.l4_rate,
+	if (lq_train_tiers(pc, cy, cn, t->o.l1_precision, t->o.l4_rate,
 	    m->cut, &l1_met, tnote, sizeof(tnote)))
 		lq_model_note(m, "%s", tnote);
 
 	/* evaluation rows: the test rows, else out of fold */
 	struct metrics ev, raw;
-	long nev = nte ? nte : ntr;
-	double *pe = malloc((size_t)(nev + 1) * sizeof(double));
-	double *pr = malloc((size_t)(nev + 1) * sizeof(double));
-	uint8_t *ye = malloc((size_t)nev + 1);
+	long nev = nte ? nte : cn;
+	pe = malloc((size_t)(nev + 1) * sizeof(double));
+	pr = malloc((size_t)(nev + 1) * sizeof(double));
+	ye = malloc((size_t)nev + 1);
 	if (nte) {
-		predict(e, ne, w, te, nte, p.z);
+		if (m->gbdt)
+			memcpy(p.z, gb.zte, (size_t)nte * sizeof(double));
+		else
+			predict(e, ne, w, te, nte, p.z);
 		for (long q = 0; q < nte; q++) {
 			pe[q] = lq_model_prob(m, p.z[q]);
 			pr[q] = sigmoid(p.z[q]);
 			ye[q] = t->y[te[q]];
 		}
 	} else {
-		for (long q = 0; q < ntr; q++) {
+		for (long q = 0; q < cn; q++) {
 			pe[q] = pc[q];
-			pr[q] = sigmoid(best_oof[q]);
-			ye[q] = ytr[q];
+			pr[q] = sigmoid(cz[q]);
+			ye[q] = cy[q];
 		}
 	}
 	evaluate(pe, ye, nev, &ev);
@@ -2589,12 +2951,17 @@ lq_train_fit(struct lq_train *t, struct lq_buf *human, struct lq_buf *json,
 	tier_stats(m, pe, ye, nev, m->tier);
 
 	/* weights, standard errors, profile of the final model */
-	double *se = calloc((size_t)d, sizeof(double));
-	std_errors(&p, w, se, ntr);
+	se = calloc((size_t)d, sizeof(double));
+	if (lr)
+		std_errors(&p, w, se, ntr);
 	if (check_fit(t, m, e, ne, w, se, d, cvloss, ngrid, &ev, err)) {
 		lq_model_free(m);
 		m = NULL;
 		goto out;
+	}
+	if (m->gbdt) {	/* the trees decide: no weights */
+		memset(w, 0, (size_t)d * sizeof(double));
+		memset(se, 0, (size_t)d * sizeof(double));
 	}
 	m->w0 = w[0];
 	m->se0 = se[0];
@@ -2603,14 +2970,18 @@ lq_train_fit(struct lq_train *t, struct lq_buf *human, struct lq_buf *json,
 			e[j].f->w[c] = w[e[j].off + c];
 			e[j].f->se[c] = se[e[j].off + c];
 		}
-	predict(e, ne, w, tr, ntr, p.z);
-	for (long q = 0; q < ntr; q++) {
+	long nsh = m->gbdt ? gb.n : ntr;
+	if (m->gbdt)
+		memcpy(p.z, gb.ztr, (size_t)gb.n * sizeof(double));
+	else
+		predict(e, ne, w, tr, ntr, p.z);
+	for (long q = 0; q < nsh; q++) {
 		double pp = lq_model_prob(m, p.z[q]);
 		int b = (int)(pp * 10);
 		m->score_share[b > 9 ? 9 : b] += 1;
 	}
 	for (int b = 0; b < 10; b++)
-		m->score_share[b] = round(1e4 * m->score_share[b] / ntr) / 1e4;
+		m->score_share[b] = round(1e4 * m->score_share[b] / nsh) / 1e4;
 
 	if (check_load(t, m, err)) {
 		err->code = LQ_EXIT_USAGE;
@@ -2633,6 +3004,7 @@ lq_train_fit(struct lq_train *t, struct lq_buf *human, struct lq_buf *json,
 		    t->o.l1_precision);
 out:
 	(void)iters;
+	gbres_release(&gb);
 	free(se);
 	free(pe);
 	free(pr);

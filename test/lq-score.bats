@@ -465,7 +465,7 @@ M="$FIX/lq-train/model.yaml"
 		[[ "$output" == "lq-train: $d/bad.yaml:"[0-9]*:[0-9]*": $2"* ]]
 		[ ! -e "$d/out.yaml" ]
 	}
-	bad 's/^model: logistic/model: forest/' "model must be logistic, not 'forest'"
+	bad 's/^model: logistic/model: forest/' "model must be logistic or gbdt, not 'forest'"
 	bad 's/^version: 1/version: 2/' "unsupported model version 2"
 	bad 's/^intercept: {weight: [0-9.-]*/intercept: {weight: 1e308/' "weight must be between -1000 and 1000, not 1e308"
 	bad 's/^  L1: .*/  L1: 2.5/' "L1 must be between 0 and 1, not 2.5"

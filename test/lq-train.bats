@@ -558,3 +558,100 @@ for i in range(600):
 	grep -q '^  - "calibration: Platt scaling kept: out of fold it lowers the log loss' "$d/m"
 	jq -se 'map(select(.type == "note") | .text) | any(startswith("calibration: Platt scaling kept"))' "$d/r"
 }
+
+@test "--model gbdt: the same model bytes twice (-j1), one YAML file with the trees embedded; lq-score -m scores it" {
+	lq-train -q -l "$LABEL" --exclude id --min-count 5 --model gbdt -j1 "$F/leads.ndjson" > "$BATS_TEST_TMPDIR/a"
+	lq-train -q -l "$LABEL" --exclude id --min-count 5 --model gbdt -j1 "$F/leads.ndjson" > "$BATS_TEST_TMPDIR/b"
+	cmp "$BATS_TEST_TMPDIR/a" "$BATS_TEST_TMPDIR/b"
+	# the threads do not change the model
+	lq-train -q -l "$LABEL" --exclude id --min-count 5 --model gbdt -j2 "$F/leads.ndjson" | cmp - "$BATS_TEST_TMPDIR/a"
+	python3 -c 'import sys, yaml; m = yaml.safe_load(open(sys.argv[1]));
+assert m["model"] == "gbdt" and m["booster"]["format"] == "xgboost-json";
+assert m["booster"]["columns"] == sum(len(f.get("levels", [])) + 2 for f in m["features"])
+' "$BATS_TEST_TMPDIR/a"
+	grep -q 'boosted trees (--model gbdt): max_depth' "$BATS_TEST_TMPDIR/a"
+	run lq-score -m "$BATS_TEST_TMPDIR/a" "$F/leads.ndjson"
+	[ "$status" -eq 0 ]
+	[ "$(wc -l <<< "$output")" -eq 150 ]
+	# probability, tier, confidence; worded reasons, 3 up and 3 down at most;
+	# baseline (the trees' bias), rest and the reasons add up to the margin
+	jq -e '.score | (.probability | . > 0 and . < 1) and (.tier | test("^L[1-4]$")) and
+	    (.confidence | . > 0 and . <= 1) and
+	    ([.reasons[] | select(.log_odds > 0)] | length) <= 3 and
+	    ([.reasons[] | select(.log_odds < 0)] | length) <= 3 and
+	    all(.reasons[]; .text | type == "string" and test(": [+-][0-9]")) and
+	    ((.baseline + .rest + (.reasons | map(.log_odds) | add // 0)) - .log_odds | fabs) < 0.001' <<< "$output" | sort -u | grep -qx true
+	[ "$(jq -e '.score | ((.baseline + .rest + (.reasons | map(.log_odds) | add // 0)) - .log_odds | fabs) < 0.001' <<< "$output" | sort -u)" = true ]
+	run lq-score -m "$BATS_TEST_TMPDIR/a" --reasons all "$F/leads.ndjson"
+	[ "$status" -eq 0 ]
+	# every feature once (one-hot levels summed back into their field)
+	[ "$(jq -c '[.score.reasons[].feature] | sort' <<< "$output" | sort -u)" = \
+	    "$(python3 -c 'import sys, yaml, json; print(json.dumps(sorted(f["name"] for f in yaml.safe_load(open(sys.argv[1]))["features"]), separators=(",", ":")))' "$BATS_TEST_TMPDIR/a")" ]
+	[ "$(jq -e '.score | ((.baseline + (.reasons | map(.log_odds) | add)) - .log_odds | fabs) < 0.001' <<< "$output" | sort -u)" = true ]
+	# a lead's worded reason
+	run lq-score -m "$BATS_TEST_TMPDIR/a" <<< '{"source":"paid_search","employees":63,"form":{"timeline":"this quarter"},"visits":[],"opted_in":false}'
+	jq -e '.score.reasons | any(.text | test("^form.timeline is this quarter: [+]"))' <<< "$output"
+}
+
+@test "--model gbdt: a damaged embedded model is a clean load error (exit 2, file:line)" {
+	lq-train -q -l "$LABEL" --exclude id --min-count 5 --model gbdt -j1 -o "$BATS_TEST_TMPDIR/m" "$F/leads.ndjson"
+	# changed bytes: the checksum
+	sed '/^  model: |/{n;s/^    e/    f/}' "$BATS_TEST_TMPDIR/m" > "$BATS_TEST_TMPDIR/bad"
+	! cmp -s "$BATS_TEST_TMPDIR/m" "$BATS_TEST_TMPDIR/bad"
+	run -2 lq-score -m "$BATS_TEST_TMPDIR/bad" < /dev/null
+	[[ "$output" == "lq-score: $BATS_TEST_TMPDIR/bad:"* ]]
+	# resealing a damaged booster is refused by the booster's own check
+	run -2 lq-train --reseal "$BATS_TEST_TMPDIR/bad" -o "$BATS_TEST_TMPDIR/x"
+	[[ "$output" == *"$BATS_TEST_TMPDIR/bad:"*": model: booster: not an xgboost JSON model"* ]]
+	# damaged inside xgboost's JSON (a line of the base64 turned to A's)
+	awk '/^  model: \|/ { m = 1 } m && ++n == 6 { gsub(/./, "A"); $0 = "    " substr($0, 5) } { print }' \
+	    "$BATS_TEST_TMPDIR/m" > "$BATS_TEST_TMPDIR/bad1"
+	run -2 lq-train --reseal "$BATS_TEST_TMPDIR/bad1" -o "$BATS_TEST_TMPDIR/x"
+	[[ "$output" == *"$BATS_TEST_TMPDIR/bad1:"*": model: xgboost: booster: damaged model"* ]]
+	[ ! -e "$BATS_TEST_TMPDIR/x" ]
+	# cut short inside the base64, resealed by hand: not base64 / cut short
+	awk '/^  model: \|/ { print; getline; print substr($0, 1, 40); getline; print "    ****"; next } { print }' \
+	    "$BATS_TEST_TMPDIR/m" > "$BATS_TEST_TMPDIR/bad2"
+	run -2 lq-train --reseal "$BATS_TEST_TMPDIR/bad2" -o "$BATS_TEST_TMPDIR/x"
+	[[ "$output" == *"bad2:"*"booster: not base64"* ]]
+	# a booster for other columns
+	sed 's/^  columns: .*/  columns: 3/' "$BATS_TEST_TMPDIR/m" > "$BATS_TEST_TMPDIR/bad3"
+	run -2 lq-train --reseal "$BATS_TEST_TMPDIR/bad3" -o "$BATS_TEST_TMPDIR/x"
+	[[ "$output" == *"bad3:"*": booster: columns must be"* ]]
+	# a logistic model with a booster
+	lq-train -q -l "$LABEL" --exclude id --min-count 5 -o "$BATS_TEST_TMPDIR/lr" "$F/leads.ndjson"
+	sed -n '/^booster:/,/^checksum/p' "$BATS_TEST_TMPDIR/m" | grep -v '^checksum\|^# end\|^# lq-train --reseal' > "$BATS_TEST_TMPDIR/bst"
+	{ grep -v '^checksum' "$BATS_TEST_TMPDIR/lr"; cat "$BATS_TEST_TMPDIR/bst"; } > "$BATS_TEST_TMPDIR/bad4"
+	run -2 lq-train --reseal "$BATS_TEST_TMPDIR/bad4" -o "$BATS_TEST_TMPDIR/x"
+	[[ "$output" == *"bad4:"*"a logistic model has no booster"* ]]
+}
+
+@test "--model gbdt on degenerate data: one class, 3 rows: exit 2 with a reason, no model" {
+	printf '{"a":%d,"won":true}\n' 1 2 3 4 5 6 7 8 9 10 11 12 > "$BATS_TEST_TMPDIR/one"
+	run -2 lq-train -q -l .won --model gbdt -o "$BATS_TEST_TMPDIR/m" "$BATS_TEST_TMPDIR/one"
+	[[ "$output" == *"the label is always true in the training rows: nothing to learn"* ]]
+	[ ! -e "$BATS_TEST_TMPDIR/m" ]
+	printf '{"a":1,"won":true}\n{"a":2,"won":false}\n{"a":3,"won":true}\n' > "$BATS_TEST_TMPDIR/three"
+	run -2 lq-train -q -l .won --model gbdt -o "$BATS_TEST_TMPDIR/m" "$BATS_TEST_TMPDIR/three"
+	[[ "$output" == *"too few training rows (3) for 5-fold cross validation"* ]]
+	[ ! -e "$BATS_TEST_TMPDIR/m" ]
+	run -2 lq-train -q -l .won --model trees "$BATS_TEST_TMPDIR/three"
+	[[ "$output" == *"--model: logistic, gbdt or auto, not 'trees'"* ]]
+}
+
+@test "--model auto keeps the logistic model unless the trees are clearly better, and says why" {
+	lq-train -q -l "$LABEL" --exclude id --min-count 5 --model auto -j1 -o "$BATS_TEST_TMPDIR/m" "$F/leads.ndjson"
+	grep -q '^model: logistic' "$BATS_TEST_TMPDIR/m"
+	grep -q 'logistic kept (--model auto needs a gain above 0.005 and twice the fold noise)' "$BATS_TEST_TMPDIR/m"
+	# trees win where the outcome is an interaction (xor) a linear model cannot see
+	python3 -c '
+import json, random
+r = random.Random(7)
+for i in range(600):
+    a, b = r.random(), r.random()
+    print(json.dumps({"a": round(a, 3), "b": round(b, 3), "won": (a > .5) != (b > .5) if r.random() < .9 else r.random() < .5}))
+' > "$BATS_TEST_TMPDIR/xor"
+	lq-train -q -l .won --model auto -j1 -o "$BATS_TEST_TMPDIR/x" "$BATS_TEST_TMPDIR/xor"
+	grep -q '^model: gbdt' "$BATS_TEST_TMPDIR/x"
+	grep -q 'trees chosen (--model auto' "$BATS_TEST_TMPDIR/x"
+}
