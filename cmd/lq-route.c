@@ -15,7 +15,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -81,16 +80,21 @@ struct ent {
 };
 
 /*
- * A file read back by offset through a map, and written (the temporary
- * ones) through a buffer.
+ * A file read back by offset (pread: its pages are the kernel's cache,
+ * not this process's memory, so a batch's memory is its offsets and keys),
+ * through a window when read in order, and written (the temporary ones)
+ * through a buffer.
  */
 struct tfile {
 	int fd;
 	off_t end;		/* bytes written, buffer included */
 	struct lq_buf b;	/* not yet written */
-	char *map;
-	size_t mapn;
+	char *win;		/* bytes woff..woff+wlen of the file */
+	off_t woff, last;	/* the window; where the last read ended */
+	size_t wlen, wcap;
 };
+
+#define TF_WINDOW (256 * 1024)
 
 struct source {
 	const char *name;	/* for messages */
@@ -221,6 +225,26 @@ tf_write(struct tfile *t, const void *p, size_t n, const char *what)
 		tf_flush(t, what);
 }
 
+/* read n bytes at off into p; short only at the end of the file */
+static size_t
+tf_pread(struct tfile *t, char *p, size_t n, off_t off, const char *name)
+{
+	size_t got = 0;
+
+	while (got < n) {
+		ssize_t r = pread(t->fd, p + got, n - got, off + (off_t)got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			lqcmd_die(LQ_EXIT_IO, "%s: read again: %s", name,
+			    strerror(errno));
+		if (r == 0)
+			break;
+		got += (size_t)r;
+	}
+	return got;
+}
+
 /* bytes off..off+n of t into b (NUL-terminated) */
 static void
 tf_read(struct tfile *t, off_t off, size_t n, struct lq_buf *b,
@@ -228,33 +252,35 @@ tf_read(struct tfile *t, off_t off, size_t n, struct lq_buf *b,
 {
 	if (t->b.len && off + (off_t)n > t->end - (off_t)t->b.len)
 		tf_flush(t, name);
-	if ((size_t)off + n > t->mapn) {
-		struct stat st;
-		if (t->map)
-			munmap(t->map, t->mapn);
-		t->map = NULL;
-		t->mapn = 0;
-		if (fstat(t->fd, &st) < 0 || (size_t)st.st_size < (size_t)off + n)
+	lq_buf_reset(b);
+	if (off >= t->woff && off + (off_t)n <= t->woff + (off_t)t->wlen) {
+		lq_buf_add(b, t->win + (off - t->woff), n);
+	} else if (off == t->last && n < TF_WINDOW) {
+		/* read in order (pass 3): a window at a time */
+		if (!t->win && !(t->win = malloc(TF_WINDOW)))
+			lqcmd_die(LQ_EXIT_IO, "out of memory");
+		t->woff = off;
+		t->wlen = tf_pread(t, t->win, TF_WINDOW, off, name);
+		if (t->wlen < n)
 			lqcmd_die(LQ_EXIT_IO, "%s: read again: the file got "
 			    "shorter", name);
-		t->map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED,
-		    t->fd, 0);
-		if (t->map == MAP_FAILED) {
-			t->map = NULL;
-			lqcmd_die(LQ_EXIT_IO, "%s: read again: %s", name,
-			    strerror(errno));
-		}
-		t->mapn = (size_t)st.st_size;
+		lq_buf_add(b, t->win, n);
+	} else {
+		/* in priority order (pass 2): the line alone */
+		lq_buf_grow(b, n + 1);
+		if (tf_pread(t, b->buf, n, off, name) < n)
+			lqcmd_die(LQ_EXIT_IO, "%s: read again: the file got "
+			    "shorter", name);
+		b->len = n;
+		b->buf[n] = '\0';
 	}
-	lq_buf_reset(b);
-	lq_buf_add(b, t->map + off, n);
+	t->last = off + (off_t)n;
 }
 
 static void
 tf_close(struct tfile *t)
 {
-	if (t->map)
-		munmap(t->map, t->mapn);
+	free(t->win);
 	lq_buf_release(&t->b);
 	close(t->fd);
 }

@@ -27,6 +27,9 @@ struct lq_ledger {
 	sqlite3_stmt *find, *count, *put, *log, *del;
 	sqlite3_stmt *by_email, *by_acct, *pend_put, *pend_del, *pend_list,
 	    *pend_line, *contact, *due, *held;
+	sqlite3_stmt *dver;	/* PRAGMA data_version */
+	sqlite3_int64 dv;	/* its value at the last begin */
+	int have_dv;
 };
 
 static const char schema[] =
@@ -358,7 +361,7 @@ close_db(struct lq_ledger *lg)
 	sqlite3_stmt **st[] = { &lg->find, &lg->count, &lg->put, &lg->log,
 	    &lg->del, &lg->by_email, &lg->by_acct, &lg->pend_put,
 	    &lg->pend_del, &lg->pend_list, &lg->pend_line, &lg->contact,
-	    &lg->due, &lg->held };
+	    &lg->due, &lg->held, &lg->dver };
 
 	for (size_t i = 0; i < sizeof(st) / sizeof(st[0]); i++) {
 		sqlite3_finalize(*st[i]);
@@ -616,7 +619,29 @@ lq_ledger_begin(struct lq_ledger *lg, struct lq_err *err)
 	if (exec(lg, "BEGIN IMMEDIATE", err))
 		return -1;
 	lg->txn = 1;
-	lg->gen++;
+	/*
+	 * Counts read before stay true unless another connection has
+	 * committed since (our own writes are counted by the caller): a
+	 * router that commits every few hundred leads does not count every
+	 * rep's day and week again after each commit.
+	 */
+	if (!lg->dver && sqlite3_prepare_v3(lg->db, "PRAGMA data_version",
+	    -1, SQLITE_PREPARE_PERSISTENT, &lg->dver, NULL) != SQLITE_OK) {
+		lg->dver = NULL;
+		lg->have_dv = 0;
+	}
+	if (lg->dver && sqlite3_step(lg->dver) == SQLITE_ROW) {
+		sqlite3_int64 v = sqlite3_column_int64(lg->dver, 0);
+		if (!lg->have_dv || v != lg->dv)
+			lg->gen++;
+		lg->dv = v;
+		lg->have_dv = 1;
+	} else {
+		lg->gen++;
+		lg->have_dv = 0;
+	}
+	if (lg->dver)
+		sqlite3_reset(lg->dver);
 	return 0;
 }
 
@@ -628,6 +653,8 @@ lq_ledger_commit(struct lq_ledger *lg, struct lq_err *err)
 	lg->txn = 0;
 	if (exec(lg, "COMMIT", err)) {
 		sqlite3_exec(lg->db, "ROLLBACK", NULL, NULL, NULL);
+		lg->gen++;	/* what was counted in it is gone */
+		lg->have_dv = 0;
 		return -1;
 	}
 	return 0;

@@ -97,8 +97,9 @@ int lq_ledger_commit(struct lq_ledger *lg, struct lq_err *err);
 int lq_ledger_in_txn(const struct lq_ledger *lg);
 
 /*
- * A number that changes whenever counts read earlier may be stale (a new
- * transaction began, or the ledger is read without one).
+ * A number that changes whenever counts read earlier may be stale (a
+ * transaction began after another connection committed, a lead was
+ * forgotten, a commit failed, or the ledger is read without one).
  */
 unsigned long lq_ledger_generation(const struct lq_ledger *lg);
 

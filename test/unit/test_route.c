@@ -115,8 +115,22 @@ test_ledger(const char *dir)
 	    0 && !found, "a neighbouring id is another lead");
 	ok(lq_ledger_commit(lg, &err) == 0 && !lq_ledger_in_txn(lg),
 	    "committed");
+	ok(lq_ledger_begin(lg, &err) == 0 && lq_ledger_generation(lg) == g,
+	    "a new transaction, nobody else wrote: the same generation");
+	ok(lq_ledger_commit(lg, &err) == 0, "committed again");
+	{
+		/* another connection commits: counts read before are stale */
+		struct lq_ledger *o = lq_ledger_open(path, 0, 1000, &err);
+		struct lq_assign b2 = a;
+		b2.lead_id = "other";
+		b2.lead_idlen = 5;
+		ok(o && lq_ledger_begin(o, &err) == 0 &&
+		    lq_ledger_record(o, &b2, &err) == 0 &&
+		    lq_ledger_commit(o, &err) == 0, "another writer committed");
+		lq_ledger_close(o);
+	}
 	ok(lq_ledger_begin(lg, &err) == 0 && lq_ledger_generation(lg) != g,
-	    "a new transaction, a new generation");
+	    "a new transaction after another writer: a new generation");
 	ok(lq_ledger_forget(lg, id2, strlen(id2), &err) == 0, "forget");
 	ok(lq_ledger_count(lg, "ann", T("2026-11-30T00:00:00Z"),
 	    T("2026-12-07T00:00:00Z"), &n, &err) == 0 && n == 1,
