@@ -45,6 +45,18 @@ enrich_one(void *arg, const struct lqcmd_rec *r, struct lq_buf *val,
 	    err);
 }
 
+/* a window's lookups (0), its records written (1) */
+static void
+resolve(void *arg, int end)
+{
+	struct ctx *c = arg;
+
+	if (end)
+		lq_enrich_window_end(c->e);
+	else
+		lq_enrich_resolve(c->e);
+}
+
 /* Print each load-time warning line as "lq-enrich: ...". */
 static void
 print_warnings(const struct lq_buf *w)
@@ -95,6 +107,9 @@ main(int argc, char **argv)
 		lqcmd_die_err(&err);
 	if (offline)
 		lq_enrich_offline(c.e);
+	lq_enrich_window(c.e, 1);
+	f.window = lq_enrich_window_size(c.e);
+	f.resolve = resolve;
 	c.key = f.key;
 	f.fn = enrich_one;
 	f.ctx = &c;

@@ -280,10 +280,28 @@ lqcmd_done(struct lqcmd_run *r)
 	return status;
 }
 
+/* the records a window holds (struct lqcmd_run, window) */
+static struct {
+	struct lq_buf lines;	/* each line and a NUL */
+	size_t *off, cap, n;
+	long *lineno;
+	const char **file;
+	struct lq_scan scan;
+	struct lq_buf val;
+} win = { .scan = LQ_SCAN_INIT };
+
+static struct lqcmd_run *idle_run;
+static const struct lq_buf *idle_keyjson;
+
+static void drain(struct lqcmd_run *r, const struct lq_buf *keyjson);
+
 static int
 idle_flush(void *arg)
 {
 	(void)arg;
+	/* the input waits: the window's leads go out now */
+	if (win.n)
+		drain(idle_run, idle_keyjson);
 	if (lq_writer_flush(&lqcmd_out) < 0)
 		write_failed();
 	return 0;
@@ -301,20 +319,124 @@ bad(struct lqcmd_run *r, const struct lqcmd_rec *rec, struct lq_err *err)
 	    err->msg);
 }
 
+/*
+ * A filter's record (scanned into rec->scan): the tool's value spliced in
+ * and written, or the record rejected.  Returns the tool's 1 (the record
+ * waits for its window; nothing written) when defer is set.
+ */
+static int
+put(struct lqcmd_run *r, const struct lqcmd_rec *rec,
+    const struct lq_buf *keyjson, struct lq_buf *val, int defer)
+{
+	size_t keylen = strlen(r->key);
+	struct lq_err err;
+	long ins;
+	int comma, rc;
+
+	lq_err_clear(&err);
+	if ((ins = lq_splice_point(rec->line, rec->scan, r->key, keylen,
+	    &comma)) >= 0) {
+		/* the usual case: the value goes straight into the output,
+		 * between the two halves */
+		struct lq_buf *o = &lqcmd_out.out;
+		size_t mark = o->len, vstart;
+		lq_splice_head(o, rec->line, ins, comma, keyjson->buf,
+		    keyjson->len);
+		vstart = o->len;
+		if ((rc = r->fn(r->ctx, rec, o, &err)) < 0 ||
+		    (rc > 0 && defer)) {
+			o->len = mark;
+			o->buf[mark] = 0;
+			if (rc < 0)
+				bad(r, rec, &err);
+		} else {
+			if (o->len == vstart)
+				lq_buf_add(o, "null", 4);
+			lq_buf_add(o, rec->line + ins, rec->len - (size_t)ins);
+			lqcmd_write("\n", 1);
+		}
+	} else {
+		lq_buf_reset(val);
+		if ((rc = r->fn(r->ctx, rec, val, &err)) < 0) {
+			bad(r, rec, &err);
+		} else if (!(rc > 0 && defer)) {
+			lq_splice(&lqcmd_out.out, rec->line, rec->len,
+			    rec->scan, r->key, keylen, keyjson->buf,
+			    keyjson->len, val->buf ? val->buf : "null",
+			    val->buf ? val->len : 4);
+			lqcmd_write("\n", 1);
+		}
+	}
+	return rc > 0 && defer ? 1 : 0;
+}
+
+/* hold rec in the window */
+static void
+win_add(const struct lqcmd_rec *rec)
+{
+	if (win.n == win.cap) {
+		win.cap = win.cap ? 2 * win.cap : 64;
+		win.off = realloc(win.off, win.cap * sizeof(*win.off));
+		win.lineno = realloc(win.lineno, win.cap * sizeof(*win.lineno));
+		win.file = realloc(win.file, win.cap * sizeof(*win.file));
+		if (!win.off || !win.lineno || !win.file)
+			abort();
+	}
+	win.off[win.n] = win.lines.len;
+	win.lineno[win.n] = rec->lineno;
+	win.file[win.n++] = rec->file;
+	lq_buf_add(&win.lines, rec->line, rec->len);
+	lq_buf_addc(&win.lines, 0);
+}
+
+/* the window's lookups, then its records in order */
+static void
+drain(struct lqcmd_run *r, const struct lq_buf *keyjson)
+{
+	struct lq_err err;
+
+	if (!win.n)
+		return;
+	r->resolve(r->ctx, 0);
+	for (size_t i = 0; i < win.n; i++) {
+		struct lqcmd_rec rec;
+		size_t end = i + 1 < win.n ? win.off[i + 1] : win.lines.len;
+		rec.line = win.lines.buf + win.off[i];
+		rec.len = end - win.off[i] - 1;
+		rec.file = win.file[i];
+		rec.lineno = win.lineno[i];
+		rec.scan = &win.scan;
+		lq_err_clear(&err);
+		if (lq_json_scan(&win.scan, rec.line, rec.len, &err) < 0) {
+			lqcmd_reject(r, rec.file, rec.lineno, rec.line, rec.len,
+			    err.msg);
+			continue;
+		}
+		put(r, &rec, keyjson, &win.val, 0);
+		if (r->strict && r->rejected)
+			break;
+	}
+	r->resolve(r->ctx, 1);
+	win.n = 0;
+	lq_buf_reset(&win.lines);
+}
+
 int
 lqcmd_run(struct lqcmd_run *r, char **files, int nfiles)
 {
 	struct lq_scan scan = LQ_SCAN_INIT;
 	struct lq_buf val = LQ_BUF_INIT, keyjson = LQ_BUF_INIT;
 	struct lq_err err;
-	int i, comma;
+	int i;
 	char *dash[] = { "-" };
-	size_t keylen = r->key ? strlen(r->key) : 0;
-	long ins;
+	int windows = r->key && r->window > 0 && r->resolve;
 
 	scan.want_tape = 1;	/* expressions navigate records by it */
+	win.scan.want_tape = 1;
 	if (r->key)
 		lq_buf_json_strs(&keyjson, r->key);
+	idle_run = r;
+	idle_keyjson = &keyjson;
 	if (nfiles == 0) {
 		files = dash;
 		nfiles = 1;
@@ -364,42 +486,22 @@ lqcmd_run(struct lqcmd_run *r, char **files, int nfiles)
 				/* a sink: the tool takes the record in */
 				if (r->fn(r->ctx, &rec, NULL, &err) < 0)
 					bad(r, &rec, &err);
-			} else if ((ins = lq_splice_point(rec.line, &scan,
-			    r->key, keylen, &comma)) >= 0) {
-				/* the usual case: the value goes straight into
-				 * the output, between the two halves */
-				struct lq_buf *o = &lqcmd_out.out;
-				size_t mark = o->len, vstart;
-				lq_splice_head(o, rec.line, ins, comma,
-				    keyjson.buf, keyjson.len);
-				vstart = o->len;
-				if (r->fn(r->ctx, &rec, o, &err) < 0) {
-					o->len = mark;
-					o->buf[mark] = 0;
-					bad(r, &rec, &err);
-				} else {
-					if (o->len == vstart)
-						lq_buf_add(o, "null", 4);
-					lq_buf_add(o, rec.line + ins,
-					    rec.len - (size_t)ins);
-					lqcmd_write("\n", 1);
-				}
-			} else {
+			} else if (windows && win.n) {
+				/* behind a waiting record: its keys join the
+				 * window, it waits too (evaluated again) */
 				lq_buf_reset(&val);
-				if (r->fn(r->ctx, &rec, &val, &err) < 0) {
-					bad(r, &rec, &err);
-				} else {
-					lq_splice(&lqcmd_out.out, rec.line,
-					    rec.len, &scan, r->key, keylen,
-					    keyjson.buf, keyjson.len, val.buf ?
-					    val.buf : "null", val.buf ? val.len :
-					    4);
-					lqcmd_write("\n", 1);
-				}
+				(void)r->fn(r->ctx, &rec, &val, &err);
+				win_add(&rec);
+			} else if (put(r, &rec, &keyjson, &val, windows)) {
+				win_add(&rec);
 			}
+			if (windows && win.n >= (size_t)r->window)
+				drain(r, &keyjson);
 			if (r->strict && r->rejected)
 				break;
 		}
+		if (windows)
+			drain(r, &keyjson);
 		if (got < 0) {
 			lqcmd_warn("%s", err.msg);
 			r->failed = 1;

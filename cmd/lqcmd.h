@@ -86,6 +86,16 @@ struct lqcmd_run {
 				   standard error is a terminal */
 	lqcmd_fn fn;
 	void *ctx;
+	/*
+	 * Filters, optional: windows of up to window records.  fn may then
+	 * return 1 (the record waits: its output is dropped); that record
+	 * and those after it (fn called once on each, output dropped) are
+	 * held until the window is full, the input would wait or ends; then
+	 * resolve(ctx, 0) is called, fn again on each held record in order
+	 * (written as usual), and resolve(ctx, 1).
+	 */
+	int window;
+	void (*resolve)(void *ctx, int end);
 	/* filled by lqcmd_run / lqcmd_reject */
 	long records, rejected, skipped;
 	int failed;		/* LQ_EXIT_IO: an input could not be read */

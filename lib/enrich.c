@@ -2,6 +2,7 @@
  * enrich.c - the enrich: section and the per-record enrich object.
  */
 #include <limits.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,6 +72,11 @@ struct source {
 	struct lq_smap memo;
 	struct memo { char *out, *errs, *asof; size_t n, en; } *m;
 	size_t nm;
+	/* the keys a window of records waits for (lq_enrich_resolve) */
+	struct lq_smap want;
+	char **wk;
+	size_t *wkn, nwant, capwant;
+	struct lq_eresult *res;	/* their outcomes, once resolved */
 };
 
 #define MEMO_MAX 8192		/* keys remembered per source */
@@ -79,6 +85,9 @@ struct lq_enrich {
 	struct lq_ydoc doc;
 	struct source *src;
 	int nsrc, offline;
+	int window;		/* lq_enrich_window(): defer keys not cached */
+	int resolved;		/* the window's keys are looked up */
+	int deferred;		/* this record waits for a key */
 	struct lq_exprs *kx;	/* the sources' key expressions */
 	struct lq_eval *kev;
 	char *cachepath;
@@ -391,7 +400,7 @@ load_source(struct lq_enrich *e, struct lq_ynode *n, struct lq_err *err)
 {
 	static const char *const keys[] = { "name", "as", "key", "command",
 		"http", "timeout", "startup", "budget", "ttl", "negative_ttl", "fields",
-		"description", NULL };
+		"concurrency", "description", NULL };
 	static const char *const hkeys[] = { "url", "headers", "rate",
 		"retries", NULL };
 	static const char *const reserved[] = { "email", "title", "country",
@@ -502,6 +511,10 @@ load_source(struct lq_enrich *e, struct lq_ynode *n, struct lq_err *err)
 	    "startup", 0, 3600, &q->o.startup, err)))
 		return q->argv ? -1 : lq_yerr(d, c, err, "startup: is for "
 		    "command: sources");
+	q->o.concurrency = 8;
+	if ((c = lq_ymap_get(n, "concurrency")) && lq_yint_in(d, c,
+	    "concurrency", 1, 256, &q->o.concurrency, err))
+		return -1;
 	q->budget = 300;
 	q->ttl = 7 * 86400;
 	q->negttl = 86400;
@@ -738,6 +751,85 @@ memo_put(struct source *q, const char *k, size_t kn, const char *out,
 	m->asof = asof ? strdup(asof) : NULL;
 }
 
+/* Forget the window's keys and their outcomes. */
+static void
+want_clear(struct source *q)
+{
+	for (size_t i = 0; i < q->nwant; i++) {
+		free(q->wk[i]);
+		lq_buf_release(&q->res[i].answer);
+		lq_buf_release(&q->res[i].why);
+	}
+	q->nwant = 0;
+	lq_smap_release(&q->want);
+	lq_smap_init(&q->want);
+}
+
+/* The window's records wait for key k[0..n) of source q. */
+static void
+want_add(struct source *q, const char *k, size_t n)
+{
+	if (!lq_smap_put(&q->want, k, n, (long)q->nwant, NULL))
+		return;
+	if (q->nwant == q->capwant) {
+		q->capwant = q->capwant ? 2 * q->capwant : 64;
+		q->wk = realloc(q->wk, q->capwant * sizeof(*q->wk));
+		q->wkn = realloc(q->wkn, q->capwant * sizeof(*q->wkn));
+		q->res = realloc(q->res, q->capwant * sizeof(*q->res));
+		if (!q->wk || !q->wkn || !q->res)
+			abort();
+	}
+	if (!(q->wk[q->nwant] = malloc(n + 1)))
+		abort();
+	memcpy(q->wk[q->nwant], k, n);
+	q->wk[q->nwant][n] = 0;
+	q->wkn[q->nwant] = n;
+	memset(&q->res[q->nwant], 0, sizeof(q->res[0]));
+	q->nwant++;
+}
+
+void
+lq_enrich_window(struct lq_enrich *e, int on)
+{
+	e->window = on && e->nsrc && !e->offline;
+}
+
+int
+lq_enrich_window_size(const struct lq_enrich *e)
+{
+	long m = 0;
+
+	for (int i = 0; i < e->nsrc; i++)
+		if (e->src[i].o.concurrency > m)
+			m = e->src[i].o.concurrency;
+	return e->window ? (int)(m * 8 < 64 ? 64 : m * 8) : 0;
+}
+
+void
+lq_enrich_resolve(struct lq_enrich *e)
+{
+	for (int i = 0; i < e->nsrc; i++) {
+		struct source *q = &e->src[i];
+		double t0;
+		if (!q->nwant)
+			continue;
+		t0 = lq_esource_clock();
+		lq_esource_lookup_many(q->s, q->nwant,
+		    (const char *const *)q->wk, q->wkn,
+		    fmax(0, q->budget - q->spent), q->res);
+		q->spent += lq_esource_clock() - t0;
+	}
+	e->resolved = 1;
+}
+
+void
+lq_enrich_window_end(struct lq_enrich *e)
+{
+	for (int i = 0; i < e->nsrc; i++)
+		want_clear(&e->src[i]);
+	e->resolved = 0;
+}
+
 void
 lq_enrich_free(struct lq_enrich *e)
 {
@@ -780,6 +872,11 @@ lq_enrich_free(struct lq_enrich *e)
 		lq_exprs_free(q->fx);
 		memo_clear(q);
 		free(q->m);
+		want_clear(q);
+		lq_smap_release(&q->want);
+		free(q->wk);
+		free(q->wkn);
+		free(q->res);
 	}
 	free(e->src);
 	lq_eval_free(e->kev);
@@ -1068,8 +1165,31 @@ answer(struct lq_enrich *e, struct source *q, const char *k, size_t n,
 		lq_buf_adds(&e->why, "offline: not in the cache");
 		return -1;
 	}
+	long wi;
+	if (e->window && e->resolved && lq_smap_get(&q->want, k, n, &wi)) {
+		/* looked up with the window's other keys */
+		struct lq_eresult *r = &q->res[wi];
+		rc = r->rc;
+		lq_buf_reset(&e->ans);
+		if (r->answer.buf)
+			lq_buf_add(&e->ans, r->answer.buf, r->answer.len);
+		if (r->why.buf)
+			lq_buf_add(&e->why, r->why.buf, r->why.len);
+		if (!e->ans.buf)
+			lq_buf_adds(&e->ans, "");
+		if (rc < 0)
+			return -1;
+		goto fetched;
+	}
 	if (q->spent >= q->budget) {
 		lq_buf_addf(&e->why, "budget of %gs spent", q->budget);
+		return -1;
+	}
+	if (e->window && !e->resolved) {
+		/* looked up when the window is full or the input waits */
+		want_add(q, k, n);
+		e->deferred = 1;
+		lq_buf_adds(&e->why, "deferred");
 		return -1;
 	}
 	t0 = lq_esource_clock();
@@ -1078,6 +1198,7 @@ answer(struct lq_enrich *e, struct source *q, const char *k, size_t n,
 	q->spent += lq_esource_clock() - t0;
 	if (rc < 0)
 		return -1;
+fetched:
 	if (rc == 1 && e->ans.len == 4 && !memcmp(e->ans.buf, "null", 4))
 		rc = 0;
 	if (rc == 1) {
@@ -1334,6 +1455,7 @@ lq_enrich_eval(struct lq_enrich *e, const char *line, size_t len,
 	for (int i = 0; i < e->ntab; i++)
 		lookup(e, &e->tab[i], company_domain, out);
 	lq_buf_reset(&e->errs);
+	e->deferred = 0;
 	if ((e->nsrc && sources(e, line, len, s, key, out, start, err)) ||
 	    (e->nset && derive(e, line, len, s, key, out, start, err))) {
 		out->len = start;
@@ -1350,5 +1472,5 @@ lq_enrich_eval(struct lq_enrich *e, const char *line, size_t len,
 		lq_buf_addc(out, '}');
 	}
 	lq_buf_addc(out, '}');
-	return 0;
+	return e->deferred ? 1 : 0;
 }

@@ -11,6 +11,7 @@
 #include <math.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +46,24 @@ struct lq_esource {
 	double next_at;		/* rate limit: earliest next request */
 	int toolarge;
 	double budget_left;	/* of the current lookup, past its timeout */
+	/* http, concurrent: a multi handle and its transfers (kept for
+	   connection reuse) */
+	CURLM *multi;
+	struct xfer *xf;
+	long nxf;
+	double hold_until;	/* a 429's Retry-After: no request before */
+	struct lq_buf wbuf;	/* command: keys written ahead, not yet sent */
+};
+
+/* one transfer of lq_esource_lookup_many() */
+struct xfer {
+	CURL *h;
+	struct lq_buf body, url;
+	double retry_after;
+	int toolarge;
+	long idx;		/* its key, or -1: free */
+	int attempt, active;
+	double start_at, deadline;
 };
 
 static double
@@ -359,11 +378,10 @@ on_body(char *p, size_t size, size_t nmemb, void *arg)
 	return n;
 }
 
-static size_t
-on_header(char *p, size_t size, size_t nmemb, void *arg)
+/* a Retry-After header line p[0..n): its seconds in *ra */
+static void
+retry_after(const char *p, size_t n, double *ra)
 {
-	struct lq_esource *s = arg;
-	size_t n = size * nmemb;
 	char v[128];
 
 	if (n > 12 && !strncasecmp(p, "retry-after:", 12)) {
@@ -377,15 +395,45 @@ on_header(char *p, size_t size, size_t nmemb, void *arg)
 		v[strcspn(v, "\r\n")] = 0;
 		d = strtod(v, &end);
 		if (end != v && d >= 0 && isfinite(d)) {
-			s->retry_after = d;
+			*ra = d;
 		} else {
 			time_t t = curl_getdate(v + strspn(v, " \t"), NULL);
 			if (t != (time_t)-1)
-				s->retry_after = fmax(0, (double)t -
-				    (double)time(NULL));
+				*ra = fmax(0, (double)t - (double)time(NULL));
 		}
 	}
+}
+
+static size_t
+on_header(char *p, size_t size, size_t nmemb, void *arg)
+{
+	struct lq_esource *s = arg;
+
+	retry_after(p, size * nmemb, &s->retry_after);
+	return size * nmemb;
+}
+
+static size_t
+on_xbody(char *p, size_t size, size_t nmemb, void *arg)
+{
+	struct xfer *x = arg;
+	size_t n = size * nmemb;
+
+	if (x->body.len + n > MAX_ANSWER) {
+		x->toolarge = 1;
+		return 0;
+	}
+	lq_buf_add(&x->body, p, n);
 	return n;
+}
+
+static size_t
+on_xheader(char *p, size_t size, size_t nmemb, void *arg)
+{
+	struct xfer *x = arg;
+
+	retry_after(p, size * nmemb, &x->retry_after);
+	return size * nmemb;
 }
 
 /* the URL: the template with {key} replaced by the URL-encoded key */
@@ -491,6 +539,409 @@ http_lookup(struct lq_esource *s, const char *k, size_t n, double deadline,
 	return rc;
 }
 
+/* the options every transfer of source s has */
+static void
+setup_easy(struct lq_esource *s, CURL *h, curl_write_callback body,
+    curl_write_callback header, void *arg)
+{
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, s->hdr);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, body);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, arg);
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, header);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, arg);
+	curl_easy_setopt(h, CURLOPT_USERAGENT, "lq-enrich");
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
+	curl_easy_setopt(h, CURLOPT_MAXREDIRS, 3L);
+	curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
+	curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+}
+
+/* ---- many lookups at once --------------------------------------------- */
+
+static void
+res_fail(struct lq_eresult *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+res_fail(struct lq_eresult *r, const char *fmt, ...)
+{
+	va_list ap;
+	char m[256];
+
+	va_start(ap, fmt);
+	vsnprintf(m, sizeof(m), fmt, ap);
+	va_end(ap);
+	r->rc = -1;
+	lq_buf_reset(&r->why);
+	lq_buf_adds(&r->why, m);
+}
+
+/* The transfer x ended with cc: its key's outcome, or a retry. */
+static int
+http_done(struct lq_esource *s, struct xfer *x, CURLcode cc,
+    struct lq_eresult *r)
+{
+	long status = 0;
+	char t[32];
+
+	if (cc != CURLE_OK) {
+		if (x->toolarge)
+			res_fail(r, "answer longer than 1 MiB");
+		else if (cc == CURLE_OPERATION_TIMEDOUT) {
+			fmt_secs(t, sizeof(t), s->o.timeout);
+			res_fail(r, "timeout: no answer within %s", t);
+		} else
+			res_fail(r, "http: %s", curl_easy_strerror(cc));
+		return 1;
+	}
+	curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &status);
+	if (status == 200) {
+		r->rc = 1;
+		lq_buf_reset(&r->answer);
+		lq_buf_add(&r->answer, x->body.buf ? x->body.buf : "",
+		    x->body.len);
+		if (!r->answer.buf)
+			lq_buf_adds(&r->answer, "");
+		return 1;
+	}
+	if (status == 404 || status == 204) {
+		r->rc = 0;
+		return 1;
+	}
+	if ((status == 429 || status >= 500) && x->attempt < (int)s->o.retries) {
+		double wait = x->retry_after >= 0 ? x->retry_after :
+		    0.25 * pow(2, x->attempt);
+		double now = mono();
+		if (now + wait < x->deadline) {
+			x->attempt++;
+			x->start_at = now + wait;
+			/* a server that says when to come back: nobody
+			   asks it before then */
+			if (status == 429 && x->retry_after >= 0 &&
+			    now + wait > s->hold_until)
+				s->hold_until = now + wait;
+			return 0;
+		}
+		fmt_secs(t, sizeof(t), wait);
+		res_fail(r, "http %ld; a retry in %s would pass the timeout",
+		    status, t);
+		return 1;
+	}
+	if (status == 429 || status >= 500)
+		res_fail(r, "http %ld after %d %s", status, x->attempt + 1,
+		    x->attempt ? "attempts" : "attempt");
+	else
+		res_fail(r, "http %ld", status);
+	return 1;
+}
+
+static void
+http_many(struct lq_esource *s, size_t n, const char *const *k,
+    const size_t *kn, double budget_end, struct lq_eresult *res)
+{
+	size_t next = 0, done = 0;
+
+	if (!s->multi) {
+		if (!(s->multi = curl_multi_init()))
+			abort();
+		s->nxf = s->o.concurrency > 0 ? s->o.concurrency : 1;
+		if (!(s->xf = calloc((size_t)s->nxf, sizeof(*s->xf))))
+			abort();
+		curl_multi_setopt(s->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
+		    s->nxf);
+		for (long i = 0; i < s->nxf; i++) {
+			struct xfer *x = &s->xf[i];
+			if (!(x->h = curl_easy_init()))
+				abort();
+			setup_easy(s, x->h, on_xbody, on_xheader, x);
+			x->idx = -1;
+		}
+	}
+	while (done < n) {
+		double now = mono(), wake = now + 0.2;
+		int running = 0, left;
+		CURLMsg *msg;
+
+		for (long i = 0; i < s->nxf; i++) {
+			struct xfer *x = &s->xf[i];
+			double lim;
+			if (x->idx < 0 && next < n) {
+				x->idx = (long)next++;
+				x->attempt = 0;
+				x->start_at = now;
+				lim = fmin(s->o.timeout, budget_end - now);
+				x->deadline = now + lim;
+				make_url(s, k[x->idx], kn[x->idx], &x->url);
+			}
+			if (x->idx < 0 || x->active)
+				continue;
+			if (x->start_at > now || s->hold_until > now ||
+			    (s->o.rate > 0 && s->next_at > now)) {
+				double at = fmax(x->start_at, fmax(s->hold_until,
+				    s->o.rate > 0 ? s->next_at : 0));
+				if (at >= x->deadline) {
+					res_fail(&res[x->idx], s->o.rate > 0 &&
+					    s->next_at >= x->deadline ?
+					    "timeout: waiting for the rate limit" :
+					    "timeout");
+					x->idx = -1;
+					done++;
+					i--;	/* the slot takes the next key */
+					continue;
+				}
+				wake = fmin(wake, at);
+				continue;
+			}
+			if (s->o.rate > 0)
+				s->next_at = now + 1.0 / s->o.rate;
+			if (x->deadline - now <= 0.001) {
+				res_fail(&res[x->idx], "timeout");
+				x->idx = -1;
+				done++;
+				i--;
+				continue;
+			}
+			lq_buf_reset(&x->body);
+			x->retry_after = -1;
+			x->toolarge = 0;
+			curl_easy_setopt(x->h, CURLOPT_URL, x->url.buf);
+			curl_easy_setopt(x->h, CURLOPT_TIMEOUT_MS,
+			    (long)ceil((x->deadline - now) * 1000));
+			curl_multi_add_handle(s->multi, x->h);
+			x->active = 1;
+		}
+		if (done >= n)
+			break;
+		curl_multi_perform(s->multi, &running);
+		while ((msg = curl_multi_info_read(s->multi, &left))) {
+			struct xfer *x = NULL;
+			if (msg->msg != CURLMSG_DONE)
+				continue;
+			for (long i = 0; i < s->nxf; i++)
+				if (s->xf[i].h == msg->easy_handle)
+					x = &s->xf[i];
+			if (!x)
+				continue;
+			CURLcode cc = msg->data.result;
+			curl_multi_remove_handle(s->multi, x->h);
+			x->active = 0;
+			if (http_done(s, x, cc, &res[x->idx])) {
+				x->idx = -1;
+				done++;
+			}
+		}
+		if (done >= n)
+			break;
+		now = mono();
+		int ms = (int)ceil((wake - now) * 1000);
+		if (ms < 0)
+			ms = 0;
+		/* a finished transfer frees its slot at once */
+		for (long i = 0; i < s->nxf; i++)
+			if (s->xf[i].idx < 0 && next < n)
+				ms = 0;
+		if (running || ms > 0)
+			curl_multi_poll(s->multi, NULL, 0, ms, NULL);
+	}
+}
+
+/*
+ * The co-process, pipelined: up to the concurrency keys written ahead,
+ * answers read in order; each answer has the timeout from when it could
+ * first come (its key written, the answer before it read).  When the
+ * co-process goes down, the keys written after the one it failed are
+ * asked again of the restarted one.
+ */
+static void
+cmd_many(struct lq_esource *s, size_t n, const char *const *k,
+    const size_t *kn, double budget_end, struct lq_eresult *res)
+{
+	size_t next = 0, done = 0, woff = 0;
+	long limit = s->o.concurrency > 0 ? s->o.concurrency : 1;
+	double since = 0;	/* when the next answer could first come */
+
+	while (done < n) {
+		double now = mono(), deadline;
+		char *nl;
+
+		if (s->pid <= 0 || next == done) {
+			/* nothing in flight: one lookup the plain way, which
+			   (re)starts the co-process as it must */
+			if (s->pid <= 0) {
+				double t = fmin(s->o.timeout, budget_end - now);
+				struct lq_eresult *r = &res[done];
+				if (t <= 0) {
+					res_fail(r, "timeout");
+					done++;
+					continue;
+				}
+				s->budget_left = budget_end - now - t;
+				lq_buf_reset(&r->why);
+				r->rc = cmd_lookup(s, k[done], kn[done], now + t,
+				    &r->answer, &r->why);
+				done++;
+				next = done;
+				lq_buf_reset(&s->wbuf);
+				woff = 0;
+				since = mono();
+				continue;
+			}
+			since = now;
+		}
+		/* write ahead */
+		while (next < n && (long)(next - done) < limit) {
+			lq_buf_add(&s->wbuf, k[next], kn[next]);
+			lq_buf_addc(&s->wbuf, '\n');
+			next++;
+		}
+		while (woff < s->wbuf.len) {
+			ssize_t w = write(s->to, s->wbuf.buf + woff,
+			    s->wbuf.len - woff);
+			if (w > 0)
+				woff += (size_t)w;
+			else
+				break;
+		}
+		if (woff == s->wbuf.len) {
+			lq_buf_reset(&s->wbuf);
+			woff = 0;
+		}
+		/* the answer to key done */
+		if ((nl = s->rbuf.len ? memchr(s->rbuf.buf, '\n', s->rbuf.len) :
+		    NULL)) {
+			struct lq_eresult *r = &res[done];
+			size_t ln = (size_t)(nl - s->rbuf.buf);
+			r->rc = 1;
+			lq_buf_reset(&r->answer);
+			lq_buf_add(&r->answer, s->rbuf.buf, ln);
+			if (!r->answer.buf)
+				lq_buf_adds(&r->answer, "");
+			if (r->answer.len &&
+			    r->answer.buf[r->answer.len - 1] == '\r')
+				r->answer.buf[--r->answer.len] = 0;
+			memmove(s->rbuf.buf, nl + 1, s->rbuf.len - ln - 1);
+			s->rbuf.len -= ln + 1;
+			s->backoff = 0;
+			s->fresh = 0;
+			done++;
+			since = mono();
+			continue;
+		}
+		deadline = since + fmin(s->o.timeout, budget_end - since);
+		if (s->fresh && s->o.startup > s->o.timeout)
+			deadline += fmin(s->o.startup - s->o.timeout,
+			    fmax(0, budget_end - deadline));
+		struct pollfd p[2] = {
+			{ .fd = s->from, .events = POLLIN },
+			{ .fd = s->to, .events = POLLOUT },
+		};
+		double left = deadline - now;
+		int pr = 0;
+		if (left > 0)
+			pr = poll(p, woff < s->wbuf.len ? 2 : 1,
+			    (int)ceil(left * 1000));
+		if (pr < 0 && errno == EINTR)
+			continue;
+		if (pr == 0) {
+			char t[32];
+			fmt_secs(t, sizeof(t), s->fresh ?
+			    fmax(s->o.timeout, s->o.startup) : s->o.timeout);
+			cmd_down(s, "co-process did not answer in time "
+			    "(killed)", 1);
+			res_fail(&res[done], "timeout: no answer within %s "
+			    "(co-process killed, restarted)", t);
+			done++;
+			next = done;
+			continue;
+		}
+		if (p[0].revents) {
+			char chunk[65536];
+			ssize_t r = read(s->from, chunk, sizeof(chunk));
+			if (r > 0) {
+				lq_buf_add(&s->rbuf, chunk, (size_t)r);
+				if (s->rbuf.len > MAX_ANSWER &&
+				    !memchr(s->rbuf.buf, '\n', s->rbuf.len)) {
+					cmd_down(s, "co-process answer too long "
+					    "(killed)", 1);
+					res_fail(&res[done], "answer longer than "
+					    "1 MiB (co-process killed, "
+					    "restarted)");
+					done++;
+					next = done;
+				}
+				continue;
+			}
+			if (r < 0 && (errno == EINTR || errno == EAGAIN))
+				continue;
+			cmd_down(s, NULL, 0);
+			res_fail(&res[done], "%s", s->last_exit);
+			done++;
+			next = done;
+			continue;
+		}
+		if (p[1].revents & (POLLERR | POLLHUP)) {
+			cmd_down(s, NULL, 1);
+			res_fail(&res[done], "%s", s->last_exit);
+			done++;
+			next = done;
+		}
+	}
+	lq_buf_reset(&s->wbuf);
+}
+
+void
+lq_esource_lookup_many(struct lq_esource *s, size_t n, const char *const *k,
+    const size_t *kn, double budget_left, struct lq_eresult *res)
+{
+	double budget_end = mono() + budget_left;
+	const char **ok = malloc((n + 1) * sizeof(*ok));
+	size_t *okn = malloc((n + 1) * sizeof(*okn)), m = 0;
+	struct lq_eresult **okr = malloc((n + 1) * sizeof(*okr));
+	struct lq_eresult *tmp;
+
+	if (!ok || !okn || !okr)
+		abort();
+	for (size_t i = 0; i < n; i++) {
+		lq_buf_reset(&res[i].why);
+		res[i].rc = -1;
+		if (memchr(k[i], '\n', kn[i]) || memchr(k[i], '\r', kn[i]) ||
+		    memchr(k[i], 0, kn[i])) {
+			lq_buf_adds(&res[i].why, "the key holds a line break "
+			    "or NUL");
+			continue;
+		}
+		ok[m] = k[i];
+		okn[m] = kn[i];
+		okr[m++] = &res[i];
+	}
+	if (!(tmp = calloc(m + 1, sizeof(*tmp))))
+		abort();
+	if (s->o.argv)
+		cmd_many(s, m, ok, okn, budget_end, tmp);
+	else
+		http_many(s, m, ok, okn, budget_end, tmp);
+	for (size_t i = 0; i < m; i++) {
+		struct lq_eresult *r = okr[i];
+		r->rc = tmp[i].rc;
+		lq_buf_reset(&r->answer);
+		lq_buf_reset(&r->why);
+		if (tmp[i].answer.buf)
+			lq_buf_add(&r->answer, tmp[i].answer.buf,
+			    tmp[i].answer.len);
+		if (tmp[i].why.buf)
+			lq_buf_add(&r->why, tmp[i].why.buf, tmp[i].why.len);
+		lq_buf_release(&tmp[i].answer);
+		lq_buf_release(&tmp[i].why);
+	}
+	free(tmp);
+	free(ok);
+	free(okn);
+	free(okr);
+}
+
 /* ---- the interface ---------------------------------------------------- */
 
 /* Append to out the value of header h with ${VAR} from the environment. */
@@ -566,19 +1017,7 @@ lq_esource_new(const struct lq_esource_opts *o, struct lq_err *err)
 		memset(h.buf, 0, h.len);
 		lq_buf_release(&h);
 	}
-	curl_easy_setopt(s->curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(s->curl, CURLOPT_HTTPHEADER, s->hdr);
-	curl_easy_setopt(s->curl, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(s->curl, CURLOPT_WRITEDATA, s);
-	curl_easy_setopt(s->curl, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(s->curl, CURLOPT_HEADERDATA, s);
-	curl_easy_setopt(s->curl, CURLOPT_USERAGENT, "lq-enrich");
-	curl_easy_setopt(s->curl, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(s->curl, CURLOPT_FOLLOWLOCATION, 1L);
-	curl_easy_setopt(s->curl, CURLOPT_MAXREDIRS, 3L);
-	curl_easy_setopt(s->curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(s->curl, CURLOPT_ACCEPT_ENCODING, "");
-	curl_easy_setopt(s->curl, CURLOPT_TCP_KEEPALIVE, 1L);
+	setup_easy(s, s->curl, on_body, on_header, s);
 	return s;
 }
 
@@ -588,8 +1027,19 @@ lq_esource_free(struct lq_esource *s)
 	if (!s)
 		return;
 	cmd_stop(s, 0);
+	for (long i = 0; i < s->nxf; i++) {
+		if (s->xf[i].active)
+			curl_multi_remove_handle(s->multi, s->xf[i].h);
+		curl_easy_cleanup(s->xf[i].h);
+		lq_buf_release(&s->xf[i].body);
+		lq_buf_release(&s->xf[i].url);
+	}
+	free(s->xf);
+	if (s->multi)
+		curl_multi_cleanup(s->multi);
 	if (s->curl)
 		curl_easy_cleanup(s->curl);
+	lq_buf_release(&s->wbuf);
 	curl_slist_free_all(s->hdr);
 	lq_buf_release(&s->rbuf);
 	lq_buf_release(&s->body);

@@ -41,14 +41,38 @@ struct lq_enrich *lq_enrich_load(const char *path, struct lq_buf *warn,
  */
 void lq_enrich_offline(struct lq_enrich *e);
 
+/*
+ * Windows of records (lq-enrich itself; off by default): a source key not
+ * in the cache is not looked up by lq_enrich_eval() but remembered, and
+ * the record is deferred (lq_enrich_eval() returns 1).  When the window
+ * is full or the input would wait, lq_enrich_resolve() looks every
+ * distinct remembered key up, each source's up to its concurrency at
+ * once; the window's records are then evaluated again (now complete, in
+ * order) and lq_enrich_window_end() forgets the keys.  No effect with
+ * --offline or without sources.
+ */
+void lq_enrich_window(struct lq_enrich *e, int on);
+
+/* The most records a window should hold (0: windows are off). */
+int lq_enrich_window_size(const struct lq_enrich *e);
+
+/* Look up the keys the window's records wait for (see above). */
+void lq_enrich_resolve(struct lq_enrich *e);
+
+/* The window's records are written: forget its keys and answers. */
+void lq_enrich_window_end(struct lq_enrich *e);
+
 /* Free everything. */
 void lq_enrich_free(struct lq_enrich *e);
 
 /*
  * Append to out the JSON object for the record line[0..len) (scanned into
  * s).  key is the output member name: an existing member of that name is
- * ignored (not seen by set: expressions).  Returns 0, or -1 with err set
- * (code LQ_EXIT_RECORDS) when the record cannot be evaluated.
+ * ignored (not seen by set: expressions).  Returns 0, 1 when the record
+ * waits for a lookup (windows on, see lq_enrich_window(); out is to be
+ * dropped and the record evaluated again after lq_enrich_resolve()), or
+ * -1 with err set (code LQ_EXIT_RECORDS) when the record cannot be
+ * evaluated.
  */
 int lq_enrich_eval(struct lq_enrich *e, const char *line, size_t len,
     const struct lq_scan *s, const char *key, struct lq_buf *out,
@@ -349,6 +373,14 @@ struct lq_esource_opts {
 	double timeout;		/* seconds per lookup */
 	double startup;		/* command: seconds the first answer after a
 				   start may take */
+	long concurrency;	/* lookups in flight at once (http: parallel
+				   transfers, command: keys written ahead) */
+};
+
+/* the outcome of one lookup of lq_esource_lookup_many() */
+struct lq_eresult {
+	int rc;			/* as lq_esource_lookup() returns */
+	struct lq_buf answer, why;
 };
 
 struct lq_esource;
@@ -377,6 +409,18 @@ void lq_esource_free(struct lq_esource *s);
  */
 int lq_esource_lookup(struct lq_esource *s, const char *k, size_t n,
     double budget_left, struct lq_buf *answer, struct lq_buf *why);
+
+/*
+ * Look the n keys k[i][0..kn[i]) up, up to the source's concurrency at
+ * once (http: parallel transfers over reused connections, with the rate
+ * limit and Retry-After back-off; command: keys written ahead, answers
+ * read in order), each with the deadline lq_esource_lookup() gives it,
+ * all within budget_left seconds.  res[i] (initialised by the caller,
+ * released by it) gets the outcome of key i.
+ */
+void lq_esource_lookup_many(struct lq_esource *s, size_t n,
+    const char *const *k, const size_t *kn, double budget_left,
+    struct lq_eresult *res);
 
 /* A monotonic clock in seconds (for budgets). */
 double lq_esource_clock(void);

@@ -890,6 +890,77 @@ W
 	[ "$(wc -l < "$BATS_TEST_TMPDIR/requests")" -eq "$n" ]
 }
 
+@test "http source: a window's distinct keys are asked once each, up to concurrency: at once, leads out in order" {
+	start_server
+	http_config "      concurrency: 4"
+	# 20 distinct keys the server answers after 0.3 s, each twice
+	for r in 1 2; do for i in $(seq 20); do echo "{\"n\":$r$i,\"email\":\"x@pause$i.io\"}"; done; done > "$BATS_TEST_TMPDIR/in"
+	run lq-enrich -q -r "$BATS_TEST_TMPDIR/http.yaml" "$BATS_TEST_TMPDIR/in"
+	[ "$status" -eq 0 ]
+	printf '%s\n' "$output" > "$BATS_TEST_TMPDIR/out"
+	# every lead in order, its bytes first, each with its own answer
+	sed -E 's/,"enrich":.*$/}/' "$BATS_TEST_TMPDIR/out" | diff - "$BATS_TEST_TMPDIR/in"
+	jq -r '[(.email | split("@")[1]) == .enrich.firm.domain, .enrich.errors] | @tsv' "$BATS_TEST_TMPDIR/out" | sort | uniq -c > "$BATS_TEST_TMPDIR/chk"
+	[ "$(cat "$BATS_TEST_TMPDIR/chk")" = "     40 true	" ]
+	# each key asked once
+	[ "$(wc -l < "$BATS_TEST_TMPDIR/requests")" -eq 20 ]
+	[ "$(sort -u "$BATS_TEST_TMPDIR/requests" | wc -l)" -eq 20 ]
+	# several at once, never more than the limit
+	most=$(cat "$BATS_TEST_TMPDIR/requests.max")
+	echo "most in flight: $most"
+	[ "$most" -gt 1 ]
+	[ "$most" -le 4 ]
+}
+
+@test "sources: a lead alone on a pipe comes out before the writer closes it" {
+	start_server
+	http_config
+	mkfifo "$BATS_TEST_TMPDIR/pipe"
+	lq-enrich -q -r "$BATS_TEST_TMPDIR/http.yaml" < "$BATS_TEST_TMPDIR/pipe" > "$BATS_TEST_TMPDIR/out" &
+	pid=$!
+	exec 7> "$BATS_TEST_TMPDIR/pipe"
+	echo '{"id":1,"email":"x@pause1.io"}' >&7
+	for i in $(seq 100); do
+		[ -s "$BATS_TEST_TMPDIR/out" ] && break
+		sleep 0.1
+	done
+	# the writer still holds the pipe open: the lead left on its own
+	kill -0 "$pid"
+	[ "$(jq -c .enrich.firm.domain "$BATS_TEST_TMPDIR/out")" = '"pause1.io"' ]
+	echo '{"id":2,"email":"x@pause2.io"}' >&7
+	exec 7>&-
+	wait "$pid"
+	[ "$(jq -c .enrich.firm.domain "$BATS_TEST_TMPDIR/out" | paste -sd' ')" = '"pause1.io" "pause2.io"' ]
+}
+
+@test "command source: keys are written ahead up to concurrency:, answers read in order" {
+	export COPROC_LOG="$BATS_TEST_TMPDIR/coproc.log"
+	cat > "$BATS_TEST_TMPDIR/co.yaml" <<Y
+enrich:
+  data: $TOP/data
+  sources:
+    - name: co
+      key: .enrich.email.domain
+      command: [python3, $F/coproc.py]
+      concurrency: 3
+      timeout: 2s
+Y
+	for r in 1 2; do for i in $(seq 12); do echo "{\"n\":$r$i,\"email\":\"x@pause$i.io\"}"; done; done > "$BATS_TEST_TMPDIR/in"
+	run lq-enrich -q -r "$BATS_TEST_TMPDIR/co.yaml" "$BATS_TEST_TMPDIR/in"
+	[ "$status" -eq 0 ]
+	printf '%s\n' "$output" > "$BATS_TEST_TMPDIR/out"
+	sed -E 's/,"enrich":.*$/}/' "$BATS_TEST_TMPDIR/out" | diff - "$BATS_TEST_TMPDIR/in"
+	[ "$(jq -r '[(.email | split("@")[1]) == .enrich.co.domain, .enrich.errors] | @tsv' "$BATS_TEST_TMPDIR/out" | sort | uniq -c)" = "     24 true	" ]
+	# started once, each key asked once
+	[ "$(grep -c '^start$' "$COPROC_LOG")" -eq 1 ]
+	[ "$(grep -c '^pause' "$COPROC_LOG")" -eq 12 ]
+	[ "$(grep '^pause' "$COPROC_LOG" | sort -u | wc -l)" -eq 12 ]
+	most=$(cat "$COPROC_LOG.ahead")
+	echo "most keys waiting: $most"
+	[ "$most" -gt 1 ]
+	[ "$most" -le 3 ]
+}
+
 @test "command source: a co-process that answers, hangs and dies; fields:, set: and errors" {
 	export COPROC_LOG="$BATS_TEST_TMPDIR/coproc.log"
 	cat > "$BATS_TEST_TMPDIR/co.yaml" <<Y
