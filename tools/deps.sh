@@ -8,7 +8,7 @@ pkgs=
 for g in "$@"; do
 	case $g in
 	build) pkgs="$pkgs gcc make libc6-dev libjq-dev libonig-dev libyaml-dev libsqlite3-dev libcsv-dev libcurl4-openssl-dev libxgboost-dev" ;;
-	test) pkgs="$pkgs bats jq mandoc librsvg2-bin chromium fonts-dejavu-core git parallel python3 python3-yaml sqlite3 perl time miller groff-base iso-codes tzdata python3-phonenumbers" ;;
+	test) pkgs="$pkgs bats jq mandoc librsvg2-bin chromium fonts-dejavu-core git parallel python3 python3-yaml sqlite3 perl time miller groff-base iso-codes tzdata python3-phonenumbers curl" ;;
 	demo) pkgs="$pkgs jq python3" ;;
 	fuzz) pkgs="$pkgs clang libclang-rt-14-dev llvm" ;;
 	bench) pkgs="$pkgs bc miller python3-sklearn python3-numpy hyperfine valgrind csvkit" ;;
