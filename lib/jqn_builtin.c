@@ -334,13 +334,147 @@ jqn_test_str(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in,
 	return ST_OK;
 }
 
+/* length: of a string in code points, of an array or object in items */
+static int
+b_length(struct lq_jqn_ctx *c, struct lq_nv *in, struct lq_nv *r)
+{
+	const char *s;
+	size_t len;
+
+	switch (in->kind) {
+	case NV_NULL: mk_num(r, 0); break;
+	case NV_NUMBER: mk_num(r, fabs(in->num)); break;
+	case NV_STRING: {
+		long cp = 0;
+		s = nv_str(c, in, &len);
+		for (size_t i = 0; i < len; i++)
+			cp += ((unsigned char)s[i] & 0xC0) != 0x80;
+		mk_num(r, (double)cp);
+		break;
+	}
+	case NV_ARRAY: mk_num(r, (double)jqn_arr_len(c, in)); break;
+	case NV_OBJECT: {
+		jv j = jqn_to_jv(c, in);
+		mk_num(r, jv_object_length(j));
+		break;
+	}
+	default:
+		return jqn_type_error(c, in, "has no length");
+	}
+	return ST_OK;
+}
+
+/* tostring: a string as it is, anything else as its JSON text */
+static void
+b_tostring(struct lq_jqn_ctx *c, struct lq_nv *in, struct lq_nv *r)
+{
+	const char *s;
+	size_t len;
+
+	if (in->kind == NV_STRING) {
+		s = nv_str(c, in, &len);
+		mk_str(r, s, len);
+		return;
+	}
+	jv d = jv_dump_string(jqn_to_jv(c, in), 0);
+	len = (size_t)jv_string_length_bytes(jv_copy(d));
+	char *t = alloc(c, len + 1);
+	memcpy(t, jv_string_value(d), len + 1);
+	jv_free(d);
+	mk_str(r, t, len);
+}
+
+/* ascii_downcase / ascii_upcase (up non-zero) */
+static int
+b_case(struct lq_jqn_ctx *c, int up, struct lq_nv *in, struct lq_nv *r)
+{
+	const char *s;
+	size_t len;
+
+	if (in->kind != NV_STRING)
+		return jqn_fail(c, "explode input must be a string");
+	s = nv_str(c, in, &len);
+	char *t = alloc(c, len + 1);
+	for (size_t i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		if (!up && ch >= 'A' && ch <= 'Z')
+			ch += 32;
+		else if (up && ch >= 'a' && ch <= 'z')
+			ch -= 32;
+		t[i] = (char)ch;
+	}
+	t[len] = 0;
+	mk_str(r, t, len);
+	return ST_OK;
+}
+
+/* whether the type filter fn (strings, numbers, ..., values) keeps a value
+ * of kind kd */
+static int
+b_kind_keeps(int fn, int kd)
+{
+	switch (fn) {
+	case F_STRINGS: return kd == NV_STRING;
+	case F_NUMBERS: return kd == NV_NUMBER;
+	case F_BOOLEANS: return kd == NV_TRUE || kd == NV_FALSE;
+	case F_NULLS: return kd == NV_NULL;
+	case F_ARRAYS: return kd == NV_ARRAY;
+	case F_OBJECTS: return kd == NV_OBJECT;
+	case F_ITERABLES: return kd == NV_ARRAY || kd == NV_OBJECT;
+	case F_SCALARS: return kd != NV_ARRAY && kd != NV_OBJECT;
+	case F_VALUES: return kd != NV_NULL;
+	}
+	return 0;
+}
+
+/* unique of an array of scalars, sorted as jq sorts; ST_GIVEUP for
+ * anything else (libjq runs it) */
+static int
+b_unique(struct lq_jqn_ctx *c, struct lq_nv *in, struct lq_nv *r)
+{
+	struct coll a = { NULL, 0, 0 };
+	size_t i, o = 0;
+	int st;
+
+	if (in->kind != NV_ARRAY)
+		return ST_GIVEUP;
+	if (!in->raw) {
+		/* computed: copy the items (sorted in place below) */
+		a.n = a.cap = in->n;
+		a.v = alloc(c, (a.n ? a.n : 1) * sizeof(*a.v));
+		if (a.n)
+			memcpy(a.v, in->items, a.n * sizeof(*a.v));
+	} else if ((st = jqn_iterate(c, in, 0, jqn_k_collect, &a))) {
+		return st;
+	}
+	for (i = 0; i < a.n; i++)
+		if (a.v[i].kind == NV_ARRAY || a.v[i].kind == NV_OBJECT)
+			return ST_GIVEUP;
+	if (a.n > 32) {
+		qsort_r(a.v, a.n, sizeof(*a.v), nv_sort_cmp, c);
+	} else {
+		/* stable like jq's sort, without msort's buffer */
+		for (i = 1; i < a.n; i++) {
+			struct lq_nv t = a.v[i];
+			size_t j = i;
+			for (; j > 0 && jqn_cmp(c, &a.v[j - 1], &t) > 0; j--)
+				a.v[j] = a.v[j - 1];
+			a.v[j] = t;
+		}
+	}
+	for (i = 0; i < a.n; i++)
+		if (o == 0 || jqn_cmp(c, &a.v[o - 1], &a.v[i]) != 0)
+			a.v[o++] = a.v[i];
+	a.n = o;
+	jqn_mk_arr(r, &a);
+	return ST_OK;
+}
+
 int
 jqn_call(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in, kfn k, void *kc)
 {
 	struct lq_nv r;
 	struct k2 x = { NULL, in, k, kc, NULL, 0 };
-	size_t len;
-	const char *s;
 	int st;
 
 	switch ((enum fn)n->sub) {
@@ -353,58 +487,17 @@ jqn_call(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in, kfn k, void *kc
 		mk_str(&r, kind_names[in->kind], strlen(kind_names[in->kind]));
 		return k(c, kc, &r);
 	case F_LENGTH:
-		switch (in->kind) {
-		case NV_NULL: mk_num(&r, 0); break;
-		case NV_NUMBER: mk_num(&r, fabs(in->num)); break;
-		case NV_STRING: {
-			long cp = 0;
-			s = nv_str(c, in, &len);
-			for (size_t i = 0; i < len; i++)
-				cp += ((unsigned char)s[i] & 0xC0) != 0x80;
-			mk_num(&r, (double)cp);
-			break;
-		}
-		case NV_ARRAY: mk_num(&r, (double)jqn_arr_len(c, in)); break;
-		case NV_OBJECT: {
-			jv j = jqn_to_jv(c, in);
-			mk_num(&r, jv_object_length(j));
-			break;
-		}
-		default:
-			return jqn_type_error(c, in, "has no length");
-		}
+		if ((st = b_length(c, in, &r)))
+			return st;
 		return k(c, kc, &r);
 	case F_TOSTRING:
-		if (in->kind == NV_STRING) {
-			s = nv_str(c, in, &len);
-			mk_str(&r, s, len);
-		} else {
-			jv d = jv_dump_string(jqn_to_jv(c, in), 0);
-			len = (size_t)jv_string_length_bytes(jv_copy(d));
-			char *t = alloc(c, len + 1);
-			memcpy(t, jv_string_value(d), len + 1);
-			jv_free(d);
-			mk_str(&r, t, len);
-		}
+		b_tostring(c, in, &r);
 		return k(c, kc, &r);
 	case F_DOWNCASE:
-	case F_UPCASE: {
-		if (in->kind != NV_STRING)
-			return jqn_fail(c, "explode input must be a string");
-		s = nv_str(c, in, &len);
-		char *t = alloc(c, len + 1);
-		for (size_t i = 0; i < len; i++) {
-			unsigned char ch = (unsigned char)s[i];
-			if (n->sub == F_DOWNCASE && ch >= 'A' && ch <= 'Z')
-				ch += 32;
-			else if (n->sub == F_UPCASE && ch >= 'a' && ch <= 'z')
-				ch -= 32;
-			t[i] = (char)ch;
-		}
-		t[len] = 0;
-		mk_str(&r, t, len);
+	case F_UPCASE:
+		if ((st = b_case(c, n->sub == F_UPCASE, in, &r)))
+			return st;
 		return k(c, kc, &r);
-	}
 	case F_TEST:
 		if ((st = jqn_test_str(c, n, in, &r)))
 			return st;
@@ -478,21 +571,8 @@ jqn_call(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in, kfn k, void *kc
 		return jqn_eval(c, n->a, in, k_split, &x);
 	case F_STRINGS: case F_NUMBERS: case F_BOOLEANS: case F_NULLS:
 	case F_ARRAYS: case F_OBJECTS: case F_ITERABLES: case F_SCALARS:
-	case F_VALUES: {
-		int kd = in->kind, keep = 0;
-		switch (n->sub) {
-		case F_STRINGS: keep = kd == NV_STRING; break;
-		case F_NUMBERS: keep = kd == NV_NUMBER; break;
-		case F_BOOLEANS: keep = kd == NV_TRUE || kd == NV_FALSE; break;
-		case F_NULLS: keep = kd == NV_NULL; break;
-		case F_ARRAYS: keep = kd == NV_ARRAY; break;
-		case F_OBJECTS: keep = kd == NV_OBJECT; break;
-		case F_ITERABLES: keep = kd == NV_ARRAY || kd == NV_OBJECT; break;
-		case F_SCALARS: keep = kd != NV_ARRAY && kd != NV_OBJECT; break;
-		case F_VALUES: keep = kd != NV_NULL; break;
-		}
-		return keep ? k(c, kc, in) : ST_OK;
-	}
+	case F_VALUES:
+		return b_kind_keeps(n->sub, in->kind) ? k(c, kc, in) : ST_OK;
 	case F_FIRST:
 	case F_LAST: {
 		struct node ix = { .op = O_INDEX, .idx = n->sub == F_FIRST ? 0 :
@@ -500,42 +580,10 @@ jqn_call(struct lq_jqn_ctx *c, struct node *n, struct lq_nv *in, kfn k, void *kc
 		x.n = &ix;
 		return jqn_k_index(c, &x, in);
 	}
-	case F_UNIQUE: {
-		struct coll a = { NULL, 0, 0 };
-		size_t i, o = 0;
-		if (in->kind != NV_ARRAY)
-			return ST_GIVEUP;
-		if (!in->raw) {
-			/* computed: copy the items (sorted in place below) */
-			a.n = a.cap = in->n;
-			a.v = alloc(c, (a.n ? a.n : 1) * sizeof(*a.v));
-			if (a.n)
-				memcpy(a.v, in->items, a.n * sizeof(*a.v));
-		} else if ((st = jqn_iterate(c, in, 0, jqn_k_collect, &a))) {
+	case F_UNIQUE:
+		if ((st = b_unique(c, in, &r)))
 			return st;
-		}
-		for (i = 0; i < a.n; i++)
-			if (a.v[i].kind == NV_ARRAY || a.v[i].kind == NV_OBJECT)
-				return ST_GIVEUP;
-		if (a.n > 32) {
-			qsort_r(a.v, a.n, sizeof(*a.v), nv_sort_cmp, c);
-		} else {
-			/* stable like jq's sort, without msort's buffer */
-			for (i = 1; i < a.n; i++) {
-				struct lq_nv t = a.v[i];
-				size_t j = i;
-				for (; j > 0 && jqn_cmp(c, &a.v[j - 1], &t) > 0; j--)
-					a.v[j] = a.v[j - 1];
-				a.v[j] = t;
-			}
-		}
-		for (i = 0; i < a.n; i++)
-			if (o == 0 || jqn_cmp(c, &a.v[o - 1], &a.v[i]) != 0)
-				a.v[o++] = a.v[i];
-		a.n = o;
-		jqn_mk_arr(&r, &a);
 		return k(c, kc, &r);
-	}
 	}
 	return ST_GIVEUP;
 }
