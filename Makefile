@@ -15,7 +15,11 @@ EXTRA_LDFLAGS ?=
 LQ_CFLAGS = -std=gnu11 -Wall -Wextra -Wno-unused-parameter $(OPT) \
 	-Ilib -Icmd -DLQ_VERSION='"$(VERSION)"' -DLQ_DATADIR='"$(DATADIR)"' \
 	$(EXTRA_CFLAGS) $(CFLAGS)
-LDLIBS = -lxgboost -ljq -lonig -lyaml -lsqlite3 -lcsv -lcurl -lm
+LDLIBS = -lxgboost -ljq -lonig -lyaml -lsqlite3 -lcurl -lm
+# the unit tests also check lib/csv.c against libcsv
+UNITLIBS = -lcsv
+# each object's header dependencies, written by the compiler (-MMD)
+DEPFLAGS = -MMD -MP
 
 LIBSRC = $(wildcard lib/*.c)
 LIBOBJ = $(LIBSRC:lib/%.c=$(BUILD)/obj/lib/%.o)
@@ -29,13 +33,15 @@ PROVE = prove --exec test/run-one --timer
 
 all: $(TOOLS) $(UNITS)
 
-$(BUILD)/obj/lib/%.o: lib/%.c lib/*.h
+$(BUILD)/obj/lib/%.o: lib/%.c
 	@mkdir -p $(@D)
-	$(CC) $(LQ_CFLAGS) -c -o $@ $<
+	$(CC) $(LQ_CFLAGS) $(DEPFLAGS) -c -o $@ $<
 
-$(BUILD)/obj/cmd/%.o: cmd/%.c lib/*.h cmd/*.h
+$(BUILD)/obj/cmd/%.o: cmd/%.c
 	@mkdir -p $(@D)
-	$(CC) $(LQ_CFLAGS) -c -o $@ $<
+	$(CC) $(LQ_CFLAGS) $(DEPFLAGS) -c -o $@ $<
+
+-include $(LIBOBJ:.o=.d) $(TOOLS:$(BUILD)/bin/%=$(BUILD)/obj/cmd/%.d) $(CMDCOMMON:.o=.d)
 
 $(BUILD)/liblq.a: $(LIBOBJ)
 	rm -f $@
@@ -47,7 +53,9 @@ $(BUILD)/bin/%: $(BUILD)/obj/cmd/%.o $(CMDCOMMON) $(BUILD)/liblq.a
 
 $(BUILD)/test/%: test/unit/%.c test/unit/tap.h $(BUILD)/liblq.a
 	@mkdir -p $(@D)
-	$(CC) $(LQ_CFLAGS) -Itest/unit $(EXTRA_LDFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/liblq.a $(LDLIBS)
+	$(CC) $(LQ_CFLAGS) $(DEPFLAGS) -Itest/unit $(EXTRA_LDFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/liblq.a $(UNITLIBS) $(LDLIBS)
+
+-include $(UNITS:=.d)
 
 # Fuzzing (test/fuzz/README): one libFuzzer harness per fuzz_NAME.c.
 # `make check` builds each with the ordinary compiler and replay.c into
