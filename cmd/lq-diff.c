@@ -23,6 +23,7 @@
 #include "lq_strmap.h"
 #include "lq_svg.h"
 #include "lqcmd.h"
+#include "lq_mem.h"
 
 static const char usage[] =
     "-k BEFORE -k AFTER [-j] [--won EXPR] [--top N] [--svg FILE]\n"
@@ -125,34 +126,6 @@ struct diff {
 	struct lqcmd_run *run;
 };
 
-static char *
-xstrdup(const char *s)
-{
-	char *p = strdup(s ? s : "");
-
-	if (!p)
-		abort();
-	return p;
-}
-
-static char *
-xstrndup(const char *s, size_t n)
-{
-	char *p = strndup(s, n);
-
-	if (!p)
-		abort();
-	return p;
-}
-
-static void *
-xreallocarray(void *p, size_t n, size_t size)
-{
-	if (!(p = reallocarray(p, n ? n : 1, size)))
-		abort();
-	return p;
-}
-
 static int
 tier_index(struct diff *d, const char *t)
 {
@@ -165,7 +138,7 @@ tier_index(struct diff *d, const char *t)
 				return i;
 		t = "(other)";
 	}
-	d->tiers[d->ntiers] = xstrdup(t);
+	d->tiers[d->ntiers] = lq_xstrdup(t);
 	return d->ntiers++;
 }
 
@@ -191,7 +164,7 @@ id_parse(struct diff *d, const char *p)
 			for (e = p + 1; *e == '_' || ((*e | 32) >= 'a' &&
 			    (*e | 32) <= 'z') || (*e >= '0' && *e <= '9'); e++)
 				;
-			d->idseg[d->nidseg] = xstrndup(p + 1,
+			d->idseg[d->nidseg] = lq_xstrndup(p + 1,
 			    (size_t)(e - p - 1));
 			d->idlen[d->nidseg++] = (size_t)(e - p - 1);
 			p = e;
@@ -222,7 +195,7 @@ id_parse(struct diff *d, const char *p)
 		lq_scan_release(&sc);
 		lq_buf_reset(&b);
 		lq_json_unescape(&b, s, (size_t)(e + 1 - s));
-		d->idseg[d->nidseg] = xstrndup(b.buf ? b.buf : "", b.len);
+		d->idseg[d->nidseg] = lq_xstrndup(b.buf ? b.buf : "", b.len);
 		d->idlen[d->nidseg++] = b.len;
 		p = e + 1;
 		if (close && *p++ != ']')
@@ -402,7 +375,7 @@ add_sigs(struct sig *s, int n, int max, const char *obj, int side)
 				if (!strcmp(s[j].name, nm.buf ? nm.buf : ""))
 					break;
 			if (j == n && n < max) {
-				s[n].name = xstrdup(nm.buf);
+				s[n].name = lq_xstrdup(nm.buf);
 				s[n].p[0] = s[n].p[1] = 0;
 				s[n].seen[0] = s[n].seen[1] = 0;
 				s[n].feature = (char)feature;
@@ -464,7 +437,7 @@ top_reasons(struct sig *s, int n, int side)
 		lq_buf_addf(&b, "%s%s %+g", k++ ? ", " : "", s[best].name,
 		    s[best].p[side]);
 	}
-	return b.buf ? b.buf : xstrdup("");
+	return b.buf ? b.buf : lq_xstrdup("");
 }
 
 /* keep the lead among the --top that move most when it is one of them */
@@ -490,11 +463,11 @@ consider(struct diff *d, const char *id, size_t idn, const char *obj[2],
 	ns = add_sigs(sig, ns, 64, obj[1], 1);
 	memset(&m, 0, sizeof(m));
 	m.weight = w;
-	m.id = xstrndup(id, idn);
+	m.id = lq_xstrndup(id, idn);
 	for (int k = 0; k < 2; k++) {
-		m.s[k].tier = xstrdup(s[k].tier);
-		m.s[k].action = s[k].action ? xstrdup(s[k].action) : NULL;
-		m.s[k].owner = s[k].owner ? xstrdup(s[k].owner) : NULL;
+		m.s[k].tier = lq_xstrdup(s[k].tier);
+		m.s[k].action = s[k].action ? lq_xstrdup(s[k].action) : NULL;
+		m.s[k].owner = s[k].owner ? lq_xstrdup(s[k].owner) : NULL;
 		m.s[k].points = s[k].points;
 		m.s[k].reasons = top_reasons(sig, ns, k);
 	}
@@ -510,7 +483,7 @@ consider(struct diff *d, const char *id, size_t idn, const char *obj[2],
 					lq_buf_addf(&b, "%s%g", j ? " -> " :
 					    " ", sig[i].p[j]);
 		}
-	m.changed = b.buf ? b.buf : xstrdup("");
+	m.changed = b.buf ? b.buf : lq_xstrdup("");
 	for (int i = 0; i < ns; i++)
 		free(sig[i].name);
 	/* insert, keeping the list sorted by weight, largest first */
@@ -625,10 +598,10 @@ only_add(struct diff *d, int k, const char *id, size_t n, long line)
 {
 	if (d->nonly[k] == d->conly[k]) {
 		d->conly[k] = d->conly[k] ? 2 * d->conly[k] : 64;
-		d->only[k] = xreallocarray(d->only[k], (size_t)d->conly[k],
+		d->only[k] = lq_xreallocarray(d->only[k], (size_t)d->conly[k],
 		    sizeof(struct only));
 	}
-	d->only[k][d->nonly[k]].id = id ? xstrndup(id, n) : NULL;
+	d->only[k][d->nonly[k]].id = id ? lq_xstrndup(id, n) : NULL;
 	d->only[k][d->nonly[k]++].line = line;
 }
 
@@ -653,11 +626,11 @@ hold_one(void *ctx, const struct lqcmd_rec *rec, struct lq_buf *val,
 		return -1;
 	if (d->nheld == d->cheld) {
 		d->cheld = d->cheld ? 2 * d->cheld : 1024;
-		d->held = xreallocarray(d->held, (size_t)d->cheld,
+		d->held = lq_xreallocarray(d->held, (size_t)d->cheld,
 		    sizeof(*d->held));
 	}
 	h = &d->held[d->nheld];
-	h->id = xstrndup(v, n);
+	h->id = lq_xstrndup(v, n);
 	if ((at = lq_strmap_put(&d->ids, h->id, d->nheld)) >= 0) {
 		lq_err_set(err, 1, "lead id %s again (first on line %ld)",
 		    h->id, d->held[at].line);
@@ -665,7 +638,7 @@ hold_one(void *ctx, const struct lqcmd_rec *rec, struct lq_buf *val,
 		return -1;
 	}
 	obj = member_obj(rec->line, rec->scan, d->key[0]);
-	h->obj = obj ? xstrndup(obj, (size_t)(lq_json_skip(obj) - obj)) :
+	h->obj = obj ? lq_xstrndup(obj, (size_t)(lq_json_skip(obj) - obj)) :
 	    NULL;
 	h->line = rec->lineno;
 	h->won = (signed char)won;
@@ -692,7 +665,7 @@ match_one(void *ctx, const struct lqcmd_rec *rec, struct lq_buf *val,
 		lq_err_set(err, 1, "no lead id at %s", d->id_text);
 		return -1;
 	}
-	id = xstrndup(v, n);
+	id = lq_xstrndup(v, n);
 	at = lq_strmap_get(&d->ids, id);
 	free(id);
 	if (at >= 0 && d->held[at].line2) {
