@@ -23,7 +23,10 @@ DEPFLAGS = -MMD -MP
 
 LIBSRC = $(wildcard lib/*.c)
 LIBOBJ = $(LIBSRC:lib/%.c=$(BUILD)/obj/lib/%.o)
-CMDCOMMON = $(BUILD)/obj/cmd/lqcmd.o
+# what the tools share: the record loop and options (lqcmd.o), lq-train's
+# --reps mode (lqreps.o); an archive, so each tool takes what it uses
+CMDOBJ = $(BUILD)/obj/cmd/lqcmd.o $(BUILD)/obj/cmd/lqreps.o
+CMDCOMMON = $(BUILD)/libcmd.a
 TOOLSRC = $(wildcard cmd/lq-*.c)
 TOOLS = $(TOOLSRC:cmd/%.c=$(BUILD)/bin/%)
 UNITSRC = $(wildcard test/unit/test_*.c)
@@ -41,7 +44,11 @@ $(BUILD)/obj/cmd/%.o: cmd/%.c
 	@mkdir -p $(@D)
 	$(CC) $(LQ_CFLAGS) $(DEPFLAGS) -c -o $@ $<
 
--include $(LIBOBJ:.o=.d) $(TOOLS:$(BUILD)/bin/%=$(BUILD)/obj/cmd/%.d) $(CMDCOMMON:.o=.d)
+-include $(LIBOBJ:.o=.d) $(TOOLS:$(BUILD)/bin/%=$(BUILD)/obj/cmd/%.d) $(CMDOBJ:.o=.d)
+
+$(CMDCOMMON): $(CMDOBJ)
+	rm -f $@
+	ar rcs $@ $(CMDOBJ)
 
 $(BUILD)/liblq.a: $(LIBOBJ)
 	rm -f $@
