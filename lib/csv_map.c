@@ -437,13 +437,6 @@ lq_csvmap_load(struct lq_csvmap **mp, const char *path, struct lq_err *err)
 	return load(mp, path, NULL, 0, err);
 }
 
-int
-lq_csvmap_load_mem(struct lq_csvmap **mp, const char *path,
-    const char *text, size_t len, struct lq_err *err)
-{
-	return load(mp, path, text, len, err);
-}
-
 void
 lq_csvmap_free(struct lq_csvmap *m)
 {

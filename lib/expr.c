@@ -156,12 +156,6 @@ lq_exprs_free(struct lq_exprs *x)
 	free(x);
 }
 
-int
-lq_exprs_count(const struct lq_exprs *x)
-{
-	return x->n;
-}
-
 static const char *const forbidden[] = {
 	"env", "input", "inputs", "debug", "stderr", "input_filename",
 	"input_line_number", "halt", "halt_error", "import", "include",
@@ -719,12 +713,6 @@ lq_eval_free(struct lq_eval *ev)
 	free(ev->want);
 	jv_free(ev->jqres);
 	free(ev);
-}
-
-long
-lq_eval_jq_records(const struct lq_eval *ev)
-{
-	return ev->jq_records;
 }
 
 static int jq_record(struct lq_eval *ev, struct lq_err *err);

@@ -347,24 +347,6 @@ tally_add(struct tally *t, const char *s, long k)
 	t->n[t->len++] = k;
 }
 
-int
-lq_report_filled(jv v)
-{
-	switch (jv_get_kind(v)) {
-	case JV_KIND_INVALID:
-	case JV_KIND_NULL:
-		return 0;
-	case JV_KIND_STRING:
-		return jv_string_length_bytes(jv_copy(v)) > 0;
-	case JV_KIND_ARRAY:
-		return jv_array_length(jv_copy(v)) > 0;
-	case JV_KIND_OBJECT:
-		return jv_object_length(jv_copy(v)) > 0;
-	default:
-		return 1;
-	}
-}
-
 void
 lq_report_drift_add(struct lq_report *r, int p)
 {
