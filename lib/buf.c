@@ -1,3 +1,7 @@
+/*
+ * buf.c - the growable byte buffer (lq_buf.h) and its JSON and number
+ * writers.
+ */
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>

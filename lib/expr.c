@@ -17,7 +17,8 @@
 #include "lq_jqn.h"
 #include "lq_time.h"
 
-/* jq 1.6 hardening (libjq brief, section 5.2) */
+/* jq 1.6 hardening: builtins that read the environment, other input or
+ * files, or print, are unavailable in rule expressions */
 static const char prelude[] =
 "def env: {};\n"
 "def halt: error(\"halt is disabled\");\n"

@@ -1,3 +1,6 @@
+/*
+ * time.c - RFC 3339 timestamps: parsing, formatting, the clock (lq_time.h).
+ */
 #include <ctype.h>
 #include <math.h>
 #include <stdio.h>
