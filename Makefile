@@ -59,10 +59,10 @@ $(BUILD)/bin/%: $(BUILD)/obj/cmd/%.o $(CMDCOMMON) $(BUILD)/liblq.a
 	$(CC) $(LQ_CFLAGS) $(EXTRA_LDFLAGS) $(LDFLAGS) -o $@ $< $(CMDCOMMON) $(BUILD)/liblq.a $(LDLIBS)
 
 $(BUILD)/test/%: test/unit/%.c test/unit/tap.h $(BUILD)/liblq.a
-	@mkdir -p $(@D)
-	$(CC) $(LQ_CFLAGS) $(DEPFLAGS) -Itest/unit $(EXTRA_LDFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/liblq.a $(UNITLIBS) $(LDLIBS)
+	@mkdir -p $(@D) $(BUILD)/obj/test
+	$(CC) $(LQ_CFLAGS) $(DEPFLAGS) -MF $(BUILD)/obj/test/$*.d -Itest/unit $(EXTRA_LDFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/liblq.a $(UNITLIBS) $(LDLIBS)
 
--include $(UNITS:=.d)
+-include $(UNITS:$(BUILD)/test/%=$(BUILD)/obj/test/%.d)
 
 # Fuzzing (test/fuzz/README): one libFuzzer harness per fuzz_NAME.c.
 # `make check` builds each with the ordinary compiler and replay.c into

@@ -501,8 +501,8 @@ lq_report_weeks(const struct lq_report *r)
 	if (!(r->tmax >= r->tmin))
 		return NAN;
 	/* Mondays of the first and last weeks */
-	a = floor(lq_report_local(r, r->tmin) / 86400);
-	b = floor(lq_report_local(r, r->tmax) / 86400);
+	a = floor(lq_report_local(r, r->tmin) / LQ_DAY);
+	b = floor(lq_report_local(r, r->tmax) / LQ_DAY);
 	a -= fmod(fmod(a + 3, 7) + 7, 7);
 	b -= fmod(fmod(b + 3, 7) + 7, 7);
 	return (b - a) / 7 + 1;
@@ -664,7 +664,7 @@ update(struct agg *a, const struct outcome *o, int lite)
 			}
 			if (!lite && o->closed >= o->created)
 				lq_vals_add(&a->cycle,
-				    (o->closed - o->created) / 86400);
+				    (o->closed - o->created) / LQ_DAY);
 		} else if (o->lost)
 			a->lost++;
 		else {

@@ -23,7 +23,7 @@ static const char *const speed_label[] = {
 	"<1m", "1-5m", "5-15m", "15-60m", "1-4h", "4-24h", "1-3d", ">3d"
 };
 static const double speed_upper[] = {
-	60, 300, 900, 3600, 14400, 86400, 259200, INFINITY
+	60, 300, 900, LQ_HOUR, 14400, LQ_DAY, 259200, INFINITY
 };
 
 static double

@@ -64,7 +64,7 @@ lq_report_finish(struct lq_report *r)
 			lq_report_group(&r->by, r->tier_levels[i]);
 	}
 	if (r->tmax >= r->tmin && lq_report_weeks(r) <= 520) {
-		for (double t = r->tmin; ; t += 7 * 86400) {
+		for (double t = r->tmin; ; t += LQ_WEEK) {
 			if (t > r->tmax)
 				t = r->tmax;
 			lq_iso_week(wk, sizeof(wk), lq_report_local(r, t));
@@ -327,10 +327,10 @@ cell_dur(struct table *t, double s)
 		cellf(t, "%.0fs", s);
 	else if (s < 3600)
 		cellf(t, "%.1fm", s / 60);
-	else if (s < 86400)
+	else if (s < LQ_DAY)
 		cellf(t, "%.1fh", s / 3600);
 	else
-		cellf(t, "%.1fd", s / 86400);
+		cellf(t, "%.1fd", s / LQ_DAY);
 }
 
 /* a whole amount with thousands separators: 2,255,554 */

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "lq_stats.h"
+#include "lq_time.h"
 
 void
 lq_vals_add(struct lq_vals *a, double x)
@@ -107,9 +108,9 @@ lq_psi(const double *a, const double *e, int n)
 void
 lq_iso_week(char *buf, size_t n, double t)
 {
-	long days = (long)floor(t / 86400);
+	long days = (long)floor(t / LQ_DAY);
 	long wd = ((days + 3) % 7 + 7) % 7;	/* Monday 0; 1970-01-01 Thu */
-	time_t th = (time_t)(days - wd + 3) * 86400;	/* Thursday */
+	time_t th = (time_t)(days - wd + 3) * LQ_DAY;	/* Thursday */
 	struct tm tm;
 
 	gmtime_r(&th, &tm);
