@@ -187,6 +187,24 @@ src_err(const struct lq_expr_src *src, const char *text, size_t off,
 }
 
 /*
+ * The index past the string literal (t[i] is '"'; \( interpolation
+ * skipped roughly) or the comment (t[i] is '#') that starts at i.
+ */
+static size_t
+skip_string_comment(const char *t, size_t n, size_t i)
+{
+	if (t[i] == '#') {
+		while (i < n && t[i] != '\n')
+			i++;
+		return i;
+	}
+	i++;
+	while (i < n && t[i] != '"')
+		i += t[i] == '\\' ? 2 : 1;
+	return i + 1;
+}
+
+/*
  * Refuse forbidden identifiers: scan tokens outside string literals; a
  * name preceded by '.' is a field, one followed by ':' an object key.
  */
@@ -197,20 +215,8 @@ lint(const char *t, const struct lq_expr_src *src, struct lq_err *err)
 
 	while (i < n) {
 		char c = t[i];
-		if (c == '"') {
-			/* skip a string, including \( interpolation roughly */
-			i++;
-			while (i < n && t[i] != '"') {
-				if (t[i] == '\\')
-					i++;
-				i++;
-			}
-			i++;
-			continue;
-		}
-		if (c == '#') {
-			while (i < n && t[i] != '\n')
-				i++;
+		if (c == '"' || c == '#') {
+			i = skip_string_comment(t, n, i);
 			continue;
 		}
 		if (c == '$' || isalpha((unsigned char)c) || c == '_') {
@@ -316,16 +322,8 @@ check_regexes(const char *t, const struct lq_expr_src *src,
 
 	while (i < n && !rc) {
 		char c = t[i];
-		if (c == '"') {
-			i++;
-			while (i < n && t[i] != '"')
-				i += t[i] == '\\' ? 2 : 1;
-			i++;
-			continue;
-		}
-		if (c == '#') {
-			while (i < n && t[i] != '\n')
-				i++;
+		if (c == '"' || c == '#') {
+			i = skip_string_comment(t, n, i);
 			continue;
 		}
 		if (!isalpha((unsigned char)c) && c != '_') {
