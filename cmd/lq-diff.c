@@ -605,6 +605,16 @@ only_add(struct diff *d, int k, const char *id, size_t n, long line)
 	d->only[k][d->nonly[k]++].line = line;
 }
 
+/* the lead's id (v[0..n)), or -1 with the record's error */
+static int
+need_id(struct diff *d, const struct lqcmd_rec *rec, const char **v,
+    size_t *n, struct lq_err *err)
+{
+	if (id_find(d, rec->line, rec->scan, v, n) < 0)
+		return lq_err_set(err, 1, "no lead id at %s", d->id_text);
+	return 0;
+}
+
 /* two files by id, first pass: hold the first file's leads */
 static int
 hold_one(void *ctx, const struct lqcmd_rec *rec, struct lq_buf *val,
@@ -618,10 +628,8 @@ hold_one(void *ctx, const struct lqcmd_rec *rec, struct lq_buf *val,
 	int won;
 
 	(void)val;
-	if (id_find(d, rec->line, rec->scan, &v, &n) < 0) {
-		lq_err_set(err, 1, "no lead id at %s", d->id_text);
+	if (need_id(d, rec, &v, &n, err) < 0)
 		return -1;
-	}
 	if (outcome(d, rec->line, rec->len, rec->scan, err, &won) < 0)
 		return -1;
 	if (d->nheld == d->cheld) {
@@ -653,18 +661,16 @@ match_one(void *ctx, const struct lqcmd_rec *rec, struct lq_buf *val,
     struct lq_err *err)
 {
 	struct diff *d = ctx;
-	struct held *h;
 	const char *v, *obj[2];
+	struct held *h;
 	char *id;
 	size_t n;
 	long at;
 	int won;
 
 	(void)val;
-	if (id_find(d, rec->line, rec->scan, &v, &n) < 0) {
-		lq_err_set(err, 1, "no lead id at %s", d->id_text);
+	if (need_id(d, rec, &v, &n, err) < 0)
 		return -1;
-	}
 	id = lq_xstrndup(v, n);
 	at = lq_strmap_get(&d->ids, id);
 	free(id);
