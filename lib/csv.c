@@ -275,6 +275,12 @@ text_after_quote(struct lq_csv *c)
 	return S_UNQ;
 }
 
+/*
+ * One long function on purpose: the CSV reader is a byte-at-a-time state
+ * machine (enum S_*), and its states share the row being built and the
+ * position; split into functions, every state change would pass them all
+ * around and the hot loop would pay a call per byte.
+ */
 int
 lq_csv_next(struct lq_csv *c, struct lq_err *err)
 {
