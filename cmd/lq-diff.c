@@ -24,6 +24,7 @@
 #include "lq_svg.h"
 #include "lqcmd.h"
 #include "lq_mem.h"
+#include "lq_stats.h"
 
 static const char usage[] =
     "-k BEFORE -k AFTER [-j] [--won EXPR] [--top N] [--svg FILE]\n"
@@ -851,54 +852,17 @@ cmp_tier(const void *a, const void *b, void *arg)
 }
 
 static void
-wilson(long k, long n, double *lo, double *hi)
-{
-	double z = 1.959964, p, dd, c, m;
-
-	if (n <= 0) {
-		*lo = *hi = NAN;
-		return;
-	}
-	p = (double)k / (double)n;
-	dd = 1 + z * z / n;
-	c = (p + z * z / (2.0 * n)) / dd;
-	m = z * sqrt(p * (1 - p) / n + z * z / (4.0 * n * n)) / dd;
-	*lo = fmax(0, c - m);
-	*hi = fmin(1, c + m);
-}
-
-static void
-jnum(struct lq_buf *o, const char *k, double v)
-{
-	lq_buf_addf(o, ",\"%s\":", k);
-	if (isfinite(v))
-		lq_buf_json_round(o, v, 4);
-	else
-		lq_buf_adds(o, "null");
-}
-
-static void
-jstr(struct lq_buf *o, const char *k, const char *v)
-{
-	lq_buf_addf(o, ",\"%s\":", k);
-	if (v)
-		lq_buf_json_strs(o, v);
-	else
-		lq_buf_adds(o, "null");
-}
-
-static void
 out_json(struct diff *d, struct lq_buf *o)
 {
 	static const char *const joins[] = { "members", "line", "id" };
 
 	lq_buf_addf(o, "{\"type\":\"summary\",\"before\":");
 	lq_buf_json_strs(o, d->key[0]);
-	jstr(o, "after", d->key[1]);
-	jstr(o, "before_file", d->file[0]);
-	jstr(o, "after_file", d->file[1]);
-	jstr(o, "join", joins[d->join]);
-	jstr(o, "id", d->id_text);
+	lq_buf_json_member_str(o, "after", d->key[1]);
+	lq_buf_json_member_str(o, "before_file", d->file[0]);
+	lq_buf_json_member_str(o, "after_file", d->file[1]);
+	lq_buf_json_member_str(o, "join", joins[d->join]);
+	lq_buf_json_member_str(o, "id", d->id_text);
 	lq_buf_addf(o, ",\"leads\":%ld,\"tier_changed\":%ld,"
 	    "\"action_changed\":%ld,\"rep_changed\":", d->n, d->tier_changed,
 	    d->action_changed);
@@ -917,16 +881,16 @@ out_json(struct diff *d, struct lq_buf *o)
 				continue;
 			lq_buf_adds(o, "{\"type\":\"transition\",\"from\":");
 			lq_buf_json_strs(o, d->tiers[i]);
-			jstr(o, "to", d->tiers[j]);
+			lq_buf_json_member_str(o, "to", d->tiers[j]);
 			lq_buf_addf(o, ",\"leads\":%ld,\"with_outcome\":%ld,"
 			    "\"won\":%ld", d->m[i][j], d->mk[i][j],
 			    d->mw[i][j]);
 			double lo, hi;
-			wilson(d->mw[i][j], d->mk[i][j], &lo, &hi);
-			jnum(o, "conversion", d->mk[i][j] ? (double)d->mw[i][j] /
-			    d->mk[i][j] : NAN);
-			jnum(o, "low", lo);
-			jnum(o, "high", hi);
+			lq_wilson(d->mw[i][j], d->mk[i][j], &lo, &hi);
+			lq_buf_json_member_num(o, "conversion", d->mk[i][j] ?
+			    (double)d->mw[i][j] / d->mk[i][j] : NAN, 4);
+			lq_buf_json_member_num(o, "low", lo, 4);
+			lq_buf_json_member_num(o, "high", hi, 4);
 			lq_buf_adds(o, "}\n");
 		}
 	for (int a = 0; a < d->ntiers; a++) {
@@ -935,15 +899,15 @@ out_json(struct diff *d, struct lq_buf *o)
 		lq_buf_json_strs(o, d->tiers[i]);
 		for (int k = 0; k < 2; k++) {
 			double lo, hi;
-			wilson(d->won[k][i], d->known[k][i], &lo, &hi);
+			lq_wilson(d->won[k][i], d->known[k][i], &lo, &hi);
 			lq_buf_addf(o, ",\"%s\":{\"leads\":%ld,"
 			    "\"with_outcome\":%ld,\"won\":%ld", k ? "after" :
 			    "before", d->leads[k][i], d->known[k][i],
 			    d->won[k][i]);
-			jnum(o, "conversion", d->known[k][i] ?
-			    (double)d->won[k][i] / d->known[k][i] : NAN);
-			jnum(o, "low", lo);
-			jnum(o, "high", hi);
+			lq_buf_json_member_num(o, "conversion", d->known[k][i] ?
+			    (double)d->won[k][i] / d->known[k][i] : NAN, 4);
+			lq_buf_json_member_num(o, "low", lo, 4);
+			lq_buf_json_member_num(o, "high", hi, 4);
 			lq_buf_addc(o, '}');
 		}
 		lq_buf_adds(o, "}\n");
@@ -955,20 +919,20 @@ out_json(struct diff *d, struct lq_buf *o)
 			lq_buf_addf(o, ",\"%s\":{\"tier\":", k ? "after" :
 			    "before");
 			lq_buf_json_strs(o, m->s[k].tier);
-			jstr(o, "action", m->s[k].action);
-			jstr(o, "owner", m->s[k].owner);
-			jnum(o, "points", m->s[k].points);
-			jstr(o, "reasons", m->s[k].reasons);
+			lq_buf_json_member_str(o, "action", m->s[k].action);
+			lq_buf_json_member_str(o, "owner", m->s[k].owner);
+			lq_buf_json_member_num(o, "points", m->s[k].points, 4);
+			lq_buf_json_member_str(o, "reasons", m->s[k].reasons);
 			lq_buf_addc(o, '}');
 		}
-		jstr(o, "changed", m->changed);
+		lq_buf_json_member_str(o, "changed", m->changed);
 		lq_buf_adds(o, "}\n");
 	}
 	for (int k = 0; k < 2; k++)
 		for (long i = 0; i < d->nonly[k]; i++) {
 			lq_buf_addf(o, "{\"type\":\"only\",\"in\":\"%s\"",
 			    k ? "after" : "before");
-			jstr(o, "file", d->file[k]);
+			lq_buf_json_member_str(o, "file", d->file[k]);
 			lq_buf_addf(o, ",\"line\":%ld,\"id\":%s}\n",
 			    d->only[k][i].line, d->only[k][i].id ?
 			    d->only[k][i].id : "null");
@@ -983,7 +947,7 @@ pct_ci(struct lq_buf *o, long k, long n)
 		lq_buf_addf(o, "  %10s  %-13s", "-", "");
 		return;
 	}
-	wilson(k, n, &lo, &hi);
+	lq_wilson(k, n, &lo, &hi);
 	lq_buf_addf(o, "  %9.1f%%  %5.1f-%5.1f%% ", 100.0 * k / n, lo * 100,
 	    hi * 100);
 }
@@ -1171,7 +1135,7 @@ out_svg(struct diff *d, struct lq_buf *o)
 		for (int k = 0; k < 2; k++) {
 			v[k][a] = d->known[k][i] ? (double)d->won[k][i] /
 			    d->known[k][i] : NAN;
-			wilson(d->won[k][i], d->known[k][i], &lo[k][a],
+			lq_wilson(d->won[k][i], d->known[k][i], &lo[k][a],
 			    &hi[k][a]);
 		}
 	}

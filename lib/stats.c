@@ -116,3 +116,20 @@ lq_iso_week(char *buf, size_t n, double t)
 	gmtime_r(&th, &tm);
 	snprintf(buf, n, "%04d-W%02d", tm.tm_year + 1900, tm.tm_yday / 7 + 1);
 }
+
+void
+lq_wilson(long k, long n, double *lo, double *hi)
+{
+	double z = 1.959964, p, d, c, m;
+
+	if (n <= 0) {
+		*lo = *hi = NAN;
+		return;
+	}
+	p = (double)k / (double)n;
+	d = 1 + z * z / n;
+	c = (p + z * z / (2.0 * n)) / d;
+	m = z * sqrt(p * (1 - p) / n + z * z / (4.0 * n * n)) / d;
+	*lo = fmax(0, c - m);
+	*hi = fmin(1, c + m);
+}
