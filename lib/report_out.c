@@ -133,9 +133,10 @@ lq_report_json_agg(struct lq_report *r, struct lq_buf *o,
 	jcount(o, "open", a->open, ok[A_OPEN]);
 	lq_buf_json_member_num(o, "conversion", d.conv, 4);
 	lq_buf_json_member_num(o, "win_rate", d.win, 4);
-	lq_buf_json_member_num(o, "won_value", ok[A_WON_VALUE] ? a->won_value : NAN, 2);
-	lq_buf_json_member_num(o, "pipeline_value", ok[A_PIPELINE] && (a->open_amounts ||
-	    !a->open) ? a->pipeline_value : NAN, 2);
+	lq_buf_json_member_num(o, "won_value", ok[A_WON_VALUE] ?
+	    a->won_value : NAN, 2);
+	lq_buf_json_member_num(o, "pipeline_value", ok[A_PIPELINE] &&
+	    (a->open_amounts || !a->open) ? a->pipeline_value : NAN, 2);
 	lq_buf_json_member_num(o, "avg_deal", d.avg, 2);
 	lq_buf_json_member_num(o, "cycle_days", d.cycle, 2);
 	lq_buf_json_member_num(o, "velocity_per_day", d.velocity, 2);
