@@ -15,11 +15,18 @@ EXTRA_LDFLAGS ?=
 LQ_CFLAGS = -std=gnu11 -Wall -Wextra -Wno-unused-parameter $(OPT) \
 	-Ilib -Icmd -DLQ_VERSION='"$(VERSION)"' -DLQ_DATADIR='"$(DATADIR)"' \
 	$(EXTRA_CFLAGS) $(CFLAGS)
-LDLIBS = -lxgboost -ljq -lonig -lyaml -lsqlite3 -lcsv -lcurl -lm
+LDLIBS = -lxgboost -ljq -lonig -lyaml -lsqlite3 -lcurl -lm
+# the unit tests also check lib/csv.c against libcsv
+UNITLIBS = -lcsv
+# each object's header dependencies, written by the compiler (-MMD)
+DEPFLAGS = -MMD -MP
 
 LIBSRC = $(wildcard lib/*.c)
 LIBOBJ = $(LIBSRC:lib/%.c=$(BUILD)/obj/lib/%.o)
-CMDCOMMON = $(BUILD)/obj/cmd/lqcmd.o
+# what the tools share: the record loop and options (lqcmd.o), lq-train's
+# --reps mode (lqreps.o); an archive, so each tool takes what it uses
+CMDOBJ = $(BUILD)/obj/cmd/lqcmd.o $(BUILD)/obj/cmd/lqreps.o
+CMDCOMMON = $(BUILD)/libcmd.a
 TOOLSRC = $(wildcard cmd/lq-*.c)
 TOOLS = $(TOOLSRC:cmd/%.c=$(BUILD)/bin/%)
 UNITSRC = $(wildcard test/unit/test_*.c)
@@ -29,13 +36,19 @@ PROVE = prove --exec test/run-one --timer
 
 all: $(TOOLS) $(UNITS)
 
-$(BUILD)/obj/lib/%.o: lib/%.c lib/*.h
+$(BUILD)/obj/lib/%.o: lib/%.c
 	@mkdir -p $(@D)
-	$(CC) $(LQ_CFLAGS) -c -o $@ $<
+	$(CC) $(LQ_CFLAGS) $(DEPFLAGS) -c -o $@ $<
 
-$(BUILD)/obj/cmd/%.o: cmd/%.c lib/*.h cmd/*.h
+$(BUILD)/obj/cmd/%.o: cmd/%.c
 	@mkdir -p $(@D)
-	$(CC) $(LQ_CFLAGS) -c -o $@ $<
+	$(CC) $(LQ_CFLAGS) $(DEPFLAGS) -c -o $@ $<
+
+-include $(LIBOBJ:.o=.d) $(TOOLS:$(BUILD)/bin/%=$(BUILD)/obj/cmd/%.d) $(CMDOBJ:.o=.d)
+
+$(CMDCOMMON): $(CMDOBJ)
+	rm -f $@
+	ar rcs $@ $(CMDOBJ)
 
 $(BUILD)/liblq.a: $(LIBOBJ)
 	rm -f $@
@@ -46,8 +59,10 @@ $(BUILD)/bin/%: $(BUILD)/obj/cmd/%.o $(CMDCOMMON) $(BUILD)/liblq.a
 	$(CC) $(LQ_CFLAGS) $(EXTRA_LDFLAGS) $(LDFLAGS) -o $@ $< $(CMDCOMMON) $(BUILD)/liblq.a $(LDLIBS)
 
 $(BUILD)/test/%: test/unit/%.c test/unit/tap.h $(BUILD)/liblq.a
-	@mkdir -p $(@D)
-	$(CC) $(LQ_CFLAGS) -Itest/unit $(EXTRA_LDFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/liblq.a $(LDLIBS)
+	@mkdir -p $(@D) $(BUILD)/obj/test
+	$(CC) $(LQ_CFLAGS) $(DEPFLAGS) -MF $(BUILD)/obj/test/$*.d -Itest/unit $(EXTRA_LDFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/liblq.a $(UNITLIBS) $(LDLIBS)
+
+-include $(UNITS:$(BUILD)/test/%=$(BUILD)/obj/test/%.d)
 
 # Fuzzing (test/fuzz/README): one libFuzzer harness per fuzz_NAME.c.
 # `make check` builds each with the ordinary compiler and replay.c into

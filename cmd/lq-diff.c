@@ -23,6 +23,8 @@
 #include "lq_strmap.h"
 #include "lq_svg.h"
 #include "lqcmd.h"
+#include "lq_mem.h"
+#include "lq_stats.h"
 
 static const char usage[] =
     "-k BEFORE -k AFTER [-j] [--won EXPR] [--top N] [--svg FILE]\n"
@@ -125,34 +127,6 @@ struct diff {
 	struct lqcmd_run *run;
 };
 
-static char *
-xstrdup(const char *s)
-{
-	char *p = strdup(s ? s : "");
-
-	if (!p)
-		abort();
-	return p;
-}
-
-static char *
-xstrndup(const char *s, size_t n)
-{
-	char *p = strndup(s, n);
-
-	if (!p)
-		abort();
-	return p;
-}
-
-static void *
-xreallocarray(void *p, size_t n, size_t size)
-{
-	if (!(p = reallocarray(p, n ? n : 1, size)))
-		abort();
-	return p;
-}
-
 static int
 tier_index(struct diff *d, const char *t)
 {
@@ -165,7 +139,7 @@ tier_index(struct diff *d, const char *t)
 				return i;
 		t = "(other)";
 	}
-	d->tiers[d->ntiers] = xstrdup(t);
+	d->tiers[d->ntiers] = lq_xstrdup(t);
 	return d->ntiers++;
 }
 
@@ -191,7 +165,7 @@ id_parse(struct diff *d, const char *p)
 			for (e = p + 1; *e == '_' || ((*e | 32) >= 'a' &&
 			    (*e | 32) <= 'z') || (*e >= '0' && *e <= '9'); e++)
 				;
-			d->idseg[d->nidseg] = xstrndup(p + 1,
+			d->idseg[d->nidseg] = lq_xstrndup(p + 1,
 			    (size_t)(e - p - 1));
 			d->idlen[d->nidseg++] = (size_t)(e - p - 1);
 			p = e;
@@ -222,7 +196,7 @@ id_parse(struct diff *d, const char *p)
 		lq_scan_release(&sc);
 		lq_buf_reset(&b);
 		lq_json_unescape(&b, s, (size_t)(e + 1 - s));
-		d->idseg[d->nidseg] = xstrndup(b.buf ? b.buf : "", b.len);
+		d->idseg[d->nidseg] = lq_xstrndup(b.buf ? b.buf : "", b.len);
 		d->idlen[d->nidseg++] = b.len;
 		p = e + 1;
 		if (close && *p++ != ']')
@@ -402,7 +376,7 @@ add_sigs(struct sig *s, int n, int max, const char *obj, int side)
 				if (!strcmp(s[j].name, nm.buf ? nm.buf : ""))
 					break;
 			if (j == n && n < max) {
-				s[n].name = xstrdup(nm.buf);
+				s[n].name = lq_xstrdup(nm.buf);
 				s[n].p[0] = s[n].p[1] = 0;
 				s[n].seen[0] = s[n].seen[1] = 0;
 				s[n].feature = (char)feature;
@@ -464,7 +438,7 @@ top_reasons(struct sig *s, int n, int side)
 		lq_buf_addf(&b, "%s%s %+g", k++ ? ", " : "", s[best].name,
 		    s[best].p[side]);
 	}
-	return b.buf ? b.buf : xstrdup("");
+	return b.buf ? b.buf : lq_xstrdup("");
 }
 
 /* keep the lead among the --top that move most when it is one of them */
@@ -490,11 +464,11 @@ consider(struct diff *d, const char *id, size_t idn, const char *obj[2],
 	ns = add_sigs(sig, ns, 64, obj[1], 1);
 	memset(&m, 0, sizeof(m));
 	m.weight = w;
-	m.id = xstrndup(id, idn);
+	m.id = lq_xstrndup(id, idn);
 	for (int k = 0; k < 2; k++) {
-		m.s[k].tier = xstrdup(s[k].tier);
-		m.s[k].action = s[k].action ? xstrdup(s[k].action) : NULL;
-		m.s[k].owner = s[k].owner ? xstrdup(s[k].owner) : NULL;
+		m.s[k].tier = lq_xstrdup(s[k].tier);
+		m.s[k].action = s[k].action ? lq_xstrdup(s[k].action) : NULL;
+		m.s[k].owner = s[k].owner ? lq_xstrdup(s[k].owner) : NULL;
 		m.s[k].points = s[k].points;
 		m.s[k].reasons = top_reasons(sig, ns, k);
 	}
@@ -510,7 +484,7 @@ consider(struct diff *d, const char *id, size_t idn, const char *obj[2],
 					lq_buf_addf(&b, "%s%g", j ? " -> " :
 					    " ", sig[i].p[j]);
 		}
-	m.changed = b.buf ? b.buf : xstrdup("");
+	m.changed = b.buf ? b.buf : lq_xstrdup("");
 	for (int i = 0; i < ns; i++)
 		free(sig[i].name);
 	/* insert, keeping the list sorted by weight, largest first */
@@ -625,11 +599,21 @@ only_add(struct diff *d, int k, const char *id, size_t n, long line)
 {
 	if (d->nonly[k] == d->conly[k]) {
 		d->conly[k] = d->conly[k] ? 2 * d->conly[k] : 64;
-		d->only[k] = xreallocarray(d->only[k], (size_t)d->conly[k],
+		d->only[k] = lq_xreallocarray(d->only[k], (size_t)d->conly[k],
 		    sizeof(struct only));
 	}
-	d->only[k][d->nonly[k]].id = id ? xstrndup(id, n) : NULL;
+	d->only[k][d->nonly[k]].id = id ? lq_xstrndup(id, n) : NULL;
 	d->only[k][d->nonly[k]++].line = line;
+}
+
+/* the lead's id (v[0..n)), or -1 with the record's error */
+static int
+need_id(struct diff *d, const struct lqcmd_rec *rec, const char **v,
+    size_t *n, struct lq_err *err)
+{
+	if (id_find(d, rec->line, rec->scan, v, n) < 0)
+		return lq_err_set(err, 1, "no lead id at %s", d->id_text);
+	return 0;
 }
 
 /* two files by id, first pass: hold the first file's leads */
@@ -645,19 +629,17 @@ hold_one(void *ctx, const struct lqcmd_rec *rec, struct lq_buf *val,
 	int won;
 
 	(void)val;
-	if (id_find(d, rec->line, rec->scan, &v, &n) < 0) {
-		lq_err_set(err, 1, "no lead id at %s", d->id_text);
+	if (need_id(d, rec, &v, &n, err) < 0)
 		return -1;
-	}
 	if (outcome(d, rec->line, rec->len, rec->scan, err, &won) < 0)
 		return -1;
 	if (d->nheld == d->cheld) {
 		d->cheld = d->cheld ? 2 * d->cheld : 1024;
-		d->held = xreallocarray(d->held, (size_t)d->cheld,
+		d->held = lq_xreallocarray(d->held, (size_t)d->cheld,
 		    sizeof(*d->held));
 	}
 	h = &d->held[d->nheld];
-	h->id = xstrndup(v, n);
+	h->id = lq_xstrndup(v, n);
 	if ((at = lq_strmap_put(&d->ids, h->id, d->nheld)) >= 0) {
 		lq_err_set(err, 1, "lead id %s again (first on line %ld)",
 		    h->id, d->held[at].line);
@@ -665,7 +647,7 @@ hold_one(void *ctx, const struct lqcmd_rec *rec, struct lq_buf *val,
 		return -1;
 	}
 	obj = member_obj(rec->line, rec->scan, d->key[0]);
-	h->obj = obj ? xstrndup(obj, (size_t)(lq_json_skip(obj) - obj)) :
+	h->obj = obj ? lq_xstrndup(obj, (size_t)(lq_json_skip(obj) - obj)) :
 	    NULL;
 	h->line = rec->lineno;
 	h->won = (signed char)won;
@@ -680,19 +662,17 @@ match_one(void *ctx, const struct lqcmd_rec *rec, struct lq_buf *val,
     struct lq_err *err)
 {
 	struct diff *d = ctx;
-	struct held *h;
 	const char *v, *obj[2];
+	struct held *h;
 	char *id;
 	size_t n;
 	long at;
 	int won;
 
 	(void)val;
-	if (id_find(d, rec->line, rec->scan, &v, &n) < 0) {
-		lq_err_set(err, 1, "no lead id at %s", d->id_text);
+	if (need_id(d, rec, &v, &n, err) < 0)
 		return -1;
-	}
-	id = xstrndup(v, n);
+	id = lq_xstrndup(v, n);
 	at = lq_strmap_get(&d->ids, id);
 	free(id);
 	if (at >= 0 && d->held[at].line2) {
@@ -872,54 +852,17 @@ cmp_tier(const void *a, const void *b, void *arg)
 }
 
 static void
-wilson(long k, long n, double *lo, double *hi)
-{
-	double z = 1.959964, p, dd, c, m;
-
-	if (n <= 0) {
-		*lo = *hi = NAN;
-		return;
-	}
-	p = (double)k / (double)n;
-	dd = 1 + z * z / n;
-	c = (p + z * z / (2.0 * n)) / dd;
-	m = z * sqrt(p * (1 - p) / n + z * z / (4.0 * n * n)) / dd;
-	*lo = fmax(0, c - m);
-	*hi = fmin(1, c + m);
-}
-
-static void
-jnum(struct lq_buf *o, const char *k, double v)
-{
-	lq_buf_addf(o, ",\"%s\":", k);
-	if (isfinite(v))
-		lq_buf_json_round(o, v, 4);
-	else
-		lq_buf_adds(o, "null");
-}
-
-static void
-jstr(struct lq_buf *o, const char *k, const char *v)
-{
-	lq_buf_addf(o, ",\"%s\":", k);
-	if (v)
-		lq_buf_json_strs(o, v);
-	else
-		lq_buf_adds(o, "null");
-}
-
-static void
 out_json(struct diff *d, struct lq_buf *o)
 {
 	static const char *const joins[] = { "members", "line", "id" };
 
 	lq_buf_addf(o, "{\"type\":\"summary\",\"before\":");
 	lq_buf_json_strs(o, d->key[0]);
-	jstr(o, "after", d->key[1]);
-	jstr(o, "before_file", d->file[0]);
-	jstr(o, "after_file", d->file[1]);
-	jstr(o, "join", joins[d->join]);
-	jstr(o, "id", d->id_text);
+	lq_buf_json_member_str(o, "after", d->key[1]);
+	lq_buf_json_member_str(o, "before_file", d->file[0]);
+	lq_buf_json_member_str(o, "after_file", d->file[1]);
+	lq_buf_json_member_str(o, "join", joins[d->join]);
+	lq_buf_json_member_str(o, "id", d->id_text);
 	lq_buf_addf(o, ",\"leads\":%ld,\"tier_changed\":%ld,"
 	    "\"action_changed\":%ld,\"rep_changed\":", d->n, d->tier_changed,
 	    d->action_changed);
@@ -938,16 +881,16 @@ out_json(struct diff *d, struct lq_buf *o)
 				continue;
 			lq_buf_adds(o, "{\"type\":\"transition\",\"from\":");
 			lq_buf_json_strs(o, d->tiers[i]);
-			jstr(o, "to", d->tiers[j]);
+			lq_buf_json_member_str(o, "to", d->tiers[j]);
 			lq_buf_addf(o, ",\"leads\":%ld,\"with_outcome\":%ld,"
 			    "\"won\":%ld", d->m[i][j], d->mk[i][j],
 			    d->mw[i][j]);
 			double lo, hi;
-			wilson(d->mw[i][j], d->mk[i][j], &lo, &hi);
-			jnum(o, "conversion", d->mk[i][j] ? (double)d->mw[i][j] /
-			    d->mk[i][j] : NAN);
-			jnum(o, "low", lo);
-			jnum(o, "high", hi);
+			lq_wilson(d->mw[i][j], d->mk[i][j], &lo, &hi);
+			lq_buf_json_member_num(o, "conversion", d->mk[i][j] ?
+			    (double)d->mw[i][j] / d->mk[i][j] : NAN, 4);
+			lq_buf_json_member_num(o, "low", lo, 4);
+			lq_buf_json_member_num(o, "high", hi, 4);
 			lq_buf_adds(o, "}\n");
 		}
 	for (int a = 0; a < d->ntiers; a++) {
@@ -956,15 +899,15 @@ out_json(struct diff *d, struct lq_buf *o)
 		lq_buf_json_strs(o, d->tiers[i]);
 		for (int k = 0; k < 2; k++) {
 			double lo, hi;
-			wilson(d->won[k][i], d->known[k][i], &lo, &hi);
+			lq_wilson(d->won[k][i], d->known[k][i], &lo, &hi);
 			lq_buf_addf(o, ",\"%s\":{\"leads\":%ld,"
 			    "\"with_outcome\":%ld,\"won\":%ld", k ? "after" :
 			    "before", d->leads[k][i], d->known[k][i],
 			    d->won[k][i]);
-			jnum(o, "conversion", d->known[k][i] ?
-			    (double)d->won[k][i] / d->known[k][i] : NAN);
-			jnum(o, "low", lo);
-			jnum(o, "high", hi);
+			lq_buf_json_member_num(o, "conversion", d->known[k][i] ?
+			    (double)d->won[k][i] / d->known[k][i] : NAN, 4);
+			lq_buf_json_member_num(o, "low", lo, 4);
+			lq_buf_json_member_num(o, "high", hi, 4);
 			lq_buf_addc(o, '}');
 		}
 		lq_buf_adds(o, "}\n");
@@ -976,20 +919,20 @@ out_json(struct diff *d, struct lq_buf *o)
 			lq_buf_addf(o, ",\"%s\":{\"tier\":", k ? "after" :
 			    "before");
 			lq_buf_json_strs(o, m->s[k].tier);
-			jstr(o, "action", m->s[k].action);
-			jstr(o, "owner", m->s[k].owner);
-			jnum(o, "points", m->s[k].points);
-			jstr(o, "reasons", m->s[k].reasons);
+			lq_buf_json_member_str(o, "action", m->s[k].action);
+			lq_buf_json_member_str(o, "owner", m->s[k].owner);
+			lq_buf_json_member_num(o, "points", m->s[k].points, 4);
+			lq_buf_json_member_str(o, "reasons", m->s[k].reasons);
 			lq_buf_addc(o, '}');
 		}
-		jstr(o, "changed", m->changed);
+		lq_buf_json_member_str(o, "changed", m->changed);
 		lq_buf_adds(o, "}\n");
 	}
 	for (int k = 0; k < 2; k++)
 		for (long i = 0; i < d->nonly[k]; i++) {
 			lq_buf_addf(o, "{\"type\":\"only\",\"in\":\"%s\"",
 			    k ? "after" : "before");
-			jstr(o, "file", d->file[k]);
+			lq_buf_json_member_str(o, "file", d->file[k]);
 			lq_buf_addf(o, ",\"line\":%ld,\"id\":%s}\n",
 			    d->only[k][i].line, d->only[k][i].id ?
 			    d->only[k][i].id : "null");
@@ -1004,7 +947,7 @@ pct_ci(struct lq_buf *o, long k, long n)
 		lq_buf_addf(o, "  %10s  %-13s", "-", "");
 		return;
 	}
-	wilson(k, n, &lo, &hi);
+	lq_wilson(k, n, &lo, &hi);
 	lq_buf_addf(o, "  %9.1f%%  %5.1f-%5.1f%% ", 100.0 * k / n, lo * 100,
 	    hi * 100);
 }
@@ -1192,7 +1135,7 @@ out_svg(struct diff *d, struct lq_buf *o)
 		for (int k = 0; k < 2; k++) {
 			v[k][a] = d->known[k][i] ? (double)d->won[k][i] /
 			    d->known[k][i] : NAN;
-			wilson(d->won[k][i], d->known[k][i], &lo[k][a],
+			lq_wilson(d->won[k][i], d->known[k][i], &lo[k][a],
 			    &hi[k][a]);
 		}
 	}

@@ -16,7 +16,7 @@
 #include "lqcmd.h"
 
 const char *lqcmd_name = "lq";
-struct lq_writer lqcmd_out = { 1, LQ_BUF_INIT, 0, NULL, NULL };
+struct lq_writer lqcmd_out;	/* standard output (lqcmd_init) */
 
 static struct lqcmd_run *active;	/* the run whose progress is shown */
 
@@ -34,6 +34,7 @@ lqcmd_init(char **argv, const char *name)
 {
 	lqcmd_name = name;
 	argv[0] = (char *)name;	/* getopt's messages name the tool */
+	lq_writer_init(&lqcmd_out, 1);
 	signal(SIGPIPE, SIG_IGN);
 }
 
@@ -116,9 +117,8 @@ lqcmd_write(const void *p, size_t n)
 int
 lqcmd_finish(int status)
 {
-	if (lq_writer_flush(&lqcmd_out) < 0)
+	if (lq_writer_release(&lqcmd_out) < 0)
 		write_failed();
-	lq_buf_release(&lqcmd_out.out);
 	if (fflush(stdout) == EOF || ferror(stdout)) {
 		lqcmd_warn("write error: %s", strerror(errno));
 		return LQ_EXIT_IO;

@@ -21,8 +21,9 @@
 #include "lq_io.h"
 #include "lq_json.h"
 
+/* the version is set in one place, the Makefile (VERSION) */
 #ifndef LQ_VERSION
-#define LQ_VERSION "0.1.0"
+#error "LQ_VERSION comes from the Makefile: build with make"
 #endif
 
 extern const char *lqcmd_name;	/* the tool's name, for messages */

@@ -1,132 +1,17 @@
 /*
- * lqreps.h - the --reps mode of lq-train: rep win rates for lq-route.
- *
- * Included by cmd/lq-train.c only; main() starts with
+ * lqreps.h - the --reps mode of lq-train (cmd/lqreps.c): rep win rates
+ * for lq-route.  lq-train's main() starts with
  *	if (lqreps_wanted(argc, argv))
  *		return lqreps_main(argc, argv);
- * The work is in lib/reps.c; this is its option parsing and record loop.
  */
 #ifndef LQREPS_H
 #define LQREPS_H
 
-#include <errno.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+/* Whether --reps is among the arguments (before a "--"). */
+int lqreps_wanted(int argc, char **argv);
 
-#include "lq_reps.h"
-#include "lqcmd.h"
-
-static const char lqreps_usage[] =
-    "--reps --owner EXPR --outcome EXPR [--segment EXPR] [--prior K]\n"
-    "       [-o FILE] [-q] [--rejects FILE] [--strict] [FILE ...]";
-
-static const char lqreps_help[] =
-"usage: lq-train --reps [options] --owner EXPR --outcome EXPR [FILE ...]\n"
-"Learn per-rep, per-segment win rates from closed deals (NDJSON FILEs or\n"
-"standard input) and write them as YAML for lq-route (route: performance:).\n"
-"\n"
-"      --owner EXPR       jq expression: the rep (a string) of a deal\n"
-"      --outcome EXPR     true/1 won, false/0 lost, null (open deal: skipped)\n"
-"      --segment EXPR     the deal's segment (a string), as lq-route's segment:\n"
-"      --prior K          shrink rates by K deals towards the base (default 20)\n"
-"  -o, --output FILE      write to FILE instead of standard output\n"
-LQCMD_HELP_COMMON LQCMD_HELP_EXIT
-"See lq-train(1) and lq-route(1).\n";
-
-/* Is --reps among the arguments (before a "--")? */
-static int
-lqreps_wanted(int argc, char **argv)
-{
-	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
-		if (!strcmp(argv[i], "--reps"))
-			return 1;
-	return 0;
-}
-
-static int
-lqreps_add(void *ctx, const struct lqcmd_rec *rec, struct lq_buf *val,
-    struct lq_err *err)
-{
-	(void)val;
-	return lq_reps_add(ctx, rec->line, rec->len, err);
-}
-
-static int
-lqreps_main(int argc, char **argv)
-{
-	enum { R_REPS = 0x3001, R_OWNER, R_OUTCOME, R_SEGMENT, R_PRIOR };
-	static const struct option opts[] = {
-		LQCMD_OPTIONS,
-		{ "reps", no_argument, NULL, R_REPS },
-		{ "owner", required_argument, NULL, R_OWNER },
-		{ "outcome", required_argument, NULL, R_OUTCOME },
-		{ "segment", required_argument, NULL, R_SEGMENT },
-		{ "prior", required_argument, NULL, R_PRIOR },
-		{ "output", required_argument, NULL, 'o' },
-		{ NULL, 0, NULL, 0 }
-	};
-	const char *owner = NULL, *outcome = NULL, *segment = NULL;
-	const char *output = NULL;
-	struct lqcmd_run run = { .progress = -1 };
-	struct lq_buf yaml = LQ_BUF_INIT;
-	struct lq_reps *r;
-	struct lq_err err;
-	double prior = 20;
-	int ch, status;
-	char *end;
-
-	while ((ch = getopt_long(argc, argv, "hVqo:", opts, NULL)) != -1) {
-		if (lqcmd_opt(&run, ch, optarg, lqreps_help))
-			continue;
-		switch (ch) {
-		case R_REPS:
-			break;
-		case R_OWNER:
-			owner = optarg;
-			break;
-		case R_OUTCOME:
-			outcome = optarg;
-			break;
-		case R_SEGMENT:
-			segment = optarg;
-			break;
-		case R_PRIOR:
-			prior = strtod(optarg, &end);
-			if (*end || !(prior >= 0))
-				lqcmd_die(LQ_EXIT_USAGE, "--prior: not a count: "
-				    "'%s'", optarg);
-			break;
-		case 'o':
-			output = optarg;
-			break;
-		default:
-			lqcmd_usage(lqreps_usage);
-		}
-	}
-	if (!owner || !outcome)
-		lqcmd_required(!owner ? "--owner EXPR" : "--outcome EXPR",
-		    lqreps_usage);
-	lq_err_clear(&err);
-	if (!(r = lq_reps_new(owner, segment, outcome, prior, &err)))
-		lqcmd_die_err(&err);
-	run.fn = lqreps_add;
-	run.ctx = r;
-	lqcmd_run(&run, argv + optind, argc - optind);
-	status = lqcmd_done(&run);
-	if (status != LQ_EXIT_IO) {
-		lq_reps_yaml(r, &yaml);
-		if (!output)
-			lqcmd_write(yaml.buf, yaml.len);
-		else if (lqcmd_write_file(output, &yaml))
-			status = LQ_EXIT_IO;
-		if (!run.quiet)
-			lqcmd_warn("%ld deals counted, %ld skipped (no owner or "
-			    "open)", lq_reps_counted(r), lq_reps_skipped(r));
-	}
-	lq_buf_release(&yaml);
-	lq_reps_free(r);
-	return lqcmd_finish(status);
-}
+/* lq-train --reps: parse the options, count the deals, write the YAML;
+ * returns the exit status. */
+int lqreps_main(int argc, char **argv);
 
 #endif

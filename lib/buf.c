@@ -1,3 +1,7 @@
+/*
+ * buf.c - the growable byte buffer (lq_buf.h) and its JSON and number
+ * writers.
+ */
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -181,4 +185,33 @@ lq_buf_json_round(struct lq_buf *b, double d, int places)
 		lq_buf_addc(b, '.');
 		lq_buf_add(b, tmp, (size_t)k);
 	}
+}
+
+void
+lq_buf_json_key(struct lq_buf *b, const char *key)
+{
+	lq_buf_addc(b, ',');
+	lq_buf_json_strs(b, key);
+	lq_buf_addc(b, ':');
+}
+
+void
+lq_buf_json_member_num(struct lq_buf *b, const char *key, double d,
+    int places)
+{
+	lq_buf_json_key(b, key);
+	if (places >= 0 && isfinite(d))
+		lq_buf_json_round(b, d, places);
+	else
+		lq_buf_json_num(b, d);
+}
+
+void
+lq_buf_json_member_str(struct lq_buf *b, const char *key, const char *s)
+{
+	lq_buf_json_key(b, key);
+	if (s)
+		lq_buf_json_strs(b, s);
+	else
+		lq_buf_add(b, "null", 4);
 }

@@ -262,6 +262,25 @@ quote_span(struct lq_csv *c, size_t field)
 		set_bad(c, LQ_CSV_QUOTE_LINES, field, c->curline);
 }
 
+/*
+ * Text after a closing quote: kept, as Python does, when the field is on
+ * one line; after a field that spans lines it says the quotes pair up
+ * wrongly.  The field goes on unquoted.
+ */
+static int
+text_after_quote(struct lq_csv *c)
+{
+	if (c->curline > c->qopen)
+		set_bad(c, LQ_CSV_QUOTE_TEXT, c->nf + 1, c->curline);
+	return S_UNQ;
+}
+
+/*
+ * One long function on purpose: the CSV reader is a byte-at-a-time state
+ * machine (enum S_*), and its states share the row being built and the
+ * position; split into functions, every state change would pass them all
+ * around and the hot loop would pay a call per byte.
+ */
 int
 lq_csv_next(struct lq_csv *c, struct lq_err *err)
 {
@@ -381,15 +400,7 @@ lq_csv_next(struct lq_csv *c, struct lq_err *err)
 			}
 			if (ch == c->delim || ch == '\n' || ch == '\r')
 				break;
-			/*
-			 * text after a closing quote: kept, as Python does,
-			 * when the field is on one line; after a field that
-			 * spans lines it says the quotes pair up wrongly
-			 */
-			if (c->curline > c->qopen)
-				set_bad(c, LQ_CSV_QUOTE_TEXT, c->nf + 1,
-				    c->curline);
-			state = S_UNQ;
+			state = text_after_quote(c);
 			continue;
 		case S_QBLANK:
 			if (is_blank(c, ch)) {
@@ -403,10 +414,7 @@ lq_csv_next(struct lq_csv *c, struct lq_err *err)
 					c->data.len = qblank;
 				break;
 			}
-			if (c->curline > c->qopen)
-				set_bad(c, LQ_CSV_QUOTE_TEXT, c->nf + 1,
-				    c->curline);
-			state = S_UNQ;
+			state = text_after_quote(c);
 			continue;
 		case S_COMMENT:
 			p = c->buf + c->pos;

@@ -15,6 +15,7 @@
 #include "lq_route.h"
 #include "lq_time.h"
 #include "lq_yaml.h"
+#include "lq_mem.h"
 
 enum ctype { T_AUTO, T_STRING, T_NUMBER, T_INTEGER, T_BOOLEAN, T_DATE };
 
@@ -75,22 +76,12 @@ static const char *const no_default[] = {
 	"false", "no", "n", "0", "f", NULL
 };
 
-static char *
-xstrdup(const char *s)
-{
-	char *d = strdup(s);
-
-	if (!d)
-		abort();
-	return d;
-}
-
 static void
 words_add(struct words *w, const char *s)
 {
 	if (!(w->v = realloc(w->v, (w->n + 1) * sizeof(*w->v))))
 		abort();
-	w->v[w->n++] = xstrdup(s);
+	w->v[w->n++] = lq_xstrdup(s);
 }
 
 static void
@@ -199,14 +190,14 @@ col_load(const struct lq_ydoc *d, const struct lq_ynode *key,
 	size_t i;
 	int drop = 0;
 
-	c->header = xstrdup(key->str);
+	c->header = lq_xstrdup(key->str);
 	if (lq_ynull(v) && v->style == LQ_Y_PLAIN)
 		return 0;	/* Notes: ~ drops the column */
 	if (v->kind == LQ_Y_SCALAR) {
 		if (!v->len)
 			return lq_yerr(d, v, err, "column '%s': empty field "
 			    "name (write ~ to drop the column)", c->header);
-		c->name = xstrdup(v->str);
+		c->name = lq_xstrdup(v->str);
 		return 0;
 	}
 	if (lq_yexpect(d, v, LQ_Y_MAP, "csv column", err) < 0 ||
@@ -223,9 +214,9 @@ col_load(const struct lq_ydoc *d, const struct lq_ynode *key,
 		if (!*s)
 			return lq_yerr(d, n, err, "column '%s': empty field "
 			    "name", c->header);
-		c->name = xstrdup(s);
+		c->name = lq_xstrdup(s);
 	} else
-		c->name = xstrdup(c->header);
+		c->name = lq_xstrdup(c->header);
 	if ((n = lq_ymap_get(v, "type"))) {
 		if (lq_ystr(d, n, "type", &s, err) < 0)
 			return -1;
@@ -275,7 +266,7 @@ col_load(const struct lq_ydoc *d, const struct lq_ynode *key,
 		if (!lq_tz_valid(s))
 			return lq_yerr(d, n, err, "column '%s': unknown time "
 			    "zone '%s'", c->header, s);
-		c->tz = xstrdup(s);
+		c->tz = lq_xstrdup(s);
 	}
 	if ((n = lq_ymap_get(v, "required")) &&
 	    lq_ybool(d, n, "required", &c->required, err) < 0)
@@ -399,7 +390,7 @@ map_load(struct lq_csvmap *m, const struct lq_ydoc *d,
 			    sizeof(*m->c))))
 				abort();
 			memset(&m->c[m->n], 0, sizeof(*m->c));
-			m->c[m->n++].header = xstrdup(w.v[i]);
+			m->c[m->n++].header = lq_xstrdup(w.v[i]);
 		}
 		words_free(&w);
 	}
@@ -444,13 +435,6 @@ int
 lq_csvmap_load(struct lq_csvmap **mp, const char *path, struct lq_err *err)
 {
 	return load(mp, path, NULL, 0, err);
-}
-
-int
-lq_csvmap_load_mem(struct lq_csvmap **mp, const char *path,
-    const char *text, size_t len, struct lq_err *err)
-{
-	return load(mp, path, text, len, err);
 }
 
 void
@@ -525,7 +509,7 @@ lq_csvmap_plan_new(const struct lq_csvmap *m, char *const *names,
 			p->pc[i].drop = 1;
 			continue;
 		}
-		p->outnames[i] = xstrdup(c ? c->name : names[i]);
+		p->outnames[i] = lq_xstrdup(c ? c->name : names[i]);
 		p->nest[i] = c && strchr(c->name, '.') != NULL;
 	}
 	/* a field written by two columns: the mapped one wins */

@@ -221,6 +221,55 @@ load_fields(struct lq_enrich *e, struct lq_ynode *c, struct lq_err *err)
 	return 0;
 }
 
+/*
+ * The members of "enrich" that lq-enrich writes itself, in the order
+ * lq_enrich_record writes them.  The one list both the writer and the
+ * loaders go by: a table's or a source's as: and a set: name may not be
+ * one of them (nor each other's).
+ */
+enum own { OWN_EMAIL, OWN_TITLE, OWN_COUNTRY, OWN_COMPANY_KEY, OWN_ERRORS,
+	OWN_PROVENANCE, OWN_N };
+static const char *const own_field[OWN_N] = { "email", "title", "country",
+	"company_key", "errors", "provenance" };
+
+/* ,"name": of an own member (no comma before the first, email) */
+static void
+own_key(struct lq_buf *out, enum own k)
+{
+	if (k != OWN_EMAIL)
+		lq_buf_addc(out, ',');
+	lq_buf_addc(out, '"');
+	lq_buf_adds(out, own_field[k]);
+	lq_buf_adds(out, "\":");
+}
+
+/*
+ * Who already writes the member name of "enrich": "lq-enrich itself",
+ * "table 'x'", "source 'x'", "set:", or NULL when nobody does.  what is
+ * scratch space for the answer.
+ */
+static const char *
+written_by(const struct lq_enrich *e, const char *name, char *what, size_t n)
+{
+	for (int k = 0; k < OWN_N; k++)
+		if (!strcmp(name, own_field[k]))
+			return "lq-enrich itself";
+	for (int k = 0; k < e->ntab; k++)
+		if (!strcmp(name, e->tab[k].as)) {
+			snprintf(what, n, "table '%s'", e->tab[k].name);
+			return what;
+		}
+	for (int k = 0; k < e->nsrc; k++)
+		if (!strcmp(name, e->src[k].as)) {
+			snprintf(what, n, "source '%s'", e->src[k].name);
+			return what;
+		}
+	for (int k = 0; k < e->nset; k++)
+		if (!strcmp(name, e->setname[k]))
+			return "set:";
+	return NULL;
+}
+
 static int
 load_table(struct lq_enrich *e, struct lq_ynode *n, struct lq_buf *warn,
     struct lq_err *err)
@@ -232,7 +281,8 @@ load_table(struct lq_enrich *e, struct lq_ynode *n, struct lq_buf *warn,
 	struct table *t = &e->tab[e->ntab];
 	struct lq_etable_opts o;
 	struct lq_ynode *c;
-	const char *s;
+	const char *s, *by;
+	char what[160];
 
 	(void)warn;
 	memset(&o, 0, sizeof(o));
@@ -254,10 +304,9 @@ load_table(struct lq_enrich *e, struct lq_ynode *n, struct lq_buf *warn,
 	t->as = t->name;
 	if ((c = lq_ymap_get(n, "as")) && lq_ystr(d, c, "as", &t->as, err))
 		return -1;
-	for (int i = 0; i < e->ntab; i++)
-		if (!strcmp(e->tab[i].as, t->as))
-			return lq_yerr(d, c ? c : n, err, "two tables write "
-			    "'%s' (set as:)", t->as);
+	if ((by = written_by(e, t->as, what, sizeof(what))))
+		return lq_yerr(d, c ? c : n, err, "table '%s': '%s' is "
+		    "written by %s (set as:)", t->name, t->as, by);
 	o.key = "domain";
 	if ((c = lq_ymap_get(n, "key")) && lq_ystr(d, c, "key", &o.key, err))
 		return -1;
@@ -403,11 +452,10 @@ load_source(struct lq_enrich *e, struct lq_ynode *n, struct lq_err *err)
 		"concurrency", "description", NULL };
 	static const char *const hkeys[] = { "url", "headers", "rate",
 		"retries", NULL };
-	static const char *const reserved[] = { "email", "title", "country",
-		"company_key", "errors", "provenance", NULL };
 	struct lq_ydoc *d = &e->doc;
 	struct source *q = &e->src[e->nsrc];
 	struct lq_ynode *c, *h;
+	const char *by;
 	char what[160];
 
 	if (lq_ymap_check(d, n, "a source", keys, err))
@@ -418,11 +466,9 @@ load_source(struct lq_enrich *e, struct lq_ynode *n, struct lq_err *err)
 	q->as = q->name;
 	if ((c = lq_ymap_get(n, "as")) && lq_ystr(d, c, "as", &q->as, err))
 		return -1;
-	for (int i = 0; reserved[i]; i++)
-		if (!strcmp(q->as, reserved[i]))
-			return lq_yerr(d, c ? c : n, err, "source '%s': '%s' "
-			    "is written by lq-enrich itself (set as:)",
-			    q->name, q->as);
+	if ((by = written_by(e, q->as, what, sizeof(what))))
+		return lq_yerr(d, c ? c : n, err, "source '%s': '%s' is "
+		    "written by %s (set as:)", q->name, q->as, by);
 	for (int i = 0; i < e->ntab; i++)
 		if (!strcmp(e->tab[i].as, q->as))
 			return lq_yerr(d, c ? c : n, err, "source '%s' and "
@@ -578,22 +624,11 @@ load_set(struct lq_enrich *e, struct lq_ynode *c, struct lq_err *err)
 	for (size_t i = 0; i < c->n; i++) {
 		struct lq_ynode *v = c->items[i];
 		const char *name = c->keys[i]->str;
-		if (!strcmp(name, "email") || !strcmp(name, "title") ||
-		    !strcmp(name, "country") || !strcmp(name, "errors") ||
-		    !strcmp(name, "provenance"))
+		char what[160];
+		const char *by = written_by(e, name, what, sizeof(what));
+		if (by)
 			return lq_yerr(d, c->keys[i], err, "set: '%s' is "
-			    "written by lq-enrich itself", name);
-		for (int k = 0; k < e->ntab; k++)
-			if (!strcmp(name, e->tab[k].as))
-				return lq_yerr(d, c->keys[i], err, "set: '%s' "
-				    "is written by table '%s'", name,
-				    e->tab[k].name);
-		for (int k = 0; k < e->nsrc; k++)
-			if (!strcmp(name, e->src[k].as))
-				return lq_yerr(d, c->keys[i], err, "set: '%s' "
-				    "is written by source '%s'", name,
-				    e->src[k].name);
-		char what[128];
+			    "written by %s", name, by);
 		snprintf(what, sizeof(what), "set: '%s'", name);
 		if (lq_exprs_add_node(e->x, d, v, what, err) < 0)
 			return -1;
@@ -907,7 +942,7 @@ email_json(struct lq_enrich *e, struct lq_buf *out, int present)
 {
 	struct lq_email *m = &e->em;
 
-	lq_buf_adds(out, "\"email\":");
+	own_key(out, OWN_EMAIL);
 	if (!present) {
 		lq_buf_adds(out, "null");
 		return;
@@ -939,7 +974,8 @@ email_json(struct lq_enrich *e, struct lq_buf *out, int present)
 static void
 country_json(struct lq_buf *out, const struct lq_country *c)
 {
-	lq_buf_adds(out, ",\"country\":{\"code\":");
+	own_key(out, OWN_COUNTRY);
+	lq_buf_adds(out, "{\"code\":");
 	lq_buf_json_strs(out, c->code);
 	lq_buf_adds(out, ",\"name\":");
 	lq_buf_json_strs(out, c->name);
@@ -1408,7 +1444,8 @@ lq_enrich_eval(struct lq_enrich *e, const char *line, size_t len,
 	if (have[F_EMAIL] && e->em.valid)
 		add_prov(e, "email", "lists");
 
-	lq_buf_adds(out, ",\"title\":{\"seniority\":");
+	own_key(out, OWN_TITLE);
+	lq_buf_adds(out, "{\"seniority\":");
 	if (have[F_TITLE] && e->v[F_TITLE].len) {
 		lq_titles_classify(e->titles, e->v[F_TITLE].buf,
 		    e->v[F_TITLE].len, &e->scratch, &sen, &dep);
@@ -1436,15 +1473,18 @@ lq_enrich_eval(struct lq_enrich *e, const char *line, size_t len,
 		country_json(out, &cty);
 		add_prov(e, "country", "%s", cty.source);
 	} else if (cty.problem) {
-		lq_buf_adds(out, ",\"country\":{\"code\":null,\"name\":null,"
+		own_key(out, OWN_COUNTRY);
+		lq_buf_adds(out, "{\"code\":null,\"name\":null,"
 		    "\"tz\":null,\"source\":\"country\",\"problem\":");
 		lq_buf_json_strs(out, cty.problem);
 		lq_buf_addc(out, '}');
-	} else
-		lq_buf_adds(out, ",\"country\":null");
+	} else {
+		own_key(out, OWN_COUNTRY);
+		lq_buf_adds(out, "null");
+	}
 
 	lq_buf_reset(&e->norm);
-	lq_buf_adds(out, ",\"company_key\":");
+	own_key(out, OWN_COMPANY_KEY);
 	if (have[F_COMPANY])
 		lq_name_normalise(&e->norm, e->v[F_COMPANY].buf,
 		    e->v[F_COMPANY].len);
@@ -1462,12 +1502,14 @@ lq_enrich_eval(struct lq_enrich *e, const char *line, size_t len,
 		return -1;
 	}
 	if (e->errs.len) {
-		lq_buf_adds(out, ",\"errors\":{");
+		own_key(out, OWN_ERRORS);
+		lq_buf_addc(out, '{');
 		lq_buf_add(out, e->errs.buf, e->errs.len);
 		lq_buf_addc(out, '}');
 	}
 	if (e->provenance) {
-		lq_buf_adds(out, ",\"provenance\":{");
+		own_key(out, OWN_PROVENANCE);
+		lq_buf_addc(out, '{');
 		lq_buf_add(out, e->prov.buf, e->prov.len);
 		lq_buf_addc(out, '}');
 	}

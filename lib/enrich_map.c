@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "lq_enrich.h"
+#include "lq_mem.h"
 
 static uint64_t
 hash(const char *k, size_t n)
@@ -39,16 +40,6 @@ lq_smap_release(struct lq_smap *m)
 	memset(m, 0, sizeof(*m));
 }
 
-static void *
-xcalloc(size_t n, size_t sz)
-{
-	void *p = calloc(n ? n : 1, sz);
-
-	if (!p)
-		abort();
-	return p;
-}
-
 static size_t
 slot(const struct lq_smap *m, const char *k, size_t n)
 {
@@ -65,9 +56,9 @@ grow(struct lq_smap *m)
 	struct lq_smap o = *m;
 
 	m->cap = o.cap ? o.cap * 2 : 64;
-	m->k = xcalloc(m->cap, sizeof(*m->k));
-	m->kn = xcalloc(m->cap, sizeof(*m->kn));
-	m->v = xcalloc(m->cap, sizeof(*m->v));
+	m->k = lq_xcalloc(m->cap, sizeof(*m->k));
+	m->kn = lq_xcalloc(m->cap, sizeof(*m->kn));
+	m->v = lq_xcalloc(m->cap, sizeof(*m->v));
 	for (size_t i = 0; i < o.cap; i++) {
 		if (!o.k[i])
 			continue;
@@ -158,7 +149,6 @@ lq_smap_load_list(struct lq_smap *m, const char *path, struct lq_err *err)
 	fclose(fp);
 	return n;
 }
-
 
 void
 lq_json_str_lossy(struct lq_buf *out, const char *s, size_t n)

@@ -1,3 +1,7 @@
+/*
+ * err.c - the error struct every lib/ function fills instead of printing
+ * (lq_err.h).
+ */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>

@@ -17,7 +17,8 @@
 #include "lq_jqn.h"
 #include "lq_time.h"
 
-/* jq 1.6 hardening (libjq brief, section 5.2) */
+/* jq 1.6 hardening: builtins that read the environment, other input or
+ * files, or print, are unavailable in rule expressions */
 static const char prelude[] =
 "def env: {};\n"
 "def halt: error(\"halt is disabled\");\n"
@@ -156,12 +157,6 @@ lq_exprs_free(struct lq_exprs *x)
 	free(x);
 }
 
-int
-lq_exprs_count(const struct lq_exprs *x)
-{
-	return x->n;
-}
-
 static const char *const forbidden[] = {
 	"env", "input", "inputs", "debug", "stderr", "input_filename",
 	"input_line_number", "halt", "halt_error", "import", "include",
@@ -192,6 +187,24 @@ src_err(const struct lq_expr_src *src, const char *text, size_t off,
 }
 
 /*
+ * The index past the string literal (t[i] is '"'; \( interpolation
+ * skipped roughly) or the comment (t[i] is '#') that starts at i.
+ */
+static size_t
+skip_string_comment(const char *t, size_t n, size_t i)
+{
+	if (t[i] == '#') {
+		while (i < n && t[i] != '\n')
+			i++;
+		return i;
+	}
+	i++;
+	while (i < n && t[i] != '"')
+		i += t[i] == '\\' ? 2 : 1;
+	return i + 1;
+}
+
+/*
  * Refuse forbidden identifiers: scan tokens outside string literals; a
  * name preceded by '.' is a field, one followed by ':' an object key.
  */
@@ -202,20 +215,8 @@ lint(const char *t, const struct lq_expr_src *src, struct lq_err *err)
 
 	while (i < n) {
 		char c = t[i];
-		if (c == '"') {
-			/* skip a string, including \( interpolation roughly */
-			i++;
-			while (i < n && t[i] != '"') {
-				if (t[i] == '\\')
-					i++;
-				i++;
-			}
-			i++;
-			continue;
-		}
-		if (c == '#') {
-			while (i < n && t[i] != '\n')
-				i++;
+		if (c == '"' || c == '#') {
+			i = skip_string_comment(t, n, i);
 			continue;
 		}
 		if (c == '$' || isalpha((unsigned char)c) || c == '_') {
@@ -321,16 +322,8 @@ check_regexes(const char *t, const struct lq_expr_src *src,
 
 	while (i < n && !rc) {
 		char c = t[i];
-		if (c == '"') {
-			i++;
-			while (i < n && t[i] != '"')
-				i += t[i] == '\\' ? 2 : 1;
-			i++;
-			continue;
-		}
-		if (c == '#') {
-			while (i < n && t[i] != '\n')
-				i++;
+		if (c == '"' || c == '#') {
+			i = skip_string_comment(t, n, i);
 			continue;
 		}
 		if (!isalpha((unsigned char)c) && c != '_') {
@@ -719,12 +712,6 @@ lq_eval_free(struct lq_eval *ev)
 	free(ev->want);
 	jv_free(ev->jqres);
 	free(ev);
-}
-
-long
-lq_eval_jq_records(const struct lq_eval *ev)
-{
-	return ev->jq_records;
 }
 
 static int jq_record(struct lq_eval *ev, struct lq_err *err);

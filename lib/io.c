@@ -316,11 +316,8 @@ lq_splice(struct lq_buf *out, const char *line, size_t len,
 				i = j;
 			}
 			if (!done && at <= from) {
-				lq_buf_add(out, line + pos, at - pos);
-				if (lastkept >= 0)
-					lq_buf_addc(out, ',');
-				lq_buf_add(out, keyjson, keyjsonlen);
-				lq_buf_addc(out, ':');
+				lq_splice_head(out, line + pos, (long)(at - pos),
+				    lastkept >= 0, keyjson, keyjsonlen);
 				lq_buf_add(out, val, vlen);
 				pos = at;
 				done = 1;
@@ -329,11 +326,8 @@ lq_splice(struct lq_buf *out, const char *line, size_t len,
 			pos = to;
 		}
 		if (!done) {
-			lq_buf_add(out, line + pos, at - pos);
-			if (lastkept >= 0)
-				lq_buf_addc(out, ',');
-			lq_buf_add(out, keyjson, keyjsonlen);
-			lq_buf_addc(out, ':');
+			lq_splice_head(out, line + pos, (long)(at - pos),
+			    lastkept >= 0, keyjson, keyjsonlen);
 			lq_buf_add(out, val, vlen);
 			pos = at;
 		}

@@ -697,12 +697,6 @@ lq_jqbox_free(struct lq_jqbox *b)
 	free(b);
 }
 
-long
-lq_jqbox_spawns(const struct lq_jqbox *b)
-{
-	return b->spawns;
-}
-
 /* Why the child ended (status from waitpid), for a message. */
 static void
 death(const struct lq_jqbox *b, int st, char *m, size_t n)

@@ -313,6 +313,13 @@ add_member(struct lq_scan *s)
 
 #define WS(c) ((c) == ' ' || (c) == '\t' || (c) == '\n' || (c) == '\r')
 
+/*
+ * One long function on purpose: the scanner is the per-byte hot loop of
+ * every tool, a single pass with an explicit stack instead of recursion
+ * (records nest up to jq's limit), and its cases share the cursor, the
+ * stack and the tape; split, they would pass all three through every
+ * call, and the inner loops would lose their registers.
+ */
 int
 lq_json_scan(struct lq_scan *s, const char *line, size_t n, struct lq_err *err)
 {

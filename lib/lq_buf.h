@@ -92,6 +92,18 @@ void lq_buf_json_num(struct lq_buf *b, double d);
 /* Append d rounded to places decimals (trailing zeros trimmed). */
 void lq_buf_json_round(struct lq_buf *b, double d, int places);
 
+/* ,"key": (key as a JSON string), before an object member's value. */
+void lq_buf_json_key(struct lq_buf *b, const char *key);
+
+/* ,"key":d rounded to places (places < 0: as lq_buf_json_num); null when
+ * d is not finite. */
+void lq_buf_json_member_num(struct lq_buf *b, const char *key, double d,
+    int places);
+
+/* ,"key":"s", or ,"key":null when s is NULL. */
+void lq_buf_json_member_str(struct lq_buf *b, const char *key,
+    const char *s);
+
 /* FNV-1a hash of n bytes, for the hash tables and memos of liblq. */
 static inline unsigned long long
 lq_hash_bytes(const void *p, size_t n)

@@ -46,10 +46,6 @@ struct lq_csvmap_cell {
 int lq_csvmap_load(struct lq_csvmap **mp, const char *path,
     struct lq_err *err);
 
-/* Same, from text[0..len) named path in messages. */
-int lq_csvmap_load_mem(struct lq_csvmap **mp, const char *path,
-    const char *text, size_t len, struct lq_err *err);
-
 /* Free a mapping (NULL is fine). */
 void lq_csvmap_free(struct lq_csvmap *m);
 

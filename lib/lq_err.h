@@ -12,7 +12,7 @@
 
 #include <stddef.h>
 
-/* exit statuses shared by every tool (design notes, section 4) */
+/* exit statuses shared by every tool (lq(7), EXIT STATUS) */
 enum {
 	LQ_EXIT_OK = 0,		/* every record processed */
 	LQ_EXIT_RECORDS = 1,	/* some records rejected; output otherwise

@@ -101,9 +101,6 @@ int lq_exprs_add_node(struct lq_exprs *x, const struct lq_ydoc *doc,
  */
 int lq_exprs_compile(struct lq_exprs *x, struct lq_err *err);
 
-/* Number of slots. */
-int lq_exprs_count(const struct lq_exprs *x);
-
 /*
  * Run every expression on rec (consumed).  Returns an owned array with one
  * element per slot: an array of that expression's outputs, or an object
@@ -217,9 +214,6 @@ void lq_exprs_check_numbers(struct lq_exprs *x);
  * (the reference, for differential tests).
  */
 int lq_exprs_is_native(const struct lq_exprs *x, int i);
-
-/* Number of records (since lq_eval_new) that needed libjq. */
-long lq_eval_jq_records(const struct lq_eval *ev);
 
 /*
  * Parse a record line (already validated JSON) into a jv for lq_exprs_run.

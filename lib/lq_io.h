@@ -5,7 +5,7 @@
  * ending (LF or CRLF).  Before it would block on a read it calls the
  * idle hook, which a tool sets to flush its writer: a lead that arrives
  * alone on a pipe leaves at once, while batch input is written in large
- * blocks (design notes, section 5).
+ * blocks (lq(7), STREAMING AND PARALLEL RUNS).
  */
 #ifndef LQ_IO_H
 #define LQ_IO_H

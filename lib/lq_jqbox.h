@@ -73,7 +73,4 @@ int lq_jqbox_run(struct lq_jqbox *b, const char *rec, size_t len,
 int lq_jqbox_run_jv(struct lq_jqbox *b, jv rec, const int *slots, int k,
     jv *out, struct lq_err *err);
 
-/* Children started so far (1 + replacements), for tests and --explain. */
-long lq_jqbox_spawns(const struct lq_jqbox *b);
-
 #endif

@@ -63,4 +63,8 @@ double lq_psi(const double *a, const double *e, int n);
  */
 void lq_iso_week(char *buf, size_t n, double t);
 
+/* The 95% Wilson score interval of k successes in n trials into *lo and
+ * *hi (NaN when n is 0). */
+void lq_wilson(long k, long n, double *lo, double *hi);
+
 #endif

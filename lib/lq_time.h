@@ -6,6 +6,9 @@
 
 #include <stddef.h>
 
+/* lengths of time in seconds, the unit of every time in lq */
+enum { LQ_MINUTE = 60, LQ_HOUR = 3600, LQ_DAY = 86400, LQ_WEEK = 7 * 86400 };
+
 /*
  * Parse an RFC 3339 / ISO 8601 time ("2026-11-28T09:30:00Z",
  * "2026-11-28T09:30:00.250+01:00", "2026-11-28 09:30:00" (UTC),

@@ -10,6 +10,7 @@
 #include "lq_route.h"
 #include "lq_time.h"
 #include "report_int.h"
+#include "lq_mem.h"
 
 const char *const lq_report_fields[F_NFIELDS + 1] = {
 	"tier", "owner", "source", "segment", "created_at", "handed",
@@ -37,26 +38,6 @@ static const char *const top_keys[] = {
 
 static const char *const default_tiers[] = { "L1", "L2", "L3", "L4" };
 
-static char *
-xstrdup(const char *s)
-{
-	char *p = strdup(s);
-
-	if (!p)
-		abort();
-	return p;
-}
-
-static void *
-xcalloc(size_t n, size_t sz)
-{
-	void *p = calloc(n ? n : 1, sz);
-
-	if (!p)
-		abort();
-	return p;
-}
-
 /* add the expression of a YAML scalar node */
 static int
 add_node(struct lq_report *r, const struct lq_ydoc *d,
@@ -82,11 +63,11 @@ str_list(const struct lq_ydoc *d, const struct lq_ynode *n, const char *what,
 	const char *s;
 
 	if (n->kind == LQ_Y_SEQ) {
-		*out = xcalloc(n->n, sizeof(char *));
+		*out = lq_xcalloc(n->n, sizeof(char *));
 		for (size_t i = 0; i < n->n; i++) {
 			if (lq_ystr(d, n->items[i], what, &s, err))
 				return -1;
-			(*out)[(*nout)++] = xstrdup(s);
+			(*out)[(*nout)++] = lq_xstrdup(s);
 		}
 		return 0;
 	}
@@ -144,14 +125,14 @@ load_by(struct lq_report *r, const struct lq_ydoc *d,
     const struct lq_ynode *groups, const char *spec, struct lq_err *err)
 {
 	struct grouping *g = &r->by;
-	char *copy = xstrdup(spec), *p, *tok;
+	char *copy = lq_xstrdup(spec), *p, *tok;
 	const struct lq_ynode *v;
 	int col = 1, n = 1;
 
 	for (p = copy; *p; p++)
 		n += *p == ',';
-	g->names = xcalloc((size_t)n, sizeof(char *));
-	g->slot = xcalloc((size_t)n, sizeof(int));
+	g->names = lq_xcalloc((size_t)n, sizeof(char *));
+	g->slot = lq_xcalloc((size_t)n, sizeof(int));
 	for (p = copy; (tok = strsep(&p, ",")); col += (int)strlen(tok) + 1) {
 		int slot = -1;
 		while (*tok == ' ')
@@ -187,7 +168,7 @@ load_by(struct lq_report *r, const struct lq_ydoc *d,
 		}
 		if (slot == -1)
 			goto fail;
-		g->names[g->nkeys] = xstrdup(tok);
+		g->names[g->nkeys] = lq_xstrdup(tok);
 		g->slot[g->nkeys++] = slot;
 	}
 	free(copy);
@@ -200,9 +181,9 @@ fail:
 static void
 one_key(struct grouping *g, const char *name, int slot)
 {
-	g->names = xcalloc(1, sizeof(char *));
-	g->slot = xcalloc(1, sizeof(int));
-	g->names[0] = xstrdup(name);
+	g->names = lq_xcalloc(1, sizeof(char *));
+	g->slot = lq_xcalloc(1, sizeof(int));
+	g->names[0] = lq_xstrdup(name);
 	g->slot[0] = slot;
 	g->nkeys = 1;
 }
@@ -212,13 +193,13 @@ static void
 extend(struct grouping *g, const struct grouping *from, const char *name,
     int slot)
 {
-	g->names = xcalloc((size_t)from->nkeys + 1, sizeof(char *));
-	g->slot = xcalloc((size_t)from->nkeys + 1, sizeof(int));
+	g->names = lq_xcalloc((size_t)from->nkeys + 1, sizeof(char *));
+	g->slot = lq_xcalloc((size_t)from->nkeys + 1, sizeof(int));
 	for (int i = 0; i < from->nkeys; i++) {
-		g->names[i] = xstrdup(from->names[i]);
+		g->names[i] = lq_xstrdup(from->names[i]);
 		g->slot[i] = from->slot[i];
 	}
-	g->names[from->nkeys] = xstrdup(name);
+	g->names[from->nkeys] = lq_xstrdup(name);
 	g->slot[from->nkeys] = slot;
 	g->nkeys = from->nkeys + 1;
 	g->lite = 1;
@@ -253,18 +234,18 @@ load(struct lq_report *r, const struct lq_report_opts *o, struct lq_err *err)
 		    &r->ntier_levels, err))
 			return -1;
 	} else {
-		r->tier_levels = xcalloc(4, sizeof(char *));
+		r->tier_levels = lq_xcalloc(4, sizeof(char *));
 		for (int i = 0; i < 4; i++)
 			r->tier_levels[r->ntier_levels++] =
-			    xstrdup(default_tiers[i]);
+			    lq_xstrdup(default_tiers[i]);
 	}
 	if (root && (v = lq_ymap_get(root, "high_tiers"))) {
 		if (str_list(d, v, "high_tiers", &r->high, &r->nhigh, err))
 			return -1;
 	} else {
-		r->high = xcalloc(2, sizeof(char *));
-		r->high[r->nhigh++] = xstrdup("L1");
-		r->high[r->nhigh++] = xstrdup("L2");
+		r->high = lq_xcalloc(2, sizeof(char *));
+		r->high[r->nhigh++] = lq_xstrdup("L1");
+		r->high[r->nhigh++] = lq_xstrdup("L2");
 	}
 
 	if (o->tz || (root && (v = lq_ymap_get(root, "tz")))) {
@@ -280,7 +261,7 @@ load(struct lq_report *r, const struct lq_report_opts *o, struct lq_err *err)
 			    z);
 		}
 		if (strcmp(z, "UTC") && strcmp(z, "Etc/UTC"))
-			r->tz = xstrdup(z);
+			r->tz = lq_xstrdup(z);
 	}
 	if (o->by)
 		lq_buf_adds(&by, o->by);
@@ -361,7 +342,7 @@ load(struct lq_report *r, const struct lq_report_opts *o, struct lq_err *err)
 struct lq_report *
 lq_report_new(const struct lq_report_opts *o, struct lq_err *err)
 {
-	struct lq_report *r = xcalloc(1, sizeof(*r));
+	struct lq_report *r = lq_xcalloc(1, sizeof(*r));
 
 	r->x = lq_exprs_new();
 	r->h_last = -1;
@@ -444,7 +425,7 @@ lq_report_group(struct grouping *g, const char *key)
 		size_t ocap = g->cap;
 		struct agg **old = g->tab;
 		g->cap = ocap ? ocap * 2 : 16;
-		g->tab = xcalloc(g->cap, sizeof(*g->tab));
+		g->tab = lq_xcalloc(g->cap, sizeof(*g->tab));
 		for (size_t k = 0; k < ocap; k++) {
 			if (!old[k])
 				continue;
@@ -459,8 +440,8 @@ lq_report_group(struct grouping *g, const char *key)
 	    i = (i + 1) & (g->cap - 1))
 		if (!strcmp(g->tab[i]->key, key))
 			return g->tab[i];
-	g->tab[i] = xcalloc(1, sizeof(struct agg));
-	g->tab[i]->key = xstrdup(key);
+	g->tab[i] = lq_xcalloc(1, sizeof(struct agg));
+	g->tab[i]->key = lq_xstrdup(key);
 	g->n++;
 	return g->tab[i];
 }
@@ -504,7 +485,7 @@ cmp_agg(const void *pa, const void *pb)
 void
 lq_report_sort(struct grouping *g, struct agg ***out, size_t *n)
 {
-	*out = xcalloc(g->n, sizeof(struct agg *));
+	*out = lq_xcalloc(g->n, sizeof(struct agg *));
 	*n = 0;
 	for (size_t i = 0; i < g->cap; i++)
 		if (g->tab[i])
@@ -520,8 +501,8 @@ lq_report_weeks(const struct lq_report *r)
 	if (!(r->tmax >= r->tmin))
 		return NAN;
 	/* Mondays of the first and last weeks */
-	a = floor(lq_report_local(r, r->tmin) / 86400);
-	b = floor(lq_report_local(r, r->tmax) / 86400);
+	a = floor(lq_report_local(r, r->tmin) / LQ_DAY);
+	b = floor(lq_report_local(r, r->tmax) / LQ_DAY);
 	a -= fmod(fmod(a + 3, 7) + 7, 7);
 	b -= fmod(fmod(b + 3, 7) + 7, 7);
 	return (b - a) / 7 + 1;
@@ -683,7 +664,7 @@ update(struct agg *a, const struct outcome *o, int lite)
 			}
 			if (!lite && o->closed >= o->created)
 				lq_vals_add(&a->cycle,
-				    (o->closed - o->created) / 86400);
+				    (o->closed - o->created) / LQ_DAY);
 		} else if (o->lost)
 			a->lost++;
 		else {

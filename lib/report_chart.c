@@ -14,6 +14,7 @@
 #include "lq_svg.h"
 #include "lq_time.h"
 #include "report_int.h"
+#include "lq_stats.h"
 
 #define MAXSERIES 6	/* --by groups drawn as series, largest first */
 #define MAXCAT 16	/* bars of a chart (tiers, groups, reps) */
@@ -23,7 +24,7 @@ static const char *const speed_label[] = {
 	"<1m", "1-5m", "5-15m", "15-60m", "1-4h", "4-24h", "1-3d", ">3d"
 };
 static const double speed_upper[] = {
-	60, 300, 900, 3600, 14400, 86400, 259200, INFINITY
+	60, 300, 900, LQ_HOUR, 14400, LQ_DAY, 259200, INFINITY
 };
 
 static double
@@ -32,23 +33,6 @@ ratio(double a, double b)
 	return b > 0 ? a / b : NAN;
 }
 
-/* the 95% Wilson score interval of k successes in n */
-static void
-wilson(long k, long n, double *lo, double *hi)
-{
-	double z = 1.959964, p, d, c, m;
-
-	if (n <= 0) {
-		*lo = *hi = NAN;
-		return;
-	}
-	p = (double)k / (double)n;
-	d = 1 + z * z / n;
-	c = (p + z * z / (2.0 * n)) / d;
-	m = z * sqrt(p * (1 - p) / n + z * z / (4.0 * n * n)) / d;
-	*lo = fmax(0, c - m);
-	*hi = fmin(1, c + m);
-}
 
 /* strings owned by one chart, freed together */
 struct strs {
@@ -215,7 +199,7 @@ ch_conversion(struct lq_report *r, struct lq_buf *b, double x, double y,
 		notes[i] = keep(&k, "n=%ld", t[i]->leads);
 		if (!ng) {
 			v[0][i] = ratio(t[i]->won, t[i]->leads);
-			wilson(t[i]->won, t[i]->leads, &lo[0][i], &hi[0][i]);
+			lq_wilson(t[i]->won, t[i]->leads, &lo[0][i], &hi[0][i]);
 			cl += t[i]->leads;
 			cw += t[i]->won;
 			v[1][i] = ratio(cw, cl);
@@ -226,7 +210,7 @@ ch_conversion(struct lq_report *r, struct lq_buf *b, double x, double y,
 			    g[j]->key, t[i]->key));
 			v[j][i] = a ? ratio(a->won, a->leads) : NAN;
 			if (a)
-				wilson(a->won, a->leads, &lo[j][i], &hi[j][i]);
+				lq_wilson(a->won, a->leads, &lo[j][i], &hi[j][i]);
 			else
 				lo[j][i] = hi[j][i] = NAN;
 		}
@@ -541,9 +525,9 @@ ch_groups(struct lq_report *r, struct lq_buf *b, double x, double y,
 		else if (!win)
 			notes[i] = keep(&k, "n=%ld", g[i]->handed);
 		v[0][i] = ratio(g[i]->accepted, g[i]->handed);
-		wilson(g[i]->accepted, g[i]->handed, &lo[0][i], &hi[0][i]);
+		lq_wilson(g[i]->accepted, g[i]->handed, &lo[0][i], &hi[0][i]);
 		v[1][i] = ratio(g[i]->won, g[i]->won + g[i]->lost);
-		wilson(g[i]->won, g[i]->won + g[i]->lost, &lo[1][i],
+		lq_wilson(g[i]->won, g[i]->won + g[i]->lost, &lo[1][i],
 		    &hi[1][i]);
 	}
 	if (sal)
@@ -714,7 +698,7 @@ ch_rep_win(struct lq_report *r, struct lq_buf *b, double x, double y,
 		labels[m] = g[i]->key;
 		notes[m] = keep(&k, "n=%ld", g[i]->won + g[i]->lost);
 		v[m] = ratio(g[i]->won, g[i]->won + g[i]->lost);
-		wilson(g[i]->won, g[i]->won + g[i]->lost, &lo[m], &hi[m]);
+		lq_wilson(g[i]->won, g[i]->won + g[i]->lost, &lo[m], &hi[m]);
 		won += g[i]->won;
 		dec += g[i]->won + g[i]->lost;
 		m++;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "report_int.h"
+#include "lq_mem.h"
 
 static const char *const drift_keys[] = {
 	"features", "fill", "psi_warn", "psi_alert", "fill_min", "fill_drop",
@@ -22,16 +23,6 @@ static const char *const fill_default[][2] = {
 	{ "seniority", ".enrich.title.seniority | select(. != \"unknown\")" },
 	{ "country", ".enrich.country.code" },
 };
-
-static char *
-xstrdup(const char *s)
-{
-	char *p = strdup(s);
-
-	if (!p)
-		abort();
-	return p;
-}
 
 static int
 add_expr(struct lq_report *r, const struct lq_ydoc *d,
@@ -50,7 +41,7 @@ new_feat(struct lq_report *r, const char *name, int slot)
 		abort();
 	f = &r->feat[r->nfeat++];
 	memset(f, 0, sizeof(*f));
-	f->name = xstrdup(name);
+	f->name = lq_xstrdup(name);
 	f->slot = slot;
 	f->psi = NAN;
 	return f;
@@ -191,7 +182,7 @@ load_dist(struct lq_report *r, const struct lq_ydoc *d,
 		for (size_t i = 0; i < l->n; i++) {
 			if (lq_ystr(d, l->items[i], "level", &s, err))
 				return -1;
-			f->levels[f->nlev++] = xstrdup(s);
+			f->levels[f->nlev++] = lq_xstrdup(s);
 		}
 		if (f->nlev != nshare)
 			return lq_yerr(d, n, err, "profile of '%s': %d levels "
@@ -318,7 +309,7 @@ lq_report_drift_load(struct lq_report *r, const struct lq_ynode *drift,
 			if ((fl->slot = add_expr(r, d, n->items[i],
 			    n->keys[i]->str, err)) < 0)
 				return -1;
-			fl->name = xstrdup(n->keys[i]->str);
+			fl->name = lq_xstrdup(n->keys[i]->str);
 			r->nfill++;
 		}
 	} else {
@@ -330,7 +321,7 @@ lq_report_drift_load(struct lq_report *r, const struct lq_ynode *drift,
 			if ((fl->slot = lq_exprs_add(r->x, fill_default[i][1],
 			    &src, err)) < 0)
 				return -1;
-			fl->name = xstrdup(fill_default[i][0]);
+			fl->name = lq_xstrdup(fill_default[i][0]);
 			r->nfill++;
 		}
 	}
@@ -352,26 +343,8 @@ tally_add(struct tally *t, const char *s, long k)
 		if (!t->label || !t->n)
 			abort();
 	}
-	t->label[t->len] = xstrdup(s);
+	t->label[t->len] = lq_xstrdup(s);
 	t->n[t->len++] = k;
-}
-
-int
-lq_report_filled(jv v)
-{
-	switch (jv_get_kind(v)) {
-	case JV_KIND_INVALID:
-	case JV_KIND_NULL:
-		return 0;
-	case JV_KIND_STRING:
-		return jv_string_length_bytes(jv_copy(v)) > 0;
-	case JV_KIND_ARRAY:
-		return jv_array_length(jv_copy(v)) > 0;
-	case JV_KIND_OBJECT:
-		return jv_object_length(jv_copy(v)) > 0;
-	default:
-		return 1;
-	}
 }
 
 void

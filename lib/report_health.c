@@ -13,28 +13,11 @@
 
 #include "lq_svg.h"
 #include "report_int.h"
+#include "lq_mem.h"
 
 static const char *const health_keys[] = {
 	"bins", "auc_min", "auc_drop", "ece_max", "min_leads", NULL
 };
-
-static void *
-xrealloc(void *p, size_t n)
-{
-	if (!(p = realloc(p, n ? n : 1)))
-		abort();
-	return p;
-}
-
-static char *
-xstrdup(const char *s)
-{
-	char *p = strdup(s);
-
-	if (!p)
-		abort();
-	return p;
-}
 
 int
 lq_report_health_load(struct lq_report *r, const struct lq_ynode *h,
@@ -87,10 +70,10 @@ hset(struct lq_report *r, const char *key)
 			r->h_last = i;
 			return &r->hs[i];
 		}
-	r->hs = xrealloc(r->hs, (size_t)(r->nhs + 1) * sizeof(*r->hs));
+	r->hs = lq_xrealloc(r->hs, (size_t)(r->nhs + 1) * sizeof(*r->hs));
 	s = &r->hs[r->nhs];
 	memset(s, 0, sizeof(*s));
-	s->key = xstrdup(key);
+	s->key = lq_xstrdup(key);
 	r->h_last = r->nhs++;
 	return s;
 }
@@ -125,10 +108,10 @@ lq_report_health_add(struct lq_report *r, const char *week, double p, int y,
 		return;
 	if (r->h_n == r->h_cap) {
 		r->h_cap = r->h_cap ? 2 * r->h_cap : 1024;
-		r->h_p = xrealloc(r->h_p, r->h_cap * sizeof(double));
-		r->h_y = xrealloc(r->h_y, r->h_cap);
-		r->h_w = xrealloc(r->h_w, r->h_cap * sizeof(int));
-		r->h_per = xrealloc(r->h_per, r->h_cap);
+		r->h_p = lq_xrealloc(r->h_p, r->h_cap * sizeof(double));
+		r->h_y = lq_xrealloc(r->h_y, r->h_cap);
+		r->h_w = lq_xrealloc(r->h_w, r->h_cap * sizeof(int));
+		r->h_per = lq_xrealloc(r->h_per, r->h_cap);
 	}
 	r->h_p[r->h_n] = p;
 	r->h_y[r->h_n] = (unsigned char)y;
@@ -188,7 +171,7 @@ compute(struct lq_report *r, struct hset *s, int which, int per)
 		if (which < 0 ? (per < 0 || r->h_per[i] == per) :
 		    r->h_w[i] == which)
 			n++;
-	p = xrealloc(NULL, n * sizeof(double));
+	p = lq_xrealloc(NULL, n * sizeof(double));
 	/* positives to the front, negatives to the back */
 	k = n;
 	for (size_t i = 0; i < r->h_n; i++) {
@@ -259,7 +242,7 @@ lq_report_health_finish(struct lq_report *r)
 	for (int i = 0; i < nweeks; i++)
 		r->hs[i].idx = i;
 	qsort(r->hs + 1, (size_t)r->nhs - 1, sizeof(*r->hs), cmp_set);
-	map = xrealloc(NULL, (size_t)r->nhs * sizeof(int));
+	map = lq_xrealloc(NULL, (size_t)r->nhs * sizeof(int));
 	for (int i = 0; i < r->nhs; i++)
 		map[r->hs[i].idx] = i;
 	for (size_t i = 0; i < r->h_n; i++)
@@ -568,7 +551,7 @@ lq_report_health_out(struct lq_report *r, struct lq_buf *o, int html)
 
 	if (!lq_report_health_on(r))
 		return;
-	c = xrealloc(NULL, (size_t)(r->nhs + 1) * sizeof(*c));
+	c = lq_xrealloc(NULL, (size_t)(r->nhs + 1) * sizeof(*c));
 	for (int j = 0; j < HCOLS; j++)
 		snprintf(c[0][j], 64, "%s", hhead[j]);
 	rows = 1;

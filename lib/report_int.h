@@ -175,8 +175,6 @@ void lq_report_drift_finish(struct lq_report *r);
 void lq_report_drift_free(struct lq_report *r);
 int lq_report_alert_rows(struct lq_report *r, struct lq_buf *out);
 jv lq_report_first(struct lq_report *r, int slot);
-int lq_report_filled(jv v);
-
 void lq_report_alert(struct lq_buf *o, const char *level, const char *check,
     const char *name, double value, double threshold, const char *msg);
 

@@ -64,7 +64,7 @@ lq_report_finish(struct lq_report *r)
 			lq_report_group(&r->by, r->tier_levels[i]);
 	}
 	if (r->tmax >= r->tmin && lq_report_weeks(r) <= 520) {
-		for (double t = r->tmin; ; t += 7 * 86400) {
+		for (double t = r->tmin; ; t += LQ_WEEK) {
 			if (t > r->tmax)
 				t = r->tmax;
 			lq_iso_week(wk, sizeof(wk), lq_report_local(r, t));
@@ -77,28 +77,12 @@ lq_report_finish(struct lq_report *r)
 	}
 }
 
-static void
-jkey(struct lq_buf *o, const char *k)
-{
-	lq_buf_addc(o, ',');
-	lq_buf_json_strs(o, k);
-	lq_buf_addc(o, ':');
-}
 
-static void
-jnum(struct lq_buf *o, const char *k, double v, int places)
-{
-	jkey(o, k);
-	if (places >= 0 && isfinite(v))
-		lq_buf_json_round(o, v, places);
-	else
-		lq_buf_json_num(o, v);
-}
 
 static void
 jlong(struct lq_buf *o, const char *k, long v)
 {
-	jkey(o, k);
+	lq_buf_json_key(o, k);
 	lq_buf_addf(o, "%ld", v);
 }
 
@@ -106,7 +90,7 @@ jlong(struct lq_buf *o, const char *k, long v)
 static void
 jcount(struct lq_buf *o, const char *k, long v, int ok)
 {
-	jkey(o, k);
+	lq_buf_json_key(o, k);
 	if (ok)
 		lq_buf_addf(o, "%ld", v);
 	else
@@ -126,37 +110,38 @@ lq_report_json_agg(struct lq_report *r, struct lq_buf *o,
 	jcount(o, "handed", a->handed, ok[A_HANDED]);
 	jcount(o, "accepted", a->accepted, ok[A_ACCEPTED]);
 	jcount(o, "rejected", a->rejected, ok[A_REJECTED]);
-	jnum(o, "sal_rate", d.sal, 4);
+	lq_buf_json_member_num(o, "sal_rate", d.sal, 4);
 	jcount(o, "contacted", a->contacted, ok[A_CONTACT]);
 	jcount(o, "no_contact", a->no_contact, ok[A_CONTACT]);
 	jcount(o, "no_created", a->no_created, ok[A_CREATED]);
 	jcount(o, "bad_times", a->bad_times, ok[A_CONTACT]);
-	jnum(o, "contact_p50_s", d.p50, 1);
-	jnum(o, "contact_p90_s", d.p90, 1);
-	jnum(o, "contact_under_60s", d.u60, 4);
-	jnum(o, "contact_under_5m", d.u300, 4);
-	jnum(o, "contact_under_1h", d.u3600, 4);
-	jnum(o, "accept_p50_s", d.acc50, 1);
+	lq_buf_json_member_num(o, "contact_p50_s", d.p50, 1);
+	lq_buf_json_member_num(o, "contact_p90_s", d.p90, 1);
+	lq_buf_json_member_num(o, "contact_under_60s", d.u60, 4);
+	lq_buf_json_member_num(o, "contact_under_5m", d.u300, 4);
+	lq_buf_json_member_num(o, "contact_under_1h", d.u3600, 4);
+	lq_buf_json_member_num(o, "accept_p50_s", d.acc50, 1);
 	jcount(o, "high", a->high, ok[A_TIER]);
 	jcount(o, "false_pos", a->false_pos, ok[A_FP]);
-	jnum(o, "fp_rate", d.fp, 4);
+	lq_buf_json_member_num(o, "fp_rate", d.fp, 4);
 	jcount(o, "low", a->low, ok[A_TIER]);
 	jcount(o, "missed", a->missed, ok[A_MISSED]);
-	jnum(o, "missed_rate", d.missed, 4);
+	lq_buf_json_member_num(o, "missed_rate", d.missed, 4);
 	jcount(o, "opportunities", a->opps, ok[A_OPP]);
 	jcount(o, "won", a->won, ok[A_WON]);
 	jcount(o, "lost", a->lost, ok[A_LOST]);
 	jcount(o, "open", a->open, ok[A_OPEN]);
-	jnum(o, "conversion", d.conv, 4);
-	jnum(o, "win_rate", d.win, 4);
-	jnum(o, "won_value", ok[A_WON_VALUE] ? a->won_value : NAN, 2);
-	jnum(o, "pipeline_value", ok[A_PIPELINE] && (a->open_amounts ||
-	    !a->open) ? a->pipeline_value : NAN, 2);
-	jnum(o, "avg_deal", d.avg, 2);
-	jnum(o, "cycle_days", d.cycle, 2);
-	jnum(o, "velocity_per_day", d.velocity, 2);
+	lq_buf_json_member_num(o, "conversion", d.conv, 4);
+	lq_buf_json_member_num(o, "win_rate", d.win, 4);
+	lq_buf_json_member_num(o, "won_value", ok[A_WON_VALUE] ?
+	    a->won_value : NAN, 2);
+	lq_buf_json_member_num(o, "pipeline_value", ok[A_PIPELINE] &&
+	    (a->open_amounts || !a->open) ? a->pipeline_value : NAN, 2);
+	lq_buf_json_member_num(o, "avg_deal", d.avg, 2);
+	lq_buf_json_member_num(o, "cycle_days", d.cycle, 2);
+	lq_buf_json_member_num(o, "velocity_per_day", d.velocity, 2);
 	jcount(o, "meetings", a->meetings, ok[A_MEETINGS]);
-	jnum(o, "meetings_per_week", d.mpw, 4);
+	lq_buf_json_member_num(o, "meetings_per_week", d.mpw, 4);
 }
 
 static void
@@ -204,15 +189,15 @@ lq_report_json(struct lq_report *r, struct lq_buf *o, int alerts)
 	lq_buf_adds(o, "{\"type\":\"total\"");
 	lq_report_json_agg(r, o, total_agg(r));
 	jlong(o, "records", r->records);
-	jnum(o, "weeks", lq_report_weeks(r), -1);
-	jkey(o, "tz");
+	lq_buf_json_member_num(o, "weeks", lq_report_weeks(r), -1);
+	lq_buf_json_key(o, "tz");
 	lq_buf_json_strs(o, r->tz ? r->tz : "UTC");
 	if (r->tmax >= r->tmin) {
 		lq_report_time(r, t0, sizeof(t0), r->tmin);
 		lq_report_time(r, t1, sizeof(t1), r->tmax);
-		jkey(o, "first_created");
+		lq_buf_json_key(o, "first_created");
 		lq_buf_json_strs(o, t0);
-		jkey(o, "last_created");
+		lq_buf_json_key(o, "last_created");
 		lq_buf_json_strs(o, t1);
 	}
 	lq_buf_adds(o, "}\n");
@@ -222,7 +207,7 @@ lq_report_json(struct lq_report *r, struct lq_buf *o, int alerts)
 			continue;
 		lq_buf_adds(o, "{\"type\":\"absent\",\"field\":");
 		lq_buf_json_strs(o, lq_report_fields[i]);
-		jkey(o, "reason");
+		lq_buf_json_key(o, "reason");
 		lq_buf_json_strs(o, why);
 		lq_buf_adds(o, "}\n");
 	}
@@ -230,16 +215,16 @@ lq_report_json(struct lq_report *r, struct lq_buf *o, int alerts)
 		struct feat *f = &r->feat[i];
 		lq_buf_adds(o, "{\"type\":\"drift\",\"name\":");
 		lq_buf_json_strs(o, f->name);
-		jkey(o, "against");
+		lq_buf_json_key(o, "against");
 		lq_buf_json_strs(o, f->model ? "model" : "baseline");
-		jkey(o, "kind");
+		lq_buf_json_key(o, "kind");
 		lq_buf_json_strs(o, f->cat ? "categorical" : "numeric");
 		jlong(o, "bins", f->nbins);
 		jlong(o, "baseline_n", f->model ? 0 : f->n[0]);
 		jlong(o, "current_n", f->n[1]);
 		jlong(o, "baseline_missing", f->model ? 0 : f->missing[0]);
 		jlong(o, "current_missing", f->missing[1]);
-		jnum(o, "psi", f->psi, 4);
+		lq_buf_json_member_num(o, "psi", f->psi, 4);
 		lq_buf_adds(o, "}\n");
 	}
 	for (int i = 0; i < r->nfill; i++) {
@@ -248,12 +233,12 @@ lq_report_json(struct lq_report *r, struct lq_buf *o, int alerts)
 		lq_buf_json_strs(o, fl->name);
 		if (r->mode == 1 || r->mode == 2) {
 			jlong(o, "baseline_n", fl->n[0]);
-			jnum(o, "baseline_rate", ratio(fl->filled[0],
+			lq_buf_json_member_num(o, "baseline_rate", ratio(fl->filled[0],
 			    fl->n[0]), 4);
 		}
 		jlong(o, "current_n", fl->n[1]);
 		jlong(o, "filled", fl->filled[1]);
-		jnum(o, "rate", ratio(fl->filled[1], fl->n[1]), 4);
+		lq_buf_json_member_num(o, "rate", ratio(fl->filled[1], fl->n[1]), 4);
 		lq_buf_adds(o, "}\n");
 	}
 	lq_report_health_json(r, o);
@@ -327,10 +312,10 @@ cell_dur(struct table *t, double s)
 		cellf(t, "%.0fs", s);
 	else if (s < 3600)
 		cellf(t, "%.1fm", s / 60);
-	else if (s < 86400)
+	else if (s < LQ_DAY)
 		cellf(t, "%.1fh", s / 3600);
 	else
-		cellf(t, "%.1fd", s / 86400);
+		cellf(t, "%.1fd", s / LQ_DAY);
 }
 
 /* a whole amount with thousands separators: 2,255,554 */

@@ -10,6 +10,7 @@
 #include "lq_jqn.h"
 #include "lq_score.h"
 #include "lq_strmap.h"
+#include "lq_mem.h"
 #include "lq_time.h"
 #include "lq_yaml.h"
 
@@ -822,36 +823,41 @@ add_unknown(struct signal *s, const char *why, struct lq_buf *out)
 	lq_buf_add(out, s->whyjson.buf, s->whyjson.len);
 }
 
-int
-lq_score_eval(struct lq_score *sc, const char *line, size_t len,
-    const struct lq_scan *scan, const char *key, struct lq_buf *out,
-    struct lq_err *err)
+/* a group's sum within its cap and floor */
+static double
+clamp_group(const struct group *gr, double v)
 {
-	double gsum[64], *g = gsum, total = 0, unknown_w = 0, all_w = 0;
-	int dq = -1, tier, nunknown = 0;
+	if (!isnan(gr->cap) && v > gr->cap)
+		v = gr->cap;
+	if (!isnan(gr->min) && v < gr->min)
+		v = gr->min;
+	return v;
+}
 
-	if (lq_eval_record(sc->ev, line, len, scan, key, err) < 0)
-		return -1;
-	interpret(sc);
-	for (int i = 0; i < sc->nfields; i++) {
-		int k = lq_eval_kind(sc->ev, sc->fields[i].slot);
-		if (k >= 0)
-			sc->fields[i].kinds[k]++;
-	}
-	lq_buf_grow(out, 256 + (size_t)sc->nsig * 64);
-	if (sc->ngrp > 64)
-		g = calloc((size_t)sc->ngrp, sizeof(double));
-	for (int i = 0; i < sc->ngrp; i++)
-		g[i] = 0;
-	/* each group's sum in a register while its signals run on: the
-	 * same additions in the same order, without a store per signal */
+/* the counts of one record's signals, for the confidence */
+struct tally {
+	double all_w, unknown_w;	/* weights: all signals, unknown ones */
+	int nunknown;
+};
+
+/*
+ * Each group's sum into g[0..ngrp) and the weights into *t.  Each group's
+ * sum stays in a register while its signals run on: the same additions in
+ * the same order, without a store per signal.
+ */
+static void
+sum_groups(const struct lq_score *sc, double *g, struct tally *t)
+{
 	int cg = -1;
 	double acc = 0;
+
+	for (int i = 0; i < sc->ngrp; i++)
+		g[i] = 0;
 	for (int i = 0; i < sc->nsig; i++) {
-		all_w += sc->sig[i].weight;
+		t->all_w += sc->sig[i].weight;
 		if (sc->state[i] == 2) {
-			unknown_w += sc->sig[i].weight;
-			nunknown++;
+			t->unknown_w += sc->sig[i].weight;
+			t->nunknown++;
 		}
 		if (sc->sig[i].group != cg) {
 			if (cg >= 0)
@@ -863,71 +869,51 @@ lq_score_eval(struct lq_score *sc, const char *line, size_t len,
 	}
 	if (cg >= 0)
 		g[cg] = acc;
-	for (int i = 0; i < sc->ngrp; i++) {
-		double v = g[i];
-		if (!isnan(sc->grp[i].cap) && v > sc->grp[i].cap)
-			v = sc->grp[i].cap;
-		if (!isnan(sc->grp[i].min) && v < sc->grp[i].min)
-			v = sc->grp[i].min;
-		total += v;
-	}
-	total = round(total * 100) / 100;
-	for (int i = 0; i < sc->ndq && dq < 0; i++)
-		if (lq_eval_truth(sc->ev, sc->dq[i].slot, NULL) == LQ_TRUE)
-			dq = i;
+}
 
-	tier = 3;
+/* tier, confidence and action of a record with points total, dq the first
+ * disqualifier that holds (or -1) */
+static void
+grade(const struct lq_score *sc, double total, int dq, const struct tally *t,
+    int *tier, double *conf, const char **action)
+{
+	double dist = INFINITY;
+
+	*tier = 3;
 	for (int i = 0; i < 3; i++)
 		if (total >= sc->tier[i]) {
-			tier = i;
+			*tier = i;
 			break;
 		}
-	double dist = INFINITY;
 	for (int i = 0; i < 3; i++)
 		if (fabs(total - sc->tier[i]) < dist)
 			dist = fabs(total - sc->tier[i]);
-	double coverage = all_w > 0 ? 1 - unknown_w / all_w : 1;
+	double coverage = t->all_w > 0 ? 1 - t->unknown_w / t->all_w : 1;
 	double margin = dist / sc->margin;
 	if (margin > 1)
 		margin = 1;
-	double conf = coverage * (sc->floor + (1 - sc->floor) * margin);
-	const char *action;
+	*conf = coverage * (sc->floor + (1 - sc->floor) * margin);
 	if (dq >= 0) {
-		tier = sc->dq[dq].tier;
-		action = sc->dq[dq].action;
-		conf = 1;
-	} else if (tier == 3 && dist >= sc->band && conf >= sc->min_conf) {
-		action = "nurture";
-	} else if (dist < sc->band || conf < sc->min_conf) {
-		action = "review";
+		*tier = sc->dq[dq].tier;
+		*action = sc->dq[dq].action;
+		*conf = 1;
+	} else if (*tier == 3 && dist >= sc->band && *conf >= sc->min_conf) {
+		*action = "nurture";
+	} else if (dist < sc->band || *conf < sc->min_conf) {
+		*action = "review";
 	} else {
-		action = "route";
+		*action = "route";
 	}
+}
 
-	lq_buf_adds(out, "{\"points\":");
-	lq_buf_json_round(out, total, 2);	/* = json_num: total is rounded */
-	lq_buf_adds(out, ",\"tier\":\"");
-	lq_buf_adds(out, tier_names[tier]);
-	lq_buf_adds(out, "\",\"confidence\":");
-	lq_buf_json_round(out, conf, 2);
-	lq_buf_adds(out, ",\"action\":\"");
-	lq_buf_adds(out, action);
-	lq_buf_adds(out, "\",\"groups\":{");
-	for (int i = 0; i < sc->ngrp; i++) {
-		if (i)
-			lq_buf_addc(out, ',');
-		lq_buf_add(out, sc->grp[i].json, sc->grp[i].jsonlen);
-		double v = g[i];
-		if (!isnan(sc->grp[i].cap) && v > sc->grp[i].cap)
-			v = sc->grp[i].cap;
-		if (!isnan(sc->grp[i].min) && v < sc->grp[i].min)
-			v = sc->grp[i].min;
-		lq_buf_json_round(out, v, 2);
-	}
-	lq_buf_adds(out, "},\"unknown\":");
-	lq_buf_add_int(out, nunknown);
-	lq_buf_adds(out, ",\"reasons\":[");
+/* "reasons":[...] body: disqualifiers, signals that fired or are
+ * unknown, groups held at their cap or floor */
+static void
+write_reasons(struct lq_score *sc, const double *g, int dq,
+    struct lq_buf *out)
+{
 	int first = 1;
+
 	for (int i = 0; i < sc->ndq; i++) {
 		if (lq_eval_truth(sc->ev, sc->dq[i].slot, NULL) != LQ_TRUE)
 			continue;
@@ -958,26 +944,77 @@ lq_score_eval(struct lq_score *sc, const char *line, size_t len,
 			lq_buf_adds(out, ",\"base\":");
 			lq_buf_json_num(out, s->points);
 			lq_buf_adds(out, ",\"half_life_days\":");
-			lq_buf_json_round(out, s->half_life / 86400, 3);
+			lq_buf_json_round(out, s->half_life / LQ_DAY, 3);
 			lq_buf_addc(out, '}');
 		}
 	}
 	for (int i = 0; i < sc->ngrp; i++) {
 		const struct group *gr = &sc->grp[i];
-		if ((!isnan(gr->cap) && g[i] > gr->cap) ||
-		    (!isnan(gr->min) && g[i] < gr->min)) {
-			lq_buf_adds(out, first ? "" : ",");
-			first = 0;
-			lq_buf_adds(out, "{\"group\":");
-			lq_buf_json_strs(out, gr->name);
-			lq_buf_adds(out, ",\"capped\":");
-			lq_buf_json_round(out, g[i] > gr->cap ? gr->cap :
-			    gr->min, 2);
-			lq_buf_adds(out, ",\"uncapped\":");
-			lq_buf_json_round(out, g[i], 2);
-			lq_buf_addc(out, '}');
-		}
+		if (!((!isnan(gr->cap) && g[i] > gr->cap) ||
+		    (!isnan(gr->min) && g[i] < gr->min)))
+			continue;
+		double v = g[i] > gr->cap ? gr->cap : gr->min;
+		lq_buf_adds(out, first ? "" : ",");
+		first = 0;
+		lq_buf_adds(out, "{\"group\":");
+		lq_buf_json_strs(out, gr->name);
+		lq_buf_adds(out, ",\"capped\":");
+		lq_buf_json_round(out, v, 2);
+		lq_buf_adds(out, ",\"uncapped\":");
+		lq_buf_json_round(out, g[i], 2);
+		lq_buf_addc(out, '}');
 	}
+}
+
+int
+lq_score_eval(struct lq_score *sc, const char *line, size_t len,
+    const struct lq_scan *scan, const char *key, struct lq_buf *out,
+    struct lq_err *err)
+{
+	double gsum[64], *g = gsum, total = 0, conf;
+	struct tally t = { 0, 0, 0 };
+	const char *action;
+	int dq = -1, tier;
+
+	if (lq_eval_record(sc->ev, line, len, scan, key, err) < 0)
+		return -1;
+	interpret(sc);
+	for (int i = 0; i < sc->nfields; i++) {
+		int k = lq_eval_kind(sc->ev, sc->fields[i].slot);
+		if (k >= 0)
+			sc->fields[i].kinds[k]++;
+	}
+	lq_buf_grow(out, 256 + (size_t)sc->nsig * 64);
+	if (sc->ngrp > 64)
+		g = lq_xcalloc((size_t)sc->ngrp, sizeof(double));
+	sum_groups(sc, g, &t);
+	for (int i = 0; i < sc->ngrp; i++)
+		total += clamp_group(&sc->grp[i], g[i]);
+	total = round(total * 100) / 100;
+	for (int i = 0; i < sc->ndq && dq < 0; i++)
+		if (lq_eval_truth(sc->ev, sc->dq[i].slot, NULL) == LQ_TRUE)
+			dq = i;
+	grade(sc, total, dq, &t, &tier, &conf, &action);
+
+	lq_buf_adds(out, "{\"points\":");
+	lq_buf_json_round(out, total, 2);	/* = json_num: total is rounded */
+	lq_buf_adds(out, ",\"tier\":\"");
+	lq_buf_adds(out, tier_names[tier]);
+	lq_buf_adds(out, "\",\"confidence\":");
+	lq_buf_json_round(out, conf, 2);
+	lq_buf_adds(out, ",\"action\":\"");
+	lq_buf_adds(out, action);
+	lq_buf_adds(out, "\",\"groups\":{");
+	for (int i = 0; i < sc->ngrp; i++) {
+		if (i)
+			lq_buf_addc(out, ',');
+		lq_buf_add(out, sc->grp[i].json, sc->grp[i].jsonlen);
+		lq_buf_json_round(out, clamp_group(&sc->grp[i], g[i]), 2);
+	}
+	lq_buf_adds(out, "},\"unknown\":");
+	lq_buf_add_int(out, t.nunknown);
+	lq_buf_adds(out, ",\"reasons\":[");
+	write_reasons(sc, g, dq, out);
 	lq_buf_adds(out, "]}");
 	if (g != gsum)
 		free(g);

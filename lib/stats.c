@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "lq_stats.h"
+#include "lq_time.h"
 
 void
 lq_vals_add(struct lq_vals *a, double x)
@@ -107,11 +108,28 @@ lq_psi(const double *a, const double *e, int n)
 void
 lq_iso_week(char *buf, size_t n, double t)
 {
-	long days = (long)floor(t / 86400);
+	long days = (long)floor(t / LQ_DAY);
 	long wd = ((days + 3) % 7 + 7) % 7;	/* Monday 0; 1970-01-01 Thu */
-	time_t th = (time_t)(days - wd + 3) * 86400;	/* Thursday */
+	time_t th = (time_t)(days - wd + 3) * LQ_DAY;	/* Thursday */
 	struct tm tm;
 
 	gmtime_r(&th, &tm);
 	snprintf(buf, n, "%04d-W%02d", tm.tm_year + 1900, tm.tm_yday / 7 + 1);
+}
+
+void
+lq_wilson(long k, long n, double *lo, double *hi)
+{
+	double z = 1.959964, p, d, c, m;
+
+	if (n <= 0) {
+		*lo = *hi = NAN;
+		return;
+	}
+	p = (double)k / (double)n;
+	d = 1 + z * z / n;
+	c = (p + z * z / (2.0 * n)) / d;
+	m = z * sqrt(p * (1 - p) / n + z * z / (4.0 * n * n)) / d;
+	*lo = fmax(0, c - m);
+	*hi = fmin(1, c + m);
 }

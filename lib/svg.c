@@ -264,23 +264,38 @@ x_labels(struct lq_buf *b, const struct area *a, const struct lq_svg_chart *c,
 	}
 }
 
+/*
+ * The frame of a chart of c's data (scaled to c->ymax, or a round number
+ * above the data) into *a; 0, with "no data" drawn and the frame closed,
+ * when there is nothing to plot.
+ */
+static int
+open_chart(struct lq_buf *b, double x, double y, double w, double h,
+    const struct lq_svg_chart *c, struct area *a)
+{
+	int any;
+	double m = data_max(c, &any);
+
+	frame(b, x, y, w, h, c, c->ymax > 0 ? c->ymax :
+	    nice_max(m * 1.1, m, c->fmt), a);
+	if (!any || c->n == 0) {
+		no_data(b, a, c->empty);
+		frame_end(b);
+		return 0;
+	}
+	return 1;
+}
+
 void
 lq_svg_bars2(struct lq_buf *b, double x, double y, double w, double h,
     const struct lq_svg_chart *c)
 {
 	struct area a;
-	double m, slot, bw;
+	double slot, bw;
 	char lab[32];
-	int any;
 
-	m = data_max(c, &any);
-	frame(b, x, y, w, h, c, c->ymax > 0 ? c->ymax :
-	    nice_max(m * 1.1, m, c->fmt), &a);
-	if (!any || c->n == 0) {
-		no_data(b, &a, c->empty);
-		frame_end(b);
+	if (!open_chart(b, x, y, w, h, c, &a))
 		return;
-	}
 	slot = a.w / c->n;
 	bw = slot * 0.75 / c->ns;
 	for (int i = 0; i < c->n; i++) {
@@ -323,17 +338,10 @@ lq_svg_lines(struct lq_buf *b, double x, double y, double w, double h,
     const struct lq_svg_chart *c)
 {
 	struct area a;
-	double m, slot, cmax = 0;
-	int any;
+	double slot, cmax = 0;
 
-	m = data_max(c, &any);
-	frame(b, x, y, w, h, c, c->ymax > 0 ? c->ymax :
-	    nice_max(m * 1.1, m, c->fmt), &a);
-	if (!any || c->n == 0) {
-		no_data(b, &a, c->empty);
-		frame_end(b);
+	if (!open_chart(b, x, y, w, h, c, &a))
 		return;
-	}
 	slot = a.w / c->n;
 	for (int i = 0; c->count && i < c->n; i++)
 		cmax = fmax(cmax, c->count[i]);

@@ -1,3 +1,6 @@
+/*
+ * time.c - RFC 3339 timestamps: parsing, formatting, the clock (lq_time.h).
+ */
 #include <ctype.h>
 #include <math.h>
 #include <stdio.h>
@@ -121,7 +124,7 @@ lq_time_parse(const char *s, size_t n, double *t)
 				return -1;
 		}
 	}
-	*t = (double)days_from_civil(Y, (unsigned)M, (unsigned)D) * 86400.0 +
+	*t = (double)days_from_civil(Y, (unsigned)M, (unsigned)D) * LQ_DAY +
 	    h * 3600.0 + mi * 60.0 + sec + frac - off;
 	return 0;
 }

@@ -13,6 +13,7 @@
 
 #include "lq_buf.h"
 #include "lq_yaml.h"
+#include "lq_time.h"
 
 struct anchor {
 	char *name;
@@ -102,6 +103,104 @@ perr(struct lq_ydoc *doc, yaml_parser_t *p, const char *text, size_t len,
 	    p->problem ? p->problem : "yaml error");
 }
 
+/* the node of a scalar event; NULL with err set for an explicit tag */
+static struct lq_ynode *
+scalar_node(struct lq_ydoc *doc, yaml_event_t *ev, struct lq_err *err)
+{
+	const char *tag = (const char *)ev->data.scalar.tag;
+	struct lq_ynode *node;
+
+	if (tag && strcmp(tag, "!") && strcmp(tag, YAML_STR_TAG)) {
+		lq_err_at(err, doc->file, (int)ev->start_mark.line + 1,
+		    (int)ev->start_mark.column + 1,
+		    "explicit tag %s is not supported", tag);
+		return NULL;
+	}
+	node = new_node(doc, LQ_Y_SCALAR, ev->start_mark);
+	node->len = ev->data.scalar.length;
+	node->str = malloc(node->len + 1);
+	if (!node->str)
+		abort();
+	memcpy(node->str, ev->data.scalar.value, node->len);
+	node->str[node->len] = 0;
+	switch (ev->data.scalar.style) {
+	case YAML_PLAIN_SCALAR_STYLE:
+		node->style = tag ? LQ_Y_QUOTED : LQ_Y_PLAIN;
+		break;
+	case YAML_LITERAL_SCALAR_STYLE:
+		node->style = LQ_Y_LITERAL;
+		break;
+	case YAML_FOLDED_SCALAR_STYLE:
+		node->style = LQ_Y_FOLDED;
+		break;
+	default:
+		node->style = LQ_Y_QUOTED;
+	}
+	node->done = 1;
+	return node;
+}
+
+/* a sequence or mapping starts: a new frame on the stack */
+static int
+open_collection(struct lq_ydoc *doc, yaml_event_t *ev, struct frame *stack,
+    int *depth, struct lq_err *err)
+{
+	int isseq = ev->type == YAML_SEQUENCE_START_EVENT;
+	const char *an = (const char *)(isseq ?
+	    ev->data.sequence_start.anchor : ev->data.mapping_start.anchor);
+	const char *tag = (const char *)(isseq ?
+	    ev->data.sequence_start.tag : ev->data.mapping_start.tag);
+
+	if (*depth >= LQ_YAML_MAX_DEPTH)
+		return lq_err_at(err, doc->file, (int)ev->start_mark.line + 1,
+		    (int)ev->start_mark.column + 1,
+		    "nesting deeper than %d levels", LQ_YAML_MAX_DEPTH);
+	if (tag)
+		return lq_err_at(err, doc->file, (int)ev->start_mark.line + 1,
+		    (int)ev->start_mark.column + 1,
+		    "explicit tag %s is not supported", tag);
+	stack[*depth].node = new_node(doc, isseq ? LQ_Y_SEQ : LQ_Y_MAP,
+	    ev->start_mark);
+	stack[*depth].key = NULL;
+	stack[*depth].anchor = an ? strdup(an) : NULL;
+	(*depth)++;
+	return 0;
+}
+
+/* a finished node: the document's root, an item of the sequence on top,
+ * or the key or the value of the mapping on top */
+static int
+attach(struct lq_ydoc *doc, struct frame *stack, int depth,
+    struct lq_ynode *node, int is_alias, struct lq_err *err)
+{
+	struct frame *f;
+
+	if (depth == 0) {
+		doc->root = node;
+		return 0;
+	}
+	f = &stack[depth - 1];
+	f->node->size += node->size;
+	if (f->node->kind == LQ_Y_SEQ) {
+		append(f->node, NULL, node);
+	} else if (!f->key) {
+		if (node->kind != LQ_Y_SCALAR || is_alias)
+			return lq_yerr(doc, node, err,
+			    "mapping keys must be plain strings");
+		if (node->style == LQ_Y_PLAIN && !strcmp(node->str, "<<"))
+			return lq_yerr(doc, node, err,
+			    "merge keys (<<) are not supported");
+		if (lq_ymap_get(f->node, node->str))
+			return lq_yerr(doc, node, err, "duplicate key '%s'",
+			    node->str);
+		f->key = node;
+	} else {
+		append(f->node, f->key, node);
+		f->key = NULL;
+	}
+	return 0;
+}
+
 int
 lq_yaml_load_mem(struct lq_ydoc *doc, const char *name, const char *text,
     size_t len, struct lq_err *err)
@@ -168,71 +267,15 @@ lq_yaml_load_mem(struct lq_ydoc *doc, const char *name, const char *text,
 			}
 			node = a->node;
 			break;
-		case YAML_SCALAR_EVENT: {
-			const char *tag = (const char *)ev.data.scalar.tag;
-			if (tag && strcmp(tag, "!") &&
-			    strcmp(tag, YAML_STR_TAG)) {
-				lq_err_at(err, name, (int)ev.start_mark.line + 1,
-				    (int)ev.start_mark.column + 1,
-				    "explicit tag %s is not supported", tag);
+		case YAML_SCALAR_EVENT:
+			if (!(node = scalar_node(doc, &ev, err)))
 				goto evout;
-			}
-			node = new_node(doc, LQ_Y_SCALAR, ev.start_mark);
-			node->len = ev.data.scalar.length;
-			node->str = malloc(node->len + 1);
-			if (!node->str)
-				abort();
-			memcpy(node->str, ev.data.scalar.value, node->len);
-			node->str[node->len] = 0;
-			switch (ev.data.scalar.style) {
-			case YAML_PLAIN_SCALAR_STYLE:
-				node->style = tag ? LQ_Y_QUOTED : LQ_Y_PLAIN;
-				break;
-			case YAML_LITERAL_SCALAR_STYLE:
-				node->style = LQ_Y_LITERAL;
-				break;
-			case YAML_FOLDED_SCALAR_STYLE:
-				node->style = LQ_Y_FOLDED;
-				break;
-			default:
-				node->style = LQ_Y_QUOTED;
-			}
-			node->done = 1;
 			anchor = (const char *)ev.data.scalar.anchor;
 			break;
-		}
 		case YAML_SEQUENCE_START_EVENT:
 		case YAML_MAPPING_START_EVENT:
-			if (depth >= LQ_YAML_MAX_DEPTH) {
-				lq_err_at(err, name, (int)ev.start_mark.line + 1,
-				    (int)ev.start_mark.column + 1,
-				    "nesting deeper than %d levels",
-				    LQ_YAML_MAX_DEPTH);
+			if (open_collection(doc, &ev, stack, &depth, err) < 0)
 				goto evout;
-			}
-			{
-				int isseq = ev.type == YAML_SEQUENCE_START_EVENT;
-				const char *an = (const char *)(isseq ?
-				    ev.data.sequence_start.anchor :
-				    ev.data.mapping_start.anchor);
-				const char *tag = (const char *)(isseq ?
-				    ev.data.sequence_start.tag :
-				    ev.data.mapping_start.tag);
-				if (tag) {
-					lq_err_at(err, name,
-					    (int)ev.start_mark.line + 1,
-					    (int)ev.start_mark.column + 1,
-					    "explicit tag %s is not supported",
-					    tag);
-					goto evout;
-				}
-				struct lq_ynode *c = new_node(doc, isseq ?
-				    LQ_Y_SEQ : LQ_Y_MAP, ev.start_mark);
-				stack[depth].node = c;
-				stack[depth].key = NULL;
-				stack[depth].anchor = an ? strdup(an) : NULL;
-				depth++;
-			}
 			break;
 		case YAML_SEQUENCE_END_EVENT:
 		case YAML_MAPPING_END_EVENT:
@@ -269,40 +312,9 @@ lq_yaml_load_mem(struct lq_ydoc *doc, const char *name, const char *text,
 			if (ev.type == YAML_SEQUENCE_END_EVENT ||
 			    ev.type == YAML_MAPPING_END_EVENT)
 				free(stack[depth].anchor);
-			if (depth == 0) {
-				doc->root = node;
-			} else {
-				struct frame *f = &stack[depth - 1];
-				f->node->size += node->size;
-				if (f->node->kind == LQ_Y_SEQ) {
-					append(f->node, NULL, node);
-				} else if (!f->key) {
-					if (node->kind != LQ_Y_SCALAR ||
-					    ev.type == YAML_ALIAS_EVENT) {
-						lq_yerr(doc, node, err,
-						    "mapping keys must be "
-						    "plain strings");
-						goto evout;
-					}
-					if (node->style == LQ_Y_PLAIN &&
-					    !strcmp(node->str, "<<")) {
-						lq_yerr(doc, node, err,
-						    "merge keys (<<) are not "
-						    "supported");
-						goto evout;
-					}
-					if (lq_ymap_get(f->node, node->str)) {
-						lq_yerr(doc, node, err,
-						    "duplicate key '%s'",
-						    node->str);
-						goto evout;
-					}
-					f->key = node;
-				} else {
-					append(f->node, f->key, node);
-					f->key = NULL;
-				}
-			}
+			if (attach(doc, stack, depth, node,
+			    ev.type == YAML_ALIAS_EVENT, err) < 0)
+				goto evout;
 		}
 		yaml_event_delete(&ev);
 		continue;
@@ -741,7 +753,7 @@ lq_ydur(const struct lq_ydoc *d, const struct lq_ynode *node,
     const char *what, double *seconds, struct lq_err *err)
 {
 	char *end;
-	double v, mult = 86400;
+	double v, mult = LQ_DAY;
 
 	if (node->kind != LQ_Y_SCALAR || !node->len)
 		return lq_yerr(d, node, err, "%s must be a duration such as "
@@ -759,8 +771,8 @@ lq_ydur(const struct lq_ydoc *d, const struct lq_ynode *node,
 		case 's': mult = 1; break;
 		case 'm': mult = 60; break;
 		case 'h': mult = 3600; break;
-		case 'd': mult = 86400; break;
-		case 'w': mult = 7 * 86400; break;
+		case 'd': mult = LQ_DAY; break;
+		case 'w': mult = LQ_WEEK; break;
 		default:
 			return lq_yerr(d, node, err, "%s: bad duration unit in "
 			    "'%s' (use s, m, h, d or w)", what, node->str);
@@ -777,8 +789,8 @@ lq_ydur(const struct lq_ydoc *d, const struct lq_ynode *node,
 static void
 fmt_dur(char *buf, size_t n, double s)
 {
-	if (s >= 86400 && fmod(s, 86400) == 0)
-		snprintf(buf, n, "%gd", s / 86400);
+	if (s >= LQ_DAY && fmod(s, LQ_DAY) == 0)
+		snprintf(buf, n, "%gd", s / LQ_DAY);
 	else if (s >= 3600 && fmod(s, 3600) == 0)
 		snprintf(buf, n, "%gh", s / 3600);
 	else if (s >= 60 && fmod(s, 60) == 0)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # The CLI contract every lq tool shares: --help, --version, usage errors,
-# write errors, broken pipes and streaming (design notes, sections 4 and 5).
+# write errors, broken pipes and streaming (lq(7): EXIT STATUS, STREAMING AND PARALLEL RUNS).
 
 load helpers
 

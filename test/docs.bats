@@ -21,75 +21,7 @@ run_examples() {
 	mkdir -p "$dir"
 	cp -R "$TOP/examples" "$TOP/rules" "$dir/"
 	[ ! -d "$TOP/data" ] || cp -R "$TOP/data" "$dir/"
-	python3 - "$1" "$dir" <<-'PY'
-	import re, subprocess, sys
-
-	page, cwd = sys.argv[1], sys.argv[2]
-	src = open(page, encoding="utf-8").read().split("\n")
-
-	def unroff(s):
-	    s = s.replace("\\e", "\x00").replace("\\&", "").replace("\\-", "-")
-	    s = s.replace("\\(dq", '"').replace("\\(aq", "'")
-	    return s.replace("\x00", "\\")
-
-	blocks, cur, sect = [], None, None
-	for n, line in enumerate(src, 1):
-	    if line.startswith(".Sh "):
-	        sect = line[4:].strip()
-	    elif sect == "EXAMPLES" and line.startswith(".Bd -literal"):
-	        cur = []
-	    elif cur is not None and line.startswith(".Ed"):
-	        blocks.append(cur)
-	        cur = None
-	    elif cur is not None:
-	        cur.append((n, unroff(line)))
-
-	cases = []
-	for b in blocks:
-	    i = 0
-	    while i < len(b):
-	        n, line = b[i]
-	        if not line.startswith("$ "):
-	            i += 1
-	            continue
-	        cmd = [line[2:]]
-	        i += 1
-	        m = re.search(r"<<-?\s*'?(\w+)'?", cmd[0])
-	        if m:
-	            while i < len(b) and b[i][1] != m.group(1):
-	                cmd.append(b[i][1])
-	                i += 1
-	            if i < len(b):
-	                cmd.append(b[i][1])
-	                i += 1
-	        while i < len(b) and re.search(r"(\||\\|&&)\s*$", cmd[-1]):
-	            cmd.append(b[i][1])
-	            i += 1
-	        out = []
-	        while i < len(b) and not b[i][1].startswith("$ "):
-	            out.append(b[i][1])
-	            i += 1
-	        cases.append((n, "\n".join(cmd), out))
-
-	if not cases:
-	    sys.exit("%s: no runnable examples found" % page)
-	bad = 0
-	for n, cmd, want in cases:
-	    p = subprocess.run(["bash", "-o", "pipefail", "-c", cmd] if not want else ["bash", "-c", cmd],
-	                       cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-	    got = p.stdout.decode("utf-8", "replace").rstrip("\n").split("\n")
-	    if got == [""]:
-	        got = []
-	    if want and got != want:
-	        bad += 1
-	        print("%s:%d: %s\n--- the page says:\n%s\n--- got:\n%s" %
-	              (page, n, cmd, "\n".join(want), "\n".join(got)))
-	    elif not want and (p.returncode != 0 or got):
-	        bad += 1
-	        print("%s:%d: %s\n--- exit %d, output:\n%s" % (page, n, cmd, p.returncode, "\n".join(got)))
-	print("%d examples, %d failed" % (len(cases), bad))
-	sys.exit(1 if bad else 0)
-	PY
+	python3 "$TOP/test/run-examples.py" "$1" "$dir"
 }
 
 @test "lq-rules.5: EXAMPLES run as printed" {

@@ -1165,3 +1165,40 @@ W
 	# off by default
 	[ "$(enrich '{"email":"a@hubspot.com"}' "" ' | has("provenance")')" = false ]
 }
+
+@test "one list of lq-enrich's own members: set:, tables' and sources' as: may not write them or each other's" {
+	clash() {
+		printf 'enrich:\n  data: %s\n%s\n' "$TOP/data" "$1" > "$BATS_TEST_TMPDIR/c.yaml"
+		run -2 lq-enrich -q -r "$BATS_TEST_TMPDIR/c.yaml" < /dev/null
+		[[ "$output" == *"c.yaml:"*"$2"* ]] || { echo "$output"; return 1; }
+	}
+	# each member lq-enrich writes, refused as a set: name
+	for k in email title country company_key errors provenance; do
+		clash "  set:
+    $k: '\"x\"'" "set: '$k' is written by lq-enrich itself"
+	done
+	printf 'id,x\n' > "$BATS_TEST_TMPDIR/t.csv"
+	clash "  tables:
+    - {name: t, path: $BATS_TEST_TMPDIR/t.csv, as: company_key}" "table 't': 'company_key' is written by lq-enrich itself"
+	clash "  tables:
+    - {name: t, path: $BATS_TEST_TMPDIR/t.csv}
+    - {name: u, path: $BATS_TEST_TMPDIR/t.csv, as: t}" "table 'u': 't' is written by table 't'"
+	clash "  tables:
+    - {name: t, path: $BATS_TEST_TMPDIR/t.csv}
+  sources:
+    - {name: t, key: .a, command: [python3]}" "source 't': 't' is written by table 't'"
+	clash "  tables:
+    - {name: t, path: $BATS_TEST_TMPDIR/t.csv}
+  set:
+    t: '1'" "set: 't' is written by table 't'"
+	# the record never holds a member twice
+	printf 'enrich:\n  data: %s\n  set:\n    company_size: %s\n' "$TOP/data" "'1'" > "$BATS_TEST_TMPDIR/ok.yaml"
+	echo '{"email":"jo@acme.io","company":"Acme"}' | lq-enrich -r "$BATS_TEST_TMPDIR/ok.yaml" > "$BATS_TEST_TMPDIR/out"
+	python3 -c '
+import json, sys
+def pairs(p):
+    keys = [k for k, _ in p]
+    assert len(keys) == len(set(keys)), keys
+    return dict(p)
+json.loads(open(sys.argv[1]).read(), object_pairs_hook=pairs)' "$BATS_TEST_TMPDIR/out"
+}

@@ -406,7 +406,12 @@ for i in range(200):
 @test "lq-train.1: mandoc -Tlint clean and EXAMPLES run as printed" {
 	run mandoc -Tlint -Wwarning "$TOP/man/lq-train.1"
 	[ -z "$(grep -v 'referenced manual not found' <<< "$output")" ]
-	run python3 "$F/run-examples.py" "$TOP/man/lq-train.1" "$TOP" "$BATS_TEST_TMPDIR/ex"
+	# the page's commands run in a copy of examples/, rules/ and the
+	# lq-train fixtures (as train/)
+	mkdir -p "$BATS_TEST_TMPDIR/ex"
+	cp -R "$TOP/examples" "$TOP/rules" "$BATS_TEST_TMPDIR/ex/"
+	cp -R "$F" "$BATS_TEST_TMPDIR/ex/train"
+	run python3 "$TOP/test/run-examples.py" "$TOP/man/lq-train.1" "$BATS_TEST_TMPDIR/ex"
 	echo "$output"
 	[ "$status" -eq 0 ]
 }
