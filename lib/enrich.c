@@ -1,6 +1,7 @@
 /*
  * enrich.c - the enrich: section and the per-record enrich object.
  */
+#include <ctype.h>
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
@@ -30,10 +31,18 @@ enum { M_DOMAIN = 1, M_PARENT = 2, M_NAME = 4, M_FUZZY = 8 };
 				   table: confidence times this */
 #define FUZZY_MIN 0.8		/* default fuzzy_threshold */
 #define FUZZY_MARGIN 0.05	/* the best fuzzy score must lead by this */
+#define COUNTRY_AGREES 1.2	/* a name match's confidence times this when
+				   the row's country is the lead's */
+#define COUNTRY_DIFFERS 0.5	/* ... and this when it is another one */
+#define FUZZY_HITS 8		/* names a tie-breaker looks at */
+#define MAX_CANDS 32		/* rows a tie-breaker looks at */
+#define PHONE_TAIL 8		/* trailing digits two numbers must share */
+enum { H_FUZZY, H_ACRONYM, H_NAME };
 
-enum { F_EMAIL, F_TITLE, F_COMPANY, F_COUNTRY, F_REGION, F_PHONE, NFIELDS };
+enum { F_EMAIL, F_TITLE, F_COMPANY, F_COUNTRY, F_REGION, F_PHONE, F_CITY,
+	NFIELDS };
 static const char *const field_names[NFIELDS + 1] = { "email", "title",
-	"company", "country", "region", "phone", NULL };
+	"company", "country", "region", "phone", "city", NULL };
 
 enum { L_FREE, L_DISPOSABLE, L_ROLE, L_TYPO, L_TITLES, L_COUNTRIES, NLISTS };
 static const char *const list_keys[NLISTS] = { "free", "disposable", "role",
@@ -53,6 +62,8 @@ struct table {
 	char *index;		/* its index file, or NULL (memory) */
 	struct lq_fuzzy *fz;	/* M_FUZZY: the names' trigram index */
 	double fuzzy_min;
+	/* name matches' tie-breakers: the rows' country, city, phone */
+	const char *countrycol, *citycol, *phonecol;
 };
 
 /* a live source (sources:) */
@@ -114,6 +125,16 @@ struct lq_enrich {
 	/* per-record scratch */
 	struct lq_email em;
 	struct lq_buf v[NFIELDS], scratch, norm, tmp;
+	/* name matches: candidate rows (offsets into cbuf), for the
+	   tie-breakers */
+	struct cand { size_t off, len; double score; int how; } cand[
+	    MAX_CANDS];
+	int ncand;
+	double cscore;		/* the score of the rows being added */
+	int chow;		/* and how they matched: H_* */
+	struct lq_buf cbuf, rowbuf, colv, tb;
+	struct lq_buf norm_city, phone;	/* the lead's, normalised */
+	struct lq_scan rscan;
 };
 
 static void add_prov(struct lq_enrich *e, const char *name, const char *fmt,
@@ -227,7 +248,8 @@ load_table(struct lq_enrich *e, struct lq_ynode *n, struct lq_buf *warn,
 {
 	static const char *const keys[] = { "name", "path", "as", "key",
 		"name_column", "split", "index", "cache", "duplicates", "match",
-		"fuzzy_threshold", "description", NULL };
+		"fuzzy_threshold", "country_column", "city_column",
+		"phone_column", "description", NULL };
 	struct lq_ydoc *d = &e->doc;
 	struct table *t = &e->tab[e->ntab];
 	struct lq_etable_opts o;
@@ -311,6 +333,15 @@ load_table(struct lq_enrich *e, struct lq_ynode *n, struct lq_buf *warn,
 	t->fuzzy_min = FUZZY_MIN;
 	if ((c = lq_ymap_get(n, "fuzzy_threshold")) && lq_ynum_in(d, c,
 	    "fuzzy_threshold", 0.5, 1, &t->fuzzy_min, err))
+		return -1;
+	if ((c = lq_ymap_get(n, "country_column")) && lq_ystr(d, c,
+	    "country_column", &t->countrycol, err))
+		return -1;
+	if ((c = lq_ymap_get(n, "city_column")) && lq_ystr(d, c,
+	    "city_column", &t->citycol, err))
+		return -1;
+	if ((c = lq_ymap_get(n, "phone_column")) && lq_ystr(d, c,
+	    "phone_column", &t->phonecol, err))
 		return -1;
 	if ((c = lq_ymap_get(n, "match"))) {
 		if (lq_yexpect(d, c, LQ_Y_SEQ, "match", err))
@@ -859,6 +890,13 @@ lq_enrich_free(struct lq_enrich *e)
 	lq_buf_release(&e->scratch);
 	lq_buf_release(&e->norm);
 	lq_buf_release(&e->tmp);
+	lq_buf_release(&e->cbuf);
+	lq_buf_release(&e->rowbuf);
+	lq_buf_release(&e->colv);
+	lq_buf_release(&e->tb);
+	lq_buf_release(&e->norm_city);
+	lq_buf_release(&e->phone);
+	lq_scan_release(&e->rscan);
 	free(e->dir);
 	free(e->datadir);
 	for (int i = 0; e->src && i <= e->nsrc; i++) {
@@ -953,14 +991,190 @@ country_json(struct lq_buf *out, const struct lq_country *c)
 	lq_buf_addc(out, '}');
 }
 
+/*
+ * The value of column col (a string or a number) in the row r[0..n)
+ * (members without braces), unescaped into e->colv; 0 when it has none.
+ */
+static int
+row_col(struct lq_enrich *e, const char *r, size_t n, const char *col)
+{
+	struct lq_err err;
+	long k;
+
+	lq_buf_reset(&e->rowbuf);
+	lq_buf_addc(&e->rowbuf, '{');
+	lq_buf_add(&e->rowbuf, r, n);
+	lq_buf_addc(&e->rowbuf, '}');
+	lq_err_clear(&err);
+	lq_buf_reset(&e->colv);
+	if (lq_json_scan(&e->rscan, e->rowbuf.buf, e->rowbuf.len, &err) < 0 ||
+	    (k = lq_scan_find(&e->rscan, e->rowbuf.buf, col, strlen(col))) < 0)
+		return 0;
+	if (e->rscan.m[k].vkind == LQ_J_STRING)
+		lq_json_unescape(&e->colv, e->rowbuf.buf + e->rscan.m[k].vstart,
+		    e->rscan.m[k].vend - e->rscan.m[k].vstart);
+	else if (e->rscan.m[k].vkind == LQ_J_NUMBER)
+		lq_buf_add(&e->colv, e->rowbuf.buf + e->rscan.m[k].vstart,
+		    e->rscan.m[k].vend - e->rscan.m[k].vstart);
+	return e->colv.len > 0;
+}
+
+/* the digits of phone number p[0..n) into out */
+static void
+phone_digits(struct lq_buf *out, const char *p, size_t n)
+{
+	lq_buf_reset(out);
+	for (size_t i = 0; i < n; i++)
+		if (p[i] >= '0' && p[i] <= '9')
+			lq_buf_addc(out, p[i]);
+}
+
+/*
+ * The city name p[0..n) as a key into out: its letters and digits as
+ * lowercase code points (4 bytes each), each run of anything else (blanks,
+ * punctuation) as one 0 between words; invalid UTF-8 gives an empty key.
+ */
+static void
+city_key(struct lq_buf *out, const char *p, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)p;
+	uint32_t cp, gap = 0;
+	size_t i = 0, k;
+
+	lq_buf_reset(out);
+	while (i < n) {
+		if (s[i] < 0x80) {
+			cp = s[i++];
+			if (!isalnum((int)cp)) {
+				gap = out->len > 0;
+				continue;
+			}
+			cp = (uint32_t)tolower((int)cp);
+		} else if ((k = lq_utf8_decode(s + i, n - i, &cp))) {
+			i += k;
+			cp = lq_ucs_lower(cp);
+		} else {
+			lq_buf_reset(out);
+			return;
+		}
+		if (gap) {
+			uint32_t z = 0;
+			lq_buf_add(out, (const char *)&z, sizeof(z));
+			gap = 0;
+		}
+		lq_buf_add(out, (const char *)&cp, sizeof(cp));
+	}
+}
+
+/* a candidate row of a name match (lq_etable_each_row) */
+static void
+add_cand(void *arg, const char *row, size_t len)
+{
+	struct lq_enrich *e = arg;
+	struct cand *c;
+
+	if (e->ncand == MAX_CANDS)
+		return;
+	c = &e->cand[e->ncand++];
+	c->off = e->cbuf.len;
+	c->len = len;
+	c->score = e->cscore;
+	c->how = e->chow;
+	lq_buf_add(&e->cbuf, row, len);
+}
+
+/*
+ * How the candidate row r[0..n) agrees with the lead: its country (the
+ * country column, or its phone's calling code) the lead's ccode (+1) or
+ * another (-1); its city the lead's (+1); its phone number the lead's
+ * (+1).  Sets *country to 1, -1 or 0 (not known) and appends what agreed
+ * to by ("country+city").
+ */
+static int
+agreement(struct lq_enrich *e, struct table *t, const char *r, size_t n,
+    const char *ccode, int *country, struct lq_buf *by)
+{
+	const char *got[3];
+	int ngot = 0, a = 0;
+	struct lq_country rc;
+
+	*country = 0;
+	if (ccode && ((t->countrycol && row_col(e, r, n, t->countrycol) &&
+	    lq_country_resolve(e->countries, e->colv.buf, e->colv.len, NULL,
+	    0, NULL, 0, &rc)) || (t->phonecol && row_col(e, r, n,
+	    t->phonecol) && lq_country_resolve(e->countries, NULL, 0, NULL,
+	    0, e->colv.buf, e->colv.len, &rc)))) {
+		*country = strcmp(rc.code, ccode) ? -1 : 1;
+		a += *country;
+		if (*country > 0)
+			got[ngot++] = "country";
+	}
+	if (t->citycol && e->norm_city.len && row_col(e, r, n, t->citycol)) {
+		city_key(&e->tmp, e->colv.buf, e->colv.len);
+		if (e->tmp.len && e->tmp.len == e->norm_city.len &&
+		    !memcmp(e->tmp.buf, e->norm_city.buf, e->tmp.len))
+			a++, got[ngot++] = "city";
+	}
+	if (t->phonecol && e->phone.len >= PHONE_TAIL &&
+	    row_col(e, r, n, t->phonecol)) {
+		phone_digits(&e->tmp, e->colv.buf, e->colv.len);
+		if (e->tmp.len >= PHONE_TAIL && !memcmp(e->tmp.buf +
+		    e->tmp.len - PHONE_TAIL, e->phone.buf + e->phone.len -
+		    PHONE_TAIL, PHONE_TAIL))
+			a++, got[ngot++] = "phone";
+	}
+	lq_buf_reset(by);
+	for (int i = 0; i < ngot; i++) {
+		if (i)
+			lq_buf_addc(by, '+');
+		lq_buf_adds(by, got[i]);
+	}
+	return a;
+}
+
+/*
+ * Choose among the candidate rows: the only one, or the one that agrees
+ * with the lead most (agreement() > 0, no other as much).  Returns its
+ * index, or -1; sets *country as agreement() does, and *tied when there
+ * were several (then by says what decided).
+ */
+static int
+choose(struct lq_enrich *e, struct table *t, const char *ccode,
+    int *country, int *tied, struct lq_buf *by)
+{
+	int best = -1, besta = 0, ties = 0, c;
+
+	*tied = e->ncand > 1;
+	if (e->ncand == 1) {
+		agreement(e, t, e->cbuf.buf + e->cand[0].off, e->cand[0].len,
+		    ccode, country, by);
+		return 0;
+	}
+	for (int i = 0; i < e->ncand; i++) {
+		int a = agreement(e, t, e->cbuf.buf + e->cand[i].off,
+		    e->cand[i].len, ccode, &c, &e->scratch);
+		if (a > besta) {
+			best = i;
+			besta = a;
+			ties = 0;
+			*country = c;
+			lq_buf_reset(by);
+			lq_buf_add(by, e->scratch.buf, e->scratch.len);
+		} else if (a > 0 && a == besta)
+			ties = 1;
+	}
+	return ties ? -1 : best;
+}
+
 /* Look up one table; appends ,"as":{...} (or null). */
 static void
 lookup(struct lq_enrich *e, struct table *t, int company_domain,
-    struct lq_buf *out)
+    const char *ccode, struct lq_buf *out)
 {
 	const char *kind = NULL, *conf = NULL, *d = e->em.domain.buf;
 	size_t dn = e->em.domain.len, mark;
 	double fconf = 0;
+	int country = 0, tied = 0, pick = -1;
 
 	lq_buf_addc(out, ',');
 	lq_buf_json_strs(out, t->as);
@@ -984,33 +1198,47 @@ lookup(struct lq_enrich *e, struct table *t, int company_domain,
 		}
 	}
 	/* by name: when the address gives no company domain, or gives one
-	   the table does not have (then with less confidence) */
-	if (!kind && (t->match & M_NAME) && e->norm.len &&
-	    lq_etable_get(t->t, 1, e->norm.buf, e->norm.len, out)) {
-		kind = "name";
-		fconf = 0.6;
+	   the table does not have (then with less confidence); the rows of
+	   the name (or the names about as near) are the candidates */
+	e->ncand = 0;
+	lq_buf_reset(&e->cbuf);
+	if (!kind && (t->match & M_NAME) && e->norm.len) {
+		e->cscore = 1;
+		e->chow = H_NAME;
+		lq_etable_each_row(t->t, e->norm.buf, e->norm.len, add_cand, e);
 	}
-	if (!kind && (t->match & M_FUZZY) && e->norm.len && !t->fz) {
+	if (!kind && !e->ncand && (t->match & M_FUZZY) && e->norm.len &&
+	    !t->fz) {
 		/* built on the first lead that needs it */
 		t->fz = lq_fuzzy_new();
 		lq_etable_each_name(t->t, add_name, t->fz);
 		lq_fuzzy_build(t->fz);
 	}
-	if (!kind && t->fz && e->norm.len) {
-		struct lq_fuzzy_hit h[2];
+	if (!kind && !e->ncand && t->fz && e->norm.len) {
+		struct lq_fuzzy_hit h[FUZZY_HITS];
 		int nh = lq_fuzzy_match(t->fz, e->norm.buf, e->norm.len,
-		    t->fuzzy_min, h, 2);
-		if (nh && (h[0].acronym || nh == 1 ||
-		    h[0].score - h[1].score >= FUZZY_MARGIN)) {
-			const char *nm = lq_fuzzy_name(t->fz, h[0].id);
-			if (lq_etable_get(t->t, 1, nm, strlen(nm), out)) {
-				kind = h[0].acronym ? "acronym" : "fuzzy-name";
-				fconf = h[0].acronym ? 0.5 : 0.6 * h[0].score;
-			}
+		    t->fuzzy_min, h, FUZZY_HITS);
+		for (int i = 0; i < nh && (i == 0 || (!h[0].acronym &&
+		    h[0].score - h[i].score < FUZZY_MARGIN)); i++) {
+			const char *nm = lq_fuzzy_name(t->fz, h[i].id);
+			e->cscore = h[i].score;
+			e->chow = h[i].acronym ? H_ACRONYM : H_FUZZY;
+			lq_etable_each_row(t->t, nm, strlen(nm), add_cand, e);
 		}
 	}
-	if (fconf > 0 && company_domain)
-		fconf *= WORK_DOMAIN;
+	if (!kind && e->ncand &&
+	    (pick = choose(e, t, ccode, &country, &tied, &e->tb)) >= 0) {
+		struct cand *c = &e->cand[pick];
+		lq_buf_add(out, e->cbuf.buf + c->off, c->len);
+		kind = c->how == H_ACRONYM ? "acronym" : c->how == H_NAME ?
+		    "name" : "fuzzy-name";
+		fconf = c->how == H_ACRONYM ? 0.5 : 0.6 * c->score;
+		if (company_domain)
+			fconf *= WORK_DOMAIN;
+		if (country)
+			fconf = fmin(fconf * (country > 0 ? COUNTRY_AGREES :
+			    COUNTRY_DIFFERS), 0.9);
+	}
 	if (!kind) {
 		out->len = mark - 1;
 		lq_buf_adds(out, "null");
@@ -1020,6 +1248,9 @@ lookup(struct lq_enrich *e, struct table *t, int company_domain,
 		lq_buf_addc(out, ',');
 	if (conf)
 		add_prov(e, t->as, "%s:%s:%s", t->name, kind, conf);
+	else if (tied)
+		add_prov(e, t->as, "%s:%s+%s:%.2f", t->name, kind, e->tb.buf,
+		    fconf);
 	else
 		add_prov(e, t->as, "%s:%s:%.2f", t->name, kind, fconf);
 	lq_buf_adds(out, "\"source\":");
@@ -1031,6 +1262,10 @@ lookup(struct lq_enrich *e, struct table *t, int company_domain,
 		lq_buf_adds(out, conf);
 	else
 		lq_buf_json_round(out, fconf, 2);
+	if (tied) {
+		lq_buf_adds(out, ",\"tiebreak\":");
+		lq_buf_json_str(out, e->tb.buf, e->tb.len);
+	}
 	lq_buf_addc(out, '}');
 }
 
@@ -1428,6 +1663,7 @@ lq_enrich_eval(struct lq_enrich *e, const char *line, size_t len,
 
 	int company_domain = have[F_EMAIL] && e->em.valid && !e->em.free &&
 	    !e->em.disposable && !e->em.typo_of;
+	const char *ccode = NULL;
 	if (lq_country_resolve(e->countries, e->v[F_COUNTRY].buf,
 	    e->v[F_COUNTRY].len, e->v[F_REGION].buf, e->v[F_REGION].len,
 	    e->v[F_PHONE].buf, e->v[F_PHONE].len, &cty) ||
@@ -1435,6 +1671,7 @@ lq_enrich_eval(struct lq_enrich *e, const char *line, size_t len,
 	    e->em.domain.buf, e->em.domain.len, &cty))) {
 		country_json(out, &cty);
 		add_prov(e, "country", "%s", cty.source);
+		ccode = cty.code;
 	} else if (cty.problem) {
 		lq_buf_adds(out, ",\"country\":{\"code\":null,\"name\":null,"
 		    "\"tz\":null,\"source\":\"country\",\"problem\":");
@@ -1452,8 +1689,10 @@ lq_enrich_eval(struct lq_enrich *e, const char *line, size_t len,
 		lq_buf_json_str(out, e->norm.buf, e->norm.len);
 	else
 		lq_buf_adds(out, "null");
+	city_key(&e->norm_city, e->v[F_CITY].buf, e->v[F_CITY].len);
+	phone_digits(&e->phone, e->v[F_PHONE].buf, e->v[F_PHONE].len);
 	for (int i = 0; i < e->ntab; i++)
-		lookup(e, &e->tab[i], company_domain, out);
+		lookup(e, &e->tab[i], company_domain, ccode, out);
 	lq_buf_reset(&e->errs);
 	e->deferred = 0;
 	if ((e->nsrc && sources(e, line, len, s, key, out, start, err)) ||
