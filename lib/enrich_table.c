@@ -1108,27 +1108,27 @@ long
 lq_etable_each_row(struct lq_etable *t, const char *k, size_t n,
     void (*fn)(void *arg, const char *row, size_t len), void *arg)
 {
-	struct lq_buf one = LQ_BUF_INIT;
 	long v, rows = 0;
 
 	if (!n)
 		return 0;
-	if (lq_etable_get(t, 1, k, n, &one)) {
-		fn(arg, one.buf, one.len);
-		lq_buf_release(&one);
-		return 1;
-	}
-	lq_buf_release(&one);
 	if (t->db) {
-		sqlite3_stmt *s = t->q_same;
-		sqlite3_bind_text(s, 1, k, (int)n, SQLITE_STATIC);
-		while (sqlite3_step(s) == SQLITE_ROW) {
-			fn(arg, (const char *)sqlite3_column_text(s, 0),
-			    (size_t)sqlite3_column_bytes(s, 0));
-			rows++;
+		/* the name's one row, else the rows of an ambiguous name */
+		for (int i = 0; i < 2 && !rows; i++) {
+			sqlite3_stmt *s = i ? t->q_same : t->q_name;
+			sqlite3_bind_text(s, 1, k, (int)n, SQLITE_STATIC);
+			while (sqlite3_step(s) == SQLITE_ROW) {
+				fn(arg, (const char *)sqlite3_column_text(s, 0),
+				    (size_t)sqlite3_column_bytes(s, 0));
+				rows++;
+			}
+			sqlite3_reset(s);
 		}
-		sqlite3_reset(s);
 		return rows;
+	}
+	if (lq_smap_get(&t->names, k, n, &v) && v >= 0) {
+		fn(arg, t->arena.buf + t->r[v].joff, t->r[v].jlen);
+		return 1;
 	}
 	if (!lq_smap_get(&t->lastsame, k, n, &v))
 		return 0;
