@@ -105,7 +105,7 @@ struct lq_enrich {
 	const struct lq_ynode *cachenode;
 	struct lq_ecache *cache;
 	struct lq_scan ascan;
-	struct lq_buf errs, ans, why, kbuf;
+	struct lq_buf errs, ans, why, kbuf, keybuf;
 	int provenance;		/* provenance: true */
 	struct lq_buf prov;	/* this record's "provenance" members */
 	char *dir;		/* the rule file's directory */
@@ -926,6 +926,7 @@ lq_enrich_free(struct lq_enrich *e)
 	lq_buf_release(&e->ans);
 	lq_buf_release(&e->why);
 	lq_buf_release(&e->kbuf);
+	lq_buf_release(&e->keybuf);
 	lq_buf_release(&e->prov);
 	lq_yaml_release(&e->doc);
 	free(e);
@@ -1341,9 +1342,7 @@ add_output(struct lq_enrich *e, struct lq_eval *ev, int i, const char *name,
 		why = why ? why : "error";
 		add_error(e, ename, ename2, why, strlen(why));
 	} else if (n > 0) {
-		jv s = jv_dump_string(lq_eval_output(ev, i, 0), 0);
-		lq_buf_adds(out, jv_string_value(s));
-		jv_free(s);
+		lq_eval_dump(ev, i, 0, out);
 	} else {
 		lq_buf_adds(out, "null");
 	}
@@ -1489,7 +1488,7 @@ sources(struct lq_enrich *e, const char *line, size_t len,
 	for (int i = 0; i < e->nsrc; i++) {
 		struct source *q = &e->src[i];
 		long nk = lq_eval_count(e->kev, q->keyslot);
-		struct lq_buf k = LQ_BUF_INIT;
+		struct lq_buf *k = &e->keybuf;
 		double asof = 0;
 		char when[32];
 		int rc, cached = 0;
@@ -1506,31 +1505,29 @@ sources(struct lq_enrich *e, const char *line, size_t len,
 			lq_buf_reset(&e->why);
 			continue;
 		}
-		jv kv = nk > 0 ? lq_eval_output(e->kev, q->keyslot, 0) :
-		    jv_null();
-		if (jv_get_kind(kv) == JV_KIND_STRING) {
-			lq_buf_add(&k, jv_string_value(kv),
-			    (size_t)jv_string_length_bytes(jv_copy(kv)));
-		} else if (jv_get_kind(kv) == JV_KIND_NUMBER) {
-			jv d = jv_dump_string(jv_copy(kv), 0);
-			lq_buf_adds(&k, jv_string_value(d));
-			jv_free(d);
-		} else if (jv_get_kind(kv) != JV_KIND_NULL &&
-		    jv_get_kind(kv) != JV_KIND_FALSE) {
-			jv_free(kv);
+		/* the key: a string's bytes, a number as written (a 19-digit
+		   id keeps its digits) */
+		const char *ks;
+		size_t kn;
+		jv_kind kk = nk > 0 ? lq_eval_peek(e->kev, q->keyslot, 0, &ks,
+		    &kn) : JV_KIND_NULL;
+		lq_buf_reset(k);
+		if (kk == JV_KIND_STRING)
+			lq_buf_add(k, ks, kn);
+		else if (kk == JV_KIND_NUMBER)
+			lq_eval_dump(e->kev, q->keyslot, 0, k);
+		else if (kk != JV_KIND_NULL && kk != JV_KIND_FALSE) {
 			lq_buf_adds(out, "null");
 			add_error(e, q->name, NULL, "key: not a string",
 			    strlen("key: not a string"));
 			continue;
 		}
-		jv_free(kv);
-		if (!k.len) {	/* no key: nothing to look up */
-			lq_buf_release(&k);
+		if (!k->len) {	/* no key: nothing to look up */
 			lq_buf_adds(out, "null");
 			continue;
 		}
 		long mi;
-		if (lq_smap_get(&q->memo, k.buf, k.len, &mi)) {
+		if (lq_smap_get(&q->memo, k->buf, k->len, &mi)) {
 			struct memo *m = &q->m[mi];
 			lq_buf_add(out, m->out, m->n);
 			if (m->asof)	/* answered earlier in this run */
@@ -1541,27 +1538,24 @@ sources(struct lq_enrich *e, const char *line, size_t len,
 					lq_buf_addc(&e->errs, ',');
 				lq_buf_add(&e->errs, m->errs, m->en);
 			}
-			lq_buf_release(&k);
 			continue;
 		}
 		size_t mark = out->len, emark = e->errs.len;
-		rc = answer(e, q, k.buf, k.len, &asof, &cached);
+		rc = answer(e, q, k->buf, k->len, &asof, &cached);
 		if (rc <= 0) {
 			lq_buf_adds(out, "null");
 			if (rc < 0)
 				add_error(e, q->name, NULL, e->why.buf,
 				    e->why.len);
 			else if (e->errs.len == emark)
-				memo_put(q, k.buf, k.len, "null", 4, "", 0,
+				memo_put(q, k->buf, k->len, "null", 4, "", 0,
 				    NULL);
-			lq_buf_release(&k);
 			continue;
 		}
 		lq_buf_addc(out, '{');
 		if (q->fev) {
 			if (lq_eval_record(q->fev, e->ans.buf, e->ans.len,
 			    &e->ascan, NULL, err) < 0) {
-				lq_buf_release(&k);
 				return -1;
 			}
 			for (int f = 0; f < q->nf; f++) {
@@ -1589,19 +1583,18 @@ sources(struct lq_enrich *e, const char *line, size_t len,
 		lq_buf_adds(out, "\"source\":");
 		lq_buf_json_strs(out, q->name);
 		lq_buf_adds(out, ",\"key\":");
-		lq_buf_json_str(out, k.buf, k.len);
+		lq_buf_json_str(out, k->buf, k->len);
 		lq_time_format(when, sizeof(when), asof);
 		lq_buf_adds(out, ",\"as_of\":");
 		lq_buf_json_strs(out, when);
 		lq_buf_addc(out, '}');
 		if (e->errs.len > emark && e->errs.buf[emark] == ',')
 			emark++;
-		memo_put(q, k.buf, k.len, out->buf + mark, out->len - mark,
+		memo_put(q, k->buf, k->len, out->buf + mark, out->len - mark,
 		    e->errs.buf ? e->errs.buf + emark : "", e->errs.len - emark,
 		    when);
 		add_prov(e, q->as, "%s:%s@%s", q->name, cached ? "cache" :
 		    "live", when);
-		lq_buf_release(&k);
 	}
 	return 0;
 }

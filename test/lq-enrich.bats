@@ -961,6 +961,49 @@ Y
 	[ "$most" -le 3 ]
 }
 
+@test "sources: a 19-digit number key reaches the source and the cache as its digits, and an answer's 19-digit number stays so" {
+	cd "$BATS_TEST_TMPDIR"
+	export COPROC_LOG="$BATS_TEST_TMPDIR/keys.log"
+	cat > echo.py <<'P'
+import os, sys
+for line in sys.stdin:
+    k = line.rstrip("\n")
+    with open(os.environ["COPROC_LOG"], "a") as f:
+        f.write(k + "\n")
+    print('{"big":%s,"k":"%s"}' % (k, k), flush=True)
+P
+	cat > big.yaml <<Y
+enrich:
+  data: $TOP/data
+  cache: $BATS_TEST_TMPDIR/big.sqlite
+  sources:
+    - name: crm
+      key: .id
+      command: [python3, $BATS_TEST_TMPDIR/echo.py]
+      fields:
+        big: .big
+        k: .k
+Y
+	# the first two are the same double: 1000000000000011632
+	cat > in <<'L'
+{"id":1000000000000011631}
+{"id":1000000000000011632}
+{"id":-9007199254740993}
+{"id":1000000000000011631}
+L
+	for r in live cached; do
+		lq-enrich -q -r big.yaml in | jq -r '.enrich.crm | [.key, .k] | @tsv' > got
+		printf '%s\t%s\n' 1000000000000011631 1000000000000011631 1000000000000011632 1000000000000011632 \
+			-9007199254740993 -9007199254740993 1000000000000011631 1000000000000011631 | diff - got
+		# jq rounds numbers: the answer's own digits, read as text
+		lq-enrich -q -r big.yaml in | grep -o '"big":[-0-9]*' > got
+		printf '"big":%s\n' 1000000000000011631 1000000000000011632 -9007199254740993 1000000000000011631 | diff - got
+	done
+	# asked once each, as those digits; the second run came from the cache
+	printf '%s\n' 1000000000000011631 1000000000000011632 -9007199254740993 | diff - "$COPROC_LOG"
+	[ "$(sqlite3 big.sqlite 'SELECT key FROM answers ORDER BY key' | paste -sd' ')" = "-9007199254740993 1000000000000011631 1000000000000011632" ]
+}
+
 @test "command source: a co-process that answers, hangs and dies; fields:, set: and errors" {
 	export COPROC_LOG="$BATS_TEST_TMPDIR/coproc.log"
 	cat > "$BATS_TEST_TMPDIR/co.yaml" <<Y
