@@ -74,6 +74,8 @@ struct source {
 	char **argv, *prog;
 	const char **headers;
 	int keyslot;		/* its key expression in lq_enrich.kx */
+	char *keyhead;		/* the key is a plain path .a.b: "a", else
+				   NULL */
 	struct lq_exprs *fx;	/* fields: on the answer */
 	struct lq_eval *fev;
 	const char **fname;
@@ -426,6 +428,39 @@ check_indexes(struct lq_enrich *e, const char *rules, struct lq_err *err)
 	return 0;
 }
 
+/*
+ * The first member name of a plain path t[0..n) (.a or .a.b.c, names of
+ * letters, digits and _; blanks around), malloc'd; NULL for any other
+ * expression.
+ */
+static char *
+path_head(const char *t, size_t n)
+{
+	size_t i = 0, h0 = 0, h1 = 0;
+
+	while (i < n && isspace((unsigned char)t[i]))
+		i++;
+	while (n > i && isspace((unsigned char)t[n - 1]))
+		n--;
+	if (i == n)
+		return NULL;
+	while (i < n) {
+		size_t b;
+		if (t[i++] != '.' || i == n || isdigit((unsigned char)t[i]))
+			return NULL;
+		for (b = i; i < n && (isalnum((unsigned char)t[i]) ||
+		    t[i] == '_'); i++)
+			;
+		if (i == b)
+			return NULL;
+		if (!h1) {
+			h0 = b;
+			h1 = i;
+		}
+	}
+	return strndup(t + h0, h1 - h0);
+}
+
 static int
 load_source(struct lq_enrich *e, struct lq_ynode *n, struct lq_err *err)
 {
@@ -474,6 +509,7 @@ load_source(struct lq_enrich *e, struct lq_ynode *n, struct lq_err *err)
 	snprintf(what, sizeof(what), "source '%s' key", q->name);
 	if ((q->keyslot = lq_exprs_add_node(e->kx, d, c, what, err)) < 0)
 		return -1;
+	q->keyhead = path_head(c->str, c->len);
 	c = lq_ymap_get(n, "command");
 	h = lq_ymap_get(n, "http");
 	if (!c == !h)
@@ -904,6 +940,7 @@ lq_enrich_free(struct lq_enrich *e)
 		lq_esource_free(q->s);
 		free(q->argv);
 		free(q->prog);
+		free(q->keyhead);
 		free(q->headers);
 		free(q->fname);
 		lq_eval_free(q->fev);
@@ -1481,7 +1518,15 @@ sources(struct lq_enrich *e, const char *line, size_t len,
     const struct lq_scan *s, const char *key, struct lq_buf *out,
     size_t start, struct lq_err *err)
 {
-	if (so_far(e, line, len, s, key, out, start, err) < 0 ||
+	int plain = 1;
+
+	/* keys that are plain paths outside the enrich member (.id,
+	   .account.domain) read the record itself: no copy with the enrich
+	   so far to make and scan */
+	for (int i = 0; i < e->nsrc && plain; i++)
+		plain = e->src[i].keyhead && strcmp(e->src[i].keyhead, key);
+	if (plain ? lq_eval_record(e->kev, line, len, s, key, err) < 0 :
+	    so_far(e, line, len, s, key, out, start, err) < 0 ||
 	    lq_eval_record(e->kev, e->sline.buf, e->sline.len, &e->sscan,
 	    NULL, err) < 0)
 		return -1;

@@ -1150,7 +1150,9 @@ lq_eval_dump(struct lq_eval *ev, int i, long k, struct lq_buf *out)
 			}
 			break;
 		case NV_STRING:
-			if (v->raw && !v->esc && v->n >= 2 &&
+			/* (esc may be 2, not known yet: plain_bytes() looks
+			   for a backslash itself) */
+			if (v->raw && v->esc != 1 && v->n >= 2 &&
 			    plain_bytes(v->p + 1, v->n - 2)) {
 				lq_buf_add(out, v->p, v->n);
 				return 0;
