@@ -83,8 +83,10 @@ struct source {
 	double ttl, negttl, budget, spent;
 	/* this run's answers by key: the member's text and its errors */
 	struct lq_smap memo;
-	struct memo { char *out, *errs, *asof; size_t n, en; } *m;
+	struct memo { size_t out, errs, asof, n, en; } *m;	/* in marena;
+				   asof 0: none, else its offset + 1 */
 	size_t nm;
+	struct lq_buf marena;
 	/* the keys a window of records waits for (lq_enrich_resolve) */
 	struct lq_smap want;
 	char **wk;
@@ -783,14 +785,9 @@ lq_enrich_load(const char *path, struct lq_buf *warn, struct lq_err *err)
 static void
 memo_clear(struct source *q)
 {
-	for (size_t i = 0; i < q->nm; i++) {
-		free(q->m[i].out);
-		free(q->m[i].errs);
-		free(q->m[i].asof);
-	}
 	q->nm = 0;
-	lq_smap_release(&q->memo);
-	lq_smap_init(&q->memo);
+	lq_buf_reset(&q->marena);
+	lq_smap_clear(&q->memo);
 }
 
 /* Remember the member text out[0..n) and errors errs[0..en) for key k. */
@@ -807,15 +804,17 @@ memo_put(struct source *q, const char *k, size_t kn, const char *out,
 	if (!lq_smap_put(&q->memo, k, kn, (long)q->nm, NULL))
 		return;
 	m = &q->m[q->nm++];
-	m->out = malloc(n + 1);
-	m->errs = malloc(en + 1);
-	if (!m->out || !m->errs)
-		abort();
-	memcpy(m->out, out, n);
-	memcpy(m->errs, errs, en);
+	m->out = q->marena.len;
 	m->n = n;
+	lq_buf_add(&q->marena, out, n);
+	m->errs = q->marena.len;
 	m->en = en;
-	m->asof = asof ? strdup(asof) : NULL;
+	lq_buf_add(&q->marena, errs, en);
+	m->asof = 0;
+	if (asof) {
+		m->asof = q->marena.len + 1;
+		lq_buf_add(&q->marena, asof, strlen(asof) + 1);
+	}
 }
 
 /* Forget the window's keys and their outcomes. */
@@ -947,6 +946,8 @@ lq_enrich_free(struct lq_enrich *e)
 		lq_exprs_free(q->fx);
 		memo_clear(q);
 		free(q->m);
+		lq_smap_release(&q->memo);
+		lq_buf_release(&q->marena);
 		want_clear(q);
 		lq_smap_release(&q->want);
 		free(q->wk);
@@ -1574,14 +1575,15 @@ sources(struct lq_enrich *e, const char *line, size_t len,
 		long mi;
 		if (lq_smap_get(&q->memo, k->buf, k->len, &mi)) {
 			struct memo *m = &q->m[mi];
-			lq_buf_add(out, m->out, m->n);
+			const char *ma = q->marena.buf;
+			lq_buf_add(out, ma + m->out, m->n);
 			if (m->asof)	/* answered earlier in this run */
 				add_prov(e, q->as, "%s:cache@%s", q->name,
-				    m->asof);
+				    ma + m->asof - 1);
 			if (m->en) {
 				if (e->errs.len)
 					lq_buf_addc(&e->errs, ',');
-				lq_buf_add(&e->errs, m->errs, m->en);
+				lq_buf_add(&e->errs, ma + m->errs, m->en);
 			}
 			continue;
 		}
