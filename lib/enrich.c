@@ -81,10 +81,11 @@ struct source {
 	const char **fname;
 	int nf;
 	double ttl, negttl, budget, spent;
-	/* this run's answers by key: the member's text and its errors */
-	struct lq_smap memo;
-	struct memo { size_t out, errs, asof, n, en; } *m;	/* in marena;
-				   asof 0: none, else its offset + 1 */
+	/* this run's answers by key: the member's text and its errors, all
+	   in marena (asof 0: none, else its offset + 1), found by mslot (an
+	   open-addressing table of q->m indexes + 1; no allocation a key) */
+	struct memo { size_t key, kn, out, errs, asof, n, en; uint64_t h; } *m;
+	uint32_t *mslot;
 	size_t nm;
 	struct lq_buf marena;
 	/* the keys a window of records waits for (lq_enrich_resolve) */
@@ -95,6 +96,7 @@ struct source {
 };
 
 #define MEMO_MAX 8192		/* keys remembered per source */
+#define MEMO_SLOTS (4 * MEMO_MAX)	/* a power of 2 */
 
 struct lq_enrich {
 	struct lq_ydoc doc;
@@ -787,7 +789,40 @@ memo_clear(struct source *q)
 {
 	q->nm = 0;
 	lq_buf_reset(&q->marena);
-	lq_smap_clear(&q->memo);
+	if (q->mslot)
+		memset(q->mslot, 0, MEMO_SLOTS * sizeof(*q->mslot));
+}
+
+/*
+ * The memo's slot for key k[0..kn) with hash h: the key's own, or the
+ * empty one where it goes.
+ */
+static uint32_t *
+memo_slot(struct source *q, const char *k, size_t kn, uint64_t h)
+{
+	size_t i = h & (MEMO_SLOTS - 1);
+
+	for (;; i = (i + 1) & (MEMO_SLOTS - 1)) {
+		const struct memo *m;
+		if (!q->mslot[i])
+			return &q->mslot[i];
+		m = &q->m[q->mslot[i] - 1];
+		if (m->h == h && m->kn == kn &&
+		    !memcmp(q->marena.buf + m->key, k, kn))
+			return &q->mslot[i];
+	}
+}
+
+/* The remembered answer for key k[0..kn), or NULL. */
+static const struct memo *
+memo_get(struct source *q, const char *k, size_t kn)
+{
+	uint32_t *sl;
+
+	if (!q->nm)
+		return NULL;
+	sl = memo_slot(q, k, kn, lq_hash_bytes(k, kn));
+	return *sl ? &q->m[*sl - 1] : NULL;
 }
 
 /* Remember the member text out[0..n) and errors errs[0..en) for key k. */
@@ -795,15 +830,23 @@ static void
 memo_put(struct source *q, const char *k, size_t kn, const char *out,
     size_t n, const char *errs, size_t en, const char *asof)
 {
+	uint64_t h = lq_hash_bytes(k, kn);
 	struct memo *m;
+	uint32_t *sl;
 
 	if (q->nm >= MEMO_MAX)
 		memo_clear(q);
-	if (!q->m && !(q->m = calloc(MEMO_MAX, sizeof(*q->m))))
+	if (!q->m && (!(q->m = calloc(MEMO_MAX, sizeof(*q->m))) ||
+	    !(q->mslot = calloc(MEMO_SLOTS, sizeof(*q->mslot)))))
 		abort();
-	if (!lq_smap_put(&q->memo, k, kn, (long)q->nm, NULL))
+	if (*(sl = memo_slot(q, k, kn, h)))
 		return;
 	m = &q->m[q->nm++];
+	*sl = (uint32_t)q->nm;
+	m->h = h;
+	m->key = q->marena.len;
+	m->kn = kn;
+	lq_buf_add(&q->marena, k, kn);
 	m->out = q->marena.len;
 	m->n = n;
 	lq_buf_add(&q->marena, out, n);
@@ -946,7 +989,7 @@ lq_enrich_free(struct lq_enrich *e)
 		lq_exprs_free(q->fx);
 		memo_clear(q);
 		free(q->m);
-		lq_smap_release(&q->memo);
+		free(q->mslot);
 		lq_buf_release(&q->marena);
 		want_clear(q);
 		lq_smap_release(&q->want);
@@ -1572,9 +1615,8 @@ sources(struct lq_enrich *e, const char *line, size_t len,
 			lq_buf_adds(out, "null");
 			continue;
 		}
-		long mi;
-		if (lq_smap_get(&q->memo, k->buf, k->len, &mi)) {
-			struct memo *m = &q->m[mi];
+		const struct memo *m;
+		if ((m = memo_get(q, k->buf, k->len))) {
 			const char *ma = q->marena.buf;
 			lq_buf_add(out, ma + m->out, m->n);
 			if (m->asof)	/* answered earlier in this run */

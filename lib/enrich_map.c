@@ -39,16 +39,6 @@ lq_smap_release(struct lq_smap *m)
 	memset(m, 0, sizeof(*m));
 }
 
-void
-lq_smap_clear(struct lq_smap *m)
-{
-	for (size_t i = 0; i < m->cap; i++) {
-		free(m->k[i]);
-		m->k[i] = NULL;
-	}
-	m->n = 0;
-}
-
 static void *
 xcalloc(size_t n, size_t sz)
 {

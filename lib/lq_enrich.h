@@ -94,9 +94,6 @@ void lq_smap_init(struct lq_smap *m);
 /* Free the keys and slots. */
 void lq_smap_release(struct lq_smap *m);
 
-/* Remove every key, keeping the slots for as many again. */
-void lq_smap_clear(struct lq_smap *m);
-
 /*
  * Insert key k[0..n) with value v unless present.  Returns 1 if inserted,
  * 0 if the key was there (*old, if not NULL, receives its value).
