@@ -140,6 +140,7 @@ struct lq_enrich {
 	int chow;		/* and how they matched: H_* */
 	struct lq_buf cbuf, rowbuf, colv, tb;
 	struct lq_buf norm_city, phone;	/* the lead's, normalised */
+	int tiebreak;		/* some table has tie-breaker columns */
 	struct lq_scan rscan;
 };
 
@@ -349,6 +350,8 @@ load_table(struct lq_enrich *e, struct lq_ynode *n, struct lq_buf *warn,
 	if ((c = lq_ymap_get(n, "phone_column")) && lq_ystr(d, c,
 	    "phone_column", &t->phonecol, err))
 		return -1;
+	if (t->countrycol || t->citycol || t->phonecol)
+		e->tiebreak = 1;
 	if ((c = lq_ymap_get(n, "match"))) {
 		if (lq_yexpect(d, c, LQ_Y_SEQ, "match", err))
 			return -1;
@@ -1699,8 +1702,9 @@ lq_enrich_eval(struct lq_enrich *e, const char *line, size_t len,
 	const char *sen, *dep;
 
 	for (int i = 0; i < NFIELDS; i++) {
-		long k = lq_scan_find(s, line, e->field[i],
-		    strlen(e->field[i]));
+		/* the city is read for a tie-breaker only */
+		long k = i == F_CITY && !e->tiebreak ? -1 : lq_scan_find(s,
+		    line, e->field[i], strlen(e->field[i]));
 		lq_buf_reset(&e->v[i]);
 		have[i] = k >= 0 && s->m[k].vkind == LQ_J_STRING;
 		if (i == F_EMAIL && k >= 0 && !have[i] &&
@@ -1771,8 +1775,11 @@ lq_enrich_eval(struct lq_enrich *e, const char *line, size_t len,
 		lq_buf_json_str(out, e->norm.buf, e->norm.len);
 	else
 		lq_buf_adds(out, "null");
-	city_key(&e->norm_city, e->v[F_CITY].buf, e->v[F_CITY].len);
-	phone_digits(&e->phone, e->v[F_PHONE].buf, e->v[F_PHONE].len);
+	if (e->tiebreak) {
+		city_key(&e->norm_city, e->v[F_CITY].buf, e->v[F_CITY].len);
+		phone_digits(&e->phone, e->v[F_PHONE].buf,
+		    e->v[F_PHONE].len);
+	}
 	for (int i = 0; i < e->ntab; i++)
 		lookup(e, &e->tab[i], company_domain, ccode, out);
 	lq_buf_reset(&e->errs);
