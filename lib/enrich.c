@@ -135,7 +135,7 @@ struct lq_enrich {
 	   tie-breakers */
 	struct cand { size_t off, len; double score; int how; } cand[
 	    MAX_CANDS];
-	int ncand;
+	int ncand, cover;	/* cover: more rows than MAX_CANDS */
 	double cscore;		/* the score of the rows being added */
 	int chow;		/* and how they matched: H_* */
 	struct lq_buf cbuf, rowbuf, colv, tb;
@@ -1158,8 +1158,10 @@ add_cand(void *arg, const char *row, size_t len)
 	struct lq_enrich *e = arg;
 	struct cand *c;
 
-	if (e->ncand == MAX_CANDS)
+	if (e->ncand == MAX_CANDS) {
+		e->cover = 1;
 		return;
+	}
 	c = &e->cand[e->ncand++];
 	c->off = e->cbuf.len;
 	c->len = len;
@@ -1230,6 +1232,8 @@ choose(struct lq_enrich *e, struct table *t, const char *ccode,
 	int best = -1, besta = 0, ties = 0, c;
 
 	*tied = e->ncand > 1;
+	if (e->cover)		/* not all seen: no choice is safe */
+		return -1;
 	if (e->ncand == 1) {
 		agreement(e, t, e->cbuf.buf + e->cand[0].off, e->cand[0].len,
 		    ccode, country, by);
@@ -1285,7 +1289,7 @@ lookup(struct lq_enrich *e, struct table *t, int company_domain,
 	/* by name: when the address gives no company domain, or gives one
 	   the table does not have (then with less confidence); the rows of
 	   the name (or the names about as near) are the candidates */
-	e->ncand = 0;
+	e->ncand = e->cover = 0;
 	lq_buf_reset(&e->cbuf);
 	if (!kind && (t->match & M_NAME) && e->norm.len) {
 		e->cscore = 1;

@@ -1255,6 +1255,12 @@ W
 		lq-enrich -q -r $y in | jq -c '.n as $n | .enrich.accounts | [$n, .domain, .match, .confidence, .tiebreak]' > got
 		diff want got
 	done
+	# a name of more rows than are compared (32) matches nothing
+	for i in $(seq 40); do echo "mega$i.com,Mega AG,$([ "$i" = 40 ] && echo DE || echo US),,"; done >> accounts.csv
+	[ "$(echo '{"email":"a@gmail.com","company":"Mega","country":"DE"}' | lq-enrich -q -r tb.yaml | jq -c .enrich.accounts)" = null ]
+	sed -i '/^mega/d' accounts.csv
+	for i in $(seq 32); do echo "mega$i.com,Mega AG,$([ "$i" = 32 ] && echo DE || echo US),,"; done >> accounts.csv
+	[ "$(echo '{"email":"a@gmail.com","company":"Mega","country":"DE"}' | lq-enrich -q -r tb.yaml | jq -r .enrich.accounts.domain)" = mega32.com ]
 	# provenance says what decided
 	printf '  provenance: true\n' >> tb.yaml
 	[ "$(head -1 in | lq-enrich -q -r tb.yaml | jq -r .enrich.provenance.accounts)" = accounts:name+country:0.72 ]
