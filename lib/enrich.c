@@ -1304,9 +1304,15 @@ lookup(struct lq_enrich *e, struct table *t, int company_domain,
 		lq_fuzzy_build(t->fz);
 	}
 	if (!kind && !e->ncand && t->fz && e->norm.len) {
+		/* without tie-breakers two names about as near are no match:
+		   the best two tell */
+		int tb = t->countrycol || t->citycol || t->phonecol;
 		struct lq_fuzzy_hit h[FUZZY_HITS];
 		int nh = lq_fuzzy_match(t->fz, e->norm.buf, e->norm.len,
-		    t->fuzzy_min, h, FUZZY_HITS);
+		    t->fuzzy_min, h, tb ? FUZZY_HITS : 2);
+		if (!tb && nh == 2 && !h[0].acronym &&
+		    h[0].score - h[1].score < FUZZY_MARGIN)
+			nh = 0;
 		for (int i = 0; i < nh && (i == 0 || (!h[0].acronym &&
 		    h[0].score - h[i].score < FUZZY_MARGIN)); i++) {
 			const char *nm = lq_fuzzy_name(t->fz, h[i].id);

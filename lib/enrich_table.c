@@ -55,7 +55,7 @@ struct lq_etable {
 	sqlite3 *db;
 	sqlite3_stmt *ins_key, *ins_row, *ins_name, *line_of, *upd_key;
 	sqlite3_stmt *name_of, *ins_same;
-	sqlite3_stmt *q_key, *q_name, *q_same;
+	sqlite3_stmt *q_key, *q_name, *q_nameid, *q_same;
 	/* loading */
 	struct lq_buf *warn, warnlog;
 	struct lq_buf key, name, json;
@@ -1031,6 +1031,9 @@ lq_etable_open(const struct lq_etable_opts *o, struct lq_buf *warn,
 		    "rows ON rows.id = keys.id WHERE keys.k = ?1", err) ||
 		    prepare(t, &t->q_name, "SELECT j FROM names JOIN rows ON "
 		    "rows.id = names.id WHERE names.n = ?1", err) ||
+		    prepare(t, &t->q_nameid, "SELECT names.id, rows.j FROM names "
+		    "LEFT JOIN rows ON rows.id = names.id WHERE names.n = ?1",
+		    err) ||
 		    prepare(t, &t->q_same, "SELECT j FROM samenames JOIN rows "
 		    "ON rows.id = samenames.id WHERE samenames.n = ?1", err)))
 			goto fail;
@@ -1063,6 +1066,7 @@ lq_etable_free(struct lq_etable *t)
 	sqlite3_finalize(t->q_key);
 	sqlite3_finalize(t->q_name);
 	sqlite3_finalize(t->q_same);
+	sqlite3_finalize(t->q_nameid);
 	if (t->db)
 		sqlite3_close(t->db);
 	free(t->cache);
@@ -1113,20 +1117,36 @@ lq_etable_each_row(struct lq_etable *t, const char *k, size_t n,
 	if (!n)
 		return 0;
 	if (t->db) {
-		/* the name's one row, else the rows of an ambiguous name */
-		for (int i = 0; i < 2 && !rows; i++) {
-			sqlite3_stmt *s = i ? t->q_same : t->q_name;
-			sqlite3_bind_text(s, 1, k, (int)n, SQLITE_STATIC);
-			while (sqlite3_step(s) == SQLITE_ROW) {
-				fn(arg, (const char *)sqlite3_column_text(s, 0),
-				    (size_t)sqlite3_column_bytes(s, 0));
-				rows++;
+		/* the name's one row, else (its id NULL) the rows of an
+		   ambiguous name */
+		sqlite3_stmt *s = t->q_nameid;
+		int amb = 0;
+		sqlite3_bind_text(s, 1, k, (int)n, SQLITE_STATIC);
+		if (sqlite3_step(s) == SQLITE_ROW) {
+			if (sqlite3_column_type(s, 0) == SQLITE_NULL)
+				amb = 1;
+			else {
+				fn(arg, (const char *)sqlite3_column_text(s, 1),
+				    (size_t)sqlite3_column_bytes(s, 1));
+				rows = 1;
 			}
-			sqlite3_reset(s);
 		}
+		sqlite3_reset(s);
+		if (!amb)
+			return rows;
+		s = t->q_same;
+		sqlite3_bind_text(s, 1, k, (int)n, SQLITE_STATIC);
+		while (sqlite3_step(s) == SQLITE_ROW) {
+			fn(arg, (const char *)sqlite3_column_text(s, 0),
+			    (size_t)sqlite3_column_bytes(s, 0));
+			rows++;
+		}
+		sqlite3_reset(s);
 		return rows;
 	}
-	if (lq_smap_get(&t->names, k, n, &v) && v >= 0) {
+	if (!lq_smap_get(&t->names, k, n, &v))
+		return 0;
+	if (v >= 0) {
 		fn(arg, t->arena.buf + t->r[v].joff, t->r[v].jlen);
 		return 1;
 	}
