@@ -1410,12 +1410,51 @@ so_far(struct lq_enrich *e, const char *line, size_t len,
     const struct lq_scan *s, const char *key, struct lq_buf *out,
     size_t start, struct lq_err *err)
 {
+	size_t vlen, n = s->n;
+	long ins;
+	int comma;
+
 	lq_buf_reset(&e->skey);
 	lq_buf_json_strs(&e->skey, key);
 	lq_buf_addc(out, '}');
+	vlen = out->len - start;
 	lq_buf_reset(&e->sline);
+	if (s->kind == LQ_J_OBJECT && (ins = lq_splice_point(line, s, key,
+	    strlen(key), &comma)) >= 0) {
+		/* the member goes after the others: their scan stands, the
+		   new one is added (no tape: values are found by offset) */
+		struct lq_member *m;
+		lq_buf_grow(&e->sline, len + e->skey.len + vlen + 2);
+		lq_splice_head(&e->sline, line, ins, comma, e->skey.buf,
+		    e->skey.len);
+		lq_buf_add(&e->sline, out->buf + start, vlen);
+		lq_buf_add(&e->sline, line + ins, len - (size_t)ins);
+		out->len--;
+		if (e->sscan.cap < n + 1) {
+			if (!(m = realloc(e->sscan.m, (n + 1) * sizeof(*m))))
+				return lq_err_set(err, LQ_EXIT_IO,
+				    "out of memory");
+			e->sscan.m = m;
+			e->sscan.cap = n + 1;
+		}
+		memcpy(e->sscan.m, s->m, n * sizeof(*m));
+		m = &e->sscan.m[n];
+		memset(m, 0, sizeof(*m));
+		m->kstart = (size_t)ins + (size_t)comma;
+		m->klen = e->skey.len;
+		m->vstart = m->kstart + m->klen + 1;
+		m->vend = m->vstart + vlen;
+		m->vkind = LQ_J_OBJECT;
+		e->sscan.kind = LQ_J_OBJECT;
+		e->sscan.n = n + 1;
+		e->sscan.open = s->open;
+		e->sscan.close = s->close + (size_t)comma + e->skey.len + 1 +
+		    vlen;
+		e->sscan.tn = 0;
+		return 0;
+	}
 	lq_splice(&e->sline, line, len, s, key, strlen(key), e->skey.buf,
-	    e->skey.len, out->buf + start, out->len - start);
+	    e->skey.len, out->buf + start, vlen);
 	out->len--;
 	return lq_json_scan(&e->sscan, e->sline.buf, e->sline.len, err);
 }
