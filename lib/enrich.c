@@ -1,6 +1,7 @@
 /*
  * enrich.c - the enrich: section and the per-record enrich object.
  */
+#include <ctype.h>
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
@@ -30,10 +31,18 @@ enum { M_DOMAIN = 1, M_PARENT = 2, M_NAME = 4, M_FUZZY = 8 };
 				   table: confidence times this */
 #define FUZZY_MIN 0.8		/* default fuzzy_threshold */
 #define FUZZY_MARGIN 0.05	/* the best fuzzy score must lead by this */
+#define COUNTRY_AGREES 1.2	/* a name match's confidence times this when
+				   the row's country is the lead's */
+#define COUNTRY_DIFFERS 0.5	/* ... and this when it is another one */
+#define FUZZY_HITS 8		/* names a tie-breaker looks at */
+#define MAX_CANDS 32		/* rows a tie-breaker looks at */
+#define PHONE_TAIL 8		/* trailing digits two numbers must share */
+enum { H_FUZZY, H_ACRONYM, H_NAME };
 
-enum { F_EMAIL, F_TITLE, F_COMPANY, F_COUNTRY, F_REGION, F_PHONE, NFIELDS };
+enum { F_EMAIL, F_TITLE, F_COMPANY, F_COUNTRY, F_REGION, F_PHONE, F_CITY,
+	NFIELDS };
 static const char *const field_names[NFIELDS + 1] = { "email", "title",
-	"company", "country", "region", "phone", NULL };
+	"company", "country", "region", "phone", "city", NULL };
 
 enum { L_FREE, L_DISPOSABLE, L_ROLE, L_TYPO, L_TITLES, L_COUNTRIES, NLISTS };
 static const char *const list_keys[NLISTS] = { "free", "disposable", "role",
@@ -53,6 +62,8 @@ struct table {
 	char *index;		/* its index file, or NULL (memory) */
 	struct lq_fuzzy *fz;	/* M_FUZZY: the names' trigram index */
 	double fuzzy_min;
+	/* name matches' tie-breakers: the rows' country, city, phone */
+	const char *countrycol, *citycol, *phonecol;
 };
 
 /* a live source (sources:) */
@@ -63,15 +74,20 @@ struct source {
 	char **argv, *prog;
 	const char **headers;
 	int keyslot;		/* its key expression in lq_enrich.kx */
+	char *keyhead;		/* the key is a plain path .a.b: "a", else
+				   NULL */
 	struct lq_exprs *fx;	/* fields: on the answer */
 	struct lq_eval *fev;
 	const char **fname;
 	int nf;
 	double ttl, negttl, budget, spent;
-	/* this run's answers by key: the member's text and its errors */
-	struct lq_smap memo;
-	struct memo { char *out, *errs, *asof; size_t n, en; } *m;
+	/* this run's answers by key: the member's text and its errors, all
+	   in marena (asof 0: none, else its offset + 1), found by mslot (an
+	   open-addressing table of q->m indexes + 1; no allocation a key) */
+	struct memo { size_t key, kn, out, errs, asof, n, en; uint64_t h; } *m;
+	uint32_t *mslot;
 	size_t nm;
+	struct lq_buf marena;
 	/* the keys a window of records waits for (lq_enrich_resolve) */
 	struct lq_smap want;
 	char **wk;
@@ -80,6 +96,7 @@ struct source {
 };
 
 #define MEMO_MAX 8192		/* keys remembered per source */
+#define MEMO_SLOTS (4 * MEMO_MAX)	/* a power of 2 */
 
 struct lq_enrich {
 	struct lq_ydoc doc;
@@ -94,7 +111,7 @@ struct lq_enrich {
 	const struct lq_ynode *cachenode;
 	struct lq_ecache *cache;
 	struct lq_scan ascan;
-	struct lq_buf errs, ans, why, kbuf;
+	struct lq_buf errs, ans, why, kbuf, keybuf;
 	int provenance;		/* provenance: true */
 	struct lq_buf prov;	/* this record's "provenance" members */
 	char *dir;		/* the rule file's directory */
@@ -114,6 +131,17 @@ struct lq_enrich {
 	/* per-record scratch */
 	struct lq_email em;
 	struct lq_buf v[NFIELDS], scratch, norm, tmp;
+	/* name matches: candidate rows (offsets into cbuf), for the
+	   tie-breakers */
+	struct cand { size_t off, len; double score; int how; } cand[
+	    MAX_CANDS];
+	int ncand, cover;	/* cover: more rows than MAX_CANDS */
+	double cscore;		/* the score of the rows being added */
+	int chow;		/* and how they matched: H_* */
+	struct lq_buf cbuf, rowbuf, colv, tb;
+	struct lq_buf norm_city, phone;	/* the lead's, normalised */
+	int tiebreak;		/* some table has tie-breaker columns */
+	struct lq_scan rscan;
 };
 
 static void add_prov(struct lq_enrich *e, const char *name, const char *fmt,
@@ -276,7 +304,8 @@ load_table(struct lq_enrich *e, struct lq_ynode *n, struct lq_buf *warn,
 {
 	static const char *const keys[] = { "name", "path", "as", "key",
 		"name_column", "split", "index", "cache", "duplicates", "match",
-		"fuzzy_threshold", "description", NULL };
+		"fuzzy_threshold", "country_column", "city_column",
+		"phone_column", "description", NULL };
 	struct lq_ydoc *d = &e->doc;
 	struct table *t = &e->tab[e->ntab];
 	struct lq_etable_opts o;
@@ -361,6 +390,17 @@ load_table(struct lq_enrich *e, struct lq_ynode *n, struct lq_buf *warn,
 	if ((c = lq_ymap_get(n, "fuzzy_threshold")) && lq_ynum_in(d, c,
 	    "fuzzy_threshold", 0.5, 1, &t->fuzzy_min, err))
 		return -1;
+	if ((c = lq_ymap_get(n, "country_column")) && lq_ystr(d, c,
+	    "country_column", &t->countrycol, err))
+		return -1;
+	if ((c = lq_ymap_get(n, "city_column")) && lq_ystr(d, c,
+	    "city_column", &t->citycol, err))
+		return -1;
+	if ((c = lq_ymap_get(n, "phone_column")) && lq_ystr(d, c,
+	    "phone_column", &t->phonecol, err))
+		return -1;
+	if (t->countrycol || t->citycol || t->phonecol)
+		e->tiebreak = 1;
 	if ((c = lq_ymap_get(n, "match"))) {
 		if (lq_yexpect(d, c, LQ_Y_SEQ, "match", err))
 			return -1;
@@ -444,6 +484,39 @@ check_indexes(struct lq_enrich *e, const char *rules, struct lq_err *err)
 	return 0;
 }
 
+/*
+ * The first member name of a plain path t[0..n) (.a or .a.b.c, names of
+ * letters, digits and _; blanks around), malloc'd; NULL for any other
+ * expression.
+ */
+static char *
+path_head(const char *t, size_t n)
+{
+	size_t i = 0, h0 = 0, h1 = 0;
+
+	while (i < n && isspace((unsigned char)t[i]))
+		i++;
+	while (n > i && isspace((unsigned char)t[n - 1]))
+		n--;
+	if (i == n)
+		return NULL;
+	while (i < n) {
+		size_t b;
+		if (t[i++] != '.' || i == n || isdigit((unsigned char)t[i]))
+			return NULL;
+		for (b = i; i < n && (isalnum((unsigned char)t[i]) ||
+		    t[i] == '_'); i++)
+			;
+		if (i == b)
+			return NULL;
+		if (!h1) {
+			h0 = b;
+			h1 = i;
+		}
+	}
+	return strndup(t + h0, h1 - h0);
+}
+
 static int
 load_source(struct lq_enrich *e, struct lq_ynode *n, struct lq_err *err)
 {
@@ -489,6 +562,7 @@ load_source(struct lq_enrich *e, struct lq_ynode *n, struct lq_err *err)
 	snprintf(what, sizeof(what), "source '%s' key", q->name);
 	if ((q->keyslot = lq_exprs_add_node(e->kx, d, c, what, err)) < 0)
 		return -1;
+	q->keyhead = path_head(c->str, c->len);
 	c = lq_ymap_get(n, "command");
 	h = lq_ymap_get(n, "http");
 	if (!c == !h)
@@ -751,14 +825,42 @@ lq_enrich_load(const char *path, struct lq_buf *warn, struct lq_err *err)
 static void
 memo_clear(struct source *q)
 {
-	for (size_t i = 0; i < q->nm; i++) {
-		free(q->m[i].out);
-		free(q->m[i].errs);
-		free(q->m[i].asof);
-	}
 	q->nm = 0;
-	lq_smap_release(&q->memo);
-	lq_smap_init(&q->memo);
+	lq_buf_reset(&q->marena);
+	if (q->mslot)
+		memset(q->mslot, 0, MEMO_SLOTS * sizeof(*q->mslot));
+}
+
+/*
+ * The memo's slot for key k[0..kn) with hash h: the key's own, or the
+ * empty one where it goes.
+ */
+static uint32_t *
+memo_slot(struct source *q, const char *k, size_t kn, uint64_t h)
+{
+	size_t i = h & (MEMO_SLOTS - 1);
+
+	for (;; i = (i + 1) & (MEMO_SLOTS - 1)) {
+		const struct memo *m;
+		if (!q->mslot[i])
+			return &q->mslot[i];
+		m = &q->m[q->mslot[i] - 1];
+		if (m->h == h && m->kn == kn &&
+		    !memcmp(q->marena.buf + m->key, k, kn))
+			return &q->mslot[i];
+	}
+}
+
+/* The remembered answer for key k[0..kn), or NULL. */
+static const struct memo *
+memo_get(struct source *q, const char *k, size_t kn)
+{
+	uint32_t *sl;
+
+	if (!q->nm)
+		return NULL;
+	sl = memo_slot(q, k, kn, lq_hash_bytes(k, kn));
+	return *sl ? &q->m[*sl - 1] : NULL;
 }
 
 /* Remember the member text out[0..n) and errors errs[0..en) for key k. */
@@ -766,24 +868,34 @@ static void
 memo_put(struct source *q, const char *k, size_t kn, const char *out,
     size_t n, const char *errs, size_t en, const char *asof)
 {
+	uint64_t h = lq_hash_bytes(k, kn);
 	struct memo *m;
+	uint32_t *sl;
 
 	if (q->nm >= MEMO_MAX)
 		memo_clear(q);
-	if (!q->m && !(q->m = calloc(MEMO_MAX, sizeof(*q->m))))
+	if (!q->m && (!(q->m = calloc(MEMO_MAX, sizeof(*q->m))) ||
+	    !(q->mslot = calloc(MEMO_SLOTS, sizeof(*q->mslot)))))
 		abort();
-	if (!lq_smap_put(&q->memo, k, kn, (long)q->nm, NULL))
+	if (*(sl = memo_slot(q, k, kn, h)))
 		return;
 	m = &q->m[q->nm++];
-	m->out = malloc(n + 1);
-	m->errs = malloc(en + 1);
-	if (!m->out || !m->errs)
-		abort();
-	memcpy(m->out, out, n);
-	memcpy(m->errs, errs, en);
+	*sl = (uint32_t)q->nm;
+	m->h = h;
+	m->key = q->marena.len;
+	m->kn = kn;
+	lq_buf_add(&q->marena, k, kn);
+	m->out = q->marena.len;
 	m->n = n;
+	lq_buf_add(&q->marena, out, n);
+	m->errs = q->marena.len;
 	m->en = en;
-	m->asof = asof ? strdup(asof) : NULL;
+	lq_buf_add(&q->marena, errs, en);
+	m->asof = 0;
+	if (asof) {
+		m->asof = q->marena.len + 1;
+		lq_buf_add(&q->marena, asof, strlen(asof) + 1);
+	}
 }
 
 /* Forget the window's keys and their outcomes. */
@@ -894,6 +1006,13 @@ lq_enrich_free(struct lq_enrich *e)
 	lq_buf_release(&e->scratch);
 	lq_buf_release(&e->norm);
 	lq_buf_release(&e->tmp);
+	lq_buf_release(&e->cbuf);
+	lq_buf_release(&e->rowbuf);
+	lq_buf_release(&e->colv);
+	lq_buf_release(&e->tb);
+	lq_buf_release(&e->norm_city);
+	lq_buf_release(&e->phone);
+	lq_scan_release(&e->rscan);
 	free(e->dir);
 	free(e->datadir);
 	for (int i = 0; e->src && i <= e->nsrc; i++) {
@@ -901,12 +1020,15 @@ lq_enrich_free(struct lq_enrich *e)
 		lq_esource_free(q->s);
 		free(q->argv);
 		free(q->prog);
+		free(q->keyhead);
 		free(q->headers);
 		free(q->fname);
 		lq_eval_free(q->fev);
 		lq_exprs_free(q->fx);
 		memo_clear(q);
 		free(q->m);
+		free(q->mslot);
+		lq_buf_release(&q->marena);
 		want_clear(q);
 		lq_smap_release(&q->want);
 		free(q->wk);
@@ -923,6 +1045,7 @@ lq_enrich_free(struct lq_enrich *e)
 	lq_buf_release(&e->ans);
 	lq_buf_release(&e->why);
 	lq_buf_release(&e->kbuf);
+	lq_buf_release(&e->keybuf);
 	lq_buf_release(&e->prov);
 	lq_yaml_release(&e->doc);
 	free(e);
@@ -989,14 +1112,194 @@ country_json(struct lq_buf *out, const struct lq_country *c)
 	lq_buf_addc(out, '}');
 }
 
+/*
+ * The value of column col (a string or a number) in the row r[0..n)
+ * (members without braces), unescaped into e->colv; 0 when it has none.
+ */
+static int
+row_col(struct lq_enrich *e, const char *r, size_t n, const char *col)
+{
+	struct lq_err err;
+	long k;
+
+	lq_buf_reset(&e->rowbuf);
+	lq_buf_addc(&e->rowbuf, '{');
+	lq_buf_add(&e->rowbuf, r, n);
+	lq_buf_addc(&e->rowbuf, '}');
+	lq_err_clear(&err);
+	lq_buf_reset(&e->colv);
+	if (lq_json_scan(&e->rscan, e->rowbuf.buf, e->rowbuf.len, &err) < 0 ||
+	    (k = lq_scan_find(&e->rscan, e->rowbuf.buf, col, strlen(col))) < 0)
+		return 0;
+	if (e->rscan.m[k].vkind == LQ_J_STRING)
+		lq_json_unescape(&e->colv, e->rowbuf.buf + e->rscan.m[k].vstart,
+		    e->rscan.m[k].vend - e->rscan.m[k].vstart);
+	else if (e->rscan.m[k].vkind == LQ_J_NUMBER)
+		lq_buf_add(&e->colv, e->rowbuf.buf + e->rscan.m[k].vstart,
+		    e->rscan.m[k].vend - e->rscan.m[k].vstart);
+	return e->colv.len > 0;
+}
+
+/* the digits of phone number p[0..n) into out */
+static void
+phone_digits(struct lq_buf *out, const char *p, size_t n)
+{
+	lq_buf_reset(out);
+	for (size_t i = 0; i < n; i++)
+		if (p[i] >= '0' && p[i] <= '9')
+			lq_buf_addc(out, p[i]);
+}
+
+/*
+ * The city name p[0..n) as a key into out: its letters and digits as
+ * lowercase code points (4 bytes each), each run of anything else (blanks,
+ * punctuation) as one 0 between words; invalid UTF-8 gives an empty key.
+ */
+static void
+city_key(struct lq_buf *out, const char *p, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)p;
+	uint32_t cp, gap = 0;
+	size_t i = 0, k;
+
+	lq_buf_reset(out);
+	while (i < n) {
+		if (s[i] < 0x80) {
+			cp = s[i++];
+			if (!isalnum((int)cp)) {
+				gap = out->len > 0;
+				continue;
+			}
+			cp = (uint32_t)tolower((int)cp);
+		} else if ((k = lq_utf8_decode(s + i, n - i, &cp))) {
+			i += k;
+			cp = lq_ucs_lower(cp);
+		} else {
+			lq_buf_reset(out);
+			return;
+		}
+		if (gap) {
+			uint32_t z = 0;
+			lq_buf_add(out, (const char *)&z, sizeof(z));
+			gap = 0;
+		}
+		lq_buf_add(out, (const char *)&cp, sizeof(cp));
+	}
+}
+
+/* a candidate row of a name match (lq_etable_each_row) */
+static void
+add_cand(void *arg, const char *row, size_t len)
+{
+	struct lq_enrich *e = arg;
+	struct cand *c;
+
+	if (e->ncand == MAX_CANDS) {
+		e->cover = 1;
+		return;
+	}
+	c = &e->cand[e->ncand++];
+	c->off = e->cbuf.len;
+	c->len = len;
+	c->score = e->cscore;
+	c->how = e->chow;
+	lq_buf_add(&e->cbuf, row, len);
+}
+
+/*
+ * How the candidate row r[0..n) agrees with the lead: its country (the
+ * country column, or its phone's calling code) the lead's ccode (+1) or
+ * another (-1); its city the lead's (+1); its phone number the lead's
+ * (+1).  Sets *country to 1, -1 or 0 (not known) and appends what agreed
+ * to by ("country+city").
+ */
+static int
+agreement(struct lq_enrich *e, struct table *t, const char *r, size_t n,
+    const char *ccode, int *country, struct lq_buf *by)
+{
+	const char *got[3];
+	int ngot = 0, a = 0;
+	struct lq_country rc;
+
+	*country = 0;
+	if (ccode && ((t->countrycol && row_col(e, r, n, t->countrycol) &&
+	    lq_country_resolve(e->countries, e->colv.buf, e->colv.len, NULL,
+	    0, NULL, 0, &rc)) || (t->phonecol && row_col(e, r, n,
+	    t->phonecol) && lq_country_resolve(e->countries, NULL, 0, NULL,
+	    0, e->colv.buf, e->colv.len, &rc)))) {
+		*country = strcmp(rc.code, ccode) ? -1 : 1;
+		a += *country;
+		if (*country > 0)
+			got[ngot++] = "country";
+	}
+	if (t->citycol && e->norm_city.len && row_col(e, r, n, t->citycol)) {
+		city_key(&e->tmp, e->colv.buf, e->colv.len);
+		if (e->tmp.len && e->tmp.len == e->norm_city.len &&
+		    !memcmp(e->tmp.buf, e->norm_city.buf, e->tmp.len))
+			a++, got[ngot++] = "city";
+	}
+	if (t->phonecol && e->phone.len >= PHONE_TAIL &&
+	    row_col(e, r, n, t->phonecol)) {
+		phone_digits(&e->tmp, e->colv.buf, e->colv.len);
+		if (e->tmp.len >= PHONE_TAIL && !memcmp(e->tmp.buf +
+		    e->tmp.len - PHONE_TAIL, e->phone.buf + e->phone.len -
+		    PHONE_TAIL, PHONE_TAIL))
+			a++, got[ngot++] = "phone";
+	}
+	lq_buf_reset(by);
+	for (int i = 0; i < ngot; i++) {
+		if (i)
+			lq_buf_addc(by, '+');
+		lq_buf_adds(by, got[i]);
+	}
+	return a;
+}
+
+/*
+ * Choose among the candidate rows: the only one, or the one that agrees
+ * with the lead most (agreement() > 0, no other as much).  Returns its
+ * index, or -1; sets *country as agreement() does, and *tied when there
+ * were several (then by says what decided).
+ */
+static int
+choose(struct lq_enrich *e, struct table *t, const char *ccode,
+    int *country, int *tied, struct lq_buf *by)
+{
+	int best = -1, besta = 0, ties = 0, c;
+
+	*tied = e->ncand > 1;
+	if (e->cover)		/* not all seen: no choice is safe */
+		return -1;
+	if (e->ncand == 1) {
+		agreement(e, t, e->cbuf.buf + e->cand[0].off, e->cand[0].len,
+		    ccode, country, by);
+		return 0;
+	}
+	for (int i = 0; i < e->ncand; i++) {
+		int a = agreement(e, t, e->cbuf.buf + e->cand[i].off,
+		    e->cand[i].len, ccode, &c, &e->scratch);
+		if (a > besta) {
+			best = i;
+			besta = a;
+			ties = 0;
+			*country = c;
+			lq_buf_reset(by);
+			lq_buf_add(by, e->scratch.buf, e->scratch.len);
+		} else if (a > 0 && a == besta)
+			ties = 1;
+	}
+	return ties ? -1 : best;
+}
+
 /* Look up one table; appends ,"as":{...} (or null). */
 static void
 lookup(struct lq_enrich *e, struct table *t, int company_domain,
-    struct lq_buf *out)
+    const char *ccode, struct lq_buf *out)
 {
 	const char *kind = NULL, *conf = NULL, *d = e->em.domain.buf;
 	size_t dn = e->em.domain.len, mark;
 	double fconf = 0;
+	int country = 0, tied = 0, pick = -1;
 
 	lq_buf_addc(out, ',');
 	lq_buf_json_strs(out, t->as);
@@ -1020,33 +1323,53 @@ lookup(struct lq_enrich *e, struct table *t, int company_domain,
 		}
 	}
 	/* by name: when the address gives no company domain, or gives one
-	   the table does not have (then with less confidence) */
-	if (!kind && (t->match & M_NAME) && e->norm.len &&
-	    lq_etable_get(t->t, 1, e->norm.buf, e->norm.len, out)) {
-		kind = "name";
-		fconf = 0.6;
+	   the table does not have (then with less confidence); the rows of
+	   the name (or the names about as near) are the candidates */
+	e->ncand = e->cover = 0;
+	lq_buf_reset(&e->cbuf);
+	if (!kind && (t->match & M_NAME) && e->norm.len) {
+		e->cscore = 1;
+		e->chow = H_NAME;
+		lq_etable_each_row(t->t, e->norm.buf, e->norm.len, add_cand, e);
 	}
-	if (!kind && (t->match & M_FUZZY) && e->norm.len && !t->fz) {
+	if (!kind && !e->ncand && (t->match & M_FUZZY) && e->norm.len &&
+	    !t->fz) {
 		/* built on the first lead that needs it */
 		t->fz = lq_fuzzy_new();
 		lq_etable_each_name(t->t, add_name, t->fz);
 		lq_fuzzy_build(t->fz);
 	}
-	if (!kind && t->fz && e->norm.len) {
-		struct lq_fuzzy_hit h[2];
+	if (!kind && !e->ncand && t->fz && e->norm.len) {
+		/* without tie-breakers two names about as near are no match:
+		   the best two tell */
+		int tb = t->countrycol || t->citycol || t->phonecol;
+		struct lq_fuzzy_hit h[FUZZY_HITS];
 		int nh = lq_fuzzy_match(t->fz, e->norm.buf, e->norm.len,
-		    t->fuzzy_min, h, 2);
-		if (nh && (h[0].acronym || nh == 1 ||
-		    h[0].score - h[1].score >= FUZZY_MARGIN)) {
-			const char *nm = lq_fuzzy_name(t->fz, h[0].id);
-			if (lq_etable_get(t->t, 1, nm, strlen(nm), out)) {
-				kind = h[0].acronym ? "acronym" : "fuzzy-name";
-				fconf = h[0].acronym ? 0.5 : 0.6 * h[0].score;
-			}
+		    t->fuzzy_min, h, tb ? FUZZY_HITS : 2);
+		if (!tb && nh == 2 && !h[0].acronym &&
+		    h[0].score - h[1].score < FUZZY_MARGIN)
+			nh = 0;
+		for (int i = 0; i < nh && (i == 0 || (!h[0].acronym &&
+		    h[0].score - h[i].score < FUZZY_MARGIN)); i++) {
+			const char *nm = lq_fuzzy_name(t->fz, h[i].id);
+			e->cscore = h[i].score;
+			e->chow = h[i].acronym ? H_ACRONYM : H_FUZZY;
+			lq_etable_each_row(t->t, nm, strlen(nm), add_cand, e);
 		}
 	}
-	if (fconf > 0 && company_domain)
-		fconf *= WORK_DOMAIN;
+	if (!kind && e->ncand &&
+	    (pick = choose(e, t, ccode, &country, &tied, &e->tb)) >= 0) {
+		struct cand *c = &e->cand[pick];
+		lq_buf_add(out, e->cbuf.buf + c->off, c->len);
+		kind = c->how == H_ACRONYM ? "acronym" : c->how == H_NAME ?
+		    "name" : "fuzzy-name";
+		fconf = c->how == H_ACRONYM ? 0.5 : 0.6 * c->score;
+		if (company_domain)
+			fconf *= WORK_DOMAIN;
+		if (country)
+			fconf = fmin(fconf * (country > 0 ? COUNTRY_AGREES :
+			    COUNTRY_DIFFERS), 0.9);
+	}
 	if (!kind) {
 		out->len = mark - 1;
 		lq_buf_adds(out, "null");
@@ -1056,6 +1379,9 @@ lookup(struct lq_enrich *e, struct table *t, int company_domain,
 		lq_buf_addc(out, ',');
 	if (conf)
 		add_prov(e, t->as, "%s:%s:%s", t->name, kind, conf);
+	else if (tied)
+		add_prov(e, t->as, "%s:%s+%s:%.2f", t->name, kind, e->tb.buf,
+		    fconf);
 	else
 		add_prov(e, t->as, "%s:%s:%.2f", t->name, kind, fconf);
 	lq_buf_adds(out, "\"source\":");
@@ -1067,6 +1393,10 @@ lookup(struct lq_enrich *e, struct table *t, int company_domain,
 		lq_buf_adds(out, conf);
 	else
 		lq_buf_json_round(out, fconf, 2);
+	if (tied) {
+		lq_buf_adds(out, ",\"tiebreak\":");
+		lq_buf_json_str(out, e->tb.buf, e->tb.len);
+	}
 	lq_buf_addc(out, '}');
 }
 
@@ -1116,12 +1446,51 @@ so_far(struct lq_enrich *e, const char *line, size_t len,
     const struct lq_scan *s, const char *key, struct lq_buf *out,
     size_t start, struct lq_err *err)
 {
+	size_t vlen, n = s->n;
+	long ins;
+	int comma;
+
 	lq_buf_reset(&e->skey);
 	lq_buf_json_strs(&e->skey, key);
 	lq_buf_addc(out, '}');
+	vlen = out->len - start;
 	lq_buf_reset(&e->sline);
+	if (s->kind == LQ_J_OBJECT && (ins = lq_splice_point(line, s, key,
+	    strlen(key), &comma)) >= 0) {
+		/* the member goes after the others: their scan stands, the
+		   new one is added (no tape: values are found by offset) */
+		struct lq_member *m;
+		lq_buf_grow(&e->sline, len + e->skey.len + vlen + 2);
+		lq_splice_head(&e->sline, line, ins, comma, e->skey.buf,
+		    e->skey.len);
+		lq_buf_add(&e->sline, out->buf + start, vlen);
+		lq_buf_add(&e->sline, line + ins, len - (size_t)ins);
+		out->len--;
+		if (e->sscan.cap < n + 1) {
+			if (!(m = realloc(e->sscan.m, (n + 1) * sizeof(*m))))
+				return lq_err_set(err, LQ_EXIT_IO,
+				    "out of memory");
+			e->sscan.m = m;
+			e->sscan.cap = n + 1;
+		}
+		memcpy(e->sscan.m, s->m, n * sizeof(*m));
+		m = &e->sscan.m[n];
+		memset(m, 0, sizeof(*m));
+		m->kstart = (size_t)ins + (size_t)comma;
+		m->klen = e->skey.len;
+		m->vstart = m->kstart + m->klen + 1;
+		m->vend = m->vstart + vlen;
+		m->vkind = LQ_J_OBJECT;
+		e->sscan.kind = LQ_J_OBJECT;
+		e->sscan.n = n + 1;
+		e->sscan.open = s->open;
+		e->sscan.close = s->close + (size_t)comma + e->skey.len + 1 +
+		    vlen;
+		e->sscan.tn = 0;
+		return 0;
+	}
 	lq_splice(&e->sline, line, len, s, key, strlen(key), e->skey.buf,
-	    e->skey.len, out->buf + start, out->len - start);
+	    e->skey.len, out->buf + start, vlen);
 	out->len--;
 	return lq_json_scan(&e->sscan, e->sline.buf, e->sline.len, err);
 }
@@ -1142,9 +1511,7 @@ add_output(struct lq_enrich *e, struct lq_eval *ev, int i, const char *name,
 		why = why ? why : "error";
 		add_error(e, ename, ename2, why, strlen(why));
 	} else if (n > 0) {
-		jv s = jv_dump_string(lq_eval_output(ev, i, 0), 0);
-		lq_buf_adds(out, jv_string_value(s));
-		jv_free(s);
+		lq_eval_dump(ev, i, 0, out);
 	} else {
 		lq_buf_adds(out, "null");
 	}
@@ -1283,14 +1650,22 @@ sources(struct lq_enrich *e, const char *line, size_t len,
     const struct lq_scan *s, const char *key, struct lq_buf *out,
     size_t start, struct lq_err *err)
 {
-	if (so_far(e, line, len, s, key, out, start, err) < 0 ||
+	int plain = 1;
+
+	/* keys that are plain paths outside the enrich member (.id,
+	   .account.domain) read the record itself: no copy with the enrich
+	   so far to make and scan */
+	for (int i = 0; i < e->nsrc && plain; i++)
+		plain = e->src[i].keyhead && strcmp(e->src[i].keyhead, key);
+	if (plain ? lq_eval_record(e->kev, line, len, s, key, err) < 0 :
+	    so_far(e, line, len, s, key, out, start, err) < 0 ||
 	    lq_eval_record(e->kev, e->sline.buf, e->sline.len, &e->sscan,
 	    NULL, err) < 0)
 		return -1;
 	for (int i = 0; i < e->nsrc; i++) {
 		struct source *q = &e->src[i];
 		long nk = lq_eval_count(e->kev, q->keyslot);
-		struct lq_buf k = LQ_BUF_INIT;
+		struct lq_buf *k = &e->keybuf;
 		double asof = 0;
 		char when[32];
 		int rc, cached = 0;
@@ -1307,62 +1682,57 @@ sources(struct lq_enrich *e, const char *line, size_t len,
 			lq_buf_reset(&e->why);
 			continue;
 		}
-		jv kv = nk > 0 ? lq_eval_output(e->kev, q->keyslot, 0) :
-		    jv_null();
-		if (jv_get_kind(kv) == JV_KIND_STRING) {
-			lq_buf_add(&k, jv_string_value(kv),
-			    (size_t)jv_string_length_bytes(jv_copy(kv)));
-		} else if (jv_get_kind(kv) == JV_KIND_NUMBER) {
-			jv d = jv_dump_string(jv_copy(kv), 0);
-			lq_buf_adds(&k, jv_string_value(d));
-			jv_free(d);
-		} else if (jv_get_kind(kv) != JV_KIND_NULL &&
-		    jv_get_kind(kv) != JV_KIND_FALSE) {
-			jv_free(kv);
+		/* the key: a string's bytes, a number as written (a 19-digit
+		   id keeps its digits) */
+		const char *ks;
+		size_t kn;
+		jv_kind kk = nk > 0 ? lq_eval_peek(e->kev, q->keyslot, 0, &ks,
+		    &kn) : JV_KIND_NULL;
+		lq_buf_reset(k);
+		if (kk == JV_KIND_STRING)
+			lq_buf_add(k, ks, kn);
+		else if (kk == JV_KIND_NUMBER)
+			lq_eval_dump(e->kev, q->keyslot, 0, k);
+		else if (kk != JV_KIND_NULL && kk != JV_KIND_FALSE) {
 			lq_buf_adds(out, "null");
 			add_error(e, q->name, NULL, "key: not a string",
 			    strlen("key: not a string"));
 			continue;
 		}
-		jv_free(kv);
-		if (!k.len) {	/* no key: nothing to look up */
-			lq_buf_release(&k);
+		if (!k->len) {	/* no key: nothing to look up */
 			lq_buf_adds(out, "null");
 			continue;
 		}
-		long mi;
-		if (lq_smap_get(&q->memo, k.buf, k.len, &mi)) {
-			struct memo *m = &q->m[mi];
-			lq_buf_add(out, m->out, m->n);
+		const struct memo *m;
+		if ((m = memo_get(q, k->buf, k->len))) {
+			const char *ma = q->marena.buf;
+			lq_buf_add(out, ma + m->out, m->n);
 			if (m->asof)	/* answered earlier in this run */
 				add_prov(e, q->as, "%s:cache@%s", q->name,
-				    m->asof);
+				    ma + m->asof - 1);
 			if (m->en) {
 				if (e->errs.len)
 					lq_buf_addc(&e->errs, ',');
-				lq_buf_add(&e->errs, m->errs, m->en);
+				lq_buf_add(&e->errs, ma + m->errs, m->en);
 			}
-			lq_buf_release(&k);
 			continue;
 		}
 		size_t mark = out->len, emark = e->errs.len;
-		rc = answer(e, q, k.buf, k.len, &asof, &cached);
+		rc = answer(e, q, k->buf, k->len, &asof, &cached);
 		if (rc <= 0) {
 			lq_buf_adds(out, "null");
 			if (rc < 0)
 				add_error(e, q->name, NULL, e->why.buf,
 				    e->why.len);
 			else if (e->errs.len == emark)
-				memo_put(q, k.buf, k.len, "null", 4, "", 0,
+				memo_put(q, k->buf, k->len, "null", 4, "", 0,
 				    NULL);
-			lq_buf_release(&k);
 			continue;
 		}
 		lq_buf_addc(out, '{');
 		if (q->fev) {
 			if (lq_eval_record(q->fev, e->ans.buf, e->ans.len,
 			    &e->ascan, NULL, err) < 0) {
-				lq_buf_release(&k);
 				return -1;
 			}
 			for (int f = 0; f < q->nf; f++) {
@@ -1390,19 +1760,18 @@ sources(struct lq_enrich *e, const char *line, size_t len,
 		lq_buf_adds(out, "\"source\":");
 		lq_buf_json_strs(out, q->name);
 		lq_buf_adds(out, ",\"key\":");
-		lq_buf_json_str(out, k.buf, k.len);
+		lq_buf_json_str(out, k->buf, k->len);
 		lq_time_format(when, sizeof(when), asof);
 		lq_buf_adds(out, ",\"as_of\":");
 		lq_buf_json_strs(out, when);
 		lq_buf_addc(out, '}');
 		if (e->errs.len > emark && e->errs.buf[emark] == ',')
 			emark++;
-		memo_put(q, k.buf, k.len, out->buf + mark, out->len - mark,
+		memo_put(q, k->buf, k->len, out->buf + mark, out->len - mark,
 		    e->errs.buf ? e->errs.buf + emark : "", e->errs.len - emark,
 		    when);
 		add_prov(e, q->as, "%s:%s@%s", q->name, cached ? "cache" :
 		    "live", when);
-		lq_buf_release(&k);
 	}
 	return 0;
 }
@@ -1418,8 +1787,9 @@ lq_enrich_eval(struct lq_enrich *e, const char *line, size_t len,
 	const char *sen, *dep;
 
 	for (int i = 0; i < NFIELDS; i++) {
-		long k = lq_scan_find(s, line, e->field[i],
-		    strlen(e->field[i]));
+		/* the city is read for a tie-breaker only */
+		long k = i == F_CITY && !e->tiebreak ? -1 : lq_scan_find(s,
+		    line, e->field[i], strlen(e->field[i]));
 		lq_buf_reset(&e->v[i]);
 		have[i] = k >= 0 && s->m[k].vkind == LQ_J_STRING;
 		if (i == F_EMAIL && k >= 0 && !have[i] &&
@@ -1465,6 +1835,7 @@ lq_enrich_eval(struct lq_enrich *e, const char *line, size_t len,
 
 	int company_domain = have[F_EMAIL] && e->em.valid && !e->em.free &&
 	    !e->em.disposable && !e->em.typo_of;
+	const char *ccode = NULL;
 	if (lq_country_resolve(e->countries, e->v[F_COUNTRY].buf,
 	    e->v[F_COUNTRY].len, e->v[F_REGION].buf, e->v[F_REGION].len,
 	    e->v[F_PHONE].buf, e->v[F_PHONE].len, &cty) ||
@@ -1472,6 +1843,7 @@ lq_enrich_eval(struct lq_enrich *e, const char *line, size_t len,
 	    e->em.domain.buf, e->em.domain.len, &cty))) {
 		country_json(out, &cty);
 		add_prov(e, "country", "%s", cty.source);
+		ccode = cty.code;
 	} else if (cty.problem) {
 		own_key(out, OWN_COUNTRY);
 		lq_buf_adds(out, "{\"code\":null,\"name\":null,"
@@ -1492,8 +1864,13 @@ lq_enrich_eval(struct lq_enrich *e, const char *line, size_t len,
 		lq_buf_json_str(out, e->norm.buf, e->norm.len);
 	else
 		lq_buf_adds(out, "null");
+	if (e->tiebreak) {
+		city_key(&e->norm_city, e->v[F_CITY].buf, e->v[F_CITY].len);
+		phone_digits(&e->phone, e->v[F_PHONE].buf,
+		    e->v[F_PHONE].len);
+	}
 	for (int i = 0; i < e->ntab; i++)
-		lookup(e, &e->tab[i], company_domain, out);
+		lookup(e, &e->tab[i], company_domain, ccode, out);
 	lq_buf_reset(&e->errs);
 	e->deferred = 0;
 	if ((e->nsrc && sources(e, line, len, s, key, out, start, err)) ||

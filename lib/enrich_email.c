@@ -295,7 +295,9 @@ typo_scan(const struct lq_email_lists *l, const char *d, size_t n)
 		const char *t = l->typo[i];
 		size_t tn = strlen(t), lab = strcspn(t, ".");
 		int max = lab >= 8 ? 2 : lab >= 5 ? 1 : 0;
-		if (!max || (tn == n && !memcmp(t, d, n)))
+		/* the distance is at least the difference in length */
+		if (!max || (tn == n && !memcmp(t, d, n)) ||
+		    (tn > n ? tn - n : n - tn) > (size_t)max)
 			continue;
 		int dist = osa(d, n, t, tn);
 		if (dist <= max && dist < bestd) {

@@ -26,7 +26,7 @@
 #include "lq_csv.h"
 #include "lq_enrich.h"
 
-#define INDEX_FORMAT "lq-enrich-index 2"
+#define INDEX_FORMAT "lq-enrich-index 3"
 #define INDEX_APPID 0x6c716978	/* "lqix": PRAGMA application_id */
 #define APPID_STR "1819371896"	/* INDEX_APPID in decimal */
 #define AUTO_SQLITE_BYTES (4L << 20)
@@ -35,6 +35,8 @@
 struct mrow {
 	size_t joff, jlen, koff, klen;
 	long line;
+	long samename;		/* the row before with this ambiguous name,
+				   or -1 */
 };
 
 struct lq_etable {
@@ -48,10 +50,12 @@ struct lq_etable {
 	struct mrow *r;
 	size_t nr, rcap;
 	struct lq_smap keys, names;
+	struct lq_smap lastsame;	/* ambiguous name -> its last row */
 	/* sqlite */
 	sqlite3 *db;
 	sqlite3_stmt *ins_key, *ins_row, *ins_name, *line_of, *upd_key;
-	sqlite3_stmt *q_key, *q_name;
+	sqlite3_stmt *name_of, *ins_same;
+	sqlite3_stmt *q_key, *q_name, *q_nameid, *q_same;
 	/* loading */
 	struct lq_buf *warn, warnlog;
 	struct lq_buf key, name, json;
@@ -270,6 +274,7 @@ mem_add(struct lq_etable *t, long line, struct lq_err *err)
 	}
 	r = &t->r[t->nr];
 	r->line = line;
+	r->samename = -1;
 	r->joff = t->arena.len;
 	r->jlen = t->json.len;
 	lq_buf_add(&t->arena, t->json.buf, t->json.len);
@@ -290,13 +295,21 @@ mem_add(struct lq_etable *t, long line, struct lq_err *err)
 			return 0;	/* row not kept */
 	}
 	if (t->name.len && !lq_smap_put(&t->names, t->name.buf, t->name.len,
-	    (long)t->nr, &old) && old >= 0) {
-		struct mrow *o = &t->r[old];
-		/* two rows, not one row twice: the name is ambiguous */
-		if (!r->klen || o->klen != r->klen || memcmp(t->arena.buf +
-		    o->koff, t->arena.buf + r->koff, r->klen))
+	    (long)t->nr, &old)) {
+		struct mrow *o = old >= 0 ? &t->r[old] : NULL;
+		/* two rows, not one row twice: the name is ambiguous; its
+		   rows are chained for lq_etable_each_row() */
+		if (!o || !r->klen || o->klen != r->klen ||
+		    memcmp(t->arena.buf + o->koff, t->arena.buf + r->koff,
+		    r->klen)) {
 			lq_smap_set(&t->names, t->name.buf, t->name.len, -1);
-		else if (t->o.dups == LQ_DUPS_LAST)
+			if (!o && !lq_smap_get(&t->lastsame, t->name.buf,
+			    t->name.len, &old))
+				old = -1;
+			r->samename = old;
+			lq_smap_set(&t->lastsame, t->name.buf, t->name.len,
+			    (long)t->nr);
+		} else if (t->o.dups == LQ_DUPS_LAST)
 			lq_smap_set(&t->names, t->name.buf, t->name.len,
 			    (long)t->nr);
 	}
@@ -319,6 +332,17 @@ step(struct lq_etable *t, sqlite3_stmt *s, struct lq_err *err)
 
 	sqlite3_reset(s);
 	return rc == SQLITE_DONE ? 0 : sql_fail(t, err, "insert");
+}
+
+/* row id has the ambiguous name t->name */
+static int
+same_add(struct lq_etable *t, sqlite3_int64 id, struct lq_err *err)
+{
+	sqlite3_stmt *s = t->ins_same;
+
+	sqlite3_bind_text(s, 1, t->name.buf, (int)t->name.len, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, id);
+	return step(t, s, err);
 }
 
 static int
@@ -364,6 +388,23 @@ sql_add(struct lq_etable *t, long line, struct lq_err *err)
 	if (step(t, s, err))
 		return -1;
 	if (t->name.len) {
+		/* a name shared by two rows with different keys: its rows
+		   go to samenames too (as the upsert below decides) */
+		s = t->name_of;
+		sqlite3_bind_text(s, 1, t->name.buf, (int)t->name.len,
+		    SQLITE_STATIC);
+		if (sqlite3_step(s) == SQLITE_ROW) {
+			const char *k = (const char *)sqlite3_column_text(s, 0);
+			int same = k && t->key.len && strlen(k) == t->key.len &&
+			    !memcmp(k, t->key.buf, t->key.len);
+			int had = sqlite3_column_type(s, 1) != SQLITE_NULL;
+			sqlite3_int64 first = sqlite3_column_int64(s, 1);
+			sqlite3_reset(s);
+			if (!same && ((had && same_add(t, first, err)) ||
+			    same_add(t, id, err)))
+				return -1;
+		} else
+			sqlite3_reset(s);
 		s = t->ins_name;
 		sqlite3_bind_text(s, 1, t->name.buf, (int)t->name.len,
 		    SQLITE_STATIC);
@@ -699,8 +740,10 @@ finalize_build(struct lq_etable *t)
 	sqlite3_finalize(t->line_of);
 	sqlite3_finalize(t->upd_key);
 	sqlite3_finalize(t->ins_name);
+	sqlite3_finalize(t->name_of);
+	sqlite3_finalize(t->ins_same);
 	t->ins_key = t->ins_row = t->line_of = t->upd_key = NULL;
-	t->ins_name = NULL;
+	t->ins_name = t->name_of = t->ins_same = NULL;
 }
 
 static int
@@ -738,6 +781,8 @@ build_index(struct lq_etable *t, FILE *fp, const char *sig,
 	    "CREATE TABLE keys(k TEXT PRIMARY KEY, id INTEGER) WITHOUT ROWID;"
 	    "CREATE TABLE names(n TEXT PRIMARY KEY, k TEXT, id INTEGER) "
 	    "WITHOUT ROWID;"
+	    "CREATE TABLE samenames(n TEXT, id INTEGER, PRIMARY KEY(n, id)) "
+	    "WITHOUT ROWID;"
 	    "BEGIN;", NULL, NULL, NULL) != SQLITE_OK) {
 		lq_err_set(err, LQ_EXIT_USAGE, "%s: cannot create index %s "
 		    "(set cache: to a writable path): %s", t->o.path, t->cache,
@@ -756,7 +801,11 @@ build_index(struct lq_etable *t, FILE *fp, const char *sig,
 	    prepare(t, &t->ins_name, "INSERT INTO names VALUES(?1,?2,?3) "
 	    "ON CONFLICT(n) DO UPDATE SET id = CASE WHEN names.k = excluded.k "
 	    "AND excluded.k <> '' THEN CASE WHEN ?4 THEN excluded.id "
-	    "ELSE names.id END ELSE NULL END", err))
+	    "ELSE names.id END ELSE NULL END", err) ||
+	    prepare(t, &t->name_of, "SELECT k, id FROM names WHERE n = ?1",
+	    err) ||
+	    prepare(t, &t->ins_same, "INSERT INTO samenames VALUES(?1,?2) "
+	    "ON CONFLICT DO NOTHING", err))
 		goto out;
 	if (load_source(t, fp, err))
 		goto out;
@@ -981,7 +1030,12 @@ lq_etable_open(const struct lq_etable_opts *o, struct lq_buf *warn,
 		if (sqlite && (prepare(t, &t->q_key, "SELECT j FROM keys JOIN "
 		    "rows ON rows.id = keys.id WHERE keys.k = ?1", err) ||
 		    prepare(t, &t->q_name, "SELECT j FROM names JOIN rows ON "
-		    "rows.id = names.id WHERE names.n = ?1", err)))
+		    "rows.id = names.id WHERE names.n = ?1", err) ||
+		    prepare(t, &t->q_nameid, "SELECT names.id, rows.j FROM names "
+		    "LEFT JOIN rows ON rows.id = names.id WHERE names.n = ?1",
+		    err) ||
+		    prepare(t, &t->q_same, "SELECT j FROM samenames JOIN rows "
+		    "ON rows.id = samenames.id WHERE samenames.n = ?1", err)))
 			goto fail;
 	}
 	if (!sqlite && load_source(t, fp, err))
@@ -1011,6 +1065,8 @@ lq_etable_free(struct lq_etable *t)
 	finalize_build(t);
 	sqlite3_finalize(t->q_key);
 	sqlite3_finalize(t->q_name);
+	sqlite3_finalize(t->q_same);
+	sqlite3_finalize(t->q_nameid);
 	if (t->db)
 		sqlite3_close(t->db);
 	free(t->cache);
@@ -1018,6 +1074,7 @@ lq_etable_free(struct lq_etable *t)
 	lq_buf_release(&t->arena);
 	lq_smap_release(&t->keys);
 	lq_smap_release(&t->names);
+	lq_smap_release(&t->lastsame);
 	lq_buf_release(&t->warnlog);
 	lq_buf_release(&t->key);
 	lq_buf_release(&t->name);
@@ -1052,6 +1109,55 @@ lq_etable_get(struct lq_etable *t, int byname, const char *k, size_t n,
 }
 
 long
+lq_etable_each_row(struct lq_etable *t, const char *k, size_t n,
+    void (*fn)(void *arg, const char *row, size_t len), void *arg)
+{
+	long v, rows = 0;
+
+	if (!n)
+		return 0;
+	if (t->db) {
+		/* the name's one row, else (its id NULL) the rows of an
+		   ambiguous name */
+		sqlite3_stmt *s = t->q_nameid;
+		int amb = 0;
+		sqlite3_bind_text(s, 1, k, (int)n, SQLITE_STATIC);
+		if (sqlite3_step(s) == SQLITE_ROW) {
+			if (sqlite3_column_type(s, 0) == SQLITE_NULL)
+				amb = 1;
+			else {
+				fn(arg, (const char *)sqlite3_column_text(s, 1),
+				    (size_t)sqlite3_column_bytes(s, 1));
+				rows = 1;
+			}
+		}
+		sqlite3_reset(s);
+		if (!amb)
+			return rows;
+		s = t->q_same;
+		sqlite3_bind_text(s, 1, k, (int)n, SQLITE_STATIC);
+		while (sqlite3_step(s) == SQLITE_ROW) {
+			fn(arg, (const char *)sqlite3_column_text(s, 0),
+			    (size_t)sqlite3_column_bytes(s, 0));
+			rows++;
+		}
+		sqlite3_reset(s);
+		return rows;
+	}
+	if (!lq_smap_get(&t->names, k, n, &v))
+		return 0;
+	if (v >= 0) {
+		fn(arg, t->arena.buf + t->r[v].joff, t->r[v].jlen);
+		return 1;
+	}
+	if (!lq_smap_get(&t->lastsame, k, n, &v))
+		return 0;
+	for (; v >= 0; v = t->r[v].samename, rows++)
+		fn(arg, t->arena.buf + t->r[v].joff, t->r[v].jlen);
+	return rows;
+}
+
+long
 lq_etable_rows(const struct lq_etable *t, int *reused)
 {
 	if (reused)
@@ -1065,8 +1171,8 @@ lq_etable_each_name(struct lq_etable *t,
 {
 	if (t->db) {
 		sqlite3_stmt *s = NULL;
-		if (sqlite3_prepare_v2(t->db, "SELECT n FROM names WHERE id IS "
-		    "NOT NULL", -1, &s, NULL) != SQLITE_OK)
+		if (sqlite3_prepare_v2(t->db, "SELECT n FROM names", -1, &s,
+		    NULL) != SQLITE_OK)
 			return;
 		while (sqlite3_step(s) == SQLITE_ROW)
 			fn(arg, (const char *)sqlite3_column_text(s, 0),
@@ -1075,6 +1181,6 @@ lq_etable_each_name(struct lq_etable *t,
 		return;
 	}
 	for (size_t i = 0; i < t->names.cap; i++)
-		if (t->names.k[i] && t->names.v[i] >= 0)
+		if (t->names.k[i])
 			fn(arg, t->names.k[i], t->names.kn[i]);
 }

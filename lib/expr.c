@@ -1064,3 +1064,105 @@ lq_eval_peek(struct lq_eval *ev, int i, long k, const char **s, size_t *n)
 	}
 	return v->kind == NV_ARRAY ? JV_KIND_ARRAY : JV_KIND_OBJECT;
 }
+
+/* bytes jq 1.6 writes as they are in a string (no quote, backslash, control
+   character nor DEL; the bytes are valid UTF-8 already) */
+static int
+plain_bytes(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c < 0x20 || c == '"' || c == '\\' || c == 0x7f)
+			return 0;
+	}
+	return 1;
+}
+
+/* s[0..n) is valid UTF-8 */
+static int
+utf8_ok(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	uint32_t cp;
+	size_t i = 0, k;
+
+	while (i < n) {
+		if (p[i] < 0x80) {
+			i++;
+			continue;
+		}
+		if (!(k = lq_utf8_decode(p + i, n - i, &cp)))
+			return 0;
+		i += k;
+	}
+	return 1;
+}
+
+/* an integer literal: -?[0-9]+ */
+static int
+int_literal(const char *s, size_t n)
+{
+	size_t i = n && *s == '-';
+
+	if (i == n)
+		return 0;
+	for (; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+	return 1;
+}
+
+int
+lq_eval_dump(struct lq_eval *ev, int i, long k, struct lq_buf *out)
+{
+	struct res *r = get(ev, i);
+	const struct lq_nv *v;
+
+	if (!r->fromjq && r->st == LQ_JQN_OK && k >= 0 && (size_t)k < r->n) {
+		v = &r->outs[k];
+		switch (v->kind) {
+		case NV_NULL:
+			lq_buf_adds(out, "null");
+			return 0;
+		case NV_FALSE:
+			lq_buf_adds(out, "false");
+			return 0;
+		case NV_TRUE:
+			lq_buf_adds(out, "true");
+			return 0;
+		case NV_NUMBER:
+			if (v->raw && int_literal(v->p, v->n)) {
+				lq_buf_add(out, v->p, v->n);
+				return 0;
+			}
+			break;
+		case NV_STRING:
+			/* (esc may be 2, not known yet: plain_bytes() looks
+			   for a backslash itself) */
+			if (v->raw && v->esc != 1 && v->n >= 2 &&
+			    plain_bytes(v->p + 1, v->n - 2)) {
+				lq_buf_add(out, v->p, v->n);
+				return 0;
+			}
+			if (!v->raw && plain_bytes(v->p, v->n) &&
+			    utf8_ok(v->p, v->n)) {
+				lq_buf_addc(out, '"');
+				lq_buf_add(out, v->p, v->n);
+				lq_buf_addc(out, '"');
+				return 0;
+			}
+			break;
+		default:
+			break;
+		}
+	}
+	jv o = lq_eval_output(ev, i, k);
+	if (!jv_is_valid(o)) {
+		jv_free(o);
+		return -1;
+	}
+	jv d = jv_dump_string(o, 0);
+	lq_buf_adds(out, jv_string_value(d));
+	jv_free(d);
+	return 0;
+}

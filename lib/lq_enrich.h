@@ -291,6 +291,15 @@ int lq_same_file(const char *a, const char *b);
 int lq_etable_get(struct lq_etable *t, int byname, const char *k, size_t n,
     struct lq_buf *out);
 
+/*
+ * Call fn(arg, row, len) with the members (JSON object text without
+ * braces, borrowed for the call) of every row whose normalised company name
+ * is k[0..n): the one row lq_etable_get() finds, or each row of an
+ * ambiguous name.  Returns the number of rows.
+ */
+long lq_etable_each_row(struct lq_etable *t, const char *k, size_t n,
+    void (*fn)(void *arg, const char *row, size_t len), void *arg);
+
 /* Rows in the table; 1 if the index was reused, 0 if (re)built. */
 long lq_etable_rows(const struct lq_etable *t, int *reused);
 
@@ -301,8 +310,8 @@ long lq_etable_rows(const struct lq_etable *t, int *reused);
 uint32_t lq_ucs_lower(uint32_t c);
 
 /*
- * Call fn(arg, name, n) for every normalised company name of the table
- * that names one row (ambiguous names are left out).
+ * Call fn(arg, name, n) for every normalised company name of the table,
+ * ambiguous ones (names of several rows with different keys) included.
  */
 void lq_etable_each_name(struct lq_etable *t,
     void (*fn)(void *arg, const char *name, size_t n), void *arg);

@@ -193,6 +193,14 @@ jv_kind lq_eval_peek(struct lq_eval *ev, int i, long k, const char **s,
     size_t *n);
 
 /*
+ * Append output k of slot i to out as JSON text, as jq -c writes it, but
+ * for an integer taken from the record, which is written as it is there
+ * (never through a double: a 19-digit id keeps its digits).  Returns 0, or
+ * -1 (nothing appended) when the slot raised an error or has no output k.
+ */
+int lq_eval_dump(struct lq_eval *ev, int i, long k, struct lq_buf *out);
+
+/*
  * Evaluate slot i only when a record's result for it is asked for (for
  * expressions most records never need, such as presence checks).
  */

@@ -961,6 +961,49 @@ Y
 	[ "$most" -le 3 ]
 }
 
+@test "sources: a 19-digit number key reaches the source and the cache as its digits, and an answer's 19-digit number stays so" {
+	cd "$BATS_TEST_TMPDIR"
+	export COPROC_LOG="$BATS_TEST_TMPDIR/keys.log"
+	cat > echo.py <<'P'
+import os, sys
+for line in sys.stdin:
+    k = line.rstrip("\n")
+    with open(os.environ["COPROC_LOG"], "a") as f:
+        f.write(k + "\n")
+    print('{"big":%s,"k":"%s"}' % (k, k), flush=True)
+P
+	cat > big.yaml <<Y
+enrich:
+  data: $TOP/data
+  cache: $BATS_TEST_TMPDIR/big.sqlite
+  sources:
+    - name: crm
+      key: .id
+      command: [python3, $BATS_TEST_TMPDIR/echo.py]
+      fields:
+        big: .big
+        k: .k
+Y
+	# the first two are the same double: 1000000000000011632
+	cat > in <<'L'
+{"id":1000000000000011631}
+{"id":1000000000000011632}
+{"id":-9007199254740993}
+{"id":1000000000000011631}
+L
+	for r in live cached; do
+		lq-enrich -q -r big.yaml in | jq -r '.enrich.crm | [.key, .k] | @tsv' > got
+		printf '%s\t%s\n' 1000000000000011631 1000000000000011631 1000000000000011632 1000000000000011632 \
+			-9007199254740993 -9007199254740993 1000000000000011631 1000000000000011631 | diff - got
+		# jq rounds numbers: the answer's own digits, read as text
+		lq-enrich -q -r big.yaml in | grep -o '"big":[-0-9]*' > got
+		printf '"big":%s\n' 1000000000000011631 1000000000000011632 -9007199254740993 1000000000000011631 | diff - got
+	done
+	# asked once each, as those digits; the second run came from the cache
+	printf '%s\n' 1000000000000011631 1000000000000011632 -9007199254740993 | diff - "$COPROC_LOG"
+	[ "$(sqlite3 big.sqlite 'SELECT key FROM answers ORDER BY key' | paste -sd' ')" = "-9007199254740993 1000000000000011631 1000000000000011632" ]
+}
+
 @test "command source: a co-process that answers, hangs and dies; fields:, set: and errors" {
 	export COPROC_LOG="$BATS_TEST_TMPDIR/coproc.log"
 	cat > "$BATS_TEST_TMPDIR/co.yaml" <<Y
@@ -1081,10 +1124,13 @@ Y
 }
 
 # the fuzzy test set: fuzzy-pairs.tsv matched against a table of the example
-# companies and accounts, fuzzy-extra.csv and (when there) the Maven accounts
+# companies and accounts, fuzzy-extra.csv and (when there) the Maven accounts;
+# fuzzy_run N tb: with the tables' countries as the tie-breaker country_column
+# and each lead in the country of the name it must match (the United States
+# when it must match none)
 fuzzy_run() {
 	{
-		echo domain,name
+		echo domain,name,country
 		python3 - "$TOP/examples/companies.csv" "$TOP/examples/accounts.csv" "$F/fuzzy-extra.csv" ${maven:+"$maven"} <<'P'
 import csv, sys
 seen = set()
@@ -1095,7 +1141,7 @@ for path in sys.argv[1:]:
         d = r.get("domain", "")
         if n and n not in seen and (not d or d not in seen):
             seen.update([n, d])
-            w.writerow([d, n])
+            w.writerow([d, n, r.get("country") or r.get("office_location") or ""])
 P
 	} > "$BATS_TEST_TMPDIR/names.csv"
 	cat > "$BATS_TEST_TMPDIR/fz.yaml" <<Y
@@ -1106,8 +1152,18 @@ enrich:
       path: names.csv
       name_column: name
 Y
+	[ "$2" != tb ] || echo '      country_column: country' >> "$BATS_TEST_TMPDIR/fz.yaml"
 	grep -v '^#' "$F/fuzzy-pairs.tsv" | if [ -n "$maven" ]; then cat; else grep -v $'\tmaven$'; fi > "$BATS_TEST_TMPDIR/pairs"
-	cut -f1 "$BATS_TEST_TMPDIR/pairs" | jq -Rc '{email: "x@gmail.com", company: .}' |
+	python3 - "$BATS_TEST_TMPDIR/names.csv" "$BATS_TEST_TMPDIR/pairs" "$2" <<'P' |
+import csv, json, sys
+country = {r["name"]: r["country"] for r in csv.DictReader(open(sys.argv[1], newline=""))}
+for line in open(sys.argv[2]):
+    f = line.rstrip("\n").split("\t")
+    lead = {"email": "x@gmail.com", "company": f[0]}
+    if sys.argv[3] == "tb":
+        lead["country"] = country.get(f[1]) or "United States"
+    print(json.dumps(lead))
+P
 		lq-enrich -q -r "$BATS_TEST_TMPDIR/fz.yaml" | jq -r '.enrich.accounts.name // "-"' > "$BATS_TEST_TMPDIR/got"
 	cut -f2 "$BATS_TEST_TMPDIR/pairs" | paste - "$BATS_TEST_TMPDIR/got" "$BATS_TEST_TMPDIR/pairs" |
 		awk -F'\t' '{ want = $1; got = $2 }
@@ -1117,6 +1173,99 @@ Y
 		          if (NR < n || right / matched < 0.95) exit 1 }' n="$1"
 }
 
+@test "name matching: country, city or phone decide between accounts of the same or about as near names" {
+	cd "$BATS_TEST_TMPDIR"
+	cat > accounts.csv <<'C'
+domain,name,country,city,phone
+acme.de,Acme GmbH,Germany,München,+49 89 1234 5678
+acme.com,Acme Inc.,US,Springfield,+1 217 555 0100
+globex-east.com,Globex Systems East,US,Boston,
+globex-west.de,Globex Systems West,DE,Berlin,
+solo.fr,Solo SARL,FR,Paris,
+C
+	cat > tb.yaml <<Y
+enrich:
+  data: $TOP/data
+  tables:
+    - name: accounts
+      path: accounts.csv
+      name_column: name
+      country_column: country
+      city_column: city
+      phone_column: phone
+Y
+	sed '/_column: [cp]/d' tb.yaml > plain.yaml
+	sed 's/^      name_column: name$/&\n      index: sqlite\n      cache: idx.sqlite/' tb.yaml > sql.yaml
+	cat > in <<'L'
+{"n":1,"email":"a@gmail.com","company":"ACME","country":"DE"}
+{"n":2,"email":"a@gmail.com","company":"Acme Corp","phone":"+1 (217) 555-0100"}
+{"n":3,"email":"a@gmail.com","company":"Acme","city":" MÜNCHEN"}
+{"n":4,"email":"a@gmail.com","company":"Acme"}
+{"n":5,"email":"a@gmail.com","company":"Acme","phone":"089 12345678"}
+{"n":6,"email":"a@gmail.com","company":"Acme","country":"France"}
+{"n":7,"email":"a@gmail.com","company":"Acme","country":"US","city":"München"}
+{"n":8,"email":"a@gmail.com","company":"Acme","country":"United States","city":"Springfield"}
+{"n":9,"email":"a@gmail.com","company":"Globex Systems"}
+{"n":10,"email":"a@gmail.com","company":"Globex Systems","country":"Deutschland"}
+{"n":11,"email":"a@gmail.com","company":"Globex Systems","city":"boston"}
+{"n":12,"email":"a@gmail.com","company":"Solo","country":"FR"}
+{"n":13,"email":"a@gmail.com","company":"Solo"}
+{"n":14,"email":"a@gmail.com","company":"Solo","country":"DE"}
+{"n":15,"email":"jo@acme.de","company":"Acme","country":"US"}
+L
+	# without the tie-breakers the two Acme and the two Globex are
+	# ambiguous: no match; Solo has one row
+	lq-enrich -q -r plain.yaml in | jq -c '[.n, .enrich.accounts.domain, .enrich.accounts.confidence]' > got
+	cat > want <<'W'
+[1,null,null]
+[2,null,null]
+[3,null,null]
+[4,null,null]
+[5,null,null]
+[6,null,null]
+[7,null,null]
+[8,null,null]
+[9,null,null]
+[10,null,null]
+[11,null,null]
+[12,"solo.fr",0.6]
+[13,"solo.fr",0.6]
+[14,"solo.fr",0.6]
+[15,"acme.de",0.95]
+W
+	diff want got
+	cat > want <<'W'
+[1,"acme.de","name",0.72,"country"]
+[2,"acme.com","name",0.6,"phone"]
+[3,"acme.de","name",0.6,"city"]
+[4,null,null,null,null]
+[5,"acme.de","name",0.6,"phone"]
+[6,null,null,null,null]
+[7,"acme.com","name",0.72,"country"]
+[8,"acme.com","name",0.72,"country+city"]
+[9,null,null,null,null]
+[10,"globex-west.de","fuzzy-name",0.61,"country"]
+[11,"globex-east.com","fuzzy-name",0.51,"city"]
+[12,"solo.fr","name",0.72,null]
+[13,"solo.fr","name",0.6,null]
+[14,"solo.fr","name",0.3,null]
+[15,"acme.de","domain",0.95,null]
+W
+	for y in tb.yaml sql.yaml sql.yaml; do
+		lq-enrich -q -r $y in | jq -c '.n as $n | .enrich.accounts | [$n, .domain, .match, .confidence, .tiebreak]' > got
+		diff want got
+	done
+	# a name of more rows than are compared (32) matches nothing
+	for i in $(seq 40); do echo "mega$i.com,Mega AG,$([ "$i" = 40 ] && echo DE || echo US),,"; done >> accounts.csv
+	[ "$(echo '{"email":"a@gmail.com","company":"Mega","country":"DE"}' | lq-enrich -q -r tb.yaml | jq -c .enrich.accounts)" = null ]
+	sed -i '/^mega/d' accounts.csv
+	for i in $(seq 32); do echo "mega$i.com,Mega AG,$([ "$i" = 32 ] && echo DE || echo US),,"; done >> accounts.csv
+	[ "$(echo '{"email":"a@gmail.com","company":"Mega","country":"DE"}' | lq-enrich -q -r tb.yaml | jq -r .enrich.accounts.domain)" = mega32.com ]
+	# provenance says what decided
+	printf '  provenance: true\n' >> tb.yaml
+	[ "$(head -1 in | lq-enrich -q -r tb.yaml | jq -r .enrich.provenance.accounts)" = accounts:name+country:0.72 ]
+}
+
 @test "fuzzy matching: precision >= 0.95 at the default threshold on the hand-written pairs (recall reported)" {
 	maven=
 	[ ! -e "$SHARED/data/maven-crm-sales-opportunities/accounts.csv" ] ||
@@ -1124,6 +1273,12 @@ Y
 	run fuzzy_run "$([ -n "$maven" ] && echo 200 || echo 100)"
 	echo "$output" >&3
 	[ "$status" -eq 0 ]
+	plain=${output##*$'\n'}
+	# the country tie-breaker on: no match lost, none wrong added
+	run fuzzy_run "$([ -n "$maven" ] && echo 200 || echo 100)" tb
+	echo "with country_column: $output" >&3
+	[ "$status" -eq 0 ]
+	[ "${output##*$'\n'}" = "$plain" ]
 }
 
 @test "provenance: true: one compact member says where each value came from and when" {
