@@ -362,14 +362,89 @@ path_head(const char *t, size_t n)
 	return strndup(t + h0, h1 - h0);
 }
 
+/* a command: source (a co-process): its argv, relative to the rule file */
+static int
+source_command(struct lq_enrich *e, struct source *q, struct lq_ynode *c,
+    struct lq_err *err)
+{
+	struct lq_ydoc *d = &e->doc;
+
+	if (c->kind == LQ_Y_SCALAR)
+		return lq_yerr(d, c, err, "command: a list of words "
+		    "(argv, no shell), such as [python3, lookup.py]");
+	if (lq_yexpect(d, c, LQ_Y_SEQ, "command", err))
+		return -1;
+	if (!c->n)
+		return lq_yerr(d, c, err, "command: empty");
+	q->argv = calloc(c->n + 1, sizeof(char *));
+	for (size_t i = 0; i < c->n; i++) {
+		const char *w;
+		if (lq_ystr(d, c->items[i], "command", &w, err))
+			return -1;
+		q->argv[i] = (char *)w;
+	}
+	/* a relative program path is relative to the rule file */
+	if (strchr(q->argv[0], '/') && q->argv[0][0] != '/') {
+		q->prog = join(e->dir, q->argv[0]);
+		q->argv[0] = q->prog;
+	}
+	q->o.argv = q->argv;
+	return 0;
+}
+
+/* an http: source: its URL template, headers, rate and retries */
+static int
+source_http(struct lq_enrich *e, struct source *q, struct lq_ynode *h,
+    struct lq_err *err)
+{
+	static const char *const hkeys[] = { "url", "headers", "rate",
+		"retries", NULL };
+	struct lq_ydoc *d = &e->doc;
+	struct lq_ynode *c;
+	const char *s;
+
+	if (lq_yexpect(d, h, LQ_Y_MAP, "http", err) ||
+	    lq_ymap_check(d, h, "http", hkeys, err))
+		return -1;
+	if (!(c = lq_ymap_get(h, "url")))
+		return lq_yerr(d, h, err, "http: needs url:");
+	if (lq_ystr(d, c, "url", &s, err))
+		return -1;
+	if (strncmp(s, "http://", 7) && strncmp(s, "https://", 8))
+		return lq_yerr(d, c, err, "url: must start with "
+		    "http:// or https://");
+	if (!strstr(s, "{key}"))
+		return lq_yerr(d, c, err, "url: must hold {key}");
+	q->o.url = s;
+	if ((c = lq_ymap_get(h, "headers"))) {
+		if (lq_yexpect(d, c, LQ_Y_MAP, "headers", err))
+			return -1;
+		q->headers = calloc(2 * c->n + 1, sizeof(char *));
+		for (size_t i = 0; i < c->n; i++) {
+			q->headers[2 * i] = c->keys[i]->str;
+			if (lq_ystr(d, c->items[i], "header",
+			    &q->headers[2 * i + 1], err))
+				return -1;
+		}
+		q->o.headers = q->headers;
+		q->o.nheaders = (int)c->n;
+	}
+	if ((c = lq_ymap_get(h, "rate")) && lq_ynum_in(d, c, "rate",
+	    0, 1e6, &q->o.rate, err))
+		return -1;
+	q->o.retries = 2;
+	if ((c = lq_ymap_get(h, "retries")) && lq_yint_in(d, c,
+	    "retries", 0, 10, &q->o.retries, err))
+		return -1;
+	return 0;
+}
+
 static int
 load_source(struct lq_enrich *e, struct lq_ynode *n, struct lq_err *err)
 {
 	static const char *const keys[] = { "name", "as", "key", "command",
 		"http", "timeout", "startup", "budget", "ttl", "negative_ttl", "fields",
 		"concurrency", "description", NULL };
-	static const char *const hkeys[] = { "url", "headers", "rate",
-		"retries", NULL };
 	struct lq_ydoc *d = &e->doc;
 	struct source *q = &e->src[e->nsrc];
 	struct lq_ynode *c, *h;
@@ -387,19 +462,10 @@ load_source(struct lq_enrich *e, struct lq_ynode *n, struct lq_err *err)
 	if ((by = written_by(e, q->as, what, sizeof(what))))
 		return lq_yerr(d, c ? c : n, err, "source '%s': '%s' is "
 		    "written by %s (set as:)", q->name, q->as, by);
-	for (int i = 0; i < e->ntab; i++)
-		if (!strcmp(e->tab[i].as, q->as))
-			return lq_yerr(d, c ? c : n, err, "source '%s' and "
-			    "table '%s' both write '%s' (set as:)", q->name,
-			    e->tab[i].name, q->as);
-	for (int i = 0; i < e->nsrc; i++) {
+	for (int i = 0; i < e->nsrc; i++)
 		if (!strcmp(e->src[i].name, q->name))
 			return lq_yerr(d, n, err, "duplicate source name "
 			    "'%s'", q->name);
-		if (!strcmp(e->src[i].as, q->as))
-			return lq_yerr(d, c ? c : n, err, "two sources write "
-			    "'%s' (set as:)", q->as);
-	}
 	q->o.name = q->name;
 	if (!(c = lq_ymap_get(n, "key")))
 		return lq_yerr(d, n, err, "source '%s' has no key: (a jq "
@@ -413,63 +479,8 @@ load_source(struct lq_enrich *e, struct lq_ynode *n, struct lq_err *err)
 	if (!c == !h)
 		return lq_yerr(d, n, err, "source '%s' needs one of command: "
 		    "or http:", q->name);
-	if (c) {
-		if (c->kind == LQ_Y_SCALAR)
-			return lq_yerr(d, c, err, "command: a list of words "
-			    "(argv, no shell), such as [python3, lookup.py]");
-		if (lq_yexpect(d, c, LQ_Y_SEQ, "command", err))
-			return -1;
-		if (!c->n)
-			return lq_yerr(d, c, err, "command: empty");
-		q->argv = calloc(c->n + 1, sizeof(char *));
-		for (size_t i = 0; i < c->n; i++) {
-			const char *w;
-			if (lq_ystr(d, c->items[i], "command", &w, err))
-				return -1;
-			q->argv[i] = (char *)w;
-		}
-		/* a relative program path is relative to the rule file */
-		if (strchr(q->argv[0], '/') && q->argv[0][0] != '/') {
-			q->prog = join(e->dir, q->argv[0]);
-			q->argv[0] = q->prog;
-		}
-		q->o.argv = q->argv;
-	} else {
-		const char *s;
-		if (lq_yexpect(d, h, LQ_Y_MAP, "http", err) ||
-		    lq_ymap_check(d, h, "http", hkeys, err))
-			return -1;
-		if (!(c = lq_ymap_get(h, "url")))
-			return lq_yerr(d, h, err, "http: needs url:");
-		if (lq_ystr(d, c, "url", &s, err))
-			return -1;
-		if (strncmp(s, "http://", 7) && strncmp(s, "https://", 8))
-			return lq_yerr(d, c, err, "url: must start with "
-			    "http:// or https://");
-		if (!strstr(s, "{key}"))
-			return lq_yerr(d, c, err, "url: must hold {key}");
-		q->o.url = s;
-		if ((c = lq_ymap_get(h, "headers"))) {
-			if (lq_yexpect(d, c, LQ_Y_MAP, "headers", err))
-				return -1;
-			q->headers = calloc(2 * c->n + 1, sizeof(char *));
-			for (size_t i = 0; i < c->n; i++) {
-				q->headers[2 * i] = c->keys[i]->str;
-				if (lq_ystr(d, c->items[i], "header",
-				    &q->headers[2 * i + 1], err))
-					return -1;
-			}
-			q->o.headers = q->headers;
-			q->o.nheaders = (int)c->n;
-		}
-		if ((c = lq_ymap_get(h, "rate")) && lq_ynum_in(d, c, "rate",
-		    0, 1e6, &q->o.rate, err))
-			return -1;
-		q->o.retries = 2;
-		if ((c = lq_ymap_get(h, "retries")) && lq_yint_in(d, c,
-		    "retries", 0, 10, &q->o.retries, err))
-			return -1;
-	}
+	if (c ? source_command(e, q, c, err) : source_http(e, q, h, err))
+		return -1;
 	q->o.timeout = 5;
 	q->o.startup = 10;
 	if ((c = lq_ymap_get(n, "startup")) && (!q->argv || lq_ydur_in(d, c,
@@ -481,8 +492,8 @@ load_source(struct lq_enrich *e, struct lq_ynode *n, struct lq_err *err)
 	    "concurrency", 1, 256, &q->o.concurrency, err))
 		return -1;
 	q->budget = 300;
-	q->ttl = 7 * 86400;
-	q->negttl = 86400;
+	q->ttl = LQ_WEEK;
+	q->negttl = LQ_DAY;
 	if ((c = lq_ymap_get(n, "timeout")) && lq_ydur_in(d, c, "timeout",
 	    0.001, 3600, &q->o.timeout, err))
 		return -1;
