@@ -15,13 +15,14 @@ NOW=2026-11-28T12:00:00Z
 # stderr).  A command without output lines must succeed and print nothing.
 # Displays without "$ " lines are illustrations and are not run.  The
 # commands run in order in one scratch directory holding copies of
-# examples/, rules/ and data/.
+# examples/, rules/ and data/.  run_examples PAGE SUBSECTION runs only the
+# displays under that .Ss of EXAMPLES.
 run_examples() {
 	local dir="$BATS_TEST_TMPDIR/run"
 	mkdir -p "$dir"
 	cp -R "$TOP/examples" "$TOP/rules" "$dir/"
 	[ ! -d "$TOP/data" ] || cp -R "$TOP/data" "$dir/"
-	python3 "$TOP/test/run-examples.py" "$1" "$dir"
+	python3 "$TOP/test/run-examples.py" "$1" "$dir" "${2:-}"
 }
 
 @test "lq-rules.5: EXAMPLES run as printed" {

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""run-examples.py PAGE DIR - run the transcripts of a man page's EXAMPLES.
+"""run-examples.py PAGE DIR [SUBSECTION] - run the transcripts of a man page's
+EXAMPLES (only those under .Ss SUBSECTION when it is given).
 
 A transcript is a .Bd -literal display in EXAMPLES; a line starting with
 "$ " is a command (continued by here-documents and by lines ending in |,
@@ -14,6 +15,7 @@ command did what the page says, 1 otherwise (each difference printed).
 import re, subprocess, sys
 
 page, cwd = sys.argv[1], sys.argv[2]
+only = sys.argv[3] if len(sys.argv) > 3 else ""
 src = open(page, encoding="utf-8").read().split("\n")
 
 def unroff(s):
@@ -21,11 +23,15 @@ def unroff(s):
     s = s.replace("\\(dq", '"').replace("\\(aq", "'")
     return s.replace("\x00", "\\")
 
-blocks, cur, sect = [], None, None
+blocks, cur, sect, sub = [], None, None, None
 for n, line in enumerate(src, 1):
     if line.startswith(".Sh "):
         sect = line[4:].strip()
-    elif sect == "EXAMPLES" and line.startswith(".Bd -literal"):
+        sub = None
+    elif line.startswith(".Ss "):
+        sub = line[4:].strip()
+    elif (sect == "EXAMPLES" and (not only or sub == only) and
+          line.startswith(".Bd -literal")):
         cur = []
     elif cur is not None and line.startswith(".Ed"):
         blocks.append(cur)
