@@ -2504,6 +2504,27 @@ gb_jobs_run(struct gbjob *job, int njob, int ncol, int nw,
 }
 
 /*
+ * The threads for xgboost's own (OpenMP) parallelism, at most nw: one
+ * per core the load average leaves idle (as make -l), at least one.
+ * xgboost's threads wait for one another by spinning, so on cores other
+ * processes hold a second thread slows the fit (measured: 13.7 s against
+ * 6.5 s at load 2 on 2 cores).  The model does not depend on it.
+ */
+static int
+gb_idle_threads(int nw)
+{
+	double la[1];
+	long nc = sysconf(_SC_NPROCESSORS_ONLN);
+	int n = nw;
+
+	if (nc > 0 && getloadavg(la, 1) == 1) {
+		double idle = (double)nc - la[0];
+		n = idle < 1.5 ? 1 : (int)(idle + 0.5);
+	}
+	return n < 1 ? 1 : n > nw ? nw : n;
+}
+
+/*
  * Boosted trees on the encoded columns: the grid cross-validated on a
  * systematic sample of at most GB_SAMPLE training rows (the same folds
  * as the logistic model), early stopping on the held-out fold; the final
@@ -2629,6 +2650,7 @@ gbdt_fit(struct lq_train *t, struct lq_model *m, const struct enc *e, int ne,
 	long nval = 0, nfit = 0;
 	gp.max_depth = bd;
 	gp.eta = beta;
+	gp.nthread = gb_idle_threads(nw);
 	X = gb_matrix(e, ne, ncol, tr, ntr);
 	if (ntr >= 10 * GB_VAL_MIN) {
 		/* the split by a hash of the encoded row: copies of a lead
