@@ -465,25 +465,49 @@ for i in range(400):
 	    jq -e '.score.reasons[] | select(.feature == "source") | .value == "web" and (.text | startswith("source is web: "))'
 }
 
-@test "x-education-leads with no --exclude: no id, no leakage field; hold-out AUC near the hand-excluded model's" {
+@test "x-education-leads with no --exclude: no id, no leakage field; hold-out AUC within 0.01 of the hand-excluded model's" {
 	need_shared x-education-leads
 	sanitized && skip "slow under the sanitizers"
 	d="$BATS_TEST_TMPDIR"
 	lq-csv "$SHARED/data/x-education-leads/Leads.csv" > "$d/leads.ndjson"
 	H='.["Lead Number"] % 5 == 0'
+	id=(--exclude 'Prospect ID' --exclude 'Lead Number')
 	lq-train -q -l '.Converted == 1' --holdout "$H" --report "$d/r0" -o "$d/m0" "$d/leads.ndjson"
-	lq-train -q -l '.Converted == 1' --holdout "$H" --report "$d/r1" -o "$d/m1" \
-	    --exclude Tags --exclude 'Lead Quality' --exclude 'Lead Profile' \
-	    --exclude 'Asymmetrique*' --exclude 'Last Notable Activity' \
-	    --exclude 'Prospect ID' --exclude 'Lead Number' "$d/leads.ndjson"
 	! grep -E '^  - name: "(Prospect ID|Lead Number|Tags|Lead Quality)"$' "$d/m0"
 	jq -se 'map(select(.type == "left_out") | .feature) | index("Prospect ID") and
 	    index("Lead Number") and index("Tags") and index("Lead Quality")' "$d/r0"
+	# The comparison: the identifiers and the fields the data dictionary
+	# says the sales team writes about the outcome, Tags ("the current
+	# status of the lead": "Closed by Horizzon", "Lost to EINS") and Lead
+	# Quality ("the intuition of the employee who has been assigned to the
+	# lead").  Guards off, so this model keeps Lead Profile, which the
+	# guard leaves out for its pure levels: the two models differ.
+	lq-train -q --no-guards -l '.Converted == 1' --holdout "$H" --report "$d/r1" -o "$d/m1" \
+	    "${id[@]}" --exclude Tags --exclude 'Lead Quality' "$d/leads.ndjson"
+	# The list an analyst wrote before the guards (SOURCE.md) also leaves
+	# out the Asymmetrique scores and Last Notable Activity: nothing in the
+	# data marks them (their missing rows convert as the others do, 38.9%
+	# and 38.1%; no level separates the outcome; alone the best ranks with
+	# AUC 0.66, as Lead Source), the dictionary only says "assigned ...
+	# based on their activity and their profile", and Last Notable
+	# Activity is the same activity stream as Last Activity, which that
+	# list keeps.  Against it the guarded model is better, not worse; the
+	# whole difference is those five fields (the guard finds the rest).
+	lq-train -q -l '.Converted == 1' --holdout "$H" --report "$d/r2" -o "$d/m2" \
+	    "${id[@]}" --exclude Tags --exclude 'Lead Quality' --exclude 'Lead Profile' \
+	    --exclude 'Asymmetrique*' --exclude 'Last Notable Activity' "$d/leads.ndjson"
+	lq-train -q -l '.Converted == 1' --holdout "$H" --report "$d/r3" -o "$d/m3" \
+	    --exclude 'Asymmetrique*' --exclude 'Last Notable Activity' "$d/leads.ndjson"
 	a0=$(jq 'select(.type == "summary") | .auc' "$d/r0")
 	a1=$(jq 'select(.type == "summary") | .auc' "$d/r1")
-	echo "guarded $a0, excluded by hand $a1"
-	# no worse than the hand-picked model, and not fooled (0.98 unguarded)
-	jq -en "$a0 >= $a1 - 0.01 and $a0 < $a1 + 0.02"
+	a2=$(jq 'select(.type == "summary") | .auc' "$d/r2")
+	a3=$(jq 'select(.type == "summary") | .auc' "$d/r3")
+	echo "guarded $a0, ids/Tags/Lead Quality excluded $a1, analyst's list $a2, guarded without Asymmetrique*/Last Notable Activity $a3"
+	jq -en "($a0 - $a1 | fabs) < 0.01"
+	# not fooled (0.98 with everything in), no worse than the analyst's list
+	jq -en "$a0 < 0.95 and $a0 >= $a2"
+	cmp <(grep '^  - name:' "$d/m2") <(grep '^  - name:' "$d/m3")
+	jq -en "$a2 == $a3"
 	# the tiers: strictly falling cut-offs, L1 above the base rate
 	l1=$(sed -n 's/^  L1: //p' "$d/m0"); l2=$(sed -n 's/^  L2: //p' "$d/m0"); l3=$(sed -n 's/^  L3: //p' "$d/m0")
 	rate=$(sed -n 's/^  positive_rate: //p' "$d/m0")
