@@ -106,7 +106,28 @@ struct metrics {
 	double bp[10];
 };
 
+/* boosted trees of a fit (train_gbdt.c), for the report and the choice */
+struct gbres {
+	double *oof;		/* out-of-fold margins of the sample rows */
+	uint8_t *y;
+	long *fold;
+	long n;
+	double *ztr, *zte;	/* final booster: training and test rows */
+	double auc_gb, auc_lr, gain, gain_se;
+};
+
 /* functions shared between the parts */
+/*
+ * Fit boosted trees on the encoded rows tr (the grid over depth and eta by
+ * cross-validation on a sample, then the final booster with early
+ * stopping) into m, the margins and AUCs into *g.  0, or -1 with err.
+ */
+int train_gbdt_fit(struct lq_train *t, struct lq_model *m, const struct enc *e,
+    int ne, int d, const long *tr, long ntr, const long *te, long nte,
+    const long *fold_of, const uint8_t *ytr, const double *lr_oof,
+    struct gbres *g, struct lq_err *err);
+/* Free what a gbres holds. */
+void train_gbres_release(struct gbres *g);
 int train_check_fit(const struct lq_train *t, const struct lq_model *m, const struct enc *e, int ne, const double *w, const double *se, int d, const double *cvloss, int ngrid, const struct metrics *ev, struct lq_err *err);
 int train_check_load(struct lq_train *t, const struct lq_model *m, struct lq_err *err);
 void train_choose_calibration(const double *z, const uint8_t *y, const long *fold_of, long n, int K, struct metrics *raw, struct metrics *cal);
