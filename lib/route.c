@@ -2499,7 +2499,8 @@ rollup_owner(struct lq_route *rt, const char *id, size_t idn, double now,
 
 /*
  * After the decision: an account at or above the threshold without an
- * owner gets the lead's rep as owner (crossed); the roll-up is recorded.
+ * owner gets the lead's rep as owner (crossed), the rep of rollup.team
+ * when there is one; the roll-up is recorded.
  */
 static int
 rollup_done(struct lq_route *rt, struct decision *dc, double now,
@@ -2512,7 +2513,8 @@ rollup_done(struct lq_route *rt, struct decision *dc, double now,
 		return 0;
 	if (!a->owner.len && rt->threshold > 0 && score >= rt->threshold &&
 	    dc->rep >= 0 && dc->counts && strcmp(dc->step, "action") &&
-	    strcmp(dc->step, "fallback")) {
+	    strcmp(dc->step, "fallback") && (rt->rollup_team < 0 ||
+	    !strcmp(dc->step, "rollup"))) {
 		lq_buf_adds(&a->owner, rt->reps[dc->rep].id);
 		a->owner_at = now;
 		dc->crossed = 1;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
-# docs: the EXAMPLES of lq(7), lq-rules(5) and lq-score(1) run as printed,
-# every man page is mandoc -Tlint clean and renders in groff (man -l) without
+# docs: the EXAMPLES of lq(7), lq-rules(5), lq-score(1) and the account
+# roll-up example of lq-route(1) run as printed, every man page is mandoc
+# -Tlint clean and renders in groff (man -l) without
 # a warning or a misplaced quote, and rules/score.yaml scores the
 # bundled examples into every tier and every action.
 
@@ -15,16 +16,17 @@ NOW=2026-11-28T12:00:00Z
 # stderr).  A command without output lines must succeed and print nothing.
 # Displays without "$ " lines are illustrations and are not run.  The
 # commands run in order in one scratch directory holding copies of
-# examples/, rules/ and data/.
+# examples/, rules/ and data/.  run_examples PAGE SUBSECTION runs only the
+# displays under that .Ss of EXAMPLES.
 run_examples() {
 	local dir="$BATS_TEST_TMPDIR/run"
 	mkdir -p "$dir"
 	cp -R "$TOP/examples" "$TOP/rules" "$dir/"
 	[ ! -d "$TOP/data" ] || cp -R "$TOP/data" "$dir/"
-	python3 - "$1" "$dir" <<-'PY'
+	python3 - "$1" "$dir" "${2:-}" <<-'PY'
 	import re, subprocess, sys
 
-	page, cwd = sys.argv[1], sys.argv[2]
+	page, cwd, only = sys.argv[1], sys.argv[2], sys.argv[3]
 	src = open(page, encoding="utf-8").read().split("\n")
 
 	def unroff(s):
@@ -32,11 +34,14 @@ run_examples() {
 	    s = s.replace("\\(dq", '"').replace("\\(aq", "'")
 	    return s.replace("\x00", "\\")
 
-	blocks, cur, sect = [], None, None
+	blocks, cur, sect, sub = [], None, None, None
 	for n, line in enumerate(src, 1):
 	    if line.startswith(".Sh "):
 	        sect = line[4:].strip()
-	    elif sect == "EXAMPLES" and line.startswith(".Bd -literal"):
+	        sub = None
+	    elif line.startswith(".Ss "):
+	        sub = line[4:].strip()
+	    elif sect == "EXAMPLES" and (not only or sub == only) and line.startswith(".Bd -literal"):
 	        cur = []
 	    elif cur is not None and line.startswith(".Ed"):
 	        blocks.append(cur)
@@ -102,6 +107,13 @@ run_examples() {
 	run run_examples "$TOP/man/lq-score.1"
 	echo "$output"
 	[ "$status" -eq 0 ]
+}
+
+@test "lq-route.1: the account roll-up EXAMPLE (a hot account to one rep) runs as printed" {
+	run run_examples "$TOP/man/lq-route.1" "A hot account"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"5 examples, 0 failed"* ]]
 }
 
 @test "lq.7: EXAMPLES run as printed" {
