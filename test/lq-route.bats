@@ -1024,6 +1024,13 @@ alead() {
 	[ "$(jq -r '[.id, .route.owner // .route.queue, .route.reason.step, .route.account.score, (.route.account.crossed // false)] | @tsv' <<< "$output")" = "$(printf '104\tDora Aldana\trollup\t110\ttrue\n105\tDora Aldana\trollup\t135\tfalse\n106\tnurture\taction\t55\tfalse')" ]
 	[ "$(sqlite3 "$db" "select account_key, contacts, engaged, best_tier, score, ifnull(owner, '-') from account order by 1")" = "$(printf 'globex.example|4|1|L2|135.0|Dora Aldana\ninitech.example|2|0|L3|55.0|-')" ]
 	[ "$(sqlite3 "$db" "select group_concat(lead_id) from (select lead_id from assignment where rep = 'Dora Aldana' and team = 'enterprise' order by 1)")" = "104,105" ]
+	# nobody in the enterprise team: the usual steps decide, the account
+	# waits for a rep of that team
+	sed 's/{ id: Dora Aldana }/{ id: Dora Aldana, paused: true }/' "$x/route-rollup.yaml" > "$BATS_TEST_TMPDIR/p.yaml"
+	run -0 lq-route -r "$BATS_TEST_TMPDIR/p.yaml" --state "$BATS_TEST_TMPDIR/w.db" --now 2026-12-01T15:00:00Z "$x/account-monday.ndjson" "$x/account-tuesday.ndjson"
+	[ "$(jq -r 'select(.route.account.key == "globex.example") | [.route.team, .route.account.owner] | @tsv' <<< "$output" | sort | uniq -c | tr -s ' ')" = " 4 sdr	" ]
+	[ "$(jq -s 'map(.route.account.score) | max' <<< "$output")" -ge 80 ]
+	[ "$(sqlite3 "$BATS_TEST_TMPDIR/w.db" "select count(*) from account where owner is not null")" -eq 0 ]
 	# in arrival order (--stream) the L3 105 would have crossed first
 	run -0 lq-route -r "$x/route-rollup.yaml" --state "$BATS_TEST_TMPDIR/s.db" --stream --now 2026-12-01T15:00:00Z "$x/account-monday.ndjson" "$x/account-tuesday.ndjson"
 	[ "$(jq -r 'select(.route.account.crossed) | .id' <<< "$output")" = 104 ]
