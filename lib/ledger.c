@@ -429,7 +429,13 @@ setup(struct lq_ledger *lg, struct lq_err *err)
 	int kind, v, stamped;
 	char sql[80];
 
-	if (set_wal(lg, err) || exec(lg, "PRAGMA synchronous=NORMAL; PRAGMA cache_size=-65536", err))
+	/*
+	 * Pages are read through a map of the first 256 MB of the file (no
+	 * read() copy; the kernel's clean pages, dropped under pressure),
+	 * written through the WAL as before.
+	 */
+	if (set_wal(lg, err) || exec(lg, "PRAGMA synchronous=NORMAL; PRAGMA "
+	    "cache_size=-65536; PRAGMA mmap_size=268435456", err))
 		return -1;
 	/* decide and create under the write lock: first runs may race */
 	if (exec(lg, "BEGIN IMMEDIATE", err))
