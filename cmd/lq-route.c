@@ -10,6 +10,7 @@
  * member.  Memory holds offsets and keys, never a record.
  */
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <math.h>
 #include <stdint.h>
@@ -51,7 +52,7 @@ static const char help[] =
 "                         for files and input that ends before it would wait)\n"
 "      --stream           decide each lead as it comes\n"
 "      --commit N         leads per ledger transaction at most (default 256;\n"
-"                         4096 in a batch)\n"
+"                         a batch: all of it)\n"
 "      --pending FILE     leads left unplaced by earlier runs that this batch\n"
 "                         placed: their lines, routed, appended to FILE\n"
 "      --performance FILE rep win rates from lq-train --reps (instead of\n"
@@ -109,6 +110,7 @@ struct ctx {
 	const char *key, *tfield;
 	double now;
 	int fixed, writes, mode, streaming;
+	int whole;		/* a batch in one transaction (no --commit) */
 	long batch, pending;
 	/* a batch */
 	struct ent *e;
@@ -583,6 +585,10 @@ pipe_idle(void *arg)
 		flush_batch(c);
 		c->streaming = 1;
 	}
+	if (c->whole) {	/* a stream from now on: small transactions */
+		c->whole = 0;
+		c->batch = 256;
+	}
 	if (c->writes && lq_ledger_in_txn(c->lg))
 		commit(c);
 	if (lq_writer_flush(&lqcmd_out) < 0)
@@ -939,11 +945,15 @@ main(int argc, char **argv)
 		if (batch) {
 			/*
 			 * a batch decides in priority order, so its ledger rows
-			 * land all over the B-trees: bigger transactions write
-			 * each page once rather than once per 256 leads
+			 * land all over the B-trees: one transaction writes each
+			 * page once (and checkpoints once) rather than once per
+			 * few thousand leads; nothing of the batch is written
+			 * before it commits
 			 */
-			if (c.batch < 0)
-				c.batch = 4096;
+			if (c.batch < 0) {
+				c.batch = LONG_MAX;
+				c.whole = 1;
+			}
 			run_batch(&c, argv + optind, argc - optind);
 		} else {
 			f.fn = route_one;

@@ -27,6 +27,8 @@ struct lq_ledger {
 	sqlite3_stmt *find, *count, *put, *log, *del;
 	sqlite3_stmt *by_email, *by_acct, *pend_put, *pend_del, *pend_list,
 	    *pend_line, *contact, *due, *held;
+	sqlite3_stmt *acct_get, *acct_put, *person, *engaged_lead,
+	    *engaged_seen, *engaged_add;	/* the account roll-up */
 	sqlite3_stmt *dver;	/* PRAGMA data_version */
 	sqlite3_int64 dv;	/* its value at the last begin */
 	int have_dv;
@@ -84,6 +86,21 @@ static const char additions[] =
 "  recorded_at INTEGER NOT NULL\n"
 ");\n"
 "CREATE INDEX IF NOT EXISTS contact_lead ON contact(lead_id, at);\n";
+
+/*
+ * The account roll-up (lq-route(1), Account roll-up): one row of
+ * aggregates per account key, never a copy of its leads.  departments and
+ * seniorities are JSON arrays of strings (sorted).
+ */
+static const char additions_rollup[] =
+"CREATE TABLE IF NOT EXISTS account (\n"
+"  account_key TEXT PRIMARY KEY NOT NULL,\n"
+"  contacts INTEGER NOT NULL, engaged INTEGER NOT NULL,\n"
+"  best_tier TEXT, departments TEXT NOT NULL, seniorities TEXT NOT NULL,\n"
+"  score REAL NOT NULL, owner TEXT, owner_at INTEGER,\n"
+"  first_at INTEGER NOT NULL, last_at INTEGER NOT NULL,\n"
+"  recorded_at INTEGER NOT NULL\n"
+") WITHOUT ROWID;\n";
 
 static int
 dberr(struct lq_ledger *lg, struct lq_err *err, const char *what)
@@ -361,7 +378,9 @@ close_db(struct lq_ledger *lg)
 	sqlite3_stmt **st[] = { &lg->find, &lg->count, &lg->put, &lg->log,
 	    &lg->del, &lg->by_email, &lg->by_acct, &lg->pend_put,
 	    &lg->pend_del, &lg->pend_list, &lg->pend_line, &lg->contact,
-	    &lg->due, &lg->held, &lg->dver };
+	    &lg->due, &lg->held, &lg->dver, &lg->acct_get, &lg->acct_put,
+	    &lg->person, &lg->engaged_lead, &lg->engaged_seen,
+	    &lg->engaged_add };
 
 	for (size_t i = 0; i < sizeof(st) / sizeof(st[0]); i++) {
 		sqlite3_finalize(*st[i]);
@@ -410,7 +429,13 @@ setup(struct lq_ledger *lg, struct lq_err *err)
 	int kind, v, stamped;
 	char sql[80];
 
-	if (set_wal(lg, err) || exec(lg, "PRAGMA synchronous=NORMAL; PRAGMA cache_size=-65536", err))
+	/*
+	 * Pages are read through a map of the first 256 MB of the file (no
+	 * read() copy; the kernel's clean pages, dropped under pressure),
+	 * written through the WAL as before.
+	 */
+	if (set_wal(lg, err) || exec(lg, "PRAGMA synchronous=NORMAL; PRAGMA "
+	    "cache_size=-65536; PRAGMA mmap_size=268435456", err))
 		return -1;
 	/* decide and create under the write lock: first runs may race */
 	if (exec(lg, "BEGIN IMMEDIATE", err))
@@ -423,6 +448,9 @@ setup(struct lq_ledger *lg, struct lq_err *err)
 	if (!compiles(lg->db, "SELECT email_key FROM assignment") &&
 	    exec(lg, additions, err))
 		goto fail;
+	if (!compiles(lg->db, "SELECT account_key FROM account") &&
+	    exec(lg, additions_rollup, err))
+		goto fail;
 	snprintf(sql, sizeof(sql), "PRAGMA application_id = %d; PRAGMA "
 	    "user_version = %d", LQ_LEDGER_APPID, LQ_LEDGER_VERSION);
 	if (!stamped && exec(lg, sql, err))
@@ -431,6 +459,48 @@ setup(struct lq_ledger *lg, struct lq_err *err)
 fail:
 	sqlite3_exec(lg->db, "ROLLBACK", NULL, NULL, NULL);
 	return -1;
+}
+
+/*
+ * The roll-up's statements; a read-only ledger from before the account
+ * table has none (no account is known).
+ */
+static int
+prepare_rollup(struct lq_ledger *lg, struct lq_err *err)
+{
+	static const char *sql[] = {
+		"SELECT contacts, engaged, best_tier, departments, seniorities, "
+		    "owner, owner_at, first_at, last_at FROM account WHERE "
+		    "account_key = ?1",
+		"SELECT 1 FROM assignment WHERE email_key = ?1 AND lead_id <> ?2 "
+		    "LIMIT 1",
+		"SELECT account_key, email_key FROM assignment WHERE lead_id = ?1"
+		    " AND account_key IS NOT NULL",
+		"SELECT 1 FROM assignment a JOIN contact c ON c.lead_id = "
+		    "a.lead_id WHERE a.account_key = ?1 AND (a.lead_id = ?2 OR "
+		    "a.email_key = ?3) LIMIT 1",
+		/* write */
+		"INSERT OR REPLACE INTO account (account_key, contacts, engaged, "
+		    "best_tier, departments, seniorities, score, owner, owner_at, "
+		    "first_at, last_at, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, "
+		    "?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+		"UPDATE account SET engaged = engaged + 1, recorded_at = ?2 "
+		    "WHERE account_key = ?1",
+	};
+	sqlite3_stmt **st[] = { &lg->acct_get, &lg->person, &lg->engaged_lead,
+	    &lg->engaged_seen, &lg->acct_put, &lg->engaged_add };
+
+	if (lg->lite || (lg->readonly && !compiles(lg->db, "SELECT "
+	    "account_key, owner_at FROM account")))
+		return 0;
+	for (size_t i = 0; i < sizeof(st) / sizeof(st[0]); i++) {
+		if (lg->readonly && i >= 4)
+			break;
+		if (sqlite3_prepare_v3(lg->db, sql[i], -1,
+		    SQLITE_PREPARE_PERSISTENT, st[i], NULL) != SQLITE_OK)
+			return dberr(lg, err, "not a ledger");
+	}
+	return 0;
 }
 
 static int
@@ -490,7 +560,7 @@ prepare(struct lq_ledger *lg, struct lq_err *err)
 		    SQLITE_PREPARE_PERSISTENT, st[i], NULL) != SQLITE_OK)
 			return dberr(lg, err, "not a ledger");
 	}
-	return 0;
+	return prepare_rollup(lg, err);
 }
 
 /*
@@ -958,6 +1028,61 @@ lq_ledger_pending_line(struct lq_ledger *lg, const char *id, size_t n,
 	return 0;
 }
 
+/*
+ * A contact with lead id[0..n) is coming: when the lead is in an account
+ * of the roll-up and the person (the lead, or another lead with its
+ * e-mail key) had no contact yet, the account has one more engaged
+ * contact.
+ */
+static int
+engage(struct lq_ledger *lg, const char *id, size_t n, struct lq_err *err)
+{
+	struct lq_buf acct = LQ_BUF_INIT, email = LQ_BUF_INIT;
+	int row, rc = -1;
+
+	if (!lg->engaged_lead)
+		return 0;
+	sqlite3_bind_text(lg->engaged_lead, 1, id, (int)n, SQLITE_STATIC);
+	if (step_one(lg, lg->engaged_lead, &row, err))
+		return -1;
+	if (row) {
+		col_buf(lg->engaged_lead, 0, &acct);
+		col_buf(lg->engaged_lead, 1, &email);
+	}
+	done(lg->engaged_lead);
+	if (!row) {
+		rc = 0;
+		goto out;
+	}
+	lq_buf_addc(&acct, '\0');
+	lq_buf_addc(&email, '\0');
+	sqlite3_bind_text(lg->engaged_seen, 1, acct.buf, -1, SQLITE_STATIC);
+	sqlite3_bind_text(lg->engaged_seen, 2, id, (int)n, SQLITE_STATIC);
+	if (email.len > 1)
+		sqlite3_bind_text(lg->engaged_seen, 3, email.buf, -1,
+		    SQLITE_STATIC);
+	if (step_one(lg, lg->engaged_seen, &row, err))
+		goto out;
+	done(lg->engaged_seen);
+	if (!row) {
+		sqlite3_bind_text(lg->engaged_add, 1, acct.buf, -1,
+		    SQLITE_STATIC);
+		sqlite3_bind_int64(lg->engaged_add, 2, (sqlite3_int64)
+		    lq_time_now());
+		int r = sqlite3_step(lg->engaged_add);
+		done(lg->engaged_add);
+		if (r != SQLITE_DONE) {
+			dberr(lg, err, "write");
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	lq_buf_release(&acct);
+	lq_buf_release(&email);
+	return rc;
+}
+
 int
 lq_ledger_contact(struct lq_ledger *lg, const char *id, size_t n, double at,
     const char *rep, const char *outcome, struct lq_err *err)
@@ -967,6 +1092,8 @@ lq_ledger_contact(struct lq_ledger *lg, const char *id, size_t n, double at,
 
 	if (lg->readonly)
 		return 0;
+	if (engage(lg, id, n, err))
+		return -1;
 	sqlite3_bind_text(st, 1, id, (int)n, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)at);
 	bind_opt(st, 3, rep);
@@ -1068,5 +1195,96 @@ lq_ledger_held_by(struct lq_ledger *lg, const char *id, const char *rep,
 	done(st);
 	if (rc != SQLITE_DONE)
 		return dberr(lg, err, "read");
+	return 0;
+}
+
+int
+lq_ledger_account_get(struct lq_ledger *lg, const char *key,
+    struct lq_account *a, int *found, struct lq_err *err)
+{
+	sqlite3_stmt *st;
+
+	*found = 0;
+	a->contacts = a->engaged = 0;
+	a->best_tier[0] = '\0';
+	lq_buf_reset(&a->departments);
+	lq_buf_reset(&a->seniorities);
+	lq_buf_reset(&a->owner);
+	a->owner_at = a->first_at = a->last_at = 0;
+	if (lg->empty || !lg->acct_get)
+		return 0;
+	if (refresh(lg, err))
+		return -1;
+	if (!(st = lg->acct_get))
+		return 0;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	if (step_one(lg, st, found, err))
+		return -1;
+	if (*found) {
+		const unsigned char *t = sqlite3_column_text(st, 2);
+		a->contacts = (long)sqlite3_column_int64(st, 0);
+		a->engaged = (long)sqlite3_column_int64(st, 1);
+		snprintf(a->best_tier, sizeof(a->best_tier), "%s", t ?
+		    (const char *)t : "");
+		col_buf(st, 3, &a->departments);
+		col_buf(st, 4, &a->seniorities);
+		col_buf(st, 5, &a->owner);
+		a->owner_at = (double)sqlite3_column_int64(st, 6);
+		a->first_at = (double)sqlite3_column_int64(st, 7);
+		a->last_at = (double)sqlite3_column_int64(st, 8);
+	}
+	done(st);
+	return 0;
+}
+
+int
+lq_ledger_account_put(struct lq_ledger *lg, const char *key,
+    const struct lq_account *a, double score, struct lq_err *err)
+{
+	sqlite3_stmt *st = lg->acct_put;
+	int rc;
+
+	if (lg->readonly || !st)
+		return 0;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, a->contacts);
+	sqlite3_bind_int64(st, 3, a->engaged);
+	bind_opt(st, 4, a->best_tier[0] ? a->best_tier : NULL);
+	sqlite3_bind_text(st, 5, a->departments.len ? a->departments.buf :
+	    "[]", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, a->seniorities.len ? a->seniorities.buf :
+	    "[]", -1, SQLITE_STATIC);
+	sqlite3_bind_double(st, 7, score);
+	if (a->owner.len) {
+		sqlite3_bind_text(st, 8, a->owner.buf, (int)a->owner.len,
+		    SQLITE_STATIC);
+		sqlite3_bind_int64(st, 9, (sqlite3_int64)a->owner_at);
+	}
+	sqlite3_bind_int64(st, 10, (sqlite3_int64)a->first_at);
+	sqlite3_bind_int64(st, 11, (sqlite3_int64)a->last_at);
+	sqlite3_bind_int64(st, 12, (sqlite3_int64)lq_time_now());
+	rc = sqlite3_step(st);
+	done(st);
+	return rc == SQLITE_DONE ? 0 : dberr(lg, err, "write");
+}
+
+int
+lq_ledger_person_seen(struct lq_ledger *lg, const char *email_key,
+    const char *id, size_t n, int *seen, struct lq_err *err)
+{
+	sqlite3_stmt *st;
+
+	*seen = 0;
+	if (lg->empty || !lg->person)
+		return 0;
+	if (refresh(lg, err))
+		return -1;
+	if (!(st = lg->person))
+		return 0;
+	sqlite3_bind_text(st, 1, email_key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, id, (int)n, SQLITE_STATIC);
+	if (step_one(lg, st, seen, err))
+		return -1;
+	done(st);
 	return 0;
 }

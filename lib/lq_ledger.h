@@ -19,6 +19,11 @@
  *                                              their line, for the next batch
  *   contact(seq, lead_id, at, rep, outcome, recorded_at)
  *                                            - contacts from the CRM
+ *   account(account_key PRIMARY KEY, contacts, engaged, best_tier,
+ *           departments, seniorities, score, owner, owner_at, first_at,
+ *           last_at, recorded_at)            - the account roll-up: one
+ *                                              row of aggregates per
+ *                                              account (lq-route(1))
  *
  * The database runs in WAL mode with a busy timeout.  Decisions are taken
  * inside a write transaction (BEGIN IMMEDIATE), so concurrent processes
@@ -61,6 +66,17 @@ struct lq_due {
 	char *lead_id, *rep, *team, *tier, *route, *email_key, *account_key;
 	double at, contact_by;
 	int misses;
+};
+
+/* an account's roll-up: aggregates, never its leads */
+struct lq_account {
+	long contacts;		/* people seen (leads not of a known e-mail) */
+	long engaged;		/* of them, with a contact recorded */
+	char best_tier[4];	/* "L1".."L4", "" when none */
+	struct lq_buf departments, seniorities;	/* JSON arrays of strings,
+						   sorted ("" : none) */
+	struct lq_buf owner;	/* the rep the account routes to ("" : none) */
+	double owner_at, first_at, last_at;	/* epoch seconds */
 };
 
 /*
@@ -186,5 +202,23 @@ void lq_ledger_due_free(struct lq_due *d, size_t n);
 /* *held is 1 when rep has held lead id (NUL-terminated) before (the log). */
 int lq_ledger_held_by(struct lq_ledger *lg, const char *id, const char *rep,
     int *held, struct lq_err *err);
+
+/*
+ * The roll-up of account key into *a (its buffers reset first; release
+ * them with lq_buf_release()); *found 0 when the account has no row.
+ */
+int lq_ledger_account_get(struct lq_ledger *lg, const char *key,
+    struct lq_account *a, int *found, struct lq_err *err);
+
+/* Record (insert or replace) the roll-up *a of account key with score. */
+int lq_ledger_account_put(struct lq_ledger *lg, const char *key,
+    const struct lq_account *a, double score, struct lq_err *err);
+
+/*
+ * *seen is 1 when a lead other than id[0..n) has the normalised e-mail
+ * email_key (the same person).
+ */
+int lq_ledger_person_seen(struct lq_ledger *lg, const char *email_key,
+    const char *id, size_t n, int *seen, struct lq_err *err);
 
 #endif

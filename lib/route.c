@@ -115,6 +115,11 @@ struct lq_route {
 	double q_sla[4];
 	const char *q_escalate;
 	int escalate_after;
+	/* the account roll-up (rollup:) */
+	int rollup, dept_slot, sen_slot, rollup_team;
+	double pt_contact, pt_engaged, pt_dept, pt_sen, pt_tier[4];
+	double threshold;	/* <= 0: none */
+	struct lq_account ra;	/* the current lead's account */
 };
 
 enum { QS_REVIEW, QS_NURTURE, QS_FALLBACK, QS_ESCALATE };
@@ -122,7 +127,12 @@ enum { QS_REVIEW, QS_NURTURE, QS_FALLBACK, QS_ESCALATE };
 static const char *const top_keys[] = { "id_field", "score_key", "queues",
     "fallback_owner", "sla", "weights", "owner", "segment", "performance",
     "prior", "defaults", "territories", "teams", "accounts", "duplicates",
-    "queue_sla", "escalate", NULL };
+    "queue_sla", "escalate", "rollup", NULL };
+static const char *const rollup_keys[] = { "department", "seniority",
+    "points", "threshold", "team", NULL };
+static const char *const points_keys[] = { "contact", "engaged",
+    "department", "seniority", "tier", NULL };
+static const char *const tier_keys[] = { "L1", "L2", "L3", "L4", NULL };
 static const char *const dup_keys[] = { "email", "account", "window", NULL };
 static const char *const esc_keys[] = { "after", "queue", NULL };
 static const char *const acct_keys[] = { "path", "key", "owner", "match",
@@ -1140,6 +1150,102 @@ load_dups(struct lq_route *rt, const struct lq_ynode *root,
 	return 0;
 }
 
+/*
+ * rollup: the account roll-up.  Points per contact, engaged contact,
+ * department and seniority covered and for the account's best tier; an
+ * account whose score reaches the threshold routes to one rep.
+ */
+static const char dflt_dept[] = ".enrich.title.department";
+static const char dflt_sen[] = ".enrich.title.seniority";
+
+static int
+load_rollup(struct lq_route *rt, const struct lq_ynode *root,
+    struct lq_err *err)
+{
+	static const double dflt_tier[] = { 30, 20, 10, 0 };
+	struct lq_ydoc *d = &rt->doc;
+	struct lq_ynode *c = lq_ymap_get(root, "rollup"), *v, *p, *t;
+	double *pts[] = { &rt->pt_contact, &rt->pt_engaged, &rt->pt_dept,
+	    &rt->pt_sen };
+	const char *team;
+	char what[32];
+
+	rt->rollup_team = -1;
+	if (!c || lq_ynull(c))
+		return 0;
+	if (lq_yexpect(d, c, LQ_Y_MAP, "rollup", err) ||
+	    lq_ymap_check(d, c, "rollup", rollup_keys, err))
+		return -1;
+	if (rt->acct_slot < 0)
+		return lq_yerr(d, c, err, "rollup: needs the account key "
+		    "(duplicates.account is off)");
+	rt->rollup = 1;
+	rt->pt_contact = 10;
+	rt->pt_engaged = 20;
+	rt->pt_dept = 10;
+	rt->pt_sen = 5;
+	for (int i = 0; i < 4; i++)
+		rt->pt_tier[i] = dflt_tier[i];
+	rt->threshold = 100;
+	struct lq_expr_src src = { rt->path, c->line, c->col, 0 };
+	const char *names[] = { "department", "seniority" };
+	const char *dflt[] = { dflt_dept, dflt_sen };
+	int *slots[] = { &rt->dept_slot, &rt->sen_slot };
+	for (int i = 0; i < 2; i++) {
+		*slots[i] = -1;
+		v = lq_ymap_get(c, names[i]);
+		if (!v)
+			*slots[i] = lq_exprs_add(rt->x, dflt[i], &src, err);
+		else if (!lq_ynull(v))
+			*slots[i] = add_expr(rt, v, names[i], err);
+		else
+			continue;
+		if (*slots[i] < 0)
+			return -1;
+		lq_exprs_set_lazy(rt->x, *slots[i]);
+	}
+	if ((p = lq_ymap_get(c, "points"))) {
+		if (lq_yexpect(d, p, LQ_Y_MAP, "rollup points", err) ||
+		    lq_ymap_check(d, p, "rollup points", points_keys, err))
+			return -1;
+		for (int i = 0; i < 4; i++) {
+			snprintf(what, sizeof(what), "points %s",
+			    points_keys[i]);
+			if ((v = lq_ymap_get(p, points_keys[i])) &&
+			    lq_ynum_in(d, v, what, 0, 1e6, pts[i], err))
+				return -1;
+		}
+		if ((t = lq_ymap_get(p, "tier"))) {
+			if (lq_yexpect(d, t, LQ_Y_MAP, "points tier", err) ||
+			    lq_ymap_check(d, t, "points tier", tier_keys, err))
+				return -1;
+			for (int i = 0; i < 4; i++) {
+				snprintf(what, sizeof(what), "points tier %s",
+				    tier_keys[i]);
+				if ((v = lq_ymap_get(t, tier_keys[i])) &&
+				    lq_ynum_in(d, v, what, 0, 1e6,
+				    &rt->pt_tier[i], err))
+					return -1;
+			}
+		}
+	}
+	if ((v = lq_ymap_get(c, "threshold"))) {
+		if (lq_ynull(v))
+			rt->threshold = -1;
+		else if (lq_ynum_in(d, v, "rollup threshold", 0.001, 1e9,
+		    &rt->threshold, err))
+			return -1;
+	}
+	if ((v = lq_ymap_get(c, "team")) && !lq_ynull(v)) {
+		if (lq_ystr(d, v, "team", &team, err))
+			return -1;
+		if ((rt->rollup_team = find_team(rt, team)) < 0)
+			return lq_yerr(d, v, err, "rollup: no team '%s' under "
+			    "'teams:'", team);
+	}
+	return 0;
+}
+
 /* queue_sla: calendar time to contact a lead held in a queue; escalate */
 static int
 load_queue_sla(struct lq_route *rt, const struct lq_ynode *root,
@@ -1277,7 +1383,8 @@ load(struct lq_route *rt, const char *path, const char *text, size_t len,
 	if ((c = lq_ymap_get(root, "accounts")) &&
 	    load_accounts(rt, path, c, err))
 		return -1;
-	if (load_dups(rt, root, err) || load_queue_sla(rt, root, err))
+	if (load_dups(rt, root, err) || load_queue_sla(rt, root, err) ||
+	    load_rollup(rt, root, err))
 		return -1;
 	if (lq_exprs_compile_in(rt->x, &rt->doc, err))
 		return -1;
@@ -1360,6 +1467,9 @@ lq_route_free(struct lq_route *rt)
 	if (rt->x)
 		lq_exprs_free(rt->x);
 	lq_buf_release(&rt->tmp);
+	lq_buf_release(&rt->ra.departments);
+	lq_buf_release(&rt->ra.seniorities);
+	lq_buf_release(&rt->ra.owner);
 	lq_yaml_release(&rt->doc);
 	free(rt);
 }
@@ -1690,6 +1800,10 @@ struct decision {
 	int counts;
 	struct lq_buf *email, *acct;	/* the lead's keys (empty: none) */
 	struct lq_buf *dup_of;	/* duplicate_of: the lead id */
+	int keys;		/* email and acct computed */
+	int isnew;		/* the lead is not in the ledger yet */
+	int acct_known;		/* rt->ra is the lead's account roll-up */
+	int crossed;		/* this lead made the account's owner */
 };
 
 static uint64_t
@@ -2172,6 +2286,279 @@ skipped(struct lq_buf *b, const char *what, const char *lead,
 	lq_buf_addf(b, ",\"why\":\"%s\"}", why);
 }
 
+/* the lead's e-mail key and account key into dc (once) */
+static void
+lead_keys(struct lq_route *rt, struct lq_eval *res, struct decision *dc)
+{
+	const char *msg;
+	jv v;
+
+	if (dc->keys)
+		return;
+	dc->keys = 1;
+	if (slot_string(res, rt->email_slot, &v, &msg) == V_STR)
+		norm_email(jv_string_value(v), dc->email);
+	jv_free(v);
+	if (slot_string(res, rt->acct_slot, &v, &msg) == V_STR) {
+		lq_buf_adds(dc->acct, jv_string_value(v));
+		for (size_t i = 0; i < dc->acct->len; i++)
+			dc->acct->buf[i] = (char)tolower((unsigned char)
+			    dc->acct->buf[i]);
+	}
+	jv_free(v);
+}
+
+#define ROLLUP_SET_MAX 32	/* departments or seniorities kept */
+
+/* the number of strings in the JSON array set (empty: 0) */
+static int
+set_len(const struct lq_buf *set)
+{
+	jv a;
+	int n = 0;
+
+	if (!set->len)
+		return 0;
+	a = jv_parse_sized(set->buf, (int)set->len);
+	if (jv_get_kind(a) == JV_KIND_ARRAY)
+		n = jv_array_length(jv_copy(a));
+	jv_free(a);
+	return n;
+}
+
+/* add the string v to the JSON array set (sorted, each once) */
+static void
+set_add(struct lq_buf *set, const char *v)
+{
+	jv a = set->len ? jv_parse_sized(set->buf, (int)set->len) :
+	    jv_array(), s;
+	int n;
+
+	if (jv_get_kind(a) != JV_KIND_ARRAY) {
+		jv_free(a);
+		a = jv_array();
+	}
+	n = jv_array_length(jv_copy(a));
+	for (int i = 0; i < n; i++) {
+		jv x = jv_array_get(jv_copy(a), i);
+		int eq = jv_get_kind(x) == JV_KIND_STRING &&
+		    !strcmp(jv_string_value(x), v);
+		jv_free(x);
+		if (eq) {
+			jv_free(a);
+			return;
+		}
+	}
+	if (n >= ROLLUP_SET_MAX) {
+		jv_free(a);
+		return;
+	}
+	a = jv_array_append(a, jv_string(v));
+	a = jv_sort(a, jv_copy(a));
+	s = jv_dump_string(a, 0);
+	lq_buf_reset(set);
+	lq_buf_adds(set, jv_string_value(s));
+	jv_free(s);
+}
+
+/* the score of the roll-up a under the rules */
+static double
+rollup_score(const struct lq_route *rt, const struct lq_account *a)
+{
+	int t = tier_index(a->best_tier);
+
+	return rt->pt_contact * a->contacts + rt->pt_engaged * a->engaged +
+	    rt->pt_dept * set_len(&a->departments) +
+	    rt->pt_sen * set_len(&a->seniorities) +
+	    (t >= 0 ? rt->pt_tier[t] : 0);
+}
+
+/* a department or seniority of the lead: a string other than "unknown" */
+static void
+rollup_value(struct lq_eval *res, int slot, struct lq_buf *set)
+{
+	const char *msg;
+	jv v;
+
+	if (slot < 0)
+		return;
+	if (slot_string(res, slot, &v, &msg) == V_STR &&
+	    strcmp(jv_string_value(v), "unknown"))
+		set_add(set, jv_string_value(v));
+	jv_free(v);
+}
+
+/*
+ * The lead's account roll-up into rt->ra: the ledger's row with this lead
+ * counted (a new person, its tier, department and seniority).  Recorded
+ * by rollup_done() once the lead is decided.
+ */
+static int
+rollup_count(struct lq_route *rt, struct lq_eval *res, const char *id,
+    size_t idn, int tier, double now, struct decision *dc,
+    struct lq_err *err)
+{
+	struct lq_account *a = &rt->ra;
+	int found, seen = 0, bt;
+
+	lead_keys(rt, res, dc);
+	if (!dc->acct->len)
+		return 0;
+	if (lq_ledger_account_get(rt->lg, dc->acct->buf, a, &found, err))
+		return -1;
+	if (!found)
+		a->first_at = a->last_at = now;
+	if (dc->isnew) {
+		if (dc->email->len && lq_ledger_person_seen(rt->lg,
+		    dc->email->buf, id, idn, &seen, err))
+			return -1;
+		if (!seen)
+			a->contacts++;
+	}
+	bt = tier_index(a->best_tier);
+	if (tier >= 0 && (bt < 0 || tier < bt))
+		snprintf(a->best_tier, sizeof(a->best_tier), "L%d", tier + 1);
+	rollup_value(res, rt->dept_slot, &a->departments);
+	rollup_value(res, rt->sen_slot, &a->seniorities);
+	if (now > a->last_at)
+		a->last_at = now;
+	if (now < a->first_at)
+		a->first_at = now;
+	dc->acct_known = 1;
+	return 0;
+}
+
+static void add_time(struct lq_buf *, const char *, double);
+
+/*
+ * The account's owner takes the lead (step rollup); when the account has
+ * none and its score reached the threshold, the best rep of rollup.team
+ * becomes its owner.  Returns 0 when decided, 1 to go on, -1 on error.
+ */
+static int
+rollup_owner(struct lq_route *rt, const char *id, size_t idn, double now,
+    double sla, struct decision *dc, struct lq_err *err)
+{
+	struct lq_account *a = &rt->ra;
+	struct lq_buf *b = dc->why;
+	double score = rollup_score(rt, a);
+	const char *why;
+	int ri, rc;
+	size_t mark;
+
+	if (a->owner.len) {
+		if ((ri = usable_rep(rt, a->owner.buf, a->owner.len, &why)) <
+		    0) {
+			lq_buf_adds(b, ",\"rollup_skipped\":{\"rep\":");
+			lq_buf_json_strs(b, a->owner.buf);
+			lq_buf_addf(b, ",\"why\":\"%s\"}", why);
+			lq_buf_reset(&a->owner);	/* made again below */
+		} else {
+			struct rep *r = &rt->reps[ri];
+			struct zone *z = zone_at(rt, r->zone, now);
+			double at = now;
+			dc->rep = ri;
+			dc->team = r->team;
+			dc->step = "rollup";
+			dc->counts = 1;
+			lq_buf_adds(b, ",\"account\":");
+			lq_buf_json_strs(b, dc->acct->buf);
+			add_time(b, "owner_since", a->owner_at);
+			if (in_pto(r, now, NULL) || !in_hours(r, z)) {
+				at = next_available(rt, r, now);
+				lq_buf_adds(b, ",\"available\":false");
+				if (at >= 0)
+					add_time(b, "available_at", at);
+				else
+					at = now;
+			}
+			dc->contact_by = deadline(rt, r, at, sla);
+			return 0;
+		}
+	}
+	if (rt->threshold <= 0 || score < rt->threshold ||
+	    rt->rollup_team < 0)
+		return 1;
+	mark = b->len;
+	lq_buf_adds(b, ",\"account\":");
+	lq_buf_json_strs(b, dc->acct->buf);
+	if ((rc = decide_team(rt, rt->rollup_team, -1, id, idn, now, sla, dc,
+	    err)) < 0)
+		return -1;
+	if (rc > 0) {
+		/* nobody in the account team: the usual steps */
+		b->len = mark;
+		if (b->buf)
+			b->buf[mark] = '\0';
+		dc->team = -1;
+		return 1;
+	}
+	dc->step = "rollup";
+	return 0;
+}
+
+/*
+ * After the decision: an account at or above the threshold without an
+ * owner gets the lead's rep as owner (crossed), the rep of rollup.team
+ * when there is one; the roll-up is recorded.
+ */
+static int
+rollup_done(struct lq_route *rt, struct decision *dc, double now,
+    struct lq_err *err)
+{
+	struct lq_account *a = &rt->ra;
+	double score = rollup_score(rt, a);
+
+	if (!dc->acct_known)
+		return 0;
+	if (!a->owner.len && rt->threshold > 0 && score >= rt->threshold &&
+	    dc->rep >= 0 && dc->counts && strcmp(dc->step, "action") &&
+	    strcmp(dc->step, "fallback") && (rt->rollup_team < 0 ||
+	    !strcmp(dc->step, "rollup"))) {
+		lq_buf_adds(&a->owner, rt->reps[dc->rep].id);
+		a->owner_at = now;
+		dc->crossed = 1;
+	}
+	if (rt->ro)
+		return 0;
+	return lq_ledger_account_put(rt->lg, dc->acct->buf, a, score, err);
+}
+
+/* the route member's "account": the roll-up of the lead's account */
+static void
+rollup_write(struct lq_route *rt, const struct decision *dc,
+    struct lq_buf *out)
+{
+	const struct lq_account *a = &rt->ra;
+
+	lq_buf_adds(out, ",\"account\":{\"key\":");
+	lq_buf_json_strs(out, dc->acct->buf);
+	lq_buf_addf(out, ",\"contacts\":%ld,\"engaged\":%ld,\"best_tier\":",
+	    a->contacts, a->engaged);
+	if (a->best_tier[0])
+		lq_buf_json_strs(out, a->best_tier);
+	else
+		lq_buf_adds(out, "null");
+	lq_buf_adds(out, ",\"departments\":");
+	lq_buf_adds(out, a->departments.len ? a->departments.buf : "[]");
+	lq_buf_adds(out, ",\"seniorities\":");
+	lq_buf_adds(out, a->seniorities.len ? a->seniorities.buf : "[]");
+	add_num(out, "score", rollup_score(rt, a), 2);
+	lq_buf_adds(out, ",\"threshold\":");
+	if (rt->threshold > 0)
+		lq_buf_json_num(out, rt->threshold);
+	else
+		lq_buf_adds(out, "null");
+	lq_buf_adds(out, ",\"owner\":");
+	if (a->owner.len)
+		lq_buf_json_strs(out, a->owner.buf);
+	else
+		lq_buf_adds(out, "null");
+	if (dc->crossed)
+		lq_buf_adds(out, ",\"crossed\":true");
+	lq_buf_addc(out, '}');
+}
+
 /*
  * Before the CRM owner: the same person (normalised e-mail) already with a
  * rep goes to that rep (step duplicate, no capacity used); a lead of an
@@ -2186,22 +2573,12 @@ match_ledger(struct lq_route *rt, struct lq_eval *res, const char *id,
 {
 	struct lq_buf lead = LQ_BUF_INIT, rep = LQ_BUF_INIT;
 	struct lq_buf *b = dc->why;
-	const char *msg, *why;
+	const char *why;
 	int found, ri, rc = 1;
-	jv v;
 
 	if (!rt->lg)
 		return 1;	/* nothing to match against, no key to keep */
-	if (slot_string(res, rt->email_slot, &v, &msg) == V_STR)
-		norm_email(jv_string_value(v), dc->email);
-	jv_free(v);
-	if (slot_string(res, rt->acct_slot, &v, &msg) == V_STR) {
-		lq_buf_adds(dc->acct, jv_string_value(v));
-		for (size_t i = 0; i < dc->acct->len; i++)
-			dc->acct->buf[i] = (char)tolower((unsigned char)
-			    dc->acct->buf[i]);
-	}
-	jv_free(v);
+	lead_keys(rt, res, dc);
 	if (dc->email->len) {
 		if (lq_ledger_find_email(rt->lg, dc->email->buf, id, idn, &lead,
 		    &rep, &found, err))
@@ -2223,6 +2600,10 @@ match_ledger(struct lq_route *rt, struct lq_eval *res, const char *id,
 		if (found)
 			skipped(b, "duplicate", lead.buf, rep.buf, why);
 	}
+	if (dc->acct_known && (rc = rollup_owner(rt, id, idn, now, sla, dc,
+	    err)) <= 0)
+		goto out;
+	rc = 1;
 	if (dc->acct->len) {
 		if (lq_ledger_find_account(rt->lg, dc->acct->buf, now -
 		    rt->acct_window, id, idn, &lead, &rep, &found, err))
@@ -2275,7 +2656,7 @@ decide(struct lq_route *rt, const char *line, size_t len,
 	long si = lq_scan_find(s, line, rt->score_key, strlen(rt->score_key));
 	static const char *tiers[] = { "L1", "L2", "L3", "L4" };
 	const char *a = NULL, *t = NULL, *why = NULL;
-	int tier = -1, seg = -1, rc = 0;
+	int tier = -1, seg = -1, rc = 0, evaluated = 0;
 	double sla;
 
 	/*
@@ -2295,6 +2676,14 @@ decide(struct lq_route *rt, const char *line, size_t len,
 			why = "unknown tier";
 	}
 	*tier_name = tier >= 0 ? tiers[tier] : NULL;
+	/* the account roll-up counts every lead of the account */
+	if (rt->rollup && rt->lg) {
+		if (lq_eval_record(rt->ev, line, len, s, key, err) < 0)
+			return -1;
+		evaluated = 1;
+		if (rollup_count(rt, rt->ev, id, idn, tier, now, dc, err))
+			return -1;
+	}
 	if (why || strcmp(a, "route")) {
 		dc->queue = !why && !strcmp(a, "nurture") ? rt->q_nurture :
 		    rt->q_review;
@@ -2320,7 +2709,7 @@ decide(struct lq_route *rt, const char *line, size_t len,
 		return 0;
 	}
 	sla = rt->sla[tier];
-	if (lq_eval_record(rt->ev, line, len, s, key, err) < 0)
+	if (!evaluated && lq_eval_record(rt->ev, line, len, s, key, err) < 0)
 		return -1;
 	struct lq_eval *res = rt->ev;
 	if (rt->have_perf) {
@@ -2501,8 +2890,9 @@ lq_route_eval(struct lq_route *rt, const char *line, size_t len,
 		    lq_ledger_forget(rt->lg, id.buf, id.len, err))
 			goto out;
 	}
+	dc.isnew = !found;
 	if (decide(rt, line, len, s, key, id.buf, id.len, now, &dc, &tier,
-	    err))
+	    err) || rollup_done(rt, &dc, now, err))
 		goto out;
 	write_route(rt, &route, &dc, why.buf ? why.buf : "");
 	if (found && !rt->reassign) {
@@ -2546,6 +2936,8 @@ lq_route_eval(struct lq_route *rt, const char *line, size_t len,
 	if (dc.counts && dc.rep >= 0)
 		rep_counted(rt, &rt->reps[dc.rep], now);
 	lq_buf_add(out, route.buf, route.len - 1);
+	if (dc.acct_known)
+		rollup_write(rt, &dc, out);
 	if (rt->lg)
 		lq_buf_addf(out, ",\"ledger\":\"%s\"}", rt->ro ? "dry-run" :
 		    state);
@@ -2558,6 +2950,19 @@ existing:
 	if (old.len && old.buf[old.len - 1] == '}')
 		old.len--;
 	lq_buf_add(out, old.buf, old.len);
+	if (rt->rollup && !dc.acct_known) {
+		/* the account as it is now */
+		int known = 0;
+		if (lq_eval_record(rt->ev, line, len, s, key, err) < 0)
+			goto out;
+		lead_keys(rt, rt->ev, &dc);
+		if (dc.acct->len && lq_ledger_account_get(rt->lg, dc.acct->buf,
+		    &rt->ra, &known, err))
+			goto out;
+		dc.acct_known = known;
+	}
+	if (dc.acct_known)
+		rollup_write(rt, &dc, out);
 	lq_buf_adds(out, ",\"ledger\":\"existing\"}");
 	rc = 0;
 out:

@@ -67,6 +67,13 @@ run_examples() {
 	rsvg-convert "$dir/diff.svg" > /dev/null
 }
 
+@test "lq-route.1: the account roll-up EXAMPLE (a hot account to one rep) runs as printed" {
+	run run_examples "$TOP/man/lq-route.1" "A hot account"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"5 examples, 0 failed"* ]]
+}
+
 @test "every man page is mandoc -Tlint clean (warnings)" {
 	local n=0
 	for m in "$TOP"/man/*.[157]; do

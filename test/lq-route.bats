@@ -913,3 +913,143 @@ placed() {
 	# no capacity exceeded by the reassignments
 	[ "$(sqlite3 "$db" 'select max(n) from (select count(*) n from assignment where counts = 1 group by rep)')" -le 250 ]
 }
+
+# --- issue 15, item 5: the account roll-up ---
+
+U="$FIX/lq-route/rollup.yaml"
+
+# a lead of an account: ID E-MAIL DEPARTMENT SENIORITY TIER [ACTION]
+alead() {
+	local dom=${2#*@}
+	printf '{"id":%s,"email":"%s","enrich":{"email":{"domain":"%s","free":false},"title":{"department":"%s","seniority":"%s"}},"score":{"tier":"%s","action":"%s"}}\n' \
+	    "$1" "$2" "$dom" "$3" "$4" "$5" "${6:-route}"
+}
+
+@test "roll-up: each lead carries its account's state from the ledger and the batch so far; one row of aggregates per account, checked in SQL" {
+	db="$BATS_TEST_TMPDIR/l.db"
+	{ alead 1 ann@globex.example marketing manager L3
+	  alead 2 bob@globex.example it unknown L4
+	  alead 3 raj@initech.example it director L3
+	  alead 4 Ann+news@Globex.example marketing manager L4 nurture
+	  alead 5 cy@globex.example unknown unknown L4 review; } > "$BATS_TEST_TMPDIR/in"
+	run -0 lq-route -r "$U" $NOW --state "$db" --stream "$BATS_TEST_TMPDIR/in"
+	echo "$output" > "$BATS_TEST_TMPDIR/out"
+	# the state after each lead, in arrival order: 10 a contact, 10 a
+	# department, 5 a seniority, the best tier's points; "unknown" is no
+	# department, the same person (normalised e-mail) no second contact,
+	# queue leads count
+	[ "$(jq -r '[.id, .route.account.key, .route.account.contacts, .route.account.best_tier, (.route.account.departments | join(",")), (.route.account.seniorities | join(",")), .route.account.score] | @tsv' "$BATS_TEST_TMPDIR/out")" = "$(printf '1\tglobex.example\t1\tL3\tmarketing\tmanager\t35\n2\tglobex.example\t2\tL3\tit,marketing\tmanager\t55\n3\tinitech.example\t1\tL3\tit\tdirector\t35\n4\tglobex.example\t2\tL3\tit,marketing\tmanager\t55\n5\tglobex.example\t3\tL3\tit,marketing\tmanager\t65')" ]
+	[ "$(jq -c '.route.account' <<< "$(sed -n 2p "$BATS_TEST_TMPDIR/out")")" = '{"key":"globex.example","contacts":2,"engaged":0,"best_tier":"L3","departments":["it","marketing"],"seniorities":["manager"],"score":55,"threshold":80,"owner":null}' ]
+	# the input's bytes, then lq's member
+	perl -pe 's/,"route":\{.*\}\}$/}/' "$BATS_TEST_TMPDIR/out" | cmp - "$BATS_TEST_TMPDIR/in"
+	# the ledger: one row per account, never the leads themselves
+	[ "$(sqlite3 "$db" "select account_key, contacts, engaged, best_tier, departments, seniorities, score, ifnull(owner, '-') from account order by 1")" = "$(printf 'globex.example|3|0|L3|["it","marketing"]|["manager"]|65.0|-\ninitech.example|1|0|L3|["it"]|["director"]|35.0|-')" ]
+	[ "$(sqlite3 "$db" "select count(*) from pragma_table_info('account') where name in ('line', 'route', 'email', 'lead_id')")" -eq 0 ]
+	# engaged: a contact on a lead of the account (--contacts), each person
+	# once (4 is ann again), a lead of no account changes nothing
+	printf '%s\n' '{"lead_id":"1","at":"2026-11-30T15:10:00Z","outcome":"connected"}' '{"lead_id":"4","at":"2026-11-30T15:20:00Z"}' '{"lead_id":"1","at":"2026-11-30T15:30:00Z"}' '{"lead_id":"2","at":"2026-11-30T15:40:00Z"}' '{"lead_id":"99","at":"2026-11-30T15:40:00Z"}' > "$BATS_TEST_TMPDIR/c"
+	run -0 lq-route --state "$db" --contacts "$BATS_TEST_TMPDIR/c"
+	[ "$(sqlite3 "$db" "select account_key || ':' || engaged from account order by 1" | tr '\n' ' ')" = "globex.example:2 initech.example:0 " ]
+	# the next lead sees them: 4 contacts + 2 engaged + 2 departments +
+	# 1 seniority + L3 = 40 + 40 + 20 + 5 + 10; initech: 2 contacts, 2
+	# departments, 2 seniorities, L1 = 20 + 20 + 10 + 30
+	{ alead 6 dee@globex.example unknown unknown L4; alead 7 eve@initech.example sales vp L1; } > "$BATS_TEST_TMPDIR/in2"
+	run -0 lq-route -r "$U" $NOW --state "$db" "$BATS_TEST_TMPDIR/in2"
+	[ "$(jq -r '[.id, .route.account.contacts, .route.account.engaged, .route.account.score] | @tsv' <<< "$output")" = "$(printf '6\t4\t2\t115\n7\t2\t0\t80')" ]
+	# a lead already in the ledger is not counted again; it shows the
+	# account as it is now
+	run -0 lq-route -r "$U" $NOW --state "$db" "$BATS_TEST_TMPDIR/in"
+	[ "$(jq -r '[.id, .route.ledger, .route.account.contacts] | @tsv' <<< "$output" | sed -n 1p)" = "$(printf '1\texisting\t4')" ]
+	[ "$(sqlite3 "$db" "select contacts from account where account_key = 'globex.example'")" -eq 4 ]
+	# --dry-run shows the state with the lead and writes nothing
+	alead 8 fay@globex.example legal unknown L4 > "$BATS_TEST_TMPDIR/eight"
+	sum=$(sqlite3 "$db" "select group_concat(account_key || contacts || departments || score || ifnull(owner, '')) from account")
+	run -0 lq-route -r "$U" $NOW --state "$db" --dry-run "$BATS_TEST_TMPDIR/eight"
+	[ "$(jq -r '[.route.account.contacts, (.route.account.departments | length)] | @tsv' <<< "$output")" = "$(printf '5\t3')" ]
+	[ "$(sqlite3 "$db" "select group_concat(account_key || contacts || departments || score || ifnull(owner, '')) from account")" = "$sum" ]
+	# without rollup: no account member, no account row
+	run -0 lq-route -r "$P" $NOW --state "$BATS_TEST_TMPDIR/p.db" "$BATS_TEST_TMPDIR/in"
+	[ "$(jq -r '.route | has("account")' <<< "$output" | sort -u)" = false ]
+	[ "$(sqlite3 "$BATS_TEST_TMPDIR/p.db" "select count(*) from account")" -eq 0 ]
+}
+
+@test "roll-up: at the threshold the whole account goes to one rep, from that lead on, in this batch and the next runs" {
+	db="$BATS_TEST_TMPDIR/l.db"
+	# globex crosses 80 at its 4th lead: 4 contacts + 4 departments + 1
+	# seniority + L3 = 40 + 40 + 5 + 10; its rep (the account step's) owns it
+	{ alead 1 ann@globex.example marketing manager L3
+	  alead 2 bob@globex.example it unknown L3
+	  alead 3 raj@initech.example it director L3
+	  alead 4 cy@globex.example finance unknown L3
+	  alead 5 dee@globex.example sales unknown L3
+	  alead 6 eve@globex.example legal unknown L4; } > "$BATS_TEST_TMPDIR/in"
+	run -0 lq-route -r "$U" $NOW --state "$db" --stream "$BATS_TEST_TMPDIR/in"
+	echo "$output" > "$BATS_TEST_TMPDIR/out"
+	o1=$(jq -r 'select(.id == 1) | .route.owner' "$BATS_TEST_TMPDIR/out")
+	[ "$(jq -r '[.id, .route.reason.step, .route.account.score, (.route.account.owner // "-"), (.route.account.crossed // false)] | @tsv' "$BATS_TEST_TMPDIR/out")" = "$(printf '1\tteam\t35\t-\tfalse\n2\taccount\t55\t-\tfalse\n3\tteam\t35\t-\tfalse\n4\taccount\t75\t-\tfalse\n5\taccount\t95\t%s\ttrue\n6\trollup\t115\t%s\tfalse' "$o1" "$o1")" ]
+	owner=$(sqlite3 "$db" "select owner from account where account_key = 'globex.example'")
+	[ -n "$owner" ]
+	[ "$(sqlite3 "$db" "select count(distinct rep) || ':' || min(rep) from assignment where account_key = 'globex.example'")" = "1:$owner" ]
+	[ "$(sqlite3 "$db" "select owner_at from account where account_key = 'globex.example'")" = "$(date -d 2026-11-30T15:00:00Z +%s)" ]
+	[ "$(sqlite3 "$db" "select lead_id from assignment where step = 'rollup' order by 1" | tr '\n' ' ')" = "6 " ]
+	[ "$(jq -c 'select(.id == 6) | .route.reason' "$BATS_TEST_TMPDIR/out")" = '{"step":"rollup","account":"globex.example","owner_since":"2026-11-30T15:00:00Z"}' ]
+	# 200 days later (past the 90d account window), both reps full (61 leads
+	# of other accounts, 60 places): still the owner, beyond capacity
+	for i in $(seq 100 160); do alead $i p$i@other$i.example it unknown L1; done > "$BATS_TEST_TMPDIR/fill"
+	alead 7 fay@globex.example it unknown L4 >> "$BATS_TEST_TMPDIR/fill"
+	run -0 lq-route -r "$U" --now 2027-06-18T15:00:00Z --state "$db" "$BATS_TEST_TMPDIR/fill"
+	[ "$(jq -r 'select(.id == 7) | [.route.owner, .route.reason.step] | @tsv' <<< "$output")" = "$(printf '%s\trollup' "$owner")" ]
+	[ "$(sqlite3 "$db" "select count(*) from assignment where rep = '$owner' and counts = 1 and at = strftime('%s', '2027-06-18T15:00:00Z')")" -eq 31 ]
+	# an owner who is paused is skipped, said; the lead's new rep owns the account
+	sed "s/{ id: $owner }/{ id: $owner, paused: true }/" "$U" > "$BATS_TEST_TMPDIR/u.yaml"
+	alead 8 gus@globex.example it unknown L4 > "$BATS_TEST_TMPDIR/eight"
+	run -0 --separate-stderr lq-route -r "$BATS_TEST_TMPDIR/u.yaml" --now 2027-06-19T15:00:00Z --state "$db" "$BATS_TEST_TMPDIR/eight"
+	[[ "$output" == *"\"rollup_skipped\":{\"rep\":\"$owner\",\"why\":\"paused\"}"* ]]
+	new=$(jq -r .route.owner <<< "$output")
+	[ "$new" != "$owner" ]
+	[ "$(jq -r '[.route.account.owner, .route.account.crossed] | @tsv' <<< "$output")" = "$(printf '%s\ttrue' "$new")" ]
+	[ "$(sqlite3 "$db" "select owner from account where account_key = 'globex.example'")" = "$new" ]
+}
+
+@test "roll-up: rollup.team: a hot account goes to that team's best rep; in a batch the score grows in priority order" {
+	db="$BATS_TEST_TMPDIR/l.db"
+	x="$TOP/examples"
+	run -0 lq-route -r "$x/route-rollup.yaml" --state "$db" --now 2026-11-30T15:00:00Z "$x/account-monday.ndjson"
+	[ "$(jq -r '[.id, .route.team, .route.reason.step, .route.account.score] | @tsv' <<< "$output")" = "$(printf '101\tsdr\tteam\t35\n102\tsdr\tteam\t35\n103\tsdr\taccount\t55')" ]
+	printf '%s\n' '{"lead_id":101,"at":"2026-11-30T16:00:00Z","outcome":"meeting booked"}' > "$BATS_TEST_TMPDIR/c"
+	run -0 lq-route --state "$db" --contacts "$BATS_TEST_TMPDIR/c"
+	# Tuesday: the L2 (104) is decided first and crosses (110): the
+	# enterprise rep; 105 follows; the nurture lead stays in its queue
+	run -0 lq-route -r "$x/route-rollup.yaml" --state "$db" --now 2026-12-01T15:00:00Z "$x/account-tuesday.ndjson"
+	[ "$(jq -r '[.id, .route.owner // .route.queue, .route.reason.step, .route.account.score, (.route.account.crossed // false)] | @tsv' <<< "$output")" = "$(printf '104\tDora Aldana\trollup\t110\ttrue\n105\tDora Aldana\trollup\t135\tfalse\n106\tnurture\taction\t55\tfalse')" ]
+	[ "$(sqlite3 "$db" "select account_key, contacts, engaged, best_tier, score, ifnull(owner, '-') from account order by 1")" = "$(printf 'globex.example|4|1|L2|135.0|Dora Aldana\ninitech.example|2|0|L3|55.0|-')" ]
+	[ "$(sqlite3 "$db" "select group_concat(lead_id) from (select lead_id from assignment where rep = 'Dora Aldana' and team = 'enterprise' order by 1)")" = "104,105" ]
+	# nobody in the enterprise team: the usual steps decide, the account
+	# waits for a rep of that team
+	sed 's/{ id: Dora Aldana }/{ id: Dora Aldana, paused: true }/' "$x/route-rollup.yaml" > "$BATS_TEST_TMPDIR/p.yaml"
+	run -0 lq-route -r "$BATS_TEST_TMPDIR/p.yaml" --state "$BATS_TEST_TMPDIR/w.db" --now 2026-12-01T15:00:00Z "$x/account-monday.ndjson" "$x/account-tuesday.ndjson"
+	[ "$(jq -r 'select(.route.account.key == "globex.example") | [.route.team, .route.account.owner] | @tsv' <<< "$output" | sort | uniq -c | tr -s ' ')" = " 4 sdr	" ]
+	[ "$(jq -s 'map(.route.account.score) | max' <<< "$output")" -ge 80 ]
+	[ "$(sqlite3 "$BATS_TEST_TMPDIR/w.db" "select count(*) from account where owner is not null")" -eq 0 ]
+	# in arrival order (--stream) the L3 105 would have crossed first
+	run -0 lq-route -r "$x/route-rollup.yaml" --state "$BATS_TEST_TMPDIR/s.db" --stream --now 2026-12-01T15:00:00Z "$x/account-monday.ndjson" "$x/account-tuesday.ndjson"
+	[ "$(jq -r 'select(.route.account.crossed) | .id' <<< "$output")" = 104 ]
+}
+
+@test "roll-up: rule errors at file:line:col before input is read" {
+	f="$BATS_TEST_TMPDIR/r.yaml"
+	bad() {
+		{ sed '/rollup:/,$d' "$U"; printf '  rollup: %s\n' "$1"; } > "$f"
+		run -2 lq-route -r "$f" < /dev/null
+		[[ "$output" == *"$2"* ]] || { echo "$output"; return 1; }
+	}
+	bad '{ threshold: -3 }' "r.yaml:14:24: rollup threshold must be"
+	bad '{ team: nobody }' "r.yaml:14:19: rollup: no team 'nobody' under 'teams:'"
+	bad '{ points: { tier: { L5: 3 } } }' "r.yaml:14:"
+	bad '{ points: { contact: many } }' "r.yaml:14:"
+	bad '{ sizes: 3 }' "r.yaml:14:"
+	bad '{ department: ".title | ascii(" }' "r.yaml:14:"
+	{ sed '/rollup:/,$d' "$U"; printf '  duplicates: { account: null }\n  rollup: { threshold: 10 }\n'; } > "$f"
+	run -2 lq-route -r "$f" < /dev/null
+	[[ "$output" == *"r.yaml:15:11: rollup: needs the account key (duplicates.account is off)"* ]]
+}

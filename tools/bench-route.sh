@@ -1,6 +1,6 @@
 #!/bin/sh
 # bench-route.sh - lq-route throughput with and without a ledger.
-#   sh tools/bench-route.sh BINDIR WORKDIR    (N=20000 leads; RUNS=3;
+#   sh tools/bench-route.sh BINDIR WORKDIR    (N=20000 leads; RUNS=3; LAT_N=1000;
 #                                              BIG_N=1000000 LEDGER_N=100000)
 # The leads are generated, enriched and scored once (cached in WORKDIR),
 # then routed with rules/route.yaml at a fixed time: without --state, and
@@ -108,4 +108,18 @@ if [ "$BIG_N" -gt 0 ]; then
 	t=$(echo "$e - $s" | bc -l)
 	printf '%-52s %9.3f %10s\n' "lq-route --stream, no ledger" "$t" "$(rate "$BIG_N" "$t")"
 	rm -f "$DB" "$DB-wal" "$DB-shm" "$BASE" "$BASE-wal" "$BASE-shm"
+fi
+
+# The latency of one streamed lead (issue 15's target: median <= 2 ms,
+# p99 <= 10 ms) through lq-enrich | lq-score | lq-route with a ledger,
+# each lead sent when the one before has come out.
+LAT_N=${LAT_N:-1000}
+if [ "$LAT_N" -gt 0 ]; then
+	RAW="$W/route-raw-1000.ndjson"
+	[ -s "$RAW" ] || python3 "$TOP/tools/gen-leads.py" -n 1000 > "$RAW"
+	rm -f "$DB" "$DB-wal" "$DB-shm"
+	echo "== latency: lq-enrich | lq-score | lq-route --state, one lead at a time ($LAT_N)"
+	(cd "$TOP" && python3 tools/latency.py "$LAT_N" \
+		"lq-enrich -r rules/enrich.yaml | lq-score -r rules/score.yaml --now $NOW | lq-route -r rules/route.yaml --now $NOW --state '$DB'" < "$RAW")
+	rm -f "$DB" "$DB-wal" "$DB-shm"
 fi
