@@ -1,0 +1,137 @@
+/*
+ * route_int.h - private to lq-route's library part: the configuration
+ * (struct lq_route, teams, reps) shared by route_load.c and route.c.
+ */
+#ifndef LQ_ROUTE_INT_H
+#define LQ_ROUTE_INT_H
+
+#include <ctype.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jv.h>
+
+#include "lq_csv.h"
+#include "lq_expr.h"
+#include "lq_ledger.h"
+#include "lq_route.h"
+#include "lq_time.h"
+#include "lq_yaml.h"
+
+#define NCACHE 4
+#define LOOKAHEAD_DAYS 21
+#define NOCAP -1.0
+#define MAX_CAP 1000000L	/* leads a day or a week: beyond is a typo */
+#define MAX_SLA (365 * 86400.0)
+#define MAX_COUNT 1000000000000L	/* deals in a performance file */
+#define TIME_MIN 0.0		/* routing times: 1970 ... */
+#define TIME_MAX 221845391999.0	/* ... 8999-12-31T23:59:59Z (a contact_by
+				   stays within 4-digit years) */
+#define PTO_MAX 253402300799.0	/* PTO to 9999-12-31: "until further
+				   notice" */
+
+struct ival { int start, end; };	/* minutes of the local day */
+struct pto { double from, to; };
+struct capc { unsigned long gen; double from, to; long n; int used; };
+struct dayb { double start; long n; };
+struct acct { char *key, *owner; };	/* key lowercased */
+
+/* a time zone and the local facts of the last minute asked about */
+struct zone {
+	const char *name;
+	double minute;		/* floor(t / 60) of the cached facts, or -1 */
+	int wday, mod;		/* local weekday (0 = Sunday), minute of day */
+	double day0, day1, week0, week1;
+};
+
+struct rep {
+	const char *id;
+	int team, zone;
+	struct ival *h[7];
+	int nh[7];
+	struct pto *pto;
+	int npto;
+	double cap_day, cap_week;
+	int paused, active;
+	long n_all, won_all;
+	double perf_all;
+	long *n_seg;
+	double *perf_seg;	/* per segment, shrunk */
+	struct capc cache[NCACHE];
+	int next_cache;
+	struct dayb *days;	/* counts per local day (no ledger) */
+	size_t ndays, capdays;
+	int *hol;		/* holidays, yyyymmdd, from every layer */
+	size_t nhol, caphol;
+	int excluded;		/* sweep: held the lead before */
+};
+
+struct team {
+	const char *name;
+	const char *manager;	/* escalations, or NULL: the queue */
+	int *reps, nreps;
+	double rate_all, *rate_seg;
+};
+
+struct terr {
+	const char *name;
+	int slot;		/* -1: no condition */
+	int team;
+};
+
+struct lq_route {
+	struct lq_ydoc doc;
+	struct lq_exprs *x;
+	struct lq_eval *ev;
+	struct lq_buf sbuf;	/* a score member's string, decoded */
+	const char *id_field, *score_key;
+	const char *q_nurture, *q_review, *q_fallback;
+	int fallback_owner;
+	double sla[4], sla_default;
+	double w_perf, w_load, load_scale, prior;
+	int owner_slot, segment_slot, have_perf;
+	int match_slot;		/* accounts: match expression */
+	struct acct *acct;	/* accounts table, sorted by key */
+	size_t nacct;
+	struct terr *terr;
+	int nterr;
+	struct team *teams;
+	int nteams;
+	struct rep *reps;
+	int nreps;
+	struct zone *zones;
+	int nzones;
+	char **segs;
+	int nsegs;
+	struct lq_ledger *lg;
+	int ro, reassign;
+	char *perf_path;
+	struct lq_buf tmp;
+	const struct lq_ynode *defaults;
+	const char *path;	/* the rule file, for relative paths */
+	/* duplicates and accounts (before the CRM owner) */
+	int email_slot, acct_slot;
+	double acct_window;
+	/* queue SLAs (calendar time): review, nurture, fallback, escalation */
+	double q_sla[4];
+	const char *q_escalate;
+	int escalate_after;
+	/* the account roll-up (rollup:) */
+	int rollup, dept_slot, sen_slot, rollup_team;
+	double pt_contact, pt_engaged, pt_dept, pt_sen, pt_tier[4];
+	double threshold;	/* <= 0: none */
+	struct lq_account ra;	/* the current lead's account */
+};
+
+enum { QS_REVIEW, QS_NURTURE, QS_FALLBACK, QS_ESCALATE };
+
+/* functions shared between the parts */
+const char *route_account_owner(const struct lq_route *rt, const char *key);
+int route_find_rep(const struct lq_route *rt, const char *id, size_t n);
+int route_find_team(const struct lq_route *rt, const char *name);
+int route_seg_index(const struct lq_route *rt, const char *s, size_t n);
+
+#endif
