@@ -768,7 +768,7 @@ enrich:
           Authorization: "Bearer \${API_TOKEN}"
           Accept: application/json
         retries: 2
-      timeout: 2s
+      timeout: ${HTTP_TIMEOUT:-2s}
 ${1:-}
 Y
 }
@@ -865,7 +865,10 @@ W
 
 @test "cache: 4 concurrent lq-enrich runs share it safely" {
 	start_server
-	http_config
+	# what is checked here is the shared cache, not the lookup timeout
+	# (tested above): 4 runs x 8 lookups in flight on one test server can
+	# take longer than 2 s on a loaded machine
+	HTTP_TIMEOUT=30s http_config
 	# 4 inputs of 150 leads over 200 keys, overlapping
 	for r in 0 1 2 3; do
 		awk -v r=$r 'BEGIN { for (i = 0; i < 150; i++) printf "{\"n\":%d,\"email\":\"x@k%d.io\"}\n", i, (i + 50 * r) % 200 }' > "$BATS_TEST_TMPDIR/in$r"
@@ -876,6 +879,9 @@ W
 	done
 	for p in $pids; do wait "$p"; done
 	for r in 0 1 2 3; do
+		# shown when the test fails: what a run complained of
+		cat "$BATS_TEST_TMPDIR/err$r"
+		grep -o '"errors":{[^}]*}' "$BATS_TEST_TMPDIR/out$r" | sort | uniq -c
 		[ ! -s "$BATS_TEST_TMPDIR/err$r" ]
 		# every lead, in order, with its own answer and no error
 		jq -r '[.n, (.email | split("@")[1]) == .enrich.firm.domain, .enrich.errors] | @tsv' "$BATS_TEST_TMPDIR/out$r" > "$BATS_TEST_TMPDIR/chk$r"
