@@ -353,6 +353,27 @@ add_time(struct lq_buf *b, const char *name, double t)
 	lq_buf_addf(b, ",\"%s\":\"%s\"", name, tb);
 }
 
+/*
+ * contact_by of a lead that goes to rep r whatever its hours (the CRM or
+ * account owner): from now, or from when r is next available, said in b
+ */
+static double
+held_deadline(struct lq_route *rt, const struct rep *r,
+    const struct zone *z, double now, double sla, struct lq_buf *b)
+{
+	double at = now;
+
+	if (in_pto(r, now, NULL) || !in_hours(r, z)) {
+		at = next_available(rt, r, now);
+		lq_buf_adds(b, ",\"available\":false");
+		if (at >= 0)
+			add_time(b, "available_at", at);
+		else
+			at = now;
+	}
+	return deadline(rt, r, at, sla);
+}
+
 static double
 rep_perf(const struct lq_route *rt, const struct rep *r, int seg, long *n)
 {
@@ -960,7 +981,6 @@ rollup_owner(struct lq_route *rt, const char *id, size_t idn, double now,
 		} else {
 			struct rep *r = &rt->reps[ri];
 			struct zone *z = zone_at(rt, r->zone, now);
-			double at = now;
 			dc->rep = ri;
 			dc->team = r->team;
 			dc->step = "rollup";
@@ -968,15 +988,7 @@ rollup_owner(struct lq_route *rt, const char *id, size_t idn, double now,
 			lq_buf_adds(b, ",\"account\":");
 			lq_buf_json_strs(b, dc->acct->buf);
 			add_time(b, "owner_since", a->owner_at);
-			if (in_pto(r, now, NULL) || !in_hours(r, z)) {
-				at = next_available(rt, r, now);
-				lq_buf_adds(b, ",\"available\":false");
-				if (at >= 0)
-					add_time(b, "available_at", at);
-				else
-					at = now;
-			}
-			dc->contact_by = deadline(rt, r, at, sla);
+			dc->contact_by = held_deadline(rt, r, z, now, sla, b);
 			return 0;
 		}
 	}
@@ -1277,21 +1289,12 @@ decide(struct lq_route *rt, const char *line, size_t len,
 		if (ri >= 0 && rt->reps[ri].active && !rt->reps[ri].paused) {
 			struct rep *r = &rt->reps[ri];
 			struct zone *z = zone_at(rt, r->zone, now);
-			double at = now;
 			dc->rep = ri;
 			dc->team = r->team;
 			dc->step = "owner";
 			dc->counts = 1;
 			lq_buf_addf(b, ",\"source\":\"%s\"", src);
-			if (in_pto(r, now, NULL) || !in_hours(r, z)) {
-				at = next_available(rt, r, now);
-				lq_buf_adds(b, ",\"available\":false");
-				if (at >= 0)
-					add_time(b, "available_at", at);
-				else
-					at = now;
-			}
-			dc->contact_by = deadline(rt, r, at, sla);
+			dc->contact_by = held_deadline(rt, r, z, now, sla, b);
 			jv_free(own);
 			goto done;
 		}
