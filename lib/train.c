@@ -319,6 +319,19 @@ train_intern(struct col *c, const char *s, size_t n)
 	return (uint32_t)c->nstrs++;
 }
 
+/* Whether name matches an --include pattern or the train: section's. */
+int
+train_included(const struct lq_train *t, const char *name)
+{
+	for (int i = 0; i < t->o.ninclude; i++)
+		if (!fnmatch(t->o.include[i], name, 0))
+			return 1;
+	for (int i = 0; i < t->nincl; i++)
+		if (!fnmatch(t->incl[i], name, 0))
+			return 1;
+	return 0;
+}
+
 int
 train_name_excluded(const struct lq_train *t, const char *name)
 {
@@ -330,13 +343,7 @@ train_name_excluded(const struct lq_train *t, const char *name)
 			return 1;
 	if (!t->o.ninclude && !t->nincl)
 		return 0;
-	for (int i = 0; i < t->o.ninclude; i++)
-		if (!fnmatch(t->o.include[i], name, 0))
-			return 0;
-	for (int i = 0; i < t->nincl; i++)
-		if (!fnmatch(t->incl[i], name, 0))
-			return 0;
-	return 1;
+	return !train_included(t, name);
 }
 
 void

@@ -248,13 +248,7 @@ train_guarded(const struct lq_train *t, const char *name)
 	for (int i = 0; i < t->o.nkeep; i++)
 		if (!fnmatch(t->o.keep[i], name, 0))
 			return 0;
-	for (int i = 0; i < t->o.ninclude; i++)
-		if (!fnmatch(t->o.include[i], name, 0))
-			return 0;
-	for (int i = 0; i < t->nincl; i++)
-		if (!fnmatch(t->incl[i], name, 0))
-			return 0;
-	return 1;
+	return !train_included(t, name);
 }
 
 #define GUARD_MIN_ROWS 20	/* fewer values: no guard decides */

@@ -117,6 +117,7 @@ struct gbres {
 };
 
 /* functions shared between the parts */
+int train_included(const struct lq_train *t, const char *name);
 /*
  * Fit boosted trees on the encoded rows tr (the grid over depth and eta by
  * cross-validation on a sample, then the final booster with early
