@@ -22,27 +22,16 @@ own level), else numeric as it is (missing NaN, which the trees route as
 xgboost does).  Fold of row i (0-based, after filtering): lq-train's
 splitmix64 hash of i, mod 5, as tools/sklearn-ref.py.
 """
-import csv, fnmatch, json, random, re, sys
+import csv, fnmatch, importlib.util, json, os, random, re, sys
 
-NUM = re.compile(r'^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?$')
-
-
-def cell(c):
-    if c == '':
-        return None
-    if NUM.match(c):
-        return json.loads(c)
-    if c in ('true', 'false'):
-        return c == 'true'
-    return c
-
-
-def fold_of(i, k):
-    m = (1 << 64) - 1
-    x = (i + 0x9e3779b97f4a7c15) & m
-    x = ((x ^ (x >> 30)) * 0xbf58476d1ce4e5b9) & m
-    x = ((x ^ (x >> 27)) * 0x94d049bb133111eb) & m
-    return (x ^ (x >> 31)) % k
+# the reading, encoding and folds of tools/sklearn-ref.py, not a copy
+_spec = importlib.util.spec_from_file_location(
+    'sklearn_ref', os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                'sklearn-ref.py'))
+_ref = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_ref)
+cell, fold_of, level, flatten, get = (_ref.cell, _ref.fold_of, _ref.level,
+                                      _ref.flatten, _ref.get)
 
 
 def prep(path, sep, keep, drop):
@@ -61,37 +50,6 @@ def prep(path, sep, keep, drop):
             i += 1
             out.write(json.dumps(d, ensure_ascii=False,
                                  separators=(',', ':')) + '\n')
-
-
-def level(v):
-    if isinstance(v, bool):
-        return 'true' if v else 'false'
-    if isinstance(v, (int, float)):
-        return '%.9g' % v
-    return v
-
-
-def flatten(obj, out, prefix, depth, skip):
-    for k, v in obj.items():
-        name = prefix + k
-        if depth == 0 and k in skip:
-            continue
-        if isinstance(v, dict):
-            if depth + 1 < 4:
-                flatten(v, out, name + '.', depth + 1, skip)
-        elif isinstance(v, list):
-            out[name + '.length'] = len(v)
-        else:
-            out[name] = v
-    return out
-
-
-def get(r, path):
-    for p in path.split('.'):
-        if not isinstance(r, dict):
-            return None
-        r = r.get(p)
-    return r
 
 
 def load(path, label, excl):

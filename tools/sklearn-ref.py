@@ -196,4 +196,5 @@ def main():
                       'ece': round(float(ece), 6)}))
 
 
-main()
+if __name__ == '__main__':
+    main()
