@@ -470,9 +470,3 @@ lq_fuzzy_match(struct lq_fuzzy *f, const char *q, size_t n, double min,
 	}
 	return nh;
 }
-
-long
-lq_fuzzy_count(const struct lq_fuzzy *f)
-{
-	return f->n;
-}

@@ -43,7 +43,6 @@ struct lq_etable {
 	struct lq_etable_opts o;
 	char *cache;
 	long rows, dups, nonames;
-	int reused;
 	int nowrite;		/* the index file could not be created */
 	/* memory */
 	struct lq_buf arena;
@@ -1014,9 +1013,7 @@ lq_etable_open(const struct lq_etable_opts *o, struct lq_buf *warn,
 	if (sqlite) {
 		t->cache = lq_etable_index_path(o);
 		signature(t, &st, &sig);
-		if (try_reuse(t, sig.buf))
-			t->reused = 1;
-		else if (build_index(t, fp, sig.buf, err)) {
+		if (!try_reuse(t, sig.buf) && build_index(t, fp, sig.buf, err)) {
 			if (!t->nowrite || o->index != LQ_INDEX_AUTO)
 				goto fail;
 			/* index: auto in a read-only place: load in memory */
@@ -1155,14 +1152,6 @@ lq_etable_each_row(struct lq_etable *t, const char *k, size_t n,
 	for (; v >= 0; v = t->r[v].samename, rows++)
 		fn(arg, t->arena.buf + t->r[v].joff, t->r[v].jlen);
 	return rows;
-}
-
-long
-lq_etable_rows(const struct lq_etable *t, int *reused)
-{
-	if (reused)
-		*reused = t->reused;
-	return t->rows;
 }
 
 void

@@ -300,9 +300,6 @@ int lq_etable_get(struct lq_etable *t, int byname, const char *k, size_t n,
 long lq_etable_each_row(struct lq_etable *t, const char *k, size_t n,
     void (*fn)(void *arg, const char *row, size_t len), void *arg);
 
-/* Rows in the table; 1 if the index was reused, 0 if (re)built. */
-long lq_etable_rows(const struct lq_etable *t, int *reused);
-
 /*
  * The simple lowercase of code point c for Latin-1, Latin Extended-A,
  * Greek and Cyrillic letters; c itself for anything else.
@@ -341,9 +338,6 @@ void lq_fuzzy_free(struct lq_fuzzy *f);
 
 /* The name of candidate id (borrowed). */
 const char *lq_fuzzy_name(const struct lq_fuzzy *f, long id);
-
-/* Names in the index. */
-long lq_fuzzy_count(const struct lq_fuzzy *f);
 
 /*
  * The names most like the normalised name q[0..n): an acronym either way
