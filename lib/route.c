@@ -1,291 +1,10 @@
 /*
- * route.c - the routing decision (lq_route.h): working time, capacity
- * counts, the candidate reps of a team, duplicates and accounts against the
- * ledger, the SLA sweep.  Loading is route_load.c.
+ * route.c - the routing decision (lq_route.h): the candidate reps of a
+ * team, duplicates and accounts against the ledger, the account roll-up,
+ * the SLA sweep.  Loading is route_load.c, working time and capacity
+ * counts route_time.c.
  */
 #include "route_int.h"
-
-/* --- time --- */
-
-static struct zone *
-zone_at(struct lq_route *rt, int zi, double t)
-{
-	struct zone *z = &rt->zones[zi];
-	double minute = floor(t / 60);
-	struct tm tm, a;
-
-	if (z->minute == minute)
-		return z;
-	lq_tz_local(z->name, (time_t)floor(t), &tm);
-	z->minute = minute;
-	z->wday = tm.tm_wday;
-	z->mod = tm.tm_hour * 60 + tm.tm_min;
-	memset(&a, 0, sizeof(a));
-	a.tm_year = tm.tm_year;
-	a.tm_mon = tm.tm_mon;
-	a.tm_mday = tm.tm_mday;
-	z->day0 = (double)lq_tz_mktime(z->name, &a);
-	memset(&a, 0, sizeof(a));
-	a.tm_year = tm.tm_year;
-	a.tm_mon = tm.tm_mon;
-	a.tm_mday = tm.tm_mday + 1;
-	z->day1 = (double)lq_tz_mktime(z->name, &a);
-	memset(&a, 0, sizeof(a));
-	a.tm_year = tm.tm_year;
-	a.tm_mon = tm.tm_mon;
-	a.tm_mday = tm.tm_mday - (tm.tm_wday + 6) % 7;
-	z->week0 = (double)lq_tz_mktime(z->name, &a);
-	a.tm_mday += 7;
-	z->week1 = (double)lq_tz_mktime(z->name, &a);
-	return z;
-}
-
-static int
-in_pto(const struct rep *r, double t, double *until)
-{
-	for (int i = 0; i < r->npto; i++)
-		if (t >= r->pto[i].from && t < r->pto[i].to) {
-			if (until)
-				*until = r->pto[i].to;
-			return 1;
-		}
-	return 0;
-}
-
-static int
-in_hours(const struct rep *r, const struct zone *z)
-{
-	for (int i = 0; i < r->nh[z->wday]; i++)
-		if (z->mod >= r->h[z->wday][i].start &&
-		    z->mod < r->h[z->wday][i].end)
-			return 1;
-	return 0;
-}
-
-/*
- * The first instant >= t at which r works and is not on PTO, within
- * LOOKAHEAD_DAYS; -1 if none.
- */
-static double
-next_available(struct lq_route *rt, const struct rep *r, double t)
-{
-	const char *zn = rt->zones[r->zone].name;
-	struct tm lt;
-	double until;
-
-	for (int guard = 0; guard < 64; guard++) {
-		double best = -1;
-		lq_tz_local(zn, (time_t)floor(t), &lt);
-		for (int dd = 0; dd <= LOOKAHEAD_DAYS && best < 0; dd++) {
-			struct tm noon = { 0 };
-			noon.tm_year = lt.tm_year;
-			noon.tm_mon = lt.tm_mon;
-			noon.tm_mday = lt.tm_mday + dd;
-			noon.tm_hour = 12;
-			lq_tz_mktime(zn, &noon);
-			int wd = noon.tm_wday;
-			for (int i = 0; i < r->nh[wd]; i++) {
-				struct tm a = { 0 }, b = { 0 };
-				a.tm_year = b.tm_year = noon.tm_year;
-				a.tm_mon = b.tm_mon = noon.tm_mon;
-				a.tm_mday = b.tm_mday = noon.tm_mday;
-				a.tm_hour = r->h[wd][i].start / 60;
-				a.tm_min = r->h[wd][i].start % 60;
-				b.tm_hour = r->h[wd][i].end / 60;
-				b.tm_min = r->h[wd][i].end % 60;
-				double s = (double)lq_tz_mktime(zn, &a);
-				double e = (double)lq_tz_mktime(zn, &b);
-				if (e <= t)
-					continue;
-				double c = s > t ? s : t;
-				if (best < 0 || c < best)
-					best = c;
-			}
-		}
-		if (best < 0)
-			return -1;
-		if (!in_pto(r, best, &until))
-			return best;
-		t = until;
-	}
-	return -1;
-}
-
-/*
- * The end of r's working stretch that contains the working instant t: the
- * end of its hours range, or the start of PTO (a holiday) before that.
- */
-static double
-stretch_end(struct lq_route *rt, const struct rep *r, double t)
-{
-	const char *zn = rt->zones[r->zone].name;
-	struct tm lt;
-	double e = -1;
-
-	lq_tz_local(zn, (time_t)floor(t), &lt);
-	int mod = lt.tm_hour * 60 + lt.tm_min, wd = lt.tm_wday;
-	for (int i = 0; i < r->nh[wd]; i++)
-		if (mod >= r->h[wd][i].start && mod < r->h[wd][i].end) {
-			struct tm b = { 0 };
-			b.tm_year = lt.tm_year;
-			b.tm_mon = lt.tm_mon;
-			b.tm_mday = lt.tm_mday;
-			b.tm_hour = r->h[wd][i].end / 60;
-			b.tm_min = r->h[wd][i].end % 60;
-			double x = (double)lq_tz_mktime(zn, &b);
-			if (x > e)
-				e = x;
-		}
-	if (e <= t)
-		return t + 60;	/* not a working minute after all */
-	for (int i = 0; i < r->npto; i++)
-		if (r->pto[i].from > t && r->pto[i].from < e)
-			e = r->pto[i].from;
-	return e;
-}
-
-/* true when r works some time on the local day starting at local date lt */
-static int
-works_on(struct lq_route *rt, const struct rep *r, const struct tm *day,
-    double *day0, double *day1)
-{
-	const char *zn = rt->zones[r->zone].name;
-	struct tm a = { 0 }, b = { 0 };
-
-	a.tm_year = b.tm_year = day->tm_year;
-	a.tm_mon = b.tm_mon = day->tm_mon;
-	a.tm_mday = day->tm_mday;
-	b.tm_mday = day->tm_mday + 1;
-	*day0 = (double)lq_tz_mktime(zn, &a);
-	*day1 = (double)lq_tz_mktime(zn, &b);
-	double n = next_available(rt, r, *day0);
-	return n >= 0 && n < *day1;
-}
-
-/*
- * The deadline sla seconds of r's working time after t: whole days of
- * sla are working days (the same local time on the next day r works, so
- * a 1d SLA of a Friday lead falls on Monday, and a holiday is skipped),
- * the rest counts working minutes (hours, PTO, holidays).  -1 when r does
- * not work within the look-ahead.
- */
-static double
-work_deadline(struct lq_route *rt, const struct rep *r, double t, double sla)
-{
-	const char *zn = rt->zones[r->zone].name;
-	long days = (long)floor(sla / 86400);
-	double rest = sla - days * 86400.0, cur;
-
-	if ((cur = next_available(rt, r, t)) < 0)
-		return -1;
-	for (long k = 0; k < days; k++) {
-		struct tm lt, day;
-		double d0, d1;
-		int dd;
-		lq_tz_local(zn, (time_t)floor(cur), &lt);
-		for (dd = 1; dd <= LOOKAHEAD_DAYS; dd++) {
-			day = lt;
-			day.tm_mday = lt.tm_mday + dd;
-			day.tm_hour = 12;
-			lq_tz_mktime(zn, &day);	/* normalise the date */
-			if (works_on(rt, r, &day, &d0, &d1))
-				break;
-		}
-		if (dd > LOOKAHEAD_DAYS)
-			return -1;
-		struct tm c = { 0 };
-		c.tm_year = day.tm_year;
-		c.tm_mon = day.tm_mon;
-		c.tm_mday = day.tm_mday;
-		c.tm_hour = lt.tm_hour;
-		c.tm_min = lt.tm_min;
-		c.tm_sec = lt.tm_sec;
-		cur = (double)lq_tz_mktime(zn, &c) + (cur - floor(cur));
-		if ((cur = next_available(rt, r, cur)) < 0)
-			return -1;
-	}
-	for (int guard = 0; rest > 0; guard++) {
-		double a, e;
-		if (guard > 1000 || (a = next_available(rt, r, cur)) < 0)
-			return -1;
-		e = stretch_end(rt, r, a);
-		if (a + rest <= e)
-			return a + rest;
-		rest -= e - a;
-		cur = e;
-	}
-	return cur;
-}
-
-/* contact_by of a lead r takes at t: working time, else calendar time */
-static double
-deadline(struct lq_route *rt, const struct rep *r, double t, double sla)
-{
-	double d = work_deadline(rt, r, t, sla);
-
-	return d >= 0 ? d : t + sla;
-}
-
-/* --- capacity counts --- */
-
-static int
-rep_count(struct lq_route *rt, struct rep *r, double from, double to,
-    long *n, struct lq_err *err)
-{
-	unsigned long gen = rt->lg ? lq_ledger_generation(rt->lg) : 0;
-	struct capc *c;
-
-	for (int i = 0; i < NCACHE; i++) {
-		c = &r->cache[i];
-		if (c->used && c->gen == gen && c->from == from && c->to == to) {
-			*n = c->n;
-			return 0;
-		}
-	}
-	*n = 0;
-	if (rt->lg && lq_ledger_count(rt->lg, r->id, from, to, n, err))
-		return -1;
-	if (!rt->lg || rt->ro)
-		for (size_t i = 0; i < r->ndays; i++)
-			if (r->days[i].start >= from && r->days[i].start < to)
-				*n += r->days[i].n;
-	c = &r->cache[r->next_cache];
-	r->next_cache = (r->next_cache + 1) % NCACHE;
-	c->used = 1;
-	c->gen = gen;
-	c->from = from;
-	c->to = to;
-	c->n = *n;
-	return 0;
-}
-
-static void
-rep_counted(struct lq_route *rt, struct rep *r, double at)
-{
-	unsigned long gen = rt->lg ? lq_ledger_generation(rt->lg) : 0;
-	struct zone *z = zone_at(rt, r->zone, at);
-
-	for (int i = 0; i < NCACHE; i++) {
-		struct capc *c = &r->cache[i];
-		if (c->used && c->gen == gen && at >= c->from && at < c->to)
-			c->n++;
-	}
-	if (rt->lg && !rt->ro)
-		return;
-	for (size_t i = 0; i < r->ndays; i++)
-		if (r->days[i].start == z->day0) {
-			r->days[i].n++;
-			return;
-		}
-	if (r->ndays == r->capdays) {
-		r->capdays = r->capdays ? 2 * r->capdays : 8;
-		r->days = realloc(r->days, r->capdays * sizeof(*r->days));
-		if (!r->days)
-			abort();
-	}
-	r->days[r->ndays].start = z->day0;
-	r->days[r->ndays++].n = 1;
-}
 
 /* --- deciding --- */
 
@@ -363,15 +82,15 @@ held_deadline(struct lq_route *rt, const struct rep *r,
 {
 	double at = now;
 
-	if (in_pto(r, now, NULL) || !in_hours(r, z)) {
-		at = next_available(rt, r, now);
+	if (route_in_pto(r, now, NULL) || !route_in_hours(r, z)) {
+		at = route_next_available(rt, r, now);
 		lq_buf_adds(b, ",\"available\":false");
 		if (at >= 0)
 			add_time(b, "available_at", at);
 		else
 			at = now;
 	}
-	return deadline(rt, r, at, sla);
+	return route_deadline(rt, r, at, sla);
 }
 
 static double
@@ -397,9 +116,9 @@ unavailable(struct lq_route *rt, struct rep *r, double now, long *nday,
 		return "inactive";
 	if (r->paused)
 		return "paused";
-	z = zone_at(rt, r->zone, now);
-	if (rep_count(rt, r, z->day0, z->day1, nday, err) ||
-	    rep_count(rt, r, z->week0, z->week1, nweek, err)) {
+	z = route_zone_at(rt, r->zone, now);
+	if (route_rep_count(rt, r, z->day0, z->day1, nday, err) ||
+	    route_rep_count(rt, r, z->week0, z->week1, nweek, err)) {
 		*fail = 1;
 		return "error";
 	}
@@ -407,9 +126,9 @@ unavailable(struct lq_route *rt, struct rep *r, double now, long *nday,
 		return "capacity_day";
 	if (r->cap_week >= 0 && *nweek >= r->cap_week)
 		return "capacity_week";
-	if (in_pto(r, now, NULL))
+	if (route_in_pto(r, now, NULL))
 		return "pto";
-	if (!in_hours(r, z))
+	if (!route_in_hours(r, z))
 		return "hours";
 	return NULL;
 }
@@ -460,7 +179,7 @@ decide_team(struct lq_route *rt, int team, int seg, const char *id,
 		if (strcmp(why, "pto") && strcmp(why, "hours"))
 			continue;
 		/* could take it later today or on a later day */
-		double at = next_available(rt, r, now);
+		double at = route_next_available(rt, r, now);
 		if (at < 0)
 			continue;
 		if (soonest < 0 || at < soonest || (at == soonest &&
@@ -480,10 +199,10 @@ decide_team(struct lq_route *rt, int team, int seg, const char *id,
 		dc->counts = 1;
 		if (best.rep >= 0) {
 			dc->step = "team";
-			dc->contact_by = deadline(rt, r, now, sla);
+			dc->contact_by = route_deadline(rt, r, now, sla);
 		} else {
 			dc->step = "next_available";
-			dc->contact_by = deadline(rt, r, soonest, sla);
+			dc->contact_by = route_deadline(rt, r, soonest, sla);
 			add_time(b, "available_at", soonest);
 		}
 		if (seg >= 0 || rt->segment_slot >= 0) {
@@ -980,7 +699,7 @@ rollup_owner(struct lq_route *rt, const char *id, size_t idn, double now,
 			lq_buf_reset(&a->owner);	/* made again below */
 		} else {
 			struct rep *r = &rt->reps[ri];
-			struct zone *z = zone_at(rt, r->zone, now);
+			struct zone *z = route_zone_at(rt, r->zone, now);
 			dc->rep = ri;
 			dc->team = r->team;
 			dc->step = "rollup";
@@ -1109,7 +828,7 @@ match_ledger(struct lq_route *rt, struct lq_eval *res, const char *id,
 			lq_buf_adds(b, ",\"duplicate_of\":");
 			lq_buf_json_strs(b, lead.buf);
 			lq_buf_adds(b, ",\"match\":\"email\"");
-			dc->contact_by = deadline(rt, r, now, sla);
+			dc->contact_by = route_deadline(rt, r, now, sla);
 			rc = 0;
 			goto out;
 		}
@@ -1125,13 +844,13 @@ match_ledger(struct lq_route *rt, struct lq_eval *res, const char *id,
 		    rt->acct_window, id, idn, &lead, &rep, &found, err))
 			goto fail;
 		if (found && (ri = usable_rep(rt, rep.buf, rep.len, &why)) >= 0 &&
-		    in_pto(&rt->reps[ri], now, NULL)) {
+		    route_in_pto(&rt->reps[ri], now, NULL)) {
 			ri = -1;
 			why = "pto";
 		}
 		if (found && ri >= 0) {
 			struct rep *r = &rt->reps[ri];
-			struct zone *z = zone_at(rt, r->zone, now);
+			struct zone *z = route_zone_at(rt, r->zone, now);
 			dc->rep = ri;
 			dc->team = r->team;
 			dc->step = "account";
@@ -1140,9 +859,9 @@ match_ledger(struct lq_route *rt, struct lq_eval *res, const char *id,
 			lq_buf_json_strs(b, dc->acct->buf);
 			lq_buf_adds(b, ",\"account_lead\":");
 			lq_buf_json_strs(b, lead.buf);
-			if (!in_hours(r, z))
+			if (!route_in_hours(r, z))
 				lq_buf_adds(b, ",\"available\":false");
-			dc->contact_by = deadline(rt, r, now, sla);
+			dc->contact_by = route_deadline(rt, r, now, sla);
 			rc = 0;
 			goto out;
 		}
@@ -1288,7 +1007,7 @@ decide(struct lq_route *rt, const char *line, size_t len,
 		    jv_copy(own)));
 		if (ri >= 0 && rt->reps[ri].active && !rt->reps[ri].paused) {
 			struct rep *r = &rt->reps[ri];
-			struct zone *z = zone_at(rt, r->zone, now);
+			struct zone *z = route_zone_at(rt, r->zone, now);
 			dc->rep = ri;
 			dc->team = r->team;
 			dc->step = "owner";
@@ -1441,7 +1160,7 @@ lq_route_eval(struct lq_route *rt, const char *line, size_t len,
 		}
 	}
 	if (dc.counts && dc.rep >= 0)
-		rep_counted(rt, &rt->reps[dc.rep], now);
+		route_rep_counted(rt, &rt->reps[dc.rep], now);
 	lq_buf_add(out, route.buf, route.len - 1);
 	if (dc.acct_known)
 		rollup_write(rt, &dc, out);
@@ -1662,7 +1381,7 @@ sweep_one(struct lq_route *rt, const struct lq_due *d, double now,
 	if (lq_ledger_record(rt->lg, &a, err))
 		goto out;
 	if (placed && dc.counts)
-		rep_counted(rt, &rt->reps[dc.rep], now);
+		route_rep_counted(rt, &rt->reps[dc.rep], now);
 	lq_buf_adds(out, "{");
 	lq_buf_json_strs(out, rt->id_field);
 	lq_buf_addc(out, ':');
