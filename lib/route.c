@@ -104,34 +104,13 @@ rep_perf(const struct lq_route *rt, const struct rep *r, int seg, long *n)
 	return r->perf_all;
 }
 
-/* why a rep cannot take a lead now: NULL when it can */
-static const char *
-unavailable(struct lq_route *rt, struct rep *r, double now, long *nday,
-    long *nweek, struct lq_err *err, int *fail)
-{
-	struct zone *z;
-
-	*fail = 0;
-	if (!r->active)
-		return "inactive";
-	if (r->paused)
-		return "paused";
-	z = route_zone_at(rt, r->zone, now);
-	if (route_rep_count(rt, r, z->day0, z->day1, nday, err) ||
-	    route_rep_count(rt, r, z->week0, z->week1, nweek, err)) {
-		*fail = 1;
-		return "error";
-	}
-	if (r->cap_day >= 0 && *nday >= r->cap_day)
-		return "capacity_day";
-	if (r->cap_week >= 0 && *nweek >= r->cap_week)
-		return "capacity_week";
-	if (route_in_pto(r, now, NULL))
-		return "pto";
-	if (!route_in_hours(r, z))
-		return "hours";
-	return NULL;
-}
+/* the names of enum route_why, as route.reason.unavailable lists them */
+static const char *const why_name[WHY_N] = {
+	[WHY_INACTIVE] = "inactive", [WHY_PAUSED] = "paused",
+	[WHY_CAPACITY_DAY] = "capacity_day",
+	[WHY_CAPACITY_WEEK] = "capacity_week", [WHY_PTO] = "pto",
+	[WHY_HOURS] = "hours",
+};
 
 static int
 decide_team(struct lq_route *rt, int team, int seg, const char *id,
@@ -140,9 +119,7 @@ decide_team(struct lq_route *rt, int team, int seg, const char *id,
 {
 	struct team *tm = &rt->teams[team];
 	struct cand best = { .rep = -1 }, c;
-	int ncand = 0, nwhy[7] = { 0 }, fail;
-	static const char *whys[] = { "inactive", "paused", "capacity_day",
-	    "capacity_week", "pto", "hours", NULL };
+	int ncand = 0, nwhy[WHY_N] = { 0 };
 	double soonest = -1;
 	int soonest_rep = -1;
 	struct cand later = { .rep = -1 };
@@ -151,9 +128,9 @@ decide_team(struct lq_route *rt, int team, int seg, const char *id,
 		struct rep *r = &rt->reps[tm->reps[k]];
 		if (r->excluded)
 			continue;	/* the sweep: held the lead before */
-		const char *why = unavailable(rt, r, now, &c.nday, &c.nweek,
-		    err, &fail);
-		if (fail)
+		enum route_why why = route_unavailable(rt, r, now, &c.nday,
+		    &c.nweek, err);
+		if (why == WHY_ERROR)
 			return -1;
 		c.rep = tm->reps[k];
 		long sup;
@@ -167,16 +144,14 @@ decide_team(struct lq_route *rt, int team, int seg, const char *id,
 			c.load = c.nweek / r->cap_week;
 		c.value = rt->w_perf * c.perf - rt->w_load * c.load;
 		c.tie = fnv(id, idn, r->id);
-		if (!why) {
+		if (why == WHY_NONE) {
 			ncand++;
 			if (best.rep < 0 || better(&c, &best))
 				best = c;
 			continue;
 		}
-		for (int w = 0; whys[w]; w++)
-			if (!strcmp(whys[w], why))
-				nwhy[w]++;
-		if (strcmp(why, "pto") && strcmp(why, "hours"))
+		nwhy[why]++;
+		if (why != WHY_PTO && why != WHY_HOURS)
 			continue;
 		/* could take it later today or on a later day */
 		double at = route_next_available(rt, r, now);
@@ -236,10 +211,10 @@ decide_team(struct lq_route *rt, int team, int seg, const char *id,
 	/* nobody now or later: say why */
 	lq_buf_adds(b, ",\"unavailable\":{");
 	int first = 1;
-	for (int w = 0; whys[w]; w++)
+	for (int w = 0; w < WHY_N; w++)
 		if (nwhy[w]) {
 			lq_buf_addf(b, "%s\"%s\":%d", first ? "" : ",",
-			    whys[w], nwhy[w]);
+			    why_name[w], nwhy[w]);
 			first = 0;
 		}
 	lq_buf_addc(b, '}');
@@ -514,8 +489,9 @@ usable_rep(const struct lq_route *rt, const char *id, size_t n,
 {
 	int ri = route_find_rep(rt, id, n);
 
-	*why = ri < 0 ? "unknown rep" : !rt->reps[ri].active ? "inactive" :
-	    rt->reps[ri].paused ? "paused" : NULL;
+	*why = ri < 0 ? "unknown rep" : !rt->reps[ri].active ?
+	    why_name[WHY_INACTIVE] : rt->reps[ri].paused ?
+	    why_name[WHY_PAUSED] : NULL;
 	return *why ? -1 : ri;
 }
 
@@ -846,7 +822,7 @@ match_ledger(struct lq_route *rt, struct lq_eval *res, const char *id,
 		if (found && (ri = usable_rep(rt, rep.buf, rep.len, &why)) >= 0 &&
 		    route_in_pto(&rt->reps[ri], now, NULL)) {
 			ri = -1;
-			why = "pto";
+			why = why_name[WHY_PTO];
 		}
 		if (found && ri >= 0) {
 			struct rep *r = &rt->reps[ri];

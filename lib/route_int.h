@@ -129,6 +129,18 @@ struct lq_route {
 
 enum { QS_REVIEW, QS_NURTURE, QS_FALLBACK, QS_ESCALATE };
 
+/*
+ * Why a rep cannot take a lead now, in the order route.reason.unavailable
+ * lists them (their names: why_name in route.c).
+ */
+enum route_why {
+	WHY_INACTIVE, WHY_PAUSED, WHY_CAPACITY_DAY, WHY_CAPACITY_WEEK,
+	WHY_PTO, WHY_HOURS,
+	WHY_N,			/* the number of reasons */
+	WHY_NONE = WHY_N,	/* the rep can take it */
+	WHY_ERROR		/* the ledger failed */
+};
+
 /* functions shared between the parts */
 const char *route_account_owner(const struct lq_route *rt, const char *key);
 int route_find_rep(const struct lq_route *rt, const char *id, size_t n);
@@ -192,5 +204,13 @@ int route_rep_count(struct lq_route *rt, struct rep *r, double from,
 
 /* Count a lead r took at at (in the cached counts and this run's days). */
 void route_rep_counted(struct lq_route *rt, struct rep *r, double at);
+
+/*
+ * Why r cannot take a lead at now, or WHY_NONE; the leads it has taken on
+ * its local day and week into *nday and *nweek (when it is active and
+ * not paused).  WHY_ERROR with err set when the ledger fails.
+ */
+enum route_why route_unavailable(struct lq_route *rt, struct rep *r,
+    double now, long *nday, long *nweek, struct lq_err *err);
 
 #endif

@@ -1,8 +1,9 @@
 /*
  * route_time.c - a rep's working time for lq-route (route_int.h): the
  * local day and week of a time zone, hours and PTO, the next instant a rep
- * is available, contact_by deadlines in working time, and the capacity
- * counts of a rep's day and week (the ledger's, or this run's own).
+ * is available, contact_by deadlines in working time, the capacity counts
+ * of a rep's day and week (the ledger's, or this run's own), and why a rep
+ * cannot take a lead now.
  */
 #include "route_int.h"
 
@@ -208,7 +209,8 @@ route_rep_count(struct lq_route *rt, struct rep *r, double from, double to,
 
 	for (int i = 0; i < NCACHE; i++) {
 		c = &r->cache[i];
-		if (c->used && c->gen == gen && c->from == from && c->to == to) {
+		if (c->used && c->gen == gen && c->from == from &&
+		    c->to == to) {
 			*n = c->n;
 			return 0;
 		}
@@ -256,4 +258,29 @@ route_rep_counted(struct lq_route *rt, struct rep *r, double at)
 	}
 	r->days[r->ndays].start = z->day0;
 	r->days[r->ndays++].n = 1;
+}
+
+enum route_why
+route_unavailable(struct lq_route *rt, struct rep *r, double now,
+    long *nday, long *nweek, struct lq_err *err)
+{
+	struct zone *z;
+
+	if (!r->active)
+		return WHY_INACTIVE;
+	if (r->paused)
+		return WHY_PAUSED;
+	z = route_zone_at(rt, r->zone, now);
+	if (route_rep_count(rt, r, z->day0, z->day1, nday, err) ||
+	    route_rep_count(rt, r, z->week0, z->week1, nweek, err))
+		return WHY_ERROR;
+	if (r->cap_day >= 0 && *nday >= r->cap_day)
+		return WHY_CAPACITY_DAY;
+	if (r->cap_week >= 0 && *nweek >= r->cap_week)
+		return WHY_CAPACITY_WEEK;
+	if (route_in_pto(r, now, NULL))
+		return WHY_PTO;
+	if (!route_in_hours(r, z))
+		return WHY_HOURS;
+	return WHY_NONE;
 }
