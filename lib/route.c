@@ -56,6 +56,7 @@ better(const struct cand *a, const struct cand *b)
 	return a->rep < b->rep;
 }
 
+/* the member ,"name":v (rounded to places) */
 static void
 add_num(struct lq_buf *b, const char *name, double v, int places)
 {
@@ -63,6 +64,7 @@ add_num(struct lq_buf *b, const char *name, double v, int places)
 	lq_buf_json_round(b, v, places);
 }
 
+/* the member ,"name":"t" (RFC 3339) */
 static void
 add_time(struct lq_buf *b, const char *name, double t)
 {
@@ -72,14 +74,47 @@ add_time(struct lq_buf *b, const char *name, double t)
 	lq_buf_addf(b, ",\"%s\":\"%s\"", name, tb);
 }
 
+/* the member ,"name":"s" */
+static void
+add_str(struct lq_buf *b, const char *name, const char *s)
+{
+	lq_buf_addf(b, ",\"%s\":", name);
+	lq_buf_json_strs(b, s);
+}
+
+/* s as a JSON string, or null when s is NULL */
+static void
+json_opt(struct lq_buf *b, const char *s)
+{
+	if (s)
+		lq_buf_json_strs(b, s);
+	else
+		lq_buf_adds(b, "null");
+}
+
+/* the lead goes to rep ri at step, against its capacity when counts */
+static struct rep *
+take(struct lq_route *rt, struct decision *dc, int ri, const char *step,
+    int counts)
+{
+	struct rep *r = &rt->reps[ri];
+
+	dc->rep = ri;
+	dc->team = r->team;
+	dc->step = step;
+	dc->counts = counts;
+	return r;
+}
+
 /*
  * contact_by of a lead that goes to rep r whatever its hours (the CRM or
  * account owner): from now, or from when r is next available, said in b
  */
 static double
-held_deadline(struct lq_route *rt, const struct rep *r,
-    const struct zone *z, double now, double sla, struct lq_buf *b)
+held_deadline(struct lq_route *rt, const struct rep *r, double now,
+    double sla, struct lq_buf *b)
 {
+	const struct zone *z = route_zone_at(rt, r->zone, now);
 	double at = now;
 
 	if (route_in_pto(r, now, NULL) || !route_in_hours(r, z)) {
@@ -182,10 +217,7 @@ decide_team(struct lq_route *rt, int team, int seg, const char *id,
 		}
 		if (seg >= 0 || rt->segment_slot >= 0) {
 			lq_buf_adds(b, ",\"segment\":");
-			if (seg >= 0)
-				lq_buf_json_strs(b, rt->segs[seg]);
-			else
-				lq_buf_adds(b, "null");
+			json_opt(b, seg >= 0 ? rt->segs[seg] : NULL);
 		}
 		lq_buf_addf(b, ",\"candidates\":%d", ncand);
 		if (rt->have_perf) {
@@ -406,37 +438,39 @@ lq_route_lead_time(const char *line, const struct lq_scan *s,
 	return 0;
 }
 
+/*
+ * The route member into out: owner, team and queue (NULL: null), the
+ * reason (step, then the members in why) and contact_by (< 0: null).
+ */
+static void
+write_member(struct lq_buf *out, const char *owner, const char *team,
+    const char *queue, const char *step, const char *why, double contact_by)
+{
+	lq_buf_adds(out, "{\"owner\":");
+	json_opt(out, owner);
+	lq_buf_adds(out, ",\"team\":");
+	json_opt(out, team);
+	lq_buf_adds(out, ",\"queue\":");
+	json_opt(out, queue);
+	lq_buf_adds(out, ",\"reason\":{\"step\":");
+	lq_buf_json_strs(out, step);
+	lq_buf_adds(out, why);
+	lq_buf_addc(out, '}');
+	if (contact_by >= 0)
+		add_time(out, "contact_by", contact_by);
+	else
+		lq_buf_adds(out, ",\"contact_by\":null");
+	lq_buf_addc(out, '}');
+}
+
+/* the route member of decision d, its reason's members in why */
 static void
 write_route(struct lq_route *rt, struct lq_buf *out, const struct decision *d,
     const char *why)
 {
-	lq_buf_adds(out, "{\"owner\":");
-	if (d->rep >= 0)
-		lq_buf_json_strs(out, rt->reps[d->rep].id);
-	else
-		lq_buf_adds(out, "null");
-	lq_buf_adds(out, ",\"team\":");
-	if (d->team >= 0)
-		lq_buf_json_strs(out, rt->teams[d->team].name);
-	else
-		lq_buf_adds(out, "null");
-	lq_buf_adds(out, ",\"queue\":");
-	if (d->queue)
-		lq_buf_json_strs(out, d->queue);
-	else
-		lq_buf_adds(out, "null");
-	lq_buf_adds(out, ",\"reason\":{\"step\":");
-	lq_buf_json_strs(out, d->step);
-	lq_buf_adds(out, why);
-	lq_buf_adds(out, "},\"contact_by\":");
-	if (d->contact_by >= 0) {
-		char tb[40];
-		lq_time_format(tb, sizeof(tb), d->contact_by);
-		lq_buf_addf(out, "\"%s\"", tb);
-	} else {
-		lq_buf_adds(out, "null");
-	}
-	lq_buf_addc(out, '}');
+	write_member(out, d->rep >= 0 ? rt->reps[d->rep].id : NULL,
+	    d->team >= 0 ? rt->teams[d->team].name : NULL, d->queue, d->step,
+	    why, d->contact_by);
 }
 
 /*
@@ -495,13 +529,18 @@ usable_rep(const struct lq_route *rt, const char *id, size_t n,
 	return *why ? -1 : ri;
 }
 
+/* the member ,"what_skipped": the lead (when not NULL) and rep passed over */
 static void
 skipped(struct lq_buf *b, const char *what, const char *lead,
     const char *rep, const char *why)
 {
-	lq_buf_addf(b, ",\"%s_skipped\":{\"lead\":", what);
-	lq_buf_json_strs(b, lead);
-	lq_buf_adds(b, ",\"rep\":");
+	lq_buf_addf(b, ",\"%s_skipped\":{", what);
+	if (lead) {
+		lq_buf_adds(b, "\"lead\":");
+		lq_buf_json_strs(b, lead);
+		lq_buf_addc(b, ',');
+	}
+	lq_buf_adds(b, "\"rep\":");
 	lq_buf_json_strs(b, rep);
 	lq_buf_addf(b, ",\"why\":\"%s\"}", why);
 }
@@ -648,8 +687,6 @@ rollup_count(struct lq_route *rt, struct lq_eval *res, const char *id,
 	return 0;
 }
 
-static void add_time(struct lq_buf *, const char *, double);
-
 /*
  * The account's owner takes the lead (step rollup); when the account has
  * none and its score reached the threshold, the best rep of rollup.team
@@ -669,21 +706,13 @@ rollup_owner(struct lq_route *rt, const char *id, size_t idn, double now,
 	if (a->owner.len) {
 		if ((ri = usable_rep(rt, a->owner.buf, a->owner.len, &why)) <
 		    0) {
-			lq_buf_adds(b, ",\"rollup_skipped\":{\"rep\":");
-			lq_buf_json_strs(b, a->owner.buf);
-			lq_buf_addf(b, ",\"why\":\"%s\"}", why);
+			skipped(b, "rollup", NULL, a->owner.buf, why);
 			lq_buf_reset(&a->owner);	/* made again below */
 		} else {
-			struct rep *r = &rt->reps[ri];
-			struct zone *z = route_zone_at(rt, r->zone, now);
-			dc->rep = ri;
-			dc->team = r->team;
-			dc->step = "rollup";
-			dc->counts = 1;
-			lq_buf_adds(b, ",\"account\":");
-			lq_buf_json_strs(b, dc->acct->buf);
+			struct rep *r = take(rt, dc, ri, "rollup", 1);
+			add_str(b, "account", dc->acct->buf);
 			add_time(b, "owner_since", a->owner_at);
-			dc->contact_by = held_deadline(rt, r, z, now, sla, b);
+			dc->contact_by = held_deadline(rt, r, now, sla, b);
 			return 0;
 		}
 	}
@@ -691,8 +720,7 @@ rollup_owner(struct lq_route *rt, const char *id, size_t idn, double now,
 	    rt->rollup_team < 0)
 		return 1;
 	mark = b->len;
-	lq_buf_adds(b, ",\"account\":");
-	lq_buf_json_strs(b, dc->acct->buf);
+	add_str(b, "account", dc->acct->buf);
 	if ((rc = decide_team(rt, rt->rollup_team, -1, id, idn, now, sla, dc,
 	    err)) < 0)
 		return -1;
@@ -746,10 +774,7 @@ rollup_write(struct lq_route *rt, const struct decision *dc,
 	lq_buf_json_strs(out, dc->acct->buf);
 	lq_buf_addf(out, ",\"contacts\":%ld,\"engaged\":%ld,\"best_tier\":",
 	    a->contacts, a->engaged);
-	if (a->best_tier[0])
-		lq_buf_json_strs(out, a->best_tier);
-	else
-		lq_buf_adds(out, "null");
+	json_opt(out, a->best_tier[0] ? a->best_tier : NULL);
 	lq_buf_adds(out, ",\"departments\":");
 	lq_buf_adds(out, a->departments.len ? a->departments.buf : "[]");
 	lq_buf_adds(out, ",\"seniorities\":");
@@ -761,13 +786,34 @@ rollup_write(struct lq_route *rt, const struct decision *dc,
 	else
 		lq_buf_adds(out, "null");
 	lq_buf_adds(out, ",\"owner\":");
-	if (a->owner.len)
-		lq_buf_json_strs(out, a->owner.buf);
-	else
-		lq_buf_adds(out, "null");
+	json_opt(out, a->owner.len ? a->owner.buf : NULL);
 	if (dc->crossed)
 		lq_buf_adds(out, ",\"crossed\":true");
 	lq_buf_addc(out, '}');
+}
+
+/*
+ * The rep holding lead (when found) if usable and, when at >= 0, not on
+ * PTO at at; else -1, and when found the member what_skipped says why.
+ */
+static int
+held_by(struct lq_route *rt, struct decision *dc, int found,
+    const struct lq_buf *lead, const struct lq_buf *rep, const char *what,
+    double at)
+{
+	const char *why;
+	int ri;
+
+	if (!found)
+		return -1;
+	ri = usable_rep(rt, rep->buf, rep->len, &why);
+	if (ri >= 0 && at >= 0 && route_in_pto(&rt->reps[ri], at, NULL)) {
+		ri = -1;
+		why = why_name[WHY_PTO];
+	}
+	if (ri < 0)
+		skipped(dc->why, what, lead->buf, rep->buf, why);
+	return ri;
 }
 
 /*
@@ -784,7 +830,6 @@ match_ledger(struct lq_route *rt, struct lq_eval *res, const char *id,
 {
 	struct lq_buf lead = LQ_BUF_INIT, rep = LQ_BUF_INIT;
 	struct lq_buf *b = dc->why;
-	const char *why;
 	int found, ri, rc = 1;
 
 	if (!rt->lg)
@@ -794,22 +839,16 @@ match_ledger(struct lq_route *rt, struct lq_eval *res, const char *id,
 		if (lq_ledger_find_email(rt->lg, dc->email->buf, id, idn, &lead,
 		    &rep, &found, err))
 			goto fail;
-		if (found && (ri = usable_rep(rt, rep.buf, rep.len, &why)) >= 0) {
-			struct rep *r = &rt->reps[ri];
-			dc->rep = ri;
-			dc->team = r->team;
-			dc->step = "duplicate";
-			dc->counts = 0;
+		if ((ri = held_by(rt, dc, found, &lead, &rep, "duplicate",
+		    -1)) >= 0) {
+			struct rep *r = take(rt, dc, ri, "duplicate", 0);
 			lq_buf_adds(dc->dup_of, lead.buf);
-			lq_buf_adds(b, ",\"duplicate_of\":");
-			lq_buf_json_strs(b, lead.buf);
+			add_str(b, "duplicate_of", lead.buf);
 			lq_buf_adds(b, ",\"match\":\"email\"");
 			dc->contact_by = route_deadline(rt, r, now, sla);
 			rc = 0;
 			goto out;
 		}
-		if (found)
-			skipped(b, "duplicate", lead.buf, rep.buf, why);
 	}
 	if (dc->acct_known && (rc = rollup_owner(rt, id, idn, now, sla, dc,
 	    err)) <= 0)
@@ -819,30 +858,18 @@ match_ledger(struct lq_route *rt, struct lq_eval *res, const char *id,
 		if (lq_ledger_find_account(rt->lg, dc->acct->buf, now -
 		    rt->acct_window, id, idn, &lead, &rep, &found, err))
 			goto fail;
-		if (found && (ri = usable_rep(rt, rep.buf, rep.len, &why)) >= 0 &&
-		    route_in_pto(&rt->reps[ri], now, NULL)) {
-			ri = -1;
-			why = why_name[WHY_PTO];
-		}
-		if (found && ri >= 0) {
-			struct rep *r = &rt->reps[ri];
+		if ((ri = held_by(rt, dc, found, &lead, &rep, "account",
+		    now)) >= 0) {
+			struct rep *r = take(rt, dc, ri, "account", 1);
 			struct zone *z = route_zone_at(rt, r->zone, now);
-			dc->rep = ri;
-			dc->team = r->team;
-			dc->step = "account";
-			dc->counts = 1;
-			lq_buf_adds(b, ",\"account\":");
-			lq_buf_json_strs(b, dc->acct->buf);
-			lq_buf_adds(b, ",\"account_lead\":");
-			lq_buf_json_strs(b, lead.buf);
+			add_str(b, "account", dc->acct->buf);
+			add_str(b, "account_lead", lead.buf);
 			if (!route_in_hours(r, z))
 				lq_buf_adds(b, ",\"available\":false");
 			dc->contact_by = route_deadline(rt, r, now, sla);
 			rc = 0;
 			goto out;
 		}
-		if (found)
-			skipped(b, "account", lead.buf, rep.buf, why);
 	}
 	goto out;
 fail:
@@ -851,6 +878,155 @@ out:
 	lq_buf_release(&lead);
 	lq_buf_release(&rep);
 	return rc;
+}
+
+/*
+ * Step 1: the action and tier of the lead's score into *a, *t and *tier
+ * (-1: none); why the lead is for a person to look at (not scored, or an
+ * action or tier lq-score does not write), or NULL.
+ */
+static const char *
+read_score(struct lq_route *rt, const char *line, const struct lq_scan *s,
+    const char **a, const char **t, int *tier)
+{
+	long si = lq_scan_find(s, line, rt->score_key, strlen(rt->score_key));
+
+	*a = *t = NULL;
+	*tier = -1;
+	if (si < 0 || s->m[si].vkind != LQ_J_OBJECT)
+		return "not scored";
+	*t = member_str(line, s, si, "tier", &rt->tmp);
+	*a = member_str(line, s, si, "action", &rt->sbuf);
+	*tier = tier_index(*t);
+	if (!*a || (strcmp(*a, "route") && strcmp(*a, "review") &&
+	    strcmp(*a, "nurture")))
+		return "unknown action";
+	if (*tier < 0)
+		return "unknown tier";
+	return NULL;
+}
+
+/* step 1: a lead not for a rep (action a, tier t) goes to its queue */
+static void
+to_queue(struct lq_route *rt, struct decision *dc, const char *a,
+    const char *t, const char *why, double now)
+{
+	struct lq_buf *b = dc->why;
+	int nurture = !why && !strcmp(a, "nurture");
+	double q = rt->q_sla[nurture ? QS_NURTURE : QS_REVIEW];
+
+	dc->queue = nurture ? rt->q_nurture : rt->q_review;
+	dc->step = "action";
+	lq_buf_adds(b, ",\"action\":");
+	json_opt(b, a);
+	if (why && !strcmp(why, "unknown tier")) {
+		lq_buf_adds(b, ",\"tier\":");
+		json_opt(b, t);
+	}
+	if (why)
+		lq_buf_addf(b, ",\"why\":\"%s\"", why);
+	if (q > 0)
+		dc->contact_by = now + q;
+}
+
+/* the index of the lead's segment in rt->segs, or -1 */
+static int
+lead_segment(struct lq_route *rt, struct lq_eval *res)
+{
+	int seg = -1;
+	jv s;
+
+	if (!rt->have_perf)
+		return -1;
+	s = first_string(res, rt->segment_slot);
+	if (jv_get_kind(s) == JV_KIND_STRING)
+		seg = route_seg_index(rt, jv_string_value(s),
+		    (size_t)jv_string_length_bytes(jv_copy(s)));
+	jv_free(s);
+	return seg;
+}
+
+/*
+ * Step 2, CRM ownership: the owner expression, else the accounts table.
+ * An owner lq cannot read (the expression failed, gave something other
+ * than a string, or several names) may be someone's account: review,
+ * rather than a territory rep.  Returns 0 when decided, 1 to go on.
+ */
+static int
+crm_owner(struct lq_route *rt, struct lq_eval *res, double now, double sla,
+    struct decision *dc)
+{
+	static const char *whys[][2] = {
+		[V_ERR] = { "owner unknown", "account key unknown" },
+		[V_NOTSTR] = { "owner not a string",
+		    "account key not a string" },
+		[V_MANY] = { "several owners", "several account keys" },
+	};
+	struct lq_buf *b = dc->why;
+	const char *src = "crm", *msg = NULL, *why;
+	jv own;
+	int ok = slot_string(res, rt->owner_slot, &own, &msg), ri, rc = 1;
+
+	if (ok == V_NONE && rt->match_slot >= 0) {
+		jv k;
+		src = "accounts";
+		ok = slot_string(res, rt->match_slot, &k, &msg);
+		if (ok == V_STR) {
+			const char *o = route_account_owner(rt,
+			    jv_string_value(k));
+			own = o ? jv_string(o) : jv_null();
+			ok = o ? V_STR : V_NONE;
+		}
+		jv_free(k);
+	}
+	if (ok != V_STR && ok != V_NONE) {
+		dc->queue = rt->q_review;
+		dc->step = "owner";
+		lq_buf_addf(b, ",\"source\":\"%s\",\"why\":\"%s\"", src,
+		    whys[ok][strcmp(src, "crm") != 0]);
+		if (msg)
+			add_str(b, "error", msg);
+		rc = 0;
+	} else if (ok == V_STR) {
+		const char *o = jv_string_value(own);
+		if ((ri = usable_rep(rt, o, (size_t)jv_string_length_bytes(
+		    jv_copy(own)), &why)) >= 0) {
+			struct rep *r = take(rt, dc, ri, "owner", 1);
+			lq_buf_addf(b, ",\"source\":\"%s\"", src);
+			dc->contact_by = held_deadline(rt, r, now, sla, b);
+			rc = 0;
+		} else {
+			skipped(b, "owner", NULL, o, why);
+		}
+	}
+	jv_free(own);
+	return rc;
+}
+
+/*
+ * Step 3: the first territory whose condition holds, or -1; those whose
+ * condition could not be told are listed in b ("unknown").
+ */
+static int
+territory(const struct lq_route *rt, struct lq_eval *res, struct lq_buf *b)
+{
+	int nunk = 0, i;
+
+	for (i = 0; i < rt->nterr; i++) {
+		const struct terr *t = &rt->terr[i];
+		enum lq_truth tr = t->slot < 0 ? LQ_TRUE :
+		    lq_eval_truth(res, t->slot, NULL);
+		if (tr == LQ_UNKNOWN) {
+			lq_buf_adds(b, nunk++ ? "," : ",\"unknown\":[");
+			lq_buf_json_strs(b, t->name);
+			continue;
+		}
+		if (tr == LQ_TRUE)
+			break;
+	}
+	if (nunk)
+		lq_buf_addc(b, ']');
+	return i < rt->nterr ? i : -1;
 }
 
 /*
@@ -863,29 +1039,14 @@ decide(struct lq_route *rt, const char *line, size_t len,
     double now, struct decision *dc, const char **tier_name,
     struct lq_err *err)
 {
-	struct lq_buf *b = dc->why;
-	long si = lq_scan_find(s, line, rt->score_key, strlen(rt->score_key));
 	static const char *tiers[] = { "L1", "L2", "L3", "L4" };
-	const char *a = NULL, *t = NULL, *why = NULL;
-	int tier = -1, seg = -1, rc = 0, evaluated = 0;
+	struct lq_buf *b = dc->why;
+	const char *a, *t, *why;
+	int tier, seg, rc, evaluated = 0;
 	double sla;
 
-	/*
-	 * 1. the action; a lead lq-score has not seen, or whose action or
-	 * tier is not one lq-score writes, is for a person to look at
-	 */
-	if (si < 0 || s->m[si].vkind != LQ_J_OBJECT) {
-		why = "not scored";
-	} else {
-		t = member_str(line, s, si, "tier", &rt->tmp);
-		a = member_str(line, s, si, "action", &rt->sbuf);
-		tier = tier_index(t);
-		if (!a || (strcmp(a, "route") && strcmp(a, "review") &&
-		    strcmp(a, "nurture")))
-			why = "unknown action";
-		else if (tier < 0)
-			why = "unknown tier";
-	}
+	/* 1. the action */
+	why = read_score(rt, line, s, &a, &t, &tier);
 	*tier_name = tier >= 0 ? tiers[tier] : NULL;
 	/* the account roll-up counts every lead of the account */
 	if (rt->rollup && rt->lg) {
@@ -896,138 +1057,27 @@ decide(struct lq_route *rt, const char *line, size_t len,
 			return -1;
 	}
 	if (why || strcmp(a, "route")) {
-		dc->queue = !why && !strcmp(a, "nurture") ? rt->q_nurture :
-		    rt->q_review;
-		dc->step = "action";
-		lq_buf_adds(b, ",\"action\":");
-		if (a)
-			lq_buf_json_strs(b, a);
-		else
-			lq_buf_adds(b, "null");
-		if (why && !strcmp(why, "unknown tier")) {
-			lq_buf_adds(b, ",\"tier\":");
-			if (t)
-				lq_buf_json_strs(b, t);
-			else
-				lq_buf_adds(b, "null");
-		}
-		if (why)
-			lq_buf_addf(b, ",\"why\":\"%s\"", why);
-		double q = rt->q_sla[!why && !strcmp(a, "nurture") ?
-		    QS_NURTURE : QS_REVIEW];
-		if (q > 0)
-			dc->contact_by = now + q;
+		to_queue(rt, dc, a, t, why, now);
 		return 0;
 	}
 	sla = rt->sla[tier];
 	if (!evaluated && lq_eval_record(rt->ev, line, len, s, key, err) < 0)
 		return -1;
-	struct lq_eval *res = rt->ev;
-	if (rt->have_perf) {
-		jv s = first_string(res, rt->segment_slot);
-		if (jv_get_kind(s) == JV_KIND_STRING)
-			seg = route_seg_index(rt, jv_string_value(s),
-			    (size_t)jv_string_length_bytes(jv_copy(s)));
-		jv_free(s);
-	}
-
+	seg = lead_segment(rt, rt->ev);
 	/* 1b. the same person or account in the ledger */
-	if (rt->email_slot >= 0 || rt->acct_slot >= 0) {
-		if ((rc = match_ledger(rt, res, id, idn, now, sla, dc, err)) < 0)
-			goto out;
-		if (rc == 0)
-			goto done;
-	}
-
-	/*
-	 * 2. CRM ownership: the owner expression, else the accounts table.
-	 * An owner lq cannot read (the expression failed, gave something
-	 * other than a string, or several names) may be someone's account:
-	 * review, rather than a territory rep.
-	 */
-	const char *src = "crm", *msg = NULL;
-	jv own;
-	int ok = slot_string(res, rt->owner_slot, &own, &msg);
-	if (ok == V_NONE && rt->match_slot >= 0) {
-		jv k;
-		src = "accounts";
-		ok = slot_string(res, rt->match_slot, &k, &msg);
-		if (ok == V_STR) {
-			const char *o = route_account_owner(rt, jv_string_value(k));
-			own = o ? jv_string(o) : jv_null();
-			ok = o ? V_STR : V_NONE;
-		}
-		jv_free(k);
-	}
-	if (ok != V_STR && ok != V_NONE) {
-		static const char *whys[][2] = {
-			[V_ERR] = { "owner unknown", "account key unknown" },
-			[V_NOTSTR] = { "owner not a string",
-			    "account key not a string" },
-			[V_MANY] = { "several owners", "several account keys" },
-		};
-		dc->queue = rt->q_review;
-		dc->step = "owner";
-		lq_buf_addf(b, ",\"source\":\"%s\",\"why\":\"%s\"", src,
-		    whys[ok][strcmp(src, "crm") != 0]);
-		if (msg) {
-			lq_buf_adds(b, ",\"error\":");
-			lq_buf_json_strs(b, msg);
-		}
-		jv_free(own);
-		goto done;
-	}
-	if (jv_get_kind(own) == JV_KIND_STRING) {
-		const char *o = jv_string_value(own);
-		int ri = route_find_rep(rt, o, (size_t)jv_string_length_bytes(
-		    jv_copy(own)));
-		if (ri >= 0 && rt->reps[ri].active && !rt->reps[ri].paused) {
-			struct rep *r = &rt->reps[ri];
-			struct zone *z = route_zone_at(rt, r->zone, now);
-			dc->rep = ri;
-			dc->team = r->team;
-			dc->step = "owner";
-			dc->counts = 1;
-			lq_buf_addf(b, ",\"source\":\"%s\"", src);
-			dc->contact_by = held_deadline(rt, r, z, now, sla, b);
-			jv_free(own);
-			goto done;
-		}
-		lq_buf_adds(b, ",\"owner_skipped\":{\"rep\":");
-		lq_buf_json_strs(b, o);
-		lq_buf_addf(b, ",\"why\":\"%s\"}", ri < 0 ? "unknown rep" :
-		    !rt->reps[ri].active ? "inactive" : "paused");
-	}
-	jv_free(own);
-
-	/* 3. territory */
-	int nunk = 0;
-	for (int i = 0; i < rt->nterr; i++) {
-		struct terr *t = &rt->terr[i];
-		enum lq_truth tr = t->slot < 0 ? LQ_TRUE :
-		    lq_eval_truth(res, t->slot, NULL);
-		if (tr == LQ_UNKNOWN) {
-			lq_buf_adds(b, nunk++ ? "," : ",\"unknown\":[");
-			lq_buf_json_strs(b, t->name);
-			continue;
-		}
-		if (tr == LQ_TRUE) {
-			dc->terr = i;
-			break;
-		}
-	}
-	if (nunk)
-		lq_buf_addc(b, ']');
-	if (dc->terr >= 0) {
-		lq_buf_adds(b, ",\"territory\":");
-		lq_buf_json_strs(b, rt->terr[dc->terr].name);
+	if ((rt->email_slot >= 0 || rt->acct_slot >= 0) &&
+	    (rc = match_ledger(rt, rt->ev, id, idn, now, sla, dc, err)) <= 0)
+		return rc;
+	/* 2. the CRM owner */
+	if (!crm_owner(rt, rt->ev, now, sla, dc))
+		return 0;
+	/* 3. territory; 4 and 5: the best rep now, or the first later */
+	if ((dc->terr = territory(rt, rt->ev, b)) >= 0) {
+		add_str(b, "territory", rt->terr[dc->terr].name);
 		dc->team = rt->terr[dc->terr].team;
-		/* 4 and 5: best rep now, or the first available later */
 		rc = decide_team(rt, dc->team, seg, id, idn, now, sla, dc, err);
-		if (rc < 0)
-			goto out;
-		if (rc == 0)
-			goto done;
+		if (rc <= 0)
+			return rc;
 	} else {
 		lq_buf_adds(b, ",\"territory\":null");
 	}
@@ -1040,10 +1090,7 @@ decide(struct lq_route *rt, const char *line, size_t len,
 		dc->rep = rt->fallback_owner;
 		dc->counts = 0;
 	}
-done:
-	rc = 0;
-out:
-	return rc < 0 ? -1 : 0;
+	return 0;
 }
 
 int
@@ -1270,14 +1317,13 @@ static int
 sweep_one(struct lq_route *rt, const struct lq_due *d, double now,
     struct lq_buf *out, int *escalated, struct lq_err *err)
 {
-	struct lq_buf why = LQ_BUF_INIT, route = LQ_BUF_INIT;
+	struct lq_buf why = LQ_BUF_INIT, route = LQ_BUF_INIT, rs = LQ_BUF_INIT;
 	struct decision dc = { .rep = -1, .team = -1, .terr = -1,
 	    .contact_by = -1, .why = &why };
 	int team = d->team ? route_find_team(rt, d->team) : -1;
 	int tier = tier_index(d->tier), misses = d->misses + 1, rc = -1;
 	double sla = tier >= 0 ? rt->sla[tier] : rt->sla_default;
 	const char *owner = NULL, *queue = NULL, *step;
-	char tb[40];
 
 	*escalated = 0;
 	for (int i = 0; i < rt->nreps; i++) {
@@ -1314,37 +1360,15 @@ sweep_one(struct lq_route *rt, const struct lq_due *d, double now,
 			queue = rt->q_escalate;
 		dc.team = team;
 	}
-	lq_buf_adds(&route, "{\"owner\":");
-	if (owner)
-		lq_buf_json_strs(&route, owner);
-	else
-		lq_buf_adds(&route, "null");
-	lq_buf_adds(&route, ",\"team\":");
-	if (team >= 0)
-		lq_buf_json_strs(&route, rt->teams[team].name);
-	else
-		lq_buf_adds(&route, "null");
-	lq_buf_adds(&route, ",\"queue\":");
-	if (queue)
-		lq_buf_json_strs(&route, queue);
-	else
-		lq_buf_adds(&route, "null");
-	lq_buf_addf(&route, ",\"reason\":{\"step\":\"%s\",\"previous\":",
-	    step);
-	lq_buf_json_strs(&route, d->rep);
-	lq_time_format(tb, sizeof(tb), d->contact_by);
-	lq_buf_addf(&route, ",\"missed\":\"%s\",\"misses\":%d", tb, misses);
+	add_str(&rs, "previous", d->rep);
+	add_time(&rs, "missed", d->contact_by);
+	lq_buf_addf(&rs, ",\"misses\":%d", misses);
 	if (!placed && misses < rt->escalate_after)
-		lq_buf_adds(&route, ",\"why\":\"nobody else available\"");
+		lq_buf_adds(&rs, ",\"why\":\"nobody else available\"");
 	if (why.len)
-		lq_buf_add(&route, why.buf, why.len);
-	lq_buf_adds(&route, "},\"contact_by\":");
-	if (dc.contact_by >= 0) {
-		lq_time_format(tb, sizeof(tb), dc.contact_by);
-		lq_buf_addf(&route, "\"%s\"}", tb);
-	} else {
-		lq_buf_adds(&route, "null}");
-	}
+		lq_buf_add(&rs, why.buf, why.len);
+	write_member(&route, owner, team >= 0 ? rt->teams[team].name : NULL,
+	    queue, step, rs.buf, dc.contact_by);
 	struct lq_assign a = {
 		.lead_id = d->lead_id, .lead_idlen = strlen(d->lead_id),
 		.rep = owner, .team = team >= 0 ? rt->teams[team].name : NULL,
@@ -1371,6 +1395,7 @@ sweep_one(struct lq_route *rt, const struct lq_due *d, double now,
 out:
 	lq_buf_release(&why);
 	lq_buf_release(&route);
+	lq_buf_release(&rs);
 	return rc;
 }
 
