@@ -26,7 +26,7 @@
 #define LOOKAHEAD_DAYS 21
 #define NOCAP -1.0
 #define MAX_CAP 1000000L	/* leads a day or a week: beyond is a typo */
-#define MAX_SLA (365 * 86400.0)
+#define MAX_SLA (365.0 * LQ_DAY)
 #define MAX_COUNT 1000000000000L	/* deals in a performance file */
 #define TIME_MIN 0.0		/* routing times: 1970 ... */
 #define TIME_MAX 221845391999.0	/* ... 8999-12-31T23:59:59Z (a contact_by
@@ -43,7 +43,8 @@ struct acct { char *key, *owner; };	/* key lowercased */
 /* a time zone and the local facts of the last minute asked about */
 struct zone {
 	const char *name;
-	double minute;		/* floor(t / 60) of the cached facts, or -1 */
+	double minute;		/* floor(t / LQ_MINUTE) of the cached facts,
+				   or -1 */
 	int wday, mod;		/* local weekday (0 = Sunday), minute of day */
 	double day0, day1, week0, week1;
 };

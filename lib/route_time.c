@@ -11,7 +11,7 @@ struct zone *
 route_zone_at(struct lq_route *rt, int zi, double t)
 {
 	struct zone *z = &rt->zones[zi];
-	double minute = floor(t / 60);
+	double minute = floor(t / LQ_MINUTE);
 	struct tm tm, a;
 
 	if (z->minute == minute)
@@ -111,7 +111,7 @@ stretch_end(struct lq_route *rt, const struct rep *r, double t)
 				e = x;
 		}
 	if (e <= t)
-		return t + 60;	/* not a working minute after all */
+		return t + LQ_MINUTE;	/* not a working minute after all */
 	for (int i = 0; i < r->npto; i++)
 		if (r->pto[i].from > t && r->pto[i].from < e)
 			e = r->pto[i].from;
@@ -147,8 +147,8 @@ static double
 work_deadline(struct lq_route *rt, const struct rep *r, double t, double sla)
 {
 	const char *zn = rt->zones[r->zone].name;
-	long days = (long)floor(sla / 86400);
-	double rest = sla - days * 86400.0, cur;
+	long days = (long)floor(sla / LQ_DAY);
+	double rest = sla - days * (double)LQ_DAY, cur;
 
 	if ((cur = route_next_available(rt, r, t)) < 0)
 		return -1;
