@@ -56,11 +56,20 @@ better(const struct cand *a, const struct cand *b)
 	return a->rep < b->rep;
 }
 
+/* the start of the member name: ,"name": (no printf: per lead) */
+static void
+add_key(struct lq_buf *b, const char *name)
+{
+	lq_buf_adds(b, ",\"");
+	lq_buf_adds(b, name);
+	lq_buf_adds(b, "\":");
+}
+
 /* the member ,"name":v (rounded to places) */
 static void
 add_num(struct lq_buf *b, const char *name, double v, int places)
 {
-	lq_buf_addf(b, ",\"%s\":", name);
+	add_key(b, name);
 	lq_buf_json_round(b, v, places);
 }
 
@@ -71,14 +80,17 @@ add_time(struct lq_buf *b, const char *name, double t)
 	char tb[40];
 
 	lq_time_format(tb, sizeof(tb), t);
-	lq_buf_addf(b, ",\"%s\":\"%s\"", name, tb);
+	add_key(b, name);
+	lq_buf_addc(b, '"');
+	lq_buf_adds(b, tb);
+	lq_buf_addc(b, '"');
 }
 
 /* the member ,"name":"s" */
 static void
 add_str(struct lq_buf *b, const char *name, const char *s)
 {
-	lq_buf_addf(b, ",\"%s\":", name);
+	add_key(b, name);
 	lq_buf_json_strs(b, s);
 }
 
