@@ -771,10 +771,18 @@ contact_one(void *arg, const struct lqcmd_rec *r, struct lq_buf *val,
 	return 0;
 }
 
-int
-main(int argc, char **argv)
+/* the options that are not the context's own */
+struct opts {
+	const char *rules, *now, *state, *idf, *perf, *contacts;
+	int dry, reassign, sweep;
+};
+
+/* the command line into o, c and f; a usage error exits */
+static void
+options(struct opts *o, struct ctx *c, struct lqcmd_run *f, int argc,
+    char **argv)
 {
-	static const struct option opts[] = {
+	static const struct option lo[] = {
 		LQCMD_FILTER_OPTIONS,
 		{ "rules", required_argument, NULL, 'r' },
 		{ "state", required_argument, NULL, 's' },
@@ -792,61 +800,55 @@ main(int argc, char **argv)
 		{ "sweep", no_argument, NULL, OPT_SWEEP },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct lqcmd_run f = { .key = "route", .progress = -1 };
-	struct ctx c = { .batch = -1 };
-	struct lq_err err;
-	const char *rules = NULL, *now = NULL, *state = NULL, *idf = NULL;
-	const char *perf = NULL, *contacts = NULL;
-	int ch, status, dry = 0, reassign = 0, sweep = 0;
 	char *end;
+	int ch;
 
-	lqcmd_init(argv, "lq-route");
-	while ((ch = getopt_long(argc, argv, "hVk:qr:s:n", opts, NULL)) != -1) {
-		if (lqcmd_opt(&f, ch, optarg, help))
+	while ((ch = getopt_long(argc, argv, "hVk:qr:s:n", lo, NULL)) != -1) {
+		if (lqcmd_opt(f, ch, optarg, help))
 			continue;
 		switch (ch) {
 		case 'r':
-			rules = optarg;
+			o->rules = optarg;
 			break;
 		case 's':
-			state = optarg;
+			o->state = optarg;
 			break;
 		case 'n':
-			dry = 1;
+			o->dry = 1;
 			break;
 		case OPT_REASSIGN:
-			reassign = 1;
+			o->reassign = 1;
 			break;
 		case OPT_NOW:
-			now = optarg;
+			o->now = optarg;
 			break;
 		case OPT_TFIELD:
-			c.tfield = optarg;
+			c->tfield = optarg;
 			break;
 		case OPT_IDFIELD:
-			idf = optarg;
+			o->idf = optarg;
 			break;
 		case OPT_PERF:
-			perf = optarg;
+			o->perf = optarg;
 			break;
 		case OPT_BATCH:
-			c.mode = MODE_BATCH;
+			c->mode = MODE_BATCH;
 			break;
 		case OPT_STREAM:
-			c.mode = MODE_STREAM;
+			c->mode = MODE_STREAM;
 			break;
 		case OPT_PENDING:
-			c.pending_path = optarg;
+			c->pending_path = optarg;
 			break;
 		case OPT_CONTACTS:
-			contacts = optarg;
+			o->contacts = optarg;
 			break;
 		case OPT_SWEEP:
-			sweep = 1;
+			o->sweep = 1;
 			break;
 		case OPT_COMMIT:
-			c.batch = strtol(optarg, &end, 10);
-			if (*end || c.batch < 1)
+			c->batch = strtol(optarg, &end, 10);
+			if (*end || c->batch < 1)
 				lqcmd_die(LQ_EXIT_USAGE, "--commit: not a "
 				    "positive count: '%s'", optarg);
 			break;
@@ -854,121 +856,167 @@ main(int argc, char **argv)
 			lqcmd_usage(usage);
 		}
 	}
-	if (!rules && !contacts)
+	if (!o->rules && !o->contacts)
 		lqcmd_required("-r RULES", usage);
-	if (now && c.tfield)
+	if (o->now && c->tfield)
 		lqcmd_die(LQ_EXIT_USAGE, "--now and --time-field: one or the "
 		    "other");
-	if ((dry || reassign) && !state)
-		lqcmd_required(dry ? "--state FILE (for --dry-run)" :
+	if ((o->dry || o->reassign) && !o->state)
+		lqcmd_required(o->dry ? "--state FILE (for --dry-run)" :
 		    "--state FILE (for --reassign)", usage);
-	if ((contacts || sweep) && !state)
-		lqcmd_required(sweep ? "--state FILE (for --sweep)" :
+	if ((o->contacts || o->sweep) && !o->state)
+		lqcmd_required(o->sweep ? "--state FILE (for --sweep)" :
 		    "--state FILE (for --contacts)", usage);
-	if (contacts && sweep)
+	if (o->contacts && o->sweep)
 		lqcmd_die(LQ_EXIT_USAGE, "--contacts and --sweep: one at a "
 		    "time");
-	if ((contacts || sweep) && (optind < argc || dry || reassign ||
-	    c.tfield || c.mode || c.pending_path))
+	if ((o->contacts || o->sweep) && (optind < argc || o->dry ||
+	    o->reassign || c->tfield || c->mode || c->pending_path))
 		lqcmd_die(LQ_EXIT_USAGE, "--%s takes no lead files and no "
-		    "routing options", sweep ? "sweep" : "contacts");
-	if (now && lq_time_parse(now, strlen(now), &c.now) < 0)
-		lqcmd_die(LQ_EXIT_USAGE, "--now: not a time: '%s'", now);
-	if (now && !lq_route_time_valid(c.now))
+		    "routing options", o->sweep ? "sweep" : "contacts");
+	if (o->now && lq_time_parse(o->now, strlen(o->now), &c->now) < 0)
+		lqcmd_die(LQ_EXIT_USAGE, "--now: not a time: '%s'", o->now);
+	if (o->now && !lq_route_time_valid(c->now))
 		lqcmd_die(LQ_EXIT_USAGE, "--now: out of range (from 1970 to "
-		    "8999): '%s'", now);
-	c.fixed = now != NULL;
+		    "8999): '%s'", o->now);
+	c->fixed = o->now != NULL;
+}
+
+/* the rules and the ledger the options name into c; an error exits */
+static void
+load(struct ctx *c, const struct opts *o)
+{
+	struct lq_err err;
 
 	lq_err_clear(&err);
-	if (rules && !(c.rt = lq_route_load(rules, perf, &err)))
+	if (o->rules && !(c->rt = lq_route_load(o->rules, o->perf, &err)))
 		lqcmd_die_err(&err);
-	if (idf && c.rt)
-		lq_route_set_id_field(c.rt, idf);
-	if (state) {
-		if (!(c.lg = lq_ledger_open(state, dry, 600000, &err))) {
-			lq_route_free(c.rt);
-			lqcmd_die_err(&err);
-		}
-		if (c.rt)
-			lq_route_set_ledger(c.rt, c.lg, dry, reassign);
-		c.writes = !dry;
-		if (c.writes) {
-			lqcmd_out.before_write = before_write;
-			lqcmd_out.before_arg = &c;
-		}
+	if (o->idf && c->rt)
+		lq_route_set_id_field(c->rt, o->idf);
+	if (!o->state)
+		return;
+	if (!(c->lg = lq_ledger_open(o->state, o->dry, 600000, &err))) {
+		lq_route_free(c->rt);
+		lqcmd_die_err(&err);
 	}
+	if (c->rt)
+		lq_route_set_ledger(c->rt, c->lg, o->dry, o->reassign);
+	c->writes = !o->dry;
+	if (c->writes) {
+		lqcmd_out.before_write = before_write;
+		lqcmd_out.before_arg = c;
+	}
+}
+
+/* --contacts: the CRM's contacts into the ledger; the exit status */
+static int
+record_contacts(struct ctx *c, const struct opts *o,
+    const struct lqcmd_run *f)
+{
+	char *files[] = { (char *)o->contacts };
+	struct lqcmd_run k = { .progress = f->progress,
+	    .rejects = f->rejects, .strict = f->strict, .quiet = f->quiet };
+	int status;
+
+	c->idf = o->idf ? o->idf : c->rt ? lq_route_id_field(c->rt) : "id";
+	k.fn = contact_one;
+	k.ctx = c;
+	lqcmd_run(&k, files, 1);
+	status = lqcmd_done(&k);
+	commit(c);
+	if (!k.quiet)
+		lqcmd_warn("%ld contacts recorded", k.records - k.rejected);
+	return status;
+}
+
+/* --sweep: reassign or escalate the leads past their contact_by */
+static int
+run_sweep(struct ctx *c, const struct lqcmd_run *f)
+{
+	struct lq_buf out = LQ_BUF_INIT;
+	struct lq_err err;
+	long n = 0, esc = 0;
+
+	lq_err_clear(&err);
+	if (!c->fixed)
+		c->now = lq_time_now();
+	if (lq_ledger_begin(c->lg, &err) < 0 ||
+	    lq_route_sweep(c->rt, c->now, &out, &n, &esc, &err) < 0) {
+		err.code = LQ_EXIT_IO;
+		lqcmd_die_err(&err);
+	}
+	commit(c);	/* recorded before they are written */
+	if (out.len)
+		lqcmd_write(out.buf, out.len);
+	lq_buf_release(&out);
+	if (!f->quiet)
+		lqcmd_warn("%ld past contact_by: %ld reassigned, %ld "
+		    "escalated", n, n - esc, esc);
+	return 0;
+}
+
+/* route the leads of files (none: standard input); the exit status */
+static int
+route_leads(struct ctx *c, struct lqcmd_run *f, char **files, int nfiles)
+{
+	/*
+	 * files are batches; standard input when it is a regular file, or
+	 * (a pipe) ends before it waits
+	 */
+	int batch = c->mode == MODE_BATCH || c->mode == MODE_AUTO, status;
+
+	if (c->pending_path && !(c->pf = fopen(c->pending_path, "a")))
+		lqcmd_die(LQ_EXIT_IO, "%s: %s", c->pending_path,
+		    strerror(errno));
+	if (batch) {
+		/*
+		 * a batch decides in priority order, so its ledger rows land
+		 * all over the B-trees: one transaction writes each page once
+		 * (and checkpoints once) rather than once per few thousand
+		 * leads; nothing of the batch is written before it commits
+		 */
+		if (c->batch < 0) {
+			c->batch = LONG_MAX;
+			c->whole = 1;
+		}
+		run_batch(c, files, nfiles);
+	} else {
+		f->fn = route_one;
+		f->ctx = c;
+		lqcmd_run(f, files, nfiles);
+	}
+	status = lqcmd_done(f);
+	if (c->writes)
+		commit(c);
+	if (c->pf && (ferror(c->pf) | fclose(c->pf)))
+		lqcmd_die(LQ_EXIT_IO, "%s: write error", c->pending_path);
+	if (c->npending && !f->quiet)
+		lqcmd_warn("%ld leads pending from earlier runs: %ld placed",
+		    c->npending, c->nplaced);
+	return status;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct lqcmd_run f = { .key = "route", .progress = -1 };
+	struct ctx c = { .batch = -1 };
+	struct opts o = { 0 };
+	int status;
+
+	lqcmd_init(argv, "lq-route");
+	options(&o, &c, &f, argc, argv);
+	load(&c, &o);
 	c.key = f.key;
 	c.run = &f;
-	if (c.batch < 0 && (contacts || sweep || c.mode == MODE_STREAM))
+	if (c.batch < 0 && (o.contacts || o.sweep || c.mode == MODE_STREAM))
 		c.batch = 256;
-	if (contacts) {
-		char *files[] = { (char *)contacts };
-		struct lqcmd_run k = { .progress = f.progress,
-		    .rejects = f.rejects, .strict = f.strict, .quiet = f.quiet };
-		c.idf = idf ? idf : c.rt ? lq_route_id_field(c.rt) : "id";
-		k.fn = contact_one;
-		k.ctx = &c;
-		lqcmd_run(&k, files, 1);
-		status = lqcmd_done(&k);
-		commit(&c);
-		if (!k.quiet)
-			lqcmd_warn("%ld contacts recorded", k.records -
-			    k.rejected);
-	} else if (sweep) {
-		struct lq_buf out = LQ_BUF_INIT;
-		long n = 0, esc = 0;
-		if (!c.fixed)
-			c.now = lq_time_now();
-		if (lq_ledger_begin(c.lg, &err) < 0 ||
-		    lq_route_sweep(c.rt, c.now, &out, &n, &esc, &err) < 0) {
-			err.code = LQ_EXIT_IO;
-			lqcmd_die_err(&err);
-		}
-		commit(&c);	/* recorded before they are written */
-		if (out.len)
-			lqcmd_write(out.buf, out.len);
-		lq_buf_release(&out);
-		if (!f.quiet)
-			lqcmd_warn("%ld past contact_by: %ld reassigned, %ld "
-			    "escalated", n, n - esc, esc);
-		status = 0;
-	} else {
-		int batch = c.mode == MODE_BATCH;
-		if (c.mode == MODE_AUTO) {
-			/* files are batches; standard input when it is a
-			 * regular file, or (a pipe) ends before it waits */
-			batch = 1;
-		}
-		if (c.pending_path && !(c.pf = fopen(c.pending_path, "a")))
-			lqcmd_die(LQ_EXIT_IO, "%s: %s", c.pending_path,
-			    strerror(errno));
-		if (batch) {
-			/*
-			 * a batch decides in priority order, so its ledger rows
-			 * land all over the B-trees: one transaction writes each
-			 * page once (and checkpoints once) rather than once per
-			 * few thousand leads; nothing of the batch is written
-			 * before it commits
-			 */
-			if (c.batch < 0) {
-				c.batch = LONG_MAX;
-				c.whole = 1;
-			}
-			run_batch(&c, argv + optind, argc - optind);
-		} else {
-			f.fn = route_one;
-			f.ctx = &c;
-			lqcmd_run(&f, argv + optind, argc - optind);
-		}
-		status = lqcmd_done(&f);
-		if (c.writes)
-			commit(&c);
-		if (c.pf && (ferror(c.pf) | fclose(c.pf)))
-			lqcmd_die(LQ_EXIT_IO, "%s: write error", c.pending_path);
-		if (c.npending && !f.quiet)
-			lqcmd_warn("%ld leads pending from earlier runs: %ld "
-			    "placed", c.npending, c.nplaced);
-	}
+	if (o.contacts)
+		status = record_contacts(&c, &o, &f);
+	else if (o.sweep)
+		status = run_sweep(&c, &f);
+	else
+		status = route_leads(&c, &f, argv + optind, argc - optind);
 	if (c.writes) {
 		commit(&c);
 		lqcmd_out.before_write = NULL;

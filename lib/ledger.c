@@ -901,27 +901,54 @@ col_buf(sqlite3_stmt *st, int i, struct lq_buf *b)
 		    (size_t)sqlite3_column_bytes(st, i));
 }
 
+/*
+ * Run the lookup st (bound) for one row: *found is 1 when there is one,
+ * its columns 0 and 1 into c0 and c1 (NULL: not read).
+ */
+static int
+lookup(struct lq_ledger *lg, sqlite3_stmt *st, int *found, struct lq_buf *c0,
+    struct lq_buf *c1, struct lq_err *err)
+{
+	if (step_one(lg, st, found, err))
+		return -1;
+	if (*found) {
+		col_buf(st, 0, c0);
+		col_buf(st, 1, c1);
+	}
+	done(st);
+	return 0;
+}
+
+/*
+ * The first lead (and its rep) of the lookup *which (by_email, or by_acct
+ * when since is not NULL: from *since on) by key, other than id[0..n).
+ */
+static int
+find_holder(struct lq_ledger *lg, sqlite3_stmt **which, const char *key,
+    const double *since, const char *id, size_t n, struct lq_buf *lead,
+    struct lq_buf *rep, int *found, struct lq_err *err)
+{
+	sqlite3_stmt *st;
+	int i = 2;
+
+	*found = 0;
+	if (lg->empty || lg->lite || refresh(lg, err))
+		return lg->empty || lg->lite ? 0 : -1;
+	st = *which;	/* after refresh(), which may prepare it again */
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	if (since)
+		sqlite3_bind_int64(st, i++, (sqlite3_int64)*since);
+	sqlite3_bind_text(st, i, id, (int)n, SQLITE_STATIC);
+	return lookup(lg, st, found, lead, rep, err);
+}
+
 int
 lq_ledger_find_email(struct lq_ledger *lg, const char *key, const char *id,
     size_t n, struct lq_buf *lead, struct lq_buf *rep, int *found,
     struct lq_err *err)
 {
-	sqlite3_stmt *st;
-
-	*found = 0;
-	if (lg->empty || lg->lite || refresh(lg, err))
-		return lg->empty || lg->lite ? 0 : -1;
-	st = lg->by_email;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, id, (int)n, SQLITE_STATIC);
-	if (step_one(lg, st, found, err))
-		return -1;
-	if (*found) {
-		col_buf(st, 0, lead);
-		col_buf(st, 1, rep);
-	}
-	done(st);
-	return 0;
+	return find_holder(lg, &lg->by_email, key, NULL, id, n, lead, rep,
+	    found, err);
 }
 
 int
@@ -929,23 +956,8 @@ lq_ledger_find_account(struct lq_ledger *lg, const char *key, double since,
     const char *id, size_t n, struct lq_buf *lead, struct lq_buf *rep,
     int *found, struct lq_err *err)
 {
-	sqlite3_stmt *st;
-
-	*found = 0;
-	if (lg->empty || lg->lite || refresh(lg, err))
-		return lg->empty || lg->lite ? 0 : -1;
-	st = lg->by_acct;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)since);
-	sqlite3_bind_text(st, 3, id, (int)n, SQLITE_STATIC);
-	if (step_one(lg, st, found, err))
-		return -1;
-	if (*found) {
-		col_buf(st, 0, lead);
-		col_buf(st, 1, rep);
-	}
-	done(st);
-	return 0;
+	return find_holder(lg, &lg->by_acct, key, &since, id, n, lead, rep,
+	    found, err);
 }
 
 int
@@ -1020,12 +1032,7 @@ lq_ledger_pending_line(struct lq_ledger *lg, const char *id, size_t n,
 		return lg->empty || lg->lite ? 0 : -1;
 	st = lg->pend_line;
 	sqlite3_bind_text(st, 1, id, (int)n, SQLITE_STATIC);
-	if (step_one(lg, st, found, err))
-		return -1;
-	if (*found)
-		col_buf(st, 0, line);
-	done(st);
-	return 0;
+	return lookup(lg, st, found, line, NULL, err);
 }
 
 /*
@@ -1043,13 +1050,8 @@ engage(struct lq_ledger *lg, const char *id, size_t n, struct lq_err *err)
 	if (!lg->engaged_lead)
 		return 0;
 	sqlite3_bind_text(lg->engaged_lead, 1, id, (int)n, SQLITE_STATIC);
-	if (step_one(lg, lg->engaged_lead, &row, err))
+	if (lookup(lg, lg->engaged_lead, &row, &acct, &email, err))
 		return -1;
-	if (row) {
-		col_buf(lg->engaged_lead, 0, &acct);
-		col_buf(lg->engaged_lead, 1, &email);
-	}
-	done(lg->engaged_lead);
 	if (!row) {
 		rc = 0;
 		goto out;
@@ -1061,9 +1063,8 @@ engage(struct lq_ledger *lg, const char *id, size_t n, struct lq_err *err)
 	if (email.len > 1)
 		sqlite3_bind_text(lg->engaged_seen, 3, email.buf, -1,
 		    SQLITE_STATIC);
-	if (step_one(lg, lg->engaged_seen, &row, err))
+	if (lookup(lg, lg->engaged_seen, &row, NULL, NULL, err))
 		goto out;
-	done(lg->engaged_seen);
 	if (!row) {
 		sqlite3_bind_text(lg->engaged_add, 1, acct.buf, -1,
 		    SQLITE_STATIC);
@@ -1283,8 +1284,5 @@ lq_ledger_person_seen(struct lq_ledger *lg, const char *email_key,
 		return 0;
 	sqlite3_bind_text(st, 1, email_key, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, id, (int)n, SQLITE_STATIC);
-	if (step_one(lg, st, seen, err))
-		return -1;
-	done(st);
-	return 0;
+	return lookup(lg, st, seen, NULL, NULL, err);
 }

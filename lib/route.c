@@ -1,291 +1,10 @@
 /*
- * route.c - the routing decision (lq_route.h): working time, capacity
- * counts, the candidate reps of a team, duplicates and accounts against the
- * ledger, the SLA sweep.  Loading is route_load.c.
+ * route.c - the routing decision (lq_route.h): the candidate reps of a
+ * team, duplicates and accounts against the ledger, the account roll-up,
+ * the SLA sweep.  Loading is route_load.c, working time and capacity
+ * counts route_time.c.
  */
 #include "route_int.h"
-
-/* --- time --- */
-
-static struct zone *
-zone_at(struct lq_route *rt, int zi, double t)
-{
-	struct zone *z = &rt->zones[zi];
-	double minute = floor(t / 60);
-	struct tm tm, a;
-
-	if (z->minute == minute)
-		return z;
-	lq_tz_local(z->name, (time_t)floor(t), &tm);
-	z->minute = minute;
-	z->wday = tm.tm_wday;
-	z->mod = tm.tm_hour * 60 + tm.tm_min;
-	memset(&a, 0, sizeof(a));
-	a.tm_year = tm.tm_year;
-	a.tm_mon = tm.tm_mon;
-	a.tm_mday = tm.tm_mday;
-	z->day0 = (double)lq_tz_mktime(z->name, &a);
-	memset(&a, 0, sizeof(a));
-	a.tm_year = tm.tm_year;
-	a.tm_mon = tm.tm_mon;
-	a.tm_mday = tm.tm_mday + 1;
-	z->day1 = (double)lq_tz_mktime(z->name, &a);
-	memset(&a, 0, sizeof(a));
-	a.tm_year = tm.tm_year;
-	a.tm_mon = tm.tm_mon;
-	a.tm_mday = tm.tm_mday - (tm.tm_wday + 6) % 7;
-	z->week0 = (double)lq_tz_mktime(z->name, &a);
-	a.tm_mday += 7;
-	z->week1 = (double)lq_tz_mktime(z->name, &a);
-	return z;
-}
-
-static int
-in_pto(const struct rep *r, double t, double *until)
-{
-	for (int i = 0; i < r->npto; i++)
-		if (t >= r->pto[i].from && t < r->pto[i].to) {
-			if (until)
-				*until = r->pto[i].to;
-			return 1;
-		}
-	return 0;
-}
-
-static int
-in_hours(const struct rep *r, const struct zone *z)
-{
-	for (int i = 0; i < r->nh[z->wday]; i++)
-		if (z->mod >= r->h[z->wday][i].start &&
-		    z->mod < r->h[z->wday][i].end)
-			return 1;
-	return 0;
-}
-
-/*
- * The first instant >= t at which r works and is not on PTO, within
- * LOOKAHEAD_DAYS; -1 if none.
- */
-static double
-next_available(struct lq_route *rt, const struct rep *r, double t)
-{
-	const char *zn = rt->zones[r->zone].name;
-	struct tm lt;
-	double until;
-
-	for (int guard = 0; guard < 64; guard++) {
-		double best = -1;
-		lq_tz_local(zn, (time_t)floor(t), &lt);
-		for (int dd = 0; dd <= LOOKAHEAD_DAYS && best < 0; dd++) {
-			struct tm noon = { 0 };
-			noon.tm_year = lt.tm_year;
-			noon.tm_mon = lt.tm_mon;
-			noon.tm_mday = lt.tm_mday + dd;
-			noon.tm_hour = 12;
-			lq_tz_mktime(zn, &noon);
-			int wd = noon.tm_wday;
-			for (int i = 0; i < r->nh[wd]; i++) {
-				struct tm a = { 0 }, b = { 0 };
-				a.tm_year = b.tm_year = noon.tm_year;
-				a.tm_mon = b.tm_mon = noon.tm_mon;
-				a.tm_mday = b.tm_mday = noon.tm_mday;
-				a.tm_hour = r->h[wd][i].start / 60;
-				a.tm_min = r->h[wd][i].start % 60;
-				b.tm_hour = r->h[wd][i].end / 60;
-				b.tm_min = r->h[wd][i].end % 60;
-				double s = (double)lq_tz_mktime(zn, &a);
-				double e = (double)lq_tz_mktime(zn, &b);
-				if (e <= t)
-					continue;
-				double c = s > t ? s : t;
-				if (best < 0 || c < best)
-					best = c;
-			}
-		}
-		if (best < 0)
-			return -1;
-		if (!in_pto(r, best, &until))
-			return best;
-		t = until;
-	}
-	return -1;
-}
-
-/*
- * The end of r's working stretch that contains the working instant t: the
- * end of its hours range, or the start of PTO (a holiday) before that.
- */
-static double
-stretch_end(struct lq_route *rt, const struct rep *r, double t)
-{
-	const char *zn = rt->zones[r->zone].name;
-	struct tm lt;
-	double e = -1;
-
-	lq_tz_local(zn, (time_t)floor(t), &lt);
-	int mod = lt.tm_hour * 60 + lt.tm_min, wd = lt.tm_wday;
-	for (int i = 0; i < r->nh[wd]; i++)
-		if (mod >= r->h[wd][i].start && mod < r->h[wd][i].end) {
-			struct tm b = { 0 };
-			b.tm_year = lt.tm_year;
-			b.tm_mon = lt.tm_mon;
-			b.tm_mday = lt.tm_mday;
-			b.tm_hour = r->h[wd][i].end / 60;
-			b.tm_min = r->h[wd][i].end % 60;
-			double x = (double)lq_tz_mktime(zn, &b);
-			if (x > e)
-				e = x;
-		}
-	if (e <= t)
-		return t + 60;	/* not a working minute after all */
-	for (int i = 0; i < r->npto; i++)
-		if (r->pto[i].from > t && r->pto[i].from < e)
-			e = r->pto[i].from;
-	return e;
-}
-
-/* true when r works some time on the local day starting at local date lt */
-static int
-works_on(struct lq_route *rt, const struct rep *r, const struct tm *day,
-    double *day0, double *day1)
-{
-	const char *zn = rt->zones[r->zone].name;
-	struct tm a = { 0 }, b = { 0 };
-
-	a.tm_year = b.tm_year = day->tm_year;
-	a.tm_mon = b.tm_mon = day->tm_mon;
-	a.tm_mday = day->tm_mday;
-	b.tm_mday = day->tm_mday + 1;
-	*day0 = (double)lq_tz_mktime(zn, &a);
-	*day1 = (double)lq_tz_mktime(zn, &b);
-	double n = next_available(rt, r, *day0);
-	return n >= 0 && n < *day1;
-}
-
-/*
- * The deadline sla seconds of r's working time after t: whole days of
- * sla are working days (the same local time on the next day r works, so
- * a 1d SLA of a Friday lead falls on Monday, and a holiday is skipped),
- * the rest counts working minutes (hours, PTO, holidays).  -1 when r does
- * not work within the look-ahead.
- */
-static double
-work_deadline(struct lq_route *rt, const struct rep *r, double t, double sla)
-{
-	const char *zn = rt->zones[r->zone].name;
-	long days = (long)floor(sla / 86400);
-	double rest = sla - days * 86400.0, cur;
-
-	if ((cur = next_available(rt, r, t)) < 0)
-		return -1;
-	for (long k = 0; k < days; k++) {
-		struct tm lt, day;
-		double d0, d1;
-		int dd;
-		lq_tz_local(zn, (time_t)floor(cur), &lt);
-		for (dd = 1; dd <= LOOKAHEAD_DAYS; dd++) {
-			day = lt;
-			day.tm_mday = lt.tm_mday + dd;
-			day.tm_hour = 12;
-			lq_tz_mktime(zn, &day);	/* normalise the date */
-			if (works_on(rt, r, &day, &d0, &d1))
-				break;
-		}
-		if (dd > LOOKAHEAD_DAYS)
-			return -1;
-		struct tm c = { 0 };
-		c.tm_year = day.tm_year;
-		c.tm_mon = day.tm_mon;
-		c.tm_mday = day.tm_mday;
-		c.tm_hour = lt.tm_hour;
-		c.tm_min = lt.tm_min;
-		c.tm_sec = lt.tm_sec;
-		cur = (double)lq_tz_mktime(zn, &c) + (cur - floor(cur));
-		if ((cur = next_available(rt, r, cur)) < 0)
-			return -1;
-	}
-	for (int guard = 0; rest > 0; guard++) {
-		double a, e;
-		if (guard > 1000 || (a = next_available(rt, r, cur)) < 0)
-			return -1;
-		e = stretch_end(rt, r, a);
-		if (a + rest <= e)
-			return a + rest;
-		rest -= e - a;
-		cur = e;
-	}
-	return cur;
-}
-
-/* contact_by of a lead r takes at t: working time, else calendar time */
-static double
-deadline(struct lq_route *rt, const struct rep *r, double t, double sla)
-{
-	double d = work_deadline(rt, r, t, sla);
-
-	return d >= 0 ? d : t + sla;
-}
-
-/* --- capacity counts --- */
-
-static int
-rep_count(struct lq_route *rt, struct rep *r, double from, double to,
-    long *n, struct lq_err *err)
-{
-	unsigned long gen = rt->lg ? lq_ledger_generation(rt->lg) : 0;
-	struct capc *c;
-
-	for (int i = 0; i < NCACHE; i++) {
-		c = &r->cache[i];
-		if (c->used && c->gen == gen && c->from == from && c->to == to) {
-			*n = c->n;
-			return 0;
-		}
-	}
-	*n = 0;
-	if (rt->lg && lq_ledger_count(rt->lg, r->id, from, to, n, err))
-		return -1;
-	if (!rt->lg || rt->ro)
-		for (size_t i = 0; i < r->ndays; i++)
-			if (r->days[i].start >= from && r->days[i].start < to)
-				*n += r->days[i].n;
-	c = &r->cache[r->next_cache];
-	r->next_cache = (r->next_cache + 1) % NCACHE;
-	c->used = 1;
-	c->gen = gen;
-	c->from = from;
-	c->to = to;
-	c->n = *n;
-	return 0;
-}
-
-static void
-rep_counted(struct lq_route *rt, struct rep *r, double at)
-{
-	unsigned long gen = rt->lg ? lq_ledger_generation(rt->lg) : 0;
-	struct zone *z = zone_at(rt, r->zone, at);
-
-	for (int i = 0; i < NCACHE; i++) {
-		struct capc *c = &r->cache[i];
-		if (c->used && c->gen == gen && at >= c->from && at < c->to)
-			c->n++;
-	}
-	if (rt->lg && !rt->ro)
-		return;
-	for (size_t i = 0; i < r->ndays; i++)
-		if (r->days[i].start == z->day0) {
-			r->days[i].n++;
-			return;
-		}
-	if (r->ndays == r->capdays) {
-		r->capdays = r->capdays ? 2 * r->capdays : 8;
-		r->days = realloc(r->days, r->capdays * sizeof(*r->days));
-		if (!r->days)
-			abort();
-	}
-	r->days[r->ndays].start = z->day0;
-	r->days[r->ndays++].n = 1;
-}
 
 /* --- deciding --- */
 
@@ -337,20 +56,66 @@ better(const struct cand *a, const struct cand *b)
 	return a->rep < b->rep;
 }
 
+/* the start of the member name: ,"name": (no printf: per lead) */
+static void
+add_key(struct lq_buf *b, const char *name)
+{
+	lq_buf_adds(b, ",\"");
+	lq_buf_adds(b, name);
+	lq_buf_adds(b, "\":");
+}
+
+/* the member ,"name":v (rounded to places) */
 static void
 add_num(struct lq_buf *b, const char *name, double v, int places)
 {
-	lq_buf_addf(b, ",\"%s\":", name);
+	add_key(b, name);
 	lq_buf_json_round(b, v, places);
 }
 
+/* the member ,"name":"t" (RFC 3339) */
 static void
 add_time(struct lq_buf *b, const char *name, double t)
 {
 	char tb[40];
 
 	lq_time_format(tb, sizeof(tb), t);
-	lq_buf_addf(b, ",\"%s\":\"%s\"", name, tb);
+	add_key(b, name);
+	lq_buf_addc(b, '"');
+	lq_buf_adds(b, tb);
+	lq_buf_addc(b, '"');
+}
+
+/* the member ,"name":"s" */
+static void
+add_str(struct lq_buf *b, const char *name, const char *s)
+{
+	add_key(b, name);
+	lq_buf_json_strs(b, s);
+}
+
+/* s as a JSON string, or null when s is NULL */
+static void
+json_opt(struct lq_buf *b, const char *s)
+{
+	if (s)
+		lq_buf_json_strs(b, s);
+	else
+		lq_buf_adds(b, "null");
+}
+
+/* the lead goes to rep ri at step, against its capacity when counts */
+static struct rep *
+take(struct lq_route *rt, struct decision *dc, int ri, const char *step,
+    int counts)
+{
+	struct rep *r = &rt->reps[ri];
+
+	dc->rep = ri;
+	dc->team = r->team;
+	dc->step = step;
+	dc->counts = counts;
+	return r;
 }
 
 /*
@@ -358,20 +123,21 @@ add_time(struct lq_buf *b, const char *name, double t)
  * account owner): from now, or from when r is next available, said in b
  */
 static double
-held_deadline(struct lq_route *rt, const struct rep *r,
-    const struct zone *z, double now, double sla, struct lq_buf *b)
+held_deadline(struct lq_route *rt, const struct rep *r, double now,
+    double sla, struct lq_buf *b)
 {
+	const struct zone *z = route_zone_at(rt, r->zone, now);
 	double at = now;
 
-	if (in_pto(r, now, NULL) || !in_hours(r, z)) {
-		at = next_available(rt, r, now);
+	if (route_in_pto(r, now, NULL) || !route_in_hours(r, z)) {
+		at = route_next_available(rt, r, now);
 		lq_buf_adds(b, ",\"available\":false");
 		if (at >= 0)
 			add_time(b, "available_at", at);
 		else
 			at = now;
 	}
-	return deadline(rt, r, at, sla);
+	return route_deadline(rt, r, at, sla);
 }
 
 static double
@@ -385,34 +151,13 @@ rep_perf(const struct lq_route *rt, const struct rep *r, int seg, long *n)
 	return r->perf_all;
 }
 
-/* why a rep cannot take a lead now: NULL when it can */
-static const char *
-unavailable(struct lq_route *rt, struct rep *r, double now, long *nday,
-    long *nweek, struct lq_err *err, int *fail)
-{
-	struct zone *z;
-
-	*fail = 0;
-	if (!r->active)
-		return "inactive";
-	if (r->paused)
-		return "paused";
-	z = zone_at(rt, r->zone, now);
-	if (rep_count(rt, r, z->day0, z->day1, nday, err) ||
-	    rep_count(rt, r, z->week0, z->week1, nweek, err)) {
-		*fail = 1;
-		return "error";
-	}
-	if (r->cap_day >= 0 && *nday >= r->cap_day)
-		return "capacity_day";
-	if (r->cap_week >= 0 && *nweek >= r->cap_week)
-		return "capacity_week";
-	if (in_pto(r, now, NULL))
-		return "pto";
-	if (!in_hours(r, z))
-		return "hours";
-	return NULL;
-}
+/* the names of enum route_why, as route.reason.unavailable lists them */
+static const char *const why_name[WHY_N] = {
+	[WHY_INACTIVE] = "inactive", [WHY_PAUSED] = "paused",
+	[WHY_CAPACITY_DAY] = "capacity_day",
+	[WHY_CAPACITY_WEEK] = "capacity_week", [WHY_PTO] = "pto",
+	[WHY_HOURS] = "hours",
+};
 
 static int
 decide_team(struct lq_route *rt, int team, int seg, const char *id,
@@ -421,9 +166,7 @@ decide_team(struct lq_route *rt, int team, int seg, const char *id,
 {
 	struct team *tm = &rt->teams[team];
 	struct cand best = { .rep = -1 }, c;
-	int ncand = 0, nwhy[7] = { 0 }, fail;
-	static const char *whys[] = { "inactive", "paused", "capacity_day",
-	    "capacity_week", "pto", "hours", NULL };
+	int ncand = 0, nwhy[WHY_N] = { 0 };
 	double soonest = -1;
 	int soonest_rep = -1;
 	struct cand later = { .rep = -1 };
@@ -432,9 +175,9 @@ decide_team(struct lq_route *rt, int team, int seg, const char *id,
 		struct rep *r = &rt->reps[tm->reps[k]];
 		if (r->excluded)
 			continue;	/* the sweep: held the lead before */
-		const char *why = unavailable(rt, r, now, &c.nday, &c.nweek,
-		    err, &fail);
-		if (fail)
+		enum route_why why = route_unavailable(rt, r, now, &c.nday,
+		    &c.nweek, err);
+		if (why == WHY_ERROR)
 			return -1;
 		c.rep = tm->reps[k];
 		long sup;
@@ -448,19 +191,17 @@ decide_team(struct lq_route *rt, int team, int seg, const char *id,
 			c.load = c.nweek / r->cap_week;
 		c.value = rt->w_perf * c.perf - rt->w_load * c.load;
 		c.tie = fnv(id, idn, r->id);
-		if (!why) {
+		if (why == WHY_NONE) {
 			ncand++;
 			if (best.rep < 0 || better(&c, &best))
 				best = c;
 			continue;
 		}
-		for (int w = 0; whys[w]; w++)
-			if (!strcmp(whys[w], why))
-				nwhy[w]++;
-		if (strcmp(why, "pto") && strcmp(why, "hours"))
+		nwhy[why]++;
+		if (why != WHY_PTO && why != WHY_HOURS)
 			continue;
 		/* could take it later today or on a later day */
-		double at = next_available(rt, r, now);
+		double at = route_next_available(rt, r, now);
 		if (at < 0)
 			continue;
 		if (soonest < 0 || at < soonest || (at == soonest &&
@@ -480,18 +221,15 @@ decide_team(struct lq_route *rt, int team, int seg, const char *id,
 		dc->counts = 1;
 		if (best.rep >= 0) {
 			dc->step = "team";
-			dc->contact_by = deadline(rt, r, now, sla);
+			dc->contact_by = route_deadline(rt, r, now, sla);
 		} else {
 			dc->step = "next_available";
-			dc->contact_by = deadline(rt, r, soonest, sla);
+			dc->contact_by = route_deadline(rt, r, soonest, sla);
 			add_time(b, "available_at", soonest);
 		}
 		if (seg >= 0 || rt->segment_slot >= 0) {
 			lq_buf_adds(b, ",\"segment\":");
-			if (seg >= 0)
-				lq_buf_json_strs(b, rt->segs[seg]);
-			else
-				lq_buf_adds(b, "null");
+			json_opt(b, seg >= 0 ? rt->segs[seg] : NULL);
 		}
 		lq_buf_addf(b, ",\"candidates\":%d", ncand);
 		if (rt->have_perf) {
@@ -517,10 +255,10 @@ decide_team(struct lq_route *rt, int team, int seg, const char *id,
 	/* nobody now or later: say why */
 	lq_buf_adds(b, ",\"unavailable\":{");
 	int first = 1;
-	for (int w = 0; whys[w]; w++)
+	for (int w = 0; w < WHY_N; w++)
 		if (nwhy[w]) {
 			lq_buf_addf(b, "%s\"%s\":%d", first ? "" : ",",
-			    whys[w], nwhy[w]);
+			    why_name[w], nwhy[w]);
 			first = 0;
 		}
 	lq_buf_addc(b, '}');
@@ -712,37 +450,39 @@ lq_route_lead_time(const char *line, const struct lq_scan *s,
 	return 0;
 }
 
+/*
+ * The route member into out: owner, team and queue (NULL: null), the
+ * reason (step, then the members in why) and contact_by (< 0: null).
+ */
+static void
+write_member(struct lq_buf *out, const char *owner, const char *team,
+    const char *queue, const char *step, const char *why, double contact_by)
+{
+	lq_buf_adds(out, "{\"owner\":");
+	json_opt(out, owner);
+	lq_buf_adds(out, ",\"team\":");
+	json_opt(out, team);
+	lq_buf_adds(out, ",\"queue\":");
+	json_opt(out, queue);
+	lq_buf_adds(out, ",\"reason\":{\"step\":");
+	lq_buf_json_strs(out, step);
+	lq_buf_adds(out, why);
+	lq_buf_addc(out, '}');
+	if (contact_by >= 0)
+		add_time(out, "contact_by", contact_by);
+	else
+		lq_buf_adds(out, ",\"contact_by\":null");
+	lq_buf_addc(out, '}');
+}
+
+/* the route member of decision d, its reason's members in why */
 static void
 write_route(struct lq_route *rt, struct lq_buf *out, const struct decision *d,
     const char *why)
 {
-	lq_buf_adds(out, "{\"owner\":");
-	if (d->rep >= 0)
-		lq_buf_json_strs(out, rt->reps[d->rep].id);
-	else
-		lq_buf_adds(out, "null");
-	lq_buf_adds(out, ",\"team\":");
-	if (d->team >= 0)
-		lq_buf_json_strs(out, rt->teams[d->team].name);
-	else
-		lq_buf_adds(out, "null");
-	lq_buf_adds(out, ",\"queue\":");
-	if (d->queue)
-		lq_buf_json_strs(out, d->queue);
-	else
-		lq_buf_adds(out, "null");
-	lq_buf_adds(out, ",\"reason\":{\"step\":");
-	lq_buf_json_strs(out, d->step);
-	lq_buf_adds(out, why);
-	lq_buf_adds(out, "},\"contact_by\":");
-	if (d->contact_by >= 0) {
-		char tb[40];
-		lq_time_format(tb, sizeof(tb), d->contact_by);
-		lq_buf_addf(out, "\"%s\"", tb);
-	} else {
-		lq_buf_adds(out, "null");
-	}
-	lq_buf_addc(out, '}');
+	write_member(out, d->rep >= 0 ? rt->reps[d->rep].id : NULL,
+	    d->team >= 0 ? rt->teams[d->team].name : NULL, d->queue, d->step,
+	    why, d->contact_by);
 }
 
 /*
@@ -795,18 +535,24 @@ usable_rep(const struct lq_route *rt, const char *id, size_t n,
 {
 	int ri = route_find_rep(rt, id, n);
 
-	*why = ri < 0 ? "unknown rep" : !rt->reps[ri].active ? "inactive" :
-	    rt->reps[ri].paused ? "paused" : NULL;
+	*why = ri < 0 ? "unknown rep" : !rt->reps[ri].active ?
+	    why_name[WHY_INACTIVE] : rt->reps[ri].paused ?
+	    why_name[WHY_PAUSED] : NULL;
 	return *why ? -1 : ri;
 }
 
+/* the member ,"what_skipped": the lead (when not NULL) and rep passed over */
 static void
 skipped(struct lq_buf *b, const char *what, const char *lead,
     const char *rep, const char *why)
 {
-	lq_buf_addf(b, ",\"%s_skipped\":{\"lead\":", what);
-	lq_buf_json_strs(b, lead);
-	lq_buf_adds(b, ",\"rep\":");
+	lq_buf_addf(b, ",\"%s_skipped\":{", what);
+	if (lead) {
+		lq_buf_adds(b, "\"lead\":");
+		lq_buf_json_strs(b, lead);
+		lq_buf_addc(b, ',');
+	}
+	lq_buf_adds(b, "\"rep\":");
 	lq_buf_json_strs(b, rep);
 	lq_buf_addf(b, ",\"why\":\"%s\"}", why);
 }
@@ -953,8 +699,6 @@ rollup_count(struct lq_route *rt, struct lq_eval *res, const char *id,
 	return 0;
 }
 
-static void add_time(struct lq_buf *, const char *, double);
-
 /*
  * The account's owner takes the lead (step rollup); when the account has
  * none and its score reached the threshold, the best rep of rollup.team
@@ -974,21 +718,13 @@ rollup_owner(struct lq_route *rt, const char *id, size_t idn, double now,
 	if (a->owner.len) {
 		if ((ri = usable_rep(rt, a->owner.buf, a->owner.len, &why)) <
 		    0) {
-			lq_buf_adds(b, ",\"rollup_skipped\":{\"rep\":");
-			lq_buf_json_strs(b, a->owner.buf);
-			lq_buf_addf(b, ",\"why\":\"%s\"}", why);
+			skipped(b, "rollup", NULL, a->owner.buf, why);
 			lq_buf_reset(&a->owner);	/* made again below */
 		} else {
-			struct rep *r = &rt->reps[ri];
-			struct zone *z = zone_at(rt, r->zone, now);
-			dc->rep = ri;
-			dc->team = r->team;
-			dc->step = "rollup";
-			dc->counts = 1;
-			lq_buf_adds(b, ",\"account\":");
-			lq_buf_json_strs(b, dc->acct->buf);
+			struct rep *r = take(rt, dc, ri, "rollup", 1);
+			add_str(b, "account", dc->acct->buf);
 			add_time(b, "owner_since", a->owner_at);
-			dc->contact_by = held_deadline(rt, r, z, now, sla, b);
+			dc->contact_by = held_deadline(rt, r, now, sla, b);
 			return 0;
 		}
 	}
@@ -996,8 +732,7 @@ rollup_owner(struct lq_route *rt, const char *id, size_t idn, double now,
 	    rt->rollup_team < 0)
 		return 1;
 	mark = b->len;
-	lq_buf_adds(b, ",\"account\":");
-	lq_buf_json_strs(b, dc->acct->buf);
+	add_str(b, "account", dc->acct->buf);
 	if ((rc = decide_team(rt, rt->rollup_team, -1, id, idn, now, sla, dc,
 	    err)) < 0)
 		return -1;
@@ -1051,10 +786,7 @@ rollup_write(struct lq_route *rt, const struct decision *dc,
 	lq_buf_json_strs(out, dc->acct->buf);
 	lq_buf_addf(out, ",\"contacts\":%ld,\"engaged\":%ld,\"best_tier\":",
 	    a->contacts, a->engaged);
-	if (a->best_tier[0])
-		lq_buf_json_strs(out, a->best_tier);
-	else
-		lq_buf_adds(out, "null");
+	json_opt(out, a->best_tier[0] ? a->best_tier : NULL);
 	lq_buf_adds(out, ",\"departments\":");
 	lq_buf_adds(out, a->departments.len ? a->departments.buf : "[]");
 	lq_buf_adds(out, ",\"seniorities\":");
@@ -1066,13 +798,34 @@ rollup_write(struct lq_route *rt, const struct decision *dc,
 	else
 		lq_buf_adds(out, "null");
 	lq_buf_adds(out, ",\"owner\":");
-	if (a->owner.len)
-		lq_buf_json_strs(out, a->owner.buf);
-	else
-		lq_buf_adds(out, "null");
+	json_opt(out, a->owner.len ? a->owner.buf : NULL);
 	if (dc->crossed)
 		lq_buf_adds(out, ",\"crossed\":true");
 	lq_buf_addc(out, '}');
+}
+
+/*
+ * The rep holding lead (when found) if usable and, when at >= 0, not on
+ * PTO at at; else -1, and when found the member what_skipped says why.
+ */
+static int
+held_by(struct lq_route *rt, struct decision *dc, int found,
+    const struct lq_buf *lead, const struct lq_buf *rep, const char *what,
+    double at)
+{
+	const char *why;
+	int ri;
+
+	if (!found)
+		return -1;
+	ri = usable_rep(rt, rep->buf, rep->len, &why);
+	if (ri >= 0 && at >= 0 && route_in_pto(&rt->reps[ri], at, NULL)) {
+		ri = -1;
+		why = why_name[WHY_PTO];
+	}
+	if (ri < 0)
+		skipped(dc->why, what, lead->buf, rep->buf, why);
+	return ri;
 }
 
 /*
@@ -1089,7 +842,6 @@ match_ledger(struct lq_route *rt, struct lq_eval *res, const char *id,
 {
 	struct lq_buf lead = LQ_BUF_INIT, rep = LQ_BUF_INIT;
 	struct lq_buf *b = dc->why;
-	const char *why;
 	int found, ri, rc = 1;
 
 	if (!rt->lg)
@@ -1099,22 +851,16 @@ match_ledger(struct lq_route *rt, struct lq_eval *res, const char *id,
 		if (lq_ledger_find_email(rt->lg, dc->email->buf, id, idn, &lead,
 		    &rep, &found, err))
 			goto fail;
-		if (found && (ri = usable_rep(rt, rep.buf, rep.len, &why)) >= 0) {
-			struct rep *r = &rt->reps[ri];
-			dc->rep = ri;
-			dc->team = r->team;
-			dc->step = "duplicate";
-			dc->counts = 0;
+		if ((ri = held_by(rt, dc, found, &lead, &rep, "duplicate",
+		    -1)) >= 0) {
+			struct rep *r = take(rt, dc, ri, "duplicate", 0);
 			lq_buf_adds(dc->dup_of, lead.buf);
-			lq_buf_adds(b, ",\"duplicate_of\":");
-			lq_buf_json_strs(b, lead.buf);
+			add_str(b, "duplicate_of", lead.buf);
 			lq_buf_adds(b, ",\"match\":\"email\"");
-			dc->contact_by = deadline(rt, r, now, sla);
+			dc->contact_by = route_deadline(rt, r, now, sla);
 			rc = 0;
 			goto out;
 		}
-		if (found)
-			skipped(b, "duplicate", lead.buf, rep.buf, why);
 	}
 	if (dc->acct_known && (rc = rollup_owner(rt, id, idn, now, sla, dc,
 	    err)) <= 0)
@@ -1124,30 +870,18 @@ match_ledger(struct lq_route *rt, struct lq_eval *res, const char *id,
 		if (lq_ledger_find_account(rt->lg, dc->acct->buf, now -
 		    rt->acct_window, id, idn, &lead, &rep, &found, err))
 			goto fail;
-		if (found && (ri = usable_rep(rt, rep.buf, rep.len, &why)) >= 0 &&
-		    in_pto(&rt->reps[ri], now, NULL)) {
-			ri = -1;
-			why = "pto";
-		}
-		if (found && ri >= 0) {
-			struct rep *r = &rt->reps[ri];
-			struct zone *z = zone_at(rt, r->zone, now);
-			dc->rep = ri;
-			dc->team = r->team;
-			dc->step = "account";
-			dc->counts = 1;
-			lq_buf_adds(b, ",\"account\":");
-			lq_buf_json_strs(b, dc->acct->buf);
-			lq_buf_adds(b, ",\"account_lead\":");
-			lq_buf_json_strs(b, lead.buf);
-			if (!in_hours(r, z))
+		if ((ri = held_by(rt, dc, found, &lead, &rep, "account",
+		    now)) >= 0) {
+			struct rep *r = take(rt, dc, ri, "account", 1);
+			struct zone *z = route_zone_at(rt, r->zone, now);
+			add_str(b, "account", dc->acct->buf);
+			add_str(b, "account_lead", lead.buf);
+			if (!route_in_hours(r, z))
 				lq_buf_adds(b, ",\"available\":false");
-			dc->contact_by = deadline(rt, r, now, sla);
+			dc->contact_by = route_deadline(rt, r, now, sla);
 			rc = 0;
 			goto out;
 		}
-		if (found)
-			skipped(b, "account", lead.buf, rep.buf, why);
 	}
 	goto out;
 fail:
@@ -1156,6 +890,155 @@ out:
 	lq_buf_release(&lead);
 	lq_buf_release(&rep);
 	return rc;
+}
+
+/*
+ * Step 1: the action and tier of the lead's score into *a, *t and *tier
+ * (-1: none); why the lead is for a person to look at (not scored, or an
+ * action or tier lq-score does not write), or NULL.
+ */
+static const char *
+read_score(struct lq_route *rt, const char *line, const struct lq_scan *s,
+    const char **a, const char **t, int *tier)
+{
+	long si = lq_scan_find(s, line, rt->score_key, strlen(rt->score_key));
+
+	*a = *t = NULL;
+	*tier = -1;
+	if (si < 0 || s->m[si].vkind != LQ_J_OBJECT)
+		return "not scored";
+	*t = member_str(line, s, si, "tier", &rt->tmp);
+	*a = member_str(line, s, si, "action", &rt->sbuf);
+	*tier = tier_index(*t);
+	if (!*a || (strcmp(*a, "route") && strcmp(*a, "review") &&
+	    strcmp(*a, "nurture")))
+		return "unknown action";
+	if (*tier < 0)
+		return "unknown tier";
+	return NULL;
+}
+
+/* step 1: a lead not for a rep (action a, tier t) goes to its queue */
+static void
+to_queue(struct lq_route *rt, struct decision *dc, const char *a,
+    const char *t, const char *why, double now)
+{
+	struct lq_buf *b = dc->why;
+	int nurture = !why && !strcmp(a, "nurture");
+	double q = rt->q_sla[nurture ? QS_NURTURE : QS_REVIEW];
+
+	dc->queue = nurture ? rt->q_nurture : rt->q_review;
+	dc->step = "action";
+	lq_buf_adds(b, ",\"action\":");
+	json_opt(b, a);
+	if (why && !strcmp(why, "unknown tier")) {
+		lq_buf_adds(b, ",\"tier\":");
+		json_opt(b, t);
+	}
+	if (why)
+		lq_buf_addf(b, ",\"why\":\"%s\"", why);
+	if (q > 0)
+		dc->contact_by = now + q;
+}
+
+/* the index of the lead's segment in rt->segs, or -1 */
+static int
+lead_segment(struct lq_route *rt, struct lq_eval *res)
+{
+	int seg = -1;
+	jv s;
+
+	if (!rt->have_perf)
+		return -1;
+	s = first_string(res, rt->segment_slot);
+	if (jv_get_kind(s) == JV_KIND_STRING)
+		seg = route_seg_index(rt, jv_string_value(s),
+		    (size_t)jv_string_length_bytes(jv_copy(s)));
+	jv_free(s);
+	return seg;
+}
+
+/*
+ * Step 2, CRM ownership: the owner expression, else the accounts table.
+ * An owner lq cannot read (the expression failed, gave something other
+ * than a string, or several names) may be someone's account: review,
+ * rather than a territory rep.  Returns 0 when decided, 1 to go on.
+ */
+static int
+crm_owner(struct lq_route *rt, struct lq_eval *res, double now, double sla,
+    struct decision *dc)
+{
+	static const char *whys[][2] = {
+		[V_ERR] = { "owner unknown", "account key unknown" },
+		[V_NOTSTR] = { "owner not a string",
+		    "account key not a string" },
+		[V_MANY] = { "several owners", "several account keys" },
+	};
+	struct lq_buf *b = dc->why;
+	const char *src = "crm", *msg = NULL, *why;
+	jv own;
+	int ok = slot_string(res, rt->owner_slot, &own, &msg), ri, rc = 1;
+
+	if (ok == V_NONE && rt->match_slot >= 0) {
+		jv k;
+		src = "accounts";
+		ok = slot_string(res, rt->match_slot, &k, &msg);
+		if (ok == V_STR) {
+			const char *o = route_account_owner(rt,
+			    jv_string_value(k));
+			own = o ? jv_string(o) : jv_null();
+			ok = o ? V_STR : V_NONE;
+		}
+		jv_free(k);
+	}
+	if (ok != V_STR && ok != V_NONE) {
+		dc->queue = rt->q_review;
+		dc->step = "owner";
+		lq_buf_addf(b, ",\"source\":\"%s\",\"why\":\"%s\"", src,
+		    whys[ok][strcmp(src, "crm") != 0]);
+		if (msg)
+			add_str(b, "error", msg);
+		rc = 0;
+	} else if (ok == V_STR) {
+		const char *o = jv_string_value(own);
+		if ((ri = usable_rep(rt, o, (size_t)jv_string_length_bytes(
+		    jv_copy(own)), &why)) >= 0) {
+			struct rep *r = take(rt, dc, ri, "owner", 1);
+			lq_buf_addf(b, ",\"source\":\"%s\"", src);
+			dc->contact_by = held_deadline(rt, r, now, sla, b);
+			rc = 0;
+		} else {
+			skipped(b, "owner", NULL, o, why);
+		}
+	}
+	jv_free(own);
+	return rc;
+}
+
+/*
+ * Step 3: the first territory whose condition holds, or -1; those whose
+ * condition could not be told are listed in b ("unknown").
+ */
+static int
+territory(const struct lq_route *rt, struct lq_eval *res, struct lq_buf *b)
+{
+	int nunk = 0, i;
+
+	for (i = 0; i < rt->nterr; i++) {
+		const struct terr *t = &rt->terr[i];
+		enum lq_truth tr = t->slot < 0 ? LQ_TRUE :
+		    lq_eval_truth(res, t->slot, NULL);
+		if (tr == LQ_UNKNOWN) {
+			lq_buf_adds(b, nunk++ ? "," : ",\"unknown\":[");
+			lq_buf_json_strs(b, t->name);
+			continue;
+		}
+		if (tr == LQ_TRUE)
+			break;
+	}
+	if (nunk)
+		lq_buf_addc(b, ']');
+	return i < rt->nterr ? i : -1;
 }
 
 /*
@@ -1168,29 +1051,14 @@ decide(struct lq_route *rt, const char *line, size_t len,
     double now, struct decision *dc, const char **tier_name,
     struct lq_err *err)
 {
-	struct lq_buf *b = dc->why;
-	long si = lq_scan_find(s, line, rt->score_key, strlen(rt->score_key));
 	static const char *tiers[] = { "L1", "L2", "L3", "L4" };
-	const char *a = NULL, *t = NULL, *why = NULL;
-	int tier = -1, seg = -1, rc = 0, evaluated = 0;
+	struct lq_buf *b = dc->why;
+	const char *a, *t, *why;
+	int tier, seg, rc, evaluated = 0;
 	double sla;
 
-	/*
-	 * 1. the action; a lead lq-score has not seen, or whose action or
-	 * tier is not one lq-score writes, is for a person to look at
-	 */
-	if (si < 0 || s->m[si].vkind != LQ_J_OBJECT) {
-		why = "not scored";
-	} else {
-		t = member_str(line, s, si, "tier", &rt->tmp);
-		a = member_str(line, s, si, "action", &rt->sbuf);
-		tier = tier_index(t);
-		if (!a || (strcmp(a, "route") && strcmp(a, "review") &&
-		    strcmp(a, "nurture")))
-			why = "unknown action";
-		else if (tier < 0)
-			why = "unknown tier";
-	}
+	/* 1. the action */
+	why = read_score(rt, line, s, &a, &t, &tier);
 	*tier_name = tier >= 0 ? tiers[tier] : NULL;
 	/* the account roll-up counts every lead of the account */
 	if (rt->rollup && rt->lg) {
@@ -1201,138 +1069,27 @@ decide(struct lq_route *rt, const char *line, size_t len,
 			return -1;
 	}
 	if (why || strcmp(a, "route")) {
-		dc->queue = !why && !strcmp(a, "nurture") ? rt->q_nurture :
-		    rt->q_review;
-		dc->step = "action";
-		lq_buf_adds(b, ",\"action\":");
-		if (a)
-			lq_buf_json_strs(b, a);
-		else
-			lq_buf_adds(b, "null");
-		if (why && !strcmp(why, "unknown tier")) {
-			lq_buf_adds(b, ",\"tier\":");
-			if (t)
-				lq_buf_json_strs(b, t);
-			else
-				lq_buf_adds(b, "null");
-		}
-		if (why)
-			lq_buf_addf(b, ",\"why\":\"%s\"", why);
-		double q = rt->q_sla[!why && !strcmp(a, "nurture") ?
-		    QS_NURTURE : QS_REVIEW];
-		if (q > 0)
-			dc->contact_by = now + q;
+		to_queue(rt, dc, a, t, why, now);
 		return 0;
 	}
 	sla = rt->sla[tier];
 	if (!evaluated && lq_eval_record(rt->ev, line, len, s, key, err) < 0)
 		return -1;
-	struct lq_eval *res = rt->ev;
-	if (rt->have_perf) {
-		jv s = first_string(res, rt->segment_slot);
-		if (jv_get_kind(s) == JV_KIND_STRING)
-			seg = route_seg_index(rt, jv_string_value(s),
-			    (size_t)jv_string_length_bytes(jv_copy(s)));
-		jv_free(s);
-	}
-
+	seg = lead_segment(rt, rt->ev);
 	/* 1b. the same person or account in the ledger */
-	if (rt->email_slot >= 0 || rt->acct_slot >= 0) {
-		if ((rc = match_ledger(rt, res, id, idn, now, sla, dc, err)) < 0)
-			goto out;
-		if (rc == 0)
-			goto done;
-	}
-
-	/*
-	 * 2. CRM ownership: the owner expression, else the accounts table.
-	 * An owner lq cannot read (the expression failed, gave something
-	 * other than a string, or several names) may be someone's account:
-	 * review, rather than a territory rep.
-	 */
-	const char *src = "crm", *msg = NULL;
-	jv own;
-	int ok = slot_string(res, rt->owner_slot, &own, &msg);
-	if (ok == V_NONE && rt->match_slot >= 0) {
-		jv k;
-		src = "accounts";
-		ok = slot_string(res, rt->match_slot, &k, &msg);
-		if (ok == V_STR) {
-			const char *o = route_account_owner(rt, jv_string_value(k));
-			own = o ? jv_string(o) : jv_null();
-			ok = o ? V_STR : V_NONE;
-		}
-		jv_free(k);
-	}
-	if (ok != V_STR && ok != V_NONE) {
-		static const char *whys[][2] = {
-			[V_ERR] = { "owner unknown", "account key unknown" },
-			[V_NOTSTR] = { "owner not a string",
-			    "account key not a string" },
-			[V_MANY] = { "several owners", "several account keys" },
-		};
-		dc->queue = rt->q_review;
-		dc->step = "owner";
-		lq_buf_addf(b, ",\"source\":\"%s\",\"why\":\"%s\"", src,
-		    whys[ok][strcmp(src, "crm") != 0]);
-		if (msg) {
-			lq_buf_adds(b, ",\"error\":");
-			lq_buf_json_strs(b, msg);
-		}
-		jv_free(own);
-		goto done;
-	}
-	if (jv_get_kind(own) == JV_KIND_STRING) {
-		const char *o = jv_string_value(own);
-		int ri = route_find_rep(rt, o, (size_t)jv_string_length_bytes(
-		    jv_copy(own)));
-		if (ri >= 0 && rt->reps[ri].active && !rt->reps[ri].paused) {
-			struct rep *r = &rt->reps[ri];
-			struct zone *z = zone_at(rt, r->zone, now);
-			dc->rep = ri;
-			dc->team = r->team;
-			dc->step = "owner";
-			dc->counts = 1;
-			lq_buf_addf(b, ",\"source\":\"%s\"", src);
-			dc->contact_by = held_deadline(rt, r, z, now, sla, b);
-			jv_free(own);
-			goto done;
-		}
-		lq_buf_adds(b, ",\"owner_skipped\":{\"rep\":");
-		lq_buf_json_strs(b, o);
-		lq_buf_addf(b, ",\"why\":\"%s\"}", ri < 0 ? "unknown rep" :
-		    !rt->reps[ri].active ? "inactive" : "paused");
-	}
-	jv_free(own);
-
-	/* 3. territory */
-	int nunk = 0;
-	for (int i = 0; i < rt->nterr; i++) {
-		struct terr *t = &rt->terr[i];
-		enum lq_truth tr = t->slot < 0 ? LQ_TRUE :
-		    lq_eval_truth(res, t->slot, NULL);
-		if (tr == LQ_UNKNOWN) {
-			lq_buf_adds(b, nunk++ ? "," : ",\"unknown\":[");
-			lq_buf_json_strs(b, t->name);
-			continue;
-		}
-		if (tr == LQ_TRUE) {
-			dc->terr = i;
-			break;
-		}
-	}
-	if (nunk)
-		lq_buf_addc(b, ']');
-	if (dc->terr >= 0) {
-		lq_buf_adds(b, ",\"territory\":");
-		lq_buf_json_strs(b, rt->terr[dc->terr].name);
+	if ((rt->email_slot >= 0 || rt->acct_slot >= 0) &&
+	    (rc = match_ledger(rt, rt->ev, id, idn, now, sla, dc, err)) <= 0)
+		return rc;
+	/* 2. the CRM owner */
+	if (!crm_owner(rt, rt->ev, now, sla, dc))
+		return 0;
+	/* 3. territory; 4 and 5: the best rep now, or the first later */
+	if ((dc->terr = territory(rt, rt->ev, b)) >= 0) {
+		add_str(b, "territory", rt->terr[dc->terr].name);
 		dc->team = rt->terr[dc->terr].team;
-		/* 4 and 5: best rep now, or the first available later */
 		rc = decide_team(rt, dc->team, seg, id, idn, now, sla, dc, err);
-		if (rc < 0)
-			goto out;
-		if (rc == 0)
-			goto done;
+		if (rc <= 0)
+			return rc;
 	} else {
 		lq_buf_adds(b, ",\"territory\":null");
 	}
@@ -1345,10 +1102,7 @@ decide(struct lq_route *rt, const char *line, size_t len,
 		dc->rep = rt->fallback_owner;
 		dc->counts = 0;
 	}
-done:
-	rc = 0;
-out:
-	return rc < 0 ? -1 : 0;
+	return 0;
 }
 
 int
@@ -1441,7 +1195,7 @@ lq_route_eval(struct lq_route *rt, const char *line, size_t len,
 		}
 	}
 	if (dc.counts && dc.rep >= 0)
-		rep_counted(rt, &rt->reps[dc.rep], now);
+		route_rep_counted(rt, &rt->reps[dc.rep], now);
 	lq_buf_add(out, route.buf, route.len - 1);
 	if (dc.acct_known)
 		rollup_write(rt, &dc, out);
@@ -1575,14 +1329,13 @@ static int
 sweep_one(struct lq_route *rt, const struct lq_due *d, double now,
     struct lq_buf *out, int *escalated, struct lq_err *err)
 {
-	struct lq_buf why = LQ_BUF_INIT, route = LQ_BUF_INIT;
+	struct lq_buf why = LQ_BUF_INIT, route = LQ_BUF_INIT, rs = LQ_BUF_INIT;
 	struct decision dc = { .rep = -1, .team = -1, .terr = -1,
 	    .contact_by = -1, .why = &why };
 	int team = d->team ? route_find_team(rt, d->team) : -1;
 	int tier = tier_index(d->tier), misses = d->misses + 1, rc = -1;
 	double sla = tier >= 0 ? rt->sla[tier] : rt->sla_default;
 	const char *owner = NULL, *queue = NULL, *step;
-	char tb[40];
 
 	*escalated = 0;
 	for (int i = 0; i < rt->nreps; i++) {
@@ -1619,37 +1372,15 @@ sweep_one(struct lq_route *rt, const struct lq_due *d, double now,
 			queue = rt->q_escalate;
 		dc.team = team;
 	}
-	lq_buf_adds(&route, "{\"owner\":");
-	if (owner)
-		lq_buf_json_strs(&route, owner);
-	else
-		lq_buf_adds(&route, "null");
-	lq_buf_adds(&route, ",\"team\":");
-	if (team >= 0)
-		lq_buf_json_strs(&route, rt->teams[team].name);
-	else
-		lq_buf_adds(&route, "null");
-	lq_buf_adds(&route, ",\"queue\":");
-	if (queue)
-		lq_buf_json_strs(&route, queue);
-	else
-		lq_buf_adds(&route, "null");
-	lq_buf_addf(&route, ",\"reason\":{\"step\":\"%s\",\"previous\":",
-	    step);
-	lq_buf_json_strs(&route, d->rep);
-	lq_time_format(tb, sizeof(tb), d->contact_by);
-	lq_buf_addf(&route, ",\"missed\":\"%s\",\"misses\":%d", tb, misses);
+	add_str(&rs, "previous", d->rep);
+	add_time(&rs, "missed", d->contact_by);
+	lq_buf_addf(&rs, ",\"misses\":%d", misses);
 	if (!placed && misses < rt->escalate_after)
-		lq_buf_adds(&route, ",\"why\":\"nobody else available\"");
+		lq_buf_adds(&rs, ",\"why\":\"nobody else available\"");
 	if (why.len)
-		lq_buf_add(&route, why.buf, why.len);
-	lq_buf_adds(&route, "},\"contact_by\":");
-	if (dc.contact_by >= 0) {
-		lq_time_format(tb, sizeof(tb), dc.contact_by);
-		lq_buf_addf(&route, "\"%s\"}", tb);
-	} else {
-		lq_buf_adds(&route, "null}");
-	}
+		lq_buf_add(&rs, why.buf, why.len);
+	write_member(&route, owner, team >= 0 ? rt->teams[team].name : NULL,
+	    queue, step, rs.buf, dc.contact_by);
 	struct lq_assign a = {
 		.lead_id = d->lead_id, .lead_idlen = strlen(d->lead_id),
 		.rep = owner, .team = team >= 0 ? rt->teams[team].name : NULL,
@@ -1662,7 +1393,7 @@ sweep_one(struct lq_route *rt, const struct lq_due *d, double now,
 	if (lq_ledger_record(rt->lg, &a, err))
 		goto out;
 	if (placed && dc.counts)
-		rep_counted(rt, &rt->reps[dc.rep], now);
+		route_rep_counted(rt, &rt->reps[dc.rep], now);
 	lq_buf_adds(out, "{");
 	lq_buf_json_strs(out, rt->id_field);
 	lq_buf_addc(out, ':');
@@ -1676,6 +1407,7 @@ sweep_one(struct lq_route *rt, const struct lq_due *d, double now,
 out:
 	lq_buf_release(&why);
 	lq_buf_release(&route);
+	lq_buf_release(&rs);
 	return rc;
 }
 

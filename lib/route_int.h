@@ -1,6 +1,7 @@
 /*
  * route_int.h - private to lq-route's library part: the configuration
- * (struct lq_route, teams, reps) shared by route_load.c and route.c.
+ * (struct lq_route, teams, reps) shared by route_load.c, route_time.c and
+ * route.c.
  */
 #ifndef LQ_ROUTE_INT_H
 #define LQ_ROUTE_INT_H
@@ -25,7 +26,7 @@
 #define LOOKAHEAD_DAYS 21
 #define NOCAP -1.0
 #define MAX_CAP 1000000L	/* leads a day or a week: beyond is a typo */
-#define MAX_SLA (365 * 86400.0)
+#define MAX_SLA (365.0 * LQ_DAY)
 #define MAX_COUNT 1000000000000L	/* deals in a performance file */
 #define TIME_MIN 0.0		/* routing times: 1970 ... */
 #define TIME_MAX 221845391999.0	/* ... 8999-12-31T23:59:59Z (a contact_by
@@ -42,7 +43,8 @@ struct acct { char *key, *owner; };	/* key lowercased */
 /* a time zone and the local facts of the last minute asked about */
 struct zone {
 	const char *name;
-	double minute;		/* floor(t / 60) of the cached facts, or -1 */
+	double minute;		/* floor(t / LQ_MINUTE) of the cached facts,
+				   or -1 */
 	int wday, mod;		/* local weekday (0 = Sunday), minute of day */
 	double day0, day1, week0, week1;
 };
@@ -128,10 +130,88 @@ struct lq_route {
 
 enum { QS_REVIEW, QS_NURTURE, QS_FALLBACK, QS_ESCALATE };
 
+/*
+ * Why a rep cannot take a lead now, in the order route.reason.unavailable
+ * lists them (their names: why_name in route.c).
+ */
+enum route_why {
+	WHY_INACTIVE, WHY_PAUSED, WHY_CAPACITY_DAY, WHY_CAPACITY_WEEK,
+	WHY_PTO, WHY_HOURS,
+	WHY_N,			/* the number of reasons */
+	WHY_NONE = WHY_N,	/* the rep can take it */
+	WHY_ERROR		/* the ledger failed */
+};
+
 /* functions shared between the parts */
 const char *route_account_owner(const struct lq_route *rt, const char *key);
 int route_find_rep(const struct lq_route *rt, const char *id, size_t n);
 int route_find_team(const struct lq_route *rt, const char *name);
 int route_seg_index(const struct lq_route *rt, const char *s, size_t n);
+
+/* route_time.c: working time and capacity counts */
+
+/*
+ * The local facts (weekday, minute of the day, day and week bounds) of
+ * zone zi at t, cached for the minute.
+ */
+struct zone *route_zone_at(struct lq_route *rt, int zi, double t);
+
+/* 1 when t is in a PTO of r (*until, when not NULL: its end), else 0 */
+static inline int
+route_in_pto(const struct rep *r, double t, double *until)
+{
+	for (int i = 0; i < r->npto; i++)
+		if (t >= r->pto[i].from && t < r->pto[i].to) {
+			if (until)
+				*until = r->pto[i].to;
+			return 1;
+		}
+	return 0;
+}
+
+/* 1 when the local minute of z is in r's working hours, else 0 */
+static inline int
+route_in_hours(const struct rep *r, const struct zone *z)
+{
+	for (int i = 0; i < r->nh[z->wday]; i++)
+		if (z->mod >= r->h[z->wday][i].start &&
+		    z->mod < r->h[z->wday][i].end)
+			return 1;
+	return 0;
+}
+
+
+/*
+ * The first instant >= t at which r works and is not on PTO, within
+ * LOOKAHEAD_DAYS; -1 if none.
+ */
+double route_next_available(struct lq_route *rt, const struct rep *r,
+    double t);
+
+/*
+ * contact_by of a lead r takes at t with an SLA of sla seconds: working
+ * time (whole days are working days), else calendar time
+ */
+double route_deadline(struct lq_route *rt, const struct rep *r, double t,
+    double sla);
+
+/*
+ * The leads counted against r's capacity from from to to into *n: the
+ * ledger's, and without a writable ledger this run's own.  Cached per
+ * ledger generation.  Returns 0, or -1 with err set.
+ */
+int route_rep_count(struct lq_route *rt, struct rep *r, double from,
+    double to, long *n, struct lq_err *err);
+
+/* Count a lead r took at at (in the cached counts and this run's days). */
+void route_rep_counted(struct lq_route *rt, struct rep *r, double at);
+
+/*
+ * Why r cannot take a lead at now, or WHY_NONE; the leads it has taken on
+ * its local day and week into *nday and *nweek (when it is active and
+ * not paused).  WHY_ERROR with err set when the ledger fails.
+ */
+enum route_why route_unavailable(struct lq_route *rt, struct rep *r,
+    double now, long *nday, long *nweek, struct lq_err *err);
 
 #endif

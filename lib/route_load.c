@@ -953,14 +953,15 @@ route_account_owner(const struct lq_route *rt, const char *key)
 static int
 load_sla(struct lq_route *rt, const struct lq_ynode *c, struct lq_err *err)
 {
-	static const double dflt[] = { 300, 3600, 86400, 3 * 86400 };
+	static const double dflt[] = { 5 * LQ_MINUTE, LQ_HOUR, LQ_DAY,
+	    3 * LQ_DAY };
 	struct lq_ynode *v;
 	char what[16];
 	double *t;
 
 	for (int i = 0; i < 4; i++)
 		rt->sla[i] = dflt[i];
-	rt->sla_default = 86400;
+	rt->sla_default = LQ_DAY;
 	if (!c)
 		return 0;
 	if (lq_ymap_check(&rt->doc, c, "sla", sla_keys, err))
@@ -1024,7 +1025,7 @@ load_dups(struct lq_route *rt, const struct lq_ynode *root,
 	    (rt->acct_slot = add_expr(rt, v, "account", err)) < 0)
 		return -1;
 	if (c && (v = lq_ymap_get(c, "window")) &&
-	    lq_ydur_in(d, v, "duplicates window", 60, 3650 * 86400.0,
+	    lq_ydur_in(d, v, "duplicates window", LQ_MINUTE, 3650.0 * LQ_DAY,
 	    &rt->acct_window, err))
 		return -1;
 	return 0;
@@ -1141,7 +1142,7 @@ load_queue_sla(struct lq_route *rt, const struct lq_ynode *root,
 			return -1;
 		for (int i = 0; qsla_keys[i]; i++)
 			if ((v = lq_ymap_get(c, qsla_keys[i])) && !lq_ynull(v) &&
-			    lq_ydur_in(d, v, "queue_sla", 60, MAX_SLA,
+			    lq_ydur_in(d, v, "queue_sla", LQ_MINUTE, MAX_SLA,
 			    &rt->q_sla[i], err))
 				return -1;
 	}
@@ -1188,7 +1189,7 @@ load(struct lq_route *rt, const char *path, const char *text, size_t len,
 	rt->prior = NAN;
 	rt->owner_slot = rt->segment_slot = rt->match_slot = -1;
 	rt->email_slot = rt->acct_slot = -1;
-	rt->acct_window = 90 * 86400.0;
+	rt->acct_window = 90.0 * LQ_DAY;
 	for (int i = 0; i < 4; i++)
 		rt->q_sla[i] = -1;
 	rt->q_escalate = "escalation";

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "lq_route.h"
+#include "lq_time.h"
 
 static char cur[128];
 
@@ -33,7 +34,6 @@ use_zone(const char *zone)
 
 #define TZC_ZONES 64
 #define TZC_DAYS 64
-#define DAY 86400L
 
 struct tzday {
 	long day;		/* UTC day number */
@@ -53,7 +53,8 @@ static int nzc;
 static long
 day_of(time_t t)
 {
-	return t >= 0 ? (long)(t / DAY) : -(long)((-t + DAY - 1) / DAY);
+	return t >= 0 ? (long)(t / LQ_DAY) : -(long)((-t + LQ_DAY - 1) /
+	    LQ_DAY);
 }
 
 /* the cache of zone, or NULL (too many zones: glibc every time) */
@@ -82,8 +83,8 @@ zone_day(struct tzc *z, long day)
 	if (e->state && e->day == day)
 		return e;
 	use_zone(z->name);
-	ta = (time_t)day * DAY;
-	tb = ta + DAY - 1;
+	ta = (time_t)day * LQ_DAY;
+	tb = ta + LQ_DAY - 1;
 	localtime_r(&ta, &a);
 	localtime_r(&tb, &b);
 	e->day = day;
@@ -143,7 +144,7 @@ static int
 cached_mktime(struct tzc *z, time_t L, time_t *t)
 {
 	const struct tzday *e;
-	long d0 = day_of(L - 14 * 3600), d1 = day_of(L + 12 * 3600), off;
+	long d0 = day_of(L - 14 * LQ_HOUR), d1 = day_of(L + 12 * LQ_HOUR), off;
 
 	if (!z)
 		return -1;
@@ -156,7 +157,7 @@ cached_mktime(struct tzc *z, time_t L, time_t *t)
 		if (e->state != 1 || e->off != off)
 			return -1;
 	}
-	if (off < -12 * 3600 || off > 14 * 3600)
+	if (off < -12 * LQ_HOUR || off > 14 * LQ_HOUR)
 		return -1;
 	*t = L - off;
 	return 0;
