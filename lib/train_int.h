@@ -151,7 +151,7 @@ int train_guarded(const struct lq_train *t, const char *name);
 int train_ident_like(const struct lq_train *t, const struct col *c, struct lq_buf *why);
 int train_leak_like(const struct lq_train *t, const struct lq_feat *f, const struct enc *e, struct lq_buf *why);
 void train_evaluate(const double *p, const uint8_t *y, long n, struct metrics *m);
-int train_fit_lr(struct fit *p, double *w, double gtol, int *iters);
+int train_fit_lr(struct fit *p, double *w, double gtol);
 double train_log1pexp(double z);
 long * train_order_desc(const double *p, long n);
 void train_platt(const double *z, const uint8_t *y, long n, double *pa, double *pb);

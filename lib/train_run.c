@@ -224,7 +224,7 @@ cv_folds(struct run *r, struct cvbuf *b, double lam, long step)
 		r->p.idx = b->fidx;
 		r->p.n = nf;
 		r->p.lambda = lam;
-		train_fit_lr(&r->p, wk, r->t->o.gtol, NULL);
+		train_fit_lr(&r->p, wk, r->t->o.gtol);
 		train_predict(r->e, r->ne, wk, b->oidx, no, r->p.z);
 		for (long q = 0; q < no; q++) {
 			double z = r->p.z[q];
@@ -307,7 +307,7 @@ run_final(struct run *r, struct lq_err *err)
 	r->p.n = r->ntr;
 	r->p.lambda = r->best_lambda;
 	if (r->lr)
-		train_fit_lr(&r->p, r->w, r->t->o.gtol, NULL);
+		train_fit_lr(&r->p, r->w, r->t->o.gtol);
 	return 0;
 }
 
