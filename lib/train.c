@@ -270,18 +270,6 @@ lq_train_free(struct lq_train *t)
 	free(t);
 }
 
-long
-lq_train_rows(const struct lq_train *t)
-{
-	return t->n;
-}
-
-long
-lq_train_skipped(const struct lq_train *t)
-{
-	return t->skipped;
-}
-
 /* ---- collecting ------------------------------------------------------- */
 
 uint32_t
