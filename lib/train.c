@@ -222,6 +222,15 @@ fail:
 	return NULL;
 }
 
+/* Free the strings v[0..n) and v. */
+static void
+free_strs(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
 void
 lq_train_free(struct lq_train *t)
 {
@@ -230,15 +239,11 @@ lq_train_free(struct lq_train *t)
 	for (int i = 0; i < t->nc; i++) {
 		struct col *c = &t->c[i];
 		free(c->name);
-		for (int k = 0; k < c->npath; k++)
-			free(c->path[k]);
-		free(c->path);
+		free_strs(c->path, (size_t)c->npath);
 		free(c->expr);
 		free(c->num);
 		free(c->sid);
-		for (size_t k = 0; k < c->nstrs; k++)
-			free(c->str[k]);
-		free(c->str);
+		free_strs(c->str, c->nstrs);
 		free(c->tab);
 	}
 	free(t->c);
@@ -247,12 +252,8 @@ lq_train_free(struct lq_train *t)
 	free(t->test);
 	free(t->t);
 	free(t->sig);
-	for (int i = 0; i < t->nexcl; i++)
-		free(t->excl[i]);
-	free(t->excl);
-	for (int i = 0; i < t->nincl; i++)
-		free(t->incl[i]);
-	free(t->incl);
+	free_strs(t->excl, (size_t)t->nexcl);
+	free_strs(t->incl, (size_t)t->nincl);
 	free(t->label_field);
 	free(t->time_key);
 	lq_buf_release(&t->key);
@@ -308,28 +309,29 @@ train_intern(struct col *c, const char *s, size_t n)
 	return (uint32_t)c->nstrs++;
 }
 
+int
+train_glob_any(const char *const *pat, int n, const char *name)
+{
+	for (int i = 0; i < n; i++)
+		if (!fnmatch(pat[i], name, 0))
+			return 1;
+	return 0;
+}
+
 /* Whether name matches an --include pattern or the train: section's. */
 int
 train_included(const struct lq_train *t, const char *name)
 {
-	for (int i = 0; i < t->o.ninclude; i++)
-		if (!fnmatch(t->o.include[i], name, 0))
-			return 1;
-	for (int i = 0; i < t->nincl; i++)
-		if (!fnmatch(t->incl[i], name, 0))
-			return 1;
-	return 0;
+	return train_glob_any(t->o.include, t->o.ninclude, name) ||
+	    train_glob_any((const char *const *)t->incl, t->nincl, name);
 }
 
 int
 train_name_excluded(const struct lq_train *t, const char *name)
 {
-	for (int i = 0; i < t->o.nexclude; i++)
-		if (!fnmatch(t->o.exclude[i], name, 0))
-			return 1;
-	for (int i = 0; i < t->nexcl; i++)
-		if (!fnmatch(t->excl[i], name, 0))
-			return 1;
+	if (train_glob_any(t->o.exclude, t->o.nexclude, name) ||
+	    train_glob_any((const char *const *)t->excl, t->nexcl, name))
+		return 1;
 	if (!t->o.ninclude && !t->nincl)
 		return 0;
 	return !train_included(t, name);

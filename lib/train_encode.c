@@ -282,11 +282,8 @@ train_encode_num(struct lq_train *t, struct col *c, struct lq_feat *f,
 int
 train_guarded(const struct lq_train *t, const char *name)
 {
-	if (t->o.no_guards)
+	if (t->o.no_guards || train_glob_any(t->o.keep, t->o.nkeep, name))
 		return 0;
-	for (int i = 0; i < t->o.nkeep; i++)
-		if (!fnmatch(t->o.keep[i], name, 0))
-			return 0;
 	return !train_included(t, name);
 }
 

@@ -602,31 +602,14 @@ train_gbdt_fit(struct lq_train *t, struct lq_model *m, const struct enc *e,
     const long *fold_of, const uint8_t *ytr, const double *lr_oof,
     struct gbres *g, struct lq_err *err)
 {
-	struct gbrun s;
+	struct gbrun s = { .t = t, .m = m, .e = e, .ne = ne, .ncol = d - 1,
+	    .K = t->o.folds, .tr = tr, .te = te, .fold_of = fold_of,
+	    .ntr = ntr, .nte = nte, .ytr = ytr, .lr_oof = lr_oof, .g = g,
+	    .gp = { 0, 0, GB_ROUNDS, GB_CV_PATIENCE, t->o.threads, 0 },
+	    .best = HUGE_VAL, .beta = 0.1, .bd = 3, .brounds = 1 };
 	int rc = -1;
 
 	memset(g, 0, sizeof(*g));
-	memset(&s, 0, sizeof(s));
-	s.t = t;
-	s.m = m;
-	s.e = e;
-	s.ne = ne;
-	s.ncol = d - 1;
-	s.K = t->o.folds;
-	s.tr = tr;
-	s.ntr = ntr;
-	s.te = te;
-	s.nte = nte;
-	s.fold_of = fold_of;
-	s.ytr = ytr;
-	s.lr_oof = lr_oof;
-	s.g = g;
-	s.gp = (struct lq_gbdt_params){ 0, 0, GB_ROUNDS, GB_CV_PATIENCE,
-	    t->o.threads, 0 };
-	s.best = HUGE_VAL;
-	s.bd = 3;
-	s.beta = 0.1;
-	s.brounds = 1;
 	s.nw = t->o.threads > 0 ? t->o.threads :
 	    (int)sysconf(_SC_NPROCESSORS_ONLN);
 	if (s.nw < 1)

@@ -117,6 +117,8 @@ struct gbres {
 };
 
 /* functions shared between the parts */
+/* Whether name matches one of the fnmatch patterns pat[0..n). */
+int train_glob_any(const char *const *pat, int n, const char *name);
 int train_included(const struct lq_train *t, const char *name);
 /*
  * Fit boosted trees on the encoded rows tr (the grid over depth and eta by
