@@ -14,7 +14,7 @@ struct run {
 	struct lq_model *m;
 	struct enc *e;
 	int ne, d, K;
-	int lr;			/* a logistic model is fitted (not gbdt) */
+	int lr;			/* a logistic model is fitted */
 	long ntr, nte, npos;
 	long *tr, *te;		/* the training and the test rows */
 	long *fold_of;		/* fold of each training row */
@@ -227,9 +227,10 @@ cv_folds(struct run *r, struct cvbuf *b, double lam, long step)
 		train_fit_lr(&r->p, wk, r->t->o.gtol);
 		train_predict(r->e, r->ne, wk, b->oidx, no, r->p.z);
 		for (long q = 0; q < no; q++) {
+			long o = b->opos[q];
 			double z = r->p.z[q];
-			b->oof[b->opos[q]] = z;
-			loss += train_log1pexp(z) - (r->ytr[b->opos[q]] ? z : 0);
+			b->oof[o] = z;
+			loss += train_log1pexp(z) - (r->ytr[o] ? z : 0);
 		}
 		nl += no;
 	}
