@@ -807,11 +807,32 @@ train_span(struct lq_train *t, struct lq_model *m)
 	}
 }
 
+/* a named figure of a report line */
+struct jfig {
+	const char *key;
+	double v;
+};
+
+/* Append ,"key":value for fig[0..n), the values rounded to 6 digits. */
+static void
+json_figs(struct lq_buf *js, const struct jfig *fig, int n)
+{
+	for (int i = 0; i < n; i++) {
+		lq_buf_adds(js, ",\"");
+		lq_buf_adds(js, fig[i].key);
+		lq_buf_adds(js, "\":");
+		lq_buf_json_round(js, fig[i].v, 6);
+	}
+}
+
 void
 train_report(struct lq_train *t, struct lq_model *m, const struct metrics *ev,
     const double *cvloss, int ngrid, struct lq_buf *h, struct lq_buf *js)
 {
 	static const char *const tn[] = { "L1", "L2", "L3", "L4" };
+	const struct jfig sum[] = { { "auc", m->auc }, { "log_loss",
+	    m->logloss }, { "brier", m->brier }, { "ece", m->ece },
+	    { "ece_uncalibrated", m->ece_raw } };
 
 	if (h) {
 		lq_buf_addf(h, "rows %ld (positive %ld, %.1f%%), skipped %ld "
@@ -858,16 +879,8 @@ train_report(struct lq_train *t, struct lq_model *m, const struct metrics *ev,
 	lq_buf_json_num(js, m->lambda);
 	lq_buf_adds(js, ",\"evaluation\":");
 	lq_buf_json_strs(js, m->eval);
-	lq_buf_addf(js, ",\"eval_rows\":%ld,\"auc\":", ev->n);
-	lq_buf_json_round(js, m->auc, 6);
-	lq_buf_adds(js, ",\"log_loss\":");
-	lq_buf_json_round(js, m->logloss, 6);
-	lq_buf_adds(js, ",\"brier\":");
-	lq_buf_json_round(js, m->brier, 6);
-	lq_buf_adds(js, ",\"ece\":");
-	lq_buf_json_round(js, m->ece, 6);
-	lq_buf_adds(js, ",\"ece_uncalibrated\":");
-	lq_buf_json_round(js, m->ece_raw, 6);
+	lq_buf_addf(js, ",\"eval_rows\":%ld", ev->n);
+	json_figs(js, sum, 5);
 	lq_buf_adds(js, "}\n");
 	if (t->guardjs.len)
 		lq_buf_add(js, t->guardjs.buf, t->guardjs.len);
@@ -901,20 +914,15 @@ train_report(struct lq_train *t, struct lq_model *m, const struct metrics *ev,
 	}
 	for (int k = 0; k < 4; k++) {
 		const struct lq_tierstat *s = &m->tier[k];
+		const struct jfig fig[] = { { "conversion", s->conv },
+		    { "lift", s->lift }, { "precision", s->precision },
+		    { "recall", s->recall }, { "fpr", s->fpr } };
 		lq_buf_addf(js, "{\"type\":\"tier\",\"tier\":\"%s\",\"min_"
 		    "probability\":", tn[k]);
 		lq_buf_json_num(js, k < 3 ? m->cut[k] : 0);
-		lq_buf_addf(js, ",\"rows\":%ld,\"positives\":%ld,\"conversion\":",
-		    s->count, s->pos);
-		lq_buf_json_round(js, s->conv, 6);
-		lq_buf_adds(js, ",\"lift\":");
-		lq_buf_json_round(js, s->lift, 6);
-		lq_buf_adds(js, ",\"precision\":");
-		lq_buf_json_round(js, s->precision, 6);
-		lq_buf_adds(js, ",\"recall\":");
-		lq_buf_json_round(js, s->recall, 6);
-		lq_buf_adds(js, ",\"fpr\":");
-		lq_buf_json_round(js, s->fpr, 6);
+		lq_buf_addf(js, ",\"rows\":%ld,\"positives\":%ld", s->count,
+		    s->pos);
+		json_figs(js, fig, 5);
 		lq_buf_adds(js, "}\n");
 	}
 }
