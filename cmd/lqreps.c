@@ -115,9 +115,11 @@ lqreps_main(int argc, char **argv)
 			lqcmd_write(yaml.buf, yaml.len);
 		else if (lqcmd_write_file(output, &yaml))
 			status = LQ_EXIT_IO;
-		if (!run.quiet)
+		if (!run.quiet) {
+			struct lq_reps_counts n = lq_reps_counts(r);
 			lqcmd_warn("%ld deals counted, %ld skipped (no owner or "
-			    "open)", lq_reps_counted(r), lq_reps_skipped(r));
+			    "open)", n.counted, n.skipped);
+		}
 	}
 	lq_buf_release(&yaml);
 	lq_reps_free(r);

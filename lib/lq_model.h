@@ -204,6 +204,9 @@ int lq_model_reseal(const char *name, const char *text, size_t len,
 void lq_feat_raw(struct lq_model *m, const struct lq_feat *f, jv rec,
     jv res, const double *sig, struct lq_raw *out);
 
+/* Free what feature f holds (not f itself); every NULL member is skipped. */
+void lq_feat_release(struct lq_feat *f);
+
 /* Transform a raw number of numeric feature f (not clipped, scaled). */
 double lq_feat_scale(const struct lq_feat *f, double x);
 

@@ -36,9 +36,14 @@ struct lq_reps *lq_reps_new(const char *owner, const char *segment,
 int lq_reps_add(struct lq_reps *r, const char *line, size_t len,
     struct lq_err *err);
 
+/* what lq_reps_add has seen so far */
+struct lq_reps_counts {
+	long counted;		/* records counted */
+	long skipped;		/* records skipped (no owner, open deal) */
+};
+
 /* Records counted and skipped so far. */
-long lq_reps_counted(const struct lq_reps *r);
-long lq_reps_skipped(const struct lq_reps *r);
+struct lq_reps_counts lq_reps_counts(const struct lq_reps *r);
 
 /* Append the YAML performance file (reps sorted by name) to out. */
 void lq_reps_yaml(const struct lq_reps *r, struct lq_buf *out);

@@ -96,8 +96,4 @@ struct lq_model *lq_train_fit(struct lq_train *t, struct lq_buf *human,
 int lq_train_tiers(const double *p, const uint8_t *y, long n, double target,
     double l4rate, double *cut, int *l1_met, char *note, size_t notelen);
 
-/* Rows kept and skipped so far. */
-long lq_train_rows(const struct lq_train *t);
-long lq_train_skipped(const struct lq_train *t);
-
 #endif

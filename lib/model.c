@@ -22,8 +22,8 @@ lq_model_new(void)
 	return m;
 }
 
-static void
-feat_release(struct lq_feat *f)
+void
+lq_feat_release(struct lq_feat *f)
 {
 	free(f->name);
 	for (int i = 0; i < f->npath; i++)
@@ -47,7 +47,7 @@ lq_model_free(struct lq_model *m)
 	if (!m)
 		return;
 	for (int i = 0; i < m->nf; i++)
-		feat_release(&m->f[i]);
+		lq_feat_release(&m->f[i]);
 	free(m->f);
 	free(m->label);
 	free(m->when);

@@ -147,6 +147,25 @@ write_feat(struct lq_buf *b, const struct lq_feat *f)
 	lq_buf_adds(b, "\n");
 }
 
+/* a named number of a YAML mapping */
+struct ykv {
+	const char *key;
+	double v;
+};
+
+/* Write kv[0..n) as "key: value", with sep between them. */
+static void
+ykvs(struct lq_buf *b, const char *sep, const struct ykv *kv, int n)
+{
+	for (int i = 0; i < n; i++) {
+		lq_buf_adds(b, i ? sep : "");
+		lq_buf_adds(b, kv[i].key);
+		lq_buf_adds(b, ": ");
+		ynum(b, kv[i].v);
+	}
+}
+
+/* Write v[0..n) as a YAML flow sequence. */
 static void
 ynums(struct lq_buf *b, const double *v, int n)
 {
@@ -245,21 +264,17 @@ lq_model_write(const struct lq_model *m, struct lq_buf *b)
 			lq_buf_adds(b, "\n");
 		}
 	}
-	lq_buf_adds(b, "metrics:\n  auc: ");
-	ynum(b, m->auc);
-	lq_buf_adds(b, "\n  log_loss: ");
-	ynum(b, m->logloss);
-	lq_buf_adds(b, "\n  brier: ");
-	ynum(b, m->brier);
-	lq_buf_adds(b, "\n  ece: ");
-	ynum(b, m->ece);
-	lq_buf_adds(b, "\n  ece_uncalibrated: ");
-	ynum(b, m->ece_raw);
-	lq_buf_adds(b, m->calibrated ? "\ncalibration:\n  method: platt\n  a: " :
-	    "\ncalibration:\n  method: none\n  a: ");
-	ynum(b, m->cal_a);
-	lq_buf_adds(b, "\n  b: ");
-	ynum(b, m->cal_b);
+	const struct ykv met[] = { { "auc", m->auc }, { "log_loss",
+	    m->logloss }, { "brier", m->brier }, { "ece", m->ece },
+	    { "ece_uncalibrated", m->ece_raw } };
+	const struct ykv cal[] = { { "a", m->cal_a }, { "b", m->cal_b } };
+	const struct ykv tgt[] = { { "min_confidence", m->min_conf },
+	    { "l1_precision", m->l1_target } };
+	lq_buf_adds(b, "metrics:\n  ");
+	ykvs(b, "\n  ", met, 5);
+	lq_buf_adds(b, m->calibrated ? "\ncalibration:\n  method: platt\n  " :
+	    "\ncalibration:\n  method: none\n  ");
+	ykvs(b, "\n  ", cal, 2);
 	lq_buf_adds(b, "\n# tiers: minimum calibrated probability.  L1: the largest "
 	    "top band (at least 2% of\n# rows, 5 or more) whose precision "
 	    "meets l1_precision; L4: below the low\n# conversion rate "
@@ -270,24 +285,20 @@ lq_model_write(const struct lq_model *m, struct lq_buf *b)
 		yexact(b, m->cut[i]);
 		lq_buf_adds(b, "\n");
 	}
-	lq_buf_adds(b, "  min_confidence: ");
-	ynum(b, m->min_conf);
-	lq_buf_adds(b, "\n  l1_precision: ");
-	ynum(b, m->l1_target);
+	lq_buf_adds(b, "  ");
+	ykvs(b, "\n  ", tgt, 2);
 	lq_buf_adds(b, "\n  achieved:\n");
 	for (int i = 0; i < 4; i++) {
 		const struct lq_tierstat *t = &m->tier[i];
-		lq_buf_addf(b, "    %s: {rows: %ld, conversion: ",
-		    model_tier_names[i], t->count);
-		ynum(b, round(t->conv * 1e4) / 1e4);
-		lq_buf_adds(b, ", lift: ");
-		ynum(b, round(t->lift * 1e3) / 1e3);
-		lq_buf_adds(b, ", precision: ");
-		ynum(b, round(t->precision * 1e4) / 1e4);
-		lq_buf_adds(b, ", recall: ");
-		ynum(b, round(t->recall * 1e4) / 1e4);
-		lq_buf_adds(b, ", fpr: ");
-		ynum(b, round(t->fpr * 1e4) / 1e4);
+		const struct ykv ach[] = {
+			{ "conversion", round(t->conv * 1e4) / 1e4 },
+			{ "lift", round(t->lift * 1e3) / 1e3 },
+			{ "precision", round(t->precision * 1e4) / 1e4 },
+			{ "recall", round(t->recall * 1e4) / 1e4 },
+			{ "fpr", round(t->fpr * 1e4) / 1e4 } };
+		lq_buf_addf(b, "    %s: {rows: %ld, ", model_tier_names[i],
+		    t->count);
+		ykvs(b, ", ", ach, 5);
 		lq_buf_adds(b, "}\n");
 	}
 	lq_buf_adds(b, "intercept: {weight: ");

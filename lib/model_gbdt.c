@@ -10,12 +10,25 @@
 #include <xgboost/c_api.h>
 
 #include "lq_gbdt.h"
+#include "lq_mem.h"
 
 struct lq_gbdt {
 	BoosterHandle h;
 	int ncol;
 	DMatrixHandle one;	/* not cached: a row's matrix per call */
 };
+
+/* The booster *h as an lq_gbdt of ncol columns; *h is NULL after. */
+static struct lq_gbdt *
+gb_take(BoosterHandle *h, int ncol)
+{
+	struct lq_gbdt *g = lq_xcalloc(1, sizeof(*g));
+
+	g->h = *h;
+	g->ncol = ncol;
+	*h = NULL;
+	return g;
+}
 
 static int
 xg_err(struct lq_err *err, const char *what)
@@ -150,10 +163,7 @@ lq_gbdt_train(const float *x, const uint8_t *y, long n, int ncol,
 	}
 	if (best_round)
 		*best_round = bestr;
-	g = calloc(1, sizeof(*g));
-	g->h = h;
-	g->ncol = ncol;
-	h = NULL;
+	g = gb_take(&h, ncol);
 fail:
 	if (h)
 		XGBoosterFree(h);
@@ -346,10 +356,7 @@ lq_gbdt_load(const char *b64, size_t len, int ncol, struct lq_err *err)
 		xg_err(err, "booster");
 		goto out;
 	}
-	g = calloc(1, sizeof(*g));
-	g->h = h;
-	g->ncol = ncol;
-	h = NULL;
+	g = gb_take(&h, ncol);
 out:
 	if (h)
 		XGBoosterFree(h);

@@ -96,16 +96,12 @@ lq_reps_free(struct lq_reps *r)
 	free(r);
 }
 
-long
-lq_reps_counted(const struct lq_reps *r)
+struct lq_reps_counts
+lq_reps_counts(const struct lq_reps *r)
 {
-	return r->counted;
-}
+	struct lq_reps_counts c = { r->counted, r->skipped };
 
-long
-lq_reps_skipped(const struct lq_reps *r)
-{
-	return r->skipped;
+	return c;
 }
 
 /* the first output of slot i, owned; jv_null() when none or an error */

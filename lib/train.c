@@ -1,7 +1,8 @@
 /*
  * train.c - lq-train (lq_train.h): setup from the options and rules,
- * collecting records into columns, and the whole fit (lq_train_fit):
- * guards, encoding, cross-validation, calibration, tiers, the report.
+ * collecting records into columns, and what the fit (lq_train_fit in
+ * train_run.c) uses: the time split, the report, the checks of the model,
+ * the choice of calibration, the guards' notes.
  */
 #include "train_int.h"
 
@@ -221,6 +222,15 @@ fail:
 	return NULL;
 }
 
+/* Free the strings v[0..n) and v. */
+static void
+free_strs(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
 void
 lq_train_free(struct lq_train *t)
 {
@@ -229,15 +239,11 @@ lq_train_free(struct lq_train *t)
 	for (int i = 0; i < t->nc; i++) {
 		struct col *c = &t->c[i];
 		free(c->name);
-		for (int k = 0; k < c->npath; k++)
-			free(c->path[k]);
-		free(c->path);
+		free_strs(c->path, (size_t)c->npath);
 		free(c->expr);
 		free(c->num);
 		free(c->sid);
-		for (size_t k = 0; k < c->nstrs; k++)
-			free(c->str[k]);
-		free(c->str);
+		free_strs(c->str, c->nstrs);
 		free(c->tab);
 	}
 	free(t->c);
@@ -246,12 +252,8 @@ lq_train_free(struct lq_train *t)
 	free(t->test);
 	free(t->t);
 	free(t->sig);
-	for (int i = 0; i < t->nexcl; i++)
-		free(t->excl[i]);
-	free(t->excl);
-	for (int i = 0; i < t->nincl; i++)
-		free(t->incl[i]);
-	free(t->incl);
+	free_strs(t->excl, (size_t)t->nexcl);
+	free_strs(t->incl, (size_t)t->nincl);
 	free(t->label_field);
 	free(t->time_key);
 	lq_buf_release(&t->key);
@@ -267,18 +269,6 @@ lq_train_free(struct lq_train *t)
 	if (t->have_doc)
 		lq_yaml_release(&t->doc);
 	free(t);
-}
-
-long
-lq_train_rows(const struct lq_train *t)
-{
-	return t->n;
-}
-
-long
-lq_train_skipped(const struct lq_train *t)
-{
-	return t->skipped;
 }
 
 /* ---- collecting ------------------------------------------------------- */
@@ -319,28 +309,29 @@ train_intern(struct col *c, const char *s, size_t n)
 	return (uint32_t)c->nstrs++;
 }
 
+int
+train_glob_any(const char *const *pat, int n, const char *name)
+{
+	for (int i = 0; i < n; i++)
+		if (!fnmatch(pat[i], name, 0))
+			return 1;
+	return 0;
+}
+
 /* Whether name matches an --include pattern or the train: section's. */
 int
 train_included(const struct lq_train *t, const char *name)
 {
-	for (int i = 0; i < t->o.ninclude; i++)
-		if (!fnmatch(t->o.include[i], name, 0))
-			return 1;
-	for (int i = 0; i < t->nincl; i++)
-		if (!fnmatch(t->incl[i], name, 0))
-			return 1;
-	return 0;
+	return train_glob_any(t->o.include, t->o.ninclude, name) ||
+	    train_glob_any((const char *const *)t->incl, t->nincl, name);
 }
 
 int
 train_name_excluded(const struct lq_train *t, const char *name)
 {
-	for (int i = 0; i < t->o.nexclude; i++)
-		if (!fnmatch(t->o.exclude[i], name, 0))
-			return 1;
-	for (int i = 0; i < t->nexcl; i++)
-		if (!fnmatch(t->excl[i], name, 0))
-			return 1;
+	if (train_glob_any(t->o.exclude, t->o.nexclude, name) ||
+	    train_glob_any((const char *const *)t->excl, t->nexcl, name))
+		return 1;
 	if (!t->o.ninclude && !t->nincl)
 		return 0;
 	return !train_included(t, name);
@@ -816,11 +807,32 @@ train_span(struct lq_train *t, struct lq_model *m)
 	}
 }
 
+/* a named figure of a report line */
+struct jfig {
+	const char *key;
+	double v;
+};
+
+/* Append ,"key":value for fig[0..n), the values rounded to 6 digits. */
+static void
+json_figs(struct lq_buf *js, const struct jfig *fig, int n)
+{
+	for (int i = 0; i < n; i++) {
+		lq_buf_adds(js, ",\"");
+		lq_buf_adds(js, fig[i].key);
+		lq_buf_adds(js, "\":");
+		lq_buf_json_round(js, fig[i].v, 6);
+	}
+}
+
 void
 train_report(struct lq_train *t, struct lq_model *m, const struct metrics *ev,
     const double *cvloss, int ngrid, struct lq_buf *h, struct lq_buf *js)
 {
 	static const char *const tn[] = { "L1", "L2", "L3", "L4" };
+	const struct jfig sum[] = { { "auc", m->auc }, { "log_loss",
+	    m->logloss }, { "brier", m->brier }, { "ece", m->ece },
+	    { "ece_uncalibrated", m->ece_raw } };
 
 	if (h) {
 		lq_buf_addf(h, "rows %ld (positive %ld, %.1f%%), skipped %ld "
@@ -867,16 +879,8 @@ train_report(struct lq_train *t, struct lq_model *m, const struct metrics *ev,
 	lq_buf_json_num(js, m->lambda);
 	lq_buf_adds(js, ",\"evaluation\":");
 	lq_buf_json_strs(js, m->eval);
-	lq_buf_addf(js, ",\"eval_rows\":%ld,\"auc\":", ev->n);
-	lq_buf_json_round(js, m->auc, 6);
-	lq_buf_adds(js, ",\"log_loss\":");
-	lq_buf_json_round(js, m->logloss, 6);
-	lq_buf_adds(js, ",\"brier\":");
-	lq_buf_json_round(js, m->brier, 6);
-	lq_buf_adds(js, ",\"ece\":");
-	lq_buf_json_round(js, m->ece, 6);
-	lq_buf_adds(js, ",\"ece_uncalibrated\":");
-	lq_buf_json_round(js, m->ece_raw, 6);
+	lq_buf_addf(js, ",\"eval_rows\":%ld", ev->n);
+	json_figs(js, sum, 5);
 	lq_buf_adds(js, "}\n");
 	if (t->guardjs.len)
 		lq_buf_add(js, t->guardjs.buf, t->guardjs.len);
@@ -910,20 +914,15 @@ train_report(struct lq_train *t, struct lq_model *m, const struct metrics *ev,
 	}
 	for (int k = 0; k < 4; k++) {
 		const struct lq_tierstat *s = &m->tier[k];
+		const struct jfig fig[] = { { "conversion", s->conv },
+		    { "lift", s->lift }, { "precision", s->precision },
+		    { "recall", s->recall }, { "fpr", s->fpr } };
 		lq_buf_addf(js, "{\"type\":\"tier\",\"tier\":\"%s\",\"min_"
 		    "probability\":", tn[k]);
 		lq_buf_json_num(js, k < 3 ? m->cut[k] : 0);
-		lq_buf_addf(js, ",\"rows\":%ld,\"positives\":%ld,\"conversion\":",
-		    s->count, s->pos);
-		lq_buf_json_round(js, s->conv, 6);
-		lq_buf_adds(js, ",\"lift\":");
-		lq_buf_json_round(js, s->lift, 6);
-		lq_buf_adds(js, ",\"precision\":");
-		lq_buf_json_round(js, s->precision, 6);
-		lq_buf_adds(js, ",\"recall\":");
-		lq_buf_json_round(js, s->recall, 6);
-		lq_buf_adds(js, ",\"fpr\":");
-		lq_buf_json_round(js, s->fpr, 6);
+		lq_buf_addf(js, ",\"rows\":%ld,\"positives\":%ld", s->count,
+		    s->pos);
+		json_figs(js, fig, 5);
 		lq_buf_adds(js, "}\n");
 	}
 }
@@ -1028,9 +1027,10 @@ train_check_load(struct lq_train *t, const struct lq_model *m, struct lq_err *er
 /*
  * Whether Platt scaling helps, judged out of fold: the log-odds z of the
  * rows (themselves out of fold) calibrated fold by fold by a fit on the
- * other folds, against train_sigmoid(z) as it is.
+ * other folds, against train_sigmoid(z) as it is.  0, or -1 when out of
+ * memory.
  */
-void
+int
 train_choose_calibration(const double *z, const uint8_t *y, const long *fold_of,
     long n, int K, struct metrics *raw, struct metrics *cal)
 {
@@ -1038,7 +1038,10 @@ train_choose_calibration(const double *z, const uint8_t *y, const long *fold_of,
 	double *pc = malloc((size_t)(n + 1) * sizeof(double));
 	double *zk = calloc((size_t)n + 1, sizeof(double));
 	uint8_t *yk = calloc((size_t)n + 1, 1);
+	int rc = -1;
 
+	if (!pr || !pc || !zk || !yk)
+		goto out;
 	for (long i = 0; i < n; i++)
 		pr[i] = train_sigmoid(z[i]);
 	for (int k = 0; k < K; k++) {
@@ -1056,10 +1059,13 @@ train_choose_calibration(const double *z, const uint8_t *y, const long *fold_of,
 	}
 	train_evaluate(pr, y, n, raw);
 	train_evaluate(pc, y, n, cal);
+	rc = 0;
+out:
 	free(pr);
 	free(pc);
 	free(zk);
 	free(yk);
+	return rc;
 }
 
 /* Note that a guard left out feature name, with the evidence. */
@@ -1078,377 +1084,4 @@ train_left_out(struct lq_train *t, struct lq_model *m, const char *name,
 	lq_buf_adds(&t->guardjs, ",\"evidence\":");
 	lq_buf_json_strs(&t->guardjs, evidence);
 	lq_buf_adds(&t->guardjs, "}\n");
-}
-
-struct lq_model *
-lq_train_fit(struct lq_train *t, struct lq_buf *human, struct lq_buf *json,
-    struct lq_err *err)
-{
-	struct lq_model *m;
-	struct enc *e;
-	struct fit p;
-	long ntr = 0, nte = 0, *tr, *te, *fold_of;
-	int K = t->o.folds, ne = 0, d = 1, iters = 0, l1_met;
-	double cvloss[NGRID];
-	int ngrid;
-	double *pc = NULL, *pe = NULL, *pr = NULL, *se = NULL;
-	uint8_t *ye = NULL;
-
-	if (t->time_key && !t->o.holdout)
-		train_time_split(t);
-	for (long i = 0; i < t->n; i++)
-		ntr += !t->test[i];
-	nte = t->n - ntr;
-	if (ntr < 2 * K) {
-		lq_err_set(err, LQ_EXIT_USAGE, "too few training rows (%ld) "
-		    "for %d-fold cross validation", ntr, K);
-		return NULL;
-	}
-	long npos = 0;
-	for (long i = 0; i < t->n; i++)
-		npos += !t->test[i] && t->y[i];
-	if (npos == 0 || npos == ntr) {
-		lq_err_set(err, LQ_EXIT_USAGE, "the label is always %s in the "
-		    "training rows: nothing to learn", npos ? "true" : "false");
-		return NULL;
-	}
-	m = lq_model_new();
-	m->label = strdup(t->o.label);
-	m->rows = ntr;
-	m->pos = npos;
-	m->skipped = t->skipped;
-	m->folds = K;
-	m->l1_target = t->o.l1_precision;
-	m->eval = strdup(!nte ? "cv" : t->o.holdout ? "holdout" : "time");
-	if (t->time_key)
-		train_span(t, m);
-
-	/* guard and encode */
-	struct lq_buf why = LQ_BUF_INIT;
-	for (int i = 0; i < t->o.nnullv; i++)
-		lq_model_add_null(m, t->o.nullv[i]);
-	m->f = calloc((size_t)t->nc + 1, sizeof(*m->f));
-	e = calloc((size_t)t->nc + 1, sizeof(*e));
-	for (int i = 0; i < t->nc; i++) {
-		struct col *c = &t->c[i];
-		struct lq_feat *f = &m->f[m->nf];
-		int keep;
-		if (c->excluded || train_name_excluded(t, c->name) ||
-		    (!c->nnum && !c->nstr))
-			continue;
-		memset(&e[ne], 0, sizeof(e[ne]));
-		lq_buf_reset(&why);
-		if (train_guarded(t, c->name) && train_ident_like(t, c, &why)) {
-			train_left_out(t, m, c->name, "identifier", why.buf);
-			continue;
-		}
-		keep = c->nstr > c->nnum ? train_encode_cat(t, c, f, &e[ne]) :
-		    train_encode_num(t, c, f, &e[ne]);
-		lq_buf_reset(&why);
-		if (keep && !t->o.no_guards && train_leak_like(t, f, &e[ne], &why)) {
-			if (train_guarded(t, c->name)) {
-				train_left_out(t, m, c->name, "leakage", why.buf);
-				keep = 0;
-			} else {
-				lq_model_note(m, "kept '%s' (--include or "
-				    "--keep) though it looks like leakage: %s",
-				    c->name, why.buf);
-			}
-		}
-		if (!keep) {
-			/* free what encode_* made of the feature */
-			for (int k = 0; k < f->nlev; k++)
-				free(f->levels[k]);
-			free(f->levels);
-			free(f->name);
-			for (int k = 0; k < f->npath; k++)
-				free(f->path[k]);
-			free(f->path);
-			free(f->expr);
-			free(f->w);
-			free(f->se);
-			free(f->count);
-			free(f->pedge);
-			free(f->pshare);
-			memset(f, 0, sizeof(*f));
-			continue;
-		}
-		e[ne].c = c;
-		e[ne].f = f;
-		e[ne].off = d;
-		d += f->ncol;
-		ne++;
-		m->nf++;
-	}
-
-	lq_buf_release(&why);
-
-	/* rows */
-	tr = malloc((size_t)(ntr + 1) * sizeof(long));
-	te = malloc((size_t)(nte + 1) * sizeof(long));
-	fold_of = malloc((size_t)(ntr + 1) * sizeof(long));
-	ntr = nte = 0;
-	for (long i = 0; i < t->n; i++) {
-		if (t->test[i])
-			te[nte++] = i;
-		else {
-			fold_of[ntr] = (long)(train_mix((uint64_t)ntr) % (uint64_t)K);
-			tr[ntr++] = i;
-		}
-	}
-	uint8_t *ytr = malloc((size_t)ntr + 1);
-	for (long k = 0; k < ntr; k++)
-		ytr[k] = t->y[tr[k]];
-
-	memset(&p, 0, sizeof(p));
-	p.e = e;
-	p.ne = ne;
-	p.d = d;
-	p.y = t->y;
-	p.z = malloc((size_t)(t->n + 1) * sizeof(double));
-	p.r = malloc((size_t)(t->n + 1) * sizeof(double));
-
-	/* cross validation over the lambda grid, warm-started per fold; on
-	 * a systematic sample of CV_SAMPLE rows when there are more */
-	double *W = calloc((size_t)K * d, sizeof(double));
-	double *oof = malloc((size_t)(ntr + 1) * sizeof(double));
-	double *best_oof = malloc((size_t)(ntr + 1) * sizeof(double));
-	long *fidx = malloc((size_t)(ntr + 1) * sizeof(long));
-	long *oidx = malloc((size_t)(ntr + 1) * sizeof(long));
-	long *opos = malloc((size_t)(ntr + 1) * sizeof(long));
-	double best = HUGE_VAL, best_lambda = t->o.lambda;
-	int worse = 0;
-	long step = t->o.lambda < 0 && ntr > CV_SAMPLE ? (ntr + CV_SAMPLE - 1) /
-	    CV_SAMPLE : 1;
-	ngrid = t->o.lambda >= 0 ? 1 : (int)NGRID;
-	/* --model gbdt: no logistic model at all */
-	int lr = t->o.model != LQ_TRAIN_GBDT;
-	if (!lr)
-		ngrid = 0;
-	for (int g = 0; lr && g <= ngrid; g++) {
-		double lam, loss = 0;
-		long nl = 0;
-		if (g == ngrid) {	/* out of fold on every row */
-			if (step == 1)
-				break;
-			step = 1;
-			lam = best_lambda;
-		} else {
-			lam = train_grid_lambda(t, g);
-		}
-		for (int k = 0; k < K; k++) {
-			long nf = 0, no = 0;
-			for (long q = 0; q < ntr; q += step) {
-				if (fold_of[q] == k) {
-					opos[no] = q;
-					oidx[no++] = tr[q];
-				} else {
-					fidx[nf++] = tr[q];
-				}
-			}
-			p.idx = fidx;
-			p.n = nf;
-			p.lambda = lam;
-			train_fit_lr(&p, W + (size_t)k * d, t->o.gtol, &iters);
-			train_predict(e, ne, W + (size_t)k * d, oidx, no, p.z);
-			for (long q = 0; q < no; q++) {
-				double z = p.z[q];
-				oof[opos[q]] = z;
-				loss += train_log1pexp(z) - (ytr[opos[q]] ? z : 0);
-			}
-			nl += no;
-		}
-		if (g == ngrid) {
-			memcpy(best_oof, oof, (size_t)ntr * sizeof(double));
-			break;
-		}
-		cvloss[g] = loss / nl;
-		if (cvloss[g] < best) {
-			best = cvloss[g];
-			best_lambda = lam;
-			memcpy(best_oof, oof, (size_t)ntr * sizeof(double));
-			worse = 0;
-		} else if (++worse >= 2) {
-			ngrid = g + 1;
-		}
-	}
-	m->lambda = lr ? best_lambda : 0;
-
-	/* final fit on every training row */
-	double *w = calloc((size_t)d, sizeof(double));
-	for (int k = 0; k < K; k++)
-		for (int j = 0; j < d; j++)
-			w[j] += W[(size_t)k * d + j] / K;
-	p.idx = tr;
-	p.n = ntr;
-	p.lambda = best_lambda;
-	if (lr)
-		train_fit_lr(&p, w, t->o.gtol, &iters);
-
-	/* boosted trees (--model gbdt, auto): calibration, tiers and the
-	 * out-of-fold evaluation then come from their sample's margins */
-	struct gbres gb;
-	double *cz = best_oof;
-	uint8_t *cy = ytr;
-	const long *cf = fold_of;
-	long cn = ntr;
-	memset(&gb, 0, sizeof(gb));
-	if (t->o.model != LQ_TRAIN_LOGISTIC) {
-		if (train_gbdt_fit(t, m, e, ne, d, tr, ntr, te, nte, fold_of, ytr,
-		    lr ? best_oof : NULL, &gb, err)) {
-			lq_model_free(m);
-			m = NULL;
-			pc = pe = pr = NULL;
-			ye = NULL;
-			se = NULL;
-			goto out;
-		}
-		if (m->gbdt) {
-			cz = gb.oof;
-			cy = gb.y;
-			cf = gb.fold;
-			cn = gb.n;
-		}
-	}
-
-	/* calibration on out-of-fold log-odds; tiers from them */
-	struct metrics cvraw, cvcal;
-	train_choose_calibration(cz, cy, cf, cn, K, &cvraw, &cvcal);
-	double pa, pb;
-	train_platt(cz, cy, cn, &pa, &pb);
-	if ((cvcal.logloss < cvraw.logloss && cvcal.ece <= cvraw.ece) ||
-	    !(pa > 0) || !(pa <= LQ_MODEL_WMAX) || !(fabs(pb) <=
-	    LQ_MODEL_WMAX)) {
-		/* (a calibration that fails is kept: check_fit says why) */
-		m->cal_a = round(pa * 1e6) / 1e6;
-		m->cal_b = round(pb * 1e6) / 1e6;
-		lq_model_note(m, "calibration: Platt scaling kept: out of "
-		    "fold it lowers the log loss %.4f -> %.4f and the ECE "
-		    "%.4f -> %.4f", cvraw.logloss, cvcal.logloss, cvraw.ece,
-		    cvcal.ece);
-	} else {
-		m->cal_a = 1;
-		m->cal_b = 0;
-		m->calibrated = 0;
-		lq_model_note(m, "calibration: none: out of fold Platt scaling "
-		    "would take the log loss %.4f -> %.4f and the ECE %.4f -> "
-		    "%.4f (kept only when it lowers the log loss without "
-		    "raising the ECE)", cvraw.logloss, cvcal.logloss,
-		    cvraw.ece, cvcal.ece);
-	}
-	pc = malloc((size_t)(ntr + 1) * sizeof(double));
-	for (long q = 0; q < cn; q++)
-		pc[q] = lq_model_prob(m, cz[q]);
-	char tnote[256];
-	if (lq_train_tiers(pc, cy, cn, t->o.l1_precision, t->o.l4_rate,
-	    m->cut, &l1_met, tnote, sizeof(tnote)))
-		lq_model_note(m, "%s", tnote);
-
-	/* evaluation rows: the test rows, else out of fold */
-	struct metrics ev, raw;
-	long nev = nte ? nte : cn;
-	pe = malloc((size_t)(nev + 1) * sizeof(double));
-	pr = malloc((size_t)(nev + 1) * sizeof(double));
-	ye = malloc((size_t)nev + 1);
-	if (nte) {
-		if (m->gbdt)
-			memcpy(p.z, gb.zte, (size_t)nte * sizeof(double));
-		else
-			train_predict(e, ne, w, te, nte, p.z);
-		for (long q = 0; q < nte; q++) {
-			pe[q] = lq_model_prob(m, p.z[q]);
-			pr[q] = train_sigmoid(p.z[q]);
-			ye[q] = t->y[te[q]];
-		}
-	} else {
-		for (long q = 0; q < cn; q++) {
-			pe[q] = pc[q];
-			pr[q] = train_sigmoid(cz[q]);
-			ye[q] = cy[q];
-		}
-	}
-	train_evaluate(pe, ye, nev, &ev);
-	train_evaluate(pr, ye, nev, &raw);
-	m->auc = ev.auc;
-	m->logloss = ev.logloss;
-	m->brier = ev.brier;
-	m->ece = ev.ece;
-	m->ece_raw = raw.ece;
-	train_tier_stats(m, pe, ye, nev, m->tier);
-
-	/* weights, standard errors, profile of the final model */
-	se = calloc((size_t)d, sizeof(double));
-	if (lr)
-		train_std_errors(&p, w, se, ntr);
-	if (train_check_fit(t, m, e, ne, w, se, d, cvloss, ngrid, &ev, err)) {
-		lq_model_free(m);
-		m = NULL;
-		goto out;
-	}
-	if (m->gbdt) {	/* the trees decide: no weights */
-		memset(w, 0, (size_t)d * sizeof(double));
-		memset(se, 0, (size_t)d * sizeof(double));
-	}
-	m->w0 = w[0];
-	m->se0 = se[0];
-	for (int j = 0; j < ne; j++)
-		for (int c = 0; c < e[j].f->ncol; c++) {
-			e[j].f->w[c] = w[e[j].off + c];
-			e[j].f->se[c] = se[e[j].off + c];
-		}
-	long nsh = m->gbdt ? gb.n : ntr;
-	if (m->gbdt)
-		memcpy(p.z, gb.ztr, (size_t)gb.n * sizeof(double));
-	else
-		train_predict(e, ne, w, tr, ntr, p.z);
-	for (long q = 0; q < nsh; q++) {
-		double pp = lq_model_prob(m, p.z[q]);
-		int b = (int)(pp * 10);
-		m->score_share[b > 9 ? 9 : b] += 1;
-	}
-	for (int b = 0; b < 10; b++)
-		m->score_share[b] = round(1e4 * m->score_share[b] / nsh) / 1e4;
-
-	if (train_check_load(t, m, err)) {
-		err->code = LQ_EXIT_USAGE;
-		lq_model_free(m);
-		m = NULL;
-		goto out;
-	}
-	train_report(t, m, &ev, cvloss, ngrid, human, json);
-	for (int j = 0; human && j < ne; j++)
-		if (e[j].f->type == LQ_FT_NUM && e[j].c->nstr)
-			lq_buf_addf(human, "note: numeric feature '%s': %ld "
-			    "value%s not a number (a string, true or false) "
-			    "count%s as missing, here and in lq-score\n",
-			    e[j].f->name, e[j].c->nstr, e[j].c->nstr > 1 ?
-			    "s" : "", e[j].c->nstr > 1 ? "" : "s");
-	if (human && !l1_met)
-		lq_buf_addf(human, "note: no band reaches the L1 precision "
-		    "target %g; L1 is the smallest band allowed (2%% of rows, "
-		    "at least 5)\n",
-		    t->o.l1_precision);
-out:
-	(void)iters;
-	train_gbres_release(&gb);
-	free(se);
-	free(pe);
-	free(pr);
-	free(ye);
-	free(pc);
-	free(w);
-	free(W);
-	free(oof);
-	free(best_oof);
-	free(fidx);
-	free(oidx);
-	free(opos);
-	free(ytr);
-	free(tr);
-	free(te);
-	free(fold_of);
-	free(p.z);
-	free(p.r);
-	free(e);
-	return m;
 }

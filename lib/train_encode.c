@@ -4,6 +4,7 @@
  * and leaking fields with the evidence.
  */
 #include "train_int.h"
+#include "lq_mem.h"
 
 /* ---- encoding --------------------------------------------------------- */
 
@@ -39,40 +40,77 @@ cmp_level(const void *a, const void *b)
 	return strcmp(cnt_col->str[x], cnt_col->str[y]);
 }
 
-static void
-feat_alloc(struct lq_feat *f, int ncol)
+/* Weights, errors and counts of f's ncol columns; -1 if out of memory. */
+static int
+feat_alloc(struct lq_feat *f, size_t ncol)
 {
-	f->ncol = ncol;
-	f->w = calloc((size_t)ncol, sizeof(double));
-	f->se = calloc((size_t)ncol, sizeof(double));
-	f->count = calloc((size_t)ncol, sizeof(long));
+	f->w = calloc(ncol, sizeof(double));
+	f->se = calloc(ncol, sizeof(double));
+	f->count = calloc(ncol, sizeof(long));
+	if (!f->w || !f->se || !f->count)
+		return -1;
+	f->ncol = (int)ncol;
+	return 0;
 }
 
+/* Copy where column c's values come from into feature f. */
 static void
 feat_source(struct lq_feat *f, const struct col *c)
 {
-	f->name = strdup(c->name);
+	f->name = lq_xstrdup(c->name);
 	f->src = c->src;
 	f->length = c->length;
 	f->slot = c->slot;
 	if (c->expr)
-		f->expr = strdup(c->expr);
+		f->expr = lq_xstrdup(c->expr);
 	if (c->npath) {
-		f->path = calloc((size_t)c->npath, sizeof(char *));
+		f->path = lq_xcalloc((size_t)c->npath, sizeof(char *));
 		for (int i = 0; i < c->npath; i++)
-			f->path[i] = strdup(c->path[i]);
+			f->path[i] = lq_xstrdup(c->path[i]);
 		f->npath = c->npath;
 	}
 }
 
-/* Encode column c as a categorical feature; 0 if it carries no signal. */
+/*
+ * The levels of column c kept as columns of f, most frequent first, into
+ * ids (c->nstrs + 1 of them); cnt: the training rows of each string.
+ * At most c->nstrs <= MAX_DISTINCT.
+ */
+static size_t
+cat_levels(const struct lq_train *t, struct col *c, long *cnt, uint32_t *ids)
+{
+	size_t nkeep = 0;
+
+	for (long i = 0; i < t->n; i++) {
+		if (t->test[i])
+			continue;
+		if (c->sid[i] && c->sid[i] != OVERFLOW_ID + 1)
+			cnt[c->sid[i] - 1]++;
+	}
+	for (size_t k = 0; k < c->nstrs; k++)
+		if (cnt[k] >= t->o.min_count && cnt[k] > 0)
+			ids[nkeep++] = (uint32_t)k;
+	cnt_col = c;
+	cnt_of = cnt;
+	qsort(ids, nkeep, sizeof(uint32_t), cmp_level);
+	if (t->o.max_levels > 0 && nkeep > (size_t)t->o.max_levels)
+		nkeep = (size_t)t->o.max_levels;
+	return nkeep;
+}
+
+/*
+ * Encode column c as a categorical feature: 1, 0 if it carries no
+ * signal, -1 if out of memory.
+ */
 int
-train_encode_cat(struct lq_train *t, struct col *c, struct lq_feat *f, struct enc *e)
+train_encode_cat(struct lq_train *t, struct col *c, struct lq_feat *f,
+    struct enc *e)
 {
 	char txt[64];
-	long *cnt;
+	long *cnt, ntr = 0;
 	uint32_t *ids, *map;
-	int nkeep = 0;
+	size_t nkeep, ncol;
+	int used = 0, rc = -1;
 
 	train_grow_col(t, c, 0, 1);
 	if (c->num)
@@ -82,31 +120,24 @@ train_encode_cat(struct lq_train *t, struct col *c, struct lq_feat *f, struct en
 				c->sid[i] = train_intern(c, txt, strlen(txt)) + 1;
 			}
 	cnt = calloc(c->nstrs + 1, sizeof(long));
-	for (long i = 0; i < t->n; i++) {
-		if (t->test[i])
-			continue;
-		if (c->sid[i] && c->sid[i] != OVERFLOW_ID + 1)
-			cnt[c->sid[i] - 1]++;
-	}
 	ids = calloc(c->nstrs + 1, sizeof(uint32_t));
-	for (size_t k = 0; k < c->nstrs; k++)
-		if (cnt[k] >= t->o.min_count && cnt[k] > 0)
-			ids[nkeep++] = (uint32_t)k;
-	cnt_col = c;
-	cnt_of = cnt;
-	qsort(ids, (size_t)nkeep, sizeof(uint32_t), cmp_level);
-	if (t->o.max_levels > 0 && nkeep > t->o.max_levels)
-		nkeep = t->o.max_levels;
+	map = malloc((c->nstrs + 1) * sizeof(uint32_t));
+	if (!cnt || !ids || !map)
+		goto out;
+	nkeep = cat_levels(t, c, cnt, ids);
+	ncol = nkeep + 2;	/* the levels, (other), missing */
 	feat_source(f, c);
 	f->type = LQ_FT_CAT;
-	f->nlev = nkeep;
-	f->levels = calloc((size_t)nkeep + 1, sizeof(char *));
-	feat_alloc(f, nkeep + 2);
-	map = malloc((c->nstrs + 1) * sizeof(uint32_t));
+	f->levels = calloc(nkeep + 1, sizeof(char *));
+	f->pshare = calloc(ncol, sizeof(double));
+	if (!f->levels || !f->pshare || feat_alloc(f, ncol))
+		goto out;
+	f->nlev = (int)nkeep;
+	f->npshare = f->ncol;
 	for (size_t k = 0; k < c->nstrs; k++)
 		map[k] = (uint32_t)LQ_COL_OTHER(f);
-	for (int k = 0; k < nkeep; k++) {
-		f->levels[k] = strdup(c->str[ids[k]]);
+	for (size_t k = 0; k < nkeep; k++) {
+		f->levels[k] = lq_xstrdup(c->str[ids[k]]);
 		map[ids[k]] = (uint32_t)k;
 	}
 	for (long i = 0; i < t->n; i++) {
@@ -116,30 +147,35 @@ train_encode_cat(struct lq_train *t, struct col *c, struct lq_feat *f, struct en
 		if (!t->test[i])
 			f->count[c->sid[i]]++;
 	}
-	int used = 0;
-	for (int k = 0; k < f->ncol; k++)
+	for (size_t k = 0; k < ncol; k++)
 		used += f->count[k] > 0;
 	/* profile: shares of the training rows */
-	f->npshare = f->ncol;
-	f->pshare = calloc((size_t)f->ncol, sizeof(double));
-	long ntr = 0;
-	for (int k = 0; k < f->ncol; k++)
+	for (size_t k = 0; k < ncol; k++)
 		ntr += f->count[k];
-	for (int k = 0; k < f->ncol; k++)
+	for (size_t k = 0; k < ncol; k++)
 		f->pshare[k] = ntr ? round(1e4 * f->count[k] / ntr) / 1e4 : 0;
+	e->u = c->sid;
+	rc = used >= 2;
+out:
 	free(cnt);
 	free(ids);
 	free(map);
-	e->u = c->sid;
-	return used >= 2;
+	return rc;
 }
 
+/*
+ * Encode column c as a numeric feature: 1, 0 if it carries no signal, -1
+ * if out of memory.
+ */
 int
-train_encode_num(struct lq_train *t, struct col *c, struct lq_feat *f, struct enc *e)
+train_encode_num(struct lq_train *t, struct col *c, struct lq_feat *f,
+    struct enc *e)
 {
 	long nv = 0, nmiss = 0;
 	double *v = malloc((size_t)(t->n + 1) * sizeof(double));
 
+	if (!v)
+		return -1;
 	train_grow_col(t, c, 1, 0);
 	for (long i = 0; i < t->n; i++) {
 		if (t->test[i])
@@ -156,16 +192,19 @@ train_encode_num(struct lq_train *t, struct col *c, struct lq_feat *f, struct en
 	qsort(v, (size_t)nv, sizeof(double), cmp_dbl);
 	feat_source(f, c);
 	f->type = LQ_FT_NUM;
-	feat_alloc(f, 2);
+	if (feat_alloc(f, 2)) {
+		free(v);
+		return -1;
+	}
 	f->lo = -HUGE_VAL;
 	f->hi = HUGE_VAL;
 	/* profile: decile edges in raw units */
 	f->npedge = 11;
-	f->pedge = calloc(11, sizeof(double));
+	f->pedge = lq_xcalloc(11, sizeof(double));
 	for (int k = 0; k <= 10; k++)
 		f->pedge[k] = quantile(v, nv, k / 10.0);
 	f->npshare = 10;
-	f->pshare = calloc(10, sizeof(double));
+	f->pshare = lq_xcalloc(10, sizeof(double));
 	for (long i = 0; i < nv; i++) {
 		int k = 0;
 		while (k < 9 && v[i] >= f->pedge[k + 1])
@@ -243,11 +282,8 @@ train_encode_num(struct lq_train *t, struct col *c, struct lq_feat *f, struct en
 int
 train_guarded(const struct lq_train *t, const char *name)
 {
-	if (t->o.no_guards)
+	if (t->o.no_guards || train_glob_any(t->o.keep, t->o.nkeep, name))
 		return 0;
-	for (int i = 0; i < t->o.nkeep; i++)
-		if (!fnmatch(t->o.keep[i], name, 0))
-			return 0;
 	return !train_included(t, name);
 }
 

@@ -136,7 +136,7 @@ row_cols(const struct fit *p, long i, int *cols, double *vals)
  * ill-conditioned the one-hot design is.
  */
 static int
-fit_newton(struct fit *p, double *w, double gtol, int *iters)
+fit_newton(struct fit *p, double *w, double gtol)
 {
 	int d = p->d, it, status = 1;
 	double *H = malloc((size_t)d * d * sizeof(double));
@@ -202,15 +202,9 @@ fit_newton(struct fit *p, double *w, double gtol, int *iters)
 		f = fn;
 		if (df <= 1e-13 * fabs(f) && -gd < 1e-12 * fabs(f)) {
 			status = 0;
-			it++;
 			break;
 		}
 	}
-	if (getenv("LQ_TRAIN_DEBUG"))
-		fprintf(stderr, "newton: n %ld d %d lambda %g iter %d status %d "
-		    "f %.8f\n", p->n, d, p->lambda, it, status, f);
-	if (iters)
-		*iters += it;
 	free(H);
 	free(g);
 	free(dx);
@@ -221,11 +215,9 @@ fit_newton(struct fit *p, double *w, double gtol, int *iters)
 	return status;
 }
 
-/* Fit p from the start w (updated): Newton when the model is small,
- * else Jacobi-preconditioned L-BFGS. */
 /* Fit p from the start w (updated).  Jacobi-preconditioned L-BFGS. */
 static int
-fit_lbfgs(struct fit *p, double *w, double gtol, int *iters)
+fit_lbfgs(struct fit *p, double *w, double gtol)
 {
 	struct lq_optim o;
 	struct pre q;
@@ -264,28 +256,27 @@ fit_lbfgs(struct fit *p, double *w, double gtol, int *iters)
 	lq_lbfgs(d, v, objective_pre, &q, &o);
 	for (int j = 0; j < d; j++)
 		w[j] = v[j] / D[j];
-	if (getenv("LQ_TRAIN_DEBUG"))
-		fprintf(stderr, "fit: n %ld d %d lambda %g iter %d nfev %d "
-		    "status %d f %.6f gmax %g\n", p->n, p->d, p->lambda,
-		    o.iter, o.nfev, o.status, o.f, o.gmax);
-	if (iters)
-		*iters += o.iter;
 	free(D);
 	free(v);
 	free(q.w);
 	return o.status;
 }
 
+/*
+ * Fit p from the start w (updated): Newton when the model is small, else
+ * L-BFGS; L-BFGS always when LQ_TRAIN_LBFGS is set (lq-train(1),
+ * ENVIRONMENT: the test that the two agree).
+ */
 int
-train_fit_lr(struct fit *p, double *w, double gtol, int *iters)
+train_fit_lr(struct fit *p, double *w, double gtol)
 {
 	static int force = -1;
 
-	if (force < 0)		/* LQ_TRAIN_LBFGS=1: the large-model path */
+	if (force < 0)
 		force = getenv("LQ_TRAIN_LBFGS") != NULL;
 	if (p->d <= NEWTON_MAX_D && !force)
-		return fit_newton(p, w, gtol, iters);
-	return fit_lbfgs(p, w, gtol, iters);
+		return fit_newton(p, w, gtol);
+	return fit_lbfgs(p, w, gtol);
 }
 
 /* Platt scaling: fit a, b of sigma(a z + b) by Newton's method. */

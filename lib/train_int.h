@@ -1,7 +1,7 @@
 /*
  * train_int.h - private to lq-train's library part: the collected columns,
  * the encoding and the fit state shared by train.c, train_encode.c,
- * train_fit.c and train_gbdt.c.
+ * train_fit.c, train_gbdt.c and train_run.c.
  */
 #ifndef LQ_TRAIN_INT_H
 #define LQ_TRAIN_INT_H
@@ -117,6 +117,8 @@ struct gbres {
 };
 
 /* functions shared between the parts */
+/* Whether name matches one of the fnmatch patterns pat[0..n). */
+int train_glob_any(const char *const *pat, int n, const char *name);
 int train_included(const struct lq_train *t, const char *name);
 /*
  * Fit boosted trees on the encoded rows tr (the grid over depth and eta by
@@ -131,7 +133,9 @@ int train_gbdt_fit(struct lq_train *t, struct lq_model *m, const struct enc *e,
 void train_gbres_release(struct gbres *g);
 int train_check_fit(const struct lq_train *t, const struct lq_model *m, const struct enc *e, int ne, const double *w, const double *se, int d, const double *cvloss, int ngrid, const struct metrics *ev, struct lq_err *err);
 int train_check_load(struct lq_train *t, const struct lq_model *m, struct lq_err *err);
-void train_choose_calibration(const double *z, const uint8_t *y, const long *fold_of, long n, int K, struct metrics *raw, struct metrics *cal);
+int train_choose_calibration(const double *z, const uint8_t *y,
+    const long *fold_of, long n, int K, struct metrics *raw,
+    struct metrics *cal);
 double train_grid_lambda(const struct lq_train *t, int g);
 void train_grow_col(struct lq_train *t, struct col *c, int want_num, int want_sid);
 uint32_t train_intern(struct col *c, const char *s, size_t n);
@@ -141,13 +145,15 @@ int train_name_excluded(const struct lq_train *t, const char *name);
 void train_report(struct lq_train *t, struct lq_model *m, const struct metrics *ev, const double *cvloss, int ngrid, struct lq_buf *h, struct lq_buf *js);
 void train_span(struct lq_train *t, struct lq_model *m);
 void train_time_split(struct lq_train *t);
-int train_encode_cat(struct lq_train *t, struct col *c, struct lq_feat *f, struct enc *e);
-int train_encode_num(struct lq_train *t, struct col *c, struct lq_feat *f, struct enc *e);
+int train_encode_cat(struct lq_train *t, struct col *c,
+    struct lq_feat *f, struct enc *e);
+int train_encode_num(struct lq_train *t, struct col *c,
+    struct lq_feat *f, struct enc *e);
 int train_guarded(const struct lq_train *t, const char *name);
 int train_ident_like(const struct lq_train *t, const struct col *c, struct lq_buf *why);
 int train_leak_like(const struct lq_train *t, const struct lq_feat *f, const struct enc *e, struct lq_buf *why);
 void train_evaluate(const double *p, const uint8_t *y, long n, struct metrics *m);
-int train_fit_lr(struct fit *p, double *w, double gtol, int *iters);
+int train_fit_lr(struct fit *p, double *w, double gtol);
 double train_log1pexp(double z);
 long * train_order_desc(const double *p, long n);
 void train_platt(const double *z, const uint8_t *y, long n, double *pa, double *pb);

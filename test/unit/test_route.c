@@ -231,7 +231,7 @@ test_reps(void)
 		return;
 	for (size_t i = 0; i < sizeof(recs) / sizeof(*recs); i++)
 		lq_reps_add(r, recs[i], strlen(recs[i]), &err);
-	ok(lq_reps_counted(r) == 4 && lq_reps_skipped(r) == 2,
+	ok(lq_reps_counts(r).counted == 4 && lq_reps_counts(r).skipped == 2,
 	    "4 counted, 2 skipped");
 	lq_reps_yaml(r, &b);
 	ok(strstr(b.buf, "  overall: {n: 4, won: 2, rate: 0.5}\n") != NULL,
