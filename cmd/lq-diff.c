@@ -114,6 +114,7 @@ struct diff {
 	long nonly[2], conly[2];
 	struct held *held;	/* --id: the first file's leads */
 	long nheld, cheld;
+	int second;		/* --id: reading the second file */
 	struct lq_strmap ids;
 	struct lq_exprs *x;
 	struct lq_eval *ev;
@@ -606,31 +607,16 @@ only_add(struct diff *d, int k, const char *id, size_t n, long line)
 	d->only[k][d->nonly[k]++].line = line;
 }
 
-/* the lead's id (v[0..n)), or -1 with the record's error */
+/* two files by id, first pass: hold the first file's lead v[0..n) */
 static int
-need_id(struct diff *d, const struct lqcmd_rec *rec, const char **v,
-    size_t *n, struct lq_err *err)
-{
-	if (id_find(d, rec->line, rec->scan, v, n) < 0)
-		return lq_err_set(err, 1, "no lead id at %s", d->id_text);
-	return 0;
-}
-
-/* two files by id, first pass: hold the first file's leads */
-static int
-hold_one(void *ctx, const struct lqcmd_rec *rec, struct lq_buf *val,
+hold(struct diff *d, const struct lqcmd_rec *rec, const char *v, size_t n,
     struct lq_err *err)
 {
-	struct diff *d = ctx;
 	struct held *h;
-	const char *v, *obj;
-	size_t n;
+	const char *obj;
 	long at;
 	int won;
 
-	(void)val;
-	if (need_id(d, rec, &v, &n, err) < 0)
-		return -1;
 	if (outcome(d, rec->line, rec->len, rec->scan, err, &won) < 0)
 		return -1;
 	if (d->nheld == d->cheld) {
@@ -656,24 +642,17 @@ hold_one(void *ctx, const struct lqcmd_rec *rec, struct lq_buf *val,
 	return 0;
 }
 
-/* two files by id, second pass: compare each lead with the one held */
+/* two files by id, second pass: compare lead v[0..n) with the one held */
 static int
-match_one(void *ctx, const struct lqcmd_rec *rec, struct lq_buf *val,
+match(struct diff *d, const struct lqcmd_rec *rec, const char *v, size_t n,
     struct lq_err *err)
 {
-	struct diff *d = ctx;
-	const char *v, *obj[2];
+	const char *obj[2];
 	struct held *h;
-	char *id;
-	size_t n;
-	long at;
+	char *id = lq_xstrndup(v, n);
+	long at = lq_strmap_get(&d->ids, id);
 	int won;
 
-	(void)val;
-	if (need_id(d, rec, &v, &n, err) < 0)
-		return -1;
-	id = lq_xstrndup(v, n);
-	at = lq_strmap_get(&d->ids, id);
 	free(id);
 	if (at >= 0 && d->held[at].line2) {
 		lq_err_set(err, 1, "lead id %.*s again (first on line %ld)",
@@ -694,6 +673,24 @@ match_one(void *ctx, const struct lqcmd_rec *rec, struct lq_buf *val,
 	free(h->obj);
 	h->obj = NULL;
 	return 0;
+}
+
+/*
+ * Two files by id: the lead id of a record, held (first file) or matched
+ * with the one held (second file, d->second set).
+ */
+static int
+id_one(void *ctx, const struct lqcmd_rec *rec, struct lq_buf *val,
+    struct lq_err *err)
+{
+	struct diff *d = ctx;
+	const char *v;
+	size_t n;
+
+	(void)val;
+	if (id_find(d, rec->line, rec->scan, &v, &n) < 0)
+		return lq_err_set(err, 1, "no lead id at %s", d->id_text);
+	return d->second ? match(d, rec, v, n, err) : hold(d, rec, v, n, err);
 }
 
 /*
@@ -1263,9 +1260,9 @@ main(int argc, char **argv)
 		lqcmd_start(&f, files, 2);
 		by_line(&d, files);
 	} else {
-		f.fn = hold_one;
+		f.fn = id_one;
 		lqcmd_run(&f, files, 1);
-		f.fn = match_one;
+		d.second = 1;
 		if (!f.failed && !(f.strict && f.rejected))
 			lqcmd_run(&f, files + 1, 1);
 		for (long i = 0; i < d.nheld; i++)

@@ -28,6 +28,13 @@
 #define BACKOFF_MIN 0.05	/* seconds before the first restart */
 #define BACKOFF_MAX 30.0
 
+/* what a transfer has received */
+struct got {
+	struct lq_buf body;
+	double retry_after;	/* a Retry-After in seconds, or -1 */
+	int toolarge;		/* the body passed MAX_ANSWER */
+};
+
 struct lq_esource {
 	struct lq_esource_opts o;
 	struct lq_buf msg;	/* scratch */
@@ -41,10 +48,8 @@ struct lq_esource {
 	/* http */
 	CURL *curl;
 	struct curl_slist *hdr;
-	struct lq_buf body;
-	double retry_after;	/* of the last response, or -1 */
+	struct got got;		/* of the last response */
 	double next_at;		/* rate limit: earliest next request */
-	int toolarge;
 	double budget_left;	/* of the current lookup, past its timeout */
 	/* http, concurrent: a multi handle and its transfers (kept for
 	   connection reuse) */
@@ -58,9 +63,8 @@ struct lq_esource {
 /* one transfer of lq_esource_lookup_many() */
 struct xfer {
 	CURL *h;
-	struct lq_buf body, url;
-	double retry_after;
-	int toolarge;
+	struct got got;
+	struct lq_buf url;
 	long idx;		/* its key, or -1: free */
 	int attempt, active;
 	double start_at, deadline;
@@ -364,17 +368,18 @@ cmd_lookup(struct lq_esource *s, const char *k, size_t n, double deadline,
 
 /* ---- http ------------------------------------------------------------- */
 
+/* curl's write callback: the body into the struct got arg */
 static size_t
 on_body(char *p, size_t size, size_t nmemb, void *arg)
 {
-	struct lq_esource *s = arg;
+	struct got *g = arg;
 	size_t n = size * nmemb;
 
-	if (s->body.len + n > MAX_ANSWER) {
-		s->toolarge = 1;
+	if (g->body.len + n > MAX_ANSWER) {
+		g->toolarge = 1;
 		return 0;
 	}
-	lq_buf_add(&s->body, p, n);
+	lq_buf_add(&g->body, p, n);
 	return n;
 }
 
@@ -404,36 +409,79 @@ retry_after(const char *p, size_t n, double *ra)
 	}
 }
 
+/* curl's header callback: a Retry-After into the struct got arg */
 static size_t
 on_header(char *p, size_t size, size_t nmemb, void *arg)
 {
-	struct lq_esource *s = arg;
+	struct got *g = arg;
 
-	retry_after(p, size * nmemb, &s->retry_after);
+	retry_after(p, size * nmemb, &g->retry_after);
 	return size * nmemb;
 }
 
-static size_t
-on_xbody(char *p, size_t size, size_t nmemb, void *arg)
+/* Ready g for a new request of h with left seconds to go. */
+static void
+got_reset(struct got *g, CURL *h, double left)
 {
-	struct xfer *x = arg;
-	size_t n = size * nmemb;
+	lq_buf_reset(&g->body);
+	g->retry_after = -1;
+	g->toolarge = 0;
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)ceil(left * 1000));
+}
 
-	if (x->body.len + n > MAX_ANSWER) {
-		x->toolarge = 1;
-		return 0;
+#define HTTP_RETRY 2	/* http_end(): ask again */
+
+/*
+ * The end of attempt (0: the first) of a request of h that finished with
+ * cc at now, g what it received: 1 an answer (in answer), 0 none (404,
+ * 204), -1 failed (why says why), or HTTP_RETRY: ask again in *wait
+ * seconds, which ends before deadline.
+ */
+static int
+http_end(struct lq_esource *s, CURL *h, CURLcode cc, const struct got *g,
+    int attempt, double now, double deadline, double *wait,
+    struct lq_buf *answer, struct lq_buf *why)
+{
+	long status = 0;
+	char t[32];
+
+	if (cc != CURLE_OK) {
+		if (g->toolarge)
+			lq_buf_adds(why, "answer longer than 1 MiB");
+		else if (cc == CURLE_OPERATION_TIMEDOUT) {
+			fmt_secs(t, sizeof(t), s->o.timeout);
+			lq_buf_addf(why, "timeout: no answer within %s", t);
+		} else
+			lq_buf_addf(why, "http: %s", curl_easy_strerror(cc));
+		return -1;
 	}
-	lq_buf_add(&x->body, p, n);
-	return n;
-}
-
-static size_t
-on_xheader(char *p, size_t size, size_t nmemb, void *arg)
-{
-	struct xfer *x = arg;
-
-	retry_after(p, size * nmemb, &x->retry_after);
-	return size * nmemb;
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+	if (status == 200) {
+		lq_buf_reset(answer);
+		lq_buf_add(answer, g->body.buf ? g->body.buf : "",
+		    g->body.len);
+		if (!answer->buf)
+			lq_buf_adds(answer, "");
+		return 1;
+	}
+	if (status == 404 || status == 204)
+		return 0;
+	if ((status == 429 || status >= 500) && attempt < (int)s->o.retries) {
+		*wait = g->retry_after >= 0 ? g->retry_after :
+		    0.25 * pow(2, attempt);
+		if (now + *wait < deadline)
+			return HTTP_RETRY;
+		fmt_secs(t, sizeof(t), *wait);
+		lq_buf_addf(why, "http %ld; a retry in %s would pass the "
+		    "timeout", status, t);
+		return -1;
+	}
+	if (status == 429 || status >= 500)
+		lq_buf_addf(why, "http %ld after %d %s", status, attempt + 1,
+		    attempt ? "attempts" : "attempt");
+	else
+		lq_buf_addf(why, "http %ld", status);
+	return -1;
 }
 
 /* the URL: the template with {key} replaced by the URL-encoded key */
@@ -463,10 +511,8 @@ http_lookup(struct lq_esource *s, const char *k, size_t n, double deadline,
 	make_url(s, k, n, &url);
 	curl_easy_setopt(s->curl, CURLOPT_URL, url.buf);
 	for (int attempt = 0; ; attempt++) {
-		double now = mono(), left;
-		long status = 0;
+		double now = mono(), left, wait;
 		CURLcode cc;
-		char t[32];
 
 		if (s->o.rate > 0 && s->next_at > now) {
 			if (s->next_at >= deadline) {
@@ -484,56 +530,14 @@ http_lookup(struct lq_esource *s, const char *k, size_t n, double deadline,
 			lq_buf_adds(why, "timeout");
 			break;
 		}
-		lq_buf_reset(&s->body);
-		s->retry_after = -1;
-		s->toolarge = 0;
-		curl_easy_setopt(s->curl, CURLOPT_TIMEOUT_MS,
-		    (long)ceil(left * 1000));
+		got_reset(&s->got, s->curl, left);
 		cc = curl_easy_perform(s->curl);
-		if (cc != CURLE_OK) {
-			if (s->toolarge)
-				lq_buf_adds(why, "answer longer than 1 MiB");
-			else if (cc == CURLE_OPERATION_TIMEDOUT) {
-				fmt_secs(t, sizeof(t), s->o.timeout);
-				lq_buf_addf(why, "timeout: no answer within %s",
-				    t);
-			} else
-				lq_buf_addf(why, "http: %s",
-				    curl_easy_strerror(cc));
+		rc = http_end(s, s->curl, cc, &s->got, attempt, mono(),
+		    deadline, &wait, answer, why);
+		if (rc != HTTP_RETRY)
 			break;
-		}
-		curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &status);
-		if (status == 200) {
-			lq_buf_reset(answer);
-			lq_buf_add(answer, s->body.buf ? s->body.buf : "",
-			    s->body.len);
-			if (!answer->buf)
-				lq_buf_adds(answer, "");
-			rc = 1;
-			break;
-		}
-		if (status == 404 || status == 204) {
-			rc = 0;
-			break;
-		}
-		if ((status == 429 || status >= 500) && attempt < (int)s->o.retries) {
-			double wait = s->retry_after >= 0 ? s->retry_after :
-			    0.25 * pow(2, attempt);
-			if (mono() + wait < deadline) {
-				sleep_s(wait);
-				continue;
-			}
-			fmt_secs(t, sizeof(t), wait);
-			lq_buf_addf(why, "http %ld; a retry in %s would pass "
-			    "the timeout", status, t);
-			break;
-		}
-		if (status == 429 || status >= 500)
-			lq_buf_addf(why, "http %ld after %d %s", status,
-			    attempt + 1, attempt ? "attempts" : "attempt");
-		else
-			lq_buf_addf(why, "http %ld", status);
-		break;
+		rc = -1;
+		sleep_s(wait);
 	}
 	lq_buf_release(&url);
 	return rc;
@@ -541,14 +545,13 @@ http_lookup(struct lq_esource *s, const char *k, size_t n, double deadline,
 
 /* the options every transfer of source s has */
 static void
-setup_easy(struct lq_esource *s, CURL *h, curl_write_callback body,
-    curl_write_callback header, void *arg)
+setup_easy(struct lq_esource *s, CURL *h, struct got *arg)
 {
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, s->hdr);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, body);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, arg);
-	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, header);
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(h, CURLOPT_HEADERDATA, arg);
 	curl_easy_setopt(h, CURLOPT_USERAGENT, "lq-enrich");
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -585,57 +588,22 @@ http_done(struct lq_esource *s, struct xfer *x, CURLcode cc,
     struct lq_eresult *r)
 {
 	long status = 0;
-	char t[32];
+	double now = mono(), wait;
 
-	if (cc != CURLE_OK) {
-		if (x->toolarge)
-			res_fail(r, "answer longer than 1 MiB");
-		else if (cc == CURLE_OPERATION_TIMEDOUT) {
-			fmt_secs(t, sizeof(t), s->o.timeout);
-			res_fail(r, "timeout: no answer within %s", t);
-		} else
-			res_fail(r, "http: %s", curl_easy_strerror(cc));
+	lq_buf_reset(&r->why);
+	r->rc = http_end(s, x->h, cc, &x->got, x->attempt, now, x->deadline,
+	    &wait, &r->answer, &r->why);
+	if (r->rc != HTTP_RETRY)
 		return 1;
-	}
+	r->rc = -1;
+	x->attempt++;
+	x->start_at = now + wait;
+	/* a server that says when to come back: nobody asks it before then */
 	curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &status);
-	if (status == 200) {
-		r->rc = 1;
-		lq_buf_reset(&r->answer);
-		lq_buf_add(&r->answer, x->body.buf ? x->body.buf : "",
-		    x->body.len);
-		if (!r->answer.buf)
-			lq_buf_adds(&r->answer, "");
-		return 1;
-	}
-	if (status == 404 || status == 204) {
-		r->rc = 0;
-		return 1;
-	}
-	if ((status == 429 || status >= 500) && x->attempt < (int)s->o.retries) {
-		double wait = x->retry_after >= 0 ? x->retry_after :
-		    0.25 * pow(2, x->attempt);
-		double now = mono();
-		if (now + wait < x->deadline) {
-			x->attempt++;
-			x->start_at = now + wait;
-			/* a server that says when to come back: nobody
-			   asks it before then */
-			if (status == 429 && x->retry_after >= 0 &&
-			    now + wait > s->hold_until)
-				s->hold_until = now + wait;
-			return 0;
-		}
-		fmt_secs(t, sizeof(t), wait);
-		res_fail(r, "http %ld; a retry in %s would pass the timeout",
-		    status, t);
-		return 1;
-	}
-	if (status == 429 || status >= 500)
-		res_fail(r, "http %ld after %d %s", status, x->attempt + 1,
-		    x->attempt ? "attempts" : "attempt");
-	else
-		res_fail(r, "http %ld", status);
-	return 1;
+	if (status == 429 && x->got.retry_after >= 0 &&
+	    now + wait > s->hold_until)
+		s->hold_until = now + wait;
+	return 0;
 }
 
 static void
@@ -656,7 +624,7 @@ http_many(struct lq_esource *s, size_t n, const char *const *k,
 			struct xfer *x = &s->xf[i];
 			if (!(x->h = curl_easy_init()))
 				abort();
-			setup_easy(s, x->h, on_xbody, on_xheader, x);
+			setup_easy(s, x->h, &x->got);
 			x->idx = -1;
 		}
 	}
@@ -704,12 +672,8 @@ http_many(struct lq_esource *s, size_t n, const char *const *k,
 				i--;
 				continue;
 			}
-			lq_buf_reset(&x->body);
-			x->retry_after = -1;
-			x->toolarge = 0;
+			got_reset(&x->got, x->h, x->deadline - now);
 			curl_easy_setopt(x->h, CURLOPT_URL, x->url.buf);
-			curl_easy_setopt(x->h, CURLOPT_TIMEOUT_MS,
-			    (long)ceil((x->deadline - now) * 1000));
 			curl_multi_add_handle(s->multi, x->h);
 			x->active = 1;
 		}
@@ -1017,7 +981,7 @@ lq_esource_new(const struct lq_esource_opts *o, struct lq_err *err)
 		memset(h.buf, 0, h.len);
 		lq_buf_release(&h);
 	}
-	setup_easy(s, s->curl, on_body, on_header, s);
+	setup_easy(s, s->curl, &s->got);
 	return s;
 }
 
@@ -1031,7 +995,7 @@ lq_esource_free(struct lq_esource *s)
 		if (s->xf[i].active)
 			curl_multi_remove_handle(s->multi, s->xf[i].h);
 		curl_easy_cleanup(s->xf[i].h);
-		lq_buf_release(&s->xf[i].body);
+		lq_buf_release(&s->xf[i].got.body);
 		lq_buf_release(&s->xf[i].url);
 	}
 	free(s->xf);
@@ -1042,7 +1006,7 @@ lq_esource_free(struct lq_esource *s)
 	lq_buf_release(&s->wbuf);
 	curl_slist_free_all(s->hdr);
 	lq_buf_release(&s->rbuf);
-	lq_buf_release(&s->body);
+	lq_buf_release(&s->got.body);
 	lq_buf_release(&s->msg);
 	free(s);
 }

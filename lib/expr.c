@@ -267,15 +267,8 @@ str_lit(const char *t, size_t n, size_t *i, struct lq_buf *out)
 		}
 		if (++j >= n)
 			return -1;
-		switch (t[j]) {
-		case '"': case '\\': case '/': lq_buf_addc(out, t[j]); break;
-		case 'b': lq_buf_addc(out, '\b'); break;
-		case 'f': lq_buf_addc(out, '\f'); break;
-		case 'n': lq_buf_addc(out, '\n'); break;
-		case 'r': lq_buf_addc(out, '\r'); break;
-		case 't': lq_buf_addc(out, '\t'); break;
-		case 'u': {
-			/* jq's escapes: decode through the JSON scanner */
+		if (t[j] == 'u') {
+			/* \uXXXX (pairs): decode through the JSON scanner */
 			struct lq_buf tmp = LQ_BUF_INIT;
 			size_t k = j - 1;
 			lq_buf_addc(&tmp, '"');
@@ -290,9 +283,8 @@ str_lit(const char *t, size_t n, size_t *i, struct lq_buf *out)
 			j = k;
 			continue;
 		}
-		default:
+		if (lq_json_unescape_char(out, t[j]) < 0)
 			return -1;	/* \( interpolation, or jq's error */
-		}
 		j++;
 	}
 	if (j >= n)

@@ -121,17 +121,11 @@ lex_string(struct lexer *L)
 				p += k;
 				continue;
 			}
-			case '"': case '\\': case '/':
-				lq_buf_addc(&b, *e);
-				break;
-			case 'b': lq_buf_addc(&b, '\b'); break;
-			case 'f': lq_buf_addc(&b, '\f'); break;
-			case 'n': lq_buf_addc(&b, '\n'); break;
-			case 'r': lq_buf_addc(&b, '\r'); break;
-			case 't': lq_buf_addc(&b, '\t'); break;
 			default:
-				lq_buf_release(&b);
-				return -1;
+				if (lq_json_unescape_char(&b, *e) < 0) {
+					lq_buf_release(&b);
+					return -1;
+				}
 			}
 			p += 2;
 			continue;

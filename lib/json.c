@@ -552,6 +552,23 @@ put_utf8(struct lq_buf *out, uint32_t cp)
 	}
 }
 
+/* what the escape backslash-c stands for: 0 for u and non-escapes */
+static const char unesc[256] = {
+	['"'] = '"', ['\\'] = '\\', ['/'] = '/', ['b'] = '\b', ['f'] = '\f',
+	['n'] = '\n', ['r'] = '\r', ['t'] = '\t',
+};
+
+int
+lq_json_unescape_char(struct lq_buf *out, int c)
+{
+	char d = unesc[(unsigned char)c];
+
+	if (!d)
+		return -1;
+	lq_buf_addc(out, d);
+	return 0;
+}
+
 void
 lq_json_unescape(struct lq_buf *out, const char *raw, size_t n)
 {
@@ -560,40 +577,35 @@ lq_json_unescape(struct lq_buf *out, const char *raw, size_t n)
 
 	while (p < e) {
 		const unsigned char *q = memchr(p, '\\', (size_t)(e - p));
+		uint32_t cp, lo;
 		if (!q) {
 			lq_buf_add(out, p, (size_t)(e - p));
 			return;
 		}
 		lq_buf_add(out, p, (size_t)(q - p));
 		p = q + 1;
-		switch (*p++) {
-		case 'b': lq_buf_addc(out, '\b'); break;
-		case 'f': lq_buf_addc(out, '\f'); break;
-		case 'n': lq_buf_addc(out, '\n'); break;
-		case 'r': lq_buf_addc(out, '\r'); break;
-		case 't': lq_buf_addc(out, '\t'); break;
-		case 'u': {
-			uint32_t cp = hexval(p[0]) << 12 | hexval(p[1]) << 8 |
-			    hexval(p[2]) << 4 | hexval(p[3]);
-			p += 4;
-			if (cp >= 0xD800 && cp < 0xDC00 && e - p >= 6 &&
-			    p[0] == '\\' && p[1] == 'u') {
-				uint32_t lo = hexval(p[2]) << 12 |
-				    hexval(p[3]) << 8 | hexval(p[4]) << 4 |
-				    hexval(p[5]);
-				if (lo >= 0xDC00 && lo < 0xE000) {
-					cp = 0x10000 + ((cp - 0xD800) << 10) +
-					    (lo - 0xDC00);
-					p += 6;
-				}
+		if (*p != 'u') {
+			/* one of " \ / b f n r t (anything else: itself) */
+			lq_buf_addc(out, unesc[*p] ? unesc[*p] : *p);
+			p++;
+			continue;
+		}
+		cp = hexval(p[1]) << 12 | hexval(p[2]) << 8 |
+		    hexval(p[3]) << 4 | hexval(p[4]);
+		p += 5;
+		if (cp >= 0xD800 && cp < 0xDC00 && e - p >= 6 && p[0] == '\\' &&
+		    p[1] == 'u') {
+			lo = hexval(p[2]) << 12 | hexval(p[3]) << 8 |
+			    hexval(p[4]) << 4 | hexval(p[5]);
+			if (lo >= 0xDC00 && lo < 0xE000) {
+				cp = 0x10000 + ((cp - 0xD800) << 10) +
+				    (lo - 0xDC00);
+				p += 6;
 			}
-			if (cp >= 0xD800 && cp < 0xE000)
-				cp = 0xFFFD;
-			put_utf8(out, cp);
-			break;
 		}
-		default: lq_buf_addc(out, p[-1]); break;
-		}
+		if (cp >= 0xD800 && cp < 0xE000)
+			cp = 0xFFFD;
+		put_utf8(out, cp);
 	}
 }
 

@@ -105,6 +105,14 @@ int lq_json_key_eq(const char *raw, size_t rawlen, const char *k, size_t kn);
 void lq_json_unescape(struct lq_buf *out, const char *raw, size_t n);
 
 /*
+ * Append what the escape of the character c (the one after a backslash)
+ * stands for to out when it is one of JSON's and jq's single-character
+ * escapes: " \ / b f n r t.  Returns 0, or -1 (nothing appended) for any
+ * other c, u included (its four hex digits are for lq_json_unescape).
+ */
+int lq_json_unescape_char(struct lq_buf *out, int c);
+
+/*
  * Whether a[0..n) and b[0..n) are the same bytes: memcmp() == 0 without a
  * call, for the short keys and values the evaluator compares most.
  */

@@ -170,16 +170,77 @@ is_by_tier(const struct lq_report *r)
 	return r->by.nkeys == 1 && r->by.slot[0] == r->fslot[F_TIER];
 }
 
-typedef void chart_fn(struct lq_report *, struct lq_buf *, double, double,
-    double, double);
+/* "; the N largest of M groups" when not all ng groups are drawn, else "" */
+static const char *
+some_groups(struct strs *k, size_t ng, size_t all)
+{
+	return ng < all ? keep(k, "; the %zu largest of %zu groups", ng,
+	    all) : "";
+}
+
+/* the series of group g: values v, with the interval lo..hi (or NULL) */
+static struct lq_svg_series
+group_series(struct strs *k, const struct agg *g, const double *v,
+    const double *lo, const double *hi)
+{
+	return (struct lq_svg_series){ pretty(k, g->key), v, lo, hi, NULL, 0 };
+}
+
+/* a chart being drawn: of what report, into which box, its strings */
+struct frame {
+	struct lq_report *r;
+	struct lq_buf *b;
+	double x, y, w, h;
+	struct strs k;
+};
+
+struct chart;
+typedef void fill_fn(struct frame *, const struct chart *);
+typedef void mark_fn(struct lq_buf *, double, double, double, double,
+    const struct lq_svg_chart *);
+
+/*
+ * What is fixed of a chart: the function that works out its values and
+ * titles (and calls draw()), the marks, the fields without which it has
+ * no data, the axis titles (xtitle NULL: the fill function sets it), the
+ * scale and the diagonal.
+ */
+struct chart {
+	fill_fn *fill;
+	mark_fn *mark;
+	int need[3], nneed;
+	const char *xtitle, *ytitle;
+	enum lq_svg_fmt fmt;
+	double ymax;
+	int diagonal;
+};
+
+/*
+ * Draw c into f with what ch fixes; without data when a field ch needs
+ * is missing, else when nodata (why) is not NULL.
+ */
+static void
+draw(struct frame *f, const struct chart *ch, struct lq_svg_chart *c,
+    const char *nodata)
+{
+	if (ch->xtitle)
+		c->xtitle = ch->xtitle;
+	c->ytitle = ch->ytitle;
+	c->fmt = ch->fmt;
+	c->ymax = ch->ymax;
+	c->diagonal = ch->diagonal;
+	c->empty = ch->nneed ? why(&f->k, f->r, ch->need, ch->nneed) : NULL;
+	if (!c->empty)
+		c->empty = nodata;
+	ch->mark(f->b, f->x, f->y, f->w, f->h, c);
+}
 
 /* conversion (= precision of the tier taken as "will win") by tier */
 static void
-ch_conversion(struct lq_report *r, struct lq_buf *b, double x, double y,
-    double w, double h)
+ch_conversion(struct frame *f, const struct chart *ch)
 {
-	static const int need[] = { F_TIER, F_WON };
-	struct strs k = { .n = 0 };
+	struct lq_report *r = f->r;
+	struct strs *k = &f->k;
 	struct agg **t, *g[MAXSERIES];
 	size_t nt, ng = 0, all = 0;
 	const char *labels[MAXCAT], *notes[MAXCAT];
@@ -196,7 +257,7 @@ ch_conversion(struct lq_report *r, struct lq_buf *b, double x, double y,
 		ng = largest(&r->by, g, MAXSERIES, &all);
 	for (size_t i = 0; i < nt; i++) {
 		labels[i] = t[i]->key;
-		notes[i] = keep(&k, "n=%ld", t[i]->leads);
+		notes[i] = keep(k, "n=%ld", t[i]->leads);
 		if (!ng) {
 			v[0][i] = ratio(t[i]->won, t[i]->leads);
 			lq_wilson(t[i]->won, t[i]->leads, &lo[0][i], &hi[0][i]);
@@ -206,7 +267,7 @@ ch_conversion(struct lq_report *r, struct lq_buf *b, double x, double y,
 			continue;
 		}
 		for (size_t j = 0; j < ng; j++) {
-			struct agg *a = find(&r->bytier, keep(&k, "%s\037%s",
+			struct agg *a = find(&r->bytier, keep(k, "%s\037%s",
 			    g[j]->key, t[i]->key));
 			v[j][i] = a ? ratio(a->won, a->leads) : NAN;
 			if (a)
@@ -223,36 +284,26 @@ ch_conversion(struct lq_report *r, struct lq_buf *b, double x, double y,
 		c.ns = 2;
 	} else {
 		for (size_t j = 0; j < ng; j++)
-			s[j] = (struct lq_svg_series){ pretty(&k, g[j]->key),
-			    v[j], lo[j], hi[j], NULL, 0 };
+			s[j] = group_series(k, g[j], v[j], lo[j], hi[j]);
 		c.ns = (int)ng;
 	}
-	c.title = ng ? keep(&k, "Conversion by tier and %s", r->by.names[0]) :
+	c.title = ng ? keep(k, "Conversion by tier and %s", r->by.names[0]) :
 	    "Conversion and precision by tier";
-	c.subtitle = keep(&k, "won / leads with 95%% interval; %s%s",
-	    span(&k, r), ng < all ? keep(&k, "; the %zu largest of %zu "
-	    "groups", ng, all) : "");
-	c.xtitle = "tier (n = leads)";
-	c.ytitle = "won / leads";
-	c.fmt = LQ_SVG_PCT;
-	c.n = (int)nt;
+	c.subtitle = keep(k, "won / leads with 95%% interval; %s%s",
+	    span(k, r), some_groups(k, ng, all));
+	c.n = r->ok[A_WON] && r->ok[A_TIER] ? (int)nt : 0;
 	c.labels = labels;
 	c.notes = notes;
 	c.s = s;
-	if (!r->ok[A_WON] || !r->ok[A_TIER])
-		c.n = 0;
-	c.empty = why(&k, r, need, 2);
-	lq_svg_bars2(b, x, y, w, h, &c);
+	draw(f, ch, &c, NULL);
 	free(t);
-	strs_free(&k);
 }
 
 static void
-ch_calibration(struct lq_report *r, struct lq_buf *b, double x, double y,
-    double w, double h)
+ch_calibration(struct frame *f, const struct chart *ch)
 {
-	static const int need[] = { F_PROBABILITY, F_WON };
-	struct strs k = { .n = 0 };
+	struct lq_report *r = f->r;
+	struct strs *k = &f->k;
 	double pred[10], obs[10];
 	const char *notes[10];
 	struct lq_svg_series s = { "observed", obs, NULL, NULL, pred, 0 };
@@ -262,24 +313,17 @@ ch_calibration(struct lq_report *r, struct lq_buf *b, double x, double y,
 	for (int i = 0; i < 10; i++) {
 		pred[i] = ratio(r->cal_sum[i], r->cal_n[i]);
 		obs[i] = ratio(r->cal_won[i], r->cal_n[i]);
-		notes[i] = r->cal_n[i] ? keep(&k, "n=%ld", r->cal_n[i]) : NULL;
+		notes[i] = r->cal_n[i] ? keep(k, "n=%ld", r->cal_n[i]) : NULL;
 		n += r->cal_n[i];
 	}
 	c.title = "Calibration: observed win rate vs predicted";
-	c.subtitle = keep(&k, "tenths of predicted probability, n = leads "
+	c.subtitle = keep(k, "tenths of predicted probability, n = leads "
 	    "in each; dashed: perfect calibration; %ld scored leads", n);
-	c.xtitle = "predicted probability (mean of the tenth)";
-	c.ytitle = "observed won / leads";
-	c.fmt = LQ_SVG_PCT;
-	c.ymax = 1;
 	c.n = r->ok[A_PROB] && r->ok[A_WON] && n ? 10 : 0;
 	c.notes = notes;
 	c.ns = 1;
 	c.s = &s;
-	c.diagonal = 1;
-	c.empty = why(&k, r, need, 2);
-	lq_svg_curve(b, x, y, w, h, &c);
-	strs_free(&k);
+	draw(f, ch, &c, NULL);
 }
 
 /* y of the curve (xs, ys) at x, by linear interpolation */
@@ -294,11 +338,10 @@ interp(const double *xs, const double *ys, int n, double x)
 }
 
 static void
-ch_gains(struct lq_report *r, struct lq_buf *b, double x, double y,
-    double w, double h)
+ch_gains(struct frame *f, const struct chart *ch)
 {
-	static const int need[] = { F_WON, F_PROBABILITY };
-	struct strs k = { .n = 0 };
+	struct lq_report *r = f->r;
+	struct strs *k = &f->k;
 	double px[102], py[102], tx[MAXCAT + 1], ty[MAXCAT + 1];
 	struct lq_svg_series s[2];
 	struct lq_svg_chart c = { 0 };
@@ -345,31 +388,22 @@ ch_gains(struct lq_report *r, struct lq_buf *b, double x, double y,
 		    NULL, NULL, tx, ntp };
 	c.title = "Cumulative gains: share of wins in the best leads";
 	if (ns && s[0].x == px)
-		c.subtitle = keep(&k, "lift in the top 10%%: %.1fx, top "
+		c.subtitle = keep(k, "lift in the top 10%%: %.1fx, top "
 		    "20%%: %.1fx; %ld wins among %ld scored leads",
 		    interp(px, py, np, 0.1) / 0.1,
 		    interp(px, py, np, 0.2) / 0.2, won, n);
 	else if (ns)
-		c.subtitle = keep(&k, "lift of the first tier: %.1fx; %ld "
+		c.subtitle = keep(k, "lift of the first tier: %.1fx; %ld "
 		    "wins among %ld leads", ntp > 1 ? ty[1] / tx[1] : NAN,
 		    tw, tn);
-	c.xtitle = "share of leads, best first";
-	c.ytitle = "share of all wins";
-	c.fmt = LQ_SVG_PCT;
-	c.ymax = 1;
-	c.diagonal = 1;
 	c.ns = ns;
 	c.s = s;
 	c.n = ns ? 1 : 0;
-	c.empty = why(&k, r, need, 1);
-	if (!c.empty && !ns)
-		c.empty = r->ok[A_WON] && !lq_report_group(&r->total,
-		    "")->won ? "no lead was won" :
-		    keep(&k, "nothing ranks the leads: probability is %s, "
-		    "tier is %s", r->fslot[F_PROBABILITY] < 0 ? "off" :
-		    "never set", r->fslot[F_TIER] < 0 ? "off" : "never set");
-	lq_svg_curve(b, x, y, w, h, &c);
-	strs_free(&k);
+	draw(f, ch, &c, ns ? NULL : r->ok[A_WON] &&
+	    !lq_report_group(&r->total, "")->won ? "no lead was won" :
+	    keep(k, "nothing ranks the leads: probability is %s, tier is %s",
+	    r->fslot[F_PROBABILITY] < 0 ? "off" : "never set",
+	    r->fslot[F_TIER] < 0 ? "off" : "never set"));
 }
 
 static void
@@ -391,11 +425,10 @@ speed_shares(const struct agg *a, double *v)
 }
 
 static void
-ch_speed(struct lq_report *r, struct lq_buf *b, double x, double y,
-    double w, double h)
+ch_speed(struct frame *f, const struct chart *ch)
 {
-	static const int need[] = { F_CONTACT, F_CREATED };
-	struct strs k = { .n = 0 };
+	struct lq_report *r = f->r;
+	struct strs *k = &f->k;
 	struct agg *tot = lq_report_group(&r->total, ""), *g[MAXSERIES];
 	double v[MAXSERIES][8];
 	struct lq_svg_series s[MAXSERIES];
@@ -412,36 +445,26 @@ ch_speed(struct lq_report *r, struct lq_buf *b, double x, double y,
 	} else {
 		for (size_t j = 0; j < ng; j++) {
 			speed_shares(g[j], v[j]);
-			s[j] = (struct lq_svg_series){ pretty(&k, g[j]->key),
-			    v[j], NULL, NULL, NULL, 0 };
+			s[j] = group_series(k, g[j], v[j], NULL, NULL);
 		}
 		c.ns = (int)ng;
 	}
-	c.title = ng ? keep(&k, "Speed to first contact by %s",
+	c.title = ng ? keep(k, "Speed to first contact by %s",
 	    r->by.names[0]) : "Speed to first contact";
-	c.subtitle = keep(&k, "share of contacted leads; %ld contacted, %ld "
+	c.subtitle = keep(k, "share of contacted leads; %ld contacted, %ld "
 	    "never (of %ld)%s", tot->contacted, tot->no_contact, tot->leads,
-	    ng < all ? keep(&k, "; the %zu largest of %zu groups", ng, all) :
-	    "");
-	c.xtitle = "time from creation to first contact";
-	c.ytitle = "share of contacted leads";
-	c.fmt = LQ_SVG_PCT;
+	    some_groups(k, ng, all));
 	c.n = r->ok[A_CONTACT] ? 8 : 0;
 	c.labels = speed_label;
 	c.s = s;
-	c.empty = why(&k, r, need, 2);
-	if (!c.empty && !tot->contacted)
-		c.empty = "no lead was contacted";
-	lq_svg_bars2(b, x, y, w, h, &c);
-	strs_free(&k);
+	draw(f, ch, &c, tot->contacted ? NULL : "no lead was contacted");
 }
 
 static void
-ch_sal_weeks(struct lq_report *r, struct lq_buf *b, double x, double y,
-    double w, double h)
+ch_sal_weeks(struct frame *f, const struct chart *ch)
 {
-	static const int need[] = { F_ACCEPTED, F_CREATED };
-	struct strs k = { .n = 0 };
+	struct lq_report *r = f->r;
+	struct strs *k = &f->k;
 	struct agg **v, *g[MAXSERIES];
 	size_t n, skip, ng = 0, all = 0;
 	const char *labels[MAXWEEKS];
@@ -466,7 +489,7 @@ ch_sal_weeks(struct lq_report *r, struct lq_buf *b, double x, double y,
 		if (!ng)
 			val[0][i] = ratio(a->accepted, a->handed);
 		for (size_t j = 0; j < ng; j++) {
-			struct agg *e = find(&r->byweek, keep(&k, "%s\037%s",
+			struct agg *e = find(&r->byweek, keep(k, "%s\037%s",
 			    g[j]->key, a->key));
 			val[j][i] = e ? ratio(e->accepted, e->handed) : NAN;
 		}
@@ -477,35 +500,28 @@ ch_sal_weeks(struct lq_report *r, struct lq_buf *b, double x, double y,
 		c.ns = 1;
 	} else {
 		for (size_t j = 0; j < ng; j++)
-			s[j] = (struct lq_svg_series){ pretty(&k, g[j]->key),
-			    val[j], NULL, NULL, NULL, 0 };
+			s[j] = group_series(k, g[j], val[j], NULL, NULL);
 		c.ns = (int)ng;
 	}
-	c.title = ng ? keep(&k, "SAL rate per week by %s", r->by.names[0]) :
+	c.title = ng ? keep(k, "SAL rate per week by %s", r->by.names[0]) :
 	    "SAL rate per week";
-	c.subtitle = keep(&k, "accepted / handed per ISO week%s%s; grey: "
+	c.subtitle = keep(k, "accepted / handed per ISO week%s%s; grey: "
 	    "leads handed (max %ld a week)%s", r->tz ? " in " : " (UTC)",
 	    r->tz ? r->tz : "", cmax, skip ? "; the latest 64 weeks" : "");
-	c.xtitle = "ISO week of creation";
-	c.ytitle = "accepted / handed";
-	c.fmt = LQ_SVG_PCT;
 	c.n = r->ok[A_ACCEPTED] && r->ok[A_CREATED] ? (int)n : 0;
 	c.labels = labels;
 	c.count = cnt;
 	c.count_name = "leads handed";
 	c.s = s;
-	c.empty = why(&k, r, need, 2);
-	lq_svg_lines(b, x, y, w, h, &c);
+	draw(f, ch, &c, NULL);
 	free(v);
-	strs_free(&k);
 }
 
 static void
-ch_groups(struct lq_report *r, struct lq_buf *b, double x, double y,
-    double w, double h)
+ch_groups(struct frame *f, const struct chart *ch)
 {
-	static const int need[] = { F_ACCEPTED, F_WON, F_LOST };
-	struct strs k = { .n = 0 };
+	struct lq_report *r = f->r;
+	struct strs *k = &f->k;
 	struct agg *g[MAXCAT];
 	size_t ng, all;
 	const char *labels[MAXCAT], *notes[MAXCAT];
@@ -517,13 +533,13 @@ ch_groups(struct lq_report *r, struct lq_buf *b, double x, double y,
 
 	ng = largest(&r->by, g, MAXCAT, &all);
 	for (size_t i = 0; i < ng; i++) {
-		labels[i] = pretty(&k, g[i]->key);
-		notes[i] = keep(&k, "n=%ld/%ld", g[i]->handed,
+		labels[i] = pretty(k, g[i]->key);
+		notes[i] = keep(k, "n=%ld/%ld", g[i]->handed,
 		    g[i]->won + g[i]->lost);
 		if (!sal)
-			notes[i] = keep(&k, "n=%ld", g[i]->won + g[i]->lost);
+			notes[i] = keep(k, "n=%ld", g[i]->won + g[i]->lost);
 		else if (!win)
-			notes[i] = keep(&k, "n=%ld", g[i]->handed);
+			notes[i] = keep(k, "n=%ld", g[i]->handed);
 		v[0][i] = ratio(g[i]->accepted, g[i]->handed);
 		lq_wilson(g[i]->accepted, g[i]->handed, &lo[0][i], &hi[0][i]);
 		v[1][i] = ratio(g[i]->won, g[i]->won + g[i]->lost);
@@ -538,16 +554,13 @@ ch_groups(struct lq_report *r, struct lq_buf *b, double x, double y,
 		    "lost)", v[1], lo[1], hi[1], NULL, 0 };
 	for (int i = 0; i < r->by.nkeys; i++)
 		lq_buf_addf(&names, "%s%s", i ? " / " : "", r->by.names[i]);
-	c.title = keep(&k, "%s by %s", sal && win ? "SAL rate and win rate" :
+	c.title = keep(k, "%s by %s", sal && win ? "SAL rate and win rate" :
 	    win ? "Win rate" : "SAL rate", names.buf ? names.buf : "all");
-	c.subtitle = keep(&k, "with 95%% intervals; %s%s", span(&k, r),
-	    ng < all ? keep(&k, "; the %zu largest of %zu groups", ng, all) :
-	    "");
-	c.xtitle = keep(&k, "%s (n = %s)", names.buf ? names.buf : "",
+	c.subtitle = keep(k, "with 95%% intervals; %s%s", span(k, r),
+	    some_groups(k, ng, all));
+	c.xtitle = keep(k, "%s (n = %s)", names.buf ? names.buf : "",
 	    sal && win ? "handed / closed deals" : win ? "closed deals" :
 	    "handed");
-	c.ytitle = "share";
-	c.fmt = LQ_SVG_PCT;
 	c.n = ns && r->by.nkeys ? (int)ng : 0;
 	c.labels = labels;
 	c.notes = notes;
@@ -556,10 +569,8 @@ ch_groups(struct lq_report *r, struct lq_buf *b, double x, double y,
 	if (!ns)
 		s[0] = (struct lq_svg_series){ NULL, v[0], NULL, NULL, NULL,
 		    0 };
-	c.empty = why(&k, r, need, 3);
-	lq_svg_bars2(b, x, y, w, h, &c);
+	draw(f, ch, &c, NULL);
 	lq_buf_release(&names);
-	strs_free(&k);
 }
 
 static int
@@ -589,11 +600,10 @@ gini(struct agg **g, size_t n)
 }
 
 static void
-ch_rep_load(struct lq_report *r, struct lq_buf *b, double x, double y,
-    double w, double h)
+ch_rep_load(struct frame *f, const struct chart *ch)
 {
-	static const int need[] = { F_OWNER };
-	struct strs k = { .n = 0 };
+	struct lq_report *r = f->r;
+	struct strs *k = &f->k;
 	struct agg **all_reps, *g[MAXCAT];
 	size_t ng = 0, all = 0, n = 0;
 	const char *labels[MAXCAT], *notes[MAXCAT];
@@ -616,7 +626,7 @@ ch_rep_load(struct lq_report *r, struct lq_buf *b, double x, double y,
 			hi = l > hi ? l : hi;
 			lo = lo < 0 || l < lo ? l : lo;
 		}
-		c.subtitle = n ? keep(&k, "%zu reps; fair share %.0f leads "
+		c.subtitle = n ? keep(k, "%zu reps; fair share %.0f leads "
 		    "each; most / fewest %.1fx; Gini %.2f%s", n,
 		    (double)sum / (double)n, lo > 0 ? (double)hi / lo : NAN,
 		    gini(all_reps, n), n > MAXCAT ? "; the 16 with most "
@@ -642,7 +652,7 @@ ch_rep_load(struct lq_report *r, struct lq_buf *b, double x, double y,
 		if (!r->ok[A_WIN_RATE])
 			notes[i] = "win n/a";
 		else if (dec)
-			notes[i] = keep(&k, "win %.0f%% of %ld",
+			notes[i] = keep(k, "win %.0f%% of %ld",
 			    100 * ratio(g[i]->won, dec), dec);
 		else
 			notes[i] = "no deal closed";
@@ -653,35 +663,27 @@ ch_rep_load(struct lq_report *r, struct lq_buf *b, double x, double y,
 		s[ns++] = (struct lq_svg_series){ "high-tier leads", v[1],
 		    NULL, NULL, NULL, 0 };
 	if (ncap && !isnan(weeks))
-		s[ns++] = (struct lq_svg_series){ keep(&k, "capacity (%g "
+		s[ns++] = (struct lq_svg_series){ keep(k, "capacity (%g "
 		    "week%s)", weeks, weeks == 1 ? "" : "s"), v[2], NULL,
 		    NULL, NULL, 0 };
 	c.title = "Rep load: leads, capacity and win rate per rep";
-	c.subtitle = keep(&k, "%s%s", c.subtitle ? c.subtitle : "",
+	c.subtitle = keep(k, "%s%s", c.subtitle ? c.subtitle : "",
 	    !ncap ? "; capacity: none recorded" : isnan(weeks) ?
 	    "; capacity: no created_at" : (size_t)ncap < ng ?
-	    keep(&k, "; capacity of %ld of %zu reps", ncap, ng) : "");
-	c.xtitle = "rep (owner; win = won / (won + lost) of closed deals)";
-	c.ytitle = "leads";
-	c.fmt = LQ_SVG_NUM;
+	    keep(k, "; capacity of %ld of %zu reps", ncap, ng) : "");
 	c.n = (int)ng;
 	c.labels = labels;
 	c.notes = notes;
 	c.ns = ns;
 	c.s = s;
-	c.empty = why(&k, r, need, 1);
-	if (!c.empty && !ng)
-		c.empty = "no lead has an owner";
-	lq_svg_bars2(b, x, y, w, h, &c);
-	strs_free(&k);
+	draw(f, ch, &c, ng ? NULL : "no lead has an owner");
 }
 
 static void
-ch_rep_win(struct lq_report *r, struct lq_buf *b, double x, double y,
-    double w, double h)
+ch_rep_win(struct frame *f, const struct chart *ch)
 {
-	static const int need[] = { F_OWNER, F_WON, F_LOST };
-	struct strs k = { .n = 0 };
+	struct lq_report *r = f->r;
+	struct strs *k = &f->k;
 	struct agg *g[MAXCAT];
 	size_t ng = 0, all = 0, m = 0;
 	const char *labels[MAXCAT], *notes[MAXCAT];
@@ -696,7 +698,7 @@ ch_rep_win(struct lq_report *r, struct lq_buf *b, double x, double y,
 		if (!strcmp(g[i]->key, NONE_LABEL))
 			continue;
 		labels[m] = g[i]->key;
-		notes[m] = keep(&k, "n=%ld", g[i]->won + g[i]->lost);
+		notes[m] = keep(k, "n=%ld", g[i]->won + g[i]->lost);
 		v[m] = ratio(g[i]->won, g[i]->won + g[i]->lost);
 		lq_wilson(g[i]->won, g[i]->won + g[i]->lost, &lo[m], &hi[m]);
 		won += g[i]->won;
@@ -704,21 +706,14 @@ ch_rep_win(struct lq_report *r, struct lq_buf *b, double x, double y,
 		m++;
 	}
 	c.title = "Win rate per rep";
-	c.subtitle = keep(&k, "won / (won + lost) with 95%% interval, n = "
+	c.subtitle = keep(k, "won / (won + lost) with 95%% interval, n = "
 	    "closed deals; all reps %.1f%%", 100 * ratio(won, dec));
-	c.xtitle = "rep (owner; n = closed deals)";
-	c.ytitle = "won / (won + lost)";
-	c.fmt = LQ_SVG_PCT;
 	c.n = r->ok[A_WIN_RATE] ? (int)m : 0;
 	c.labels = labels;
 	c.notes = notes;
 	c.ns = 1;
 	c.s = &s;
-	c.empty = why(&k, r, need, 3);
-	if (!c.empty && !dec)
-		c.empty = "no deal was closed";
-	lq_svg_bars2(b, x, y, w, h, &c);
-	strs_free(&k);
+	draw(f, ch, &c, dec ? NULL : "no deal was closed");
 }
 
 /*
@@ -727,10 +722,10 @@ ch_rep_win(struct lq_report *r, struct lq_buf *b, double x, double y,
  * probability.
  */
 static void
-ch_health(struct lq_report *r, struct lq_buf *b, double x, double y,
-    double w, double h)
+ch_health(struct frame *f, const struct chart *ch)
 {
-	struct strs k = { .n = 0 };
+	struct lq_report *r = f->r;
+	struct strs *k = &f->k;
 	const char *labels[MAXWEEKS];
 	double auc[MAXWEEKS], ece[MAXWEEKS], cnt[MAXWEEKS];
 	struct lq_svg_series s[2];
@@ -756,33 +751,76 @@ ch_health(struct lq_report *r, struct lq_buf *b, double x, double y,
 	s[0] = (struct lq_svg_series){ "AUC", auc, NULL, NULL, NULL, 0 };
 	s[1] = (struct lq_svg_series){ "ECE", ece, NULL, NULL, NULL, 0 };
 	c.title = "Model health per week";
-	c.subtitle = keep(&k, "AUC and ECE per ISO week%s%s; grey: leads "
-	    "measured (max %ld a week)%s", r->tz ? " in " : " (UTC)", r->tz ? r->tz : "", cmax,
+	c.subtitle = keep(k, "AUC and ECE per ISO week%s%s; grey: leads "
+	    "measured (max %ld a week)%s", r->tz ? " in " : " (UTC)",
+	    r->tz ? r->tz : "", cmax,
 	    weeks > MAXWEEKS ? "; the latest 64 weeks" : "");
-	c.xtitle = "ISO week of creation";
-	c.ytitle = "AUC, ECE (0 to 1)";
-	c.fmt = LQ_SVG_NUM;
-	c.ymax = 1;
 	c.n = n;
 	c.labels = labels;
 	c.count = cnt;
 	c.count_name = "leads measured";
 	c.ns = 2;
 	c.s = s;
-	c.empty = r->hs[0].n == 0 ? r->hs[0].why : n == 0 ?
-	    "no lead has a created_at" : NULL;
-	lq_svg_lines(b, x, y, w, h, &c);
-	strs_free(&k);
+	draw(f, ch, &c, r->hs[0].n == 0 ? r->hs[0].why : n == 0 ?
+	    "no lead has a created_at" : NULL);
 }
 
-static chart_fn *const charts[] = {
-	ch_conversion, ch_calibration, ch_gains, ch_speed, ch_sal_weeks,
-	ch_groups, ch_rep_load, ch_rep_win
+/* the charts of --svg and --html, in order */
+static const struct chart charts[] = {
+	{ ch_conversion, lq_svg_bars2, { F_TIER, F_WON }, 2,
+	    "tier (n = leads)", "won / leads", LQ_SVG_PCT, 0, 0 },
+	{ ch_calibration, lq_svg_curve, { F_PROBABILITY, F_WON }, 2,
+	    "predicted probability (mean of the tenth)",
+	    "observed won / leads", LQ_SVG_PCT, 1, 1 },
+	{ ch_gains, lq_svg_curve, { F_WON }, 1, "share of leads, best first",
+	    "share of all wins", LQ_SVG_PCT, 1, 1 },
+	{ ch_speed, lq_svg_bars2, { F_CONTACT, F_CREATED }, 2,
+	    "time from creation to first contact",
+	    "share of contacted leads", LQ_SVG_PCT, 0, 0 },
+	{ ch_sal_weeks, lq_svg_lines, { F_ACCEPTED, F_CREATED }, 2,
+	    "ISO week of creation", "accepted / handed", LQ_SVG_PCT, 0, 0 },
+	{ ch_groups, lq_svg_bars2, { F_ACCEPTED, F_WON, F_LOST }, 3, NULL,
+	    "share", LQ_SVG_PCT, 0, 0 },
+	{ ch_rep_load, lq_svg_bars2, { F_OWNER }, 1,
+	    "rep (owner; win = won / (won + lost) of closed deals)",
+	    "leads", LQ_SVG_NUM, 0, 0 },
+	{ ch_rep_win, lq_svg_bars2, { F_OWNER, F_WON, F_LOST }, 3,
+	    "rep (owner; n = closed deals)", "won / (won + lost)",
+	    LQ_SVG_PCT, 0, 0 },
 };
 #define NCHARTS (sizeof(charts) / sizeof(charts[0]))
+
+/* model health, in the HTML report only; it says itself why it is empty */
+static const struct chart health = {
+	ch_health, lq_svg_lines, { 0 }, 0, "ISO week of creation",
+	"AUC, ECE (0 to 1)", LQ_SVG_NUM, 1, 0
+};
 #define CW 520
 #define CH 360
 #define HEAD 64
+
+/* chart ch of r drawn into the CW x CH box at (x, y) of o */
+static void
+place(struct lq_report *r, struct lq_buf *o, const struct chart *ch,
+    double x, double y)
+{
+	struct frame f = { r, o, x, y, CW, CH, { .n = 0 } };
+
+	ch->fill(&f, ch);
+	strs_free(&f.k);
+}
+
+/* chart ch of r as an <svg> figure of its own (HTML) */
+static void
+figure(struct lq_report *r, struct lq_buf *o, const struct chart *ch)
+{
+	lq_buf_addf(o, "<figure><svg xmlns=\"http://www.w3.org/2000/svg\" "
+	    "version=\"1.1\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d "
+	    "%d\">\n<rect width=\"%d\" height=\"%d\" fill=\"#ffffff\"/>\n",
+	    CW, CH, CW, CH, CW, CH);
+	place(r, o, ch, 0, 0);
+	lq_buf_adds(o, "</svg></figure>\n");
+}
 
 static void
 heading(struct lq_report *r, struct lq_buf *o, struct strs *k)
@@ -814,8 +852,8 @@ lq_report_svg(struct lq_report *r, struct lq_buf *o)
 	    "Arial, sans-serif\">Impact of lead qualification</text>\n");
 	lq_svg_text(o, 12, 50, "start", 12, k.s[k.n - 1]);
 	for (size_t i = 0; i < NCHARTS; i++)
-		charts[i](r, o, (double)(i % 2) * CW,
-		    HEAD + (double)(i / 2) * CH, CW, CH);
+		place(r, o, &charts[i], (double)(i % 2) * CW,
+		    HEAD + (double)(i / 2) * CH);
 	lq_svg_end(o);
 	strs_free(&k);
 }
@@ -921,24 +959,12 @@ lq_report_html(struct lq_report *r, struct lq_buf *o)
 	kpi_pct(o, "FP rate (high tiers)", ratio(t->false_pos, t->high),
 	    r->ok[A_FP]);
 	lq_buf_adds(o, "</div>\n<h2>Charts</h2>\n<div class=\"charts\">\n");
-	for (size_t i = 0; i < NCHARTS; i++) {
-		lq_buf_addf(o, "<figure><svg xmlns=\"http://www.w3.org/2000/"
-		    "svg\" version=\"1.1\" width=\"%d\" height=\"%d\" "
-		    "viewBox=\"0 0 %d %d\">\n<rect width=\"%d\" height=\"%d\" "
-		    "fill=\"#ffffff\"/>\n", CW, CH, CW, CH, CW, CH);
-		charts[i](r, o, 0, 0, CW, CH);
-		lq_buf_adds(o, "</svg></figure>\n");
-	}
+	for (size_t i = 0; i < NCHARTS; i++)
+		figure(r, o, &charts[i]);
 	lq_buf_adds(o, "</div>\n");
 	lq_report_html_tables(r, o);
-	if (lq_report_health_on(r)) {
-		lq_buf_addf(o, "<figure><svg xmlns=\"http://www.w3.org/2000/"
-		    "svg\" version=\"1.1\" width=\"%d\" height=\"%d\" "
-		    "viewBox=\"0 0 %d %d\">\n<rect width=\"%d\" height=\"%d\" "
-		    "fill=\"#ffffff\"/>\n", CW, CH, CW, CH, CW, CH);
-		ch_health(r, o, 0, 0, CW, CH);
-		lq_buf_adds(o, "</svg></figure>\n");
-	}
+	if (lq_report_health_on(r))
+		figure(r, o, &health);
 	lq_buf_adds(o, definitions);
 	lq_buf_adds(o, "</body>\n</html>\n");
 	strs_free(&k);

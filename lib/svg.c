@@ -264,26 +264,41 @@ x_labels(struct lq_buf *b, const struct area *a, const struct lq_svg_chart *c,
 	}
 }
 
+/* what a kind of chart draws in its frame whether or not it has data */
+typedef void axes_fn(struct lq_buf *, const struct area *,
+    const struct lq_svg_chart *);
+
 /*
  * The frame of a chart of c's data (scaled to c->ymax, or a round number
- * above the data) into *a; 0, with "no data" drawn and the frame closed,
- * when there is nothing to plot.
+ * above the data) into *a, then axes when not NULL; 0, with "no data"
+ * drawn and the frame closed, when there is nothing to plot.
  */
 static int
 open_chart(struct lq_buf *b, double x, double y, double w, double h,
-    const struct lq_svg_chart *c, struct area *a)
+    const struct lq_svg_chart *c, axes_fn *axes, struct area *a)
 {
 	int any;
 	double m = data_max(c, &any);
 
 	frame(b, x, y, w, h, c, c->ymax > 0 ? c->ymax :
 	    nice_max(m * 1.1, m, c->fmt), a);
+	if (axes)
+		axes(b, a, c);
 	if (!any || c->n == 0) {
 		no_data(b, a, c->empty);
 		frame_end(b);
 		return 0;
 	}
 	return 1;
+}
+
+/* The x labels of a chart (at most maxlab), then its frame closed. */
+static void
+close_chart(struct lq_buf *b, const struct area *a,
+    const struct lq_svg_chart *c, int maxlab)
+{
+	x_labels(b, a, c, maxlab);
+	frame_end(b);
 }
 
 void
@@ -294,7 +309,7 @@ lq_svg_bars2(struct lq_buf *b, double x, double y, double w, double h,
 	double slot, bw;
 	char lab[32];
 
-	if (!open_chart(b, x, y, w, h, c, &a))
+	if (!open_chart(b, x, y, w, h, c, NULL, &a))
 		return;
 	slot = a.w / c->n;
 	bw = slot * 0.75 / c->ns;
@@ -329,8 +344,7 @@ lq_svg_bars2(struct lq_buf *b, double x, double y, double w, double h,
 			}
 		}
 	}
-	x_labels(b, &a, c, 16);
-	frame_end(b);
+	close_chart(b, &a, c, 16);
 }
 
 void
@@ -340,7 +354,7 @@ lq_svg_lines(struct lq_buf *b, double x, double y, double w, double h,
 	struct area a;
 	double slot, cmax = 0;
 
-	if (!open_chart(b, x, y, w, h, c, &a))
+	if (!open_chart(b, x, y, w, h, c, NULL, &a))
 		return;
 	slot = a.w / c->n;
 	for (int i = 0; c->count && i < c->n; i++)
@@ -374,8 +388,26 @@ lq_svg_lines(struct lq_buf *b, double x, double y, double w, double h,
 				    a.x + slot * (i + 0.5), ypos(&a, s->v[i]),
 				    palette[k % NPAL]);
 	}
-	x_labels(b, &a, c, 8);
-	frame_end(b);
+	close_chart(b, &a, c, 8);
+}
+
+/* a curve's x axis (0 to 100%) and, when c says so, the diagonal */
+static void
+curve_axes(struct lq_buf *b, const struct area *a,
+    const struct lq_svg_chart *c)
+{
+	char lab[32];
+
+	for (int i = 0; i <= 4; i++) {
+		snprintf(lab, sizeof(lab), "%d%%", i * 25);
+		lq_svg_text(b, a->x + a->w * i / 4, a->y + a->h + 14, "middle",
+		    10, lab);
+	}
+	if (c->diagonal)
+		lq_buf_addf(b, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "
+		    "y2=\"%.1f\" stroke=\"#999999\" "
+		    "stroke-dasharray=\"4 3\"/>\n", a->x, a->y + a->h,
+		    a->x + a->w, ypos(a, 1));
 }
 
 void
@@ -383,28 +415,9 @@ lq_svg_curve(struct lq_buf *b, double x, double y, double w, double h,
     const struct lq_svg_chart *c)
 {
 	struct area a;
-	double m;
-	char lab[32];
-	int any;
 
-	m = data_max(c, &any);
-	frame(b, x, y, w, h, c, c->ymax > 0 ? c->ymax :
-	    nice_max(m * 1.1, m, c->fmt), &a);
-	for (int i = 0; i <= 4; i++) {
-		snprintf(lab, sizeof(lab), "%d%%", i * 25);
-		lq_svg_text(b, a.x + a.w * i / 4, a.y + a.h + 14, "middle",
-		    10, lab);
-	}
-	if (c->diagonal)
-		lq_buf_addf(b, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "
-		    "y2=\"%.1f\" stroke=\"#999999\" "
-		    "stroke-dasharray=\"4 3\"/>\n", a.x, a.y + a.h, a.x + a.w,
-		    ypos(&a, 1));
-	if (!any || c->n == 0) {
-		no_data(b, &a, c->empty);
-		frame_end(b);
+	if (!open_chart(b, x, y, w, h, c, curve_axes, &a))
 		return;
-	}
 	for (int k = 0; k < c->ns; k++) {
 		const struct lq_svg_series *s = &c->s[k];
 		int pen = 0, n = s->n ? s->n : c->n;

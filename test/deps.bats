@@ -31,3 +31,35 @@ load helpers
 	[[ "$output" == *"python module yaml"* ]]
 	[[ "$output" != *"command sort"* ]]
 }
+
+@test "the check sees what a man page runs: here-documents that are scripts, continued commands, scripts shown whole" {
+	sanitized && skip "checked in the first pass"
+	command -v dpkg-query > /dev/null || skip "no dpkg"
+	command -v /usr/bin/curl > /dev/null || skip "no curl"
+	command -v /usr/bin/sqlite3 > /dev/null || skip "no sqlite3"
+	command -v /usr/bin/jq > /dev/null || skip "no jq"
+	cat > "$BATS_TEST_TMPDIR/t.1" <<-'MAN'
+	.Sh EXAMPLES
+	.Bd -literal -offset indent
+	$ sh <<'EOF'
+	curl -s http://127.0.0.1/x | sort
+	EOF
+	$ cat > notes.txt <<'EOF'
+	jq is data here, not a command
+	EOF
+	$ echo x |
+	    sqlite3 :memory:
+	.Ed
+	.Bd -literal
+	#!/usr/bin/python3
+	import yaml
+	.Ed
+	MAN
+	run -1 sh "$TOP/tools/check-deps.sh" build "$BATS_TEST_TMPDIR/t.1"
+	echo "$output"
+	[[ "$output" == *"command curl (/usr/bin/curl) is in package curl"* ]]
+	[[ "$output" == *"command sqlite3 (/usr/bin/sqlite3) is in package sqlite3"* ]]
+	[[ "$output" == *"python module yaml"* ]]
+	[[ "$output" != *"command jq"* ]]
+	[[ "$output" != *"command sort"* ]]
+}

@@ -524,32 +524,11 @@ for i in range(200000): sys.stdout.write("%d,x\n" % i)' > "$BATS_TEST_TMPDIR/man
 	cp "$F"/export.csv "$F"/scored.ndjson "$F"/bank.csv "$F"/crm/salesforce.csv .
 	cp -R "$TOP/rules" .
 	cp "$FIX/lq-score/rules.yaml" lq.yaml
-	# the literal blocks of EXAMPLES: "$ cmd" lines (a trailing | continues
-	# the command), followed by the output they print
-	sed -n '/^\.Sh EXAMPLES/,/^\.Sh /p' "$TOP/man/lq-csv.1" |
-		sed -n '/^\.Bd -literal/,/^\.Ed/p' | grep -v '^\.' |
-		sed 's/^\\&//; s/\\e/\\/g' > examples
-	n=0
-	cmd=
-	: > want
-	run_cmd() {
-		[ -n "$cmd" ] || return 0
-		bash -o pipefail -c "$cmd" > got || { echo "failed: $cmd"; return 1; }
-		if [ -s want ]; then diff want got || { echo "in: $cmd"; return 1; }; fi
-		n=$((n + 1))
-		cmd=
-		: > want
-	}
-	while IFS= read -r l; do
-		case $l in
-		'$ '*) run_cmd; cmd=${l#\$ } ;;
-		'    '*) if [ -n "$cmd" ] && [ ! -s want ]; then cmd="$cmd ${l#    }"; fi ;;
-		*) echo "$l" >> want ;;
-		esac
-	done < examples
-	run_cmd
-	echo "ran $n examples"
-	[ "$n" -ge 7 ]
+	# every command succeeds and prints what the page shows
+	run python3 "$TOP/test/run-examples.py" --status "$TOP/man/lq-csv.1" .
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"11 examples, 0 failed" ]]
 	[ "$(wc -l < scored.csv)" -eq 5 ]
 	head -1 scored.csv | grep -qx 'Lead ID,Email,score.tier'
 }

@@ -322,15 +322,13 @@ model_expected() {
 	awk '/name: budget_confirmed/{f=1} f && /points: 8/{sub(/points: 8/, "points: 30"); f=0} {print}' \
 	    "$TOP/rules/score.yaml" > lq.yaml
 	git commit -qam new
-	sed -n '/^\.Sh EXAMPLES/,/^\.Sh /p' "$TOP/man/lq-diff.1" | sed -n 's/^\$ //p' > cmds
-	[ "$(wc -l < cmds)" -eq 5 ]
 	# both forms: two files from git show HEAD~1:lq.yaml, and -k twice
-	[ "$(grep -c 'git show HEAD~1:lq.yaml' cmds)" -eq 2 ]
-	n=0
-	while read -r cmd; do
-		n=$((n + 1))
-		bash -c "set -o pipefail; $cmd" > "out$n" || { echo "failed: $cmd"; false; }
-	done < cmds
+	[ "$(grep -c '^\$ .*git show HEAD~1:lq.yaml' "$TOP/man/lq-diff.1")" -eq 2 ]
+	# every command succeeds and prints what the page shows (saved as outN)
+	run python3 "$TOP/test/run-examples.py" --status --save "$TOP/man/lq-diff.1" .
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"5 examples, 0 failed" ]]
 	grep -q '^300 leads scored two ways: before before.ndjson .score, after after.ndjson .score (joined by line number)$' out3
 	grep -q 'changed: budget_confirmed 8 -> 30' out3
 	rsvg-convert diff.svg > /dev/null

@@ -698,29 +698,12 @@ table() {
 @test "man page examples produce the output shown" {
 	cd "$TOP"
 	mandoc -Tlint -W warning man/lq-enrich.1
-	# each "$ command" line in EXAMPLES is run; the lines after it, up to
-	# the next command or .Ed, are its expected output
-	awk '/^\.Sh EXAMPLES/{e=1; next} /^\.Sh/{e=0} e' man/lq-enrich.1 > "$BATS_TEST_TMPDIR/ex"
-	n=0
-	while IFS= read -r line; do
-		case $line in
-		'$ '*)	[ -z "${cmd:-}" ] || check_example
-			cmd=${line#\$ }; want=; n=$((n + 1)) ;;
-		.Ed)	[ -z "${cmd:-}" ] || check_example; cmd=; want= ;;
-		.*)	;;
-		*)	[ -n "${cmd:-}" ] && want="$want$line"$'\n' ;;
-		esac
-	done < "$BATS_TEST_TMPDIR/ex"
-	[ $n -ge 3 ]
-}
-
-check_example() {
-	got=$(sh -c "${cmd//\\e/\\}" 2>&1)
-	want=${want//\\e/\\}
-	if [ "$got" != "${want%$'\n'}" ]; then
-		echo "example: $cmd"; echo "got:"; echo "$got"; echo "want:"; echo "$want"
-		return 1
-	fi
+	# from the top of the source tree, as the page says; each command
+	# succeeds and prints what the page shows
+	run python3 "$TOP/test/run-examples.py" --status man/lq-enrich.1 "$TOP"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"4 examples, 0 failed" ]]
 }
 
 # ---- live sources and their cache ------------------------------------------

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""run-examples.py PAGE DIR [SUBSECTION] - run the transcripts of a man page's
-EXAMPLES (only those under .Ss SUBSECTION when it is given).
+"""run-examples.py [--status] [--save] PAGE DIR [SUBSECTION] - run the
+transcripts of a man page's EXAMPLES (only those under .Ss SUBSECTION when
+it is given).
 
 A transcript is a .Bd -literal display in EXAMPLES; a line starting with
 "$ " is a command (continued by here-documents and by lines ending in |,
@@ -11,11 +12,24 @@ run.  The commands run in order in DIR, which the caller fills with what
 they need (test/docs.bats: examples/, rules/, data/; test/lq-train.bats also
 the lq-train fixtures as train/).  Exit 0 when every
 command did what the page says, 1 otherwise (each difference printed).
+
+--status: every command must succeed (bash -o pipefail), also those with
+output lines (by default their exit status is not looked at: a page may
+show an error).
+--save: the output of the N-th command (1, 2, ...; stdout and stderr, as
+compared) is also written to DIR/outN for the caller to check further;
+a command without output lines may then print (it must still succeed).
 """
 import re, subprocess, sys
 
-page, cwd = sys.argv[1], sys.argv[2]
-only = sys.argv[3] if len(sys.argv) > 3 else ""
+args = sys.argv[1:]
+status = "--status" in args
+save = "--save" in args
+args = [a for a in args if a not in ("--status", "--save")]
+if len(args) not in (2, 3) or any(a.startswith("--") for a in args):
+    sys.exit(__doc__.split("\n\n")[0])
+page, cwd = args[0], args[1]
+only = args[2] if len(args) > 2 else ""
 src = open(page, encoding="utf-8").read().split("\n")
 
 def unroff(s):
@@ -69,9 +83,12 @@ for b in blocks:
 if not cases:
     sys.exit("%s: no runnable examples found" % page)
 bad = 0
-for n, cmd, want in cases:
-    p = subprocess.run(["bash", "-o", "pipefail", "-c", cmd] if not want else ["bash", "-c", cmd],
+for i, (n, cmd, want) in enumerate(cases, 1):
+    p = subprocess.run(["bash", "-o", "pipefail", "-c", cmd] if not want or status else ["bash", "-c", cmd],
                        cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    if save:
+        with open("%s/out%d" % (cwd, i), "wb") as f:
+            f.write(p.stdout)
     got = p.stdout.decode("utf-8", "replace").rstrip("\n").split("\n")
     if got == [""]:
         got = []
@@ -79,7 +96,7 @@ for n, cmd, want in cases:
         bad += 1
         print("%s:%d: %s\n--- the page says:\n%s\n--- got:\n%s" %
               (page, n, cmd, "\n".join(want), "\n".join(got)))
-    elif not want and (p.returncode != 0 or got):
+    elif p.returncode != 0 and (status or not want) or (not want and got and not save):
         bad += 1
         print("%s:%d: %s\n--- exit %d, output:\n%s" % (page, n, cmd, p.returncode, "\n".join(got)))
 print("%d examples, %d failed" % (len(cases), bad))

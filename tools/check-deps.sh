@@ -4,7 +4,9 @@
 # a clean machine passes what this one passes.
 #   usage: check-deps.sh GROUPS FILE...
 #   e.g.   check-deps.sh "build test" test/*.bats test/*.bash man/*.[157]
-# (of a man page, only the "$ " command lines of its transcripts)
+# (of a man page, what its EXAMPLES and displays run: the "$ " command lines
+# of its transcripts with their continuation lines, the bodies of their
+# here-documents that are scripts, and the scripts it shows whole)
 # Commands FILE runs that are programs in /usr/bin, /bin, /usr/sbin or /sbin
 # and Python modules it imports are looked up with dpkg -S; the package must
 # be one of GROUPS' packages, a package those depend on, or of priority
@@ -47,6 +49,66 @@ ok_pkg() {
 	echo "$closure" | grep -qx -- "$1"
 }
 
+# The code of man page $2 in language $1 (sh or py), without the roff
+# escapes: the "$ " commands of its transcripts (sh; with the lines that
+# continue them after |, \ or && and their here-documents), the bodies of
+# here-documents that are scripts (a #! line, or fed to sh or bash or
+# python, or written to a .sh or .py file), and the displays that are
+# scripts (they start with a #! line: tests extract and run them).
+man_code() {
+	awk -v want="$1" '
+	function unroff(s) {
+		gsub(/\\e/, "\001", s); gsub(/\\&/, "", s); gsub(/\\-/, "-", s)
+		gsub(/\\\(dq/, "\"", s); gsub(/\\\(aq/, "\047", s)
+		gsub(/\001/, "\\", s)
+		return s
+	}
+	# what a here-document fed by command c with first line l holds
+	function kind(c, l) {
+		if (l ~ /^#!/)
+			return l ~ /python/ ? "py" : "sh"
+		if (c ~ /(^|[^A-Za-z0-9_.\/-])(ba|da)?sh([ \t]|$)/ ||
+		    c ~ /(>|tee)[ \t]*[^ \t]*\.sh([ \t]|$)/)
+			return "sh"
+		if (c ~ /(^|[^A-Za-z0-9_.\/-])python[0-9.]*([ \t]|$)/ ||
+		    c ~ /(>|tee)[ \t]*[^ \t]*\.py([ \t]|$)/)
+			return "py"
+		return ""
+	}
+	function emit(k, l) { if (k == want) print l }
+	/^\.Bd / { n = 0; inbd = 1; next }
+	/^\.Ed/ && inbd {
+		inbd = 0
+		for (i = 1; i <= n; ) {
+			if (i == 1 && b[1] ~ /^#!/) {
+				k = kind("", b[1])
+				for (; i <= n; i++)
+					emit(k, b[i])
+				break
+			}
+			if (b[i] !~ /^\$ /) { i++; continue }
+			c = substr(b[i], 3)
+			emit("sh", c)
+			i++
+			if (match(c, /<<-?[ \t]*["\047]?[A-Za-z_][A-Za-z0-9_]*/)) {
+				d = substr(c, RSTART, RLENGTH)
+				sub(/^<<-?[ \t]*["\047]?/, "", d)
+				k = kind(c, b[i])
+				for (; i <= n && b[i] != d; i++)
+					emit(k, b[i])
+				i++
+			}
+			while (i <= n && c ~ /(\||\\|&&)[ \t]*$/) {
+				c = b[i++]
+				emit("sh", c)
+			}
+		}
+		next
+	}
+	inbd { b[++n] = unroff($0) }
+	' "$2"
+}
+
 # The words in command position: the first word of each simple command
 # (after |, ;, &&, ||, $(, `, (, {, !, then, do, else, a quote), skipping
 # assignments and the wrappers run (bats), exec, command, env, time,
@@ -54,7 +116,7 @@ ok_pkg() {
 commands() {
 	for f in "$@"; do
 		case $f in
-		*.[1-9]) sed -n 's/^\$ //p' "$f" | sed 's/\\-/-/g; s/\\e/\\/g' ;;	# man page transcripts
+		*.[1-9]) man_code sh "$f" ;;
 		*) cat "$f" ;;
 		esac
 	done | sed '/^[[:space:]]*@test /d; s/#[^!{].*//; s/^#$//' |
@@ -88,7 +150,7 @@ for w in $(commands "$@"); do
   command $w ($p) is in package $pkg"
 done
 # Python modules imported by the files' python snippets
-for m in $(for f in "$@"; do case $f in *.[1-9]) ;; *) cat "$f" ;; esac; done |
+for m in $(for f in "$@"; do case $f in *.[1-9]) man_code py "$f" ;; *) cat "$f" ;; esac; done |
     grep -oE '^[[:space:]]*(import[[:space:]]+[A-Za-z_][A-Za-z0-9_]*|from[[:space:]]+[A-Za-z_][A-Za-z0-9_]*[.A-Za-z0-9_]*[[:space:]]+import)' |
     awk '{ sub(/\..*/, "", $2); print $2 }' | sort -u); do
 	f=$(/usr/bin/python3 -c "import importlib.util, sys

@@ -231,6 +231,29 @@ main(void)
 	}
 	is_str(b.buf, "a\xc3\xa9\n\xf0\x9f\x98\x80\"", "unescape incl. surrogate pair");
 	lq_buf_reset(&b);
+	{
+		const char *raw = "\"\\\"\\\\\\/\\b\\f\\n\\r\\t\\ud800x\"";
+		lq_json_unescape(&b, raw, strlen(raw));
+	}
+	is_str(b.buf, "\"\\/\b\f\n\r\t\xef\xbf\xbdx",
+	    "unescape: every one-character escape, a lone surrogate");
+	lq_buf_reset(&b);
+	{
+		const char *in = "\"\\/bfnrt";
+		int all = 0, none = 0;
+		for (const char *c = in; *c; c++)
+			all += lq_json_unescape_char(&b, *c) == 0;
+		none += lq_json_unescape_char(&b, 'u') == -1;
+		none += lq_json_unescape_char(&b, '(') == -1;
+		none += lq_json_unescape_char(&b, 'x') == -1;
+		none += lq_json_unescape_char(&b, 0) == -1;
+		none += lq_json_unescape_char(&b, 0xe9) == -1;
+		ok(all == 8 && none == 5, "unescape_char: 8 escapes, not u, "
+		    "(, x, NUL or a high byte");
+		is_str(b.buf, "\"\\/\b\f\n\r\t", "unescape_char: what they "
+		    "stand for");
+	}
+	lq_buf_reset(&b);
 	lq_buf_json_str(&b, "q\"\\\n\x01", 5);
 	is_str(b.buf, "\"q\\\"\\\\\\n\\u0001\"", "escape for output");
 	lq_buf_reset(&b);
