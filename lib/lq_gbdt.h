@@ -41,9 +41,6 @@ struct lq_gbdt *lq_gbdt_train(const float *x, const uint8_t *y, long n,
 /* Free a booster (NULL is fine). */
 void lq_gbdt_free(struct lq_gbdt *g);
 
-/* Number of input columns of g. */
-int lq_gbdt_ncol(const struct lq_gbdt *g);
-
 /*
  * Margins (log-odds) of the rows x[0..n*ncol) into z[0..n).  Returns 0,
  * or -1 with err set.

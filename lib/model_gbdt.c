@@ -184,12 +184,6 @@ lq_gbdt_free(struct lq_gbdt *g)
 	free(g);
 }
 
-int
-lq_gbdt_ncol(const struct lq_gbdt *g)
-{
-	return g->ncol;
-}
-
 static int
 predict(struct lq_gbdt *g, const float *x, long n, int type, double *out,
     long nout, struct lq_err *err)
