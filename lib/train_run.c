@@ -371,7 +371,7 @@ run_calibrate(struct run *r, struct lq_err *err)
 		    "raising the ECE)", cvraw.logloss, cvcal.logloss,
 		    cvraw.ece, cvcal.ece);
 	}
-	r->pc = malloc((size_t)(r->ntr + 1) * sizeof(double));
+	r->pc = malloc((size_t)(r->cn + 1) * sizeof(double));
 	if (!r->pc)
 		return run_nomem(r, err);
 	for (long q = 0; q < r->cn; q++)
