@@ -16,48 +16,62 @@ static const char usage[] =
     "       [FILE ...]\n"
     "       lq-csv -t [-r RULES] [-f FIELDS] [-d DELIM] [--crlf] [--no-safe] [FILE ...]";
 
-static const char help[] =
+/* --help before the options */
+static const char about[] =
 "usage: lq-csv [options] [FILE ...]\n"
 "       lq-csv --to-csv [options] [FILE ...]\n"
 "Convert CSV (FILEs or standard input; the first row names the keys) to\n"
 "NDJSON, one object per row; with --to-csv, NDJSON records to CSV.\n"
-"\n"
-"  -r, --rules FILE       the csv: section of FILE maps the export's columns\n"
-"                         (names, types, null values; with -t, back)\n"
-"\n"
-"CSV to NDJSON:\n"
-"  -d, --delimiter C      separator: a character, or 'tab' (default: the most\n"
-"                         frequent of , ; and tab in the header line)\n"
-"  -s, --strings          every cell a string (default: JSON numbers as\n"
-"                         written, true, false typed)\n"
-"  -e, --empty MODE       empty cell: null (default), omit, or string\n"
-"                         (default with --strings)\n"
-"  -n, --nest             dotted header names become nested objects\n"
-"  -a, --arrays           no header row: each row a JSON array\n"
-"      --no-header        no header row: keys column_1, column_2, ...\n"
-"      --comment C        skip lines that start with C\n"
-"      --trim             ignore blanks around fields\n"
-"      --max-lines N      a quoted field may span N lines (default 100; 0: any)\n"
-"\n"
-"NDJSON to CSV:\n"
-"  -t, --to-csv           write CSV\n"
-"  -f, --fields LIST      columns: paths such as email,score.tier, streamed;\n"
-"                         +LIST: the input's own columns and these (default:\n"
-"                         every key of the whole input, flattened)\n"
-"      --sample N         default columns from the first N records, then\n"
-"                         streamed (a record with another key is rejected)\n"
-"      --crlf             end rows with CRLF\n"
-"      --no-safe          do not neutralise formulas (= + - @ tab CR)\n"
-"      --no-header        no header row\n"
-"  -d, --delimiter C      separator (default ',')\n"
-"\n"
-LQCMD_HELP_COMMON LQCMD_HELP_EXIT
-"See lq-csv(1).\n";
+"\n";
 
 enum {
-	O_NOHEADER = 0x2001, O_COMMENT, O_TRIM, O_SAMPLE, O_CRLF, O_SAFE,
-	O_NOSAFE, O_MAXLINES
+	O_NOHEADER = LQCMD_OPT_TOOL, O_COMMENT, O_TRIM, O_SAMPLE, O_CRLF,
+	O_SAFE, O_NOSAFE, O_MAXLINES
 };
+
+static const struct lqcmd_option opt[] = {
+	{ 'r', "rules", "FILE",
+	    "the csv: section of FILE maps the export's columns\n"
+	    "(names, types, null values; with -t, back)" },
+	{ 0, NULL, NULL, "CSV to NDJSON:" },
+	{ 'd', "delimiter", "C",
+	    "separator: a character, or 'tab' (default: the most\n"
+	    "frequent of , ; and tab in the header line)" },
+	{ 's', "strings", NULL,
+	    "every cell a string (default: JSON numbers as\n"
+	    "written, true, false typed)" },
+	{ 'e', "empty", "MODE",
+	    "empty cell: null (default), omit, or string\n"
+	    "(default with --strings)" },
+	{ 'n', "nest", NULL, "dotted header names become nested objects" },
+	{ 'a', "arrays", NULL, "no header row: each row a JSON array" },
+	{ O_NOHEADER, "no-header", NULL,
+	    "no header row: keys column_1, column_2, ..." },
+	{ O_COMMENT, "comment", "C", "skip lines that start with C" },
+	{ O_TRIM, "trim", NULL, "ignore blanks around fields" },
+	{ O_MAXLINES, "max-lines", "N",
+	    "a quoted field may span N lines (default 100; 0: any)" },
+	{ 0, NULL, NULL, "NDJSON to CSV:" },
+	{ 't', "to-csv", NULL, "write CSV" },
+	{ 'f', "fields", "LIST",
+	    "columns: paths such as email,score.tier, streamed;\n"
+	    "+LIST: the input's own columns and these (default:\n"
+	    "every key of the whole input, flattened)" },
+	{ O_SAMPLE, "sample", "N",
+	    "default columns from the first N records, then\n"
+	    "streamed (a record with another key is rejected)" },
+	{ O_CRLF, "crlf", NULL, "end rows with CRLF" },
+	{ O_NOSAFE, "no-safe", NULL,
+	    "do not neutralise formulas (= + - @ tab CR)" },
+	{ O_SAFE, "safe", NULL, "neutralise them (the default)" },
+	{ O_NOHEADER, "no-header", NULL, "no header row" },
+	{ 'd', "delimiter", "C", "separator (default ',')" },
+	{ 0, NULL, NULL, "" },
+	{ 0 }
+};
+
+static const struct lqcmd_options opts = { usage, about, opt,
+    "See lq-csv(1).\n" };
 
 struct opts {
 	int delim, strings, nest, arrays, noheader, comment, trim;
@@ -660,34 +674,12 @@ char_arg(const char *opt, const char *a)
 static void
 options(struct opts *o, int argc, char **argv)
 {
-	static const struct option lo[] = {
-		LQCMD_OPTIONS,
-		{ "delimiter", required_argument, NULL, 'd' },
-		{ "strings", no_argument, NULL, 's' },
-		{ "empty", required_argument, NULL, 'e' },
-		{ "nest", no_argument, NULL, 'n' },
-		{ "arrays", no_argument, NULL, 'a' },
-		{ "no-header", no_argument, NULL, O_NOHEADER },
-		{ "comment", required_argument, NULL, O_COMMENT },
-		{ "trim", no_argument, NULL, O_TRIM },
-		{ "to-csv", no_argument, NULL, 't' },
-		{ "fields", required_argument, NULL, 'f' },
-		{ "sample", required_argument, NULL, O_SAMPLE },
-		{ "crlf", no_argument, NULL, O_CRLF },
-		{ "safe", no_argument, NULL, O_SAFE },
-		{ "no-safe", no_argument, NULL, O_NOSAFE },
-		{ "max-lines", required_argument, NULL, O_MAXLINES },
-		{ "rules", required_argument, NULL, 'r' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct lq_err err;
 	char *end;
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "hVqd:se:natf:r:", lo, NULL)) != -1)
-		switch (lqcmd_opt(&o->run, ch, optarg, help) ? 0 : ch) {
-		case 0:
-			break;
+	while ((ch = lqcmd_getopt(&opts, &o->run, argc, argv)) != -1)
+		switch (ch) {
 		case 'd':
 			o->delim = char_arg("-d", optarg);
 			break;

@@ -31,7 +31,8 @@ static const char usage[] =
     "       [--id PATH] [--rejects FILE] [--strict] [FILE ...]\n"
     "       lq-diff [-k KEY] [--id PATH] [options] BEFORE-FILE AFTER-FILE";
 
-static const char help[] =
+/* --help before the options */
+static const char about[] =
 "usage: lq-diff -k BEFORE -k AFTER [options] [FILE ...]\n"
 "       lq-diff [-k KEY] [--id PATH] [options] BEFORE-FILE AFTER-FILE\n"
 "Compare two scorings (or routings) of the same NDJSON leads: held in the\n"
@@ -40,25 +41,34 @@ static const char help[] =
 "--id, by lead id.  Shows tier transitions, leads that change tier,\n"
 "action or rep, conversion per tier on history, the leads that move most\n"
 "with their reasons, and the leads found in one file only.\n"
-"\n"
-"  -k, --key NAME         the member of the first, then of the second\n"
-"                         scoring (given twice); once: the member of both\n"
-"                         files (default score)\n"
-"      --id PATH          two files: join by this lead id (a jq path of\n"
-"                         member names, such as .id or .crm.lead_id)\n"
-"                         instead of by line number; it also names the\n"
-"                         leads listed (default .id)\n"
-"  -j, --json             NDJSON rows instead of text\n"
-"      --won EXPR         jq expression: the lead was won (default\n"
-"                         .outcome.won); leads where it gives nothing or\n"
-"                         null have no outcome\n"
-"      --top N            leads that move most to list (default 10)\n"
-"      --svg FILE         write the transition matrix and the conversion\n"
-"                         per tier before and after as SVG to FILE\n"
-LQCMD_HELP_COMMON LQCMD_HELP_EXIT
-"See lq-diff(1).\n";
+"\n";
 
-enum { O_WON = 0x2001, O_TOP, O_SVG, O_ID };
+enum { O_WON = LQCMD_OPT_TOOL, O_TOP, O_SVG, O_ID };
+
+static const struct lqcmd_option opt[] = {
+	{ 'k', "key", "NAME",
+	    "the member of the first, then of the second\n"
+	    "scoring (given twice); once: the member of both\n"
+	    "files (default score)" },
+	{ O_ID, "id", "PATH",
+	    "two files: join by this lead id (a jq path of\n"
+	    "member names, such as .id or .crm.lead_id)\n"
+	    "instead of by line number; it also names the\n"
+	    "leads listed (default .id)" },
+	{ 'j', "json", NULL, "NDJSON rows instead of text" },
+	{ O_WON, "won", "EXPR",
+	    "jq expression: the lead was won (default\n"
+	    ".outcome.won); leads where it gives nothing or\n"
+	    "null have no outcome" },
+	{ O_TOP, "top", "N", "leads that move most to list (default 10)" },
+	{ O_SVG, "svg", "FILE",
+	    "write the transition matrix and the conversion\n"
+	    "per tier before and after as SVG to FILE" },
+	{ 0 }
+};
+
+static const struct lqcmd_options opts = { usage, about, opt,
+    "See lq-diff(1).\n" };
 
 #define MAXTIER 32		/* tier labels; more are "(other)" */
 #define NOTIER "(none)"
@@ -1168,16 +1178,6 @@ out_svg(struct diff *d, struct lq_buf *o)
 int
 main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		LQCMD_OPTIONS,
-		{ "key", required_argument, NULL, 'k' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "won", required_argument, NULL, O_WON },
-		{ "top", required_argument, NULL, O_TOP },
-		{ "svg", required_argument, NULL, O_SVG },
-		{ "id", required_argument, NULL, O_ID },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct lqcmd_run f = { .progress = -1 };
 	struct diff d;
 	struct lq_buf out = LQ_BUF_INIT;
@@ -1192,9 +1192,7 @@ main(int argc, char **argv)
 	d.won_text = ".outcome.won";
 	d.id_text = ".id";
 	lqcmd_init(argv, "lq-diff");
-	while ((ch = getopt_long(argc, argv, "hVqk:j", opts, NULL)) != -1) {
-		if (ch != 'k' && lqcmd_opt(&f, ch, optarg, help))
-			continue;
+	while ((ch = lqcmd_getopt(&opts, &f, argc, argv)) != -1) {
 		switch (ch) {
 		case 'k':
 			if (nkeys == 2)

@@ -13,7 +13,8 @@ static const char usage[] =
     "[-q] -r RULES [-k KEY] [--offline] [--rejects FILE] [--strict]\n"
     "       [--[no-]progress] [FILE ...]";
 
-static const char help[] =
+/* --help before the options */
+static const char about[] =
 "usage: lq-enrich [options] -r RULES [FILE ...]\n"
 "Enrich NDJSON leads (FILEs or standard input) with the enrich: section of\n"
 "RULES and write each lead with an \"enrich\" member: email (domain, free,\n"
@@ -21,14 +22,20 @@ static const char help[] =
 "tz), one member per lookup table (the matched row with source, match and\n"
 "confidence), one per live source (command or HTTP, cached in SQLite) and\n"
 "the fields of set:.\n"
-"\n"
-"  -r, --rules FILE       rule file (YAML; see lq-enrich(1))\n"
-"  -k, --key NAME         output member name (default: enrich)\n"
-"      --offline          sources: use only the cache, never look up\n"
-LQCMD_HELP_COMMON LQCMD_HELP_EXIT
-"See lq-enrich(1).\n";
+"\n";
 
-#define OPT_OFFLINE 0x2001
+#define OPT_OFFLINE LQCMD_OPT_TOOL
+
+static const struct lqcmd_option opt[] = {
+	{ 'r', "rules", "FILE", "rule file (YAML; see lq-enrich(1))" },
+	{ 'k', "key", "NAME", "output member name (default: enrich)" },
+	{ OPT_OFFLINE, "offline", NULL,
+	    "sources: use only the cache, never look up" },
+	{ 0 }
+};
+
+static const struct lqcmd_options opts = { usage, about, opt,
+    "See lq-enrich(1).\n" };
 
 struct ctx {
 	struct lq_enrich *e;
@@ -72,12 +79,6 @@ print_warnings(const struct lq_buf *w)
 int
 main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		LQCMD_FILTER_OPTIONS,
-		{ "rules", required_argument, NULL, 'r' },
-		{ "offline", no_argument, NULL, OPT_OFFLINE },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct lqcmd_run f = { .key = "enrich", .progress = -1 };
 	struct lq_buf warn = LQ_BUF_INIT;
 	struct ctx c = { 0 };
@@ -86,9 +87,7 @@ main(int argc, char **argv)
 	int ch, status, offline = 0;
 
 	lqcmd_init(argv, "lq-enrich");
-	while ((ch = getopt_long(argc, argv, "hVk:qr:", opts, NULL)) != -1) {
-		if (lqcmd_opt(&f, ch, optarg, help))
-			continue;
+	while ((ch = lqcmd_getopt(&opts, &f, argc, argv)) != -1) {
 		if (ch == 'r')
 			rules = optarg;
 		else if (ch == OPT_OFFLINE)

@@ -17,34 +17,49 @@ static const char usage[] =
 "       [--rejects FILE] "
     "[--strict] [FILE ...]";
 
-static const char help[] =
+/* --help before the options */
+static const char about[] =
 "usage: lq-report [options] [FILE ...]\n"
 "Read NDJSON leads with their outcomes (FILEs or standard input) and report\n"
 "the sales-accepted-lead rate, speed to contact, false positives,\n"
 "conversion, pipeline, velocity and meetings per group, plus drift.\n"
-"\n"
-"  -r, --rules FILE       rule file with a report: section (fields, groups,\n"
-"                         tiers, drift thresholds); default field names\n"
-"                         without it\n"
-"  -b, --by KEYS          group by comma-separated keys: tier, owner, source,\n"
-"                         segment, week, a group named in the rule file, a\n"
-"                         field path (company.industry) or .jq (default: tier)\n"
-"  -j, --json             NDJSON rows instead of the text tables\n"
-"      --svg FILE         write the charts as one SVG document to FILE\n"
-"      --html FILE        write a self-contained HTML report (tables, inline\n"
-"                         SVG charts, definitions) to FILE\n"
-"      --alerts FILE      write drift and fill-rate alerts (NDJSON) to FILE\n"
-"  -m, --model FILE       drift against the profile: of a model file (with\n"
-"                         --baseline or --split: of its features between\n"
-"                         the periods)\n"
-"      --baseline EXPR    drift: leads for which EXPR is true are the baseline\n"
-"      --split TIME       drift: leads created before TIME are the baseline\n"
-"      --tz ZONE          weeks and dates in this time zone (Asia/Kolkata;\n"
-"                         default: the section's tz:, else UTC)\n"
-LQCMD_HELP_COMMON LQCMD_HELP_EXIT
-"See lq-report(1).\n";
+"\n";
 
-enum { O_SVG = 0x2001, O_ALERTS, O_BASELINE, O_SPLIT, O_TZ, O_HTML };
+enum { O_SVG = LQCMD_OPT_TOOL, O_ALERTS, O_BASELINE, O_SPLIT, O_TZ, O_HTML };
+
+static const struct lqcmd_option opt[] = {
+	{ 'r', "rules", "FILE",
+	    "rule file with a report: section (fields, groups,\n"
+	    "tiers, drift thresholds); default field names\n"
+	    "without it" },
+	{ 'b', "by", "KEYS",
+	    "group by comma-separated keys: tier, owner, source,\n"
+	    "segment, week, a group named in the rule file, a\n"
+	    "field path (company.industry) or .jq (default: tier)" },
+	{ 'j', "json", NULL, "NDJSON rows instead of the text tables" },
+	{ O_SVG, "svg", "FILE",
+	    "write the charts as one SVG document to FILE" },
+	{ O_HTML, "html", "FILE",
+	    "write a self-contained HTML report (tables, inline\n"
+	    "SVG charts, definitions) to FILE" },
+	{ O_ALERTS, "alerts", "FILE",
+	    "write drift and fill-rate alerts (NDJSON) to FILE" },
+	{ 'm', "model", "FILE",
+	    "drift against the profile: of a model file (with\n"
+	    "--baseline or --split: of its features between\n"
+	    "the periods)" },
+	{ O_BASELINE, "baseline", "EXPR",
+	    "drift: leads for which EXPR is true are the baseline" },
+	{ O_SPLIT, "split", "TIME",
+	    "drift: leads created before TIME are the baseline" },
+	{ O_TZ, "tz", "ZONE",
+	    "weeks and dates in this time zone (Asia/Kolkata;\n"
+	    "default: the section's tz:, else UTC)" },
+	{ 0 }
+};
+
+static const struct lqcmd_options opts = { usage, about, opt,
+    "See lq-report(1).\n" };
 
 static int
 add_one(void *ctx, const struct lqcmd_rec *rec, struct lq_buf *val,
@@ -57,20 +72,6 @@ add_one(void *ctx, const struct lqcmd_rec *rec, struct lq_buf *val,
 int
 main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		LQCMD_OPTIONS,
-		{ "rules", required_argument, NULL, 'r' },
-		{ "by", required_argument, NULL, 'b' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "model", required_argument, NULL, 'm' },
-		{ "svg", required_argument, NULL, O_SVG },
-		{ "alerts", required_argument, NULL, O_ALERTS },
-		{ "baseline", required_argument, NULL, O_BASELINE },
-		{ "split", required_argument, NULL, O_SPLIT },
-		{ "tz", required_argument, NULL, O_TZ },
-		{ "html", required_argument, NULL, O_HTML },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct lqcmd_run f = { .progress = -1 };
 	struct lq_report_opts o = { 0 };
 	struct lq_report *r;
@@ -80,9 +81,7 @@ main(int argc, char **argv)
 	int ch, json = 0, status;
 
 	lqcmd_init(argv, "lq-report");
-	while ((ch = getopt_long(argc, argv, "hVqr:b:jm:", opts, NULL)) != -1) {
-		if (lqcmd_opt(&f, ch, optarg, help))
-			continue;
+	while ((ch = lqcmd_getopt(&opts, &f, argc, argv)) != -1) {
 		switch (ch) {
 		case 'r': o.rules = optarg; break;
 		case 'b': o.by = optarg; break;

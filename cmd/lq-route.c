@@ -33,39 +33,56 @@ static const char usage[] =
     "       lq-route [-q] [-r RULES] --state FILE --contacts FILE\n"
     "       lq-route [-q] -r RULES --state FILE --sweep [--now TIME]";
 
-static const char help[] =
+/* --help before the options */
+static const char about[] =
 "usage: lq-route [options] -r RULES [FILE ...]\n"
 "Route scored NDJSON leads (FILEs or standard input) with the route:\n"
 "section of RULES and write each lead with a \"route\" member: owner,\n"
 "team, queue, reason and contact_by.\n"
-"\n"
-"  -r, --rules FILE       rule file (YAML; see lq-route(1))\n"
-"  -s, --state FILE       SQLite ledger: assignments are recorded there,\n"
-"                         capacity is counted from it, a lead routed before\n"
-"                         keeps its owner (default: capacity within this run)\n"
-"  -n, --dry-run          read the ledger, write nothing to it\n"
-"      --reassign         route leads already in the ledger again\n"
-"      --now TIME         routing time (RFC 3339 or epoch; default: clock)\n"
-"      --time-field NAME  routing time from the lead's member NAME\n"
-"      --id-field NAME    member holding the lead id (default: id)\n"
-"      --batch            decide the whole input in priority order (default\n"
-"                         for files and input that ends before it would wait)\n"
-"      --stream           decide each lead as it comes\n"
-"      --commit N         leads per ledger transaction at most (default 256;\n"
-"                         a batch: all of it)\n"
-"      --pending FILE     leads left unplaced by earlier runs that this batch\n"
-"                         placed: their lines, routed, appended to FILE\n"
-"      --performance FILE rep win rates from lq-train --reps (instead of\n"
-"                         the rule file's performance:)\n"
-"      --contacts FILE    record the CRM's contacts (NDJSON) in the ledger\n"
-"      --sweep            reassign or escalate every lead whose contact_by\n"
-"                         passed without a contact; write them as NDJSON\n"
-"  -k, --key NAME         output member name (default: route)\n"
-LQCMD_HELP_COMMON LQCMD_HELP_EXIT
-"See lq-route(1).\n";
+"\n";
 
-enum { OPT_NOW = 0x2001, OPT_TFIELD, OPT_IDFIELD, OPT_COMMIT, OPT_REASSIGN,
+enum { OPT_NOW = LQCMD_OPT_TOOL, OPT_TFIELD, OPT_IDFIELD, OPT_COMMIT, OPT_REASSIGN,
 	OPT_PERF, OPT_BATCH, OPT_STREAM, OPT_PENDING, OPT_CONTACTS, OPT_SWEEP };
+
+static const struct lqcmd_option opt[] = {
+	{ 'r', "rules", "FILE", "rule file (YAML; see lq-route(1))" },
+	{ 's', "state", "FILE",
+	    "SQLite ledger: assignments are recorded there,\n"
+	    "capacity is counted from it, a lead routed before\n"
+	    "keeps its owner (default: capacity within this run)" },
+	{ 'n', "dry-run", NULL, "read the ledger, write nothing to it" },
+	{ OPT_REASSIGN, "reassign", NULL,
+	    "route leads already in the ledger again" },
+	{ OPT_NOW, "now", "TIME",
+	    "routing time (RFC 3339 or epoch; default: clock)" },
+	{ OPT_TFIELD, "time-field", "NAME",
+	    "routing time from the lead's member NAME" },
+	{ OPT_IDFIELD, "id-field", "NAME",
+	    "member holding the lead id (default: id)" },
+	{ OPT_BATCH, "batch", NULL,
+	    "decide the whole input in priority order (default\n"
+	    "for files and input that ends before it would wait)" },
+	{ OPT_STREAM, "stream", NULL, "decide each lead as it comes" },
+	{ OPT_COMMIT, "commit", "N",
+	    "leads per ledger transaction at most (default 256;\n"
+	    "a batch: all of it)" },
+	{ OPT_PENDING, "pending", "FILE",
+	    "leads left unplaced by earlier runs that this batch\n"
+	    "placed: their lines, routed, appended to FILE" },
+	{ OPT_PERF, "performance", "FILE",
+	    "rep win rates from lq-train --reps (instead of\n"
+	    "the rule file's performance:)" },
+	{ OPT_CONTACTS, "contacts", "FILE",
+	    "record the CRM's contacts (NDJSON) in the ledger" },
+	{ OPT_SWEEP, "sweep", NULL,
+	    "reassign or escalate every lead whose contact_by\n"
+	    "passed without a contact; write them as NDJSON" },
+	{ 'k', "key", "NAME", "output member name (default: route)" },
+	{ 0 }
+};
+
+static const struct lqcmd_options opts = { usage, about, opt,
+    "See lq-route(1).\n" };
 
 enum { MODE_AUTO, MODE_BATCH, MODE_STREAM };
 
@@ -782,30 +799,10 @@ static void
 options(struct opts *o, struct ctx *c, struct lqcmd_run *f, int argc,
     char **argv)
 {
-	static const struct option lo[] = {
-		LQCMD_FILTER_OPTIONS,
-		{ "rules", required_argument, NULL, 'r' },
-		{ "state", required_argument, NULL, 's' },
-		{ "dry-run", no_argument, NULL, 'n' },
-		{ "reassign", no_argument, NULL, OPT_REASSIGN },
-		{ "now", required_argument, NULL, OPT_NOW },
-		{ "time-field", required_argument, NULL, OPT_TFIELD },
-		{ "id-field", required_argument, NULL, OPT_IDFIELD },
-		{ "batch", no_argument, NULL, OPT_BATCH },
-		{ "stream", no_argument, NULL, OPT_STREAM },
-		{ "commit", required_argument, NULL, OPT_COMMIT },
-		{ "pending", required_argument, NULL, OPT_PENDING },
-		{ "performance", required_argument, NULL, OPT_PERF },
-		{ "contacts", required_argument, NULL, OPT_CONTACTS },
-		{ "sweep", no_argument, NULL, OPT_SWEEP },
-		{ NULL, 0, NULL, 0 }
-	};
 	char *end;
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "hVk:qr:s:n", lo, NULL)) != -1) {
-		if (lqcmd_opt(f, ch, optarg, help))
-			continue;
+	while ((ch = lqcmd_getopt(&opts, f, argc, argv)) != -1) {
 		switch (ch) {
 		case 'r':
 			o->rules = optarg;

@@ -14,24 +14,36 @@ static const char usage[] =
     "       [--reasons top|all]\n"
     "       [--rejects FILE] [--strict] [--[no-]progress] [FILE ...]";
 
-static const char help[] =
+/* --help before the options */
+static const char about[] =
 "usage: lq-score [options] -r RULES [FILE ...]\n"
 "Score NDJSON leads (FILEs or standard input) with the score: section of\n"
 "RULES and write each lead with a \"score\" member: points, tier (L1..L4),\n"
 "confidence, action (route, review, nurture), groups and reasons.\n"
-"\n"
-"  -r, --rules FILE       rule file (YAML; see lq-rules(5))\n"
-"  -m, --model FILE       score with a model from lq-train(1): probability,\n"
-"                         tier from its cut-offs, reasons in words; with\n"
-"                         -r too, the rules' disqualifiers decide first\n"
-"      --reasons WHICH    top (default: 3 up, 3 down) or all features\n"
-"  -k, --key NAME         output member name (default: score)\n"
-"      --now TIME         time that decay is computed against (RFC 3339 or\n"
-"                         epoch seconds; default: the clock)\n"
-"      --explain          list each rule, how it is evaluated (native or\n"
-"                         jq) and the paths it requires, then exit\n"
-LQCMD_HELP_COMMON LQCMD_HELP_EXIT
-"See lq-score(1).\n";
+"\n";
+
+enum { O_NOW = LQCMD_OPT_TOOL, O_EXPLAIN, O_REASONS };
+
+static const struct lqcmd_option opt[] = {
+	{ 'r', "rules", "FILE", "rule file (YAML; see lq-rules(5))" },
+	{ 'm', "model", "FILE",
+	    "score with a model from lq-train(1): probability,\n"
+	    "tier from its cut-offs, reasons in words; with\n"
+	    "-r too, the rules' disqualifiers decide first" },
+	{ O_REASONS, "reasons", "WHICH",
+	    "top (default: 3 up, 3 down) or all features" },
+	{ 'k', "key", "NAME", "output member name (default: score)" },
+	{ O_NOW, "now", "TIME",
+	    "time that decay is computed against (RFC 3339 or\n"
+	    "epoch seconds; default: the clock)" },
+	{ O_EXPLAIN, "explain", NULL,
+	    "list each rule, how it is evaluated (native or\n"
+	    "jq) and the paths it requires, then exit" },
+	{ 0 }
+};
+
+static const struct lqcmd_options opts = { usage, about, opt,
+    "See lq-score(1).\n" };
 
 struct ctx {
 	struct lq_score *sc;
@@ -53,15 +65,6 @@ score_one(void *arg, const struct lqcmd_rec *r, struct lq_buf *val,
 int
 main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		LQCMD_FILTER_OPTIONS,
-		{ "rules", required_argument, NULL, 'r' },
-		{ "model", required_argument, NULL, 'm' },
-		{ "now", required_argument, NULL, 'N' },
-		{ "explain", no_argument, NULL, 'E' },
-		{ "reasons", required_argument, NULL, 'R' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct lqcmd_run f = { .key = "score", .progress = -1 };
 	struct ctx c = { 0 };
 	struct lq_err err;
@@ -70,9 +73,7 @@ main(int argc, char **argv)
 	int ch, status, explain = 0, all = 0;
 
 	lqcmd_init(argv, "lq-score");
-	while ((ch = getopt_long(argc, argv, "hVk:qr:m:", opts, NULL)) != -1) {
-		if (lqcmd_opt(&f, ch, optarg, help))
-			continue;
+	while ((ch = lqcmd_getopt(&opts, &f, argc, argv)) != -1) {
 		switch (ch) {
 		case 'r':
 			rules = optarg;
@@ -80,13 +81,13 @@ main(int argc, char **argv)
 		case 'm':
 			model = optarg;
 			break;
-		case 'N':
+		case O_NOW:
 			now = optarg;
 			break;
-		case 'E':
+		case O_EXPLAIN:
 			explain = 1;
 			break;
-		case 'R':
+		case O_REASONS:
 			if (strcmp(optarg, "top") && strcmp(optarg, "all"))
 				lqcmd_die(LQ_EXIT_USAGE, "--reasons: top or all, "
 				    "not '%s'", optarg);

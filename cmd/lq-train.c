@@ -23,45 +23,71 @@ static const char usage[] =
     "       [--report FILE] [--rejects FILE] [--strict] [FILE ...]\n"
     "       lq-train --reseal MODEL [-r RULES] [-o FILE]";
 
-static const char help[] =
+/* --help before the options */
+static const char about[] =
 "usage: lq-train [options] -l LABEL [FILE ...] > model.yaml\n"
 "Learn an L2-regularised logistic regression from NDJSON history (FILEs or\n"
 "standard input) and write the model (YAML) to standard output.\n"
-"\n"
-"  -l, --label EXPR       jq expression: true (won), false (lost), null (skip)\n"
-"  -r, --rules FILE       rule file: score: signals become features, train:\n"
-"                         adds jq features, exclude and include lists\n"
-"      --now TIME         time the signals decay against (default: the clock)\n"
-"  -o, --output FILE      write the model to FILE instead of standard output\n"
-"      --cv K             K-fold cross validation (default 5)\n"
-"      --holdout EXPR     jq predicate marking test rows (evaluated only)\n"
-"      --time-field F     timestamp field: date span; latest 20% is the test set\n"
-"      --exclude GLOB     leave out features whose name matches (repeatable)\n"
-"      --include GLOB     use only features whose name matches (repeatable)\n"
-"      --keep GLOB        use matching features even when a guard would leave\n"
-"                         them out as identifiers or suspected leakage\n"
-"      --null-value S     the string S means missing (repeatable: Select, N/A)\n"
-"      --no-guards        no identifier or leakage guards\n"
-"      --C C              inverse L2 strength (as scikit-learn); --lambda 1/C\n"
-"      --lambda L         L2 strength (default: chosen by cross validation)\n"
-"      --model M          logistic (default), gbdt (boosted trees, xgboost) or\n"
-"                         auto (trees when clearly better out of fold)\n"
-"  -j, --threads N        xgboost threads (default: every core)\n"
-"      --l1-precision P   precision target of tier L1 (default 0.8)\n"
-"      --l4-rate R        L4 converts at most R (default: half the base rate)\n"
-"      --min-count N      levels seen fewer times pool into (other) (default 10)\n"
-"      --max-levels N     at most N levels per feature, 0 no limit (default 100)\n"
-"      --numeric MODE     robust (default: log for heavy tails, median/IQR,\n"
-"                         clipped) or standard (mean/sd, as scikit-learn)\n"
-"      --report FILE      write the evaluation as NDJSON to FILE\n"
-"      --reseal MODEL     check a model edited by hand and write its new\n"
-"                         checksum (in place, or to -o FILE)\n"
-LQCMD_HELP_COMMON LQCMD_HELP_EXIT
-"See lq-train(1).\n";
+"\n";
 
-enum { O_CV = 0x100, O_HOLDOUT, O_TIME, O_EXCLUDE, O_INCLUDE, O_C, O_LAMBDA,
+enum { O_CV = LQCMD_OPT_TOOL, O_HOLDOUT, O_TIME, O_EXCLUDE, O_INCLUDE, O_C, O_LAMBDA,
 	O_L1, O_L4, O_MINCOUNT, O_MAXLEV, O_NUMERIC, O_REPORT, O_NOW,
 	O_RESEAL, O_KEEP, O_NULLV, O_NOGUARD, O_MODEL };
+
+static const struct lqcmd_option opt[] = {
+	{ 'l', "label", "EXPR",
+	    "jq expression: true (won), false (lost), null (skip)" },
+	{ 'r', "rules", "FILE",
+	    "rule file: score: signals become features, train:\n"
+	    "adds jq features, exclude and include lists" },
+	{ O_NOW, "now", "TIME",
+	    "time the signals decay against (default: the clock)" },
+	{ 'o', "output", "FILE",
+	    "write the model to FILE instead of standard output" },
+	{ O_CV, "cv", "K", "K-fold cross validation (default 5)" },
+	{ O_HOLDOUT, "holdout", "EXPR",
+	    "jq predicate marking test rows (evaluated only)" },
+	{ O_TIME, "time-field", "F",
+	    "timestamp field: date span; latest 20% is the test set" },
+	{ O_EXCLUDE, "exclude", "GLOB",
+	    "leave out features whose name matches (repeatable)" },
+	{ O_INCLUDE, "include", "GLOB",
+	    "use only features whose name matches (repeatable)" },
+	{ O_KEEP, "keep", "GLOB",
+	    "use matching features even when a guard would leave\n"
+	    "them out as identifiers or suspected leakage" },
+	{ O_NULLV, "null-value", "S",
+	    "the string S means missing (repeatable: Select, N/A)" },
+	{ O_NOGUARD, "no-guards", NULL, "no identifier or leakage guards" },
+	{ O_C, "C", "C",
+	    "inverse L2 strength (as scikit-learn); --lambda 1/C" },
+	{ O_LAMBDA, "lambda", "L",
+	    "L2 strength (default: chosen by cross validation)" },
+	{ O_MODEL, "model", "M",
+	    "logistic (default), gbdt (boosted trees, xgboost) or\n"
+	    "auto (trees when clearly better out of fold)" },
+	{ 'j', "threads", "N", "xgboost threads (default: every core)" },
+	{ O_L1, "l1-precision", "P",
+	    "precision target of tier L1 (default 0.8)" },
+	{ O_L4, "l4-rate", "R",
+	    "L4 converts at most R (default: half the base rate)" },
+	{ O_MINCOUNT, "min-count", "N",
+	    "levels seen fewer times pool into (other) (default 10)" },
+	{ O_MAXLEV, "max-levels", "N",
+	    "at most N levels per feature, 0 no limit (default 100)" },
+	{ O_NUMERIC, "numeric", "MODE",
+	    "robust (default: log for heavy tails, median/IQR,\n"
+	    "clipped) or standard (mean/sd, as scikit-learn)" },
+	{ O_REPORT, "report", "FILE",
+	    "write the evaluation as NDJSON to FILE" },
+	{ O_RESEAL, "reseal", "MODEL",
+	    "check a model edited by hand and write its new\n"
+	    "checksum (in place, or to -o FILE)" },
+	{ 0 }
+};
+
+static const struct lqcmd_options opts = { usage, about, opt,
+    "See lq-train(1).\n" };
 
 struct args {
 	struct lq_train_opts o;
@@ -96,33 +122,6 @@ int_arg(const char *opt, const char *s, double lo, double hi)
 static void
 parse_args(struct args *a, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		LQCMD_OPTIONS,
-		{ "label", required_argument, NULL, 'l' },
-		{ "rules", required_argument, NULL, 'r' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "cv", required_argument, NULL, O_CV },
-		{ "holdout", required_argument, NULL, O_HOLDOUT },
-		{ "time-field", required_argument, NULL, O_TIME },
-		{ "exclude", required_argument, NULL, O_EXCLUDE },
-		{ "include", required_argument, NULL, O_INCLUDE },
-		{ "C", required_argument, NULL, O_C },
-		{ "lambda", required_argument, NULL, O_LAMBDA },
-		{ "l1-precision", required_argument, NULL, O_L1 },
-		{ "l4-rate", required_argument, NULL, O_L4 },
-		{ "min-count", required_argument, NULL, O_MINCOUNT },
-		{ "max-levels", required_argument, NULL, O_MAXLEV },
-		{ "numeric", required_argument, NULL, O_NUMERIC },
-		{ "report", required_argument, NULL, O_REPORT },
-		{ "now", required_argument, NULL, O_NOW },
-		{ "reseal", required_argument, NULL, O_RESEAL },
-		{ "keep", required_argument, NULL, O_KEEP },
-		{ "null-value", required_argument, NULL, O_NULLV },
-		{ "no-guards", no_argument, NULL, O_NOGUARD },
-		{ "model", required_argument, NULL, O_MODEL },
-		{ "threads", required_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 }
-	};
 	int ch;
 
 	lq_train_opts_init(&a->o);
@@ -135,9 +134,7 @@ parse_args(struct args *a, int argc, char **argv)
 	a->o.keep = a->keep;
 	a->o.nullv = a->nullv;
 	a->run.progress = -1;
-	while ((ch = getopt_long(argc, argv, "hVql:r:o:j:", opts, NULL)) != -1) {
-		if (lqcmd_opt(&a->run, ch, optarg, help))
-			continue;
+	while ((ch = lqcmd_getopt(&opts, &a->run, argc, argv)) != -1) {
 		switch (ch) {
 		case 'l': a->o.label = optarg; break;
 		case 'r': a->o.rules = optarg; break;

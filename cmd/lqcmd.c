@@ -2,6 +2,7 @@
  * lqcmd.c - shared main() plumbing for the lq tools: messages, options,
  * the record loop, the progress line, exit statuses.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -130,39 +131,157 @@ lqcmd_finish(int status)
 	return status;
 }
 
-int
-lqcmd_opt(struct lqcmd_run *r, int c, const char *arg, const char *help)
+/* the options every tool takes, after the tool's own in --help */
+static const struct lqcmd_option common[] = {
+	{ LQCMD_OPT_REJECTS, "rejects", "FILE",
+	    "append bad input lines to FILE" },
+	{ LQCMD_OPT_STRICT, "strict", NULL, "stop at the first bad record" },
+	{ LQCMD_OPT_PROGRESS, "progress", NULL, "a progress line on standard "
+	    "error (default: when\nit is a terminal and the run is long)" },
+	{ LQCMD_OPT_NOPROGRESS, "no-progress", NULL, "never a progress line" },
+	{ 'q', "quiet", NULL, "no end-of-run summary on standard error" },
+	{ 'h', "help", NULL, "this help" },
+	{ 'V', "version", NULL, "version" },
+	{ 0 }
+};
+
+#define HELP_COL 25	/* where the text of an option starts in --help */
+#define MAX_OPTS 64
+
+static int
+is_letter(int val)
 {
-	switch (c) {
-	case 'h':
-		fputs(help, stdout);
-		exit(lqcmd_finish(0));
-	case 'V':
-		lqcmd_version();
-	case 'k':
-		if (!r->key)
-			return 0;	/* a sink has no member */
-		if (!*arg)
-			lqcmd_die(LQ_EXIT_USAGE, "-k: empty key");
-		r->key = arg;
-		return 1;
-	case 'q':
-		r->quiet = 1;
-		return 1;
-	case LQCMD_OPT_REJECTS:
-		r->rejects = arg;
-		return 1;
-	case LQCMD_OPT_STRICT:
-		r->strict = 1;
-		return 1;
-	case LQCMD_OPT_PROGRESS:
-		r->progress = 1;
-		return 1;
-	case LQCMD_OPT_NOPROGRESS:
-		r->progress = 0;
-		return 1;
+	return val > 0 && val < 0x80 && isalnum(val);
+}
+
+/* the options of table t in --help */
+static void
+help_rows(const struct lqcmd_option *t)
+{
+	for (; t->name || t->help; t++) {
+		const char *h = t->help;
+		int n;
+
+		if (!t->name) {
+			printf("\n%s%s", h, *h ? "\n" : "");
+			continue;
+		}
+		if (!h)
+			continue;
+		if (is_letter(t->val))
+			n = printf("  -%c, --%s", t->val, t->name);
+		else
+			n = printf("      --%s", t->name);
+		if (t->arg)
+			n += printf(" %s", t->arg);
+		do
+			putchar(' ');
+		while (++n < HELP_COL);
+		for (;;) {
+			const char *nl = strchr(h, '\n');
+			printf("%.*s\n", nl ? (int)(nl - h) : (int)strlen(h), h);
+			if (!nl)
+				break;
+			h = nl + 1;
+			printf("%*s", HELP_COL, "");
+		}
 	}
-	return 0;
+}
+
+static void __attribute__((noreturn))
+help(const struct lqcmd_options *o)
+{
+	fputs(o->head, stdout);
+	help_rows(o->opt);
+	help_rows(common);
+	fputs("\nExit status: 0 all records processed, 1 some records "
+	    "rejected (the rest\nwritten), 2 usage, rule or model error "
+	    "(nothing read), 3 an input could\nnot be read or the output "
+	    "not written (output incomplete).\n", stdout);
+	fputs(o->foot, stdout);
+	exit(lqcmd_finish(0));
+}
+
+/* add the rows of t not yet in lo (by name) to lo and so */
+static void
+add_rows(const struct lqcmd_option *t, struct option *lo, int *nlo,
+    char *so, size_t *nso)
+{
+	for (; t->name || t->help; t++) {
+		int seen = !t->name;
+
+		for (int i = 0; i < *nlo && !seen; i++)
+			seen = !strcmp(lo[i].name, t->name);
+		if (seen)
+			continue;
+		if (*nlo >= MAX_OPTS - 1)
+			lqcmd_die(LQ_EXIT_USAGE, "more than %d options",
+			    MAX_OPTS - 1);	/* a tool's table: a bug */
+		lo[*nlo] = (struct option){ t->name, t->arg ?
+		    required_argument : no_argument, NULL, t->val };
+		++*nlo;
+		if (is_letter(t->val)) {
+			so[(*nso)++] = (char)t->val;
+			if (t->arg)
+				so[(*nso)++] = ':';
+		}
+	}
+}
+
+int
+lqcmd_getopt(const struct lqcmd_options *o, struct lqcmd_run *r, int argc,
+    char **argv)
+{
+	static struct option lo[MAX_OPTS];
+	static char so[3 * MAX_OPTS];
+	static const struct lqcmd_options *made;
+	int c;
+
+	if (made != o) {
+		int nlo = 0;
+		size_t nso = 0;
+
+		add_rows(common, lo, &nlo, so, &nso);
+		add_rows(o->opt, lo, &nlo, so, &nso);
+		lo[nlo] = (struct option){ 0 };
+		so[nso] = 0;
+		made = o;
+	}
+	for (;;) {
+		switch (c = getopt_long(argc, argv, so, lo, NULL)) {
+		case 'h':
+			help(o);
+		case 'V':
+			lqcmd_version();
+		case 'k':
+			if (!r->key)
+				return c;	/* not a filter: the tool's */
+			if (!*optarg)
+				lqcmd_die(LQ_EXIT_USAGE, "-k: empty key");
+			r->key = optarg;
+			break;
+		case 'q':
+			r->quiet = 1;
+			break;
+		case LQCMD_OPT_REJECTS:
+			r->rejects = optarg;
+			break;
+		case LQCMD_OPT_STRICT:
+			r->strict = 1;
+			break;
+		case LQCMD_OPT_PROGRESS:
+			r->progress = 1;
+			break;
+		case LQCMD_OPT_NOPROGRESS:
+			r->progress = 0;
+			break;
+		case '?':
+		case ':':
+			lqcmd_usage(o->usage);
+		default:
+			return c;
+		}
+	}
 }
 
 /* ---- progress ----------------------------------------------------------- */

@@ -108,45 +108,51 @@ struct lqcmd_run {
 	long next_check;
 };
 
-/* the long options every tool accepts (merge into the tool's table) */
+/* the codes of the long-only options every tool takes */
 #define LQCMD_OPT_REJECTS 0x1001
 #define LQCMD_OPT_STRICT 0x1002
 #define LQCMD_OPT_PROGRESS 0x1003
 #define LQCMD_OPT_NOPROGRESS 0x1004
-#define LQCMD_OPTIONS \
-	{ "help", no_argument, NULL, 'h' }, \
-	{ "version", no_argument, NULL, 'V' }, \
-	{ "quiet", no_argument, NULL, 'q' }, \
-	{ "rejects", required_argument, NULL, LQCMD_OPT_REJECTS }, \
-	{ "strict", no_argument, NULL, LQCMD_OPT_STRICT }, \
-	{ "progress", no_argument, NULL, LQCMD_OPT_PROGRESS }, \
-	{ "no-progress", no_argument, NULL, LQCMD_OPT_NOPROGRESS }
-/* ... and the filters also -k */
-#define LQCMD_FILTER_OPTIONS LQCMD_OPTIONS, \
-	{ "key", required_argument, NULL, 'k' }
-
-/* the help text of those options, and the exit statuses */
-#define LQCMD_HELP_COMMON \
-"      --rejects FILE     append bad input lines to FILE\n" \
-"      --strict           stop at the first bad record\n" \
-"      --progress         a progress line on standard error (default: when\n" \
-"                         it is a terminal and the run is long)\n" \
-"      --no-progress      never a progress line\n" \
-"  -q, --quiet            no end-of-run summary on standard error\n" \
-"  -h, --help             this help\n" \
-"  -V, --version          version\n"
-#define LQCMD_HELP_EXIT \
-"\n" \
-"Exit status: 0 all records processed, 1 some records rejected (the rest\n" \
-"written), 2 usage, rule or model error (nothing read), 3 an input could\n" \
-"not be read or the output not written (output incomplete).\n"
+/* a tool's own long-only options take codes from here up */
+#define LQCMD_OPT_TOOL 0x2001
 
 /*
- * Handle an option every tool takes (h, V, q, k for filters, rejects,
- * strict, progress); help is what -h prints.  Returns 1 if handled, 0 if
- * the tool must handle it.
+ * One option of a tool, listed once: getopt_long's short and long forms
+ * and its entry in --help are made from this row.  val is the short
+ * letter, or a code from LQCMD_OPT_TOOL up for a long-only option; arg
+ * names its argument in --help (NULL: it takes none); help is its text,
+ * lines separated by "\n" (NULL: not listed in --help).  A row whose
+ * name is already in the table only lists it again in --help (lq-csv
+ * shows -d under both directions).  A row with no name is a break in
+ * --help: a blank line, then help unless it is "".  { 0 } ends a table.
+ * The options every tool takes (--rejects, --strict, --[no-]progress,
+ * -q, -h, -V) are added by lqcmd_getopt(); a filter lists -k itself.
  */
-int lqcmd_opt(struct lqcmd_run *r, int c, const char *arg, const char *help);
+struct lqcmd_option {
+	int val;
+	const char *name;
+	const char *arg;
+	const char *help;
+};
+
+/* A tool's options and the --help text around them. */
+struct lqcmd_options {
+	const char *usage;	/* the synopsis, after "usage: tool " */
+	const char *head;	/* --help before the options (ends "\n\n") */
+	const struct lqcmd_option *opt;
+	const char *foot;	/* --help after the exit statuses */
+};
+
+/*
+ * getopt_long over the options of o (and those every tool takes, handled
+ * here: -h prints the help made from o and exits 0, -V the version;
+ * -q, --rejects, --strict, --[no-]progress set r; -k sets r->key when r
+ * is a filter).  Returns the next option the tool handles (its val; the
+ * argument in optarg) or -1 at the end of the options.  An unknown
+ * option or a missing argument: the usage, exit 2.
+ */
+int lqcmd_getopt(const struct lqcmd_options *o, struct lqcmd_run *r,
+    int argc, char **argv);
 
 /*
  * The record loop: read the operands (none: standard input) line by line

@@ -16,18 +16,31 @@ static const char lqreps_usage[] =
     "--reps --owner EXPR --outcome EXPR [--segment EXPR] [--prior K]\n"
     "       [-o FILE] [-q] [--rejects FILE] [--strict] [FILE ...]";
 
-static const char lqreps_help[] =
+/* --help before the options */
+static const char about[] =
 "usage: lq-train --reps [options] --owner EXPR --outcome EXPR [FILE ...]\n"
 "Learn per-rep, per-segment win rates from closed deals (NDJSON FILEs or\n"
 "standard input) and write them as YAML for lq-route (route: performance:).\n"
-"\n"
-"      --owner EXPR       jq expression: the rep (a string) of a deal\n"
-"      --outcome EXPR     true/1 won, false/0 lost, null (open deal: skipped)\n"
-"      --segment EXPR     the deal's segment (a string), as lq-route's segment:\n"
-"      --prior K          shrink rates by K deals towards the base (default 20)\n"
-"  -o, --output FILE      write to FILE instead of standard output\n"
-LQCMD_HELP_COMMON LQCMD_HELP_EXIT
-"See lq-train(1) and lq-route(1).\n";
+"\n";
+
+enum { R_REPS = LQCMD_OPT_TOOL, R_OWNER, R_OUTCOME, R_SEGMENT, R_PRIOR };
+
+static const struct lqcmd_option opt[] = {
+	{ R_REPS, "reps", NULL, NULL },	/* how lq-train came here */
+	{ R_OWNER, "owner", "EXPR",
+	    "jq expression: the rep (a string) of a deal" },
+	{ R_OUTCOME, "outcome", "EXPR",
+	    "true/1 won, false/0 lost, null (open deal: skipped)" },
+	{ R_SEGMENT, "segment", "EXPR",
+	    "the deal's segment (a string), as lq-route's segment:" },
+	{ R_PRIOR, "prior", "K",
+	    "shrink rates by K deals towards the base (default 20)" },
+	{ 'o', "output", "FILE", "write to FILE instead of standard output" },
+	{ 0 }
+};
+
+static const struct lqcmd_options opts = { lqreps_usage, about, opt,
+    "See lq-train(1) and lq-route(1).\n" };
 
 /* Is --reps among the arguments (before a "--")? */
 int
@@ -50,17 +63,6 @@ lqreps_add(void *ctx, const struct lqcmd_rec *rec, struct lq_buf *val,
 int
 lqreps_main(int argc, char **argv)
 {
-	enum { R_REPS = 0x3001, R_OWNER, R_OUTCOME, R_SEGMENT, R_PRIOR };
-	static const struct option opts[] = {
-		LQCMD_OPTIONS,
-		{ "reps", no_argument, NULL, R_REPS },
-		{ "owner", required_argument, NULL, R_OWNER },
-		{ "outcome", required_argument, NULL, R_OUTCOME },
-		{ "segment", required_argument, NULL, R_SEGMENT },
-		{ "prior", required_argument, NULL, R_PRIOR },
-		{ "output", required_argument, NULL, 'o' },
-		{ NULL, 0, NULL, 0 }
-	};
 	const char *owner = NULL, *outcome = NULL, *segment = NULL;
 	const char *output = NULL;
 	struct lqcmd_run run = { .progress = -1 };
@@ -71,9 +73,7 @@ lqreps_main(int argc, char **argv)
 	int ch, status;
 	char *end;
 
-	while ((ch = getopt_long(argc, argv, "hVqo:", opts, NULL)) != -1) {
-		if (lqcmd_opt(&run, ch, optarg, lqreps_help))
-			continue;
+	while ((ch = lqcmd_getopt(&opts, &run, argc, argv)) != -1) {
 		switch (ch) {
 		case R_REPS:
 			break;
