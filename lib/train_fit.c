@@ -307,8 +307,17 @@ train_platt(const double *z, const uint8_t *y, long n, double *pa, double *pb)
 			da = (hbb * ga - hab * gb) / det;
 			db = (haa * gb - hab * ga) / det;
 		}
+		/*
+		 * converged when the decrease Newton promises (half of g'H^-1 g)
+		 * is below what summing n terms can resolve, or no step lowers
+		 * the sum: else up to 100 iterations of 31 passes each hunt
+		 * rounding noise (200,000 rows: 9 s of lq-train's 12)
+		 */
+		if (!(da * ga + db * gb > 1e-12 * (fabs(f0) + 1)))
+			break;
 		double step = 1;
-		for (int ls = 0; ls < 30; ls++, step /= 2) {
+		int moved = 0;
+		for (int ls = 0; ls < 30 && !moved; ls++, step /= 2) {
 			double na = a - step * da, nb = b - step * db, f1 = 0;
 			for (long k = 0; k < n; k++) {
 				double s = na * z[k] + nb;
@@ -317,10 +326,10 @@ train_platt(const double *z, const uint8_t *y, long n, double *pa, double *pb)
 			if (f1 <= f0 + 1e-12) {
 				a = na;
 				b = nb;
-				break;
+				moved = 1;
 			}
 		}
-		if (fabs(da) + fabs(db) < 1e-10)
+		if (!moved || fabs(da) + fabs(db) < 1e-10)
 			break;
 	}
 	*pa = a;
