@@ -55,14 +55,19 @@ xg_err(struct lq_err *err, const char *what)
 	return lq_err_set(err, LQ_EXIT_USAGE, "xgboost: %s: %s", what, line);
 }
 
+/* A DMatrix of x (n rows of ncol, NAN missing), labels y, made by nthread. */
 static int
-dmatrix(const float *x, const uint8_t *y, long n, int ncol, DMatrixHandle *h,
-    struct lq_err *err)
+dmatrix(const float *x, const uint8_t *y, long n, int ncol, int nthread,
+    DMatrixHandle *h, struct lq_err *err)
 {
-	if (XGDMatrixCreateFromMat(x, (bst_ulong)n, (bst_ulong)ncol, NAN, h))
+	if (XGDMatrixCreateFromMat_omp(x, (bst_ulong)n, (bst_ulong)ncol, NAN, h,
+	    nthread > 0 ? nthread : 1))
 		return xg_err(err, "cannot make a matrix");
 	if (y) {
 		float *fy = malloc((size_t)(n + 1) * sizeof(float));
+		if (!fy)
+			return lq_err_set(err, LQ_EXIT_IO, "out of memory: "
+			    "labels of %ld rows", n);
 		for (long i = 0; i < n; i++)
 			fy[i] = y[i] ? 1.0f : 0.0f;
 		int rc = XGDMatrixSetFloatInfo(*h, "label", fy, (bst_ulong)n);
@@ -96,10 +101,12 @@ lq_gbdt_train(const float *x, const uint8_t *y, long n, int ncol,
 	double best = HUGE_VAL;
 	int bestr = 0;
 
-	if (dmatrix(x, y, n, ncol, &d[0], err) ||
-	    (nev > 0 && dmatrix(ev, yev, nev, ncol, &d[1], err)))
+	if (dmatrix(x, y, n, ncol, p->nthread, &d[0], err) ||
+	    (nev > 0 && dmatrix(ev, yev, nev, ncol, p->nthread, &d[1], err)))
 		goto out;
-	if (XGBoosterCreate(d, 1, &h)) {
+	/* both matrices in the booster's cache: else every round's evaluation
+	   predicts the eval rows with all the trees so far, from scratch */
+	if (XGBoosterCreate(d, nev > 0 ? 2 : 1, &h)) {
 		xg_err(err, "cannot make a booster");
 		goto out;
 	}
@@ -195,7 +202,7 @@ predict(struct lq_gbdt *g, const float *x, long n, int type, double *out,
 	float const *res;
 	int rc = -1;
 
-	if (dmatrix(x, NULL, n, g->ncol, &d, err))
+	if (dmatrix(x, NULL, n, g->ncol, 1, &d, err))
 		return -1;
 	snprintf(cfg, sizeof(cfg), "{\"type\": %d, \"training\": false, "
 	    "\"iteration_begin\": 0, \"iteration_end\": 0, "
