@@ -165,6 +165,10 @@ ykvs(struct lq_buf *b, const char *sep, const struct ykv *kv, int n)
 	}
 }
 
+/* ykvs over a whole array */
+#define YKVS(b, sep, kv) \
+	ykvs(b, sep, kv, (int)(sizeof(kv) / sizeof((kv)[0])))
+
 /* Write v[0..n) as a YAML flow sequence. */
 static void
 ynums(struct lq_buf *b, const double *v, int n)
@@ -271,10 +275,10 @@ lq_model_write(const struct lq_model *m, struct lq_buf *b)
 	const struct ykv tgt[] = { { "min_confidence", m->min_conf },
 	    { "l1_precision", m->l1_target } };
 	lq_buf_adds(b, "metrics:\n  ");
-	ykvs(b, "\n  ", met, 5);
+	YKVS(b, "\n  ", met);
 	lq_buf_adds(b, m->calibrated ? "\ncalibration:\n  method: platt\n  " :
 	    "\ncalibration:\n  method: none\n  ");
-	ykvs(b, "\n  ", cal, 2);
+	YKVS(b, "\n  ", cal);
 	lq_buf_adds(b, "\n# tiers: minimum calibrated probability.  L1: the largest "
 	    "top band (at least 2% of\n# rows, 5 or more) whose precision "
 	    "meets l1_precision; L4: below the low\n# conversion rate "
@@ -286,7 +290,7 @@ lq_model_write(const struct lq_model *m, struct lq_buf *b)
 		lq_buf_adds(b, "\n");
 	}
 	lq_buf_adds(b, "  ");
-	ykvs(b, "\n  ", tgt, 2);
+	YKVS(b, "\n  ", tgt);
 	lq_buf_adds(b, "\n  achieved:\n");
 	for (int i = 0; i < 4; i++) {
 		const struct lq_tierstat *t = &m->tier[i];
@@ -298,7 +302,7 @@ lq_model_write(const struct lq_model *m, struct lq_buf *b)
 			{ "fpr", round(t->fpr * 1e4) / 1e4 } };
 		lq_buf_addf(b, "    %s: {rows: %ld, ", model_tier_names[i],
 		    t->count);
-		ykvs(b, ", ", ach, 5);
+		YKVS(b, ", ", ach);
 		lq_buf_adds(b, "}\n");
 	}
 	lq_buf_adds(b, "intercept: {weight: ");
